@@ -1,0 +1,161 @@
+#include "node/hub.h"
+
+#include "absl/strings/str_cat.h"
+#include "crypto/record_signing.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "node/validate.h"
+
+namespace civhub::node {
+namespace {
+
+std::string SerializeDeterministic(const v1::RecordBody& body) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  body.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+}  // namespace
+
+absl::Status OwnOriginOnly::Admit(const crypto::PublicKey& origin) const {
+  if (origin == self_) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "origin ", origin.HubId(),
+      " is not part of this hub's network (this hub accepts only its own "
+      "records until it is linked to peers)"));
+}
+
+Hub::Hub(crypto::PrivateKey key, Store* store, Clock* clock,
+         const OriginPolicy* policy)
+    : key_(std::move(key)),
+      store_(store),
+      clock_(clock),
+      own_only_(key_.public_key()),
+      policy_(policy != nullptr ? policy : &own_only_),
+      directory_(store) {}
+
+absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
+  if (absl::Status s = ValidateRecordId(request.record_id(), "record_id");
+      !s.ok()) {
+    return s;
+  }
+  v1::RecordBody body;
+  switch (request.payload_case()) {
+    case v1::PublishRequest::kOrganization:
+      *body.mutable_organization() = request.organization();
+      break;
+    case v1::PublishRequest::kCommunity:
+      *body.mutable_community() = request.community();
+      break;
+    case v1::PublishRequest::PAYLOAD_NOT_SET:
+      return absl::InvalidArgumentError(
+          "payload: set either organization or community");
+  }
+  body.set_record_id(request.record_id());
+  absl::MutexLock lock(&publish_mu_);
+  return PublishBody(std::move(body), /*strict=*/true);
+}
+
+absl::StatusOr<PublishResult> Hub::Delete(absl::string_view record_id,
+                                          absl::string_view reason) {
+  if (absl::Status s = ValidateRecordId(record_id, "record_id"); !s.ok())
+    return s;
+  absl::MutexLock lock(&publish_mu_);
+  absl::StatusOr<std::optional<StoredView>> existing =
+      store_->Get(id().bytes(), record_id);
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("record ", record_id, " does not exist on this hub"));
+  }
+  if ((*existing)->body.has_tombstone()) {
+    return absl::NotFoundError(absl::StrCat("record ", record_id,
+                                            " is already deleted (version ",
+                                            (*existing)->body.version(), ")"));
+  }
+  v1::RecordBody body;
+  body.set_record_id(std::string(record_id));
+  body.mutable_tombstone()->set_reason(std::string(reason));
+  return PublishBody(std::move(body), /*strict=*/true);
+}
+
+absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
+                                               bool strict) {
+  const std::string& origin = id().bytes();
+  absl::StatusOr<std::optional<StoredView>> existing =
+      store_->Get(origin, body.record_id());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    const v1::RecordBody& current = (*existing)->body;
+    // Re-publishing the same content is a no-op: no new version to gossip.
+    v1::RecordBody a = current, b = body;
+    for (v1::RecordBody* m : {&a, &b}) {
+      m->clear_origin();
+      m->clear_version();
+      m->clear_sequence();
+      m->clear_issued_at();
+    }
+    if (google::protobuf::util::MessageDifferencer::Equals(a, b)) {
+      return PublishResult{Directory::ToRecord(**existing), true};
+    }
+  }
+  absl::StatusOr<storage::OriginState> state = store_->GetOriginState(origin);
+  if (!state.ok()) return state.status();
+
+  const absl::Time now = clock_->Now();
+  body.set_origin(origin);
+  body.set_version(existing->has_value() ? (*existing)->body.version() + 1 : 1);
+  body.set_sequence(state->max_sequence() + 1);
+  const int64_t micros = absl::ToUnixMicros(now);
+  body.mutable_issued_at()->set_seconds(micros / 1000000);
+  body.mutable_issued_at()->set_nanos(static_cast<int32_t>(micros % 1000000) *
+                                      1000);
+
+  ValidationOptions options{now, strict};
+  if (absl::Status s = ValidateRecordBody(body, options); !s.ok()) return s;
+  std::string bytes = SerializeDeterministic(body);
+  if (bytes.size() > crypto::kMaxBodyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "record is ", bytes.size(), " bytes when signed; the limit is ",
+        crypto::kMaxBodyBytes));
+  }
+  absl::StatusOr<v1::SignedRecord> signed_record =
+      crypto::SignRecord(key_, std::move(bytes));
+  if (!signed_record.ok()) return signed_record.status();
+  crypto::VerifiedRecord record{id(), std::move(body),
+                                *std::move(signed_record)};
+  absl::StatusOr<ApplyOutcome> outcome = store_->Apply(record, /*sync=*/true);
+  if (!outcome.ok()) return outcome.status();
+  if (*outcome != ApplyOutcome::kApplied) {
+    return absl::InternalError(
+        absl::StrCat("own record ", record.body.record_id(),
+                     " was not applied (", ApplyOutcomeName(*outcome), ")"));
+  }
+  StoredView view;
+  *view.stored.mutable_signed_() = std::move(record.signed_record);
+  view.body = std::move(record.body);
+  return PublishResult{Directory::ToRecord(view), false};
+}
+
+absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
+  if (std::string unknown = FindUnknownField(record); !unknown.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("signed record: ", unknown));
+  }
+  absl::StatusOr<crypto::VerifiedRecord> verified =
+      crypto::VerifyRecord(std::move(record));
+  if (!verified.ok()) return verified.status();
+  if (absl::Status s = policy_->Admit(verified->origin); !s.ok()) return s;
+  if (absl::Status s = ValidateRecordBody(
+          verified->body, ValidationOptions{clock_->Now(), false});
+      !s.ok()) {
+    return s;
+  }
+  return store_->Apply(*verified, sync);
+}
+
+}  // namespace civhub::node

@@ -1,0 +1,92 @@
+// The hub: its key, its store, and the two ways records enter it.
+//  - Publish/Delete: records of this hub. The hub assigns version and
+//    sequence, signs with its key and stores durably (sync) before returning.
+//  - Ingest: signed records from elsewhere (backups now, peer hubs later).
+//    Each is verified against its origin's key, validated, admitted by the
+//    origin policy and applied; nothing is stored for a record that fails.
+//
+// Thread-safe.
+#ifndef CIVHUB_NODE_HUB_H_
+#define CIVHUB_NODE_HUB_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "civhub/v1/admin.pb.h"
+#include "crypto/keys.h"
+#include "node/clock.h"
+#include "node/directory.h"
+#include "node/store.h"
+
+namespace civhub::node {
+
+// Decides whose records the hub accepts. Implementations are thread-safe.
+class OriginPolicy {
+ public:
+  virtual ~OriginPolicy() = default;
+  // OK to accept records of `origin`; PERMISSION_DENIED saying why not.
+  virtual absl::Status Admit(const crypto::PublicKey& origin) const = 0;
+};
+
+// The default until federation links exist: only the hub's own records.
+class OwnOriginOnly : public OriginPolicy {
+ public:
+  explicit OwnOriginOnly(crypto::PublicKey self) : self_(std::move(self)) {}
+  absl::Status Admit(const crypto::PublicKey& origin) const override;
+
+ private:
+  const crypto::PublicKey self_;
+};
+
+struct PublishResult {
+  v1::Record record;
+  bool unchanged = false;  // The payload equalled the current version.
+};
+
+class Hub {
+ public:
+  // `store`, `clock` and `policy` must outlive the Hub; `policy` may be
+  // nullptr for OwnOriginOnly.
+  Hub(crypto::PrivateKey key, Store* store, Clock* clock,
+      const OriginPolicy* policy = nullptr);
+
+  const crypto::PublicKey& id() const { return key_.public_key(); }
+  const crypto::PrivateKey& key() const { return key_; }
+  Store* store() const { return store_; }
+  const Directory& directory() const { return directory_; }
+  Clock* clock() const { return clock_; }
+
+  // Creates or updates record `request.record_id()` of this hub.
+  // INVALID_ARGUMENT naming the field if the payload is invalid (topics and
+  // organization types must be listed or "x-" codes).
+  absl::StatusOr<PublishResult> Publish(const v1::PublishRequest& request);
+
+  // Replaces record `record_id` of this hub with a tombstone. NOT_FOUND if
+  // there is no such record or it is already deleted.
+  absl::StatusOr<PublishResult> Delete(absl::string_view record_id,
+                                       absl::string_view reason);
+
+  // Verifies, validates and applies a signed record from elsewhere.
+  // INVALID_ARGUMENT naming the field for a bad signature or body,
+  // PERMISSION_DENIED for an origin the policy refuses.
+  absl::StatusOr<ApplyOutcome> Ingest(v1::SignedRecord record, bool sync);
+
+ private:
+  absl::StatusOr<PublishResult> PublishBody(v1::RecordBody body, bool strict)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+
+  const crypto::PrivateKey key_;
+  Store* const store_;
+  Clock* const clock_;
+  OwnOriginOnly own_only_;
+  const OriginPolicy* const policy_;
+  Directory directory_;
+
+  // Serializes local publishes: each takes the next sequence.
+  absl::Mutex publish_mu_;
+};
+
+}  // namespace civhub::node
+
+#endif  // CIVHUB_NODE_HUB_H_

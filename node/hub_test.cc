@@ -1,0 +1,161 @@
+#include "node/hub.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/record_signing.h"
+#include "tests/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::node {
+namespace {
+
+using ::absl::StatusCode;
+using testing::NewKey;
+using testing::OrgPublish;
+using testing::OrgSpec;
+using testing::SignedOrg;
+
+class HubTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StoreOptions options;
+    options.path = dir_.Sub("store");
+    options.clock = &clock_;
+    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(options);
+    ASSERT_OK(s);
+    store_ = *std::move(s);
+    hub_ = std::make_unique<Hub>(key_, store_.get(), &clock_);
+  }
+  uint64_t Organizations() { return store_->counters().organizations(); }
+
+  testing::TempDir dir_;
+  ManualClock clock_{testing::TestNow()};
+  crypto::PrivateKey key_ = NewKey();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Hub> hub_;
+};
+
+TEST_F(HubTest, PublishAssignsVersionAndSequenceAndSigns) {
+  absl::StatusOr<PublishResult> a = hub_->Publish(OrgPublish("a", {}));
+  ASSERT_OK(a);
+  EXPECT_EQ(a->record.body().version(), 1u);
+  EXPECT_EQ(a->record.body().sequence(), 1u);
+  EXPECT_EQ(a->record.origin(), key_.public_key().HubId());
+  // The client can verify what it got.
+  absl::StatusOr<crypto::VerifiedRecord> v =
+      crypto::VerifyRecord(a->record.signed_());
+  ASSERT_OK(v);
+  EXPECT_EQ(v->origin, key_.public_key());
+
+  OrgSpec changed;
+  changed.name = "Maji Safi Kenya Trust";
+  absl::StatusOr<PublishResult> a2 = hub_->Publish(OrgPublish("a", changed));
+  ASSERT_OK(a2);
+  EXPECT_EQ(a2->record.body().version(), 2u);
+  EXPECT_EQ(a2->record.body().sequence(), 2u);
+  absl::StatusOr<PublishResult> b = hub_->Publish(OrgPublish("b", {}));
+  ASSERT_OK(b);
+  EXPECT_EQ(b->record.body().version(), 1u);
+  EXPECT_EQ(b->record.body().sequence(), 3u);
+}
+
+TEST_F(HubTest, RepublishingSameContentChangesNothing) {
+  ASSERT_OK(hub_->Publish(OrgPublish("a", {})));
+  clock_.Advance(absl::Minutes(5));
+  absl::StatusOr<PublishResult> again = hub_->Publish(OrgPublish("a", {}));
+  ASSERT_OK(again);
+  EXPECT_TRUE(again->unchanged);
+  EXPECT_EQ(again->record.body().version(), 1u);
+  EXPECT_EQ(store_->last_change(), 1u);
+}
+
+TEST_F(HubTest, InvalidPublishStoresNothing) {
+  OrgSpec bad;
+  bad.country = "XX";
+  EXPECT_STATUS(hub_->Publish(OrgPublish("a", bad)),
+                StatusCode::kInvalidArgument,
+                "organization.locations[0].country");
+  EXPECT_STATUS(hub_->Publish(OrgPublish("no spaces", {})),
+                StatusCode::kInvalidArgument, "record_id");
+  v1::PublishRequest empty;
+  empty.set_record_id("x");
+  EXPECT_STATUS(hub_->Publish(empty), StatusCode::kInvalidArgument, "payload");
+  v1::PublishRequest huge = OrgPublish("big", {});
+  for (int i = 0; i < 16; ++i) {
+    auto* d = huge.mutable_organization()->add_descriptions();
+    d->set_lang(i % 2 ? "en" : "fr");
+    d->set_text(std::string(4000, 'x'));
+  }
+  EXPECT_EQ(hub_->Publish(huge).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->last_change(), 0u);
+  EXPECT_EQ(Organizations(), 0u);
+}
+
+TEST_F(HubTest, DeleteReplacesWithTombstone) {
+  ASSERT_OK(hub_->Publish(OrgPublish("a", {})));
+  absl::StatusOr<PublishResult> del = hub_->Delete("a", "merged into b");
+  ASSERT_OK(del);
+  EXPECT_EQ(del->record.kind(), v1::RECORD_KIND_TOMBSTONE);
+  EXPECT_EQ(del->record.body().version(), 2u);
+  EXPECT_EQ(Organizations(), 0u);
+  EXPECT_EQ(store_->counters().tombstones(), 1u);
+  EXPECT_STATUS(hub_->Delete("a", ""), StatusCode::kNotFound,
+                "already deleted");
+  EXPECT_STATUS(hub_->Delete("never", ""), StatusCode::kNotFound,
+                "does not exist");
+  // A deleted id can be used again; its version keeps counting.
+  absl::StatusOr<PublishResult> back = hub_->Publish(OrgPublish("a", {}));
+  ASSERT_OK(back);
+  EXPECT_EQ(back->record.body().version(), 3u);
+}
+
+TEST_F(HubTest, IngestVerifiesBeforeStoring) {
+  v1::SignedRecord good = SignedOrg(key_, "a", 1, 1);
+  v1::SignedRecord tampered = good;
+  (*tampered.mutable_signature())[0] ^= 1;
+  EXPECT_STATUS(hub_->Ingest(tampered, true), StatusCode::kInvalidArgument,
+                "signature");
+  crypto::PrivateKey other = NewKey();
+  v1::RecordBody body;
+  ASSERT_TRUE(body.ParseFromString(good.body()));
+  v1::SignedRecord wrong_signer = testing::SignBody(other, body);
+  EXPECT_STATUS(hub_->Ingest(wrong_signer, true), StatusCode::kInvalidArgument,
+                "does not verify against origin");
+  v1::SignedRecord truncated = good;
+  truncated.mutable_body()->resize(good.body().size() / 2);
+  EXPECT_EQ(hub_->Ingest(truncated, true).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->last_change(), 0u);
+
+  absl::StatusOr<ApplyOutcome> ok = hub_->Ingest(good, true);
+  ASSERT_OK(ok);
+  EXPECT_EQ(*ok, ApplyOutcome::kApplied);
+}
+
+TEST_F(HubTest, IngestRefusesUnknownOrigins) {
+  crypto::PrivateKey stranger = NewKey();
+  EXPECT_STATUS(hub_->Ingest(SignedOrg(stranger, "a", 1, 1), true),
+                StatusCode::kPermissionDenied,
+                "is not part of this hub's network");
+  EXPECT_EQ(store_->last_change(), 0u);
+}
+
+TEST_F(HubTest, IngestValidatesBody) {
+  OrgSpec bad;
+  bad.country = "XX";
+  EXPECT_STATUS(hub_->Ingest(SignedOrg(key_, "a", 1, 1, bad), true),
+                StatusCode::kInvalidArgument,
+                "organization.locations[0].country");
+  EXPECT_EQ(store_->last_change(), 0u);
+}
+
+TEST_F(HubTest, PublishContinuesAfterRestoredSequence) {
+  // Records restored from a backup move the sequence forward.
+  ASSERT_OK(hub_->Ingest(SignedOrg(key_, "old", 1, 41), true));
+  absl::StatusOr<PublishResult> next = hub_->Publish(OrgPublish("new", {}));
+  ASSERT_OK(next);
+  EXPECT_EQ(next->record.body().sequence(), 42u);
+}
+
+}  // namespace
+}  // namespace civhub::node

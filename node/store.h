@@ -1,0 +1,120 @@
+// The hub's store: the latest version of every record, in LevelDB, with the
+// indexes that replication and search need. A record and all its index
+// entries change in one WriteBatch.
+//
+// Rules Apply() enforces, whatever order records arrive in:
+//  - an older or equal version never replaces a newer one;
+//  - a second, different body for an (origin, sequence) already seen is kept
+//    as fork evidence, flags the origin, and is not applied.
+//
+// Thread-safe: reads run concurrently; writes are serialized internally.
+#ifndef CIVHUB_NODE_STORE_H_
+#define CIVHUB_NODE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "civhub/storage/storage.pb.h"
+#include "civhub/v1/record.pb.h"
+#include "crypto/record_signing.h"
+#include "leveldb/cache.h"
+#include "leveldb/db.h"
+#include "leveldb/env.h"
+#include "leveldb/filter_policy.h"
+#include "node/clock.h"
+
+namespace civhub::node {
+
+struct StoreOptions {
+  // Directory of the LevelDB database; created if missing.
+  std::string path;
+  // Storage environment; nullptr means the real file system. Simulations
+  // pass leveldb::NewMemEnv(). Must outlive the Store.
+  leveldb::Env* env = nullptr;
+  size_t block_cache_bytes = 32 << 20;
+  // Must outlive the Store.
+  Clock* clock = SystemClock();
+};
+
+enum class ApplyOutcome {
+  kApplied,    // Stored as the latest version of its record.
+  kDuplicate,  // This exact body was accepted before.
+  kStale,      // A newer or equal version of the record is already held.
+  kFork,       // Conflicts with an accepted body; kept as evidence only.
+};
+
+absl::string_view ApplyOutcomeName(ApplyOutcome outcome);
+
+// A record as the store holds it.
+struct StoredView {
+  storage::StoredRecord stored;
+  v1::RecordBody body;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the store at options.path. On error returns
+  // a non-OK status and leaves nothing open.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const StoreOptions& options);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  // Applies a record whose signature was verified and body validated. With
+  // `sync`, returns only once the write is durable.
+  absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
+                                     bool sync);
+
+  // The latest version held of (origin, record_id), tombstones included, or
+  // nullopt if the hub never saw the record.
+  absl::StatusOr<std::optional<StoredView>> Get(
+      absl::string_view origin, absl::string_view record_id,
+      const leveldb::Snapshot* snapshot = nullptr) const;
+
+  // What the hub knows of `origin` (all zero if nothing).
+  absl::StatusOr<storage::OriginState> GetOriginState(
+      absl::string_view origin) const;
+
+  storage::Counters counters() const;
+
+  // Change number of the latest applied record; 0 if none.
+  uint64_t last_change() const;
+  // Blocks until a change after `after` exists or `timeout` passes; returns
+  // whether one exists.
+  bool WaitForChange(uint64_t after, absl::Duration timeout) const;
+
+  // Approximate bytes on disk.
+  uint64_t ApproximateBytes() const;
+
+  // For the query code in node/ (search.cc, directory.cc): read-only use.
+  leveldb::DB* db() const { return db_.get(); }
+
+ private:
+  Store(const StoreOptions& options, std::unique_ptr<leveldb::DB> db,
+        std::unique_ptr<leveldb::Cache> cache,
+        std::unique_ptr<const leveldb::FilterPolicy> filter,
+        storage::Counters counters);
+
+  absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
+                                           bool sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Clock* const clock_;
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+
+  mutable absl::Mutex mu_;
+  storage::Counters counters_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace civhub::node
+
+#endif  // CIVHUB_NODE_STORE_H_

@@ -1,0 +1,129 @@
+#include "node/store.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/record_signing.h"
+#include "node/directory.h"
+#include "tests/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::node {
+namespace {
+
+using testing::NewKey;
+using testing::OrgSpec;
+using testing::SignedOrg;
+
+crypto::VerifiedRecord Verified(const v1::SignedRecord& rec) {
+  absl::StatusOr<crypto::VerifiedRecord> v = crypto::VerifyRecord(rec);
+  EXPECT_TRUE(v.ok()) << v.status();
+  return *std::move(v);
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    StoreOptions options;
+    options.path = dir_.Sub("store");
+    options.clock = &clock_;
+    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(options);
+    ASSERT_OK(s);
+    store_ = *std::move(s);
+  }
+  ApplyOutcome Apply(const v1::SignedRecord& rec) {
+    absl::StatusOr<ApplyOutcome> out = store_->Apply(Verified(rec), false);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : ApplyOutcome::kStale;
+  }
+  uint64_t VersionOf(const crypto::PrivateKey& key, const std::string& id) {
+    auto view = store_->Get(key.public_key().bytes(), id);
+    EXPECT_TRUE(view.ok());
+    return view.ok() && view->has_value() ? (*view)->body.version() : 0;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{testing::TestNow()};
+  std::unique_ptr<Store> store_;
+  crypto::PrivateKey key_ = NewKey();
+};
+
+TEST_F(StoreTest, NewerVersionReplacesOlder) {
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 2)), ApplyOutcome::kApplied);
+  EXPECT_EQ(VersionOf(key_, "a"), 2u);
+  EXPECT_EQ(store_->counters().organizations(), 1u);
+}
+
+TEST_F(StoreTest, OlderOrEqualVersionNeverReplacesNewer) {
+  v1::SignedRecord v1 = SignedOrg(key_, "a", 1, 1);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 2)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(v1), ApplyOutcome::kStale);  // Rollback attempt.
+  EXPECT_EQ(VersionOf(key_, "a"), 2u);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 2)), ApplyOutcome::kDuplicate);
+}
+
+TEST_F(StoreTest, SecondBodyForSameSequenceIsForkEvidence) {
+  OrgSpec other;
+  other.name = "Impostor";
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 1, other)), ApplyOutcome::kFork);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 1, other)), ApplyOutcome::kFork);
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->forks(), 1u);
+  EXPECT_EQ(state->first_fork_sequence(), 1u);
+  auto b = store_->Get(key_.public_key().bytes(), "b");
+  ASSERT_OK(b);
+  EXPECT_FALSE(b->has_value()) << "fork must not be applied";
+  EXPECT_EQ(VersionOf(key_, "a"), 1u);
+}
+
+TEST_F(StoreTest, SameVersionWithOtherBodyIsForkEvidence) {
+  OrgSpec other;
+  other.name = "Changed without a new version";
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 2, other)), ApplyOutcome::kFork);
+  auto a = store_->Get(key_.public_key().bytes(), "a");
+  ASSERT_OK(a);
+  EXPECT_EQ((*a)->body.organization().names(0).text(), "Maji Safi Kenya");
+}
+
+TEST_F(StoreTest, OutOfOrderArrivalConverges) {
+  // v3 first, then v1 and v2: the result is v3 either way.
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 3, 7)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 2)), ApplyOutcome::kStale);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 5)), ApplyOutcome::kStale);
+  EXPECT_EQ(VersionOf(key_, "a"), 3u);
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->max_sequence(), 7u);
+  EXPECT_EQ(state->forks(), 0u);
+}
+
+TEST_F(StoreTest, SurvivesReopen) {
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 2)), ApplyOutcome::kApplied);
+  uint64_t last = store_->last_change();
+  Reopen();
+  EXPECT_EQ(VersionOf(key_, "b"), 1u);
+  EXPECT_EQ(store_->counters().organizations(), 2u);
+  EXPECT_EQ(store_->counters().origins(), 1u);
+  EXPECT_EQ(store_->last_change(), last);
+  // Document numbers continue rather than restart.
+  EXPECT_EQ(Apply(SignedOrg(key_, "c", 1, 3)), ApplyOutcome::kApplied);
+  EXPECT_EQ(store_->counters().next_doc(), 4u);
+}
+
+TEST_F(StoreTest, WaitForChangeWakesOnApply) {
+  uint64_t before = store_->last_change();
+  EXPECT_FALSE(store_->WaitForChange(before, absl::ZeroDuration()));
+  Apply(SignedOrg(key_, "a", 1, 1));
+  EXPECT_TRUE(store_->WaitForChange(before, absl::ZeroDuration()));
+}
+
+}  // namespace
+}  // namespace civhub::node
