@@ -236,6 +236,15 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   return ApplyOutcome::kApplied;
 }
 
+absl::Status Store::Sync() {
+  // A synced write flushes the log, including earlier unsynced writes.
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  leveldb::WriteBatch batch;
+  batch.Put("Msync", "");
+  return FromLevelDb(db_->Write(wo, &batch));
+}
+
 absl::StatusOr<std::optional<StoredView>> Store::Get(
     absl::string_view origin, absl::string_view record_id,
     const leveldb::Snapshot* snapshot) const {

@@ -72,6 +72,9 @@ class Store {
   absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
                                      bool sync);
 
+  // Makes every write applied so far durable.
+  absl::Status Sync();
+
   // The latest version held of (origin, record_id), tombstones included, or
   // nullopt if the hub never saw the record.
   absl::StatusOr<std::optional<StoredView>> Get(

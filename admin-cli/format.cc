@@ -1,0 +1,259 @@
+#include "admin-cli/format.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace civhub::ctl {
+namespace {
+
+size_t Width(absl::string_view s) {
+  size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+std::string Localized(
+    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts) {
+  std::vector<std::string> parts;
+  for (const auto& t : texts)
+    parts.push_back(absl::StrCat("[", t.lang(), "] ", t.text()));
+  return absl::StrJoin(parts, "\n               ");
+}
+
+std::string Place(const v1::RecordBody& body) {
+  if (body.has_organization() && body.organization().locations_size() > 0) {
+    const v1::Location& l = body.organization().locations(0);
+    std::vector<std::string> parts;
+    if (!l.city().empty()) parts.push_back(l.city());
+    parts.push_back(l.region().empty() ? l.country() : l.region());
+    return absl::StrJoin(parts, ", ");
+  }
+  if (body.has_community()) {
+    if (body.community().region_scope().empty()) return "worldwide";
+    return absl::StrJoin(body.community().region_scope(), " ");
+  }
+  return "";
+}
+
+std::string KindName(v1::RecordKind kind) {
+  switch (kind) {
+    case v1::RECORD_KIND_ORGANIZATION:
+      return "organization";
+    case v1::RECORD_KIND_COMMUNITY:
+      return "community";
+    case v1::RECORD_KIND_TOMBSTONE:
+      return "deleted";
+    default:
+      return "?";
+  }
+}
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
+}
+
+void Line(std::ostream& out, absl::string_view label, absl::string_view value) {
+  if (value.empty()) return;
+  out << "  " << std::left << std::setw(13) << absl::StrCat(label, ":") << value
+      << "\n";
+}
+
+}  // namespace
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = false;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (out.empty() || out.back() != '\n') out += "\n";
+  return out;
+}
+
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows,
+                std::ostream& out) {
+  std::vector<size_t> widths(header.size());
+  for (size_t c = 0; c < header.size(); ++c) widths[c] = Width(header[c]);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < widths.size(); ++c) {
+      widths[c] = std::max(widths[c], Width(row[c]));
+    }
+  }
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size())
+        line += std::string(widths[c] - Width(row[c]) + 2, ' ');
+    }
+    out << line << "\n";
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+std::string RefOf(const v1::Record& record) {
+  return absl::StrCat(record.origin(), "/", record.record_id());
+}
+
+std::string TitleOf(const v1::RecordBody& body) {
+  if (body.has_organization()) {
+    const v1::Organization& o = body.organization();
+    std::string name = o.names().empty() ? "(unnamed)" : o.names(0).text();
+    if (!o.acronym().empty()) absl::StrAppend(&name, " (", o.acronym(), ")");
+    return name;
+  }
+  if (body.has_community()) {
+    const v1::Community& c = body.community();
+    return c.names().empty() ? "(unnamed)" : c.names(0).text();
+  }
+  return "(deleted)";
+}
+
+void PrintRecord(const v1::Record& record, std::ostream& out) {
+  const v1::RecordBody& b = record.body();
+  out << TitleOf(b) << "  [" << KindName(record.kind()) << "]\n";
+  Line(out, "record", RefOf(record));
+  Line(out, "version",
+       absl::StrCat(b.version(), " (sequence ", b.sequence(), ", issued ",
+                    FormatTimestamp(b.issued_at()), ")"));
+  if (b.has_organization()) {
+    const v1::Organization& o = b.organization();
+    Line(out, "names", Localized(o.names()));
+    Line(out, "also known", o.alternate_name());
+    Line(out, "types", absl::StrJoin(o.types(), ", "));
+    Line(out, "topics", absl::StrJoin(o.topics(), ", "));
+    std::vector<std::string> ids;
+    for (const auto& id : o.identifiers()) {
+      ids.push_back(absl::StrCat(id.scheme(), " ", id.identifier()));
+    }
+    Line(out, "identifiers", absl::StrJoin(ids, ", "));
+    for (const auto& l : o.locations()) {
+      std::vector<std::string> parts;
+      for (const std::string* p :
+           {&l.address(), &l.city(), &l.region(), &l.country()}) {
+        if (!p->empty()) parts.push_back(*p);
+      }
+      std::string where = absl::StrJoin(parts, ", ");
+      if (l.has_latitude()) {
+        absl::StrAppend(&where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(),
+                                                l.longitude()));
+      }
+      Line(out, "location", where);
+    }
+    Line(out, "serves", absl::StrJoin(o.areas_served(), ", "));
+    Line(out, "languages", absl::StrJoin(o.languages(), ", "));
+    Line(out, "website", o.website());
+    Line(out, "email", o.email());
+    Line(out, "phone", o.phone());
+    if (o.year_incorporated() != 0) {
+      Line(out, "founded", absl::StrCat(o.year_incorporated()));
+    }
+    Line(out, "about", Localized(o.descriptions()));
+  } else if (b.has_community()) {
+    const v1::Community& c = b.community();
+    Line(out, "names", Localized(c.names()));
+    Line(out, "topics", absl::StrJoin(c.topics(), ", "));
+    Line(out, "scope", Place(b));
+    Line(out, "website", c.website());
+    Line(out, "meets", Localized(c.meeting_info()));
+    Line(out, "members", absl::StrCat(c.memberships_size()));
+    Line(out, "mission", Localized(c.missions()));
+  } else if (b.has_tombstone()) {
+    Line(out, "reason", b.tombstone().reason());
+  }
+}
+
+void PrintHits(const v1::SearchResponse& response, std::ostream& out) {
+  if (response.hits().empty()) {
+    out << "no records match\n";
+    return;
+  }
+  bool with_distance = false;
+  for (const auto& hit : response.hits())
+    with_distance |= hit.has_distance_km();
+  std::vector<std::string> header = {"NAME", "KIND", "WHERE", "TOPICS"};
+  if (with_distance) header.push_back("KM");
+  header.push_back("RECORD");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& hit : response.hits()) {
+    const v1::Record& r = hit.record();
+    const auto& topics = r.body().has_organization()
+                             ? r.body().organization().topics()
+                             : r.body().community().topics();
+    std::vector<std::string> row = {
+        TitleOf(r.body()),
+        r.kind() == v1::RECORD_KIND_COMMUNITY ? "community" : "org",
+        Place(r.body()), absl::StrJoin(topics, ",")};
+    if (with_distance) {
+      row.push_back(hit.has_distance_km()
+                        ? absl::StrFormat("%.1f", hit.distance_km())
+                        : "");
+    }
+    row.push_back(RefOf(r));
+    rows.push_back(std::move(row));
+  }
+  PrintTable(header, rows, out);
+  out << response.hits_size() << " of " << response.total_count()
+      << " matching records\n";
+}
+
+void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows = {
+      {"hub id", s.hub_id()},
+      {"fingerprint", s.fingerprint()},
+      {"version", s.software_version()},
+      {"uptime", absl::FormatDuration(absl::Seconds(s.uptime_seconds()))},
+      {"organizations", absl::StrCat(s.organizations())},
+      {"communities", absl::StrCat(s.communities())},
+      {"deleted", absl::StrCat(s.tombstones())},
+      {"origins", absl::StrCat(s.origins())},
+      {"own sequence", absl::StrCat(s.own_sequence())},
+      {"store size", absl::StrFormat("%.1f MiB", s.store_bytes() / 1048576.0)},
+      {"data dir", s.data_dir()},
+      {"directory", absl::StrCat(s.public_address(), " (public gRPC)")},
+  };
+  for (const auto& row : rows) {
+    out << std::left << std::setw(15) << row[0] << row[1] << "\n";
+  }
+}
+
+void PrintMembers(const v1::ListMembersResponse& response, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : response.members()) {
+    const v1::RecordRef& ref = m.membership().organization();
+    rows.push_back({m.has_organization() ? TitleOf(m.organization().body())
+                                         : "(not on this hub)",
+                    m.membership().role(), m.membership().since(),
+                    absl::StrCat(ref.origin(), "/", ref.record_id())});
+  }
+  PrintTable({"ORGANIZATION", "ROLE", "SINCE", "RECORD"}, rows, out);
+  out << response.members_size() << " of " << response.total_count()
+      << " members\n";
+}
+
+void PrintCommunities(const v1::ListCommunitiesResponse& response,
+                      std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : response.communities()) {
+    rows.push_back({TitleOf(c.community().body()), c.membership().role(),
+                    c.membership().since(), RefOf(c.community())});
+  }
+  PrintTable({"COMMUNITY", "ROLE", "SINCE", "RECORD"}, rows, out);
+  out << response.communities_size() << " of " << response.total_count()
+      << " communities\n";
+}
+
+}  // namespace civhub::ctl

@@ -1,0 +1,39 @@
+// Human-readable and JSON output for civhubctl.
+#ifndef CIVHUB_ADMIN_CLI_FORMAT_H_
+#define CIVHUB_ADMIN_CLI_FORMAT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "civhub/v1/admin.pb.h"
+#include "civhub/v1/directory.pb.h"
+#include "google/protobuf/message.h"
+
+namespace civhub::ctl {
+
+// Protobuf JSON mapping, indented, with a trailing newline.
+std::string ToJson(const google::protobuf::Message& message);
+
+// A plain-text table: a header row, then rows; columns padded to the widest
+// cell (counting characters, not bytes).
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows,
+                std::ostream& out);
+
+// "origin/record_id".
+std::string RefOf(const v1::Record& record);
+
+// The record's first name, with its acronym: "Maji Safi Kenya (MSK)".
+std::string TitleOf(const v1::RecordBody& body);
+
+void PrintRecord(const v1::Record& record, std::ostream& out);
+void PrintHits(const v1::SearchResponse& response, std::ostream& out);
+void PrintStatus(const v1::HubStatus& status, std::ostream& out);
+void PrintMembers(const v1::ListMembersResponse& response, std::ostream& out);
+void PrintCommunities(const v1::ListCommunitiesResponse& response,
+                      std::ostream& out);
+
+}  // namespace civhub::ctl
+
+#endif  // CIVHUB_ADMIN_CLI_FORMAT_H_

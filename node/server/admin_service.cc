@@ -1,0 +1,123 @@
+#include "node/server/admin_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "node/server/grpc_status.h"
+
+#ifndef CIVHUB_VERSION
+#define CIVHUB_VERSION "dev"
+#endif
+
+namespace civhub::server {
+namespace {
+
+uint64_t DirectoryBytes(const std::string& dir) {
+  std::error_code ec;
+  uint64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
+  }
+  return total;
+}
+
+grpc::Status Published(const char* what, absl::StatusOr<node::PublishResult> r,
+                       v1::PublishResponse* response) {
+  if (!r.ok()) {
+    spdlog::warn("{} rejected: {}", what, r.status().ToString());
+    return ToGrpcStatus(r.status());
+  }
+  const v1::RecordBody& body = r->record.body();
+  if (r->unchanged) {
+    spdlog::info("{} {}: unchanged (version {})", what, body.record_id(),
+                 body.version());
+  } else {
+    spdlog::info("{} {}: version {} sequence {}", what, body.record_id(),
+                 body.version(), body.sequence());
+  }
+  *response->mutable_record() = std::move(r->record);
+  response->set_unchanged(r->unchanged);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AdminService::Publish(grpc::ServerContext*,
+                                   const v1::PublishRequest* request,
+                                   v1::PublishResponse* response) {
+  return Published("publish", hub_->Publish(*request), response);
+}
+
+grpc::Status AdminService::Delete(grpc::ServerContext*,
+                                  const v1::DeleteRequest* request,
+                                  v1::PublishResponse* response) {
+  return Published("delete",
+                   hub_->Delete(request->record_id(), request->reason()),
+                   response);
+}
+
+grpc::Status AdminService::GetStatus(grpc::ServerContext*,
+                                     const v1::GetStatusRequest*,
+                                     v1::HubStatus* response) {
+  const absl::Time now = hub_->clock()->Now();
+  storage::Counters counters = hub_->store()->counters();
+  absl::StatusOr<storage::OriginState> own =
+      hub_->store()->GetOriginState(hub_->id().bytes());
+  if (!own.ok()) return ToGrpcStatus(own.status());
+  response->set_hub_id(hub_->id().HubId());
+  response->set_fingerprint(hub_->id().Fingerprint());
+  response->set_software_version(CIVHUB_VERSION);
+  response->mutable_started_at()->set_seconds(
+      absl::ToUnixSeconds(info_.started_at));
+  response->set_uptime_seconds(
+      static_cast<uint64_t>(absl::ToInt64Seconds(now - info_.started_at)));
+  response->set_organizations(counters.organizations());
+  response->set_communities(counters.communities());
+  response->set_tombstones(counters.tombstones());
+  response->set_origins(counters.origins());
+  response->set_own_sequence(own->max_sequence());
+  response->set_store_bytes(DirectoryBytes(info_.store_dir));
+  response->set_data_dir(info_.data_dir);
+  response->set_public_address(info_.public_address);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ImportRecords(
+    grpc::ServerContext*, const v1::ImportRecordsRequest* request,
+    v1::ImportRecordsResponse* response) {
+  if (request->records_size() > kMaxImportBatch) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("records: ", request->records_size(),
+                     " in one call; the limit is ", kMaxImportBatch));
+  }
+  int applied = 0, rejected = 0;
+  for (int i = 0; i < request->records_size(); ++i) {
+    v1::ImportResult* result = response->add_results();
+    absl::StatusOr<node::ApplyOutcome> outcome =
+        hub_->Ingest(request->records(i), /*sync=*/false);
+    if (outcome.ok()) {
+      result->set_outcome(std::string(node::ApplyOutcomeName(*outcome)));
+      if (*outcome == node::ApplyOutcome::kApplied) ++applied;
+    } else {
+      ++rejected;
+      result->set_outcome("rejected");
+      result->set_error(
+          absl::StrCat(absl::StatusCodeToString(outcome.status().code()), ": ",
+                       outcome.status().message()));
+      spdlog::warn("import: record {} rejected: {}", i,
+                   outcome.status().ToString());
+    }
+  }
+  if (absl::Status s = hub_->store()->Sync(); !s.ok()) return ToGrpcStatus(s);
+  spdlog::info("import: {} records, {} applied, {} rejected",
+               request->records_size(), applied, rejected);
+  return grpc::Status::OK;
+}
+
+}  // namespace civhub::server

@@ -1,0 +1,82 @@
+// civhubd: the civhub hub node. Parses flags, starts the hub, waits for
+// SIGINT or SIGTERM.
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "node/server/hub_server.h"
+
+namespace {
+
+void PrintBanner(const civhub::server::HubServer& server,
+                 const std::string& data_dir_flag) {
+  const auto& id = server.hub().id();
+  std::string ctl = "civhubctl";
+  if (data_dir_flag != "./var/hub") ctl += " --data-dir " + data_dir_flag;
+  std::cout << (server.key_created() ? "civhub: created a new hub key\n" : "")
+            << "civhub hub is running\n"
+            << "  hub id:       " << id.HubId() << "\n"
+            << "  fingerprint:  " << id.Fingerprint() << "\n"
+            << "  data dir:     " << server.data_dir() << "\n"
+            << "  directory:    " << server.public_address()
+            << "  (public gRPC, read-only)\n"
+            << "  admin socket: " << server.admin_socket() << "  (mode 0600)\n"
+            << "Try, in another terminal:\n"
+            << "  " << ctl << " status\n"
+            << "  " << ctl
+            << " org put examples/organizations/maji-safi-kenya.json\n"
+            << "  " << ctl << " search water\n"
+            << "Stop with Ctrl-C.\n"
+            << std::flush;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"civhubd: a civhub hub node"};
+  civhub::server::ServerOptions options;
+  std::string log_level = "info";
+  app.add_option("--data-dir", options.data_dir,
+                 "Directory for the hub key, store and admin socket")
+      ->capture_default_str();
+  app.add_option("--listen", options.listen,
+                 "HOST:PORT for the public Directory service (port 0: any)")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->check(
+          CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("civhubd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::unique_ptr<civhub::server::HubServer>> server =
+      civhub::server::HubServer::Start(options);
+  if (!server.ok()) {
+    std::cerr << "civhubd: " << server.status().message() << "\n";
+    return 1;
+  }
+  PrintBanner(**server, options.data_dir);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received {}, shutting down",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->Shutdown();
+  return 0;
+}
