@@ -349,6 +349,8 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
 
   CLI::App app{"civhubctl: administer a civhub hub (through its admin socket)"};
   app.require_subcommand(1);
+  // Global flags also work after the command: `civhubctl search x --json`.
+  app.fallthrough();
   app.add_option("--data-dir", s.data_dir,
                  "The hub's data dir; its admin.sock is used")
       ->capture_default_str()

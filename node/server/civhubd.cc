@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -11,10 +12,21 @@
 
 namespace {
 
+// How the user should invoke civhubctl: from the same directory as civhubd
+// if it is there (./bin/civhubctl after ./scripts/run), else from PATH.
+std::string CtlCommand(const char* argv0) {
+  std::string self(argv0);
+  size_t slash = self.rfind('/');
+  if (slash == std::string::npos) return "civhubctl";
+  std::string sibling = self.substr(0, slash + 1) + "civhubctl";
+  return ::access(sibling.c_str(), X_OK) == 0 ? sibling : "civhubctl";
+}
+
 void PrintBanner(const civhub::server::HubServer& server,
-                 const std::string& data_dir_flag) {
+                 const std::string& data_dir_flag,
+                 const std::string& ctl_path) {
   const auto& id = server.hub().id();
-  std::string ctl = "civhubctl";
+  std::string ctl = ctl_path;
   if (data_dir_flag != "./var/hub") ctl += " --data-dir " + data_dir_flag;
   std::cout << (server.key_created() ? "civhub: created a new hub key\n" : "")
             << "civhub hub is running\n"
@@ -71,7 +83,7 @@ int main(int argc, char** argv) {
     std::cerr << "civhubd: " << server.status().message() << "\n";
     return 1;
   }
-  PrintBanner(**server, options.data_dir);
+  PrintBanner(**server, options.data_dir, CtlCommand(argv[0]));
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -1,0 +1,166 @@
+// A client that has none of civhub's protos: it discovers the services
+// through server reflection, builds requests from the served descriptors,
+// and checks a record's signature with the openssl command line tool, using
+// only the byte layout documented in docs/api.md.
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/descriptor_database.h>
+#include <google/protobuf/dynamic_message.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "crypto/keys.h"
+#include "tests/e2e/hub_process.h"
+#include "tests/e2e/reflection_client.grpc.pb.h"
+#include "tests/testutil.h"
+
+namespace civhub::testing {
+namespace {
+
+namespace refl = ::grpc::reflection::v1alpha;
+using google::protobuf::DescriptorPool;
+using google::protobuf::DynamicMessageFactory;
+using google::protobuf::FileDescriptorProto;
+using google::protobuf::Message;
+
+// Calls `method` with serialized `request`; returns the serialized reply.
+grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method, const std::string& request,
+                          std::string* reply) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req_buf(&slice, 1), resp_buf;
+  auto call = stub.PrepareUnaryCall(&ctx, method, req_buf, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&resp_buf, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  std::vector<grpc::Slice> slices;
+  (void)resp_buf.Dump(&slices);
+  reply->clear();
+  for (const auto& s : slices) {
+    reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
+}
+
+TEST(GenericClientE2eTest, DiscoversServicesAndVerifiesARecordWithOpenssl) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  ASSERT_EQ(
+      hub.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")})
+          .exit_code,
+      0);
+
+  auto channel = grpc::CreateChannel(hub.public_address(),
+                                     grpc::InsecureChannelCredentials());
+  auto reflection = refl::ServerReflection::NewStub(channel);
+  grpc::ClientContext rctx;
+  auto stream = reflection->ServerReflectionInfo(&rctx);
+
+  refl::ServerReflectionRequest list;
+  list.set_list_services("*");
+  ASSERT_TRUE(stream->Write(list));
+  refl::ServerReflectionResponse listed;
+  ASSERT_TRUE(stream->Read(&listed));
+  std::set<std::string> services;
+  for (const auto& s : listed.list_services_response().service()) {
+    services.insert(s.name());
+  }
+  EXPECT_TRUE(services.count("civhub.v1.Directory"));
+  EXPECT_TRUE(services.count("grpc.health.v1.Health"));
+  EXPECT_FALSE(services.count("civhub.v1.Admin")) << "admin must not be public";
+
+  refl::ServerReflectionRequest symbol;
+  symbol.set_file_containing_symbol("civhub.v1.Directory");
+  ASSERT_TRUE(stream->Write(symbol));
+  refl::ServerReflectionResponse files;
+  ASSERT_TRUE(stream->Read(&files));
+  google::protobuf::SimpleDescriptorDatabase db;
+  for (const std::string& bytes :
+       files.file_descriptor_response().file_descriptor_proto()) {
+    FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    db.Add(file);
+  }
+  stream->WritesDone();
+  rctx.TryCancel();
+
+  DescriptorPool pool(&db);
+  const auto* service = pool.FindServiceByName("civhub.v1.Directory");
+  ASSERT_NE(service, nullptr);
+  const auto* method = service->FindMethodByName("GetRecord");
+  ASSERT_NE(method, nullptr);
+  DynamicMessageFactory factory(&pool);
+  std::unique_ptr<Message> request(
+      factory.GetPrototype(method->input_type())->New());
+  const auto* rd = method->input_type();
+  request->GetReflection()->SetString(
+      request.get(), rd->FindFieldByName("origin"), hub.hub_id());
+  request->GetReflection()->SetString(
+      request.get(), rd->FindFieldByName("record_id"), "maji-safi-kenya");
+  std::string reply;
+  grpc::Status st = GenericUnary(channel, "/civhub.v1.Directory/GetRecord",
+                                 request->SerializeAsString(), &reply);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  std::unique_ptr<Message> record(
+      factory.GetPrototype(method->output_type())->New());
+  ASSERT_TRUE(record->ParseFromString(reply));
+  const auto* out = method->output_type();
+  EXPECT_EQ(record->GetReflection()->GetString(
+                *record, out->FindFieldByName("record_id")),
+            "maji-safi-kenya");
+  const Message& signed_record = record->GetReflection()->GetMessage(
+      *record, out->FindFieldByName("signed"));
+  const auto* sd = signed_record.GetDescriptor();
+  std::string body = signed_record.GetReflection()->GetString(
+      signed_record, sd->FindFieldByName("body"));
+  std::string signature = signed_record.GetReflection()->GetString(
+      signed_record, sd->FindFieldByName("signature"));
+
+  // Verify with openssl: message = "civhub.record.v1\0" || body, key = the
+  // 32 bytes inside the hub id, wrapped in a standard SubjectPublicKeyInfo.
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromHubId(hub.hub_id());
+  ASSERT_OK(key);
+  std::string spki("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12);
+  spki += key->bytes();
+  std::ofstream(dir.Sub("pub.der"), std::ios::binary) << spki;
+  std::ofstream(dir.Sub("msg"), std::ios::binary)
+      << std::string("civhub.record.v1\0", 17) << body;
+  std::ofstream(dir.Sub("sig"), std::ios::binary) << signature;
+  RunResult verify =
+      RunProgram({"/usr/bin/openssl", "pkeyutl", "-verify", "-pubin",
+                  "-keyform", "DER", "-inkey", dir.Sub("pub.der"), "-rawin",
+                  "-in", dir.Sub("msg"), "-sigfile", dir.Sub("sig")});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_TRUE(absl::StrContains(verify.out, "Signature Verified Successfully"))
+      << verify.out;
+  // One flipped body byte and openssl refuses it.
+  body[body.size() / 2] ^= 1;
+  std::ofstream(dir.Sub("msg"), std::ios::binary)
+      << std::string("civhub.record.v1\0", 17) << body;
+  verify =
+      RunProgram({"/usr/bin/openssl", "pkeyutl", "-verify", "-pubin",
+                  "-keyform", "DER", "-inkey", dir.Sub("pub.der"), "-rawin",
+                  "-in", dir.Sub("msg"), "-sigfile", dir.Sub("sig")});
+  EXPECT_NE(verify.exit_code, 0);
+
+  // The standard health service answers SERVING (status = 1).
+  std::string health;
+  st = GenericUnary(channel, "/grpc.health.v1.Health/Check", "", &health);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(health, std::string("\x08\x01", 2));
+}
+
+}  // namespace
+}  // namespace civhub::testing

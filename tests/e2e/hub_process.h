@@ -1,0 +1,64 @@
+// Real civhubd and civhubctl processes for end-to-end tests.
+#ifndef CIVHUB_TESTS_E2E_HUB_PROCESS_H_
+#define CIVHUB_TESTS_E2E_HUB_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "civhub/v1/admin.grpc.pb.h"
+#include "civhub/v1/directory.grpc.pb.h"
+
+namespace civhub::testing {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` to completion, capturing its output.
+RunResult RunProgram(const std::vector<std::string>& argv);
+
+// A civhubd on a temporary data dir and a free loopback port.
+class HubProcess {
+ public:
+  explicit HubProcess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  ~HubProcess();
+
+  // Starts civhubd and waits until its admin socket answers. Returns false
+  // (after recording a test failure with the daemon's log) if it exits or
+  // does not answer within 30 s.
+  bool Start(const std::vector<std::string>& extra_args = {});
+  // SIGKILL, then reap: no chance to flush or clean up.
+  void Kill();
+  // SIGTERM, then reap; returns the exit status.
+  int Stop();
+  bool running() const { return pid_ > 0; }
+
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& public_address() const { return public_address_; }
+  const std::string& hub_id() const { return hub_id_; }
+  std::string log() const;
+
+  // civhubctl --data-dir <data dir> args...
+  RunResult Ctl(const std::vector<std::string>& args) const;
+
+  std::unique_ptr<v1::Directory::Stub> PublicDirectory() const;
+  std::unique_ptr<v1::Admin::Stub> AdminOverSocket() const;
+
+ private:
+  std::string data_dir_;
+  std::string public_address_;
+  std::string hub_id_;
+  pid_t pid_ = -1;
+};
+
+// Path of a file under the source tree's examples/.
+std::string Example(const std::string& relative);
+
+}  // namespace civhub::testing
+
+#endif  // CIVHUB_TESTS_E2E_HUB_PROCESS_H_

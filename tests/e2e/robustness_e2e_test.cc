@@ -1,0 +1,255 @@
+// Bad input gets a precise error and loses nothing; acknowledged writes
+// survive SIGKILL; the admin surface stays private.
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "crypto/key_file.h"
+#include "crypto/record_signing.h"
+#include "tests/e2e/hub_process.h"
+#include "tests/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::testing {
+namespace {
+
+int64_t Organizations(const HubProcess& hub) {
+  auto admin = hub.AdminOverSocket();
+  grpc::ClientContext ctx;
+  v1::HubStatus status;
+  EXPECT_TRUE(admin->GetStatus(&ctx, {}, &status).ok());
+  return static_cast<int64_t>(status.organizations());
+}
+
+int64_t SearchTotal(const HubProcess& hub, const std::string& text) {
+  auto stub = hub.PublicDirectory();
+  grpc::ClientContext ctx;
+  v1::SearchRequest req;
+  req.set_text(text);
+  v1::SearchResponse resp;
+  grpc::Status st = stub->Search(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  return resp.total_count();
+}
+
+TEST(RobustnessE2eTest, AcknowledgedPublishesSurviveSigkill) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_TRUE(hub.Start());
+    std::string id = "survivor-" + std::to_string(round);
+    std::string path = dir.Sub(id + ".json");
+    std::ofstream(path)
+        << R"({"recordId": ")" << id
+        << R"(", "organization": {"names": [{"lang": "en", "text": "Durable Trust )"
+        << round << R"("}], "topics": ["health"]}})";
+    RunResult put = hub.Ctl({"org", "put", path});
+    ASSERT_EQ(put.exit_code, 0) << put.err;
+    hub.Kill();  // Right after the acknowledgement: no clean shutdown.
+
+    ASSERT_TRUE(hub.Start());
+    RunResult get = hub.Ctl({"record", "get", id});
+    EXPECT_EQ(get.exit_code, 0) << get.err;
+    // Indexes agree with the records: every survivor so far is found.
+    EXPECT_EQ(SearchTotal(hub, "durable"), round + 1);
+    EXPECT_EQ(Organizations(hub), round + 1);
+    hub.Kill();
+  }
+}
+
+class HostileInputE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(hub_.Start());
+    ASSERT_EQ(
+        hub_.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")})
+            .exit_code,
+        0);
+    absl::StatusOr<crypto::LoadedKey> key =
+        crypto::LoadOrCreateKeyFile(hub_.data_dir() + "/hub.key");
+    ASSERT_OK(key);
+    key_.emplace(key->key);
+  }
+
+  // Imports one record; returns its result.
+  v1::ImportResult Import(const v1::SignedRecord& record) {
+    auto admin = hub_.AdminOverSocket();
+    grpc::ClientContext ctx;
+    v1::ImportRecordsRequest req;
+    *req.add_records() = record;
+    v1::ImportRecordsResponse resp;
+    grpc::Status st = admin->ImportRecords(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.results_size() == 1 ? resp.results(0) : v1::ImportResult();
+  }
+
+  void ExpectRejected(const v1::SignedRecord& record,
+                      const std::string& error) {
+    v1::ImportResult r = Import(record);
+    EXPECT_EQ(r.outcome(), "rejected");
+    EXPECT_TRUE(absl::StrContains(r.error(), error)) << r.error();
+    // Nothing stored, nothing lost, still serving.
+    EXPECT_EQ(Organizations(hub_), 1);
+    EXPECT_EQ(SearchTotal(hub_, "maji"), 1);
+  }
+
+  v1::RecordBody Body(const std::string& id, uint64_t seq) {
+    v1::RecordBody body;
+    body.set_origin(key_->public_key().bytes());
+    body.set_record_id(id);
+    body.set_version(1);
+    body.set_sequence(seq);
+    body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    *body.mutable_organization() = MakeOrganization({});
+    return body;
+  }
+
+  TempDir dir_;
+  HubProcess hub_{dir_.Sub("hub")};
+  std::optional<crypto::PrivateKey> key_;
+};
+
+TEST_F(HostileInputE2eTest, TamperedSignatureIsRejected) {
+  v1::SignedRecord rec = SignBody(*key_, Body("x", 10));
+  (*rec.mutable_signature())[5] ^= 1;
+  ExpectRejected(rec, "INVALID_ARGUMENT: signature: does not verify");
+}
+
+TEST_F(HostileInputE2eTest, BodySignedByAnotherKeyIsRejected) {
+  ExpectRejected(SignBody(NewKey(), Body("x", 10)),
+                 "does not verify against origin " + hub_.hub_id());
+}
+
+TEST_F(HostileInputE2eTest, TruncatedProtobufIsRejected) {
+  v1::SignedRecord rec = SignBody(*key_, Body("x", 10));
+  rec.mutable_body()->resize(rec.body().size() - 7);
+  ExpectRejected(rec, "INVALID_ARGUMENT: body");
+}
+
+TEST_F(HostileInputE2eTest, OversizedRecordIsRejected) {
+  v1::RecordBody body = Body("x", 10);
+  body.mutable_organization()->mutable_descriptions()->Add()->set_text(
+      std::string(70000, 'a'));
+  ExpectRejected(SignBody(*key_, body), "exceeds the limit of 65536");
+}
+
+TEST_F(HostileInputE2eTest, InvalidIsoCodeIsRejectedEvenWhenSigned) {
+  v1::RecordBody body = Body("x", 10);
+  body.mutable_organization()->mutable_locations(0)->set_country("XX");
+  ExpectRejected(
+      SignBody(*key_, body),
+      "organization.locations[0].country: \"XX\" is not an ISO 3166-1");
+  std::string path = dir_.Sub("bad.json");
+  std::ofstream(path)
+      << R"({"recordId": "bad", "organization": {"names": [{"lang": "en", "text": "B"}], "locations": [{"country": "XX"}]}})";
+  RunResult put = hub_.Ctl({"org", "put", path});
+  EXPECT_EQ(put.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(put.err, "organization.locations[0].country"))
+      << put.err;
+  EXPECT_EQ(Organizations(hub_), 1);
+}
+
+TEST_F(HostileInputE2eTest, UnknownFieldInSignedBodyIsRejected) {
+  v1::SignedRecord rec = SignBody(*key_, Body("x", 10));
+  v1::RecordBody with_extra;
+  ASSERT_TRUE(with_extra.ParseFromString(rec.body()));
+  with_extra.GetReflection()
+      ->MutableUnknownFields(&with_extra)
+      ->AddVarint(77, 1);
+  ExpectRejected(SignBody(*key_, with_extra), "unknown field 77");
+}
+
+TEST_F(HostileInputE2eTest, OriginOutsideTheNetworkIsRefused) {
+  crypto::PrivateKey stranger = NewKey();
+  v1::RecordBody body = Body("x", 1);
+  body.set_origin(stranger.public_key().bytes());
+  ExpectRejected(SignBody(stranger, body), "PERMISSION_DENIED");
+}
+
+TEST_F(HostileInputE2eTest, CliReportsBadJsonWithItsPath) {
+  std::string path = dir_.Sub("typo.json");
+  std::ofstream(path)
+      << R"({"recordId": "t", "organization": {"names": [{"lang": "en", "text": "T"}], "locations": [{"country": "KE", "latitude": "north"}]}})";
+  RunResult put = hub_.Ctl({"org", "put", path});
+  EXPECT_EQ(put.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(put.err, "organization.locations[0].latitude"))
+      << put.err;
+}
+
+TEST_F(HostileInputE2eTest, OversizedRequestOnThePublicPortIsRefused) {
+  auto stub = hub_.PublicDirectory();
+  grpc::ClientContext ctx;
+  v1::SearchRequest req;
+  req.set_text(std::string(100000, 'w'));
+  v1::SearchResponse resp;
+  grpc::Status st = stub->Search(&ctx, req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << st.error_message();
+  EXPECT_EQ(SearchTotal(hub_, "maji"), 1);
+}
+
+TEST_F(HostileInputE2eTest, PublicPortHasNoAdminService) {
+  auto admin = v1::Admin::NewStub(grpc::CreateChannel(
+      hub_.public_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::HubStatus status;
+  EXPECT_EQ(admin->GetStatus(&ctx, {}, &status).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(HostileInputE2eTest, SecretsAndSocketAreOwnerOnly) {
+  struct stat st;
+  ASSERT_EQ(stat((hub_.data_dir() + "/admin.sock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat((hub_.data_dir() + "/hub.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(hub_.data_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // The key never appears in the log.
+  std::string pem = key_->ToPem();
+  std::string b64 = pem.substr(pem.find('\n') + 1, 40);
+  EXPECT_FALSE(absl::StrContains(hub_.log(), b64));
+}
+
+TEST(StartupE2eTest, RefusesKeyReadableByOthers) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  hub.Stop();
+  ASSERT_EQ(chmod((dir.Sub("hub") + "/hub.key").c_str(), 0644), 0);
+  RunResult r = RunProgram(
+      {CIVHUBD_PATH, "--data-dir", dir.Sub("hub"), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "chmod 600")) << r.err;
+}
+
+TEST(StartupE2eTest, SecondDaemonOnSameDataDirIsRefused) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  RunResult r = RunProgram(
+      {CIVHUBD_PATH, "--data-dir", dir.Sub("hub"), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "another civhubd is already using"))
+      << r.err;
+  // The first keeps serving.
+  EXPECT_EQ(hub.Ctl({"status"}).exit_code, 0);
+}
+
+TEST(StartupE2eTest, CtlExplainsWhenNoHubRuns) {
+  TempDir dir;
+  RunResult r =
+      RunProgram({CIVHUBCTL_PATH, "--data-dir", dir.Sub("nohub"), "status"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "cannot reach civhubd")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "./scripts/run")) << r.err;
+  RunResult usage = RunProgram({CIVHUBCTL_PATH, "search", "--near", "nowhere"});
+  EXPECT_EQ(usage.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(usage.err, "expected LAT,LON")) << usage.err;
+}
+
+}  // namespace
+}  // namespace civhub::testing
