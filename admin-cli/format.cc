@@ -210,6 +210,24 @@ void PrintHits(const v1::SearchResponse& response, std::ostream& out) {
       << " matching records\n";
 }
 
+void PrintPublished(const v1::PublishResponse& response, std::ostream& out) {
+  const v1::RecordBody& b = response.record().body();
+  out << (response.unchanged() ? "unchanged " : "published ")
+      << RefOf(response.record()) << " version " << b.version()
+      << (response.unchanged() ? " (same content as the current version)"
+                               : absl::StrCat(" (sequence ", b.sequence(), ")"))
+      << "\n";
+}
+
+void PrintDeleted(const v1::PublishResponse& response, std::ostream& out) {
+  out << "deleted " << RefOf(response.record()) << " (version "
+      << response.record().body().version() << ")\n";
+}
+
+void PrintHubId(const v1::HubStatus& status, std::ostream& out) {
+  out << status.hub_id() << "\nfingerprint " << status.fingerprint() << "\n";
+}
+
 void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
       {"hub id", s.hub_id()},

@@ -30,6 +30,9 @@ std::string TitleOf(const v1::RecordBody& body);
 void PrintRecord(const v1::Record& record, std::ostream& out);
 void PrintHits(const v1::SearchResponse& response, std::ostream& out);
 void PrintStatus(const v1::HubStatus& status, std::ostream& out);
+void PrintHubId(const v1::HubStatus& status, std::ostream& out);
+void PrintPublished(const v1::PublishResponse& response, std::ostream& out);
+void PrintDeleted(const v1::PublishResponse& response, std::ostream& out);
 void PrintMembers(const v1::ListMembersResponse& response, std::ostream& out);
 void PrintCommunities(const v1::ListCommunitiesResponse& response,
                       std::ostream& out);

@@ -1,0 +1,306 @@
+#include "admin-cli/internal/commands.h"
+
+#include <grpcpp/client_context.h>
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "admin-cli/format.h"
+#include "admin-cli/json_input.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace civhub::ctl::internal {
+namespace {
+
+constexpr size_t kImportBatch = 500;
+
+// The id of the hub civhubctl talks to; nullopt (and `*exit_code`) if the
+// node cannot say.
+std::optional<std::string> ConnectedHubId(Session& s, int* exit_code) {
+  v1::HubStatus status;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->GetStatus(ctx.get(), {}, &status);
+  if (!st.ok()) {
+    *exit_code = s.NodeError(st);
+    return std::nullopt;
+  }
+  return status.hub_id();
+}
+
+// "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to.
+std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
+                                      int* exit_code) {
+  v1::RecordRef ref;
+  size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    std::optional<std::string> self = ConnectedHubId(s, exit_code);
+    if (!self) return std::nullopt;
+    ref.set_origin(*self);
+    ref.set_record_id(text);
+  } else {
+    ref.set_origin(text.substr(0, slash));
+    ref.set_record_id(text.substr(slash + 1));
+  }
+  if (ref.record_id().empty() || ref.origin().empty()) {
+    *exit_code = s.UsageError(absl::StrCat(
+        "\"", text, "\" is not a record reference: use HUB_ID/RECORD_ID"));
+    return std::nullopt;
+  }
+  return ref;
+}
+
+}  // namespace
+
+int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
+              v1::PublishRequest::PayloadCase want) {
+  absl::StatusOr<v1::PublishRequest> request = ReadPublishFile(file);
+  if (!request.ok()) return s.UsageError(request.status().message());
+  if (!id_flag.empty()) request->set_record_id(id_flag);
+  if (request->record_id().empty()) {
+    return s.UsageError(absl::StrCat(
+        file,
+        ": no record id: add \"recordId\": \"...\" to the file or pass --id"));
+  }
+  const char* other =
+      want == v1::PublishRequest::kOrganization ? "community" : "org";
+  if (request->payload_case() != want) {
+    return s.UsageError(absl::StrCat(
+        file, request->payload_case() == v1::PublishRequest::PAYLOAD_NOT_SET
+                  ? ": holds no \"organization\" or \"community\" object"
+                  : absl::StrCat(": holds a different kind of record; use "
+                                 "`civhubctl ",
+                                 other, " put`")));
+  }
+  // A membership without an origin names a record of this hub.
+  bool needs_origin = false;
+  for (const auto& m : request->community().memberships()) {
+    needs_origin |= m.organization().origin().empty();
+  }
+  if (needs_origin) {
+    int code = kExitOk;
+    std::optional<std::string> self = ConnectedHubId(s, &code);
+    if (!self) return code;
+    for (auto& m : *request->mutable_community()->mutable_memberships()) {
+      if (m.organization().origin().empty()) {
+        m.mutable_organization()->set_origin(*self);
+      }
+    }
+  }
+  v1::PublishResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->Publish(ctx.get(), *request, &response);
+  return s.Respond(st, response, PrintPublished);
+}
+int Export(Session& s, const std::string& file) {
+  std::ofstream file_out;
+  std::ostream* out = &s.out();
+  if (!file.empty() && file != "-") {
+    file_out.open(file, std::ios::binary | std::ios::trunc);
+    if (!file_out) return s.UsageError(absl::StrCat(file, ": cannot write"));
+    out = &file_out;
+  }
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  v1::WatchRequest request;
+  auto reader = s.Node().directory()->Watch(ctx.get(), request);
+  v1::WatchResponse response;
+  size_t count = 0;
+  google::protobuf::util::JsonPrintOptions compact;
+  while (reader->Read(&response)) {
+    for (const v1::Change& change : response.changes()) {
+      std::string line;
+      (void)google::protobuf::util::MessageToJsonString(
+          change.record().signed_(), &line, compact);
+      *out << line << "\n";
+      ++count;
+    }
+    if (response.caught_up()) {
+      ctx->TryCancel();
+      break;
+    }
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok() && st.error_code() != grpc::StatusCode::CANCELLED) {
+    return s.NodeError(st);
+  }
+  out->flush();
+  s.err() << "exported " << count << " records\n";
+  return kExitOk;
+}
+
+int Import(Session& s, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return s.UsageError(absl::StrCat(file, ": cannot open file"));
+  std::vector<v1::SignedRecord> records;
+  std::vector<int> line_numbers;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    v1::SignedRecord rec;
+    if (absl::Status st = ParseJson(line, &rec); !st.ok()) {
+      return s.UsageError(absl::StrCat(file, ":", n, ": ", st.message()));
+    }
+    records.push_back(std::move(rec));
+    line_numbers.push_back(n);
+  }
+  std::map<std::string, int> outcomes;
+  int rejected = 0;
+  for (size_t start = 0; start < records.size(); start += kImportBatch) {
+    v1::ImportRecordsRequest request;
+    size_t end = std::min(records.size(), start + kImportBatch);
+    for (size_t i = start; i < end; ++i) *request.add_records() = records[i];
+    v1::ImportRecordsResponse response;
+    auto ctx = s.Context(std::chrono::seconds(300));
+    grpc::Status st =
+        s.Node().admin()->ImportRecords(ctx.get(), request, &response);
+    if (!st.ok()) return s.NodeError(st);
+    for (int i = 0; i < response.results_size(); ++i) {
+      const v1::ImportResult& r = response.results(i);
+      ++outcomes[r.outcome()];
+      if (r.outcome() == "rejected") {
+        ++rejected;
+        s.err() << file << ":" << line_numbers[start + i] << ": " << r.error()
+                << "\n";
+      }
+    }
+  }
+  s.out() << "imported " << records.size() << " records:";
+  for (const auto& [outcome, n] : outcomes)
+    s.out() << " " << n << " " << outcome;
+  s.out() << "\n";
+  return rejected > 0 ? kExitNode : kExitOk;
+}
+
+int Search(Session& s, const SearchFlags& f) {
+  v1::SearchRequest req;
+  req.set_text(f.text);
+  req.set_country(f.country);
+  req.set_region(f.region);
+  req.set_topic(f.topic);
+  req.set_organization_type(f.type);
+  req.set_language(f.lang);
+  req.set_page_size(f.limit);
+  req.set_page_token(f.page_token);
+  if (f.kind == "org" || f.kind == "organization") {
+    req.set_kind(v1::RECORD_KIND_ORGANIZATION);
+  } else if (f.kind == "community") {
+    req.set_kind(v1::RECORD_KIND_COMMUNITY);
+  } else if (!f.kind.empty()) {
+    return s.UsageError("--kind must be org or community");
+  }
+  if (!f.near.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(f.near, ',');
+    double lat, lon;
+    if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) ||
+        !absl::SimpleAtod(parts[1], &lon)) {
+      return s.UsageError(absl::StrCat(
+          "--near \"", f.near, "\": expected LAT,LON such as -1.29,36.82"));
+    }
+    req.mutable_near()->set_latitude(lat);
+    req.mutable_near()->set_longitude(lon);
+    req.mutable_near()->set_radius_km(f.km > 0 ? f.km : 50);
+  } else if (f.km > 0) {
+    return s.UsageError("--km needs --near LAT,LON");
+  }
+  if (!f.identifier.empty()) {
+    size_t colon = f.identifier.find(':');
+    if (colon == std::string::npos) {
+      return s.UsageError(
+          "--identifier expects SCHEME:ID, such as GB-CHC:1234567");
+    }
+    req.mutable_identifier()->set_scheme(f.identifier.substr(0, colon));
+    req.mutable_identifier()->set_identifier(f.identifier.substr(colon + 1));
+  }
+  int code = kExitOk;
+  for (auto [flag, field] :
+       {std::make_pair(&f.member_of, req.mutable_member_of()),
+        std::make_pair(&f.has_member, req.mutable_has_member())}) {
+    if (flag->empty()) continue;
+    std::optional<v1::RecordRef> ref = ParseRef(s, *flag, &code);
+    if (!ref) return code;
+    *field = *ref;
+  }
+  if (f.member_of.empty()) req.clear_member_of();
+  if (f.has_member.empty()) req.clear_has_member();
+
+  v1::SearchResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().directory()->Search(ctx.get(), req, &response);
+  return s.Respond(st, response, PrintHits);
+}
+
+int ShowStatus(Session& s) {
+  v1::HubStatus status;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->GetStatus(ctx.get(), {}, &status);
+  return s.Respond(st, status, PrintStatus);
+}
+
+int ShowHubId(Session& s) {
+  v1::HubStatus status;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->GetStatus(ctx.get(), {}, &status);
+  if (!st.ok()) return s.NodeError(st);
+  v1::HubStatus id;
+  id.set_hub_id(status.hub_id());
+  id.set_fingerprint(status.fingerprint());
+  return s.Respond(st, id, PrintHubId);
+}
+
+int GetRecord(Session& s, const std::string& ref_text) {
+  int code = kExitOk;
+  std::optional<v1::RecordRef> ref = ParseRef(s, ref_text, &code);
+  if (!ref) return code;
+  v1::GetRecordRequest req;
+  req.set_origin(ref->origin());
+  req.set_record_id(ref->record_id());
+  v1::Record record;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), req, &record);
+  return s.Respond(st, record, PrintRecord);
+}
+
+int DeleteRecord(Session& s, const std::string& id, const std::string& reason) {
+  v1::DeleteRequest req;
+  req.set_record_id(id);
+  req.set_reason(reason);
+  v1::PublishResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->Delete(ctx.get(), req, &response);
+  return s.Respond(st, response, PrintDeleted);
+}
+
+int ListMembers(Session& s, const std::string& ref_text) {
+  int code = kExitOk;
+  std::optional<v1::RecordRef> ref = ParseRef(s, ref_text, &code);
+  if (!ref) return code;
+  v1::ListMembersRequest req;
+  *req.mutable_community() = *ref;
+  req.set_page_size(100);
+  v1::ListMembersResponse response;
+  auto ctx = s.Context();
+  grpc::Status st =
+      s.Node().directory()->ListMembers(ctx.get(), req, &response);
+  return s.Respond(st, response, PrintMembers);
+}
+
+int ListCommunities(Session& s, const std::string& ref_text) {
+  int code = kExitOk;
+  std::optional<v1::RecordRef> ref = ParseRef(s, ref_text, &code);
+  if (!ref) return code;
+  v1::ListCommunitiesRequest req;
+  *req.mutable_organization() = *ref;
+  req.set_page_size(100);
+  v1::ListCommunitiesResponse response;
+  auto ctx = s.Context();
+  grpc::Status st =
+      s.Node().directory()->ListCommunities(ctx.get(), req, &response);
+  return s.Respond(st, response, PrintCommunities);
+}
+
+}  // namespace civhub::ctl::internal

@@ -1,0 +1,41 @@
+// What each civhubctl command does, given its parsed arguments. Each returns
+// the process exit code (ctl.h). Private to admin-cli/.
+#ifndef CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
+#define CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
+
+#include <string>
+
+#include "admin-cli/internal/session.h"
+#include "civhub/v1/admin.pb.h"
+
+namespace civhub::ctl::internal {
+
+int ShowStatus(Session& s);
+int ShowHubId(Session& s);
+
+// `org put` / `community put`: FILE holds a PublishRequest whose payload
+// must be `kind`; `id`, if set, overrides its recordId.
+int PutRecord(Session& s, const std::string& file, const std::string& id,
+              v1::PublishRequest::PayloadCase kind);
+// REF is HUB_ID/RECORD_ID, or RECORD_ID for the connected hub's records.
+int GetRecord(Session& s, const std::string& ref);
+int DeleteRecord(Session& s, const std::string& id, const std::string& reason);
+int ListMembers(Session& s, const std::string& community_ref);
+int ListCommunities(Session& s, const std::string& organization_ref);
+
+struct SearchFlags {
+  std::string text, country, region, topic, type, lang, near, kind, member_of,
+      has_member, identifier, page_token;
+  double km = 0;
+  int limit = 0;
+};
+int Search(Session& s, const SearchFlags& flags);
+
+// Every record as one signed JSON object per line, to FILE or stdout ("-").
+int Export(Session& s, const std::string& file);
+// Verifies and stores the records of such a file, in batches.
+int Import(Session& s, const std::string& file);
+
+}  // namespace civhub::ctl::internal
+
+#endif  // CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
