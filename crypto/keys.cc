@@ -142,6 +142,10 @@ absl::string_view DomainPrefix(SigningDomain domain) {
   switch (domain) {
     case SigningDomain::kRecord:
       return absl::string_view("civhub.record.v1\0", 17);
+    case SigningDomain::kLinkRequest:
+      return absl::string_view("civhub.link-request.v1\0", 23);
+    case SigningDomain::kLink:
+      return absl::string_view("civhub.link.v1\0", 15);
   }
   return {};
 }

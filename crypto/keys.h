@@ -25,7 +25,9 @@ inline constexpr size_t kSignatureSize = 64;
 
 // What a signature is for. Each domain has its own prefix (docs/api.md).
 enum class SigningDomain {
-  kRecord,  // "civhub.record.v1\0" || serialized RecordBody
+  kRecord,       // "civhub.record.v1\0" || serialized RecordBody
+  kLinkRequest,  // "civhub.link-request.v1\0" || serialized LinkRequestBody
+  kLink,         // "civhub.link.v1\0" || link id || lower key || higher key
 };
 
 // The exact prefix signed before the message in `domain`, NUL included.

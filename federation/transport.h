@@ -1,8 +1,8 @@
-// The seams federation is written against (issue: "Federation: admin-approved
-// peer links ..."). Nothing implements them yet; this header fixes the shape
-// so that replication logic never talks to gRPC, threads or sleeps directly:
-// gRPC over mutual TLS will be one Transport, a simulated network another,
-// and node::Clock (node/clock.h) gives time to both.
+// The seams federation is written against. Replication logic never talks to
+// gRPC, threads or sleeps directly: GrpcTransport (mutual TLS) is one
+// Transport, a simulated network another; node::Clock gives time and
+// Scheduler runs deferred work, so the same logic runs between real
+// processes and among simulated hubs.
 #ifndef CIVHUB_FEDERATION_TRANSPORT_H_
 #define CIVHUB_FEDERATION_TRANSPORT_H_
 
@@ -10,25 +10,51 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "civhub/v1/federation.pb.h"
 #include "crypto/keys.h"
 
 namespace civhub::federation {
 
-// Delivers opaque, already-serialized federation messages between hubs that
-// are identified by their keys. Implementations authenticate the remote end
-// (its key must be `peer`), and are thread-safe.
+// Where to reach a hub and the key it must prove it holds.
+struct PeerAddress {
+  crypto::PublicKey key;
+  std::string address;  // host:port of its federation service
+};
+
+template <typename T>
+using Reply = std::function<void(absl::StatusOr<T>)>;
+
+// Delivers federation calls to other hubs. Implementations authenticate the
+// remote end: a call to a hub that does not prove it holds `to.key` fails
+// with UNAUTHENTICATED; an unreachable hub gives UNAVAILABLE. Each `reply`
+// runs exactly once, on a Scheduler thread, never inside the call.
+// Thread-safe.
 class Transport {
  public:
   virtual ~Transport() = default;
+  virtual void RequestLink(const PeerAddress& to, v1::LinkRequest request,
+                           Reply<v1::LinkResponse> reply) = 0;
+  virtual void ConfirmLink(const PeerAddress& to, v1::LinkConfirmation request,
+                           Reply<v1::LinkAck> reply) = 0;
+  virtual void RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
+                          Reply<v1::LinkAck> reply) = 0;
+  virtual void Sync(const PeerAddress& to, v1::SyncRequest request,
+                    Reply<v1::SyncResponse> reply) = 0;
+  virtual void Push(const PeerAddress& to, v1::PushRequest request,
+                    Reply<v1::PushResponse> reply) = 0;
+};
 
-  using Reply = std::function<void(absl::StatusOr<std::string> response)>;
-
-  // Sends `request` for `method` to `peer` at `address`; `reply` runs once,
-  // on any thread, with the response or an error (UNAVAILABLE when
-  // unreachable, UNAUTHENTICATED when the remote key is not `peer`).
-  virtual void Call(const crypto::PublicKey& peer, const std::string& address,
-                    const std::string& method, std::string request,
-                    Reply reply) = 0;
+// Runs work later. Real: a thread pool with a timer; simulated: an event
+// queue on a virtual clock. Thread-safe.
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // Runs `fn` once, no sooner than `delay` from now.
+  virtual void RunAfter(absl::Duration delay, std::function<void()> fn) = 0;
+  void Run(std::function<void()> fn) {
+    RunAfter(absl::ZeroDuration(), std::move(fn));
+  }
 };
 
 }  // namespace civhub::federation

@@ -51,6 +51,12 @@ v1::Record Directory::ToRecord(const StoredView& view) {
     case v1::RecordBody::kTombstone:
       out.set_kind(v1::RECORD_KIND_TOMBSTONE);
       break;
+    case v1::RecordBody::kHubProfile:
+      out.set_kind(v1::RECORD_KIND_HUB_PROFILE);
+      break;
+    case v1::RecordBody::kPeerLink:
+      out.set_kind(v1::RECORD_KIND_PEER_LINK);
+      break;
     case v1::RecordBody::PAYLOAD_NOT_SET:
       break;
   }

@@ -1,5 +1,6 @@
 #include "node/hub.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -22,10 +23,10 @@ std::string SerializeDeterministic(const v1::RecordBody& body) {
 
 }  // namespace
 
-absl::Status OwnOriginOnly::Admit(const crypto::PublicKey& origin) const {
-  if (origin == self_) return absl::OkStatus();
+absl::Status OwnOriginOnly::Admit(const crypto::VerifiedRecord& record) const {
+  if (record.origin == self_) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
-      "origin ", origin.HubId(),
+      "origin ", record.origin.HubId(),
       " is not part of this hub's network (this hub accepts only its own "
       "records until it is linked to peers)"));
 }
@@ -63,8 +64,29 @@ absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
 
 absl::StatusOr<PublishResult> Hub::Delete(absl::string_view record_id,
                                           absl::string_view reason) {
-  if (absl::Status s = ValidateRecordId(record_id, "record_id"); !s.ok())
+  if (absl::StartsWith(record_id, "~")) {
+    return absl::InvalidArgumentError(
+        "record_id: ids starting with \"~\" are the hub's own system records "
+        "(its profile and peer links); use `civhubctl peer remove` to end a "
+        "link");
+  }
+  return Retire(record_id, reason);
+}
+
+absl::StatusOr<PublishResult> Hub::DeleteSystem(absl::string_view record_id) {
+  return Retire(record_id, "");
+}
+
+absl::StatusOr<PublishResult> Hub::PublishSystem(v1::RecordBody body) {
+  absl::MutexLock lock(&publish_mu_);
+  return PublishBody(std::move(body), /*strict=*/false);
+}
+
+absl::StatusOr<PublishResult> Hub::Retire(absl::string_view record_id,
+                                          absl::string_view reason) {
+  if (absl::Status s = ValidateRecordId(record_id, "record_id"); !s.ok()) {
     return s;
+  }
   absl::MutexLock lock(&publish_mu_);
   absl::StatusOr<std::optional<StoredView>> existing =
       store_->Get(id().bytes(), record_id);
@@ -136,6 +158,7 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
         absl::StrCat("own record ", record.body.record_id(),
                      " was not applied (", ApplyOutcomeName(*outcome), ")"));
   }
+  if (observer_) observer_(record.signed_record);
   StoredView view;
   *view.stored.mutable_signed_() = std::move(record.signed_record);
   view.body = std::move(record.body);
@@ -149,7 +172,7 @@ absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
   absl::StatusOr<crypto::VerifiedRecord> verified =
       crypto::VerifyRecord(std::move(record));
   if (!verified.ok()) return verified.status();
-  if (absl::Status s = policy_->Admit(verified->origin); !s.ok()) return s;
+  if (absl::Status s = policy_->Admit(*verified); !s.ok()) return s;
   if (absl::Status s = ValidateRecordBody(
           verified->body, ValidationOptions{clock_->Now(), false});
       !s.ok()) {

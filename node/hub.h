@@ -9,6 +9,7 @@
 #ifndef CIVHUB_NODE_HUB_H_
 #define CIVHUB_NODE_HUB_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -25,15 +26,16 @@ namespace civhub::node {
 class OriginPolicy {
  public:
   virtual ~OriginPolicy() = default;
-  // OK to accept records of `origin`; PERMISSION_DENIED saying why not.
-  virtual absl::Status Admit(const crypto::PublicKey& origin) const = 0;
+  // OK to accept `record` (its signature already verified against its
+  // origin); PERMISSION_DENIED saying why not.
+  virtual absl::Status Admit(const crypto::VerifiedRecord& record) const = 0;
 };
 
 // The default until federation links exist: only the hub's own records.
 class OwnOriginOnly : public OriginPolicy {
  public:
   explicit OwnOriginOnly(crypto::PublicKey self) : self_(std::move(self)) {}
-  absl::Status Admit(const crypto::PublicKey& origin) const override;
+  absl::Status Admit(const crypto::VerifiedRecord& record) const override;
 
  private:
   const crypto::PublicKey self_;
@@ -63,9 +65,22 @@ class Hub {
   absl::StatusOr<PublishResult> Publish(const v1::PublishRequest& request);
 
   // Replaces record `record_id` of this hub with a tombstone. NOT_FOUND if
-  // there is no such record or it is already deleted.
+  // there is no such record or it is already deleted; INVALID_ARGUMENT for
+  // the hub's system records (ids starting with "~").
   absl::StatusOr<PublishResult> Delete(absl::string_view record_id,
                                        absl::string_view reason);
+
+  // The hub's own system records (profile, peer links), for federation:
+  // same as Publish/Delete but for "~" ids and their payloads.
+  absl::StatusOr<PublishResult> PublishSystem(v1::RecordBody body);
+  absl::StatusOr<PublishResult> DeleteSystem(absl::string_view record_id);
+
+  // Runs `observer` after each record this hub publishes or deletes, with
+  // the new signed record. Set once, before serving.
+  void SetPublishObserver(
+      std::function<void(const v1::SignedRecord&)> observer) {
+    observer_ = std::move(observer);
+  }
 
   // Verifies, validates and applies a signed record from elsewhere.
   // INVALID_ARGUMENT naming the field for a bad signature or body,
@@ -75,6 +90,8 @@ class Hub {
  private:
   absl::StatusOr<PublishResult> PublishBody(v1::RecordBody body, bool strict)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  absl::StatusOr<PublishResult> Retire(absl::string_view record_id,
+                                       absl::string_view reason);
 
   const crypto::PrivateKey key_;
   Store* const store_;
@@ -82,6 +99,7 @@ class Hub {
   OwnOriginOnly own_only_;
   const OriginPolicy* const policy_;
   Directory directory_;
+  std::function<void(const v1::SignedRecord&)> observer_;
 
   // Serializes local publishes: each takes the next sequence.
   absl::Mutex publish_mu_;

@@ -76,6 +76,11 @@ IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
     for (const auto& topic : org.topics()) {
       terms.filters.emplace(keys::kFieldTopic, topic);
     }
+  } else if (body.has_hub_profile()) {
+    // Not searchable; listed by kind for the network view.
+    terms.filters.emplace(keys::kFieldKind, "h");
+  } else if (body.has_peer_link()) {
+    terms.filters.emplace(keys::kFieldKind, "l");
   } else if (body.has_community()) {
     const v1::Community& c = body.community();
     terms.filters.emplace(keys::kFieldAll, "");

@@ -108,6 +108,9 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
 
   absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
   if (!state.ok()) return state.status();
+  if (state->blocked()) {
+    return absl::PermissionDeniedError("origin is blocked on this hub");
+  }
   const bool new_origin = state->max_sequence() == 0 && state->records() == 0;
 
   // Keeps `record` as evidence that its origin signed two bodies for one
@@ -179,17 +182,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
     batch.Delete(keys::OriginSeq(keys::kSeq, origin, old.body.sequence()));
     batch.Delete(keys::Change(old.stored.change()));
     WriteIndexEntries(doc, DeriveIndexTerms(old.body), /*remove=*/true, &batch);
-    switch (old.body.payload_case()) {
-      case v1::RecordBody::kOrganization:
-        counters.set_organizations(counters.organizations() - 1);
-        break;
-      case v1::RecordBody::kCommunity:
-        counters.set_communities(counters.communities() - 1);
-        break;
-      default:
-        counters.set_tombstones(counters.tombstones() - 1);
-        break;
-    }
+    Count(old.body, -1, &counters);
   } else {
     doc = counters.next_doc();
     counters.set_next_doc(doc + 1);
@@ -198,17 +191,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
     batch.Put(keys::Doc(doc), doc_value);
     state->set_records(state->records() + 1);
   }
-  switch (body.payload_case()) {
-    case v1::RecordBody::kOrganization:
-      counters.set_organizations(counters.organizations() + 1);
-      break;
-    case v1::RecordBody::kCommunity:
-      counters.set_communities(counters.communities() + 1);
-      break;
-    default:
-      counters.set_tombstones(counters.tombstones() + 1);
-      break;
-  }
+  Count(body, +1, &counters);
   if (new_origin) counters.set_origins(counters.origins() + 1);
   const uint64_t change = counters.next_change();
   counters.set_next_change(change + 1);
@@ -234,6 +217,268 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
     return st;
   counters_ = std::move(counters);
   return ApplyOutcome::kApplied;
+}
+
+void Store::Count(const v1::RecordBody& body, int delta, storage::Counters* c) {
+  auto add = [delta](uint64_t v) { return v + static_cast<uint64_t>(delta); };
+  switch (body.payload_case()) {
+    case v1::RecordBody::kOrganization:
+      c->set_organizations(add(c->organizations()));
+      break;
+    case v1::RecordBody::kCommunity:
+      c->set_communities(add(c->communities()));
+      break;
+    case v1::RecordBody::kHubProfile:
+      c->set_hub_profiles(add(c->hub_profiles()));
+      break;
+    case v1::RecordBody::kPeerLink:
+      c->set_peer_links(add(c->peer_links()));
+      break;
+    case v1::RecordBody::kTombstone:
+    case v1::RecordBody::PAYLOAD_NOT_SET:
+      c->set_tombstones(add(c->tombstones()));
+      break;
+  }
+}
+
+absl::Status Store::AdvanceWatermark(absl::string_view origin, uint64_t from,
+                                     uint64_t to) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  if (state->blocked() || state->complete_through() < from ||
+      state->complete_through() >= to) {
+    return absl::OkStatus();
+  }
+  state->set_complete_through(to);
+  if (to > state->max_sequence()) state->set_max_sequence(to);
+  return FromLevelDb(db_->Put(leveldb::WriteOptions(), keys::Origin(origin),
+                              state->SerializeAsString()));
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+Store::Origins() const {
+  std::vector<std::pair<std::string, storage::OriginState>> out;
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix(1, keys::kOrigin);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    storage::OriginState state;
+    if (!state.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("store: origin state is corrupt");
+    }
+    out.emplace_back(it->key().ToString().substr(1), std::move(state));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
+}
+
+absl::StatusOr<Store::SequenceBatch> Store::RecordsAfter(
+    absl::string_view origin, uint64_t after, uint64_t through,
+    size_t max_records, size_t max_bytes) const {
+  SequenceBatch batch;
+  batch.last = after;
+  if (after >= through) {
+    batch.complete = true;
+    return batch;
+  }
+  const std::string prefix = std::string(1, keys::kSeq) + std::string(origin);
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  size_t bytes = 0;
+  for (it->Seek(keys::OriginSeq(keys::kSeq, origin, after + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t seq =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    if (seq > through) break;
+    if (batch.records.size() >= max_records ||
+        (bytes >= max_bytes && !batch.records.empty())) {
+      return batch;  // Cut: (after, last] is complete, more remains.
+    }
+    absl::StatusOr<std::optional<StoredView>> view =
+        Get(origin, absl::string_view(it->value().data(), it->value().size()));
+    if (!view.ok()) return view.status();
+    if (view->has_value()) {
+      bytes += (*view)->stored.signed_().ByteSizeLong();
+      batch.records.push_back((*view)->stored.signed_());
+    }
+    batch.last = seq;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  batch.last = through;
+  batch.complete = true;
+  return batch;
+}
+
+absl::StatusOr<uint64_t> Store::CountAfter(absl::string_view origin,
+                                           uint64_t after,
+                                           uint64_t through) const {
+  uint64_t n = 0;
+  const std::string prefix = std::string(1, keys::kSeq) + std::string(origin);
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(keys::OriginSeq(keys::kSeq, origin, after + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8)) >
+        through) {
+      break;
+    }
+    ++n;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return n;
+}
+
+absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  // Refuse new records first, then purge in bounded batches.
+  const bool known =
+      state->records() > 0 || state->max_sequence() > 0 || state->blocked();
+  state->set_blocked(true);
+  state->set_complete_through(0);
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  if (absl::Status s = FromLevelDb(
+          db_->Put(wo, keys::Origin(origin), state->SerializeAsString()));
+      !s.ok()) {
+    return s;
+  }
+  if (!known) {
+    counters_.set_origins(counters_.origins() + 1);
+    if (absl::Status s = FromLevelDb(
+            db_->Put(wo, kCountersKey, counters_.SerializeAsString()));
+        !s.ok()) {
+      return s;
+    }
+  }
+  uint64_t purged = 0;
+  const std::string record_prefix = keys::Record(origin, "");
+  while (true) {
+    leveldb::WriteBatch batch;
+    storage::Counters counters = counters_;
+    size_t in_batch = 0;
+    std::unique_ptr<leveldb::Iterator> it(
+        db_->NewIterator(leveldb::ReadOptions()));
+    for (it->Seek(record_prefix);
+         it->Valid() && it->key().starts_with(record_prefix) && in_batch < 1000;
+         it->Next(), ++in_batch) {
+      storage::StoredRecord stored;
+      v1::RecordBody body;
+      if (!stored.ParseFromArray(it->value().data(),
+                                 static_cast<int>(it->value().size())) ||
+          !body.ParseFromString(stored.signed_().body())) {
+        return absl::DataLossError("store: record is corrupt");
+      }
+      batch.Delete(it->key());
+      batch.Delete(keys::Doc(stored.doc()));
+      batch.Delete(keys::OriginSeq(keys::kSeq, origin, body.sequence()));
+      batch.Delete(keys::Change(stored.change()));
+      WriteIndexEntries(stored.doc(), DeriveIndexTerms(body), /*remove=*/true,
+                        &batch);
+      Count(body, -1, &counters);
+    }
+    if (!it->status().ok()) return FromLevelDb(it->status());
+    // The (origin, sequence) hashes go too, so that the records can be
+    // fetched again after an unblock.
+    if (in_batch == 0) {
+      const std::string hash_prefix =
+          std::string(1, keys::kHash) + std::string(origin);
+      for (it->Seek(hash_prefix);
+           it->Valid() && it->key().starts_with(hash_prefix); it->Next()) {
+        batch.Delete(it->key());
+      }
+    }
+    state->set_records(state->records() -
+                       std::min<uint64_t>(state->records(), in_batch));
+    batch.Put(keys::Origin(origin), state->SerializeAsString());
+    batch.Put(kCountersKey, counters.SerializeAsString());
+    if (absl::Status s = FromLevelDb(db_->Write(wo, &batch)); !s.ok()) return s;
+    counters_ = std::move(counters);
+    purged += in_batch;
+    if (in_batch == 0) break;
+  }
+  return purged;
+}
+
+absl::Status Store::Unblock(absl::string_view origin) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  if (!state->blocked()) return absl::OkStatus();
+  storage::OriginState fresh;
+  fresh.set_forks(state->forks());
+  fresh.set_first_fork_sequence(state->first_fork_sequence());
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  return FromLevelDb(
+      db_->Put(wo, keys::Origin(origin), fresh.SerializeAsString()));
+}
+
+absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(char kind) const {
+  std::vector<StoredView> out;
+  const std::string prefix =
+      keys::FilterPrefix(keys::kFieldKind, std::string(1, kind));
+  leveldb::ReadOptions ro;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    uint64_t doc =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    std::string doc_value;
+    leveldb::Status s = db_->Get(ro, keys::Doc(doc), &doc_value);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return FromLevelDb(s);
+    absl::StatusOr<std::optional<StoredView>> view =
+        Get(absl::string_view(doc_value).substr(0, 32),
+            absl::string_view(doc_value).substr(32));
+    if (!view.ok()) return view.status();
+    if (view->has_value()) out.push_back(**std::move(view));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetAux(
+    absl::string_view key) const {
+  std::string value;
+  leveldb::Status s =
+      db_->Get(leveldb::ReadOptions(),
+               std::string(1, keys::kAux) + std::string(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromLevelDb(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status Store::PutAux(absl::string_view key, absl::string_view value,
+                           bool sync) {
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  return FromLevelDb(db_->Put(wo, std::string(1, keys::kAux) + std::string(key),
+                              leveldb::Slice(value.data(), value.size())));
+}
+
+absl::Status Store::DeleteAux(absl::string_view key, bool sync) {
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  return FromLevelDb(
+      db_->Delete(wo, std::string(1, keys::kAux) + std::string(key)));
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanAux(
+    absl::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string full = std::string(1, keys::kAux) + std::string(prefix);
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(full); it->Valid() && it->key().starts_with(full); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
 }
 
 absl::Status Store::Sync() {

@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -75,6 +77,55 @@ class Store {
   // Makes every write applied so far durable.
   absl::Status Sync();
 
+  // Raises `origin`'s complete_through (its anti-entropy watermark) from
+  // `from` to `to`: only if the hub already holds everything up to `from`
+  // (so (from, to] extends its prefix) and `to` is higher.
+  absl::Status AdvanceWatermark(absl::string_view origin, uint64_t from,
+                                uint64_t to);
+
+  // Every origin the store knows, with its state, sorted by origin.
+  absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+  Origins() const;
+
+  // Latest versions of `origin` with sequence in (after, through], in
+  // sequence order: at most `max_records`, and stopping once `max_bytes` is
+  // reached (at least one record is returned if any exists).
+  struct SequenceBatch {
+    std::vector<v1::SignedRecord> records;
+    // Highest sequence examined: everything in (after, last] was returned.
+    uint64_t last = 0;
+    // True if the batch reached `through`.
+    bool complete = false;
+  };
+  absl::StatusOr<SequenceBatch> RecordsAfter(absl::string_view origin,
+                                             uint64_t after, uint64_t through,
+                                             size_t max_records,
+                                             size_t max_bytes) const;
+
+  // Number of latest versions of `origin` with sequence in (after, through].
+  absl::StatusOr<uint64_t> CountAfter(absl::string_view origin, uint64_t after,
+                                      uint64_t through) const;
+
+  // Purges every record of `origin` (fork evidence is kept) and refuses its
+  // records from then on. Returns the number of records removed. Idempotent:
+  // if interrupted, calling it again finishes the purge.
+  absl::StatusOr<uint64_t> Block(absl::string_view origin);
+  // Accepts `origin` again; its records must be fetched anew.
+  absl::Status Unblock(absl::string_view origin);
+
+  // Latest versions of records of one kind: 'h' hub profiles, 'l' links.
+  absl::StatusOr<std::vector<StoredView>> RecordsOfKind(char kind) const;
+
+  // A small key-value space for layers above (federation's peer table),
+  // in the same database.
+  absl::StatusOr<std::optional<std::string>> GetAux(
+      absl::string_view key) const;
+  absl::Status PutAux(absl::string_view key, absl::string_view value,
+                      bool sync);
+  absl::Status DeleteAux(absl::string_view key, bool sync);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanAux(
+      absl::string_view prefix) const;
+
   // The latest version held of (origin, record_id), tombstones included, or
   // nullopt if the hub never saw the record.
   absl::StatusOr<std::optional<StoredView>> Get(
@@ -108,6 +159,9 @@ class Store {
   absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
                                            bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds `delta` (+1 or -1) to the counter of `body`'s kind.
+  static void Count(const v1::RecordBody& body, int delta,
+                    storage::Counters* counters);
 
   Clock* const clock_;
   std::unique_ptr<leveldb::Cache> cache_;

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <set>
 
 #include "tests/testutil.h"
@@ -20,10 +19,12 @@ std::set<std::string> DocumentedCodes(const std::string& from,
   EXPECT_NE(start, std::string::npos);
   std::string section = doc.substr(start, end - start);
   std::set<std::string> codes;
-  std::regex code("`([a-z0-9-]+)`");
-  for (std::sregex_iterator it(section.begin(), section.end(), code), e;
-       it != e; ++it) {
-    codes.insert((*it)[1]);
+  for (size_t open = section.find('`'); open != std::string::npos;
+       open = section.find('`', open + 1)) {
+    size_t close = section.find('`', open + 1);
+    if (close == std::string::npos) break;
+    codes.insert(section.substr(open + 1, close - open - 1));
+    open = close;
   }
   return codes;
 }

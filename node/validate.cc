@@ -532,6 +532,44 @@ absl::Status ValidateCommunity(const v1::Community& c,
   return absl::OkStatus();
 }
 
+absl::Status ValidateHubProfile(const v1::HubProfile& p) {
+  absl::Status s;
+  if (s = CheckRequiredText("hub_profile.name", p.name(), kMaxNameChars);
+      !s.ok()) {
+    return s;
+  }
+  if (!p.region().empty()) {
+    if (s = CheckArea("hub_profile.region", p.region()); !s.ok()) return s;
+  }
+  if (!p.contact().empty()) {
+    bool url = absl::StartsWith(p.contact(), "http");
+    s = url ? CheckUrl("hub_profile.contact", p.contact())
+            : CheckEmail("hub_profile.contact", p.contact());
+    if (!s.ok()) return s;
+  }
+  return CheckText("hub_profile.federation_address", p.federation_address(),
+                   255);
+}
+
+absl::Status ValidatePeerLink(const v1::PeerLink& link,
+                              absl::string_view record_id) {
+  absl::StatusOr<crypto::PublicKey> peer =
+      crypto::PublicKey::FromHubId(link.peer());
+  if (!peer.ok()) return Invalid("peer_link.peer", peer.status().message());
+  if (record_id != absl::StrCat(kLinkRecordPrefix, link.peer())) {
+    return Invalid("record_id",
+                   absl::StrCat("a peer link record must be named \"",
+                                kLinkRecordPrefix, link.peer(), "\""));
+  }
+  if (link.link_id().size() != kLinkIdBytes) {
+    return Invalid("peer_link.link_id", "must be 16 bytes");
+  }
+  if (link.peer_signature().size() != crypto::kSignatureSize) {
+    return Invalid("peer_link.peer_signature", "must be 64 bytes");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateRecordBody(const v1::RecordBody& body,
                                 const ValidationOptions& options) {
   if (std::string unknown = FindUnknownField(body); !unknown.empty()) {
@@ -561,13 +599,28 @@ absl::Status ValidateRecordBody(const v1::RecordBody& body,
                    absl::StrCat(absl::FormatTime(issued),
                                 " is more than 10 minutes in the future"));
   }
+  const bool system_id = absl::StartsWith(body.record_id(), "~");
   switch (body.payload_case()) {
     case v1::RecordBody::kOrganization:
-      return ValidateOrganization(body.organization(), options);
     case v1::RecordBody::kCommunity:
-      return ValidateCommunity(body.community(), options);
+      if (system_id) {
+        return Invalid("record_id",
+                       "ids starting with \"~\" are reserved for the hub's own "
+                       "system records");
+      }
+      return body.has_organization()
+                 ? ValidateOrganization(body.organization(), options)
+                 : ValidateCommunity(body.community(), options);
     case v1::RecordBody::kTombstone:
       return CheckText("tombstone.reason", body.tombstone().reason(), 500);
+    case v1::RecordBody::kHubProfile:
+      if (body.record_id() != kHubProfileRecordId) {
+        return Invalid("record_id",
+                       "a hub profile record must be named \"~hub\"");
+      }
+      return ValidateHubProfile(body.hub_profile());
+    case v1::RecordBody::kPeerLink:
+      return ValidatePeerLink(body.peer_link(), body.record_id());
     case v1::RecordBody::PAYLOAD_NOT_SET:
       break;
   }

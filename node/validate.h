@@ -24,6 +24,11 @@ inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(10);
 inline constexpr int64_t kEarliestIssuedAtUnixSeconds =
     1704067200;  // 2024-01-01
 
+// System records every hub publishes about itself.
+inline constexpr absl::string_view kHubProfileRecordId = "~hub";
+inline constexpr absl::string_view kLinkRecordPrefix = "~link.";
+inline constexpr size_t kLinkIdBytes = 16;
+
 struct ValidationOptions {
   absl::Time now;
   // Topics and organization types must be listed codes or "x-" extensions.
@@ -44,6 +49,8 @@ absl::Status ValidateOrganization(const v1::Organization& org,
                                   const ValidationOptions& options);
 absl::Status ValidateCommunity(const v1::Community& community,
                                const ValidationOptions& options);
+
+absl::Status ValidateHubProfile(const v1::HubProfile& profile);
 
 // Returns the path of the first field in `message` (recursively) that this
 // build does not know, e.g. "organization.locations[1]: unknown field 42",

@@ -1,0 +1,317 @@
+// Federation: setup, the peer table, trust, and the admin views.
+// links.cc holds the link protocol, replication.cc anti-entropy and push.
+#include "federation/federation.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "node/validate.h"
+
+namespace civhub::federation {
+namespace {
+
+constexpr char kPeerPrefix[] = "peer/";
+
+google::protobuf::Timestamp ToTimestamp(int64_t micros) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(micros / 1000000);
+  ts.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  return ts;
+}
+
+}  // namespace
+
+Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
+                       Transport* transport, FederationOptions options)
+    : hub_(hub),
+      store_(hub->store()),
+      trust_(trust),
+      scheduler_(scheduler),
+      transport_(transport),
+      options_(std::move(options)),
+      self_(hub->id().bytes()),
+      rng_(options_.seed != 0 ? options_.seed : std::random_device()()) {}
+
+Federation::~Federation() { Stop(); }
+
+absl::Status Federation::Start() {
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> saved =
+      store_->ScanAux(kPeerPrefix);
+  if (!saved.ok()) return saved.status();
+  std::vector<std::string> active, requested;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, value] : *saved) {
+      storage::PeerRecord record;
+      if (!record.ParseFromString(value)) {
+        return absl::DataLossError(
+            absl::StrCat("peer table entry ", key, " is corrupt"));
+      }
+      if (record.state() == v1::PEER_STATE_ACTIVE)
+        active.push_back(record.key());
+      if (record.state() == v1::PEER_STATE_REQUESTED)
+        requested.push_back(record.key());
+      peers_[record.key()] = std::move(record);
+    }
+  }
+  // The profile record is republished only when it changed.
+  v1::RecordBody profile;
+  profile.set_record_id(std::string(node::kHubProfileRecordId));
+  *profile.mutable_hub_profile() = options_.profile;
+  if (absl::StatusOr<node::PublishResult> r =
+          hub_->PublishSystem(std::move(profile));
+      !r.ok()) {
+    return absl::Status(r.status().code(),
+                        absl::StrCat("hub profile: ", r.status().message()));
+  }
+  RebuildTrust();
+  for (const std::string& peer : active)
+    ScheduleRound(peer, absl::ZeroDuration());
+  for (const std::string& peer : requested) {
+    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
+  }
+  return absl::OkStatus();
+}
+
+void Federation::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+}
+
+absl::Status Federation::SavePeerLocked(const storage::PeerRecord& record) {
+  peers_[record.key()] = record;
+  return store_->PutAux(absl::StrCat(kPeerPrefix, record.key()),
+                        record.SerializeAsString(), /*sync=*/true);
+}
+
+void Federation::RebuildTrust() {
+  std::vector<std::string> direct;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, record] : peers_) {
+      if (record.state() == v1::PEER_STATE_ACTIVE) direct.push_back(key);
+    }
+  }
+  std::vector<LinkClaim> claims;
+  if (absl::StatusOr<std::vector<node::StoredView>> links =
+          store_->RecordsOfKind('l');
+      links.ok()) {
+    for (const node::StoredView& view : *links) {
+      const v1::PeerLink& link = view.body.peer_link();
+      absl::StatusOr<crypto::PublicKey> peer =
+          crypto::PublicKey::FromHubId(link.peer());
+      if (!peer.ok()) continue;
+      claims.push_back({view.body.origin(), peer->bytes(), link.link_id(),
+                        link.peer_signature()});
+    }
+  }
+  std::set<std::string> blocked;
+  if (absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+          origins = store_->Origins();
+      origins.ok()) {
+    for (const auto& [origin, state] : *origins) {
+      if (state.blocked()) blocked.insert(origin);
+    }
+  }
+  trust_->Rebuild(direct, claims, blocked);
+}
+
+void Federation::NoteError(const std::string& peer, const std::string& error) {
+  absl::MutexLock lock(&mu_);
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return;
+  it->second.set_last_error(error);
+  it->second.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+}
+
+std::string Federation::LinkRecordId(const std::string& peer) const {
+  return absl::StrCat(node::kLinkRecordPrefix, crypto::HubIdOf(peer));
+}
+
+PeerAddress Federation::AddressOf(const storage::PeerRecord& record) const {
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromBytes(record.key());
+  // Peer keys were validated when they entered the table.
+  return PeerAddress{*std::move(key), record.address()};
+}
+
+absl::Duration Federation::Jitter(absl::Duration d) {
+  std::uniform_real_distribution<double> factor(0.8, 1.2);
+  return d * factor(rng_);
+}
+
+absl::Status Federation::RequireActive(const crypto::PublicKey& caller) {
+  auto it = peers_.find(caller.bytes());
+  if (it == peers_.end() || it->second.state() != v1::PEER_STATE_ACTIVE) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "hub ", caller.HubId(), " has no active link with this hub"));
+  }
+  return absl::OkStatus();
+}
+
+v1::Peer Federation::PeerView(const storage::PeerRecord& record) {
+  v1::Peer peer;
+  peer.set_hub_id(crypto::HubIdOf(record.key()));
+  if (absl::StatusOr<crypto::PublicKey> key =
+          crypto::PublicKey::FromBytes(record.key());
+      key.ok()) {
+    peer.set_fingerprint(key->Fingerprint());
+  }
+  peer.set_state(record.state());
+  peer.set_address(record.address());
+  *peer.mutable_profile() = record.profile();
+  if (record.since_micros() != 0)
+    *peer.mutable_since() = ToTimestamp(record.since_micros());
+  if (record.last_sync_micros() != 0) {
+    *peer.mutable_last_sync() = ToTimestamp(record.last_sync_micros());
+  }
+  peer.set_last_error(record.last_error());
+  if (record.last_error_micros() != 0) {
+    *peer.mutable_last_error_at() = ToTimestamp(record.last_error_micros());
+  }
+  auto rt = runtime_.find(record.key());
+  if (rt != runtime_.end()) {
+    for (const std::string& origin : rt->second.forked_origins) {
+      peer.add_forked_origins(crypto::HubIdOf(origin));
+    }
+  }
+  return peer;
+}
+
+absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
+  absl::StatusOr<Vector> ours = CurrentVector();
+  if (!ours.ok()) return ours.status();
+  std::vector<v1::Peer> out;
+  std::vector<std::pair<size_t, Vector>> views;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, record] : peers_) {
+      if (record.state() == v1::PEER_STATE_PENDING) continue;
+      out.push_back(PeerView(record));
+      auto rt = runtime_.find(key);
+      if (record.state() == v1::PEER_STATE_ACTIVE && rt != runtime_.end() &&
+          rt->second.view_known) {
+        views.emplace_back(out.size() - 1, rt->second.view);
+      }
+    }
+  }
+  // How far behind: records this hub holds past what each peer last stated.
+  for (auto& [index, view] : views) {
+    uint64_t behind = 0;
+    for (const auto& [origin, seq] : *ours) {
+      auto it = view.find(origin);
+      uint64_t theirs = it == view.end() ? 0 : it->second;
+      if (seq == kBlocked || theirs == kBlocked || theirs >= seq) continue;
+      absl::StatusOr<uint64_t> n = store_->CountAfter(origin, theirs, seq);
+      if (n.ok()) behind += *n;
+    }
+    out[index].set_behind(behind);
+  }
+  return out;
+}
+
+std::vector<v1::PendingPeer> Federation::ListPending() {
+  absl::MutexLock lock(&mu_);
+  ExpirePendingLocked();
+  std::vector<v1::PendingPeer> out;
+  for (const auto& [key, record] : peers_) {
+    if (record.state() != v1::PEER_STATE_PENDING) continue;
+    v1::PendingPeer& p = out.emplace_back();
+    p.set_hub_id(crypto::HubIdOf(key));
+    if (absl::StatusOr<crypto::PublicKey> k = crypto::PublicKey::FromBytes(key);
+        k.ok()) {
+      p.set_fingerprint(k->Fingerprint());
+    }
+    *p.mutable_profile() = record.profile();
+    p.set_address(record.address());
+    *p.mutable_requested_at() = ToTimestamp(record.requested_at_micros());
+  }
+  return out;
+}
+
+size_t Federation::CountPeers(v1::PeerState state) {
+  absl::MutexLock lock(&mu_);
+  return static_cast<size_t>(std::count_if(
+      peers_.begin(), peers_.end(),
+      [state](const auto& p) { return p.second.state() == state; }));
+}
+
+absl::StatusOr<uint64_t> Federation::Block(const std::string& hub_id) {
+  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
+  if (!key.ok()) return key.status();
+  if (key->bytes() == self_) {
+    return absl::InvalidArgumentError("hub_id: a hub cannot block itself");
+  }
+  absl::StatusOr<uint64_t> purged = store_->Block(key->bytes());
+  if (!purged.ok()) return purged.status();
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [peer, rt] : runtime_) {
+      auto& q = rt.push_queue;
+      q.erase(std::remove_if(q.begin(), q.end(),
+                             [&](const v1::SignedRecord& r) {
+                               v1::RecordBody body;
+                               return body.ParseFromString(r.body()) &&
+                                      body.origin() == key->bytes();
+                             }),
+              q.end());
+    }
+  }
+  RebuildTrust();
+  return purged;
+}
+
+absl::Status Federation::Unblock(const std::string& hub_id) {
+  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
+  if (!key.ok()) return key.status();
+  if (absl::Status s = store_->Unblock(key->bytes()); !s.ok()) return s;
+  RebuildTrust();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Network> Federation::GetNetwork() {
+  absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+      origins = store_->Origins();
+  if (!origins.ok()) return origins.status();
+  absl::StatusOr<std::vector<node::StoredView>> profiles =
+      store_->RecordsOfKind('h');
+  if (!profiles.ok()) return profiles.status();
+  std::map<std::string, v1::NetworkHub> hubs;
+  auto hub = [&](const std::string& key) -> v1::NetworkHub& {
+    v1::NetworkHub& h = hubs[key];
+    if (h.hub_id().empty()) {
+      h.set_hub_id(crypto::HubIdOf(key));
+      if (absl::StatusOr<crypto::PublicKey> k =
+              crypto::PublicKey::FromBytes(key);
+          k.ok()) {
+        h.set_fingerprint(k->Fingerprint());
+      }
+      h.set_is_self(key == self_);
+      h.set_trusted(key == self_ || trust_->Trusted(key));
+    }
+    return h;
+  };
+  for (const auto& [origin, state] : *origins) {
+    v1::NetworkHub& h = hub(origin);
+    h.set_records(state.records());
+    h.set_max_sequence(state.max_sequence());
+    h.set_blocked(state.blocked());
+    h.set_forked(state.forks() > 0);
+  }
+  for (const node::StoredView& view : *profiles) {
+    *hub(view.body.origin()).mutable_profile() = view.body.hub_profile();
+  }
+  v1::Network network;
+  for (const auto& [a, b] : trust_->Links()) {
+    hub(a);
+    hub(b);
+    v1::NetworkLink* link = network.add_links();
+    link->set_a(crypto::HubIdOf(a));
+    link->set_b(crypto::HubIdOf(b));
+  }
+  hub(self_);
+  for (auto& [key, h] : hubs) *network.add_hubs() = std::move(h);
+  return network;
+}
+
+}  // namespace civhub::federation

@@ -1,0 +1,205 @@
+// Federation: admin-approved links between hubs, and replication of every
+// record of every trusted origin over them.
+//
+// Links (the Syncthing "pending device" model): AddPeer approves this side
+// and sends a signed link request; the other hub keeps it pending until its
+// admin approves; both ends then publish a "~link.<peer>" record carrying the
+// other's signature, so every hub can tell which links exist.
+//
+// Replication, per active link, Scuttlebutt style: each hub keeps, per
+// origin, the sequence up to which it holds everything (its vector). A round
+// is one Sync call: the caller sends its vector's digest plus the entries
+// that changed since it last told this peer; the peer, which mirrors what it
+// was told, rebuilds the vector, checks the digest, and answers with exactly
+// the records the caller lacks, oldest first per origin, within the caller's
+// limits. An idle round costs a few dozen bytes. New records are also pushed
+// to every active peer at once and relayed hop by hop.
+//
+// All decisions are made here, against Transport, Scheduler and node::Clock;
+// no threads, sockets or sleeps. Thread-safe.
+#ifndef CIVHUB_FEDERATION_FEDERATION_H_
+#define CIVHUB_FEDERATION_FEDERATION_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "civhub/storage/storage.pb.h"
+#include "civhub/v1/admin.pb.h"
+#include "civhub/v1/federation.pb.h"
+#include "federation/transport.h"
+#include "federation/trust.h"
+#include "federation/vector.h"
+#include "node/hub.h"
+
+namespace civhub::federation {
+
+struct FederationOptions {
+  // This hub's profile, published as its "~hub" record.
+  v1::HubProfile profile;
+  // Time between anti-entropy rounds with each peer (jittered ±20%).
+  absl::Duration sync_interval = absl::Seconds(5);
+  // Time between repeats of an unanswered link request.
+  absl::Duration link_retry_interval = absl::Seconds(10);
+  // Longest wait after failures before trying a peer again.
+  absl::Duration max_backoff = absl::Minutes(1);
+  // Link requests waiting for approval: at most this many, for this long.
+  size_t max_pending = 64;
+  absl::Duration pending_expiry = absl::Hours(24 * 7);
+  // A hub may create a new pending request at most this often.
+  absl::Duration request_interval = absl::Seconds(10);
+  // Flow control for one Sync reply.
+  uint32_t sync_max_records = 1000;
+  uint32_t sync_max_bytes = 4 << 20;
+  // Records per Push call.
+  size_t push_batch = 64;
+  // Seeds jitter and link ids; 0 picks a random seed.
+  uint64_t seed = 0;
+};
+
+class Federation {
+ public:
+  // `hub`, `trust` (installed as the hub's origin policy), `scheduler` and
+  // `transport` must outlive the Federation.
+  Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
+             Transport* transport, FederationOptions options);
+  ~Federation();
+
+  // Loads the peer table, publishes this hub's profile if it changed,
+  // computes trust and starts syncing with active peers.
+  absl::Status Start();
+  // Stops scheduling work; replies arriving later are ignored. Idempotent.
+  void Stop();
+
+  // --- Admin (civhubctl peer ..., hub block ..., network) ---
+
+  // Approves this side of a link to the hub at `address` that must hold
+  // `hub_id`, and sends the link request. `done` gets the peer as it stands
+  // after the first attempt (ACTIVE if the other side had already approved,
+  // REQUESTED while waiting; unreachable hubs are retried in the
+  // background), or UNAUTHENTICATED if the hub at `address` is not `hub_id`.
+  void AddPeer(const std::string& address, const std::string& hub_id,
+               Reply<v1::Peer> done);
+  absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id);
+  absl::StatusOr<std::vector<v1::Peer>> ListPeers();
+  std::vector<v1::PendingPeer> ListPending();
+  absl::StatusOr<uint64_t> Block(const std::string& hub_id);
+  absl::Status Unblock(const std::string& hub_id);
+  absl::StatusOr<v1::Network> GetNetwork();
+  size_t CountPeers(v1::PeerState state);
+
+  // --- Calls from other hubs; `caller` is the key the transport
+  // authenticated. ---
+
+  absl::StatusOr<v1::LinkResponse> HandleRequestLink(
+      const crypto::PublicKey& caller, const v1::LinkRequest& request);
+  absl::StatusOr<v1::LinkAck> HandleConfirmLink(
+      const crypto::PublicKey& caller, const v1::LinkConfirmation& request);
+  absl::StatusOr<v1::LinkAck> HandleRemoveLink(const crypto::PublicKey& caller,
+                                               const v1::LinkRemoval& request);
+  absl::StatusOr<v1::SyncResponse> HandleSync(const crypto::PublicKey& caller,
+                                              const v1::SyncRequest& request);
+  absl::StatusOr<v1::PushResponse> HandlePush(const crypto::PublicKey& caller,
+                                              const v1::PushRequest& request);
+
+  // Called for every record this hub publishes (Hub's publish observer).
+  void OnPublished(const v1::SignedRecord& record);
+
+ private:
+  // What the hub knows about one peer while running (not persisted).
+  struct PeerRuntime {
+    Vector told;  // What this hub last told the peer about its vector.
+    bool told_known = false;
+    Vector view;  // What the peer last told this hub about its vector.
+    bool view_known = false;
+    bool round_running = false;
+    bool link_request_running = false;
+    absl::Duration backoff = absl::ZeroDuration();
+    std::deque<v1::SignedRecord> push_queue;
+    bool push_in_flight = false;
+    std::set<std::string> forked_origins;
+    // Bumped when the peer's link changes, so stale timers stop.
+    uint64_t generation = 0;
+  };
+
+  // Outcome of applying records received from one peer.
+  struct Applied {
+    std::vector<v1::SignedRecord> relay;  // Newly stored: offer to others.
+    std::map<std::string, uint64_t> first_failure;  // origin -> sequence
+    size_t refused = 0;
+    std::string first_error;
+    bool links_changed = false;
+  };
+
+  // links.cc
+  void SendLinkRequest(const std::string& peer, Reply<v1::Peer> done);
+  void OnLinkResponse(const std::string& peer, uint64_t generation,
+                      absl::StatusOr<v1::LinkResponse> response,
+                      Reply<v1::Peer> done);
+  absl::Status Activate(const std::string& peer, const std::string& link_id,
+                        const std::string& peer_signature,
+                        const v1::HubProfile& profile);
+  void EndLink(const std::string& peer, const std::string& reason,
+               bool tell_peer);
+  std::string SignLink(const std::string& peer,
+                       const std::string& link_id) const;
+  void ExpirePendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // replication.cc
+  void ScheduleRound(const std::string& peer, absl::Duration delay);
+  void RunRound(const std::string& peer, uint64_t generation);
+  void OnSyncResponse(const std::string& peer, uint64_t generation, Vector sent,
+                      bool sent_full,
+                      absl::StatusOr<v1::SyncResponse> response);
+  Applied ApplyFromPeer(
+      const std::string& peer,
+      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records);
+  void Relay(const std::vector<v1::SignedRecord>& records,
+             const std::string& except);
+  void SendPushes(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnPushResponse(const std::string& peer,
+                      absl::StatusOr<v1::PushResponse> response);
+  absl::StatusOr<Vector> CurrentVector() const;
+
+  // federation.cc
+  absl::Status SavePeerLocked(const storage::PeerRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RebuildTrust();
+  void NoteError(const std::string& peer, const std::string& error);
+  v1::Peer PeerView(const storage::PeerRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration Jitter(absl::Duration d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string LinkRecordId(const std::string& peer) const;
+  PeerAddress AddressOf(const storage::PeerRecord& record) const;
+  // The active peer `caller`, or PERMISSION_DENIED.
+  absl::Status RequireActive(const crypto::PublicKey& caller)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  node::Hub* const hub_;
+  node::Store* const store_;
+  TrustGraph* const trust_;
+  Scheduler* const scheduler_;
+  Transport* const transport_;
+  const FederationOptions options_;
+  const std::string self_;  // Raw key.
+
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, storage::PeerRecord> peers_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, PeerRuntime> runtime_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace civhub::federation
+
+#endif  // CIVHUB_FEDERATION_FEDERATION_H_

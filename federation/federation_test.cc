@@ -1,0 +1,276 @@
+// Federation logic on the deterministic simulated network (tests/sim):
+// links, multi-hop replication, trust, blocking, forks and sync cost.
+#include "federation/federation.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/record_signing.h"
+#include "tests/records.h"
+#include "tests/sim/sim_network.h"
+#include "tests/testutil.h"
+
+namespace civhub::federation {
+namespace {
+
+using sim::SimHub;
+using sim::SimNetwork;
+using testing::OrgPublish;
+using testing::OrgSpec;
+
+class FederationTest : public ::testing::Test {
+ protected:
+  FederationTest()
+      : net_(dir_.path(), testing::TestNow(), absl::Milliseconds(20)) {}
+
+  SimHub* Add(const std::string& name) {
+    FederationOptions options;
+    options.sync_interval = absl::Seconds(5);
+    SimHub* h = net_.AddHub(name, options);
+    EXPECT_NE(h, nullptr);
+    return h;
+  }
+
+  // Publishes an organization named `name` at `hub`.
+  void Publish(SimHub* hub, const std::string& id, const std::string& name) {
+    OrgSpec spec;
+    spec.name = name;
+    ASSERT_OK(hub->hub->Publish(OrgPublish(id, spec)));
+  }
+
+  // The organization `id` of `origin` as `at` holds it, or "" if absent.
+  std::string NameAt(SimHub* at, SimHub* origin, const std::string& id) {
+    auto view = at->store->Get(origin->key.public_key().bytes(), id);
+    if (!view.ok() || !view->has_value() || !(*view)->body.has_organization())
+      return "";
+    return (*view)->body.organization().names(0).text();
+  }
+
+  bool RunUntil(const std::function<bool()>& done,
+                absl::Duration limit = absl::Minutes(2)) {
+    return net_.scheduler().RunUntil(done, net_.clock().Now() + limit);
+  }
+
+  testing::TempDir dir_;
+  SimNetwork net_;
+};
+
+TEST_F(FederationTest, LinkNeedsBothAdmins) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  a->federation->AddPeer(b->address, b->key.public_key().HubId(),
+                         [](absl::StatusOr<v1::Peer> p) {
+                           ASSERT_TRUE(p.ok()) << p.status();
+                           EXPECT_EQ(p->state(), v1::PEER_STATE_REQUESTED);
+                         });
+  ASSERT_TRUE(RunUntil([&] { return !b->federation->ListPending().empty(); }));
+  std::vector<v1::PendingPeer> pending = b->federation->ListPending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].hub_id(), a->key.public_key().HubId());
+  EXPECT_EQ(pending[0].profile().name(), "a");
+  EXPECT_EQ(pending[0].fingerprint(), a->key.public_key().Fingerprint());
+  // Not active yet: B refuses A's sync and push.
+  EXPECT_EQ(b->federation->HandleSync(a->key.public_key(), {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  ASSERT_OK(b->federation->ApprovePeer(a->key.public_key().HubId()));
+  ASSERT_TRUE(RunUntil(
+      [&] { return a->federation->CountPeers(v1::PEER_STATE_ACTIVE) == 1; }));
+  // Both ends publish a link record, each with the other's signature.
+  ASSERT_TRUE(RunUntil([&] {
+    auto links = a->store->RecordsOfKind('l');
+    return links.ok() && links->size() == 2;
+  }));
+  absl::StatusOr<v1::Network> network = a->federation->GetNetwork();
+  ASSERT_OK(network);
+  EXPECT_EQ(network->links_size(), 1);
+  EXPECT_EQ(network->hubs_size(), 2);
+}
+
+TEST_F(FederationTest, RejectedRequestStaysInactive) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  a->federation->AddPeer(b->address, b->key.public_key().HubId(),
+                         [](absl::StatusOr<v1::Peer>) {});
+  ASSERT_TRUE(RunUntil([&] { return !b->federation->ListPending().empty(); }));
+  ASSERT_OK(b->federation->RejectPeer(a->key.public_key().HubId()));
+  ASSERT_TRUE(RunUntil(
+      [&] { return a->federation->CountPeers(v1::PEER_STATE_REJECTED) == 1; }));
+  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
+}
+
+TEST_F(FederationTest, WrongHubIdIsRefused) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  absl::Status got;
+  bool called = false;
+  // B's address, but C's id: B cannot prove it holds C's key.
+  a->federation->AddPeer(b->address, c->key.public_key().HubId(),
+                         [&](absl::StatusOr<v1::Peer> p) {
+                           called = true;
+                           got = p.status();
+                         });
+  ASSERT_TRUE(RunUntil([&] { return called; }));
+  EXPECT_EQ(got.code(), absl::StatusCode::kUnauthenticated) << got;
+  EXPECT_TRUE(b->federation->ListPending().empty());
+}
+
+TEST_F(FederationTest, RecordsCrossTwoHopsAndUpdatesAndDeletesFollow) {
+  SimHub* a = Add("a");
+  Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_TRUE(net_.Link("b", "c"));
+
+  Publish(a, "org", "First Name");
+  ASSERT_TRUE(RunUntil([&] { return NameAt(c, a, "org") == "First Name"; }));
+  Publish(a, "org", "Second Name");
+  ASSERT_TRUE(RunUntil([&] { return NameAt(c, a, "org") == "Second Name"; }));
+  ASSERT_OK(a->hub->Delete("org", "closed"));
+  ASSERT_TRUE(RunUntil([&] {
+    auto view = c->store->Get(a->key.public_key().bytes(), "org");
+    return view.ok() && view->has_value() && (*view)->body.has_tombstone();
+  }));
+  // C trusts A through B, and knows the whole network.
+  EXPECT_TRUE(c->trust->Trusted(a->key.public_key().bytes()));
+  ASSERT_TRUE(RunUntil([&] {
+    auto n = c->federation->GetNetwork();
+    return n.ok() && n->links_size() == 2 && n->hubs_size() == 3;
+  }));
+}
+
+TEST_F(FederationTest, StoppedHubCatchesUpAfterRestart) {
+  SimHub* a = Add("a");
+  Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_TRUE(net_.Link("b", "c"));
+  net_.SetDown("c", true);
+  for (int i = 0; i < 300; ++i)
+    Publish(a, absl::StrCat("org", i), absl::StrCat("Org ", i));
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));
+  EXPECT_EQ(c->store->counters().organizations(), 0u);
+  net_.SetDown("c", false);
+  ASSERT_TRUE(
+      RunUntil([&] { return c->store->counters().organizations() == 300; }));
+  // C holds A's whole prefix.
+  auto state = c->store->GetOriginState(a->key.public_key().bytes());
+  ASSERT_OK(state);
+  auto own = a->store->GetOriginState(a->key.public_key().bytes());
+  ASSERT_OK(own);
+  EXPECT_EQ(state->complete_through(), own->max_sequence());
+}
+
+TEST_F(FederationTest, IdleRoundCostsFewDozenBytes) {
+  Add("a");
+  Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  Publish(net_.hub("a"), "x", "X");
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));
+  sim::TrafficCounters before = net_.traffic();
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(60));
+  sim::TrafficCounters after = net_.traffic();
+  const uint64_t calls = after.calls - before.calls;
+  ASSERT_GT(calls, 10u);  // About 12 rounds each way per minute.
+  EXPECT_LE((after.request_bytes - before.request_bytes) / calls, 64u);
+  EXPECT_LE((after.response_bytes - before.response_bytes) / calls, 64u);
+}
+
+TEST_F(FederationTest, RecordsOfOriginsOutsideTheNetworkAreRefused) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  // A record signed by a hub no one linked to, relayed by B.
+  crypto::PrivateKey stranger = testing::NewKey();
+  v1::PushRequest push;
+  *push.add_records() = testing::SignedOrg(stranger, "intruder", 1, 1);
+  absl::StatusOr<v1::PushResponse> r =
+      a->federation->HandlePush(b->key.public_key(), push);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->applied(), 0u);
+  auto held = a->store->Get(stranger.public_key().bytes(), "intruder");
+  ASSERT_OK(held);
+  EXPECT_FALSE(held->has_value());
+  // Pushes from a hub without a link are refused outright.
+  EXPECT_EQ(
+      a->federation->HandlePush(stranger.public_key(), push).status().code(),
+      absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(FederationTest, BlockedOriginIsPurgedAndNotForwarded) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_TRUE(net_.Link("b", "c"));
+  Publish(a, "spam", "Spam Org");
+  ASSERT_TRUE(RunUntil([&] { return !NameAt(b, a, "spam").empty(); }));
+  absl::StatusOr<uint64_t> purged =
+      b->federation->Block(a->key.public_key().HubId());
+  ASSERT_OK(purged);
+  EXPECT_GE(*purged, 1u);
+  EXPECT_EQ(NameAt(b, a, "spam"), "");
+  Publish(a, "spam2", "More Spam");
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(60));
+  EXPECT_EQ(NameAt(b, a, "spam2"), "");
+  // C's only path to A runs through B, which no longer forwards A.
+  EXPECT_EQ(NameAt(c, a, "spam2"), "");
+  ASSERT_OK(b->federation->Unblock(a->key.public_key().HubId()));
+  ASSERT_TRUE(RunUntil([&] { return NameAt(b, a, "spam2") == "More Spam"; }));
+}
+
+TEST_F(FederationTest, ForkIsFlaggedAndFirstBodyKept) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  Publish(a, "org", "Honest");
+  ASSERT_TRUE(RunUntil([&] { return NameAt(b, a, "org") == "Honest"; }));
+  auto held = a->store->Get(a->key.public_key().bytes(), "org");
+  ASSERT_OK(held);
+  // A second body for the same (origin, sequence), signed by A's key.
+  v1::RecordBody forged = (*held)->body;
+  forged.mutable_organization()->mutable_names(0)->set_text("Equivocated");
+  v1::PushRequest push;
+  *push.add_records() = testing::SignBody(a->key, forged);
+  ASSERT_OK(b->federation->HandlePush(a->key.public_key(), push));
+  EXPECT_EQ(NameAt(b, a, "org"), "Honest");
+  absl::StatusOr<v1::Network> network = b->federation->GetNetwork();
+  ASSERT_OK(network);
+  bool flagged = false;
+  for (const auto& h : network->hubs()) {
+    if (h.hub_id() == a->key.public_key().HubId()) flagged = h.forked();
+  }
+  EXPECT_TRUE(flagged);
+  absl::StatusOr<std::vector<v1::Peer>> peers = b->federation->ListPeers();
+  ASSERT_OK(peers);
+  ASSERT_EQ(peers->size(), 1u);
+  ASSERT_EQ((*peers)[0].forked_origins_size(), 1);
+}
+
+TEST_F(FederationTest, RemovedLinkEndsOnBothSides) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_OK(a->federation->RemovePeer(b->key.public_key().HubId()));
+  ASSERT_TRUE(RunUntil(
+      [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
+  Publish(a, "after", "After Removal");
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(60));
+  EXPECT_EQ(NameAt(b, a, "after"), "");
+}
+
+TEST_F(FederationTest, RemovalLearnedWhenThePeerWasDown) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  net_.SetDown("b", true);
+  ASSERT_OK(a->federation->RemovePeer(b->key.public_key().HubId()));
+  net_.SetDown("b", false);
+  // B's next sync is refused by A: B ends the link too.
+  ASSERT_TRUE(RunUntil(
+      [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
+}
+
+}  // namespace
+}  // namespace civhub::federation

@@ -1,0 +1,272 @@
+#include "federation/grpc_transport.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <grpcpp/server_context.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/certificate.h"
+
+namespace civhub::federation {
+namespace {
+
+using grpc::experimental::CertificateVerifier;
+using grpc::experimental::ExternalCertificateVerifier;
+using grpc::experimental::IdentityKeyCertPair;
+using grpc::experimental::StaticDataCertificateProvider;
+using grpc::experimental::TlsCustomVerificationCheckRequest;
+
+// Message size on the federation port: a Sync reply holds up to 4 MiB of
+// records plus framing; anything much larger is not from a civhub peer.
+constexpr int kMaxMessageBytes = 16 << 20;
+
+std::shared_ptr<StaticDataCertificateProvider> Provider(
+    const TlsIdentity& identity) {
+  return std::make_shared<StaticDataCertificateProvider>(
+      std::vector<IdentityKeyCertPair>{
+          {identity.private_key_pem, identity.certificate_pem}});
+}
+
+// Accepts any client certificate at the TLS layer: handlers pin keys.
+class AcceptAnyVerifier : public ExternalCertificateVerifier {
+ public:
+  bool Verify(TlsCustomVerificationCheckRequest*,
+              std::function<void(grpc::Status)>,
+              grpc::Status* sync_status) override {
+    *sync_status = grpc::Status::OK;
+    return true;
+  }
+  void Cancel(TlsCustomVerificationCheckRequest*) override {}
+};
+
+}  // namespace
+
+// Fails the handshake unless the server's certificate holds `expected`.
+class GrpcTransport::PinnedKeyVerifier : public ExternalCertificateVerifier {
+ public:
+  PinnedKeyVerifier(crypto::PublicKey expected, std::string address,
+                    std::shared_ptr<std::string> mismatch)
+      : expected_(std::move(expected)),
+        address_(std::move(address)),
+        mismatch_(std::move(mismatch)) {}
+
+  bool Verify(TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)>,
+              grpc::Status* sync_status) override {
+    absl::StatusOr<crypto::PublicKey> key = crypto::CertificateKey(
+        std::string(request->peer_cert().data(), request->peer_cert().size()));
+    if (key.ok() && *key == expected_) {
+      *sync_status = grpc::Status::OK;
+      return true;
+    }
+    std::string presented =
+        key.ok() ? key->HubId() : std::string(key.status().message());
+    std::string message =
+        absl::StrCat("the hub at ", address_, " presented ", presented,
+                     " instead of ", expected_.HubId());
+    spdlog::warn("federation: refused connection: {}", message);
+    *mismatch_ = message;
+    *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, message);
+    return true;
+  }
+  void Cancel(TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  const crypto::PublicKey expected_;
+  const std::string address_;
+  std::shared_ptr<std::string> mismatch_;
+};
+
+absl::StatusOr<TlsIdentity> MakeTlsIdentity(const crypto::PrivateKey& key,
+                                            absl::Time now) {
+  absl::StatusOr<std::string> cert =
+      crypto::MakeSelfSignedCertificate(key, now);
+  if (!cert.ok()) return cert.status();
+  return TlsIdentity{key.ToPem(), *std::move(cert)};
+}
+
+std::shared_ptr<grpc::ServerCredentials> FederationServerCredentials(
+    const TlsIdentity& identity) {
+  grpc::experimental::TlsServerCredentialsOptions options(Provider(identity));
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(
+      GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  options.set_certificate_verifier(
+      ExternalCertificateVerifier::Create<AcceptAnyVerifier>());
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+absl::StatusOr<crypto::PublicKey> CallerKey(
+    const grpc::ServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  std::vector<grpc::string_ref> certs =
+      auth ? auth->FindPropertyValues("x509_pem_cert")
+           : std::vector<grpc::string_ref>();
+  if (certs.empty()) {
+    return absl::UnauthenticatedError(
+        "no client certificate: federation calls need the caller's hub "
+        "certificate");
+  }
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::CertificateKey(std::string(certs[0].data(), certs[0].size()));
+  if (!key.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("client certificate: ", key.status().message()));
+  }
+  return key;
+}
+
+GrpcTransport::GrpcTransport(TlsIdentity identity, Scheduler* scheduler)
+    : identity_(std::move(identity)), scheduler_(scheduler) {}
+
+GrpcTransport::~GrpcTransport() { Shutdown(); }
+
+GrpcTransport::Connection* GrpcTransport::ConnectionTo(const PeerAddress& to) {
+  auto key = std::make_pair(to.key.bytes(), to.address);
+  auto it = connections_.find(key);
+  if (it != connections_.end()) return &it->second;
+  Connection conn;
+  conn.mismatch = std::make_shared<std::string>();
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(Provider(identity_));
+  options.watch_identity_key_cert_pairs();
+  // No CA: the pinned-key verifier is the whole check.
+  options.set_verify_server_certs(false);
+  options.set_check_call_host(false);
+  options.set_certificate_verifier(
+      ExternalCertificateVerifier::Create<PinnedKeyVerifier>(to.key, to.address,
+                                                             conn.mismatch));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  // One channel per peer: keep them apart even for equal addresses.
+  args.SetString("civhub.peer", to.key.HubId());
+  conn.channel = grpc::CreateCustomChannel(
+      to.address, grpc::experimental::TlsCredentials(options), args);
+  conn.stub = v1::Federation::NewStub(conn.channel);
+  return &connections_.emplace(key, std::move(conn)).first->second;
+}
+
+template <typename Request, typename Response, typename Method>
+void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
+                         Request request, Reply<Response> reply,
+                         Method method) {
+  struct State {
+    grpc::ClientContext ctx;
+    Request request;
+    Response response;
+    std::shared_ptr<std::string> mismatch;
+    uint64_t id;
+  };
+  auto state = std::make_shared<State>();
+  state->request = std::move(request);
+  state->ctx.set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(timeout));
+  v1::Federation::Stub* stub;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) {
+      scheduler_->Run(
+          [reply] { reply(absl::CancelledError("shutting down")); });
+      return;
+    }
+    Connection* conn = ConnectionTo(to);
+    stub = conn->stub.get();
+    state->mismatch = conn->mismatch;
+    state->id = next_call_++;
+    in_flight_[state->id] = &state->ctx;
+  }
+  method(stub, &state->ctx, &state->request, &state->response,
+         [this, state, reply = std::move(reply)](grpc::Status status) {
+           {
+             absl::MutexLock lock(&mu_);
+             in_flight_.erase(state->id);
+           }
+           absl::StatusOr<Response> result;
+           if (status.ok()) {
+             result = std::move(state->response);
+           } else if (!state->mismatch->empty() &&
+                      status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+             result = absl::UnauthenticatedError(*state->mismatch);
+           } else {
+             result = absl::Status(
+                 static_cast<absl::StatusCode>(status.error_code()),
+                 status.error_message());
+           }
+           scheduler_->Run([reply, result = std::move(result)]() mutable {
+             reply(std::move(result));
+           });
+         });
+}
+
+void GrpcTransport::RequestLink(const PeerAddress& to, v1::LinkRequest request,
+                                Reply<v1::LinkResponse> reply) {
+  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::LinkRequest* req, v1::LinkResponse* resp,
+          std::function<void(grpc::Status)> done) {
+         stub->async()->RequestLink(ctx, req, resp, std::move(done));
+       });
+}
+
+void GrpcTransport::ConfirmLink(const PeerAddress& to,
+                                v1::LinkConfirmation request,
+                                Reply<v1::LinkAck> reply) {
+  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::LinkConfirmation* req, v1::LinkAck* resp,
+          std::function<void(grpc::Status)> done) {
+         stub->async()->ConfirmLink(ctx, req, resp, std::move(done));
+       });
+}
+
+void GrpcTransport::RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
+                               Reply<v1::LinkAck> reply) {
+  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::LinkRemoval* req, v1::LinkAck* resp,
+          std::function<void(grpc::Status)> done) {
+         stub->async()->RemoveLink(ctx, req, resp, std::move(done));
+       });
+}
+
+void GrpcTransport::Sync(const PeerAddress& to, v1::SyncRequest request,
+                         Reply<v1::SyncResponse> reply) {
+  Call(to, absl::Seconds(60), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::SyncRequest* req, v1::SyncResponse* resp,
+          std::function<void(grpc::Status)> done) {
+         stub->async()->Sync(ctx, req, resp, std::move(done));
+       });
+}
+
+void GrpcTransport::Push(const PeerAddress& to, v1::PushRequest request,
+                         Reply<v1::PushResponse> reply) {
+  Call(to, absl::Seconds(30), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::PushRequest* req, v1::PushResponse* resp,
+          std::function<void(grpc::Status)> done) {
+         stub->async()->Push(ctx, req, resp, std::move(done));
+       });
+}
+
+void GrpcTransport::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    for (auto& [id, ctx] : in_flight_) ctx->TryCancel();
+  }
+  absl::MutexLock lock(&mu_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return in_flight_.empty();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(5));
+}
+
+}  // namespace civhub::federation

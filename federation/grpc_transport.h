@@ -1,0 +1,85 @@
+// Transport over gRPC with mutual TLS. This hub presents a self-signed
+// certificate of its hub key; the server's certificate must carry exactly
+// the key the call is addressed to (pinning), else the call fails with
+// UNAUTHENTICATED and the attempt is logged. Thread-safe.
+#ifndef CIVHUB_FEDERATION_GRPC_TRANSPORT_H_
+#define CIVHUB_FEDERATION_GRPC_TRANSPORT_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "civhub/v1/federation.grpc.pb.h"
+#include "federation/transport.h"
+
+namespace civhub::federation {
+
+// This hub's TLS identity: its key and certificate, PEM.
+struct TlsIdentity {
+  std::string private_key_pem;
+  std::string certificate_pem;
+};
+
+// Builds the identity for `key` (certificate valid from `now`).
+absl::StatusOr<TlsIdentity> MakeTlsIdentity(const crypto::PrivateKey& key,
+                                            absl::Time now);
+
+// Server credentials for the federation port: present `identity`, ask every
+// client for its certificate without verifying a chain (handlers pin keys).
+std::shared_ptr<grpc::ServerCredentials> FederationServerCredentials(
+    const TlsIdentity& identity);
+
+// The key a client presented on the call in `context`, or UNAUTHENTICATED.
+absl::StatusOr<crypto::PublicKey> CallerKey(const grpc::ServerContext& context);
+
+class GrpcTransport : public Transport {
+ public:
+  // Replies run on `scheduler`, which must outlive the transport.
+  GrpcTransport(TlsIdentity identity, Scheduler* scheduler);
+  ~GrpcTransport() override;
+
+  void RequestLink(const PeerAddress& to, v1::LinkRequest request,
+                   Reply<v1::LinkResponse> reply) override;
+  void ConfirmLink(const PeerAddress& to, v1::LinkConfirmation request,
+                   Reply<v1::LinkAck> reply) override;
+  void RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
+                  Reply<v1::LinkAck> reply) override;
+  void Sync(const PeerAddress& to, v1::SyncRequest request,
+            Reply<v1::SyncResponse> reply) override;
+  void Push(const PeerAddress& to, v1::PushRequest request,
+            Reply<v1::PushResponse> reply) override;
+
+  // Cancels calls in flight and waits for their callbacks. Idempotent.
+  void Shutdown();
+
+ private:
+  class PinnedKeyVerifier;
+  struct Connection {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<v1::Federation::Stub> stub;
+    std::shared_ptr<std::string> mismatch;  // Set by the verifier.
+  };
+  template <typename Request, typename Response, typename Method>
+  void Call(const PeerAddress& to, absl::Duration timeout, Request request,
+            Reply<Response> reply, Method method);
+  Connection* ConnectionTo(const PeerAddress& to)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const TlsIdentity identity_;
+  Scheduler* const scheduler_;
+  absl::Mutex mu_;
+  std::map<std::pair<std::string, std::string>, Connection> connections_
+      ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, grpc::ClientContext*> in_flight_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_call_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace civhub::federation
+
+#endif  // CIVHUB_FEDERATION_GRPC_TRANSPORT_H_

@@ -1,0 +1,486 @@
+// The link protocol: requests, approval, confirmation and removal.
+#include "absl/strings/str_cat.h"
+#include "federation/federation.h"
+#include "node/validate.h"
+
+namespace civhub::federation {
+namespace {
+
+// How far a link request's timestamp may be from this hub's clock: older
+// requests are replays.
+constexpr absl::Duration kLinkRequestSkew = absl::Minutes(10);
+
+absl::Status CheckAddress(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  if (address.empty() || colon == absl::string_view::npos || colon == 0 ||
+      colon + 1 == address.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("address: \"", address,
+                     "\" is not HOST:PORT (e.g. hub.example.org:7341)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Federation::SignLink(const std::string& peer,
+                                 const std::string& link_id) const {
+  absl::StatusOr<std::string> sig = hub_->key().Sign(
+      crypto::SigningDomain::kLink, LinkStatement(link_id, self_, peer));
+  return sig.ok() ? *sig : std::string();
+}
+
+void Federation::ExpirePendingLocked() {
+  const absl::Time now = hub_->clock()->Now();
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    const storage::PeerRecord& r = it->second;
+    if (r.state() == v1::PEER_STATE_PENDING &&
+        absl::FromUnixMicros(r.requested_at_micros()) +
+                options_.pending_expiry <
+            now) {
+      (void)store_->DeleteAux(absl::StrCat("peer/", it->first), false);
+      it = peers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Federation::AddPeer(const std::string& address, const std::string& hub_id,
+                         Reply<v1::Peer> done) {
+  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
+  if (!key.ok()) return done(key.status());
+  if (key->bytes() == self_) {
+    return done(
+        absl::InvalidArgumentError("hub_id: that is this hub's own id"));
+  }
+  if (absl::Status s = CheckAddress(address); !s.ok()) return done(s);
+  const std::string peer = key->bytes();
+  bool approve = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
+      return done(PeerView(it->second));
+    }
+    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_PENDING) {
+      // The other hub asked first: adding it is approving it.
+      it->second.set_address(address);
+      approve = true;
+    } else {
+      storage::PeerRecord record;
+      record.set_key(peer);
+      record.set_state(v1::PEER_STATE_REQUESTED);
+      record.set_address(address);
+      std::string link_id(node::kLinkIdBytes, '\0');
+      for (char& c : link_id) c = static_cast<char>(rng_());
+      record.set_link_id(link_id);
+      record.set_own_link_signature(SignLink(peer, link_id));
+      record.set_requested_at_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+      runtime_[peer].generation++;
+      if (absl::Status s = SavePeerLocked(record); !s.ok()) return done(s);
+    }
+  }
+  if (approve) return done(ApprovePeer(hub_id));
+  SendLinkRequest(peer, std::move(done));
+}
+
+void Federation::SendLinkRequest(const std::string& peer,
+                                 Reply<v1::Peer> done) {
+  v1::LinkRequest request;
+  PeerAddress to{hub_->id(), ""};
+  uint64_t generation;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    if (stopped_ || it == peers_.end() ||
+        it->second.state() != v1::PEER_STATE_REQUESTED ||
+        runtime_[peer].link_request_running) {
+      if (done && it != peers_.end()) done(PeerView(it->second));
+      return;
+    }
+    runtime_[peer].link_request_running = true;
+    generation = runtime_[peer].generation;
+    v1::LinkRequestBody body;
+    body.set_from(self_);
+    body.set_to(peer);
+    body.set_link_id(it->second.link_id());
+    const int64_t micros = absl::ToUnixMicros(hub_->clock()->Now());
+    body.mutable_requested_at()->set_seconds(micros / 1000000);
+    *body.mutable_profile() = options_.profile;
+    body.set_link_signature(it->second.own_link_signature());
+    request.set_body(body.SerializeAsString());
+    absl::StatusOr<std::string> sig =
+        hub_->key().Sign(crypto::SigningDomain::kLinkRequest, request.body());
+    if (sig.ok()) request.set_signature(*sig);
+    to = AddressOf(it->second);
+  }
+  transport_->RequestLink(to, std::move(request),
+                          [this, peer, generation,
+                           done](absl::StatusOr<v1::LinkResponse> response) {
+                            OnLinkResponse(peer, generation,
+                                           std::move(response), done);
+                          });
+}
+
+void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
+                                absl::StatusOr<v1::LinkResponse> response,
+                                Reply<v1::Peer> done) {
+  const std::string hub_id = crypto::HubIdOf(peer);
+  bool retry = false;
+  {
+    absl::MutexLock lock(&mu_);
+    runtime_[peer].link_request_running = false;
+    auto it = peers_.find(peer);
+    if (stopped_ || it == peers_.end() ||
+        runtime_[peer].generation != generation ||
+        it->second.state() != v1::PEER_STATE_REQUESTED) {
+      if (done)
+        done(absl::AbortedError("the link changed while the request ran"));
+      return;
+    }
+    storage::PeerRecord& record = it->second;
+    if (!response.ok()) {
+      if (response.status().code() == absl::StatusCode::kUnauthenticated &&
+          done) {
+        // First attempt from `peer add`: a wrong id is the admin's to fix.
+        std::string address = record.address();
+        (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
+        peers_.erase(it);
+        return done(absl::UnauthenticatedError(
+            absl::StrCat("the hub at ", address, " did not prove it holds ",
+                         hub_id, ": ", response.status().message(),
+                         " (check the address and the id with its admin)")));
+      }
+      record.set_last_error(std::string(response.status().message()));
+      record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+      (void)SavePeerLocked(record);
+      retry = true;
+    } else if (response->state() == v1::LinkResponse::PENDING) {
+      record.set_last_error("");
+      retry = true;
+    } else if (response->state() == v1::LinkResponse::REJECTED) {
+      record.set_state(v1::PEER_STATE_REJECTED);
+      record.set_last_error("the other hub's admin rejected the link request");
+      record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+      (void)SavePeerLocked(record);
+    }
+    if (retry || !response.ok() ||
+        response->state() != v1::LinkResponse::ACCEPTED) {
+      if (retry) {
+        const absl::Duration delay = Jitter(options_.link_retry_interval);
+        scheduler_->RunAfter(delay,
+                             [this, peer] { SendLinkRequest(peer, nullptr); });
+      }
+      if (done) done(PeerView(record));
+      return;
+    }
+  }
+  // Accepted: the peer tells which link id is active and signed it.
+  if (response->link_id().size() != node::kLinkIdBytes ||
+      !VerifyLinkSignature(peer, self_, response->link_id(),
+                           response->link_signature())) {
+    NoteError(peer, "the peer accepted with an invalid link signature");
+    if (done)
+      done(absl::UnauthenticatedError("invalid link signature from the peer"));
+    return;
+  }
+  absl::Status s = Activate(peer, response->link_id(),
+                            response->link_signature(), response->profile());
+  if (!done) return;
+  if (!s.ok()) return done(s);
+  absl::MutexLock lock(&mu_);
+  done(PeerView(peers_[peer]));
+}
+
+absl::Status Federation::Activate(const std::string& peer,
+                                  const std::string& link_id,
+                                  const std::string& peer_signature,
+                                  const v1::HubProfile& profile) {
+  {
+    absl::MutexLock lock(&mu_);
+    storage::PeerRecord& record = peers_[peer];
+    record.set_key(peer);
+    record.set_state(v1::PEER_STATE_ACTIVE);
+    record.set_link_id(link_id);
+    record.set_own_link_signature(SignLink(peer, link_id));
+    record.set_peer_link_signature(peer_signature);
+    if (node::ValidateHubProfile(profile).ok())
+      *record.mutable_profile() = profile;
+    if (record.address().empty())
+      record.set_address(profile.federation_address());
+    record.set_since_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+    record.set_last_error("");
+    PeerRuntime& rt = runtime_[peer];
+    rt.generation++;
+    rt.told_known = rt.view_known = false;
+    rt.backoff = absl::ZeroDuration();
+    if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
+  }
+  v1::RecordBody body;
+  body.set_record_id(LinkRecordId(peer));
+  body.mutable_peer_link()->set_peer(crypto::HubIdOf(peer));
+  body.mutable_peer_link()->set_link_id(link_id);
+  body.mutable_peer_link()->set_peer_signature(peer_signature);
+  absl::StatusOr<node::PublishResult> published =
+      hub_->PublishSystem(std::move(body));
+  RebuildTrust();
+  ScheduleRound(peer, absl::ZeroDuration());
+  return published.ok() ? absl::OkStatus() : published.status();
+}
+
+absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
+  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
+  if (!key.ok()) return key.status();
+  const std::string peer = key->bytes();
+  std::string link_id, peer_signature;
+  v1::HubProfile profile;
+  {
+    absl::MutexLock lock(&mu_);
+    ExpirePendingLocked();
+    auto it = peers_.find(peer);
+    if (it == peers_.end() || it->second.state() != v1::PEER_STATE_PENDING) {
+      return absl::NotFoundError(
+          absl::StrCat("no pending link request from ", hub_id,
+                       " (see `civhubctl peer pending`; to link to it yourself "
+                       "use `civhubctl "
+                       "peer add ADDRESS ",
+                       hub_id, "`)"));
+    }
+    link_id = it->second.link_id();
+    peer_signature = it->second.peer_link_signature();
+    profile = it->second.profile();
+  }
+  if (absl::Status s = Activate(peer, link_id, peer_signature, profile);
+      !s.ok()) {
+    return s;
+  }
+  v1::LinkConfirmation confirmation;
+  PeerAddress to{hub_->id(), ""};
+  v1::Peer view;
+  {
+    absl::MutexLock lock(&mu_);
+    confirmation.set_link_id(link_id);
+    confirmation.set_link_signature(peers_[peer].own_link_signature());
+    *confirmation.mutable_profile() = options_.profile;
+    to = AddressOf(peers_[peer]);
+    view = PeerView(peers_[peer]);
+  }
+  // Best effort: the requester also learns it on its next retry.
+  transport_->ConfirmLink(to, std::move(confirmation),
+                          [](absl::StatusOr<v1::LinkAck>) {});
+  return view;
+}
+
+absl::StatusOr<v1::Peer> Federation::RejectPeer(const std::string& hub_id) {
+  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
+  if (!key.ok()) return key.status();
+  absl::MutexLock lock(&mu_);
+  auto it = peers_.find(key->bytes());
+  if (it == peers_.end() || it->second.state() != v1::PEER_STATE_PENDING) {
+    return absl::NotFoundError(
+        absl::StrCat("no pending link request from ", hub_id));
+  }
+  it->second.set_state(v1::PEER_STATE_REJECTED);
+  if (absl::Status s = SavePeerLocked(it->second); !s.ok()) return s;
+  return PeerView(it->second);
+}
+
+absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
+  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
+  if (!key.ok()) return key.status();
+  const std::string peer = key->bytes();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    if (it == peers_.end() || it->second.state() == v1::PEER_STATE_REMOVED) {
+      return absl::NotFoundError(absl::StrCat("no link with ", hub_id));
+    }
+  }
+  EndLink(peer, "removed by this hub's admin", /*tell_peer=*/true);
+  absl::MutexLock lock(&mu_);
+  return PeerView(peers_[peer]);
+}
+
+void Federation::EndLink(const std::string& peer, const std::string& reason,
+                         bool tell_peer) {
+  bool was_active;
+  v1::LinkRemoval removal;
+  PeerAddress to{hub_->id(), ""};
+  {
+    absl::MutexLock lock(&mu_);
+    storage::PeerRecord& record = peers_[peer];
+    was_active = record.state() == v1::PEER_STATE_ACTIVE;
+    record.set_state(v1::PEER_STATE_REMOVED);
+    record.set_last_error(reason);
+    record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+    (void)SavePeerLocked(record);
+    PeerRuntime& rt = runtime_[peer];
+    rt.generation++;
+    rt.push_queue.clear();
+    removal.set_link_id(record.link_id());
+    to = AddressOf(record);
+  }
+  if (was_active) {
+    (void)hub_->DeleteSystem(LinkRecordId(peer));
+    if (tell_peer) {
+      transport_->RemoveLink(
+          to, std::move(removal), [this, peer](absl::StatusOr<v1::LinkAck> r) {
+            if (!r.ok()) {
+              NoteError(peer,
+                        absl::StrCat("removed here; could not tell the peer (",
+                                     r.status().message(), ")"));
+            }
+          });
+    }
+  }
+  RebuildTrust();
+}
+
+absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
+    const crypto::PublicKey& caller, const v1::LinkRequest& request) {
+  v1::LinkRequestBody body;
+  if (!body.ParseFromString(request.body())) {
+    return absl::InvalidArgumentError("body: not a LinkRequestBody");
+  }
+  if (body.from() != caller.bytes()) {
+    return absl::UnauthenticatedError(
+        "from: the request names another hub than the certificate presented");
+  }
+  if (!caller.Verify(crypto::SigningDomain::kLinkRequest, request.body(),
+                     request.signature())) {
+    return absl::InvalidArgumentError(
+        "signature: does not verify against the caller");
+  }
+  if (body.to() != self_) {
+    return absl::InvalidArgumentError(
+        "to: the request is addressed to another hub");
+  }
+  const absl::Time now = hub_->clock()->Now();
+  const absl::Time sent = absl::FromUnixSeconds(body.requested_at().seconds());
+  if (sent < now - kLinkRequestSkew || sent > now + kLinkRequestSkew) {
+    return absl::InvalidArgumentError(
+        "requested_at: more than 10 minutes from this hub's clock (a replayed "
+        "request, or a clock to fix)");
+  }
+  if (body.link_id().size() != node::kLinkIdBytes ||
+      !VerifyLinkSignature(caller.bytes(), self_, body.link_id(),
+                           body.link_signature())) {
+    return absl::InvalidArgumentError("link_signature: invalid");
+  }
+  if (absl::Status s = node::ValidateHubProfile(body.profile()); !s.ok())
+    return s;
+  absl::StatusOr<storage::OriginState> origin =
+      store_->GetOriginState(caller.bytes());
+  if (origin.ok() && origin->blocked()) {
+    return absl::PermissionDeniedError("this hub has blocked the caller");
+  }
+
+  const std::string peer = caller.bytes();
+  v1::LinkResponse response;
+  bool activate = false;
+  {
+    absl::MutexLock lock(&mu_);
+    ExpirePendingLocked();
+    auto it = peers_.find(peer);
+    const v1::PeerState state =
+        it == peers_.end() ? v1::PEER_STATE_UNSPECIFIED : it->second.state();
+    if (state == v1::PEER_STATE_ACTIVE) {
+      // Already linked: tell the requester which link is active.
+      response.set_state(v1::LinkResponse::ACCEPTED);
+      response.set_link_id(it->second.link_id());
+      response.set_link_signature(it->second.own_link_signature());
+      *response.mutable_profile() = options_.profile;
+      return response;
+    }
+    if (state == v1::PEER_STATE_REJECTED) {
+      response.set_state(v1::LinkResponse::REJECTED);
+      return response;
+    }
+    if (state == v1::PEER_STATE_REQUESTED) {
+      activate = true;  // Both admins approved: take the caller's link id.
+    } else if (state != v1::PEER_STATE_PENDING) {
+      size_t pending = 0;
+      for (const auto& [k, r] : peers_)
+        pending += r.state() == v1::PEER_STATE_PENDING;
+      if (pending >= options_.max_pending) {
+        return absl::ResourceExhaustedError(
+            "too many link requests are waiting for this hub's admin; retry "
+            "later");
+      }
+      auto last = last_request_.find(peer);
+      if (last != last_request_.end() &&
+          now - last->second < options_.request_interval) {
+        return absl::ResourceExhaustedError(
+            "link requests from this hub come too fast");
+      }
+    }
+    last_request_[peer] = now;
+    if (!activate) {
+      storage::PeerRecord record =
+          it == peers_.end() ? storage::PeerRecord() : it->second;
+      record.set_key(peer);
+      record.set_state(v1::PEER_STATE_PENDING);
+      record.set_address(body.profile().federation_address());
+      *record.mutable_profile() = body.profile();
+      record.set_link_id(body.link_id());
+      record.set_peer_link_signature(body.link_signature());
+      if (state != v1::PEER_STATE_PENDING) {
+        record.set_requested_at_micros(absl::ToUnixMicros(now));
+      }
+      if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
+      response.set_state(v1::LinkResponse::PENDING);
+      return response;
+    }
+  }
+  if (absl::Status s =
+          Activate(peer, body.link_id(), body.link_signature(), body.profile());
+      !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&mu_);
+  response.set_state(v1::LinkResponse::ACCEPTED);
+  response.set_link_id(body.link_id());
+  response.set_link_signature(peers_[peer].own_link_signature());
+  *response.mutable_profile() = options_.profile;
+  return response;
+}
+
+absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
+    const crypto::PublicKey& caller, const v1::LinkConfirmation& request) {
+  const std::string peer = caller.bytes();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
+      return v1::LinkAck();
+    }
+    if (it == peers_.end() || it->second.state() != v1::PEER_STATE_REQUESTED) {
+      return absl::PermissionDeniedError(
+          "this hub has not requested a link with the caller");
+    }
+  }
+  if (request.link_id().size() != node::kLinkIdBytes ||
+      !VerifyLinkSignature(peer, self_, request.link_id(),
+                           request.link_signature())) {
+    return absl::InvalidArgumentError("link_signature: invalid");
+  }
+  if (absl::Status s = Activate(peer, request.link_id(),
+                                request.link_signature(), request.profile());
+      !s.ok()) {
+    return s;
+  }
+  return v1::LinkAck();
+}
+
+absl::StatusOr<v1::LinkAck> Federation::HandleRemoveLink(
+    const crypto::PublicKey& caller, const v1::LinkRemoval&) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+  }
+  EndLink(caller.bytes(), "removed by the peer", /*tell_peer=*/false);
+  return v1::LinkAck();
+}
+
+}  // namespace civhub::federation

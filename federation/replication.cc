@@ -1,0 +1,357 @@
+// Replication: anti-entropy rounds (Sync) and eager push, both per link.
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "federation/federation.h"
+#include "node/validate.h"
+
+namespace civhub::federation {
+namespace {
+
+// Header fields of a record, read without trusting it (for bookkeeping of
+// records that failed verification).
+struct Header {
+  std::string origin;
+  uint64_t sequence = 0;
+  bool link_record = false;
+};
+
+Header ReadHeader(const v1::SignedRecord& record) {
+  Header h;
+  v1::RecordBody body;
+  if (body.ParseFromString(record.body())) {
+    h.origin = body.origin();
+    h.sequence = body.sequence();
+    h.link_record = body.has_peer_link() ||
+                    absl::StartsWith(body.record_id(), node::kLinkRecordPrefix);
+  }
+  return h;
+}
+
+}  // namespace
+
+absl::StatusOr<Vector> Federation::CurrentVector() const {
+  absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+      origins = store_->Origins();
+  if (!origins.ok()) return origins.status();
+  Vector vector;
+  for (const auto& [origin, state] : *origins) {
+    uint64_t seq = state.blocked()   ? kBlocked
+                   : origin == self_ ? state.max_sequence()
+                                     : state.complete_through();
+    if (seq != 0) vector[origin] = seq;
+  }
+  return vector;
+}
+
+void Federation::ScheduleRound(const std::string& peer, absl::Duration delay) {
+  uint64_t generation;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    generation = runtime_[peer].generation;
+  }
+  scheduler_->RunAfter(
+      delay, [this, peer, generation] { RunRound(peer, generation); });
+}
+
+void Federation::RunRound(const std::string& peer, uint64_t generation) {
+  absl::StatusOr<Vector> vector = CurrentVector();
+  v1::SyncRequest request;
+  PeerAddress to{hub_->id(), ""};
+  bool full;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    PeerRuntime& rt = runtime_[peer];
+    if (stopped_ || it == peers_.end() ||
+        it->second.state() != v1::PEER_STATE_ACTIVE ||
+        rt.generation != generation || rt.round_running) {
+      return;
+    }
+    if (!vector.ok()) {
+      scheduler_->RunAfter(options_.sync_interval, [this, peer, generation] {
+        RunRound(peer, generation);
+      });
+      return;
+    }
+    rt.round_running = true;
+    full = !rt.told_known;
+    request.set_vector_digest(Digest(*vector));
+    *request.mutable_changes() = Changes(full ? Vector() : rt.told, *vector);
+    request.set_max_records(options_.sync_max_records);
+    request.set_max_bytes(options_.sync_max_bytes);
+    to = AddressOf(it->second);
+  }
+  transport_->Sync(to, std::move(request),
+                   [this, peer, generation, sent = *std::move(vector),
+                    full](absl::StatusOr<v1::SyncResponse> response) mutable {
+                     OnSyncResponse(peer, generation, std::move(sent), full,
+                                    std::move(response));
+                   });
+}
+
+void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
+                                Vector sent, bool sent_full,
+                                absl::StatusOr<v1::SyncResponse> response) {
+  {
+    absl::MutexLock lock(&mu_);
+    PeerRuntime& rt = runtime_[peer];
+    rt.round_running = false;
+    if (stopped_ || rt.generation != generation) return;
+  }
+  if (!response.ok()) {
+    if (response.status().code() == absl::StatusCode::kPermissionDenied) {
+      // Only the peer itself can say this over its pinned connection.
+      EndLink(peer,
+              absl::StrCat("removed by the peer (", response.status().message(),
+                           ")"),
+              /*tell_peer=*/false);
+      return;
+    }
+    NoteError(peer, absl::StrCat("sync: ", response.status().message()));
+    absl::Duration delay;
+    {
+      absl::MutexLock lock(&mu_);
+      PeerRuntime& rt = runtime_[peer];
+      rt.backoff = std::min(options_.max_backoff,
+                            std::max(options_.sync_interval, rt.backoff * 2));
+      delay = Jitter(rt.backoff);
+      // The peer may have restarted: send the whole vector next time.
+      rt.told_known = false;
+    }
+    ScheduleRound(peer, delay);
+    return;
+  }
+  if (response->need_full_vector()) {
+    {
+      absl::MutexLock lock(&mu_);
+      runtime_[peer].told_known = false;
+    }
+    if (sent_full) {
+      NoteError(peer, "sync: the peer could not rebuild a full vector");
+      ScheduleRound(peer, options_.max_backoff);
+    } else {
+      ScheduleRound(peer, absl::ZeroDuration());
+    }
+    return;
+  }
+
+  Applied applied = ApplyFromPeer(peer, response->records());
+  for (const v1::OriginWatermark& covered : response->covered()) {
+    uint64_t through = covered.sequence();
+    auto failure = applied.first_failure.find(covered.origin());
+    if (failure != applied.first_failure.end()) {
+      through = std::min(through, failure->second - 1);
+    }
+    // `covered` continues from what this hub told the peer.
+    auto told = sent.find(covered.origin());
+    const uint64_t from = told == sent.end() ? 0 : told->second;
+    (void)store_->AdvanceWatermark(covered.origin(), from, through);
+  }
+  bool more = response->more();
+  {
+    absl::MutexLock lock(&mu_);
+    PeerRuntime& rt = runtime_[peer];
+    // Mirror of what the peer now believes this hub holds.
+    rt.told = std::move(sent);
+    for (const v1::OriginWatermark& covered : response->covered()) {
+      rt.told[covered.origin()] = covered.sequence();
+    }
+    rt.told_known = true;
+    rt.backoff = absl::ZeroDuration();
+    storage::PeerRecord& record = peers_[peer];
+    record.set_last_sync_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+    if (applied.refused > 0) {
+      record.set_last_error(absl::StrCat("sync: refused ", applied.refused,
+                                         " records: ", applied.first_error));
+      record.set_last_error_micros(record.last_sync_micros());
+    } else {
+      record.set_last_error("");
+    }
+  }
+  if (applied.links_changed) {
+    RebuildTrust();
+    // Records refused for want of trust may be accepted now.
+    more |= applied.refused > 0;
+  }
+  Relay(applied.relay, peer);
+  ScheduleRound(
+      peer, more ? absl::ZeroDuration() : [&] {
+        absl::MutexLock lock(&mu_);
+        return Jitter(options_.sync_interval);
+      }());
+}
+
+Federation::Applied Federation::ApplyFromPeer(
+    const std::string& peer,
+    const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records) {
+  Applied applied;
+  std::set<std::string> forked;
+  for (const v1::SignedRecord& record : records) {
+    // Every record is tried even after one of its origin was refused: a
+    // later one may be the link record that makes the origin trusted. Only
+    // the watermark stops at the first refusal.
+    Header header = ReadHeader(record);
+    absl::StatusOr<node::ApplyOutcome> outcome =
+        hub_->Ingest(record, /*sync=*/false);
+    if (!outcome.ok()) {
+      applied.first_failure.emplace(header.origin, header.sequence);
+      if (applied.refused++ == 0) {
+        applied.first_error = absl::StrCat(
+            "origin ", crypto::HubIdOf(header.origin), " sequence ",
+            header.sequence, ": ", outcome.status().message());
+      }
+      continue;
+    }
+    if (*outcome == node::ApplyOutcome::kFork) forked.insert(header.origin);
+    if (*outcome != node::ApplyOutcome::kApplied) continue;
+    applied.links_changed |= header.link_record;
+    applied.relay.push_back(record);
+  }
+  if (!forked.empty()) {
+    absl::MutexLock lock(&mu_);
+    runtime_[peer].forked_origins.insert(forked.begin(), forked.end());
+  }
+  return applied;
+}
+
+void Federation::OnPublished(const v1::SignedRecord& record) {
+  Relay({record}, /*except=*/"");
+}
+
+void Federation::Relay(const std::vector<v1::SignedRecord>& records,
+                       const std::string& except) {
+  if (records.empty()) return;
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  for (auto& [key, record] : peers_) {
+    if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
+    PeerRuntime& rt = runtime_[key];
+    for (const v1::SignedRecord& r : records) {
+      Header h = ReadHeader(r);
+      if (rt.view_known) {
+        auto it = rt.view.find(h.origin);
+        if (it != rt.view.end() && it->second >= h.sequence)
+          continue;  // Has it.
+      }
+      rt.push_queue.push_back(r);
+    }
+    SendPushes(key);
+  }
+}
+
+void Federation::SendPushes(const std::string& peer) {
+  PeerRuntime& rt = runtime_[peer];
+  if (rt.push_in_flight || rt.push_queue.empty()) return;
+  v1::PushRequest request;
+  while (!rt.push_queue.empty() &&
+         static_cast<size_t>(request.records_size()) < options_.push_batch) {
+    *request.add_records() = std::move(rt.push_queue.front());
+    rt.push_queue.pop_front();
+  }
+  rt.push_in_flight = true;
+  transport_->Push(AddressOf(peers_[peer]), std::move(request),
+                   [this, peer](absl::StatusOr<v1::PushResponse> response) {
+                     OnPushResponse(peer, std::move(response));
+                   });
+}
+
+void Federation::OnPushResponse(const std::string& peer,
+                                absl::StatusOr<v1::PushResponse> response) {
+  if (!response.ok()) {
+    NoteError(peer, absl::StrCat("push: ", response.status().message()));
+  }
+  absl::MutexLock lock(&mu_);
+  PeerRuntime& rt = runtime_[peer];
+  rt.push_in_flight = false;
+  if (stopped_) return;
+  // On failure anti-entropy catches the peer up; drop what was queued.
+  if (!response.ok()) rt.push_queue.clear();
+  SendPushes(peer);
+}
+
+absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
+    const crypto::PublicKey& caller, const v1::SyncRequest& request) {
+  const std::string peer = caller.bytes();
+  Vector theirs;
+  v1::SyncResponse response;
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+    PeerRuntime& rt = runtime_[peer];
+    theirs = Apply(rt.view_known ? rt.view : Vector(), request.changes());
+    if (Digest(theirs) != request.vector_digest()) {
+      rt.view_known = false;
+      response.set_need_full_vector(true);
+      return response;
+    }
+  }
+  absl::StatusOr<Vector> ours = CurrentVector();
+  if (!ours.ok()) return ours.status();
+  size_t records_left =
+      std::min<uint32_t>(request.max_records() == 0 ? options_.sync_max_records
+                                                    : request.max_records(),
+                         options_.sync_max_records);
+  size_t bytes_left = std::min<uint32_t>(
+      request.max_bytes() == 0 ? options_.sync_max_bytes : request.max_bytes(),
+      options_.sync_max_bytes);
+  for (const auto& [origin, seq] : *ours) {
+    if (seq == kBlocked) continue;
+    auto it = theirs.find(origin);
+    const uint64_t have = it == theirs.end() ? 0 : it->second;
+    if (have == kBlocked || have >= seq) continue;
+    if (records_left == 0 || bytes_left == 0) {
+      response.set_more(true);
+      break;
+    }
+    absl::StatusOr<node::Store::SequenceBatch> batch =
+        store_->RecordsAfter(origin, have, seq, records_left, bytes_left);
+    if (!batch.ok()) return batch.status();
+    for (v1::SignedRecord& r : batch->records) {
+      const size_t size = r.ByteSizeLong();
+      bytes_left -= std::min(bytes_left, size);
+      *response.add_records() = std::move(r);
+    }
+    records_left -= std::min(records_left, batch->records.size());
+    if (batch->last > have) {
+      v1::OriginWatermark* covered = response.add_covered();
+      covered->set_origin(origin);
+      covered->set_sequence(batch->last);
+      theirs[origin] = batch->last;
+    }
+    if (!batch->complete) {
+      response.set_more(true);
+      break;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  PeerRuntime& rt = runtime_[peer];
+  rt.view = std::move(theirs);
+  rt.view_known = true;
+  return response;
+}
+
+absl::StatusOr<v1::PushResponse> Federation::HandlePush(
+    const crypto::PublicKey& caller, const v1::PushRequest& request) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+  }
+  Applied applied = ApplyFromPeer(caller.bytes(), request.records());
+  // A pushed record right after what this hub holds extends its prefix.
+  for (const v1::SignedRecord& record : applied.relay) {
+    Header h = ReadHeader(record);
+    (void)store_->AdvanceWatermark(h.origin, h.sequence - 1, h.sequence);
+  }
+  if (applied.refused > 0) {
+    NoteError(caller.bytes(), absl::StrCat("push: refused ", applied.refused,
+                                           " records: ", applied.first_error));
+  }
+  if (applied.links_changed) RebuildTrust();
+  Relay(applied.relay, caller.bytes());
+  v1::PushResponse response;
+  response.set_applied(static_cast<uint32_t>(applied.relay.size()));
+  return response;
+}
+
+}  // namespace civhub::federation

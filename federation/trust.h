@@ -1,0 +1,72 @@
+// Which origins a hub accepts: those connected to it by a chain of active,
+// signed links. A link X–Y is active when X's "~link.<Y>" record and Y's
+// "~link.<X>" record both exist with the same link id, each carrying the
+// other end's signature over the link statement; links of this hub itself
+// come from its peer table. Blocked origins are never accepted.
+//
+// Thread-safe: Admit() may run concurrently with Rebuild().
+#ifndef CIVHUB_FEDERATION_TRUST_H_
+#define CIVHUB_FEDERATION_TRUST_H_
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "crypto/keys.h"
+#include "node/hub.h"
+
+namespace civhub::federation {
+
+// The bytes both ends sign (after the kLink domain prefix): link id, then
+// the two keys in byte order.
+std::string LinkStatement(absl::string_view link_id, absl::string_view key_a,
+                          absl::string_view key_b);
+
+// True if `signature` is `signer`'s signature over the statement of a link
+// `link_id` between `signer` and `other` (raw 32-byte keys).
+bool VerifyLinkSignature(absl::string_view signer, absl::string_view other,
+                         absl::string_view link_id,
+                         absl::string_view signature);
+
+// One end's published link record.
+struct LinkClaim {
+  std::string origin;  // the publishing end (32-byte key)
+  std::string peer;    // the other end (32-byte key)
+  std::string link_id;
+  std::string peer_signature;
+};
+
+class TrustGraph : public node::OriginPolicy {
+ public:
+  explicit TrustGraph(crypto::PublicKey self) : self_(std::move(self)) {}
+
+  // Recomputes the graph from this hub's active peers, every link record it
+  // holds, and its blocked origins (all raw keys).
+  void Rebuild(const std::vector<std::string>& direct_peers,
+               const std::vector<LinkClaim>& claims,
+               const std::set<std::string>& blocked);
+
+  // OK for this hub's own records and trusted origins; also for a link
+  // record of an unknown origin that names a trusted hub and carries that
+  // hub's valid signature (this is how a new neighbour's link reaches the
+  // network before the neighbour itself is trusted). PERMISSION_DENIED
+  // otherwise.
+  absl::Status Admit(const crypto::VerifiedRecord& record) const override;
+
+  bool Trusted(absl::string_view origin) const;
+  // Active links between other hubs and with this hub, as key pairs.
+  std::vector<std::pair<std::string, std::string>> Links() const;
+
+ private:
+  const crypto::PublicKey self_;
+  mutable absl::Mutex mu_;
+  std::set<std::string> trusted_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> blocked_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::string>> links_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace civhub::federation
+
+#endif  // CIVHUB_FEDERATION_TRUST_H_
