@@ -33,6 +33,7 @@ class GrpcConnection : public NodeConnection {
 // the command's callback reads them.
 struct Args {
   std::string file, id, ref, reason;
+  bool dot = false;
   internal::SearchFlags search;
 };
 
@@ -134,6 +135,62 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   search->callback([&] { run = [&] { return internal::Search(s, f); }; });
 }
 
+void AddFederationCommands(CLI::App& app, Session& s, Args& a, Command& run) {
+  CLI::App* peer = app.add_subcommand("peer", "Links with other hubs");
+  peer->require_subcommand(1);
+  CLI::App* add = peer->add_subcommand("add",
+                                       "Link to the hub at ADDRESS, which must "
+                                       "hold HUB_ID (its admin then approves)");
+  add->add_option("ADDRESS", a.file, "HOST:PORT of its federation port")
+      ->required();
+  add->add_option("HUB_ID", a.ref,
+                  "The id its admin gave you (civhubctl hub id)")
+      ->required();
+  add->callback(
+      [&] { run = [&] { return internal::AddPeer(s, a.file, a.ref); }; });
+  peer->add_subcommand("pending", "Link requests waiting for your approval")
+      ->callback([&] { run = [&] { return internal::ListPendingPeers(s); }; });
+  peer->add_subcommand(
+          "list", "Peers: state, address, last sync, how far behind, errors")
+      ->callback([&] { run = [&] { return internal::ListPeers(s); }; });
+  struct Action {
+    const char* name;
+    const char* help;
+    int (*fn)(Session&, const std::string&);
+  };
+  static constexpr Action kActions[] = {
+      {"approve", "Approve a pending link request", internal::ApprovePeer},
+      {"reject", "Reject a pending link request", internal::RejectPeer},
+      {"remove", "End a link (the other hub is told and stops too)",
+       internal::RemovePeer},
+  };
+  for (const Action& action : kActions) {
+    CLI::App* cmd = peer->add_subcommand(action.name, action.help);
+    cmd->add_option("HUB_ID", a.ref, "The peer's hub id")->required();
+    cmd->callback(
+        [&, fn = action.fn] { run = [&, fn] { return fn(s, a.ref); }; });
+  }
+
+  CLI::App* hub = app.get_subcommand("hub");
+  CLI::App* block = hub->add_subcommand(
+      "block", "Purge a hub's records, refuse and stop forwarding them");
+  block->add_option("HUB_ID", a.ref, "The hub to block")->required();
+  block->callback(
+      [&] { run = [&] { return internal::BlockOrigin(s, a.ref); }; });
+  CLI::App* unblock =
+      hub->add_subcommand("unblock", "Accept a blocked hub's records again");
+  unblock->add_option("HUB_ID", a.ref, "The hub to unblock")->required();
+  unblock->callback(
+      [&] { run = [&] { return internal::UnblockOrigin(s, a.ref); }; });
+
+  CLI::App* network =
+      app.add_subcommand("network", "Every hub and link this hub knows of");
+  network->add_flag("--dot", a.dot,
+                    "Print Graphviz (pipe into: dot -Tsvg > network.svg)");
+  network->callback(
+      [&] { run = [&] { return internal::ShowNetwork(s, a.dot); }; });
+}
+
 void AddBackupCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   CLI::App* exp = app.add_subcommand(
       "export",
@@ -180,6 +237,7 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
   AddRecordCommands(app, s, args, run);
   AddSearchCommand(app, s, args, run);
   AddBackupCommands(app, s, args, run);
+  AddFederationCommands(app, s, args, run);
 
   try {
     app.parse(argc, argv);

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -224,6 +226,154 @@ void PrintDeleted(const v1::PublishResponse& response, std::ostream& out) {
       << response.record().body().version() << ")\n";
 }
 
+namespace {
+
+std::string StateName(v1::PeerState state) {
+  switch (state) {
+    case v1::PEER_STATE_REQUESTED:
+      return "requested";
+    case v1::PEER_STATE_PENDING:
+      return "pending";
+    case v1::PEER_STATE_ACTIVE:
+      return "active";
+    case v1::PEER_STATE_REJECTED:
+      return "rejected";
+    case v1::PEER_STATE_REMOVED:
+      return "removed";
+    default:
+      return "?";
+  }
+}
+
+std::string Ago(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0) return "never";
+  absl::Duration d = absl::Now() - absl::FromUnixSeconds(ts.seconds());
+  if (d < absl::Seconds(1)) return "just now";
+  return absl::StrCat(absl::FormatDuration(absl::Trunc(d, absl::Seconds(1))),
+                      " ago");
+}
+
+std::string NameOr(const v1::HubProfile& profile, const std::string& fallback) {
+  return profile.name().empty() ? fallback : profile.name();
+}
+
+}  // namespace
+
+void PrintPeerAdded(const v1::Peer& peer, std::ostream& out) {
+  PrintPeerState(peer, out);
+  if (peer.state() == v1::PEER_STATE_REQUESTED) {
+    out << "waiting for the other hub's admin to run: civhubctl peer approve "
+           "<this hub's id>"
+        << "\n";
+    if (!peer.last_error().empty()) {
+      out << "not reached yet (" << peer.last_error()
+          << "); civhubd keeps trying\n";
+    }
+  }
+}
+
+void PrintPeerState(const v1::Peer& peer, std::ostream& out) {
+  out << NameOr(peer.profile(), peer.hub_id()) << " (" << peer.fingerprint()
+      << "): " << StateName(peer.state()) << "\n";
+}
+
+void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out) {
+  if (response.peers().empty()) {
+    out << "no peers: link to another hub with civhubctl peer add HOST:PORT "
+           "HUB_ID\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::Peer& p : response.peers()) {
+    std::string forks;
+    if (p.forked_origins_size() > 0) {
+      forks = absl::StrCat(p.forked_origins_size(), " forked origin(s)");
+    }
+    rows.push_back(
+        {NameOr(p.profile(), "?"), p.fingerprint(), StateName(p.state()),
+         p.address(), Ago(p.last_sync()), absl::StrCat(p.behind()),
+         p.last_error().empty() ? forks : p.last_error(), p.hub_id()});
+  }
+  PrintTable({"PEER", "FINGERPRINT", "STATE", "ADDRESS", "LAST SYNC", "BEHIND",
+              "LAST ERROR", "HUB ID"},
+             rows, out);
+  for (const v1::Peer& p : response.peers()) {
+    for (const std::string& origin : p.forked_origins()) {
+      out << "fork evidence: " << origin
+          << " signed two different records for one "
+          << "sequence (received from " << NameOr(p.profile(), p.hub_id())
+          << ")\n";
+    }
+  }
+}
+
+void PrintPending(const v1::ListPendingPeersResponse& response,
+                  std::ostream& out) {
+  if (response.pending().empty()) {
+    out << "no pending link requests\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::PendingPeer& p : response.pending()) {
+    rows.push_back({NameOr(p.profile(), "?"), p.fingerprint(),
+                    p.profile().region(), p.profile().contact(), p.address(),
+                    Ago(p.requested_at()), p.hub_id()});
+  }
+  PrintTable({"NAME", "FINGERPRINT", "REGION", "CONTACT", "ADDRESS", "ASKED",
+              "HUB ID"},
+             rows, out);
+  out << "compare the fingerprint with the other hub's admin, then: civhubctl "
+         "peer approve "
+         "HUB_ID (or peer reject HUB_ID)\n";
+}
+
+void PrintNetwork(const v1::Network& network, std::ostream& out) {
+  std::map<std::string, std::string> names;
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::NetworkHub& h : network.hubs()) {
+    std::string name = NameOr(h.profile(), "(no profile yet)");
+    names[h.hub_id()] = name;
+    std::vector<std::string> flags;
+    if (h.is_self()) flags.push_back("this hub");
+    if (h.blocked()) flags.push_back("BLOCKED");
+    if (h.forked()) flags.push_back("FORKED");
+    if (!h.trusted() && !h.blocked()) flags.push_back("not linked");
+    rows.push_back({name, h.fingerprint(), h.profile().region(),
+                    absl::StrCat(h.records()), absl::StrJoin(flags, ", "),
+                    h.hub_id()});
+  }
+  PrintTable({"HUB", "FINGERPRINT", "REGION", "RECORDS", "", "HUB ID"}, rows,
+             out);
+  out << network.hubs_size() << " hubs, " << network.links_size() << " links\n";
+  for (const v1::NetworkLink& l : network.links()) {
+    out << "  " << names[l.a()] << " — " << names[l.b()] << "\n";
+  }
+}
+
+void PrintNetworkDot(const v1::Network& network, std::ostream& out) {
+  auto quote = [](std::string s) {
+    std::string q = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') q += '\\';
+      q += c;
+    }
+    return q + "\"";
+  };
+  out << "graph civhub {\n  node [shape=box, style=rounded];\n";
+  for (const v1::NetworkHub& h : network.hubs()) {
+    std::string label =
+        absl::StrCat(NameOr(h.profile(), "?"), "\\n", h.fingerprint(), "\\n",
+                     h.records(), " records");
+    out << "  " << quote(h.hub_id()) << " [label=" << quote(label)
+        << (h.is_self() ? ", penwidth=2" : "")
+        << (h.blocked() || h.forked() ? ", color=red" : "") << "];\n";
+  }
+  for (const v1::NetworkLink& l : network.links()) {
+    out << "  " << quote(l.a()) << " -- " << quote(l.b()) << ";\n";
+  }
+  out << "}\n";
+}
+
 void PrintHubId(const v1::HubStatus& status, std::ostream& out) {
   out << status.hub_id() << "\nfingerprint " << status.fingerprint() << "\n";
 }
@@ -242,6 +392,11 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
       {"store size", absl::StrFormat("%.1f MiB", s.store_bytes() / 1048576.0)},
       {"data dir", s.data_dir()},
       {"directory", absl::StrCat(s.public_address(), " (public gRPC)")},
+      {"federation", absl::StrCat(s.federation_address(), " (mutual TLS)")},
+      {"name", s.profile().name()},
+      {"region", s.profile().region()},
+      {"peers", absl::StrCat(s.active_peers(), " active, ", s.pending_peers(),
+                             " pending approval")},
   };
   for (const auto& row : rows) {
     out << std::left << std::setw(15) << row[0] << row[1] << "\n";

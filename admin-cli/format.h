@@ -33,6 +33,14 @@ void PrintStatus(const v1::HubStatus& status, std::ostream& out);
 void PrintHubId(const v1::HubStatus& status, std::ostream& out);
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out);
 void PrintDeleted(const v1::PublishResponse& response, std::ostream& out);
+void PrintPeerAdded(const v1::Peer& peer, std::ostream& out);
+void PrintPeerState(const v1::Peer& peer, std::ostream& out);
+void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out);
+void PrintPending(const v1::ListPendingPeersResponse& response,
+                  std::ostream& out);
+void PrintNetwork(const v1::Network& network, std::ostream& out);
+// Graphviz: `civhubctl network --dot | dot -Tsvg > network.svg`.
+void PrintNetworkDot(const v1::Network& network, std::ostream& out);
 void PrintMembers(const v1::ListMembersResponse& response, std::ostream& out);
 void PrintCommunities(const v1::ListCommunitiesResponse& response,
                       std::ostream& out);

@@ -2,6 +2,8 @@
 // links.cc holds the link protocol, replication.cc anti-entropy and push.
 #include "federation/federation.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -54,16 +56,13 @@ absl::Status Federation::Start() {
       peers_[record.key()] = std::move(record);
     }
   }
-  // The profile record is republished only when it changed.
-  v1::RecordBody profile;
-  profile.set_record_id(std::string(node::kHubProfileRecordId));
-  *profile.mutable_hub_profile() = options_.profile;
-  if (absl::StatusOr<node::PublishResult> r =
-          hub_->PublishSystem(std::move(profile));
-      !r.ok()) {
-    return absl::Status(r.status().code(),
-                        absl::StrCat("hub profile: ", r.status().message()));
+  absl::StatusOr<storage::OriginState> own = store_->GetOriginState(self_);
+  if (!own.ok()) return own.status();
+  {
+    absl::MutexLock lock(&mu_);
+    system_records_pending_ = own->max_sequence() == 0;
   }
+  PublishSystemRecords();
   RebuildTrust();
   for (const std::string& peer : active)
     ScheduleRound(peer, absl::ZeroDuration());
@@ -76,6 +75,37 @@ absl::Status Federation::Start() {
 void Federation::Stop() {
   absl::MutexLock lock(&mu_);
   stopped_ = true;
+}
+
+void Federation::PublishSystemRecords() {
+  std::vector<v1::RecordBody> bodies;
+  {
+    absl::MutexLock lock(&mu_);
+    if (system_records_pending_) return;
+    v1::RecordBody profile;
+    profile.set_record_id(std::string(node::kHubProfileRecordId));
+    *profile.mutable_hub_profile() = options_.profile;
+    bodies.push_back(std::move(profile));
+    for (const auto& [key, record] : peers_) {
+      if (record.state() != v1::PEER_STATE_ACTIVE) continue;
+      v1::RecordBody link;
+      link.set_record_id(LinkRecordId(key));
+      link.mutable_peer_link()->set_peer(crypto::HubIdOf(key));
+      link.mutable_peer_link()->set_link_id(record.link_id());
+      link.mutable_peer_link()->set_peer_signature(
+          record.peer_link_signature());
+      bodies.push_back(std::move(link));
+    }
+  }
+  // Unchanged records are not republished (Hub::PublishSystem compares).
+  for (v1::RecordBody& body : bodies) {
+    absl::StatusOr<node::PublishResult> r =
+        hub_->PublishSystem(std::move(body));
+    if (!r.ok()) {
+      spdlog::warn("federation: cannot publish a system record: {}",
+                   r.status().ToString());
+    }
+  }
 }
 
 absl::Status Federation::SavePeerLocked(const storage::PeerRecord& record) {
@@ -142,6 +172,15 @@ absl::Duration Federation::Jitter(absl::Duration d) {
 
 absl::Status Federation::RequireActive(const crypto::PublicKey& caller) {
   auto it = peers_.find(caller.bytes());
+  if (it != peers_.end() && it->second.state() == v1::PEER_STATE_REQUESTED) {
+    // The peer approved this hub's request before its confirmation got
+    // here: ask again now (the answer will be ACCEPTED) and let the caller
+    // retry, without it mistaking this for a removed link.
+    const std::string peer = caller.bytes();
+    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
+    return absl::FailedPreconditionError(
+        "this hub has not seen the link confirmed yet; retry shortly");
+  }
   if (it == peers_.end() || it->second.state() != v1::PEER_STATE_ACTIVE) {
     return absl::PermissionDeniedError(absl::StrCat(
         "hub ", caller.HubId(), " has no active link with this hub"));

@@ -72,6 +72,12 @@ class Federation {
              Transport* transport, FederationOptions options);
   ~Federation();
 
+  // The address other hubs reach this hub at, once its federation port is
+  // bound (it goes into the profile). Call before Start().
+  void SetFederationAddress(const std::string& address) {
+    options_.profile.set_federation_address(address);
+  }
+
   // Loads the peer table, publishes this hub's profile if it changed,
   // computes trust and starts syncing with active peers.
   absl::Status Start();
@@ -171,6 +177,9 @@ class Federation {
   absl::StatusOr<Vector> CurrentVector() const;
 
   // federation.cc
+  // Publishes the profile and the link records of active peers, unless they
+  // must wait (see system_records_pending_).
+  void PublishSystemRecords();
   absl::Status SavePeerLocked(const storage::PeerRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RebuildTrust();
@@ -180,7 +189,9 @@ class Federation {
   absl::Duration Jitter(absl::Duration d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string LinkRecordId(const std::string& peer) const;
   PeerAddress AddressOf(const storage::PeerRecord& record) const;
-  // The active peer `caller`, or PERMISSION_DENIED.
+  // OK for an active peer; FAILED_PRECONDITION for a hub this hub asked to
+  // link with (it approved, the confirmation is on its way); else
+  // PERMISSION_DENIED, which the caller takes as the link's end.
   absl::Status RequireActive(const crypto::PublicKey& caller)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -189,8 +200,8 @@ class Federation {
   TrustGraph* const trust_;
   Scheduler* const scheduler_;
   Transport* const transport_;
-  const FederationOptions options_;
-  const std::string self_;  // Raw key.
+  FederationOptions options_;  // Only changed before Start().
+  const std::string self_;     // Raw key.
 
   absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
@@ -198,6 +209,11 @@ class Federation {
   std::map<std::string, PeerRuntime> runtime_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  // True while this hub holds none of its own records: it may have lost its
+  // store, and publishing now would reuse sequences its peers already hold
+  // (forking itself). Cleared after a first sync with a peer (which returns
+  // the hub's old records) or the admin's first publish.
+  bool system_records_pending_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace civhub::federation

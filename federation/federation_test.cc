@@ -272,5 +272,54 @@ TEST_F(FederationTest, RemovalLearnedWhenThePeerWasDown) {
       [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
 }
 
+// ssb-db#134: a node that lost its state forked itself. Here the hub gets
+// its own records back from its peer before it publishes anything.
+TEST_F(FederationTest, HubThatLostItsStoreRecoversItsSequenceWithoutForking) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  for (int i = 0; i < 5; ++i)
+    Publish(a, absl::StrCat("org", i), absl::StrCat("Org ", i));
+  ASSERT_TRUE(
+      RunUntil([&] { return b->store->counters().organizations() == 5; }));
+  auto before = a->store->GetOriginState(a->key.public_key().bytes());
+  ASSERT_OK(before);
+
+  a = net_.Restart("a", /*wipe_store=*/true);
+  ASSERT_NE(a, nullptr);
+  bool added = false;
+  a->federation->AddPeer(b->address, b->key.public_key().HubId(),
+                         [&](absl::StatusOr<v1::Peer> p) {
+                           added = true;
+                           ASSERT_TRUE(p.ok()) << p.status();
+                           // B still has the link: re-adding is accepted at
+                           // once.
+                           EXPECT_EQ(p->state(), v1::PEER_STATE_ACTIVE);
+                         });
+  ASSERT_TRUE(RunUntil(
+      [&] { return added && a->store->counters().organizations() == 5; }));
+  ASSERT_TRUE(RunUntil([&] {
+    auto own = a->store->GetOriginState(a->key.public_key().bytes());
+    return own.ok() && own->max_sequence() >= before->max_sequence();
+  }));
+  Publish(a, "after", "After The Loss");
+  ASSERT_TRUE(
+      RunUntil([&] { return NameAt(b, a, "after") == "After The Loss"; }));
+  auto at_b = b->store->GetOriginState(a->key.public_key().bytes());
+  ASSERT_OK(at_b);
+  EXPECT_EQ(at_b->forks(), 0u) << "the hub forked itself";
+}
+
+TEST_F(FederationTest, RestartKeepsLinksAndCatchesUp) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  b = net_.Restart("b", /*wipe_store=*/false);
+  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_ACTIVE), 1u);
+  Publish(a, "later", "Published While B Restarted");
+  ASSERT_TRUE(RunUntil(
+      [&] { return NameAt(b, a, "later") == "Published While B Restarted"; }));
+}
+
 }  // namespace
 }  // namespace civhub::federation

@@ -12,7 +12,9 @@ constexpr absl::Duration kLinkRequestSkew = absl::Minutes(10);
 
 absl::Status CheckAddress(absl::string_view address) {
   size_t colon = address.rfind(':');
-  if (address.empty() || colon == absl::string_view::npos || colon == 0 ||
+  bool printable = address.size() <= 255;
+  for (char c : address) printable &= c > ' ' && c < 0x7f;
+  if (!printable || colon == absl::string_view::npos || colon == 0 ||
       colon + 1 == address.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("address: \"", address,
@@ -217,16 +219,10 @@ absl::Status Federation::Activate(const std::string& peer,
     rt.backoff = absl::ZeroDuration();
     if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
   }
-  v1::RecordBody body;
-  body.set_record_id(LinkRecordId(peer));
-  body.mutable_peer_link()->set_peer(crypto::HubIdOf(peer));
-  body.mutable_peer_link()->set_link_id(link_id);
-  body.mutable_peer_link()->set_peer_signature(peer_signature);
-  absl::StatusOr<node::PublishResult> published =
-      hub_->PublishSystem(std::move(body));
+  PublishSystemRecords();
   RebuildTrust();
   ScheduleRound(peer, absl::ZeroDuration());
-  return published.ok() ? absl::OkStatus() : published.status();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {

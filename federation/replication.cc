@@ -174,6 +174,15 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     // Records refused for want of trust may be accepted now.
     more |= applied.refused > 0;
   }
+  bool publish_system = false;
+  {
+    absl::MutexLock lock(&mu_);
+    // A first round with a peer returned whatever it held of this hub's
+    // own records; its sequence continues from there.
+    publish_system = system_records_pending_ && !more;
+    if (publish_system) system_records_pending_ = false;
+  }
+  if (publish_system) PublishSystemRecords();
   Relay(applied.relay, peer);
   ScheduleRound(
       peer, more ? absl::ZeroDuration() : [&] {
@@ -216,7 +225,15 @@ Federation::Applied Federation::ApplyFromPeer(
 }
 
 void Federation::OnPublished(const v1::SignedRecord& record) {
+  bool publish_system = false;
+  {
+    absl::MutexLock lock(&mu_);
+    // The admin publishes: the hub is in use, its sequence is its own.
+    publish_system = system_records_pending_;
+    system_records_pending_ = false;
+  }
   Relay({record}, /*except=*/"");
+  if (publish_system) PublishSystemRecords();
 }
 
 void Federation::Relay(const std::vector<v1::SignedRecord>& records,

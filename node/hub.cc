@@ -58,8 +58,8 @@ absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
           "payload: set either organization or community");
   }
   body.set_record_id(request.record_id());
-  absl::MutexLock lock(&publish_mu_);
-  return PublishBody(std::move(body), /*strict=*/true);
+  return Notify(
+      Locked([&] { return PublishBody(std::move(body), /*strict=*/true); }));
 }
 
 absl::StatusOr<PublishResult> Hub::Delete(absl::string_view record_id,
@@ -78,12 +78,17 @@ absl::StatusOr<PublishResult> Hub::DeleteSystem(absl::string_view record_id) {
 }
 
 absl::StatusOr<PublishResult> Hub::PublishSystem(v1::RecordBody body) {
-  absl::MutexLock lock(&publish_mu_);
-  return PublishBody(std::move(body), /*strict=*/false);
+  return Notify(
+      Locked([&] { return PublishBody(std::move(body), /*strict=*/false); }));
 }
 
 absl::StatusOr<PublishResult> Hub::Retire(absl::string_view record_id,
                                           absl::string_view reason) {
+  return Notify(RetireLocked(record_id, reason));
+}
+
+absl::StatusOr<PublishResult> Hub::RetireLocked(absl::string_view record_id,
+                                                absl::string_view reason) {
   if (absl::Status s = ValidateRecordId(record_id, "record_id"); !s.ok()) {
     return s;
   }
@@ -104,6 +109,14 @@ absl::StatusOr<PublishResult> Hub::Retire(absl::string_view record_id,
   body.set_record_id(std::string(record_id));
   body.mutable_tombstone()->set_reason(std::string(reason));
   return PublishBody(std::move(body), /*strict=*/true);
+}
+
+absl::StatusOr<PublishResult> Hub::Notify(
+    absl::StatusOr<PublishResult> result) {
+  // Outside publish_mu_: the observer may publish in turn.
+  if (result.ok() && !result->unchanged && observer_)
+    observer_(result->record.signed_());
+  return result;
 }
 
 absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
@@ -158,7 +171,7 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
         absl::StrCat("own record ", record.body.record_id(),
                      " was not applied (", ApplyOutcomeName(*outcome), ")"));
   }
-  if (observer_) observer_(record.signed_record);
+
   StoredView view;
   *view.stored.mutable_signed_() = std::move(record.signed_record);
   view.body = std::move(record.body);

@@ -76,7 +76,8 @@ class Hub {
   absl::StatusOr<PublishResult> DeleteSystem(absl::string_view record_id);
 
   // Runs `observer` after each record this hub publishes or deletes, with
-  // the new signed record. Set once, before serving.
+  // the new signed record, outside the hub's locks (it may publish in
+  // turn). Set once, before serving.
   void SetPublishObserver(
       std::function<void(const v1::SignedRecord&)> observer) {
     observer_ = std::move(observer);
@@ -92,6 +93,17 @@ class Hub {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   absl::StatusOr<PublishResult> Retire(absl::string_view record_id,
                                        absl::string_view reason);
+  // Retire's work, under publish_mu_ (it takes the lock itself).
+  absl::StatusOr<PublishResult> RetireLocked(absl::string_view record_id,
+                                             absl::string_view reason);
+  // Runs `fn` under publish_mu_.
+  template <typename Fn>
+  absl::StatusOr<PublishResult> Locked(Fn fn) {
+    absl::MutexLock lock(&publish_mu_);
+    return fn();
+  }
+  // Tells the observer about a new record, then returns `result`.
+  absl::StatusOr<PublishResult> Notify(absl::StatusOr<PublishResult> result);
 
   const crypto::PrivateKey key_;
   Store* const store_;

@@ -303,4 +303,93 @@ int ListCommunities(Session& s, const std::string& ref_text) {
   return s.Respond(st, response, PrintCommunities);
 }
 
+int AddPeer(Session& s, const std::string& address, const std::string& hub_id) {
+  v1::AddPeerRequest req;
+  req.set_address(address);
+  req.set_hub_id(hub_id);
+  v1::Peer peer;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->AddPeer(ctx.get(), req, &peer);
+  return s.Respond(st, peer, PrintPeerAdded);
+}
+
+int ListPendingPeers(Session& s) {
+  v1::ListPendingPeersResponse response;
+  auto ctx = s.Context();
+  grpc::Status st =
+      s.Node().admin()->ListPendingPeers(ctx.get(), {}, &response);
+  return s.Respond(st, response, PrintPending);
+}
+
+int ApprovePeer(Session& s, const std::string& hub_id) {
+  v1::PeerRequest req;
+  req.set_hub_id(hub_id);
+  v1::Peer peer;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->ApprovePeer(ctx.get(), req, &peer);
+  return s.Respond(st, peer, PrintPeerState);
+}
+
+int RejectPeer(Session& s, const std::string& hub_id) {
+  v1::PeerRequest req;
+  req.set_hub_id(hub_id);
+  v1::Peer peer;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->RejectPeer(ctx.get(), req, &peer);
+  return s.Respond(st, peer, PrintPeerState);
+}
+
+int RemovePeer(Session& s, const std::string& hub_id) {
+  v1::PeerRequest req;
+  req.set_hub_id(hub_id);
+  v1::Peer peer;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->RemovePeer(ctx.get(), req, &peer);
+  return s.Respond(st, peer, PrintPeerState);
+}
+
+int ListPeers(Session& s) {
+  v1::ListPeersResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->ListPeers(ctx.get(), {}, &response);
+  return s.Respond(st, response, PrintPeers);
+}
+
+int BlockOrigin(Session& s, const std::string& hub_id) {
+  v1::BlockRequest req;
+  req.set_hub_id(hub_id);
+  v1::BlockResponse response;
+  auto ctx = s.Context(std::chrono::seconds(600));
+  grpc::Status st = s.Node().admin()->BlockOrigin(ctx.get(), req, &response);
+  if (!st.ok()) return s.NodeError(st);
+  if (s.json) {
+    s.out() << ToJson(response);
+  } else {
+    s.out() << "blocked " << hub_id << ": " << response.purged()
+            << " records purged; its records are refused and not forwarded\n";
+  }
+  return kExitOk;
+}
+
+int UnblockOrigin(Session& s, const std::string& hub_id) {
+  v1::BlockRequest req;
+  req.set_hub_id(hub_id);
+  v1::BlockResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->UnblockOrigin(ctx.get(), req, &response);
+  if (!st.ok()) return s.NodeError(st);
+  if (!s.json) {
+    s.out() << "unblocked " << hub_id
+            << ": its records will be fetched again\n";
+  }
+  return kExitOk;
+}
+
+int ShowNetwork(Session& s, bool dot) {
+  v1::Network network;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->GetNetwork(ctx.get(), {}, &network);
+  return s.Respond(st, network, dot ? PrintNetworkDot : PrintNetwork);
+}
+
 }  // namespace civhub::ctl::internal

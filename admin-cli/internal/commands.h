@@ -31,6 +31,18 @@ struct SearchFlags {
 };
 int Search(Session& s, const SearchFlags& flags);
 
+// Peer links.
+int AddPeer(Session& s, const std::string& address, const std::string& hub_id);
+int ListPendingPeers(Session& s);
+int ApprovePeer(Session& s, const std::string& hub_id);
+int RejectPeer(Session& s, const std::string& hub_id);
+int ListPeers(Session& s);
+int RemovePeer(Session& s, const std::string& hub_id);
+int BlockOrigin(Session& s, const std::string& hub_id);
+int UnblockOrigin(Session& s, const std::string& hub_id);
+// Hubs and links; Graphviz with `dot`.
+int ShowNetwork(Session& s, bool dot);
+
 // Every record as one signed JSON object per line, to FILE or stdout ("-").
 int Export(Session& s, const std::string& file);
 // Verifies and stores the records of such a file, in batches.

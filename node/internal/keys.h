@@ -23,11 +23,11 @@ inline constexpr char kChange = 'C';  // C change -> doc (latest per record)
 inline constexpr char kText = 'T';    // T token \0 doc -> weight
 inline constexpr char kFilter = 'X';  // X field value \0 doc -> ""
 inline constexpr char kGeo = 'G';     // G level cell doc n -> lat lon
-inline constexpr char kAux = 'Z';  // Z name -> value (federation state)
+inline constexpr char kAux = 'Z';     // Z name -> value (federation state)
 
 // Filter fields (the byte after kFilter).
 inline constexpr char kFieldAll = 'a';      // "" : every live record
-inline constexpr char kFieldKind = 'k';  // "o" "c" "h"(hub) "l"(link)
+inline constexpr char kFieldKind = 'k';     // "o" "c" "h"(hub) "l"(link)
 inline constexpr char kFieldCountry = 'c';  // ISO 3166-1
 inline constexpr char kFieldRegion = 'r';   // ISO 3166-2
 inline constexpr char kFieldTopic = 't';

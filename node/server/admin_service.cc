@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "node/server/grpc_status.h"
 
 #ifndef CIVHUB_VERSION
@@ -24,6 +25,18 @@ uint64_t DirectoryBytes(const std::string& dir) {
     if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
   }
   return total;
+}
+
+// Logs an admin action on a peer and returns its result.
+grpc::Status Logged(const char* what, const std::string& hub_id,
+                    absl::StatusOr<v1::Peer> result, v1::Peer* response) {
+  if (!result.ok()) {
+    spdlog::warn("{} {} failed: {}", what, hub_id, result.status().ToString());
+    return ToGrpcStatus(result.status());
+  }
+  spdlog::info("{} {}: {}", what, hub_id, v1::PeerState_Name(result->state()));
+  *response = *std::move(result);
+  return grpc::Status::OK;
 }
 
 grpc::Status Published(const char* what, absl::StatusOr<node::PublishResult> r,
@@ -84,6 +97,10 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
   response->set_store_bytes(DirectoryBytes(info_.store_dir));
   response->set_data_dir(info_.data_dir);
   response->set_public_address(info_.public_address);
+  response->set_federation_address(info_.federation_address);
+  *response->mutable_profile() = info_.profile;
+  response->set_active_peers(federation_->CountPeers(v1::PEER_STATE_ACTIVE));
+  response->set_pending_peers(federation_->ListPending().size());
   return grpc::Status::OK;
 }
 
@@ -117,6 +134,93 @@ grpc::Status AdminService::ImportRecords(
   if (absl::Status s = hub_->store()->Sync(); !s.ok()) return ToGrpcStatus(s);
   spdlog::info("import: {} records, {} applied, {} rejected",
                request->records_size(), applied, rejected);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::AddPeer(grpc::ServerContext*,
+                                   const v1::AddPeerRequest* request,
+                                   v1::Peer* response) {
+  absl::Notification done;
+  absl::StatusOr<v1::Peer> result;
+  federation_->AddPeer(request->address(), request->hub_id(),
+                       [&](absl::StatusOr<v1::Peer> peer) {
+                         result = std::move(peer);
+                         done.Notify();
+                       });
+  done.WaitForNotification();
+  if (!result.ok()) {
+    spdlog::warn("peer add {} at {} failed: {}", request->hub_id(),
+                 request->address(), result.status().ToString());
+    return ToGrpcStatus(result.status());
+  }
+  spdlog::info("peer add {} at {}: {}", request->hub_id(), request->address(),
+               v1::PeerState_Name(result->state()));
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListPendingPeers(
+    grpc::ServerContext*, const v1::ListPendingPeersRequest*,
+    v1::ListPendingPeersResponse* response) {
+  for (v1::PendingPeer& p : federation_->ListPending())
+    *response->add_pending() = std::move(p);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ApprovePeer(grpc::ServerContext*,
+                                       const v1::PeerRequest* request,
+                                       v1::Peer* response) {
+  return Logged("peer approve", request->hub_id(),
+                federation_->ApprovePeer(request->hub_id()), response);
+}
+
+grpc::Status AdminService::RejectPeer(grpc::ServerContext*,
+                                      const v1::PeerRequest* request,
+                                      v1::Peer* response) {
+  return Logged("peer reject", request->hub_id(),
+                federation_->RejectPeer(request->hub_id()), response);
+}
+
+grpc::Status AdminService::RemovePeer(grpc::ServerContext*,
+                                      const v1::PeerRequest* request,
+                                      v1::Peer* response) {
+  return Logged("peer remove", request->hub_id(),
+                federation_->RemovePeer(request->hub_id()), response);
+}
+
+grpc::Status AdminService::ListPeers(grpc::ServerContext*,
+                                     const v1::ListPeersRequest*,
+                                     v1::ListPeersResponse* response) {
+  absl::StatusOr<std::vector<v1::Peer>> peers = federation_->ListPeers();
+  if (!peers.ok()) return ToGrpcStatus(peers.status());
+  for (v1::Peer& p : *peers) *response->add_peers() = std::move(p);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::BlockOrigin(grpc::ServerContext*,
+                                       const v1::BlockRequest* request,
+                                       v1::BlockResponse* response) {
+  absl::StatusOr<uint64_t> purged = federation_->Block(request->hub_id());
+  if (!purged.ok()) return ToGrpcStatus(purged.status());
+  spdlog::info("hub block {}: {} records purged", request->hub_id(), *purged);
+  response->set_purged(*purged);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::UnblockOrigin(grpc::ServerContext*,
+                                         const v1::BlockRequest* request,
+                                         v1::BlockResponse*) {
+  absl::Status s = federation_->Unblock(request->hub_id());
+  if (s.ok()) spdlog::info("hub unblock {}", request->hub_id());
+  return ToGrpcStatus(s);
+}
+
+grpc::Status AdminService::GetNetwork(grpc::ServerContext*,
+                                      const v1::GetNetworkRequest*,
+                                      v1::Network* response) {
+  absl::StatusOr<v1::Network> network = federation_->GetNetwork();
+  if (!network.ok()) return ToGrpcStatus(network.status());
+  *response = *std::move(network);
   return grpc::Status::OK;
 }
 

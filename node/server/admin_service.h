@@ -7,6 +7,7 @@
 
 #include "absl/time/time.h"
 #include "civhub/v1/admin.grpc.pb.h"
+#include "federation/federation.h"
 #include "node/hub.h"
 
 namespace civhub::server {
@@ -17,14 +18,17 @@ struct AdminInfo {
   std::string data_dir;
   std::string store_dir;
   std::string public_address;
+  std::string federation_address;
+  v1::HubProfile profile;
   absl::Time started_at;
 };
 
 class AdminService final : public v1::Admin::Service {
  public:
-  // `hub` must outlive the service.
-  AdminService(node::Hub* hub, AdminInfo info)
-      : hub_(hub), info_(std::move(info)) {}
+  // `hub` and `federation` must outlive the service.
+  AdminService(node::Hub* hub, federation::Federation* federation,
+               AdminInfo info)
+      : hub_(hub), federation_(federation), info_(std::move(info)) {}
 
   grpc::Status Publish(grpc::ServerContext* ctx,
                        const v1::PublishRequest* request,
@@ -38,9 +42,37 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status ImportRecords(grpc::ServerContext* ctx,
                              const v1::ImportRecordsRequest* request,
                              v1::ImportRecordsResponse* response) override;
+  grpc::Status AddPeer(grpc::ServerContext* ctx,
+                       const v1::AddPeerRequest* request,
+                       v1::Peer* response) override;
+  grpc::Status ListPendingPeers(
+      grpc::ServerContext* ctx, const v1::ListPendingPeersRequest* request,
+      v1::ListPendingPeersResponse* response) override;
+  grpc::Status ApprovePeer(grpc::ServerContext* ctx,
+                           const v1::PeerRequest* request,
+                           v1::Peer* response) override;
+  grpc::Status RejectPeer(grpc::ServerContext* ctx,
+                          const v1::PeerRequest* request,
+                          v1::Peer* response) override;
+  grpc::Status ListPeers(grpc::ServerContext* ctx,
+                         const v1::ListPeersRequest* request,
+                         v1::ListPeersResponse* response) override;
+  grpc::Status RemovePeer(grpc::ServerContext* ctx,
+                          const v1::PeerRequest* request,
+                          v1::Peer* response) override;
+  grpc::Status BlockOrigin(grpc::ServerContext* ctx,
+                           const v1::BlockRequest* request,
+                           v1::BlockResponse* response) override;
+  grpc::Status UnblockOrigin(grpc::ServerContext* ctx,
+                             const v1::BlockRequest* request,
+                             v1::BlockResponse* response) override;
+  grpc::Status GetNetwork(grpc::ServerContext* ctx,
+                          const v1::GetNetworkRequest* request,
+                          v1::Network* response) override;
 
  private:
   node::Hub* const hub_;
+  federation::Federation* const federation_;
   const AdminInfo info_;
 };
 

@@ -35,12 +35,16 @@ void PrintBanner(const civhub::server::HubServer& server,
             << "  data dir:     " << server.data_dir() << "\n"
             << "  directory:    " << server.public_address()
             << "  (public gRPC, read-only)\n"
+            << "  federation:   " << server.federation_address()
+            << "  (mutual TLS, for peer hubs)\n"
             << "  admin socket: " << server.admin_socket() << "  (mode 0600)\n"
             << "Try, in another terminal:\n"
             << "  " << ctl << " status\n"
             << "  " << ctl
             << " org put examples/organizations/maji-safi-kenya.json\n"
             << "  " << ctl << " search water\n"
+            << "Link to another hub (its admin then runs `peer approve`):\n"
+            << "  " << ctl << " peer add HOST:PORT HUB_ID\n"
             << "Stop with Ctrl-C.\n"
             << std::flush;
 }
@@ -57,12 +61,32 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen,
                  "HOST:PORT for the public Directory service (port 0: any)")
       ->capture_default_str();
+  app.add_option("--tls-cert", options.tls_cert_file,
+                 "PEM certificate chain: serve the Directory over TLS");
+  app.add_option("--tls-key", options.tls_key_file,
+                 "PEM private key for --tls-cert");
+  app.add_option("--peer-listen", options.peer_listen,
+                 "HOST:PORT for federation with other hubs (mutual TLS)")
+      ->capture_default_str();
+  app.add_option("--advertise", options.advertise,
+                 "HOST:PORT other hubs should dial (default: --peer-listen)");
+  app.add_option("--name", options.name, "This hub's name in its profile");
+  app.add_option("--region", options.region,
+                 "ISO 3166-1 or 3166-2 code of the region this hub serves");
+  app.add_option("--contact", options.contact,
+                 "Email or https:// URL of the host");
+  double sync_seconds = absl::ToDoubleSeconds(options.sync_interval);
+  app.add_option("--sync-interval", sync_seconds,
+                 "Seconds between anti-entropy rounds with each peer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 3600.0));
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(
           CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   CLI11_PARSE(app, argc, argv);
+  options.sync_interval = absl::Seconds(sync_seconds);
 
   auto logger = spdlog::stderr_color_mt("civhubd");
   spdlog::set_default_logger(logger);

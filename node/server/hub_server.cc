@@ -11,10 +11,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/key_file.h"
+#include "node/validate.h"
 
 namespace civhub::server {
 namespace {
@@ -25,8 +28,11 @@ constexpr int kMaxPublicRequestBytes = 64 * 1024;
 constexpr int kMaxResponseBytes = 32 << 20;
 // Imports carry up to kMaxImportBatch records of at most 64 KiB.
 constexpr int kMaxAdminRequestBytes = 40 << 20;
+// A Sync reply holds up to 4 MiB of records; pushes far less.
+constexpr int kMaxFederationMessageBytes = 16 << 20;
 // sockaddr_un.sun_path is 108 bytes including the NUL.
 constexpr size_t kMaxSocketPath = 107;
+constexpr int kFederationThreads = 4;
 
 absl::Status MakeDataDir(const std::string& dir) {
   std::error_code ec;
@@ -43,6 +49,54 @@ absl::Status MakeDataDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", what, " ", path));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Plaintext, or TLS with the operator's certificate (no client certificates).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PublicCredentials(
+    const ServerOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  absl::StatusOr<std::string> cert =
+      ReadFile(options.tls_cert_file, "certificate");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(options.tls_key_file, "TLS key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Binds `builder` to `address`; returns the bound "host:port".
+absl::StatusOr<std::pair<std::unique_ptr<grpc::Server>, std::string>> Bind(
+    grpc::ServerBuilder& builder, const std::string& address,
+    std::shared_ptr<grpc::ServerCredentials> credentials, const char* flag) {
+  int port = 0;
+  builder.AddListeningPort(address, std::move(credentials), &port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", address,
+        " (is another civhubd running there? pick another with ", flag, ")"));
+  }
+  return std::make_pair(
+      std::move(server),
+      absl::StrCat(address.substr(0, address.rfind(':')), ":", port));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
@@ -54,6 +108,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       std::filesystem::absolute(options.data_dir, ec).lexically_normal();
   if (!s->data_dir_.empty() && s->data_dir_.back() == '/')
     s->data_dir_.pop_back();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> public_credentials =
+      PublicCredentials(options);
+  if (!public_credentials.ok()) return public_credentials.status();
 
   // The store first: its lock keeps a second civhubd off this data dir
   // before anything else (like the admin socket) is touched.
@@ -75,8 +132,71 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       crypto::LoadOrCreateKeyFile(s->data_dir_ + "/hub.key");
   if (!key.ok()) return key.status();
   s->key_created_ = key->created;
-  s->hub_ = std::make_unique<node::Hub>(std::move(key->key), s->store_.get(),
-                                        node::SystemClock());
+  const crypto::PrivateKey hub_key = key->key;
+  s->trust_ = std::make_unique<federation::TrustGraph>(hub_key.public_key());
+  s->hub_ = std::make_unique<node::Hub>(hub_key, s->store_.get(),
+                                        node::SystemClock(), s->trust_.get());
+
+  // Federation: the hub's certificate, the transport, and the logic.
+  federation::FederationOptions fed_options;
+  fed_options.sync_interval = options.sync_interval;
+  v1::HubProfile& profile = fed_options.profile;
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof(host) - 1);
+  profile.set_name(options.name.empty() ? absl::StrCat("civhub on ", host)
+                                        : options.name);
+  profile.set_region(options.region);
+  profile.set_contact(options.contact);
+  if (absl::Status st = node::ValidateHubProfile(profile); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "hub profile (--name, --region, --contact): ", st.message()));
+  }
+  absl::StatusOr<federation::TlsIdentity> identity =
+      federation::MakeTlsIdentity(hub_key, absl::Now());
+  if (!identity.ok()) return identity.status();
+  s->scheduler_ =
+      std::make_unique<federation::ThreadScheduler>(kFederationThreads);
+  s->transport_ = std::make_unique<federation::GrpcTransport>(
+      *identity, s->scheduler_.get());
+  s->federation_ = std::make_unique<federation::Federation>(
+      s->hub_.get(), s->trust_.get(), s->scheduler_.get(), s->transport_.get(),
+      fed_options);
+  federation::Federation* fed = s->federation_.get();
+  s->hub_->SetPublishObserver(
+      [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  s->federation_service_ = std::make_unique<FederationService>(fed);
+  {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(s->federation_service_.get());
+    builder.SetMaxReceiveMessageSize(kMaxFederationMessageBytes);
+    builder.SetMaxSendMessageSize(kMaxFederationMessageBytes);
+    auto bound = Bind(builder, options.peer_listen,
+                      federation::FederationServerCredentials(*identity),
+                      "--peer-listen");
+    if (!bound.ok()) return bound.status();
+    s->federation_server_ = std::move(bound->first);
+    s->federation_address_ =
+        options.advertise.empty() ? bound->second : options.advertise;
+  }
+  fed->SetFederationAddress(s->federation_address_);
+  if (absl::Status st = fed->Start(); !st.ok()) return st;
+
+  // Public server.
+  s->public_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
+  {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(s->public_directory_.get());
+    builder.SetMaxReceiveMessageSize(kMaxPublicRequestBytes);
+    builder.SetMaxSendMessageSize(kMaxResponseBytes);
+    auto bound = Bind(builder, options.listen, *public_credentials, "--listen");
+    if (!bound.ok()) return bound.status();
+    s->public_server_ = std::move(bound->first);
+    s->public_address_ = bound->second;
+  }
 
   s->admin_socket_ = s->data_dir_ + "/admin.sock";
   if (s->admin_socket_.size() > kMaxSocketPath) {
@@ -84,36 +204,18 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         absl::StrCat("admin socket path ", s->admin_socket_, " is longer than ",
                      kMaxSocketPath, " bytes; use a shorter --data-dir"));
   }
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-
-  // Public server.
-  s->public_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
-  {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(s->public_directory_.get());
-    builder.SetMaxReceiveMessageSize(kMaxPublicRequestBytes);
-    builder.SetMaxSendMessageSize(kMaxResponseBytes);
-    s->public_server_ = builder.BuildAndStart();
-    if (s->public_server_ == nullptr || port == 0) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot listen on ", options.listen,
-          " (is another civhubd running there? pick another with --listen)"));
-    }
-    std::string host = options.listen.substr(0, options.listen.rfind(':'));
-    s->public_address_ = absl::StrCat(host, ":", port);
-  }
-
-  // Admin server on the unix socket. A socket file left by a crashed run is
-  // safe to replace: the store lock proved no other civhubd owns this dir.
+  // A socket file left by a crashed run is safe to replace: the store lock
+  // proved no other civhubd owns this dir.
   ::unlink(s->admin_socket_.c_str());
-  AdminInfo info{s->data_dir_, store_options.path, s->public_address_,
+  profile.set_federation_address(s->federation_address_);
+  AdminInfo info{s->data_dir_,
+                 store_options.path,
+                 s->public_address_,
+                 s->federation_address_,
+                 profile,
                  node::SystemClock()->Now()};
-  s->admin_ = std::make_unique<AdminService>(s->hub_.get(), std::move(info));
+  s->admin_ =
+      std::make_unique<AdminService>(s->hub_.get(), fed, std::move(info));
   s->admin_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
   {
     grpc::ServerBuilder builder;
@@ -138,22 +240,31 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                        std::strerror(errno)));
     }
   }
-  spdlog::info("hub {} serving directory on {}, admin on unix:{}",
-               s->hub_->id().HubId(), s->public_address_, s->admin_socket_);
+  spdlog::info(
+      "hub {} serving directory on {}{}, federation on {}, admin on unix:{}",
+      s->hub_->id().HubId(), s->public_address_,
+      options.tls_cert_file.empty() ? "" : " (TLS)", s->federation_address_,
+      s->admin_socket_);
   return s;
 }
 
 void HubServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (federation_) federation_->Stop();
   for (DirectoryService* d :
        {public_directory_.get(), admin_directory_.get()}) {
     if (d != nullptr) d->StopWatches();
   }
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::seconds(2);
-  if (public_server_) public_server_->Shutdown(deadline);
-  if (admin_server_) admin_server_->Shutdown(deadline);
+  for (grpc::Server* server :
+       {federation_server_.get(), public_server_.get(), admin_server_.get()}) {
+    if (server != nullptr) server->Shutdown(deadline);
+  }
+  // Outgoing calls, then the threads that run their replies.
+  if (transport_) transport_->Shutdown();
+  if (scheduler_) scheduler_->Shutdown();
   if (admin_server_) {
     ::unlink(admin_socket_.c_str());
     spdlog::info("hub stopped");

@@ -1,7 +1,8 @@
 // A running hub: data dir, key, store, and the two gRPC servers.
 //  - public: Directory + health + reflection on a TCP address (read-only);
 //  - admin: Admin + Directory + health on the unix socket
-//    <data_dir>/admin.sock, mode 0600, never on TCP.
+//    <data_dir>/admin.sock, mode 0600, never on TCP;
+//  - federation: Federation on --peer-listen, mutual TLS with the hub key.
 #ifndef CIVHUB_NODE_SERVER_HUB_SERVER_H_
 #define CIVHUB_NODE_SERVER_HUB_SERVER_H_
 
@@ -11,9 +12,14 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "federation/federation.h"
+#include "federation/grpc_transport.h"
+#include "federation/thread_scheduler.h"
+#include "federation/trust.h"
 #include "node/hub.h"
 #include "node/server/admin_service.h"
 #include "node/server/directory_service.h"
+#include "node/server/federation_service.h"
 #include "node/store.h"
 
 namespace civhub::server {
@@ -22,6 +28,19 @@ struct ServerOptions {
   std::string data_dir = "./var/hub";
   // Public Directory address; port 0 picks a free port.
   std::string listen = "127.0.0.1:7340";
+  // Certificate chain and key (PEM files) for TLS on the public listener;
+  // both empty: plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Federation (mutual TLS) address; port 0 picks a free port.
+  std::string peer_listen = "127.0.0.1:7341";
+  // host:port other hubs should dial; empty: the bound peer address.
+  std::string advertise;
+  // This hub's profile (name empty: "civhub on <hostname>").
+  std::string name;
+  std::string region;
+  std::string contact;
+  absl::Duration sync_interval = absl::Seconds(5);
 };
 
 class HubServer {
@@ -44,6 +63,7 @@ class HubServer {
   // The public address actually bound, e.g. "127.0.0.1:7340".
   const std::string& public_address() const { return public_address_; }
   const std::string& admin_socket() const { return admin_socket_; }
+  const std::string& federation_address() const { return federation_address_; }
   const std::string& data_dir() const { return data_dir_; }
 
  private:
@@ -52,10 +72,18 @@ class HubServer {
   std::string data_dir_;
   std::string public_address_;
   std::string admin_socket_;
+  std::string federation_address_;
   bool key_created_ = false;
 
+  // Declared in construction order; Shutdown() stops them in reverse.
   std::unique_ptr<node::Store> store_;
+  std::unique_ptr<federation::TrustGraph> trust_;
   std::unique_ptr<node::Hub> hub_;
+  std::unique_ptr<federation::ThreadScheduler> scheduler_;
+  std::unique_ptr<federation::GrpcTransport> transport_;
+  std::unique_ptr<federation::Federation> federation_;
+  std::unique_ptr<FederationService> federation_service_;
+  std::unique_ptr<grpc::Server> federation_server_;
   std::unique_ptr<DirectoryService> public_directory_;
   std::unique_ptr<DirectoryService> admin_directory_;
   std::unique_ptr<AdminService> admin_;

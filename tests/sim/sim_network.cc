@@ -43,11 +43,34 @@ SimNetwork::~SimNetwork() {
 
 SimHub* SimNetwork::AddHub(const std::string& name,
                            federation::FederationOptions options) {
-  auto h = std::make_unique<SimHub>(
-      SimHub{name, absl::StrCat(name, ":7341"), *crypto::PrivateKey::Generate(),
-             nullptr, nullptr, nullptr, nullptr, nullptr});
+  return Create(name, *crypto::PrivateKey::Generate(),
+                absl::StrCat(dir_, "/", name), std::move(options));
+}
+
+SimHub* SimNetwork::Restart(const std::string& name, bool wipe_store) {
+  std::unique_ptr<SimHub> old = std::move(hubs_.at(name));
+  hubs_.erase(name);
+  old->federation->Stop();
+  by_address_.erase(old->address);
+  std::string path = store_paths_[name];
+  if (wipe_store) path = absl::StrCat(dir_, "/", name, "-wiped-", ++wipes_);
+  // The old store must close (LevelDB's lock) before the new one opens.
+  old->store.reset();
+  crypto::PrivateKey key = old->key;
+  stopped_.push_back(std::move(old));
+  return Create(name, key, path, options_[name]);
+}
+
+SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
+                           const std::string& store_path,
+                           federation::FederationOptions options) {
+  options_[name] = options;
+  store_paths_[name] = store_path;
+  auto h = std::make_unique<SimHub>(SimHub{name, absl::StrCat(name, ":7341"),
+                                           std::move(key), nullptr, nullptr,
+                                           nullptr, nullptr, nullptr});
   node::StoreOptions store_options;
-  store_options.path = absl::StrCat(dir_, "/", name);
+  store_options.path = store_path;
   store_options.clock = &clock_;
   h->store = *node::Store::Open(store_options);
   h->trust = std::make_unique<federation::TrustGraph>(h->key.public_key());
@@ -100,15 +123,16 @@ void SimNetwork::Send(const crypto::PublicKey& from,
                       federation::Reply<Response> reply, Handler handler) {
   traffic_.calls++;
   traffic_.request_bytes += request.ByteSizeLong();
-  auto it = by_address_.find(to.address);
   SimHub* caller = nullptr;
   for (auto& [name, h] : hubs_) {
     if (h->key.public_key() == from) caller = h.get();
   }
   const bool caller_down = caller != nullptr && down_.count(caller->name) > 0;
-  scheduler_.RunAfter(latency_, [this, it, from, to, caller_down,
+  scheduler_.RunAfter(latency_, [this, from, to, caller_down,
                                  request = std::move(request),
                                  reply = std::move(reply), handler]() mutable {
+    // Looked up on delivery: the hub may have restarted meanwhile.
+    auto it = by_address_.find(to.address);
     absl::StatusOr<Response> result;
     if (caller_down || it == by_address_.end() ||
         down_.count(it->second->name)) {

@@ -98,6 +98,11 @@ class SimNetwork {
   // are active. Returns false if that does not happen within a minute.
   bool Link(const std::string& a, const std::string& b);
 
+  // Restarts hub `name` with the same key: on the same store, or on an
+  // empty one (`wipe_store`: a host that lost its disk). The old instance
+  // is stopped and kept, so events already queued for it do nothing.
+  SimHub* Restart(const std::string& name, bool wipe_store);
+
   // A hub that is down refuses every call (UNAVAILABLE) and makes none.
   void SetDown(const std::string& name, bool down);
 
@@ -113,11 +118,19 @@ class SimNetwork {
             Handler handler);
 
  private:
+  SimHub* Create(const std::string& name, crypto::PrivateKey key,
+                 const std::string& store_path,
+                 federation::FederationOptions options);
+
   std::string dir_;
   node::ManualClock clock_;
   SimScheduler scheduler_;
   absl::Duration latency_;
   std::map<std::string, std::unique_ptr<SimHub>> hubs_;
+  std::vector<std::unique_ptr<SimHub>> stopped_;
+  std::map<std::string, federation::FederationOptions> options_;
+  std::map<std::string, std::string> store_paths_;
+  int wipes_ = 0;
   std::map<std::string, SimHub*> by_address_;
   std::set<std::string> down_;
   TrafficCounters traffic_;
