@@ -1,4 +1,6 @@
 // Replication: anti-entropy rounds (Sync) and eager push, both per link.
+#include <spdlog/spdlog.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "federation/federation.h"
@@ -218,8 +220,18 @@ Federation::Applied Federation::ApplyFromPeer(
     applied.relay.push_back(record);
   }
   if (!forked.empty()) {
+    spdlog::warn("federation: {} relayed fork evidence for {} origin(s)",
+                 crypto::HubIdOf(peer), forked.size());
     absl::MutexLock lock(&mu_);
     runtime_[peer].forked_origins.insert(forked.begin(), forked.end());
+  }
+  if (applied.refused > 0) {
+    // A batch that also brought link records may hold records of hubs that
+    // become trusted with them: they are accepted on the next round.
+    spdlog::log(
+        applied.links_changed ? spdlog::level::info : spdlog::level::warn,
+        "federation: refused {} record(s) from {}: {}", applied.refused,
+        crypto::HubIdOf(peer), applied.first_error);
   }
   return applied;
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/time/clock.h"
 #include "tests/testutil.h"
 
 extern char** environ;
@@ -73,9 +74,13 @@ HubProcess::~HubProcess() {
 }
 
 bool HubProcess::Start(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {CIVHUBD_PATH, "--data-dir",  data_dir_,
-                                   "--listen",   "127.0.0.1:0", "--log-level",
-                                   "debug"};
+  // A restarted hub keeps its federation address: peers dial it there.
+  const std::string peer_listen =
+      federation_address_.empty() ? "127.0.0.1:0" : federation_address_;
+  std::vector<std::string> argv = {
+      CIVHUBD_PATH,  "--data-dir",    data_dir_,   "--listen",
+      "127.0.0.1:0", "--peer-listen", peer_listen, "--sync-interval",
+      "0.2",         "--log-level",   "debug"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(argv, data_dir_ + ".stdout", data_dir_ + ".log");
   if (pid_ < 0) {
@@ -111,6 +116,7 @@ bool HubProcess::Start(const std::vector<std::string>& extra_args) {
     if (admin->GetStatus(&ctx, {}, &hub_status).ok()) {
       public_address_ = hub_status.public_address();
       hub_id_ = hub_status.hub_id();
+      federation_address_ = hub_status.federation_address();
       return true;
     }
   }
@@ -156,6 +162,15 @@ std::unique_ptr<v1::Admin::Stub> HubProcess::AdminOverSocket() const {
   return v1::Admin::NewStub(
       grpc::CreateCustomChannel("unix:" + data_dir_ + "/admin.sock",
                                 grpc::InsecureChannelCredentials(), args));
+}
+
+bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > give_up) return false;
+    absl::SleepFor(absl::Milliseconds(50));  // Between checks, not instead.
+  }
+  return true;
 }
 
 std::string Example(const std::string& relative) {

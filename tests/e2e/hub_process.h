@@ -4,10 +4,12 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "civhub/v1/admin.grpc.pb.h"
 #include "civhub/v1/directory.grpc.pb.h"
 
@@ -41,6 +43,7 @@ class HubProcess {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& public_address() const { return public_address_; }
   const std::string& hub_id() const { return hub_id_; }
+  const std::string& federation_address() const { return federation_address_; }
   std::string log() const;
 
   // civhubctl --data-dir <data dir> args...
@@ -53,8 +56,14 @@ class HubProcess {
   std::string data_dir_;
   std::string public_address_;
   std::string hub_id_;
+  std::string federation_address_;
   pid_t pid_ = -1;
 };
+
+// Evaluates `done` until it is true or `timeout` passes; returns done().
+// For conditions that change in another process (replication, restarts).
+bool WaitFor(const std::function<bool()>& done,
+             absl::Duration timeout = absl::Seconds(30));
 
 // Path of a file under the source tree's examples/.
 std::string Example(const std::string& relative);

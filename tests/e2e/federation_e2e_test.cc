@@ -1,0 +1,348 @@
+// Federation between real civhubd processes on loopback, linked with the
+// real civhubctl. A "rogue" hub played by the test itself (its own key,
+// the real GrpcTransport) checks what hubs refuse.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/notification.h"
+#include "federation/grpc_transport.h"
+#include "federation/thread_scheduler.h"
+#include "federation/trust.h"
+#include "tests/e2e/hub_process.h"
+#include "tests/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::testing {
+namespace {
+
+// A hub of the test's own making: a key and a federation client.
+class RogueHub {
+ public:
+  RogueHub() {
+    transport_ = std::make_unique<federation::GrpcTransport>(
+        *federation::MakeTlsIdentity(key_, absl::Now()), &scheduler_);
+  }
+  ~RogueHub() {
+    transport_->Shutdown();
+    scheduler_.Shutdown();
+  }
+  const crypto::PrivateKey& key() const { return key_; }
+
+  // Calls `method` of the transport and waits for the reply.
+  template <typename Response, typename Request, typename Method>
+  absl::StatusOr<Response> Call(const federation::PeerAddress& to,
+                                Request request, Method method) {
+    absl::Notification done;
+    absl::StatusOr<Response> out;
+    ((*transport_).*method)(to, std::move(request),
+                            [&](absl::StatusOr<Response> r) {
+                              out = std::move(r);
+                              done.Notify();
+                            });
+    done.WaitForNotification();
+    return out;
+  }
+
+  // A valid, signed link request to `to` (a hub's raw key).
+  v1::LinkRequest LinkRequestTo(const std::string& to) {
+    v1::LinkRequestBody body;
+    body.set_from(key_.public_key().bytes());
+    body.set_to(to);
+    body.set_link_id(std::string(16, '\x42'));
+    body.mutable_requested_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    body.mutable_profile()->set_name("Rogue Relay");
+    body.mutable_profile()->set_federation_address("127.0.0.1:9");
+    body.set_link_signature(
+        *key_.Sign(crypto::SigningDomain::kLink,
+                   federation::LinkStatement(body.link_id(),
+                                             key_.public_key().bytes(), to)));
+    v1::LinkRequest request;
+    request.set_body(body.SerializeAsString());
+    request.set_signature(
+        *key_.Sign(crypto::SigningDomain::kLinkRequest, request.body()));
+    return request;
+  }
+
+ private:
+  crypto::PrivateKey key_ = NewKey();
+  federation::ThreadScheduler scheduler_{2};
+  std::unique_ptr<federation::GrpcTransport> transport_;
+};
+
+federation::PeerAddress AddressOf(const HubProcess& hub) {
+  return {*crypto::PublicKey::FromHubId(hub.hub_id()),
+          hub.federation_address()};
+}
+
+// The name of organization `id` of `origin` as `hub` serves it, or "".
+std::string NameAt(const HubProcess& hub, const HubProcess& origin,
+                   const std::string& id) {
+  auto stub = hub.PublicDirectory();
+  grpc::ClientContext ctx;
+  v1::GetRecordRequest req;
+  req.set_origin(origin.hub_id());
+  req.set_record_id(id);
+  v1::Record record;
+  if (!stub->GetRecord(&ctx, req, &record).ok()) return "";
+  return record.body().organization().names(0).text();
+}
+
+int64_t Organizations(const HubProcess& hub) {
+  auto admin = hub.AdminOverSocket();
+  grpc::ClientContext ctx;
+  v1::HubStatus status;
+  if (!admin->GetStatus(&ctx, {}, &status).ok()) return -1;
+  return static_cast<int64_t>(status.organizations());
+}
+
+// When `hub` last completed a sync round with `peer` (InfinitePast if never).
+absl::Time LastSync(const HubProcess& hub, const HubProcess& peer) {
+  auto admin = hub.AdminOverSocket();
+  grpc::ClientContext ctx;
+  v1::ListPeersResponse peers;
+  if (!admin->ListPeers(&ctx, {}, &peers).ok()) return absl::InfinitePast();
+  for (const v1::Peer& p : peers.peers()) {
+    if (p.hub_id() == peer.hub_id() && p.last_sync().seconds() != 0) {
+      return absl::FromUnixSeconds(p.last_sync().seconds()) +
+             absl::Nanoseconds(p.last_sync().nanos());
+    }
+  }
+  return absl::InfinitePast();
+}
+
+void Publish(const HubProcess& hub, const std::string& id,
+             const std::string& name) {
+  auto admin = hub.AdminOverSocket();
+  grpc::ClientContext ctx;
+  OrgSpec spec;
+  spec.name = name;
+  v1::PublishResponse response;
+  grpc::Status st = admin->Publish(&ctx, OrgPublish(id, spec), &response);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+}
+
+class FederationE2eTest : public ::testing::Test {
+ protected:
+  HubProcess& Start(const std::string& name) {
+    hubs_.push_back(std::make_unique<HubProcess>(dir_.Sub(name)));
+    EXPECT_TRUE(hubs_.back()->Start());
+    return *hubs_.back();
+  }
+
+  // `a` asks, `b`'s admin sees the request and approves: with civhubctl.
+  void Link(HubProcess& a, HubProcess& b) {
+    RunResult add = a.Ctl({"peer", "add", b.federation_address(), b.hub_id()});
+    ASSERT_EQ(add.exit_code, 0) << add.err;
+    ASSERT_TRUE(WaitFor([&] {
+      return absl::StrContains(b.Ctl({"peer", "pending"}).out, a.hub_id());
+    })) << b.log();
+    RunResult approve = b.Ctl({"peer", "approve", a.hub_id()});
+    ASSERT_EQ(approve.exit_code, 0) << approve.err;
+    EXPECT_TRUE(absl::StrContains(approve.out, "active")) << approve.out;
+    ASSERT_TRUE(WaitFor([&] {
+      return absl::StrContains(a.Ctl({"peer", "list"}).out, "active");
+    })) << a.log();
+  }
+
+  TempDir dir_;
+  std::vector<std::unique_ptr<HubProcess>> hubs_;
+};
+
+TEST_F(FederationE2eTest, LineOfThreeHubsCarriesPublishesUpdatesAndDeletes) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  HubProcess& c = Start("c");
+  Link(a, b);
+  Link(b, c);
+
+  RunResult put =
+      a.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::StrContains(c.Ctl({"search", "water"}).out, "Maji Safi Kenya");
+  })) << c.log();
+
+  std::string original =
+      ReadFileOrDie(Example("organizations/maji-safi-kenya.json"));
+  std::string renamed = dir_.Sub("renamed.json");
+  std::ofstream(renamed) << absl::StrReplaceAll(
+      original, {{"\"Maji Safi Kenya\"", "\"Maji Bora Kenya\""}});
+  ASSERT_EQ(a.Ctl({"org", "put", renamed}).exit_code, 0);
+  ASSERT_TRUE(WaitFor(
+      [&] { return NameAt(c, a, "maji-safi-kenya") == "Maji Bora Kenya"; }));
+  RunResult search = c.Ctl({"search", "water"});
+  EXPECT_TRUE(absl::StrContains(search.out, "Maji Bora Kenya")) << search.out;
+  EXPECT_FALSE(absl::StrContains(search.out, "Maji Safi Kenya")) << search.out;
+
+  ASSERT_EQ(a.Ctl({"record", "rm", "maji-safi-kenya"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    RunResult get = c.Ctl({"record", "get", a.hub_id() + "/maji-safi-kenya"});
+    return get.exit_code == 2 && absl::StrContains(get.err, "was deleted");
+  }));
+
+  RunResult network = c.Ctl({"network"});
+  EXPECT_TRUE(absl::StrContains(network.out, "3 hubs, 2 links")) << network.out;
+  RunResult dot = c.Ctl({"network", "--dot"});
+  EXPECT_TRUE(absl::StartsWith(dot.out, "graph civhub {")) << dot.out;
+  EXPECT_TRUE(absl::StrContains(dot.out, " -- ")) << dot.out;
+}
+
+TEST_F(FederationE2eTest, StoppedHubCatchesUpOnAThousandRecords) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  HubProcess& c = Start("c");
+  Link(a, b);
+  Link(b, c);
+  ASSERT_EQ(c.Stop(), 0);
+  for (int i = 0; i < 1000; ++i)
+    Publish(a, absl::StrCat("org-", i), absl::StrCat("Org ", i));
+  ASSERT_TRUE(WaitFor([&] { return Organizations(b) == 1000; })) << b.log();
+  ASSERT_TRUE(c.Start());
+  ASSERT_TRUE(
+      WaitFor([&] { return Organizations(c) == 1000; }, absl::Seconds(60)))
+      << Organizations(c) << "\n"
+      << c.log();
+  EXPECT_EQ(NameAt(c, a, "org-999"), "Org 999");
+  RunResult peers = b.Ctl({"peer", "list"});
+  EXPECT_FALSE(absl::StrContains(peers.out, "removed")) << peers.out;
+}
+
+TEST_F(FederationE2eTest, UnlinkedHubsAndImpostorsAreRefused) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  // No link: every federation call but RequestLink is refused.
+  absl::StatusOr<v1::SyncResponse> sync = rogue.Call<v1::SyncResponse>(
+      AddressOf(b), v1::SyncRequest(), &federation::Transport::Sync);
+  EXPECT_EQ(sync.status().code(), absl::StatusCode::kPermissionDenied)
+      << sync.status();
+  absl::StatusOr<v1::PushResponse> push = rogue.Call<v1::PushResponse>(
+      AddressOf(b), v1::PushRequest(), &federation::Transport::Push);
+  EXPECT_EQ(push.status().code(), absl::StatusCode::kPermissionDenied)
+      << push.status();
+
+  // B's address pinned to A's id: B cannot prove it holds A's key.
+  federation::PeerAddress impostor = AddressOf(a);
+  impostor.address = b.federation_address();
+  sync = rogue.Call<v1::SyncResponse>(impostor, v1::SyncRequest(),
+                                      &federation::Transport::Sync);
+  EXPECT_EQ(sync.status().code(), absl::StatusCode::kUnauthenticated)
+      << sync.status();
+  EXPECT_TRUE(
+      absl::StrContains(sync.status().message(), "instead of " + a.hub_id()))
+      << sync.status();
+  // The same through civhubctl: the link is not created.
+  RunResult add = a.Ctl({"peer", "add", b.federation_address(), a.hub_id()});
+  EXPECT_EQ(add.exit_code, 2);
+  add = hubs_[0]->Ctl({"peer", "add", b.federation_address(),
+                       (*crypto::PrivateKey::Generate()).public_key().HubId()});
+  EXPECT_EQ(add.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(add.err, "did not prove it holds")) << add.err;
+  EXPECT_TRUE(absl::StrContains(a.Ctl({"peer", "list"}).out, "no peers"));
+
+  // A link request naming another hub as sender than the certificate.
+  v1::LinkRequest forged =
+      rogue.LinkRequestTo(crypto::PublicKey::FromHubId(b.hub_id())->bytes());
+  v1::LinkRequestBody body;
+  ASSERT_TRUE(body.ParseFromString(forged.body()));
+  body.set_from(crypto::PublicKey::FromHubId(a.hub_id())->bytes());
+  forged.set_body(body.SerializeAsString());
+  absl::StatusOr<v1::LinkResponse> link = rogue.Call<v1::LinkResponse>(
+      AddressOf(b), forged, &federation::Transport::RequestLink);
+  EXPECT_EQ(link.status().code(), absl::StatusCode::kUnauthenticated)
+      << link.status();
+}
+
+TEST_F(FederationE2eTest, RecordsOfOriginsOutsideTheNetworkAreRefused) {
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  absl::StatusOr<v1::LinkResponse> link = rogue.Call<v1::LinkResponse>(
+      AddressOf(b),
+      rogue.LinkRequestTo(crypto::PublicKey::FromHubId(b.hub_id())->bytes()),
+      &federation::Transport::RequestLink);
+  ASSERT_TRUE(link.ok()) << link.status();
+  EXPECT_EQ(link->state(), v1::LinkResponse::PENDING);
+  RunResult pending = b.Ctl({"peer", "pending"});
+  EXPECT_TRUE(absl::StrContains(pending.out, "Rogue Relay")) << pending.out;
+  ASSERT_EQ(
+      b.Ctl({"peer", "approve", rogue.key().public_key().HubId()}).exit_code,
+      0);
+
+  // Linked now, the rogue relays a record of a hub no one linked to.
+  crypto::PrivateKey stranger = NewKey();
+  v1::PushRequest push;
+  *push.add_records() = SignedOrg(stranger, "smuggled", 1, 1);
+  absl::StatusOr<v1::PushResponse> pushed = rogue.Call<v1::PushResponse>(
+      AddressOf(b), push, &federation::Transport::Push);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(pushed->applied(), 0u);
+  auto stub = b.PublicDirectory();
+  grpc::ClientContext ctx;
+  v1::GetRecordRequest get;
+  get.set_origin(stranger.public_key().HubId());
+  get.set_record_id("smuggled");
+  v1::Record record;
+  EXPECT_EQ(stub->GetRecord(&ctx, get, &record).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The admin sees it on the peer, and in the log.
+  RunResult peers = b.Ctl({"peer", "list"});
+  EXPECT_TRUE(absl::StrContains(peers.out, "not connected to this hub"))
+      << peers.out;
+  EXPECT_TRUE(absl::StrContains(b.log(), "not connected to this hub"))
+      << b.log();
+}
+
+TEST_F(FederationE2eTest, BlockedOriginIsPurgedAndNotForwarded) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  HubProcess& c = Start("c");
+  Link(a, b);
+  Link(b, c);
+  Publish(a, "first", "First Record");
+  ASSERT_TRUE(WaitFor([&] { return NameAt(c, a, "first") == "First Record"; }));
+
+  RunResult block = b.Ctl({"hub", "block", a.hub_id()});
+  ASSERT_EQ(block.exit_code, 0) << block.err;
+  EXPECT_TRUE(absl::StrContains(block.out, "records purged")) << block.out;
+  EXPECT_EQ(NameAt(b, a, "first"), "");
+
+  const absl::Time published = absl::Now();
+  Publish(a, "second", "Second Record");
+  // Rounds that would have carried it: B pulled from A after the publish,
+  // then C pulled from B after that.
+  ASSERT_TRUE(WaitFor([&] { return LastSync(b, a) > published; }));
+  const absl::Time b_pulled = LastSync(b, a);
+  ASSERT_TRUE(WaitFor([&] { return LastSync(c, b) > b_pulled; }));
+  EXPECT_EQ(NameAt(b, a, "second"), "");
+  EXPECT_EQ(NameAt(c, a, "second"), "");
+  RunResult network = b.Ctl({"network"});
+  EXPECT_TRUE(absl::StrContains(network.out, "BLOCKED")) << network.out;
+
+  ASSERT_EQ(b.Ctl({"hub", "unblock", a.hub_id()}).exit_code, 0);
+  ASSERT_TRUE(
+      WaitFor([&] { return NameAt(c, a, "second") == "Second Record"; }));
+}
+
+TEST_F(FederationE2eTest, LinkRemovedOnOneSideEndsOnTheOther) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  Link(a, b);
+  RunResult rm = a.Ctl({"peer", "remove", b.hub_id()});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::StrContains(b.Ctl({"peer", "list"}).out, "removed");
+  })) << b.log();
+  // Neither side syncs with the other any more.
+  const absl::Time removed = absl::Now();
+  Publish(a, "after", "After Removal");
+  EXPECT_EQ(NameAt(b, a, "after"), "");
+  EXPECT_LT(LastSync(b, a), removed);
+  EXPECT_TRUE(absl::StrContains(a.Ctl({"peer", "list"}).out, "removed"));
+}
+
+}  // namespace
+}  // namespace civhub::testing
