@@ -162,6 +162,52 @@ TEST_F(FederationTest, StoppedHubCatchesUpAfterRestart) {
   EXPECT_EQ(state->complete_through(), own->max_sequence());
 }
 
+TEST_F(FederationTest, RestartedHubCatchesUpTwoHopsAway) {
+  SimHub* a = Add("a");
+  Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_TRUE(net_.Link("b", "c"));
+  net_.SetDown("c", true);
+  for (int i = 0; i < 50; ++i)
+    Publish(a, absl::StrCat("org", i), absl::StrCat("Org ", i));
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));
+  c = net_.Restart("c", /*wipe_store=*/false);
+  net_.SetDown("c", false);
+  ASSERT_TRUE(RunUntil([&] {
+    return c->store->counters().organizations() == 50;
+  })) << c->store->counters().organizations();
+}
+
+// Regression: a reply full of an origin the caller cannot trust yet must
+// still carry the link records that would make it trusted.
+TEST_F(FederationTest, BacklogOfAnUntrustedOriginDoesNotStarveItsLinkRecords) {
+  FederationOptions small;
+  small.sync_max_records = 10;
+  SimHub* x = net_.AddHub("x", small);
+  SimHub* y = net_.AddHub("y", small);
+  // The publisher's key must sort before the middle hub's: that order put
+  // its backlog first in every reply.
+  const bool x_first =
+      x->key.public_key().bytes() < y->key.public_key().bytes();
+  SimHub* origin = x_first ? x : y;
+  SimHub* middle = x_first ? y : x;
+  SimHub* far = net_.AddHub("far", small);
+  ASSERT_TRUE(net_.Link(origin->name, middle->name));
+  ASSERT_TRUE(net_.Link(middle->name, far->name));
+  // Far goes down at once, before it holds the middle hub's link records.
+  net_.SetDown("far", true);
+  for (int i = 0; i < 60; ++i)
+    Publish(origin, absl::StrCat("org", i), absl::StrCat("Org ", i));
+  ASSERT_TRUE(RunUntil(
+      [&] { return middle->store->counters().organizations() == 60; }));
+  far = net_.Restart("far", /*wipe_store=*/false);
+  net_.SetDown("far", false);
+  ASSERT_TRUE(RunUntil([&] {
+    return far->store->counters().organizations() == 60;
+  })) << far->store->counters().organizations();
+}
+
 TEST_F(FederationTest, IdleRoundCostsFewDozenBytes) {
   Add("a");
   Add("b");
@@ -270,6 +316,55 @@ TEST_F(FederationTest, RemovalLearnedWhenThePeerWasDown) {
   // B's next sync is refused by A: B ends the link too.
   ASSERT_TRUE(RunUntil(
       [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
+}
+
+// A signed link request from `from` to `to`, sent at `now`.
+v1::LinkRequest LinkRequest(const crypto::PrivateKey& from,
+                            const crypto::PublicKey& to, absl::Time now) {
+  v1::LinkRequestBody body;
+  body.set_from(from.public_key().bytes());
+  body.set_to(to.bytes());
+  body.set_link_id(std::string(16, '\x07'));
+  body.mutable_requested_at()->set_seconds(absl::ToUnixSeconds(now));
+  body.mutable_profile()->set_name("Flooder");
+  body.set_link_signature(*from.Sign(
+      crypto::SigningDomain::kLink,
+      LinkStatement(body.link_id(), from.public_key().bytes(), to.bytes())));
+  v1::LinkRequest request;
+  request.set_body(body.SerializeAsString());
+  request.set_signature(
+      *from.Sign(crypto::SigningDomain::kLinkRequest, request.body()));
+  return request;
+}
+
+TEST_F(FederationTest, PendingRequestsAreBoundedAndExpire) {
+  SimHub* b = Add("b");
+  const absl::Time now = net_.clock().Now();
+  for (int i = 0; i < 64; ++i) {
+    crypto::PrivateKey key = testing::NewKey();
+    ASSERT_OK(b->federation->HandleRequestLink(
+        key.public_key(), LinkRequest(key, b->key.public_key(), now)));
+  }
+  crypto::PrivateKey late = testing::NewKey();
+  EXPECT_STATUS(
+      b->federation->HandleRequestLink(
+          late.public_key(), LinkRequest(late, b->key.public_key(), now)),
+      absl::StatusCode::kResourceExhausted, "too many link requests");
+  EXPECT_EQ(b->federation->ListPending().size(), 64u);
+  // A replayed (old) request is refused.
+  EXPECT_STATUS(b->federation->HandleRequestLink(
+                    late.public_key(), LinkRequest(late, b->key.public_key(),
+                                                   now - absl::Hours(1))),
+                absl::StatusCode::kInvalidArgument, "requested_at");
+  // Requests signed for another hub are refused.
+  SimHub* c = Add("c");
+  EXPECT_STATUS(
+      b->federation->HandleRequestLink(
+          late.public_key(), LinkRequest(late, c->key.public_key(), now)),
+      absl::StatusCode::kInvalidArgument, "to:");
+  // Unanswered requests expire after a week.
+  net_.clock().Advance(absl::Hours(24 * 7 + 1));
+  EXPECT_TRUE(b->federation->ListPending().empty());
 }
 
 // ssb-db#134: a node that lost its state forked itself. Here the hub gets

@@ -324,34 +324,33 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
   size_t bytes_left = std::min<uint32_t>(
       request.max_bytes() == 0 ? options_.sync_max_bytes : request.max_bytes(),
       options_.sync_max_bytes);
+  // Origins the caller lacks records of. Each gets an equal share of the
+  // reply's limits, so one origin's backlog cannot crowd out the others:
+  // the caller may refuse an origin until another origin's link records
+  // arrive, and those must get through.
+  std::vector<std::pair<std::string, uint64_t>> wanted;  // (origin, have)
   for (const auto& [origin, seq] : *ours) {
     if (seq == kBlocked) continue;
     auto it = theirs.find(origin);
     const uint64_t have = it == theirs.end() ? 0 : it->second;
-    if (have == kBlocked || have >= seq) continue;
-    if (records_left == 0 || bytes_left == 0) {
-      response.set_more(true);
-      break;
-    }
-    absl::StatusOr<node::Store::SequenceBatch> batch =
-        store_->RecordsAfter(origin, have, seq, records_left, bytes_left);
+    if (have != kBlocked && have < seq) wanted.emplace_back(origin, have);
+  }
+  const size_t n = std::max<size_t>(1, wanted.size());
+  const size_t records_share = std::max<size_t>(1, records_left / n);
+  const size_t bytes_share = std::max<size_t>(1, bytes_left / n);
+  for (const auto& [origin, have] : wanted) {
+    absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
+        origin, have, ours->at(origin), records_share, bytes_share);
     if (!batch.ok()) return batch.status();
-    for (v1::SignedRecord& r : batch->records) {
-      const size_t size = r.ByteSizeLong();
-      bytes_left -= std::min(bytes_left, size);
+    for (v1::SignedRecord& r : batch->records)
       *response.add_records() = std::move(r);
-    }
-    records_left -= std::min(records_left, batch->records.size());
     if (batch->last > have) {
       v1::OriginWatermark* covered = response.add_covered();
       covered->set_origin(origin);
       covered->set_sequence(batch->last);
       theirs[origin] = batch->last;
     }
-    if (!batch->complete) {
-      response.set_more(true);
-      break;
-    }
+    if (!batch->complete) response.set_more(true);
   }
   absl::MutexLock lock(&mu_);
   PeerRuntime& rt = runtime_[peer];

@@ -204,8 +204,8 @@ TEST_F(FederationE2eTest, StoppedHubCatchesUpOnAThousandRecords) {
   ASSERT_TRUE(c.Start());
   ASSERT_TRUE(
       WaitFor([&] { return Organizations(c) == 1000; }, absl::Seconds(60)))
-      << Organizations(c) << "\n"
-      << c.log();
+      << Organizations(c) << " organizations at C\n"
+      << c.Ctl({"network"}).out << c.Ctl({"peer", "list"}).out;
   EXPECT_EQ(NameAt(c, a, "org-999"), "Org 999");
   RunResult peers = b.Ctl({"peer", "list"});
   EXPECT_FALSE(absl::StrContains(peers.out, "removed")) << peers.out;
@@ -288,10 +288,8 @@ TEST_F(FederationE2eTest, RecordsOfOriginsOutsideTheNetworkAreRefused) {
   v1::Record record;
   EXPECT_EQ(stub->GetRecord(&ctx, get, &record).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  // The admin sees it on the peer, and in the log.
-  RunResult peers = b.Ctl({"peer", "list"});
-  EXPECT_TRUE(absl::StrContains(peers.out, "not connected to this hub"))
-      << peers.out;
+  // The admin sees it in the log. (The peer's last error may already be
+  // B's failure to reach the rogue's made-up address.)
   EXPECT_TRUE(absl::StrContains(b.log(), "not connected to this hub"))
       << b.log();
 }

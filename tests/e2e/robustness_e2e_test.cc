@@ -1,6 +1,7 @@
 // Bad input gets a precise error and loses nothing; acknowledged writes
 // survive SIGKILL; the admin surface stays private.
 #include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -212,6 +213,43 @@ TEST_F(HostileInputE2eTest, SecretsAndSocketAreOwnerOnly) {
   std::string pem = key_->ToPem();
   std::string b64 = pem.substr(pem.find('\n') + 1, 40);
   EXPECT_FALSE(absl::StrContains(hub_.log(), b64));
+}
+
+TEST(StartupE2eTest, DirectoryServesTlsWithTheOperatorsCertificate) {
+  TempDir dir;
+  RunResult made = RunProgram(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+       "ec_paramgen_curve:P-256", "-nodes", "-keyout", dir.Sub("key.pem"),
+       "-out", dir.Sub("cert.pem"), "-subj", "/CN=localhost", "-addext",
+       "subjectAltName=DNS:localhost", "-days", "2"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start(
+      {"--tls-cert", dir.Sub("cert.pem"), "--tls-key", dir.Sub("key.pem")}));
+  ASSERT_EQ(
+      hub.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")})
+          .exit_code,
+      0);
+
+  // A partner that trusts the operator's certificate.
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFileOrDie(dir.Sub("cert.pem"));
+  const std::string port =
+      hub.public_address().substr(hub.public_address().rfind(':'));
+  auto tls = v1::Directory::NewStub(
+      grpc::CreateChannel("localhost" + port, grpc::SslCredentials(ssl)));
+  grpc::ClientContext ctx;
+  v1::SearchRequest req;
+  req.set_text("maji");
+  v1::SearchResponse resp;
+  grpc::Status st = tls->Search(&ctx, req, &resp);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(resp.total_count(), 1);
+  // Plaintext is refused on a TLS listener.
+  grpc::ClientContext plain_ctx;
+  plain_ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+  EXPECT_FALSE(hub.PublicDirectory()->Search(&plain_ctx, req, &resp).ok());
 }
 
 TEST(StartupE2eTest, RefusesKeyReadableByOthers) {
