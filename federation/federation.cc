@@ -229,8 +229,8 @@ absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
       out.push_back(PeerView(record));
       auto rt = runtime_.find(key);
       if (record.state() == v1::PEER_STATE_ACTIVE && rt != runtime_.end() &&
-          rt->second.view_known) {
-        views.emplace_back(out.size() - 1, rt->second.view);
+          !rt->second.holds.empty()) {
+        views.emplace_back(out.size() - 1, rt->second.holds);
       }
     }
   }

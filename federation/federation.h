@@ -127,6 +127,10 @@ class Federation {
     bool told_known = false;
     Vector view;  // What the peer last told this hub about its vector.
     bool view_known = false;
+    // What the peer is known to hold, from every source: its statements,
+    // what it sent this hub, what this hub sent it. For "behind" and to
+    // skip pushes it does not need; never used for the digest mirror.
+    Vector holds;
     bool round_running = false;
     bool link_request_running = false;
     absl::Duration backoff = absl::ZeroDuration();

@@ -154,6 +154,11 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
   {
     absl::MutexLock lock(&mu_);
     PeerRuntime& rt = runtime_[peer];
+    // The peer vouched for everything it covered.
+    for (const v1::OriginWatermark& covered : response->covered()) {
+      uint64_t& held = rt.holds[covered.origin()];
+      held = std::max(held, covered.sequence());
+    }
     // Mirror of what the peer now believes this hub holds.
     rt.told = std::move(sent);
     for (const v1::OriginWatermark& covered : response->covered()) {
@@ -198,26 +203,49 @@ Federation::Applied Federation::ApplyFromPeer(
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records) {
   Applied applied;
   std::set<std::string> forked;
-  for (const v1::SignedRecord& record : records) {
-    // Every record is tried even after one of its origin was refused: a
-    // later one may be the link record that makes the origin trusted. Only
-    // the watermark stops at the first refusal.
+  // Records refused for want of trust, with their error.
+  std::vector<std::pair<const v1::SignedRecord*, absl::Status>> refused;
+  auto ingest = [&](const v1::SignedRecord& record) {
     Header header = ReadHeader(record);
     absl::StatusOr<node::ApplyOutcome> outcome =
         hub_->Ingest(record, /*sync=*/false);
     if (!outcome.ok()) {
-      applied.first_failure.emplace(header.origin, header.sequence);
-      if (applied.refused++ == 0) {
-        applied.first_error = absl::StrCat(
-            "origin ", crypto::HubIdOf(header.origin), " sequence ",
-            header.sequence, ": ", outcome.status().message());
-      }
-      continue;
+      refused.emplace_back(&record, outcome.status());
+      return;
     }
     if (*outcome == node::ApplyOutcome::kFork) forked.insert(header.origin);
-    if (*outcome != node::ApplyOutcome::kApplied) continue;
+    if (*outcome != node::ApplyOutcome::kApplied) return;
     applied.links_changed |= header.link_record;
     applied.relay.push_back(record);
+  };
+  // Every record is tried even after one of its origin was refused: a later
+  // one may be the link record that makes the origin trusted.
+  for (const v1::SignedRecord& record : records) ingest(record);
+  if (applied.links_changed && !refused.empty()) {
+    // This batch connected new hubs: try their records again now rather
+    // than a round later.
+    RebuildTrust();
+    std::vector<std::pair<const v1::SignedRecord*, absl::Status>> first_pass;
+    first_pass.swap(refused);
+    for (const auto& [record, status] : first_pass) {
+      if (status.code() == absl::StatusCode::kPermissionDenied) {
+        ingest(*record);
+      } else {
+        refused.emplace_back(record, status);
+      }
+    }
+  }
+  // Each origin's watermark stops before its first refused record.
+  for (const auto& [record, status] : refused) {
+    Header header = ReadHeader(*record);
+    auto [it, added] =
+        applied.first_failure.emplace(header.origin, header.sequence);
+    if (!added) it->second = std::min(it->second, header.sequence);
+    if (applied.refused++ == 0) {
+      applied.first_error =
+          absl::StrCat("origin ", crypto::HubIdOf(header.origin), " sequence ",
+                       header.sequence, ": ", status.message());
+    }
   }
   if (!forked.empty()) {
     spdlog::warn("federation: {} relayed fork evidence for {} origin(s)",
@@ -226,12 +254,8 @@ Federation::Applied Federation::ApplyFromPeer(
     runtime_[peer].forked_origins.insert(forked.begin(), forked.end());
   }
   if (applied.refused > 0) {
-    // A batch that also brought link records may hold records of hubs that
-    // become trusted with them: they are accepted on the next round.
-    spdlog::log(
-        applied.links_changed ? spdlog::level::info : spdlog::level::warn,
-        "federation: refused {} record(s) from {}: {}", applied.refused,
-        crypto::HubIdOf(peer), applied.first_error);
+    spdlog::warn("federation: refused {} record(s) from {}: {}",
+                 applied.refused, crypto::HubIdOf(peer), applied.first_error);
   }
   return applied;
 }
@@ -258,11 +282,9 @@ void Federation::Relay(const std::vector<v1::SignedRecord>& records,
     PeerRuntime& rt = runtime_[key];
     for (const v1::SignedRecord& r : records) {
       Header h = ReadHeader(r);
-      if (rt.view_known) {
-        auto it = rt.view.find(h.origin);
-        if (it != rt.view.end() && it->second >= h.sequence)
-          continue;  // Has it.
-      }
+      auto it = rt.holds.find(h.origin);
+      if (it != rt.holds.end() && it->second >= h.sequence)
+        continue;  // Has it.
       rt.push_queue.push_back(r);
     }
     SendPushes(key);
@@ -354,6 +376,10 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
   }
   absl::MutexLock lock(&mu_);
   PeerRuntime& rt = runtime_[peer];
+  for (const auto& [origin, seq] : theirs) {
+    uint64_t& held = rt.holds[origin];
+    held = std::max(held, seq);
+  }
   rt.view = std::move(theirs);
   rt.view_known = true;
   return response;
