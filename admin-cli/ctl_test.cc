@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
 #include "tests/testutil.h"
 
@@ -58,6 +59,28 @@ TEST(Ctl, PutChecksTheFileBeforeCallingTheNode) {
   EXPECT_EQ(Ctl({"org", "put", path.c_str(), "--id", "c"}, &out, &err),
             kExitUsage);
   EXPECT_TRUE(absl::StrContains(err, "use `civhubctl community put`")) << err;
+}
+
+TEST(Format, NetworkDotIsValidGraphviz) {
+  v1::Network network;
+  v1::NetworkHub* hub = network.add_hubs();
+  hub->set_hub_id("civhub1a");
+  hub->set_fingerprint("AAAA-BBBB-CCCC-DDDD");
+  hub->mutable_profile()->set_name("Hub \"Quoted\" \\ Slash");
+  hub->set_records(7);
+  v1::NetworkLink* link = network.add_links();
+  link->set_a("civhub1a");
+  link->set_b("civhub1b");
+  std::ostringstream out;
+  PrintNetworkDot(network, out);
+  EXPECT_EQ(out.str(),
+            "graph civhub {\n"
+            "  node [shape=box, style=rounded];\n"
+            "  \"civhub1a\" [label=\"Hub \\\"Quoted\\\" \\\\ "
+            "Slash\\nAAAA-BBBB-CCCC-DDDD\\n7 "
+            "records\"];\n"
+            "  \"civhub1a\" -- \"civhub1b\";\n"
+            "}\n");
 }
 
 TEST(JsonInput, NamesTheFieldPath) {

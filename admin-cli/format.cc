@@ -351,25 +351,27 @@ void PrintNetwork(const v1::Network& network, std::ostream& out) {
 }
 
 void PrintNetworkDot(const v1::Network& network, std::ostream& out) {
-  auto quote = [](std::string s) {
-    std::string q = "\"";
+  // A DOT string literal: quotes and backslashes escaped.
+  auto escape = [](const std::string& s) {
+    std::string q;
     for (char c : s) {
       if (c == '"' || c == '\\') q += '\\';
       q += c;
     }
-    return q + "\"";
+    return q;
   };
   out << "graph civhub {\n  node [shape=box, style=rounded];\n";
   for (const v1::NetworkHub& h : network.hubs()) {
+    // Parts escaped one by one, joined by DOT's line break "\n".
     std::string label =
-        absl::StrCat(NameOr(h.profile(), "?"), "\\n", h.fingerprint(), "\\n",
-                     h.records(), " records");
-    out << "  " << quote(h.hub_id()) << " [label=" << quote(label)
+        absl::StrCat(escape(NameOr(h.profile(), "?")), "\\n",
+                     escape(h.fingerprint()), "\\n", h.records(), " records");
+    out << "  \"" << escape(h.hub_id()) << "\" [label=\"" << label << "\""
         << (h.is_self() ? ", penwidth=2" : "")
         << (h.blocked() || h.forked() ? ", color=red" : "") << "];\n";
   }
   for (const v1::NetworkLink& l : network.links()) {
-    out << "  " << quote(l.a()) << " -- " << quote(l.b()) << ";\n";
+    out << "  \"" << escape(l.a()) << "\" -- \"" << escape(l.b()) << "\";\n";
   }
   out << "}\n";
 }
