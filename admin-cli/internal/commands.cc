@@ -321,31 +321,32 @@ int ListPendingPeers(Session& s) {
   return s.Respond(st, response, PrintPending);
 }
 
-int ApprovePeer(Session& s, const std::string& hub_id) {
+namespace {
+
+// approve, reject and remove: one peer, one Admin call, the peer's new state.
+int PeerAction(Session& s, const std::string& hub_id,
+               grpc::Status (v1::Admin::StubInterface::*call)(
+                   grpc::ClientContext*, const v1::PeerRequest&, v1::Peer*)) {
   v1::PeerRequest req;
   req.set_hub_id(hub_id);
   v1::Peer peer;
   auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->ApprovePeer(ctx.get(), req, &peer);
+  grpc::Status st = (s.Node().admin()->*call)(ctx.get(), req, &peer);
   return s.Respond(st, peer, PrintPeerState);
+}
+
+}  // namespace
+
+int ApprovePeer(Session& s, const std::string& hub_id) {
+  return PeerAction(s, hub_id, &v1::Admin::StubInterface::ApprovePeer);
 }
 
 int RejectPeer(Session& s, const std::string& hub_id) {
-  v1::PeerRequest req;
-  req.set_hub_id(hub_id);
-  v1::Peer peer;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->RejectPeer(ctx.get(), req, &peer);
-  return s.Respond(st, peer, PrintPeerState);
+  return PeerAction(s, hub_id, &v1::Admin::StubInterface::RejectPeer);
 }
 
 int RemovePeer(Session& s, const std::string& hub_id) {
-  v1::PeerRequest req;
-  req.set_hub_id(hub_id);
-  v1::Peer peer;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->RemovePeer(ctx.get(), req, &peer);
-  return s.Respond(st, peer, PrintPeerState);
+  return PeerAction(s, hub_id, &v1::Admin::StubInterface::RemovePeer);
 }
 
 int ListPeers(Session& s) {
