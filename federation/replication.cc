@@ -275,17 +275,19 @@ void Federation::OnPublished(const v1::SignedRecord& record) {
 void Federation::Relay(const std::vector<v1::SignedRecord>& records,
                        const std::string& except) {
   if (records.empty()) return;
+  std::vector<Header> headers;
+  headers.reserve(records.size());
+  for (const v1::SignedRecord& r : records) headers.push_back(ReadHeader(r));
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
   for (auto& [key, record] : peers_) {
     if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
     PeerRuntime& rt = runtime_[key];
-    for (const v1::SignedRecord& r : records) {
-      Header h = ReadHeader(r);
-      auto it = rt.holds.find(h.origin);
-      if (it != rt.holds.end() && it->second >= h.sequence)
+    for (size_t i = 0; i < records.size(); ++i) {
+      auto it = rt.holds.find(headers[i].origin);
+      if (it != rt.holds.end() && it->second >= headers[i].sequence)
         continue;  // Has it.
-      rt.push_queue.push_back(r);
+      rt.push_queue.push_back(records[i]);
     }
     SendPushes(key);
   }

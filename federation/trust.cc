@@ -30,8 +30,18 @@ void TrustGraph::Rebuild(const std::vector<std::string>& direct_peers,
   // A claim X->Y counts if Y signed it; a link is active if both X->Y and
   // Y->X count with the same link id.
   std::map<std::pair<std::string, std::string>, std::string> valid;
+  std::set<std::string> verified;
+  {
+    absl::MutexLock lock(&mu_);
+    verified = verified_;
+  }
   for (const LinkClaim& c : claims) {
-    if (VerifyLinkSignature(c.peer, c.origin, c.link_id, c.peer_signature)) {
+    // Signatures checked once: rebuilds happen whenever links change.
+    std::string id =
+        absl::StrCat(c.origin, c.peer, c.link_id, c.peer_signature);
+    if (verified.count(id) ||
+        VerifyLinkSignature(c.peer, c.origin, c.link_id, c.peer_signature)) {
+      verified.insert(std::move(id));
       valid[{c.origin, c.peer}] = c.link_id;
     }
   }
@@ -68,6 +78,7 @@ void TrustGraph::Rebuild(const std::vector<std::string>& direct_peers,
   trusted_ = std::move(trusted);
   blocked_ = blocked;
   links_ = std::move(links);
+  verified_ = std::move(verified);
 }
 
 absl::Status TrustGraph::Admit(const crypto::VerifiedRecord& record) const {

@@ -65,6 +65,8 @@ class TrustGraph : public node::OriginPolicy {
   std::set<std::string> trusted_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> blocked_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::string>> links_ ABSL_GUARDED_BY(mu_);
+  // Link claims whose signature verified (origin, peer, link id, signature).
+  std::set<std::string> verified_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace civhub::federation
