@@ -48,7 +48,7 @@ class AcceptAnyVerifier : public ExternalCertificateVerifier {
 class GrpcTransport::PinnedKeyVerifier : public ExternalCertificateVerifier {
  public:
   PinnedKeyVerifier(crypto::PublicKey expected, std::string address,
-                    std::shared_ptr<std::string> mismatch)
+                    std::shared_ptr<Mismatch> mismatch)
       : expected_(std::move(expected)),
         address_(std::move(address)),
         mismatch_(std::move(mismatch)) {}
@@ -68,7 +68,7 @@ class GrpcTransport::PinnedKeyVerifier : public ExternalCertificateVerifier {
         absl::StrCat("the hub at ", address_, " presented ", presented,
                      " instead of ", expected_.HubId());
     spdlog::warn("federation: refused connection: {}", message);
-    *mismatch_ = message;
+    mismatch_->Set(message);
     *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, message);
     return true;
   }
@@ -77,7 +77,7 @@ class GrpcTransport::PinnedKeyVerifier : public ExternalCertificateVerifier {
  private:
   const crypto::PublicKey expected_;
   const std::string address_;
-  std::shared_ptr<std::string> mismatch_;
+  std::shared_ptr<Mismatch> mismatch_;
 };
 
 absl::StatusOr<TlsIdentity> MakeTlsIdentity(const crypto::PrivateKey& key,
@@ -129,7 +129,7 @@ GrpcTransport::Connection* GrpcTransport::ConnectionTo(const PeerAddress& to) {
   auto it = connections_.find(key);
   if (it != connections_.end()) return &it->second;
   Connection conn;
-  conn.mismatch = std::make_shared<std::string>();
+  conn.mismatch = std::make_shared<Mismatch>();
   grpc::experimental::TlsChannelCredentialsOptions options;
   options.set_certificate_provider(Provider(identity_));
   options.watch_identity_key_cert_pairs();
@@ -160,7 +160,7 @@ void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
     grpc::ClientContext ctx;
     Request request;
     Response response;
-    std::shared_ptr<std::string> mismatch;
+    std::shared_ptr<Mismatch> mismatch;
     uint64_t id;
   };
   auto state = std::make_shared<State>();
@@ -188,11 +188,13 @@ void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
              in_flight_.erase(state->id);
            }
            absl::StatusOr<Response> result;
+           const std::string mismatch =
+               status.ok() ? std::string() : state->mismatch->Get();
            if (status.ok()) {
              result = std::move(state->response);
-           } else if (!state->mismatch->empty() &&
+           } else if (!mismatch.empty() &&
                       status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-             result = absl::UnauthenticatedError(*state->mismatch);
+             result = absl::UnauthenticatedError(mismatch);
            } else {
              result = absl::Status(
                  static_cast<absl::StatusCode>(status.error_code()),

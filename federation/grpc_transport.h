@@ -59,10 +59,27 @@ class GrpcTransport : public Transport {
 
  private:
   class PinnedKeyVerifier;
+  // Why the verifier last refused a peer's certificate; written on gRPC's
+  // handshake threads, read where calls complete.
+  class Mismatch {
+   public:
+    void Set(std::string message) {
+      absl::MutexLock lock(&mu_);
+      message_ = std::move(message);
+    }
+    std::string Get() const {
+      absl::MutexLock lock(&mu_);
+      return message_;
+    }
+
+   private:
+    mutable absl::Mutex mu_;
+    std::string message_ ABSL_GUARDED_BY(mu_);
+  };
   struct Connection {
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<v1::Federation::Stub> stub;
-    std::shared_ptr<std::string> mismatch;  // Set by the verifier.
+    std::shared_ptr<Mismatch> mismatch;
   };
   template <typename Request, typename Response, typename Method>
   void Call(const PeerAddress& to, absl::Duration timeout, Request request,
