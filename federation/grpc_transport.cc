@@ -119,8 +119,11 @@ absl::StatusOr<crypto::PublicKey> CallerKey(
   return key;
 }
 
-GrpcTransport::GrpcTransport(TlsIdentity identity, Scheduler* scheduler)
-    : identity_(std::move(identity)), scheduler_(scheduler) {}
+GrpcTransport::GrpcTransport(TlsIdentity identity, Scheduler* scheduler,
+                             int call_threads)
+    : identity_(std::move(identity)),
+      scheduler_(scheduler),
+      calls_(call_threads) {}
 
 GrpcTransport::~GrpcTransport() { Shutdown(); }
 
@@ -156,18 +159,8 @@ template <typename Request, typename Response, typename Method>
 void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
                          Request request, Reply<Response> reply,
                          Method method) {
-  struct State {
-    grpc::ClientContext ctx;
-    Request request;
-    Response response;
-    std::shared_ptr<Mismatch> mismatch;
-    uint64_t id;
-  };
-  auto state = std::make_shared<State>();
-  state->request = std::move(request);
-  state->ctx.set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoMilliseconds(timeout));
   v1::Federation::Stub* stub;
+  std::shared_ptr<Mismatch> mismatch;
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_) {
@@ -177,42 +170,54 @@ void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
     }
     Connection* conn = ConnectionTo(to);
     stub = conn->stub.get();
-    state->mismatch = conn->mismatch;
-    state->id = next_call_++;
-    in_flight_[state->id] = &state->ctx;
+    mismatch = conn->mismatch;
   }
-  method(stub, &state->ctx, &state->request, &state->response,
-         [this, state, reply = std::move(reply)](grpc::Status status) {
-           {
-             absl::MutexLock lock(&mu_);
-             in_flight_.erase(state->id);
-           }
-           absl::StatusOr<Response> result;
-           const std::string mismatch =
-               status.ok() ? std::string() : state->mismatch->Get();
-           if (status.ok()) {
-             result = std::move(state->response);
-           } else if (!mismatch.empty() &&
-                      status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-             result = absl::UnauthenticatedError(mismatch);
-           } else {
-             result = absl::Status(
-                 static_cast<absl::StatusCode>(status.error_code()),
-                 status.error_message());
-           }
-           scheduler_->Run([reply, result = std::move(result)]() mutable {
-             reply(std::move(result));
-           });
-         });
+  calls_.Run([this, stub, mismatch, timeout, request = std::move(request),
+              reply = std::move(reply), method]() mutable {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     absl::ToChronoMilliseconds(timeout));
+    uint64_t id;
+    {
+      absl::MutexLock lock(&mu_);
+      if (shut_down_) {
+        scheduler_->Run(
+            [reply] { reply(absl::CancelledError("shutting down")); });
+        return;
+      }
+      id = next_call_++;
+      in_flight_[id] = &ctx;
+    }
+    Response response;
+    grpc::Status status = method(stub, &ctx, request, &response);
+    {
+      absl::MutexLock lock(&mu_);
+      in_flight_.erase(id);
+    }
+    absl::StatusOr<Response> result;
+    const std::string refused = status.ok() ? std::string() : mismatch->Get();
+    if (status.ok()) {
+      result = std::move(response);
+    } else if (!refused.empty() &&
+               status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      result = absl::UnauthenticatedError(refused);
+    } else {
+      result = absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                            status.error_message());
+    }
+    scheduler_->Run(
+        [reply = std::move(reply), result = std::move(result)]() mutable {
+          reply(std::move(result));
+        });
+  });
 }
 
 void GrpcTransport::RequestLink(const PeerAddress& to, v1::LinkRequest request,
                                 Reply<v1::LinkResponse> reply) {
   Call(to, absl::Seconds(10), std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
-          const v1::LinkRequest* req, v1::LinkResponse* resp,
-          std::function<void(grpc::Status)> done) {
-         stub->async()->RequestLink(ctx, req, resp, std::move(done));
+          const v1::LinkRequest& req, v1::LinkResponse* resp) {
+         return stub->RequestLink(ctx, req, resp);
        });
 }
 
@@ -221,40 +226,32 @@ void GrpcTransport::ConfirmLink(const PeerAddress& to,
                                 Reply<v1::LinkAck> reply) {
   Call(to, absl::Seconds(10), std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
-          const v1::LinkConfirmation* req, v1::LinkAck* resp,
-          std::function<void(grpc::Status)> done) {
-         stub->async()->ConfirmLink(ctx, req, resp, std::move(done));
-       });
+          const v1::LinkConfirmation& req,
+          v1::LinkAck* resp) { return stub->ConfirmLink(ctx, req, resp); });
 }
 
 void GrpcTransport::RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
                                Reply<v1::LinkAck> reply) {
   Call(to, absl::Seconds(10), std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
-          const v1::LinkRemoval* req, v1::LinkAck* resp,
-          std::function<void(grpc::Status)> done) {
-         stub->async()->RemoveLink(ctx, req, resp, std::move(done));
-       });
+          const v1::LinkRemoval& req,
+          v1::LinkAck* resp) { return stub->RemoveLink(ctx, req, resp); });
 }
 
 void GrpcTransport::Sync(const PeerAddress& to, v1::SyncRequest request,
                          Reply<v1::SyncResponse> reply) {
   Call(to, absl::Seconds(60), std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
-          const v1::SyncRequest* req, v1::SyncResponse* resp,
-          std::function<void(grpc::Status)> done) {
-         stub->async()->Sync(ctx, req, resp, std::move(done));
-       });
+          const v1::SyncRequest& req,
+          v1::SyncResponse* resp) { return stub->Sync(ctx, req, resp); });
 }
 
 void GrpcTransport::Push(const PeerAddress& to, v1::PushRequest request,
                          Reply<v1::PushResponse> reply) {
   Call(to, absl::Seconds(30), std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
-          const v1::PushRequest* req, v1::PushResponse* resp,
-          std::function<void(grpc::Status)> done) {
-         stub->async()->Push(ctx, req, resp, std::move(done));
-       });
+          const v1::PushRequest& req,
+          v1::PushResponse* resp) { return stub->Push(ctx, req, resp); });
 }
 
 void GrpcTransport::Shutdown() {
@@ -264,11 +261,8 @@ void GrpcTransport::Shutdown() {
     shut_down_ = true;
     for (auto& [id, ctx] : in_flight_) ctx->TryCancel();
   }
-  absl::MutexLock lock(&mu_);
-  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return in_flight_.empty();
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(5));
+  // Calls in flight end (cancelled) and their threads are joined.
+  calls_.Shutdown();
 }
 
 }  // namespace civhub::federation

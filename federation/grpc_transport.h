@@ -15,6 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "civhub/v1/federation.grpc.pb.h"
+#include "federation/thread_scheduler.h"
 #include "federation/transport.h"
 
 namespace civhub::federation {
@@ -39,8 +40,11 @@ absl::StatusOr<crypto::PublicKey> CallerKey(const grpc::ServerContext& context);
 
 class GrpcTransport : public Transport {
  public:
-  // Replies run on `scheduler`, which must outlive the transport.
-  GrpcTransport(TlsIdentity identity, Scheduler* scheduler);
+  // Replies run on `scheduler`, which must outlive the transport. Calls
+  // block one of the transport's own `call_threads` while in flight (gRPC's
+  // synchronous API: its callback API crashed in Debian's 1.51 under load).
+  GrpcTransport(TlsIdentity identity, Scheduler* scheduler,
+                int call_threads = 8);
   ~GrpcTransport() override;
 
   void RequestLink(const PeerAddress& to, v1::LinkRequest request,
@@ -89,6 +93,7 @@ class GrpcTransport : public Transport {
 
   const TlsIdentity identity_;
   Scheduler* const scheduler_;
+  ThreadScheduler calls_;
   absl::Mutex mu_;
   std::map<std::pair<std::string, std::string>, Connection> connections_
       ABSL_GUARDED_BY(mu_);
