@@ -208,6 +208,33 @@ TEST_F(FederationTest, BacklogOfAnUntrustedOriginDoesNotStarveItsLinkRecords) {
   })) << far->store->counters().organizations();
 }
 
+// Regression: a hub that stopped before storing a reply resends its whole
+// vector; the peer, which assumed the reply was applied, must start over
+// from that vector instead of asking for it again forever.
+TEST_F(FederationTest, FullVectorReplacesWhatThePeerAssumed) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  Publish(a, "org", "Some Org");
+  ASSERT_TRUE(RunUntil([&] { return !NameAt(b, a, "org").empty(); }));
+  ASSERT_TRUE(net_.Link("b", "c"));
+  // C's vector as if it held nothing and asks B directly.
+  v1::SyncRequest empty;
+  empty.set_vector_digest(Digest(Vector()));
+  empty.set_full(true);
+  absl::StatusOr<v1::SyncResponse> first =
+      b->federation->HandleSync(c->key.public_key(), empty);
+  ASSERT_OK(first);
+  ASSERT_GT(first->records_size(), 0);
+  // The reply was lost: C asks again with the same full vector.
+  absl::StatusOr<v1::SyncResponse> again =
+      b->federation->HandleSync(c->key.public_key(), empty);
+  ASSERT_OK(again);
+  EXPECT_FALSE(again->need_full_vector());
+  EXPECT_EQ(again->records_size(), first->records_size());
+}
+
 TEST_F(FederationTest, IdleRoundCostsFewDozenBytes) {
   Add("a");
   Add("b");

@@ -1,4 +1,6 @@
 // The link protocol: requests, approval, confirmation and removal.
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "federation/federation.h"
 #include "node/validate.h"
@@ -59,13 +61,15 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
   if (absl::Status s = CheckAddress(address); !s.ok()) return done(s);
   const std::string peer = key->bytes();
   bool approve = false;
+  std::optional<absl::StatusOr<v1::Peer>>
+      answer;  // Told after mu_ is released.
   {
     absl::MutexLock lock(&mu_);
     auto it = peers_.find(peer);
     if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
-      return done(PeerView(it->second));
-    }
-    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_PENDING) {
+      answer = PeerView(it->second);
+    } else if (it != peers_.end() &&
+               it->second.state() == v1::PEER_STATE_PENDING) {
       // The other hub asked first: adding it is approving it.
       it->second.set_address(address);
       approve = true;
@@ -80,9 +84,10 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
       record.set_own_link_signature(SignLink(peer, link_id));
       record.set_requested_at_micros(absl::ToUnixMicros(hub_->clock()->Now()));
       runtime_[peer].generation++;
-      if (absl::Status s = SavePeerLocked(record); !s.ok()) return done(s);
+      if (absl::Status s = SavePeerLocked(record); !s.ok()) answer = s;
     }
   }
+  if (answer.has_value()) return done(*std::move(answer));
   if (approve) return done(ApprovePeer(hub_id));
   SendLinkRequest(peer, std::move(done));
 }
@@ -91,31 +96,38 @@ void Federation::SendLinkRequest(const std::string& peer,
                                  Reply<v1::Peer> done) {
   v1::LinkRequest request;
   PeerAddress to{hub_->id(), ""};
-  uint64_t generation;
+  uint64_t generation = 0;
+  // Set when no request is sent: told to `done` after mu_ is released.
+  std::optional<absl::StatusOr<v1::Peer>> skipped;
   {
     absl::MutexLock lock(&mu_);
     auto it = peers_.find(peer);
-    if (stopped_ || it == peers_.end() ||
-        it->second.state() != v1::PEER_STATE_REQUESTED ||
-        runtime_[peer].link_request_running) {
-      if (done && it != peers_.end()) done(PeerView(it->second));
-      return;
+    if (it == peers_.end()) {
+      skipped = absl::NotFoundError("the peer is gone");
+    } else if (stopped_ || it->second.state() != v1::PEER_STATE_REQUESTED ||
+               runtime_[peer].link_request_running) {
+      skipped = PeerView(it->second);
+    } else {
+      runtime_[peer].link_request_running = true;
+      generation = runtime_[peer].generation;
+      v1::LinkRequestBody body;
+      body.set_from(self_);
+      body.set_to(peer);
+      body.set_link_id(it->second.link_id());
+      const int64_t micros = absl::ToUnixMicros(hub_->clock()->Now());
+      body.mutable_requested_at()->set_seconds(micros / 1000000);
+      *body.mutable_profile() = options_.profile;
+      body.set_link_signature(it->second.own_link_signature());
+      request.set_body(body.SerializeAsString());
+      absl::StatusOr<std::string> sig =
+          hub_->key().Sign(crypto::SigningDomain::kLinkRequest, request.body());
+      if (sig.ok()) request.set_signature(*sig);
+      to = AddressOf(it->second);
     }
-    runtime_[peer].link_request_running = true;
-    generation = runtime_[peer].generation;
-    v1::LinkRequestBody body;
-    body.set_from(self_);
-    body.set_to(peer);
-    body.set_link_id(it->second.link_id());
-    const int64_t micros = absl::ToUnixMicros(hub_->clock()->Now());
-    body.mutable_requested_at()->set_seconds(micros / 1000000);
-    *body.mutable_profile() = options_.profile;
-    body.set_link_signature(it->second.own_link_signature());
-    request.set_body(body.SerializeAsString());
-    absl::StatusOr<std::string> sig =
-        hub_->key().Sign(crypto::SigningDomain::kLinkRequest, request.body());
-    if (sig.ok()) request.set_signature(*sig);
-    to = AddressOf(it->second);
+  }
+  if (skipped.has_value()) {
+    if (done) done(*std::move(skipped));
+    return;
   }
   transport_->RequestLink(to, std::move(request),
                           [this, peer, generation,
@@ -129,7 +141,12 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
                                 absl::StatusOr<v1::LinkResponse> response,
                                 Reply<v1::Peer> done) {
   const std::string hub_id = crypto::HubIdOf(peer);
-  bool retry = false;
+  // What to tell `done`, if this response settles the attempt; told after
+  // mu_ is released, so `done` may call back into Federation.
+  std::optional<absl::StatusOr<v1::Peer>> answer;
+  auto answer_done = [&] {
+    if (done && answer.has_value()) done(*std::move(answer));
+  };
   {
     absl::MutexLock lock(&mu_);
     runtime_[peer].link_request_running = false;
@@ -137,47 +154,48 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
     if (stopped_ || it == peers_.end() ||
         runtime_[peer].generation != generation ||
         it->second.state() != v1::PEER_STATE_REQUESTED) {
-      if (done)
-        done(absl::AbortedError("the link changed while the request ran"));
-      return;
-    }
-    storage::PeerRecord& record = it->second;
-    if (!response.ok()) {
-      if (response.status().code() == absl::StatusCode::kUnauthenticated &&
+      answer = absl::AbortedError("the link changed while the request ran");
+    } else if (!response.ok() ||
+               response->state() != v1::LinkResponse::ACCEPTED) {
+      storage::PeerRecord& record = it->second;
+      bool retry = false;
+      if (!response.ok() &&
+          response.status().code() == absl::StatusCode::kUnauthenticated &&
           done) {
         // First attempt from `peer add`: a wrong id is the admin's to fix.
-        std::string address = record.address();
+        answer = absl::UnauthenticatedError(absl::StrCat(
+            "the hub at ", record.address(), " did not prove it holds ", hub_id,
+            ": ", response.status().message(),
+            " (check the address and the id with its admin)"));
         (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
         peers_.erase(it);
-        return done(absl::UnauthenticatedError(
-            absl::StrCat("the hub at ", address, " did not prove it holds ",
-                         hub_id, ": ", response.status().message(),
-                         " (check the address and the id with its admin)")));
+      } else {
+        if (!response.ok()) {
+          record.set_last_error(std::string(response.status().message()));
+          record.set_last_error_micros(
+              absl::ToUnixMicros(hub_->clock()->Now()));
+          retry = true;
+        } else if (response->state() == v1::LinkResponse::REJECTED) {
+          record.set_state(v1::PEER_STATE_REJECTED);
+          record.set_last_error(
+              "the other hub's admin rejected the link request");
+          record.set_last_error_micros(
+              absl::ToUnixMicros(hub_->clock()->Now()));
+        } else {  // PENDING
+          record.set_last_error("");
+          retry = true;
+        }
+        (void)SavePeerLocked(record);
+        if (retry) {
+          scheduler_->RunAfter(
+              Jitter(options_.link_retry_interval),
+              [this, peer] { SendLinkRequest(peer, nullptr); });
+        }
+        answer = PeerView(record);
       }
-      record.set_last_error(std::string(response.status().message()));
-      record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-      (void)SavePeerLocked(record);
-      retry = true;
-    } else if (response->state() == v1::LinkResponse::PENDING) {
-      record.set_last_error("");
-      retry = true;
-    } else if (response->state() == v1::LinkResponse::REJECTED) {
-      record.set_state(v1::PEER_STATE_REJECTED);
-      record.set_last_error("the other hub's admin rejected the link request");
-      record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-      (void)SavePeerLocked(record);
-    }
-    if (retry || !response.ok() ||
-        response->state() != v1::LinkResponse::ACCEPTED) {
-      if (retry) {
-        const absl::Duration delay = Jitter(options_.link_retry_interval);
-        scheduler_->RunAfter(delay,
-                             [this, peer] { SendLinkRequest(peer, nullptr); });
-      }
-      if (done) done(PeerView(record));
-      return;
     }
   }
+  if (answer.has_value()) return answer_done();
   // Accepted: the peer tells which link id is active and signed it.
   if (response->link_id().size() != node::kLinkIdBytes ||
       !VerifyLinkSignature(peer, self_, response->link_id(),
@@ -191,8 +209,12 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
                             response->link_signature(), response->profile());
   if (!done) return;
   if (!s.ok()) return done(s);
-  absl::MutexLock lock(&mu_);
-  done(PeerView(peers_[peer]));
+  v1::Peer view;
+  {
+    absl::MutexLock lock(&mu_);
+    view = PeerView(peers_[peer]);
+  }
+  done(view);
 }
 
 absl::Status Federation::Activate(const std::string& peer,

@@ -80,6 +80,7 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
     full = !rt.told_known;
     request.set_vector_digest(Digest(*vector));
     *request.mutable_changes() = Changes(full ? Vector() : rt.told, *vector);
+    request.set_full(full);
     request.set_max_records(options_.sync_max_records);
     request.set_max_bytes(options_.sync_max_bytes);
     to = AddressOf(it->second);
@@ -332,7 +333,8 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
     absl::MutexLock lock(&mu_);
     if (absl::Status s = RequireActive(caller); !s.ok()) return s;
     PeerRuntime& rt = runtime_[peer];
-    theirs = Apply(rt.view_known ? rt.view : Vector(), request.changes());
+    theirs = Apply(rt.view_known && !request.full() ? rt.view : Vector(),
+                   request.changes());
     if (Digest(theirs) != request.vector_digest()) {
       rt.view_known = false;
       response.set_need_full_vector(true);

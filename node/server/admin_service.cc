@@ -147,11 +147,12 @@ grpc::Status AdminService::AddPeer(grpc::ServerContext*,
                          result = std::move(peer);
                          done.Notify();
                        });
-    // The first attempt is bounded by the call's 10 s deadline; the margin
+  // The first attempt is bounded by the call's 10 s deadline; the margin
   // covers a hub shutting down meanwhile (its reply is then dropped).
   if (!done.WaitForNotificationWithTimeout(absl::Seconds(30))) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the link request did not complete; see civhubctl peer list");
+    return grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "the link request did not complete; see civhubctl peer list");
   }
   if (!result.ok()) {
     spdlog::warn("peer add {} at {} failed: {}", request->hub_id(),

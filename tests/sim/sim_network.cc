@@ -102,10 +102,18 @@ bool SimNetwork::Link(const std::string& a, const std::string& b) {
   if (!scheduler_.RunUntil(pending, deadline)) return false;
   if (!hb->federation->ApprovePeer(ha->key.public_key().HubId()).ok())
     return false;
-  auto active = [&] {
-    return ha->federation->CountPeers(v1::PEER_STATE_ACTIVE) > 0 &&
-           hb->federation->CountPeers(v1::PEER_STATE_ACTIVE) > 0;
+  // Active on both sides, this link in particular.
+  auto linked = [](SimHub* from, SimHub* to) {
+    absl::StatusOr<std::vector<v1::Peer>> peers = from->federation->ListPeers();
+    if (!peers.ok()) return false;
+    for (const v1::Peer& p : *peers) {
+      if (p.hub_id() == to->key.public_key().HubId()) {
+        return p.state() == v1::PEER_STATE_ACTIVE;
+      }
+    }
+    return false;
   };
+  auto active = [&] { return linked(ha, hb) && linked(hb, ha); };
   return scheduler_.RunUntil(active, deadline);
 }
 
