@@ -28,7 +28,8 @@ using Reply = std::function<void(absl::StatusOr<T>)>;
 // Delivers federation calls to other hubs. Implementations authenticate the
 // remote end: a call to a hub that does not prove it holds `to.key` fails
 // with UNAUTHENTICATED; an unreachable hub gives UNAVAILABLE. Each `reply`
-// runs exactly once, on a Scheduler thread, never inside the call.
+// runs exactly once, on a Scheduler thread, never inside the call — unless
+// the scheduler is shutting down, when pending replies are dropped.
 // Thread-safe.
 class Transport {
  public:
