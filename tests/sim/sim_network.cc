@@ -1,6 +1,8 @@
 #include "tests/sim/sim_network.h"
 
 #include "absl/strings/str_cat.h"
+#include "crypto/hash.h"
+#include "leveldb/helpers/memenv.h"
 
 namespace civhub::sim {
 
@@ -30,12 +32,63 @@ bool SimScheduler::RunUntil(const std::function<bool()>& done,
   return true;
 }
 
+namespace {
+
+SimOptions FixedLatency(std::string dir, absl::Time start,
+                        absl::Duration latency) {
+  SimOptions options;
+  options.dir = std::move(dir);
+  options.start = start;
+  options.min_latency = options.max_latency = latency;
+  return options;
+}
+
+}  // namespace
+
 SimNetwork::SimNetwork(std::string dir, absl::Time start,
                        absl::Duration latency)
-    : dir_(std::move(dir)),
-      clock_(start),
+    : SimNetwork(FixedLatency(std::move(dir), start, latency)) {}
+
+SimNetwork::SimNetwork(SimOptions options)
+    : options_(std::move(options)),
+      dir_(options_.dir),
+      clock_(options_.start),
       scheduler_(&clock_),
-      latency_(latency) {}
+      rng_(options_.seed) {
+  if (options_.in_memory)
+    mem_env_.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+}
+
+absl::Duration SimNetwork::LatencyBetween(const std::string& a,
+                                          const std::string& b) const {
+  if (options_.max_latency <= options_.min_latency) return options_.min_latency;
+  // Fixed per link and seed: a hash of the seed and the two names.
+  const std::string h = crypto::Sha256(
+      absl::StrCat(options_.seed, "/", std::min(a, b), "/", std::max(a, b)));
+  uint64_t x = 0;
+  for (int i = 0; i < 8; ++i) x = (x << 8) | static_cast<unsigned char>(h[i]);
+  const double f = static_cast<double>(x % 1000000) / 1000000.0;
+  return options_.min_latency +
+         (options_.max_latency - options_.min_latency) * f;
+}
+
+bool SimNetwork::Lost(const std::string& from, const std::string& to) {
+  auto group = [this](const std::string& name) {
+    auto it = group_of_.find(name);
+    return it == group_of_.end() ? -1 : it->second;
+  };
+  if (!group_of_.empty() && group(from) != group(to)) return true;
+  if (options_.loss <= 0) return false;
+  return std::uniform_real_distribution<double>(0, 1)(rng_) < options_.loss;
+}
+
+void SimNetwork::Partition(const std::vector<std::set<std::string>>& groups) {
+  group_of_.clear();
+  for (size_t i = 0; i < groups.size(); ++i) {
+    for (const std::string& name : groups[i])
+      group_of_[name] = static_cast<int>(i);
+  }
+}
 
 SimNetwork::~SimNetwork() {
   for (auto& [name, h] : hubs_) h->federation->Stop();
@@ -43,8 +96,14 @@ SimNetwork::~SimNetwork() {
 
 SimHub* SimNetwork::AddHub(const std::string& name,
                            federation::FederationOptions options) {
-  return Create(name, *crypto::PrivateKey::Generate(),
-                absl::StrCat(dir_, "/", name), std::move(options));
+  // With a seed, keys (and so every ordering by key) are reproducible.
+  crypto::PrivateKey key =
+      options_.seed == 0
+          ? *crypto::PrivateKey::Generate()
+          : *crypto::PrivateKey::FromSeed(crypto::Sha256(
+                absl::StrCat("civhub-sim/", options_.seed, "/", name)));
+  return Create(name, std::move(key), absl::StrCat(dir_, "/", name),
+                std::move(options));
 }
 
 SimHub* SimNetwork::Restart(const std::string& name, bool wipe_store) {
@@ -58,13 +117,13 @@ SimHub* SimNetwork::Restart(const std::string& name, bool wipe_store) {
   old->store.reset();
   crypto::PrivateKey key = old->key;
   stopped_.push_back(std::move(old));
-  return Create(name, key, path, options_[name]);
+  return Create(name, key, path, hub_options_[name]);
 }
 
 SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
                            const std::string& store_path,
                            federation::FederationOptions options) {
-  options_[name] = options;
+  hub_options_[name] = options;
   store_paths_[name] = store_path;
   auto h = std::make_unique<SimHub>(SimHub{name, absl::StrCat(name, ":7341"),
                                            std::move(key), nullptr, nullptr,
@@ -72,6 +131,8 @@ SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
   node::StoreOptions store_options;
   store_options.path = store_path;
   store_options.clock = &clock_;
+  store_options.env = mem_env_.get();
+  store_options.block_cache_bytes = 1 << 20;
   h->store = *node::Store::Open(store_options);
   h->trust = std::make_unique<federation::TrustGraph>(h->key.public_key());
   h->hub = std::make_unique<node::Hub>(h->key, h->store.get(), &clock_,
@@ -87,6 +148,7 @@ SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
       [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
   if (!h->federation->Start().ok()) return nullptr;
   by_address_[h->address] = h.get();
+  name_of_key_[h->key.public_key().bytes()] = name;
   SimHub* out = h.get();
   hubs_[name] = std::move(h);
   return out;
@@ -131,30 +193,38 @@ void SimNetwork::Send(const crypto::PublicKey& from,
                       federation::Reply<Response> reply, Handler handler) {
   traffic_.calls++;
   traffic_.request_bytes += request.ByteSizeLong();
-  SimHub* caller = nullptr;
-  for (auto& [name, h] : hubs_) {
-    if (h->key.public_key() == from) caller = h.get();
-  }
-  const bool caller_down = caller != nullptr && down_.count(caller->name) > 0;
-  scheduler_.RunAfter(latency_, [this, from, to, caller_down,
-                                 request = std::move(request),
-                                 reply = std::move(reply), handler]() mutable {
+  const std::string caller = name_of_key_[from.bytes()];
+  const bool caller_down = down_.count(caller) > 0;
+  auto target = by_address_.find(to.address);
+  const std::string callee =
+      target == by_address_.end() ? "" : target->second->name;
+  const absl::Duration latency = LatencyBetween(caller, callee);
+  auto unreachable = [this, to, reply](absl::Duration after) {
+    scheduler_.RunAfter(after, [reply, address = to.address] {
+      reply(absl::UnavailableError(absl::StrCat(address, " is unreachable")));
+    });
+  };
+  if (caller_down || Lost(caller, callee)) return unreachable(options_.timeout);
+  scheduler_.RunAfter(latency, [this, from, to, caller, callee, latency,
+                                unreachable, request = std::move(request),
+                                reply = std::move(reply), handler]() mutable {
     // Looked up on delivery: the hub may have restarted meanwhile.
     auto it = by_address_.find(to.address);
+    if (it == by_address_.end() || down_.count(it->second->name)) {
+      return unreachable(options_.timeout - latency);
+    }
     absl::StatusOr<Response> result;
-    if (caller_down || it == by_address_.end() ||
-        down_.count(it->second->name)) {
-      result =
-          absl::UnavailableError(absl::StrCat(to.address, " is unreachable"));
-    } else if (it->second->key.public_key() != to.key) {
+    if (it->second->key.public_key() != to.key) {
       result = absl::UnauthenticatedError(
           absl::StrCat("the hub at ", to.address, " presented another key"));
     } else {
       result = handler(it->second->federation.get(), from, request);
     }
+    // The reply can be lost too (after the handler ran).
+    if (Lost(callee, caller)) return unreachable(options_.timeout - latency);
     if (result.ok()) traffic_.response_bytes += result->ByteSizeLong();
-    scheduler_.RunAfter(latency_, [reply = std::move(reply),
-                                   result = std::move(result)]() mutable {
+    scheduler_.RunAfter(latency, [reply = std::move(reply),
+                                  result = std::move(result)]() mutable {
       reply(std::move(result));
     });
   });

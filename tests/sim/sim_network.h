@@ -9,12 +9,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "federation/federation.h"
 #include "federation/transport.h"
+#include "leveldb/env.h"
 #include "node/clock.h"
 #include "node/hub.h"
 #include "node/store.h"
@@ -83,8 +85,26 @@ struct SimHub {
   std::unique_ptr<federation::Federation> federation;
 };
 
+// How the simulated network behaves. With a non-zero seed everything is
+// reproducible: hub keys, link latencies and which messages are lost.
+struct SimOptions {
+  std::string dir;  // Stores live under it (also inside the memory env).
+  absl::Time start = absl::FromUnixSeconds(1780315200);
+  uint64_t seed = 0;  // 0: random keys, nothing else random.
+  // Each link's one-way latency, fixed per link, drawn in [min, max].
+  absl::Duration min_latency = absl::Milliseconds(20);
+  absl::Duration max_latency = absl::Milliseconds(20);
+  // Chance that a message (request or reply) is lost; the caller then sees
+  // UNAVAILABLE after `timeout`.
+  double loss = 0;
+  absl::Duration timeout = absl::Seconds(2);
+  // Stores in leveldb::NewMemEnv instead of files.
+  bool in_memory = false;
+};
+
 class SimNetwork {
  public:
+  explicit SimNetwork(SimOptions options);
   // Stores live under `dir`; each hub gets a subdirectory.
   SimNetwork(std::string dir, absl::Time start, absl::Duration latency);
   ~SimNetwork();
@@ -102,6 +122,17 @@ class SimNetwork {
   // empty one (`wipe_store`: a host that lost its disk). The old instance
   // is stopped and kept, so events already queued for it do nothing.
   SimHub* Restart(const std::string& name, bool wipe_store);
+
+  // Splits the network: messages between hubs of different groups are
+  // lost. Hubs in no group form one more group. Heal() joins them again.
+  void Partition(const std::vector<std::set<std::string>>& groups);
+  void Heal() { group_of_.clear(); }
+
+  // The seeded generator, for scenarios that need more randomness.
+  std::mt19937_64& rng() { return rng_; }
+  const std::map<std::string, std::unique_ptr<SimHub>>& hubs() const {
+    return hubs_;
+  }
 
   // A hub that is down refuses every call (UNAVAILABLE) and makes none.
   void SetDown(const std::string& name, bool down);
@@ -122,13 +153,21 @@ class SimNetwork {
                  const std::string& store_path,
                  federation::FederationOptions options);
 
+  absl::Duration LatencyBetween(const std::string& a,
+                                const std::string& b) const;
+  bool Lost(const std::string& from, const std::string& to);
+
+  const SimOptions options_;
   std::string dir_;
   node::ManualClock clock_;
   SimScheduler scheduler_;
-  absl::Duration latency_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<leveldb::Env> mem_env_;  // Outlives every store.
+  std::map<std::string, int> group_of_;
+  std::map<std::string, std::string> name_of_key_;
   std::map<std::string, std::unique_ptr<SimHub>> hubs_;
   std::vector<std::unique_ptr<SimHub>> stopped_;
-  std::map<std::string, federation::FederationOptions> options_;
+  std::map<std::string, federation::FederationOptions> hub_options_;
   std::map<std::string, std::string> store_paths_;
   int wipes_ = 0;
   std::map<std::string, SimHub*> by_address_;
