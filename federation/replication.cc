@@ -57,6 +57,12 @@ void Federation::ScheduleRound(const std::string& peer, absl::Duration delay) {
 }
 
 void Federation::RunRound(const std::string& peer, uint64_t generation) {
+  {
+    // Checked before touching the store: a stopped federation's store may
+    // be gone (a restarted hub's old instance).
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+  }
   absl::StatusOr<Vector> vector = CurrentVector();
   v1::SyncRequest request;
   PeerAddress to{hub_->id(), ""};
