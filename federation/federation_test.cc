@@ -235,6 +235,41 @@ TEST_F(FederationTest, FullVectorReplacesWhatThePeerAssumed) {
   EXPECT_EQ(again->records_size(), first->records_size());
 }
 
+// Virtual time for hub b to hold 200 records published at a, over a link
+// of `bandwidth` bytes/s (0: unlimited).
+absl::Duration CatchUpTime(const std::string& dir, double bandwidth) {
+  sim::SimOptions options;
+  options.dir = dir;
+  options.seed = 3;
+  options.bandwidth = bandwidth;
+  options.in_memory = true;
+  SimNetwork net(options);
+  SimHub* a = net.AddHub("a");
+  SimHub* b = net.AddHub("b");
+  EXPECT_TRUE(net.Link("a", "b"));
+  net.SetDown("b", true);
+  for (int i = 0; i < 200; ++i) {
+    OrgSpec spec;
+    spec.name = absl::StrCat("Org ", i);
+    EXPECT_OK(a->hub->Publish(OrgPublish(absl::StrCat("o", i), spec)));
+  }
+  net.SetDown("b", false);
+  const absl::Time start = net.clock().Now();
+  EXPECT_TRUE(net.scheduler().RunUntil(
+      [&] { return b->store->counters().organizations() == 200; },
+      start + absl::Hours(1)));
+  return net.clock().Now() - start;
+}
+
+TEST(SimNetworkTest, NarrowLinksTakeLongerToCatchUp) {
+  testing::TempDir dir;
+  const absl::Duration wide = CatchUpTime(dir.Sub("wide"), 0);
+  const absl::Duration narrow =
+      CatchUpTime(dir.Sub("narrow"), 20000);  // 20 kB/s
+  // About 40 kB of records cross the link: about 2 s at 20 kB/s.
+  EXPECT_GT(narrow, wide + absl::Seconds(1)) << wide << " vs " << narrow;
+}
+
 TEST_F(FederationTest, IdleRoundCostsFewDozenBytes) {
   Add("a");
   Add("b");

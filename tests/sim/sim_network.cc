@@ -205,9 +205,10 @@ void SimNetwork::Send(const crypto::PublicKey& from,
     });
   };
   if (caller_down || Lost(caller, callee)) return unreachable(options_.timeout);
-  scheduler_.RunAfter(latency, [this, from, to, caller, callee, latency,
-                                unreachable, request = std::move(request),
-                                reply = std::move(reply), handler]() mutable {
+  const absl::Duration out = latency + Transmission(request.ByteSizeLong());
+  scheduler_.RunAfter(out, [this, from, to, caller, callee, latency,
+                            unreachable, request = std::move(request),
+                            reply = std::move(reply), handler]() mutable {
     // Looked up on delivery: the hub may have restarted meanwhile.
     auto it = by_address_.find(to.address);
     if (it == by_address_.end() || down_.count(it->second->name)) {
@@ -222,11 +223,15 @@ void SimNetwork::Send(const crypto::PublicKey& from,
     }
     // The reply can be lost too (after the handler ran).
     if (Lost(callee, caller)) return unreachable(options_.timeout - latency);
-    if (result.ok()) traffic_.response_bytes += result->ByteSizeLong();
-    scheduler_.RunAfter(latency, [reply = std::move(reply),
-                                  result = std::move(result)]() mutable {
-      reply(std::move(result));
-    });
+    absl::Duration back = latency;
+    if (result.ok()) {
+      traffic_.response_bytes += result->ByteSizeLong();
+      back += Transmission(result->ByteSizeLong());
+    }
+    scheduler_.RunAfter(
+        back, [reply = std::move(reply), result = std::move(result)]() mutable {
+          reply(std::move(result));
+        });
   });
 }
 

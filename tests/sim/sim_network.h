@@ -94,6 +94,9 @@ struct SimOptions {
   // Each link's one-way latency, fixed per link, drawn in [min, max].
   absl::Duration min_latency = absl::Milliseconds(20);
   absl::Duration max_latency = absl::Milliseconds(20);
+  // Each link's bandwidth in bytes per second; a message takes its size
+  // divided by it on top of the latency. 0: unlimited.
+  double bandwidth = 0;
   // Chance that a message (request or reply) is lost; the caller then sees
   // UNAVAILABLE after `timeout`.
   double loss = 0;
@@ -155,6 +158,11 @@ class SimNetwork {
 
   absl::Duration LatencyBetween(const std::string& a,
                                 const std::string& b) const;
+  // Time to carry `bytes` over one link.
+  absl::Duration Transmission(size_t bytes) const {
+    return options_.bandwidth > 0 ? absl::Seconds(bytes / options_.bandwidth)
+                                  : absl::ZeroDuration();
+  }
   bool Lost(const std::string& from, const std::string& to);
 
   const SimOptions options_;
