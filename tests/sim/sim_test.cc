@@ -10,7 +10,7 @@ namespace civhub::sim {
 namespace {
 
 // Small enough for CI; scripts/sim-seeds runs thousands.
-constexpr uint64_t kSeeds = 40;
+constexpr uint64_t kSeeds = 100;
 
 class SeededScenario : public ::testing::TestWithParam<uint64_t> {
  protected:
