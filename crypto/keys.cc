@@ -8,7 +8,9 @@
 #include <array>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "crypto/bech32.h"
 #include "crypto/internal/openssl_util.h"
 
@@ -166,6 +168,23 @@ absl::StatusOr<PublicKey> PublicKey::FromBytes(absl::string_view raw) {
                                   "public key rejected");
   }
   return PublicKey(std::string(raw), WrapPkey(pkey));
+}
+
+absl::StatusOr<PublicKey> PublicKey::FromBytesCached(absl::string_view raw) {
+  constexpr size_t kMaxCachedKeys = 4096;
+  static absl::Mutex mu;
+  static auto* cache = new absl::flat_hash_map<std::string, PublicKey>();
+  {
+    absl::ReaderMutexLock lock(&mu);
+    auto it = cache->find(raw);
+    if (it != cache->end()) return it->second;
+  }
+  absl::StatusOr<PublicKey> key = FromBytes(raw);
+  if (!key.ok()) return key;  // Invalid keys are not remembered.
+  absl::MutexLock lock(&mu);
+  if (cache->size() >= kMaxCachedKeys) cache->clear();
+  cache->emplace(std::string(raw), *key);
+  return key;
 }
 
 absl::StatusOr<PublicKey> PublicKey::FromHubId(absl::string_view hub_id) {

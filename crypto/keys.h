@@ -40,6 +40,10 @@ class PublicKey {
   // `raw` must be the 32-byte encoding. Returns INVALID_ARGUMENT saying what
   // is wrong otherwise.
   static absl::StatusOr<PublicKey> FromBytes(absl::string_view raw);
+  // FromBytes, remembering keys that were valid: records of one origin
+  // share its key, and the curve checks cost about half a verification.
+  // Thread-safe; holds at most a few thousand keys.
+  static absl::StatusOr<PublicKey> FromBytesCached(absl::string_view raw);
   // Parses a hub id as printed by HubId(); a mistyped id fails its checksum
   // and returns INVALID_ARGUMENT.
   static absl::StatusOr<PublicKey> FromHubId(absl::string_view hub_id);

@@ -75,7 +75,7 @@ absl::StatusOr<VerifiedRecord> VerifyRecord(v1::SignedRecord record) {
   }
   absl::StatusOr<std::string> origin_bytes = ReadOrigin(body);
   if (!origin_bytes.ok()) return origin_bytes.status();
-  absl::StatusOr<PublicKey> origin = PublicKey::FromBytes(*origin_bytes);
+  absl::StatusOr<PublicKey> origin = PublicKey::FromBytesCached(*origin_bytes);
   if (!origin.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("body.origin: ", origin.status().message()));

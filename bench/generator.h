@@ -1,0 +1,36 @@
+// A deterministic generator of realistic organization records for benchmarks:
+// names and descriptions in the languages of their place, countries,
+// ISO 3166-2 regions, coordinates around real cities, topics, types and
+// identifiers. The same seed gives the same records.
+#ifndef CIVHUB_BENCH_GENERATOR_H_
+#define CIVHUB_BENCH_GENERATOR_H_
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "civhub/v1/record.pb.h"
+#include "crypto/keys.h"
+
+namespace civhub::bench {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed) : rng_(seed) {}
+
+  // Organization `index` (record id "org-<index>").
+  v1::Organization Organization(uint64_t index);
+
+  // Serialized bodies of `count` new organizations of `origin`, sequences
+  // 1..count, ready to sign.
+  std::vector<std::string> Bodies(const crypto::PublicKey& origin,
+                                  size_t count);
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+}  // namespace civhub::bench
+
+#endif  // CIVHUB_BENCH_GENERATOR_H_
