@@ -65,22 +65,6 @@ v1::Record Directory::ToRecord(const StoredView& view) {
   return out;
 }
 
-absl::StatusOr<std::optional<StoredView>> Directory::LoadDoc(
-    uint64_t doc, const leveldb::Snapshot* snapshot) const {
-  leveldb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  std::string value;
-  leveldb::Status s = store_->db()->Get(ro, keys::Doc(doc), &value);
-  if (s.IsNotFound()) return std::optional<StoredView>();
-  if (!s.ok()) return FromLevelDb(s);
-  if (value.size() < crypto::kPublicKeySize) {
-    return absl::DataLossError("store: document entry is corrupt");
-  }
-  return store_->Get(absl::string_view(value).substr(0, crypto::kPublicKeySize),
-                     absl::string_view(value).substr(crypto::kPublicKeySize),
-                     snapshot);
-}
-
 absl::StatusOr<v1::Record> Directory::GetRecord(
     const v1::GetRecordRequest& request) const {
   v1::RecordRef ref;
@@ -199,7 +183,8 @@ absl::StatusOr<v1::ListCommunitiesResponse> Directory::ListCommunities(
     uint64_t doc =
         keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
     if (doc <= after_doc || out.communities_size() >= *page_size) continue;
-    absl::StatusOr<std::optional<StoredView>> view = LoadDoc(doc, snap.get());
+    absl::StatusOr<std::optional<StoredView>> view =
+        store_->GetDoc(doc, snap.get());
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
     v1::CommunityMembership* cm = out.add_communities();
@@ -238,7 +223,8 @@ absl::StatusOr<std::vector<v1::Change>> Directory::ChangesAfter(
        it->Next()) {
     uint64_t cursor = keys::GetBE64(absl::string_view(it->key().data() + 1, 8));
     uint64_t doc = keys::GetBE64(absl::string_view(it->value().data(), 8));
-    absl::StatusOr<std::optional<StoredView>> view = LoadDoc(doc, snap.get());
+    absl::StatusOr<std::optional<StoredView>> view =
+        store_->GetDoc(doc, snap.get());
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
     v1::Change& change = out.emplace_back();

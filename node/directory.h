@@ -44,10 +44,6 @@ class Directory {
   static v1::Record ToRecord(const StoredView& view);
 
  private:
-  // The record with local document number `doc`, if it still exists.
-  absl::StatusOr<std::optional<StoredView>> LoadDoc(
-      uint64_t doc, const leveldb::Snapshot* snapshot) const;
-
   const Store* const store_;
 };
 

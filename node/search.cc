@@ -417,7 +417,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
                     before);
   for (size_t i = 0; i < take; ++i) {
     absl::StatusOr<std::optional<StoredView>> view =
-        LoadDoc(matches[i].doc, snap.get());
+        store_->GetDoc(matches[i].doc, snap.get());
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
     v1::SearchHit* hit = out.add_hits();

@@ -418,6 +418,21 @@ absl::Status Store::Unblock(absl::string_view origin) {
       db_->Put(wo, keys::Origin(origin), fresh.SerializeAsString()));
 }
 
+absl::StatusOr<std::optional<StoredView>> Store::GetDoc(
+    uint64_t doc, const leveldb::Snapshot* snapshot) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string value;
+  leveldb::Status s = db_->Get(ro, keys::Doc(doc), &value);
+  if (s.IsNotFound()) return std::optional<StoredView>();
+  if (!s.ok()) return FromLevelDb(s);
+  if (value.size() < crypto::kPublicKeySize) {
+    return absl::DataLossError("store: document entry is corrupt");
+  }
+  return Get(absl::string_view(value).substr(0, crypto::kPublicKeySize),
+             absl::string_view(value).substr(crypto::kPublicKeySize), snapshot);
+}
+
 absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(char kind) const {
   std::vector<StoredView> out;
   const std::string prefix =
@@ -428,13 +443,7 @@ absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(char kind) const {
        it->Next()) {
     uint64_t doc =
         keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
-    std::string doc_value;
-    leveldb::Status s = db_->Get(ro, keys::Doc(doc), &doc_value);
-    if (s.IsNotFound()) continue;
-    if (!s.ok()) return FromLevelDb(s);
-    absl::StatusOr<std::optional<StoredView>> view =
-        Get(absl::string_view(doc_value).substr(0, 32),
-            absl::string_view(doc_value).substr(32));
+    absl::StatusOr<std::optional<StoredView>> view = GetDoc(doc);
     if (!view.ok()) return view.status();
     if (view->has_value()) out.push_back(**std::move(view));
   }
@@ -538,13 +547,6 @@ bool Store::WaitForChange(uint64_t after, absl::Duration timeout) const {
     return counters_.next_change() - 1 > after;
   };
   return mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
-}
-
-uint64_t Store::ApproximateBytes() const {
-  leveldb::Range all(leveldb::Slice("\x00", 1), leveldb::Slice("\xff"));
-  uint64_t size = 0;
-  db_->GetApproximateSizes(&all, 1, &size);
-  return size;
 }
 
 }  // namespace civhub::node

@@ -126,6 +126,11 @@ class Store {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanAux(
       absl::string_view prefix) const;
 
+  // The record with local document number `doc` (postings refer to them),
+  // or nullopt if it no longer exists.
+  absl::StatusOr<std::optional<StoredView>> GetDoc(
+      uint64_t doc, const leveldb::Snapshot* snapshot = nullptr) const;
+
   // The latest version held of (origin, record_id), tombstones included, or
   // nullopt if the hub never saw the record.
   absl::StatusOr<std::optional<StoredView>> Get(
@@ -143,9 +148,6 @@ class Store {
   // Blocks until a change after `after` exists or `timeout` passes; returns
   // whether one exists.
   bool WaitForChange(uint64_t after, absl::Duration timeout) const;
-
-  // Approximate bytes on disk.
-  uint64_t ApproximateBytes() const;
 
   // For the query code in node/ (search.cc, directory.cc): read-only use.
   leveldb::DB* db() const { return db_.get(); }
