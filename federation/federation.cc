@@ -12,8 +12,6 @@
 namespace civhub::federation {
 namespace {
 
-constexpr char kPeerPrefix[] = "peer/";
-
 google::protobuf::Timestamp ToTimestamp(int64_t micros) {
   google::protobuf::Timestamp ts;
   ts.set_seconds(micros / 1000000);
@@ -38,7 +36,7 @@ Federation::~Federation() { Stop(); }
 
 absl::Status Federation::Start() {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> saved =
-      store_->ScanAux(kPeerPrefix);
+      store_->ScanAux(kPeerTablePrefix);
   if (!saved.ok()) return saved.status();
   std::vector<std::string> active, requested;
   {
@@ -81,7 +79,7 @@ void Federation::PublishSystemRecords() {
   std::vector<v1::RecordBody> bodies;
   {
     absl::MutexLock lock(&mu_);
-    if (system_records_pending_) return;
+    if (system_records_pending_ || !options_.publish_system_records) return;
     v1::RecordBody profile;
     profile.set_record_id(std::string(node::kHubProfileRecordId));
     *profile.mutable_hub_profile() = options_.profile;
@@ -110,7 +108,7 @@ void Federation::PublishSystemRecords() {
 
 absl::Status Federation::SavePeerLocked(const storage::PeerRecord& record) {
   peers_[record.key()] = record;
-  return store_->PutAux(absl::StrCat(kPeerPrefix, record.key()),
+  return store_->PutAux(absl::StrCat(kPeerTablePrefix, record.key()),
                         record.SerializeAsString(), /*sync=*/true);
 }
 

@@ -12,8 +12,14 @@
 // that changed since it last told this peer; the peer, which mirrors what it
 // was told, rebuilds the vector, checks the digest, and answers with exactly
 // the records the caller lacks, oldest first per origin, within the caller's
-// limits. An idle round costs a few dozen bytes. New records are also pushed
-// to every active peer at once and relayed hop by hop.
+// limits. An idle round costs a few dozen bytes.
+//
+// Between rounds, new records spread announce-then-fetch: a hub pushes the
+// records it publishes to its peers whole (none can hold them yet), and
+// announces records it received from others by (origin, sequence) only;
+// a peer fetches what it lacks from one announcer at a time (trying the
+// next announcer if that fails), so each hub receives each body about once
+// however many of its peers have it.
 //
 // All decisions are made here, against Transport, Scheduler and node::Clock;
 // no threads, sockets or sleeps. Thread-safe.
@@ -41,6 +47,10 @@
 
 namespace civhub::federation {
 
+// The peer table lives in the store's aux space under this prefix, one
+// storage::PeerRecord per peer key.
+inline constexpr char kPeerTablePrefix[] = "peer/";
+
 struct FederationOptions {
   // This hub's profile, published as its "~hub" record.
   v1::HubProfile profile;
@@ -58,10 +68,17 @@ struct FederationOptions {
   // Flow control for one Sync reply.
   uint32_t sync_max_records = 1000;
   uint32_t sync_max_bytes = 4 << 20;
-  // Records per Push call.
+  // Records per Push and per Fetch call; references per Announce call.
   size_t push_batch = 64;
+  size_t announce_batch = 1024;
+  // Announced records waiting to be fetched, at most; announces beyond it
+  // are ignored (anti-entropy still delivers those records).
+  size_t max_wanted = 100000;
   // Seeds jitter and link ids; 0 picks a random seed.
   uint64_t seed = 0;
+  // Publish the profile and link records. Only simulations of an
+  // established network turn this off (see TrustGraph::AssumeTrusted).
+  bool publish_system_records = true;
 };
 
 class Federation {
@@ -116,11 +133,23 @@ class Federation {
                                               const v1::SyncRequest& request);
   absl::StatusOr<v1::PushResponse> HandlePush(const crypto::PublicKey& caller,
                                               const v1::PushRequest& request);
+  absl::StatusOr<v1::AnnounceResponse> HandleAnnounce(
+      const crypto::PublicKey& caller, const v1::AnnounceRequest& request);
+  absl::StatusOr<v1::FetchResponse> HandleFetch(
+      const crypto::PublicKey& caller, const v1::FetchRequest& request);
 
   // Called for every record this hub publishes (Hub's publish observer).
   void OnPublished(const v1::SignedRecord& record);
 
  private:
+  // (origin, sequence) of one record.
+  using RecordKey = std::pair<std::string, uint64_t>;
+  // A record peers announced that this hub does not hold yet.
+  struct Wanted {
+    std::vector<std::string> announcers;  // In the order they announced.
+    std::string fetching_from;            // Empty while queued.
+  };
+
   // What the hub knows about one peer while running (not persisted).
   struct PeerRuntime {
     Vector told;  // What this hub last told the peer about its vector.
@@ -136,6 +165,10 @@ class Federation {
     absl::Duration backoff = absl::ZeroDuration();
     std::deque<v1::SignedRecord> push_queue;
     bool push_in_flight = false;
+    std::deque<RecordKey> announce_queue;  // To announce to the peer.
+    bool announce_in_flight = false;
+    std::deque<RecordKey> fetch_queue;  // To fetch from the peer.
+    bool fetch_in_flight = false;
     std::set<std::string> forked_origins;
     // Bumped when the peer's link changes, so stale timers stop.
     uint64_t generation = 0;
@@ -178,6 +211,16 @@ class Federation {
   void SendPushes(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnPushResponse(const std::string& peer,
                       absl::StatusOr<v1::PushResponse> response);
+  void SendAnnounces(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnAnnounceResponse(const std::string& peer,
+                          absl::StatusOr<v1::AnnounceResponse> response);
+  void SendFetches(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnFetchResponse(const std::string& peer, std::vector<RecordKey> asked,
+                       absl::StatusOr<v1::FetchResponse> response);
+  // Records stored from a peer (by push or fetch) right after what the hub
+  // held extend its watermarks.
+  void AdvanceForNew(const std::vector<v1::SignedRecord>& records);
   absl::StatusOr<Vector> CurrentVector() const;
 
   // federation.cc
@@ -213,6 +256,7 @@ class Federation {
   std::map<std::string, PeerRuntime> runtime_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  std::map<RecordKey, Wanted> wanted_ ABSL_GUARDED_BY(mu_);
   // True while this hub holds none of its own records: it may have lost its
   // store, and publishing now would reuse sequences its peers already hold
   // (forking itself). Cleared after a first sync with a peer (which returns

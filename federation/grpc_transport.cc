@@ -254,6 +254,23 @@ void GrpcTransport::Push(const PeerAddress& to, v1::PushRequest request,
           v1::PushResponse* resp) { return stub->Push(ctx, req, resp); });
 }
 
+void GrpcTransport::Announce(const PeerAddress& to, v1::AnnounceRequest request,
+                             Reply<v1::AnnounceResponse> reply) {
+  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::AnnounceRequest& req, v1::AnnounceResponse* resp) {
+         return stub->Announce(ctx, req, resp);
+       });
+}
+
+void GrpcTransport::Fetch(const PeerAddress& to, v1::FetchRequest request,
+                          Reply<v1::FetchResponse> reply) {
+  Call(to, absl::Seconds(30), std::move(request), std::move(reply),
+       [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
+          const v1::FetchRequest& req,
+          v1::FetchResponse* resp) { return stub->Fetch(ctx, req, resp); });
+}
+
 void GrpcTransport::Shutdown() {
   {
     absl::MutexLock lock(&mu_);

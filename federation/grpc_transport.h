@@ -57,6 +57,10 @@ class GrpcTransport : public Transport {
             Reply<v1::SyncResponse> reply) override;
   void Push(const PeerAddress& to, v1::PushRequest request,
             Reply<v1::PushResponse> reply) override;
+  void Announce(const PeerAddress& to, v1::AnnounceRequest request,
+                Reply<v1::AnnounceResponse> reply) override;
+  void Fetch(const PeerAddress& to, v1::FetchRequest request,
+             Reply<v1::FetchResponse> reply) override;
 
   // Cancels calls in flight and waits for their callbacks. Idempotent.
   void Shutdown();

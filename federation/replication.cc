@@ -1,5 +1,9 @@
-// Replication: anti-entropy rounds (Sync) and eager push, both per link.
+// Replication, per link: anti-entropy rounds (Sync), push of this hub's own
+// new records, announce-then-fetch of records received from others.
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -287,16 +291,34 @@ void Federation::Relay(const std::vector<v1::SignedRecord>& records,
   for (const v1::SignedRecord& r : records) headers.push_back(ReadHeader(r));
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
+  // Peers that announced a record hold it: they need no announce back.
+  std::vector<std::vector<std::string>> holders(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto it = wanted_.find({headers[i].origin, headers[i].sequence});
+    if (it == wanted_.end()) continue;
+    holders[i] = it->second.announcers;
+    // Stored by other means; a fetch in flight is settled by its reply.
+    if (it->second.fetching_from.empty()) wanted_.erase(it);
+  }
   for (auto& [key, record] : peers_) {
     if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
     PeerRuntime& rt = runtime_[key];
     for (size_t i = 0; i < records.size(); ++i) {
-      auto it = rt.holds.find(headers[i].origin);
-      if (it != rt.holds.end() && it->second >= headers[i].sequence)
-        continue;  // Has it.
-      rt.push_queue.push_back(records[i]);
+      const Header& h = headers[i];
+      auto it = rt.holds.find(h.origin);
+      if (it != rt.holds.end() && it->second >= h.sequence) continue;
+      if (std::find(holders[i].begin(), holders[i].end(), key) !=
+          holders[i].end()) {
+        continue;
+      }
+      if (h.origin == self_) {
+        rt.push_queue.push_back(records[i]);
+      } else {
+        rt.announce_queue.emplace_back(h.origin, h.sequence);
+      }
     }
     SendPushes(key);
+    SendAnnounces(key);
   }
 }
 
@@ -328,6 +350,141 @@ void Federation::OnPushResponse(const std::string& peer,
   // On failure anti-entropy catches the peer up; drop what was queued.
   if (!response.ok()) rt.push_queue.clear();
   SendPushes(peer);
+}
+
+void Federation::SendAnnounces(const std::string& peer) {
+  PeerRuntime& rt = runtime_[peer];
+  if (rt.announce_in_flight || rt.announce_queue.empty()) return;
+  v1::AnnounceRequest request;
+  while (!rt.announce_queue.empty() &&
+         static_cast<size_t>(request.records_size()) <
+             options_.announce_batch) {
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(std::move(rt.announce_queue.front().first));
+    ref->set_sequence(rt.announce_queue.front().second);
+    rt.announce_queue.pop_front();
+  }
+  rt.announce_in_flight = true;
+  transport_->Announce(
+      AddressOf(peers_[peer]), std::move(request),
+      [this, peer](absl::StatusOr<v1::AnnounceResponse> response) {
+        OnAnnounceResponse(peer, std::move(response));
+      });
+}
+
+void Federation::OnAnnounceResponse(
+    const std::string& peer, absl::StatusOr<v1::AnnounceResponse> response) {
+  if (!response.ok()) {
+    NoteError(peer, absl::StrCat("announce: ", response.status().message()));
+  }
+  absl::MutexLock lock(&mu_);
+  PeerRuntime& rt = runtime_[peer];
+  rt.announce_in_flight = false;
+  if (stopped_) return;
+  if (!response.ok()) rt.announce_queue.clear();
+  SendAnnounces(peer);
+}
+
+void Federation::SendFetches(const std::string& peer) {
+  PeerRuntime& rt = runtime_[peer];
+  if (rt.fetch_in_flight) return;
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || it->second.state() != v1::PEER_STATE_ACTIVE) {
+    // The link ended: anti-entropy with the others delivers these.
+    for (const RecordKey& key : rt.fetch_queue) {
+      auto w = wanted_.find(key);
+      if (w != wanted_.end() && w->second.fetching_from == peer)
+        wanted_.erase(w);
+    }
+    rt.fetch_queue.clear();
+    return;
+  }
+  v1::FetchRequest request;
+  std::vector<RecordKey> asked;
+  while (!rt.fetch_queue.empty() && asked.size() < options_.push_batch) {
+    RecordKey key = std::move(rt.fetch_queue.front());
+    rt.fetch_queue.pop_front();
+    // Skipped if stored meanwhile (by a round or a push).
+    auto w = wanted_.find(key);
+    if (w == wanted_.end() || w->second.fetching_from != peer) continue;
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(key.first);
+    ref->set_sequence(key.second);
+    asked.push_back(std::move(key));
+  }
+  if (asked.empty()) return;
+  rt.fetch_in_flight = true;
+  transport_->Fetch(AddressOf(it->second), std::move(request),
+                    [this, peer, asked = std::move(asked)](
+                        absl::StatusOr<v1::FetchResponse> response) mutable {
+                      OnFetchResponse(peer, std::move(asked),
+                                      std::move(response));
+                    });
+}
+
+void Federation::OnFetchResponse(const std::string& peer,
+                                 std::vector<RecordKey> asked,
+                                 absl::StatusOr<v1::FetchResponse> response) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+  }
+  Applied applied;
+  std::set<RecordKey> received;
+  if (response.ok()) {
+    applied = ApplyFromPeer(peer, response->records());
+    AdvanceForNew(applied.relay);
+    if (applied.links_changed) RebuildTrust();
+    for (const v1::SignedRecord& record : response->records()) {
+      Header h = ReadHeader(record);
+      received.emplace(h.origin, h.sequence);
+    }
+  } else {
+    NoteError(peer, absl::StrCat("fetch: ", response.status().message()));
+  }
+  std::set<RecordKey> stored;
+  for (const v1::SignedRecord& record : applied.relay) {
+    Header h = ReadHeader(record);
+    stored.emplace(h.origin, h.sequence);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    runtime_[peer].fetch_in_flight = false;
+    std::set<std::string> next_peers = {peer};
+    for (RecordKey& key : asked) {
+      auto it = wanted_.find(key);
+      if (it == wanted_.end()) continue;
+      Wanted& w = it->second;
+      if (stored.count(key) > 0) {
+        // Relay below reads the announcers (they need no announce), then
+        // forgets the entry.
+        w.fetching_from.clear();
+        continue;
+      }
+      w.announcers.erase(
+          std::remove(w.announcers.begin(), w.announcers.end(), peer),
+          w.announcers.end());
+      // Received but not stored (a duplicate, or refused: anti-entropy
+      // decides again), or no other hub to ask.
+      if (received.count(key) > 0 || w.announcers.empty()) {
+        wanted_.erase(it);
+        continue;
+      }
+      // The peer failed or no longer holds it: ask the next announcer.
+      w.fetching_from = w.announcers.front();
+      runtime_[w.fetching_from].fetch_queue.push_back(std::move(key));
+      next_peers.insert(w.fetching_from);
+    }
+    for (const std::string& p : next_peers) SendFetches(p);
+  }
+  Relay(applied.relay, peer);
+}
+
+void Federation::AdvanceForNew(const std::vector<v1::SignedRecord>& records) {
+  for (const v1::SignedRecord& record : records) {
+    Header h = ReadHeader(record);
+    (void)store_->AdvanceWatermark(h.origin, h.sequence - 1, h.sequence);
+  }
 }
 
 absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
@@ -402,11 +559,7 @@ absl::StatusOr<v1::PushResponse> Federation::HandlePush(
     if (absl::Status s = RequireActive(caller); !s.ok()) return s;
   }
   Applied applied = ApplyFromPeer(caller.bytes(), request.records());
-  // A pushed record right after what this hub holds extends its prefix.
-  for (const v1::SignedRecord& record : applied.relay) {
-    Header h = ReadHeader(record);
-    (void)store_->AdvanceWatermark(h.origin, h.sequence - 1, h.sequence);
-  }
+  AdvanceForNew(applied.relay);
   if (applied.refused > 0) {
     NoteError(caller.bytes(), absl::StrCat("push: refused ", applied.refused,
                                            " records: ", applied.first_error));
@@ -415,6 +568,99 @@ absl::StatusOr<v1::PushResponse> Federation::HandlePush(
   Relay(applied.relay, caller.bytes());
   v1::PushResponse response;
   response.set_applied(static_cast<uint32_t>(applied.relay.size()));
+  return response;
+}
+
+absl::StatusOr<v1::AnnounceResponse> Federation::HandleAnnounce(
+    const crypto::PublicKey& caller, const v1::AnnounceRequest& request) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+  }
+  if (static_cast<size_t>(request.records_size()) > options_.announce_batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "records: at most ", options_.announce_batch, " per announce"));
+  }
+  // What this hub lacks, checked against the store outside the lock.
+  std::vector<RecordKey> lacking;
+  for (int i = 0; i < request.records_size(); ++i) {
+    const v1::SequenceRef& ref = request.records(i);
+    if (ref.origin().size() != crypto::kPublicKeySize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("records[", i, "].origin: must be a ",
+                       crypto::kPublicKeySize, "-byte key"));
+    }
+    if (ref.sequence() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("records[", i, "].sequence: must be at least 1"));
+    }
+    if (ref.origin() == self_) continue;
+    absl::StatusOr<storage::OriginState> state =
+        store_->GetOriginState(ref.origin());
+    if (!state.ok()) return state.status();
+    if (state->blocked() || state->complete_through() >= ref.sequence())
+      continue;
+    absl::StatusOr<bool> seen = store_->Seen(ref.origin(), ref.sequence());
+    if (!seen.ok()) return seen.status();
+    if (!*seen) lacking.emplace_back(ref.origin(), ref.sequence());
+  }
+  const std::string peer = caller.bytes();
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return v1::AnnounceResponse();
+  std::set<std::string> to_fetch_from;
+  for (RecordKey& key : lacking) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end()) {
+      if (wanted_.size() >= options_.max_wanted) continue;
+      it = wanted_.emplace(key, Wanted()).first;
+    }
+    Wanted& w = it->second;
+    if (std::find(w.announcers.begin(), w.announcers.end(), peer) !=
+        w.announcers.end()) {
+      continue;
+    }
+    w.announcers.push_back(peer);
+    // One announcer at a time: the first is asked, the others wait.
+    if (w.announcers.size() == 1) {
+      w.fetching_from = peer;
+      runtime_[peer].fetch_queue.push_back(std::move(key));
+      to_fetch_from.insert(peer);
+    }
+  }
+  for (const std::string& p : to_fetch_from) SendFetches(p);
+  return v1::AnnounceResponse();
+}
+
+absl::StatusOr<v1::FetchResponse> Federation::HandleFetch(
+    const crypto::PublicKey& caller, const v1::FetchRequest& request) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+  }
+  if (static_cast<size_t>(request.records_size()) > options_.push_batch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("records: at most ", options_.push_batch, " per fetch"));
+  }
+  v1::FetchResponse response;
+  size_t bytes = 0;
+  for (int i = 0; i < request.records_size(); ++i) {
+    const v1::SequenceRef& ref = request.records(i);
+    if (ref.origin().size() != crypto::kPublicKeySize || ref.sequence() == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "records[", i, "]: not a record reference (origin must ", "be a ",
+          crypto::kPublicKeySize, "-byte key, sequence at least 1)"));
+    }
+    absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
+        ref.origin(), ref.sequence() - 1, ref.sequence(), 1, SIZE_MAX);
+    if (!batch.ok()) return batch.status();
+    for (v1::SignedRecord& r : batch->records) {
+      // Within the reply limit; the caller asks others for the rest.
+      bytes += r.ByteSizeLong();
+      if (bytes > options_.sync_max_bytes && response.records_size() > 0)
+        return response;
+      *response.add_records() = std::move(r);
+    }
+  }
   return response;
 }
 

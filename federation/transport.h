@@ -44,6 +44,10 @@ class Transport {
                     Reply<v1::SyncResponse> reply) = 0;
   virtual void Push(const PeerAddress& to, v1::PushRequest request,
                     Reply<v1::PushResponse> reply) = 0;
+  virtual void Announce(const PeerAddress& to, v1::AnnounceRequest request,
+                        Reply<v1::AnnounceResponse> reply) = 0;
+  virtual void Fetch(const PeerAddress& to, v1::FetchRequest request,
+                     Reply<v1::FetchResponse> reply) = 0;
 };
 
 // Runs work later. Real: a thread pool with a timer; simulated: an event

@@ -8,6 +8,7 @@
 #ifndef CIVHUB_FEDERATION_TRUST_H_
 #define CIVHUB_FEDERATION_TRUST_H_
 
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -56,6 +57,14 @@ class TrustGraph : public node::OriginPolicy {
   absl::Status Admit(const crypto::VerifiedRecord& record) const override;
 
   bool Trusted(absl::string_view origin) const;
+
+  // Trusts `origins` as well, without link records. Only for simulations of
+  // an established network (civhub-bench propagation), where replicating
+  // every hub's link records first would dominate the run.
+  void AssumeTrusted(std::shared_ptr<const std::set<std::string>> origins) {
+    absl::MutexLock lock(&mu_);
+    assumed_ = std::move(origins);
+  }
   // Active links between other hubs and with this hub, as key pairs.
   std::vector<std::pair<std::string, std::string>> Links() const;
 
@@ -64,6 +73,7 @@ class TrustGraph : public node::OriginPolicy {
   mutable absl::Mutex mu_;
   std::set<std::string> trusted_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> blocked_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const std::set<std::string>> assumed_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::string>> links_ ABSL_GUARDED_BY(mu_);
   // Link claims whose signature verified (origin, peer, link id, signature).
   std::set<std::string> verified_ ABSL_GUARDED_BY(mu_);

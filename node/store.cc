@@ -250,10 +250,34 @@ absl::Status Store::AdvanceWatermark(absl::string_view origin, uint64_t from,
       state->complete_through() >= to) {
     return absl::OkStatus();
   }
+  // Records that arrived ahead of the prefix (out of order) extend it too:
+  // a seen sequence is held, or replaced by a newer version that is held.
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix = std::string(1, keys::kHash) + std::string(origin);
+  for (it->Seek(keys::OriginSeq(keys::kHash, origin, to + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const uint64_t seq =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    if (seq != to + 1) break;
+    to = seq;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
   state->set_complete_through(to);
   if (to > state->max_sequence()) state->set_max_sequence(to);
   return FromLevelDb(db_->Put(leveldb::WriteOptions(), keys::Origin(origin),
                               state->SerializeAsString()));
+}
+
+absl::StatusOr<bool> Store::Seen(absl::string_view origin,
+                                 uint64_t sequence) const {
+  std::string value;
+  leveldb::Status s =
+      db_->Get(leveldb::ReadOptions(),
+               keys::OriginSeq(keys::kHash, origin, sequence), &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromLevelDb(s);
+  return true;
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>

@@ -79,9 +79,14 @@ class Store {
 
   // Raises `origin`'s complete_through (its anti-entropy watermark) from
   // `from` to `to`: only if the hub already holds everything up to `from`
-  // (so (from, to] extends its prefix) and `to` is higher.
+  // (so (from, to] extends its prefix) and `to` is higher. Sequences seen
+  // right after `to` (records that arrived out of order) extend it further.
   absl::Status AdvanceWatermark(absl::string_view origin, uint64_t from,
                                 uint64_t to);
+
+  // True if a body for (origin, sequence) was accepted: the hub holds that
+  // record or a newer version of it.
+  absl::StatusOr<bool> Seen(absl::string_view origin, uint64_t sequence) const;
 
   // Every origin the store knows, with its state, sorted by origin.
   absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>

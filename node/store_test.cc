@@ -104,6 +104,27 @@ TEST_F(StoreTest, OutOfOrderArrivalConverges) {
   EXPECT_EQ(state->forks(), 0u);
 }
 
+TEST_F(StoreTest, WatermarkExtendsOverRecordsThatArrivedEarly) {
+  const std::string origin = key_.public_key().bytes();
+  auto through = [&] {
+    return store_->GetOriginState(origin)->complete_through();
+  };
+  Apply(SignedOrg(key_, "a", 1, 1));
+  ASSERT_OK(store_->AdvanceWatermark(origin, 0, 1));
+  EXPECT_EQ(through(), 1u);
+  // Sequence 3 arrives before 2: the prefix cannot pass the gap.
+  Apply(SignedOrg(key_, "c", 1, 3));
+  ASSERT_OK(store_->AdvanceWatermark(origin, 2, 3));
+  EXPECT_EQ(through(), 1u);
+  EXPECT_TRUE(*store_->Seen(origin, 3));
+  EXPECT_FALSE(*store_->Seen(origin, 2));
+  // Filling the gap takes the watermark past 3, which was already held.
+  Apply(SignedOrg(key_, "b", 1, 2));
+  ASSERT_OK(store_->AdvanceWatermark(origin, 1, 2));
+  EXPECT_EQ(through(), 3u);
+  EXPECT_FALSE(*store_->Seen(origin, 4));
+}
+
 TEST_F(StoreTest, SurvivesReopen) {
   EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
   EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 2)), ApplyOutcome::kApplied);

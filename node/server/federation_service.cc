@@ -83,4 +83,20 @@ grpc::Status FederationService::Push(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status FederationService::Announce(grpc::ServerContext* ctx,
+                                         const v1::AnnounceRequest* request,
+                                         v1::AnnounceResponse* response) {
+  return Serve(ctx, "Announce", response, [&](const crypto::PublicKey& caller) {
+    return federation_->HandleAnnounce(caller, *request);
+  });
+}
+
+grpc::Status FederationService::Fetch(grpc::ServerContext* ctx,
+                                      const v1::FetchRequest* request,
+                                      v1::FetchResponse* response) {
+  return Serve(ctx, "Fetch", response, [&](const crypto::PublicKey& caller) {
+    return federation_->HandleFetch(caller, *request);
+  });
+}
+
 }  // namespace civhub::server

@@ -28,6 +28,11 @@ class FederationService final : public v1::Federation::Service {
                     v1::SyncResponse* response) override;
   grpc::Status Push(grpc::ServerContext* ctx, const v1::PushRequest* request,
                     v1::PushResponse* response) override;
+  grpc::Status Announce(grpc::ServerContext* ctx,
+                        const v1::AnnounceRequest* request,
+                        v1::AnnounceResponse* response) override;
+  grpc::Status Fetch(grpc::ServerContext* ctx, const v1::FetchRequest* request,
+                     v1::FetchResponse* response) override;
 
  private:
   federation::Federation* const federation_;

@@ -34,6 +34,15 @@ bool SimScheduler::RunUntil(const std::function<bool()>& done,
 
 namespace {
 
+// Record bodies a message carries (payload sends).
+template <typename Message>
+int RecordsIn(const Message&) {
+  return 0;
+}
+int RecordsIn(const v1::PushRequest& m) { return m.records_size(); }
+int RecordsIn(const v1::FetchResponse& m) { return m.records_size(); }
+int RecordsIn(const v1::SyncResponse& m) { return m.records_size(); }
+
 SimOptions FixedLatency(std::string dir, absl::Time start,
                         absl::Duration latency) {
   SimOptions options;
@@ -94,16 +103,53 @@ SimNetwork::~SimNetwork() {
   for (auto& [name, h] : hubs_) h->federation->Stop();
 }
 
+crypto::PrivateKey SimNetwork::KeyFor(const std::string& name) const {
+  // With a seed, keys (and so every ordering by key) are reproducible.
+  return options_.seed == 0
+             ? *crypto::PrivateKey::Generate()
+             : *crypto::PrivateKey::FromSeed(crypto::Sha256(
+                   absl::StrCat("civhub-sim/", options_.seed, "/", name)));
+}
+
 SimHub* SimNetwork::AddHub(const std::string& name,
                            federation::FederationOptions options) {
-  // With a seed, keys (and so every ordering by key) are reproducible.
-  crypto::PrivateKey key =
-      options_.seed == 0
-          ? *crypto::PrivateKey::Generate()
-          : *crypto::PrivateKey::FromSeed(crypto::Sha256(
-                absl::StrCat("civhub-sim/", options_.seed, "/", name)));
-  return Create(name, std::move(key), absl::StrCat(dir_, "/", name),
+  return Create(name, KeyFor(name), absl::StrCat(dir_, "/", name),
                 std::move(options));
+}
+
+void SimNetwork::AddEstablished(const std::vector<std::string>& names,
+                                const std::vector<std::pair<int, int>>& links,
+                                federation::FederationOptions options) {
+  std::vector<crypto::PrivateKey> keys;
+  auto everyone = std::make_shared<std::set<std::string>>();
+  for (const std::string& name : names) {
+    keys.push_back(KeyFor(name));
+    everyone->insert(keys.back().public_key().bytes());
+  }
+  std::vector<std::vector<int>> peers(names.size());
+  for (auto [a, b] : links) {
+    peers[a].push_back(b);
+    peers[b].push_back(a);
+  }
+  options.publish_system_records = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto install = [&](SimHub* h) {
+      h->trust->AssumeTrusted(everyone);
+      for (int p : peers[i]) {
+        storage::PeerRecord record;
+        record.set_key(keys[p].public_key().bytes());
+        record.set_state(v1::PEER_STATE_ACTIVE);
+        record.set_address(absl::StrCat(names[p], ":7341"));
+        record.set_link_id(
+            absl::StrCat(std::min<size_t>(i, p), "-", std::max<size_t>(i, p)));
+        (void)h->store->PutAux(
+            absl::StrCat(federation::kPeerTablePrefix, record.key()),
+            record.SerializeAsString(), /*sync=*/false);
+      }
+    };
+    Create(names[i], keys[i], absl::StrCat(dir_, "/", names[i]), options,
+           install);
+  }
 }
 
 SimHub* SimNetwork::Restart(const std::string& name, bool wipe_store) {
@@ -122,7 +168,8 @@ SimHub* SimNetwork::Restart(const std::string& name, bool wipe_store) {
 
 SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
                            const std::string& store_path,
-                           federation::FederationOptions options) {
+                           federation::FederationOptions options,
+                           const std::function<void(SimHub*)>& before_start) {
   hub_options_[name] = options;
   store_paths_[name] = store_path;
   auto h = std::make_unique<SimHub>(SimHub{name, absl::StrCat(name, ":7341"),
@@ -146,6 +193,7 @@ SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
   federation::Federation* fed = h->federation.get();
   h->hub->SetPublishObserver(
       [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
+  if (before_start) before_start(h.get());
   if (!h->federation->Start().ok()) return nullptr;
   by_address_[h->address] = h.get();
   name_of_key_[h->key.public_key().bytes()] = name;
@@ -193,6 +241,7 @@ void SimNetwork::Send(const crypto::PublicKey& from,
                       federation::Reply<Response> reply, Handler handler) {
   traffic_.calls++;
   traffic_.request_bytes += request.ByteSizeLong();
+  traffic_.records_sent += RecordsIn(request);
   const std::string caller = name_of_key_[from.bytes()];
   const bool caller_down = down_.count(caller) > 0;
   auto target = by_address_.find(to.address);
@@ -220,18 +269,22 @@ void SimNetwork::Send(const crypto::PublicKey& from,
           absl::StrCat("the hub at ", to.address, " presented another key"));
     } else {
       result = handler(it->second->federation.get(), from, request);
+      if (delivered_) delivered_(it->second);
     }
     // The reply can be lost too (after the handler ran).
     if (Lost(callee, caller)) return unreachable(options_.timeout - latency);
     absl::Duration back = latency;
     if (result.ok()) {
       traffic_.response_bytes += result->ByteSizeLong();
+      traffic_.records_sent += RecordsIn(*result);
       back += Transmission(result->ByteSizeLong());
     }
-    scheduler_.RunAfter(
-        back, [reply = std::move(reply), result = std::move(result)]() mutable {
-          reply(std::move(result));
-        });
+    scheduler_.RunAfter(back, [this, caller, reply = std::move(reply),
+                               result = std::move(result)]() mutable {
+      reply(std::move(result));
+      auto at = hubs_.find(caller);
+      if (delivered_ && at != hubs_.end()) delivered_(at->second.get());
+    });
   });
 }
 
@@ -280,6 +333,25 @@ void SimEndpoint::Push(const federation::PeerAddress& to,
       self_, to, std::move(request), std::move(reply),
       [](federation::Federation* f, const crypto::PublicKey& from,
          const v1::PushRequest& r) { return f->HandlePush(from, r); });
+}
+
+void SimEndpoint::Announce(const federation::PeerAddress& to,
+                           v1::AnnounceRequest request,
+                           federation::Reply<v1::AnnounceResponse> reply) {
+  network_->traffic().announced_records += request.records_size();
+  network_->Send(
+      self_, to, std::move(request), std::move(reply),
+      [](federation::Federation* f, const crypto::PublicKey& from,
+         const v1::AnnounceRequest& r) { return f->HandleAnnounce(from, r); });
+}
+
+void SimEndpoint::Fetch(const federation::PeerAddress& to,
+                        v1::FetchRequest request,
+                        federation::Reply<v1::FetchResponse> reply) {
+  network_->Send(
+      self_, to, std::move(request), std::move(reply),
+      [](federation::Federation* f, const crypto::PublicKey& from,
+         const v1::FetchRequest& r) { return f->HandleFetch(from, r); });
 }
 
 }  // namespace civhub::sim

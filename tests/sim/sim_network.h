@@ -46,6 +46,9 @@ struct TrafficCounters {
   uint64_t request_bytes = 0;
   uint64_t response_bytes = 0;
   uint64_t pushed_records = 0;
+  // Record bodies delivered by any call: pushes, fetches, sync replies.
+  uint64_t records_sent = 0;
+  uint64_t announced_records = 0;
 };
 
 class SimNetwork;
@@ -67,6 +70,10 @@ class SimEndpoint : public federation::Transport {
             federation::Reply<v1::SyncResponse> reply) override;
   void Push(const federation::PeerAddress& to, v1::PushRequest request,
             federation::Reply<v1::PushResponse> reply) override;
+  void Announce(const federation::PeerAddress& to, v1::AnnounceRequest request,
+                federation::Reply<v1::AnnounceResponse> reply) override;
+  void Fetch(const federation::PeerAddress& to, v1::FetchRequest request,
+             federation::Reply<v1::FetchResponse> reply) override;
 
  private:
   SimNetwork* const network_;
@@ -137,6 +144,21 @@ class SimNetwork {
     return hubs_;
   }
 
+  // Builds an established network in one step: hubs `names`, linked as
+  // `links` (indexes into `names`) say, each trusting all the others
+  // without link handshakes or link records (TrustGraph::AssumeTrusted;
+  // hubs publish no system records). For measuring how records spread
+  // through networks too large to set up link by link (civhub-bench).
+  void AddEstablished(const std::vector<std::string>& names,
+                      const std::vector<std::pair<int, int>>& links,
+                      federation::FederationOptions options);
+
+  // Runs after each delivery to a hub: a call handled there, or a reply
+  // received there.
+  void SetDeliveryObserver(std::function<void(SimHub*)> observer) {
+    delivered_ = std::move(observer);
+  }
+
   // A hub that is down refuses every call (UNAVAILABLE) and makes none.
   void SetDown(const std::string& name, bool down);
 
@@ -152,9 +174,12 @@ class SimNetwork {
             Handler handler);
 
  private:
+  // `before_start` runs on the new hub before its federation starts.
   SimHub* Create(const std::string& name, crypto::PrivateKey key,
                  const std::string& store_path,
-                 federation::FederationOptions options);
+                 federation::FederationOptions options,
+                 const std::function<void(SimHub*)>& before_start = nullptr);
+  crypto::PrivateKey KeyFor(const std::string& name) const;
 
   absl::Duration LatencyBetween(const std::string& a,
                                 const std::string& b) const;
@@ -181,6 +206,7 @@ class SimNetwork {
   std::map<std::string, SimHub*> by_address_;
   std::set<std::string> down_;
   TrafficCounters traffic_;
+  std::function<void(SimHub*)> delivered_;
 };
 
 }  // namespace civhub::sim
