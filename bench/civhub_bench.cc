@@ -20,11 +20,14 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/propagation.h"
+#include "bench/sync.h"
 #include "crypto/record_signing.h"
 #include "leveldb/env.h"
 #include "leveldb/helpers/memenv.h"
@@ -39,6 +42,9 @@ struct Result {
   double value = 0;
   std::string baseline;  // What it is compared with.
   double baseline_value = 0;
+  // The scale the row was measured at (for plots): "hubs" or "records".
+  std::string scale;
+  double scale_value = 0;
   double ratio() const {
     return baseline_value > 0 ? value / baseline_value : 0;
   }
@@ -99,12 +105,108 @@ double Ingest(const crypto::PrivateKey& origin,
   return PerSecond(records.size(), took);
 }
 
+// Serf's convergence simulator (serf.io/docs/internals/simulator), 1%
+// packet loss: time until 99.99 % of nodes have a message.
+double SerfMs(int hubs) {
+  if (hubs <= 100) return 1400;  // Its chart at 100 nodes: about 1.4 s.
+  return hubs <= 1000 ? 2200 : 2600;
+}
+
+void Propagation(const std::vector<int>& sizes, int updates,
+                 std::vector<Result>* results) {
+  for (int n : sizes) {
+    PropagationOptions options;
+    options.hubs = n;
+    options.updates = updates;
+    std::cerr << "propagation: " << n << " simulated hubs...\n";
+    PropagationResult r = RunPropagation(options);
+    std::cerr << absl::StrFormat(
+        "  %d links, %d updates, %d incomplete, worst %.0f ms, %.1f s wall\n",
+        r.links, updates, r.incomplete, r.worst_p100_ms, r.wall_seconds);
+    const std::string at = absl::StrCat(n, " hubs");
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"propagation", absl::StrCat(metric, ", ", at), value,
+                          std::move(baseline), baseline_value, "hubs",
+                          static_cast<double>(n)});
+    };
+    row("ms to 50% of hubs", r.p50_ms, "", 0);
+    row("ms to 99% of hubs", r.p99_ms, "Serf, 99.99% of nodes, ms", SerfMs(n));
+    row("ms to 100% of hubs", r.p100_ms, "target: all hubs in 1 s", 1000);
+    row("body sends per update", r.sends_per_update, "N-1 (each hub once)",
+        n - 1);
+    row("body sends per update", r.sends_per_update, "eager gossip, 3(N-1)",
+        3.0 * (n - 1));
+    row("announces per update", r.announces_per_update, "", 0);
+    row("idle bytes/hub/s", r.idle_bytes_per_hub_s, "", 0);
+    row("idle bytes per round", r.idle_bytes_per_round, "target: 64 B each way",
+        128);
+  }
+}
+
+// Negentropy's figures for two 1M-element sets (its README and the
+// "Range-Based Set Reconciliation" article): bytes (ids only, no payload)
+// and round trips.
+struct NegentropyFigure {
+  double bytes;
+  int round_trips;
+};
+NegentropyFigure Negentropy(const std::string& name) {
+  if (name == "idle") return {337, 1};
+  if (name == "1 difference") return {2 * 1150, 3};
+  if (name.rfind("1,000 recent", 0) == 0) return {34000, 3};
+  return {1360000, 3};
+}
+
+void Sync(const std::vector<uint64_t>& sizes, int origins,
+          std::vector<Result>* results) {
+  for (uint64_t n : sizes) {
+    std::cerr << "sync: two hubs of " << n << " records, " << origins
+              << " origin(s)...\n";
+    SyncRun run = RunSync(n, origins, /*seed=*/1);
+    std::cerr << absl::StrFormat("  loaded in %.0f s\n", run.load_seconds);
+    const std::string at = absl::StrCat(
+        n, " records",
+        origins > 1 ? absl::StrCat(", ", origins, " origins") : "");
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"sync", absl::StrCat(metric, " @", at), value,
+                          std::move(baseline), baseline_value, "records",
+                          static_cast<double>(n)});
+    };
+    row("first contact: bytes up+down",
+        static_cast<double>(run.first_contact.request_bytes +
+                            run.first_contact.response_bytes),
+        "", 0);
+    for (const SyncCase& c : run.cases) {
+      const double total =
+          static_cast<double>(c.request_bytes + c.response_bytes);
+      const NegentropyFigure neg = Negentropy(c.name);
+      row(absl::StrCat(c.name, ": bytes up"), c.request_bytes, "", 0);
+      row(absl::StrCat(c.name, ": bytes down"), c.response_bytes, "", 0);
+      row(absl::StrCat(c.name, ": overhead bytes"),
+          total - static_cast<double>(c.record_bytes),
+          "Negentropy at 1M, ids only", neg.bytes);
+      row(absl::StrCat(c.name, ": round trips"), c.round_trips,
+          "Negentropy at 1M", neg.round_trips);
+      if (c.records > 0) {
+        row(absl::StrCat(c.name, ": bytes/(records+64)"),
+            total / static_cast<double>(c.record_bytes + 64), "target", 1.05);
+        row(absl::StrCat(c.name, ": bodies sent/needed"),
+            static_cast<double>(c.records_sent) /
+                static_cast<double>(c.records),
+            "target: none the peer had", 1);
+      }
+    }
+  }
+}
+
 void PrintTable(const std::vector<Result>& results) {
-  std::cout << absl::StrFormat("%-8s %-28s %14s   %-36s %14s %7s\n", "workload",
-                               "metric", "value", "compared with", "baseline",
-                               "ratio");
+  std::cout << absl::StrFormat("%-11s %-36s %12s   %-40s %12s %7s\n",
+                               "workload", "metric", "value", "compared with",
+                               "baseline", "ratio");
   for (const Result& r : results) {
-    std::cout << absl::StrFormat("%-8s %-28s %14.0f   %-36s %14.0f %7.2f\n",
+    std::cout << absl::StrFormat("%-11s %-36s %12.1f   %-40s %12.1f %7.2f\n",
                                  r.workload, r.metric, r.value, r.baseline,
                                  r.baseline_value, r.ratio());
   }
@@ -120,9 +222,10 @@ void WriteJson(const std::vector<Result>& results, const std::string& path,
     out << absl::StrFormat(
         "    {\"workload\": \"%s\", \"metric\": \"%s\", \"value\": %.1f, "
         "\"baseline\": \"%s\", "
-        "\"baseline_value\": %.1f, \"ratio\": %.3f}%s\n",
+        "\"baseline_value\": %.1f, \"ratio\": %.3f, \"scale\": \"%s\", "
+        "\"scale_value\": %.0f}%s\n",
         r.workload, r.metric, r.value, r.baseline, r.baseline_value, r.ratio(),
-        i + 1 < results.size() ? "," : "");
+        r.scale, r.scale_value, i + 1 < results.size() ? "," : "");
   }
   out << "  ]\n}\n";
 }
@@ -134,11 +237,25 @@ int main(int argc, char** argv) {
   using namespace civhub::bench;
   CLI::App app{
       "civhub-bench: civhub's workloads, compared with the best-known figures"};
-  std::string workloads = "sign,verify,ingest";
+  std::string workloads = "sign,verify,ingest,propagation,sync";
+  std::string sync_records = "10000,100000,1000000";
+  int origins = 1000;
   size_t records = 20000;
+  std::string hubs = "100,1000,10000";
+  int updates = 5;
   std::string json;
   app.add_option("--workloads", workloads,
-                 "Comma-separated: sign, verify, ingest")
+                 "Comma-separated: sign, verify, ingest, propagation, sync")
+      ->capture_default_str();
+  app.add_option("--hubs", hubs, "propagation: simulated network sizes")
+      ->capture_default_str();
+  app.add_option("--updates", updates, "propagation: records published")
+      ->capture_default_str();
+  app.add_option("--sync-records", sync_records,
+                 "sync: directory sizes (one origin)")
+      ->capture_default_str();
+  app.add_option("--origins", origins,
+                 "sync: origins in the last run (the largest size)")
       ->capture_default_str();
   app.add_option("--records", records, "Records per workload")
       ->capture_default_str();
@@ -167,7 +284,8 @@ int main(int argc, char** argv) {
   if (wanted.count("sign")) {
     results.push_back({"sign", "records/s, 1 core",
                        PerSecond(records, absl::Now() - start),
-                       "openssl speed ed25519 sign/s", ossl_sign});
+                       "openssl speed ed25519 sign/s", ossl_sign, "records",
+                       static_cast<double>(records)});
   }
   if (wanted.count("verify")) {
     start = absl::Now();
@@ -176,16 +294,36 @@ int main(int argc, char** argv) {
       ok += civhub::crypto::VerifyRecord(r).ok();
     results.push_back({"verify", "records/s, 1 core",
                        PerSecond(ok, absl::Now() - start),
-                       "openssl speed ed25519 verify/s", ossl_verify});
+                       "openssl speed ed25519 verify/s", ossl_verify, "records",
+                       static_cast<double>(records)});
   }
   if (wanted.count("ingest")) {
     results.push_back({"ingest", "records/s, 1 thread",
                        Ingest(origin, signed_records, 1),
-                       "verify bound, 1 core", ossl_verify});
+                       "verify bound, 1 core", ossl_verify, "records",
+                       static_cast<double>(records)});
     results.push_back({"ingest", absl::StrCat("records/s, ", cores, " threads"),
                        Ingest(origin, signed_records, static_cast<int>(cores)),
                        absl::StrCat("verify bound, ", cores, " cores"),
-                       ossl_verify * cores});
+                       ossl_verify * cores, "records",
+                       static_cast<double>(records)});
+  }
+  if (wanted.count("propagation")) {
+    std::vector<int> sizes;
+    for (absl::string_view h : absl::StrSplit(hubs, ',')) {
+      int n = 0;
+      if (absl::SimpleAtoi(h, &n) && n > 1) sizes.push_back(n);
+    }
+    Propagation(sizes, updates, &results);
+  }
+  if (wanted.count("sync")) {
+    std::vector<uint64_t> sizes;
+    for (absl::string_view n : absl::StrSplit(sync_records, ',')) {
+      uint64_t v = 0;
+      if (absl::SimpleAtoi(n, &v) && v > 0) sizes.push_back(v);
+    }
+    Sync(sizes, 1, &results);
+    if (origins > 1 && !sizes.empty()) Sync({sizes.back()}, origins, &results);
   }
   PrintTable(results);
   if (!json.empty()) WriteJson(results, json, records, cores);

@@ -146,8 +146,10 @@ class Federation {
   using RecordKey = std::pair<std::string, uint64_t>;
   // A record peers announced that this hub does not hold yet.
   struct Wanted {
-    std::vector<std::string> announcers;  // In the order they announced.
-    std::string fetching_from;            // Empty while queued.
+    // Peers that announced it and were not asked in vain, in order.
+    std::vector<std::string> announcers;
+    std::set<std::string> asking;  // Fetches queued or in flight.
+    bool stored = false;           // Arrived; forgotten once `asking` ends.
   };
 
   // What the hub knows about one peer while running (not persisted).
@@ -165,10 +167,13 @@ class Federation {
     absl::Duration backoff = absl::ZeroDuration();
     std::deque<v1::SignedRecord> push_queue;
     bool push_in_flight = false;
-    std::deque<RecordKey> announce_queue;  // To announce to the peer.
+    std::deque<RecordKey> announce_queue;   // To announce to the peer.
+    std::vector<RecordKey> announce_retry;  // A failed batch, sent again.
     bool announce_in_flight = false;
     std::deque<RecordKey> fetch_queue;  // To fetch from the peer.
     bool fetch_in_flight = false;
+    // Smoothed round-trip time of calls to the peer; zero until measured.
+    absl::Duration rtt = absl::ZeroDuration();
     std::set<std::string> forked_origins;
     // Bumped when the peer's link changes, so stale timers stop.
     uint64_t generation = 0;
@@ -201,7 +206,7 @@ class Federation {
   void ScheduleRound(const std::string& peer, absl::Duration delay);
   void RunRound(const std::string& peer, uint64_t generation);
   void OnSyncResponse(const std::string& peer, uint64_t generation, Vector sent,
-                      bool sent_full,
+                      bool sent_full, absl::Time sent_at,
                       absl::StatusOr<v1::SyncResponse> response);
   Applied ApplyFromPeer(
       const std::string& peer,
@@ -213,11 +218,23 @@ class Federation {
                       absl::StatusOr<v1::PushResponse> response);
   void SendAnnounces(const std::string& peer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnnounceResponse(const std::string& peer,
+  void OnAnnounceResponse(const std::string& peer, std::vector<RecordKey> asked,
                           absl::StatusOr<v1::AnnounceResponse> response);
   void SendFetches(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnFetchResponse(const std::string& peer, std::vector<RecordKey> asked,
+                       absl::Time sent,
                        absl::StatusOr<v1::FetchResponse> response);
+  // Asks `key` of its next announcer not asked yet; false if none is left.
+  bool AskNextLocked(const RecordKey& key, Wanted& wanted,
+                     std::set<std::string>* to_send)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A fetch from `peer` still unanswered after a few of its round trips
+  // (lost, or a slow peer): asks another announcer as well.
+  void Hedge(const std::string& peer, const std::vector<RecordKey>& asked);
+  absl::Duration HedgeDelayLocked(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void NoteRttLocked(const std::string& peer, absl::Duration sample)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records stored from a peer (by push or fetch) right after what the hub
   // held extend its watermarks.
   void AdvanceForNew(const std::vector<v1::SignedRecord>& records);

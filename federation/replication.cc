@@ -96,21 +96,23 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
     to = AddressOf(it->second);
   }
   transport_->Sync(to, std::move(request),
-                   [this, peer, generation, sent = *std::move(vector),
-                    full](absl::StatusOr<v1::SyncResponse> response) mutable {
+                   [this, peer, generation, sent = *std::move(vector), full,
+                    sent_at = hub_->clock()->Now()](
+                       absl::StatusOr<v1::SyncResponse> response) mutable {
                      OnSyncResponse(peer, generation, std::move(sent), full,
-                                    std::move(response));
+                                    sent_at, std::move(response));
                    });
 }
 
 void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
-                                Vector sent, bool sent_full,
+                                Vector sent, bool sent_full, absl::Time sent_at,
                                 absl::StatusOr<v1::SyncResponse> response) {
   {
     absl::MutexLock lock(&mu_);
     PeerRuntime& rt = runtime_[peer];
     rt.round_running = false;
     if (stopped_ || rt.generation != generation) return;
+    if (response.ok()) NoteRttLocked(peer, hub_->clock()->Now() - sent_at);
   }
   if (!response.ok()) {
     if (response.status().code() == absl::StatusCode::kPermissionDenied) {
@@ -297,8 +299,9 @@ void Federation::Relay(const std::vector<v1::SignedRecord>& records,
     auto it = wanted_.find({headers[i].origin, headers[i].sequence});
     if (it == wanted_.end()) continue;
     holders[i] = it->second.announcers;
-    // Stored by other means; a fetch in flight is settled by its reply.
-    if (it->second.fetching_from.empty()) wanted_.erase(it);
+    // Fetches still out are settled by their replies.
+    it->second.stored = true;
+    if (it->second.asking.empty()) wanted_.erase(it);
   }
   for (auto& [key, record] : peers_) {
     if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
@@ -356,24 +359,26 @@ void Federation::SendAnnounces(const std::string& peer) {
   PeerRuntime& rt = runtime_[peer];
   if (rt.announce_in_flight || rt.announce_queue.empty()) return;
   v1::AnnounceRequest request;
-  while (!rt.announce_queue.empty() &&
-         static_cast<size_t>(request.records_size()) <
-             options_.announce_batch) {
-    v1::SequenceRef* ref = request.add_records();
-    ref->set_origin(std::move(rt.announce_queue.front().first));
-    ref->set_sequence(rt.announce_queue.front().second);
+  std::vector<RecordKey> batch;
+  while (!rt.announce_queue.empty() && batch.size() < options_.announce_batch) {
+    batch.push_back(std::move(rt.announce_queue.front()));
     rt.announce_queue.pop_front();
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(batch.back().first);
+    ref->set_sequence(batch.back().second);
   }
   rt.announce_in_flight = true;
   transport_->Announce(
       AddressOf(peers_[peer]), std::move(request),
-      [this, peer](absl::StatusOr<v1::AnnounceResponse> response) {
-        OnAnnounceResponse(peer, std::move(response));
+      [this, peer, batch = std::move(batch)](
+          absl::StatusOr<v1::AnnounceResponse> response) mutable {
+        OnAnnounceResponse(peer, std::move(batch), std::move(response));
       });
 }
 
 void Federation::OnAnnounceResponse(
-    const std::string& peer, absl::StatusOr<v1::AnnounceResponse> response) {
+    const std::string& peer, std::vector<RecordKey> asked,
+    absl::StatusOr<v1::AnnounceResponse> response) {
   if (!response.ok()) {
     NoteError(peer, absl::StrCat("announce: ", response.status().message()));
   }
@@ -381,7 +386,20 @@ void Federation::OnAnnounceResponse(
   PeerRuntime& rt = runtime_[peer];
   rt.announce_in_flight = false;
   if (stopped_) return;
-  if (!response.ok()) rt.announce_queue.clear();
+  if (!response.ok()) {
+    // Once more (a lost message), then anti-entropy's turn.
+    if (rt.announce_retry.empty()) {
+      rt.announce_retry = std::move(asked);
+      rt.announce_queue.insert(rt.announce_queue.begin(),
+                               rt.announce_retry.begin(),
+                               rt.announce_retry.end());
+    } else {
+      rt.announce_retry.clear();
+      rt.announce_queue.clear();
+    }
+  } else {
+    rt.announce_retry.clear();
+  }
   SendAnnounces(peer);
 }
 
@@ -390,13 +408,23 @@ void Federation::SendFetches(const std::string& peer) {
   if (rt.fetch_in_flight) return;
   auto it = peers_.find(peer);
   if (it == peers_.end() || it->second.state() != v1::PEER_STATE_ACTIVE) {
-    // The link ended: anti-entropy with the others delivers these.
+    // The link ended: other announcers, or anti-entropy, deliver these.
+    std::set<std::string> to_send;
     for (const RecordKey& key : rt.fetch_queue) {
       auto w = wanted_.find(key);
-      if (w != wanted_.end() && w->second.fetching_from == peer)
+      if (w == wanted_.end() || w->second.asking.erase(peer) == 0) continue;
+      Wanted& wanted = w->second;
+      wanted.announcers.erase(
+          std::remove(wanted.announcers.begin(), wanted.announcers.end(), peer),
+          wanted.announcers.end());
+      if (wanted.asking.empty() &&
+          (wanted.stored || !AskNextLocked(key, wanted, &to_send))) {
         wanted_.erase(w);
+      }
     }
     rt.fetch_queue.clear();
+    to_send.erase(peer);
+    for (const std::string& p : to_send) SendFetches(p);
     return;
   }
   v1::FetchRequest request;
@@ -404,9 +432,13 @@ void Federation::SendFetches(const std::string& peer) {
   while (!rt.fetch_queue.empty() && asked.size() < options_.push_batch) {
     RecordKey key = std::move(rt.fetch_queue.front());
     rt.fetch_queue.pop_front();
-    // Skipped if stored meanwhile (by a round or a push).
     auto w = wanted_.find(key);
-    if (w == wanted_.end() || w->second.fetching_from != peer) continue;
+    if (w == wanted_.end() || w->second.asking.count(peer) == 0) continue;
+    if (w->second.stored) {  // Arrived meanwhile (a round, a push).
+      w->second.asking.erase(peer);
+      if (w->second.asking.empty()) wanted_.erase(w);
+      continue;
+    }
     v1::SequenceRef* ref = request.add_records();
     ref->set_origin(key.first);
     ref->set_sequence(key.second);
@@ -414,16 +446,65 @@ void Federation::SendFetches(const std::string& peer) {
   }
   if (asked.empty()) return;
   rt.fetch_in_flight = true;
-  transport_->Fetch(AddressOf(it->second), std::move(request),
-                    [this, peer, asked = std::move(asked)](
-                        absl::StatusOr<v1::FetchResponse> response) mutable {
-                      OnFetchResponse(peer, std::move(asked),
-                                      std::move(response));
-                    });
+  scheduler_->RunAfter(HedgeDelayLocked(peer),
+                       [this, peer, asked] { Hedge(peer, asked); });
+  transport_->Fetch(
+      AddressOf(it->second), std::move(request),
+      [this, peer, asked = std::move(asked), sent = hub_->clock()->Now()](
+          absl::StatusOr<v1::FetchResponse> response) mutable {
+        OnFetchResponse(peer, std::move(asked), sent, std::move(response));
+      });
+}
+
+bool Federation::AskNextLocked(const RecordKey& key, Wanted& wanted,
+                               std::set<std::string>* to_send) {
+  for (const std::string& next : wanted.announcers) {
+    if (wanted.asking.count(next) > 0) continue;
+    wanted.asking.insert(next);
+    runtime_[next].fetch_queue.push_back(key);
+    to_send->insert(next);
+    return true;
+  }
+  return false;
+}
+
+absl::Duration Federation::HedgeDelayLocked(const std::string& peer) {
+  // Three of the peer's round trips; a second while it is unknown.
+  const absl::Duration rtt = runtime_[peer].rtt;
+  return rtt == absl::ZeroDuration()
+             ? absl::Seconds(1)
+             : std::clamp(rtt * 3, absl::Milliseconds(50), absl::Seconds(2));
+}
+
+void Federation::Hedge(const std::string& peer,
+                       const std::vector<RecordKey>& asked) {
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  std::set<std::string> to_send;
+  std::vector<RecordKey> waiting;  // For another announcer to turn up.
+  for (const RecordKey& key : asked) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end() || it->second.stored ||
+        it->second.asking.count(peer) == 0) {
+      continue;  // Arrived, or this fetch is settled.
+    }
+    if (!AskNextLocked(key, it->second, &to_send)) waiting.push_back(key);
+  }
+  for (const std::string& p : to_send) SendFetches(p);
+  if (!waiting.empty()) {
+    scheduler_->RunAfter(
+        HedgeDelayLocked(peer),
+        [this, peer, waiting = std::move(waiting)] { Hedge(peer, waiting); });
+  }
+}
+
+void Federation::NoteRttLocked(const std::string& peer, absl::Duration sample) {
+  absl::Duration& rtt = runtime_[peer].rtt;
+  rtt = rtt == absl::ZeroDuration() ? sample : (rtt * 7 + sample) / 8;
 }
 
 void Federation::OnFetchResponse(const std::string& peer,
-                                 std::vector<RecordKey> asked,
+                                 std::vector<RecordKey> asked, absl::Time sent,
                                  absl::StatusOr<v1::FetchResponse> response) {
   {
     absl::MutexLock lock(&mu_);
@@ -442,42 +523,31 @@ void Federation::OnFetchResponse(const std::string& peer,
   } else {
     NoteError(peer, absl::StrCat("fetch: ", response.status().message()));
   }
-  std::set<RecordKey> stored;
-  for (const v1::SignedRecord& record : applied.relay) {
-    Header h = ReadHeader(record);
-    stored.emplace(h.origin, h.sequence);
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    runtime_[peer].fetch_in_flight = false;
-    std::set<std::string> next_peers = {peer};
-    for (RecordKey& key : asked) {
-      auto it = wanted_.find(key);
-      if (it == wanted_.end()) continue;
-      Wanted& w = it->second;
-      if (stored.count(key) > 0) {
-        // Relay below reads the announcers (they need no announce), then
-        // forgets the entry.
-        w.fetching_from.clear();
-        continue;
-      }
+  // Marks what arrived as stored and announces it (not to its announcers).
+  Relay(applied.relay, peer);
+  absl::MutexLock lock(&mu_);
+  runtime_[peer].fetch_in_flight = false;
+  if (response.ok()) NoteRttLocked(peer, hub_->clock()->Now() - sent);
+  std::set<std::string> to_send = {peer};
+  for (const RecordKey& key : asked) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end()) continue;
+    Wanted& w = it->second;
+    w.asking.erase(peer);
+    if (received.count(key) > 0 && !w.stored) {
+      // Received but refused: anti-entropy decides again later.
+      w.stored = true;
+    }
+    if (!w.stored) {
+      // The peer failed or no longer holds it: not asked again.
       w.announcers.erase(
           std::remove(w.announcers.begin(), w.announcers.end(), peer),
           w.announcers.end());
-      // Received but not stored (a duplicate, or refused: anti-entropy
-      // decides again), or no other hub to ask.
-      if (received.count(key) > 0 || w.announcers.empty()) {
-        wanted_.erase(it);
-        continue;
-      }
-      // The peer failed or no longer holds it: ask the next announcer.
-      w.fetching_from = w.announcers.front();
-      runtime_[w.fetching_from].fetch_queue.push_back(std::move(key));
-      next_peers.insert(w.fetching_from);
+      if (!w.asking.empty() || AskNextLocked(key, w, &to_send)) continue;
     }
-    for (const std::string& p : next_peers) SendFetches(p);
+    if (w.asking.empty()) wanted_.erase(it);
   }
-  Relay(applied.relay, peer);
+  for (const std::string& p : to_send) SendFetches(p);
 }
 
 void Federation::AdvanceForNew(const std::vector<v1::SignedRecord>& records) {
@@ -524,22 +594,45 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
     const uint64_t have = it == theirs.end() ? 0 : it->second;
     if (have != kBlocked && have < seq) wanted.emplace_back(origin, have);
   }
-  const size_t n = std::max<size_t>(1, wanted.size());
-  const size_t records_share = std::max<size_t>(1, records_left / n);
-  const size_t bytes_share = std::max<size_t>(1, bytes_left / n);
-  for (const auto& [origin, have] : wanted) {
-    absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
-        origin, have, ours->at(origin), records_share, bytes_share);
-    if (!batch.ok()) return batch.status();
-    for (v1::SignedRecord& r : batch->records)
-      *response.add_records() = std::move(r);
-    if (batch->last > have) {
-      v1::OriginWatermark* covered = response.add_covered();
-      covered->set_origin(origin);
-      covered->set_sequence(batch->last);
-      theirs[origin] = batch->last;
+  // Passes: each origin gets what is left divided by the origins still to
+  // serve (what a small backlog leaves goes to those after it); origins
+  // that were cut share what remains in the next pass.
+  std::map<std::string, uint64_t> covered;  // origin -> sequence
+  for (bool progress = true;
+       progress && !wanted.empty() && records_left > 0 && bytes_left > 0;) {
+    progress = false;
+    std::vector<std::pair<std::string, uint64_t>> cut;
+    size_t remaining = wanted.size();
+    for (const auto& [origin, have] : wanted) {
+      const size_t records_share = records_left / remaining;
+      const size_t bytes_share = bytes_left / remaining;
+      --remaining;
+      if (records_share == 0 || bytes_share == 0) {
+        cut.emplace_back(origin, have);
+        continue;
+      }
+      absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
+          origin, have, ours->at(origin), records_share, bytes_share);
+      if (!batch.ok()) return batch.status();
+      for (v1::SignedRecord& r : batch->records) {
+        records_left -= std::min<size_t>(records_left, 1);
+        bytes_left -= std::min(bytes_left, r.ByteSizeLong());
+        *response.add_records() = std::move(r);
+      }
+      if (batch->last > have) {
+        covered[origin] = batch->last;
+        progress = true;
+      }
+      if (!batch->complete) cut.emplace_back(origin, batch->last);
     }
-    if (!batch->complete) response.set_more(true);
+    wanted = std::move(cut);
+  }
+  if (!wanted.empty()) response.set_more(true);
+  for (const auto& [origin, sequence] : covered) {
+    v1::OriginWatermark* c = response.add_covered();
+    c->set_origin(origin);
+    c->set_sequence(sequence);
+    theirs[origin] = sequence;
   }
   absl::MutexLock lock(&mu_);
   PeerRuntime& rt = runtime_[peer];
@@ -620,12 +713,9 @@ absl::StatusOr<v1::AnnounceResponse> Federation::HandleAnnounce(
       continue;
     }
     w.announcers.push_back(peer);
-    // One announcer at a time: the first is asked, the others wait.
-    if (w.announcers.size() == 1) {
-      w.fetching_from = peer;
-      runtime_[peer].fetch_queue.push_back(std::move(key));
-      to_fetch_from.insert(peer);
-    }
+    // One announcer at a time: the first is asked, the others wait (see
+    // Hedge).
+    if (!w.stored && w.asking.empty()) AskNextLocked(key, w, &to_fetch_from);
   }
   for (const std::string& p : to_fetch_from) SendFetches(p);
   return v1::AnnounceResponse();

@@ -119,9 +119,11 @@ SimHub* SimNetwork::AddHub(const std::string& name,
 
 void SimNetwork::AddEstablished(const std::vector<std::string>& names,
                                 const std::vector<std::pair<int, int>>& links,
-                                federation::FederationOptions options) {
+                                federation::FederationOptions options,
+                                const std::vector<std::string>& also_trusted) {
   std::vector<crypto::PrivateKey> keys;
-  auto everyone = std::make_shared<std::set<std::string>>();
+  auto everyone = std::make_shared<std::set<std::string>>(
+      also_trusted.begin(), also_trusted.end());
   for (const std::string& name : names) {
     keys.push_back(KeyFor(name));
     everyone->insert(keys.back().public_key().bytes());
@@ -270,6 +272,11 @@ void SimNetwork::Send(const crypto::PublicKey& from,
     } else {
       result = handler(it->second->federation.get(), from, request);
       if (delivered_) delivered_(it->second);
+      if (called_) {
+        called_({caller, callee, Request::descriptor()->name(),
+                 request.ByteSizeLong(),
+                 result.ok() ? result->ByteSizeLong() : 0});
+      }
     }
     // The reply can be lost too (after the handler ran).
     if (Lost(callee, caller)) return unreachable(options_.timeout - latency);

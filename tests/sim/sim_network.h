@@ -149,9 +149,26 @@ class SimNetwork {
   // without link handshakes or link records (TrustGraph::AssumeTrusted;
   // hubs publish no system records). For measuring how records spread
   // through networks too large to set up link by link (civhub-bench).
+  // `also_trusted`: more origins every hub accepts (raw keys).
   void AddEstablished(const std::vector<std::string>& names,
                       const std::vector<std::pair<int, int>>& links,
-                      federation::FederationOptions options);
+                      federation::FederationOptions options,
+                      const std::vector<std::string>& also_trusted = {});
+
+  // The memory environment stores live in (with SimOptions::in_memory),
+  // else nullptr. A store may be prepared at "<dir>/<hub name>" before the
+  // hub is added.
+  leveldb::Env* env() const { return mem_env_.get(); }
+
+  // Runs after each call is handled, with its method ("SyncRequest", ...)
+  // and sizes (response 0 if it failed).
+  struct CallInfo {
+    std::string caller, callee, method;
+    size_t request_bytes = 0, response_bytes = 0;
+  };
+  void SetCallObserver(std::function<void(const CallInfo&)> observer) {
+    called_ = std::move(observer);
+  }
 
   // Runs after each delivery to a hub: a call handled there, or a reply
   // received there.
@@ -207,6 +224,7 @@ class SimNetwork {
   std::set<std::string> down_;
   TrafficCounters traffic_;
   std::function<void(SimHub*)> delivered_;
+  std::function<void(const CallInfo&)> called_;
 };
 
 }  // namespace civhub::sim

@@ -1,0 +1,148 @@
+#include "bench/propagation.h"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "tests/records.h"
+#include "tests/sim/sim_network.h"
+
+namespace civhub::bench {
+
+std::vector<std::pair<int, int>> RegionalGraph(int hubs, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&](int lo, int hi) {  // Inclusive.
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  const int regions = std::max(1, hubs / 25);
+  std::vector<int> region(hubs), target(hubs);
+  std::vector<std::vector<int>> members(regions);
+  for (int i = 0; i < hubs; ++i) {
+    region[i] = i % regions;
+    members[region[i]].push_back(i);
+    target[i] = uniform(3, 5);
+  }
+  std::vector<std::set<int>> adj(hubs);
+  std::vector<std::pair<int, int>> links;
+  auto link = [&](int a, int b) {
+    if (a == b || adj[a].count(b)) return false;
+    adj[a].insert(b);
+    adj[b].insert(a);
+    links.emplace_back(a, b);
+    return true;
+  };
+  // A spanning tree first: each hub joins through an earlier hub of its
+  // region (the first of each region through any earlier hub).
+  for (int i = 1; i < hubs; ++i) {
+    std::vector<int> earlier;
+    for (int m : members[region[i]]) {
+      if (m < i) earlier.push_back(m);
+    }
+    link(i, earlier.empty()
+                ? uniform(0, i - 1)
+                : earlier[uniform(0, static_cast<int>(earlier.size()) - 1)]);
+  }
+  // Then more links up to each hub's target: 4 in 5 within the region.
+  for (int i = 0; i < hubs; ++i) {
+    for (int attempt = 0;
+         static_cast<int>(adj[i].size()) < target[i] && attempt < 20;
+         ++attempt) {
+      const std::vector<int>& pool = members[region[i]];
+      const int j = uniform(0, 4) > 0 && pool.size() > 1
+                        ? pool[uniform(0, static_cast<int>(pool.size()) - 1)]
+                        : uniform(0, hubs - 1);
+      if (static_cast<int>(adj[j].size()) < 5) link(i, j);
+    }
+  }
+  return links;
+}
+
+PropagationResult RunPropagation(const PropagationOptions& options) {
+  const absl::Time wall_start = absl::Now();
+  sim::SimOptions sim_options;
+  sim_options.dir = "/propagation";
+  sim_options.seed = options.seed;
+  sim_options.min_latency = options.min_latency;
+  sim_options.max_latency = options.max_latency;
+  sim_options.loss = options.loss;
+  sim_options.in_memory = true;
+  sim::SimNetwork net(sim_options);
+
+  std::vector<std::string> names;
+  for (int i = 0; i < options.hubs; ++i) names.push_back(absl::StrCat("h", i));
+  std::vector<std::pair<int, int>> links =
+      RegionalGraph(options.hubs, options.seed);
+  federation::FederationOptions fed;
+  fed.sync_interval = options.sync_interval;
+  net.AddEstablished(names, links, fed);
+
+  PropagationResult result;
+  result.hubs = options.hubs;
+  result.links = static_cast<int>(links.size());
+  auto run_for = [&](absl::Duration d) {
+    net.scheduler().RunUntil(net.clock().Now() + d);
+  };
+  // Every link's first round (whole vectors) is over after a few intervals.
+  run_for(options.sync_interval * 4);
+  sim::TrafficCounters before = net.traffic();
+  run_for(options.idle_window);
+  const double idle_bytes =
+      static_cast<double>(net.traffic().request_bytes - before.request_bytes +
+                          net.traffic().response_bytes - before.response_bytes);
+  const double idle_calls =
+      static_cast<double>(net.traffic().calls - before.calls);
+  result.idle_bytes_per_hub_s =
+      idle_bytes / options.hubs / absl::ToDoubleSeconds(options.idle_window);
+  result.idle_bytes_per_round = idle_calls > 0 ? idle_bytes / idle_calls : 0;
+
+  std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
+  double sends = 0, announces = 0;
+  for (int u = 0; u < options.updates; ++u) {
+    sim::SimHub* origin = net.hub(names[rng() % names.size()]);
+    testing::OrgSpec spec;
+    spec.name = absl::StrCat("Update ", u, " of the propagation benchmark");
+    before = net.traffic();
+    const absl::Time t0 = net.clock().Now();
+    absl::StatusOr<node::PublishResult> published = origin->hub->Publish(
+        testing::OrgPublish(absl::StrCat("bench-", u), spec));
+    if (!published.ok()) {
+      ++result.incomplete;
+      continue;
+    }
+    const std::string key = origin->key.public_key().bytes();
+    const uint64_t sequence = published->record.body().sequence();
+    std::set<sim::SimHub*> reached = {origin};
+    std::vector<double> times_ms = {0};
+    net.SetDeliveryObserver([&](sim::SimHub* h) {
+      if (reached.count(h) || !h->store->Seen(key, sequence).value_or(false))
+        return;
+      reached.insert(h);
+      times_ms.push_back(absl::ToDoubleMilliseconds(net.clock().Now() - t0));
+    });
+    const bool complete = net.scheduler().RunUntil(
+        [&] { return static_cast<int>(reached.size()) == options.hubs; },
+        t0 + absl::Seconds(60));
+    net.SetDeliveryObserver(nullptr);
+    if (!complete) ++result.incomplete;
+    auto at = [&](double fraction) {
+      const size_t need = static_cast<size_t>(
+          std::ceil(fraction * static_cast<double>(options.hubs)));
+      return need <= times_ms.size() ? times_ms[need - 1] : 60000.0;
+    };
+    result.p50_ms += at(0.5) / options.updates;
+    result.p99_ms += at(0.99) / options.updates;
+    result.p100_ms += at(1.0) / options.updates;
+    result.worst_p100_ms = std::max(result.worst_p100_ms, at(1.0));
+    // Late duplicates (a fetch racing a round) count too.
+    run_for(options.sync_interval * 2);
+    sends += net.traffic().records_sent - before.records_sent;
+    announces += net.traffic().announced_records - before.announced_records;
+  }
+  result.sends_per_update = sends / options.updates;
+  result.announces_per_update = announces / options.updates;
+  result.wall_seconds = absl::ToDoubleSeconds(absl::Now() - wall_start);
+  return result;
+}
+
+}  // namespace civhub::bench

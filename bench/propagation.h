@@ -1,0 +1,54 @@
+// The `propagation` workload: how fast and at what cost a new record
+// reaches every hub of a large network, on the deterministic simulator
+// (tests/sim) running the real federation code over lossy links.
+#ifndef CIVHUB_BENCH_PROPAGATION_H_
+#define CIVHUB_BENCH_PROPAGATION_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace civhub::bench {
+
+struct PropagationOptions {
+  int hubs = 1000;
+  uint64_t seed = 1;
+  int updates = 5;  // Records published, one at a time, from random hubs.
+  double loss = 0.01;
+  absl::Duration min_latency = absl::Milliseconds(10);
+  absl::Duration max_latency = absl::Milliseconds(50);
+  absl::Duration sync_interval = absl::Seconds(5);
+  absl::Duration idle_window = absl::Seconds(60);
+};
+
+struct PropagationResult {
+  int hubs = 0;
+  int links = 0;
+  // Mean over the updates of the time until the record is at 50, 99 and
+  // 100 % of hubs (the origin counts).
+  double p50_ms = 0, p99_ms = 0, p100_ms = 0;
+  double worst_p100_ms = 0;
+  int incomplete = 0;  // Updates that had not reached every hub in 60 s.
+  // Per update: record bodies sent (pushes, fetches, sync replies), and
+  // 40-byte announces.
+  double sends_per_update = 0;
+  double announces_per_update = 0;
+  // Idle anti-entropy: request + reply bytes per hub per second.
+  double idle_bytes_per_hub_s = 0;
+  double idle_bytes_per_round = 0;
+  double wall_seconds = 0;
+};
+
+// A network shaped like admin-approved ones: regional clusters of about 25
+// hubs, each hub 3-5 links, mostly within its region, a few across.
+// Connected. Deterministic in `seed`.
+std::vector<std::pair<int, int>> RegionalGraph(int hubs, uint64_t seed);
+
+PropagationResult RunPropagation(const PropagationOptions& options);
+
+}  // namespace civhub::bench
+
+#endif  // CIVHUB_BENCH_PROPAGATION_H_
