@@ -17,6 +17,7 @@
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "absl/time/clock.h"
 #include "bench/generator.h"
 #include "bench/propagation.h"
+#include "bench/search.h"
 #include "bench/sync.h"
 #include "crypto/record_signing.h"
 #include "leveldb/env.h"
@@ -201,6 +203,42 @@ void Sync(const std::vector<uint64_t>& sizes, int origins,
   }
 }
 
+void Search(const std::string& root, uint64_t records, int rounds,
+            std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureDataset(root, records);
+  if (!dataset.ok()) {
+    std::cerr << "search: " << dataset.status() << "\n";
+    return;
+  }
+  absl::StatusOr<std::vector<Latency>> latencies = RunSearch(*dataset, rounds);
+  if (!latencies.ok()) {
+    std::cerr << "search: " << latencies.status() << "\n";
+    return;
+  }
+  std::map<std::string, Latency> sqlite;
+  for (const Latency& l : *latencies) {
+    if (l.engine == "SQLite FTS5") sqlite[l.kind] = l;
+  }
+  for (const Latency& l : *latencies) {
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"search",
+                          absl::StrCat(l.kind, ", ", l.engine, ": ", metric),
+                          value, std::move(baseline), baseline_value, "records",
+                          static_cast<double>(records)});
+    };
+    const Latency& base = sqlite[l.kind];
+    const bool self = l.engine == "SQLite FTS5";
+    row("p50 us", l.p50_us, self ? "" : "SQLite FTS5 p50 us",
+        self ? 0 : base.p50_us);
+    row("p99 us", l.p99_us, self ? "" : "SQLite FTS5 p99 us",
+        self ? 0 : base.p99_us);
+    row("queries/s", l.qps, self ? "" : "SQLite FTS5 queries/s",
+        self ? 0 : base.qps);
+    row("mean matches", l.mean_hits, "", 0);
+  }
+}
+
 void PrintTable(const std::vector<Result>& results) {
   std::cout << absl::StrFormat("%-11s %-36s %12s   %-40s %12s %7s\n",
                                "workload", "metric", "value", "compared with",
@@ -237,7 +275,10 @@ int main(int argc, char** argv) {
   using namespace civhub::bench;
   CLI::App app{
       "civhub-bench: civhub's workloads, compared with the best-known figures"};
-  std::string workloads = "sign,verify,ingest,propagation,sync";
+  std::string workloads = "sign,verify,ingest,propagation,sync,search";
+  std::string data = "var/bench";
+  uint64_t search_records = 1000000;
+  int rounds = 20;
   std::string sync_records = "10000,100000,1000000";
   int origins = 1000;
   size_t records = 20000;
@@ -245,11 +286,20 @@ int main(int argc, char** argv) {
   int updates = 5;
   std::string json;
   app.add_option("--workloads", workloads,
-                 "Comma-separated: sign, verify, ingest, propagation, sync")
+                 "Comma-separated: sign, verify, ingest, propagation, sync, "
+                 "search")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
   app.add_option("--updates", updates, "propagation: records published")
+      ->capture_default_str();
+  app.add_option("--data", data,
+                 "search: where generated hub data directories are kept")
+      ->capture_default_str();
+  app.add_option("--search-records", search_records,
+                 "search: organizations in the directory")
+      ->capture_default_str();
+  app.add_option("--rounds", rounds, "search: passes over each query set")
       ->capture_default_str();
   app.add_option("--sync-records", sync_records,
                  "sync: directory sizes (one origin)")
@@ -325,6 +375,7 @@ int main(int argc, char** argv) {
     Sync(sizes, 1, &results);
     if (origins > 1 && !sizes.empty()) Sync({sizes.back()}, origins, &results);
   }
+  if (wanted.count("search")) Search(data, search_records, rounds, &results);
   PrintTable(results);
   if (!json.empty()) WriteJson(results, json, records, cores);
   return 0;

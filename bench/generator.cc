@@ -1,5 +1,9 @@
 #include "bench/generator.h"
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 
 namespace civhub::bench {
@@ -179,6 +183,31 @@ std::vector<std::string> Generator::Bodies(const crypto::PublicKey& origin,
     *body.mutable_organization() = Organization(i);
     out.push_back(body.SerializeAsString());
   }
+  return out;
+}
+
+std::vector<crypto::VerifiedRecord> SignAll(
+    const std::vector<std::pair<const crypto::PrivateKey*, std::string>>&
+        bodies) {
+  std::vector<std::optional<crypto::VerifiedRecord>> made(bodies.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < bodies.size(); i = next++) {
+        v1::RecordBody body;
+        body.ParseFromString(bodies[i].second);
+        made[i] = crypto::VerifiedRecord{
+            bodies[i].first->public_key(), std::move(body),
+            *crypto::SignRecord(*bodies[i].first, bodies[i].second)};
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  std::vector<crypto::VerifiedRecord> out;
+  out.reserve(made.size());
+  for (auto& r : made) out.push_back(*std::move(r));
   return out;
 }
 

@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "civhub/v1/record.pb.h"
 #include "crypto/keys.h"
+#include "crypto/record_signing.h"
 
 namespace civhub::bench {
 
@@ -30,6 +32,11 @@ class Generator {
  private:
   std::mt19937_64 rng_;
 };
+
+// Signs serialized bodies (each with its origin's key) on every core.
+std::vector<crypto::VerifiedRecord> SignAll(
+    const std::vector<std::pair<const crypto::PrivateKey*, std::string>>&
+        bodies);
 
 }  // namespace civhub::bench
 

@@ -27,32 +27,6 @@ struct Origin {
   uint64_t count = 0;  // Record ids org-0 .. org-(count-1).
 };
 
-// Signs `bodies` on every core.
-std::vector<crypto::VerifiedRecord> SignAll(
-    const std::vector<std::pair<const crypto::PrivateKey*, std::string>>&
-        bodies) {
-  std::vector<std::optional<crypto::VerifiedRecord>> made(bodies.size());
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> workers;
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (size_t i = next++; i < bodies.size(); i = next++) {
-        v1::RecordBody body;
-        body.ParseFromString(bodies[i].second);
-        made[i] = crypto::VerifiedRecord{
-            bodies[i].first->public_key(), std::move(body),
-            *crypto::SignRecord(*bodies[i].first, bodies[i].second)};
-      }
-    });
-  }
-  for (std::thread& w : workers) w.join();
-  std::vector<crypto::VerifiedRecord> out;
-  out.reserve(made.size());
-  for (auto& r : made) out.push_back(*std::move(r));
-  return out;
-}
-
 // Applies records to `store` as if received in order, watermarks included.
 // (Already verified by construction: the bench signed them.)
 void Load(node::Store* store,

@@ -1,0 +1,435 @@
+#include "bench/search.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "bench/generator.h"
+#include "crypto/key_file.h"
+#include "node/hub.h"
+#include "node/server/directory_service.h"
+
+namespace civhub::bench {
+namespace {
+
+absl::Status SqliteError(sqlite3* db, absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", sqlite3_errmsg(db)));
+}
+
+absl::Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    absl::Status s = absl::InternalError(absl::StrCat(sql, ": ", err));
+    sqlite3_free(err);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+// A prepared statement, finalized on destruction.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      std::cerr << "sqlite: " << sql << ": " << sqlite3_errmsg(db) << "\n";
+      std::abort();
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  sqlite3_stmt* get() { return stmt_; }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void BindText(sqlite3_stmt* s, int i, const std::string& text) {
+  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
+}
+
+double KmBetween(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kRad = M_PI / 180;
+  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) *
+                       std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 6371.0 * 2 * std::atan2(std::sqrt(a), std::sqrt(1 - a));
+}
+
+absl::Status CreateSqlite(sqlite3* db) {
+  for (const char* sql : {
+           "PRAGMA journal_mode=OFF",
+           "PRAGMA synchronous=OFF",
+           "CREATE VIRTUAL TABLE fts USING fts5(name, description, "
+           "tokenize='unicode61 remove_diacritics 2')",
+           "CREATE TABLE meta(id INTEGER PRIMARY KEY, country TEXT, lat REAL, "
+           "lon REAL, record BLOB)",
+           "CREATE TABLE topics(topic TEXT, id INTEGER)",
+           "CREATE VIRTUAL TABLE geo USING rtree(id, minlat, maxlat, minlon, "
+           "maxlon)",
+           "BEGIN",
+       }) {
+    if (absl::Status s = Exec(db, sql); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// The same query for both engines.
+struct Query {
+  v1::SearchRequest request;
+  std::string fts;  // FTS5 MATCH expression (text queries)
+};
+
+std::vector<Query> TextQueries() {
+  std::vector<Query> out;
+  for (const char* text :
+       {"water", "clean water", "agua", "maji safi", "digital freedom",
+        "educacion", "women rights", "wat", "fondation eau", "nairobi"}) {
+    Query q;
+    q.request.set_text(text);
+    // civhub: every word must match, the last also as a prefix.
+    std::vector<std::string> words = absl::StrSplit(text, ' ');
+    for (size_t i = 0; i < words.size(); ++i) {
+      absl::StrAppend(&q.fts, i ? " " : "", "\"", words[i], "\"",
+                      i + 1 == words.size() ? "*" : "");
+    }
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+std::vector<Query> FilterQueries() {
+  std::vector<Query> out;
+  for (auto [country, topic] : std::vector<std::pair<const char*, const char*>>{
+           {"KE", "water-sanitation"},
+           {"BR", ""},
+           {"", "education"},
+           {"PE", "womens-issues"},
+           {"PH", "disaster-response"}}) {
+    Query q;
+    q.request.set_country(country);
+    q.request.set_topic(topic);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+std::vector<Query> RadiusQueries() {
+  std::vector<Query> out;
+  for (auto [lat, lon, km] :
+       std::vector<std::tuple<double, double, double>>{{-1.2864, 36.8172, 10},
+                                                       {-12.0464, -77.0428, 25},
+                                                       {51.5074, -0.1278, 5},
+                                                       {14.5995, 120.9842, 50},
+                                                       {50.4501, 30.5234, 2}}) {
+    Query q;
+    q.request.mutable_near()->set_latitude(lat);
+    q.request.mutable_near()->set_longitude(lon);
+    q.request.mutable_near()->set_radius_km(km);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+// A page of 20 hits (records) and the total count: what civhub returns.
+struct SqliteEngine {
+  explicit SqliteEngine(sqlite3* db)
+      : text(db,
+             "SELECT m.record FROM fts JOIN meta m ON m.id = fts.rowid "
+             "WHERE fts MATCH ?1 ORDER BY rank LIMIT 20"),
+        text_count(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1"),
+        country_topic(db,
+                      "SELECT m.record FROM topics t JOIN meta m ON m.id = "
+                      "t.id WHERE t.topic = ?2 AND m.country = ?1 LIMIT 20"),
+        country_topic_count(db,
+                            "SELECT count(*) FROM topics t JOIN meta m ON "
+                            "m.id = t.id WHERE t.topic = ?2 AND m.country = "
+                            "?1"),
+        country(db, "SELECT record FROM meta WHERE country = ?1 LIMIT 20"),
+        country_count(db, "SELECT count(*) FROM meta WHERE country = ?1"),
+        topic(db,
+              "SELECT m.record FROM topics t JOIN meta m ON m.id = t.id "
+              "WHERE t.topic = ?1 LIMIT 20"),
+        topic_count(db, "SELECT count(*) FROM topics WHERE topic = ?1"),
+        box(db,
+            "SELECT g.id, m.lat, m.lon FROM geo g JOIN meta m ON m.id = g.id "
+            "WHERE g.minlat >= ?1 AND g.maxlat <= ?2 AND g.minlon >= ?3 AND "
+            "g.maxlon <= ?4"),
+        record(db, "SELECT record FROM meta WHERE id = ?1") {}
+
+  // Returns the total count; reads the page's records.
+  int64_t Run(const Query& q) {
+    const v1::SearchRequest& r = q.request;
+    if (!r.text().empty()) {
+      return Page(text, text_count,
+                  [&](sqlite3_stmt* s) { BindText(s, 1, q.fts); });
+    }
+    if (r.has_near()) return Near(r.near());
+    if (!r.country().empty() && !r.topic().empty()) {
+      return Page(country_topic, country_topic_count, [&](sqlite3_stmt* s) {
+        BindText(s, 1, r.country());
+        BindText(s, 2, r.topic());
+      });
+    }
+    if (!r.country().empty()) {
+      return Page(country, country_count,
+                  [&](sqlite3_stmt* s) { BindText(s, 1, r.country()); });
+    }
+    return Page(topic, topic_count,
+                [&](sqlite3_stmt* s) { BindText(s, 1, r.topic()); });
+  }
+
+  int64_t Page(Statement& page, Statement& count,
+               const std::function<void(sqlite3_stmt*)>& bind) {
+    bind(page.get());
+    std::string sink;
+    while (sqlite3_step(page.get()) == SQLITE_ROW) {
+      sink.assign(static_cast<const char*>(sqlite3_column_blob(page.get(), 0)),
+                  sqlite3_column_bytes(page.get(), 0));
+    }
+    page.Reset();
+    bind(count.get());
+    int64_t n = 0;
+    if (sqlite3_step(count.get()) == SQLITE_ROW)
+      n = sqlite3_column_int64(count.get(), 0);
+    count.Reset();
+    return n;
+  }
+
+  // Nearest first within the circle: the R*Tree's box, then distances.
+  int64_t Near(const v1::GeoCircle& c) {
+    const double dlat = c.radius_km() / 111.0;
+    const double dlon =
+        c.radius_km() / (111.0 * std::cos(c.latitude() * M_PI / 180));
+    sqlite3_bind_double(box.get(), 1, c.latitude() - dlat);
+    sqlite3_bind_double(box.get(), 2, c.latitude() + dlat);
+    sqlite3_bind_double(box.get(), 3, c.longitude() - dlon);
+    sqlite3_bind_double(box.get(), 4, c.longitude() + dlon);
+    std::vector<std::pair<double, int64_t>> within;
+    while (sqlite3_step(box.get()) == SQLITE_ROW) {
+      const double km = KmBetween(c.latitude(), c.longitude(),
+                                  sqlite3_column_double(box.get(), 1),
+                                  sqlite3_column_double(box.get(), 2));
+      if (km <= c.radius_km())
+        within.emplace_back(km, sqlite3_column_int64(box.get(), 0));
+    }
+    box.Reset();
+    const size_t n = std::min<size_t>(20, within.size());
+    std::partial_sort(within.begin(), within.begin() + n, within.end());
+    std::string sink;
+    for (size_t i = 0; i < n; ++i) {
+      sqlite3_bind_int64(record.get(), 1, within[i].second);
+      if (sqlite3_step(record.get()) == SQLITE_ROW) {
+        sink.assign(
+            static_cast<const char*>(sqlite3_column_blob(record.get(), 0)),
+            sqlite3_column_bytes(record.get(), 0));
+      }
+      record.Reset();
+    }
+    return static_cast<int64_t>(within.size());
+  }
+
+  Statement text, text_count, country_topic, country_topic_count, country,
+      country_count, topic, topic_count, box, record;
+};
+
+Latency Measure(const std::string& engine, const std::string& kind,
+                const std::vector<Query>& queries, int rounds,
+                const std::function<int64_t(const Query&)>& run) {
+  for (const Query& q : queries) run(q);  // Warm caches.
+  std::vector<double> us;
+  double hits = 0;
+  const absl::Time start = absl::Now();
+  for (int r = 0; r < rounds; ++r) {
+    for (const Query& q : queries) {
+      const absl::Time t = absl::Now();
+      hits += static_cast<double>(run(q));
+      us.push_back(absl::ToDoubleMicroseconds(absl::Now() - t));
+    }
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::sort(us.begin(), us.end());
+  Latency l;
+  l.engine = engine;
+  l.kind = kind;
+  l.p50_us = us[us.size() / 2];
+  l.p99_us = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  l.qps = static_cast<double>(us.size()) / seconds;
+  l.mean_hits = hits / static_cast<double>(us.size());
+  return l;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EnsureDataset(const std::string& root,
+                                          uint64_t records) {
+  const std::string dir = absl::StrCat(root, "/hub-", records);
+  struct stat st;
+  if (stat((dir + "/ready").c_str(), &st) == 0) return dir;
+  std::cerr << "dataset: building " << dir << " (once)...\n";
+  if (std::system(
+          absl::StrCat("rm -rf '", dir, "' && mkdir -p '", dir, "'").c_str()) !=
+      0) {
+    return absl::InternalError(absl::StrCat("cannot create ", dir));
+  }
+  chmod(dir.c_str(), 0700);
+  absl::StatusOr<crypto::LoadedKey> key =
+      crypto::LoadOrCreateKeyFile(dir + "/hub.key");
+  if (!key.ok()) return key.status();
+  node::StoreOptions options;
+  options.path = dir + "/store";
+  absl::StatusOr<std::unique_ptr<node::Store>> store =
+      node::Store::Open(options);
+  if (!store.ok()) return store.status();
+  sqlite3* db = nullptr;
+  if (sqlite3_open((dir + "/fts.sqlite").c_str(), &db) != SQLITE_OK)
+    return SqliteError(db, "sqlite open");
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_db(db, sqlite3_close);
+  if (absl::Status s = CreateSqlite(db); !s.ok()) return s;
+  Statement fts(db, "INSERT INTO fts(rowid, name, description) VALUES(?,?,?)");
+  Statement meta(db, "INSERT INTO meta VALUES(?,?,?,?,?)");
+  Statement topics(db, "INSERT INTO topics VALUES(?,?)");
+  Statement geo(db, "INSERT INTO geo VALUES(?,?,?,?,?)");
+
+  Generator gen(/*seed=*/7);
+  const crypto::PrivateKey& hub_key = key->key;
+  const uint64_t kBatch = 20000;
+  for (uint64_t first = 0; first < records; first += kBatch) {
+    const uint64_t n = std::min(kBatch, records - first);
+    std::vector<std::pair<const crypto::PrivateKey*, std::string>> bodies;
+    for (uint64_t i = first; i < first + n; ++i) {
+      v1::RecordBody body;
+      body.set_origin(hub_key.public_key().bytes());
+      body.set_record_id(absl::StrCat("org-", i));
+      body.set_version(1);
+      body.set_sequence(i + 1);
+      body.mutable_issued_at()->set_seconds(1780000000 +
+                                            static_cast<int64_t>(i));
+      *body.mutable_organization() = gen.Organization(i);
+      bodies.emplace_back(&hub_key, body.SerializeAsString());
+    }
+    for (const crypto::VerifiedRecord& r : SignAll(bodies)) {
+      absl::StatusOr<node::ApplyOutcome> applied =
+          (*store)->Apply(r, /*sync=*/false);
+      if (!applied.ok()) return applied.status();
+      const v1::Organization& org = r.body.organization();
+      const int64_t id = static_cast<int64_t>(r.body.sequence());
+      std::string description;
+      for (const auto& d : org.descriptions())
+        absl::StrAppend(&description, d.text(), " ");
+      sqlite3_bind_int64(fts.get(), 1, id);
+      BindText(fts.get(), 2, org.names(0).text());
+      BindText(fts.get(), 3, description);
+      sqlite3_step(fts.get());
+      fts.Reset();
+      const v1::Location& loc = org.locations(0);
+      sqlite3_bind_int64(meta.get(), 1, id);
+      BindText(meta.get(), 2, loc.country());
+      sqlite3_bind_double(meta.get(), 3, loc.latitude());
+      sqlite3_bind_double(meta.get(), 4, loc.longitude());
+      const std::string blob = r.signed_record.SerializeAsString();
+      sqlite3_bind_blob(meta.get(), 5, blob.data(),
+                        static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+      sqlite3_step(meta.get());
+      meta.Reset();
+      for (const std::string& t : org.topics()) {
+        BindText(topics.get(), 1, t);
+        sqlite3_bind_int64(topics.get(), 2, id);
+        sqlite3_step(topics.get());
+        topics.Reset();
+      }
+      sqlite3_bind_int64(geo.get(), 1, id);
+      for (int c = 0; c < 2; ++c) {
+        sqlite3_bind_double(geo.get(), 2 + c, loc.latitude());
+        sqlite3_bind_double(geo.get(), 4 + c, loc.longitude());
+      }
+      sqlite3_step(geo.get());
+      geo.Reset();
+    }
+    std::cerr << "\r  " << first + n << " / " << records << std::flush;
+  }
+  std::cerr << "\n";
+  for (const char* sql :
+       {"COMMIT", "CREATE INDEX topics_topic ON topics(topic, id)",
+        "CREATE INDEX meta_country ON meta(country)", "ANALYZE"}) {
+    if (absl::Status s = Exec(db, sql); !s.ok()) return s;
+  }
+  if (absl::Status s = (*store)->Sync(); !s.ok()) return s;
+  std::ofstream(dir + "/ready") << records << "\n";
+  return dir;
+}
+
+absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
+                                               int rounds) {
+  absl::StatusOr<crypto::LoadedKey> key =
+      crypto::LoadOrCreateKeyFile(dataset + "/hub.key");
+  if (!key.ok()) return key.status();
+  node::StoreOptions options;
+  options.path = dataset + "/store";
+  absl::StatusOr<std::unique_ptr<node::Store>> store =
+      node::Store::Open(options);
+  if (!store.ok()) return store.status();
+  node::Hub hub(key->key, store->get(), node::SystemClock());
+
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((dataset + "/fts.sqlite").c_str(), &db,
+                      SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    return SqliteError(db, "sqlite open");
+  }
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_db(db, sqlite3_close);
+  SqliteEngine sqlite(db);
+
+  server::DirectoryService service(&hub);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto stub = v1::Directory::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+
+  std::vector<Latency> out;
+  for (auto [kind, queries] :
+       std::vector<std::pair<std::string, std::vector<Query>>>{
+           {"text", TextQueries()},
+           {"filter", FilterQueries()},
+           {"radius", RadiusQueries()}}) {
+    std::cerr << "search: " << kind << " queries...\n";
+    out.push_back(Measure("civhub", kind, queries, rounds, [&](const Query& q) {
+      absl::StatusOr<v1::SearchResponse> r = hub.directory().Search(q.request);
+      return r.ok() ? r->total_count() : -1;
+    }));
+    out.push_back(Measure("civhub over gRPC", kind, queries, rounds,
+                          [&](const Query& q) -> int64_t {
+                            grpc::ClientContext ctx;
+                            v1::SearchResponse r;
+                            return stub->Search(&ctx, q.request, &r).ok()
+                                       ? r.total_count()
+                                       : -1;
+                          }));
+    out.push_back(Measure("SQLite FTS5", kind, queries, rounds,
+                          [&](const Query& q) { return sqlite.Run(q); }));
+  }
+  server->Shutdown();
+  return out;
+}
+
+}  // namespace civhub::bench

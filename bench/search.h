@@ -1,0 +1,35 @@
+// A hub data directory holding N generated organizations (reused between
+// runs), and the `search` workload over it: text, filter and radius queries,
+// in-process and over gRPC, against SQLite FTS5 on the same data.
+#ifndef CIVHUB_BENCH_SEARCH_H_
+#define CIVHUB_BENCH_SEARCH_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace civhub::bench {
+
+// `<root>/hub-<records>`: hub.key, store/ with `records` organizations of
+// the hub itself (so civhubd serves them and peers accept them), and
+// fts.sqlite with the same organizations for the SQLite comparison. Built
+// once (minutes at 1M), then reused.
+absl::StatusOr<std::string> EnsureDataset(const std::string& root,
+                                          uint64_t records);
+
+struct Latency {
+  std::string engine;  // "civhub", "civhub over gRPC", "SQLite FTS5"
+  std::string kind;    // "text", "filter", "radius"
+  double p50_us = 0, p99_us = 0, qps = 0;
+  double mean_hits = 0;  // total_count / matches reported, for sanity
+};
+
+// Runs each query kind `rounds` times over its query set on every engine.
+absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
+                                               int rounds);
+
+}  // namespace civhub::bench
+
+#endif  // CIVHUB_BENCH_SEARCH_H_
