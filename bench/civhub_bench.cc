@@ -12,6 +12,7 @@
 //           1 thread and all cores, vs the verify bound (cores x verify/s)
 #include <spdlog/spdlog.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -27,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/processes.h"
 #include "bench/propagation.h"
 #include "bench/search.h"
 #include "bench/sync.h"
@@ -160,12 +162,25 @@ NegentropyFigure Negentropy(const std::string& name) {
   return {1360000, 3};
 }
 
-void Sync(const std::vector<uint64_t>& sizes, int origins,
-          std::vector<Result>* results) {
+// Sizes above this come from a generated hub directory on disk (built once,
+// shared with the search workload); smaller ones are generated in memory.
+constexpr uint64_t kInMemoryRecords = 100000;
+
+void Sync(const std::string& data, const std::vector<uint64_t>& sizes,
+          int origins, std::vector<Result>* results) {
   for (uint64_t n : sizes) {
     std::cerr << "sync: two hubs of " << n << " records, " << origins
               << " origin(s)...\n";
-    SyncRun run = RunSync(n, origins, /*seed=*/1);
+    std::string dataset;
+    if (n > kInMemoryRecords && origins == 1) {
+      absl::StatusOr<std::string> d = EnsureDataset(data, n);
+      if (!d.ok()) {
+        std::cerr << "sync: " << d.status() << "\n";
+        continue;
+      }
+      dataset = *d;
+    }
+    SyncRun run = RunSync(n, origins, /*seed=*/1, dataset);
     std::cerr << absl::StrFormat("  loaded in %.0f s\n", run.load_seconds);
     const std::string at = absl::StrCat(
         n, " records",
@@ -239,6 +254,70 @@ void Search(const std::string& root, uint64_t records, int rounds,
   }
 }
 
+// Where civhubd and civhubctl are: next to the build's bench/ directory.
+std::string BinDir(const std::string& kind) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string dir(self, n > 0 ? static_cast<size_t>(n) : 0);
+  dir = dir.substr(0, dir.rfind('/'));  // build/bench
+  dir = dir.substr(0, dir.rfind('/'));  // build
+  return kind == "civhubd" ? dir + "/node/server" : dir + "/admin-cli";
+}
+
+void Processes(const std::string& data, uint64_t records, bool memory,
+               bool bootstrap, double verify_per_s, unsigned cores,
+               std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
+  if (!dataset.ok()) {
+    std::cerr << "processes: " << dataset.status() << "\n";
+    return;
+  }
+  // civhubd and civhubctl side by side, as scripts/run installs them.
+  const std::string bin = *dataset + "-bin";
+  if (std::system(absl::StrCat("mkdir -p '", bin, "' && ln -sf '",
+                               BinDir("civhubd"), "/civhubd' '",
+                               BinDir("civhubctl"), "/civhubctl' '", bin, "/'")
+                      .c_str()) != 0) {
+    std::cerr << "processes: cannot find civhubd and civhubctl\n";
+    return;
+  }
+  auto row = [&](std::string workload, std::string metric, double value,
+                 std::string baseline, double baseline_value) {
+    results->push_back({std::move(workload), std::move(metric), value,
+                        std::move(baseline), baseline_value, "records",
+                        static_cast<double>(records)});
+  };
+  if (memory) {
+    std::cerr << "memory: civhubd serving " << records << " records...\n";
+    absl::StatusOr<MemoryResult> m = RunMemory(bin, *dataset);
+    if (!m.ok()) {
+      std::cerr << "memory: " << m.status() << "\n";
+    } else {
+      row("memory", absl::StrCat("RSS MB, ", records, " records"), m->rss_mb,
+          "target: 1 GiB", 1024);
+      row("memory", "peak RSS MB", m->peak_mb, "target: 1 GiB", 1024);
+      row("memory", "seconds to start", m->start_seconds, "", 0);
+    }
+  }
+  if (bootstrap) {
+    std::cerr << "bootstrap: a new hub linked to one of " << records
+              << " records...\n";
+    absl::StatusOr<BootstrapResult> b = RunBootstrap(bin, *dataset, records);
+    if (!b.ok()) {
+      std::cerr << "bootstrap: " << b.status() << "\n";
+    } else {
+      row("bootstrap", "seconds to hold every record", b->seconds,
+          absl::StrCat("verify bound, ", cores, " cores, s"),
+          static_cast<double>(records) / (verify_per_s * cores));
+      row("bootstrap", "records/s", b->records_per_s,
+          absl::StrCat("verify bound, ", cores, " cores"),
+          verify_per_s * cores);
+      row("bootstrap", "peak RSS MB of the new hub", b->peak_mb,
+          "target: 1 GiB", 1024);
+    }
+  }
+}
+
 void PrintTable(const std::vector<Result>& results) {
   std::cout << absl::StrFormat("%-11s %-36s %12s   %-40s %12s %7s\n",
                                "workload", "metric", "value", "compared with",
@@ -275,7 +354,8 @@ int main(int argc, char** argv) {
   using namespace civhub::bench;
   CLI::App app{
       "civhub-bench: civhub's workloads, compared with the best-known figures"};
-  std::string workloads = "sign,verify,ingest,propagation,sync,search";
+  std::string workloads =
+      "sign,verify,ingest,propagation,sync,search,memory,bootstrap";
   std::string data = "var/bench";
   uint64_t search_records = 1000000;
   int rounds = 20;
@@ -287,7 +367,7 @@ int main(int argc, char** argv) {
   std::string json;
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
-                 "search")
+                 "search, memory, bootstrap")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
@@ -297,7 +377,7 @@ int main(int argc, char** argv) {
                  "search: where generated hub data directories are kept")
       ->capture_default_str();
   app.add_option("--search-records", search_records,
-                 "search: organizations in the directory")
+                 "search, memory, bootstrap: organizations in the directory")
       ->capture_default_str();
   app.add_option("--rounds", rounds, "search: passes over each query set")
       ->capture_default_str();
@@ -372,10 +452,17 @@ int main(int argc, char** argv) {
       uint64_t v = 0;
       if (absl::SimpleAtoi(n, &v) && v > 0) sizes.push_back(v);
     }
-    Sync(sizes, 1, &results);
-    if (origins > 1 && !sizes.empty()) Sync({sizes.back()}, origins, &results);
+    Sync(data, sizes, 1, &results);
+    // Many origins in memory, at most kInMemoryRecords.
+    if (origins > 1 && !sizes.empty()) {
+      Sync(data, {std::min(sizes.back(), kInMemoryRecords)}, origins, &results);
+    }
   }
   if (wanted.count("search")) Search(data, search_records, rounds, &results);
+  if (wanted.count("memory") || wanted.count("bootstrap")) {
+    Processes(data, search_records, wanted.count("memory") > 0,
+              wanted.count("bootstrap") > 0, ossl_verify, cores, &results);
+  }
   PrintTable(results);
   if (!json.empty()) WriteJson(results, json, records, cores);
   return 0;

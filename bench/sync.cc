@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "bench/generator.h"
 #include "crypto/hash.h"
+#include "crypto/key_file.h"
 #include "crypto/record_signing.h"
 #include "tests/sim/sim_network.h"
 
@@ -68,7 +69,8 @@ void CopyDir(leveldb::Env* env, const std::string& from,
 
 }  // namespace
 
-SyncRun RunSync(uint64_t records, int origins, uint64_t seed) {
+SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
+                const std::string& dataset) {
   const absl::Time load_start = absl::Now();
   SyncRun run;
   run.records = records;
@@ -76,7 +78,19 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed) {
   Generator gen(seed);
   std::vector<Origin> keys;
   std::vector<std::string> origin_keys;
-  for (int o = 0; o < origins; ++o) {
+  if (!dataset.empty()) {
+    // The dataset hub's own records, served by two other hubs.
+    absl::StatusOr<crypto::LoadedKey> key =
+        crypto::LoadOrCreateKeyFile(dataset + "/hub.key");
+    if (!key.ok()) {
+      std::cerr << "sync: " << key.status() << "\n";
+      return run;
+    }
+    keys.push_back({key->key, records + 1, records});
+    origin_keys.push_back(key->key.public_key().bytes());
+    origins = 1;
+  }
+  for (int o = dataset.empty() ? 0 : 1; o < origins; ++o) {
     keys.push_back({*crypto::PrivateKey::FromSeed(crypto::Sha256(
                         absl::StrCat("civhub-bench/sync/", seed, "/", o))),
                     1, 0});
@@ -98,22 +112,41 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed) {
         &o.key, b.SerializeAsString());
   };
   std::vector<std::pair<const crypto::PrivateKey*, std::string>> bodies;
-  bodies.reserve(records);
-  for (uint64_t i = 0; i < records; ++i) {
+  for (uint64_t i = 0; dataset.empty() && i < records; ++i) {
     Origin& o = keys[i % origins];
     bodies.push_back(body(o, o.count++, 1));
   }
-  std::cerr << "  signing " << records << " records...\n";
-  std::vector<crypto::VerifiedRecord> signed_records = SignAll(bodies);
-  bodies.clear();
-
   sim::SimOptions options;
-  options.dir = kDir;
+  options.dir = dataset.empty() ? kDir : dataset + "/sync";
   options.seed = seed;
   options.min_latency = options.max_latency = absl::Milliseconds(25);
-  options.in_memory = true;
+  options.in_memory = dataset.empty();
   sim::SimNetwork net(options);
-  {
+  if (!dataset.empty()) {
+    std::cerr << "  copying the dataset's store twice...\n";
+    for (const char* hub : {"a", "b"}) {
+      const std::string to = absl::StrCat(options.dir, "/", hub);
+      if (std::system(absl::StrCat("rm -rf '", to, "' && mkdir -p '",
+                                   options.dir, "' && cp -r '", dataset,
+                                   "/store' '", to, "'")
+                          .c_str()) != 0) {
+        std::cerr << "sync: cannot copy the dataset\n";
+        return run;
+      }
+      node::StoreOptions store_options;
+      store_options.path = to;
+      std::unique_ptr<node::Store> store = *node::Store::Open(store_options);
+      // The dataset's hub may have published its profile after the
+      // records (when civhubd ran on it).
+      const uint64_t held =
+          store->GetOriginState(origin_keys[0])->max_sequence();
+      (void)store->AdvanceWatermark(origin_keys[0], 0, held);
+      keys[0].next_sequence = held + 1;
+    }
+  } else {
+    std::cerr << "  signing " << records << " records...\n";
+    std::vector<crypto::VerifiedRecord> signed_records = SignAll(bodies);
+    bodies.clear();
     std::cerr << "  loading a store...\n";
     node::StoreOptions store_options;
     store_options.path = absl::StrCat(kDir, "/seed");
@@ -121,11 +154,10 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed) {
     store_options.clock = &net.clock();
     std::unique_ptr<node::Store> store = *node::Store::Open(store_options);
     Load(store.get(), signed_records);
+    store.reset();
+    CopyDir(net.env(), absl::StrCat(kDir, "/seed"), absl::StrCat(kDir, "/a"));
+    CopyDir(net.env(), absl::StrCat(kDir, "/seed"), absl::StrCat(kDir, "/b"));
   }
-  signed_records.clear();
-  signed_records.shrink_to_fit();
-  CopyDir(net.env(), absl::StrCat(kDir, "/seed"), absl::StrCat(kDir, "/a"));
-  CopyDir(net.env(), absl::StrCat(kDir, "/seed"), absl::StrCat(kDir, "/b"));
   run.load_seconds = absl::ToDoubleSeconds(absl::Now() - load_start);
 
   // Rounds an hour apart (±20 %): the bench decides when they happen by
@@ -162,7 +194,8 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed) {
       // Updates: random existing records of random origins; new records:
       // the first origin's (or one per origin with several).
       Origin& o =
-          keys[origins == 1 ? 0 : (updates ? rng() % origins : i % origins)];
+          keys[keys.size() == 1 ? 0
+                                : (updates ? rng() % origins : i % origins)];
       if (updates) {
         // Distinct records: each needs exactly its new version.
         uint64_t index;
@@ -194,7 +227,7 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed) {
   run_case("idle", 0, false);
   run_case("1 difference", 1, false);
   run_case("1,000 recent differences", 1000, false);
-  run_case(origins == 1 ? "1,000 scattered (updates of random records)"
+  run_case(origins <= 1 ? "1,000 scattered (updates of random records)"
                         : "1,000 scattered over the origins",
            1000, true);
   return run;

@@ -35,8 +35,10 @@ struct SyncRun {
 // Two linked hubs holding the same `records` organizations of `origins`
 // origins; then: idle, 1 new record, 1,000 new records, 1,000 updates of
 // records spread over the directory (over the origins when there are
-// several).
-SyncRun RunSync(uint64_t records, int origins, uint64_t seed);
+// several). With `dataset` (see EnsureDataset), its store and origin are
+// used instead of generating `records` in memory: the way to 1M records.
+SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
+                const std::string& dataset = "");
 
 }  // namespace civhub::bench
 
