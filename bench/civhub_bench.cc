@@ -337,9 +337,9 @@ void WriteJson(const std::vector<Result>& results, const std::string& path,
   for (size_t i = 0; i < results.size(); ++i) {
     const Result& r = results[i];
     out << absl::StrFormat(
-        "    {\"workload\": \"%s\", \"metric\": \"%s\", \"value\": %.1f, "
+        "    {\"workload\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, "
         "\"baseline\": \"%s\", "
-        "\"baseline_value\": %.1f, \"ratio\": %.3f, \"scale\": \"%s\", "
+        "\"baseline_value\": %.6g, \"ratio\": %.3f, \"scale\": \"%s\", "
         "\"scale_value\": %.0f}%s\n",
         r.workload, r.metric, r.value, r.baseline, r.baseline_value, r.ratio(),
         r.scale, r.scale_value, i + 1 < results.size() ? "," : "");

@@ -122,8 +122,8 @@ void SimNetwork::AddEstablished(const std::vector<std::string>& names,
                                 federation::FederationOptions options,
                                 const std::vector<std::string>& also_trusted) {
   std::vector<crypto::PrivateKey> keys;
-  auto everyone = std::make_shared<std::set<std::string>>(
-      also_trusted.begin(), also_trusted.end());
+  auto everyone = std::make_shared<std::set<std::string>>(also_trusted.begin(),
+                                                          also_trusted.end());
   for (const std::string& name : names) {
     keys.push_back(KeyFor(name));
     everyone->insert(keys.back().public_key().bytes());
