@@ -1,14 +1,19 @@
 #include "bench/processes.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -71,6 +76,86 @@ class Daemon {
 
  private:
   pid_t pid_ = -1;
+};
+
+// A TCP relay on 127.0.0.1:`port` to 127.0.0.1:`target` that counts the
+// bytes it carries each way: what a hub sends over the link it dials.
+class CountingRelay {
+ public:
+  CountingRelay(int port, int target) : target_(target) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr = Loopback(port);
+    ok_ = bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) ==
+              0 &&
+          listen(listener_, 16) == 0;
+    if (ok_) accepter_ = std::thread([this] { Accept(); });
+  }
+  ~CountingRelay() {
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    if (accepter_.joinable()) accepter_.join();
+    for (int fd : open_) shutdown(fd, SHUT_RDWR);
+    for (std::thread& t : pumps_) t.join();
+    for (int fd : open_) close(fd);
+  }
+  bool ok() const { return ok_; }
+  // Bytes from the dialing side, and back to it.
+  uint64_t up() const { return up_; }
+  uint64_t down() const { return down_; }
+
+ private:
+  static sockaddr_in Loopback(int port) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return addr;
+  }
+  void Accept() {
+    for (;;) {
+      int client = accept(listener_, nullptr, nullptr);
+      if (client < 0) return;  // The listener was shut down.
+      int server = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr = Loopback(target_);
+      if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
+          0) {
+        close(client);
+        close(server);
+        continue;
+      }
+      open_.push_back(client);
+      open_.push_back(server);
+      pumps_.emplace_back(
+          [this, client, server] { Pump(client, server, &up_); });
+      pumps_.emplace_back(
+          [this, client, server] { Pump(server, client, &down_); });
+    }
+  }
+  static void Pump(int from, int to, std::atomic<uint64_t>* count) {
+    char buf[64 << 10];
+    for (;;) {
+      ssize_t n = read(from, buf, sizeof(buf));
+      if (n <= 0) break;
+      *count += static_cast<uint64_t>(n);
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = write(to, buf + off, static_cast<size_t>(n - off));
+        if (w <= 0) return;
+        off += w;
+      }
+    }
+    shutdown(to, SHUT_WR);
+  }
+
+  const int target_;
+  int listener_ = -1;
+  bool ok_ = false;
+  std::thread accepter_;
+  // Touched by the accepter only, until it is joined.
+  std::vector<int> open_;
+  std::vector<std::thread> pumps_;
+  std::atomic<uint64_t> up_{0}, down_{0};
 };
 
 // Output of `civhubctl --json --data-dir D args`.
@@ -162,7 +247,10 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
   }
   const std::string a_id = JsonField(Ctl(bin_dir, dataset, "status"), "hubId");
   const std::string b_id = JsonField(Ctl(bin_dir, fresh, "status"), "hubId");
-  Ctl(bin_dir, fresh, absl::StrCat("peer add 127.0.0.1:17341 ", a_id));
+  // The new hub reaches the full one through a relay that counts the bytes.
+  CountingRelay relay(17349, 17341);
+  if (!relay.ok()) return absl::UnavailableError("cannot listen on 17349");
+  Ctl(bin_dir, fresh, absl::StrCat("peer add 127.0.0.1:17349 ", a_id));
   const absl::Time start = absl::Now();
   std::string approved;
   while (approved.find("ACTIVE") == std::string::npos &&
@@ -172,14 +260,21 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
   }
   const absl::Time linked = absl::Now();
   uint64_t held = 0;
+  int polls = 0;
   while (held < records && absl::Now() - linked < absl::Minutes(30)) {
-    absl::SleepFor(absl::Seconds(1));  // Polling another process.
+    absl::SleepFor(absl::Milliseconds(100));  // Polling another process.
     held = Organizations(bin_dir, fresh);
-    std::cerr << "\r  " << held << " / " << records << std::flush;
+    if (++polls % 10 == 0) {
+      std::cerr << "\r  " << held << " / " << records << std::flush;
+    }
   }
-  std::cerr << "\n";
-  result.records = held;
   result.seconds = absl::ToDoubleSeconds(absl::Now() - linked);
+  std::cerr << "\r  " << held << " / " << records << "\n";
+  result.records = held;
+  result.bytes_up = relay.up();
+  result.bytes_down = relay.down();
+  // Leave the dataset's hub as it was: without a peer that is gone next run.
+  Ctl(bin_dir, dataset, absl::StrCat("peer remove ", b_id));
   result.records_per_s = static_cast<double>(held) / result.seconds;
   result.peak_mb = b.Memory().second;
   return result;

@@ -27,6 +27,9 @@ struct BootstrapResult {
   double seconds = 0;  // From the link's approval to holding all.
   double records_per_s = 0;
   double peak_mb = 0;  // The new hub's VmHWM.
+  // Bytes on the link the new hub dialed (TLS included), each way.
+  uint64_t bytes_up = 0;
+  uint64_t bytes_down = 0;
 };
 
 // Starts civhubd on `dataset` and a second one on an empty directory,

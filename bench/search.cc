@@ -376,6 +376,18 @@ absl::StatusOr<std::string> EnsureDataset(const std::string& root,
   return dir;
 }
 
+absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((dataset + "/fts.sqlite").c_str(), &db,
+                      SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    return SqliteError(db, "sqlite open");
+  }
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_db(db, sqlite3_close);
+  Statement sum(db, "SELECT sum(length(record)) FROM meta");
+  if (sqlite3_step(sum.get()) != SQLITE_ROW) return SqliteError(db, "sum");
+  return static_cast<uint64_t>(sqlite3_column_int64(sum.get(), 0));
+}
+
 absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
                                                int rounds) {
   absl::StatusOr<crypto::LoadedKey> key =

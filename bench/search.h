@@ -19,6 +19,9 @@ namespace civhub::bench {
 absl::StatusOr<std::string> EnsureDataset(const std::string& root,
                                           uint64_t records);
 
+// Total size of the dataset's signed records, serialized as sent.
+absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset);
+
 struct Latency {
   std::string engine;  // "civhub", "civhub over gRPC", "SQLite FTS5"
   std::string kind;    // "text", "filter", "radius"

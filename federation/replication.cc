@@ -218,10 +218,9 @@ Federation::Applied Federation::ApplyFromPeer(
   std::set<std::string> forked;
   // Records refused for want of trust, with their error.
   std::vector<std::pair<const v1::SignedRecord*, absl::Status>> refused;
-  auto ingest = [&](const v1::SignedRecord& record) {
+  auto take = [&](const v1::SignedRecord& record,
+                  const absl::StatusOr<node::ApplyOutcome>& outcome) {
     Header header = ReadHeader(record);
-    absl::StatusOr<node::ApplyOutcome> outcome =
-        hub_->Ingest(record, /*sync=*/false);
     if (!outcome.ok()) {
       refused.emplace_back(&record, outcome.status());
       return;
@@ -233,7 +232,9 @@ Federation::Applied Federation::ApplyFromPeer(
   };
   // Every record is tried even after one of its origin was refused: a later
   // one may be the link record that makes the origin trusted.
-  for (const v1::SignedRecord& record : records) ingest(record);
+  std::vector<absl::StatusOr<node::ApplyOutcome>> outcomes =
+      hub_->IngestMany(records, /*sync=*/false);
+  for (int i = 0; i < records.size(); ++i) take(records[i], outcomes[i]);
   if (applied.links_changed && !refused.empty()) {
     // This batch connected new hubs: try their records again now rather
     // than a round later.
@@ -242,7 +243,7 @@ Federation::Applied Federation::ApplyFromPeer(
     first_pass.swap(refused);
     for (const auto& [record, status] : first_pass) {
       if (status.code() == absl::StatusCode::kPermissionDenied) {
-        ingest(*record);
+        take(*record, hub_->Ingest(*record, /*sync=*/false));
       } else {
         refused.emplace_back(record, status);
       }
@@ -590,6 +591,10 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
   std::vector<std::pair<std::string, uint64_t>> wanted;  // (origin, have)
   for (const auto& [origin, seq] : *ours) {
     if (seq == kBlocked) continue;
+    // Records of an origin this hub no longer trusts (it left the network:
+    // its links were removed) stay where they are but are not passed on;
+    // the caller would refuse them, round after round.
+    if (origin != self_ && !trust_->Trusted(origin)) continue;
     auto it = theirs.find(origin);
     const uint64_t have = it == theirs.end() ? 0 : it->second;
     if (have != kBlocked && have < seq) wanted.emplace_back(origin, have);

@@ -56,6 +56,8 @@ class TrustGraph : public node::OriginPolicy {
   // otherwise.
   absl::Status Admit(const crypto::VerifiedRecord& record) const override;
 
+  // Whether `origin` (a raw key other than this hub's) is connected to this
+  // hub by active links, or assumed trusted.
   bool Trusted(absl::string_view origin) const;
 
   // Trusts `origins` as well, without link records. Only for simulations of

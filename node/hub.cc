@@ -1,5 +1,10 @@
 #include "node/hub.h"
 
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
@@ -178,7 +183,7 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
   return PublishResult{Directory::ToRecord(view), false};
 }
 
-absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
+absl::StatusOr<Hub::Checked> Hub::Check(v1::SignedRecord record) const {
   if (std::string unknown = FindUnknownField(record); !unknown.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("signed record: ", unknown));
   }
@@ -191,7 +196,69 @@ absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
       !s.ok()) {
     return s;
   }
-  return store_->Apply(*verified, sync);
+  Store::ApplyPlan plan = Store::Plan(*verified);
+  return Checked{*std::move(verified), std::move(plan)};
+}
+
+absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
+  absl::StatusOr<Checked> checked = Check(std::move(record));
+  if (!checked.ok()) return checked.status();
+  return store_->Apply(checked->record, checked->plan, sync);
+}
+
+std::vector<absl::StatusOr<ApplyOutcome>> Hub::IngestMany(
+    const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
+    bool sync, int threads) {
+  const size_t n = static_cast<size_t>(records.size());
+  std::vector<std::optional<absl::StatusOr<Checked>>> checked(n);
+  // ready[i]: checked[i] is set. Value-initialized: all false.
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]());
+  std::atomic<size_t> next{0};
+  auto check = [&](size_t i) {
+    checked[i] = Check(records[static_cast<int>(i)]);
+    ready[i].store(true, std::memory_order_release);
+  };
+  if (threads <= 0) {
+    threads =
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  // A thread per ~16 records at most: small pushes stay on the caller.
+  threads = static_cast<int>(std::min<size_t>(threads, (n + 15) / 16));
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads; ++t) {
+    helpers.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) check(i);
+    });
+  }
+  // This thread applies records in order (a later version must find the
+  // earlier one) as soon as they are checked, and checks records itself
+  // while the next one to apply is not ready: applying overlaps checking.
+  std::vector<absl::StatusOr<ApplyOutcome>> outcomes;
+  outcomes.reserve(n);
+  while (outcomes.size() < n) {
+    const size_t i = outcomes.size();
+    if (ready[i].load(std::memory_order_acquire)) {
+      absl::StatusOr<Checked>& c = *checked[i];
+      outcomes.push_back(c.ok()
+                             ? store_->Apply(c->record, c->plan, /*sync=*/false)
+                             : absl::StatusOr<ApplyOutcome>(c.status()));
+      checked[i].reset();
+    } else if (size_t mine = next++; mine < n) {
+      check(mine);
+    } else {
+      std::this_thread::yield();  // A helper is finishing record i.
+    }
+  }
+  for (std::thread& helper : helpers) helper.join();
+  // One durable write for the batch: it makes the ones before it durable.
+  if (sync && n > 0) {
+    if (absl::Status s = store_->Sync(); !s.ok()) {
+      for (auto& outcome : outcomes) {
+        if (outcome.ok()) outcome = s;
+      }
+    }
+  }
+  return outcomes;
 }
 
 }  // namespace civhub::node

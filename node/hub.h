@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -88,7 +89,23 @@ class Hub {
   // PERMISSION_DENIED for an origin the policy refuses.
   absl::StatusOr<ApplyOutcome> Ingest(v1::SignedRecord record, bool sync);
 
+  // Ingest for each of `records`, applied in order (a later version of a
+  // record after an earlier one), with the signature checks, validation
+  // and index derivation of the batch spread over up to `threads` threads
+  // (0: one per core). One outcome per record. Replication ingests whole
+  // replies with it: verification is most of ingest's cost and parallel.
+  std::vector<absl::StatusOr<ApplyOutcome>> IngestMany(
+      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
+      bool sync, int threads = 0);
+
  private:
+  struct Checked {
+    crypto::VerifiedRecord record;
+    Store::ApplyPlan plan;
+  };
+  // Ingest's work before the store: parse, verify, admit, validate, plan.
+  absl::StatusOr<Checked> Check(v1::SignedRecord record) const;
+
   absl::StatusOr<PublishResult> PublishBody(v1::RecordBody body, bool strict)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   absl::StatusOr<PublishResult> Retire(absl::string_view record_id,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
 #include "tests/records.h"
 #include "tests/testutil.h"
@@ -147,6 +148,51 @@ TEST_F(HubTest, IngestValidatesBody) {
                 StatusCode::kInvalidArgument,
                 "organization.locations[0].country");
   EXPECT_EQ(store_->last_change(), 0u);
+}
+
+TEST_F(HubTest, IngestManyAppliesInOrderAndReportsEachRecord) {
+  // 200 records on 4 threads: versions of one record arrive in order
+  // within the batch, a bad record in the middle refuses only itself.
+  google::protobuf::RepeatedPtrField<v1::SignedRecord> batch;
+  uint64_t seq = 0;
+  for (int i = 0; i < 100; ++i) {
+    *batch.Add() = SignedOrg(key_, absl::StrCat("org-", i), 1, ++seq);
+  }
+  OrgSpec renamed;
+  renamed.name = "Maji Safi Kenya Trust";
+  *batch.Add() = SignedOrg(key_, "org-7", 2, ++seq, renamed);
+  v1::SignedRecord tampered = SignedOrg(key_, "org-bad", 1, ++seq);
+  (*tampered.mutable_signature())[0] ^= 1;
+  *batch.Add() = tampered;
+  for (int i = 100; i < 198; ++i) {
+    *batch.Add() = SignedOrg(key_, absl::StrCat("org-", i), 1, ++seq);
+  }
+  *batch.Add() = batch[0];  // Seen a moment ago.
+
+  std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
+      hub_->IngestMany(batch, /*sync=*/true, /*threads=*/4);
+  ASSERT_EQ(outcomes.size(), static_cast<size_t>(batch.size()));
+  for (int i = 0; i < batch.size(); ++i) {
+    if (i == 101) {
+      EXPECT_STATUS(outcomes[i], StatusCode::kInvalidArgument, "signature");
+    } else if (i == batch.size() - 1) {
+      ASSERT_OK(outcomes[i]);
+      EXPECT_EQ(*outcomes[i], ApplyOutcome::kDuplicate);
+    } else {
+      ASSERT_OK(outcomes[i]);
+      EXPECT_EQ(*outcomes[i], ApplyOutcome::kApplied) << "record " << i;
+    }
+  }
+  EXPECT_EQ(Organizations(), 198u);
+  absl::StatusOr<std::optional<StoredView>> org7 =
+      store_->Get(key_.public_key().bytes(), "org-7");
+  ASSERT_OK(org7);
+  ASSERT_TRUE(org7->has_value());
+  EXPECT_EQ((*org7)->body.version(), 2u);
+  absl::StatusOr<std::optional<StoredView>> bad =
+      store_->Get(key_.public_key().bytes(), "org-bad");
+  ASSERT_OK(bad);
+  EXPECT_FALSE(bad->has_value());
 }
 
 TEST_F(HubTest, PublishContinuesAfterRestoredSequence) {

@@ -88,19 +88,29 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
                                           std::move(counters)));
 }
 
+Store::ApplyPlan Store::Plan(const crypto::VerifiedRecord& record) {
+  return ApplyPlan{
+      crypto::Sha256(record.signed_record.body()).substr(0, kBodyHashBytes),
+      DeriveIndexTerms(record.body)};
+}
+
 absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
                                           bool sync) {
+  return Apply(record, Plan(record), sync);
+}
+
+absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
+                                          const ApplyPlan& plan, bool sync) {
   absl::MutexLock lock(&mu_);
-  return ApplyLocked(record, sync);
+  return ApplyLocked(record, plan, sync);
 }
 
 absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
-    const crypto::VerifiedRecord& record, bool sync) {
+    const crypto::VerifiedRecord& record, const ApplyPlan& plan, bool sync) {
   const v1::RecordBody& body = record.body;
   const std::string& origin = body.origin();
   const uint64_t seq = body.sequence();
-  const std::string hash =
-      crypto::Sha256(record.signed_record.body()).substr(0, kBodyHashBytes);
+  const std::string& hash = plan.body_hash;
   leveldb::ReadOptions ro;
   leveldb::WriteOptions wo;
   wo.sync = sync;
@@ -208,7 +218,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   keys::PutBE64(&doc_key, doc);
   batch.Put(keys::Change(change), doc_key);
   batch.Put(keys::Record(origin, body.record_id()), stored.SerializeAsString());
-  WriteIndexEntries(doc, DeriveIndexTerms(body), /*remove=*/false, &batch);
+  WriteIndexEntries(doc, plan.terms, /*remove=*/false, &batch);
   if (seq > state->max_sequence()) state->set_max_sequence(seq);
   batch.Put(keys::Origin(origin), state->SerializeAsString());
   batch.Put(kCountersKey, counters.SerializeAsString());

@@ -29,6 +29,7 @@
 #include "leveldb/env.h"
 #include "leveldb/filter_policy.h"
 #include "node/clock.h"
+#include "node/index_terms.h"
 
 namespace civhub::node {
 
@@ -69,10 +70,22 @@ class Store {
   Store& operator=(const Store&) = delete;
   ~Store();
 
+  // What Apply derives from a record alone. Computing it is most of
+  // Apply's CPU work outside LevelDB, so callers that ingest on several
+  // threads compute it there, before Apply takes the store's write lock.
+  struct ApplyPlan {
+    std::string body_hash;
+    IndexTerms terms;
+  };
+  static ApplyPlan Plan(const crypto::VerifiedRecord& record);
+
   // Applies a record whose signature was verified and body validated. With
   // `sync`, returns only once the write is durable.
   absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
                                      bool sync);
+  // The same, with `plan` = Plan(record).
+  absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
+                                     const ApplyPlan& plan, bool sync);
 
   // Makes every write applied so far durable.
   absl::Status Sync();
@@ -164,7 +177,7 @@ class Store {
         storage::Counters counters);
 
   absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
-                                           bool sync)
+                                           const ApplyPlan& plan, bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds `delta` (+1 or -1) to the counter of `body`'s kind.
   static void Count(const v1::RecordBody& body, int delta,

@@ -114,10 +114,11 @@ grpc::Status AdminService::ImportRecords(
                      " in one call; the limit is ", kMaxImportBatch));
   }
   int applied = 0, rejected = 0;
+  std::vector<absl::StatusOr<node::ApplyOutcome>> outcomes =
+      hub_->IngestMany(request->records(), /*sync=*/false);
   for (int i = 0; i < request->records_size(); ++i) {
     v1::ImportResult* result = response->add_results();
-    absl::StatusOr<node::ApplyOutcome> outcome =
-        hub_->Ingest(request->records(i), /*sync=*/false);
+    const absl::StatusOr<node::ApplyOutcome>& outcome = outcomes[i];
     if (outcome.ok()) {
       result->set_outcome(std::string(node::ApplyOutcomeName(*outcome)));
       if (*outcome == node::ApplyOutcome::kApplied) ++applied;

@@ -51,6 +51,8 @@ class Scenario {
   void BuildNetwork();
   void PublishSomething();
   void MaliciousPushes();
+  void Leave();
+  bool ConnectedWithout(const std::string& gone);
   Holdings Snapshot(SimHub* hub);
   void Check();
 
@@ -63,6 +65,9 @@ class Scenario {
   std::map<std::string, std::vector<std::string>> live_ids_;  // Per hub.
   std::set<std::string> down_;
   std::string spammer_, spam_host_, malicious_, fork_host_;
+  // A hub whose admin removed all its links: its origin is out of the
+  // network from then on.
+  std::string departed_;
   int next_id_ = 0;
 };
 
@@ -179,6 +184,61 @@ void Scenario::MaliciousPushes() {
   }
 }
 
+// Whether the honest hubs other than `gone` still form one component.
+bool Scenario::ConnectedWithout(const std::string& gone) {
+  std::set<std::string> seen;
+  std::vector<std::string> todo;
+  for (const std::string& h : honest_) {
+    if (h != gone) {
+      todo.push_back(h);
+      break;
+    }
+  }
+  while (!todo.empty()) {
+    std::string h = todo.back();
+    todo.pop_back();
+    if (!seen.insert(h).second) continue;
+    for (const std::string& next : links_[h]) {
+      if (next != gone && region_.count(next)) todo.push_back(next);
+    }
+  }
+  return seen.size() + 1 == honest_.size();
+}
+
+// A hub leaves the network: its admin removes every link (`civhubctl peer
+// remove`). Chosen so the others stay connected and the hubs the checks
+// look at (the spam and fork hosts) stay; its origin becomes untrusted
+// everywhere once the link tombstones spread. It then publishes once more:
+// no other hub may accept that record.
+void Scenario::Leave() {
+  std::vector<std::string> candidates;
+  for (const std::string& h : honest_) {
+    if (h != spam_host_ && h != fork_host_ && !down_.count(h) &&
+        ConnectedWithout(h)) {
+      candidates.push_back(h);
+    }
+  }
+  if (candidates.empty()) return;
+  departed_ = candidates[Uniform(0, static_cast<int>(candidates.size()) - 1)];
+  SimHub* leaver = net_.hub(departed_);
+  for (const std::string& peer : std::set<std::string>(links_[departed_])) {
+    const std::string id = net_.hub(peer)->key.public_key().HubId();
+    if (!leaver->federation->RemovePeer(id).ok()) {
+      Violation(absl::StrCat(departed_, ": peer remove ", peer, " failed"));
+    }
+    links_[peer].erase(departed_);
+  }
+  links_[departed_].clear();
+  honest_.erase(std::find(honest_.begin(), honest_.end(), departed_));
+  region_.erase(departed_);
+  live_ids_.erase(departed_);
+  testing::OrgSpec spec;
+  spec.name = "Published After Leaving";
+  if (!leaver->hub->Publish(testing::OrgPublish("after-leaving", spec)).ok()) {
+    Violation(absl::StrCat(departed_, ": publish after leaving failed"));
+  }
+}
+
 Holdings Scenario::Snapshot(SimHub* hub) {
   Holdings out;
   std::set<std::string> network;
@@ -206,6 +266,11 @@ Holdings Scenario::Snapshot(SimHub* hub) {
     }
     if (verified->body.record_id() == "forged-by-m") {
       Violation(absl::StrCat(hub->name, " holds the forged record"));
+    }
+    if (verified->body.record_id() == "after-leaving" &&
+        hub->name != departed_) {
+      Violation(absl::StrCat(hub->name, " holds a record ", departed_,
+                             " published after it left the network"));
     }
     out[{verified->body.origin(), verified->body.record_id()}] =
         crypto::Sha256(signed_record.body());
@@ -331,10 +396,19 @@ ScenarioResult Scenario::Run() {
       }
     }
     if (i == (7 * p) / 10) MaliciousPushes();
+    if (i == (4 * p) / 5) Leave();
     PublishSomething();
   }
   RunFor(options_.quiet);
   Check();
+  // Converged means quiet: more anti-entropy rounds carry no record bodies
+  // (nothing re-sent that a peer refuses or already holds).
+  const uint64_t sent = net_.traffic().records_sent;
+  RunFor(absl::Seconds(30));
+  if (net_.traffic().records_sent != sent) {
+    Violation(absl::StrCat(net_.traffic().records_sent - sent,
+                           " record bodies sent after the network converged"));
+  }
   result_.hubs = static_cast<int>(net_.hubs().size());
   result_.traffic = net_.traffic();
   result_.simulated = net_.clock().Now() - start;

@@ -1,14 +1,16 @@
 // Seeded end-to-end scenarios on the simulated network: a random network of
 // admin-approved links, publishing activity, crashes and restarts, a
-// partition that heals, a hub joining late, a blocked spammer and a
-// malicious hub that relays forged records and forks. After a quiet period
-// the run checks what must hold:
+// partition that heals, a hub joining late, a hub leaving (its admin
+// removes every link), a blocked spammer and a malicious hub that relays
+// forged records and forks. After a quiet period the run checks what must
+// hold:
 //  - every honest hub holds exactly the same latest version of every record
 //    of every honest origin, and it is the version its origin holds;
 //  - no hub holds a record that does not verify, or of an origin outside
-//    the network;
+//    the network, or one the departed hub published after it left;
 //  - the blocked origin is absent where it was blocked;
-//  - the fork is flagged where both bodies arrived.
+//  - the fork is flagged where both bodies arrived;
+//  - once converged, further anti-entropy rounds send no record bodies.
 // The same seed gives the same run, event for event.
 #ifndef CIVHUB_TESTS_SIM_SCENARIO_H_
 #define CIVHUB_TESTS_SIM_SCENARIO_H_
