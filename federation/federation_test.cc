@@ -236,6 +236,43 @@ TEST_F(FederationTest, FullVectorReplacesWhatThePeerAssumed) {
   EXPECT_EQ(again->records_size(), first->records_size());
 }
 
+// A reply leaves out `covered` where the records imply it; the caller's
+// watermark still moves to the last record, so the next round is idle.
+TEST_F(FederationTest, ImpliedCoverageAdvancesTheWatermark) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  for (int i = 0; i < 3; ++i) Publish(a, absl::StrCat("o", i), "Some Org");
+  Publish(a, "o1", "Renamed Org");  // Supersedes sequence 2.
+  const std::string origin = a->key.public_key().bytes();
+  auto a_state = a->store->GetOriginState(origin);
+  ASSERT_OK(a_state);
+  ASSERT_TRUE(RunUntil([&] {
+    auto at_b = b->store->GetOriginState(origin);
+    return at_b.ok() && at_b->complete_through() == a_state->max_sequence();
+  }));
+  v1::SyncRequest empty;
+  empty.set_vector_digest(Digest(Vector()));
+  empty.set_full(true);
+  ASSERT_TRUE(net_.Link("b", "c"));
+  absl::StatusOr<v1::SyncResponse> reply =
+      b->federation->HandleSync(c->key.public_key(), empty);
+  ASSERT_OK(reply);
+  EXPECT_GT(reply->records_size(), 0);
+  EXPECT_EQ(reply->covered_size(), 0);
+  // C, syncing for itself, ends with a's whole prefix and then idles.
+  ASSERT_TRUE(RunUntil([&] {
+    auto at_c = c->store->GetOriginState(origin);
+    return at_c.ok() && at_c->complete_through() == a_state->max_sequence();
+  }));
+  // Once the link records of b-c have settled too, rounds carry nothing.
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));
+  const uint64_t sent = net_.traffic().records_sent;
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(60));
+  EXPECT_EQ(net_.traffic().records_sent, sent);
+}
+
 // Virtual time for hub b to hold 200 records published at a, over a link
 // of `bandwidth` bytes/s (0: unlimited).
 absl::Duration CatchUpTime(const std::string& dir, double bandwidth) {

@@ -21,6 +21,24 @@ struct Header {
   bool link_record = false;
 };
 
+Header ReadHeader(const v1::SignedRecord& record);
+
+// What a sync reply vouches for, per origin: its `covered` entries, and for
+// an origin it sent records of without one, the highest sequence sent (the
+// peer leaves `covered` out when it is that: the common case).
+std::map<std::string, uint64_t> CoveredBy(const v1::SyncResponse& response) {
+  std::map<std::string, uint64_t> covered;
+  for (const v1::SignedRecord& record : response.records()) {
+    Header header = ReadHeader(record);
+    uint64_t& sequence = covered[header.origin];
+    sequence = std::max(sequence, header.sequence);
+  }
+  for (const v1::OriginWatermark& c : response.covered()) {
+    covered[c.origin()] = c.sequence();
+  }
+  return covered;
+}
+
 Header ReadHeader(const v1::SignedRecord& record) {
   Header h;
   v1::RecordBody body;
@@ -151,31 +169,32 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     return;
   }
 
+  const std::map<std::string, uint64_t> covered = CoveredBy(*response);
   Applied applied = ApplyFromPeer(peer, response->records());
-  for (const v1::OriginWatermark& covered : response->covered()) {
-    uint64_t through = covered.sequence();
-    auto failure = applied.first_failure.find(covered.origin());
+  for (const auto& [origin, sequence] : covered) {
+    uint64_t through = sequence;
+    auto failure = applied.first_failure.find(origin);
     if (failure != applied.first_failure.end()) {
       through = std::min(through, failure->second - 1);
     }
     // `covered` continues from what this hub told the peer.
-    auto told = sent.find(covered.origin());
+    auto told = sent.find(origin);
     const uint64_t from = told == sent.end() ? 0 : told->second;
-    (void)store_->AdvanceWatermark(covered.origin(), from, through);
+    (void)store_->AdvanceWatermark(origin, from, through);
   }
   bool more = response->more();
   {
     absl::MutexLock lock(&mu_);
     PeerRuntime& rt = runtime_[peer];
     // The peer vouched for everything it covered.
-    for (const v1::OriginWatermark& covered : response->covered()) {
-      uint64_t& held = rt.holds[covered.origin()];
-      held = std::max(held, covered.sequence());
+    for (const auto& [origin, sequence] : covered) {
+      uint64_t& held = rt.holds[origin];
+      held = std::max(held, sequence);
     }
     // Mirror of what the peer now believes this hub holds.
     rt.told = std::move(sent);
-    for (const v1::OriginWatermark& covered : response->covered()) {
-      rt.told[covered.origin()] = covered.sequence();
+    for (const auto& [origin, sequence] : covered) {
+      rt.told[origin] = sequence;
     }
     rt.told_known = true;
     rt.backoff = absl::ZeroDuration();
@@ -602,7 +621,8 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
   // Passes: each origin gets what is left divided by the origins still to
   // serve (what a small backlog leaves goes to those after it); origins
   // that were cut share what remains in the next pass.
-  std::map<std::string, uint64_t> covered;  // origin -> sequence
+  std::map<std::string, uint64_t> covered;    // origin -> sequence
+  std::map<std::string, uint64_t> last_sent;  // origin -> sequence
   for (bool progress = true;
        progress && !wanted.empty() && records_left > 0 && bytes_left > 0;) {
     progress = false;
@@ -619,6 +639,7 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
       absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
           origin, have, ours->at(origin), records_share, bytes_share);
       if (!batch.ok()) return batch.status();
+      if (!batch->records.empty()) last_sent[origin] = batch->last_returned;
       for (v1::SignedRecord& r : batch->records) {
         records_left -= std::min<size_t>(records_left, 1);
         bytes_left -= std::min(bytes_left, r.ByteSizeLong());
@@ -634,10 +655,14 @@ absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
   }
   if (!wanted.empty()) response.set_more(true);
   for (const auto& [origin, sequence] : covered) {
+    theirs[origin] = sequence;
+    // The caller infers it from the records (CoveredBy): 41 bytes saved
+    // per origin, most of a small reply's overhead.
+    auto sent = last_sent.find(origin);
+    if (sent != last_sent.end() && sent->second == sequence) continue;
     v1::OriginWatermark* c = response.add_covered();
     c->set_origin(origin);
     c->set_sequence(sequence);
-    theirs[origin] = sequence;
   }
   absl::MutexLock lock(&mu_);
   PeerRuntime& rt = runtime_[peer];

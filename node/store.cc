@@ -337,6 +337,7 @@ absl::StatusOr<Store::SequenceBatch> Store::RecordsAfter(
     if (view->has_value()) {
       bytes += (*view)->stored.signed_().ByteSizeLong();
       batch.records.push_back((*view)->stored.signed_());
+      batch.last_returned = seq;
     }
     batch.last = seq;
   }

@@ -114,6 +114,8 @@ class Store {
     uint64_t last = 0;
     // True if the batch reached `through`.
     bool complete = false;
+    // Sequence of the last record returned; 0 if none.
+    uint64_t last_returned = 0;
   };
   absl::StatusOr<SequenceBatch> RecordsAfter(absl::string_view origin,
                                              uint64_t after, uint64_t through,
