@@ -189,6 +189,12 @@ void AddFederationCommands(CLI::App& app, Session& s, Args& a, Command& run) {
                     "Print Graphviz (pipe into: dot -Tsvg > network.svg)");
   network->callback(
       [&] { run = [&] { return internal::ShowNetwork(s, a.dot); }; });
+
+  app.add_subcommand("check",
+                     "Verify every stored signature again and cross-check "
+                     "every index against the records (exit status 3 if "
+                     "anything is wrong)")
+      ->callback([&] { run = [&] { return internal::Check(s); }; });
 }
 
 void AddBackupCommands(CLI::App& app, Session& s, Args& a, Command& run) {

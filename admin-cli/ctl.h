@@ -15,8 +15,9 @@ namespace civhub::ctl {
 
 // Exit codes.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;  // Bad flags, arguments or input files.
-inline constexpr int kExitNode = 2;   // The node is unreachable or refused.
+inline constexpr int kExitUsage = 1;     // Bad flags, arguments or input files.
+inline constexpr int kExitNode = 2;      // The node is unreachable or refused.
+inline constexpr int kExitProblems = 3;  // `check` found the store damaged.
 
 // Stubs for one node. Owned by RunCtl for one invocation.
 class NodeConnection {

@@ -54,11 +54,14 @@ absl::Status Federation::Start() {
       peers_[record.key()] = std::move(record);
     }
   }
-  absl::StatusOr<storage::OriginState> own = store_->GetOriginState(self_);
-  if (!own.ok()) return own.status();
+  // Holding own records is not enough (a restore may be unfinished): the
+  // hub's own profile shows it has published before.
+  absl::StatusOr<std::optional<node::StoredView>> profile =
+      store_->Get(self_, node::kHubProfileRecordId);
+  if (!profile.ok()) return profile.status();
   {
     absl::MutexLock lock(&mu_);
-    system_records_pending_ = own->max_sequence() == 0;
+    system_records_pending_ = !profile->has_value();
   }
   PublishSystemRecords();
   RebuildTrust();

@@ -274,10 +274,12 @@ class Federation {
   std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   std::map<RecordKey, Wanted> wanted_ ABSL_GUARDED_BY(mu_);
-  // True while this hub holds none of its own records: it may have lost its
-  // store, and publishing now would reuse sequences its peers already hold
-  // (forking itself). Cleared after a first sync with a peer (which returns
-  // the hub's old records) or the admin's first publish.
+  // True while this hub has not published its profile: it may have lost
+  // its store, or be part way through restoring a backup (`civhubctl
+  // import`), and publishing now would take sequences its peers or the rest
+  // of the backup already hold (forking itself). Cleared after a first sync
+  // with a peer (which returns the hub's old records) or the admin's first
+  // publish.
   bool system_records_pending_ ABSL_GUARDED_BY(mu_) = false;
 };
 

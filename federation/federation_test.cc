@@ -236,6 +236,36 @@ TEST_F(FederationTest, FullVectorReplacesWhatThePeerAssumed) {
   EXPECT_EQ(again->records_size(), first->records_size());
 }
 
+// Regression (found by tests/e2e/crash_e2e_test.cc): a hub restarted part
+// way through restoring its backup published its profile at the next free
+// sequence, which the rest of the backup held: those records became forks
+// of its own origin and were lost. It now waits, as a hub with no records
+// does, until the admin publishes or a peer answers.
+TEST_F(FederationTest, PartlyRestoredHubLeavesTheRestOfItsSequencesFree) {
+  SimHub* a = Add("a");
+  std::vector<v1::SignedRecord> backup;
+  for (uint64_t seq = 1; seq <= 4; ++seq) {
+    backup.push_back(
+        testing::SignedOrg(a->key, absl::StrCat("o", seq), 1, seq));
+  }
+  for (int i = 0; i < 2; ++i) ASSERT_OK(a->hub->Ingest(backup[i], true));
+  a = net_.Restart("a", /*wipe_store=*/false);
+  for (int i = 2; i < 4; ++i) {
+    absl::StatusOr<node::ApplyOutcome> outcome =
+        a->hub->Ingest(backup[i], true);
+    ASSERT_OK(outcome);
+    EXPECT_EQ(*outcome, node::ApplyOutcome::kApplied) << "record " << i;
+  }
+  EXPECT_EQ(a->store->counters().organizations(), 4u);
+  // The admin's first publish then takes the next sequence, and the
+  // profile the one after.
+  Publish(a, "new", "New Org");
+  auto state = a->store->GetOriginState(a->key.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->max_sequence(), 6u);
+  EXPECT_EQ(state->forks(), 0u);
+}
+
 // A reply leaves out `covered` where the records imply it; the caller's
 // watermark still moves to the last record, so the next round is idle.
 TEST_F(FederationTest, ImpliedCoverageAdvancesTheWatermark) {

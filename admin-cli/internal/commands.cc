@@ -14,6 +14,7 @@
 #include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/check_report.h"
 
 namespace civhub::ctl::internal {
 namespace {
@@ -391,6 +392,23 @@ int ShowNetwork(Session& s, bool dot) {
   auto ctx = s.Context();
   grpc::Status st = s.Node().admin()->GetNetwork(ctx.get(), {}, &network);
   return s.Respond(st, network, dot ? PrintNetworkDot : PrintNetwork);
+}
+
+int Check(Session& s) {
+  v1::CheckReport report;
+  // A full pass reads every record: allow about a minute per million.
+  auto ctx = s.Context(std::chrono::seconds(3600));
+  grpc::Status st = s.Node().admin()->Check(ctx.get(), {}, &report);
+  const int code = s.Respond(
+      st, report, +[](const v1::CheckReport& r, std::ostream& out) {
+        out << node::FormatCheckReport(r);
+      });
+  if (code == kExitOk && report.problem_count() > 0) {
+    s.err() << "civhubctl: the store is damaged; docs/operations.md, "
+               "\"Checking a hub\", says what to do\n";
+    return kExitProblems;
+  }
+  return code;
 }
 
 }  // namespace civhub::ctl::internal

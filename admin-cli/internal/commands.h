@@ -42,6 +42,7 @@ int BlockOrigin(Session& s, const std::string& hub_id);
 int UnblockOrigin(Session& s, const std::string& hub_id);
 // Hubs and links; Graphviz with `dot`.
 int ShowNetwork(Session& s, bool dot);
+int Check(Session& s);
 
 // Every record as one signed JSON object per line, to FILE or stdout ("-").
 int Export(Session& s, const std::string& file);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "node/check.h"
 #include "node/server/grpc_status.h"
 
 #ifndef CIVHUB_VERSION
@@ -228,6 +229,21 @@ grpc::Status AdminService::GetNetwork(grpc::ServerContext*,
   absl::StatusOr<v1::Network> network = federation_->GetNetwork();
   if (!network.ok()) return ToGrpcStatus(network.status());
   *response = *std::move(network);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Check(grpc::ServerContext*, const v1::CheckRequest*,
+                                 v1::CheckReport* response) {
+  absl::StatusOr<v1::CheckReport> report = node::CheckStore(*hub_->store());
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  if (report->problem_count() == 0) {
+    spdlog::info("check: {} records, no problems", report->records());
+  } else {
+    spdlog::error("check: {} problem(s) in {} records; first: {}",
+                  report->problem_count(), report->records(),
+                  report->problems(0));
+  }
+  *response = *std::move(report);
   return grpc::Status::OK;
 }
 

@@ -69,6 +69,8 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status GetNetwork(grpc::ServerContext* ctx,
                           const v1::GetNetworkRequest* request,
                           v1::Network* response) override;
+  grpc::Status Check(grpc::ServerContext* ctx, const v1::CheckRequest* request,
+                     v1::CheckReport* response) override;
 
  private:
   node::Hub* const hub_;

@@ -8,7 +8,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "absl/strings/match.h"
+#include "node/check.h"
+#include "node/check_report.h"
 #include "node/server/hub_server.h"
+#include "node/store.h"
 
 namespace {
 
@@ -49,6 +53,35 @@ void PrintBanner(const civhub::server::HubServer& server,
             << std::flush;
 }
 
+// civhubd --check: 0 if the store is sound, 1 if not, 2 if it cannot be
+// opened (such as while a civhubd runs on it: `civhubctl check` then).
+int CheckStore(const std::string& data_dir) {
+  civhub::node::StoreOptions store_options;
+  store_options.path = data_dir + "/store";
+  absl::StatusOr<std::unique_ptr<civhub::node::Store>> store =
+      civhub::node::Store::Open(store_options);
+  if (!store.ok()) {
+    if (absl::StrContains(store.status().message(), "lock")) {
+      std::cerr << "civhubd: a civhubd is running on " << data_dir
+                << "; stop it first, or check it while it runs with "
+                   "`civhubctl --data-dir "
+                << data_dir << " check`\n";
+    } else {
+      std::cerr << "civhubd: " << store.status().message() << "\n";
+    }
+    return 2;
+  }
+  absl::StatusOr<civhub::v1::CheckReport> report =
+      civhub::node::CheckStore(**store);
+  if (!report.ok()) {
+    std::cerr << "civhubd: cannot read the store: " << report.status().message()
+              << "\n";
+    return 2;
+  }
+  std::cout << civhub::node::FormatCheckReport(*report);
+  return report->problem_count() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,8 +118,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(
           CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  bool check = false;
+  app.add_flag("--check", check,
+               "Check the stopped hub's store and exit: verify every "
+               "signature again, cross-check every index (exit status 1 if "
+               "anything is wrong)");
   CLI11_PARSE(app, argc, argv);
   options.sync_interval = absl::Seconds(sync_seconds);
+  if (check) return CheckStore(options.data_dir);
 
   auto logger = spdlog::stderr_color_mt("civhubd");
   spdlog::set_default_logger(logger);

@@ -1,0 +1,432 @@
+#include "node/check.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "crypto/record_signing.h"
+#include "leveldb/write_batch.h"
+#include "node/index_terms.h"
+#include "node/internal/keys.h"
+#include "node/internal/leveldb_status.h"
+
+namespace civhub::node {
+namespace {
+
+constexpr size_t kMaxListed = 100;
+constexpr size_t kBodyHashBytes = 16;  // As Store keeps them.
+constexpr size_t kOriginBytes = crypto::kPublicKeySize;
+
+// The (key, value) pairs a WriteBatch would put.
+class PutCollector : public leveldb::WriteBatch::Handler {
+ public:
+  void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
+    puts.emplace_back(key.ToString(), value.ToString());
+  }
+  void Delete(const leveldb::Slice&) override {}
+  std::vector<std::pair<std::string, std::string>> puts;
+};
+
+// What one origin's records and keys add up to.
+struct OriginTally {
+  uint64_t records = 0;
+  uint64_t max_sequence = 0;
+  uint64_t fork_keys = 0;
+};
+
+class Checker {
+ public:
+  explicit Checker(const Store& store)
+      : db_(store.db()), snapshot_(db_->GetSnapshot()) {
+    ro_.snapshot = snapshot_;
+  }
+  ~Checker() { db_->ReleaseSnapshot(snapshot_); }
+
+  absl::StatusOr<v1::CheckReport> Run();
+
+ private:
+  void Problem(std::string what) {
+    if (report_.problems_size() < static_cast<int>(kMaxListed)) {
+      report_.add_problems(std::move(what));
+    }
+    report_.set_problem_count(report_.problem_count() + 1);
+  }
+  // Value of `key` in the snapshot; nullopt if absent.
+  absl::StatusOr<std::optional<std::string>> Read(const std::string& key) {
+    std::string value;
+    leveldb::Status s = db_->Get(ro_, key, &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return internal::FromLevelDb(s);
+    return value;
+  }
+  // Calls `fn(key, value)` for every key starting with `tag`; counts them.
+  template <typename Fn>
+  absl::StatusOr<uint64_t> Scan(char tag, Fn fn) {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro_));
+    const std::string prefix(1, tag);
+    uint64_t n = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      ++n;
+      fn(absl::string_view(it->key().data(), it->key().size()),
+         absl::string_view(it->value().data(), it->value().size()));
+    }
+    if (!it->status().ok()) return internal::FromLevelDb(it->status());
+    return n;
+  }
+  // One record and what examining it found. Examine runs on every core
+  // (signature, entries, postings: all reads of the snapshot); Tally adds
+  // the results up in key order.
+  struct Loaded {
+    std::string key;
+    std::string value;
+    storage::StoredRecord stored;
+    std::optional<crypto::VerifiedRecord> verified;  // Set if it is sound.
+    std::vector<std::string> problems;
+    absl::Status status;
+    uint64_t postings = 0;
+  };
+  void Examine(Loaded* r) const;
+  void Tally(Loaded& r);
+  // Checks records in chunks: examined in parallel, tallied in order.
+  absl::StatusOr<uint64_t> CheckRecords();
+  // `what` names a key: tag, origin as a hub id, the rest in hex.
+  static std::string Name(absl::string_view key);
+  bool LiveDoc(uint64_t doc) const {
+    return doc < live_docs_.size() && live_docs_[doc];
+  }
+  void Expect(Loaded* r, const std::string& key, absl::string_view want,
+              const std::string& record, absl::string_view what) const {
+    std::string got;
+    leveldb::Status st = db_->Get(ro_, key, &got);
+    if (st.IsNotFound()) {
+      r->problems.push_back(
+          absl::StrCat(record, ": its ", what, " entry is missing"));
+    } else if (!st.ok()) {
+      r->status = internal::FromLevelDb(st);
+    } else if (got != want) {
+      r->problems.push_back(
+          absl::StrCat(record, ": its ", what, " entry is wrong"));
+    }
+  }
+
+  leveldb::DB* const db_;
+  const leveldb::Snapshot* const snapshot_;
+  leveldb::ReadOptions ro_;
+  v1::CheckReport report_;
+  storage::Counters counters_;
+  storage::Counters counted_;
+  std::map<std::string, OriginTally> origins_;
+  std::vector<bool> live_docs_;
+  uint64_t expected_postings_ = 0;
+};
+
+std::string Checker::Name(absl::string_view key) {
+  if (key.size() > kOriginBytes &&
+      (key[0] == keys::kRecord || key[0] == keys::kSeq ||
+       key[0] == keys::kHash || key[0] == keys::kFork ||
+       key[0] == keys::kOrigin)) {
+    return absl::StrCat(
+        std::string(1, key[0]), " ",
+        crypto::HubIdOf(std::string(key.substr(1, kOriginBytes))), " ",
+        absl::CHexEscape(key.substr(1 + kOriginBytes)));
+  }
+  // Postings: tag, term (text or field and value), then the document.
+  if (key.size() > 9 && (key[0] == keys::kText || key[0] == keys::kFilter)) {
+    return absl::StrCat(std::string(1, key[0]), " \"",
+                        absl::CHexEscape(key.substr(1, key.size() - 10)),
+                        "\" document ",
+                        keys::GetBE64(key.substr(key.size() - 8)));
+  }
+  return absl::CHexEscape(key);
+}
+
+absl::StatusOr<uint64_t> Checker::CheckRecords() {
+  constexpr size_t kChunk = 4096;
+  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro_));
+  const std::string prefix(1, keys::kRecord);
+  it->Seek(prefix);
+  uint64_t n = 0;
+  std::vector<Loaded> chunk;
+  for (bool more = true; more;) {
+    chunk.clear();
+    while (chunk.size() < kChunk && it->Valid() &&
+           it->key().starts_with(prefix)) {
+      Loaded& r = chunk.emplace_back();
+      r.key = it->key().ToString();
+      r.value = it->value().ToString();
+      it->Next();
+    }
+    more = chunk.size() == kChunk;
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < chunk.size(); i = next++) Examine(&chunk[i]);
+    };
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads && chunk.size() > 64; ++t) {
+      helpers.emplace_back(work);
+    }
+    work();
+    for (std::thread& helper : helpers) helper.join();
+    for (Loaded& r : chunk) {
+      if (!r.status.ok()) return r.status;
+      Tally(r);
+    }
+    n += chunk.size();
+  }
+  if (!it->status().ok()) return internal::FromLevelDb(it->status());
+  return n;
+}
+
+void Checker::Examine(Loaded* r) const {
+  absl::string_view key = r->key;
+  const std::string name = Name(key);
+  const storage::StoredRecord& stored = r->stored;
+  if (key.size() <= 1 + kOriginBytes || !r->stored.ParseFromString(r->value)) {
+    r->problems.push_back(absl::StrCat(name, ": unreadable record"));
+    return;
+  }
+  const std::string origin(key.substr(1, kOriginBytes));
+  const std::string id(key.substr(1 + kOriginBytes));
+  absl::StatusOr<crypto::VerifiedRecord> verified =
+      crypto::VerifyRecord(stored.signed_());
+  if (!verified.ok()) {
+    r->problems.push_back(
+        absl::StrCat(name, ": ", verified.status().message()));
+    return;
+  }
+  const v1::RecordBody& body = verified->body;
+  if (body.origin() != origin || body.record_id() != id) {
+    r->problems.push_back(
+        absl::StrCat(name, ": stored under another origin or id"));
+    return;
+  }
+  const std::string record =
+      absl::StrCat("record ", crypto::HubIdOf(origin), "/", id);
+  const uint64_t doc = stored.doc();
+  if (doc == 0 || doc >= counters_.next_doc()) {
+    r->problems.push_back(
+        absl::StrCat(record, ": document number ", doc, " was never assigned"));
+    return;
+  }
+  if (stored.change() == 0 || stored.change() >= counters_.next_change()) {
+    r->problems.push_back(absl::StrCat(record, ": change number ",
+                                       stored.change(), " was never assigned"));
+  }
+  std::string doc_key;
+  keys::PutBE64(&doc_key, doc);
+  Expect(r, keys::OriginSeq(keys::kSeq, origin, body.sequence()), id, record,
+         "sequence");
+  Expect(r, keys::OriginSeq(keys::kHash, origin, body.sequence()),
+         crypto::Sha256(stored.signed_().body()).substr(0, kBodyHashBytes),
+         record, "body hash");
+  Expect(r, keys::Doc(doc), origin + id, record, "document");
+  Expect(r, keys::Change(stored.change()), doc_key, record, "change log");
+
+  // Every posting the body derives must be there, with its value.
+  leveldb::WriteBatch batch;
+  WriteIndexEntries(doc, DeriveIndexTerms(body), /*remove=*/false, &batch);
+  PutCollector postings;
+  (void)batch.Iterate(&postings);
+  for (const auto& [posting, want] : postings.puts) {
+    ++r->postings;
+    Expect(r, posting, want, record,
+           absl::StrCat("index (", Name(posting), ")"));
+  }
+  r->verified = *std::move(verified);
+}
+
+void Checker::Tally(Loaded& r) {
+  for (std::string& problem : r.problems) Problem(std::move(problem));
+  if (!r.verified.has_value()) return;
+  const v1::RecordBody& body = r.verified->body;
+  OriginTally& tally = origins_[body.origin()];
+  ++tally.records;
+  tally.max_sequence = std::max(tally.max_sequence, body.sequence());
+  switch (body.payload_case()) {
+    case v1::RecordBody::kOrganization:
+      counted_.set_organizations(counted_.organizations() + 1);
+      break;
+    case v1::RecordBody::kCommunity:
+      counted_.set_communities(counted_.communities() + 1);
+      break;
+    case v1::RecordBody::kHubProfile:
+      counted_.set_hub_profiles(counted_.hub_profiles() + 1);
+      break;
+    case v1::RecordBody::kPeerLink:
+      counted_.set_peer_links(counted_.peer_links() + 1);
+      break;
+    case v1::RecordBody::kTombstone:
+    case v1::RecordBody::PAYLOAD_NOT_SET:
+      counted_.set_tombstones(counted_.tombstones() + 1);
+      break;
+  }
+  const uint64_t doc = r.stored.doc();
+  if (live_docs_[doc]) {
+    Problem(absl::StrCat("record ", crypto::HubIdOf(body.origin()), "/",
+                         body.record_id(), ": document number ", doc,
+                         " used twice"));
+  }
+  live_docs_[doc] = true;
+  expected_postings_ += r.postings;
+}
+
+absl::StatusOr<v1::CheckReport> Checker::Run() {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::optional<std::string>> raw = Read("Mcounters");
+  if (!raw.ok()) return raw.status();
+  if (!raw->has_value() || !counters_.ParseFromString(**raw)) {
+    // A store that never applied a record has no counters yet.
+    if (raw->has_value()) Problem("the store's counters are unreadable");
+    counters_.set_next_doc(1);
+    counters_.set_next_change(1);
+  }
+  live_docs_.assign(counters_.next_doc(), false);
+
+  // Records, and everything each one implies.
+  absl::StatusOr<uint64_t> records = CheckRecords();
+  if (!records.ok()) return records.status();
+  report_.set_records(*records);
+
+  // Each record has exactly one sequence, document and change entry: the
+  // forward pass found one for each, so equal counts leave none over.
+  for (auto [tag, what] : {std::pair<char, const char*>{keys::kSeq, "sequence"},
+                           {keys::kDoc, "document"},
+                           {keys::kChange, "change log"}}) {
+    absl::StatusOr<uint64_t> n =
+        Scan(tag, [](absl::string_view, absl::string_view) {});
+    if (!n.ok()) return n.status();
+    if (*n != *records) {
+      Problem(
+          absl::StrCat(*n, " ", what, " entries for ", *records, " records"));
+    }
+  }
+
+  // Postings: each must name a live document; with every expected posting
+  // found above, equal counts mean no stale posting is left.
+  uint64_t postings = 0;
+  auto posting_doc = [&](absl::string_view k, size_t doc_at) {
+    ++postings;
+    if (k.size() < doc_at + 8) {
+      Problem(absl::StrCat("index entry ", Name(k), " is malformed"));
+      return;
+    }
+    const uint64_t doc = keys::GetBE64(k.substr(doc_at, 8));
+    if (!LiveDoc(doc)) {
+      Problem(absl::StrCat("index entry ", Name(k), " names document ", doc,
+                           ", which does not exist"));
+    }
+  };
+  for (char tag : {keys::kText, keys::kFilter}) {
+    absl::StatusOr<uint64_t> n =
+        Scan(tag, [&](absl::string_view k, absl::string_view) {
+          posting_doc(k, k.size() >= 8 ? k.size() - 8 : k.size());
+        });
+    if (!n.ok()) return n.status();
+  }
+  // G level cell(8) doc(8) n(1).
+  absl::StatusOr<uint64_t> geo =
+      Scan(keys::kGeo,
+           [&](absl::string_view k, absl::string_view) { posting_doc(k, 10); });
+  if (!geo.ok()) return geo.status();
+  report_.set_index_entries(postings);
+  if (postings != expected_postings_) {
+    Problem(absl::StrCat(postings, " index entries where the records derive ",
+                         expected_postings_));
+  }
+
+  // Fork evidence: signed by its origin, counted in the origin's state.
+  absl::StatusOr<uint64_t> forks =
+      Scan(keys::kFork, [&](absl::string_view k, absl::string_view v) {
+        v1::SignedRecord evidence;
+        absl::StatusOr<crypto::VerifiedRecord> verified =
+            evidence.ParseFromArray(v.data(), v.size())
+                ? crypto::VerifyRecord(evidence)
+                : absl::DataLossError("unreadable");
+        if (!verified.ok() || k.size() <= 1 + kOriginBytes ||
+            verified->origin.bytes() != k.substr(1, kOriginBytes)) {
+          Problem(absl::StrCat("fork evidence ", Name(k), " does not verify"));
+          return;
+        }
+        ++origins_[verified->origin.bytes()].fork_keys;
+      });
+  if (!forks.ok()) return forks.status();
+  report_.set_fork_evidence(*forks);
+
+  // Origin states against what their records add up to.
+  uint64_t states = 0;
+  absl::StatusOr<uint64_t> scanned =
+      Scan(keys::kOrigin, [&](absl::string_view k, absl::string_view v) {
+        storage::OriginState state;
+        const std::string origin(k.substr(1));
+        const std::string who =
+            absl::StrCat("origin ", crypto::HubIdOf(origin));
+        if (!state.ParseFromArray(v.data(), v.size())) {
+          Problem(absl::StrCat(who, ": unreadable state"));
+          return;
+        }
+        ++states;
+        OriginTally tally;
+        if (auto it = origins_.find(origin); it != origins_.end()) {
+          tally = it->second;
+          origins_.erase(it);
+        }
+        if (state.records() != tally.records) {
+          Problem(absl::StrCat(who, ": state counts ", state.records(),
+                               " records, the store holds ", tally.records));
+        }
+        if (tally.max_sequence > state.max_sequence()) {
+          Problem(absl::StrCat(who, ": holds sequence ", tally.max_sequence,
+                               " above its highest, ", state.max_sequence()));
+        }
+        if (state.complete_through() > state.max_sequence()) {
+          Problem(absl::StrCat(who, ": complete through ",
+                               state.complete_through(), " above its highest, ",
+                               state.max_sequence()));
+        }
+        if (state.forks() != tally.fork_keys) {
+          Problem(absl::StrCat(who, ": state counts ", state.forks(),
+                               " forks, the store keeps evidence of ",
+                               tally.fork_keys));
+        }
+      });
+  if (!scanned.ok()) return scanned.status();
+  for (const auto& [origin, tally] : origins_) {
+    Problem(absl::StrCat("origin ", crypto::HubIdOf(origin), ": ",
+                         tally.records, " records but no origin state"));
+  }
+  report_.set_origins(states);
+
+  auto compare = [&](const char* what, uint64_t kept, uint64_t counted) {
+    if (kept != counted) {
+      Problem(absl::StrCat("the counters say ", kept, " ", what,
+                           ", the store holds ", counted));
+    }
+  };
+  compare("organizations", counters_.organizations(), counted_.organizations());
+  compare("communities", counters_.communities(), counted_.communities());
+  compare("hub profiles", counters_.hub_profiles(), counted_.hub_profiles());
+  compare("peer links", counters_.peer_links(), counted_.peer_links());
+  compare("tombstones", counters_.tombstones(), counted_.tombstones());
+  report_.set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+  return report_;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CheckReport> CheckStore(const Store& store) {
+  Checker checker(store);
+  return checker.Run();
+}
+
+}  // namespace civhub::node
