@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "civhub/v1/directory.grpc.pb.h"
+#include "tests/net/tcp_relay.h"
 
 namespace civhub::bench {
 namespace {
@@ -76,86 +77,6 @@ class Daemon {
 
  private:
   pid_t pid_ = -1;
-};
-
-// A TCP relay on 127.0.0.1:`port` to 127.0.0.1:`target` that counts the
-// bytes it carries each way: what a hub sends over the link it dials.
-class CountingRelay {
- public:
-  CountingRelay(int port, int target) : target_(target) {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr = Loopback(port);
-    ok_ = bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) ==
-              0 &&
-          listen(listener_, 16) == 0;
-    if (ok_) accepter_ = std::thread([this] { Accept(); });
-  }
-  ~CountingRelay() {
-    shutdown(listener_, SHUT_RDWR);
-    close(listener_);
-    if (accepter_.joinable()) accepter_.join();
-    for (int fd : open_) shutdown(fd, SHUT_RDWR);
-    for (std::thread& t : pumps_) t.join();
-    for (int fd : open_) close(fd);
-  }
-  bool ok() const { return ok_; }
-  // Bytes from the dialing side, and back to it.
-  uint64_t up() const { return up_; }
-  uint64_t down() const { return down_; }
-
- private:
-  static sockaddr_in Loopback(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return addr;
-  }
-  void Accept() {
-    for (;;) {
-      int client = accept(listener_, nullptr, nullptr);
-      if (client < 0) return;  // The listener was shut down.
-      int server = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr = Loopback(target_);
-      if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
-          0) {
-        close(client);
-        close(server);
-        continue;
-      }
-      open_.push_back(client);
-      open_.push_back(server);
-      pumps_.emplace_back(
-          [this, client, server] { Pump(client, server, &up_); });
-      pumps_.emplace_back(
-          [this, client, server] { Pump(server, client, &down_); });
-    }
-  }
-  static void Pump(int from, int to, std::atomic<uint64_t>* count) {
-    char buf[64 << 10];
-    for (;;) {
-      ssize_t n = read(from, buf, sizeof(buf));
-      if (n <= 0) break;
-      *count += static_cast<uint64_t>(n);
-      for (ssize_t off = 0; off < n;) {
-        ssize_t w = write(to, buf + off, static_cast<size_t>(n - off));
-        if (w <= 0) return;
-        off += w;
-      }
-    }
-    shutdown(to, SHUT_WR);
-  }
-
-  const int target_;
-  int listener_ = -1;
-  bool ok_ = false;
-  std::thread accepter_;
-  // Touched by the accepter only, until it is joined.
-  std::vector<int> open_;
-  std::vector<std::thread> pumps_;
-  std::atomic<uint64_t> up_{0}, down_{0};
 };
 
 // Output of `civhubctl --json --data-dir D args`.
@@ -248,7 +169,7 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
   const std::string a_id = JsonField(Ctl(bin_dir, dataset, "status"), "hubId");
   const std::string b_id = JsonField(Ctl(bin_dir, fresh, "status"), "hubId");
   // The new hub reaches the full one through a relay that counts the bytes.
-  CountingRelay relay(17349, 17341);
+  testing::TcpRelay relay(17349, 17341);
   if (!relay.ok()) return absl::UnavailableError("cannot listen on 17349");
   Ctl(bin_dir, fresh, absl::StrCat("peer add 127.0.0.1:17349 ", a_id));
   const absl::Time start = absl::Now();

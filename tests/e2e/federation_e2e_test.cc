@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
@@ -13,6 +14,7 @@
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
 #include "tests/e2e/hub_process.h"
+#include "tests/net/tcp_relay.h"
 #include "tests/records.h"
 #include "tests/testutil.h"
 
@@ -125,12 +127,44 @@ void Publish(const HubProcess& hub, const std::string& id,
   ASSERT_TRUE(st.ok()) << st.error_message();
 }
 
+// Whether `hub` saw a sync with any peer fail at or after `since`.
+bool SyncFailedSince(const HubProcess& hub, absl::Time since) {
+  auto admin = hub.AdminOverSocket();
+  grpc::ClientContext ctx;
+  v1::ListPeersResponse peers;
+  if (!admin->ListPeers(&ctx, {}, &peers).ok()) return false;
+  for (const v1::Peer& p : peers.peers()) {
+    if (absl::FromUnixSeconds(p.last_error_at().seconds()) + absl::Seconds(1) >=
+        since) {
+      return true;
+    }
+  }
+  return false;
+}
+
 class FederationE2eTest : public ::testing::Test {
  protected:
   HubProcess& Start(const std::string& name) {
     hubs_.push_back(std::make_unique<HubProcess>(dir_.Sub(name)));
     EXPECT_TRUE(hubs_.back()->Start());
     return *hubs_.back();
+  }
+
+  // A hub that other hubs reach only through a relay the test can cut:
+  // started once to get its federation port, then restarted advertising
+  // the relay's.
+  HubProcess& StartRelayed(const std::string& name) {
+    HubProcess& hub = Start(name);
+    hub.Stop();
+    int port = 0;
+    const std::string& address = hub.federation_address();
+    EXPECT_TRUE(
+        absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port));
+    relays_.push_back(std::make_unique<TcpRelay>(0, port));
+    EXPECT_TRUE(relays_.back()->ok());
+    EXPECT_TRUE(hub.Start(
+        {"--advertise", absl::StrCat("127.0.0.1:", relays_.back()->port())}));
+    return hub;
   }
 
   // `a` asks, `b`'s admin sees the request and approves: with civhubctl.
@@ -150,7 +184,44 @@ class FederationE2eTest : public ::testing::Test {
 
   TempDir dir_;
   std::vector<std::unique_ptr<HubProcess>> hubs_;
+  std::vector<std::unique_ptr<TcpRelay>> relays_;
 };
+
+// Links cut while records are on their way, both sides publishing during
+// the partition, then healed: all hubs converge on the same records.
+TEST_F(FederationE2eTest, PartitionMidSyncHealsAndConverges) {
+  HubProcess& a = StartRelayed("a");
+  HubProcess& b = StartRelayed("b");
+  HubProcess& c = StartRelayed("c");
+  Link(a, b);
+  Link(b, c);
+  for (int i = 0; i < 300; ++i) {
+    if (i == 100) {
+      for (auto& relay : relays_) relay->Cut();  // Mid-sync.
+    }
+    Publish(a, absl::StrCat("a-", i), absl::StrCat("From A ", i));
+  }
+  const absl::Time cut = absl::Now();
+  for (int i = 0; i < 50; ++i) {
+    Publish(c, absl::StrCat("c-", i), absl::StrCat("From C ", i));
+  }
+  // The partition holds until the hubs have seen their syncs fail.
+  ASSERT_TRUE(WaitFor([&] {
+    return SyncFailedSince(a, cut) && SyncFailedSince(c, cut);
+  })) << a.Ctl({"peer", "list"}).out;
+  EXPECT_LT(Organizations(c), 350);
+  for (auto& relay : relays_) relay->Heal();
+  for (HubProcess* hub : {&a, &b, &c}) {
+    ASSERT_TRUE(
+        WaitFor([&] { return Organizations(*hub) == 350; }, absl::Seconds(90)))
+        << hub->data_dir() << ": " << Organizations(*hub) << " organizations\n"
+        << hub->Ctl({"peer", "list"}).out;
+  }
+  EXPECT_EQ(NameAt(c, a, "a-299"), "From A 299");
+  EXPECT_EQ(NameAt(a, c, "c-49"), "From C 49");
+  // Every federation connection went through the relays.
+  for (auto& relay : relays_) EXPECT_GT(relay->down(), 0u);
+}
 
 TEST_F(FederationE2eTest, LineOfThreeHubsCarriesPublishesUpdatesAndDeletes) {
   HubProcess& a = Start("a");
