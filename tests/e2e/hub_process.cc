@@ -141,6 +141,17 @@ int HubProcess::Stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+double HubProcess::RssMb() const {
+  std::istringstream status(Slurp("/proc/" + std::to_string(pid_) + "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::strtod(line.c_str() + 6, nullptr) / 1024;
+    }
+  }
+  return 0;
+}
+
 std::string HubProcess::log() const {
   return Slurp(data_dir_ + ".stdout") + Slurp(data_dir_ + ".log");
 }

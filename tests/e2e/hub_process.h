@@ -39,6 +39,8 @@ class HubProcess {
   // SIGTERM, then reap; returns the exit status.
   int Stop();
   bool running() const { return pid_ > 0; }
+  // Resident memory of the running civhubd (VmRSS), in MiB; 0 if unknown.
+  double RssMb() const;
 
   const std::string& data_dir() const { return data_dir_; }
   const std::string& public_address() const { return public_address_; }

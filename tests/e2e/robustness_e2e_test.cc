@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "crypto/key_file.h"
 #include "crypto/record_signing.h"
 #include "tests/e2e/hub_process.h"
@@ -59,6 +60,67 @@ TEST(RobustnessE2eTest, AcknowledgedPublishesSurviveSigkill) {
     EXPECT_EQ(Organizations(hub), round + 1);
     hub.Kill();
   }
+}
+
+// A Watch client that never reads must not make the hub buffer the
+// directory for it: each stream holds what HTTP/2 flow control lets through.
+TEST(RobustnessE2eTest, WatchClientsThatNeverReadAreNotBufferedWithoutBound) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  absl::StatusOr<crypto::LoadedKey> key =
+      crypto::LoadOrCreateKeyFile(hub.data_dir() + "/hub.key");
+  ASSERT_OK(key);
+  // 20,000 organizations: about 10 MB of changes per Watch stream.
+  constexpr int kRecords = 20000;
+  auto admin = hub.AdminOverSocket();
+  for (int from = 0; from < kRecords; from += 500) {
+    v1::ImportRecordsRequest req;
+    for (int i = from; i < from + 500; ++i) {
+      OrgSpec spec;
+      spec.name = absl::StrCat("Watched Organization ", i);
+      spec.description = std::string(300, 'd');
+      *req.add_records() = SignedOrg(key->key, absl::StrCat("org-", i), 1,
+                                     static_cast<uint64_t>(i) + 1, spec);
+    }
+    grpc::ClientContext ctx;
+    v1::ImportRecordsResponse resp;
+    ASSERT_TRUE(admin->ImportRecords(&ctx, req, &resp).ok());
+  }
+  const double rss_before = hub.RssMb();
+
+  // 16 streams on their own connections, never read.
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<v1::Directory::Stub>> stubs;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::WatchResponse>>> idle;
+  for (int i = 0; i < 16; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    stubs.push_back(v1::Directory::NewStub(grpc::CreateCustomChannel(
+        hub.public_address(), grpc::InsecureChannelCredentials(), args)));
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    idle.push_back(stubs.back()->Watch(contexts.back().get(), {}));
+  }
+  // A client that reads gets the whole directory meanwhile.
+  auto reader_stub = hub.PublicDirectory();
+  grpc::ClientContext read_ctx;
+  auto reader = reader_stub->Watch(&read_ctx, {});
+  v1::WatchResponse response;
+  int64_t received = 0;
+  while (reader->Read(&response)) {
+    received += response.changes_size();
+    if (response.caught_up()) break;
+  }
+  EXPECT_GE(received, kRecords);
+  EXPECT_EQ(SearchTotal(hub, "watched"), kRecords);
+  // Buffering each idle stream's backlog would take 16 x 10 MB; measured
+  // here: about 22 MB (threads, flow-control windows).
+  const double growth = hub.RssMb() - rss_before;
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory.
+  EXPECT_LT(growth, 64) << "RSS grew by " << growth << " MB";
+#endif
+  for (auto& ctx : contexts) ctx->TryCancel();
+  read_ctx.TryCancel();
 }
 
 class HostileInputE2eTest : public ::testing::Test {
