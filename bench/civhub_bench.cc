@@ -337,6 +337,47 @@ void Processes(const std::string& data, uint64_t records, bool memory,
   }
 }
 
+// `soak`: hubs under search and publish load (docs/reliability.md).
+void Soak(const std::string& data, const SoakOptions& options,
+          std::vector<Result>* results) {
+  const std::string bin = data + "/soak-bin";
+  if (std::system(absl::StrCat("mkdir -p '", bin, "' && ln -sf '",
+                               BinDir("civhubd"), "/civhubd' '",
+                               BinDir("civhubctl"), "/civhubctl' '", bin, "/'")
+                      .c_str()) != 0) {
+    std::cerr << "soak: cannot find civhubd and civhubctl\n";
+    return;
+  }
+  std::cerr << "soak: " << options.hubs << " hubs, " << options.search_clients
+            << " search clients, " << options.publishes_per_second
+            << " publishes/s for " << options.seconds << " s...\n";
+  absl::StatusOr<SoakResult> r = RunSoak(bin, data + "/soak", options);
+  if (!r.ok()) {
+    std::cerr << "soak: " << r.status() << "\n";
+    return;
+  }
+  auto row = [&](std::string metric, double value, std::string baseline = "",
+                 double baseline_value = 0) {
+    results->push_back({"soak", std::move(metric), value, std::move(baseline),
+                        baseline_value, "hubs",
+                        static_cast<double>(options.hubs)});
+  };
+  row("searches", static_cast<double>(r->searches));
+  row("search errors", static_cast<double>(r->search_errors), "target", 0);
+  row("searches/s (all hubs)", r->qps);
+  row("search p50 ms", r->p50_ms);
+  row("search p99 ms", r->p99_ms);
+  row("search p99.9 ms", r->p999_ms);
+  row("search max ms", r->max_ms);
+  row("publishes", static_cast<double>(r->publishes));
+  row("publish errors", static_cast<double>(r->publish_errors), "target", 0);
+  for (size_t h = 0; h < r->warm_rss_mb.size(); ++h) {
+    row(absl::StrCat("hub ", h, " RSS MB, last quarter (max)"),
+        r->late_rss_mb[h], "after warm-up", r->warm_rss_mb[h]);
+  }
+  row("seconds to converge after the load", r->converge_seconds);
+}
+
 void PrintTable(const std::vector<Result>& results) {
   std::cout << absl::StrFormat("%-11s %-36s %12s   %-40s %12s %7s\n",
                                "workload", "metric", "value", "compared with",
@@ -384,9 +425,19 @@ int main(int argc, char** argv) {
   std::string hubs = "100,1000,10000";
   int updates = 5;
   std::string json;
+  SoakOptions soak;
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
-                 "search, memory, bootstrap")
+                 "search, memory, bootstrap; and soak (minutes, so only "
+                 "when named)")
+      ->capture_default_str();
+  app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
+      ->capture_default_str();
+  app.add_option("--soak-clients", soak.search_clients,
+                 "soak: concurrent search clients")
+      ->capture_default_str();
+  app.add_option("--soak-publishes", soak.publishes_per_second,
+                 "soak: records published per second")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
@@ -482,6 +533,7 @@ int main(int argc, char** argv) {
     Processes(data, search_records, wanted.count("memory") > 0,
               wanted.count("bootstrap") > 0, ossl_verify, cores, &results);
   }
+  if (wanted.count("soak")) Soak(data, soak, &results);
   PrintTable(results);
   if (!json.empty()) WriteJson(results, json, records, cores);
   return 0;

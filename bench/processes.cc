@@ -1,15 +1,13 @@
 #include "bench/processes.h"
 
-#include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -18,7 +16,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/generator.h"
+#include "civhub/v1/admin.grpc.pb.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "tests/net/tcp_relay.h"
 
@@ -198,6 +199,186 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
   Ctl(bin_dir, dataset, absl::StrCat("peer remove ", b_id));
   result.records_per_s = static_cast<double>(held) / result.seconds;
   result.peak_mb = b.Memory().second;
+  return result;
+}
+
+namespace {
+
+// Starts civhubd on `dir` at `port` and waits for it; nullptr on failure.
+std::unique_ptr<Daemon> StartHub(const std::string& bin_dir,
+                                 const std::string& dir, int port) {
+  auto d = std::make_unique<Daemon>(bin_dir, dir, port);
+  if (!WaitReady(bin_dir, dir, absl::Minutes(1))) return nullptr;
+  return d;
+}
+
+// `b` asks `a` (at `a_port` + 1) for a link; `a` approves.
+bool LinkHubs(const std::string& bin_dir, const std::string& a, int a_port,
+              const std::string& b) {
+  const std::string a_id = JsonField(Ctl(bin_dir, a, "status"), "hubId");
+  const std::string b_id = JsonField(Ctl(bin_dir, b, "status"), "hubId");
+  Ctl(bin_dir, b, absl::StrCat("peer add 127.0.0.1:", a_port + 1, " ", a_id));
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < absl::Minutes(1)) {
+    if (Ctl(bin_dir, a, absl::StrCat("peer approve ", b_id)).find("ACTIVE") !=
+        std::string::npos) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(100));  // Polling other processes.
+  }
+  return false;
+}
+
+double Percentile(std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(q * static_cast<double>(sorted.size() - 1));
+  return sorted[i];
+}
+
+}  // namespace
+
+absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
+                                   const std::string& dir,
+                                   const SoakOptions& options) {
+  if (std::system(absl::StrCat("rm -rf '", dir, "'").c_str()) != 0)
+    return absl::InternalError("cannot clear " + dir);
+  std::vector<std::string> dirs;
+  std::vector<int> ports;
+  std::vector<std::unique_ptr<Daemon>> hubs;
+  for (int i = 0; i < options.hubs; ++i) {
+    dirs.push_back(absl::StrCat(dir, "/hub-", i));
+    ports.push_back(17360 + 10 * i);
+    hubs.push_back(StartHub(bin_dir, dirs.back(), ports.back()));
+    if (hubs.back() == nullptr) return absl::UnavailableError("civhubd");
+  }
+  for (int i = 1; i < options.hubs; ++i) {
+    if (!LinkHubs(bin_dir, dirs[i - 1], ports[i - 1], dirs[i])) {
+      return absl::UnavailableError("could not link the hubs");
+    }
+  }
+
+  SoakResult result;
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> searches{0}, search_errors{0};
+  std::atomic<uint64_t> publishes{0}, publish_errors{0};
+  std::vector<std::vector<double>> latencies(options.search_clients);
+  std::vector<std::thread> threads;
+  const char* words[] = {"water", "agua",  "digital", "education",
+                         "maji",  "women", "health",  "fondation"};
+  const char* countries[] = {"KE", "BR", "IN", "FR", "NG", "PE"};
+  for (int c = 0; c < options.search_clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto stub = v1::Directory::NewStub(grpc::CreateChannel(
+          absl::StrCat("127.0.0.1:", ports[c % options.hubs]),
+          grpc::InsecureChannelCredentials()));
+      for (uint64_t i = c; !stop; i += options.search_clients) {
+        v1::SearchRequest request;
+        switch (i % 3) {
+          case 0:
+            request.set_text(words[i % 8]);
+            break;
+          case 1:
+            request.set_country(countries[i % 6]);
+            break;
+          case 2:
+            request.mutable_near()->set_latitude(-1.2864);
+            request.mutable_near()->set_longitude(36.8172);
+            request.mutable_near()->set_radius_km(5 + i % 30);
+            break;
+        }
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+        v1::SearchResponse response;
+        const absl::Time t0 = absl::Now();
+        grpc::Status s = stub->Search(&ctx, request, &response);
+        latencies[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+        ++searches;
+        if (!s.ok()) ++search_errors;
+      }
+    });
+  }
+  // Publishes at a steady rate, alternating between the two ends.
+  threads.emplace_back([&] {
+    std::vector<std::unique_ptr<v1::Admin::Stub>> admins;
+    for (const std::string& d : {dirs.front(), dirs.back()}) {
+      admins.push_back(v1::Admin::NewStub(grpc::CreateChannel(
+          "unix:" + d + "/admin.sock", grpc::InsecureChannelCredentials())));
+    }
+    Generator gen(/*seed=*/11);
+    const absl::Duration every =
+        absl::Seconds(1.0 / std::max(0.1, options.publishes_per_second));
+    absl::Time next = absl::Now();
+    for (uint64_t i = 0; !stop; ++i) {
+      v1::PublishRequest request;
+      request.set_record_id(absl::StrCat("soak-", i));
+      *request.mutable_organization() = gen.Organization(i);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+      v1::PublishResponse response;
+      if (admins[i % 2]->Publish(&ctx, request, &response).ok()) {
+        ++publishes;
+      } else {
+        ++publish_errors;
+      }
+      next += every;
+      absl::SleepFor(next - absl::Now());  // The publishing rate.
+    }
+  });
+
+  // Memory, every 5 s.
+  const absl::Time start = absl::Now();
+  const absl::Duration run = absl::Seconds(options.seconds);
+  result.warm_rss_mb.assign(options.hubs, 0);
+  result.late_rss_mb.assign(options.hubs, 0);
+  bool warm_taken = false;
+  while (absl::Now() - start < run) {
+    absl::SleepFor(absl::Seconds(5));  // The sampling period.
+    const absl::Duration at = absl::Now() - start;
+    for (int h = 0; h < options.hubs; ++h) {
+      const double rss = hubs[h]->Memory().first;
+      if (!warm_taken && at >= run / 4) result.warm_rss_mb[h] = rss;
+      if (at >= run * 3 / 4) {
+        result.late_rss_mb[h] = std::max(result.late_rss_mb[h], rss);
+      }
+    }
+    if (at >= run / 4) warm_taken = true;
+    std::cerr << absl::StrFormat("\r  %3.0f s: %d searches, %d publishes",
+                                 absl::ToDoubleSeconds(at), searches.load(),
+                                 publishes.load())
+              << std::flush;
+  }
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::cerr << "\n";
+
+  // Convergence: every hub holds every record published.
+  const absl::Time quiet = absl::Now();
+  while (absl::Now() - quiet < absl::Minutes(1)) {
+    bool all = true;
+    for (const std::string& d : dirs)
+      all &= Organizations(bin_dir, d) == publishes;
+    if (all) {
+      result.converge_seconds = absl::ToDoubleSeconds(absl::Now() - quiet);
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(200));  // Polling other processes.
+  }
+
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  result.searches = searches;
+  result.search_errors = search_errors;
+  result.publishes = publishes;
+  result.publish_errors = publish_errors;
+  result.p50_ms = Percentile(all, 0.5);
+  result.p99_ms = Percentile(all, 0.99);
+  result.p999_ms = Percentile(all, 0.999);
+  result.max_ms = all.empty() ? 0 : all.back();
+  result.qps = static_cast<double>(result.searches) / seconds;
   return result;
 }
 

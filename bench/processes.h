@@ -1,11 +1,13 @@
-// Workloads on real civhubd processes over a generated hub directory:
+// Workloads on real civhubd processes: over a generated hub directory,
 // `memory` (RSS of a hub serving it) and `bootstrap` (a new hub linked to
-// it, until it holds every record).
+// it, until it holds every record); and `soak` (several hubs under search
+// and publish load for minutes).
 #ifndef CIVHUB_BENCH_PROCESSES_H_
 #define CIVHUB_BENCH_PROCESSES_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -38,6 +40,35 @@ struct BootstrapResult {
 absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
                                              const std::string& dataset,
                                              uint64_t records);
+
+struct SoakOptions {
+  int seconds = 300;
+  int search_clients = 16;
+  double publishes_per_second = 20;  // Spread over the first and last hub.
+  int hubs = 3;                      // Linked in a line.
+};
+
+struct SoakResult {
+  uint64_t searches = 0;
+  uint64_t search_errors = 0;
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, qps = 0;
+  uint64_t publishes = 0;
+  uint64_t publish_errors = 0;
+  // Per hub: RSS at the end of warm-up (a quarter of the run) and the
+  // highest RSS seen in the last quarter, MB.
+  std::vector<double> warm_rss_mb, late_rss_mb;
+  // After the load stops: seconds until every hub holds every record
+  // published (-1: not within a minute).
+  double converge_seconds = -1;
+};
+
+// Starts `hubs` civhubd on fresh data dirs under `dir`, links them in a line
+// with civhubctl, then for `seconds` runs search clients against all of
+// them (text, filter and radius queries over gRPC) while records are
+// published on the two ends and gossip carries them along.
+absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
+                                   const std::string& dir,
+                                   const SoakOptions& options);
 
 }  // namespace civhub::bench
 
