@@ -371,9 +371,11 @@ void Soak(const std::string& data, const SoakOptions& options,
   row("search max ms", r->max_ms);
   row("publishes", static_cast<double>(r->publishes));
   row("publish errors", static_cast<double>(r->publish_errors), "target", 0);
-  for (size_t h = 0; h < r->warm_rss_mb.size(); ++h) {
-    row(absl::StrCat("hub ", h, " RSS MB, last quarter (max)"),
-        r->late_rss_mb[h], "after warm-up", r->warm_rss_mb[h]);
+  for (size_t h = 0; h < r->rss_mb.size(); ++h) {
+    for (int q = 1; q < 4; ++q) {
+      row(absl::StrCat("hub ", h, " RSS MB, quarter ", q + 1, " (max)"),
+          r->rss_mb[h][q], "quarter 1 (warm-up)", r->rss_mb[h][0]);
+    }
   }
   row("seconds to converge after the load", r->converge_seconds);
 }

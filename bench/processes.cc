@@ -330,20 +330,16 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
   // Memory, every 5 s.
   const absl::Time start = absl::Now();
   const absl::Duration run = absl::Seconds(options.seconds);
-  result.warm_rss_mb.assign(options.hubs, 0);
-  result.late_rss_mb.assign(options.hubs, 0);
-  bool warm_taken = false;
+  result.rss_mb.assign(options.hubs, {0, 0, 0, 0});
   while (absl::Now() - start < run) {
     absl::SleepFor(absl::Seconds(5));  // The sampling period.
     const absl::Duration at = absl::Now() - start;
+    const size_t quarter =
+        std::min<size_t>(3, static_cast<size_t>(4 * (at / run)));
     for (int h = 0; h < options.hubs; ++h) {
-      const double rss = hubs[h]->Memory().first;
-      if (!warm_taken && at >= run / 4) result.warm_rss_mb[h] = rss;
-      if (at >= run * 3 / 4) {
-        result.late_rss_mb[h] = std::max(result.late_rss_mb[h], rss);
-      }
+      double& high = result.rss_mb[h][quarter];
+      high = std::max(high, hubs[h]->Memory().first);
     }
-    if (at >= run / 4) warm_taken = true;
     std::cerr << absl::StrFormat("\r  %3.0f s: %d searches, %d publishes",
                                  absl::ToDoubleSeconds(at), searches.load(),
                                  publishes.load())

@@ -5,6 +5,7 @@
 #ifndef CIVHUB_BENCH_PROCESSES_H_
 #define CIVHUB_BENCH_PROCESSES_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,9 +55,9 @@ struct SoakResult {
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, qps = 0;
   uint64_t publishes = 0;
   uint64_t publish_errors = 0;
-  // Per hub: RSS at the end of warm-up (a quarter of the run) and the
-  // highest RSS seen in the last quarter, MB.
-  std::vector<double> warm_rss_mb, late_rss_mb;
+  // Per hub, per quarter of the run: the highest RSS seen, MB (the first
+  // quarter is the warm-up).
+  std::vector<std::array<double, 4>> rss_mb;
   // After the load stops: seconds until every hub holds every record
   // published (-1: not within a minute).
   double converge_seconds = -1;
