@@ -334,8 +334,8 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
   while (absl::Now() - start < run) {
     absl::SleepFor(absl::Seconds(5));  // The sampling period.
     const absl::Duration at = absl::Now() - start;
-    const size_t quarter =
-        std::min<size_t>(3, static_cast<size_t>(4 * (at / run)));
+    const size_t quarter = std::min<size_t>(
+        3, static_cast<size_t>(4 * absl::FDivDuration(at, run)));
     for (int h = 0; h < options.hubs; ++h) {
       double& high = result.rss_mb[h][quarter];
       high = std::max(high, hubs[h]->Memory().first);

@@ -10,7 +10,7 @@ namespace civhub::sim {
 namespace {
 
 // Small enough for CI; scripts/sim-seeds runs thousands.
-constexpr uint64_t kSeeds = 100;
+constexpr uint64_t kSeeds = 200;
 
 class SeededScenario : public ::testing::TestWithParam<uint64_t> {
  protected:
