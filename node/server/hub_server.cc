@@ -12,11 +12,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/key_file.h"
+#include "node/server/request_errors.h"
 #include "node/validate.h"
 
 namespace civhub::server {
@@ -78,6 +81,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PublicCredentials(
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   return grpc::SslServerCredentials(ssl);
+}
+
+// Every server answers a request that does not parse with INVALID_ARGUMENT
+// naming the method (and the field, where protobuf says which).
+void AddRequestErrorInterceptor(grpc::ServerBuilder& builder) {
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      creators;
+  creators.push_back(std::make_unique<RequestParseErrorInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
 // Binds `builder` to `address`; returns the bound "host:port".
@@ -165,6 +178,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   s->hub_->SetPublishObserver(
       [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
 
+  RouteProtobufLogToSpdlog();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -172,6 +186,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->federation_service_.get());
+    AddRequestErrorInterceptor(builder);
     builder.SetMaxReceiveMessageSize(kMaxFederationMessageBytes);
     builder.SetMaxSendMessageSize(kMaxFederationMessageBytes);
     auto bound = Bind(builder, options.peer_listen,
@@ -190,6 +205,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->public_directory_.get());
+    AddRequestErrorInterceptor(builder);
     builder.SetMaxReceiveMessageSize(kMaxPublicRequestBytes);
     builder.SetMaxSendMessageSize(kMaxResponseBytes);
     auto bound = Bind(builder, options.listen, *public_credentials, "--listen");
@@ -223,6 +239,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                              grpc::InsecureServerCredentials());
     builder.RegisterService(s->admin_.get());
     builder.RegisterService(s->admin_directory_.get());
+    AddRequestErrorInterceptor(builder);
     builder.SetMaxReceiveMessageSize(kMaxAdminRequestBytes);
     builder.SetMaxSendMessageSize(kMaxResponseBytes);
     // Created owner-only from the start, so no other user can connect in

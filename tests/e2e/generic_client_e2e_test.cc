@@ -7,7 +7,6 @@
 #include <google/protobuf/descriptor_database.h>
 #include <google/protobuf/dynamic_message.h>
 #include <grpcpp/create_channel.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -26,31 +25,6 @@ using google::protobuf::DescriptorPool;
 using google::protobuf::DynamicMessageFactory;
 using google::protobuf::FileDescriptorProto;
 using google::protobuf::Message;
-
-// Calls `method` with serialized `request`; returns the serialized reply.
-grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
-                          const std::string& method, const std::string& request,
-                          std::string* reply) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  grpc::CompletionQueue cq;
-  grpc::Slice slice(request);
-  grpc::ByteBuffer req_buf(&slice, 1), resp_buf;
-  auto call = stub.PrepareUnaryCall(&ctx, method, req_buf, &cq);
-  call->StartCall();
-  grpc::Status status;
-  call->Finish(&resp_buf, &status, reinterpret_cast<void*>(1));
-  void* tag;
-  bool ok;
-  cq.Next(&tag, &ok);
-  std::vector<grpc::Slice> slices;
-  (void)resp_buf.Dump(&slices);
-  reply->clear();
-  for (const auto& s : slices) {
-    reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return status;
-}
 
 TEST(GenericClientE2eTest, DiscoversServicesAndVerifiesARecordWithOpenssl) {
   TempDir dir;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -182,6 +183,30 @@ bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
     absl::SleepFor(absl::Milliseconds(50));  // Between checks, not instead.
   }
   return true;
+}
+
+grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method, const std::string& request,
+                          std::string* reply) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req_buf(&slice, 1), resp_buf;
+  auto call = stub.PrepareUnaryCall(&ctx, method, req_buf, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&resp_buf, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  std::vector<grpc::Slice> slices;
+  (void)resp_buf.Dump(&slices);
+  reply->clear();
+  for (const auto& s : slices) {
+    reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
 }
 
 std::string Example(const std::string& relative) {

@@ -67,6 +67,12 @@ class HubProcess {
 bool WaitFor(const std::function<bool()>& done,
              absl::Duration timeout = absl::Seconds(30));
 
+// Calls `method` ("/civhub.v1.Directory/Search") on `channel` with the
+// request's bytes as given, parsed or not; returns the reply's bytes.
+grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method, const std::string& request,
+                          std::string* reply);
+
 // Path of a file under the source tree's examples/.
 std::string Example(const std::string& relative);
 

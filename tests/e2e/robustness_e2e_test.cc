@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "crypto/key_file.h"
 #include "crypto/record_signing.h"
 #include "tests/e2e/hub_process.h"
@@ -254,6 +255,63 @@ TEST_F(HostileInputE2eTest, OversizedRequestOnThePublicPortIsRefused) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << st.error_message();
   EXPECT_EQ(SearchTotal(hub_, "maji"), 1);
+}
+
+TEST_F(HostileInputE2eTest, UnparseableRequestsGetInvalidArgument) {
+  auto public_channel = grpc::CreateChannel(hub_.public_address(),
+                                            grpc::InsecureChannelCredentials());
+  auto admin_channel =
+      grpc::CreateChannel("unix:" + hub_.data_dir() + "/admin.sock",
+                          grpc::InsecureChannelCredentials());
+  // A field 1 of wire type 7, which does not exist.
+  const std::string garbage = "\x0f\xff\xff";
+  struct Call {
+    std::shared_ptr<grpc::Channel> channel;
+    std::string method;
+  };
+  for (const Call& call :
+       {Call{public_channel, "/civhub.v1.Directory/Search"},
+        Call{public_channel, "/civhub.v1.Directory/Watch"},
+        Call{admin_channel, "/civhub.v1.Admin/ImportRecords"}}) {
+    std::string reply;
+    grpc::Status st = GenericUnary(call.channel, call.method, garbage, &reply);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << call.method << ": " << st.error_message();
+    EXPECT_TRUE(absl::StrContains(
+        st.error_message(),
+        absl::StrCat("request to ", call.method, " does not parse")))
+        << st.error_message();
+  }
+  EXPECT_EQ(SearchTotal(hub_, "maji"), 1);
+  EXPECT_EQ(Organizations(hub_), 1);
+}
+
+TEST_F(HostileInputE2eTest, InvalidUtf8InARequestNamesTheFieldAndIsNotLogged) {
+  auto channel = grpc::CreateChannel(hub_.public_address(),
+                                     grpc::InsecureChannelCredentials());
+  // SearchRequest.text (field 1, length-delimited) = "\xff\xfe".
+  const std::string request = "\x0a\x02\xff\xfe";
+  for (int i = 0; i < 50; ++i) {
+    std::string reply;
+    grpc::Status st =
+        GenericUnary(channel, "/civhub.v1.Directory/Search", request, &reply);
+    ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << st.error_message();
+    ASSERT_TRUE(absl::StrContains(
+        st.error_message(),
+        "field civhub.v1.SearchRequest.text is not valid UTF-8"))
+        << st.error_message();
+  }
+  EXPECT_EQ(SearchTotal(hub_, "maji"), 1);
+  // protobuf's complaint goes to debug (this hub runs at debug), so at the
+  // default level a client cannot fill the hub's log with it.
+  int debug_lines = 0;
+  for (absl::string_view line : absl::StrSplit(hub_.log(), '\n')) {
+    if (!absl::StrContains(line, "invalid UTF-8")) continue;
+    EXPECT_TRUE(absl::StrContains(line, " debug ")) << line;
+    ++debug_lines;
+  }
+  EXPECT_GT(debug_lines, 0);
 }
 
 TEST_F(HostileInputE2eTest, PublicPortHasNoAdminService) {
