@@ -116,6 +116,7 @@ absl::Status Federation::SavePeerLocked(const storage::PeerRecord& record) {
 }
 
 void Federation::RebuildTrust() {
+  absl::MutexLock rebuild(&rebuild_mu_);
   std::vector<std::string> direct;
   {
     absl::MutexLock lock(&mu_);

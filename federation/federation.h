@@ -163,6 +163,9 @@ class Federation {
     // skip pushes it does not need; never used for the digest mirror.
     Vector holds;
     bool round_running = false;
+    uint64_t round_generation = 0;  // Of the round running.
+    // A round of the current generation waits for the running one's reply.
+    bool round_after_running = false;
     bool link_request_running = false;
     absl::Duration backoff = absl::ZeroDuration();
     std::deque<v1::SignedRecord> push_queue;
@@ -246,7 +249,10 @@ class Federation {
   void PublishSystemRecords();
   absl::Status SavePeerLocked(const storage::PeerRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RebuildTrust();
+  // Recomputes trust from the peer table and the link records stored.
+  // Serialized (rebuild_mu_): the trust installed last is computed from the
+  // store as it was last, never from an older read that finished later.
+  void RebuildTrust() ABSL_LOCKS_EXCLUDED(rebuild_mu_, mu_);
   void NoteError(const std::string& peer, const std::string& error);
   v1::Peer PeerView(const storage::PeerRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -267,6 +273,7 @@ class Federation {
   FederationOptions options_;  // Only changed before Start().
   const std::string self_;     // Raw key.
 
+  absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, storage::PeerRecord> peers_ ABSL_GUARDED_BY(mu_);

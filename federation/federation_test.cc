@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
+#include "federation/trust.h"
+#include "node/validate.h"
 #include "tests/records.h"
 #include "tests/sim/sim_network.h"
 #include "tests/testutil.h"
@@ -519,6 +523,125 @@ TEST_F(FederationTest, RemovalLearnedWhenThePeerWasDown) {
   // B's next sync is refused by A: B ends the link too.
   ASSERT_TRUE(RunUntil(
       [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
+}
+
+// When `hub` last completed a round with `peer` (InfinitePast if never).
+absl::Time LastSync(SimHub* hub, SimHub* peer) {
+  absl::StatusOr<std::vector<v1::Peer>> peers = hub->federation->ListPeers();
+  if (peers.ok()) {
+    for (const v1::Peer& p : *peers) {
+      if (p.hub_id() == peer->key.public_key().HubId() &&
+          p.last_sync().seconds() != 0) {
+        return absl::FromUnixSeconds(p.last_sync().seconds());
+      }
+    }
+  }
+  return absl::InfinitePast();
+}
+
+// A link removed and made again while a round of the old link is still
+// out: the new link's rounds start when that round's reply comes back (the
+// new link's first round cannot overtake it).
+TEST(FederationRelinkTest, RoundsResumeWhenALinkIsMadeAgainMidRound) {
+  testing::TempDir dir;
+  sim::SimOptions options;
+  options.dir = dir.path();
+  options.seed = 5;
+  options.timeout = absl::Seconds(10);  // A lost round stays out this long.
+  SimNetwork net(options);
+  SimHub* a = net.AddHub("a");
+  SimHub* b = net.AddHub("b");
+  ASSERT_TRUE(net.Link("a", "b"));
+  auto run_until = [&](const std::function<bool()>& done) {
+    return net.scheduler().RunUntil(done, net.clock().Now() + absl::Minutes(2));
+  };
+  // B's next round is lost on its way: it stays out for 10 s.
+  net.Partition({{"a"}, {"b"}});
+  net.scheduler().RunUntil(net.clock().Now() + absl::Seconds(7));
+  net.Heal();
+  const std::string a_id = a->key.public_key().HubId();
+  const std::string b_id = b->key.public_key().HubId();
+  ASSERT_OK(b->federation->RemovePeer(a_id));
+  ASSERT_TRUE(run_until(
+      [&] { return a->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
+  b->federation->AddPeer(a->address, a_id, [](absl::StatusOr<v1::Peer>) {});
+  ASSERT_TRUE(run_until([&] { return !a->federation->ListPending().empty(); }));
+  ASSERT_OK(a->federation->ApprovePeer(b_id));
+  ASSERT_TRUE(run_until(
+      [&] { return b->federation->CountPeers(v1::PEER_STATE_ACTIVE) == 1; }));
+  const absl::Time relinked = net.clock().Now();
+  EXPECT_TRUE(run_until([&] { return LastSync(b, a) > relinked; }))
+      << "B's rounds with A did not resume after the link was made again";
+}
+
+// `origin`'s link record about its link `link_id` with `peer`, at
+// `sequence`, carrying `peer`'s signature of the link.
+v1::SignedRecord LinkRecord(const crypto::PrivateKey& origin,
+                            const crypto::PrivateKey& peer,
+                            const std::string& link_id, uint64_t sequence) {
+  v1::RecordBody body;
+  body.set_origin(origin.public_key().bytes());
+  body.set_record_id(
+      absl::StrCat(node::kLinkRecordPrefix, peer.public_key().HubId()));
+  body.set_version(1);
+  body.set_sequence(sequence);
+  body.mutable_issued_at()->set_seconds(
+      absl::ToUnixSeconds(testing::TestNow()));
+  v1::PeerLink* link = body.mutable_peer_link();
+  link->set_peer(peer.public_key().HubId());
+  link->set_link_id(link_id);
+  link->set_peer_signature(
+      *peer.Sign(crypto::SigningDomain::kLink,
+                 LinkStatement(link_id, peer.public_key().bytes(),
+                               origin.public_key().bytes())));
+  return testing::SignBody(origin, body);
+}
+
+// Link records arriving on several connections at once (as gRPC delivers
+// them) each rebuild trust; whatever the interleaving, the trust that stays
+// is computed from every record stored. (A rebuild that read the store
+// before another's records and finished after it used to win, leaving
+// their origins refused until the next link change.)
+TEST_F(FederationTest, ConcurrentLinkRecordsAllCountInTrust) {
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("b", "c"));
+  constexpr int kThreads = 8;
+  constexpr int kLinksPerThread = 2;
+  uint64_t b_sequence = 1000;  // Far above B's own.
+  for (int round = 0; round < 10; ++round) {
+    std::vector<crypto::PrivateKey> hubs;
+    std::vector<std::vector<v1::PushRequest>> pushes(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+      for (int i = 0; i < kLinksPerThread; ++i) {
+        // A new hub X linked to B: X's link record and B's, in one push.
+        hubs.push_back(testing::NewKey());
+        const std::string link_id(node::kLinkIdBytes,
+                                  static_cast<char>('a' + t + i));
+        v1::PushRequest push;
+        *push.add_records() = LinkRecord(hubs.back(), b->key, link_id, 1);
+        *push.add_records() =
+            LinkRecord(b->key, hubs.back(), link_id, ++b_sequence);
+        pushes[t].push_back(std::move(push));
+      }
+    }
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (const v1::PushRequest& push : pushes[t]) {
+          absl::StatusOr<v1::PushResponse> r =
+              c->federation->HandlePush(b->key.public_key(), push);
+          EXPECT_TRUE(r.ok()) << r.status();
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const crypto::PrivateKey& x : hubs) {
+      ASSERT_TRUE(c->trust->Trusted(x.public_key().bytes()))
+          << "round " << round << ": " << x.public_key().HubId()
+          << " is linked to B by records C holds, but C does not trust it";
+    }
+  }
 }
 
 // A signed link request from `from` to `to`, sent at `now`.

@@ -224,6 +224,13 @@ absl::Status Federation::Activate(const std::string& peer,
   {
     absl::MutexLock lock(&mu_);
     storage::PeerRecord& record = peers_[peer];
+    if (record.state() == v1::PEER_STATE_ACTIVE &&
+        record.link_id() == link_id) {
+      // Two ways of learning of the approval (the peer's confirmation and
+      // its answer to a repeated request) raced each other here. Starting
+      // again would bump the generation under a round already running.
+      return absl::OkStatus();
+    }
     record.set_key(peer);
     record.set_state(v1::PEER_STATE_ACTIVE);
     record.set_link_id(link_id);

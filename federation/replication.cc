@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -95,7 +96,13 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
     PeerRuntime& rt = runtime_[peer];
     if (stopped_ || it == peers_.end() ||
         it->second.state() != v1::PEER_STATE_ACTIVE ||
-        rt.generation != generation || rt.round_running) {
+        rt.generation != generation) {
+      return;
+    }
+    if (rt.round_running) {
+      // A round of the link as it was before is still out (it was removed
+      // and made again, or activated twice): its reply starts this one's.
+      if (rt.round_generation != generation) rt.round_after_running = true;
       return;
     }
     if (!vector.ok()) {
@@ -105,6 +112,8 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
       return;
     }
     rt.round_running = true;
+    rt.round_generation = generation;
+    rt.round_after_running = false;
     full = !rt.told_known;
     request.set_vector_digest(Digest(*vector));
     *request.mutable_changes() = Changes(full ? Vector() : rt.told, *vector);
@@ -125,12 +134,22 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
 void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
                                 Vector sent, bool sent_full, absl::Time sent_at,
                                 absl::StatusOr<v1::SyncResponse> response) {
+  bool stale, resume = false;
   {
     absl::MutexLock lock(&mu_);
     PeerRuntime& rt = runtime_[peer];
     rt.round_running = false;
-    if (stopped_ || rt.generation != generation) return;
-    if (response.ok()) NoteRttLocked(peer, hub_->clock()->Now() - sent_at);
+    if (stopped_) return;
+    stale = rt.generation != generation;
+    if (stale) {
+      resume = std::exchange(rt.round_after_running, false);
+    } else if (response.ok()) {
+      NoteRttLocked(peer, hub_->clock()->Now() - sent_at);
+    }
+  }
+  if (stale) {
+    if (resume) ScheduleRound(peer, absl::ZeroDuration());
+    return;
   }
   if (!response.ok()) {
     if (response.status().code() == absl::StatusCode::kPermissionDenied) {

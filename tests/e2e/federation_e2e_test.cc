@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iostream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "federation/grpc_transport.h"
 #include "federation/thread_scheduler.h"
@@ -182,6 +184,25 @@ class FederationE2eTest : public ::testing::Test {
     })) << a.log();
   }
 
+  // After a failure: what each hub's admin would look at first.
+  void TearDown() override {
+    if (!HasFailure()) return;
+    for (const auto& hub : hubs_) {
+      std::string notable;
+      for (absl::string_view line : absl::StrSplit(hub->log(), '\n')) {
+        if (absl::StrContains(line, " warning ") ||
+            absl::StrContains(line, " error ")) {
+          absl::StrAppend(&notable, line.substr(0, 300), "\n");
+        }
+      }
+      if (notable.size() > 4000)
+        notable = notable.substr(notable.size() - 4000);
+      std::cout << "--- hub " << hub->data_dir() << " " << hub->hub_id() << "\n"
+                << hub->Ctl({"peer", "list"}).out << hub->Ctl({"network"}).out
+                << "warnings and errors (last 4000 bytes):\n"
+                << notable;
+    }
+  }
   TempDir dir_;
   std::vector<std::unique_ptr<HubProcess>> hubs_;
   std::vector<std::unique_ptr<TcpRelay>> relays_;
