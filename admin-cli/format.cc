@@ -317,10 +317,10 @@ void PrintPending(const v1::ListPendingPeersResponse& response,
   for (const v1::PendingPeer& p : response.pending()) {
     rows.push_back({NameOr(p.profile(), "?"), p.fingerprint(),
                     p.profile().region(), p.profile().contact(), p.address(),
-                    Ago(p.requested_at()), p.hub_id()});
+                    p.sent_from(), Ago(p.requested_at()), p.hub_id()});
   }
-  PrintTable({"NAME", "FINGERPRINT", "REGION", "CONTACT", "ADDRESS", "ASKED",
-              "HUB ID"},
+  PrintTable({"NAME", "FINGERPRINT", "REGION", "CONTACT", "ADDRESS",
+              "SENT FROM", "ASKED", "HUB ID"},
              rows, out);
   out << "compare the fingerprint with the other hub's admin, then: civhubctl "
          "peer approve "

@@ -266,6 +266,7 @@ std::vector<v1::PendingPeer> Federation::ListPending() {
     *p.mutable_profile() = record.profile();
     p.set_address(record.address());
     *p.mutable_requested_at() = ToTimestamp(record.requested_at_micros());
+    p.set_sent_from(record.requested_from());
   }
   return out;
 }

@@ -60,8 +60,11 @@ struct FederationOptions {
   absl::Duration link_retry_interval = absl::Seconds(10);
   // Longest wait after failures before trying a peer again.
   absl::Duration max_backoff = absl::Minutes(1);
-  // Link requests waiting for approval: at most this many, for this long.
+  // Link requests waiting for approval: at most this many, for this long;
+  // at most `max_pending_per_source` of them from one network (so one host
+  // minting keys cannot fill the list).
   size_t max_pending = 64;
+  size_t max_pending_per_source = 8;
   absl::Duration pending_expiry = absl::Hours(24 * 7);
   // A hub may create a new pending request at most this often.
   absl::Duration request_interval = absl::Seconds(10);
@@ -123,8 +126,10 @@ class Federation {
   // --- Calls from other hubs; `caller` is the key the transport
   // authenticated. ---
 
+  // `source`: the network the call came from (SourceNetwork), "" if unknown.
   absl::StatusOr<v1::LinkResponse> HandleRequestLink(
-      const crypto::PublicKey& caller, const v1::LinkRequest& request);
+      const crypto::PublicKey& caller, const v1::LinkRequest& request,
+      absl::string_view source = "");
   absl::StatusOr<v1::LinkAck> HandleConfirmLink(
       const crypto::PublicKey& caller, const v1::LinkConfirmation& request);
   absl::StatusOr<v1::LinkAck> HandleRemoveLink(const crypto::PublicKey& caller,

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
+#include "federation/grpc_transport.h"
 #include "federation/trust.h"
 #include "node/validate.h"
 #include "tests/records.h"
@@ -691,6 +693,51 @@ TEST_F(FederationTest, PendingRequestsAreBoundedAndExpire) {
   // Unanswered requests expire after a week.
   net_.clock().Advance(absl::Hours(24 * 7 + 1));
   EXPECT_TRUE(b->federation->ListPending().empty());
+}
+
+// One host minting keys cannot fill the pending list: at most 8 requests
+// from one network wait; others still get through, and the admin sees
+// where each came from.
+TEST_F(FederationTest, PendingRequestsFromOneNetworkAreBounded) {
+  SimHub* b = Add("b");
+  const absl::Time now = net_.clock().Now();
+  auto request_from = [&](const std::string& source) {
+    crypto::PrivateKey key = testing::NewKey();
+    return b->federation->HandleRequestLink(
+        key.public_key(), LinkRequest(key, b->key.public_key(), now), source);
+  };
+  for (int i = 0; i < 8; ++i) ASSERT_OK(request_from("203.0.113.7"));
+  EXPECT_STATUS(request_from("203.0.113.7"),
+                absl::StatusCode::kResourceExhausted,
+                "too many link requests from 203.0.113.7");
+  ASSERT_OK(request_from("198.51.100.1"));
+  std::vector<v1::PendingPeer> pending = b->federation->ListPending();
+  ASSERT_EQ(pending.size(), 9u);
+  EXPECT_EQ(std::count_if(pending.begin(), pending.end(),
+                          [](const v1::PendingPeer& p) {
+                            return p.sent_from() == "203.0.113.7";
+                          }),
+            8);
+  // Rejecting one of them makes room for one more.
+  ASSERT_OK(b->federation->RejectPeer(pending[0].sent_from() == "203.0.113.7"
+                                          ? pending[0].hub_id()
+                                          : pending[1].hub_id()));
+  EXPECT_OK(request_from("203.0.113.7"));
+}
+
+TEST(SourceNetworkTest, AddressesAndIpv6Prefixes) {
+  EXPECT_EQ(SourceNetwork("ipv4:203.0.113.7:40112"), "203.0.113.7");
+  EXPECT_EQ(SourceNetwork("ipv6:[2001:db8:1:2:a:b:c:d]:40112"),
+            "2001:db8:1:2::/64");
+  // Two hosts of one /64 are one network.
+  EXPECT_EQ(SourceNetwork("ipv6:[2001:db8:1:2::99]:1"),
+            SourceNetwork("ipv6:[2001:db8:1:2:ffff::1]:2"));
+  EXPECT_NE(SourceNetwork("ipv6:[2001:db8:1:2::99]:1"),
+            SourceNetwork("ipv6:[2001:db8:1:3::99]:1"));
+  EXPECT_EQ(SourceNetwork("ipv6:[::ffff:203.0.113.7]:443"), "203.0.113.7");
+  EXPECT_EQ(SourceNetwork("ipv6:[fe80::1%eth0]:443"), "fe80::/64");
+  EXPECT_EQ(SourceNetwork("unix:/run/civhub.sock"), "unix:/run/civhub.sock");
+  EXPECT_EQ(SourceNetwork("ipv4:not-an-address:1"), "ipv4:not-an-address:1");
 }
 
 // ssb-db#134: a node that lost its state forked itself. Here the hub gets

@@ -363,7 +363,8 @@ void Federation::EndLink(const std::string& peer, const std::string& reason,
 }
 
 absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
-    const crypto::PublicKey& caller, const v1::LinkRequest& request) {
+    const crypto::PublicKey& caller, const v1::LinkRequest& request,
+    absl::string_view source) {
   v1::LinkRequestBody body;
   if (!body.ParseFromString(request.body())) {
     return absl::InvalidArgumentError("body: not a LinkRequestBody");
@@ -425,9 +426,17 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
     if (state == v1::PEER_STATE_REQUESTED) {
       activate = true;  // Both admins approved: take the caller's link id.
     } else if (state != v1::PEER_STATE_PENDING) {
-      size_t pending = 0;
-      for (const auto& [k, r] : peers_)
-        pending += r.state() == v1::PEER_STATE_PENDING;
+      size_t pending = 0, from_source = 0;
+      for (const auto& [k, r] : peers_) {
+        if (r.state() != v1::PEER_STATE_PENDING) continue;
+        ++pending;
+        from_source += !source.empty() && r.requested_from() == source;
+      }
+      if (from_source >= options_.max_pending_per_source) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("too many link requests from ", source,
+                         " are waiting for this hub's admin; retry later"));
+      }
       if (pending >= options_.max_pending) {
         return absl::ResourceExhaustedError(
             "too many link requests are waiting for this hub's admin; retry "
@@ -453,6 +462,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       if (state != v1::PEER_STATE_PENDING) {
         record.set_requested_at_micros(absl::ToUnixMicros(now));
       }
+      record.set_requested_from(std::string(source));
       if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
       response.set_state(v1::LinkResponse::PENDING);
       return response;

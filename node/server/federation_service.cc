@@ -33,19 +33,19 @@ grpc::Status Serve(grpc::ServerContext* ctx, const char* rpc,
 grpc::Status FederationService::RequestLink(grpc::ServerContext* ctx,
                                             const v1::LinkRequest* request,
                                             v1::LinkResponse* response) {
-  return Serve(ctx, "RequestLink", response,
-               [&](const crypto::PublicKey& caller) {
-                 absl::StatusOr<v1::LinkResponse> r =
-                     federation_->HandleRequestLink(caller, *request);
-                 if (r.ok() && r->state() == v1::LinkResponse::PENDING) {
-                   spdlog::info(
-                       "link request from {} ({}) is waiting for approval: "
-                       "civhubctl peer "
-                       "approve {}",
-                       caller.HubId(), ctx->peer(), caller.HubId());
-                 }
-                 return r;
-               });
+  return Serve(
+      ctx, "RequestLink", response, [&](const crypto::PublicKey& caller) {
+        absl::StatusOr<v1::LinkResponse> r = federation_->HandleRequestLink(
+            caller, *request, federation::SourceNetwork(ctx->peer()));
+        if (r.ok() && r->state() == v1::LinkResponse::PENDING) {
+          spdlog::info(
+              "link request from {} ({}) is waiting for approval: "
+              "civhubctl peer "
+              "approve {}",
+              caller.HubId(), ctx->peer(), caller.HubId());
+        }
+        return r;
+      });
 }
 
 grpc::Status FederationService::ConfirmLink(grpc::ServerContext* ctx,

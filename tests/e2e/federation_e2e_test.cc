@@ -349,6 +349,42 @@ TEST_F(FederationE2eTest, UnlinkedHubsAndImpostorsAreRefused) {
       << link.status();
 }
 
+// One host minting keys: 8 of its link requests wait for the admin, the
+// 9th is refused naming its network; the admin sees where they came from.
+TEST_F(FederationE2eTest, LinkRequestsFromOneHostAreBounded) {
+  HubProcess& b = Start("b");
+  const std::string b_key = crypto::PublicKey::FromHubId(b.hub_id())->bytes();
+  for (int i = 0; i < 8; ++i) {
+    RogueHub rogue;
+    absl::StatusOr<v1::LinkResponse> link =
+        rogue.Call<v1::LinkResponse>(AddressOf(b), rogue.LinkRequestTo(b_key),
+                                     &federation::Transport::RequestLink);
+    ASSERT_TRUE(link.ok()) << i << ": " << link.status();
+    EXPECT_EQ(link->state(), v1::LinkResponse::PENDING);
+  }
+  RogueHub ninth;
+  absl::StatusOr<v1::LinkResponse> refused =
+      ninth.Call<v1::LinkResponse>(AddressOf(b), ninth.LinkRequestTo(b_key),
+                                   &federation::Transport::RequestLink);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted)
+      << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "too many link requests from 127.0.0.1"))
+      << refused.status();
+  RunResult pending = b.Ctl({"peer", "pending"});
+  EXPECT_EQ(pending.exit_code, 0) << pending.err;
+  EXPECT_TRUE(absl::StrContains(pending.out, "SENT FROM")) << pending.out;
+  int from_loopback = 0;  // Rows whose SENT FROM is the loopback address.
+  for (absl::string_view row : absl::StrSplit(pending.out, '\n')) {
+    from_loopback += absl::StrContains(row, " 127.0.0.1 ");
+  }
+  EXPECT_EQ(from_loopback, 8) << pending.out;
+  EXPECT_FALSE(absl::StrContains(pending.out, ninth.key().public_key().HubId()))
+      << pending.out;
+  // The hub goes on serving its own admin and the directory.
+  EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
+}
+
 TEST_F(FederationE2eTest, RecordsOfOriginsOutsideTheNetworkAreRefused) {
   HubProcess& b = Start("b");
   RogueHub rogue;
