@@ -3,7 +3,10 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "crypto/wire_check.h"
 
 namespace civhub::crypto {
 namespace {
@@ -87,9 +90,14 @@ absl::StatusOr<VerifiedRecord> VerifyRecord(v1::SignedRecord record) {
   }
   v1::RecordBody parsed;
   if (!parsed.ParseFromString(body)) {
-    return absl::InvalidArgumentError(
-        "body: signed, but not a valid RecordBody (bad field type or invalid "
-        "UTF-8)");
+    std::optional<WireProblem> problem =
+        FindWireProblem(v1::RecordBody::descriptor(), body);
+    if (!problem.has_value()) {  // Not expected: the parser found more.
+      problem = WireProblem{"", "does not parse"};
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "body", problem->field.empty() ? "" : ".", problem->field, ": ",
+        problem->what, " (signed, but not a valid RecordBody)"));
   }
   return VerifiedRecord{*std::move(origin), std::move(parsed),
                         std::move(record)};

@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "crypto/record_signing.h"
 #include "federation/grpc_transport.h"
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
@@ -420,6 +421,45 @@ TEST_F(FederationE2eTest, RecordsOfOriginsOutsideTheNetworkAreRefused) {
   // B's failure to reach the rogue's made-up address.)
   EXPECT_TRUE(absl::StrContains(b.log(), "not connected to this hub"))
       << b.log();
+}
+
+// A linked hub sends its own record whose signed body holds invalid UTF-8:
+// refused, and the hub's log names the field. (`peer list` shows it as the
+// peer's last error until B's syncs with the rogue's made-up address fail.)
+TEST_F(FederationE2eTest, SignedBodyWithInvalidUtf8IsRefusedNamingTheField) {
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  absl::StatusOr<v1::LinkResponse> link = rogue.Call<v1::LinkResponse>(
+      AddressOf(b),
+      rogue.LinkRequestTo(crypto::PublicKey::FromHubId(b.hub_id())->bytes()),
+      &federation::Transport::RequestLink);
+  ASSERT_TRUE(link.ok()) << link.status();
+  ASSERT_EQ(
+      b.Ctl({"peer", "approve", rogue.key().public_key().HubId()}).exit_code,
+      0);
+  // organization (10) { names (2) { lang "en", text "\xff\xfe" } }, by
+  // hand: protobuf refuses to write it.
+  v1::SignedRecord good = SignedOrg(rogue.key(), "bad-name", 1, 1);
+  v1::RecordBody body;
+  ASSERT_TRUE(body.ParseFromString(good.body()));
+  body.clear_organization();
+  const std::string name = std::string("\x0a\x02") + "en" + "\x12\x02\xff\xfe";
+  const std::string org = "\x12" + std::string(1, char(name.size())) + name;
+  absl::StatusOr<v1::SignedRecord> bad = crypto::SignRecord(
+      rogue.key(), body.SerializeAsString() + "\x52" +
+                       std::string(1, char(org.size())) + org);
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  v1::PushRequest push;
+  *push.add_records() = *bad;
+  absl::StatusOr<v1::PushResponse> pushed = rogue.Call<v1::PushResponse>(
+      AddressOf(b), push, &federation::Transport::Push);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(pushed->applied(), 0u);
+  EXPECT_TRUE(absl::StrContains(
+      b.log(), "body.organization.names[0].text: not valid UTF-8"))
+      << b.log();
+  EXPECT_EQ(Organizations(b), 0);
+  EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
 }
 
 TEST_F(FederationE2eTest, BlockedOriginIsPurgedAndNotForwarded) {

@@ -274,7 +274,7 @@ TEST_F(HostileTest, InvalidUtf8InAString) {
       crypto::SignRecord(peer_->key, std::move(bytes));
   ASSERT_OK(r);
   EXPECT_STATUS(home_->hub->Ingest(*r, true), StatusCode::kInvalidArgument,
-                "invalid UTF-8");
+                "body.organization.names[0].text: not valid UTF-8");
   ExpectUnharmed();
 }
 
