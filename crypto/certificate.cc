@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/internal/openssl_util.h"
@@ -23,8 +24,18 @@ absl::StatusOr<std::string> MakeSelfSignedCertificate(const PrivateKey& key,
   time_t not_before = absl::ToTimeT(now - absl::Hours(24));
   time_t not_after = absl::ToTimeT(now + absl::Hours(24 * 365 * 20));
   X509_NAME* name = X509_get_subject_name(cert.get());
+  X509V3_CTX ext_ctx;
+  X509V3_set_ctx_nodb(&ext_ctx);
+  X509V3_set_ctx(&ext_ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  const std::string alt_name = absl::StrCat("DNS:", kHubTlsName);
+  X509_EXTENSION* alt = X509V3_EXT_conf_nid(
+      nullptr, &ext_ctx, NID_subject_alt_name, alt_name.c_str());
+  const bool alt_added =
+      alt != nullptr && X509_add_ext(cert.get(), alt, -1) == 1;
+  X509_EXTENSION_free(alt);
   bool ok =
-      X509_set_version(cert.get(), 2) == 1 && serial_bn != nullptr &&
+      alt_added && X509_set_version(cert.get(), 2) == 1 &&
+      serial_bn != nullptr &&
       BN_to_ASN1_INTEGER(serial_bn.get(), X509_get_serialNumber(cert.get())) !=
           nullptr &&
       X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, 0, &not_before) !=

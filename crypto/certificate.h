@@ -15,8 +15,16 @@
 
 namespace civhub::crypto {
 
+// The DNS name every hub certificate carries (subjectAltName) and every
+// federation client sends as the TLS server name. Peers are pinned by key,
+// not name; but gRPC's TLS server logs an error for each connection whose
+// server name matches none of its certificate's names (an IP address
+// never does), and the reserved .invalid domain resolves nowhere.
+inline constexpr char kHubTlsName[] = "hub.civhub.invalid";
+
 // A PEM certificate for `key`, subject and issuer CN "civhub <fingerprint>",
-// valid from a day before `now` for 20 years.
+// subjectAltName DNS:kHubTlsName, valid from a day before `now` for 20
+// years.
 absl::StatusOr<std::string> MakeSelfSignedCertificate(const PrivateKey& key,
                                                       absl::Time now);
 

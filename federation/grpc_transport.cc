@@ -185,6 +185,8 @@ GrpcTransport::Connection* GrpcTransport::ConnectionTo(const PeerAddress& to) {
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  // Matches a name of every hub's certificate (see kHubTlsName).
+  args.SetSslTargetNameOverride(crypto::kHubTlsName);
   // One channel per peer: keep them apart even for equal addresses.
   args.SetString("civhub.peer", to.key.HubId());
   conn.channel = grpc::CreateCustomChannel(
