@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "crypto/record_signing.h"
 #include "node/internal/keys.h"
+#include "node/store_for_tests.h"
 #include "tests/records.h"
 #include "tests/testutil.h"
 
@@ -20,12 +21,8 @@ using testing::SignedOrg;
 class CheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StoreOptions options;
-    options.path = dir_.Sub("store");
-    options.clock = &clock_;
-    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(options);
-    ASSERT_OK(s);
-    store_ = *std::move(s);
+    store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
+    ASSERT_NE(store_, nullptr);
     // Versions, a deletion, two origins, a fork and a blocked origin.
     OrgSpec renamed;
     renamed.name = "Maji Safi Kenya Trust";

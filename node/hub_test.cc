@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
+#include "node/store_for_tests.h"
 #include "tests/records.h"
 #include "tests/testutil.h"
 
@@ -19,12 +20,8 @@ using testing::SignedOrg;
 class HubTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StoreOptions options;
-    options.path = dir_.Sub("store");
-    options.clock = &clock_;
-    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(options);
-    ASSERT_OK(s);
-    store_ = *std::move(s);
+    store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
+    ASSERT_NE(store_, nullptr);
     hub_ = std::make_unique<Hub>(key_, store_.get(), &clock_);
   }
   uint64_t Organizations() { return store_->counters().organizations(); }

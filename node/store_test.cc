@@ -4,6 +4,7 @@
 
 #include "crypto/record_signing.h"
 #include "node/directory.h"
+#include "node/store_for_tests.h"
 #include "tests/records.h"
 #include "tests/testutil.h"
 
@@ -25,12 +26,8 @@ class StoreTest : public ::testing::Test {
   void SetUp() override { Reopen(); }
   void Reopen() {
     store_.reset();
-    StoreOptions options;
-    options.path = dir_.Sub("store");
-    options.clock = &clock_;
-    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(options);
-    ASSERT_OK(s);
-    store_ = *std::move(s);
+    store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
+    ASSERT_NE(store_, nullptr);
   }
   ApplyOutcome Apply(const v1::SignedRecord& rec) {
     absl::StatusOr<ApplyOutcome> out = store_->Apply(Verified(rec), false);
