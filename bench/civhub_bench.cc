@@ -350,7 +350,11 @@ void Soak(const std::string& data, const SoakOptions& options,
   }
   std::cerr << "soak: " << options.hubs << " hubs, " << options.search_clients
             << " search clients, " << options.publishes_per_second
-            << " publishes/s for " << options.seconds << " s...\n";
+            << " publishes/s"
+            << (options.records > 0
+                    ? absl::StrCat(" over ", options.records, " organizations")
+                    : std::string(" of new organizations"))
+            << " for " << options.seconds << " s...\n";
   absl::StatusOr<SoakResult> r = RunSoak(bin, data + "/soak", options);
   if (!r.ok()) {
     std::cerr << "soak: " << r.status() << "\n";
@@ -371,11 +375,26 @@ void Soak(const std::string& data, const SoakOptions& options,
   row("search max ms", r->max_ms);
   row("publishes", static_cast<double>(r->publishes));
   row("publish errors", static_cast<double>(r->publish_errors), "target", 0);
-  for (size_t h = 0; h < r->rss_mb.size(); ++h) {
+  for (size_t h = 0; h < r->memory.size(); ++h) {
+    const auto& m = r->memory[h];
     for (int q = 1; q < 4; ++q) {
       row(absl::StrCat("hub ", h, " RSS MB, quarter ", q + 1, " (max)"),
-          r->rss_mb[h][q], "quarter 1 (warm-up)", r->rss_mb[h][0]);
+          m[q].rss_mb, "quarter 1 (warm-up)", m[0].rss_mb);
     }
+    for (int q = 1; q < 4; ++q) {
+      row(absl::StrCat("hub ", h, " RssAnon MB, quarter ", q + 1), m[q].anon_mb,
+          "quarter 1 (warm-up)", m[0].anon_mb);
+    }
+    row(absl::StrCat("hub ", h, " RssFile MB, quarter 4"), m[3].file_mb,
+        "quarter 1 (warm-up)", m[0].file_mb);
+    for (int q = 1; q < 4; ++q) {
+      row(absl::StrCat("hub ", h, " heap in use MB, quarter ", q + 1),
+          m[q].heap_in_use_mb, "quarter 1 (warm-up)", m[0].heap_in_use_mb);
+    }
+    row(absl::StrCat("hub ", h, " heap held MB, quarter 4"), m[3].heap_held_mb,
+        "quarter 1 (warm-up)", m[0].heap_held_mb);
+    row(absl::StrCat("hub ", h, " LevelDB caches MB, quarter 4"),
+        m[3].store_cache_mb, "quarter 1 (warm-up)", m[0].store_cache_mb);
   }
   row("seconds to converge after the load", r->converge_seconds);
 }
@@ -440,6 +459,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--soak-publishes", soak.publishes_per_second,
                  "soak: records published per second")
+      ->capture_default_str();
+  app.add_option("--soak-records", soak.records,
+                 "soak: 0, every publish a new organization; N, publishes "
+                 "cycle over N organizations (a directory of fixed size)")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();

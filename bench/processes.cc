@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
 #include "civhub/v1/admin.grpc.pb.h"
@@ -59,21 +61,32 @@ class Daemon {
   }
   pid_t pid() const { return pid_; }
 
-  // VmRSS and VmHWM in MB.
-  std::pair<double, double> Memory() const {
+  struct Memory {
+    double rss_mb = 0;   // VmRSS.
+    double hwm_mb = 0;   // VmHWM, the highest VmRSS so far.
+    double anon_mb = 0;  // RssAnon: the heap, thread stacks.
+    double file_mb = 0;  // RssFile: binaries, libraries, mapped tables.
+  };
+  Memory ReadMemory() const {
     std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
     std::string line;
-    double rss = 0, hwm = 0;
+    Memory m;
+    const std::pair<const char*, double*> fields[] = {{"VmRSS:", &m.rss_mb},
+                                                      {"VmHWM:", &m.hwm_mb},
+                                                      {"RssAnon:", &m.anon_mb},
+                                                      {"RssFile:", &m.file_mb}};
     while (std::getline(in, line)) {
-      double kb = 0;
-      if (line.rfind("VmRSS:", 0) == 0 &&
-          absl::SimpleAtod(line.substr(6, line.size() - 9), &kb))
-        rss = kb / 1024;
-      if (line.rfind("VmHWM:", 0) == 0 &&
-          absl::SimpleAtod(line.substr(6, line.size() - 9), &kb))
-        hwm = kb / 1024;
+      for (const auto& [name, mb] : fields) {
+        // "VmRSS:\t  123 kB"
+        double kb = 0;
+        if (line.rfind(name, 0) == 0 &&
+            absl::SimpleAtod(
+                absl::StripSuffix(line.substr(strlen(name)), " kB"), &kb)) {
+          *mb = kb / 1024;
+        }
+      }
     }
-    return {rss, hwm};
+    return m;
   }
 
  private:
@@ -110,6 +123,13 @@ uint64_t Organizations(const std::string& bin_dir, const std::string& dir) {
   (void)absl::SimpleAtoi(
       JsonField(Ctl(bin_dir, dir, "status"), "organizations"), &n);
   return n;
+}
+
+// True if no peer in `civhubctl --json peer list` output lacks a record
+// the hub holds ("behind" is left out when zero).
+bool NothingBehind(const std::string& peer_list) {
+  return peer_list.find("\"peers\"") != std::string::npos &&
+         peer_list.find("\"behind\"") == std::string::npos;
 }
 
 bool WaitReady(const std::string& bin_dir, const std::string& dir,
@@ -150,7 +170,9 @@ absl::StatusOr<MemoryResult> RunMemory(const std::string& bin_dir,
     grpc::Status s = stub->Search(&ctx, request, &response);
     if (!s.ok()) return absl::InternalError(s.error_message());
   }
-  std::tie(result.rss_mb, result.peak_mb) = hub.Memory();
+  const Daemon::Memory m = hub.ReadMemory();
+  result.rss_mb = m.rss_mb;
+  result.peak_mb = m.hwm_mb;
   return result;
 }
 
@@ -198,7 +220,7 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
   // Leave the dataset's hub as it was: without a peer that is gone next run.
   Ctl(bin_dir, dataset, absl::StrCat("peer remove ", b_id));
   result.records_per_s = static_cast<double>(held) / result.seconds;
-  result.peak_mb = b.Memory().second;
+  result.peak_mb = b.ReadMemory().hwm_mb;
   return result;
 }
 
@@ -311,7 +333,8 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
     absl::Time next = absl::Now();
     for (uint64_t i = 0; !stop; ++i) {
       v1::PublishRequest request;
-      request.set_record_id(absl::StrCat("soak-", i));
+      request.set_record_id(
+          absl::StrCat("soak-", options.records > 0 ? i % options.records : i));
       *request.mutable_organization() = gen.Organization(i);
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() +
@@ -330,15 +353,28 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
   // Memory, every 5 s.
   const absl::Time start = absl::Now();
   const absl::Duration run = absl::Seconds(options.seconds);
-  result.rss_mb.assign(options.hubs, {0, 0, 0, 0});
+  result.memory.assign(options.hubs, {});
   while (absl::Now() - start < run) {
     absl::SleepFor(absl::Seconds(5));  // The sampling period.
     const absl::Duration at = absl::Now() - start;
     const size_t quarter = std::min<size_t>(
         3, static_cast<size_t>(4 * absl::FDivDuration(at, run)));
     for (int h = 0; h < options.hubs; ++h) {
-      double& high = result.rss_mb[h][quarter];
-      high = std::max(high, hubs[h]->Memory().first);
+      const Daemon::Memory now = hubs[h]->ReadMemory();
+      SoakResult::Memory& high = result.memory[h][quarter];
+      high.rss_mb = std::max(high.rss_mb, now.rss_mb);
+      high.anon_mb = std::max(high.anon_mb, now.anon_mb);
+      high.file_mb = std::max(high.file_mb, now.file_mb);
+      const std::string status = Ctl(bin_dir, dirs[h], "status");
+      for (auto [field, mb] :
+           {std::pair{"heapInUseBytes", &high.heap_in_use_mb},
+            std::pair{"heapHeldBytes", &high.heap_held_mb},
+            std::pair{"storeCacheBytes", &high.store_cache_mb}}) {
+        uint64_t bytes = 0;
+        if (absl::SimpleAtoi(JsonField(status, field), &bytes)) {
+          *mb = std::max(*mb, static_cast<double>(bytes) / (1 << 20));
+        }
+      }
     }
     std::cerr << absl::StrFormat("\r  %3.0f s: %d searches, %d publishes",
                                  absl::ToDoubleSeconds(at), searches.load(),
@@ -350,12 +386,18 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   std::cerr << "\n";
 
-  // Convergence: every hub holds every record published.
+  // Convergence: every hub holds every record published, in its last
+  // version (no hub knows of a peer lacking anything it holds).
+  const uint64_t distinct = options.records > 0
+                                ? std::min<uint64_t>(publishes, options.records)
+                                : publishes.load();
   const absl::Time quiet = absl::Now();
   while (absl::Now() - quiet < absl::Minutes(1)) {
     bool all = true;
-    for (const std::string& d : dirs)
-      all &= Organizations(bin_dir, d) == publishes;
+    for (const std::string& d : dirs) {
+      all &= Organizations(bin_dir, d) == distinct &&
+             NothingBehind(Ctl(bin_dir, d, "peer list"));
+    }
     if (all) {
       result.converge_seconds = absl::ToDoubleSeconds(absl::Now() - quiet);
       break;

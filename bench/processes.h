@@ -47,6 +47,10 @@ struct SoakOptions {
   int search_clients = 16;
   double publishes_per_second = 20;  // Spread over the first and last hub.
   int hubs = 3;                      // Linked in a line.
+  // 0: every publish is a new organization, so the directory grows all
+  // along. N: publishes cycle over N record ids, so after the first N they
+  // are updates and the directory keeps its size.
+  uint64_t records = 0;
 };
 
 struct SoakResult {
@@ -55,9 +59,19 @@ struct SoakResult {
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, qps = 0;
   uint64_t publishes = 0;
   uint64_t publish_errors = 0;
-  // Per hub, per quarter of the run: the highest RSS seen, MB (the first
-  // quarter is the warm-up).
-  std::vector<std::array<double, 4>> rss_mb;
+  // Per hub, per quarter of the run: the highest of each figure seen, MB
+  // (the first quarter is the warm-up).
+  struct Memory {
+    double rss_mb = 0;   // VmRSS.
+    double anon_mb = 0;  // RssAnon: allocated memory, stacks.
+    double file_mb = 0;  // RssFile: code and LevelDB's mapped tables.
+    // From `civhubctl status`: the allocator's view, and LevelDB's
+    // memtables and block cache (within the heap in use).
+    double heap_in_use_mb = 0;
+    double heap_held_mb = 0;
+    double store_cache_mb = 0;
+  };
+  std::vector<std::array<Memory, 4>> memory;
   // After the load stops: seconds until every hub holds every record
   // published (-1: not within a minute).
   double converge_seconds = -1;

@@ -571,6 +571,15 @@ storage::Counters Store::counters() const {
   return counters_;
 }
 
+uint64_t Store::CacheBytes() const {
+  std::string value;
+  uint64_t bytes = 0;
+  if (db_->GetProperty("leveldb.approximate-memory-usage", &value)) {
+    (void)absl::SimpleAtoi(value, &bytes);
+  }
+  return bytes;
+}
+
 uint64_t Store::last_change() const {
   absl::MutexLock lock(&mu_);
   return counters_.next_change() - 1;

@@ -163,6 +163,9 @@ class Store {
 
   storage::Counters counters() const;
 
+  // Bytes of memory LevelDB holds in its memtables and block cache.
+  uint64_t CacheBytes() const;
+
   // Change number of the latest applied record; 0 if none.
   uint64_t last_change() const;
   // Blocks until a change after `after` exists or `timeout` passes; returns

@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "node/check.h"
 #include "node/server/grpc_status.h"
+#include "node/server/process_memory.h"
 
 #ifndef CIVHUB_VERSION
 #define CIVHUB_VERSION "dev"
@@ -102,6 +103,9 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
   *response->mutable_profile() = info_.profile;
   response->set_active_peers(federation_->CountPeers(v1::PEER_STATE_ACTIVE));
   response->set_pending_peers(federation_->ListPending().size());
+  *response->mutable_memory() = ReadProcessMemory();
+  response->mutable_memory()->set_store_cache_bytes(
+      hub_->store()->CacheBytes());
   return grpc::Status::OK;
 }
 

@@ -170,6 +170,29 @@ TEST_F(DirectoryE2eTest, UpdateReplacesAndDeleteRemoves) {
       << status.out;
 }
 
+TEST_F(DirectoryE2eTest, StatusReportsTheHubsMemory) {
+  auto memory = [&] {
+    grpc::ClientContext ctx;
+    v1::HubStatus status;
+    EXPECT_TRUE(hub_.AdminOverSocket()->GetStatus(&ctx, {}, &status).ok());
+    return status.memory();
+  };
+  const v1::MemoryUsage before = memory();
+  PublishExamples();
+  const v1::MemoryUsage after = memory();
+  // Its own resident size, as the kernel reports it to others.
+  const double reported_mb =
+      static_cast<double>(after.resident_bytes()) / 1048576;
+  EXPECT_NEAR(reported_mb, hub_.RssMb(), hub_.RssMb() / 4);
+  EXPECT_LE(after.heap_in_use_bytes(), after.heap_held_bytes());
+  // The records just published sit in LevelDB's memtable.
+  EXPECT_GT(after.store_cache_bytes(), before.store_cache_bytes());
+
+  RunResult text = hub_.Ctl({"status"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(absl::StrContains(text.out, "MiB resident")) << text.out;
+}
+
 TEST_F(DirectoryE2eTest, CommunitiesAndMembersFromTheCli) {
   PublishExamples();
   RunResult members = hub_.Ctl({"members", "disaster-response-network"});
