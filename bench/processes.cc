@@ -288,6 +288,17 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
   const char* words[] = {"water", "agua",  "digital", "education",
                          "maji",  "women", "health",  "fondation"};
   const char* countries[] = {"KE", "BR", "IN", "FR", "NG", "PE"};
+  // The first errors, with when and where, so a count above zero can be
+  // explained.
+  const absl::Time began = absl::Now();
+  std::atomic<int> errors_shown{0};
+  auto show_error = [&](const char* what, int hub, const grpc::Status& s) {
+    if (errors_shown++ >= 20) return;
+    std::cerr << absl::StrFormat(
+        "\nsoak: %s on hub %d failed %.1f s into the run: %s (code %d)\n", what,
+        hub, absl::ToDoubleSeconds(absl::Now() - began), s.error_message(),
+        static_cast<int>(s.error_code()));
+  };
   for (int c = 0; c < options.search_clients; ++c) {
     threads.emplace_back([&, c] {
       auto stub = v1::Directory::NewStub(grpc::CreateChannel(
@@ -316,7 +327,10 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
         grpc::Status s = stub->Search(&ctx, request, &response);
         latencies[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
         ++searches;
-        if (!s.ok()) ++search_errors;
+        if (!s.ok()) {
+          ++search_errors;
+          show_error("search", c % options.hubs, s);
+        }
       }
     });
   }
@@ -340,10 +354,12 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
       ctx.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
       v1::PublishResponse response;
-      if (admins[i % 2]->Publish(&ctx, request, &response).ok()) {
+      const grpc::Status s = admins[i % 2]->Publish(&ctx, request, &response);
+      if (s.ok()) {
         ++publishes;
       } else {
         ++publish_errors;
+        show_error("publish", i % 2 == 0 ? 0 : options.hubs - 1, s);
       }
       next += every;
       absl::SleepFor(next - absl::Now());  // The publishing rate.

@@ -12,6 +12,7 @@
 #include "node/check.h"
 #include "node/check_report.h"
 #include "node/server/hub_server.h"
+#include "node/server/process_memory.h"
 #include "node/store.h"
 
 namespace {
@@ -85,6 +86,7 @@ int CheckStore(const std::string& data_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  civhub::server::LimitMallocArenas();
   CLI::App app{"civhubd: a civhub hub node"};
   civhub::server::ServerOptions options;
   std::string log_level = "info";

@@ -2,9 +2,13 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 
@@ -31,6 +35,21 @@ v1::MemoryUsage ReadProcessMemory() {
   memory.set_heap_held_bytes(info.arena + info.hblkhd);
 #endif
   return memory;
+}
+
+int LimitMallocArenas() {
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr ||
+      (tunables != nullptr &&
+       absl::StrContains(tunables, "glibc.malloc.arena_max"))) {
+    return 0;
+  }
+  const int arenas =
+      std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  if (mallopt(M_ARENA_MAX, arenas) == 1) return arenas;
+#endif
+  return 0;
 }
 
 }  // namespace civhub::server
