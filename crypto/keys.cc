@@ -193,7 +193,7 @@ absl::StatusOr<PublicKey> PublicKey::FromHubId(absl::string_view hub_id) {
     return absl::InvalidArgumentError(
         absl::StrCat("hub id \"", hub_id, "\" ", raw.status().message()));
   }
-  absl::StatusOr<PublicKey> key = FromBytes(*raw);
+  absl::StatusOr<PublicKey> key = FromBytesCached(*raw);
   if (!key.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("hub id \"", hub_id,

@@ -162,7 +162,7 @@ std::string Federation::LinkRecordId(const std::string& peer) const {
 
 PeerAddress Federation::AddressOf(const storage::PeerRecord& record) const {
   absl::StatusOr<crypto::PublicKey> key =
-      crypto::PublicKey::FromBytes(record.key());
+      crypto::PublicKey::FromBytesCached(record.key());
   // Peer keys were validated when they entered the table.
   return PeerAddress{*std::move(key), record.address()};
 }
@@ -194,7 +194,7 @@ v1::Peer Federation::PeerView(const storage::PeerRecord& record) {
   v1::Peer peer;
   peer.set_hub_id(crypto::HubIdOf(record.key()));
   if (absl::StatusOr<crypto::PublicKey> key =
-          crypto::PublicKey::FromBytes(record.key());
+          crypto::PublicKey::FromBytesCached(record.key());
       key.ok()) {
     peer.set_fingerprint(key->Fingerprint());
   }
@@ -259,7 +259,8 @@ std::vector<v1::PendingPeer> Federation::ListPending() {
     if (record.state() != v1::PEER_STATE_PENDING) continue;
     v1::PendingPeer& p = out.emplace_back();
     p.set_hub_id(crypto::HubIdOf(key));
-    if (absl::StatusOr<crypto::PublicKey> k = crypto::PublicKey::FromBytes(key);
+    if (absl::StatusOr<crypto::PublicKey> k =
+            crypto::PublicKey::FromBytesCached(key);
         k.ok()) {
       p.set_fingerprint(k->Fingerprint());
     }
@@ -324,7 +325,7 @@ absl::StatusOr<v1::Network> Federation::GetNetwork() {
     if (h.hub_id().empty()) {
       h.set_hub_id(crypto::HubIdOf(key));
       if (absl::StatusOr<crypto::PublicKey> k =
-              crypto::PublicKey::FromBytes(key);
+              crypto::PublicKey::FromBytesCached(key);
           k.ok()) {
         h.set_fingerprint(k->Fingerprint());
       }

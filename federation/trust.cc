@@ -18,7 +18,8 @@ std::string LinkStatement(absl::string_view link_id, absl::string_view key_a,
 bool VerifyLinkSignature(absl::string_view signer, absl::string_view other,
                          absl::string_view link_id,
                          absl::string_view signature) {
-  absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromBytes(signer);
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromBytesCached(signer);
   return key.ok() &&
          key->Verify(crypto::SigningDomain::kLink,
                      LinkStatement(link_id, signer, other), signature);

@@ -219,8 +219,10 @@ std::vector<absl::StatusOr<ApplyOutcome>> Hub::IngestMany(
     ready[i].store(true, std::memory_order_release);
   };
   if (threads <= 0) {
-    threads =
+    // hardware_concurrency() reads /sys on every call: ask once.
+    static const int kCores =
         static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = kCores;
   }
   // A thread per ~16 records at most: small pushes stay on the caller.
   threads = static_cast<int>(std::min<size_t>(threads, (n + 15) / 16));
