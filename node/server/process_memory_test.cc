@@ -12,14 +12,16 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/config.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 
 namespace civhub::server {
 namespace {
 
-// A sanitizer's allocator replaces glibc's.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// A sanitizer's allocator replaces glibc's. (Abseil's macros know both
+// GCC's and clang's ways of saying so.)
+#if defined(ABSL_HAVE_ADDRESS_SANITIZER) || defined(ABSL_HAVE_THREAD_SANITIZER)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "absl/base/config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -117,7 +118,8 @@ TEST(RobustnessE2eTest, WatchClientsThatNeverReadAreNotBufferedWithoutBound) {
   // Buffering each idle stream's backlog would take 16 x 10 MB; measured
   // here: about 22 MB (threads, flow-control windows).
   const double growth = hub.RssMb() - rss_before;
-#if defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory.
+#if defined(ABSL_HAVE_ADDRESS_SANITIZER)  // ASan's quarantine keeps freed
+                                          // memory.
   (void)growth;
 #else
   EXPECT_LT(growth, 64) << "RSS grew by " << growth << " MB";
