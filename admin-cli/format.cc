@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -418,6 +419,18 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
       {"peers", absl::StrCat(s.active_peers(), " active, ", s.pending_peers(),
                              " pending approval")},
       {"memory", FormatMemory(s.memory())},
+      {"store",
+       s.store_read_only()
+           ? absl::StrCat("READ-ONLY after a write failed at ",
+                          absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                                           absl::FromUnixSeconds(
+                                               s.store_failed_at().seconds()),
+                                           absl::UTCTimeZone()),
+                          ": ", s.store_failure(), " — ",
+                          absl::StrContains(s.store_failure(), "No space left")
+                              ? "free space and restart civhubd"
+                              : "check the disk and restart civhubd")
+           : "ok"},
   };
   for (const auto& row : rows) {
     out << std::left << std::setw(15) << row[0] << row[1] << "\n";

@@ -110,9 +110,15 @@ void Federation::PublishSystemRecords() {
 }
 
 absl::Status Federation::SavePeerLocked(const storage::PeerRecord& record) {
+  // The table in memory never gets ahead of the store (a full disk).
+  if (absl::Status s =
+          store_->PutAux(absl::StrCat(kPeerTablePrefix, record.key()),
+                         record.SerializeAsString(), /*sync=*/true);
+      !s.ok()) {
+    return s;
+  }
   peers_[record.key()] = record;
-  return store_->PutAux(absl::StrCat(kPeerTablePrefix, record.key()),
-                        record.SerializeAsString(), /*sync=*/true);
+  return absl::OkStatus();
 }
 
 void Federation::RebuildTrust() {

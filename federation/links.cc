@@ -59,6 +59,7 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
         absl::InvalidArgumentError("hub_id: that is this hub's own id"));
   }
   if (absl::Status s = CheckAddress(address); !s.ok()) return done(s);
+  if (absl::Status s = store_->Writable(); !s.ok()) return done(s);
   const std::string peer = key->bytes();
   bool approve = false;
   std::optional<absl::StatusOr<v1::Peer>>
@@ -223,7 +224,10 @@ absl::Status Federation::Activate(const std::string& peer,
                                   const v1::HubProfile& profile) {
   {
     absl::MutexLock lock(&mu_);
-    storage::PeerRecord& record = peers_[peer];
+    // A copy: the table changes only once the store has it.
+    auto found = peers_.find(peer);
+    storage::PeerRecord record =
+        found == peers_.end() ? storage::PeerRecord() : found->second;
     if (record.state() == v1::PEER_STATE_ACTIVE &&
         record.link_id() == link_id) {
       // Two ways of learning of the approval (the peer's confirmation and
@@ -258,6 +262,7 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
   const std::string peer = key->bytes();
+  if (absl::Status s = store_->Writable(); !s.ok()) return s;
   std::string link_id, peer_signature;
   v1::HubProfile profile;
   {
@@ -306,15 +311,18 @@ absl::StatusOr<v1::Peer> Federation::RejectPeer(const std::string& hub_id) {
     return absl::NotFoundError(
         absl::StrCat("no pending link request from ", hub_id));
   }
-  it->second.set_state(v1::PEER_STATE_REJECTED);
-  if (absl::Status s = SavePeerLocked(it->second); !s.ok()) return s;
-  return PeerView(it->second);
+  storage::PeerRecord record = it->second;
+  record.set_state(v1::PEER_STATE_REJECTED);
+  if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
+  return PeerView(record);
 }
 
 absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
   const std::string peer = key->bytes();
+  // Removed only in memory, the link would come back at the next start.
+  if (absl::Status s = store_->Writable(); !s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);
     auto it = peers_.find(peer);

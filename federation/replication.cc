@@ -86,6 +86,10 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
   }
+  // A store that failed a write refuses every record until civhubd is
+  // restarted (which starts the rounds again): pulling is wasted, and each
+  // round would log the refusals. Peers still pull from this hub.
+  if (!store_->Writable().ok()) return;
   absl::StatusOr<Vector> vector = CurrentVector();
   v1::SyncRequest request;
   PeerAddress to{hub_->id(), ""};

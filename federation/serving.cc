@@ -113,6 +113,8 @@ absl::StatusOr<v1::PushResponse> Federation::HandlePush(
     absl::MutexLock lock(&mu_);
     if (absl::Status s = RequireActive(caller); !s.ok()) return s;
   }
+  // The pusher keeps the records and sends them again later.
+  if (absl::Status s = store_->Writable(); !s.ok()) return s;
   Applied applied = ApplyFromPeer(caller.bytes(), request.records());
   AdvanceForNew(applied.relay);
   if (applied.refused > 0) {
@@ -136,6 +138,8 @@ absl::StatusOr<v1::AnnounceResponse> Federation::HandleAnnounce(
     return absl::InvalidArgumentError(absl::StrCat(
         "records: at most ", options_.announce_batch, " per announce"));
   }
+  // Nothing could be stored: fetch nothing.
+  if (!store_->Writable().ok()) return v1::AnnounceResponse();
   // What this hub lacks, checked against the store outside the lock.
   std::vector<RecordKey> lacking;
   for (int i = 0; i < request.records_size(); ++i) {

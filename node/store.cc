@@ -1,8 +1,8 @@
 #include "node/store.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"
-#include "leveldb/write_batch.h"
 #include "node/index_terms.h"
 #include "node/internal/keys.h"
 #include "node/internal/leveldb_status.h"
@@ -17,7 +17,34 @@ constexpr char kCountersKey[] = "Mcounters";
 // bodies apart, which is all fork detection needs.
 constexpr size_t kBodyHashBytes = 16;
 
+constexpr absl::string_view kReadOnly =
+    "store is read-only after a write failed: ";
+
+// The system's words from LevelDB's "IO error: <file>: <strerror>"; the
+// whole status for other errors.
+std::string FailureReason(const leveldb::Status& s) {
+  std::string text = s.ToString();
+  if (!s.IsIOError()) return text;
+  const size_t colon = text.rfind(": ");
+  return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
 }  // namespace
+
+absl::Status StoreReadOnlyError(const StoreFailure& failure) {
+  const bool full = absl::StrContains(failure.reason, "No space left") ||
+                    absl::StrContains(failure.reason, "quota");
+  return absl::FailedPreconditionError(
+      absl::StrCat(kReadOnly, failure.reason, "; ",
+                   full ? "free space and restart civhubd"
+                        : "check the disk (the system log says more) and "
+                          "restart civhubd"));
+}
+
+bool IsStoreReadOnly(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kFailedPrecondition &&
+         absl::StartsWith(status.message(), kReadOnly);
+}
 
 absl::string_view ApplyOutcomeName(ApplyOutcome outcome) {
   switch (outcome) {
@@ -116,6 +143,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   wo.sync = sync;
   leveldb::WriteBatch batch;
 
+  if (absl::Status st = WritableLocked(); !st.ok()) return st;
   absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
   if (!state.ok()) return state.status();
   if (state->blocked()) {
@@ -139,9 +167,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
       state->set_first_fork_sequence(seq);
     }
     batch.Put(keys::Origin(origin), state->SerializeAsString());
-    if (absl::Status st = FromLevelDb(db_->Write(wo, &batch)); !st.ok()) {
-      return st;
-    }
+    if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
     return ApplyOutcome::kFork;
   };
 
@@ -176,9 +202,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
         batch.Clear();
         return keep_fork();
       }
-      if (absl::Status st = FromLevelDb(db_->Write(wo, &batch)); !st.ok()) {
-        return st;
-      }
+      if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
       return ApplyOutcome::kStale;
     }
   }
@@ -223,8 +247,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   batch.Put(keys::Origin(origin), state->SerializeAsString());
   batch.Put(kCountersKey, counters.SerializeAsString());
 
-  if (absl::Status st = FromLevelDb(db_->Write(wo, &batch)); !st.ok())
-    return st;
+  if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
   counters_ = std::move(counters);
   return ApplyOutcome::kApplied;
 }
@@ -254,6 +277,7 @@ void Store::Count(const v1::RecordBody& body, int delta, storage::Counters* c) {
 absl::Status Store::AdvanceWatermark(absl::string_view origin, uint64_t from,
                                      uint64_t to) {
   absl::MutexLock lock(&mu_);
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
   absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
   if (!state.ok()) return state.status();
   if (state->blocked() || state->complete_through() < from ||
@@ -275,8 +299,9 @@ absl::Status Store::AdvanceWatermark(absl::string_view origin, uint64_t from,
   if (!it->status().ok()) return FromLevelDb(it->status());
   state->set_complete_through(to);
   if (to > state->max_sequence()) state->set_max_sequence(to);
-  return FromLevelDb(db_->Put(leveldb::WriteOptions(), keys::Origin(origin),
-                              state->SerializeAsString()));
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Origin(origin), state->SerializeAsString());
+  return WriteLocked(leveldb::WriteOptions(), &batch);
 }
 
 absl::StatusOr<bool> Store::Seen(absl::string_view origin,
@@ -368,6 +393,7 @@ absl::StatusOr<uint64_t> Store::CountAfter(absl::string_view origin,
 
 absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
   absl::MutexLock lock(&mu_);
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
   absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
   if (!state.ok()) return state.status();
   // Refuse new records first, then purge in bounded batches.
@@ -377,18 +403,16 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
   state->set_complete_through(0);
   leveldb::WriteOptions wo;
   wo.sync = true;
-  if (absl::Status s = FromLevelDb(
-          db_->Put(wo, keys::Origin(origin), state->SerializeAsString()));
-      !s.ok()) {
-    return s;
-  }
-  if (!known) {
-    counters_.set_origins(counters_.origins() + 1);
-    if (absl::Status s = FromLevelDb(
-            db_->Put(wo, kCountersKey, counters_.SerializeAsString()));
-        !s.ok()) {
-      return s;
+  {
+    leveldb::WriteBatch batch;
+    batch.Put(keys::Origin(origin), state->SerializeAsString());
+    storage::Counters counters = counters_;
+    if (!known) {
+      counters.set_origins(counters.origins() + 1);
+      batch.Put(kCountersKey, counters.SerializeAsString());
     }
+    if (absl::Status s = WriteLocked(wo, &batch); !s.ok()) return s;
+    counters_ = std::move(counters);
   }
   uint64_t purged = 0;
   const std::string record_prefix = keys::Record(origin, "");
@@ -431,7 +455,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
                        std::min<uint64_t>(state->records(), in_batch));
     batch.Put(keys::Origin(origin), state->SerializeAsString());
     batch.Put(kCountersKey, counters.SerializeAsString());
-    if (absl::Status s = FromLevelDb(db_->Write(wo, &batch)); !s.ok()) return s;
+    if (absl::Status s = WriteLocked(wo, &batch); !s.ok()) return s;
     counters_ = std::move(counters);
     purged += in_batch;
     if (in_batch == 0) break;
@@ -441,6 +465,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
 
 absl::Status Store::Unblock(absl::string_view origin) {
   absl::MutexLock lock(&mu_);
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
   absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
   if (!state.ok()) return state.status();
   if (!state->blocked()) return absl::OkStatus();
@@ -449,8 +474,9 @@ absl::Status Store::Unblock(absl::string_view origin) {
   fresh.set_first_fork_sequence(state->first_fork_sequence());
   leveldb::WriteOptions wo;
   wo.sync = true;
-  return FromLevelDb(
-      db_->Put(wo, keys::Origin(origin), fresh.SerializeAsString()));
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Origin(origin), fresh.SerializeAsString());
+  return WriteLocked(wo, &batch);
 }
 
 absl::StatusOr<std::optional<StoredView>> Store::GetDoc(
@@ -501,15 +527,20 @@ absl::Status Store::PutAux(absl::string_view key, absl::string_view value,
                            bool sync) {
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  return FromLevelDb(db_->Put(wo, std::string(1, keys::kAux) + std::string(key),
-                              leveldb::Slice(value.data(), value.size())));
+  leveldb::WriteBatch batch;
+  batch.Put(std::string(1, keys::kAux) + std::string(key),
+            leveldb::Slice(value.data(), value.size()));
+  absl::MutexLock lock(&mu_);
+  return WriteLocked(wo, &batch);
 }
 
 absl::Status Store::DeleteAux(absl::string_view key, bool sync) {
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  return FromLevelDb(
-      db_->Delete(wo, std::string(1, keys::kAux) + std::string(key)));
+  leveldb::WriteBatch batch;
+  batch.Delete(std::string(1, keys::kAux) + std::string(key));
+  absl::MutexLock lock(&mu_);
+  return WriteLocked(wo, &batch);
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanAux(
@@ -531,7 +562,37 @@ absl::Status Store::Sync() {
   wo.sync = true;
   leveldb::WriteBatch batch;
   batch.Put("Msync", "");
-  return FromLevelDb(db_->Write(wo, &batch));
+  absl::MutexLock lock(&mu_);
+  return WriteLocked(wo, &batch);
+}
+
+absl::Status Store::WriteLocked(const leveldb::WriteOptions& options,
+                                leveldb::WriteBatch* batch) {
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
+  const leveldb::Status s = db_->Write(options, batch);
+  if (s.ok()) return absl::OkStatus();
+  // LevelDB may or may not have logged this batch, and goes on writing
+  // after a log write that failed: later records would land behind a torn
+  // one, where recovery drops them. Nothing more is written until a
+  // restart recovers the log.
+  failure_ = StoreFailure{clock_->Now(), FailureReason(s), s.ToString()};
+  if (failure_observer_) failure_observer_(*failure_);
+  return WritableLocked();
+}
+
+absl::Status Store::WritableLocked() const {
+  return failure_.has_value() ? StoreReadOnlyError(*failure_)
+                              : absl::OkStatus();
+}
+
+absl::Status Store::Writable() const {
+  absl::MutexLock lock(&mu_);
+  return WritableLocked();
+}
+
+std::optional<StoreFailure> Store::failure() const {
+  absl::MutexLock lock(&mu_);
+  return failure_;
 }
 
 absl::StatusOr<std::optional<StoredView>> Store::Get(

@@ -7,11 +7,17 @@
 //  - a second, different body for an (origin, sequence) already seen is kept
 //    as fork evidence, flags the origin, and is not applied.
 //
+// A failed write (a full disk, an I/O error, a background compaction error
+// LevelDB reports) makes the store read-only until it is reopened: LevelDB
+// leaves its log in an undefined state after a failed write, so a later
+// write that seemed to succeed could be lost on restart. Reads keep serving.
+//
 // Thread-safe: reads run concurrently; writes are serialized internally.
 #ifndef CIVHUB_NODE_STORE_H_
 #define CIVHUB_NODE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +34,7 @@
 #include "leveldb/db.h"
 #include "leveldb/env.h"
 #include "leveldb/filter_policy.h"
+#include "leveldb/write_batch.h"
 #include "node/clock.h"
 #include "node/index_terms.h"
 
@@ -37,7 +44,8 @@ struct StoreOptions {
   // Directory of the LevelDB database; created if missing.
   std::string path;
   // Storage environment; nullptr means the real file system. Simulations
-  // pass leveldb::NewMemEnv(). Must outlive the Store.
+  // pass leveldb::NewMemEnv(), tests of a full disk a FullDiskEnv
+  // (node/full_disk_env_for_tests.h). Must outlive the Store.
   leveldb::Env* env = nullptr;
   size_t block_cache_bytes = 32 << 20;
   // Must outlive the Store.
@@ -52,6 +60,23 @@ enum class ApplyOutcome {
 };
 
 absl::string_view ApplyOutcomeName(ApplyOutcome outcome);
+
+// Why the store stopped taking writes (Store::failure()).
+struct StoreFailure {
+  absl::Time at;
+  // The system's words, such as "No space left on device".
+  std::string reason;
+  // LevelDB's whole status, such as "IO error: /var/hub/store/000003.log: No
+  // space left on device".
+  std::string detail;
+};
+
+// True for the error a failed store returns for every write:
+// FAILED_PRECONDITION "store is read-only after a write failed: No space left
+// on device; free space and restart civhubd".
+bool IsStoreReadOnly(const absl::Status& status);
+// That error, for `failure`.
+absl::Status StoreReadOnlyError(const StoreFailure& failure);
 
 // A record as the store holds it.
 struct StoredView {
@@ -89,6 +114,20 @@ class Store {
 
   // Makes every write applied so far durable.
   absl::Status Sync();
+
+  // Every method that writes (Apply, Sync, AdvanceWatermark, Block, Unblock,
+  // PutAux, DeleteAux) returns the read-only error (IsStoreReadOnly) once a
+  // write has failed, the failing one included, and changes nothing.
+
+  // OK while the store takes writes; else the read-only error.
+  absl::Status Writable() const;
+  // Set once a write failed; nullopt while the store takes writes.
+  std::optional<StoreFailure> failure() const;
+  // Runs `observer` once, when a write first fails, with the store's lock
+  // held: it must not call the Store. Set once, before writing.
+  void SetFailureObserver(std::function<void(const StoreFailure&)> observer) {
+    failure_observer_ = std::move(observer);
+  }
 
   // Raises `origin`'s complete_through (its anti-entropy watermark) from
   // `from` to `to`: only if the hub already holds everything up to `from`
@@ -184,6 +223,12 @@ class Store {
   absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
                                            const ApplyPlan& plan, bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The only way the store writes: refused once a write failed; a failure
+  // makes the store read-only and returns the read-only error.
+  absl::Status WriteLocked(const leveldb::WriteOptions& options,
+                           leveldb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WritableLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Adds `delta` (+1 or -1) to the counter of `body`'s kind.
   static void Count(const v1::RecordBody& body, int delta,
                     storage::Counters* counters);
@@ -193,8 +238,11 @@ class Store {
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;
 
+  std::function<void(const StoreFailure&)> failure_observer_;
+
   mutable absl::Mutex mu_;
   storage::Counters counters_ ABSL_GUARDED_BY(mu_);
+  std::optional<StoreFailure> failure_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace civhub::node

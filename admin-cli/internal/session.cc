@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 namespace civhub::ctl::internal {
 
@@ -38,6 +39,12 @@ int Session::NodeError(const grpc::Status& s) const {
       err() << " — is it running? start it with ./scripts/run ("
             << s.error_message() << ")\n";
     }
+    return kExitNode;
+  }
+  if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      absl::StartsWith(s.error_message(), "store is read-only")) {
+    // The message says what happened and what to do.
+    err() << "civhubctl: " << s.error_message() << "\n";
     return kExitNode;
   }
   std::string code = absl::AsciiStrToLower(

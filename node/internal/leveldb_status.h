@@ -15,7 +15,10 @@ inline absl::Status FromLevelDb(const leveldb::Status& s) {
     return absl::DataLossError(absl::StrCat("store: ", s.ToString()));
   }
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(s.ToString());
-  return absl::UnavailableError(absl::StrCat("store: ", s.ToString()));
+  // Not UNAVAILABLE: that means "cannot reach the hub" to its clients, and
+  // retrying does not help an I/O error. (A failed write never gets here:
+  // Store::WriteLocked turns it into the read-only error.)
+  return absl::InternalError(absl::StrCat("store: ", s.ToString()));
 }
 
 }  // namespace civhub::node::internal

@@ -17,6 +17,12 @@
 namespace civhub::server {
 namespace {
 
+// A write refused because the store is read-only: civhubd logged the
+// failure once, at error level; each refusal only at debug.
+spdlog::level::level_enum RefusalLevel(const absl::Status& s) {
+  return node::IsStoreReadOnly(s) ? spdlog::level::debug : spdlog::level::warn;
+}
+
 uint64_t DirectoryBytes(const std::string& dir) {
   std::error_code ec;
   uint64_t total = 0;
@@ -33,7 +39,8 @@ uint64_t DirectoryBytes(const std::string& dir) {
 grpc::Status Logged(const char* what, const std::string& hub_id,
                     absl::StatusOr<v1::Peer> result, v1::Peer* response) {
   if (!result.ok()) {
-    spdlog::warn("{} {} failed: {}", what, hub_id, result.status().ToString());
+    spdlog::log(RefusalLevel(result.status()), "{} {} failed: {}", what, hub_id,
+                result.status().ToString());
     return ToGrpcStatus(result.status());
   }
   spdlog::info("{} {}: {}", what, hub_id, v1::PeerState_Name(result->state()));
@@ -44,7 +51,8 @@ grpc::Status Logged(const char* what, const std::string& hub_id,
 grpc::Status Published(const char* what, absl::StatusOr<node::PublishResult> r,
                        v1::PublishResponse* response) {
   if (!r.ok()) {
-    spdlog::warn("{} rejected: {}", what, r.status().ToString());
+    spdlog::log(RefusalLevel(r.status()), "{} rejected: {}", what,
+                r.status().ToString());
     return ToGrpcStatus(r.status());
   }
   const v1::RecordBody& body = r->record.body();
@@ -106,6 +114,12 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
   *response->mutable_memory() = ReadProcessMemory();
   response->mutable_memory()->set_store_cache_bytes(
       hub_->store()->CacheBytes());
+  if (std::optional<node::StoreFailure> failure = hub_->store()->failure()) {
+    response->set_store_read_only(true);
+    response->mutable_store_failed_at()->set_seconds(
+        absl::ToUnixSeconds(failure->at));
+    response->set_store_failure(failure->reason);
+  }
   return grpc::Status::OK;
 }
 
@@ -133,8 +147,9 @@ grpc::Status AdminService::ImportRecords(
       result->set_error(
           absl::StrCat(absl::StatusCodeToString(outcome.status().code()), ": ",
                        outcome.status().message()));
-      spdlog::warn("import: record {} rejected: {}", i,
-                   outcome.status().ToString());
+      spdlog::log(RefusalLevel(outcome.status()),
+                  "import: record {} rejected: {}", i,
+                  outcome.status().ToString());
     }
   }
   if (absl::Status s = hub_->store()->Sync(); !s.ok()) return ToGrpcStatus(s);
@@ -161,8 +176,9 @@ grpc::Status AdminService::AddPeer(grpc::ServerContext*,
         "the link request did not complete; see civhubctl peer list");
   }
   if (!result.ok()) {
-    spdlog::warn("peer add {} at {} failed: {}", request->hub_id(),
-                 request->address(), result.status().ToString());
+    spdlog::log(RefusalLevel(result.status()), "peer add {} at {} failed: {}",
+                request->hub_id(), request->address(),
+                result.status().ToString());
     return ToGrpcStatus(result.status());
   }
   spdlog::info("peer add {} at {}: {}", request->hub_id(), request->address(),

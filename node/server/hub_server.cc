@@ -140,6 +140,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     return store.status();
   }
   s->store_ = *std::move(store);
+  // Logged once; each write refused after it only at debug level.
+  s->store_->SetFailureObserver([](const node::StoreFailure& failure) {
+    spdlog::error("{} ({}); reads are still served",
+                  std::string(node::StoreReadOnlyError(failure).message()),
+                  failure.detail);
+  });
 
   absl::StatusOr<crypto::LoadedKey> key =
       crypto::LoadOrCreateKeyFile(s->data_dir_ + "/hub.key");
