@@ -34,6 +34,7 @@ class GrpcConnection : public NodeConnection {
 struct Args {
   std::string file, id, ref, reason;
   bool dot = false;
+  bool offline = false;
   internal::SearchFlags search;
 };
 
@@ -146,8 +147,13 @@ void AddFederationCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   add->add_option("HUB_ID", a.ref,
                   "The id its admin gave you (civhubctl hub id)")
       ->required();
-  add->callback(
-      [&] { run = [&] { return internal::AddPeer(s, a.file, a.ref); }; });
+  add->add_flag("--offline", a.offline,
+                "Record the link without first checking that ADDRESS answers "
+                "as HUB_ID's federation port (a hub that is down now); "
+                "civhubd keeps trying it");
+  add->callback([&] {
+    run = [&] { return internal::AddPeer(s, a.file, a.ref, a.offline); };
+  });
   peer->add_subcommand("pending", "Link requests waiting for your approval")
       ->callback([&] { run = [&] { return internal::ListPendingPeers(s); }; });
   peer->add_subcommand(

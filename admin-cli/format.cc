@@ -260,22 +260,26 @@ std::string NameOr(const v1::HubProfile& profile, const std::string& fallback) {
 
 }  // namespace
 
-void PrintPeerAdded(const v1::Peer& peer, std::ostream& out) {
+void PrintPeerAdded(const v1::Peer& peer, const v1::HubStatus& self,
+                    std::ostream& out) {
   PrintPeerState(peer, out);
-  if (peer.state() == v1::PEER_STATE_REQUESTED) {
-    out << "waiting for the other hub's admin to run: civhubctl peer approve "
-           "<this hub's id>"
-        << "\n";
-    if (!peer.last_error().empty()) {
-      out << "not reached yet (" << peer.last_error()
-          << "); civhubd keeps trying\n";
-    }
+  if (peer.state() != v1::PEER_STATE_REQUESTED) return;
+  if (!peer.last_error().empty()) {
+    out << "not reached yet (" << peer.last_error()
+        << "); civhubd keeps trying\n";
   }
+  out << "this hub's id: " << self.hub_id() << "\n"
+      << "fingerprint:   " << self.fingerprint() << "\n"
+      << "send both to the other hub's admin, who compares the fingerprint "
+         "and runs:\n"
+      << "  civhubctl peer approve " << self.hub_id() << "\n";
 }
 
 void PrintPeerState(const v1::Peer& peer, std::ostream& out) {
   out << NameOr(peer.profile(), peer.hub_id()) << " (" << peer.fingerprint()
-      << "): " << StateName(peer.state()) << "\n";
+      << "): " << StateName(peer.state());
+  if (!peer.progress().empty()) out << " (" << peer.progress() << ")";
+  out << "\n";
 }
 
 void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out) {
@@ -290,10 +294,16 @@ void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out) {
     if (p.forked_origins_size() > 0) {
       forks = absl::StrCat(p.forked_origins_size(), " forked origin(s)");
     }
-    rows.push_back(
-        {NameOr(p.profile(), "?"), p.fingerprint(), StateName(p.state()),
-         p.address(), Ago(p.last_sync()), absl::StrCat(p.behind()),
-         p.last_error().empty() ? forks : p.last_error(), p.hub_id()});
+    std::string state = StateName(p.state());
+    if (!p.progress().empty()) absl::StrAppend(&state, " (", p.progress(), ")");
+    std::string error = p.last_error();
+    if (p.last_error_count() > 1) {
+      absl::StrAppend(&error, " (", p.last_error_count(), " times, last ",
+                      Ago(p.last_error_at()), ")");
+    }
+    rows.push_back({NameOr(p.profile(), "?"), p.fingerprint(), state,
+                    p.address(), Ago(p.last_sync()), absl::StrCat(p.behind()),
+                    error.empty() ? forks : error, p.hub_id()});
   }
   PrintTable({"PEER", "FINGERPRINT", "STATE", "ADDRESS", "LAST SYNC", "BEHIND",
               "LAST ERROR", "HUB ID"},

@@ -33,7 +33,9 @@ void PrintStatus(const v1::HubStatus& status, std::ostream& out);
 void PrintHubId(const v1::HubStatus& status, std::ostream& out);
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out);
 void PrintDeleted(const v1::PublishResponse& response, std::ostream& out);
-void PrintPeerAdded(const v1::Peer& peer, std::ostream& out);
+// `self`: the hub civhubctl talks to (its id goes to the other admin).
+void PrintPeerAdded(const v1::Peer& peer, const v1::HubStatus& self,
+                    std::ostream& out);
 void PrintPeerState(const v1::Peer& peer, std::ostream& out);
 void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out);
 void PrintPending(const v1::ListPendingPeersResponse& response,

@@ -158,8 +158,61 @@ void Federation::NoteError(const std::string& peer, const std::string& error) {
   absl::MutexLock lock(&mu_);
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
-  it->second.set_last_error(error);
-  it->second.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+  SetErrorLocked(it->second, error);
+}
+
+void Federation::NoteCallError(const std::string& peer, absl::string_view what,
+                               const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    absl::MutexLock lock(&mu_);
+    runtime_[peer].confirming = true;
+    return;
+  }
+  NoteError(peer, absl::StrCat(what, ": ", status.message()));
+}
+
+void Federation::SetErrorLocked(storage::PeerRecord& record,
+                                const std::string& error) {
+  const std::string name = record.profile().name().empty()
+                               ? crypto::HubIdOf(record.key())
+                               : record.profile().name();
+  if (error == record.last_error() && record.last_error_count() > 0) {
+    const uint64_t n = record.last_error_count() + 1;
+    record.set_last_error_count(n);
+    // 10, 100, 1000...: a reminder that it still fails, not a flood.
+    uint64_t power = 10;
+    while (power < n && power <= UINT64_MAX / 10) power *= 10;
+    if (n == power) {
+      spdlog::warn(
+          "federation: {} at {}: still failing: {} (repeated {} times)", name,
+          record.address(), error, n);
+    }
+  } else {
+    if (record.last_error_count() > 1) {
+      spdlog::warn(
+          "federation: {} at {}: {} (the previous error, {}, repeated {} "
+          "times)",
+          name, record.address(), error, record.last_error(),
+          record.last_error_count());
+    } else {
+      spdlog::warn("federation: {} at {}: {}", name, record.address(), error);
+    }
+    record.set_last_error(error);
+    record.set_last_error_count(1);
+  }
+  record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+}
+
+void Federation::ClearErrorLocked(storage::PeerRecord& record) {
+  if (record.last_error_count() > 0) {
+    spdlog::info("federation: {} at {} answers again (after {} failure(s): {})",
+                 record.profile().name().empty() ? crypto::HubIdOf(record.key())
+                                                 : record.profile().name(),
+                 record.address(), record.last_error_count(),
+                 record.last_error());
+  }
+  record.set_last_error("");
+  record.set_last_error_count(0);
 }
 
 std::string Federation::LinkRecordId(const std::string& peer) const {
@@ -213,6 +266,7 @@ v1::Peer Federation::PeerView(const storage::PeerRecord& record) {
     *peer.mutable_last_sync() = ToTimestamp(record.last_sync_micros());
   }
   peer.set_last_error(record.last_error());
+  peer.set_last_error_count(record.last_error_count());
   if (record.last_error_micros() != 0) {
     *peer.mutable_last_error_at() = ToTimestamp(record.last_error_micros());
   }
@@ -221,6 +275,19 @@ v1::Peer Federation::PeerView(const storage::PeerRecord& record) {
     for (const std::string& origin : rt->second.forked_origins) {
       peer.add_forked_origins(crypto::HubIdOf(origin));
     }
+  }
+  // Steps of linking, shown as such rather than as faults.
+  const bool linking_error = !record.last_error().empty();
+  if (record.state() == v1::PEER_STATE_REQUESTED && !linking_error) {
+    peer.set_progress(rt != runtime_.end() && rt->second.link_pending_seen
+                          ? "waiting for approval"
+                          : "connecting");
+  } else if (record.state() == v1::PEER_STATE_ACTIVE && !linking_error &&
+             rt != runtime_.end() && rt->second.confirming) {
+    peer.set_progress("confirming");
+  } else if (record.state() == v1::PEER_STATE_ACTIVE && !linking_error &&
+             record.last_sync_micros() == 0) {
+    peer.set_progress("first sync pending");
   }
   return peer;
 }

@@ -107,12 +107,21 @@ class Federation {
   // --- Admin (civhubctl peer ..., hub block ..., network) ---
 
   // Approves this side of a link to the hub at `address` that must hold
-  // `hub_id`, and sends the link request. `done` gets the peer as it stands
-  // after the first attempt (ACTIVE if the other side had already approved,
-  // REQUESTED while waiting; unreachable hubs are retried in the
-  // background), or UNAUTHENTICATED if the hub at `address` is not `hub_id`.
+  // `hub_id`, and sends the link request. First, unless `offline`, checks
+  // within a few seconds (Transport::Probe) that a civhub federation port
+  // holding `hub_id` answers there; if not, records nothing and `done` gets
+  // the probe's error (what answers there instead). `done` gets the peer as
+  // it stands after the first attempt (ACTIVE if the other side had
+  // already approved, REQUESTED while waiting; a hub unreachable since is
+  // retried in the background), or UNAUTHENTICATED if the hub at `address`
+  // is not `hub_id`. A corrected address replaces the one given before,
+  // whose connection is closed.
   void AddPeer(const std::string& address, const std::string& hub_id,
-               Reply<v1::Peer> done);
+               bool offline, Reply<v1::Peer> done);
+  void AddPeer(const std::string& address, const std::string& hub_id,
+               Reply<v1::Peer> done) {
+    AddPeer(address, hub_id, /*offline=*/false, std::move(done));
+  }
   absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id);
   absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id);
   absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id);
@@ -172,6 +181,12 @@ class Federation {
     // A round of the current generation waits for the running one's reply.
     bool round_after_running = false;
     bool link_request_running = false;
+    // The peer answered a link request with PENDING: its admin has yet to
+    // approve (shown as progress, not as an error).
+    bool link_pending_seen = false;
+    // The peer refused a call because it has not seen the link confirmed
+    // yet (FAILED_PRECONDITION): a step of linking, not a fault.
+    bool confirming = false;
     absl::Duration backoff = absl::ZeroDuration();
     std::deque<v1::SignedRecord> push_queue;
     bool push_in_flight = false;
@@ -197,6 +212,9 @@ class Federation {
   };
 
   // links.cc
+  // AddPeer once the address is checked (or not, when offline).
+  void RecordLinkRequest(const std::string& address, const std::string& peer,
+                         Reply<v1::Peer> done);
   void SendLinkRequest(const std::string& peer, Reply<v1::Peer> done);
   void OnLinkResponse(const std::string& peer, uint64_t generation,
                       absl::StatusOr<v1::LinkResponse> response,
@@ -206,6 +224,10 @@ class Federation {
                         const v1::HubProfile& profile);
   void EndLink(const std::string& peer, const std::string& reason,
                bool tell_peer);
+  // Closes the transport's connection to `to` unless `peer` is (again)
+  // linked or requested at that address.
+  void CloseUnused(const std::string& peer, const PeerAddress& to)
+      ABSL_LOCKS_EXCLUDED(mu_);
   std::string SignLink(const std::string& peer,
                        const std::string& link_id) const;
   void ExpirePendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -258,7 +280,20 @@ class Federation {
   // Serialized (rebuild_mu_): the trust installed last is computed from the
   // store as it was last, never from an older read that finished later.
   void RebuildTrust() ABSL_LOCKS_EXCLUDED(rebuild_mu_, mu_);
+  // A call to `peer` failed with `error`. Logged when it first happens,
+  // when it changes and at the 10th, 100th, ... repeat; otherwise counted
+  // (last_error_count), so a peer that stays down does not flood the log.
   void NoteError(const std::string& peer, const std::string& error);
+  // The same for `status` of the call named `what` ("sync", "push", ...);
+  // FAILED_PRECONDITION (the peer has not seen the link confirmed yet) is a
+  // step of linking, not an error.
+  void NoteCallError(const std::string& peer, absl::string_view what,
+                     const absl::Status& status);
+  void SetErrorLocked(storage::PeerRecord& record, const std::string& error)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A call to the peer succeeded: clears the error, logging the recovery.
+  void ClearErrorLocked(storage::PeerRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Peer PeerView(const storage::PeerRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration Jitter(absl::Duration d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "crypto/certificate.h"
@@ -46,6 +47,44 @@ class AcceptAnyVerifier : public ExternalCertificateVerifier {
   void Cancel(TlsCustomVerificationCheckRequest*) override {}
 };
 
+// What a failed first connection to `address` found there, from gRPC's
+// status message ("failed to connect to all addresses; last error: UNKNOWN:
+// ipv4:127.0.0.1:7340: Tls handshake failed: ... wrong version number").
+absl::Status DescribeConnectFailure(const std::string& address,
+                                    absl::string_view message) {
+  absl::string_view reason = message;
+  if (size_t at = reason.find("last error: "); at != reason.npos) {
+    reason.remove_prefix(at + strlen("last error: "));
+  }
+  if (absl::StrContains(message, "Connection refused")) {
+    return absl::UnavailableError(
+        absl::StrCat("nothing listens on ", address, " (connection refused)"));
+  }
+  if (absl::StrContains(message, "wrong version number") ||
+      absl::StrContains(message, "packet length too long") ||
+      absl::StrContains(message, "http request")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        address,
+        " is not a civhub federation port (it does not speak TLS); a hub's "
+        "federation port is usually its Directory port + 1 (7341 by "
+        "default; civhubd prints it at start as \"federation:\")"));
+  }
+  if (absl::StrContains(message, "andshake")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        address,
+        " did not complete a TLS handshake as a civhub federation port "
+        "would (",
+        reason, ")"));
+  }
+  if (absl::StrContains(message, "DNS resolution failed") ||
+      absl::StrContains(message, "Domain name not found")) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve the host of ",
+                                               address, " (", reason, ")"));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("cannot connect to ", address, " (", reason, ")"));
+}
+
 }  // namespace
 
 // Fails the handshake unless the server's certificate holds `expected`.
@@ -71,8 +110,9 @@ class GrpcTransport::PinnedKeyVerifier : public ExternalCertificateVerifier {
     std::string message =
         absl::StrCat("the hub at ", address_, " presented ", presented,
                      " instead of ", expected_.HubId());
-    spdlog::warn("federation: refused connection: {}", message);
-    mismatch_->Set(message);
+    // Federation notes it on the peer and logs it once, not per handshake.
+    spdlog::debug("federation: refused connection: {}", message);
+    mismatch_->Set(message, presented, key.ok());
     *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, message);
     return true;
   }
@@ -165,12 +205,9 @@ GrpcTransport::GrpcTransport(TlsIdentity identity, Scheduler* scheduler,
 
 GrpcTransport::~GrpcTransport() { Shutdown(); }
 
-GrpcTransport::Connection* GrpcTransport::ConnectionTo(const PeerAddress& to) {
-  auto key = std::make_pair(to.key.bytes(), to.address);
-  auto it = connections_.find(key);
-  if (it != connections_.end()) return &it->second;
-  Connection conn;
-  conn.mismatch = std::make_shared<Mismatch>();
+std::shared_ptr<grpc::Channel> GrpcTransport::NewChannel(
+    const PeerAddress& to, std::shared_ptr<Mismatch> mismatch,
+    const std::string& tag) const {
   grpc::experimental::TlsChannelCredentialsOptions options;
   options.set_certificate_provider(Provider(identity_));
   options.watch_identity_key_cert_pairs();
@@ -178,8 +215,8 @@ GrpcTransport::Connection* GrpcTransport::ConnectionTo(const PeerAddress& to) {
   options.set_verify_server_certs(false);
   options.set_check_call_host(false);
   options.set_certificate_verifier(
-      ExternalCertificateVerifier::Create<PinnedKeyVerifier>(to.key, to.address,
-                                                             conn.mismatch));
+      ExternalCertificateVerifier::Create<PinnedKeyVerifier>(
+          to.key, to.address, std::move(mismatch)));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -189,18 +226,95 @@ GrpcTransport::Connection* GrpcTransport::ConnectionTo(const PeerAddress& to) {
   args.SetSslTargetNameOverride(crypto::kHubTlsName);
   // One channel per peer: keep them apart even for equal addresses.
   args.SetString("civhub.peer", to.key.HubId());
-  conn.channel = grpc::CreateCustomChannel(
+  if (!tag.empty()) args.SetString("civhub.tag", tag);
+  return grpc::CreateCustomChannel(
       to.address, grpc::experimental::TlsCredentials(options), args);
-  conn.stub = v1::Federation::NewStub(conn.channel);
-  return &connections_.emplace(key, std::move(conn)).first->second;
+}
+
+std::shared_ptr<GrpcTransport::Connection> GrpcTransport::ConnectionTo(
+    const PeerAddress& to) {
+  auto key = std::make_pair(to.key.bytes(), to.address);
+  auto it = connections_.find(key);
+  if (it != connections_.end()) return it->second;
+  auto conn = std::make_shared<Connection>();
+  conn->mismatch = std::make_shared<Mismatch>();
+  conn->channel = NewChannel(to, conn->mismatch, "");
+  conn->stub = v1::Federation::NewStub(conn->channel);
+  connections_.emplace(key, conn);
+  return conn;
+}
+
+void GrpcTransport::Close(const PeerAddress& to) {
+  absl::MutexLock lock(&mu_);
+  connections_.erase(std::make_pair(to.key.bytes(), to.address));
+}
+
+void GrpcTransport::Probe(const PeerAddress& to, absl::Duration deadline,
+                          std::function<void(absl::Status)> done) {
+  std::string tag;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) {
+      scheduler_->Run([done] { done(absl::CancelledError("shutting down")); });
+      return;
+    }
+    tag = absl::StrCat("probe-", next_probe_++);
+  }
+  calls_.Run([this, to, deadline, tag, done = std::move(done)] {
+    auto mismatch = std::make_shared<Mismatch>();
+    std::shared_ptr<grpc::Channel> channel = NewChannel(to, mismatch, tag);
+    const auto until =
+        std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline);
+    // The first connection attempt's outcome; READY means the handshake
+    // passed the pinned-key verifier. No call is made, so the hub there
+    // logs nothing.
+    grpc_connectivity_state state = channel->GetState(true);
+    while (state != GRPC_CHANNEL_READY &&
+           state != GRPC_CHANNEL_TRANSIENT_FAILURE &&
+           state != GRPC_CHANNEL_SHUTDOWN) {
+      if (!channel->WaitForStateChange(state, until)) break;
+      state = channel->GetState(true);
+    }
+    absl::Status result;
+    bool is_hub = false;
+    const std::string presented = mismatch->Presented(&is_hub);
+    if (state == GRPC_CHANNEL_READY) {
+      result = absl::OkStatus();
+    } else if (!presented.empty()) {
+      result = absl::UnauthenticatedError(
+          is_hub ? absl::StrCat(to.address, " is a civhub hub but its key is ",
+                                presented, ", not the one given (",
+                                to.key.HubId(), ")")
+                 : absl::StrCat(to.address,
+                                " speaks TLS but is not a civhub hub (its "
+                                "certificate: ",
+                                presented, ")"));
+    } else if (state == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      // A call on a failed channel fails at once with the attempt's error,
+      // without reaching anything.
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(1));
+      v1::FetchResponse response;
+      grpc::Status st = v1::Federation::NewStub(channel)->Fetch(
+          &ctx, v1::FetchRequest(), &response);
+      result = st.error_code() == grpc::StatusCode::UNAVAILABLE
+                   ? DescribeConnectFailure(to.address, st.error_message())
+                   : absl::OkStatus();
+    } else {
+      result = absl::DeadlineExceededError(absl::StrCat(
+          to.address, " did not answer within ", absl::FormatDuration(deadline),
+          " (the hub is down, or a firewall drops the connection)"));
+    }
+    scheduler_->Run([done, result] { done(result); });
+  });
 }
 
 template <typename Request, typename Response, typename Method>
 void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
                          Request request, Reply<Response> reply,
                          Method method) {
-  v1::Federation::Stub* stub;
-  std::shared_ptr<Mismatch> mismatch;
+  std::shared_ptr<Connection> conn;
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_) {
@@ -208,11 +322,10 @@ void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
           [reply] { reply(absl::CancelledError("shutting down")); });
       return;
     }
-    Connection* conn = ConnectionTo(to);
-    stub = conn->stub.get();
-    mismatch = conn->mismatch;
+    conn = ConnectionTo(to);
   }
-  calls_.Run([this, stub, mismatch, timeout, request = std::move(request),
+  calls_.Run([this, key = std::make_pair(to.key.bytes(), to.address),
+              conn = std::move(conn), timeout, request = std::move(request),
               reply = std::move(reply), method]() mutable {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
@@ -229,18 +342,33 @@ void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
       in_flight_[id] = &ctx;
     }
     Response response;
-    grpc::Status status = method(stub, &ctx, request, &response);
+    grpc::Status status = method(conn->stub.get(), &ctx, request, &response);
     {
       absl::MutexLock lock(&mu_);
       in_flight_.erase(id);
+      // A channel that could not connect would keep dialing in the
+      // background every few seconds; the next call opens a new one, so a
+      // peer that is down is dialed at federation's pace (its backoff).
+      auto it = connections_.find(key);
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+          absl::StartsWith(status.error_message(), "failed to connect") &&
+          it != connections_.end() && it->second == conn) {
+        connections_.erase(it);
+      }
     }
     absl::StatusOr<Response> result;
-    const std::string refused = status.ok() ? std::string() : mismatch->Get();
+    const std::string refused =
+        status.ok() ? std::string() : conn->mismatch->Get();
     if (status.ok()) {
       result = std::move(response);
     } else if (!refused.empty() &&
                status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       result = absl::UnauthenticatedError(refused);
+    } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+               absl::StartsWith(status.error_message(), "failed to connect")) {
+      // Says what answers there (still UNAVAILABLE: retried later).
+      result = absl::UnavailableError(
+          DescribeConnectFailure(key.second, status.error_message()).message());
     } else {
       result = absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                             status.error_message());

@@ -68,6 +68,9 @@ class GrpcTransport : public Transport {
                 Reply<v1::AnnounceResponse> reply) override;
   void Fetch(const PeerAddress& to, v1::FetchRequest request,
              Reply<v1::FetchResponse> reply) override;
+  void Probe(const PeerAddress& to, absl::Duration deadline,
+             std::function<void(absl::Status)> done) override;
+  void Close(const PeerAddress& to) override;
 
   // Cancels calls in flight and waits for their callbacks. Idempotent.
   void Shutdown();
@@ -78,19 +81,31 @@ class GrpcTransport : public Transport {
   // handshake threads, read where calls complete.
   class Mismatch {
    public:
-    void Set(std::string message) {
+    // `presented`: the hub id in the certificate, or why it holds none.
+    void Set(std::string message, std::string presented, bool is_hub) {
       absl::MutexLock lock(&mu_);
       message_ = std::move(message);
+      presented_ = std::move(presented);
+      is_hub_ = is_hub;
     }
     std::string Get() const {
       absl::MutexLock lock(&mu_);
       return message_;
     }
+    std::string Presented(bool* is_hub) const {
+      absl::MutexLock lock(&mu_);
+      *is_hub = is_hub_;
+      return presented_;
+    }
 
    private:
     mutable absl::Mutex mu_;
     std::string message_ ABSL_GUARDED_BY(mu_);
+    std::string presented_ ABSL_GUARDED_BY(mu_);
+    bool is_hub_ ABSL_GUARDED_BY(mu_) = false;
   };
+  // Shared by the map and the calls in flight on it: Close() drops the
+  // map's reference, the channel goes when the last call ends.
   struct Connection {
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<v1::Federation::Stub> stub;
@@ -99,15 +114,22 @@ class GrpcTransport : public Transport {
   template <typename Request, typename Response, typename Method>
   void Call(const PeerAddress& to, absl::Duration timeout, Request request,
             Reply<Response> reply, Method method);
-  Connection* ConnectionTo(const PeerAddress& to)
+  std::shared_ptr<Connection> ConnectionTo(const PeerAddress& to)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A new channel to `to`; `tag` keeps it apart from other channels to the
+  // same peer (gRPC shares connections between channels of equal
+  // arguments).
+  std::shared_ptr<grpc::Channel> NewChannel(const PeerAddress& to,
+                                            std::shared_ptr<Mismatch> mismatch,
+                                            const std::string& tag) const;
 
   const TlsIdentity identity_;
   Scheduler* const scheduler_;
   ThreadScheduler calls_;
   absl::Mutex mu_;
-  std::map<std::pair<std::string, std::string>, Connection> connections_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<Connection>>
+      connections_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_probe_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<uint64_t, grpc::ClientContext*> in_flight_ ABSL_GUARDED_BY(mu_);
   uint64_t next_call_ ABSL_GUARDED_BY(mu_) = 0;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

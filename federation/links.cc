@@ -11,6 +11,8 @@ namespace {
 // How far a link request's timestamp may be from this hub's clock: older
 // requests are replays.
 constexpr absl::Duration kLinkRequestSkew = absl::Minutes(10);
+// How long `peer add` waits for the address to answer as a federation port.
+constexpr absl::Duration kProbeDeadline = absl::Seconds(5);
 
 absl::Status CheckAddress(absl::string_view address) {
   size_t colon = address.rfind(':');
@@ -51,7 +53,7 @@ void Federation::ExpirePendingLocked() {
 }
 
 void Federation::AddPeer(const std::string& address, const std::string& hub_id,
-                         Reply<v1::Peer> done) {
+                         bool offline, Reply<v1::Peer> done) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return done(key.status());
   if (key->bytes() == self_) {
@@ -61,13 +63,61 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
   if (absl::Status s = CheckAddress(address); !s.ok()) return done(s);
   if (absl::Status s = store_->Writable(); !s.ok()) return done(s);
   const std::string peer = key->bytes();
+  std::optional<v1::Peer> active;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
+      active = PeerView(it->second);
+    }
+  }
+  if (active.has_value()) return done(*std::move(active));
+  if (offline) return RecordLinkRequest(address, peer, std::move(done));
+  // A mistyped address must fail now, not be dialed for ever.
+  transport_->Probe(
+      PeerAddress{*key, address}, kProbeDeadline,
+      [this, address, peer, done = std::move(done)](absl::Status s) {
+        if (s.ok()) return RecordLinkRequest(address, peer, std::move(done));
+        // UNAVAILABLE would read as "civhubd is down" to civhubctl: the
+        // address given is what is wrong here.
+        if (s.code() == absl::StatusCode::kUnauthenticated) {
+          s = absl::UnauthenticatedError(
+              absl::StrCat(s.message(),
+                           "; nothing was recorded: check the address and "
+                           "the id with the other hub's admin"));
+        } else if (s.code() == absl::StatusCode::kFailedPrecondition) {
+          s = absl::FailedPreconditionError(
+              absl::StrCat(s.message(), "; nothing was recorded"));
+        } else {
+          s = absl::FailedPreconditionError(absl::StrCat(
+              s.message(),
+              "; nothing was recorded (if that hub is offline now, add it "
+              "anyway with `civhubctl peer add --offline ",
+              address, " ", crypto::HubIdOf(peer), "`)"));
+        }
+        done(s);
+      });
+}
+
+void Federation::RecordLinkRequest(const std::string& address,
+                                   const std::string& peer,
+                                   Reply<v1::Peer> done) {
   bool approve = false;
+  std::optional<PeerAddress> replaced;  // Closed once the record is saved.
   std::optional<absl::StatusOr<v1::Peer>>
       answer;  // Told after mu_ is released.
   {
     absl::MutexLock lock(&mu_);
     auto it = peers_.find(peer);
-    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
+    if (it != peers_.end() && it->second.address() != address &&
+        !it->second.address().empty()) {
+      replaced = AddressOf(it->second);
+    }
+    if (stopped_) {
+      answer = absl::CancelledError("civhubd is shutting down");
+    } else if (it != peers_.end() &&
+               it->second.state() == v1::PEER_STATE_ACTIVE) {
+      replaced.reset();
       answer = PeerView(it->second);
     } else if (it != peers_.end() &&
                it->second.state() == v1::PEER_STATE_PENDING) {
@@ -84,12 +134,17 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
       record.set_link_id(link_id);
       record.set_own_link_signature(SignLink(peer, link_id));
       record.set_requested_at_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-      runtime_[peer].generation++;
+      PeerRuntime& rt = runtime_[peer];
+      rt.generation++;
+      rt.link_pending_seen = false;
       if (absl::Status s = SavePeerLocked(record); !s.ok()) answer = s;
     }
   }
+  // The address given before (mistyped, or the hub moved) is not dialed
+  // again.
+  if (replaced.has_value()) transport_->Close(*replaced);
   if (answer.has_value()) return done(*std::move(answer));
-  if (approve) return done(ApprovePeer(hub_id));
+  if (approve) return done(ApprovePeer(crypto::HubIdOf(peer)));
   SendLinkRequest(peer, std::move(done));
 }
 
@@ -145,7 +200,10 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   // What to tell `done`, if this response settles the attempt; told after
   // mu_ is released, so `done` may call back into Federation.
   std::optional<absl::StatusOr<v1::Peer>> answer;
+  // A connection no peer uses any more: closed after mu_ is released.
+  std::optional<PeerAddress> unused;
   auto answer_done = [&] {
+    if (unused.has_value()) transport_->Close(*unused);
     if (done && answer.has_value()) done(*std::move(answer));
   };
   {
@@ -168,22 +226,21 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             "the hub at ", record.address(), " did not prove it holds ", hub_id,
             ": ", response.status().message(),
             " (check the address and the id with its admin)"));
+        unused = AddressOf(record);
         (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
         peers_.erase(it);
       } else {
         if (!response.ok()) {
-          record.set_last_error(std::string(response.status().message()));
-          record.set_last_error_micros(
-              absl::ToUnixMicros(hub_->clock()->Now()));
+          SetErrorLocked(record, std::string(response.status().message()));
           retry = true;
         } else if (response->state() == v1::LinkResponse::REJECTED) {
           record.set_state(v1::PEER_STATE_REJECTED);
-          record.set_last_error(
-              "the other hub's admin rejected the link request");
-          record.set_last_error_micros(
-              absl::ToUnixMicros(hub_->clock()->Now()));
+          SetErrorLocked(record,
+                         "the other hub's admin rejected the link request");
+          unused = AddressOf(record);
         } else {  // PENDING
-          record.set_last_error("");
+          ClearErrorLocked(record);
+          runtime_[peer].link_pending_seen = true;
           retry = true;
         }
         (void)SavePeerLocked(record);
@@ -335,6 +392,19 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
   return PeerView(peers_[peer]);
 }
 
+void Federation::CloseUnused(const std::string& peer, const PeerAddress& to) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = peers_.find(peer);
+    if (it != peers_.end() && it->second.address() == to.address &&
+        (it->second.state() == v1::PEER_STATE_ACTIVE ||
+         it->second.state() == v1::PEER_STATE_REQUESTED)) {
+      return;
+    }
+  }
+  transport_->Close(to);
+}
+
 void Federation::EndLink(const std::string& peer, const std::string& reason,
                          bool tell_peer) {
   bool was_active;
@@ -354,19 +424,24 @@ void Federation::EndLink(const std::string& peer, const std::string& reason,
     removal.set_link_id(record.link_id());
     to = AddressOf(record);
   }
+  bool telling = false;
   if (was_active) {
     (void)hub_->DeleteSystem(LinkRecordId(peer));
     if (tell_peer) {
+      telling = true;
       transport_->RemoveLink(
-          to, std::move(removal), [this, peer](absl::StatusOr<v1::LinkAck> r) {
+          to, std::move(removal),
+          [this, peer, to](absl::StatusOr<v1::LinkAck> r) {
             if (!r.ok()) {
               NoteError(peer,
                         absl::StrCat("removed here; could not tell the peer (",
                                      r.status().message(), ")"));
             }
+            CloseUnused(peer, to);
           });
     }
   }
+  if (!telling) CloseUnused(peer, to);
   RebuildTrust();
 }
 

@@ -164,7 +164,7 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
               /*tell_peer=*/false);
       return;
     }
-    NoteError(peer, absl::StrCat("sync: ", response.status().message()));
+    NoteCallError(peer, "sync", response.status());
     absl::Duration delay;
     {
       absl::MutexLock lock(&mu_);
@@ -221,14 +221,14 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     }
     rt.told_known = true;
     rt.backoff = absl::ZeroDuration();
+    rt.confirming = false;
     storage::PeerRecord& record = peers_[peer];
     record.set_last_sync_micros(absl::ToUnixMicros(hub_->clock()->Now()));
     if (applied.refused > 0) {
-      record.set_last_error(absl::StrCat("sync: refused ", applied.refused,
-                                         " records: ", applied.first_error));
-      record.set_last_error_micros(record.last_sync_micros());
+      SetErrorLocked(record, absl::StrCat("sync: refused ", applied.refused,
+                                          " records: ", applied.first_error));
     } else {
-      record.set_last_error("");
+      ClearErrorLocked(record);
     }
   }
   if (applied.links_changed) {
@@ -387,7 +387,7 @@ void Federation::SendPushes(const std::string& peer) {
 void Federation::OnPushResponse(const std::string& peer,
                                 absl::StatusOr<v1::PushResponse> response) {
   if (!response.ok()) {
-    NoteError(peer, absl::StrCat("push: ", response.status().message()));
+    NoteCallError(peer, "push", response.status());
   }
   absl::MutexLock lock(&mu_);
   PeerRuntime& rt = runtime_[peer];
@@ -423,7 +423,7 @@ void Federation::OnAnnounceResponse(
     const std::string& peer, std::vector<RecordKey> asked,
     absl::StatusOr<v1::AnnounceResponse> response) {
   if (!response.ok()) {
-    NoteError(peer, absl::StrCat("announce: ", response.status().message()));
+    NoteCallError(peer, "announce", response.status());
   }
   absl::MutexLock lock(&mu_);
   PeerRuntime& rt = runtime_[peer];
@@ -564,7 +564,7 @@ void Federation::OnFetchResponse(const std::string& peer,
       received.emplace(h.origin, h.sequence);
     }
   } else {
-    NoteError(peer, absl::StrCat("fetch: ", response.status().message()));
+    NoteCallError(peer, "fetch", response.status());
   }
   // Marks what arrived as stored and announces it (not to its announcers).
   Relay(applied.relay, peer);

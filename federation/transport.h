@@ -48,6 +48,22 @@ class Transport {
                         Reply<v1::AnnounceResponse> reply) = 0;
   virtual void Fetch(const PeerAddress& to, v1::FetchRequest request,
                      Reply<v1::FetchResponse> reply) = 0;
+
+  // Checks, within `deadline` and over a connection of its own (closed
+  // afterwards), that a civhub federation port answers at `to.address` and
+  // proves it holds `to.key`; no call reaches the hub there. `done` gets OK
+  // or an error whose message names the address and what answers there:
+  // UNAUTHENTICATED (another hub's key, or TLS without a hub certificate),
+  // FAILED_PRECONDITION (not TLS: another kind of port), UNAVAILABLE
+  // (nothing listens, unknown host), DEADLINE_EXCEEDED (no answer). Runs
+  // `done` like a reply.
+  virtual void Probe(const PeerAddress& to, absl::Duration deadline,
+                     std::function<void(absl::Status)> done) = 0;
+
+  // No peer uses `to` any more (its address was corrected, its link ended):
+  // closes the connection kept for it, once calls in flight on it end, so
+  // it is never dialed again. A later call to `to` opens a new one.
+  virtual void Close(const PeerAddress& to) = 0;
 };
 
 // Runs work later. Real: a thread pool with a timer; simulated: an event

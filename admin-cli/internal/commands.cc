@@ -304,14 +304,23 @@ int ListCommunities(Session& s, const std::string& ref_text) {
   return s.Respond(st, response, PrintCommunities);
 }
 
-int AddPeer(Session& s, const std::string& address, const std::string& hub_id) {
+int AddPeer(Session& s, const std::string& address, const std::string& hub_id,
+            bool offline) {
   v1::AddPeerRequest req;
   req.set_address(address);
   req.set_hub_id(hub_id);
+  req.set_offline(offline);
   v1::Peer peer;
   auto ctx = s.Context();
   grpc::Status st = s.Node().admin()->AddPeer(ctx.get(), req, &peer);
-  return s.Respond(st, peer, PrintPeerAdded);
+  if (!st.ok() || s.json) return s.Respond(st, peer, PrintPeerState);
+  // The other admin needs this hub's id to approve.
+  v1::HubStatus self;
+  auto status_ctx = s.Context();
+  st = s.Node().admin()->GetStatus(status_ctx.get(), {}, &self);
+  if (!st.ok()) return s.NodeError(st);
+  PrintPeerAdded(peer, self, s.out());
+  return kExitOk;
 }
 
 int ListPendingPeers(Session& s) {

@@ -32,7 +32,9 @@ struct SearchFlags {
 int Search(Session& s, const SearchFlags& flags);
 
 // Peer links.
-int AddPeer(Session& s, const std::string& address, const std::string& hub_id);
+// `offline`: record the link without checking the address answers first.
+int AddPeer(Session& s, const std::string& address, const std::string& hub_id,
+            bool offline);
 int ListPendingPeers(Session& s);
 int ApprovePeer(Session& s, const std::string& hub_id);
 int RejectPeer(Session& s, const std::string& hub_id);

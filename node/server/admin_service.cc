@@ -164,11 +164,12 @@ grpc::Status AdminService::AddPeer(grpc::ServerContext*,
   absl::Notification done;
   absl::StatusOr<v1::Peer> result;
   federation_->AddPeer(request->address(), request->hub_id(),
-                       [&](absl::StatusOr<v1::Peer> peer) {
+                       request->offline(), [&](absl::StatusOr<v1::Peer> peer) {
                          result = std::move(peer);
                          done.Notify();
                        });
-  // The first attempt is bounded by the call's 10 s deadline; the margin
+  // The address check (5 s) and the first attempt (the call's 10 s
+  // deadline) are bounded; the margin
   // covers a hub shutting down meanwhile (its reply is then dropped).
   if (!done.WaitForNotificationWithTimeout(absl::Seconds(30))) {
     return grpc::Status(

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "node/check.h"
 #include "node/check_report.h"
+#include "node/server/grpc_log.h"
 #include "node/server/hub_server.h"
 #include "node/server/process_memory.h"
 #include "node/store.h"
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  civhub::server::RouteGrpcLogToSpdlog();
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;

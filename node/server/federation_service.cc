@@ -20,8 +20,13 @@ grpc::Status Serve(grpc::ServerContext* ctx, const char* rpc,
   }
   absl::StatusOr<Response> result = handle(*caller);
   if (!result.ok()) {
-    spdlog::warn("federation {} from {} ({}) refused: {}", rpc, caller->HubId(),
-                 ctx->peer(), result.status().ToString());
+    // FAILED_PRECONDITION: a link this hub has not seen confirmed yet, a
+    // step of linking that the next call gets past.
+    spdlog::log(result.status().code() == absl::StatusCode::kFailedPrecondition
+                    ? spdlog::level::debug
+                    : spdlog::level::warn,
+                "federation {} from {} ({}) refused: {}", rpc, caller->HubId(),
+                ctx->peer(), result.status().ToString());
     return ToGrpcStatus(result.status());
   }
   *response = *std::move(result);

@@ -1,7 +1,11 @@
 // Federation between real civhubd processes on loopback, linked with the
 // real civhubctl. A "rogue" hub played by the test itself (its own key,
 // the real GrpcTransport) checks what hubs refuse.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -356,7 +360,12 @@ TEST_F(FederationE2eTest, UnlinkedHubsAndImpostorsAreRefused) {
   add = hubs_[0]->Ctl({"peer", "add", b.federation_address(),
                        (*crypto::PrivateKey::Generate()).public_key().HubId()});
   EXPECT_EQ(add.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(add.err, "did not prove it holds")) << add.err;
+  EXPECT_TRUE(absl::StrContains(
+      add.err, absl::StrCat(b.federation_address(),
+                            " is a civhub hub but its "
+                            "key is ",
+                            b.hub_id(), ", not the one given")))
+      << add.err;
   EXPECT_TRUE(absl::StrContains(a.Ctl({"peer", "list"}).out, "no peers"));
 
   // A link request naming another hub as sender than the certificate.
@@ -370,6 +379,135 @@ TEST_F(FederationE2eTest, UnlinkedHubsAndImpostorsAreRefused) {
       AddressOf(b), forged, &federation::Transport::RequestLink);
   EXPECT_EQ(link.status().code(), absl::StatusCode::kUnauthenticated)
       << link.status();
+}
+
+// A port of `hub` nothing listens on (bound, then closed).
+int ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+// `peer add` checks the address before recording anything, and says what
+// it found there: B's Directory port (gRPC without TLS), a closed port, B
+// under another id. Then the right one: the output tells the other admin
+// what to run, and `peer list` shows the wait for approval, not a fault.
+TEST_F(FederationE2eTest, PeerAddChecksTheAddressAndSaysWhatAnswersThere) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  RunResult add = a.Ctl({"peer", "add", b.public_address(), b.hub_id()});
+  EXPECT_EQ(add.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(
+      add.err, absl::StrCat(b.public_address(),
+                            " is not a civhub federation port (it does not "
+                            "speak TLS)")))
+      << add.err;
+  EXPECT_TRUE(absl::StrContains(add.err, "Directory port + 1")) << add.err;
+
+  const std::string closed = absl::StrCat("127.0.0.1:", ClosedPort());
+  add = a.Ctl({"peer", "add", closed, b.hub_id()});
+  EXPECT_EQ(add.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(
+      add.err,
+      absl::StrCat("nothing listens on ", closed, " (connection refused)")))
+      << add.err;
+  EXPECT_TRUE(absl::StrContains(add.err, "--offline")) << add.err;
+
+  const std::string other =
+      (*crypto::PrivateKey::Generate()).public_key().HubId();
+  add = a.Ctl({"peer", "add", b.federation_address(), other});
+  EXPECT_EQ(add.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(
+      add.err, absl::StrCat("its key is ", b.hub_id(), ", not the one given")))
+      << add.err;
+  EXPECT_TRUE(absl::StrContains(a.Ctl({"peer", "list"}).out, "no peers"));
+  EXPECT_FALSE(absl::StrContains(b.Ctl({"peer", "pending"}).out, a.hub_id()));
+
+  add = a.Ctl({"peer", "add", b.federation_address(), b.hub_id()});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_TRUE(absl::StrContains(
+      add.out, absl::StrCat("civhubctl peer approve ", a.hub_id())))
+      << add.out;
+  const std::string fingerprint =
+      crypto::PublicKey::FromHubId(a.hub_id())->Fingerprint();
+  EXPECT_TRUE(absl::StrContains(add.out, fingerprint)) << add.out;
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::StrContains(b.Ctl({"peer", "pending"}).out, a.hub_id());
+  }));
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::StrContains(a.Ctl({"peer", "list"}).out,
+                             "requested (waiting for approval)");
+  })) << a.Ctl({"peer", "list"}).out;
+  std::unique_ptr<v1::Admin::Stub> admin = a.AdminOverSocket();
+  grpc::ClientContext ctx;
+  v1::ListPeersResponse peers;
+  ASSERT_TRUE(admin->ListPeers(&ctx, {}, &peers).ok());
+  ASSERT_EQ(peers.peers_size(), 1);
+  EXPECT_EQ(peers.peers(0).last_error(), "");
+}
+
+// The mistake: a peer added (offline) at B's Directory port, then
+// at the right one. The wrong address is dialed no more once corrected,
+// and its error is logged once, then counted in `peer list`.
+TEST_F(FederationE2eTest, CorrectedPeerAddressIsNotDialedAgain) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  int directory_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(
+      b.public_address().substr(b.public_address().rfind(':') + 1),
+      &directory_port));
+  TcpRelay wrong(0, directory_port);  // Counts the dials of the wrong port.
+  ASSERT_TRUE(wrong.ok());
+  const std::string wrong_address = absl::StrCat("127.0.0.1:", wrong.port());
+  RunResult add =
+      a.Ctl({"peer", "add", "--offline", wrong_address, b.hub_id()});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_TRUE(absl::StrContains(add.out, "civhubd keeps trying")) << add.out;
+  // The link request is retried; the repeats are counted, not logged.
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::StrContains(a.Ctl({"peer", "list"}).out, "2 times");
+  })) << a.Ctl({"peer", "list"}).out;
+  EXPECT_GE(wrong.accepted(), 2u);
+
+  add = a.Ctl({"peer", "add", b.federation_address(), b.hub_id()});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::StrContains(b.Ctl({"peer", "pending"}).out, a.hub_id());
+  }));
+  ASSERT_EQ(b.Ctl({"peer", "approve", a.hub_id()}).exit_code, 0);
+  const uint64_t dials = wrong.accepted();
+  // gRPC redials a failed address at most 5 s apart: a round completed 6 s
+  // later shows that nothing dials it any more.
+  const absl::Time since = absl::Now() + absl::Seconds(6);
+  std::unique_ptr<v1::Admin::Stub> admin = a.AdminOverSocket();
+  ASSERT_TRUE(WaitFor([&] {
+    grpc::ClientContext ctx;
+    v1::ListPeersResponse peers;
+    return admin->ListPeers(&ctx, {}, &peers).ok() && peers.peers_size() == 1 &&
+           peers.peers(0).state() == v1::PEER_STATE_ACTIVE &&
+           absl::FromUnixSeconds(peers.peers(0).last_sync().seconds()) >= since;
+  })) << a.Ctl({"peer", "list"}).out;
+  EXPECT_EQ(wrong.accepted(), dials);
+
+  // What an admin at the default log level sees: the error once, not
+  // gRPC's line per handshake.
+  int lines = 0, raw = 0;
+  for (absl::string_view line : absl::StrSplit(a.log(), '\n')) {
+    if (absl::StrContains(line, " debug ")) continue;
+    lines += absl::StrContains(line, "is not a civhub federation port");
+    raw += absl::StrContains(line, "andshake failed");
+  }
+  EXPECT_EQ(lines, 1) << a.log();
+  EXPECT_EQ(raw, 0) << a.log();
 }
 
 // One host minting keys: 8 of its link requests wait for the admin, the

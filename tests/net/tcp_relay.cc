@@ -66,6 +66,7 @@ void TcpRelay::Accept() {
   while (!stopping_) {
     int client = accept(listener_, nullptr, nullptr);
     if (client < 0) return;  // The listener was shut down.
+    ++accepted_;
     if (cut_) {
       close(client);  // Partitioned: the dialer sees the connection drop.
       continue;

@@ -27,6 +27,8 @@ class TcpRelay {
   // Bytes from the dialing side, and back to it.
   uint64_t up() const { return up_; }
   uint64_t down() const { return down_; }
+  // Connections accepted so far (each dial of the relay's port).
+  uint64_t accepted() const { return accepted_; }
 
   void Cut();
   void Heal();
@@ -40,7 +42,7 @@ class TcpRelay {
   int port_ = 0;
   std::atomic<bool> cut_{false};
   std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> up_{0}, down_{0};
+  std::atomic<uint64_t> up_{0}, down_{0}, accepted_{0};
   std::mutex mu_;
   std::vector<int> open_;  // Guarded by mu_: sockets of live connections.
   std::vector<std::thread> pumps_;  // Guarded by mu_.

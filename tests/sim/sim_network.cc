@@ -361,4 +361,35 @@ void SimEndpoint::Fetch(const federation::PeerAddress& to,
          const v1::FetchRequest& r) { return f->HandleFetch(from, r); });
 }
 
+void SimNetwork::Probe(const crypto::PublicKey& from,
+                       const federation::PeerAddress& to,
+                       std::function<void(absl::Status)> done) {
+  const std::string caller = name_of_key_[from.bytes()];
+  auto target = by_address_.find(to.address);
+  const std::string callee =
+      target == by_address_.end() ? "" : target->second->name;
+  scheduler_.RunAfter(2 * LatencyBetween(caller, callee), [this, to, done] {
+    auto it = by_address_.find(to.address);
+    if (it == by_address_.end() || down_.count(it->second->name)) {
+      return done(absl::UnavailableError(
+          absl::StrCat("nothing listens on ", to.address)));
+    }
+    if (it->second->key.public_key() != to.key) {
+      return done(absl::UnauthenticatedError(absl::StrCat(
+          to.address, " is a civhub hub but its key is ",
+          it->second->key.public_key().HubId(), ", not the one given")));
+    }
+    done(absl::OkStatus());
+  });
+}
+
+void SimEndpoint::Probe(const federation::PeerAddress& to, absl::Duration,
+                        std::function<void(absl::Status)> done) {
+  network_->Probe(self_, to, std::move(done));
+}
+
+void SimEndpoint::Close(const federation::PeerAddress& to) {
+  closed_.push_back(to.address);
+}
+
 }  // namespace civhub::sim

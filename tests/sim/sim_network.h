@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "federation/federation.h"
 #include "federation/transport.h"
@@ -74,9 +75,15 @@ class SimEndpoint : public federation::Transport {
                 federation::Reply<v1::AnnounceResponse> reply) override;
   void Fetch(const federation::PeerAddress& to, v1::FetchRequest request,
              federation::Reply<v1::FetchResponse> reply) override;
+  void Probe(const federation::PeerAddress& to, absl::Duration deadline,
+             std::function<void(absl::Status)> done) override;
+  void Close(const federation::PeerAddress& to) override;
+  // Addresses Close() was called for, in order.
+  const std::vector<std::string>& closed() const { return closed_; }
 
  private:
   SimNetwork* const network_;
+  std::vector<std::string> closed_;
   const crypto::PublicKey self_;
 };
 
@@ -189,6 +196,9 @@ class SimNetwork {
   void Send(const crypto::PublicKey& from, const federation::PeerAddress& to,
             Request request, federation::Reply<Response> reply,
             Handler handler);
+  // What a connection from `from` to `to` finds (see Transport::Probe).
+  void Probe(const crypto::PublicKey& from, const federation::PeerAddress& to,
+             std::function<void(absl::Status)> done);
 
  private:
   // `before_start` runs on the new hub before its federation starts.

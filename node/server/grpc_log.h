@@ -1,0 +1,17 @@
+// gRPC's own log lines, through civhubd's log (spdlog) instead of raw to
+// stderr.
+#ifndef CIVHUB_NODE_SERVER_GRPC_LOG_H_
+#define CIVHUB_NODE_SERVER_GRPC_LOG_H_
+
+namespace civhub::server {
+
+// Routes gRPC's log to spdlog's default logger. TLS handshake failures go at
+// debug level: they come once per connection attempt, and federation
+// already reports a failing peer once, counting the repeats (civhubctl peer
+// list), rather than a line every few seconds. Call once, before gRPC
+// starts.
+void RouteGrpcLogToSpdlog();
+
+}  // namespace civhub::server
+
+#endif  // CIVHUB_NODE_SERVER_GRPC_LOG_H_
