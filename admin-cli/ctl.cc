@@ -133,7 +133,10 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
                      "Results per page (default 20, max 100)");
   search->add_option("--page-token", f.page_token,
                      "Continue a previous search");
-  search->callback([&] { run = [&] { return internal::Search(s, f); }; });
+  search->callback([&, search] {
+    f.km_given = search->get_option("--km")->count() > 0;
+    run = [&] { return internal::Search(s, f); };
+  });
 }
 
 void AddFederationCommands(CLI::App& app, Session& s, Args& a, Command& run) {

@@ -38,8 +38,61 @@ TEST(Ctl, UsageErrorsExitOneWithoutConnecting) {
   EXPECT_EQ(Ctl({"search", "--identifier", "GB-CHC"}, &out, &err), kExitUsage);
   EXPECT_EQ(Ctl({}, &out, &err), kExitUsage);
   EXPECT_EQ(Ctl({"org", "put", "/nonexistent.json"}, &out, &err), kExitUsage);
-  EXPECT_TRUE(absl::StrContains(err, "/nonexistent.json: cannot open file"))
+  EXPECT_TRUE(absl::StrContains(
+      err, "/nonexistent.json: cannot open: No such file or directory"))
       << err;
+}
+
+TEST(Ctl, ADirectoryOrAMissingFileSaysSo) {
+  testing::TempDir dir;
+  std::string out, err;
+  for (const char* command : {"put", "import"}) {
+    std::vector<const char*> argv = {"org", "put", dir.path().c_str()};
+    if (std::string(command) == "import") argv = {"import", dir.path().c_str()};
+    EXPECT_EQ(Ctl(argv, &out, &err), kExitUsage) << command;
+    EXPECT_TRUE(absl::StrContains(err, dir.path() + ": is a directory")) << err;
+  }
+  std::string missing = dir.Sub("missing.ndjson");
+  EXPECT_EQ(Ctl({"import", missing.c_str()}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(
+      err, missing + ": cannot open: No such file or directory"))
+      << err;
+}
+
+TEST(Ctl, ImportOfARecordToPublishPointsToPut) {
+  testing::TempDir dir;
+  std::string org = dir.Sub("org.json");
+  std::ofstream(org)
+      << "{\n  \"recordId\": \"o\",\n  \"organization\": "
+         "{\"names\": [{\"lang\": \"en\", \"text\": \"O\"}]}\n}\n";
+  std::string community = dir.Sub("community.json");
+  std::ofstream(community) << "{\"names\": [{\"lang\": \"en\", \"text\": "
+                              "\"C\"}],\n \"missions\": []}\n";
+  std::string out, err;
+  EXPECT_EQ(Ctl({"import", org.c_str()}, &out, &err), kExitUsage);
+  EXPECT_TRUE(
+      absl::StrContains(err, "publish it with: civhubctl org put " + org))
+      << err;
+  EXPECT_EQ(Ctl({"import", community.c_str()}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "civhubctl community put " + community))
+      << err;
+}
+
+TEST(Ctl, SearchRefusesMalformedCodesAndRadiiWithSuggestions) {
+  std::string out, err;
+  EXPECT_EQ(Ctl({"search", "--type", "NGO"}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "did you mean ngo?")) << err;
+  EXPECT_EQ(Ctl({"search", "--topic", "Water"}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "did you mean water-sanitation?")) << err;
+  EXPECT_EQ(Ctl({"search", "--topic", "Water Things"}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "topic codes are: agriculture")) << err;
+  for (const char* km : {"0", "-5"}) {
+    EXPECT_EQ(Ctl({"search", "--near", "-1.29,36.82", "--km", km}, &out, &err),
+              kExitUsage);
+    EXPECT_TRUE(absl::StrContains(err, "the radius must be more than 0"))
+        << err;
+  }
+  EXPECT_EQ(Ctl({"search", "--km", "0"}, &out, &err), kExitUsage);
 }
 
 TEST(Ctl, HelpExitsZero) {
@@ -87,7 +140,7 @@ TEST(JsonInput, NamesTheFieldPath) {
   v1::PublishRequest req;
   EXPECT_STATUS(ParseJson(R"({"organization": {"nmes": []}})", &req),
                 absl::StatusCode::kInvalidArgument,
-                "organization.nmes: unknown field");
+                "organization: unknown field \"nmes\"");
   EXPECT_STATUS(
       ParseJson(R"({"organization": {"locations": [{}, {"latitude": "x"}]}})",
                 &req),
@@ -99,6 +152,101 @@ TEST(JsonInput, NamesTheFieldPath) {
   EXPECT_OK(ParseJson(
       R"({"recordId": "a", "organization": {"areas_served": ["KE"]}})", &req));
   EXPECT_EQ(req.organization().areas_served(0), "KE");
+}
+
+TEST(JsonInput, AWrongTopLevelFieldIsNamedWithItsPosition) {
+  v1::PublishRequest req;
+  JsonPosition where;
+  absl::Status st = ParseJson("{\n  \"recordID\": \"a\", \"organization\": {}}",
+                              &req, &where);
+  EXPECT_EQ(st.message(),
+            "unknown field \"recordID\" (check its spelling against "
+            "docs/api.md)");
+  EXPECT_EQ(where.line, 2);
+  EXPECT_EQ(where.column, 3);
+}
+
+TEST(JsonInput, SyntaxErrorsGiveLineAndColumn) {
+  testing::TempDir dir;
+  std::string path = dir.Sub("broken.json");
+  // The comma after the names array is missing; "website" is on line 4,
+  // after a line of 30 characters so the error is past protobuf's context.
+  std::ofstream(path)
+      << "{\"recordId\": \"a\",\n"
+         "  \"organization\": {\n"
+         "    \"names\": [{\"lang\": \"en\", \"text\": \"Ä\"}]\n"
+         "    \"website\": \"https://example.org\"}}\n";
+  absl::StatusOr<v1::PublishRequest> req = ReadPublishFile(path);
+  EXPECT_STATUS(req.status(), absl::StatusCode::kInvalidArgument,
+                path +
+                    ":4:5: not valid JSON: Expected , or } after "
+                    "key:value pair");
+  // Cut short: the error is at the end.
+  std::ofstream(path, std::ios::trunc) << "{\"recordId\": \"a\",\n";
+  EXPECT_STATUS(ReadPublishFile(path).status(),
+                absl::StatusCode::kInvalidArgument,
+                path + ":2:1: not valid JSON");
+}
+
+TEST(JsonInput, AByteOrderMarkIsAccepted) {
+  testing::TempDir dir;
+  std::string path = dir.Sub("bom.json");
+  std::ofstream(path) << "\xEF\xBB\xBF{\"recordId\": \"b\", \"organization\": "
+                         "{\"names\": [{\"lang\": \"en\", \"text\": \"B\"}]}}";
+  absl::StatusOr<v1::PublishRequest> req = ReadPublishFile(path);
+  ASSERT_OK(req);
+  EXPECT_EQ(req->record_id(), "b");
+}
+
+TEST(JsonInput, ABareOrganizationGetsTheWrapperAsAHint) {
+  testing::TempDir dir;
+  std::string path = dir.Sub("bare.json");
+  std::ofstream(path) << R"({"names": [{"lang": "en", "text": "B"}],
+                             "website": "https://b.example.org"})";
+  EXPECT_STATUS(ReadPublishFile(path).status(),
+                absl::StatusCode::kInvalidArgument,
+                path +
+                    ": holds a bare organization object; wrap it as "
+                    "{\"recordId\": \"your-id\", \"organization\": {...}}");
+}
+
+TEST(Format, TablesNameThePublishingHub) {
+  v1::SearchResponse response;
+  v1::Record* record = response.add_hits()->mutable_record();
+  record->set_origin("civhub1remote");
+  record->set_record_id("r");
+  record->set_kind(v1::RECORD_KIND_ORGANIZATION);
+  record->mutable_body()->mutable_organization()->add_names()->set_text("R");
+  response.set_total_count(1);
+  std::ostringstream out;
+  PrintHits(response, {{"civhub1remote", "West Africa Hub"}}, out);
+  EXPECT_TRUE(absl::StrContains(out.str(), "HUB")) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "West Africa Hub  civhub1remote/r"))
+      << out.str();
+}
+
+TEST(Format, AHubProfileRecordShowsTheProfile) {
+  v1::Record record;
+  record.set_origin("civhub1self");
+  record.set_record_id("~hub");
+  record.set_kind(v1::RECORD_KIND_HUB_PROFILE);
+  v1::HubProfile* profile = record.mutable_body()->mutable_hub_profile();
+  profile->set_name("East Africa Civic Hub");
+  profile->set_region("KE");
+  profile->set_contact("admin@example.org");
+  std::ostringstream out;
+  PrintRecord(record, {}, out);
+  EXPECT_TRUE(
+      absl::StartsWith(out.str(), "East Africa Civic Hub  [hub profile]\n"))
+      << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "contact:     admin@example.org"))
+      << out.str();
+}
+
+TEST(Format, JsonHasEveryField) {
+  EXPECT_EQ(ToJson(v1::SearchResponse()),
+            "{\n \"hits\": [],\n \"totalCount\": \"0\",\n \"nextPageToken\": "
+            "\"\"\n}\n");
 }
 
 }  // namespace

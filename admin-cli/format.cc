@@ -55,6 +55,10 @@ std::string KindName(v1::RecordKind kind) {
       return "community";
     case v1::RECORD_KIND_TOMBSTONE:
       return "deleted";
+    case v1::RECORD_KIND_HUB_PROFILE:
+      return "hub profile";
+    case v1::RECORD_KIND_PEER_LINK:
+      return "peer link";
     default:
       return "?";
   }
@@ -78,6 +82,10 @@ std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = false;
+  // Every field, so scripts need not know the defaults: {"hits": [],
+  // "totalCount": "0"}. 64-bit integers are strings, as the protobuf JSON
+  // mapping has them.
+  options.always_print_primitive_fields = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   if (out.empty() || out.back() != '\n') out += "\n";
@@ -122,13 +130,25 @@ std::string TitleOf(const v1::RecordBody& body) {
     const v1::Community& c = body.community();
     return c.names().empty() ? "(unnamed)" : c.names(0).text();
   }
+  if (body.has_hub_profile()) {
+    return body.hub_profile().name().empty() ? "(unnamed hub)"
+                                             : body.hub_profile().name();
+  }
+  if (body.has_peer_link()) return "(link to another hub)";
   return "(deleted)";
 }
 
-void PrintRecord(const v1::Record& record, std::ostream& out) {
+std::string HubName(const HubNames& names, const std::string& origin) {
+  auto it = names.find(origin);
+  return it == names.end() ? "" : it->second;
+}
+
+void PrintRecord(const v1::Record& record, const HubNames& names,
+                 std::ostream& out) {
   const v1::RecordBody& b = record.body();
   out << TitleOf(b) << "  [" << KindName(record.kind()) << "]\n";
   Line(out, "record", RefOf(record));
+  Line(out, "hub", HubName(names, record.origin()));
   Line(out, "version",
        absl::StrCat(b.version(), " (sequence ", b.sequence(), ", issued ",
                     FormatTimestamp(b.issued_at()), ")"));
@@ -176,10 +196,22 @@ void PrintRecord(const v1::Record& record, std::ostream& out) {
     Line(out, "mission", Localized(c.missions()));
   } else if (b.has_tombstone()) {
     Line(out, "reason", b.tombstone().reason());
+  } else if (b.has_hub_profile()) {
+    const v1::HubProfile& p = b.hub_profile();
+    Line(out, "name", p.name());
+    Line(out, "region", p.region());
+    Line(out, "contact", p.contact());
+    Line(out, "federation", p.federation_address());
+  } else if (b.has_peer_link()) {
+    const std::string& peer = b.peer_link().peer();
+    std::string name = HubName(names, peer);
+    Line(out, "linked to",
+         name.empty() ? peer : absl::StrCat(name, " (", peer, ")"));
   }
 }
 
-void PrintHits(const v1::SearchResponse& response, std::ostream& out) {
+void PrintHits(const v1::SearchResponse& response, const HubNames& names,
+               std::ostream& out) {
   if (response.hits().empty()) {
     out << "no records match\n";
     return;
@@ -189,6 +221,7 @@ void PrintHits(const v1::SearchResponse& response, std::ostream& out) {
     with_distance |= hit.has_distance_km();
   std::vector<std::string> header = {"NAME", "KIND", "WHERE", "TOPICS"};
   if (with_distance) header.push_back("KM");
+  header.push_back("HUB");
   header.push_back("RECORD");
   std::vector<std::vector<std::string>> rows;
   for (const auto& hit : response.hits()) {
@@ -205,6 +238,7 @@ void PrintHits(const v1::SearchResponse& response, std::ostream& out) {
                         ? absl::StrFormat("%.1f", hit.distance_km())
                         : "");
     }
+    row.push_back(HubName(names, r.origin()));
     row.push_back(RefOf(r));
     rows.push_back(std::move(row));
   }
@@ -447,28 +481,32 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
   }
 }
 
-void PrintMembers(const v1::ListMembersResponse& response, std::ostream& out) {
+void PrintMembers(const v1::ListMembersResponse& response,
+                  const HubNames& names, std::ostream& out) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& m : response.members()) {
     const v1::RecordRef& ref = m.membership().organization();
     rows.push_back({m.has_organization() ? TitleOf(m.organization().body())
                                          : "(not on this hub)",
                     m.membership().role(), m.membership().since(),
+                    HubName(names, ref.origin()),
                     absl::StrCat(ref.origin(), "/", ref.record_id())});
   }
-  PrintTable({"ORGANIZATION", "ROLE", "SINCE", "RECORD"}, rows, out);
+  PrintTable({"ORGANIZATION", "ROLE", "SINCE", "HUB", "RECORD"}, rows, out);
   out << response.members_size() << " of " << response.total_count()
       << " members\n";
 }
 
 void PrintCommunities(const v1::ListCommunitiesResponse& response,
-                      std::ostream& out) {
+                      const HubNames& names, std::ostream& out) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : response.communities()) {
     rows.push_back({TitleOf(c.community().body()), c.membership().role(),
-                    c.membership().since(), RefOf(c.community())});
+                    c.membership().since(),
+                    HubName(names, c.community().origin()),
+                    RefOf(c.community())});
   }
-  PrintTable({"COMMUNITY", "ROLE", "SINCE", "RECORD"}, rows, out);
+  PrintTable({"COMMUNITY", "ROLE", "SINCE", "HUB", "RECORD"}, rows, out);
   out << response.communities_size() << " of " << response.total_count()
       << " communities\n";
 }

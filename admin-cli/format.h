@@ -2,6 +2,7 @@
 #ifndef CIVHUB_ADMIN_CLI_FORMAT_H_
 #define CIVHUB_ADMIN_CLI_FORMAT_H_
 
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -27,8 +28,16 @@ std::string RefOf(const v1::Record& record);
 // The record's first name, with its acronym: "Maji Safi Kenya (MSK)".
 std::string TitleOf(const v1::RecordBody& body);
 
-void PrintRecord(const v1::Record& record, std::ostream& out);
-void PrintHits(const v1::SearchResponse& response, std::ostream& out);
+// Hub id -> the hub's name, for the hubs this hub knows of (its network).
+using HubNames = std::map<std::string, std::string>;
+
+// The name of the hub `origin`, or "" if unknown.
+std::string HubName(const HubNames& names, const std::string& origin);
+
+void PrintRecord(const v1::Record& record, const HubNames& names,
+                 std::ostream& out);
+void PrintHits(const v1::SearchResponse& response, const HubNames& names,
+               std::ostream& out);
 void PrintStatus(const v1::HubStatus& status, std::ostream& out);
 void PrintHubId(const v1::HubStatus& status, std::ostream& out);
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out);
@@ -43,9 +52,10 @@ void PrintPending(const v1::ListPendingPeersResponse& response,
 void PrintNetwork(const v1::Network& network, std::ostream& out);
 // Graphviz: `civhubctl network --dot | dot -Tsvg > network.svg`.
 void PrintNetworkDot(const v1::Network& network, std::ostream& out);
-void PrintMembers(const v1::ListMembersResponse& response, std::ostream& out);
+void PrintMembers(const v1::ListMembersResponse& response,
+                  const HubNames& names, std::ostream& out);
 void PrintCommunities(const v1::ListCommunitiesResponse& response,
-                      std::ostream& out);
+                      const HubNames& names, std::ostream& out);
 
 }  // namespace civhub::ctl
 

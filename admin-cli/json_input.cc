@@ -1,8 +1,14 @@
 #include "admin-cli/json_input.h"
 
-#include <fstream>
-#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -13,65 +19,188 @@ namespace civhub::ctl {
 namespace {
 
 constexpr size_t kMaxFileBytes = 1 << 20;
+constexpr absl::string_view kByteOrderMark = "\xEF\xBB\xBF";
+constexpr absl::string_view kSpellingHint =
+    " (check its spelling against docs/api.md)";
 
-// Protobuf reports "(a.b[0]) name: Cannot find field." or
-// "(a.b[0].c): invalid value ..."; turn both into "a.b[0].c: ...".
-std::string Reshape(absl::string_view message) {
-  std::string msg(message);
-  if (!absl::StartsWith(msg, "(")) return msg;
-  size_t close = msg.find(')');
-  if (close == std::string::npos) return msg;
-  std::string path = msg.substr(1, close - 1);
-  absl::string_view rest = absl::string_view(msg).substr(close + 1);
-  if (absl::ConsumePrefix(&rest, ":")) {
+// The line and column of byte `offset` of `text`; the column counts
+// characters, not bytes.
+JsonPosition PositionOf(absl::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  JsonPosition p{1, 1};
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
+// Protobuf reports a syntax error as "MESSAGE\nSEGMENT\n    ^", SEGMENT being
+// up to 20 bytes either side of the error and the caret under it (an empty
+// SEGMENT: the text ended early). Returns the error's byte offset in `json`.
+std::optional<size_t> SyntaxErrorOffset(absl::string_view json,
+                                        absl::string_view error) {
+  size_t first = error.find('\n');
+  size_t last = error.rfind('\n');
+  if (first == absl::string_view::npos || first == last) return std::nullopt;
+  absl::string_view segment = error.substr(first + 1, last - first - 1);
+  absl::string_view caret = error.substr(last + 1);
+  if (caret.empty() || caret.back() != '^') return std::nullopt;
+  if (segment.empty()) return json.size();
+  size_t column = caret.size() - 1;
+  // The segment starts at the text's start unless the error lies further in
+  // than the context width; the parser stops at the first error, so the
+  // first occurrence is the one.
+  size_t start = absl::StartsWith(json, segment) ? 0 : json.find(segment);
+  if (start == absl::string_view::npos) return std::nullopt;
+  return start + column;
+}
+
+// The position of the key `"name":` in `json` if it occurs exactly once.
+std::optional<size_t> UniqueKeyOffset(absl::string_view json,
+                                      absl::string_view name) {
+  const std::string quoted = absl::StrCat("\"", name, "\"");
+  std::optional<size_t> found;
+  for (size_t at = json.find(quoted); at != absl::string_view::npos;
+       at = json.find(quoted, at + 1)) {
+    size_t after = at + quoted.size();
+    while (after < json.size() && absl::ascii_isspace(json[after])) ++after;
+    if (after >= json.size() || json[after] != ':') continue;
+    if (found) return std::nullopt;
+    found = at;
+  }
+  return found;
+}
+
+// Protobuf reports field errors as "name: Cannot find field." (top level),
+// "(a.b[0]) name: Cannot find field." or "(a.b[0].c): invalid value ...".
+// Returns them as `a.b[0]: unknown field "name"` and "a.b[0].c: invalid
+// value ...", with the name of the field concerned in `*field`.
+std::string Reshape(absl::string_view message, std::string* field) {
+  std::string path;
+  absl::string_view rest = message;
+  if (absl::ConsumePrefix(&rest, "(")) {
+    size_t close = rest.find(')');
+    if (close == absl::string_view::npos) return std::string(message);
+    path = std::string(rest.substr(0, close));
+    rest = rest.substr(close + 1);
+    if (absl::ConsumePrefix(&rest, ":")) {
+      size_t dot = path.find_last_of(".]");
+      *field = dot == std::string::npos ? path : path.substr(dot + 1);
+      return absl::StrCat(
+          path, ": ",
+          absl::StrReplaceAll(absl::StripLeadingAsciiWhitespace(rest),
+                              {{"TYPE_", ""}, {"type.googleapis.com/", ""}}));
+    }
     rest = absl::StripLeadingAsciiWhitespace(rest);
-    return absl::StrCat(
-        path, ": ",
-        absl::StrReplaceAll(rest,
-                            {{"TYPE_", ""}, {"type.googleapis.com/", ""}}));
   }
-  rest = absl::StripLeadingAsciiWhitespace(rest);
-  size_t colon = rest.find(':');
-  if (colon != absl::string_view::npos &&
-      absl::StrContains(rest, "Cannot find field")) {
-    return absl::StrCat(path.empty() ? "" : path + ".", rest.substr(0, colon),
-                        ": unknown field (check its spelling against "
-                        "docs/api.md)");
+  absl::string_view name = rest;
+  if (absl::ConsumeSuffix(&name, ": Cannot find field.")) {
+    *field = std::string(name);
+    return absl::StrCat(path, path.empty() ? "" : ": ", "unknown field \"",
+                        name, "\"", kSpellingHint);
   }
-  return absl::StrCat(path, ": ", rest);
+  return absl::StrCat(path, path.empty() ? "" : ": ", rest);
+}
+
+std::string Located(const std::string& path, JsonPosition where) {
+  if (where.line == 0) return absl::StrCat(path, ": ");
+  return absl::StrCat(path, ":", where.line, ":", where.column, ": ");
 }
 
 }  // namespace
 
-absl::Status ParseJson(const std::string& json,
-                       google::protobuf::Message* message) {
+absl::Status ParseJson(absl::string_view json,
+                       google::protobuf::Message* message,
+                       JsonPosition* where) {
+  // Editors on Windows save UTF-8 with a byte-order mark; JSON allows a
+  // parser to ignore it.
+  absl::ConsumePrefix(&json, kByteOrderMark);
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(json, message, options);
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), message,
+      options);
   if (status.ok()) return absl::OkStatus();
-  std::string msg(status.message());
-  if (!absl::StartsWith(msg, "(")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not valid JSON: ",
-        absl::StripTrailingAsciiWhitespace(msg.substr(0, msg.find('\n')))));
+  absl::string_view msg(status.message().data(), status.message().size());
+  std::optional<size_t> offset;
+  std::string text;
+  if (absl::StrContains(msg, '\n')) {
+    offset = SyntaxErrorOffset(json, msg);
+    text = absl::StrCat("not valid JSON: ",
+                        absl::StripSuffix(absl::StripTrailingAsciiWhitespace(
+                                              msg.substr(0, msg.find('\n'))),
+                                          "."));
+  } else {
+    std::string field;
+    text = Reshape(msg, &field);
+    if (!field.empty()) offset = UniqueKeyOffset(json, field);
   }
-  return absl::InvalidArgumentError(Reshape(msg));
+  if (where != nullptr) {
+    *where = offset ? PositionOf(json, *offset) : JsonPosition{};
+  }
+  return absl::InvalidArgumentError(text);
+}
+
+absl::Status CheckInputFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    const int error = errno;
+    std::string message =
+        absl::StrCat(path, ": cannot open: ", std::strerror(error));
+    return error == ENOENT ? absl::NotFoundError(message)
+                           : absl::InvalidArgumentError(message);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a file"));
+  }
+  if (::access(path.c_str(), R_OK) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::PublishRequest> ReadPublishFile(const std::string& path) {
+  if (absl::Status st = CheckInputFile(path); !st.ok()) return st;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string json = ss.str();
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  std::string json;
+  json.resize(kMaxFileBytes + 1);
+  in.read(json.data(), static_cast<std::streamsize>(json.size()));
+  json.resize(static_cast<size_t>(in.gcount()));
   if (json.size() > kMaxFileBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": larger than 1 MiB"));
   }
   v1::PublishRequest request;
-  if (absl::Status s = ParseJson(json, &request); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+  JsonPosition where;
+  if (absl::Status s = ParseJson(json, &request, &where); !s.ok()) {
+    // A bare record object, as some tools write it: show the wrapper.
+    v1::Organization organization;
+    v1::Community community;
+    const char* kind = nullptr;
+    if (ParseJson(json, &organization).ok()) {
+      kind = "organization";
+    } else if (ParseJson(json, &community).ok()) {
+      kind = "community";
+    }
+    if (kind != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": holds a bare ", kind,
+                       " object; wrap it as {\"recordId\": \"", "your-id\", \"",
+                       kind, "\": {...}} (see examples/)"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(Located(path, where), s.message()));
   }
   return request;
 }

@@ -2,19 +2,27 @@
 
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 #include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/check_report.h"
+#include "node/taxonomy.h"
 
 namespace civhub::ctl::internal {
 namespace {
@@ -134,23 +142,85 @@ int Export(Session& s, const std::string& file) {
   return kExitOk;
 }
 
+namespace {
+
+// When FILE is one record to publish rather than `export` output, the
+// command that takes it.
+std::optional<std::string> PutCommandFor(const std::string& file) {
+  absl::StatusOr<v1::PublishRequest> request = ReadPublishFile(file);
+  if (request.ok()) {
+    if (request->has_organization()) return "civhubctl org put";
+    if (request->has_community()) return "civhubctl community put";
+    return std::nullopt;
+  }
+  if (absl::StrContains(request.status().message(), "bare organization")) {
+    return "civhubctl org put";
+  }
+  if (absl::StrContains(request.status().message(), "bare community")) {
+    return "civhubctl community put";
+  }
+  return std::nullopt;
+}
+
+// `import --json`: {"imported": N, "outcomes": {"applied": N, ...},
+// "rejected": [{"line": N, "error": "..."}]}, every outcome listed.
+google::protobuf::Struct ImportSummary(
+    size_t imported, const std::map<std::string, int>& outcomes,
+    const std::vector<std::pair<int, std::string>>& rejected) {
+  google::protobuf::Struct summary;
+  auto& fields = *summary.mutable_fields();
+  fields["imported"].set_number_value(static_cast<double>(imported));
+  auto& counts = *fields["outcomes"].mutable_struct_value()->mutable_fields();
+  for (const char* outcome :
+       {"applied", "duplicate", "stale", "fork", "rejected"}) {
+    counts[outcome].set_number_value(0);
+  }
+  for (const auto& [outcome, n] : outcomes) counts[outcome].set_number_value(n);
+  auto* list = fields["rejected"].mutable_list_value();
+  for (const auto& [line, error] : rejected) {
+    auto& entry = *list->add_values()->mutable_struct_value()->mutable_fields();
+    entry["line"].set_number_value(line);
+    entry["error"].set_string_value(error);
+  }
+  return summary;
+}
+
+}  // namespace
+
 int Import(Session& s, const std::string& file) {
+  if (absl::Status st = CheckInputFile(file); !st.ok()) {
+    return s.UsageError(st.message());
+  }
   std::ifstream in(file, std::ios::binary);
-  if (!in) return s.UsageError(absl::StrCat(file, ": cannot open file"));
+  if (!in) {
+    return s.UsageError(
+        absl::StrCat(file, ": cannot open: ", std::strerror(errno)));
+  }
   std::vector<v1::SignedRecord> records;
   std::vector<int> line_numbers;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (absl::StripAsciiWhitespace(line).empty()) continue;
     v1::SignedRecord rec;
-    if (absl::Status st = ParseJson(line, &rec); !st.ok()) {
-      return s.UsageError(absl::StrCat(file, ":", n, ": ", st.message()));
+    JsonPosition where;
+    if (absl::Status st = ParseJson(line, &rec, &where); !st.ok()) {
+      if (std::optional<std::string> put = PutCommandFor(file)) {
+        return s.UsageError(absl::StrCat(
+            file,
+            ": holds a record to publish, not signed records written by "
+            "`civhubctl export`; publish it with: ",
+            *put, " ", file));
+      }
+      return s.UsageError(absl::StrCat(
+          file, ":", n,
+          where.column > 0 ? absl::StrCat(":", where.column) : std::string(),
+          ": ", st.message()));
     }
     records.push_back(std::move(rec));
     line_numbers.push_back(n);
   }
   std::map<std::string, int> outcomes;
-  int rejected = 0;
+  std::vector<std::pair<int, std::string>> rejected;
   for (size_t start = 0; start < records.size(); start += kImportBatch) {
     v1::ImportRecordsRequest request;
     size_t end = std::min(records.size(), start + kImportBatch);
@@ -164,20 +234,90 @@ int Import(Session& s, const std::string& file) {
       const v1::ImportResult& r = response.results(i);
       ++outcomes[r.outcome()];
       if (r.outcome() == "rejected") {
-        ++rejected;
-        s.err() << file << ":" << line_numbers[start + i] << ": " << r.error()
-                << "\n";
+        rejected.emplace_back(line_numbers[start + i], r.error());
       }
     }
   }
-  s.out() << "imported " << records.size() << " records:";
-  for (const auto& [outcome, n] : outcomes)
-    s.out() << " " << n << " " << outcome;
-  s.out() << "\n";
-  return rejected > 0 ? kExitNode : kExitOk;
+  if (s.json) {
+    s.out() << ToJson(ImportSummary(records.size(), outcomes, rejected));
+  } else {
+    for (const auto& [n, error] : rejected) {
+      s.err() << file << ":" << n << ": " << error << "\n";
+    }
+    s.out() << "imported " << records.size() << " records:";
+    for (const auto& [outcome, n] : outcomes)
+      s.out() << " " << n << " " << outcome;
+    s.out() << "\n";
+  }
+  return rejected.empty() ? kExitOk : kExitNode;
 }
 
+namespace {
+
+// The codes of `terms` a user who typed `given` probably meant: the same
+// code in lower case, or codes and names containing it.
+std::vector<std::string> SimilarCodes(
+    absl::Span<const node::TaxonomyTerm> terms, absl::string_view given) {
+  std::string want = absl::AsciiStrToLower(given);
+  std::replace(want.begin(), want.end(), ' ', '-');
+  std::replace(want.begin(), want.end(), '_', '-');
+  std::vector<std::string> similar;
+  for (const node::TaxonomyTerm& t : terms) {
+    if (want == t.code) return {t.code};
+    if (absl::StrContains(t.code, want) ||
+        absl::StrContains(absl::AsciiStrToLower(t.name), want)) {
+      similar.push_back(t.code);
+    }
+  }
+  return similar;
+}
+
+// Checks a --topic or --type code against the documented list. A malformed
+// code is refused (exit 1); a well-formed one that is not listed may come
+// from a hub with a newer list, so it is searched for with a note.
+std::optional<int> CheckCode(Session& s, const char* flag, const char* what,
+                             absl::Span<const node::TaxonomyTerm> terms,
+                             const std::string& code) {
+  if (code.empty() || absl::StartsWith(code, "x-")) return std::nullopt;
+  for (const node::TaxonomyTerm& t : terms) {
+    if (code == t.code) return std::nullopt;
+  }
+  std::vector<std::string> similar = SimilarCodes(terms, code);
+  std::string hint =
+      similar.empty()
+          ? absl::StrCat(what, " codes are: ",
+                         absl::StrJoin(
+                             terms, " ",
+                             [](std::string* out, const node::TaxonomyTerm& t) {
+                               out->append(t.code);
+                             }))
+          : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "?");
+  if (!node::IsWellFormedCode(code)) {
+    return s.UsageError(absl::StrCat(
+        flag, " \"", code, "\" is not a well-formed ", what, " code; ", hint));
+  }
+  s.err() << "civhubctl: note: " << flag << " \"" << code
+          << "\" is not a known " << what << " code; " << hint << "\n";
+  return std::nullopt;
+}
+
+}  // namespace
+
 int Search(Session& s, const SearchFlags& f) {
+  if (auto code = CheckCode(s, "--topic", "topic", node::Topics(), f.topic)) {
+    return *code;
+  }
+  if (auto code = CheckCode(s, "--type", "organization type",
+                            node::OrganizationTypes(), f.type)) {
+    return *code;
+  }
+  if (f.km_given && !(f.km > 0)) {
+    return s.UsageError(
+        absl::StrCat("--km ", f.km, ": the radius must be more than 0 (km)"));
+  }
+  if (f.limit < 0) {
+    return s.UsageError("--limit must be 1-100 (0 means 20)");
+  }
   v1::SearchRequest req;
   req.set_text(f.text);
   req.set_country(f.country);
@@ -204,8 +344,8 @@ int Search(Session& s, const SearchFlags& f) {
     }
     req.mutable_near()->set_latitude(lat);
     req.mutable_near()->set_longitude(lon);
-    req.mutable_near()->set_radius_km(f.km > 0 ? f.km : 50);
-  } else if (f.km > 0) {
+    req.mutable_near()->set_radius_km(f.km_given ? f.km : 50);
+  } else if (f.km_given) {
     return s.UsageError("--km needs --near LAT,LON");
   }
   if (!f.identifier.empty()) {
@@ -232,7 +372,12 @@ int Search(Session& s, const SearchFlags& f) {
   v1::SearchResponse response;
   auto ctx = s.Context();
   grpc::Status st = s.Node().directory()->Search(ctx.get(), req, &response);
-  return s.Respond(st, response, PrintHits);
+  code = s.Respond(st, response, PrintHits);
+  if (code == kExitOk && !s.json && !response.next_page_token().empty()) {
+    s.out() << "more: run the same command with --page-token "
+            << response.next_page_token() << "\n";
+  }
+  return code;
 }
 
 int ShowStatus(Session& s) {

@@ -27,6 +27,7 @@ struct SearchFlags {
   std::string text, country, region, topic, type, lang, near, kind, member_of,
       has_member, identifier, page_token;
   double km = 0;
+  bool km_given = false;  // --km was on the command line.
   int limit = 0;
 };
 int Search(Session& s, const SearchFlags& flags);

@@ -54,6 +54,21 @@ int Session::NodeError(const grpc::Status& s) const {
   return kExitNode;
 }
 
+const HubNames& Session::Names() {
+  if (names_) return *names_;
+  names_.emplace();
+  v1::Network network;
+  auto ctx = Context(std::chrono::seconds(10));
+  if (Node().admin()->GetNetwork(ctx.get(), {}, &network).ok()) {
+    for (const v1::NetworkHub& h : network.hubs()) {
+      if (!h.profile().name().empty()) {
+        (*names_)[h.hub_id()] = h.profile().name();
+      }
+    }
+  }
+  return *names_;
+}
+
 int Session::UsageError(absl::string_view message) const {
   err() << "civhubctl: " << message << "\n";
   return kExitUsage;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -42,6 +43,9 @@ class Session {
   // Report a failed call: for an unreachable node, what to check; otherwise
   // the node's own message. Returns kExitNode.
   int NodeError(const grpc::Status& status) const;
+  // The names of the hubs the node knows of (from its network), fetched on
+  // first use; empty if the node cannot say.
+  const HubNames& Names();
   // Report bad flags, arguments or input. Returns kExitUsage.
   int UsageError(absl::string_view message) const;
 
@@ -58,12 +62,25 @@ class Session {
     }
     return kExitOk;
   }
+  // The same for tables that name the publishing hubs.
+  template <typename Response>
+  int Respond(const grpc::Status& status, const Response& response,
+              void (*print)(const Response&, const HubNames&, std::ostream&)) {
+    if (!status.ok()) return NodeError(status);
+    if (json) {
+      out() << ToJson(response);
+    } else {
+      print(response, Names(), out());
+    }
+    return kExitOk;
+  }
 
  private:
   std::ostream* const out_;
   std::ostream* const err_;
   const ConnectionFactory* const connect_;
   std::unique_ptr<NodeConnection> conn_;
+  std::optional<HubNames> names_;
 };
 
 }  // namespace civhub::ctl::internal

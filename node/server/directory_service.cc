@@ -51,18 +51,36 @@ grpc::Status DirectoryService::ListCommunities(
                "ListCommunities");
 }
 
+void DirectoryService::StopWatches() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
 grpc::Status DirectoryService::Watch(
     grpc::ServerContext* ctx, const v1::WatchRequest* request,
     grpc::ServerWriter<v1::WatchResponse>* writer) {
-  if (watchers_.fetch_add(1) >= kMaxWatchStreams) {
-    watchers_.fetch_sub(1);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        "too many Watch streams on this hub; retry later");
+  {
+    // A client that cancels a stream and opens a new one (a reconnect) must
+    // not be refused because the old stream's handler has not yet noticed:
+    // wait for that slot.
+    absl::MutexLock lock(&mu_);
+    auto free_slot = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return watchers_ < kMaxWatchStreams || stopping_;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&free_slot), kWatchSlotWait) ||
+        stopping_) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "too many Watch streams on this hub; retry later");
+    }
+    ++watchers_;
   }
   struct Release {
-    std::atomic<int>* n;
-    ~Release() { n->fetch_sub(1); }
-  } release{&watchers_};
+    DirectoryService* service;
+    ~Release() {
+      absl::MutexLock lock(&service->mu_);
+      --service->watchers_;
+    }
+  } release{this};
 
   uint64_t cursor = request->after_cursor();
   bool caught_up = false;

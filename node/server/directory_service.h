@@ -5,13 +5,18 @@
 
 #include <atomic>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "node/hub.h"
 
 namespace civhub::server {
 
-// Most concurrent Watch streams per server; more get RESOURCE_EXHAUSTED.
+// Most concurrent Watch streams per server. A stream beyond them waits up to
+// kWatchSlotWait for one to end (a cancelled stream's handler notices within
+// half a second), then gets RESOURCE_EXHAUSTED.
 inline constexpr int kMaxWatchStreams = 64;
+inline constexpr absl::Duration kWatchSlotWait = absl::Seconds(2);
 
 class DirectoryService final : public v1::Directory::Service {
  public:
@@ -19,7 +24,7 @@ class DirectoryService final : public v1::Directory::Service {
   explicit DirectoryService(const node::Hub* hub) : hub_(hub) {}
 
   // Makes running Watch streams end promptly; call before server Shutdown.
-  void StopWatches() { stopping_ = true; }
+  void StopWatches();
 
   grpc::Status GetRecord(grpc::ServerContext* ctx,
                          const v1::GetRecordRequest* request,
@@ -38,7 +43,8 @@ class DirectoryService final : public v1::Directory::Service {
 
  private:
   const node::Hub* const hub_;
-  std::atomic<int> watchers_{0};
+  absl::Mutex mu_;
+  int watchers_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> stopping_{false};
 };
 

@@ -218,6 +218,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     if (!bound.ok()) return bound.status();
     s->public_server_ = std::move(bound->first);
     s->public_address_ = bound->second;
+    // Health checks may name the service (as Kubernetes' and grpc-health-
+    // probe's -service do), not only "" for the whole server.
+    s->public_server_->GetHealthCheckService()->SetServingStatus(
+        v1::Directory::service_full_name(), true);
   }
 
   s->admin_socket_ = s->data_dir_ + "/admin.sock";
@@ -256,6 +260,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     if (s->admin_server_ == nullptr) {
       return absl::UnavailableError(
           absl::StrCat("cannot create admin socket ", s->admin_socket_));
+    }
+    for (const char* service :
+         {v1::Admin::service_full_name(), v1::Directory::service_full_name()}) {
+      s->admin_server_->GetHealthCheckService()->SetServingStatus(service,
+                                                                  true);
     }
     if (::chmod(s->admin_socket_.c_str(), 0600) != 0) {
       return absl::FailedPreconditionError(

@@ -7,6 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "crypto/keys.h"
 #include "tests/e2e/hub_process.h"
 #include "tests/testutil.h"
@@ -228,6 +230,100 @@ TEST_F(DirectoryE2eTest, WatchStreamsBacklogThenNewChanges) {
   EXPECT_EQ(resp.changes(0).record().record_id(), "kalayaan-digital");
   EXPECT_EQ(resp.changes(0).record().kind(), v1::RECORD_KIND_TOMBSTONE);
   ctx.TryCancel();
+}
+
+TEST_F(DirectoryE2eTest, ACancelledWatchFreesItsSlotForTheNextStream) {
+  // The server admits 64 Watch streams (node/server/directory_service.h).
+  constexpr int kMaxWatchStreams = 64;
+  auto stub = hub_.PublicDirectory();
+  struct Stream {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<v1::WatchResponse>> reader;
+  };
+  // Opens a stream; true once it is admitted (its caught-up marker came).
+  auto open = [&](Stream* s) {
+    s->reader = stub->Watch(&s->ctx, v1::WatchRequest());
+    v1::WatchResponse resp;
+    while (s->reader->Read(&resp)) {
+      if (resp.caught_up()) return true;
+    }
+    return false;
+  };
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (int i = 0; i < kMaxWatchStreams; ++i) {
+    streams.push_back(std::make_unique<Stream>());
+    ASSERT_TRUE(open(streams.back().get())) << "stream " << i;
+  }
+  {
+    Stream extra;
+    EXPECT_FALSE(open(&extra));
+    EXPECT_EQ(extra.reader->Finish().error_code(),
+              grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  // A client reconnects: it cancels its stream and opens a new one at once.
+  streams.front()->ctx.TryCancel();
+  EXPECT_EQ(streams.front()->reader->Finish().error_code(),
+            grpc::StatusCode::CANCELLED);
+  Stream again;
+  EXPECT_TRUE(open(&again)) << again.reader->Finish().error_message();
+  again.ctx.TryCancel();
+  for (auto& s : streams) s->ctx.TryCancel();
+}
+
+TEST_F(DirectoryE2eTest, CliSearchSuggestsCodesAndTheNextPage) {
+  PublishExamples();
+  RunResult water = hub_.Ctl({"search", "--topic", "water"});
+  EXPECT_EQ(water.exit_code, 0) << water.err;
+  EXPECT_TRUE(absl::StrContains(water.err, "did you mean water-sanitation?"))
+      << water.err;
+  RunResult ngo = hub_.Ctl({"search", "--type", "NGO"});
+  EXPECT_EQ(ngo.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(ngo.err, "did you mean ngo?")) << ngo.err;
+
+  // --limit 5 of 11: the next page's token is printed, and gives the rest.
+  RunResult first = hub_.Ctl({"search", "--limit", "5"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(absl::StrContains(first.out, "5 of 11 matching records"))
+      << first.out;
+  size_t at = first.out.find("--page-token ");
+  ASSERT_NE(at, std::string::npos) << first.out;
+  std::string token = first.out.substr(at + 13);
+  token = token.substr(0, token.find('\n'));
+  RunResult next = hub_.Ctl({"search", "--limit", "5", "--page-token", token});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_TRUE(absl::StrContains(next.out, "5 of 11 matching records"))
+      << next.out;
+  RunResult last = hub_.Ctl({"search", "--limit", "100"});
+  EXPECT_FALSE(absl::StrContains(last.out, "--page-token")) << last.out;
+
+  RunResult none = hub_.Ctl({"--json", "search", "no-such-word-anywhere"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(absl::StrContains(none.out, "\"hits\": []")) << none.out;
+  EXPECT_TRUE(absl::StrContains(none.out, "\"totalCount\": \"0\"")) << none.out;
+}
+
+TEST_F(DirectoryE2eTest, CliTablesNameTheHubAndShowItsProfile) {
+  PublishExamples();
+  RunResult status = hub_.Ctl({"status"});
+  std::string name;
+  for (absl::string_view line : absl::StrSplit(status.out, '\n')) {
+    if (absl::ConsumePrefix(&line, "name")) {
+      name = std::string(absl::StripAsciiWhitespace(line));
+    }
+  }
+  ASSERT_FALSE(name.empty()) << status.out;
+  RunResult found = hub_.Ctl({"search", "maji"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_TRUE(absl::StrContains(found.out, "HUB")) << found.out;
+  EXPECT_TRUE(absl::StrContains(found.out, name + "  " + hub_.hub_id()))
+      << found.out;
+  RunResult profile = hub_.Ctl({"record", "get", "~hub"});
+  ASSERT_EQ(profile.exit_code, 0) << profile.err;
+  EXPECT_TRUE(absl::StartsWith(profile.out, name + "  [hub profile]"))
+      << profile.out;
+  EXPECT_TRUE(absl::StrContains(profile.out,
+                                "federation:  " + hub_.federation_address()))
+      << profile.out;
 }
 
 TEST_F(DirectoryE2eTest, ExportThenImportIntoAFreshHubWithTheSameKey) {

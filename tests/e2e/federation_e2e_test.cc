@@ -641,15 +641,24 @@ TEST_F(FederationE2eTest, BlockedOriginIsPurgedAndNotForwarded) {
 TEST_F(FederationE2eTest, LinkRemovedOnOneSideEndsOnTheOther) {
   HubProcess& a = Start("a");
   HubProcess& b = Start("b");
+  // C is linked to B only: B's rounds with C show that B kept syncing after
+  // the removal, and C cannot carry A's records to B.
+  HubProcess& c = Start("c");
   Link(a, b);
+  Link(b, c);
   RunResult rm = a.Ctl({"peer", "remove", b.hub_id()});
   ASSERT_EQ(rm.exit_code, 0) << rm.err;
   ASSERT_TRUE(WaitFor([&] {
     return absl::StrContains(b.Ctl({"peer", "list"}).out, "removed");
   })) << b.log();
-  // Neither side syncs with the other any more.
+  // Neither side syncs with the other any more: A's publish is not pushed
+  // to B, and B's rounds after it (two, with C) do not pull it from A.
   const absl::Time removed = absl::Now();
   Publish(a, "after", "After Removal");
+  const absl::Time published = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return LastSync(b, c) > published; }));
+  const absl::Time first_round = LastSync(b, c);
+  ASSERT_TRUE(WaitFor([&] { return LastSync(b, c) > first_round; }));
   EXPECT_EQ(NameAt(b, a, "after"), "");
   EXPECT_LT(LastSync(b, a), removed);
   EXPECT_TRUE(absl::StrContains(a.Ctl({"peer", "list"}).out, "removed"));

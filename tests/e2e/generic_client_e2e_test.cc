@@ -136,5 +136,40 @@ TEST(GenericClientE2eTest, DiscoversServicesAndVerifiesARecordWithOpenssl) {
   EXPECT_EQ(health, std::string("\x08\x01", 2));
 }
 
+// HealthCheckRequest{service}: field 1, length-delimited.
+std::string HealthRequest(const std::string& service) {
+  return std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+}
+
+TEST(GenericClientE2eTest, HealthAnswersForTheDirectoryServiceByName) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  auto public_channel = grpc::CreateChannel(hub.public_address(),
+                                            grpc::InsecureChannelCredentials());
+  auto admin_channel =
+      grpc::CreateChannel("unix:" + hub.data_dir() + "/admin.sock",
+                          grpc::InsecureChannelCredentials());
+  struct Probe {
+    std::shared_ptr<grpc::Channel> channel;
+    std::string service;
+  };
+  for (const Probe& probe : {Probe{public_channel, "civhub.v1.Directory"},
+                             Probe{admin_channel, "civhub.v1.Directory"},
+                             Probe{admin_channel, "civhub.v1.Admin"}}) {
+    std::string health;
+    grpc::Status st =
+        GenericUnary(probe.channel, "/grpc.health.v1.Health/Check",
+                     HealthRequest(probe.service), &health);
+    ASSERT_TRUE(st.ok()) << probe.service << ": " << st.error_message();
+    EXPECT_EQ(health, std::string("\x08\x01", 2)) << probe.service;
+  }
+  // The admin service is not served publicly, so not reported there either.
+  std::string health;
+  grpc::Status st = GenericUnary(public_channel, "/grpc.health.v1.Health/Check",
+                                 HealthRequest("civhub.v1.Admin"), &health);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace civhub::testing
