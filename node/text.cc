@@ -62,7 +62,7 @@ const Icu& GetIcu() {
     CheckIcu(st, "the set of diacritics");
     out->diacritics = diacritics->freeze();
     auto* unspaced = new icu::UnicodeSet(
-        icu::UnicodeString(u"[[:sc=Han:][:sc=Hira:][:sc=Kana:][:sc=Hang:]]"),
+        icu::UnicodeString(u"[[:sc=Han:][:scx=Hira:][:scx=Kana:][:sc=Hang:]]"),
         st);
     CheckIcu(st, "the set of unspaced scripts");
     out->unspaced = unspaced->freeze();

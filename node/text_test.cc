@@ -74,6 +74,8 @@ TEST(SplitWords, SegmentsChineseAndJapaneseWithDictionaries) {
 TEST(SplitWords, IndexesUnspacedScriptsCharacterByCharacter) {
   Word w = OneWord("北京");
   EXPECT_EQ(w.chars, (Tokens{"北", "京"}));
+  // The prolonged sound mark ー belongs to kana words too.
+  EXPECT_EQ(OneWord("ネットワーク").chars.size(), 6u);
   EXPECT_TRUE(OneWord("water").chars.empty());
   EXPECT_TRUE(OneWord("水").chars.empty());
 }
