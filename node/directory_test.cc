@@ -208,6 +208,79 @@ TEST_F(DirectoryTest, PagesCoverEveryMatchOnceWithTotal) {
   EXPECT_EQ(resp->hits_size(), 20);
 }
 
+// Issue 13: one-letter words were never matched (the exact-word key check
+// skipped them), so neither were Chinese or Japanese names, which were cut
+// into one-character words.
+TEST_F(DirectoryTest, OneLetterAndChineseJapaneseWordsAreFound) {
+  OrgSpec tokyo;
+  tokyo.name = "東京ボランティア協会";
+  tokyo.lang = "ja";
+  tokyo.country = "JP";
+  Put("tokyo", tokyo);
+  OrgSpec green;
+  green.name = "绿色水源协会";
+  green.lang = "zh";
+  green.country = "CN";
+  Put("green", green);
+  OrgSpec planb;
+  planb.name = "Plan B Collective";
+  Put("planb", planb);
+  OrgSpec bamboo;
+  bamboo.name = "Bamboo Builders";
+  Put("bamboo", bamboo);
+
+  EXPECT_EQ(Text("東京"), Ids{"tokyo"});
+  EXPECT_EQ(Text("東京ボランティア協会"), Ids{"tokyo"});
+  EXPECT_EQ(Text("ボランティア"), Ids{"tokyo"});
+  EXPECT_EQ(Text("水"), Ids{"green"});
+  EXPECT_EQ(Text("源"), Ids{"green"});
+  EXPECT_EQ(Text("绿色水源协会"), Ids{"green"});
+  EXPECT_EQ(Text("水源"), Ids{"green"});
+  EXPECT_EQ(Text("协会"), Ids{"green"});
+  EXPECT_EQ(Text("plan b"), Ids{"planb"});
+  // "b" alone is the last word, so also a prefix: the exact word ranks first.
+  EXPECT_EQ(Text("b"), (Ids{"planb", "bamboo"}));
+  // Not the last word: exact only.
+  EXPECT_EQ(Text("b collective"), Ids{"planb"});
+  EXPECT_EQ(Text("b builders"), Ids{});
+}
+
+TEST_F(DirectoryTest, ApostrophesElisionsAndTheArabicArticleMatch) {
+  OrgSpec women;
+  women.name = "Rural Women's Groups Network";
+  Put("women", women);
+  OrgSpec eau;
+  eau.name = "L'eau pour tous";
+  eau.lang = "fr";
+  Put("eau", eau);
+  OrgSpec acqua;
+  acqua.name = "Amici dell’acqua";
+  acqua.lang = "it";
+  Put("acqua", acqua);
+  OrgSpec tanmia;
+  tanmia.name = "الجمعية الوطنية للتنمية";
+  tanmia.lang = "ar";
+  Put("tanmia", tanmia);
+  OrgSpec amal;
+  amal.name = "جمعية الأمل";
+  amal.lang = "ar";
+  Put("amal", amal);
+
+  EXPECT_EQ(Text("women's"), Ids{"women"});
+  EXPECT_EQ(Text("womens"), Ids{"women"});
+  EXPECT_EQ(Text("women"), Ids{"women"});
+  EXPECT_EQ(Text("l'eau"), Ids{"eau"});
+  EXPECT_EQ(Text("l’eau"), Ids{"eau"});
+  EXPECT_EQ(Text("eau"), Ids{"eau"});
+  EXPECT_EQ(Text("dell'acqua"), Ids{"acqua"});
+  EXPECT_EQ(Text("acqua"), Ids{"acqua"});
+  EXPECT_EQ(Text("التنمية"), Ids{"tanmia"});
+  EXPECT_EQ(Text("تنمية"), Ids{"tanmia"});
+  EXPECT_EQ(Text("أمل"), Ids{"amal"});
+  EXPECT_EQ(Text("امل"), Ids{"amal"});
+  EXPECT_EQ(Text("الأمل"), Ids{"amal"});
+}
+
 TEST_F(DirectoryTest, UpdateAndDeleteChangeResults) {
   OrgSpec s;
   s.name = "Old Name Society";

@@ -12,7 +12,7 @@ namespace {
 
 void AddText(absl::string_view text, uint8_t weight, IndexTerms* terms) {
   std::vector<std::string> tokens;
-  Tokenize(text, &tokens);
+  AppendIndexTerms(text, &tokens);
   for (std::string& t : tokens) {
     uint8_t& w = terms->tokens[std::move(t)];
     if (weight > w) w = weight;

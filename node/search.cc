@@ -120,29 +120,103 @@ std::vector<std::pair<uint64_t, double>> Normalize(
   return docs;
 }
 
-// Documents containing a word that starts with `token` (or equals it, for a
-// one-character token), scored by where the word occurs; an exact word
-// scores one more than a longer word with the same prefix.
-absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
-    leveldb::DB* db, const leveldb::ReadOptions& ro, const std::string& token) {
-  const bool prefix_match = CodePointCount(token) >= 2;
-  const std::string prefix = keys::TextPrefix(token, !prefix_match);
-  std::vector<std::pair<uint64_t, double>> docs;
-  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+// One word of the query. A document matches it if it has a word equal to
+// one of `forms` (or starting with it, with `prefix`), or — for a word of
+// several Han, kana or Hangul characters — each of `chars` as a word (the
+// index holds those characters one by one).
+struct QueryTerm {
+  std::vector<std::string> forms;
+  std::vector<std::string> chars;
+  bool prefix = false;
+};
+
+// The words of the query, de-duplicated. A word of two or more characters
+// matches as a prefix, and so does a one-character word when it is the
+// last: "plan b" finds "Plan B Collective" and "b" finds "Bamboo".
+std::vector<QueryTerm> QueryTerms(absl::string_view text) {
+  std::vector<Word> words = SplitWords(text);
+  std::vector<QueryTerm> terms;
+  absl::flat_hash_map<std::string, size_t> seen;
+  for (size_t i = 0; i < words.size(); ++i) {
+    Word& w = words[i];
+    const bool prefix = i + 1 == words.size() || CodePointCount(w.folded) >= 2;
+    auto [it, added] = seen.emplace(w.folded, terms.size());
+    if (!added) {
+      terms[it->second].prefix |= prefix;
+      continue;
+    }
+    QueryTerm t;
+    t.forms.push_back(std::move(w.folded));
+    if (!w.stem.empty()) t.forms.push_back(std::move(w.stem));
+    t.chars = std::move(w.chars);
+    t.prefix = prefix;
+    terms.push_back(std::move(t));
+  }
+  return terms;
+}
+
+// Appends (doc, value) for every posting of `token`'s word, or of every word
+// starting with it when `prefix`: value = weight * 2, plus one for the word
+// itself (an exact word beats a longer word with the same prefix).
+leveldb::Status ScanWord(leveldb::Iterator* it, const std::string& token,
+                         bool prefix,
+                         std::vector<std::pair<uint64_t, double>>* docs) {
+  const std::string start = keys::TextPrefix(token, !prefix);
+  // "T" token "\0" doc: the shortest key a posting can have.
+  const size_t exact_size = 1 + token.size() + 1 + 8;
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start);
        it->Next()) {
     leveldb::Slice key = it->key();
-    if (key.size() < prefix.size() + 9) continue;
+    if (key.size() < exact_size) continue;
     uint64_t doc =
         keys::GetBE64(absl::string_view(key.data() + key.size() - 8, 8));
-    bool exact = key.size() == token.size() + 1 + 1 + 8;
+    bool exact = key.size() == exact_size;
     double weight =
         it->value().empty() ? 1 : static_cast<uint8_t>(it->value()[0]);
-    docs.emplace_back(doc, weight * 2 + (exact ? 1 : 0));
+    docs->emplace_back(doc, weight * 2 + (exact ? 1 : 0));
   }
-  if (!it->status().ok()) return FromLevelDb(it->status());
-  return std::make_unique<ListClause>(
-      Normalize(std::move(docs), [](double a, double b) { return a > b; }));
+  return it->status();
+}
+
+// Documents matching `term`, valued by their best match: where the word
+// occurs (a name counts three times a description), exact before prefix,
+// and a word found only character by character last.
+absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
+    leveldb::DB* db, const leveldb::ReadOptions& ro, const QueryTerm& term) {
+  auto best = [](double a, double b) { return a > b; };
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+  std::vector<std::pair<uint64_t, double>> docs;
+  for (const std::string& form : term.forms) {
+    leveldb::Status s = ScanWord(it.get(), form, term.prefix, &docs);
+    if (!s.ok()) return FromLevelDb(s);
+  }
+  // Every character as a word, valued by the weakest of them.
+  std::vector<std::pair<uint64_t, double>> all;
+  for (size_t i = 0; i < term.chars.size(); ++i) {
+    std::vector<std::pair<uint64_t, double>> one;
+    leveldb::Status s = ScanWord(it.get(), term.chars[i], false, &one);
+    if (!s.ok()) return FromLevelDb(s);
+    one = Normalize(std::move(one), best);
+    if (i == 0) {
+      all = std::move(one);
+      continue;
+    }
+    std::vector<std::pair<uint64_t, double>> both;
+    auto a = all.begin();
+    for (const auto& [doc, value] : one) {
+      while (a != all.end() && a->first < doc) ++a;
+      if (a != all.end() && a->first == doc) {
+        both.emplace_back(doc, std::min(a->second, value));
+      }
+    }
+    all = std::move(both);
+  }
+  for (const auto& [doc, value] : all) {
+    // An exact character's weight * 2 + 1 becomes weight * 2 - 1: below
+    // any word match of the same weight.
+    docs.emplace_back(doc, value - 2);
+  }
+  return std::make_unique<ListClause>(Normalize(std::move(docs), best));
 }
 
 // Documents with a location within the circle, valued by distance.
@@ -248,12 +322,10 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   absl::StatusOr<int> page_size =
       internal::EffectivePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  std::vector<std::string> tokens = Tokenize(request.text());
-  std::sort(tokens.begin(), tokens.end());
-  tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
-  if (tokens.size() > kMaxSearchWords) {
+  const std::vector<QueryTerm> terms = QueryTerms(request.text());
+  if (terms.size() > kMaxSearchWords) {
     return absl::InvalidArgumentError(
-        absl::StrCat("text: has ", tokens.size(),
+        absl::StrCat("text: has ", terms.size(),
                      " distinct words; the limit is ", kMaxSearchWords));
   }
   std::string member_of_origin, has_member_origin;
@@ -296,8 +368,8 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     clauses.push_back(std::move(c));
   };
 
-  for (const std::string& token : tokens) {
-    absl::StatusOr<std::unique_ptr<ListClause>> c = TextClause(db, ro, token);
+  for (const QueryTerm& term : terms) {
+    absl::StatusOr<std::unique_ptr<ListClause>> c = TextClause(db, ro, term);
     if (!c.ok()) return c.status();
     text_clauses.push_back(c->get());
     clauses.push_back(*std::move(c));

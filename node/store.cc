@@ -6,6 +6,7 @@
 #include "node/index_terms.h"
 #include "node/internal/keys.h"
 #include "node/internal/leveldb_status.h"
+#include "node/text.h"
 
 namespace civhub::node {
 namespace {
@@ -13,6 +14,9 @@ namespace {
 using internal::FromLevelDb;
 
 constexpr char kCountersKey[] = "Mcounters";
+// kTextIndexVersion of the text postings ("T" keys), as a decimal string.
+// Stores written before it existed have none.
+constexpr char kTextIndexVersionKey[] = "Mtext-index-version";
 // Bytes of the body hash kept per (origin, sequence): enough to tell two
 // bodies apart, which is all fork detection needs.
 constexpr size_t kBodyHashBytes = 16;
@@ -27,6 +31,64 @@ std::string FailureReason(const leveldb::Status& s) {
   if (!s.IsIOError()) return text;
   const size_t colon = text.rfind(": ");
   return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
+// Rebuilds every text posting if the store was written under another
+// kTextIndexVersion: search would otherwise look for words the old rules
+// never produced, and replacing a record would leave postings behind (it
+// removes those its old body gives under the new rules). Returns the number
+// of records reindexed. Interrupted, it starts over at the next open: the
+// version is written last.
+absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
+  const std::string current = std::to_string(kTextIndexVersion);
+  std::string stored_version;
+  leveldb::Status s =
+      db->Get(leveldb::ReadOptions(), kTextIndexVersionKey, &stored_version);
+  if (s.ok() && stored_version == current) return 0;
+  if (!s.ok() && !s.IsNotFound()) return FromLevelDb(s);
+
+  leveldb::WriteBatch batch;
+  auto flush_if_large = [&](bool force) -> absl::Status {
+    if (!force && batch.ApproximateSize() < (4 << 20)) return absl::OkStatus();
+    leveldb::Status w = db->Write(leveldb::WriteOptions(), &batch);
+    batch.Clear();
+    return FromLevelDb(w);
+  };
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  const std::string text_prefix(1, keys::kText);
+  for (it->Seek(text_prefix); it->Valid() && it->key().starts_with(text_prefix);
+       it->Next()) {
+    batch.Delete(it->key());
+    if (absl::Status st = flush_if_large(false); !st.ok()) return st;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  uint64_t records = 0;
+  const std::string record_prefix(1, keys::kRecord);
+  for (it->Seek(record_prefix);
+       it->Valid() && it->key().starts_with(record_prefix); it->Next()) {
+    storage::StoredRecord stored;
+    v1::RecordBody body;
+    if (!stored.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size())) ||
+        !body.ParseFromString(stored.signed_().body())) {
+      return absl::DataLossError("store: record is corrupt");
+    }
+    IndexTerms text;
+    text.tokens = DeriveIndexTerms(body).tokens;
+    if (text.tokens.empty()) continue;
+    WriteIndexEntries(stored.doc(), text, /*remove=*/false, &batch);
+    ++records;
+    if (absl::Status st = flush_if_large(false); !st.ok()) return st;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  batch.Put(kTextIndexVersionKey, current);
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  if (absl::Status st = FromLevelDb(db->Write(wo, &batch)); !st.ok()) {
+    return st;
+  }
+  return records;
 }
 
 }  // namespace
@@ -110,9 +172,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   if (counters.next_doc() == 0) counters.set_next_doc(1);
   if (counters.next_change() == 0) counters.set_next_change(1);
-  return std::unique_ptr<Store>(new Store(options, std::move(db),
-                                          std::move(cache), std::move(filter),
-                                          std::move(counters)));
+  absl::StatusOr<uint64_t> reindexed = RebuildTextIndexIfStale(db.get());
+  if (!reindexed.ok()) {
+    return absl::Status(
+        reindexed.status().code(),
+        absl::StrCat("cannot rebuild the text index of the store at ",
+                     options.path, ": ", reindexed.status().message()));
+  }
+  std::unique_ptr<Store> store(new Store(options, std::move(db),
+                                         std::move(cache), std::move(filter),
+                                         std::move(counters)));
+  store->text_reindexed_ = *reindexed;
+  return store;
 }
 
 Store::ApplyPlan Store::Plan(const crypto::VerifiedRecord& record) {

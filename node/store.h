@@ -205,6 +205,10 @@ class Store {
   // Bytes of memory LevelDB holds in its memtables and block cache.
   uint64_t CacheBytes() const;
 
+  // Records whose text postings Open rebuilt because the store was written
+  // under another kTextIndexVersion (older search rules); 0 if it was not.
+  uint64_t text_reindexed() const { return text_reindexed_; }
+
   // Change number of the latest applied record; 0 if none.
   uint64_t last_change() const;
   // Blocks until a change after `after` exists or `timeout` passes; returns
@@ -239,6 +243,7 @@ class Store {
   std::unique_ptr<leveldb::DB> db_;
 
   std::function<void(const StoreFailure&)> failure_observer_;
+  uint64_t text_reindexed_ = 0;  // Set once by Open.
 
   mutable absl::Mutex mu_;
   storage::Counters counters_ ABSL_GUARDED_BY(mu_);

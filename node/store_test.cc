@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/record_signing.h"
+#include "leveldb/write_batch.h"
 #include "node/directory.h"
 #include "node/store_for_tests.h"
 #include "tests/records.h"
@@ -141,6 +142,81 @@ TEST_F(StoreTest, WaitForChangeWakesOnApply) {
   EXPECT_FALSE(store_->WaitForChange(before, absl::ZeroDuration()));
   Apply(SignedOrg(key_, "a", 1, 1));
   EXPECT_TRUE(store_->WaitForChange(before, absl::ZeroDuration()));
+}
+
+// Issue 13: the words a text is indexed under changed (ICU segmentation and
+// folding). A store written by an older civhubd holds postings under the
+// old words: they are rebuilt when the store opens, so old data dirs search
+// like new ones and replacing a record leaves nothing stale behind.
+TEST_F(StoreTest, OldTextIndexIsRebuiltOnOpen) {
+  OrgSpec green;
+  green.name = "绿色水源协会";
+  EXPECT_EQ(Apply(SignedOrg(key_, "green", 1, 1, green)),
+            ApplyOutcome::kApplied);
+  OrgSpec planb;
+  planb.name = "Plan B Collective";
+  EXPECT_EQ(Apply(SignedOrg(key_, "planb", 1, 2, planb)),
+            ApplyOutcome::kApplied);
+  const uint64_t green_doc =
+      (*store_->Get(key_.public_key().bytes(), "green"))->stored.doc();
+  store_.reset();
+
+  {
+    // Make it a store of the first version: one word per Han character, no
+    // version key, and a word the current rules would not produce.
+    leveldb::DB* raw = nullptr;
+    leveldb::Options lo;
+    ASSERT_TRUE(leveldb::DB::Open(lo, dir_.Sub("store"), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    leveldb::WriteBatch batch;
+    std::unique_ptr<leveldb::Iterator> it(
+        db->NewIterator(leveldb::ReadOptions()));
+    for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
+      batch.Delete(it->key());
+    }
+    batch.Delete("Mtext-index-version");
+    for (const char* old : {"绿", "色", "水", "源", "协", "会", "oldword"}) {
+      std::string key = std::string("T") + old + std::string(1, '\0');
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        key.push_back(static_cast<char>((green_doc >> shift) & 0xff));
+      }
+      batch.Put(key, std::string(1, '\3'));
+    }
+    ASSERT_TRUE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  }
+
+  Reopen();
+  EXPECT_EQ(store_->text_reindexed(), 2u);
+  auto find = [&](const std::string& text) {
+    v1::SearchRequest req;
+    req.set_text(text);
+    absl::StatusOr<v1::SearchResponse> resp =
+        Directory(store_.get()).Search(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    std::vector<std::string> ids;
+    if (resp.ok()) {
+      for (const auto& hit : resp->hits())
+        ids.push_back(hit.record().record_id());
+    }
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(find("水源"), Ids{"green"});
+  EXPECT_EQ(find("绿色水源协会"), Ids{"green"});
+  EXPECT_EQ(find("plan b"), Ids{"planb"});
+  EXPECT_EQ(find("oldword"), Ids{});
+
+  // Renaming removes every posting of the old name.
+  green.name = "Blue River Trust";
+  EXPECT_EQ(Apply(SignedOrg(key_, "green", 2, 3, green)),
+            ApplyOutcome::kApplied);
+  EXPECT_EQ(find("水"), Ids{});
+  EXPECT_EQ(find("river"), Ids{"green"});
+
+  // Current now: the next open rebuilds nothing.
+  Reopen();
+  EXPECT_EQ(store_->text_reindexed(), 0u);
+  EXPECT_EQ(find("plan b"), Ids{"planb"});
 }
 
 }  // namespace

@@ -1,147 +1,267 @@
 #include "node/text.h"
 
-#include <algorithm>
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/uniset.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <climits>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/strings/string_view.h"
 
 namespace civhub::node {
 namespace {
 
-struct CodeRange {
-  uint32_t first;
-  uint32_t last;
+// ICU's data ships inside libicudata; failing to load it means a broken
+// installation, not bad input.
+void CheckIcu(UErrorCode status, const char* what) {
+  if (U_FAILURE(status)) {
+    std::fprintf(stderr, "civhub: ICU cannot create %s: %s\n", what,
+                 u_errorName(status));
+    std::abort();
+  }
+}
+
+// The immutable ICU objects, shared by every thread.
+struct Icu {
+  const icu::Normalizer2* nfkc_casefold;
+  const icu::Normalizer2* nfd;
+  const icu::Normalizer2* nfc;
+  // Diacritics to drop after NFD: combining marks used with Latin, Greek
+  // and Cyrillic, and Arabic and Hebrew vowel points (users omit them).
+  // Marks that are vowels of Brahmic scripts, Thai or kana voicing are Mn
+  // too but outside this set.
+  const icu::UnicodeSet* diacritics;
+  // Scripts written without spaces, whose characters are indexed one by one.
+  const icu::UnicodeSet* unspaced;
+  const icu::BreakIterator* word_prototype;
 };
-struct Fold {
-  uint32_t cp;
-  const char* folded;
-};
 
-#include "node/internal/fold_table.inc"
-
-// Decodes one code point at `*pos`, advancing it. Returns U+FFFD for a
-// malformed sequence and skips one byte.
-uint32_t NextCodePoint(absl::string_view s, size_t* pos) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t i = *pos;
-  unsigned char c = p[i];
-  uint32_t cp;
-  int extra;
-  if (c < 0x80) {
-    *pos = i + 1;
-    return c;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    cp = c & 0x1F;
-    extra = 1;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    cp = c & 0x0F;
-    extra = 2;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    cp = c & 0x07;
-    extra = 3;
-  } else {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  if (i + extra >= s.size()) {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  for (int k = 1; k <= extra; ++k) {
-    unsigned char cc = p[i + k];
-    if ((cc & 0xC0) != 0x80) {
-      *pos = i + 1;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  // Overlong encodings, surrogates and values past U+10FFFF.
-  if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-      (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  *pos = i + 1 + extra;
-  return cp;
+const Icu& GetIcu() {
+  static const Icu* const icu = [] {
+    UErrorCode st = U_ZERO_ERROR;
+    auto* out = new Icu;
+    out->nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(st);
+    CheckIcu(st, "the NFKC_Casefold normalizer");
+    out->nfd = icu::Normalizer2::getNFDInstance(st);
+    CheckIcu(st, "the NFD normalizer");
+    out->nfc = icu::Normalizer2::getNFCInstance(st);
+    CheckIcu(st, "the NFC normalizer");
+    auto* diacritics = new icu::UnicodeSet(
+        icu::UnicodeString(
+            u"[[:Mn:]&[\\u0300-\\u036F\\u0483-\\u0489\\u1AB0-\\u1AFF"
+            u"\\u1DC0-\\u1DFF\\u20D0-\\u20FF\\uFE20-\\uFE2F"
+            u"[:scx=Arab:][:scx=Hebr:]]]"),
+        st);
+    CheckIcu(st, "the set of diacritics");
+    out->diacritics = diacritics->freeze();
+    auto* unspaced = new icu::UnicodeSet(
+        icu::UnicodeString(u"[[:sc=Han:][:scx=Hira:][:scx=Kana:][:sc=Hang:]]"),
+        st);
+    CheckIcu(st, "the set of unspaced scripts");
+    out->unspaced = unspaced->freeze();
+    out->word_prototype =
+        icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), st);
+    CheckIcu(st, "the word break iterator");
+    return out;
+  }();
+  return *icu;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+// Creating a BreakIterator loads rules and dictionaries; a clone is cheap but
+// not free, and one iterator cannot be shared between threads.
+icu::BreakIterator& WordIterator() {
+  thread_local std::unique_ptr<icu::BreakIterator> mine(
+      GetIcu().word_prototype->clone());
+  return *mine;
 }
 
-bool IsWordChar(uint32_t cp) {
-  if (cp < 0x80) {
-    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-           (cp >= '0' && cp <= '9');
-  }
-  if (cp >= 0x10000) return cp >= 0x20000 && cp <= 0x3FFFF;  // CJK ext. B+
-  const CodeRange* end =
-      kWordRanges + sizeof(kWordRanges) / sizeof(kWordRanges[0]);
-  const CodeRange* it = std::upper_bound(
-      kWordRanges, end, cp,
-      [](uint32_t v, const CodeRange& r) { return v < r.first; });
-  return it != kWordRanges && cp <= (it - 1)->last;
-}
-
-// Scripts written without spaces between words: one token per character.
-bool IsIdeographic(uint32_t cp) {
-  return (cp >= 0x3040 && cp <= 0x30FF) ||  // Hiragana, Katakana
-         (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK extension A
-         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK unified ideographs
-         (cp >= 0xF900 && cp <= 0xFAFF) ||  // CJK compatibility
-         (cp >= 0x20000 && cp <= 0x3FFFF);
-}
-
-void AppendFolded(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
-    return;
-  }
-  const Fold* end = kFolds + sizeof(kFolds) / sizeof(kFolds[0]);
-  const Fold* it = std::lower_bound(
-      kFolds, end, cp, [](const Fold& f, uint32_t v) { return f.cp < v; });
-  if (it != end && it->cp == cp) {
-    out->append(it->folded);
-  } else {
-    AppendUtf8(cp, out);
+// Letters that fold but have no decomposition, and Arabic-script variants
+// that users type interchangeably. Applied after case folding.
+UChar32 FoldLetter(UChar32 c) {
+  switch (c) {
+    case 0x0142:  // ł
+      return 'l';
+    case 0x00F8:  // ø
+      return 'o';
+    case 0x0111:  // đ
+    case 0x00F0:  // ð
+      return 'd';
+    case 0x0127:  // ħ
+      return 'h';
+    case 0x0131:  // dotless ı
+      return 'i';
+    case 0x0671:  // alef wasla
+      return 0x0627;
+    case 0x0629:  // ta marbuta -> ha
+      return 0x0647;
+    case 0x0649:  // alef maksura -> ya
+    case 0x06CC:  // Farsi ya -> ya
+      return 0x064A;
+    case 0x06A9:  // keheh -> kaf
+      return 0x0643;
+    default:
+      return c;
   }
 }
 
-void Flush(std::string* token, std::vector<std::string>* out) {
-  if (token->empty()) return;
-  if (token->size() > kMaxTokenBytes) {
-    // Cut at a character boundary.
+bool IsApostrophe(UChar32 c) {
+  return c == 0x27 || c == 0x2018 || c == 0x2019 || c == 0x02BC;
+}
+
+// Letters, marks and digits make words; everything else separates them.
+bool IsWordChar(UChar32 c) {
+  if (IsApostrophe(c)) return false;
+  return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) != 0;
+}
+
+// NFKC_Casefold, then diacritics and variants folded away.
+icu::UnicodeString Fold(const icu::UnicodeString& in) {
+  const Icu& icu = GetIcu();
+  UErrorCode st = U_ZERO_ERROR;
+  icu::UnicodeString decomposed =
+      icu.nfd->normalize(icu.nfkc_casefold->normalize(in, st), st);
+  icu::UnicodeString kept;
+  for (int32_t i = 0; i < decomposed.length();) {
+    UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (c == 0x0640) continue;  // Arabic tatweel (kashida): elongation only.
+    if (icu.diacritics->contains(c)) continue;
+    kept.append(FoldLetter(c));
+  }
+  icu::UnicodeString out = icu.nfc->normalize(kept, st);
+  return U_SUCCESS(st) ? out : icu::UnicodeString();
+}
+
+std::string ToToken(const icu::UnicodeString& s) {
+  std::string out;
+  s.toUTF8String(out);
+  if (out.size() > kMaxTokenBytes) {
     size_t cut = kMaxTokenBytes;
-    while (cut > 0 && ((*token)[cut] & 0xC0) == 0x80) --cut;
-    token->resize(cut);
+    while (cut > 0 && (out[cut] & 0xC0) == 0x80) --cut;
+    out.resize(cut);
   }
-  out->push_back(std::move(*token));
-  token->clear();
+  return out;
+}
+
+// Articles elided before an apostrophe (French, Italian, Catalan): l'eau,
+// dell'acqua, qu'elle.
+bool IsElidedArticle(absl::string_view s) {
+  static constexpr absl::string_view kArticles[] = {
+      "l",    "d",    "j",     "m",      "n",      "s",      "t",
+      "c",    "qu",   "jusqu", "lorsqu", "puisqu", "quoiqu", "dell",
+      "nell", "all",  "dall",  "sull",   "coll",   "un",     "quell",
+      "bell", "sant", "tutt",  "dov",    "com",
+  };
+  for (absl::string_view a : kArticles) {
+    if (s == a) return true;
+  }
+  return false;
+}
+
+// English clitics after an apostrophe: women's, can't, they're.
+bool IsClitic(absl::string_view s) {
+  return s == "s" || s == "t" || s == "d" || s == "ll" || s == "re" ||
+         s == "ve" || s == "m";
+}
+
+// The Arabic definite article with the prefixes attached to it, longest
+// first: وال بال كال فال لل ال.
+absl::string_view ArabicArticle(absl::string_view word) {
+  static constexpr absl::string_view kPrefixes[] = {
+      "\xD9\x88\xD8\xA7\xD9\x84",  // وال
+      "\xD8\xA8\xD8\xA7\xD9\x84",  // بال
+      "\xD9\x83\xD8\xA7\xD9\x84",  // كال
+      "\xD9\x81\xD8\xA7\xD9\x84",  // فال
+      "\xD9\x84\xD9\x84",          // لل
+      "\xD8\xA7\xD9\x84",          // ال
+  };
+  for (absl::string_view p : kPrefixes) {
+    // At least two letters (four bytes of Arabic) must remain.
+    if (word.size() >= p.size() + 4 && word.substr(0, p.size()) == p) return p;
+  }
+  return {};
+}
+
+Word MakeWord(const icu::UnicodeString& segment) {
+  const Icu& icu = GetIcu();
+  Word word;
+  std::vector<icu::UnicodeString> pieces(1);
+  std::vector<bool> after_apostrophe;  // For pieces[1...]
+  int32_t unspaced = 0;
+  int32_t chars = 0;
+  for (int32_t i = 0; i < segment.length();) {
+    UChar32 c = segment.char32At(i);
+    i += U16_LENGTH(c);
+    if (!IsWordChar(c)) {
+      if (!pieces.back().isEmpty()) {
+        pieces.emplace_back();
+        after_apostrophe.push_back(IsApostrophe(c));
+      } else if (IsApostrophe(c) && !after_apostrophe.empty()) {
+        after_apostrophe.back() = true;
+      }
+      continue;
+    }
+    pieces.back().append(c);
+    ++chars;
+    if (icu.unspaced->contains(c)) ++unspaced;
+  }
+  if (pieces.back().isEmpty()) {
+    pieces.pop_back();
+    if (!after_apostrophe.empty()) after_apostrophe.pop_back();
+  }
+  if (pieces.empty()) return word;
+
+  icu::UnicodeString joined;
+  for (const auto& p : pieces) joined.append(p);
+  word.folded = ToToken(joined);
+  if (pieces.size() > 1) {
+    for (const auto& p : pieces) word.parts.push_back(ToToken(p));
+    size_t first = 0, last = pieces.size();
+    if (after_apostrophe[0] && IsElidedArticle(word.parts[0])) first = 1;
+    if (after_apostrophe[last - 2] && last - first >= 2 &&
+        IsClitic(word.parts[last - 1])) {
+      --last;
+    }
+    if (first > 0 || last < pieces.size()) {
+      icu::UnicodeString stem;
+      for (size_t k = first; k < last; ++k) stem.append(pieces[k]);
+      word.stem = ToToken(stem);
+    }
+  } else if (absl::string_view p = ArabicArticle(word.folded); !p.empty()) {
+    word.stem = word.folded.substr(p.size());
+  }
+  if (unspaced == chars && chars >= 2) {
+    for (int32_t i = 0; i < joined.length();) {
+      UChar32 c = joined.char32At(i);
+      i += U16_LENGTH(c);
+      if (icu.unspaced->contains(c)) {
+        word.chars.push_back(ToToken(icu::UnicodeString(c)));
+      }
+    }
+  }
+  return word;
 }
 
 }  // namespace
 
 bool IsValidUtf8(absl::string_view s) {
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t before = pos;
-    uint32_t cp = NextCodePoint(s, &pos);
-    if (cp == 0xFFFD &&
-        !(pos - before == 3 && s.substr(before, 3) == "\xEF\xBF\xBD")) {
-      return false;
-    }
+  // Offsets are int32_t; nothing civhub validates comes near 2 GiB.
+  if (s.size() > static_cast<size_t>(INT32_MAX)) return false;
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const int32_t n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    // ICU's U8_NEXT gives a negative code point for overlongs, surrogates,
+    // values past U+10FFFF and truncated sequences.
+    U8_NEXT(p, i, n, c);
+    if (c < 0) return false;
   }
   return true;
 }
@@ -154,24 +274,39 @@ size_t CodePointCount(absl::string_view s) {
   return n;
 }
 
-void Tokenize(absl::string_view text, std::vector<std::string>* out) {
-  std::string token;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    uint32_t cp = NextCodePoint(text, &pos);
-    if (!IsWordChar(cp)) {
-      Flush(&token, out);
-      continue;
-    }
-    if (IsIdeographic(cp)) {
-      Flush(&token, out);
-      AppendUtf8(cp, &token);
-      Flush(&token, out);
-      continue;
-    }
-    AppendFolded(cp, &token);
+std::vector<Word> SplitWords(absl::string_view text) {
+  std::vector<Word> out;
+  const icu::UnicodeString folded = Fold(icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))));
+  icu::BreakIterator& it = WordIterator();
+  it.setText(folded);
+  int32_t start = it.first();
+  for (int32_t end = it.next(); end != icu::BreakIterator::DONE;
+       start = end, end = it.next()) {
+    // Spaces, punctuation and symbols are the rule status UBRK_WORD_NONE.
+    if (it.getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;
+    Word word = MakeWord(folded.tempSubStringBetween(start, end));
+    if (!word.folded.empty()) out.push_back(std::move(word));
   }
-  Flush(&token, out);
+  // The iterator keeps a pointer to its text; leave it one that lives on.
+  static const icu::UnicodeString* const kNoText = new icu::UnicodeString();
+  it.setText(*kNoText);
+  return out;
+}
+
+std::vector<std::string> Tokenize(absl::string_view text) {
+  std::vector<std::string> out;
+  for (Word& w : SplitWords(text)) out.push_back(std::move(w.folded));
+  return out;
+}
+
+void AppendIndexTerms(absl::string_view text, std::vector<std::string>* out) {
+  for (Word& w : SplitWords(text)) {
+    out->push_back(std::move(w.folded));
+    if (!w.stem.empty()) out->push_back(std::move(w.stem));
+    for (std::string& p : w.parts) out->push_back(std::move(p));
+    for (std::string& c : w.chars) out->push_back(std::move(c));
+  }
 }
 
 }  // namespace civhub::node

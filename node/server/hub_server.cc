@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/key_file.h"
 #include "node/server/request_errors.h"
+#include "node/text.h"
 #include "node/validate.h"
 
 namespace civhub::server {
@@ -146,6 +147,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                   std::string(node::StoreReadOnlyError(failure).message()),
                   failure.detail);
   });
+  if (s->store_->text_reindexed() > 0) {
+    spdlog::info(
+        "rebuilt the text index of {} records: the store was written under "
+        "older word rules (text index version {} now)",
+        s->store_->text_reindexed(), node::kTextIndexVersion);
+  }
 
   absl::StatusOr<crypto::LoadedKey> key =
       crypto::LoadOrCreateKeyFile(s->data_dir_ + "/hub.key");
