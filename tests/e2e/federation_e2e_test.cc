@@ -381,7 +381,7 @@ TEST_F(FederationE2eTest, UnlinkedHubsAndImpostorsAreRefused) {
       << link.status();
 }
 
-// A port of `hub` nothing listens on (bound, then closed).
+// A loopback port nothing listens on (bound, then closed).
 int ClosedPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
