@@ -88,6 +88,14 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
   if (absl::Status st = FromLevelDb(db->Write(wo, &batch)); !st.ok()) {
     return st;
   }
+  if (records > 0) {
+    // The old postings are deletion markers now: compact them away at once
+    // rather than have every text search step over them (and the store
+    // hold both) until LevelDB gets there.
+    const std::string end(1, keys::kText + 1);
+    const leveldb::Slice begin_slice(text_prefix), end_slice(end);
+    db->CompactRange(&begin_slice, &end_slice);
+  }
   return records;
 }
 
