@@ -126,10 +126,15 @@ uint64_t Organizations(const std::string& bin_dir, const std::string& dir) {
 }
 
 // True if no peer in `civhubctl --json peer list` output lacks a record
-// the hub holds ("behind" is left out when zero).
+// the hub holds (every "behind" is "0"; --json prints zeros too).
 bool NothingBehind(const std::string& peer_list) {
-  return peer_list.find("\"peers\"") != std::string::npos &&
-         peer_list.find("\"behind\"") == std::string::npos;
+  if (peer_list.find("\"peers\"") == std::string::npos) return false;
+  const std::string key = "\"behind\": \"";
+  for (size_t at = peer_list.find(key); at != std::string::npos;
+       at = peer_list.find(key, at + 1)) {
+    if (peer_list.compare(at + key.size(), 2, "0\"") != 0) return false;
+  }
+  return true;
 }
 
 bool WaitReady(const std::string& bin_dir, const std::string& dir,

@@ -136,6 +136,53 @@ TEST(GenericClientE2eTest, DiscoversServicesAndVerifiesARecordWithOpenssl) {
   EXPECT_EQ(health, std::string("\x08\x01", 2));
 }
 
+// README's client: examples/python/civhub_call.py, under Debian's python3
+// with python3-grpcio and python3-protobuf (scripts/bootstrap).
+TEST(GenericClientE2eTest, ThePythonExampleClientListsSearchesAndWatches) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  ASSERT_EQ(
+      hub.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")})
+          .exit_code,
+      0);
+  auto call = [&](std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {"/usr/bin/python3", Example("python/civhub_call.py"),
+                 hub.public_address()});
+    return RunProgram(args);
+  };
+  RunResult list = call({"list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_TRUE(absl::StrContains(list.out, "civhub.v1.Directory\n")) << list.out;
+
+  RunResult search = call(
+      {"civhub.v1.Directory/Search", R"({"text": "maji", "country": "KE"})"});
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  EXPECT_TRUE(
+      absl::StrContains(search.out, "\"recordId\": \"maji-safi-kenya\""))
+      << search.out;
+  EXPECT_TRUE(absl::StrContains(search.out, "\"totalCount\": \"1\""))
+      << search.out;
+
+  RunResult watch =
+      call({"civhub.v1.Directory/Watch", "{}", "--until-caught-up"});
+  ASSERT_EQ(watch.exit_code, 0) << watch.err;
+  EXPECT_TRUE(absl::StrContains(watch.out, "\"caughtUp\": true")) << watch.out;
+
+  RunResult refused = call({"civhub.v1.Directory/Search", R"({"txt": "x"})"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(refused.err, "no field named \"txt\""))
+      << refused.err;
+  RunResult invalid =
+      call({"civhub.v1.Directory/Search",
+            R"({"near": {"latitude": 0, "longitude": 0, "radiusKm": 0}})"});
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_TRUE(
+      absl::StrContains(invalid.err, "INVALID_ARGUMENT: near.radius_km"))
+      << invalid.err;
+}
+
 // HealthCheckRequest{service}: field 1, length-delimited.
 std::string HealthRequest(const std::string& service) {
   return std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
