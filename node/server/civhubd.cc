@@ -6,13 +6,17 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "node/check.h"
 #include "node/check_report.h"
+#include "node/server/config_file.h"
 #include "node/server/grpc_log.h"
 #include "node/server/hub_server.h"
+#include "node/server/listen_address.h"
 #include "node/server/process_memory.h"
 #include "node/store.h"
 
@@ -84,6 +88,25 @@ int CheckStore(const std::string& data_dir) {
   return report->problem_count() == 0 ? 0 : 1;
 }
 
+// A CLI11 check that a value is HOST:PORT (the port 0–65535, or 1–65535).
+CLI::Validator HostPortCheck(bool allow_port_zero) {
+  return CLI::Validator(
+      [allow_port_zero](std::string& value) -> std::string {
+        absl::StatusOr<civhub::server::HostPort> hp =
+            civhub::server::ParseHostPort(value, allow_port_zero);
+        return hp.ok() ? "" : std::string(hp.status().message());
+      },
+      "HOST:PORT");
+}
+
+// The value of a profile flag if it was set (on the command line or in the
+// settings file); nullopt keeps the published one.
+std::optional<std::string> IfGiven(const CLI::App& app, const char* flag,
+                                   const std::string& value) {
+  if (app.count(flag) == 0) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,26 +114,40 @@ int main(int argc, char** argv) {
   CLI::App app{"civhubd: a civhub hub node"};
   civhub::server::ServerOptions options;
   std::string log_level = "info";
+  std::string config_file;
+  app.add_option("--config", config_file,
+                 "Settings file: `key = value` lines, a key for each flag "
+                 "below (listen = \"0.0.0.0:7340\"); flags given here win. "
+                 "Default: DATA_DIR/civhubd.conf if it exists")
+      ->configurable(false);
   app.add_option("--data-dir", options.data_dir,
                  "Directory for the hub key, store and admin socket")
       ->capture_default_str();
   app.add_option("--listen", options.listen,
                  "HOST:PORT for the public Directory service (port 0: any)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(HostPortCheck(/*allow_port_zero=*/true));
   app.add_option("--tls-cert", options.tls_cert_file,
                  "PEM certificate chain: serve the Directory over TLS");
   app.add_option("--tls-key", options.tls_key_file,
                  "PEM private key for --tls-cert");
   app.add_option("--peer-listen", options.peer_listen,
                  "HOST:PORT for federation with other hubs (mutual TLS)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(HostPortCheck(/*allow_port_zero=*/true));
   app.add_option("--advertise", options.advertise,
-                 "HOST:PORT other hubs should dial (default: --peer-listen)");
-  app.add_option("--name", options.name, "This hub's name in its profile");
-  app.add_option("--region", options.region,
-                 "ISO 3166-1 or 3166-2 code of the region this hub serves");
-  app.add_option("--contact", options.contact,
-                 "Email or https:// URL of the host");
+                 "HOST:PORT other hubs should dial (default: --peer-listen)")
+      ->check(HostPortCheck(/*allow_port_zero=*/false));
+  // The profile is kept: a flag not given leaves the published value.
+  std::string name, region, contact;
+  app.add_option("--name", name,
+                 "This hub's name in its profile (kept across restarts; "
+                 "first default: civhub on HOSTNAME)");
+  app.add_option("--region", region,
+                 "ISO 3166-1 or 3166-2 code of the region this hub serves "
+                 "(kept; \"\" clears it)");
+  app.add_option("--contact", contact,
+                 "Email or https:// URL of the host (kept; \"\" clears it)");
   double sync_seconds = absl::ToDoubleSeconds(options.sync_interval);
   app.add_option("--sync-interval", sync_seconds,
                  "Seconds between anti-entropy rounds with each peer")
@@ -125,9 +162,32 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check,
                "Check the stopped hub's store and exit: verify every "
                "signature again, cross-check every index (exit status 1 if "
-               "anything is wrong)");
+               "anything is wrong)")
+      ->configurable(false);
   CLI11_PARSE(app, argc, argv);
+  // The settings file: --config, else DATA_DIR/civhubd.conf of the data dir
+  // the command line names (a file inside the data dir cannot move it).
+  const bool config_given = !config_file.empty();
+  const std::string data_dir_from_cli = options.data_dir;
+  if (!config_given) config_file = options.data_dir + "/civhubd.conf";
+  std::error_code ec;
+  if (config_given || std::filesystem::exists(config_file, ec)) {
+    if (absl::Status st = civhub::server::ApplyConfigFile(app, config_file);
+        !st.ok()) {
+      std::cerr << "civhubd: " << st.message() << "\n";
+      return 2;
+    }
+    if (!config_given && options.data_dir != data_dir_from_cli) {
+      std::cerr << "civhubd: " << config_file
+                << ": data-dir: the settings file inside a data dir cannot "
+                   "name another; use --config FILE to set data-dir\n";
+      return 2;
+    }
+  }
   options.sync_interval = absl::Seconds(sync_seconds);
+  options.name = IfGiven(app, "--name", name);
+  options.region = IfGiven(app, "--region", region);
+  options.contact = IfGiven(app, "--contact", contact);
   if (check) return CheckStore(options.data_dir);
 
   auto logger = spdlog::stderr_color_mt("civhubd");

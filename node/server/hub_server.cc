@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/key_file.h"
+#include "node/server/listen_address.h"
 #include "node/server/request_errors.h"
 #include "node/text.h"
 #include "node/validate.h"
@@ -94,11 +95,15 @@ void AddRequestErrorInterceptor(grpc::ServerBuilder& builder) {
   builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
-// Binds `builder` to `address`; returns the bound "host:port".
+// Binds `builder` to `address` (checked by CheckCanListen before); returns
+// the bound "host:port".
 absl::StatusOr<std::pair<std::unique_ptr<grpc::Server>, std::string>> Bind(
     grpc::ServerBuilder& builder, const std::string& address,
     std::shared_ptr<grpc::ServerCredentials> credentials, const char* flag) {
   int port = 0;
+  // gRPC sets SO_REUSEPORT by default: a second civhubd on the same port
+  // would then start and take half of the new connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(address, std::move(credentials), &port);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -111,12 +116,91 @@ absl::StatusOr<std::pair<std::unique_ptr<grpc::Server>, std::string>> Bind(
       absl::StrCat(address.substr(0, address.rfind(':')), ":", port));
 }
 
+// Where the profile settings (name, region, contact) are kept in the store.
+// A hub publishes its "~hub" record only once it holds records of its own,
+// so the record alone would not remember the flags of a hub still empty.
+constexpr char kProfileAuxKey[] = "server/profile";
+
+// The profile to publish: each field given in `options`, else the one kept
+// from the last start, else the one this hub published (its "~hub" record;
+// for a data dir older than kProfileAuxKey), else the default. Keeps the
+// result for the next start. Hub::PublishSystem republishes only a profile
+// that differs.
+absl::StatusOr<v1::HubProfile> ResolveProfile(const ServerOptions& options,
+                                              node::Store& store,
+                                              const std::string& self) {
+  v1::HubProfile profile;
+  // Nothing to keep yet: a hub whose store was lost may be about to get its
+  // old profile back (import, or a peer), which the next start then keeps.
+  bool only_default = !options.name && !options.region && !options.contact;
+  absl::StatusOr<std::optional<std::string>> kept =
+      store.GetAux(kProfileAuxKey);
+  if (!kept.ok()) return kept.status();
+  if (kept->has_value()) {
+    only_default = false;
+    if (!profile.ParseFromString(**kept)) {
+      return absl::DataLossError(
+          absl::StrCat("the hub profile kept in the store (", kProfileAuxKey,
+                       ") is corrupt; start once with --name, --region and "
+                       "--contact"));
+    }
+  } else {
+    absl::StatusOr<std::optional<node::StoredView>> published =
+        store.Get(self, node::kHubProfileRecordId);
+    if (!published.ok()) return published.status();
+    if (published->has_value() && (*published)->body.has_hub_profile()) {
+      profile = (*published)->body.hub_profile();
+      only_default = false;
+    }
+  }
+  profile.clear_federation_address();  // Set from the bound address.
+  if (options.name) profile.set_name(*options.name);
+  if (options.region) profile.set_region(*options.region);
+  if (options.contact) profile.set_contact(*options.contact);
+  // An empty --name means the default, as it always did.
+  if (profile.name().empty()) {
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof(host) - 1);
+    profile.set_name(absl::StrCat("civhub on ", host));
+  }
+  if (absl::Status st = node::ValidateHubProfile(profile); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "hub profile (--name, --region, --contact): ", st.message()));
+  }
+  if (!only_default &&
+      (!kept->has_value() || **kept != profile.SerializeAsString())) {
+    if (absl::Status st =
+            store.PutAux(kProfileAuxKey, profile.SerializeAsString(),
+                         /*sync=*/true);
+        !st.ok()) {
+      return st;
+    }
+  }
+  return profile;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<HubServer> s(new HubServer());
   std::error_code ec;
+  // Addresses are checked before anything is created.
+  for (const auto& [address, flag] :
+       {std::pair{&options.listen, "--listen"},
+        std::pair{&options.peer_listen, "--peer-listen"}}) {
+    if (auto hp = ParseHostPort(*address); !hp.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": ", hp.status().message()));
+    }
+  }
+  if (!options.advertise.empty()) {
+    if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false);
+        !hp.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--advertise: ", hp.status().message()));
+    }
+  }
   if (absl::Status st = MakeDataDir(options.data_dir); !st.ok()) return st;
   s->data_dir_ =
       std::filesystem::absolute(options.data_dir, ec).lexically_normal();
@@ -159,6 +243,13 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   if (!key.ok()) return key.status();
   s->key_created_ = key->created;
   const crypto::PrivateKey hub_key = key->key;
+  // Both ports, before federation starts (it may publish the profile): a
+  // civhubd that cannot serve changes nothing.
+  for (const auto& [address, flag] :
+       {std::pair{&options.peer_listen, "--peer-listen"},
+        std::pair{&options.listen, "--listen"}}) {
+    if (absl::Status st = CheckCanListen(*address, flag); !st.ok()) return st;
+  }
   s->trust_ = std::make_unique<federation::TrustGraph>(hub_key.public_key());
   s->hub_ = std::make_unique<node::Hub>(hub_key, s->store_.get(),
                                         node::SystemClock(), s->trust_.get());
@@ -167,12 +258,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   federation::FederationOptions fed_options;
   fed_options.sync_interval = options.sync_interval;
   v1::HubProfile& profile = fed_options.profile;
-  char host[256] = "localhost";
-  ::gethostname(host, sizeof(host) - 1);
-  profile.set_name(options.name.empty() ? absl::StrCat("civhub on ", host)
-                                        : options.name);
-  profile.set_region(options.region);
-  profile.set_contact(options.contact);
+  absl::StatusOr<v1::HubProfile> resolved =
+      ResolveProfile(options, *s->store_, hub_key.public_key().bytes());
+  if (!resolved.ok()) return resolved.status();
+  profile = *std::move(resolved);
   if (absl::Status st = node::ValidateHubProfile(profile); !st.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "hub profile (--name, --region, --contact): ", st.message()));

@@ -9,6 +9,7 @@
 #include <grpcpp/server.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -36,19 +37,27 @@ struct ServerOptions {
   std::string peer_listen = "127.0.0.1:7341";
   // host:port other hubs should dial; empty: the bound peer address.
   std::string advertise;
-  // This hub's profile (name empty: "civhub on <hostname>").
-  std::string name;
-  std::string region;
-  std::string contact;
+  // This hub's profile. A field not given (nullopt) keeps what the hub
+  // published last, so a restart without --name never changes the
+  // profile; a hub that never published one is "civhub on <hostname>",
+  // with no region and no contact. A given field that differs is
+  // republished.
+  std::optional<std::string> name;
+  std::optional<std::string> region;
+  std::optional<std::string> contact;
   absl::Duration sync_interval = absl::Seconds(5);
 };
 
 class HubServer {
  public:
-  // Opens or creates the data dir, the key and the store, and starts both
-  // servers. FAILED_PRECONDITION / UNAVAILABLE with an actionable message
-  // if the key is unsafe, the store is locked by another civhubd, or an
-  // address cannot be bound.
+  // Opens or creates the data dir, the key and the store, and starts the
+  // servers. INVALID_ARGUMENT naming the flag for an address that is not
+  // HOST:PORT (port 0–65535) or a host that is not this machine's;
+  // FAILED_PRECONDITION / UNAVAILABLE with an actionable message if the key
+  // is unsafe, the store is locked by another civhubd, or a port is in use
+  // ("cannot listen on 127.0.0.1:7340: address already in use (is another
+  // civhubd running?) …"). Ports are never shared: gRPC's SO_REUSEPORT is
+  // off on every listener.
   static absl::StatusOr<std::unique_ptr<HubServer>> Start(
       const ServerOptions& options);
 
