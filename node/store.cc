@@ -33,6 +33,16 @@ std::string FailureReason(const leveldb::Status& s) {
   return colon == std::string::npos ? text : text.substr(colon + 2);
 }
 
+// Parses a record row's value and the body inside it.
+absl::Status ParseRecordRow(leveldb::Slice value, storage::StoredRecord* stored,
+                            v1::RecordBody* body) {
+  if (!stored->ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+      !body->ParseFromString(stored->signed_().body())) {
+    return absl::DataLossError("store: record is corrupt");
+  }
+  return absl::OkStatus();
+}
+
 // Rebuilds every text posting if the store was written under another
 // kTextIndexVersion: search would otherwise look for words the old rules
 // never produced, and replacing a record would leave postings behind (it
@@ -69,10 +79,9 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
        it->Valid() && it->key().starts_with(record_prefix); it->Next()) {
     storage::StoredRecord stored;
     v1::RecordBody body;
-    if (!stored.ParseFromArray(it->value().data(),
-                               static_cast<int>(it->value().size())) ||
-        !body.ParseFromString(stored.signed_().body())) {
-      return absl::DataLossError("store: record is corrupt");
+    if (absl::Status st = ParseRecordRow(it->value(), &stored, &body);
+        !st.ok()) {
+      return st;
     }
     IndexTerms text;
     text.tokens = DeriveIndexTerms(body).tokens;
@@ -506,10 +515,9 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
          it->Next(), ++in_batch) {
       storage::StoredRecord stored;
       v1::RecordBody body;
-      if (!stored.ParseFromArray(it->value().data(),
-                                 static_cast<int>(it->value().size())) ||
-          !body.ParseFromString(stored.signed_().body())) {
-        return absl::DataLossError("store: record is corrupt");
+      if (absl::Status st = ParseRecordRow(it->value(), &stored, &body);
+          !st.ok()) {
+        return st;
       }
       batch.Delete(it->key());
       batch.Delete(keys::Doc(stored.doc()));
