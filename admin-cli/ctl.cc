@@ -235,6 +235,7 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
   Command run;
 
   CLI::App app{"civhubctl: administer a civhub hub (through its admin socket)"};
+  app.set_version_flag("--version", "civhubctl " CIVHUB_VERSION);
   app.require_subcommand(1);
   // Global flags also work after the command: `civhubctl search x --json`.
   app.fallthrough();

@@ -112,6 +112,7 @@ std::optional<std::string> IfGiven(const CLI::App& app, const char* flag,
 int main(int argc, char** argv) {
   civhub::server::LimitMallocArenas();
   CLI::App app{"civhubd: a civhub hub node"};
+  app.set_version_flag("--version", "civhubd " CIVHUB_VERSION);
   civhub::server::ServerOptions options;
   std::string log_level = "info";
   std::string config_file;
@@ -168,19 +169,13 @@ int main(int argc, char** argv) {
   // The settings file: --config, else DATA_DIR/civhubd.conf of the data dir
   // the command line names (a file inside the data dir cannot move it).
   const bool config_given = !config_file.empty();
-  const std::string data_dir_from_cli = options.data_dir;
   if (!config_given) config_file = options.data_dir + "/civhubd.conf";
   std::error_code ec;
   if (config_given || std::filesystem::exists(config_file, ec)) {
-    if (absl::Status st = civhub::server::ApplyConfigFile(app, config_file);
+    if (absl::Status st = civhub::server::ApplyConfigFile(
+            app, config_file, /*may_set_data_dir=*/config_given);
         !st.ok()) {
       std::cerr << "civhubd: " << st.message() << "\n";
-      return 2;
-    }
-    if (!config_given && options.data_dir != data_dir_from_cli) {
-      std::cerr << "civhubd: " << config_file
-                << ": data-dir: the settings file inside a data dir cannot "
-                   "name another; use --config FILE to set data-dir\n";
       return 2;
     }
   }

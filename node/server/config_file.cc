@@ -23,7 +23,8 @@ std::string SettingNames(const CLI::App& app) {
 
 }  // namespace
 
-absl::Status ApplyConfigFile(CLI::App& app, const std::string& path) {
+absl::Status ApplyConfigFile(CLI::App& app, const std::string& path,
+                             bool may_set_data_dir) {
   if (!std::ifstream(path)) {
     return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
   }
@@ -45,6 +46,12 @@ absl::Status ApplyConfigFile(CLI::App& app, const std::string& path) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": \"", item.name,
           "\" is not a civhubd setting (settings: ", SettingNames(app), ")"));
+    }
+    if (item.name == "data-dir" && !may_set_data_dir) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path,
+          ": data-dir: the settings file inside a data dir cannot name "
+          "another; use --config FILE to set data-dir"));
     }
     if (op->count() > 0) continue;  // Given on the command line.
     op->add_result(item.inputs);

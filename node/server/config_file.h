@@ -17,8 +17,10 @@ namespace civhub::server {
 // On error, INVALID_ARGUMENT naming the file and the key: a key that is no
 // setting (an unknown one, or --config and --check), a value its option
 // refuses, a [section], or a file that does not parse; NOT_FOUND if the file
-// cannot be read.
-absl::Status ApplyConfigFile(CLI::App& app, const std::string& path);
+// cannot be read. `data-dir` is refused too unless `may_set_data_dir` (a file
+// inside the data dir cannot name another).
+absl::Status ApplyConfigFile(CLI::App& app, const std::string& path,
+                             bool may_set_data_dir = true);
 
 }  // namespace civhub::server
 

@@ -18,6 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crypto/key_file.h"
 #include "node/server/listen_address.h"
 #include "node/server/request_errors.h"
@@ -245,10 +246,17 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   const crypto::PrivateKey hub_key = key->key;
   // Both ports, before federation starts (it may publish the profile): a
   // civhubd that cannot serve changes nothing.
+  // Every listener that cannot be had is named, the Directory's first.
+  std::vector<std::string> cannot_listen;
   for (const auto& [address, flag] :
-       {std::pair{&options.peer_listen, "--peer-listen"},
-        std::pair{&options.listen, "--listen"}}) {
-    if (absl::Status st = CheckCanListen(*address, flag); !st.ok()) return st;
+       {std::pair{&options.listen, "--listen"},
+        std::pair{&options.peer_listen, "--peer-listen"}}) {
+    if (absl::Status st = CheckCanListen(*address, flag); !st.ok()) {
+      cannot_listen.emplace_back(st.message());
+    }
+  }
+  if (!cannot_listen.empty()) {
+    return absl::UnavailableError(absl::StrJoin(cannot_listen, "\ncivhubd: "));
   }
   s->trust_ = std::make_unique<federation::TrustGraph>(hub_key.public_key());
   s->hub_ = std::make_unique<node::Hub>(hub_key, s->store_.get(),

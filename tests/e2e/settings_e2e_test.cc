@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -83,6 +84,20 @@ TEST(ListenE2eTest, SecondCivhubdOnTheSamePortsExitsNamingThePort) {
       << federation.err;
   EXPECT_TRUE(absl::StrContains(federation.err, "--peer-listen"))
       << federation.err;
+
+  // Both ports taken (a second civhubd on the defaults): both are named,
+  // the Directory's first — it used to name only the federation port.
+  RunResult both = RunCivhubdExpectingRefusal(
+      {"--data-dir", dir.Sub("fourth"), "--listen", first.public_address(),
+       "--peer-listen", first.federation_address()});
+  EXPECT_EQ(both.exit_code, 1);
+  const size_t directory_line = both.err.find(
+      absl::StrCat("cannot listen on ", first.public_address(), ": "));
+  const size_t federation_line = both.err.find(
+      absl::StrCat("cannot listen on ", first.federation_address(), ": "));
+  EXPECT_NE(directory_line, std::string::npos) << both.err;
+  EXPECT_NE(federation_line, std::string::npos) << both.err;
+  EXPECT_LT(directory_line, federation_line) << both.err;
 
   // Every new connection still reaches the first hub and its records.
   for (int i = 0; i < 10; ++i) {
@@ -167,6 +182,21 @@ TEST(ConfigFileE2eTest, BadKeyOrValueNamesFileAndKey) {
   EXPECT_TRUE(absl::StrContains(value.err,
                                 absl::StrCat(conf, ": listen: port \"99999\"")))
       << value.err;
+
+  // DATA_DIR/civhubd.conf cannot move the data dir: said, not ignored
+  // (it used to be ignored without a word when --data-dir was given).
+  std::filesystem::create_directories(dir.Sub("hub"));
+  const std::string in_data_dir = dir.Sub("hub") + "/civhubd.conf";
+  std::ofstream(in_data_dir)
+      << "data-dir = \"" << dir.Sub("elsewhere") << "\"\n";
+  RunResult moved = RunCivhubdExpectingRefusal({"--data-dir", dir.Sub("hub")});
+  EXPECT_EQ(moved.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(
+      moved.err, absl::StrCat(in_data_dir,
+                              ": data-dir: the settings file inside a data "
+                              "dir cannot name another")))
+      << moved.err;
+  std::remove(in_data_dir.c_str());
 
   RunResult missing =
       RunProgram({CIVHUBD_PATH, "--config", dir.Sub("nope.conf"), "--data-dir",
