@@ -210,6 +210,25 @@ TEST(JsonInput, ABareOrganizationGetsTheWrapperAsAHint) {
                     "{\"recordId\": \"your-id\", \"organization\": {...}}");
 }
 
+// Columns used to be padded by code points: every row after a Chinese,
+// Japanese or Korean name (two columns a character) was shifted right, and
+// one with Arabic vowel marks (no column of their own) shifted left.
+TEST(Format, TableColumnsLineUpAfterWideAndCombiningCharacters) {
+  std::ostringstream out;
+  PrintTable(
+      {"NAME", "HUB"},
+      {{"\u6771\u4eac\u30dc\u30e9\u30f3\u30c6\u30a3\u30a2", "a"},
+       {"Plan B", "b"},
+       {"\u0623\u064e\u0645\u064e\u0644", "c"}},  // أَمَل: 3 letters, 2 marks.
+      out);
+  // 東京ボランティア: 8 wide characters, 16 columns; then two spaces.
+  EXPECT_EQ(out.str(),
+            "NAME              HUB\n"
+            "\u6771\u4eac\u30dc\u30e9\u30f3\u30c6\u30a3\u30a2  a\n"
+            "Plan B            b\n"
+            "\u0623\u064e\u0645\u064e\u0644               c\n");
+}
+
 TEST(Format, TablesNameThePublishingHub) {
   v1::SearchResponse response;
   v1::Record* record = response.add_hits()->mutable_record();

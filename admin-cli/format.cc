@@ -12,14 +12,34 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "unicode/uchar.h"
+#include "unicode/utf8.h"
 
 namespace civhub::ctl {
 namespace {
 
+// Columns `s` takes on a terminal: two for East Asian wide and fullwidth
+// characters (Han, kana, Hangul), none for combining marks (Arabic harakat,
+// Devanagari and Thai vowel signs) and format characters, one otherwise.
+// ICU knows each code point's properties.
 size_t Width(absl::string_view s) {
   size_t n = 0;
-  for (char c : s) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const int32_t length = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(p, i, length, c);
+    if (c < 0) {
+      ++n;  // Malformed: printed as one replacement character.
+      continue;
+    }
+    const int8_t category = u_charType(c);
+    if (category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK ||
+        category == U_FORMAT_CHAR) {
+      continue;
+    }
+    const int32_t east_asian = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+    n += (east_asian == U_EA_WIDE || east_asian == U_EA_FULLWIDTH) ? 2 : 1;
   }
   return n;
 }
