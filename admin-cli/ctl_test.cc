@@ -229,6 +229,23 @@ TEST(Format, TableColumnsLineUpAfterWideAndCombiningCharacters) {
             "\u0623\u064e\u0645\u064e\u0644               c\n");
 }
 
+// status showed the hub's name and region but not its contact.
+TEST(Format, StatusShowsTheWholeProfile) {
+  v1::HubStatus status;
+  status.mutable_profile()->set_name("Accra Hub");
+  status.mutable_profile()->set_region("GH-AA");
+  status.mutable_profile()->set_contact("admin@example.org");
+  std::ostringstream out;
+  PrintStatus(status, out);
+  EXPECT_TRUE(absl::StrContains(out.str(), "name           Accra Hub\n"))
+      << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "region         GH-AA\n"))
+      << out.str();
+  EXPECT_TRUE(
+      absl::StrContains(out.str(), "contact        admin@example.org\n"))
+      << out.str();
+}
+
 TEST(Format, TablesNameThePublishingHub) {
   v1::SearchResponse response;
   v1::Record* record = response.add_hits()->mutable_record();

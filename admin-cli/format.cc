@@ -480,6 +480,7 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
       {"federation", absl::StrCat(s.federation_address(), " (mutual TLS)")},
       {"name", s.profile().name()},
       {"region", s.profile().region()},
+      {"contact", s.profile().contact()},
       {"peers", absl::StrCat(s.active_peers(), " active, ", s.pending_peers(),
                              " pending approval")},
       {"memory", FormatMemory(s.memory())},
