@@ -246,6 +246,27 @@ TEST(Format, StatusShowsTheWholeProfile) {
       << out.str();
 }
 
+// network said "2 hubs, 1 links" under an unlabelled column of notes.
+TEST(Format, NetworkCountsAndLabelsItsColumns) {
+  v1::Network network;
+  v1::NetworkHub* a = network.add_hubs();
+  a->set_hub_id("civhub1a");
+  a->mutable_profile()->set_name("Hub A");
+  a->set_is_self(true);
+  a->set_trusted(true);
+  v1::NetworkHub* b = network.add_hubs();
+  b->set_hub_id("civhub1b");
+  b->mutable_profile()->set_name("Hub B");
+  b->set_trusted(true);
+  v1::NetworkLink* link = network.add_links();
+  link->set_a("civhub1a");
+  link->set_b("civhub1b");
+  std::ostringstream out;
+  PrintNetwork(network, out);
+  EXPECT_TRUE(absl::StrContains(out.str(), "2 hubs, 1 link\n")) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "NOTE")) << out.str();
+}
+
 TEST(Format, TablesNameThePublishingHub) {
   v1::SearchResponse response;
   v1::Record* record = response.add_hits()->mutable_record();

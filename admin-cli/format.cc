@@ -407,9 +407,12 @@ void PrintNetwork(const v1::Network& network, std::ostream& out) {
                     absl::StrCat(h.records()), absl::StrJoin(flags, ", "),
                     h.hub_id()});
   }
-  PrintTable({"HUB", "FINGERPRINT", "REGION", "RECORDS", "", "HUB ID"}, rows,
-             out);
-  out << network.hubs_size() << " hubs, " << network.links_size() << " links\n";
+  PrintTable({"HUB", "FINGERPRINT", "REGION", "RECORDS", "NOTE", "HUB ID"},
+             rows, out);
+  out << network.hubs_size()
+      << (network.hubs_size() == 1 ? " hub, " : " hubs, ")
+      << network.links_size()
+      << (network.links_size() == 1 ? " link\n" : " links\n");
   for (const v1::NetworkLink& l : network.links()) {
     out << "  " << names[l.a()] << " — " << names[l.b()] << "\n";
   }
