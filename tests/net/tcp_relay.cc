@@ -95,7 +95,10 @@ void TcpRelay::Pump(int from, int to, std::atomic<uint64_t>* count) {
     if (n <= 0 || cut_) break;
     *count += static_cast<uint64_t>(n);
     for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(to, buf + off, static_cast<size_t>(n - off));
+      // send, not write: a socket Cut() shut down, or whose peer left,
+      // fails with EPIPE instead of killing the process with SIGPIPE.
+      ssize_t w =
+          send(to, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
       if (w <= 0) {
         shutdown(from, SHUT_RDWR);
         return;
