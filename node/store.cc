@@ -166,6 +166,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   lo.filter_policy = filter.get();
   lo.write_buffer_size = 16 << 20;
   lo.max_file_size = 8 << 20;
+  lo.max_open_files = options.max_open_files;
   if (options.env != nullptr) lo.env = options.env;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, options.path, &raw);

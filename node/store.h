@@ -48,6 +48,9 @@ struct StoreOptions {
   // (node/full_disk_env_for_tests.h). Must outlive the Store.
   leveldb::Env* env = nullptr;
   size_t block_cache_bytes = 32 << 20;
+  // Table files LevelDB keeps open (its max_open_files); civhubd lowers it
+  // when the process may open few files (BudgetDescriptors).
+  int max_open_files = 1000;
   // Must outlive the Store.
   Clock* clock = SystemClock();
 };

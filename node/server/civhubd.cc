@@ -150,6 +150,27 @@ int main(int argc, char** argv) {
   app.add_option("--contact", contact,
                  "Email or https:// URL of the host (kept; \"\" clears it)");
   double sync_seconds = absl::ToDoubleSeconds(options.sync_interval);
+  app.add_option("--max-connections-per-client",
+                 options.public_connections.per_client,
+                 "Directory port: connections one client (IPv4 address, "
+                 "IPv6 /64) may hold")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--max-connections", options.public_connections.total,
+                 "Directory port: connections in all (lowered to fit the "
+                 "open-file limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--peer-max-connections-per-client",
+                 options.federation_connections.per_client,
+                 "Federation port: connections one client may hold")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--peer-max-connections", options.federation_connections.total,
+                 "Federation port: connections in all (lowered to fit the "
+                 "open-file limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   app.add_option("--sync-interval", sync_seconds,
                  "Seconds between anti-entropy rounds with each peer")
       ->capture_default_str()

@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "crypto/key_file.h"
 #include "node/server/listen_address.h"
+#include "node/server/process_memory.h"
 #include "node/server/request_errors.h"
 #include "node/text.h"
 #include "node/validate.h"
@@ -39,6 +41,18 @@ constexpr int kMaxFederationMessageBytes = 16 << 20;
 // sockaddr_un.sun_path is 108 bytes including the NUL.
 constexpr size_t kMaxSocketPath = 107;
 constexpr int kFederationThreads = 4;
+// HTTP/2 streams at once on one connection. A hub's calls to a peer are a
+// Sync, a Push, an Announce and a Fetch at most.
+constexpr int kFederationStreams = 8;
+// Above what the Directory admits from one client (calls, Watch streams,
+// reflection streams), so a client over those gets their clear
+// RESOURCE_EXHAUSTED rather than calls queued in its own channel.
+constexpr int kPublicStreams = 100;
+
+// "host:port" of a listener on `address` that bound `port`.
+std::string BoundAddress(const std::string& address, int port) {
+  return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
+}
 
 absl::Status MakeDataDir(const std::string& dir) {
   std::error_code ec;
@@ -96,26 +110,54 @@ void AddRequestErrorInterceptor(grpc::ServerBuilder& builder) {
   builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
-// Binds `builder` to `address` (checked by CheckCanListen before); returns
-// the bound "host:port".
-absl::StatusOr<std::pair<std::unique_ptr<grpc::Server>, std::string>> Bind(
-    grpc::ServerBuilder& builder, const std::string& address,
-    std::shared_ptr<grpc::ServerCredentials> credentials, const char* flag) {
-  int port = 0;
-  // gRPC sets SO_REUSEPORT by default: a second civhubd on the same port
-  // would then start and take half of the new connections.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(address, std::move(credentials), &port);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", address,
-        " (is another civhubd running there? pick another with ", flag, ")"));
-  }
-  return std::make_pair(
-      std::move(server),
-      absl::StrCat(address.substr(0, address.rfind(':')), ":", port));
+// What every TCP server of the hub allows one connection (docs/operations.md
+// "Limits"): streams at once, how long the TLS handshake and the HTTP/2
+// preface may take, how long a connection may idle with no call, and its
+// age, after which the client is asked to reconnect (it resumes: Watch
+// from its cursor).
+struct ConnectionRules {
+  int max_streams;
+  int handshake_ms = 10'000;
+  int idle_ms = 5 * 60'000;
+  int max_age_ms = 2 * 3600'000;
+  int age_grace_ms = 5 * 60'000;
+};
+
+void ApplyConnectionRules(grpc::ServerBuilder& builder,
+                          const ConnectionRules& rules) {
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             rules.max_streams);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             rules.handshake_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, rules.idle_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, rules.max_age_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             rules.age_grace_ms);
 }
+
+// Starts `builder`'s server behind `guard`, which accepts its connections.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGuarded(
+    grpc::ServerBuilder& builder, ConnectionGuard& guard,
+    std::shared_ptr<grpc::ServerCredentials> credentials,
+    const std::string& address) {
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor =
+      builder.experimental().AddExternalConnectionAcceptor(
+          grpc::ServerBuilder::experimental_type::ExternalConnectionType::
+              FROM_FD,
+          std::move(credentials));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot start the server on ", address));
+  }
+  guard.Start(std::move(acceptor));
+  return server;
+}
+
+// Returns memory the allocator holds but nothing uses to the system (after
+// a burst of large requests glibc keeps its arenas grown), and keeps large
+// blocks mapped on their own so that freeing them returns them at once.
+constexpr size_t kTrimAboveBytes = 16 << 20;
 
 // Where the profile settings (name, region, contact) are kept in the store.
 // A hub publishes its "~hub" record only once it holds records of its own,
@@ -213,8 +255,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
 
   // The store first: its lock keeps a second civhubd off this data dir
   // before anything else (like the admin socket) is touched.
+  const DescriptorBudget budget = BudgetDescriptors(RaiseOpenFileLimit());
   node::StoreOptions store_options;
   store_options.path = s->data_dir_ + "/store";
+  store_options.max_open_files = budget.store_files;
   absl::StatusOr<std::unique_ptr<node::Store>> store =
       node::Store::Open(store_options);
   if (!store.ok()) {
@@ -245,18 +289,30 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   s->key_created_ = key->created;
   const crypto::PrivateKey hub_key = key->key;
   // Both ports, before federation starts (it may publish the profile): a
-  // civhubd that cannot serve changes nothing.
-  // Every listener that cannot be had is named, the Directory's first.
+  // civhubd that cannot serve changes nothing. Every listener that cannot
+  // be had is named, the Directory's first. Their totals share what the
+  // open-file limit leaves for connections, three quarters to the public.
   std::vector<std::string> cannot_listen;
-  for (const auto& [address, flag] :
-       {std::pair{&options.listen, "--listen"},
-        std::pair{&options.peer_listen, "--peer-listen"}}) {
-    if (absl::Status st = CheckCanListen(*address, flag); !st.ok()) {
-      cannot_listen.emplace_back(st.message());
+  {
+    ConnectionLimits public_limits = options.public_connections;
+    ConnectionLimits federation_limits = options.federation_connections;
+    public_limits.total =
+        std::min(public_limits.total, budget.connections * 3 / 4);
+    federation_limits.total =
+        std::min(federation_limits.total, budget.connections / 4);
+    auto pub = ConnectionGuard::Listen(options.listen, "--listen", "directory",
+                                       public_limits);
+    auto fed = ConnectionGuard::Listen(options.peer_listen, "--peer-listen",
+                                       "federation", federation_limits);
+    for (auto* guard : {&pub, &fed}) {
+      if (!guard->ok()) cannot_listen.emplace_back(guard->status().message());
     }
-  }
-  if (!cannot_listen.empty()) {
-    return absl::UnavailableError(absl::StrJoin(cannot_listen, "\ncivhubd: "));
+    if (!cannot_listen.empty()) {
+      return absl::UnavailableError(
+          absl::StrJoin(cannot_listen, "\ncivhubd: "));
+    }
+    s->public_guard_ = *std::move(pub);
+    s->federation_guard_ = *std::move(fed);
   }
   s->trust_ = std::make_unique<federation::TrustGraph>(hub_key.public_key());
   s->hub_ = std::make_unique<node::Hub>(hub_key, s->store_.get(),
@@ -299,13 +355,17 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     AddRequestErrorInterceptor(builder);
     builder.SetMaxReceiveMessageSize(kMaxFederationMessageBytes);
     builder.SetMaxSendMessageSize(kMaxFederationMessageBytes);
-    auto bound = Bind(builder, options.peer_listen,
-                      federation::FederationServerCredentials(*identity),
-                      "--peer-listen");
-    if (!bound.ok()) return bound.status();
-    s->federation_server_ = std::move(bound->first);
+    ApplyConnectionRules(builder, ConnectionRules{kFederationStreams});
+    auto server =
+        StartGuarded(builder, *s->federation_guard_,
+                     federation::FederationServerCredentials(*identity),
+                     options.peer_listen);
+    if (!server.ok()) return server.status();
+    s->federation_server_ = *std::move(server);
     s->federation_address_ =
-        options.advertise.empty() ? bound->second : options.advertise;
+        options.advertise.empty()
+            ? BoundAddress(options.peer_listen, s->federation_guard_->port())
+            : options.advertise;
   }
   fed->SetFederationAddress(s->federation_address_);
   if (absl::Status st = fed->Start(); !st.ok()) return st;
@@ -318,10 +378,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     AddRequestErrorInterceptor(builder);
     builder.SetMaxReceiveMessageSize(kMaxPublicRequestBytes);
     builder.SetMaxSendMessageSize(kMaxResponseBytes);
-    auto bound = Bind(builder, options.listen, *public_credentials, "--listen");
-    if (!bound.ok()) return bound.status();
-    s->public_server_ = std::move(bound->first);
-    s->public_address_ = bound->second;
+    ApplyConnectionRules(builder, ConnectionRules{kPublicStreams});
+    auto server = StartGuarded(builder, *s->public_guard_, *public_credentials,
+                               options.listen);
+    if (!server.ok()) return server.status();
+    s->public_server_ = *std::move(server);
+    s->public_address_ = BoundAddress(options.listen, s->public_guard_->port());
     // Health checks may name the service (as Kubernetes' and grpc-health-
     // probe's -service do), not only "" for the whole server.
     s->public_server_->GetHealthCheckService()->SetServingStatus(
@@ -376,6 +438,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                        std::strerror(errno)));
     }
   }
+  s->housekeeper_ = std::thread([hs = s.get()] { hs->Housekeep(); });
   spdlog::info(
       "hub {} serving directory on {}{}, federation on {}, admin on unix:{}",
       s->hub_->id().HubId(), s->public_address_,
@@ -392,6 +455,15 @@ void HubServer::Shutdown() {
        {public_directory_.get(), admin_directory_.get()}) {
     if (d != nullptr) d->StopWatches();
   }
+  for (ConnectionGuard* guard :
+       {public_guard_.get(), federation_guard_.get()}) {
+    if (guard != nullptr) guard->Stop();
+  }
+  {
+    absl::MutexLock lock(&housekeeper_mu_);
+    stopping_ = true;
+  }
+  if (housekeeper_.joinable()) housekeeper_.join();
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::seconds(2);
   for (grpc::Server* server :
@@ -404,6 +476,18 @@ void HubServer::Shutdown() {
   if (admin_server_) {
     ::unlink(admin_socket_.c_str());
     spdlog::info("hub stopped");
+  }
+}
+
+void HubServer::Housekeep() {
+  absl::MutexLock lock(&housekeeper_mu_);
+  while (!housekeeper_mu_.AwaitWithTimeout(absl::Condition(&stopping_),
+                                           absl::Seconds(10))) {
+    // Free memory the allocator holds (ProcessMemory: held − in use).
+    v1::MemoryUsage m = ReadProcessMemory();
+    if (m.heap_held_bytes() > m.heap_in_use_bytes() + kTrimAboveBytes) {
+      ::malloc_trim(0);
+    }
   }
 }
 

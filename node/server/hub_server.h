@@ -11,14 +11,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "federation/federation.h"
 #include "federation/grpc_transport.h"
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
 #include "node/hub.h"
 #include "node/server/admin_service.h"
+#include "node/server/connection_guard.h"
 #include "node/server/directory_service.h"
 #include "node/server/federation_service.h"
 #include "node/store.h"
@@ -46,6 +49,11 @@ struct ServerOptions {
   std::optional<std::string> region;
   std::optional<std::string> contact;
   absl::Duration sync_interval = absl::Seconds(5);
+  // Connections per client (an IPv4 address, an IPv6 /64) and in all on
+  // the public and the federation port (ConnectionGuard); each total is
+  // lowered to fit the open-file limit (BudgetDescriptors).
+  ConnectionLimits public_connections{/*per_client=*/32, /*total=*/10000};
+  ConnectionLimits federation_connections{/*per_client=*/8, /*total=*/1000};
 };
 
 class HubServer {
@@ -74,9 +82,15 @@ class HubServer {
   const std::string& admin_socket() const { return admin_socket_; }
   const std::string& federation_address() const { return federation_address_; }
   const std::string& data_dir() const { return data_dir_; }
+  ConnectionStats public_connections() const { return public_guard_->stats(); }
+  ConnectionStats federation_connections() const {
+    return federation_guard_->stats();
+  }
 
  private:
   HubServer() = default;
+  // Every 10 s until Shutdown: gives memory the allocator holds unused back.
+  void Housekeep();
 
   std::string data_dir_;
   std::string public_address_;
@@ -98,6 +112,11 @@ class HubServer {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> public_server_;
   std::unique_ptr<grpc::Server> admin_server_;
+  std::unique_ptr<ConnectionGuard> public_guard_;
+  std::unique_ptr<ConnectionGuard> federation_guard_;
+  std::thread housekeeper_;
+  absl::Mutex housekeeper_mu_;
+  bool stopping_ ABSL_GUARDED_BY(housekeeper_mu_) = false;
   bool shut_down_ = false;
 };
 
