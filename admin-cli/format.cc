@@ -464,6 +464,27 @@ std::string FormatMemory(const v1::MemoryUsage& m) {
   return text;
 }
 
+// "directory 3 open from 2 clients (limits 32 per client, 7500 in all);
+// since start 1100 refused, 0 idle closed"
+std::string FormatConnections(const char* port, const v1::ConnectionUsage& c) {
+  std::string text = absl::StrCat(
+      port, " ", c.open(), " open from ", c.clients(),
+      c.clients() == 1 ? " client" : " clients", " (limits ",
+      c.limit_per_client(), " per client, ", c.limit_total(), " in all)");
+  if (c.refused() + c.evicted() + c.fd_exhausted() + c.abuse_reports() > 0) {
+    absl::StrAppend(&text, "; since start ", c.refused(), " refused, ",
+                    c.evicted(), " idle closed");
+    if (c.abuse_reports() > 0) {
+      absl::StrAppend(&text, ", ", c.abuse_reports(), " abuse reports");
+    }
+    if (c.fd_exhausted() > 0) {
+      absl::StrAppend(&text, ", out of file descriptors ", c.fd_exhausted(),
+                      " times");
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
@@ -487,6 +508,9 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
       {"peers", absl::StrCat(s.active_peers(), " active, ", s.pending_peers(),
                              " pending approval")},
       {"memory", FormatMemory(s.memory())},
+      {"connections",
+       FormatConnections("directory", s.directory_connections())},
+      {"", FormatConnections("federation", s.federation_connections())},
       {"store",
        s.store_read_only()
            ? absl::StrCat("READ-ONLY after a write failed at ",

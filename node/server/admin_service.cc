@@ -120,6 +120,21 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
         absl::ToUnixSeconds(failure->at));
     response->set_store_failure(failure->reason);
   }
+  auto usage = [](const ConnectionGuard* guard, v1::ConnectionUsage* out) {
+    if (guard == nullptr) return;
+    ConnectionStats s = guard->stats();
+    out->set_open(s.open);
+    out->set_clients(s.clients);
+    out->set_limit_per_client(s.limit_per_client);
+    out->set_limit_total(s.limit_total);
+    out->set_accepted(s.accepted);
+    out->set_refused(s.refused);
+    out->set_evicted(s.evicted);
+    out->set_fd_exhausted(s.fd_exhausted);
+    out->set_abuse_reports(s.abuse_reports);
+  };
+  usage(info_.directory_guard, response->mutable_directory_connections());
+  usage(info_.federation_guard, response->mutable_federation_connections());
   return grpc::Status::OK;
 }
 

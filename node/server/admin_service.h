@@ -9,6 +9,7 @@
 #include "civhub/v1/admin.grpc.pb.h"
 #include "federation/federation.h"
 #include "node/hub.h"
+#include "node/server/connection_guard.h"
 
 namespace civhub::server {
 
@@ -21,6 +22,10 @@ struct AdminInfo {
   std::string federation_address;
   v1::HubProfile profile;
   absl::Time started_at;
+  // The public ports' connection guards (null in tests without them); they
+  // outlive the service.
+  const ConnectionGuard* directory_guard = nullptr;
+  const ConnectionGuard* federation_guard = nullptr;
 };
 
 class AdminService final : public v1::Admin::Service {

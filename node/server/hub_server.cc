@@ -405,7 +405,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                  s->public_address_,
                  s->federation_address_,
                  profile,
-                 node::SystemClock()->Now()};
+                 node::SystemClock()->Now(),
+                 s->public_guard_.get(),
+                 s->federation_guard_.get()};
   s->admin_ =
       std::make_unique<AdminService>(s->hub_.get(), fed, std::move(info));
   s->admin_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
