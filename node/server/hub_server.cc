@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <malloc.h>
@@ -48,6 +49,7 @@ constexpr int kFederationStreams = 8;
 // reflection streams), so a client over those gets their clear
 // RESOURCE_EXHAUSTED rather than calls queued in its own channel.
 constexpr int kPublicStreams = 100;
+constexpr int kFederationServerThreads = 64;
 
 // "host:port" of a listener on `address` that bound `port`.
 std::string BoundAddress(const std::string& address, int port) {
@@ -356,6 +358,13 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     builder.SetMaxReceiveMessageSize(kMaxFederationMessageBytes);
     builder.SetMaxSendMessageSize(kMaxFederationMessageBytes);
     ApplyConnectionRules(builder, ConnectionRules{kFederationStreams});
+    // The federation service is synchronous, a thread per call: a cap, so
+    // that calls (even reset at once, HTTP/2 "rapid reset") can never make
+    // thousands of threads; beyond it a call gets RESOURCE_EXHAUSTED and
+    // the calling hub retries.
+    grpc::ResourceQuota quota("federation");
+    quota.SetMaxThreads(kFederationServerThreads);
+    builder.SetResourceQuota(quota);
     auto server =
         StartGuarded(builder, *s->federation_guard_,
                      federation::FederationServerCredentials(*identity),
