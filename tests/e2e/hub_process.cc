@@ -37,6 +37,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_path,
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  // Nothing else of the test's: a civhubd outliving a killed test must not
+  // keep its descriptors (a `flock` around the run, a pipe ctest waits on).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::vector<char*> args;
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
