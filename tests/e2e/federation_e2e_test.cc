@@ -724,5 +724,27 @@ TEST_F(FederationE2eTest, InvitedHubLinksThroughAFloodWithoutApproval) {
   EXPECT_TRUE(absl::StrContains(add.out, "active")) << add.out;
 }
 
+// Issue 14: a client calling Sync in a loop without a link made a warning
+// line per call (525 KB/s). Now the first refusal is logged and the rest
+// counted.
+TEST_F(FederationE2eTest, RefusedCallsInALoopLeaveTheLogSmall) {
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  const size_t before = b.log().size();
+  for (int i = 0; i < 2000; ++i) {
+    absl::StatusOr<v1::SyncResponse> r = rogue.Call<v1::SyncResponse>(
+        AddressOf(b), v1::SyncRequest(), &federation::Transport::Sync);
+    ASSERT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied)
+        << r.status();
+  }
+  const std::string log = b.log();
+  EXPECT_LT(log.size() - before, 4096u) << log.substr(before, 4096);
+  EXPECT_TRUE(
+      absl::StrContains(log, "federation Sync from 127.0.0.1 refused: "))
+      << log.substr(before, 4096);
+  // The hub still answers its admin.
+  EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace civhub::testing
