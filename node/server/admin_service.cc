@@ -188,9 +188,11 @@ grpc::Status AdminService::AddPeer(grpc::ServerContext*,
         "the link request did not complete; see civhubctl peer list");
   }
   if (!result.ok()) {
-    spdlog::log(RefusalLevel(result.status()), "peer add {} at {} failed: {}",
-                request->invite().empty() ? request->hub_id() : "(invite)",
-                request->address(), result.status().ToString());
+    spdlog::log(
+        RefusalLevel(result.status()), "peer add {} at {} failed: {}",
+        request->invite().empty() ? request->hub_id() : "(invite)",
+        request->address().empty() ? "the token's address" : request->address(),
+        result.status().ToString());
     return ToGrpcStatus(result.status());
   }
   spdlog::info("peer add {} at {}{}: {}", result->hub_id(), result->address(),
