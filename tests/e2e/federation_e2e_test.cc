@@ -746,5 +746,28 @@ TEST_F(FederationE2eTest, RefusedCallsInALoopLeaveTheLogSmall) {
   EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
 }
 
+// Issue 14: 16 RequestLink bodies of 15 MiB from strangers were buffered
+// before any check (+174 MB). The federation port now takes in 5 MiB at
+// most (a full Push is 4.0 MiB): larger calls are refused unread.
+TEST_F(FederationE2eTest, OversizedRequestsAreRefusedBeforeAnyCheck) {
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  v1::LinkRequest big;
+  big.set_body(std::string(6 << 20, 'x'));
+  absl::StatusOr<v1::LinkResponse> refused = rogue.Call<v1::LinkResponse>(
+      AddressOf(b), big, &federation::Transport::RequestLink);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted)
+      << refused.status();
+  // A request under the limit is read and checked as before (its body
+  // names no hub as the sender).
+  v1::LinkRequest small;
+  small.set_body(std::string(4 << 20, 'x'));
+  absl::StatusOr<v1::LinkResponse> checked = rogue.Call<v1::LinkResponse>(
+      AddressOf(b), small, &federation::Transport::RequestLink);
+  EXPECT_EQ(checked.status().code(), absl::StatusCode::kUnauthenticated)
+      << checked.status();
+  EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace civhub::testing
