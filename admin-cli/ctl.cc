@@ -32,7 +32,7 @@ class GrpcConnection : public NodeConnection {
 // Positional arguments and flags of the chosen command; CLI11 writes them,
 // the command's callback reads them.
 struct Args {
-  std::string file, id, ref, reason;
+  std::string file, id, ref, reason, invite, valid_for, note;
   bool dot = false;
   bool offline = false;
   internal::SearchFlags search;
@@ -142,21 +142,56 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
 void AddFederationCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   CLI::App* peer = app.add_subcommand("peer", "Links with other hubs");
   peer->require_subcommand(1);
-  CLI::App* add = peer->add_subcommand("add",
-                                       "Link to the hub at ADDRESS, which must "
-                                       "hold HUB_ID (its admin then approves)");
-  add->add_option("ADDRESS", a.file, "HOST:PORT of its federation port")
-      ->required();
+  CLI::App* add = peer->add_subcommand(
+      "add",
+      "Link to the hub at ADDRESS, which must hold HUB_ID (its admin then "
+      "approves), or to the hub whose admin gave you --invite TOKEN (linked "
+      "at once)");
+  add->add_option("ADDRESS", a.file,
+                  "HOST:PORT of its federation port (with --invite: "
+                  "overrides the token's)");
   add->add_option("HUB_ID", a.ref,
-                  "The id its admin gave you (civhubctl hub id)")
-      ->required();
+                  "The id its admin gave you (civhubctl hub id); not with "
+                  "--invite");
+  add->add_option("--invite", a.invite,
+                  "A token from the other hub's `civhubctl peer invite`: "
+                  "it names the hub, and the link needs no approval there");
   add->add_flag("--offline", a.offline,
                 "Record the link without first checking that ADDRESS answers "
                 "as HUB_ID's federation port (a hub that is down now); "
                 "civhubd keeps trying it");
   add->callback([&] {
-    run = [&] { return internal::AddPeer(s, a.file, a.ref, a.offline); };
+    run = [&] {
+      if (a.invite.empty() && (a.file.empty() || a.ref.empty())) {
+        return s.UsageError(
+            "peer add: give ADDRESS and HUB_ID, or --invite TOKEN");
+      }
+      if (!a.invite.empty() && !a.ref.empty()) {
+        return s.UsageError(
+            "peer add: HUB_ID comes from the invite token; give --invite "
+            "TOKEN (and ADDRESS only to override the token's)");
+      }
+      return internal::AddPeer(s, a.file, a.ref, a.offline, a.invite);
+    };
   });
+  CLI::App* invite = peer->add_subcommand(
+      "invite",
+      "Print a one-time token for another hub's admin: their `peer add "
+      "--invite TOKEN` links without your approval, past any queue");
+  invite->add_option("--valid-for", a.valid_for,
+                     "How long the token works: 30m, 24h, 7d (default 24h, "
+                     "at most 30d)");
+  invite->add_option("--note", a.note, "For you: whom the invite is for");
+  invite->callback([&] {
+    run = [&] { return internal::CreateInvite(s, a.valid_for, a.note); };
+  });
+  peer->add_subcommand("invites", "Invites issued: open, used, expired")
+      ->callback([&] { run = [&] { return internal::ListInvites(s); }; });
+  CLI::App* revoke = peer->add_subcommand(
+      "revoke-invite", "Withdraw an unused invite (see peer invites)");
+  revoke->add_option("ID", a.id, "The invite's id")->required();
+  revoke->callback(
+      [&] { run = [&] { return internal::RevokeInvite(s, a.id); }; });
   peer->add_subcommand("pending", "Link requests waiting for your approval")
       ->callback([&] { run = [&] { return internal::ListPendingPeers(s); }; });
   peer->add_subcommand(

@@ -43,6 +43,42 @@ TEST(Ctl, UsageErrorsExitOneWithoutConnecting) {
       << err;
 }
 
+TEST(Ctl, PeerAddAndInviteUsageErrors) {
+  std::string out, err;
+  EXPECT_EQ(Ctl({"peer", "add"}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "give ADDRESS and HUB_ID, or --invite"))
+      << err;
+  EXPECT_EQ(
+      Ctl({"peer", "add", "h:1", "civhub1x", "--invite", "t"}, &out, &err),
+      kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "HUB_ID comes from the invite token"))
+      << err;
+  EXPECT_EQ(Ctl({"peer", "invite", "--valid-for", "9x"}, &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "--valid-for: \"9x\" is not a duration"))
+      << err;
+  EXPECT_EQ(Ctl({"peer", "invite", "--valid-for", "-3h"}, &out, &err),
+            kExitUsage);
+}
+
+TEST(Format, InvitesShowStateAndNoToken) {
+  v1::ListInvitesResponse response;
+  v1::Invite* used = response.add_invites();
+  used->set_id("0604a14d0de7");
+  used->set_used_by("civhub1abc");
+  used->mutable_used_at()->set_seconds(1780315200);
+  used->mutable_expires_at()->set_seconds(1780315200 + 3600);
+  used->set_note("hub A");
+  v1::Invite* expired = response.add_invites();
+  expired->set_id("71816a08864e");
+  expired->mutable_expires_at()->set_seconds(1780315200);
+  std::ostringstream out;
+  PrintInvites(response, out);
+  EXPECT_TRUE(absl::StrContains(out.str(), "by civhub1abc")) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "hub A")) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "expired")) << out.str();
+}
+
 TEST(Ctl, ADirectoryOrAMissingFileSaysSo) {
   testing::TempDir dir;
   std::string out, err;

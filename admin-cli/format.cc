@@ -336,6 +336,39 @@ void PrintPeerState(const v1::Peer& peer, std::ostream& out) {
   out << "\n";
 }
 
+void PrintInviteCreated(const v1::Invite& invite, std::ostream& out) {
+  out << invite.token() << "\n"
+      << "invite " << invite.id() << ", for one hub, valid until "
+      << FormatTimestamp(invite.expires_at()) << "\n"
+      << "give the token to the other hub's admin (by a channel you trust: "
+         "it links one hub without your approval), who runs:\n"
+      << "  civhubctl peer add --invite TOKEN\n";
+}
+
+void PrintInvites(const v1::ListInvitesResponse& response, std::ostream& out) {
+  if (response.invites().empty()) {
+    out << "no invites: make one with civhubctl peer invite\n";
+    return;
+  }
+  const absl::Time now = absl::Now();
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::Invite& i : response.invites()) {
+    std::string state =
+        !i.used_by().empty()
+            ? absl::StrCat("used ", Ago(i.used_at()), " by ", i.used_by())
+        : absl::FromUnixSeconds(i.expires_at().seconds()) <= now ? "expired"
+                                                                 : "open";
+    rows.push_back({i.id(), state, FormatTimestamp(i.created_at()),
+                    FormatTimestamp(i.expires_at()), i.note()});
+  }
+  PrintTable({"ID", "STATE", "CREATED", "EXPIRES", "NOTE"}, rows, out);
+}
+
+void PrintInviteRevoked(const v1::Invite& invite, std::ostream& out) {
+  out << "invite " << invite.id()
+      << " revoked: a hub presenting it is refused\n";
+}
+
 void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out) {
   if (response.peers().empty()) {
     out << "no peers: link to another hub with civhubctl peer add HOST:PORT "
@@ -389,7 +422,8 @@ void PrintPending(const v1::ListPendingPeersResponse& response,
              rows, out);
   out << "compare the fingerprint with the other hub's admin, then: civhubctl "
          "peer approve "
-         "HUB_ID (or peer reject HUB_ID)\n";
+         "HUB_ID (or peer reject HUB_ID); for a partner you expect, "
+         "civhubctl peer invite makes a token that skips this list\n";
 }
 
 void PrintNetwork(const v1::Network& network, std::ostream& out) {

@@ -46,6 +46,10 @@ void PrintDeleted(const v1::PublishResponse& response, std::ostream& out);
 void PrintPeerAdded(const v1::Peer& peer, const v1::HubStatus& self,
                     std::ostream& out);
 void PrintPeerState(const v1::Peer& peer, std::ostream& out);
+// A new invite: the token and what the other admin runs with it.
+void PrintInviteCreated(const v1::Invite& invite, std::ostream& out);
+void PrintInvites(const v1::ListInvitesResponse& response, std::ostream& out);
+void PrintInviteRevoked(const v1::Invite& invite, std::ostream& out);
 void PrintPeers(const v1::ListPeersResponse& response, std::ostream& out);
 void PrintPending(const v1::ListPendingPeersResponse& response,
                   std::ostream& out);

@@ -1,6 +1,9 @@
 #include "crypto/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
 
 namespace civhub::crypto {
 
@@ -9,6 +12,15 @@ std::string Sha256(absl::string_view data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::string RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
+                          static_cast<int>(n)) != 1) {
+    std::abort();
+  }
+  return out;
 }
 
 }  // namespace civhub::crypto

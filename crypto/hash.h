@@ -1,4 +1,5 @@
-// SHA-256, for content hashes (fork evidence, digests).
+// SHA-256, for content hashes (fork evidence, digests), and secrets from
+// OpenSSL's random generator.
 #ifndef CIVHUB_CRYPTO_HASH_H_
 #define CIVHUB_CRYPTO_HASH_H_
 
@@ -10,6 +11,11 @@ namespace civhub::crypto {
 
 // The 32-byte SHA-256 of `data`. Thread-safe.
 std::string Sha256(absl::string_view data);
+
+// `n` bytes from OpenSSL's CSPRNG (RAND_bytes), for secrets such as invite
+// tokens. Aborts if the generator fails (it cannot be seeded), rather than
+// hand out a guessable secret. Thread-safe.
+std::string RandomBytes(size_t n);
 
 }  // namespace civhub::crypto
 

@@ -50,6 +50,28 @@ namespace civhub::federation {
 // The peer table lives in the store's aux space under this prefix, one
 // storage::PeerRecord per peer key.
 inline constexpr char kPeerTablePrefix[] = "peer/";
+// Invites this hub issued, one storage::InviteRecord per token, keyed by
+// the hex SHA-256 of its secret.
+inline constexpr char kInvitePrefix[] = "invite/";
+// What an invite token's text starts with.
+inline constexpr char kInviteTokenPrefix[] = "civhub-invite:";
+// How long an invite is valid unless told otherwise, and at most.
+inline constexpr absl::Duration kDefaultInviteValidity = absl::Hours(24);
+inline constexpr absl::Duration kMaxInviteValidity = absl::Hours(24 * 30);
+
+// Reads the text of an invite token (what `civhubctl peer invite` prints).
+// INVALID_ARGUMENT saying what is wrong if it is not one.
+absl::StatusOr<v1::InviteToken> ParseInviteToken(absl::string_view text);
+
+// The largest message a hub's federation port takes in (gRPC refuses a
+// larger one with RESOURCE_EXHAUSTED before any handler, so before the
+// caller's key is checked: what a stranger can make the hub buffer per
+// call). The largest legitimate one is a Push of push_batch (64) records,
+// each a body of at most crypto::kMaxBodyBytes (65,536) and a 64-byte
+// signature: 65,610 bytes framed, 4,199,040 bytes (4.0 MiB) in all. A Sync
+// with the caller's full vector takes 47 bytes per origin: 5 MiB holds
+// 111,000 origins.
+inline constexpr int kMaxInboundMessageBytes = 5 << 20;
 
 struct FederationOptions {
   // This hub's profile, published as its "~hub" record.
@@ -72,6 +94,7 @@ struct FederationOptions {
   uint32_t sync_max_records = 1000;
   uint32_t sync_max_bytes = 4 << 20;
   // Records per Push and per Fetch call; references per Announce call.
+  // A Push of push_batch records must fit kMaxInboundMessageBytes.
   size_t push_batch = 64;
   size_t announce_batch = 1024;
   // Announced records waiting to be fetched, at most; announces beyond it
@@ -122,6 +145,28 @@ class Federation {
                Reply<v1::Peer> done) {
     AddPeer(address, hub_id, /*offline=*/false, std::move(done));
   }
+  // AddPeer with an invite token from the other hub (CreateInvite there):
+  // the address and id come from the token (`address`, if not empty,
+  // overrides its address) and its secret goes with every link request, so
+  // that hub approves at once. A token that hub refuses (used, expired,
+  // revoked) fails `done` with PERMISSION_DENIED naming why, and nothing is
+  // recorded.
+  void AddPeerWithInvite(const std::string& token, const std::string& address,
+                         bool offline, Reply<v1::Peer> done);
+
+  // Issues an invite token valid for `valid_for` (0: kDefaultInviteValidity;
+  // at most kMaxInviteValidity), carrying this hub's federation address,
+  // key and a fresh secret; only the secret's SHA-256 is stored. The answer
+  // holds the token. FAILED_PRECONDITION if this hub's federation address
+  // is not one other hubs can dial (0.0.0.0: start civhubd with
+  // --advertise).
+  absl::StatusOr<v1::Invite> CreateInvite(absl::Duration valid_for,
+                                          const std::string& note);
+  // Unexpired invites and those used in the last 30 days, oldest first
+  // (others are deleted).
+  absl::StatusOr<std::vector<v1::Invite>> ListInvites();
+  // Deletes the invite `id` (Invite.id); NOT_FOUND if there is none.
+  absl::StatusOr<v1::Invite> RevokeInvite(const std::string& id);
   absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id);
   absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id);
   absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id);
@@ -214,7 +259,19 @@ class Federation {
   // links.cc
   // AddPeer once the address is checked (or not, when offline).
   void RecordLinkRequest(const std::string& address, const std::string& peer,
+                         const std::string& invite_secret,
                          Reply<v1::Peer> done);
+  // AddPeer's work once the key, address and invite (if any) are known.
+  void AddPeerKey(const std::string& address, const crypto::PublicKey& key,
+                  const std::string& invite_secret, bool offline,
+                  Reply<v1::Peer> done);
+  // invites.cc
+  // Spends the invite whose secret is `secret` for `caller`: OK if it was
+  // valid; else PERMISSION_DENIED naming why (unknown or revoked, expired,
+  // used).
+  absl::Status RedeemInviteLocked(const std::string& secret,
+                                  const std::string& caller)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendLinkRequest(const std::string& peer, Reply<v1::Peer> done);
   void OnLinkResponse(const std::string& peer, uint64_t generation,
                       absl::StatusOr<v1::LinkResponse> response,

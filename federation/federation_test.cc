@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
 #include "federation/grpc_transport.h"
@@ -725,17 +727,194 @@ TEST_F(FederationTest, PendingRequestsFromOneNetworkAreBounded) {
   EXPECT_OK(request_from("203.0.113.7"));
 }
 
+// Fills `b`'s pending list to its total bound (64), 8 requests from each
+// of 8 networks, as a flood of strangers minting keys would.
+void FillPendingList(SimHub* b, absl::Time now) {
+  for (int net = 0; net < 8; ++net) {
+    for (int i = 0; i < 8; ++i) {
+      crypto::PrivateKey key = testing::NewKey();
+      ASSERT_OK(b->federation->HandleRequestLink(
+          key.public_key(), LinkRequest(key, b->key.public_key(), now),
+          absl::StrCat("203.0.113.", net)));
+    }
+  }
+  ASSERT_EQ(b->federation->ListPending().size(), 64u);
+}
+
+// `hub` joins with `token`; returns what `peer add --invite` would show.
+absl::StatusOr<v1::Peer> JoinWithInvite(SimHub* hub, const std::string& token,
+                                        sim::SimScheduler& scheduler,
+                                        absl::Time deadline) {
+  std::optional<absl::StatusOr<v1::Peer>> got;
+  hub->federation->AddPeerWithInvite(
+      token, /*address=*/"", /*offline=*/false,
+      [&](absl::StatusOr<v1::Peer> p) { got = std::move(p); });
+  scheduler.RunUntil([&] { return got.has_value(); }, deadline);
+  if (!got.has_value()) return absl::DeadlineExceededError("no answer");
+  return *std::move(got);
+}
+
+// The flood: the pending list full of strangers' requests, an
+// invited partner still gets through at once, with no approval.
+TEST_F(FederationTest, InvitedHubLinksThroughAFullPendingList) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  FillPendingList(b, net_.clock().Now());
+  // Without an invite the partner is turned away, as before.
+  crypto::PrivateKey stranger = testing::NewKey();
+  EXPECT_STATUS(
+      b->federation->HandleRequestLink(
+          stranger.public_key(),
+          LinkRequest(stranger, b->key.public_key(), net_.clock().Now()),
+          "198.51.100.1"),
+      absl::StatusCode::kResourceExhausted, "ask its admin for an invite");
+
+  absl::StatusOr<v1::Invite> invite =
+      b->federation->CreateInvite(absl::ZeroDuration(), "a's admin, by phone");
+  ASSERT_OK(invite);
+  EXPECT_TRUE(absl::StartsWith(invite->token(), kInviteTokenPrefix));
+  absl::StatusOr<v1::Peer> joined =
+      JoinWithInvite(a, invite->token(), net_.scheduler(),
+                     net_.clock().Now() + absl::Minutes(1));
+  ASSERT_OK(joined);
+  EXPECT_EQ(joined->state(), v1::PEER_STATE_ACTIVE);
+  EXPECT_EQ(joined->hub_id(), b->key.public_key().HubId());
+  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_ACTIVE), 1u);
+  EXPECT_EQ(b->federation->ListPending().size(), 64u);  // a never waited.
+  // Records flow both ways.
+  Publish(b, "from-b", "Published At B");
+  ASSERT_TRUE(
+      RunUntil([&] { return NameAt(a, b, "from-b") == "Published At B"; }));
+
+  absl::StatusOr<std::vector<v1::Invite>> invites =
+      b->federation->ListInvites();
+  ASSERT_OK(invites);
+  ASSERT_EQ(invites->size(), 1u);
+  EXPECT_EQ((*invites)[0].used_by(), a->key.public_key().HubId());
+  EXPECT_EQ((*invites)[0].note(), "a's admin, by phone");
+  EXPECT_TRUE((*invites)[0].token().empty());  // Only its hash is kept.
+}
+
+// A token also skips the bound on one network's requests: the partner may
+// share its network with the flooder.
+TEST_F(FederationTest, InviteSkipsTheBoundOfItsNetwork) {
+  SimHub* b = Add("b");
+  const absl::Time now = net_.clock().Now();
+  for (int i = 0; i < 8; ++i) {
+    crypto::PrivateKey key = testing::NewKey();
+    ASSERT_OK(b->federation->HandleRequestLink(
+        key.public_key(), LinkRequest(key, b->key.public_key(), now),
+        "2001:db8:1::/48"));
+  }
+  absl::StatusOr<v1::Invite> invite =
+      b->federation->CreateInvite(absl::Hours(1), "");
+  ASSERT_OK(invite);
+  crypto::PrivateKey partner = testing::NewKey();
+  v1::LinkRequest request = LinkRequest(partner, b->key.public_key(), now);
+  request.set_invite_secret(ParseInviteToken(invite->token())->secret());
+  absl::StatusOr<v1::LinkResponse> response = b->federation->HandleRequestLink(
+      partner.public_key(), request, "2001:db8:1::/48");
+  ASSERT_OK(response);
+  EXPECT_EQ(response->state(), v1::LinkResponse::ACCEPTED);
+}
+
+TEST_F(FederationTest, InviteIsUsedOnce) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  absl::StatusOr<v1::Invite> invite =
+      b->federation->CreateInvite(absl::ZeroDuration(), "");
+  ASSERT_OK(invite);
+  const absl::Time deadline = net_.clock().Now() + absl::Minutes(1);
+  ASSERT_OK(JoinWithInvite(a, invite->token(), net_.scheduler(), deadline));
+  // Repeating the request (its answer lost) is answered, not refused.
+  ASSERT_OK(JoinWithInvite(a, invite->token(), net_.scheduler(), deadline));
+  EXPECT_STATUS(JoinWithInvite(c, invite->token(), net_.scheduler(), deadline),
+                absl::StatusCode::kPermissionDenied,
+                "invite token already used (by " + a->key.public_key().HubId());
+  // Nothing recorded at c; b holds no request from it.
+  absl::StatusOr<std::vector<v1::Peer>> peers = c->federation->ListPeers();
+  ASSERT_OK(peers);
+  EXPECT_TRUE(peers->empty());
+  EXPECT_TRUE(b->federation->ListPending().empty());
+}
+
+TEST_F(FederationTest, InviteExpiresAndCanBeRevoked) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  absl::StatusOr<v1::Invite> invite =
+      b->federation->CreateInvite(absl::Hours(1), "");
+  ASSERT_OK(invite);
+  net_.clock().Advance(absl::Hours(2));
+  EXPECT_STATUS(JoinWithInvite(a, invite->token(), net_.scheduler(),
+                               net_.clock().Now() + absl::Minutes(1)),
+                absl::StatusCode::kPermissionDenied,
+                "invite token expired at ");
+  invite = b->federation->CreateInvite(absl::Hours(1), "");
+  ASSERT_OK(invite);
+  ASSERT_OK(b->federation->RevokeInvite(invite->id()));
+  EXPECT_STATUS(JoinWithInvite(a, invite->token(), net_.scheduler(),
+                               net_.clock().Now() + absl::Minutes(1)),
+                absl::StatusCode::kPermissionDenied,
+                "invite token unknown to this hub");
+  EXPECT_EQ(a->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
+  EXPECT_STATUS(b->federation->CreateInvite(absl::Hours(24 * 31), ""),
+                absl::StatusCode::kInvalidArgument, "valid_for");
+  EXPECT_STATUS(ParseInviteToken("civhub-invite:AAAA"),
+                absl::StatusCode::kInvalidArgument, "damaged");
+}
+
+TEST_F(FederationTest, InviteSurvivesRestart) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  absl::StatusOr<v1::Invite> invite =
+      b->federation->CreateInvite(absl::ZeroDuration(), "");
+  ASSERT_OK(invite);
+  b = net_.Restart("b", /*wipe_store=*/false);
+  absl::StatusOr<v1::Peer> joined =
+      JoinWithInvite(a, invite->token(), net_.scheduler(),
+                     net_.clock().Now() + absl::Minutes(1));
+  ASSERT_OK(joined);
+  EXPECT_EQ(joined->state(), v1::PEER_STATE_ACTIVE);
+  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_ACTIVE), 1u);
+}
+
+// The federation port's receive limit takes the largest legitimate
+// messages: a full Push, and a Sync stating 100,000 origins.
+TEST(InboundLimitTest, FitsAFullPushAndALargeVector) {
+  v1::PushRequest push;
+  for (size_t i = 0; i < FederationOptions().push_batch; ++i) {
+    v1::SignedRecord* r = push.add_records();
+    r->set_body(std::string(crypto::kMaxBodyBytes, 'x'));
+    r->set_signature(std::string(64, 's'));
+  }
+  EXPECT_EQ(push.ByteSizeLong(), 4199040u);
+  EXPECT_LE(push.ByteSizeLong(), size_t{kMaxInboundMessageBytes});
+  v1::SyncRequest sync;
+  sync.set_vector_digest(std::string(16, 'd'));
+  sync.set_full(true);
+  for (int i = 0; i < 100000; ++i) {
+    v1::OriginWatermark* w = sync.add_changes();
+    w->set_origin(std::string(32, static_cast<char>(i)));
+    w->set_sequence(UINT64_MAX);
+  }
+  EXPECT_LE(sync.ByteSizeLong(), size_t{kMaxInboundMessageBytes});
+}
+
 TEST(SourceNetworkTest, AddressesAndIpv6Prefixes) {
   EXPECT_EQ(SourceNetwork("ipv4:203.0.113.7:40112"), "203.0.113.7");
   EXPECT_EQ(SourceNetwork("ipv6:[2001:db8:1:2:a:b:c:d]:40112"),
-            "2001:db8:1:2::/64");
+            "2001:db8:1::/48");
   // Two hosts of one /64 are one network.
   EXPECT_EQ(SourceNetwork("ipv6:[2001:db8:1:2::99]:1"),
             SourceNetwork("ipv6:[2001:db8:1:2:ffff::1]:2"));
+  // So are two /64s of one /48: one site's allocation, one attacker.
+  EXPECT_EQ(SourceNetwork("ipv6:[2001:db8:1:2::99]:1"),
+            SourceNetwork("ipv6:[2001:db8:1:ffff::99]:1"));
   EXPECT_NE(SourceNetwork("ipv6:[2001:db8:1:2::99]:1"),
-            SourceNetwork("ipv6:[2001:db8:1:3::99]:1"));
+            SourceNetwork("ipv6:[2001:db8:2:2::99]:1"));
   EXPECT_EQ(SourceNetwork("ipv6:[::ffff:203.0.113.7]:443"), "203.0.113.7");
-  EXPECT_EQ(SourceNetwork("ipv6:[fe80::1%eth0]:443"), "fe80::/64");
+  EXPECT_EQ(SourceNetwork("ipv6:[fe80::1%eth0]:443"), "fe80::/48");
   EXPECT_EQ(SourceNetwork("unix:/run/civhub.sock"), "unix:/run/civhub.sock");
   EXPECT_EQ(SourceNetwork("ipv4:not-an-address:1"), "ipv4:not-an-address:1");
 }

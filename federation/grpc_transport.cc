@@ -192,9 +192,11 @@ std::string SourceNetwork(absl::string_view grpc_peer) {
     inet_ntop(AF_INET, &v4, text, sizeof(text));
     return text;
   }
-  std::memset(&v6.s6_addr[8], 0, 8);
+  // A /48: what a site is routinely given, so one attacker's allocation
+  // counts as one network however many /64s it spreads keys across.
+  std::memset(&v6.s6_addr[6], 0, 10);
   inet_ntop(AF_INET6, &v6, text, sizeof(text));
-  return absl::StrCat(text, "/64");
+  return absl::StrCat(text, "/48");
 }
 
 GrpcTransport::GrpcTransport(TlsIdentity identity, Scheduler* scheduler,

@@ -40,9 +40,10 @@ absl::StatusOr<crypto::PublicKey> CallerKey(const grpc::ServerContext& context);
 
 // The network a call came from, from gRPC's peer string
 // (ServerContext::peer()): "ipv4:203.0.113.7:40112" -> "203.0.113.7",
-// "ipv6:[2001:db8:1:2:a::1]:40112" -> "2001:db8:1:2::/64" (one host
-// commonly holds a whole /64), an IPv4-mapped IPv6 address -> the IPv4
-// address. Anything else comes back whole.
+// "ipv6:[2001:db8:1:2:a::1]:40112" -> "2001:db8:1::/48" (one site is
+// commonly given a whole /48, so one attacker holds 65,536 /64s), an
+// IPv4-mapped IPv6 address -> the IPv4 address. Anything else comes back
+// whole.
 std::string SourceNetwork(absl::string_view grpc_peer);
 
 class GrpcTransport : public Transport {

@@ -56,6 +56,15 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
                          bool offline, Reply<v1::Peer> done) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return done(key.status());
+  AddPeerKey(address, *key, /*invite_secret=*/"", offline, std::move(done));
+}
+
+void Federation::AddPeerKey(const std::string& address,
+                            const crypto::PublicKey& key_given,
+                            const std::string& invite_secret, bool offline,
+                            Reply<v1::Peer> done) {
+  const crypto::PublicKey* key = &key_given;
+  const std::string hub_id = key->HubId();
   if (key->bytes() == self_) {
     return done(
         absl::InvalidArgumentError("hub_id: that is this hub's own id"));
@@ -72,12 +81,18 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
     }
   }
   if (active.has_value()) return done(*std::move(active));
-  if (offline) return RecordLinkRequest(address, peer, std::move(done));
+  if (offline) {
+    return RecordLinkRequest(address, peer, invite_secret, std::move(done));
+  }
   // A mistyped address must fail now, not be dialed for ever.
   transport_->Probe(
       PeerAddress{*key, address}, kProbeDeadline,
-      [this, address, peer, done = std::move(done)](absl::Status s) {
-        if (s.ok()) return RecordLinkRequest(address, peer, std::move(done));
+      [this, address, peer, invite_secret,
+       done = std::move(done)](absl::Status s) {
+        if (s.ok()) {
+          return RecordLinkRequest(address, peer, invite_secret,
+                                   std::move(done));
+        }
         // UNAVAILABLE would read as "civhubd is down" to civhubctl: the
         // address given is what is wrong here.
         if (s.code() == absl::StatusCode::kUnauthenticated) {
@@ -101,6 +116,7 @@ void Federation::AddPeer(const std::string& address, const std::string& hub_id,
 
 void Federation::RecordLinkRequest(const std::string& address,
                                    const std::string& peer,
+                                   const std::string& invite_secret,
                                    Reply<v1::Peer> done) {
   bool approve = false;
   std::optional<PeerAddress> replaced;  // Closed once the record is saved.
@@ -134,6 +150,7 @@ void Federation::RecordLinkRequest(const std::string& address,
       record.set_link_id(link_id);
       record.set_own_link_signature(SignLink(peer, link_id));
       record.set_requested_at_micros(absl::ToUnixMicros(hub_->clock()->Now()));
+      record.set_invite_secret(invite_secret);
       PeerRuntime& rt = runtime_[peer];
       rt.generation++;
       rt.link_pending_seen = false;
@@ -175,6 +192,7 @@ void Federation::SendLinkRequest(const std::string& peer,
       *body.mutable_profile() = options_.profile;
       body.set_link_signature(it->second.own_link_signature());
       request.set_body(body.SerializeAsString());
+      request.set_invite_secret(it->second.invite_secret());
       absl::StatusOr<std::string> sig =
           hub_->key().Sign(crypto::SigningDomain::kLinkRequest, request.body());
       if (sig.ok()) request.set_signature(*sig);
@@ -226,6 +244,18 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             "the hub at ", record.address(), " did not prove it holds ", hub_id,
             ": ", response.status().message(),
             " (check the address and the id with its admin)"));
+        unused = AddressOf(record);
+        (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
+        peers_.erase(it);
+      } else if (!response.ok() &&
+                 response.status().code() ==
+                     absl::StatusCode::kPermissionDenied &&
+                 !record.invite_secret().empty() && done) {
+        // The invite was refused (used, expired, revoked): the admin needs
+        // a new one, and retrying this one cannot succeed.
+        answer = absl::PermissionDeniedError(absl::StrCat(
+            "the hub at ", record.address(), " refused the invite: ",
+            response.status().message(), "; nothing was recorded"));
         unused = AddressOf(record);
         (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
         peers_.erase(it);
@@ -303,6 +333,7 @@ absl::Status Federation::Activate(const std::string& peer,
       record.set_address(profile.federation_address());
     record.set_since_micros(absl::ToUnixMicros(hub_->clock()->Now()));
     record.set_last_error("");
+    record.clear_invite_secret();  // Spent.
     PeerRuntime& rt = runtime_[peer];
     rt.generation++;
     rt.told_known = rt.view_known = false;
@@ -502,12 +533,19 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       *response.mutable_profile() = options_.profile;
       return response;
     }
-    if (state == v1::PEER_STATE_REJECTED) {
-      response.set_state(v1::LinkResponse::REJECTED);
-      return response;
-    }
     if (state == v1::PEER_STATE_REQUESTED) {
       activate = true;  // Both admins approved: take the caller's link id.
+    } else if (!request.invite_secret().empty()) {
+      // This hub's admin invited the caller: approved now, whatever waits
+      // in the pending list (a flood of strangers cannot keep it out).
+      if (absl::Status s = RedeemInviteLocked(request.invite_secret(), peer);
+          !s.ok()) {
+        return s;
+      }
+      activate = true;
+    } else if (state == v1::PEER_STATE_REJECTED) {
+      response.set_state(v1::LinkResponse::REJECTED);
+      return response;
     } else if (state != v1::PEER_STATE_PENDING) {
       size_t pending = 0, from_source = 0;
       for (const auto& [k, r] : peers_) {
@@ -516,14 +554,15 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
         from_source += !source.empty() && r.requested_from() == source;
       }
       if (from_source >= options_.max_pending_per_source) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("too many link requests from ", source,
-                         " are waiting for this hub's admin; retry later"));
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "too many link requests from ", source,
+            " are waiting for this hub's admin; retry later, or "
+            "ask its admin for an invite (civhubctl peer invite)"));
       }
       if (pending >= options_.max_pending) {
         return absl::ResourceExhaustedError(
             "too many link requests are waiting for this hub's admin; retry "
-            "later");
+            "later, or ask its admin for an invite (civhubctl peer invite)");
       }
       auto last = last_request_.find(peer);
       if (last != last_request_.end() &&

@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
@@ -450,11 +452,12 @@ int ListCommunities(Session& s, const std::string& ref_text) {
 }
 
 int AddPeer(Session& s, const std::string& address, const std::string& hub_id,
-            bool offline) {
+            bool offline, const std::string& invite) {
   v1::AddPeerRequest req;
   req.set_address(address);
   req.set_hub_id(hub_id);
   req.set_offline(offline);
+  req.set_invite(std::string(absl::StripAsciiWhitespace(invite)));
   v1::Peer peer;
   auto ctx = s.Context();
   grpc::Status st = s.Node().admin()->AddPeer(ctx.get(), req, &peer);
@@ -466,6 +469,47 @@ int AddPeer(Session& s, const std::string& address, const std::string& hub_id,
   if (!st.ok()) return s.NodeError(st);
   PrintPeerAdded(peer, self, s.out());
   return kExitOk;
+}
+
+int CreateInvite(Session& s, const std::string& valid_for,
+                 const std::string& note) {
+  absl::Duration d = absl::ZeroDuration();
+  int64_t days = 0;
+  if (valid_for.empty()) {
+  } else if (absl::EndsWith(valid_for, "d") &&
+             absl::SimpleAtoi(
+                 absl::string_view(valid_for).substr(0, valid_for.size() - 1),
+                 &days) &&
+             days > 0) {
+    d = absl::Hours(24 * days);
+  } else if (!absl::ParseDuration(valid_for, &d) || d <= absl::ZeroDuration()) {
+    return s.UsageError(
+        absl::StrCat("--valid-for: \"", valid_for,
+                     "\" is not a duration (e.g. 30m, 24h, 7d; at most 30d)"));
+  }
+  v1::CreateInviteRequest req;
+  req.set_valid_for_seconds(absl::ToInt64Seconds(d));
+  req.set_note(note);
+  v1::Invite invite;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->CreateInvite(ctx.get(), req, &invite);
+  return s.Respond(st, invite, PrintInviteCreated);
+}
+
+int ListInvites(Session& s) {
+  v1::ListInvitesResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->ListInvites(ctx.get(), {}, &response);
+  return s.Respond(st, response, PrintInvites);
+}
+
+int RevokeInvite(Session& s, const std::string& id) {
+  v1::RevokeInviteRequest req;
+  req.set_id(id);
+  v1::Invite invite;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->RevokeInvite(ctx.get(), req, &invite);
+  return s.Respond(st, invite, PrintInviteRevoked);
 }
 
 int ListPendingPeers(Session& s) {

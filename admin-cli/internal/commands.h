@@ -34,8 +34,15 @@ int Search(Session& s, const SearchFlags& flags);
 
 // Peer links.
 // `offline`: record the link without checking the address answers first.
+// `invite`: a token from the other hub's `peer invite` (then `hub_id` is
+// empty and `address`, if given, overrides the token's).
 int AddPeer(Session& s, const std::string& address, const std::string& hub_id,
-            bool offline);
+            bool offline, const std::string& invite = "");
+// `valid_for`: "24h", "30m", "7d"... (empty: 24 hours).
+int CreateInvite(Session& s, const std::string& valid_for,
+                 const std::string& note);
+int ListInvites(Session& s);
+int RevokeInvite(Session& s, const std::string& id);
 int ListPendingPeers(Session& s);
 int ApprovePeer(Session& s, const std::string& hub_id);
 int RejectPeer(Session& s, const std::string& hub_id);

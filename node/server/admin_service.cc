@@ -178,11 +178,22 @@ grpc::Status AdminService::AddPeer(grpc::ServerContext*,
                                    v1::Peer* response) {
   absl::Notification done;
   absl::StatusOr<v1::Peer> result;
-  federation_->AddPeer(request->address(), request->hub_id(),
-                       request->offline(), [&](absl::StatusOr<v1::Peer> peer) {
-                         result = std::move(peer);
-                         done.Notify();
-                       });
+  auto reply = [&](absl::StatusOr<v1::Peer> peer) {
+    result = std::move(peer);
+    done.Notify();
+  };
+  if (!request->invite().empty()) {
+    if (!request->hub_id().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "hub_id: leave it out with an invite (the token "
+                          "names the hub)");
+    }
+    federation_->AddPeerWithInvite(request->invite(), request->address(),
+                                   request->offline(), reply);
+  } else {
+    federation_->AddPeer(request->address(), request->hub_id(),
+                         request->offline(), reply);
+  }
   // The address check (5 s) and the first attempt (the call's 10 s
   // deadline) are bounded; the margin
   // covers a hub shutting down meanwhile (its reply is then dropped).
@@ -192,12 +203,15 @@ grpc::Status AdminService::AddPeer(grpc::ServerContext*,
         "the link request did not complete; see civhubctl peer list");
   }
   if (!result.ok()) {
-    spdlog::log(RefusalLevel(result.status()), "peer add {} at {} failed: {}",
-                request->hub_id(), request->address(),
-                result.status().ToString());
+    spdlog::log(
+        RefusalLevel(result.status()), "peer add {} at {} failed: {}",
+        request->invite().empty() ? request->hub_id() : "(invite)",
+        request->address().empty() ? "the token's address" : request->address(),
+        result.status().ToString());
     return ToGrpcStatus(result.status());
   }
-  spdlog::info("peer add {} at {}: {}", request->hub_id(), request->address(),
+  spdlog::info("peer add {} at {}{}: {}", result->hub_id(), result->address(),
+               request->invite().empty() ? "" : " (invited)",
                v1::PeerState_Name(result->state()));
   *response = *std::move(result);
   return grpc::Status::OK;
@@ -238,6 +252,46 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext*,
   absl::StatusOr<std::vector<v1::Peer>> peers = federation_->ListPeers();
   if (!peers.ok()) return ToGrpcStatus(peers.status());
   for (v1::Peer& p : *peers) *response->add_peers() = std::move(p);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::CreateInvite(grpc::ServerContext*,
+                                        const v1::CreateInviteRequest* request,
+                                        v1::Invite* response) {
+  absl::StatusOr<v1::Invite> invite = federation_->CreateInvite(
+      absl::Seconds(request->valid_for_seconds()), request->note());
+  if (!invite.ok()) {
+    spdlog::log(RefusalLevel(invite.status()), "peer invite failed: {}",
+                invite.status().ToString());
+    return ToGrpcStatus(invite.status());
+  }
+  // Never the token itself: the log is not a place for secrets.
+  spdlog::info(
+      "peer invite {} issued{}{}, valid until {}", invite->id(),
+      request->note().empty() ? "" : " for ", request->note(),
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                       absl::FromUnixSeconds(invite->expires_at().seconds()),
+                       absl::UTCTimeZone()));
+  *response = *std::move(invite);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListInvites(grpc::ServerContext*,
+                                       const v1::ListInvitesRequest*,
+                                       v1::ListInvitesResponse* response) {
+  absl::StatusOr<std::vector<v1::Invite>> invites = federation_->ListInvites();
+  if (!invites.ok()) return ToGrpcStatus(invites.status());
+  for (v1::Invite& i : *invites) *response->add_invites() = std::move(i);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::RevokeInvite(grpc::ServerContext*,
+                                        const v1::RevokeInviteRequest* request,
+                                        v1::Invite* response) {
+  absl::StatusOr<v1::Invite> invite = federation_->RevokeInvite(request->id());
+  if (!invite.ok()) return ToGrpcStatus(invite.status());
+  spdlog::info("peer invite {} revoked", invite->id());
+  *response = *std::move(invite);
   return grpc::Status::OK;
 }
 

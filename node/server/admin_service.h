@@ -65,6 +65,15 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status RemovePeer(grpc::ServerContext* ctx,
                           const v1::PeerRequest* request,
                           v1::Peer* response) override;
+  grpc::Status CreateInvite(grpc::ServerContext* ctx,
+                            const v1::CreateInviteRequest* request,
+                            v1::Invite* response) override;
+  grpc::Status ListInvites(grpc::ServerContext* ctx,
+                           const v1::ListInvitesRequest* request,
+                           v1::ListInvitesResponse* response) override;
+  grpc::Status RevokeInvite(grpc::ServerContext* ctx,
+                            const v1::RevokeInviteRequest* request,
+                            v1::Invite* response) override;
   grpc::Status BlockOrigin(grpc::ServerContext* ctx,
                            const v1::BlockRequest* request,
                            v1::BlockResponse* response) override;

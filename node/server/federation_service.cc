@@ -2,19 +2,33 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/str_cat.h"
 #include "federation/grpc_transport.h"
+#include "node/server/client_address.h"
 #include "node/server/grpc_status.h"
 
 namespace civhub::server {
 namespace {
 
-// Authenticates the caller, runs `handle`, logs refusals.
+// Who a refusal is counted against: the client's address (an IPv6 /64), so
+// a client minting a key per call still gets one line per interval.
+std::string Client(const grpc::ServerContext& ctx) {
+  std::string key = ClientKey(ctx.peer());
+  return key.empty() ? ctx.peer() : key;
+}
+
+}  // namespace
+
 template <typename Response, typename Handle>
-grpc::Status Serve(grpc::ServerContext* ctx, const char* rpc,
-                   Response* response, Handle handle) {
+grpc::Status FederationService::Serve(grpc::ServerContext* ctx, const char* rpc,
+                                      Response* response, Handle handle) {
+  const std::string client = Client(*ctx);
+  const std::string key = absl::StrCat(rpc, "|", client);
+  const std::string subject =
+      absl::StrCat("federation ", rpc, " from ", client);
   absl::StatusOr<crypto::PublicKey> caller = federation::CallerKey(*ctx);
   if (!caller.ok()) {
-    spdlog::warn("federation {} from {} refused: {}", rpc, ctx->peer(),
+    log_.Refused(spdlog::level::warn, key, subject,
                  std::string(caller.status().message()));
     return ToGrpcStatus(caller.status());
   }
@@ -22,18 +36,19 @@ grpc::Status Serve(grpc::ServerContext* ctx, const char* rpc,
   if (!result.ok()) {
     // FAILED_PRECONDITION: a link this hub has not seen confirmed yet, a
     // step of linking that the next call gets past.
-    spdlog::log(result.status().code() == absl::StatusCode::kFailedPrecondition
-                    ? spdlog::level::debug
-                    : spdlog::level::warn,
-                "federation {} from {} ({}) refused: {}", rpc, caller->HubId(),
-                ctx->peer(), result.status().ToString());
+    if (result.status().code() == absl::StatusCode::kFailedPrecondition) {
+      spdlog::debug("federation {} from {} ({}) refused: {}", rpc,
+                    caller->HubId(), ctx->peer(), result.status().ToString());
+    } else {
+      log_.Refused(
+          spdlog::level::warn, key, subject,
+          absl::StrCat(caller->HubId(), ": ", result.status().ToString()));
+    }
     return ToGrpcStatus(result.status());
   }
   *response = *std::move(result);
   return grpc::Status::OK;
 }
-
-}  // namespace
 
 grpc::Status FederationService::RequestLink(grpc::ServerContext* ctx,
                                             const v1::LinkRequest* request,
@@ -43,11 +58,17 @@ grpc::Status FederationService::RequestLink(grpc::ServerContext* ctx,
         absl::StatusOr<v1::LinkResponse> r = federation_->HandleRequestLink(
             caller, *request, federation::SourceNetwork(ctx->peer()));
         if (r.ok() && r->state() == v1::LinkResponse::PENDING) {
-          spdlog::info(
-              "link request from {} ({}) is waiting for approval: "
-              "civhubctl peer "
-              "approve {}",
-              caller.HubId(), ctx->peer(), caller.HubId());
+          // Repeated every 10 s until the admin decides: once a minute.
+          log_.Note(spdlog::level::info,
+                    absl::StrCat("pending|", caller.bytes()),
+                    absl::StrCat("link request from ", caller.HubId(), " (",
+                                 ctx->peer(), ")"),
+                    "is waiting for approval",
+                    absl::StrCat("civhubctl peer approve ", caller.HubId()));
+        } else if (r.ok() && r->state() == v1::LinkResponse::ACCEPTED &&
+                   !request->invite_secret().empty()) {
+          spdlog::info("link request from {} ({}) carried an invite: linked",
+                       caller.HubId(), ctx->peer());
         }
         return r;
       });
@@ -67,8 +88,12 @@ grpc::Status FederationService::RemoveLink(grpc::ServerContext* ctx,
                                            v1::LinkAck* response) {
   return Serve(
       ctx, "RemoveLink", response, [&](const crypto::PublicKey& caller) {
-        spdlog::info("link with {} removed by that hub", caller.HubId());
-        return federation_->HandleRemoveLink(caller, *request);
+        absl::StatusOr<v1::LinkAck> r =
+            federation_->HandleRemoveLink(caller, *request);
+        if (r.ok()) {
+          spdlog::info("link with {} removed by that hub", caller.HubId());
+        }
+        return r;
       });
 }
 

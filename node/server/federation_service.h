@@ -1,19 +1,23 @@
 // gRPC Federation service on the federation port (mutual TLS). Takes the
 // caller's key from its certificate and hands the call to
-// federation::Federation; holds no federation logic. Thread-safe.
+// federation::Federation; holds no federation logic. Refusals are logged
+// once per client and RPC per minute with a count (LogLimiter), so a
+// client calling in a loop cannot flood the log. Thread-safe.
 #ifndef CIVHUB_NODE_SERVER_FEDERATION_SERVICE_H_
 #define CIVHUB_NODE_SERVER_FEDERATION_SERVICE_H_
 
 #include "civhub/v1/federation.grpc.pb.h"
 #include "federation/federation.h"
+#include "node/server/log_limiter.h"
 
 namespace civhub::server {
 
 class FederationService final : public v1::Federation::Service {
  public:
   // `federation` must outlive the service.
-  explicit FederationService(federation::Federation* federation)
-      : federation_(federation) {}
+  explicit FederationService(federation::Federation* federation,
+                             LogLimiter::Options log_options = {})
+      : federation_(federation), log_(std::move(log_options)) {}
 
   grpc::Status RequestLink(grpc::ServerContext* ctx,
                            const v1::LinkRequest* request,
@@ -35,7 +39,13 @@ class FederationService final : public v1::Federation::Service {
                      v1::FetchResponse* response) override;
 
  private:
+  // Authenticates the caller, runs `handle`, logs refusals through log_.
+  template <typename Response, typename Handle>
+  grpc::Status Serve(grpc::ServerContext* ctx, const char* rpc,
+                     Response* response, Handle handle);
+
   federation::Federation* const federation_;
+  LogLimiter log_;
 };
 
 }  // namespace civhub::server

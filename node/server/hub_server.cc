@@ -37,7 +37,8 @@ constexpr int kMaxPublicRequestBytes = 64 * 1024;
 constexpr int kMaxResponseBytes = 32 << 20;
 // Imports carry up to kMaxImportBatch records of at most 64 KiB.
 constexpr int kMaxAdminRequestBytes = 40 << 20;
-// A Sync reply holds up to 4 MiB of records; pushes far less.
+// A Sync reply holds up to 4 MiB of records; what the port takes in is
+// bounded by federation::kMaxInboundMessageBytes (a full Push: 4.0 MiB).
 constexpr int kMaxFederationMessageBytes = 16 << 20;
 // sockaddr_un.sun_path is 108 bytes including the NUL.
 constexpr size_t kMaxSocketPath = 107;
@@ -355,7 +356,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     grpc::ServerBuilder builder;
     builder.RegisterService(s->federation_service_.get());
     AddRequestErrorInterceptor(builder);
-    builder.SetMaxReceiveMessageSize(kMaxFederationMessageBytes);
+    builder.SetMaxReceiveMessageSize(federation::kMaxInboundMessageBytes);
     builder.SetMaxSendMessageSize(kMaxFederationMessageBytes);
     ApplyConnectionRules(builder, ConnectionRules{kFederationStreams});
     // The federation service is synchronous, a thread per call: a cap, so

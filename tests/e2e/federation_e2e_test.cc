@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "crypto/record_signing.h"
 #include "federation/grpc_transport.h"
@@ -662,6 +663,110 @@ TEST_F(FederationE2eTest, LinkRemovedOnOneSideEndsOnTheOther) {
   EXPECT_EQ(NameAt(b, a, "after"), "");
   EXPECT_LT(LastSync(b, a), removed);
   EXPECT_TRUE(absl::StrContains(a.Ctl({"peer", "list"}).out, "removed"));
+}
+
+// Issue 14: a partner's admin was invited; strangers' requests fill the
+// queue from its network. With the token from `peer invite` the partner's
+// `peer add --invite` is active at once, with no `peer approve`; the token
+// works once, and a restart of the inviting hub keeps an unused one.
+TEST_F(FederationE2eTest, InvitedHubLinksThroughAFloodWithoutApproval) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  HubProcess& c = Start("c");
+  const std::string b_key = crypto::PublicKey::FromHubId(b.hub_id())->bytes();
+  for (int i = 0; i < 8; ++i) {  // Loopback's share of the pending list.
+    RogueHub rogue;
+    ASSERT_TRUE(rogue
+                    .Call<v1::LinkResponse>(AddressOf(b),
+                                            rogue.LinkRequestTo(b_key),
+                                            &federation::Transport::RequestLink)
+                    .ok());
+  }
+  RunResult invite = b.Ctl({"peer", "invite", "--note", "hub a"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  const std::string token(
+      absl::StripAsciiWhitespace(invite.out.substr(0, invite.out.find('\n'))));
+  ASSERT_TRUE(absl::StartsWith(token, "civhub-invite:")) << invite.out;
+  EXPECT_FALSE(absl::StrContains(b.log(), token.substr(14)));  // Not logged.
+
+  RunResult add = a.Ctl({"peer", "add", "--invite", token});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_TRUE(absl::StrContains(add.out, "active")) << add.out;
+  RunResult listed = b.Ctl({"peer", "list"});
+  EXPECT_TRUE(absl::StrContains(listed.out, a.hub_id())) << listed.out;
+  EXPECT_TRUE(absl::StrContains(listed.out, "active")) << listed.out;
+  EXPECT_FALSE(absl::StrContains(b.Ctl({"peer", "pending"}).out, a.hub_id()));
+  Publish(b, "invited", "Invited And Linked");
+  EXPECT_TRUE(WaitFor([&] {
+    return NameAt(a, b, "invited") == "Invited And Linked";
+  })) << a.log();
+
+  // The token is spent: C cannot use it, and nothing is recorded at C.
+  RunResult reuse = c.Ctl({"peer", "add", "--invite", token});
+  EXPECT_EQ(reuse.exit_code, 2) << reuse.out;
+  EXPECT_TRUE(absl::StrContains(reuse.err,
+                                "invite token already used (by " + a.hub_id()))
+      << reuse.err;
+  EXPECT_TRUE(absl::StrContains(c.Ctl({"peer", "list"}).out, "no peers"));
+  RunResult invites = b.Ctl({"peer", "invites"});
+  EXPECT_TRUE(absl::StrContains(invites.out, "used")) << invites.out;
+  EXPECT_TRUE(absl::StrContains(invites.out, "hub a")) << invites.out;
+
+  // A new invite outlives a restart of B.
+  invite = b.Ctl({"peer", "invite", "--valid-for", "1h"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  const std::string second(
+      absl::StripAsciiWhitespace(invite.out.substr(0, invite.out.find('\n'))));
+  ASSERT_EQ(b.Stop(), 0);
+  ASSERT_TRUE(b.Start());
+  add = c.Ctl({"peer", "add", "--invite", second});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_TRUE(absl::StrContains(add.out, "active")) << add.out;
+}
+
+// Issue 14: a client calling Sync in a loop without a link made a warning
+// line per call (525 KB/s). Now the first refusal is logged and the rest
+// counted.
+TEST_F(FederationE2eTest, RefusedCallsInALoopLeaveTheLogSmall) {
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  const size_t before = b.log().size();
+  for (int i = 0; i < 2000; ++i) {
+    absl::StatusOr<v1::SyncResponse> r = rogue.Call<v1::SyncResponse>(
+        AddressOf(b), v1::SyncRequest(), &federation::Transport::Sync);
+    ASSERT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied)
+        << r.status();
+  }
+  const std::string log = b.log();
+  EXPECT_LT(log.size() - before, 4096u) << log.substr(before, 4096);
+  EXPECT_TRUE(
+      absl::StrContains(log, "federation Sync from 127.0.0.1 refused: "))
+      << log.substr(before, 4096);
+  // The hub still answers its admin.
+  EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
+}
+
+// Issue 14: 16 RequestLink bodies of 15 MiB from strangers were buffered
+// before any check (+174 MB). The federation port now takes in 5 MiB at
+// most (a full Push is 4.0 MiB): larger calls are refused unread.
+TEST_F(FederationE2eTest, OversizedRequestsAreRefusedBeforeAnyCheck) {
+  HubProcess& b = Start("b");
+  RogueHub rogue;
+  v1::LinkRequest big;
+  big.set_body(std::string(6 << 20, 'x'));
+  absl::StatusOr<v1::LinkResponse> refused = rogue.Call<v1::LinkResponse>(
+      AddressOf(b), big, &federation::Transport::RequestLink);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted)
+      << refused.status();
+  // A request under the limit is read and checked as before (its body
+  // names no hub as the sender).
+  v1::LinkRequest small;
+  small.set_body(std::string(4 << 20, 'x'));
+  absl::StatusOr<v1::LinkResponse> checked = rogue.Call<v1::LinkResponse>(
+      AddressOf(b), small, &federation::Transport::RequestLink);
+  EXPECT_EQ(checked.status().code(), absl::StatusCode::kUnauthenticated)
+      << checked.status();
+  EXPECT_EQ(b.Ctl({"status"}).exit_code, 0);
 }
 
 }  // namespace
