@@ -311,7 +311,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   if (absl::Status st = fed->Start(); !st.ok()) return st;
 
   // Public server.
-  s->public_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
+  // No AbuseSink yet: ConnectionGuard will be it.
+  s->public_directory_ =
+      std::make_unique<DirectoryService>(s->hub_.get(), /*abuse=*/nullptr);
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->public_directory_.get());
@@ -346,7 +348,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                  node::SystemClock()->Now()};
   s->admin_ =
       std::make_unique<AdminService>(s->hub_.get(), fed, std::move(info));
-  s->admin_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
+  // Its callers' ClientKey is "": no per-client limit applies.
+  s->admin_directory_ =
+      std::make_unique<DirectoryService>(s->hub_.get(), /*abuse=*/nullptr);
   {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + s->admin_socket_,
