@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "crypto/key_file.h"
 #include "node/server/listen_address.h"
+#include "node/server/reflection_guard.h"
 #include "node/server/request_errors.h"
 #include "node/text.h"
 #include "node/validate.h"
@@ -39,6 +41,10 @@ constexpr int kMaxFederationMessageBytes = 16 << 20;
 // sockaddr_un.sun_path is 108 bytes including the NUL.
 constexpr size_t kMaxSocketPath = 107;
 constexpr int kFederationThreads = 4;
+// Threads for the public server's synchronous services (reflection; the
+// Directory is on the callback API and uses none of them): a bound however
+// many streams clients open. Beyond it a call gets RESOURCE_EXHAUSTED.
+constexpr int kMaxPublicSyncThreads = 32;
 
 absl::Status MakeDataDir(const std::string& dir) {
   std::error_code ec;
@@ -87,12 +93,17 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PublicCredentials(
 }
 
 // Every server answers a request that does not parse with INVALID_ARGUMENT
-// naming the method (and the field, where protobuf says which).
-void AddRequestErrorInterceptor(grpc::ServerBuilder& builder) {
+// naming the method (and the field, where protobuf says which). `more`: the
+// server's other interceptors.
+void AddRequestErrorInterceptor(
+    grpc::ServerBuilder& builder,
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+        more = nullptr) {
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       creators;
   creators.push_back(std::make_unique<RequestParseErrorInterceptorFactory>());
+  if (more != nullptr) creators.push_back(std::move(more));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
@@ -312,12 +323,15 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
 
   // Public server.
   // No AbuseSink yet: ConnectionGuard will be it.
-  s->public_directory_ =
-      std::make_unique<DirectoryService>(s->hub_.get(), /*abuse=*/nullptr);
+  s->public_directory_ = std::make_unique<DirectoryService>(
+      s->hub_.get(), /*abuse=*/nullptr, options.directory_limits);
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->public_directory_.get());
-    AddRequestErrorInterceptor(builder);
+    AddRequestErrorInterceptor(builder, NewReflectionGuard({}));
+    grpc::ResourceQuota quota("civhub-public");
+    quota.SetMaxThreads(kMaxPublicSyncThreads);
+    builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(kMaxPublicRequestBytes);
     builder.SetMaxSendMessageSize(kMaxResponseBytes);
     auto bound = Bind(builder, options.listen, *public_credentials, "--listen");

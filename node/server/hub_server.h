@@ -46,6 +46,9 @@ struct ServerOptions {
   std::optional<std::string> region;
   std::optional<std::string> contact;
   absl::Duration sync_interval = absl::Seconds(5);
+  // What each client of the public Directory may hold (the admin socket's
+  // Directory is not limited).
+  DirectoryLimits directory_limits;
 };
 
 class HubServer {
