@@ -117,11 +117,16 @@ class ReflectionInterceptor : public grpc::experimental::Interceptor {
  public:
   ReflectionInterceptor(std::shared_ptr<Streams> streams,
                         grpc::ServerContextBase* ctx)
-      : streams_(std::move(streams)), id_(streams_->Add(ctx)) {}
-  ~ReflectionInterceptor() override { streams_->Remove(id_); }
+      : streams_(std::move(streams)), ctx_(ctx) {}
+  ~ReflectionInterceptor() override {
+    if (id_ != 0) streams_->Remove(id_);
+  }
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
+    // Listed from the first hook: when the interceptor is created the
+    // context does not know its peer yet.
+    if (id_ == 0) id_ = streams_->Add(ctx_);
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) ||
         methods->QueryInterceptionHookPoint(
@@ -137,7 +142,8 @@ class ReflectionInterceptor : public grpc::experimental::Interceptor {
 
  private:
   const std::shared_ptr<Streams> streams_;
-  const uint64_t id_;
+  grpc::ServerContextBase* const ctx_;
+  uint64_t id_ = 0;
 };
 
 class ReflectionGuard
