@@ -47,6 +47,9 @@ class DirectoryService final : public v1::Directory::CallbackService {
   // Shutdown.
   void StopWatches();
 
+  // Watch streams open; for tests.
+  int watch_streams() const { return watches_.open(); }
+
   grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* ctx,
                                       const v1::GetRecordRequest* request,
                                       v1::Record* response) override;

@@ -54,13 +54,15 @@ int Threads() {
 
 class DirectoryServiceTest : public ::testing::Test {
  protected:
-  void Start(DirectoryLimits limits, int records) {
+  void Start(DirectoryLimits limits, int records,
+             const std::string& description = "") {
     store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
     ASSERT_NE(store_, nullptr);
     hub_ = std::make_unique<node::Hub>(key_, store_.get(), &clock_);
     for (int i = 0; i < records; ++i) {
       testing::OrgSpec spec;
       spec.name = absl::StrCat("Crowded Organization ", i);
+      spec.description = description;
       ASSERT_OK(hub_->Publish(testing::OrgPublish(absl::StrCat("o", i), spec)));
     }
     // Each connection is a client of its own.
@@ -224,6 +226,31 @@ TEST_F(DirectoryServiceTest, WatchStreamsThatNeverReadDoNotKeepOthersOut) {
   grpc::Status status = reader->Finish();
   EXPECT_TRUE(status.ok()) << status.error_message();
   for (auto& s : streams) s->ctx.TryCancel();
+}
+
+// A client that stops reading holds one batch, and only until the write
+// timeout: then its stream is cancelled and its slot is free.
+TEST_F(DirectoryServiceTest, AWatchClientThatStopsReadingIsCancelled) {
+  DirectoryLimits limits;
+  limits.watch.write_timeout = absl::Seconds(1);
+  // About 8 MB of changes: more than flow control and socket buffers take.
+  ASSERT_NO_FATAL_FAILURE(Start(limits, 2000, std::string(4000, 'd')));
+  auto client = NewClient();
+  grpc::ClientContext ctx;
+  auto reader = client->Watch(&ctx, v1::WatchRequest());
+  v1::WatchResponse response;
+  ASSERT_TRUE(reader->Read(&response));  // Then it reads no more.
+  int changes = response.changes_size();
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (service_->watch_streams() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(service_->watch_streams(), 0);
+  // What was in flight arrives, then the stream ends before the whole
+  // directory did.
+  while (reader->Read(&response)) changes += response.changes_size();
+  EXPECT_LT(changes, 2000);
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 }  // namespace
