@@ -180,7 +180,9 @@ TEST_F(DirectoryServiceTest,
 
 TEST_F(DirectoryServiceTest, WatchStreamsThatNeverReadDoNotKeepOthersOut) {
   DirectoryLimits limits;
-  limits.watch.idle_timeout = absl::Seconds(1);
+  // Longer than a stream beyond the cap waits for a slot (2 s): the
+  // attacker's idle streams must not end and make room meanwhile.
+  limits.watch.idle_timeout = absl::Seconds(4);
   ASSERT_NO_FATAL_FAILURE(Start(limits, 20));
   // One client opens 10 streams and reads none of them.
   auto attacker = NewClient();
@@ -194,7 +196,7 @@ TEST_F(DirectoryServiceTest, WatchStreamsThatNeverReadDoNotKeepOthersOut) {
     streams.back()->reader =
         attacker->Watch(&streams.back()->ctx, v1::WatchRequest());
   }
-  // Beyond its 8, refused at once.
+  // Beyond its 8, refused (after waiting 2 s for a slot).
   int refused = 0;
   for (auto& s : streams) {
     v1::WatchResponse response;

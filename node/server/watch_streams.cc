@@ -37,8 +37,20 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::WatchResponse> {
     Next next;
     {
       absl::MutexLock lock(&mu_);
+      if (finished_) return;  // Cancelled while it waited for a slot.
       busy_ = true;
       next = ScheduleLocked();
+    }
+    Do(next);
+  }
+
+  // Ends a stream that has not started (it waited for a slot in vain).
+  void Refuse(const grpc::Status& status) {
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      if (busy_) return;
+      next = FinishLocked(status);
     }
     Do(next);
   }
@@ -292,11 +304,18 @@ grpc::ServerWriteReactor<v1::WatchResponse>* WatchStreams::Open(
         if (s->client() == client && !s->ctx()->IsCancelled()) ++live;
       }
       if (live >= limits_.max_streams_per_client) {
-        return new RefusedStream(grpc::Status(
-            grpc::StatusCode::RESOURCE_EXHAUSTED,
-            absl::StrCat("too many Watch streams from your address (",
-                         limits_.max_streams_per_client,
-                         "); close one before opening another")));
+        // A reconnect may come before the server has seen the old stream's
+        // cancellation: wait a little for a slot (PerClientRefusal after
+        // kWatchSlotWait), as many as the client may hold.
+        int waiting = 0;
+        for (const Waiting& w : waiting_)
+          waiting += w.stream->client() == client;
+        if (waiting >= limits_.max_streams_per_client) {
+          return new RefusedStream(PerClientRefusal());
+        }
+        stream = new WatchStream(this, ctx, client, request->after_cursor());
+        waiting_.push_back({stream, absl::Now() + kWatchSlotWait});
+        return stream;
       }
     }
     if (static_cast<int>(streams_.size()) >= limits_.max_streams &&
@@ -314,12 +333,49 @@ grpc::ServerWriteReactor<v1::WatchResponse>* WatchStreams::Open(
   return stream;
 }
 
+grpc::Status WatchStreams::PerClientRefusal() const {
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      absl::StrCat("too many Watch streams from your address (",
+                                   limits_.max_streams_per_client,
+                                   "); close one before opening another"));
+}
+
 void WatchStreams::Closed(WatchStream* stream) {
-  absl::MutexLock lock(&mu_);
-  streams_.erase(stream);
-  if (!stream->client().empty()) {
+  WatchStream* admitted = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (streams_.erase(stream) == 0) {
+      // It ended while waiting for a slot.
+      waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                    [stream](const Waiting& w) {
+                                      return w.stream == stream;
+                                    }),
+                     waiting_.end());
+      return;
+    }
+    if (stream->client().empty()) return;
     auto it = per_client_.find(stream->client());
     if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+    // The slot goes to the client's first stream waiting for one.
+    if (auto mine = per_client_.find(stream->client());
+        mine != per_client_.end() &&
+        mine->second >= limits_.max_streams_per_client) {
+      return;  // Streams cancelled but not yet ended were let in meanwhile.
+    }
+    for (auto w = waiting_.begin(); w != waiting_.end(); ++w) {
+      if (w->stream->client() != stream->client()) continue;
+      admitted = w->stream;
+      waiting_.erase(w);
+      streams_.insert(admitted);
+      ++per_client_[admitted->client()];
+      // Listed, so alive until our Unref even if it is cancelled now.
+      admitted->Ref();
+      break;
+    }
+  }
+  if (admitted != nullptr) {
+    admitted->Start();
+    admitted->Unref();
   }
 }
 
@@ -335,6 +391,7 @@ void WatchStreams::Watch() {
   for (;;) {
     bool stopping;
     std::vector<std::pair<WatchStream*, WatchStream::Due>> due;
+    std::vector<WatchStream*> refused;
     store->WaitForChange(seen, tick);
     seen = store->last_change();
     const absl::Time now = absl::Now();
@@ -347,7 +404,24 @@ void WatchStreams::Watch() {
         s->Ref();
         due.emplace_back(s, d);
       }
-      if (stopping && streams_.empty()) return;
+      for (auto w = waiting_.begin(); w != waiting_.end();) {
+        if (!stopping && w->until > now) {
+          ++w;
+          continue;
+        }
+        w->stream->Ref();
+        refused.push_back(w->stream);
+        w = waiting_.erase(w);
+      }
+      if (stopping && streams_.empty() && waiting_.empty() && refused.empty()) {
+        return;
+      }
+    }
+    for (WatchStream* s : refused) {
+      s->Refuse(stopping ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                        "the hub is shutting down")
+                         : PerClientRefusal());
+      s->Unref();
     }
     for (auto& [s, d] : due) {
       if (d == WatchStream::Due::kIdleEnd) {
@@ -364,7 +438,7 @@ void WatchStreams::Watch() {
       // Streams left are writing to clients that do not read; the server's
       // Shutdown cancels them.
       absl::MutexLock lock(&mu_);
-      if (streams_.empty()) return;
+      if (streams_.empty() && waiting_.empty()) return;
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -26,8 +27,9 @@ namespace civhub::server {
 
 struct WatchLimits {
   // Streams open at once, all clients together, and per client (ClientKey;
-  // the local admin socket's "" is not limited). A stream beyond them gets
-  // RESOURCE_EXHAUSTED at once.
+  // the local admin socket's "" is not limited). A stream beyond the total
+  // gets RESOURCE_EXHAUSTED at once; beyond its client's cap, after waiting
+  // up to kWatchSlotWait for one of the client's streams to end.
   int max_streams = 256;
   int max_streams_per_client = 8;
   // A stream caught up with nothing to send for this long is finished with
@@ -42,6 +44,10 @@ struct WatchLimits {
 // unless a single change is larger.
 inline constexpr size_t kWatchBatchRecords = 256;
 inline constexpr size_t kWatchBatchBytes = 1 << 20;
+// A stream beyond its client's cap waits this long for one of the client's
+// streams to end (a reconnect: the old stream's cancellation may arrive
+// after the new stream), then gets RESOURCE_EXHAUSTED.
+inline constexpr absl::Duration kWatchSlotWait = absl::Seconds(2);
 
 class WatchStream;
 
@@ -71,6 +77,7 @@ class WatchStreams {
 
   void Watch();
   void Closed(WatchStream* stream);
+  grpc::Status PerClientRefusal() const;
   bool stopping() const;
 
   const node::Hub* const hub_;
@@ -81,6 +88,13 @@ class WatchStreams {
   mutable absl::Mutex mu_;
   absl::flat_hash_set<WatchStream*> streams_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> per_client_ ABSL_GUARDED_BY(mu_);
+  // Streams of clients at their cap, waiting (until `until`) for one of
+  // theirs to end; in arrival order.
+  struct Waiting {
+    WatchStream* stream;
+    absl::Time until;
+  };
+  std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
   // Read without mu_: reactions check it while the watcher holds mu_.
   std::atomic<bool> stopping_{false};
   std::thread watcher_;
