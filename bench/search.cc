@@ -408,7 +408,7 @@ absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_db(db, sqlite3_close);
   SqliteEngine sqlite(db);
 
-  server::DirectoryService service(&hub);
+  server::DirectoryService service(&hub, /*abuse=*/nullptr);
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),

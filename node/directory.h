@@ -8,10 +8,12 @@
 #define CIVHUB_NODE_DIRECTORY_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "civhub/v1/directory.pb.h"
 #include "node/store.h"
 
@@ -21,6 +23,15 @@ namespace civhub::node {
 inline constexpr size_t kMaxSearchTextBytes = 256;
 inline constexpr size_t kMaxSearchWords = 16;
 
+// When a query gives up before its answer: at `deadline` (DEADLINE_EXCEEDED)
+// or once `cancelled` returns true (CANCELLED: its client went away). Both
+// are checked every few hundred candidates, on the querying thread, so a
+// query stops within milliseconds. The default never stops.
+struct QueryStop {
+  absl::Time deadline = absl::InfiniteFuture();
+  std::function<bool()> cancelled;
+};
+
 class Directory {
  public:
   // `store` must outlive the Directory.
@@ -28,8 +39,8 @@ class Directory {
 
   absl::StatusOr<v1::Record> GetRecord(
       const v1::GetRecordRequest& request) const;
-  absl::StatusOr<v1::SearchResponse> Search(
-      const v1::SearchRequest& request) const;
+  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request,
+                                            const QueryStop& stop = {}) const;
   absl::StatusOr<v1::ListMembersResponse> ListMembers(
       const v1::ListMembersRequest& request) const;
   absl::StatusOr<v1::ListCommunitiesResponse> ListCommunities(

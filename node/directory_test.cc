@@ -298,6 +298,46 @@ TEST_F(DirectoryTest, UpdateAndDeleteChangeResults) {
   EXPECT_STATUS(dir().GetRecord(get), StatusCode::kNotFound, "was deleted");
 }
 
+// A search over many records stops within a few hundred candidates once
+// its client cancels or its deadline passes, instead of running to the end.
+TEST_F(DirectoryTest, SearchStopsWhenItsClientCancelsOrItsDeadlinePasses) {
+  constexpr int kRecords = 3000;
+  for (int i = 0; i < kRecords; ++i) {
+    OrgSpec spec;
+    spec.name = "Stoppable Organization " + std::to_string(i);
+    spec.lat_lon = std::make_pair(-1.0 + i * 1e-4, 36.8);
+    Put("stop-" + std::to_string(i), spec);
+  }
+  v1::SearchRequest text;
+  text.set_text("stoppable");
+  v1::SearchRequest filter;  // No text: the filter postings' loop.
+  filter.set_country("KE");
+  v1::SearchRequest near;
+  near.mutable_near()->set_latitude(-1);
+  near.mutable_near()->set_longitude(36.8);
+  near.mutable_near()->set_radius_km(100);
+  for (const v1::SearchRequest& req : {text, filter, near}) {
+    SCOPED_TRACE(req.ShortDebugString());
+    // Not told to stop: every record.
+    absl::StatusOr<v1::SearchResponse> all = dir().Search(req);
+    ASSERT_OK(all);
+    EXPECT_EQ(all->total_count(), kRecords);
+
+    int asked = 0;
+    QueryStop cancel;
+    cancel.cancelled = [&asked] { return ++asked >= 2; };
+    EXPECT_STATUS(dir().Search(req, cancel), StatusCode::kCancelled,
+                  "cancelled");
+    // Asked once per few hundred candidates, and not again once it said so.
+    EXPECT_EQ(asked, 2);
+
+    QueryStop late;
+    late.deadline = absl::Now() - absl::Seconds(1);
+    EXPECT_STATUS(dir().Search(req, late), StatusCode::kDeadlineExceeded,
+                  "deadline");
+  }
+}
+
 TEST_F(DirectoryTest, BadRequestsNameTheField) {
   v1::SearchRequest req;
   req.set_country("Kenya");

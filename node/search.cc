@@ -30,6 +30,36 @@ namespace {
 
 using internal::FromLevelDb;
 
+// Says when a query must give up (QueryStop); Tick() once per candidate.
+class Stopper {
+ public:
+  explicit Stopper(const QueryStop& stop) : stop_(stop) {}
+
+  // True once the query must stop. Looks at the clock and the client only
+  // every kEvery ticks: both cost far more than a candidate.
+  bool Tick() {
+    if (!status_.ok()) return true;
+    if (++ticks_ % kEvery != 0) return false;
+    if (stop_.cancelled && stop_.cancelled()) {
+      status_ = absl::CancelledError("the client cancelled the search");
+    } else if (stop_.deadline != absl::InfiniteFuture() &&
+               absl::Now() >= stop_.deadline) {
+      status_ = absl::DeadlineExceededError(
+          "the search ran past its deadline; narrow it (more words, a "
+          "country, a kind or a smaller radius)");
+    }
+    return !status_.ok();
+  }
+  bool stopped() const { return !status_.ok(); }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  static constexpr uint64_t kEvery = 256;
+  const QueryStop& stop_;
+  uint64_t ticks_ = 0;
+  absl::Status status_;
+};
+
 class Clause {
  public:
   virtual ~Clause() = default;
@@ -158,14 +188,17 @@ std::vector<QueryTerm> QueryTerms(absl::string_view text) {
 // Appends (doc, value) for every posting of `token`'s word, or of every word
 // starting with it when `prefix`: value = weight * 2, plus one for the word
 // itself (an exact word beats a longer word with the same prefix).
+// Stops early once `stop` says so (the caller checks stop->stopped()).
 leveldb::Status ScanWord(leveldb::Iterator* it, const std::string& token,
                          bool prefix,
-                         std::vector<std::pair<uint64_t, double>>* docs) {
+                         std::vector<std::pair<uint64_t, double>>* docs,
+                         Stopper* stop) {
   const std::string start = keys::TextPrefix(token, !prefix);
   // "T" token "\0" doc: the shortest key a posting can have.
   const size_t exact_size = 1 + token.size() + 1 + 8;
   for (it->Seek(start); it->Valid() && it->key().starts_with(start);
        it->Next()) {
+    if (stop->Tick()) break;
     leveldb::Slice key = it->key();
     if (key.size() < exact_size) continue;
     uint64_t doc =
@@ -182,20 +215,23 @@ leveldb::Status ScanWord(leveldb::Iterator* it, const std::string& token,
 // occurs (a name counts three times a description), exact before prefix,
 // and a word found only character by character last.
 absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
-    leveldb::DB* db, const leveldb::ReadOptions& ro, const QueryTerm& term) {
+    leveldb::DB* db, const leveldb::ReadOptions& ro, const QueryTerm& term,
+    Stopper* stop) {
   auto best = [](double a, double b) { return a > b; };
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
   std::vector<std::pair<uint64_t, double>> docs;
   for (const std::string& form : term.forms) {
-    leveldb::Status s = ScanWord(it.get(), form, term.prefix, &docs);
+    leveldb::Status s = ScanWord(it.get(), form, term.prefix, &docs, stop);
     if (!s.ok()) return FromLevelDb(s);
+    if (stop->stopped()) return stop->status();
   }
   // Every character as a word, valued by the weakest of them.
   std::vector<std::pair<uint64_t, double>> all;
   for (size_t i = 0; i < term.chars.size(); ++i) {
     std::vector<std::pair<uint64_t, double>> one;
-    leveldb::Status s = ScanWord(it.get(), term.chars[i], false, &one);
+    leveldb::Status s = ScanWord(it.get(), term.chars[i], false, &one, stop);
     if (!s.ok()) return FromLevelDb(s);
+    if (stop->stopped()) return stop->status();
     one = Normalize(std::move(one), best);
     if (i == 0) {
       all = std::move(one);
@@ -221,8 +257,8 @@ absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
 
 // Documents with a location within the circle, valued by distance.
 absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(
-    leveldb::DB* db, const leveldb::ReadOptions& ro,
-    const v1::GeoCircle& near) {
+    leveldb::DB* db, const leveldb::ReadOptions& ro, const v1::GeoCircle& near,
+    Stopper* stop) {
   GeoCover cover =
       CoverCircle(near.latitude(), near.longitude(), near.radius_km());
   std::vector<std::pair<uint64_t, double>> docs;
@@ -231,6 +267,7 @@ absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(
     std::string prefix = keys::GeoCellPrefix(cover.level, cell);
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
+      if (stop->Tick()) return stop->status();
       if (it->key().size() < prefix.size() + 8 || it->value().size() != 16) {
         continue;
       }
@@ -317,7 +354,8 @@ struct Match {
 }  // namespace
 
 absl::StatusOr<v1::SearchResponse> Directory::Search(
-    const v1::SearchRequest& request) const {
+    const v1::SearchRequest& request, const QueryStop& query_stop) const {
+  Stopper stop(query_stop);
   if (absl::Status s = CheckSearchRequest(request); !s.ok()) return s;
   absl::StatusOr<int> page_size =
       internal::EffectivePageSize(request.page_size());
@@ -369,14 +407,15 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   };
 
   for (const QueryTerm& term : terms) {
-    absl::StatusOr<std::unique_ptr<ListClause>> c = TextClause(db, ro, term);
+    absl::StatusOr<std::unique_ptr<ListClause>> c =
+        TextClause(db, ro, term, &stop);
     if (!c.ok()) return c.status();
     text_clauses.push_back(c->get());
     clauses.push_back(*std::move(c));
   }
   if (request.has_near()) {
     absl::StatusOr<std::unique_ptr<ListClause>> c =
-        GeoClause(db, ro, request.near());
+        GeoClause(db, ro, request.near(), &stop);
     if (!c.ok()) return c.status();
     geo_clause = c->get();
     clauses.push_back(*std::move(c));
@@ -413,6 +452,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     if (community->has_value() && (*community)->body.has_community()) {
       for (const v1::Membership& m :
            (*community)->body.community().memberships()) {
+        if (stop.Tick()) return stop.status();
         absl::StatusOr<crypto::PublicKey> key =
             crypto::PublicKey::FromHubId(m.organization().origin());
         if (!key.ok()) continue;
@@ -441,6 +481,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   for (Clause* c : order) done |= !c->Valid();
   uint64_t target = done ? 0 : order[0]->doc();
   while (!done) {
+    if (stop.Tick()) return stop.status();
     bool aligned = true;
     for (Clause* c : order) {
       c->Seek(target);

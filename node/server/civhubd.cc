@@ -175,6 +175,39 @@ int main(int argc, char** argv) {
                  "Seconds between anti-entropy rounds with each peer")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 3600.0));
+  // Limits on what each client of the public Directory may hold.
+  civhub::server::DirectoryLimits& limits = options.directory_limits;
+  app.add_option("--max-calls-per-client", limits.calls.max_calls_per_client,
+                 "Directory calls one client address (IPv6: /64) may have "
+                 "queued or running; more are refused")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--max-queued-calls", limits.calls.max_queued_calls,
+                 "Directory calls waiting for a worker, all clients together")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-watch-streams", limits.watch.max_streams,
+                 "Watch streams open at once, all clients together")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--max-watch-streams-per-client",
+                 limits.watch.max_streams_per_client,
+                 "Watch streams one client address may hold open")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  double watch_idle_seconds = absl::ToDoubleSeconds(limits.watch.idle_timeout);
+  app.add_option("--watch-idle-timeout", watch_idle_seconds,
+                 "Seconds a caught-up Watch stream may wait for a change "
+                 "before it is ended (OK; the client resumes from its cursor)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
+  double search_deadline_seconds =
+      absl::ToDoubleSeconds(limits.search_deadline);
+  app.add_option("--search-deadline", search_deadline_seconds,
+                 "Seconds a Directory call may take before DEADLINE_EXCEEDED "
+                 "(a client's own sooner deadline wins)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error or off")
       ->capture_default_str()
@@ -201,6 +234,8 @@ int main(int argc, char** argv) {
     }
   }
   options.sync_interval = absl::Seconds(sync_seconds);
+  limits.watch.idle_timeout = absl::Seconds(watch_idle_seconds);
+  limits.search_deadline = absl::Seconds(search_deadline_seconds);
   options.name = IfGiven(app, "--name", name);
   options.region = IfGiven(app, "--region", region);
   options.contact = IfGiven(app, "--contact", contact);

@@ -2,14 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
 #include "node/server/grpc_status.h"
 
 namespace civhub::server {
 namespace {
-
-// A Watch response holds at most this many changes or about this many bytes.
-constexpr size_t kWatchBatchRecords = 256;
-constexpr size_t kWatchBatchBytes = 4 << 20;
 
 template <typename T>
 grpc::Status Reply(absl::StatusOr<T> result, T* response, const char* rpc) {
@@ -23,100 +23,114 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response, const char* rpc) {
   return grpc::Status::OK;
 }
 
+std::function<std::string(const std::string&)> KeyFunction(
+    const DirectoryLimits& limits) {
+  if (limits.client_key) return limits.client_key;
+  return [](const std::string& peer) { return ClientKey(peer); };
+}
+
 }  // namespace
 
-grpc::Status DirectoryService::GetRecord(grpc::ServerContext*,
-                                         const v1::GetRecordRequest* request,
-                                         v1::Record* response) {
-  return Reply(hub_->directory().GetRecord(*request), response, "GetRecord");
+DirectoryService::DirectoryService(const node::Hub* hub, AbuseSink* abuse,
+                                   const DirectoryLimits& limits)
+    : hub_(hub),
+      limits_(limits),
+      client_key_(KeyFunction(limits)),
+      abuse_(abuse, limits.abuse_threshold),
+      gate_(limits.calls),
+      watches_(hub, &gate_, limits.watch, client_key_) {}
+
+DirectoryService::~DirectoryService() {
+  watches_.Stop();
+  gate_.Stop();
 }
 
-grpc::Status DirectoryService::Search(grpc::ServerContext*,
-                                      const v1::SearchRequest* request,
-                                      v1::SearchResponse* response) {
-  return Reply(hub_->directory().Search(*request), response, "Search");
+void DirectoryService::StopWatches() { watches_.Stop(); }
+
+grpc::ServerUnaryReactor* DirectoryService::Admit(
+    grpc::CallbackServerContext* ctx,
+    std::function<grpc::Status(const node::QueryStop&)> work) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  std::string peer = ctx->peer();
+  std::string client = client_key_(peer);
+  const auto server_deadline =
+      std::chrono::system_clock::now() +
+      absl::ToChronoMilliseconds(limits_.search_deadline);
+  const absl::Time deadline =
+      absl::FromChrono(std::min(server_deadline, ctx->deadline()));
+
+  CallGate::Call call;
+  call.client = client;
+  call.cancelled = [ctx] { return ctx->IsCancelled(); };
+  call.run = [this, ctx, reactor, work = std::move(work), peer, client,
+              deadline](CallOutcome outcome) {
+    grpc::Status status;
+    if (outcome == CallOutcome::kStopped) {
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "the hub is shutting down; retry in a minute");
+    } else if (outcome == CallOutcome::kCancelled) {
+      status = grpc::Status::CANCELLED;
+    } else if (absl::Now() >= deadline) {
+      status = grpc::Status(
+          grpc::StatusCode::DEADLINE_EXCEEDED,
+          "the call waited past its deadline for the hub; retry later");
+    } else {
+      node::QueryStop stop;
+      stop.deadline = deadline;
+      stop.cancelled = [ctx] { return ctx->IsCancelled(); };
+      status = work(stop);
+    }
+    if (status.error_code() == grpc::StatusCode::CANCELLED) {
+      abuse_.Note(peer, client, AbuseMeter::Kind::kCancelled);
+    }
+    reactor->Finish(status);
+  };
+  if (absl::Status st = gate_.Submit(std::move(call)); !st.ok()) {
+    if (st.code() == absl::StatusCode::kResourceExhausted) {
+      abuse_.Note(peer, client, AbuseMeter::Kind::kRefused);
+    }
+    reactor->Finish(ToGrpcStatus(st));
+  }
+  return reactor;
 }
 
-grpc::Status DirectoryService::ListMembers(
-    grpc::ServerContext*, const v1::ListMembersRequest* request,
+grpc::ServerUnaryReactor* DirectoryService::GetRecord(
+    grpc::CallbackServerContext* ctx, const v1::GetRecordRequest* request,
+    v1::Record* response) {
+  return Admit(ctx, [this, request, response](const node::QueryStop&) {
+    return Reply(hub_->directory().GetRecord(*request), response, "GetRecord");
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::Search(
+    grpc::CallbackServerContext* ctx, const v1::SearchRequest* request,
+    v1::SearchResponse* response) {
+  return Admit(ctx, [this, request, response](const node::QueryStop& stop) {
+    return Reply(hub_->directory().Search(*request, stop), response, "Search");
+  });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::ListMembers(
+    grpc::CallbackServerContext* ctx, const v1::ListMembersRequest* request,
     v1::ListMembersResponse* response) {
-  return Reply(hub_->directory().ListMembers(*request), response,
-               "ListMembers");
+  return Admit(ctx, [this, request, response](const node::QueryStop&) {
+    return Reply(hub_->directory().ListMembers(*request), response,
+                 "ListMembers");
+  });
 }
 
-grpc::Status DirectoryService::ListCommunities(
-    grpc::ServerContext*, const v1::ListCommunitiesRequest* request,
+grpc::ServerUnaryReactor* DirectoryService::ListCommunities(
+    grpc::CallbackServerContext* ctx, const v1::ListCommunitiesRequest* request,
     v1::ListCommunitiesResponse* response) {
-  return Reply(hub_->directory().ListCommunities(*request), response,
-               "ListCommunities");
+  return Admit(ctx, [this, request, response](const node::QueryStop&) {
+    return Reply(hub_->directory().ListCommunities(*request), response,
+                 "ListCommunities");
+  });
 }
 
-void DirectoryService::StopWatches() {
-  absl::MutexLock lock(&mu_);
-  stopping_ = true;
-}
-
-grpc::Status DirectoryService::Watch(
-    grpc::ServerContext* ctx, const v1::WatchRequest* request,
-    grpc::ServerWriter<v1::WatchResponse>* writer) {
-  {
-    // A client that cancels a stream and opens a new one (a reconnect) must
-    // not be refused because the old stream's handler has not yet noticed:
-    // wait for that slot.
-    absl::MutexLock lock(&mu_);
-    auto free_slot = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return watchers_ < kMaxWatchStreams || stopping_;
-    };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&free_slot), kWatchSlotWait) ||
-        stopping_) {
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "too many Watch streams on this hub; retry later");
-    }
-    ++watchers_;
-  }
-  struct Release {
-    DirectoryService* service;
-    ~Release() {
-      absl::MutexLock lock(&service->mu_);
-      --service->watchers_;
-    }
-  } release{this};
-
-  uint64_t cursor = request->after_cursor();
-  bool caught_up = false;
-  // Each Write blocks until the client has taken enough of the previous
-  // ones (HTTP/2 flow control), so a client that stops reading holds one
-  // batch here, not an ever-growing queue.
-  while (!ctx->IsCancelled() && !stopping_) {
-    absl::StatusOr<std::vector<v1::Change>> changes =
-        hub_->directory().ChangesAfter(cursor, kWatchBatchRecords);
-    if (!changes.ok()) return ToGrpcStatus(changes.status());
-    if (changes->empty()) {
-      if (!caught_up) {
-        caught_up = true;
-        v1::WatchResponse marker;
-        marker.set_caught_up(true);
-        if (!writer->Write(marker)) break;
-      }
-      hub_->store()->WaitForChange(cursor, absl::Milliseconds(500));
-      continue;
-    }
-    const bool full = changes->size() == kWatchBatchRecords;
-    v1::WatchResponse response;
-    size_t bytes = 0;
-    for (v1::Change& change : *changes) {
-      bytes += change.ByteSizeLong();
-      cursor = change.cursor();
-      *response.add_changes() = std::move(change);
-      if (bytes >= kWatchBatchBytes) break;
-    }
-    if (!full && response.changes_size() == static_cast<int>(changes->size())) {
-      caught_up = true;
-    }
-    response.set_caught_up(caught_up);
-    if (!writer->Write(response)) break;
-  }
-  return grpc::Status::OK;
+grpc::ServerWriteReactor<v1::WatchResponse>* DirectoryService::Watch(
+    grpc::CallbackServerContext* ctx, const v1::WatchRequest* request) {
+  return watches_.Open(ctx, request);
 }
 
 }  // namespace civhub::server

@@ -1,51 +1,85 @@
 // gRPC Directory service: translates requests to node::Directory queries.
 // Holds no business logic. Thread-safe.
+//
+// On gRPC's callback API, so a call costs no thread: a handler only admits
+// the call into a CallGate, whose few workers run the query; a client over
+// its limit is refused at once. Watch streams are reactors (WatchStreams).
 #ifndef CIVHUB_NODE_SERVER_DIRECTORY_SERVICE_H_
 #define CIVHUB_NODE_SERVER_DIRECTORY_SERVICE_H_
 
-#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "node/hub.h"
+#include "node/server/abuse_meter.h"
+#include "node/server/call_gate.h"
+#include "node/server/client_address.h"
+#include "node/server/watch_streams.h"
 
 namespace civhub::server {
 
-// Most concurrent Watch streams per server. A stream beyond them waits up to
-// kWatchSlotWait for one to end (a cancelled stream's handler notices within
-// half a second), then gets RESOURCE_EXHAUSTED.
-inline constexpr int kMaxWatchStreams = 64;
-inline constexpr absl::Duration kWatchSlotWait = absl::Seconds(2);
+struct DirectoryLimits {
+  CallLimits calls;
+  WatchLimits watch;
+  // A Search stops with DEADLINE_EXCEEDED this long after it was admitted,
+  // or at the client's own deadline if that is sooner.
+  absl::Duration search_deadline = absl::Seconds(10);
+  // Refused plus cancelled calls in one second beyond which a client is
+  // reported to the AbuseSink.
+  int abuse_threshold = AbuseMeter::kDefaultThreshold;
+  // Who a call is from, for the per-client limits; empty: ClientKey. Tests
+  // set it to tell clients on one loopback address apart.
+  std::function<std::string(const std::string& grpc_peer)> client_key;
+};
 
-class DirectoryService final : public v1::Directory::Service {
+class DirectoryService final : public v1::Directory::CallbackService {
  public:
-  // `hub` must outlive the service.
-  explicit DirectoryService(const node::Hub* hub) : hub_(hub) {}
+  // `hub` must outlive the service; `abuse` (may be null) too. The service
+  // must outlive the gRPC server it is registered with.
+  DirectoryService(const node::Hub* hub, AbuseSink* abuse,
+                   const DirectoryLimits& limits = {});
+  ~DirectoryService() override;
 
-  // Makes running Watch streams end promptly; call before server Shutdown.
+  // Makes running Watch streams end promptly (OK); call before server
+  // Shutdown.
   void StopWatches();
 
-  grpc::Status GetRecord(grpc::ServerContext* ctx,
-                         const v1::GetRecordRequest* request,
-                         v1::Record* response) override;
-  grpc::Status Search(grpc::ServerContext* ctx,
-                      const v1::SearchRequest* request,
-                      v1::SearchResponse* response) override;
-  grpc::Status ListMembers(grpc::ServerContext* ctx,
-                           const v1::ListMembersRequest* request,
-                           v1::ListMembersResponse* response) override;
-  grpc::Status ListCommunities(grpc::ServerContext* ctx,
-                               const v1::ListCommunitiesRequest* request,
-                               v1::ListCommunitiesResponse* response) override;
-  grpc::Status Watch(grpc::ServerContext* ctx, const v1::WatchRequest* request,
-                     grpc::ServerWriter<v1::WatchResponse>* writer) override;
+  // Watch streams open; for tests.
+  int watch_streams() const { return watches_.open(); }
+
+  grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* ctx,
+                                      const v1::GetRecordRequest* request,
+                                      v1::Record* response) override;
+  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx,
+                                   const v1::SearchRequest* request,
+                                   v1::SearchResponse* response) override;
+  grpc::ServerUnaryReactor* ListMembers(
+      grpc::CallbackServerContext* ctx, const v1::ListMembersRequest* request,
+      v1::ListMembersResponse* response) override;
+  grpc::ServerUnaryReactor* ListCommunities(
+      grpc::CallbackServerContext* ctx,
+      const v1::ListCommunitiesRequest* request,
+      v1::ListCommunitiesResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchResponse>* Watch(
+      grpc::CallbackServerContext* ctx,
+      const v1::WatchRequest* request) override;
 
  private:
+  // Admits a unary call; `work` runs on a worker and returns the status to
+  // finish with.
+  grpc::ServerUnaryReactor* Admit(
+      grpc::CallbackServerContext* ctx,
+      std::function<grpc::Status(const node::QueryStop&)> work);
+
   const node::Hub* const hub_;
-  absl::Mutex mu_;
-  int watchers_ ABSL_GUARDED_BY(mu_) = 0;
-  std::atomic<bool> stopping_{false};
+  const DirectoryLimits limits_;
+  const std::function<std::string(const std::string&)> client_key_;
+  AbuseMeter abuse_;
+  CallGate gate_;
+  WatchStreams watches_;  // After gate_: its streams read on the gate.
 };
 
 }  // namespace civhub::server

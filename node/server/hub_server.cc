@@ -24,6 +24,7 @@
 #include "crypto/key_file.h"
 #include "node/server/listen_address.h"
 #include "node/server/process_memory.h"
+#include "node/server/reflection_guard.h"
 #include "node/server/request_errors.h"
 #include "node/text.h"
 #include "node/validate.h"
@@ -56,6 +57,10 @@ constexpr int kFederationServerThreads = 64;
 std::string BoundAddress(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
 }
+// Threads for the public server's synchronous services (reflection; the
+// Directory is on the callback API and uses none of them): a bound however
+// many streams clients open. Beyond it a call gets RESOURCE_EXHAUSTED.
+constexpr int kMaxPublicSyncThreads = 32;
 
 absl::Status MakeDataDir(const std::string& dir) {
   std::error_code ec;
@@ -104,12 +109,17 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PublicCredentials(
 }
 
 // Every server answers a request that does not parse with INVALID_ARGUMENT
-// naming the method (and the field, where protobuf says which).
-void AddRequestErrorInterceptor(grpc::ServerBuilder& builder) {
+// naming the method (and the field, where protobuf says which). `more`: the
+// server's other interceptors.
+void AddRequestErrorInterceptor(
+    grpc::ServerBuilder& builder,
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+        more = nullptr) {
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       creators;
   creators.push_back(std::make_unique<RequestParseErrorInterceptorFactory>());
+  if (more != nullptr) creators.push_back(std::move(more));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
@@ -381,11 +391,17 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   if (absl::Status st = fed->Start(); !st.ok()) return st;
 
   // Public server.
-  s->public_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
+  // A client flooding it with refused or reset calls is cut off by the
+  // port's ConnectionGuard.
+  s->public_directory_ = std::make_unique<DirectoryService>(
+      s->hub_.get(), s->public_guard_.get(), options.directory_limits);
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->public_directory_.get());
-    AddRequestErrorInterceptor(builder);
+    AddRequestErrorInterceptor(builder, NewReflectionGuard({}));
+    grpc::ResourceQuota quota("civhub-public");
+    quota.SetMaxThreads(kMaxPublicSyncThreads);
+    builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(kMaxPublicRequestBytes);
     builder.SetMaxSendMessageSize(kMaxResponseBytes);
     ApplyConnectionRules(builder, ConnectionRules{kPublicStreams});
@@ -420,7 +436,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                  s->federation_guard_.get()};
   s->admin_ =
       std::make_unique<AdminService>(s->hub_.get(), fed, std::move(info));
-  s->admin_directory_ = std::make_unique<DirectoryService>(s->hub_.get());
+  // Its callers' ClientKey is "": no per-client limit applies.
+  s->admin_directory_ =
+      std::make_unique<DirectoryService>(s->hub_.get(), /*abuse=*/nullptr);
   {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + s->admin_socket_,

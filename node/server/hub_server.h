@@ -54,6 +54,9 @@ struct ServerOptions {
   // lowered to fit the open-file limit (BudgetDescriptors).
   ConnectionLimits public_connections{/*per_client=*/32, /*total=*/10000};
   ConnectionLimits federation_connections{/*per_client=*/8, /*total=*/1000};
+  // What each client of the public Directory may hold (the admin socket's
+  // Directory is not limited).
+  DirectoryLimits directory_limits;
 };
 
 class HubServer {
@@ -100,6 +103,9 @@ class HubServer {
 
   // Declared in construction order; Shutdown() stops them in reverse.
   std::unique_ptr<node::Store> store_;
+  // Before the services: the public one reports abusers to its guard.
+  std::unique_ptr<ConnectionGuard> public_guard_;
+  std::unique_ptr<ConnectionGuard> federation_guard_;
   std::unique_ptr<federation::TrustGraph> trust_;
   std::unique_ptr<node::Hub> hub_;
   std::unique_ptr<federation::ThreadScheduler> scheduler_;
@@ -112,8 +118,6 @@ class HubServer {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> public_server_;
   std::unique_ptr<grpc::Server> admin_server_;
-  std::unique_ptr<ConnectionGuard> public_guard_;
-  std::unique_ptr<ConnectionGuard> federation_guard_;
   std::thread housekeeper_;
   absl::Mutex housekeeper_mu_;
   bool stopping_ ABSL_GUARDED_BY(housekeeper_mu_) = false;

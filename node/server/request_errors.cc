@@ -72,8 +72,11 @@ class RequestParseErrorInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      if (unparsed_ &&
-          methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
+      // The sync API answers such a request INTERNAL, the callback API
+      // UNIMPLEMENTED; both with no message.
+      const grpc::StatusCode code = methods->GetSendStatus().error_code();
+      if (unparsed_ && (code == grpc::StatusCode::INTERNAL ||
+                        code == grpc::StatusCode::UNIMPLEMENTED)) {
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
             absl::StrCat("request to ", method_,

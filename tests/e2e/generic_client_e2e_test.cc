@@ -218,5 +218,49 @@ TEST(GenericClientE2eTest, HealthAnswersForTheDirectoryServiceByName) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// Reflection is a synchronous service (a thread per open stream): one
+// client may hold 4 streams; those beyond are cancelled within a second.
+TEST(GenericClientE2eTest, ReflectionStreamsBeyondAClientsCapAreCancelled) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  constexpr int kStreams = 6;
+  struct Stream {
+    std::unique_ptr<refl::ServerReflection::Stub> stub;
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReaderWriter<refl::ServerReflectionRequest,
+                                             refl::ServerReflectionResponse>>
+        rw;
+  };
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    auto s = std::make_unique<Stream>();
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    s->stub = refl::ServerReflection::NewStub(grpc::CreateCustomChannel(
+        hub.public_address(), grpc::InsecureChannelCredentials(), args));
+    s->ctx.set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(5));
+    s->rw = s->stub->ServerReflectionInfo(&s->ctx);
+    refl::ServerReflectionRequest list;
+    list.set_list_services("*");
+    ASSERT_TRUE(s->rw->Write(list));
+    refl::ServerReflectionResponse listed;
+    ASSERT_TRUE(s->rw->Read(&listed)) << "stream " << i;
+    streams.push_back(std::move(s));
+  }
+  // Then each stream idles: the client's first 4 until their deadline.
+  int cancelled = 0, expired = 0;
+  for (auto& s : streams) {
+    refl::ServerReflectionResponse none;
+    EXPECT_FALSE(s->rw->Read(&none));
+    grpc::Status st = s->rw->Finish();
+    if (st.error_code() == grpc::StatusCode::CANCELLED) ++cancelled;
+    if (st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) ++expired;
+  }
+  EXPECT_EQ(cancelled, kStreams - 4);
+  EXPECT_EQ(expired, 4);
+}
+
 }  // namespace
 }  // namespace civhub::testing
