@@ -55,6 +55,8 @@ void PrintBanner(const civhub::server::HubServer& server,
             << "  " << ctl << " search water\n"
             << "Link to another hub (its admin then runs `peer approve`):\n"
             << "  " << ctl << " peer add HOST:PORT HUB_ID\n"
+            << "or with a token its admin made (civhubctl peer invite):\n"
+            << "  " << ctl << " peer add --invite TOKEN\n"
             << "Stop with Ctrl-C.\n"
             << std::flush;
 }
