@@ -44,6 +44,8 @@ class HubProcess {
   // a host's service manager would (1,024 is systemd's default); 0 leaves
   // the test's own limit.
   void set_open_file_limit(int n) { open_file_limit_ = n; }
+  // civhubd's --log-level ("debug" unless set).
+  void set_log_level(std::string level) { log_level_ = std::move(level); }
   // Resident memory of the running civhubd (VmRSS), in MiB; 0 if unknown.
   double RssMb() const;
 
@@ -66,6 +68,7 @@ class HubProcess {
   std::string federation_address_;
   pid_t pid_ = -1;
   int open_file_limit_ = 0;
+  std::string log_level_ = "debug";
 };
 
 // Evaluates `done` until it is true or `timeout` passes; returns done().

@@ -48,6 +48,7 @@ class AbuseE2eTest : public ::testing::Test {
   void StartHub(int open_files = 1024, int records = 2000) {
     hub_ = std::make_unique<HubProcess>(dir_.Sub("hub"));
     hub_->set_open_file_limit(open_files);
+    hub_->set_log_level("info");  // What a host runs.
     ASSERT_TRUE(hub_->Start());
     absl::StatusOr<crypto::LoadedKey> key =
         crypto::LoadOrCreateKeyFile(hub_->data_dir() + "/hub.key");
