@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "crypto/keys.h"
 #include "tests/e2e/hub_process.h"
 #include "tests/hostile/attack.h"
@@ -32,9 +34,9 @@ std::vector<Row> Rows() {
          return attack::IdleConnections(PortOf(t.directory), 1100);
        }},
       {"federation-connections",
-       "1,000 idle TCP connections to the federation port", true,
+       "1,100 idle TCP connections to the federation port", true,
        [](const attack::Target& t) {
-         return attack::IdleConnections(PortOf(t.federation), 1000);
+         return attack::IdleConnections(PortOf(t.federation), 1100);
        }},
       // Bounded: unbounded, a hub with a thread per call takes the
       // machine's whole pid space (issue 14: 32,000 threads).
@@ -105,6 +107,7 @@ int RunAbuse(const std::string& dataset, const AbuseOptions& options) {
     }
     std::cerr << "abuse: " << row.what << "...\n";
     int status_exit = -1;
+    int warnings = 0;  // Log lines at warning level or above meanwhile.
     attack::AbuseReport r;
     {
       testing::HubProcess hub(dir);
@@ -125,16 +128,29 @@ int RunAbuse(const std::string& dataset, const AbuseOptions& options) {
       run.duration = absl::Seconds(options.seconds);
       run.idle = absl::Seconds(2);
       run.reconnecting_partner = row.reconnecting_partner;
+      const size_t log_before = hub.log().size();
       r = attack::RunAttack(a.get(), run);
       a.reset();
       status_exit = r.status_exit;
+      // civhubd's lines: "<time> <level> <message>".
+      const std::string log = hub.log();
+      for (absl::string_view line : absl::StrSplit(
+               absl::string_view(log).substr(std::min(log_before, log.size())),
+               '\n')) {
+        std::vector<absl::string_view> fields =
+            absl::StrSplit(line, absl::MaxSplits(' ', 2));
+        warnings += fields.size() > 1 &&
+                    (fields[1] == "warning" || fields[1] == "error");
+      }
     }
     (void)status_exit;
     const bool held = Held(r);
     not_held += !held;
     std::cout << "== " << row.name << ": " << row.what << " ("
               << (held ? "held" : "NOT HELD") << ")\n"
-              << r.ToString() << std::flush;
+              << r.ToString() << "  log: " << warnings
+              << " warning/error lines during and after\n"
+              << std::flush;
     (void)std::system(
         absl::StrCat("rm -rf '", dir, "' '", dir, ".log' '", dir, ".stdout'")
             .c_str());
