@@ -144,7 +144,8 @@ int RunAbuse(const std::string& dataset, const AbuseOptions& options) {
       }
     }
     (void)status_exit;
-    const bool held = Held(r);
+    // Refusals logged once per client per interval, not a line per call.
+    const bool held = Held(r) && warnings <= 10;
     not_held += !held;
     std::cout << "== " << row.name << ": " << row.what << " ("
               << (held ? "held" : "NOT HELD") << ")\n"
