@@ -10,6 +10,8 @@
 //   verify  records/s verified vs openssl speed ed25519 (verify/s)
 //   ingest  replicated records/s into a hub (verify + validate + store),
 //           1 thread and all cores, vs the verify bound (cores x verify/s)
+//   abuse   (only when named) issue 14's attacks on a real civhubd with a
+//           partner searching alongside: a table per attack (bench/abuse.h)
 #include <spdlog/spdlog.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/abuse.h"
 #include "bench/generator.h"
 #include "bench/processes.h"
 #include "bench/propagation.h"
@@ -443,14 +446,17 @@ int main(int argc, char** argv) {
   std::string sync_records = "10000,100000,1000000";
   int origins = 1000;
   size_t records = 20000;
+  uint64_t abuse_records = 20000;
   std::string hubs = "100,1000,10000";
   int updates = 5;
   std::string json;
   SoakOptions soak;
+  AbuseOptions abuse;
+  std::string abuse_attacks;
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
-                 "search, memory, bootstrap; and soak (minutes, so only "
-                 "when named)")
+                 "search, memory, bootstrap; and soak (minutes) and abuse "
+                 "(issue 14's attacks on a real civhubd), only when named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -463,6 +469,18 @@ int main(int argc, char** argv) {
   app.add_option("--soak-records", soak.records,
                  "soak: 0, every publish a new organization; N, publishes "
                  "cycle over N organizations (a directory of fixed size)")
+      ->capture_default_str();
+  app.add_option("--abuse-seconds", abuse.seconds,
+                 "abuse: how long each attack runs")
+      ->capture_default_str();
+  app.add_option("--abuse-attacks", abuse_attacks,
+                 "abuse: comma-separated attacks (connections, "
+                 "federation-connections, rapid-reset, in-flight-300, "
+                 "in-flight-1000, reflection, watch, watch-idle, link-flood, "
+                 "sync, big-bodies, costly); empty: all")
+      ->capture_default_str();
+  app.add_option("--abuse-records", abuse_records,
+                 "abuse: organizations in the attacked hub's directory")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
@@ -559,6 +577,20 @@ int main(int argc, char** argv) {
               wanted.count("bootstrap") > 0, ossl_verify, cores, &results);
   }
   if (wanted.count("soak")) Soak(data, soak, &results);
+  if (wanted.count("abuse")) {
+    for (absl::string_view a :
+         absl::StrSplit(abuse_attacks, ',', absl::SkipEmpty()))
+      abuse.only.emplace(a);
+    absl::StatusOr<std::string> dataset = EnsureDataset(data, abuse_records);
+    if (!dataset.ok()) {
+      std::cerr << "abuse: " << dataset.status() << "\n";
+    } else {
+      const int not_held = RunAbuse(*dataset, abuse);
+      results.push_back({"abuse", "attacks the hub did not hold",
+                         static_cast<double>(not_held), "target", 0, "records",
+                         static_cast<double>(abuse_records)});
+    }
+  }
   PrintTable(results);
   if (!json.empty()) WriteJson(results, json, records, cores);
   return 0;

@@ -84,8 +84,14 @@ bool HubProcess::Start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv = {
       CIVHUBD_PATH,  "--data-dir",    data_dir_,   "--listen",
       "127.0.0.1:0", "--peer-listen", peer_listen, "--sync-interval",
-      "0.2",         "--log-level",   "debug"};
+      "0.2",         "--log-level",   log_level_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  if (open_file_limit_ > 0) {
+    // prlimit(1) execs civhubd in its own process: pid_ stays civhubd's.
+    argv.insert(argv.begin(),
+                {"/usr/bin/prlimit",
+                 "--nofile=" + std::to_string(open_file_limit_), "--"});
+  }
   pid_ = Spawn(argv, data_dir_ + ".stdout", data_dir_ + ".log");
   if (pid_ < 0) {
     ADD_FAILURE() << "cannot start civhubd";

@@ -39,6 +39,13 @@ class HubProcess {
   // SIGTERM, then reap; returns the exit status.
   int Stop();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // Starts (and restarts) civhubd with RLIMIT_NOFILE `n`, soft and hard, as
+  // a host's service manager would (1,024 is systemd's default); 0 leaves
+  // the test's own limit.
+  void set_open_file_limit(int n) { open_file_limit_ = n; }
+  // civhubd's --log-level ("debug" unless set).
+  void set_log_level(std::string level) { log_level_ = std::move(level); }
   // Resident memory of the running civhubd (VmRSS), in MiB; 0 if unknown.
   double RssMb() const;
 
@@ -60,6 +67,8 @@ class HubProcess {
   std::string hub_id_;
   std::string federation_address_;
   pid_t pid_ = -1;
+  int open_file_limit_ = 0;
+  std::string log_level_ = "debug";
 };
 
 // Evaluates `done` until it is true or `timeout` passes; returns done().

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace civhub::testing {
 namespace {
@@ -20,7 +21,8 @@ sockaddr_in Loopback(int port) {
 
 }  // namespace
 
-TcpRelay::TcpRelay(int port, int target) : target_(target) {
+TcpRelay::TcpRelay(int port, int target, std::string source)
+    : target_(target), source_(std::move(source)) {
   listener_ = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -72,6 +74,12 @@ void TcpRelay::Accept() {
       continue;
     }
     int server = socket(AF_INET, SOCK_STREAM, 0);
+    if (!source_.empty()) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      inet_pton(AF_INET, source_.c_str(), &from.sin_addr);
+      (void)bind(server, reinterpret_cast<sockaddr*>(&from), sizeof(from));
+    }
     sockaddr_in addr = Loopback(target_);
     if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
         0) {

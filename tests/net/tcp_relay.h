@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,8 +17,11 @@ namespace civhub::testing {
 
 class TcpRelay {
  public:
-  // `port` 0: any free port (see port()).
-  TcpRelay(int port, int target);
+  // `port` 0: any free port (see port()). `source`, if set, is the loopback
+  // address the relay dials the target from (e.g. "127.0.0.2": Linux routes
+  // all of 127/8 on lo), so the target sees another client host than the
+  // dialer's 127.0.0.1.
+  TcpRelay(int port, int target, std::string source = "");
   ~TcpRelay();
   TcpRelay(const TcpRelay&) = delete;
   TcpRelay& operator=(const TcpRelay&) = delete;
@@ -38,6 +42,7 @@ class TcpRelay {
   void Pump(int from, int to, std::atomic<uint64_t>* count);
 
   const int target_;
+  const std::string source_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> cut_{false};
