@@ -512,7 +512,7 @@ void HubServer::Shutdown() {
 void HubServer::Housekeep() {
   absl::MutexLock lock(&housekeeper_mu_);
   while (!housekeeper_mu_.AwaitWithTimeout(absl::Condition(&stopping_),
-                                           absl::Seconds(10))) {
+                                           absl::Seconds(2))) {
     // Free memory the allocator holds (ProcessMemory: held − in use).
     v1::MemoryUsage m = ReadProcessMemory();
     if (m.heap_held_bytes() > m.heap_in_use_bytes() + kTrimAboveBytes) {

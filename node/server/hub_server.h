@@ -92,7 +92,7 @@ class HubServer {
 
  private:
   HubServer() = default;
-  // Every 10 s until Shutdown: gives memory the allocator holds unused back.
+  // Every 2 s until Shutdown: gives memory the allocator holds unused back.
   void Housekeep();
 
   std::string data_dir_;

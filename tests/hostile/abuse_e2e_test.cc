@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "crypto/key_file.h"
 #include "tests/e2e/hub_process.h"
@@ -192,26 +193,34 @@ TEST_F(AbuseE2eTest, IdleCaughtUpWatchStreamsLeaveOthersASlot) {
 }
 
 // Row 6: a flood of link requests from fresh keys filled the pending list,
-// and a real partner asking during it was refused.
-TEST_F(AbuseE2eTest, APartnerCanAskForALinkDuringALinkRequestFlood) {
+// and a real partner asking during it was refused. A partner the admin
+// invited (civhubctl peer invite) gets through the flood, linked at once.
+TEST_F(AbuseE2eTest, AnInvitedPartnerLinksDuringALinkRequestFlood) {
   StartHub();
   HubProcess partner_hub(dir_.Sub("partner"));
   ASSERT_TRUE(partner_hub.Start());
+  const RunResult invite = hub_->Ctl({"peer", "invite", "--note", "partner"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  const std::string token(
+      absl::StripAsciiWhitespace(invite.out.substr(0, invite.out.find('\n'))));
   // 10 addresses x 8 pending per network > the 64 the hub keeps.
   auto flood = attack::LinkFlood(target_, 100, 10);
   ExpectHeld(Run(flood.get(), absl::Seconds(3), false, [&] {
-    const RunResult add = partner_hub.Ctl(
-        {"peer", "add", hub_->federation_address(), hub_->hub_id()});
+    const RunResult add = partner_hub.Ctl({"peer", "add", "--invite", token});
     EXPECT_EQ(add.exit_code, 0) << add.out << add.err;
     EXPECT_TRUE(WaitFor(
         [&] {
-          return absl::StrContains(hub_->Ctl({"peer", "pending"}).out,
+          return absl::StrContains(hub_->Ctl({"peer", "list"}).out,
                                    partner_hub.hub_id());
         },
         absl::Seconds(5)))
-        << "the partner's link request did not reach the admin's list: "
-        << partner_hub.Ctl({"peer", "list"}).out;
+        << "the invited partner is not among the hub's peers: "
+        << hub_->Ctl({"peer", "list"}).out
+        << hub_->Ctl({"peer", "pending"}).out;
   }));
+  // Linked, not waiting for approval among the flood.
+  EXPECT_FALSE(absl::StrContains(hub_->Ctl({"peer", "pending"}).out,
+                                 partner_hub.hub_id()));
 }
 
 // Row 7: every refused Sync of an unlinked client was a warning line.
