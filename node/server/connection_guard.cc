@@ -196,7 +196,10 @@ void ConnectionGuard::Loop() {
     if (stopping_) break;
     {
       absl::MutexLock lock(&mu_);
-      if (absl::Now() - last_reap_ >= kReapInterval) Reap();
+      if (absl::Now() - last_reap_ >= kReapInterval) {
+        Reap();
+        LogRefusals(/*first=*/false);
+      }
     }
     if (n <= 0) continue;
     for (size_t i = 0; i + 1 < fds.size(); ++i) {
@@ -232,7 +235,9 @@ void ConnectionGuard::AcceptReady(int listen_fd) {
     bool keep;
     {
       absl::MutexLock lock(&mu_);
-      keep = Admit(client);
+      const char* refused = Admit(client);
+      keep = refused == nullptr;
+      if (!keep) NoteRefusal(client, refused);
       if (keep) {
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -283,19 +288,64 @@ void ConnectionGuard::OnFdExhausted(int listen_fd) {
   }
 }
 
-bool ConnectionGuard::Admit(const std::string& client) {
+const char* ConnectionGuard::Admit(const std::string& client) {
   const absl::Time now = absl::Now();
   if (auto p = penalties_.find(client); p != penalties_.end()) {
-    if (now < p->second.until) return false;
+    if (now < p->second.until) return "cut off for abuse";
   }
-  auto count = [&]() {
-    auto it = per_client_.find(client);
+  auto count = [&](const std::string& c) {
+    auto it = per_client_.find(c);
     return it == per_client_.end() ? 0 : it->second;
   };
-  if (count() >= limits_.per_client || open_ >= limits_.total) Reap();
-  if (count() >= limits_.per_client && !EvictIdlest(client)) return false;
-  if (open_ >= limits_.total && !EvictIdlest("")) return false;
-  return true;
+  if (count(client) >= limits_.per_client || open_ >= limits_.total) Reap();
+  if (count(client) >= limits_.per_client &&
+      !EvictIdlest(client, limits_.evict_idle_after)) {
+    return "at its per-client limit";
+  }
+  if (open_ >= limits_.total && !EvictIdlest("", limits_.evict_idle_after)) {
+    // Nothing idle: the client holding the most connections gives one up,
+    // if it holds more than this one would; so many busy clients filling
+    // the total cannot keep a new one out.
+    std::string heaviest;
+    int heaviest_count = 0;
+    for (const auto& [c, n] : per_client_) {
+      if (n > heaviest_count) {
+        heaviest = c;
+        heaviest_count = n;
+      }
+    }
+    if (heaviest_count <= count(client) + 1 ||
+        !EvictIdlest(heaviest, absl::ZeroDuration())) {
+      return "the port is at its total limit";
+    }
+  }
+  return nullptr;
+}
+
+void ConnectionGuard::NoteRefusal(const std::string& client, const char* why) {
+  ++refused_since_log_;
+  last_refused_ = absl::StrCat(client, " (", why, ")");
+  LogRefusals(/*first=*/true);
+}
+
+void ConnectionGuard::LogRefusals(bool first) {
+  const absl::Time now = absl::Now();
+  if (refused_since_log_ == 0 || now - last_refusal_log_ < absl::Minutes(1)) {
+    return;
+  }
+  if (first && refused_since_log_ == 1) {
+    spdlog::warn(
+        "{} port: refused a connection from {}; further refusals are "
+        "counted (civhubctl status) and logged once a minute",
+        name_, last_refused_);
+  } else {
+    spdlog::warn(
+        "{} port: refused {} connections in the last minute, the "
+        "last from {}",
+        name_, refused_since_log_, last_refused_);
+  }
+  refused_since_log_ = 0;
+  last_refusal_log_ = now;
 }
 
 void ConnectionGuard::Reap() {
@@ -315,11 +365,12 @@ void ConnectionGuard::Reap() {
   }
 }
 
-bool ConnectionGuard::EvictIdlest(const std::string& client) {
+bool ConnectionGuard::EvictIdlest(const std::string& client,
+                                  absl::Duration min_idle) {
   Connection* idlest = nullptr;
   uint32_t idlest_ms = 0;
-  const auto min_ms = static_cast<uint32_t>(
-      absl::ToInt64Milliseconds(limits_.evict_idle_after));
+  const auto min_ms =
+      static_cast<uint32_t>(absl::ToInt64Milliseconds(min_idle));
   for (auto& [fd, c] : connections_) {
     if (c.closing || (!client.empty() && c.client != client)) continue;
     uint32_t ms = IdleMs(fd);

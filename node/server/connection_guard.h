@@ -11,8 +11,11 @@
 //     address, an IPv6 /64), and `total` in all;
 //   - at a limit, the client's (or, for `total`, anyone's) connection idle
 //     longest (no byte received for at least `evict_idle_after`, by the
-//     kernel's TCP_INFO) is closed to make room; if none is that idle, the
-//     new connection is refused (closed at once with a reset);
+//     kernel's TCP_INFO) is closed to make room; at the total, if none is
+//     that idle, the client holding the most connections gives up its
+//     idlest one when it holds more than the newcomer; else the new
+//     connection is refused (closed at once with a reset; the first refusal
+//     logged, then a count once a minute);
 //   - a client reported through AbuseSink has its connections closed and is
 //     refused for `penalty` (doubling while it goes on, up to 16 ×).
 // EMFILE and ENFILE never stop it: a reserved descriptor is given up to
@@ -113,14 +116,20 @@ class ConnectionGuard : public AbuseSink {
   void OnFdExhausted(int listen_fd);
   // Whether a new connection from `client` may be kept (evicting an idle
   // one to make room if need be).
-  bool Admit(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // nullptr if yes, else why not.
+  const char* Admit(const std::string& client)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts a refusal; logs the first at once, then a count once a minute.
+  void NoteRefusal(const std::string& client, const char* why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LogRefusals(bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // One connection of `client` no longer counts.
   void Uncount(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops connections gRPC has closed.
   void Reap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Closes the connection idle longest among those of `client` ("" for any),
-  // if one has been idle for evict_idle_after; false if none.
-  bool EvictIdlest(const std::string& client)
+  // if one has been idle for `min_idle`; false if none.
+  bool EvictIdlest(const std::string& client, absl::Duration min_idle)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CloseConnection(Connection& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -143,6 +152,9 @@ class ConnectionGuard : public AbuseSink {
   std::map<std::string, Penalty> penalties_ ABSL_GUARDED_BY(mu_);
   ConnectionStats stats_ ABSL_GUARDED_BY(mu_);
   absl::Time last_reap_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  uint64_t refused_since_log_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string last_refused_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_refusal_log_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 // Raises this process's open-file limit to its hard limit and returns the

@@ -176,8 +176,39 @@ TEST_F(ConnectionGuardTest, TheTotalLimitHoldsAcrossClients) {
   for (int i = 0; i < 8; ++i) Client("127.0.0.2");
   for (int i = 0; i < 8; ++i) Client("127.0.0.3");
   AwaitDecided(16);
-  EXPECT_EQ(acceptor_->fds().size(), 10u);
-  EXPECT_EQ(guard_->stats().refused, 6u);
+  ConnectionStats s = guard_->stats();
+  EXPECT_EQ(s.open, 10);
+  // The second client got its share from the first (one each, down to an
+  // even split), then was refused.
+  EXPECT_EQ(s.evicted, 3u);
+  EXPECT_EQ(s.refused, 3u);
+}
+
+// Busy clients filling the total (nothing idle to evict) cannot keep a new
+// client out: the one holding the most gives up a connection.
+TEST_F(ConnectionGuardTest, BusyClientsAtTheTotalStillLetANewClientIn) {
+  ConnectionLimits limits;
+  limits.per_client = 100;
+  limits.total = 10;
+  limits.evict_idle_after = absl::Hours(1);
+  Start(limits);
+  std::vector<int> heavy;
+  for (int i = 0; i < 7; ++i) heavy.push_back(Client("127.0.0.2"));
+  for (int i = 0; i < 3; ++i) Client("127.0.0.3");
+  AwaitDecided(10);
+  int partner = Client("127.0.0.4");
+  AwaitDecided(11);
+  EXPECT_FALSE(ClosedByServer(partner, absl::Milliseconds(20)));
+  int closed = 0;
+  for (int fd : heavy) closed += ClosedByServer(fd, absl::Milliseconds(20));
+  EXPECT_EQ(closed, 1);  // Taken from the heaviest client only.
+  EXPECT_EQ(guard_->stats().open, 10);
+  // A client already holding as many as the heaviest gets nothing more.
+  ConnectionStats before = guard_->stats();
+  for (int i = 0; i < 5; ++i) Client("127.0.0.3");
+  AwaitDecided(16);
+  EXPECT_EQ(guard_->stats().open, 10);
+  EXPECT_GT(guard_->stats().refused, before.refused);
 }
 
 TEST_F(ConnectionGuardTest, AReportedClientIsCutOffForThePenalty) {

@@ -16,6 +16,7 @@
 
 #include <fstream>
 
+#include "absl/base/config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -107,8 +108,12 @@ class AbuseE2eTest : public ::testing::Test {
     EXPECT_TRUE(r.search_recovered)
         << "no new connection's Search answered within 5 s of the attack";
     EXPECT_EQ(r.status_exit, 0) << "civhubctl status after the attack";
+#ifndef ABSL_HAVE_ADDRESS_SANITIZER
+    // ASan keeps freed memory in quarantine (256 MB) and doubles what is
+    // in use: its figures say nothing about the hub's.
     EXPECT_LE(r.during_peak.rss_mb, kMaxRssDuringMb);
     EXPECT_LE(r.settled_rss_mb, r.idle_rss_mb + kMaxRssAboveIdleMb);
+#endif
     EXPECT_LE(r.during_peak.threads, kMaxThreads);
     EXPECT_FALSE(r.watchdog);
   }

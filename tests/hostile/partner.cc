@@ -244,7 +244,7 @@ AbuseReport RunAttack(Attack* attack, const AbuseRun& run) {
             std::min(r.settled_rss_mb, ReadProcStats(run.pid).rss_mb);
         return r.settled_rss_mb <= r.idle_rss_mb + 64;
       },
-      absl::Seconds(5));
+      absl::Minutes(1));                    // Issue 14: "a minute later".
   absl::SleepFor(absl::Milliseconds(500));  // The "after" window.
   r.after = partner.Take();
   r.after_peak = sampler.TakePeak();

@@ -96,7 +96,7 @@ struct AbuseReport {
   Latency idle, during, after;                   // The partner's Searches.
   ProcStats idle_peak, during_peak, after_peak;  // The hub's.
   double idle_rss_mb = 0;
-  double settled_rss_mb = 0;      // The lowest RSS seen within 5 s after.
+  double settled_rss_mb = 0;      // Lowest RSS within a minute after.
   bool search_recovered = false;  // A new connection's Search, within 5 s.
   double recovery_s = -1;
   int status_exit = -1;   // `civhubctl status` after the attack.
