@@ -5,11 +5,11 @@
 
 namespace civhub::server {
 
-// Routes gRPC's log to spdlog's default logger. TLS handshake failures go at
-// debug level: they come once per connection attempt, and federation
-// already reports a failing peer once, counting the repeats (civhubctl peer
-// list), rather than a line every few seconds. Call once, before gRPC
-// starts.
+// Routes gRPC's log to spdlog's default logger. TLS handshakes that fail or
+// time out go at debug level: they come once per connection, which anyone
+// can open (civhubctl status counts connections), and federation already
+// reports a failing peer once, counting the repeats (civhubctl peer list).
+// Call once, before gRPC starts.
 void RouteGrpcLogToSpdlog();
 
 }  // namespace civhub::server
