@@ -129,6 +129,13 @@ TEST_F(AbuseE2eTest, IdleConnectionsPastTheFileLimitDoNotStopTheListener) {
   StartHub(/*open_files=*/256);
   auto flood = attack::IdleConnections(attack::PortOf(target_.directory), 300);
   ExpectHeld(Run(flood.get(), absl::Seconds(3), /*reconnecting_partner=*/true));
+  // The host sees what happened: the limits, and the connections refused.
+  const RunResult status = hub_->Ctl({"status"});
+  EXPECT_TRUE(absl::StrContains(status.out, "limits 32 per client"))
+      << status.out;
+  EXPECT_TRUE(absl::StrContains(status.out, "refused")) << status.out;
+  EXPECT_TRUE(absl::StrContains(hub_->log(), "directory port: refused"))
+      << hub_->log();
 }
 
 TEST_F(AbuseE2eTest, IdleConnectionsToTheFederationPortDoNotStopTheHub) {
