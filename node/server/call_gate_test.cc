@@ -86,11 +86,12 @@ TEST(CallGateTest, AClientBeyondItsLimitIsRefusedAndOthersAreNot) {
 }
 
 TEST(CallGateTest, CallsWaitingOnTheWholeHubAreBounded) {
+  // Declared before the gate: its destructor runs the queued calls.
+  std::atomic<int> ran{0};
+  auto count = [&ran](CallOutcome) { ++ran; };
   CallLimits limits;
   limits.max_queued_calls = 4;
   OneWorkerGate held(limits);
-  std::atomic<int> ran{0};
-  auto count = [&ran](CallOutcome) { ++ran; };
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(held.gate()
                     .Submit(OneWorkerGate::Call("c" + std::to_string(i), count))

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/base/config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -15,6 +16,15 @@
 
 namespace civhub::attack {
 namespace {
+
+// How long RunAttack waits for the hub's RSS to come back within 64 MB of
+// idle: issue 14's "a minute later". Not under ASan, whose quarantine keeps
+// freed memory (the tests do not check RSS there).
+#ifdef ABSL_HAVE_ADDRESS_SANITIZER
+constexpr absl::Duration kSettleWait = absl::ZeroDuration();
+#else
+constexpr absl::Duration kSettleWait = absl::Minutes(1);
+#endif
 
 int CountEntries(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
@@ -244,7 +254,7 @@ AbuseReport RunAttack(Attack* attack, const AbuseRun& run) {
             std::min(r.settled_rss_mb, ReadProcStats(run.pid).rss_mb);
         return r.settled_rss_mb <= r.idle_rss_mb + 64;
       },
-      absl::Minutes(1));                    // Issue 14: "a minute later".
+      kSettleWait);
   absl::SleepFor(absl::Milliseconds(500));  // The "after" window.
   r.after = partner.Take();
   r.after_peak = sampler.TakePeak();
