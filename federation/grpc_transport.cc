@@ -163,7 +163,7 @@ absl::StatusOr<crypto::PublicKey> CallerKey(
   return key;
 }
 
-std::string SourceNetwork(absl::string_view grpc_peer) {
+std::string SourceNetwork(absl::string_view grpc_peer, int ipv6_prefix_bits) {
   const std::string whole(grpc_peer);
   absl::string_view host;
   int family;
@@ -192,11 +192,10 @@ std::string SourceNetwork(absl::string_view grpc_peer) {
     inet_ntop(AF_INET, &v4, text, sizeof(text));
     return text;
   }
-  // A /48: what a site is routinely given, so one attacker's allocation
-  // counts as one network however many /64s it spreads keys across.
-  std::memset(&v6.s6_addr[6], 0, 10);
+  const int bytes = ipv6_prefix_bits / 8;  // 48 or 64: whole bytes.
+  std::memset(&v6.s6_addr[bytes], 0, 16 - bytes);
   inet_ntop(AF_INET6, &v6, text, sizeof(text));
-  return absl::StrCat(text, "/48");
+  return absl::StrCat(text, "/", ipv6_prefix_bits);
 }
 
 GrpcTransport::GrpcTransport(TlsIdentity identity, Scheduler* scheduler,

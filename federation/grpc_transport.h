@@ -43,8 +43,9 @@ absl::StatusOr<crypto::PublicKey> CallerKey(const grpc::ServerContext& context);
 // "ipv6:[2001:db8:1:2:a::1]:40112" -> "2001:db8:1::/48" (one site is
 // commonly given a whole /48, so one attacker holds 65,536 /64s), an
 // IPv4-mapped IPv6 address -> the IPv4 address. Anything else comes back
-// whole.
-std::string SourceNetwork(absl::string_view grpc_peer);
+// whole. `ipv6_prefix_bits` (48 or 64) sets the IPv6 network's size.
+std::string SourceNetwork(absl::string_view grpc_peer,
+                          int ipv6_prefix_bits = 48);
 
 class GrpcTransport : public Transport {
  public:
