@@ -12,9 +12,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "crypto/keys.h"
-#include "tests/e2e/hub_process.h"
-#include "tests/hostile/attack.h"
-#include "tests/hostile/partner.h"
+#include "harness/attack.h"
+#include "harness/hub_process.h"
+#include "harness/partner.h"
 
 namespace civhub::bench {
 namespace {

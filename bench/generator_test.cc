@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "node/validate.h"
+#include "node/records/validate.h"
 #include "tests/testutil.h"
 
 namespace civhub::bench {

@@ -23,7 +23,7 @@
 #include "bench/generator.h"
 #include "civhub/v1/admin.grpc.pb.h"
 #include "civhub/v1/directory.grpc.pb.h"
-#include "tests/net/tcp_relay.h"
+#include "harness/tcp_relay.h"
 
 namespace civhub::bench {
 namespace {

@@ -5,8 +5,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "tests/records.h"
-#include "tests/sim/sim_network.h"
+#include "sim/records.h"
+#include "sim/sim_network.h"
 
 namespace civhub::bench {
 

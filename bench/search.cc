@@ -20,7 +20,7 @@
 #include "bench/generator.h"
 #include "crypto/key_file.h"
 #include "node/hub.h"
-#include "node/server/directory_service.h"
+#include "server/directory_service.h"
 
 namespace civhub::bench {
 namespace {

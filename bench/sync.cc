@@ -14,7 +14,7 @@
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "crypto/record_signing.h"
-#include "tests/sim/sim_network.h"
+#include "sim/sim_network.h"
 
 namespace civhub::bench {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "node/validate.h"
+#include "node/records/validate.h"
 
 namespace civhub::federation {
 namespace {

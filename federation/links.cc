@@ -3,7 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "federation/federation.h"
-#include "node/validate.h"
+#include "node/records/validate.h"
 
 namespace civhub::federation {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "federation/federation.h"
-#include "node/validate.h"
+#include "node/records/validate.h"
 
 namespace civhub::federation {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/validate.h"
+#include "node/records/validate.h"
 
 namespace civhub::federation {
 

@@ -15,9 +15,9 @@
 #include "crypto/keys.h"
 #include "crypto/record_signing.h"
 #include "leveldb/write_batch.h"
-#include "node/index_terms.h"
-#include "node/internal/keys.h"
-#include "node/internal/leveldb_status.h"
+#include "node/records/index_terms.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/internal/leveldb_status.h"
 
 namespace civhub::node {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "civhub/v1/admin.pb.h"
-#include "node/store.h"
+#include "node/storage/store.h"
 
 namespace civhub::node {
 

@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/record_signing.h"
-#include "node/internal/keys.h"
-#include "node/store_for_tests.h"
-#include "tests/records.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/store_for_tests.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::node {

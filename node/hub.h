@@ -17,9 +17,9 @@
 #include "absl/synchronization/mutex.h"
 #include "civhub/v1/admin.pb.h"
 #include "crypto/keys.h"
-#include "node/clock.h"
-#include "node/directory.h"
-#include "node/store.h"
+#include "node/base/clock.h"
+#include "node/search/directory.h"
+#include "node/storage/store.h"
 
 namespace civhub::node {
 

@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
-#include "node/store_for_tests.h"
-#include "tests/records.h"
+#include "node/storage/store_for_tests.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::node {

@@ -24,7 +24,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/check_report.h"
-#include "node/taxonomy.h"
+#include "node/records/taxonomy.h"
 
 namespace civhub::ctl::internal {
 namespace {

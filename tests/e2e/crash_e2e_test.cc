@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crypto/key_file.h"
-#include "tests/e2e/hub_process.h"
-#include "tests/records.h"
+#include "harness/hub_process.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

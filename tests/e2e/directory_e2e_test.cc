@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "crypto/keys.h"
-#include "tests/e2e/hub_process.h"
+#include "harness/hub_process.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

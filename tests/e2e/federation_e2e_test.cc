@@ -18,12 +18,12 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "crypto/record_signing.h"
-#include "federation/grpc_transport.h"
+#include "federation/grpc/grpc_transport.h"
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
-#include "tests/e2e/hub_process.h"
-#include "tests/net/tcp_relay.h"
-#include "tests/records.h"
+#include "harness/hub_process.h"
+#include "harness/tcp_relay.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

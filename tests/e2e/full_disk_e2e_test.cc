@@ -21,7 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "tests/e2e/hub_process.h"
+#include "harness/hub_process.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

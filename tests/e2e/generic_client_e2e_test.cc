@@ -13,8 +13,8 @@
 
 #include "absl/strings/match.h"
 #include "crypto/keys.h"
-#include "tests/e2e/hub_process.h"
-#include "tests/e2e/reflection_client.grpc.pb.h"
+#include "harness/hub_process.h"
+#include "harness/reflection_client.grpc.pb.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

@@ -13,8 +13,8 @@
 #include "absl/strings/str_split.h"
 #include "crypto/key_file.h"
 #include "crypto/record_signing.h"
-#include "tests/e2e/hub_process.h"
-#include "tests/records.h"
+#include "harness/hub_process.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

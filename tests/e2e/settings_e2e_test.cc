@@ -11,7 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "tests/e2e/hub_process.h"
+#include "harness/hub_process.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

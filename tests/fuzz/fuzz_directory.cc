@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "node/server/grpc_status.h"
+#include "federation/grpc/grpc_status.h"
 #include "tests/fuzz/hub_env.h"
 #include "tests/fuzz/quiet.h"
 
@@ -40,7 +40,7 @@ struct Env : fuzz::HubEnv {
 // What a handler answers: the result's status as gRPC's.
 template <typename T>
 void Answer(const absl::StatusOr<T>& result) {
-  (void)server::ToGrpcStatus(result.status());
+  (void)federation::ToGrpcStatus(result.status());
 }
 
 }  // namespace

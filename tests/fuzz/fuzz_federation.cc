@@ -11,7 +11,7 @@
 #include <string>
 
 #include "google/protobuf/stubs/logging.h"
-#include "tests/sim/sim_network.h"
+#include "sim/sim_network.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "crypto/record_signing.h"
-#include "node/validate.h"
+#include "node/records/validate.h"
 #include "tests/fuzz/hub_env.h"
 #include "tests/fuzz/quiet.h"
 

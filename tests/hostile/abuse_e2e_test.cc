@@ -24,10 +24,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "crypto/key_file.h"
-#include "tests/e2e/hub_process.h"
-#include "tests/hostile/attack.h"
-#include "tests/hostile/partner.h"
-#include "tests/records.h"
+#include "harness/attack.h"
+#include "harness/hub_process.h"
+#include "harness/partner.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {

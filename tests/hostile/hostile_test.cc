@@ -11,11 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
+#include "federation/grpc/grpc_status.h"
 #include "node/check.h"
-#include "node/internal/page_token.h"
-#include "node/server/grpc_status.h"
-#include "tests/records.h"
-#include "tests/sim/sim_network.h"
+#include "node/search/internal/page_token.h"
+#include "sim/records.h"
+#include "sim/sim_network.h"
 #include "tests/testutil.h"
 
 namespace civhub::testing {
@@ -438,7 +438,7 @@ grpc::Status Search(const node::Hub& hub, const v1::SearchRequest& request,
                     v1::SearchResponse* response) {
   absl::StatusOr<v1::SearchResponse> found = hub.directory().Search(request);
   if (found.ok()) *response = *std::move(found);
-  return server::ToGrpcStatus(found.status());
+  return federation::ToGrpcStatus(found.status());
 }
 
 TEST_F(HostileTest, HugePageSizeIsCapped) {

@@ -1,0 +1,62 @@
+// Validation of record bodies, with errors that name the field:
+//   INVALID_ARGUMENT: organization.locations[0].country: "XX" is not an
+//   ISO 3166-1 alpha-2 code
+//
+// The same rules apply to records published here and records received from
+// other hubs, except the taxonomy check (see taxonomy.h) which only applies
+// to local publishes. Thread-safe: pure functions.
+#ifndef CIVHUB_NODE_RECORDS_VALIDATE_H_
+#define CIVHUB_NODE_RECORDS_VALIDATE_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "civhub/v1/record.pb.h"
+#include "google/protobuf/message.h"
+
+namespace civhub::node {
+
+// How far in the future a record's issued_at may be: other hubs' clocks
+// drift.
+inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(10);
+// No record predates civhub; anything older is a forged or broken clock.
+inline constexpr int64_t kEarliestIssuedAtUnixSeconds =
+    1704067200;  // 2024-01-01
+
+// System records every hub publishes about itself.
+inline constexpr absl::string_view kHubProfileRecordId = "~hub";
+inline constexpr absl::string_view kLinkRecordPrefix = "~link.";
+inline constexpr size_t kLinkIdBytes = 16;
+
+struct ValidationOptions {
+  absl::Time now;
+  // Topics and organization types must be listed codes or "x-" extensions.
+  bool strict_taxonomy = false;
+};
+
+// Checks a whole body: header fields, payload, and that no field unknown to
+// this version of civhub is present anywhere in it.
+absl::Status ValidateRecordBody(const v1::RecordBody& body,
+                                const ValidationOptions& options);
+
+// A record id: 1-128 characters from [A-Za-z0-9._~-]. `field` names it in
+// the error.
+absl::Status ValidateRecordId(absl::string_view id, absl::string_view field);
+
+// Checks one payload; errors are prefixed "organization." / "community.".
+absl::Status ValidateOrganization(const v1::Organization& org,
+                                  const ValidationOptions& options);
+absl::Status ValidateCommunity(const v1::Community& community,
+                               const ValidationOptions& options);
+
+absl::Status ValidateHubProfile(const v1::HubProfile& profile);
+
+// Returns the path of the first field in `message` (recursively) that this
+// build does not know, e.g. "organization.locations[1]: unknown field 42",
+// or an empty string if there is none.
+std::string FindUnknownField(const google::protobuf::Message& message);
+
+}  // namespace civhub::node
+
+#endif  // CIVHUB_NODE_RECORDS_VALIDATE_H_

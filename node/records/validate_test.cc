@@ -1,0 +1,238 @@
+#include "node/records/validate.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::node {
+namespace {
+
+using ::absl::StatusCode;
+using testing::MakeOrganization;
+using testing::OrgSpec;
+using testing::TestNow;
+
+constexpr auto kInvalid = StatusCode::kInvalidArgument;
+
+ValidationOptions Strict() { return {TestNow(), true}; }
+ValidationOptions Lenient() { return {TestNow(), false}; }
+
+v1::RecordBody Body(v1::Organization org) {
+  v1::RecordBody body;
+  body.set_origin(std::string(32, '\x01'));
+  body.set_record_id("org-1");
+  body.set_version(1);
+  body.set_sequence(1);
+  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(TestNow()));
+  *body.mutable_organization() = std::move(org);
+  return body;
+}
+
+TEST(Validate, AcceptsRealisticOrganization) {
+  OrgSpec spec;
+  spec.region = "KE-30";
+  spec.lat_lon = {{-1.28, 36.82}};
+  v1::Organization org = MakeOrganization(spec);
+  auto* id = org.add_identifiers();
+  id->set_scheme("KE-NGO");
+  id->set_identifier("OP.218/051/2004/0412");
+  org.set_website("https://majisafi.example.org/about?lang=sw");
+  org.set_email("info@majisafi.example.org");
+  org.set_phone("+254 20 123 4567");
+  org.add_languages("sw");
+  org.add_areas_served("KE-30");
+  org.add_areas_served("TZ");
+  org.set_year_incorporated(2004);
+  EXPECT_OK(ValidateRecordBody(Body(org), Strict()));
+}
+
+TEST(Validate, NamesTheFieldOfBadCodes) {
+  OrgSpec spec;
+  spec.country = "XX";
+  EXPECT_STATUS(
+      ValidateOrganization(MakeOrganization(spec), Strict()), kInvalid,
+      "organization.locations[0].country: \"XX\" is not an ISO 3166-1 "
+      "alpha-2 code");
+  spec.country = "KE";
+  spec.region = "TZ-01";
+  EXPECT_STATUS(
+      ValidateOrganization(MakeOrganization(spec), Strict()), kInvalid,
+      "organization.locations[0].region: \"TZ-01\" is not in country KE");
+  spec.region = "";
+  spec.lang = "english";
+  EXPECT_STATUS(ValidateOrganization(MakeOrganization(spec), Strict()),
+                kInvalid,
+                "organization.names[0].lang: \"english\" is not an ISO 639-1");
+}
+
+TEST(Validate, RequiresAName) {
+  v1::Organization org = MakeOrganization({});
+  org.clear_names();
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.names: at least one entry is required");
+  org = MakeOrganization({});
+  org.mutable_names(0)->set_text("   ");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.names[0].text: is required");
+}
+
+TEST(Validate, ChecksCoordinates) {
+  OrgSpec spec;
+  spec.lat_lon = {{91, 10}};
+  EXPECT_STATUS(ValidateOrganization(MakeOrganization(spec), Strict()),
+                kInvalid,
+                "organization.locations[0].latitude: 91 is outside [-90, 90]");
+  spec.lat_lon = {{10, -181}};
+  EXPECT_STATUS(ValidateOrganization(MakeOrganization(spec), Strict()),
+                kInvalid, "organization.locations[0].longitude");
+  v1::Organization org = MakeOrganization({});
+  org.mutable_locations(0)->set_latitude(1);
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "latitude and longitude must be given together");
+}
+
+TEST(Validate, ChecksUrlEmailPhone) {
+  v1::Organization org = MakeOrganization({});
+  org.set_website("ftp://example.org");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.website: \"ftp://example.org\" must start with");
+  org.set_website("https://exa mple.org");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.website");
+  org.set_website("https://user:pw@example.org");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid, "credentials");
+  org.set_website("https://example.org");
+  org.set_email("not-an-email");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.email: \"not-an-email\" is not an email address");
+  org.set_email("a@b");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.email");
+  org.set_email("a@example.org");
+  org.set_phone("call us");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.phone");
+}
+
+TEST(Validate, TaxonomyIsStrictOnlyForLocalPublishes) {
+  OrgSpec spec;
+  spec.topics = {"enviroment"};  // Misspelt.
+  v1::Organization org = MakeOrganization(spec);
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.topics[0]: \"enviroment\" is not a known topic");
+  // Another hub may run a newer taxonomy: accept well-formed codes.
+  EXPECT_OK(ValidateOrganization(org, Lenient()));
+  spec.topics = {"x-mangrove-restoration"};
+  EXPECT_OK(ValidateOrganization(MakeOrganization(spec), Strict()));
+  spec.topics = {"Bad Code"};
+  EXPECT_STATUS(ValidateOrganization(MakeOrganization(spec), Lenient()),
+                kInvalid, "is not a code");
+  spec.topics = {"health", "health"};
+  EXPECT_STATUS(ValidateOrganization(MakeOrganization(spec), Strict()),
+                kInvalid,
+                "organization.topics[1]: \"health\" appears more than once");
+}
+
+TEST(Validate, RejectsDuplicateIdentifiersAndLanguages) {
+  v1::Organization org = MakeOrganization({});
+  for (int i = 0; i < 2; ++i) {
+    auto* id = org.add_identifiers();
+    id->set_scheme("GB-CHC");
+    id->set_identifier("1234567");
+  }
+  EXPECT_STATUS(
+      ValidateOrganization(org, Strict()), kInvalid,
+      "organization.identifiers[1]: identifier GB-CHC 1234567 appears "
+      "more than once");
+  org.clear_identifiers();
+  auto* id = org.add_identifiers();
+  id->set_scheme("gb-chc");
+  id->set_identifier("1");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "organization.identifiers[0].scheme");
+  org.clear_identifiers();
+  auto* second = org.add_names();
+  second->set_lang("en");
+  second->set_text("Again");
+  EXPECT_STATUS(
+      ValidateOrganization(org, Strict()), kInvalid,
+      "organization.names[1].lang: language \"en\" appears more than once");
+}
+
+TEST(Validate, LimitsLengths) {
+  v1::Organization org = MakeOrganization({});
+  org.mutable_names(0)->set_text(std::string(201, 'a'));
+  EXPECT_STATUS(
+      ValidateOrganization(org, Strict()), kInvalid,
+      "organization.names[0].text: has 201 characters; the limit is 200");
+  org = MakeOrganization({});
+  org.mutable_names(0)->set_text("tab\tin name");
+  EXPECT_STATUS(ValidateOrganization(org, Strict()), kInvalid,
+                "contains a control character");
+}
+
+TEST(Validate, ChecksHeaderFields) {
+  v1::RecordBody body = Body(MakeOrganization({}));
+  body.set_record_id("has/slash");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid, "record_id");
+  body = Body(MakeOrganization({}));
+  body.set_version(0);
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid, "version");
+  body = Body(MakeOrganization({}));
+  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(TestNow()) + 3600);
+  EXPECT_STATUS(
+      ValidateRecordBody(body, Strict()), kInvalid,
+      "issued_at: 2026-06-01T13:00:00+00:00 is more than 10 minutes in "
+      "the future");
+  body.mutable_issued_at()->set_seconds(86400);
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "before 2024-01-01");
+  body = Body(MakeOrganization({}));
+  body.clear_organization();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid, "payload");
+}
+
+TEST(Validate, RejectsUnknownFieldsAnywhere) {
+  v1::RecordBody body = Body(MakeOrganization({}));
+  body.mutable_organization()
+      ->mutable_locations(0)
+      ->GetReflection()
+      ->MutableUnknownFields(body.mutable_organization()->mutable_locations(0))
+      ->AddVarint(99, 1);
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "organization.locations[0]: unknown field 99");
+}
+
+TEST(Validate, ChecksCommunityMemberships) {
+  crypto::PrivateKey key = testing::NewKey();
+  v1::Community c;
+  auto* name = c.add_names();
+  name->set_lang("es");
+  name->set_text("Red de Respuesta a Desastres");
+  c.add_topics("disaster-response");
+  c.add_region_scope("CL");
+  auto* m = c.add_memberships();
+  m->mutable_organization()->set_origin(key.public_key().HubId());
+  m->mutable_organization()->set_record_id("bomberos");
+  m->set_since("2023-04");
+  EXPECT_OK(ValidateCommunity(c, Strict()));
+
+  m->set_since("April 2023");
+  EXPECT_STATUS(ValidateCommunity(c, Strict()), kInvalid,
+                "community.memberships[0].since");
+  m->set_since("2023");
+  std::string typo = key.public_key().HubId();
+  typo[10] = typo[10] == 'q' ? 'p' : 'q';
+  m->mutable_organization()->set_origin(typo);
+  EXPECT_STATUS(ValidateCommunity(c, Strict()), kInvalid,
+                "community.memberships[0].organization.origin: hub id");
+  m->mutable_organization()->set_origin(key.public_key().HubId());
+  *c.add_memberships() = *m;
+  EXPECT_STATUS(ValidateCommunity(c, Strict()), kInvalid,
+                "community.memberships[1].organization: this organization is "
+                "listed more than once");
+}
+
+}  // namespace
+}  // namespace civhub::node

@@ -1,0 +1,238 @@
+#include "node/search/directory.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/keys.h"
+#include "node/records/index_terms.h"
+#include "node/records/validate.h"
+#include "node/search/internal/page_token.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/internal/leveldb_status.h"
+#include "node/storage/internal/snapshot.h"
+
+namespace civhub::node {
+
+using internal::FromLevelDb;
+
+absl::Status CheckRecordRef(const v1::RecordRef& ref, absl::string_view field,
+                            std::string* origin_bytes) {
+  if (ref.origin().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".origin: is required (a hub id, \"civhub1...\")"));
+  }
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromHubId(ref.origin());
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".origin: ", key.status().message()));
+  }
+  if (absl::Status s =
+          ValidateRecordId(ref.record_id(), absl::StrCat(field, ".record_id"));
+      !s.ok()) {
+    return s;
+  }
+  *origin_bytes = key->bytes();
+  return absl::OkStatus();
+}
+
+v1::Record Directory::ToRecord(const StoredView& view) {
+  v1::Record out;
+  out.set_origin(crypto::HubIdOf(view.body.origin()));
+  out.set_record_id(view.body.record_id());
+  switch (view.body.payload_case()) {
+    case v1::RecordBody::kOrganization:
+      out.set_kind(v1::RECORD_KIND_ORGANIZATION);
+      break;
+    case v1::RecordBody::kCommunity:
+      out.set_kind(v1::RECORD_KIND_COMMUNITY);
+      break;
+    case v1::RecordBody::kTombstone:
+      out.set_kind(v1::RECORD_KIND_TOMBSTONE);
+      break;
+    case v1::RecordBody::kHubProfile:
+      out.set_kind(v1::RECORD_KIND_HUB_PROFILE);
+      break;
+    case v1::RecordBody::kPeerLink:
+      out.set_kind(v1::RECORD_KIND_PEER_LINK);
+      break;
+    case v1::RecordBody::PAYLOAD_NOT_SET:
+      break;
+  }
+  *out.mutable_signed_() = view.stored.signed_();
+  *out.mutable_body() = view.body;
+  return out;
+}
+
+absl::StatusOr<v1::Record> Directory::GetRecord(
+    const v1::GetRecordRequest& request) const {
+  v1::RecordRef ref;
+  ref.set_origin(request.origin());
+  ref.set_record_id(request.record_id());
+  std::string origin;
+  if (absl::Status s = CheckRecordRef(ref, "request", &origin); !s.ok()) {
+    // Name the request's own fields, not a nested ref.
+    return absl::InvalidArgumentError(
+        std::string(s.message()).substr(std::string("request.").size()));
+  }
+  absl::StatusOr<std::optional<StoredView>> view =
+      store_->Get(origin, request.record_id());
+  if (!view.ok()) return view.status();
+  if (!view->has_value()) {
+    return absl::NotFoundError(absl::StrCat("record ", request.origin(), "/",
+                                            request.record_id(),
+                                            " is not on this hub"));
+  }
+  if ((*view)->body.has_tombstone()) {
+    return absl::NotFoundError(
+        absl::StrCat("record ", request.origin(), "/", request.record_id(),
+                     " was deleted (version ", (*view)->body.version(), ")"));
+  }
+  return ToRecord(**view);
+}
+
+absl::StatusOr<v1::ListMembersResponse> Directory::ListMembers(
+    const v1::ListMembersRequest& request) const {
+  std::string origin;
+  if (absl::Status s =
+          CheckRecordRef(request.community(), "community", &origin);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int> page_size =
+      internal::EffectivePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  v1::ListMembersRequest copy = request;
+  uint64_t query = internal::QueryFingerprint(&copy);
+  size_t start = 0;
+  if (!request.page_token().empty()) {
+    absl::StatusOr<internal::PagePosition> pos =
+        internal::DecodePageToken(request.page_token(), query);
+    if (!pos.ok()) return pos.status();
+    start = pos->id;
+  }
+
+  internal::ScopedSnapshot snap(store_->db());
+  absl::StatusOr<std::optional<StoredView>> view =
+      store_->Get(origin, request.community().record_id(), snap.get());
+  if (!view.ok()) return view.status();
+  if (!view->has_value() || !(*view)->body.has_community()) {
+    return absl::NotFoundError(
+        absl::StrCat("community ", request.community().origin(), "/",
+                     request.community().record_id(), " is not on this hub"));
+  }
+  const v1::Community& community = (*view)->body.community();
+  v1::ListMembersResponse out;
+  out.set_total_count(community.memberships_size());
+  size_t end =
+      std::min<size_t>(community.memberships_size(), start + *page_size);
+  for (size_t i = start; i < end; ++i) {
+    const v1::Membership& m = community.memberships(static_cast<int>(i));
+    v1::Member* member = out.add_members();
+    *member->mutable_membership() = m;
+    absl::StatusOr<crypto::PublicKey> key =
+        crypto::PublicKey::FromHubId(m.organization().origin());
+    if (!key.ok()) continue;
+    absl::StatusOr<std::optional<StoredView>> org =
+        store_->Get(key->bytes(), m.organization().record_id(), snap.get());
+    if (!org.ok()) return org.status();
+    if (org->has_value() && (*org)->body.has_organization()) {
+      *member->mutable_organization() = ToRecord(**org);
+    }
+  }
+  if (end < static_cast<size_t>(community.memberships_size())) {
+    out.set_next_page_token(internal::EncodePageToken(query, {0, end}));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ListCommunitiesResponse> Directory::ListCommunities(
+    const v1::ListCommunitiesRequest& request) const {
+  std::string origin;
+  if (absl::Status s =
+          CheckRecordRef(request.organization(), "organization", &origin);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int> page_size =
+      internal::EffectivePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  v1::ListCommunitiesRequest copy = request;
+  uint64_t query = internal::QueryFingerprint(&copy);
+  uint64_t after_doc = 0;
+  if (!request.page_token().empty()) {
+    absl::StatusOr<internal::PagePosition> pos =
+        internal::DecodePageToken(request.page_token(), query);
+    if (!pos.ok()) return pos.status();
+    after_doc = pos->id;
+  }
+
+  internal::ScopedSnapshot snap(store_->db());
+  const std::string prefix = keys::FilterPrefix(
+      keys::kFieldMember, MemberKey(request.organization().origin(),
+                                    request.organization().record_id()));
+  std::unique_ptr<leveldb::Iterator> it(
+      store_->db()->NewIterator(snap.options()));
+  v1::ListCommunitiesResponse out;
+  int64_t total = 0;
+  uint64_t last_doc = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ++total;
+    uint64_t doc =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    if (doc <= after_doc || out.communities_size() >= *page_size) continue;
+    absl::StatusOr<std::optional<StoredView>> view =
+        store_->GetDoc(doc, snap.get());
+    if (!view.ok()) return view.status();
+    if (!view->has_value()) continue;
+    v1::CommunityMembership* cm = out.add_communities();
+    for (const v1::Membership& m : (*view)->body.community().memberships()) {
+      if (m.organization().origin() == request.organization().origin() &&
+          m.organization().record_id() == request.organization().record_id()) {
+        *cm->mutable_membership() = m;
+        break;
+      }
+    }
+    *cm->mutable_community() = ToRecord(**view);
+    last_doc = doc;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  out.set_total_count(total);
+  // More remain if the page filled before the postings ran out.
+  if (out.communities_size() == *page_size) {
+    std::string next = prefix;
+    keys::PutBE64(&next, last_doc + 1);
+    it->Seek(next);
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      out.set_next_page_token(internal::EncodePageToken(query, {0, last_doc}));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Change>> Directory::ChangesAfter(
+    uint64_t after_cursor, size_t max) const {
+  internal::ScopedSnapshot snap(store_->db());
+  std::unique_ptr<leveldb::Iterator> it(
+      store_->db()->NewIterator(snap.options()));
+  std::vector<v1::Change> out;
+  for (it->Seek(keys::Change(after_cursor + 1));
+       it->Valid() && it->key()[0] == keys::kChange && out.size() < max;
+       it->Next()) {
+    uint64_t cursor = keys::GetBE64(absl::string_view(it->key().data() + 1, 8));
+    uint64_t doc = keys::GetBE64(absl::string_view(it->value().data(), 8));
+    absl::StatusOr<std::optional<StoredView>> view =
+        store_->GetDoc(doc, snap.get());
+    if (!view.ok()) return view.status();
+    if (!view->has_value()) continue;
+    v1::Change& change = out.emplace_back();
+    change.set_cursor(cursor);
+    *change.mutable_record() = ToRecord(**view);
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
+}
+
+}  // namespace civhub::node

@@ -1,0 +1,68 @@
+// Read-only queries over a Store: everything the public Directory service
+// answers, as plain functions of protos and statuses (the gRPC service only
+// translates). Every query reads one consistent snapshot of the store.
+//
+// Errors: INVALID_ARGUMENT naming the request field, NOT_FOUND for records
+// the hub does not hold. Thread-safe.
+#ifndef CIVHUB_NODE_SEARCH_DIRECTORY_H_
+#define CIVHUB_NODE_SEARCH_DIRECTORY_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "civhub/v1/directory.pb.h"
+#include "node/storage/store.h"
+
+namespace civhub::node {
+
+// Largest search text accepted, in bytes, and most words in it.
+inline constexpr size_t kMaxSearchTextBytes = 256;
+inline constexpr size_t kMaxSearchWords = 16;
+
+// When a query gives up before its answer: at `deadline` (DEADLINE_EXCEEDED)
+// or once `cancelled` returns true (CANCELLED: its client went away). Both
+// are checked every few hundred candidates, on the querying thread, so a
+// query stops within milliseconds. The default never stops.
+struct QueryStop {
+  absl::Time deadline = absl::InfiniteFuture();
+  std::function<bool()> cancelled;
+};
+
+class Directory {
+ public:
+  // `store` must outlive the Directory.
+  explicit Directory(const Store* store) : store_(store) {}
+
+  absl::StatusOr<v1::Record> GetRecord(
+      const v1::GetRecordRequest& request) const;
+  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request,
+                                            const QueryStop& stop = {}) const;
+  absl::StatusOr<v1::ListMembersResponse> ListMembers(
+      const v1::ListMembersRequest& request) const;
+  absl::StatusOr<v1::ListCommunitiesResponse> ListCommunities(
+      const v1::ListCommunitiesRequest& request) const;
+
+  // Up to `max` changes with cursor > `after_cursor`, in cursor order. Only
+  // each record's latest version is listed, at the cursor of that version.
+  absl::StatusOr<std::vector<v1::Change>> ChangesAfter(uint64_t after_cursor,
+                                                       size_t max) const;
+
+  // The client-facing form of a stored record.
+  static v1::Record ToRecord(const StoredView& view);
+
+ private:
+  const Store* const store_;
+};
+
+// Parses and checks a RecordRef's fields; `field` prefixes errors
+// ("member_of.origin: ...").
+absl::Status CheckRecordRef(const v1::RecordRef& ref, absl::string_view field,
+                            std::string* origin_bytes);
+
+}  // namespace civhub::node
+
+#endif  // CIVHUB_NODE_SEARCH_DIRECTORY_H_

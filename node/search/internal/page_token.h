@@ -1,0 +1,38 @@
+// Opaque page tokens: where the previous page ended, bound to the query
+// that produced it. Private to node/.
+#ifndef CIVHUB_NODE_SEARCH_INTERNAL_PAGE_TOKEN_H_
+#define CIVHUB_NODE_SEARCH_INTERNAL_PAGE_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+namespace civhub::node::internal {
+
+struct PagePosition {
+  double key = 0;   // Sort key of the last item returned (score, distance...).
+  uint64_t id = 0;  // Tie-breaker of the last item returned (doc or index).
+};
+
+// A fingerprint of `request` with its page fields cleared, so that a token
+// can only continue the query it came from.
+uint64_t QueryFingerprint(google::protobuf::Message* request_copy);
+
+std::string EncodePageToken(uint64_t query, const PagePosition& position);
+
+// INVALID_ARGUMENT naming "page_token" if `token` was not issued by
+// EncodePageToken or belongs to another query.
+absl::StatusOr<PagePosition> DecodePageToken(absl::string_view token,
+                                             uint64_t query);
+
+// Page size: 0 means kDefaultPageSize, larger than kMaxPageSize is capped,
+// negative is INVALID_ARGUMENT naming "page_size".
+inline constexpr int kDefaultPageSize = 20;
+inline constexpr int kMaxPageSize = 100;
+absl::StatusOr<int> EffectivePageSize(int32_t requested);
+
+}  // namespace civhub::node::internal
+
+#endif  // CIVHUB_NODE_SEARCH_INTERNAL_PAGE_TOKEN_H_

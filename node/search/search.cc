@@ -1,0 +1,547 @@
+// Directory::Search: the query engine.
+//
+// Each condition of a query becomes a sorted list of document numbers (a
+// "clause"): filter postings are read lazily from LevelDB; text, radius and
+// membership conditions are materialized because they merge several
+// postings or need per-document values. Clauses are intersected by leapfrog
+// (each cursor seeks to the largest current document), then the matches are
+// ranked: nearest first for radius queries, best text score first for text
+// queries, else in document order.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "node/records/geo.h"
+#include "node/records/index_terms.h"
+#include "node/records/iso_codes.h"
+#include "node/records/taxonomy.h"
+#include "node/records/text.h"
+#include "node/search/directory.h"
+#include "node/search/internal/page_token.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/internal/leveldb_status.h"
+#include "node/storage/internal/snapshot.h"
+
+namespace civhub::node {
+namespace {
+
+using internal::FromLevelDb;
+
+// Says when a query must give up (QueryStop); Tick() once per candidate.
+class Stopper {
+ public:
+  explicit Stopper(const QueryStop& stop) : stop_(stop) {}
+
+  // True once the query must stop. Looks at the clock and the client only
+  // every kEvery ticks: both cost far more than a candidate.
+  bool Tick() {
+    if (!status_.ok()) return true;
+    if (++ticks_ % kEvery != 0) return false;
+    if (stop_.cancelled && stop_.cancelled()) {
+      status_ = absl::CancelledError("the client cancelled the search");
+    } else if (stop_.deadline != absl::InfiniteFuture() &&
+               absl::Now() >= stop_.deadline) {
+      status_ = absl::DeadlineExceededError(
+          "the search ran past its deadline; narrow it (more words, a "
+          "country, a kind or a smaller radius)");
+    }
+    return !status_.ok();
+  }
+  bool stopped() const { return !status_.ok(); }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  static constexpr uint64_t kEvery = 256;
+  const QueryStop& stop_;
+  uint64_t ticks_ = 0;
+  absl::Status status_;
+};
+
+class Clause {
+ public:
+  virtual ~Clause() = default;
+  virtual bool Valid() const = 0;
+  virtual uint64_t doc() const = 0;
+  // Moves to the first document >= target.
+  virtual void Seek(uint64_t target) = 0;
+  virtual void Next() = 0;
+  // Lazy clauses cost more per step; intersect the materialized ones first.
+  virtual bool materialized() const = 0;
+};
+
+// Postings "prefix doc..." in LevelDB, in document order.
+class PostingClause : public Clause {
+ public:
+  PostingClause(leveldb::DB* db, const leveldb::ReadOptions& ro,
+                std::string prefix)
+      : it_(db->NewIterator(ro)), prefix_(std::move(prefix)) {
+    it_->Seek(prefix_);
+    Load();
+  }
+  bool Valid() const override { return valid_; }
+  uint64_t doc() const override { return doc_; }
+  void Seek(uint64_t target) override {
+    if (!valid_ || doc_ >= target) return;
+    std::string key = prefix_;
+    keys::PutBE64(&key, target);
+    it_->Seek(key);
+    Load();
+  }
+  void Next() override {
+    it_->Next();
+    Load();
+  }
+  bool materialized() const override { return false; }
+  leveldb::Status status() const { return it_->status(); }
+
+ private:
+  void Load() {
+    valid_ = it_->Valid() && it_->key().starts_with(prefix_) &&
+             it_->key().size() >= prefix_.size() + 8;
+    if (valid_) {
+      doc_ = keys::GetBE64(
+          absl::string_view(it_->key().data() + prefix_.size(), 8));
+    }
+  }
+
+  std::unique_ptr<leveldb::Iterator> it_;
+  std::string prefix_;
+  bool valid_ = false;
+  uint64_t doc_ = 0;
+};
+
+// A sorted, de-duplicated list of documents with a value per document.
+class ListClause : public Clause {
+ public:
+  explicit ListClause(std::vector<std::pair<uint64_t, double>> docs)
+      : docs_(std::move(docs)) {}
+  bool Valid() const override { return pos_ < docs_.size(); }
+  uint64_t doc() const override { return docs_[pos_].first; }
+  double value() const { return docs_[pos_].second; }
+  void Seek(uint64_t target) override {
+    auto it = std::lower_bound(docs_.begin() + pos_, docs_.end(), target,
+                               [](const std::pair<uint64_t, double>& e,
+                                  uint64_t t) { return e.first < t; });
+    pos_ = it - docs_.begin();
+  }
+  void Next() override { ++pos_; }
+  bool materialized() const override { return true; }
+
+ private:
+  std::vector<std::pair<uint64_t, double>> docs_;
+  size_t pos_ = 0;
+};
+
+// Sorts by document and keeps, per document, the value `better` prefers.
+template <typename Better>
+std::vector<std::pair<uint64_t, double>> Normalize(
+    std::vector<std::pair<uint64_t, double>> docs, Better better) {
+  std::sort(docs.begin(), docs.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : better(a.second, b.second);
+  });
+  docs.erase(std::unique(docs.begin(), docs.end(),
+                         [](const auto& a, const auto& b) {
+                           return a.first == b.first;
+                         }),
+             docs.end());
+  return docs;
+}
+
+// One word of the query. A document matches it if it has a word equal to
+// one of `forms` (or starting with it, with `prefix`), or — for a word of
+// several Han, kana or Hangul characters — each of `chars` as a word (the
+// index holds those characters one by one).
+struct QueryTerm {
+  std::vector<std::string> forms;
+  std::vector<std::string> chars;
+  bool prefix = false;
+};
+
+// The words of the query, de-duplicated. A word of two or more characters
+// matches as a prefix, and so does a one-character word when it is the
+// last: "plan b" finds "Plan B Collective" and "b" finds "Bamboo".
+std::vector<QueryTerm> QueryTerms(absl::string_view text) {
+  std::vector<Word> words = SplitWords(text);
+  std::vector<QueryTerm> terms;
+  absl::flat_hash_map<std::string, size_t> seen;
+  for (size_t i = 0; i < words.size(); ++i) {
+    Word& w = words[i];
+    const bool prefix = i + 1 == words.size() || CodePointCount(w.folded) >= 2;
+    auto [it, added] = seen.emplace(w.folded, terms.size());
+    if (!added) {
+      terms[it->second].prefix |= prefix;
+      continue;
+    }
+    QueryTerm t;
+    t.forms.push_back(std::move(w.folded));
+    if (!w.stem.empty()) t.forms.push_back(std::move(w.stem));
+    t.chars = std::move(w.chars);
+    t.prefix = prefix;
+    terms.push_back(std::move(t));
+  }
+  return terms;
+}
+
+// Appends (doc, value) for every posting of `token`'s word, or of every word
+// starting with it when `prefix`: value = weight * 2, plus one for the word
+// itself (an exact word beats a longer word with the same prefix).
+// Stops early once `stop` says so (the caller checks stop->stopped()).
+leveldb::Status ScanWord(leveldb::Iterator* it, const std::string& token,
+                         bool prefix,
+                         std::vector<std::pair<uint64_t, double>>* docs,
+                         Stopper* stop) {
+  const std::string start = keys::TextPrefix(token, !prefix);
+  // "T" token "\0" doc: the shortest key a posting can have.
+  const size_t exact_size = 1 + token.size() + 1 + 8;
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start);
+       it->Next()) {
+    if (stop->Tick()) break;
+    leveldb::Slice key = it->key();
+    if (key.size() < exact_size) continue;
+    uint64_t doc =
+        keys::GetBE64(absl::string_view(key.data() + key.size() - 8, 8));
+    bool exact = key.size() == exact_size;
+    double weight =
+        it->value().empty() ? 1 : static_cast<uint8_t>(it->value()[0]);
+    docs->emplace_back(doc, weight * 2 + (exact ? 1 : 0));
+  }
+  return it->status();
+}
+
+// Documents matching `term`, valued by their best match: where the word
+// occurs (a name counts three times a description), exact before prefix,
+// and a word found only character by character last.
+absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
+    leveldb::DB* db, const leveldb::ReadOptions& ro, const QueryTerm& term,
+    Stopper* stop) {
+  auto best = [](double a, double b) { return a > b; };
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+  std::vector<std::pair<uint64_t, double>> docs;
+  for (const std::string& form : term.forms) {
+    leveldb::Status s = ScanWord(it.get(), form, term.prefix, &docs, stop);
+    if (!s.ok()) return FromLevelDb(s);
+    if (stop->stopped()) return stop->status();
+  }
+  // Every character as a word, valued by the weakest of them.
+  std::vector<std::pair<uint64_t, double>> all;
+  for (size_t i = 0; i < term.chars.size(); ++i) {
+    std::vector<std::pair<uint64_t, double>> one;
+    leveldb::Status s = ScanWord(it.get(), term.chars[i], false, &one, stop);
+    if (!s.ok()) return FromLevelDb(s);
+    if (stop->stopped()) return stop->status();
+    one = Normalize(std::move(one), best);
+    if (i == 0) {
+      all = std::move(one);
+      continue;
+    }
+    std::vector<std::pair<uint64_t, double>> both;
+    auto a = all.begin();
+    for (const auto& [doc, value] : one) {
+      while (a != all.end() && a->first < doc) ++a;
+      if (a != all.end() && a->first == doc) {
+        both.emplace_back(doc, std::min(a->second, value));
+      }
+    }
+    all = std::move(both);
+  }
+  for (const auto& [doc, value] : all) {
+    // An exact character's weight * 2 + 1 becomes weight * 2 - 1: below
+    // any word match of the same weight.
+    docs.emplace_back(doc, value - 2);
+  }
+  return std::make_unique<ListClause>(Normalize(std::move(docs), best));
+}
+
+// Documents with a location within the circle, valued by distance.
+absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(
+    leveldb::DB* db, const leveldb::ReadOptions& ro, const v1::GeoCircle& near,
+    Stopper* stop) {
+  GeoCover cover =
+      CoverCircle(near.latitude(), near.longitude(), near.radius_km());
+  std::vector<std::pair<uint64_t, double>> docs;
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+  for (uint64_t cell : cover.cells) {
+    std::string prefix = keys::GeoCellPrefix(cover.level, cell);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      if (stop->Tick()) return stop->status();
+      if (it->key().size() < prefix.size() + 8 || it->value().size() != 16) {
+        continue;
+      }
+      double lat, lon;
+      std::memcpy(&lat, it->value().data(), 8);
+      std::memcpy(&lon, it->value().data() + 8, 8);
+      double km = DistanceKm(near.latitude(), near.longitude(), lat, lon);
+      if (km > near.radius_km()) continue;
+      docs.emplace_back(
+          keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8)),
+          km);
+    }
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return std::make_unique<ListClause>(
+      Normalize(std::move(docs), [](double a, double b) { return a < b; }));
+}
+
+absl::Status CheckSearchRequest(const v1::SearchRequest& r) {
+  auto invalid = [](absl::string_view field, absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
+  };
+  if (r.text().size() > kMaxSearchTextBytes) {
+    return invalid(
+        "text", absl::StrCat("is longer than ", kMaxSearchTextBytes, " bytes"));
+  }
+  if (!IsValidUtf8(r.text())) return invalid("text", "is not valid UTF-8");
+  if (r.kind() == v1::RECORD_KIND_TOMBSTONE ||
+      !v1::RecordKind_IsValid(r.kind())) {
+    return invalid("kind", "must be ORGANIZATION, COMMUNITY or unspecified");
+  }
+  if (!r.country().empty() && !IsCountryCode(r.country())) {
+    return invalid("country", absl::StrCat("\"", r.country(),
+                                           "\" is not an ISO 3166-1 alpha-2 "
+                                           "code (such as \"KE\")"));
+  }
+  if (!r.region().empty() && !IsRegionCode(r.region())) {
+    return invalid("region", absl::StrCat("\"", r.region(),
+                                          "\" is not an ISO 3166-2 code (such "
+                                          "as \"KE-30\")"));
+  }
+  if (!r.language().empty() && !IsLanguageCode(r.language())) {
+    return invalid("language", absl::StrCat("\"", r.language(),
+                                            "\" is not an ISO 639-1 code (such "
+                                            "as \"sw\")"));
+  }
+  if (!r.topic().empty() && !IsWellFormedCode(r.topic())) {
+    return invalid("topic", absl::StrCat("\"", r.topic(),
+                                         "\" is not a topic code (such as "
+                                         "\"disaster-response\")"));
+  }
+  if (!r.organization_type().empty() &&
+      !IsWellFormedCode(r.organization_type())) {
+    return invalid("organization_type",
+                   absl::StrCat("\"", r.organization_type(),
+                                "\" is not an organization type code (such as "
+                                "\"ngo\")"));
+  }
+  if (r.has_identifier() && (r.identifier().scheme().empty() ||
+                             r.identifier().identifier().empty())) {
+    return invalid("identifier", "needs both scheme and identifier");
+  }
+  if (r.has_near()) {
+    const v1::GeoCircle& n = r.near();
+    if (!(n.latitude() >= -90 && n.latitude() <= 90)) {
+      return invalid("near.latitude", "must be within [-90, 90]");
+    }
+    if (!(n.longitude() >= -180 && n.longitude() <= 180)) {
+      return invalid("near.longitude", "must be within [-180, 180]");
+    }
+    if (!(n.radius_km() > 0 && n.radius_km() <= 20040)) {
+      return invalid("near.radius_km", "must be within (0, 20040]");
+    }
+  }
+  return absl::OkStatus();
+}
+
+struct Match {
+  uint64_t doc;
+  double key;  // Ascending sort key: distance, or minus the text score.
+  double distance = -1;
+};
+
+}  // namespace
+
+absl::StatusOr<v1::SearchResponse> Directory::Search(
+    const v1::SearchRequest& request, const QueryStop& query_stop) const {
+  Stopper stop(query_stop);
+  if (absl::Status s = CheckSearchRequest(request); !s.ok()) return s;
+  absl::StatusOr<int> page_size =
+      internal::EffectivePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  const std::vector<QueryTerm> terms = QueryTerms(request.text());
+  if (terms.size() > kMaxSearchWords) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("text: has ", terms.size(),
+                     " distinct words; the limit is ", kMaxSearchWords));
+  }
+  std::string member_of_origin, has_member_origin;
+  if (request.has_member_of()) {
+    if (absl::Status s =
+            CheckRecordRef(request.member_of(), "member_of", &member_of_origin);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_has_member()) {
+    if (absl::Status s = CheckRecordRef(request.has_member(), "has_member",
+                                        &has_member_origin);
+        !s.ok()) {
+      return s;
+    }
+  }
+  v1::SearchRequest copy = request;
+  const uint64_t query = internal::QueryFingerprint(&copy);
+  std::optional<internal::PagePosition> after;
+  if (!request.page_token().empty()) {
+    absl::StatusOr<internal::PagePosition> pos =
+        internal::DecodePageToken(request.page_token(), query);
+    if (!pos.ok()) return pos.status();
+    after = *pos;
+  }
+
+  leveldb::DB* db = store_->db();
+  internal::ScopedSnapshot snap(db);
+  const leveldb::ReadOptions ro = snap.options();
+
+  std::vector<std::unique_ptr<Clause>> clauses;
+  std::vector<ListClause*> text_clauses;
+  ListClause* geo_clause = nullptr;
+  std::vector<PostingClause*> postings;
+  auto add_filter = [&](char field, const std::string& value) {
+    auto c = std::make_unique<PostingClause>(db, ro,
+                                             keys::FilterPrefix(field, value));
+    postings.push_back(c.get());
+    clauses.push_back(std::move(c));
+  };
+
+  for (const QueryTerm& term : terms) {
+    absl::StatusOr<std::unique_ptr<ListClause>> c =
+        TextClause(db, ro, term, &stop);
+    if (!c.ok()) return c.status();
+    text_clauses.push_back(c->get());
+    clauses.push_back(*std::move(c));
+  }
+  if (request.has_near()) {
+    absl::StatusOr<std::unique_ptr<ListClause>> c =
+        GeoClause(db, ro, request.near(), &stop);
+    if (!c.ok()) return c.status();
+    geo_clause = c->get();
+    clauses.push_back(*std::move(c));
+  }
+  if (request.kind() == v1::RECORD_KIND_ORGANIZATION)
+    add_filter(keys::kFieldKind, "o");
+  if (request.kind() == v1::RECORD_KIND_COMMUNITY)
+    add_filter(keys::kFieldKind, "c");
+  if (!request.country().empty())
+    add_filter(keys::kFieldCountry, request.country());
+  if (!request.region().empty())
+    add_filter(keys::kFieldRegion, request.region());
+  if (!request.topic().empty()) add_filter(keys::kFieldTopic, request.topic());
+  if (!request.organization_type().empty()) {
+    add_filter(keys::kFieldOrgType, request.organization_type());
+  }
+  if (!request.language().empty())
+    add_filter(keys::kFieldLanguage, request.language());
+  if (request.has_identifier()) {
+    add_filter(keys::kFieldIdentifier,
+               absl::StrCat(request.identifier().scheme(), " ",
+                            request.identifier().identifier()));
+  }
+  if (request.has_has_member()) {
+    add_filter(keys::kFieldMember, MemberKey(request.has_member().origin(),
+                                             request.has_member().record_id()));
+  }
+  if (request.has_member_of()) {
+    // Organizations listed by the community, resolved to local documents.
+    std::vector<std::pair<uint64_t, double>> docs;
+    absl::StatusOr<std::optional<StoredView>> community = store_->Get(
+        member_of_origin, request.member_of().record_id(), snap.get());
+    if (!community.ok()) return community.status();
+    if (community->has_value() && (*community)->body.has_community()) {
+      for (const v1::Membership& m :
+           (*community)->body.community().memberships()) {
+        if (stop.Tick()) return stop.status();
+        absl::StatusOr<crypto::PublicKey> key =
+            crypto::PublicKey::FromHubId(m.organization().origin());
+        if (!key.ok()) continue;
+        absl::StatusOr<std::optional<StoredView>> org =
+            store_->Get(key->bytes(), m.organization().record_id(), snap.get());
+        if (!org.ok()) return org.status();
+        if (org->has_value() && (*org)->body.has_organization()) {
+          docs.emplace_back((*org)->stored.doc(), 0);
+        }
+      }
+    }
+    clauses.push_back(std::make_unique<ListClause>(
+        Normalize(std::move(docs), [](double, double) { return false; })));
+  }
+  if (clauses.empty()) add_filter(keys::kFieldAll, "");
+
+  // Materialized clauses first: they are cheap to step and often small.
+  std::vector<Clause*> order;
+  for (auto& c : clauses) order.push_back(c.get());
+  std::stable_sort(order.begin(), order.end(), [](Clause* a, Clause* b) {
+    return a->materialized() && !b->materialized();
+  });
+
+  std::vector<Match> matches;
+  bool done = false;
+  for (Clause* c : order) done |= !c->Valid();
+  uint64_t target = done ? 0 : order[0]->doc();
+  while (!done) {
+    if (stop.Tick()) return stop.status();
+    bool aligned = true;
+    for (Clause* c : order) {
+      c->Seek(target);
+      if (!c->Valid()) {
+        done = true;
+        break;
+      }
+      if (c->doc() > target) {
+        target = c->doc();
+        aligned = false;
+        break;
+      }
+    }
+    if (done) break;
+    if (!aligned) continue;
+    Match m{target, 0};
+    if (geo_clause != nullptr) {
+      m.distance = geo_clause->value();
+      m.key = m.distance;
+    } else {
+      for (ListClause* t : text_clauses) m.key -= t->value();
+    }
+    matches.push_back(m);
+    order[0]->Next();
+    if (!order[0]->Valid()) break;
+    target = order[0]->doc();
+  }
+  for (PostingClause* p : postings) {
+    if (!p->status().ok()) return FromLevelDb(p->status());
+  }
+
+  auto before = [](const Match& a, const Match& b) {
+    return a.key != b.key ? a.key < b.key : a.doc < b.doc;
+  };
+  v1::SearchResponse out;
+  out.set_total_count(static_cast<int64_t>(matches.size()));
+  if (after.has_value()) {
+    Match last{after->id, after->key};
+    matches.erase(
+        std::remove_if(matches.begin(), matches.end(),
+                       [&](const Match& m) { return !before(last, m); }),
+        matches.end());
+  }
+  size_t take = std::min<size_t>(matches.size(), *page_size);
+  std::partial_sort(matches.begin(), matches.begin() + take, matches.end(),
+                    before);
+  for (size_t i = 0; i < take; ++i) {
+    absl::StatusOr<std::optional<StoredView>> view =
+        store_->GetDoc(matches[i].doc, snap.get());
+    if (!view.ok()) return view.status();
+    if (!view->has_value()) continue;
+    v1::SearchHit* hit = out.add_hits();
+    *hit->mutable_record() = ToRecord(**view);
+    if (matches[i].distance >= 0) hit->set_distance_km(matches[i].distance);
+  }
+  if (take < matches.size()) {
+    out.set_next_page_token(internal::EncodePageToken(
+        query, {matches[take - 1].key, matches[take - 1].doc}));
+  }
+  return out;
+}
+
+}  // namespace civhub::node

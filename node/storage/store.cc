@@ -1,0 +1,745 @@
+#include "node/storage/store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/hash.h"
+#include "node/records/index_terms.h"
+#include "node/records/text.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/internal/leveldb_status.h"
+
+namespace civhub::node {
+namespace {
+
+using internal::FromLevelDb;
+
+constexpr char kCountersKey[] = "Mcounters";
+// kTextIndexVersion of the text postings ("T" keys), as a decimal string.
+// Stores written before it existed have none.
+constexpr char kTextIndexVersionKey[] = "Mtext-index-version";
+// Bytes of the body hash kept per (origin, sequence): enough to tell two
+// bodies apart, which is all fork detection needs.
+constexpr size_t kBodyHashBytes = 16;
+
+constexpr absl::string_view kReadOnly =
+    "store is read-only after a write failed: ";
+
+// The system's words from LevelDB's "IO error: <file>: <strerror>"; the
+// whole status for other errors.
+std::string FailureReason(const leveldb::Status& s) {
+  std::string text = s.ToString();
+  if (!s.IsIOError()) return text;
+  const size_t colon = text.rfind(": ");
+  return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
+// Parses a record row's value and the body inside it.
+absl::Status ParseRecordRow(leveldb::Slice value, storage::StoredRecord* stored,
+                            v1::RecordBody* body) {
+  if (!stored->ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+      !body->ParseFromString(stored->signed_().body())) {
+    return absl::DataLossError("store: record is corrupt");
+  }
+  return absl::OkStatus();
+}
+
+// Rebuilds every text posting if the store was written under another
+// kTextIndexVersion: search would otherwise look for words the old rules
+// never produced, and replacing a record would leave postings behind (it
+// removes those its old body gives under the new rules). Returns the number
+// of records reindexed. Interrupted, it starts over at the next open: the
+// version is written last.
+absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
+  const std::string current = std::to_string(kTextIndexVersion);
+  std::string stored_version;
+  leveldb::Status s =
+      db->Get(leveldb::ReadOptions(), kTextIndexVersionKey, &stored_version);
+  if (s.ok() && stored_version == current) return 0;
+  if (!s.ok() && !s.IsNotFound()) return FromLevelDb(s);
+
+  leveldb::WriteBatch batch;
+  auto flush_if_large = [&](bool force) -> absl::Status {
+    if (!force && batch.ApproximateSize() < (4 << 20)) return absl::OkStatus();
+    leveldb::Status w = db->Write(leveldb::WriteOptions(), &batch);
+    batch.Clear();
+    return FromLevelDb(w);
+  };
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  const std::string text_prefix(1, keys::kText);
+  for (it->Seek(text_prefix); it->Valid() && it->key().starts_with(text_prefix);
+       it->Next()) {
+    batch.Delete(it->key());
+    if (absl::Status st = flush_if_large(false); !st.ok()) return st;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  uint64_t records = 0;
+  const std::string record_prefix(1, keys::kRecord);
+  for (it->Seek(record_prefix);
+       it->Valid() && it->key().starts_with(record_prefix); it->Next()) {
+    storage::StoredRecord stored;
+    v1::RecordBody body;
+    if (absl::Status st = ParseRecordRow(it->value(), &stored, &body);
+        !st.ok()) {
+      return st;
+    }
+    IndexTerms text;
+    text.tokens = DeriveIndexTerms(body).tokens;
+    if (text.tokens.empty()) continue;
+    WriteIndexEntries(stored.doc(), text, /*remove=*/false, &batch);
+    ++records;
+    if (absl::Status st = flush_if_large(false); !st.ok()) return st;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  batch.Put(kTextIndexVersionKey, current);
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  if (absl::Status st = FromLevelDb(db->Write(wo, &batch)); !st.ok()) {
+    return st;
+  }
+  if (records > 0) {
+    // The old postings are deletion markers now: compact them away at once
+    // rather than have every text search step over them (and the store
+    // hold both) until LevelDB gets there.
+    const std::string end(1, keys::kText + 1);
+    const leveldb::Slice begin_slice(text_prefix), end_slice(end);
+    db->CompactRange(&begin_slice, &end_slice);
+  }
+  return records;
+}
+
+}  // namespace
+
+absl::Status StoreReadOnlyError(const StoreFailure& failure) {
+  const bool full = absl::StrContains(failure.reason, "No space left") ||
+                    absl::StrContains(failure.reason, "quota");
+  return absl::FailedPreconditionError(
+      absl::StrCat(kReadOnly, failure.reason, "; ",
+                   full ? "free space and restart civhubd"
+                        : "check the disk (the system log says more) and "
+                          "restart civhubd"));
+}
+
+bool IsStoreReadOnly(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kFailedPrecondition &&
+         absl::StartsWith(status.message(), kReadOnly);
+}
+
+absl::string_view ApplyOutcomeName(ApplyOutcome outcome) {
+  switch (outcome) {
+    case ApplyOutcome::kApplied:
+      return "applied";
+    case ApplyOutcome::kDuplicate:
+      return "duplicate";
+    case ApplyOutcome::kStale:
+      return "stale";
+    case ApplyOutcome::kFork:
+      return "fork";
+  }
+  return "unknown";
+}
+
+Store::Store(const StoreOptions& options, std::unique_ptr<leveldb::DB> db,
+             std::unique_ptr<leveldb::Cache> cache,
+             std::unique_ptr<const leveldb::FilterPolicy> filter,
+             storage::Counters counters)
+    : clock_(options.clock),
+      cache_(std::move(cache)),
+      filter_(std::move(filter)),
+      db_(std::move(db)),
+      counters_(std::move(counters)) {}
+
+Store::~Store() {
+  // The DB uses the cache and filter policy; close it first.
+  db_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const StoreOptions& options) {
+  std::unique_ptr<leveldb::Cache> cache(
+      leveldb::NewLRUCache(options.block_cache_bytes));
+  std::unique_ptr<const leveldb::FilterPolicy> filter(
+      leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options lo;
+  lo.create_if_missing = true;
+  lo.block_cache = cache.get();
+  lo.filter_policy = filter.get();
+  lo.write_buffer_size = 16 << 20;
+  lo.max_file_size = 8 << 20;
+  lo.max_open_files = options.max_open_files;
+  if (options.env != nullptr) lo.env = options.env;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(lo, options.path, &raw);
+  if (!s.ok()) {
+    absl::Status st = FromLevelDb(s);
+    return absl::Status(
+        st.code(), absl::StrCat("cannot open store at ", options.path, ": ",
+                                st.message()));
+  }
+  std::unique_ptr<leveldb::DB> db(raw);
+
+  storage::Counters counters;
+  std::string value;
+  s = db->Get(leveldb::ReadOptions(), kCountersKey, &value);
+  if (s.ok()) {
+    if (!counters.ParseFromString(value)) {
+      return absl::DataLossError("store: counters are corrupt");
+    }
+  } else if (!s.IsNotFound()) {
+    return FromLevelDb(s);
+  }
+  if (counters.next_doc() == 0) counters.set_next_doc(1);
+  if (counters.next_change() == 0) counters.set_next_change(1);
+  absl::StatusOr<uint64_t> reindexed = RebuildTextIndexIfStale(db.get());
+  if (!reindexed.ok()) {
+    return absl::Status(
+        reindexed.status().code(),
+        absl::StrCat("cannot rebuild the text index of the store at ",
+                     options.path, ": ", reindexed.status().message()));
+  }
+  std::unique_ptr<Store> store(new Store(options, std::move(db),
+                                         std::move(cache), std::move(filter),
+                                         std::move(counters)));
+  store->text_reindexed_ = *reindexed;
+  return store;
+}
+
+Store::ApplyPlan Store::Plan(const crypto::VerifiedRecord& record) {
+  return ApplyPlan{
+      crypto::Sha256(record.signed_record.body()).substr(0, kBodyHashBytes),
+      DeriveIndexTerms(record.body)};
+}
+
+absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
+                                          bool sync) {
+  return Apply(record, Plan(record), sync);
+}
+
+absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
+                                          const ApplyPlan& plan, bool sync) {
+  absl::MutexLock lock(&mu_);
+  return ApplyLocked(record, plan, sync);
+}
+
+absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
+    const crypto::VerifiedRecord& record, const ApplyPlan& plan, bool sync) {
+  const v1::RecordBody& body = record.body;
+  const std::string& origin = body.origin();
+  const uint64_t seq = body.sequence();
+  const std::string& hash = plan.body_hash;
+  leveldb::ReadOptions ro;
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  leveldb::WriteBatch batch;
+
+  if (absl::Status st = WritableLocked(); !st.ok()) return st;
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  if (state->blocked()) {
+    return absl::PermissionDeniedError("origin is blocked on this hub");
+  }
+  const bool new_origin = state->max_sequence() == 0 && state->records() == 0;
+
+  // Keeps `record` as evidence that its origin signed two bodies for one
+  // sequence (or one version), without applying it.
+  auto keep_fork = [&]() -> absl::StatusOr<ApplyOutcome> {
+    std::string key = keys::OriginSeq(keys::kFork, origin, seq);
+    key += hash;
+    std::string ignored;
+    leveldb::Status s = db_->Get(ro, key, &ignored);
+    if (s.ok()) return ApplyOutcome::kFork;  // Evidence already kept.
+    if (!s.IsNotFound()) return FromLevelDb(s);
+    batch.Put(key, record.signed_record.SerializeAsString());
+    state->set_forks(state->forks() + 1);
+    if (state->first_fork_sequence() == 0 ||
+        seq < state->first_fork_sequence()) {
+      state->set_first_fork_sequence(seq);
+    }
+    batch.Put(keys::Origin(origin), state->SerializeAsString());
+    if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
+    return ApplyOutcome::kFork;
+  };
+
+  std::string seen_hash;
+  const std::string hash_key = keys::OriginSeq(keys::kHash, origin, seq);
+  leveldb::Status s = db_->Get(ro, hash_key, &seen_hash);
+  if (s.ok()) {
+    return seen_hash == hash
+               ? absl::StatusOr<ApplyOutcome>(ApplyOutcome::kDuplicate)
+               : keep_fork();
+  }
+  if (!s.IsNotFound()) return FromLevelDb(s);
+
+  absl::StatusOr<std::optional<StoredView>> existing =
+      Get(origin, body.record_id());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    const v1::RecordBody& old = (*existing)->body;
+    if (old.version() == body.version() ||
+        (old.version() < body.version() && old.sequence() >= seq)) {
+      // Same version with another body, or a newer version that goes back in
+      // sequence: the origin contradicts itself.
+      return keep_fork();
+    }
+    if (old.version() > body.version()) {
+      // An older version we never saw: remember its hash so a conflicting
+      // body for the same sequence is recognised later.
+      batch.Put(hash_key, hash);
+      if (seq > state->max_sequence()) {
+        // Cannot happen for an honest origin (a newer version has a higher
+        // sequence); treat it as contradiction.
+        batch.Clear();
+        return keep_fork();
+      }
+      if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
+      return ApplyOutcome::kStale;
+    }
+  }
+
+  // Apply: replace the old version, if any, and its index entries.
+  storage::Counters counters = counters_;
+  uint64_t doc;
+  if (existing->has_value()) {
+    const StoredView& old = **existing;
+    doc = old.stored.doc();
+    batch.Delete(keys::OriginSeq(keys::kSeq, origin, old.body.sequence()));
+    batch.Delete(keys::Change(old.stored.change()));
+    WriteIndexEntries(doc, DeriveIndexTerms(old.body), /*remove=*/true, &batch);
+    Count(old.body, -1, &counters);
+  } else {
+    doc = counters.next_doc();
+    counters.set_next_doc(doc + 1);
+    std::string doc_value = origin;
+    doc_value += body.record_id();
+    batch.Put(keys::Doc(doc), doc_value);
+    state->set_records(state->records() + 1);
+  }
+  Count(body, +1, &counters);
+  if (new_origin) counters.set_origins(counters.origins() + 1);
+  const uint64_t change = counters.next_change();
+  counters.set_next_change(change + 1);
+
+  storage::StoredRecord stored;
+  *stored.mutable_signed_() = record.signed_record;
+  stored.set_doc(doc);
+  stored.set_change(change);
+  stored.set_received_at_micros(absl::ToUnixMicros(clock_->Now()));
+
+  batch.Put(hash_key, hash);
+  batch.Put(keys::OriginSeq(keys::kSeq, origin, seq), body.record_id());
+  std::string doc_key;
+  keys::PutBE64(&doc_key, doc);
+  batch.Put(keys::Change(change), doc_key);
+  batch.Put(keys::Record(origin, body.record_id()), stored.SerializeAsString());
+  WriteIndexEntries(doc, plan.terms, /*remove=*/false, &batch);
+  if (seq > state->max_sequence()) state->set_max_sequence(seq);
+  batch.Put(keys::Origin(origin), state->SerializeAsString());
+  batch.Put(kCountersKey, counters.SerializeAsString());
+
+  if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
+  counters_ = std::move(counters);
+  return ApplyOutcome::kApplied;
+}
+
+void Store::Count(const v1::RecordBody& body, int delta, storage::Counters* c) {
+  auto add = [delta](uint64_t v) { return v + static_cast<uint64_t>(delta); };
+  switch (body.payload_case()) {
+    case v1::RecordBody::kOrganization:
+      c->set_organizations(add(c->organizations()));
+      break;
+    case v1::RecordBody::kCommunity:
+      c->set_communities(add(c->communities()));
+      break;
+    case v1::RecordBody::kHubProfile:
+      c->set_hub_profiles(add(c->hub_profiles()));
+      break;
+    case v1::RecordBody::kPeerLink:
+      c->set_peer_links(add(c->peer_links()));
+      break;
+    case v1::RecordBody::kTombstone:
+    case v1::RecordBody::PAYLOAD_NOT_SET:
+      c->set_tombstones(add(c->tombstones()));
+      break;
+  }
+}
+
+absl::Status Store::AdvanceWatermark(absl::string_view origin, uint64_t from,
+                                     uint64_t to) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  if (state->blocked() || state->complete_through() < from ||
+      state->complete_through() >= to) {
+    return absl::OkStatus();
+  }
+  // Records that arrived ahead of the prefix (out of order) extend it too:
+  // a seen sequence is held, or replaced by a newer version that is held.
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix = std::string(1, keys::kHash) + std::string(origin);
+  for (it->Seek(keys::OriginSeq(keys::kHash, origin, to + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const uint64_t seq =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    if (seq != to + 1) break;
+    to = seq;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  state->set_complete_through(to);
+  if (to > state->max_sequence()) state->set_max_sequence(to);
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Origin(origin), state->SerializeAsString());
+  return WriteLocked(leveldb::WriteOptions(), &batch);
+}
+
+absl::StatusOr<bool> Store::Seen(absl::string_view origin,
+                                 uint64_t sequence) const {
+  std::string value;
+  leveldb::Status s =
+      db_->Get(leveldb::ReadOptions(),
+               keys::OriginSeq(keys::kHash, origin, sequence), &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromLevelDb(s);
+  return true;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+Store::Origins() const {
+  std::vector<std::pair<std::string, storage::OriginState>> out;
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix(1, keys::kOrigin);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    storage::OriginState state;
+    if (!state.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("store: origin state is corrupt");
+    }
+    out.emplace_back(it->key().ToString().substr(1), std::move(state));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
+}
+
+absl::StatusOr<Store::SequenceBatch> Store::RecordsAfter(
+    absl::string_view origin, uint64_t after, uint64_t through,
+    size_t max_records, size_t max_bytes) const {
+  SequenceBatch batch;
+  batch.last = after;
+  if (after >= through) {
+    batch.complete = true;
+    return batch;
+  }
+  const std::string prefix = std::string(1, keys::kSeq) + std::string(origin);
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  size_t bytes = 0;
+  for (it->Seek(keys::OriginSeq(keys::kSeq, origin, after + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t seq =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    if (seq > through) break;
+    if (batch.records.size() >= max_records ||
+        (bytes >= max_bytes && !batch.records.empty())) {
+      return batch;  // Cut: (after, last] is complete, more remains.
+    }
+    absl::StatusOr<std::optional<StoredView>> view =
+        Get(origin, absl::string_view(it->value().data(), it->value().size()));
+    if (!view.ok()) return view.status();
+    if (view->has_value()) {
+      bytes += (*view)->stored.signed_().ByteSizeLong();
+      batch.records.push_back((*view)->stored.signed_());
+      batch.last_returned = seq;
+    }
+    batch.last = seq;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  batch.last = through;
+  batch.complete = true;
+  return batch;
+}
+
+absl::StatusOr<uint64_t> Store::CountAfter(absl::string_view origin,
+                                           uint64_t after,
+                                           uint64_t through) const {
+  uint64_t n = 0;
+  const std::string prefix = std::string(1, keys::kSeq) + std::string(origin);
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(keys::OriginSeq(keys::kSeq, origin, after + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8)) >
+        through) {
+      break;
+    }
+    ++n;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return n;
+}
+
+absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  // Refuse new records first, then purge in bounded batches.
+  const bool known =
+      state->records() > 0 || state->max_sequence() > 0 || state->blocked();
+  state->set_blocked(true);
+  state->set_complete_through(0);
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  {
+    leveldb::WriteBatch batch;
+    batch.Put(keys::Origin(origin), state->SerializeAsString());
+    storage::Counters counters = counters_;
+    if (!known) {
+      counters.set_origins(counters.origins() + 1);
+      batch.Put(kCountersKey, counters.SerializeAsString());
+    }
+    if (absl::Status s = WriteLocked(wo, &batch); !s.ok()) return s;
+    counters_ = std::move(counters);
+  }
+  uint64_t purged = 0;
+  const std::string record_prefix = keys::Record(origin, "");
+  while (true) {
+    leveldb::WriteBatch batch;
+    storage::Counters counters = counters_;
+    size_t in_batch = 0;
+    std::unique_ptr<leveldb::Iterator> it(
+        db_->NewIterator(leveldb::ReadOptions()));
+    for (it->Seek(record_prefix);
+         it->Valid() && it->key().starts_with(record_prefix) && in_batch < 1000;
+         it->Next(), ++in_batch) {
+      storage::StoredRecord stored;
+      v1::RecordBody body;
+      if (absl::Status st = ParseRecordRow(it->value(), &stored, &body);
+          !st.ok()) {
+        return st;
+      }
+      batch.Delete(it->key());
+      batch.Delete(keys::Doc(stored.doc()));
+      batch.Delete(keys::OriginSeq(keys::kSeq, origin, body.sequence()));
+      batch.Delete(keys::Change(stored.change()));
+      WriteIndexEntries(stored.doc(), DeriveIndexTerms(body), /*remove=*/true,
+                        &batch);
+      Count(body, -1, &counters);
+    }
+    if (!it->status().ok()) return FromLevelDb(it->status());
+    // The (origin, sequence) hashes go too, so that the records can be
+    // fetched again after an unblock.
+    if (in_batch == 0) {
+      const std::string hash_prefix =
+          std::string(1, keys::kHash) + std::string(origin);
+      for (it->Seek(hash_prefix);
+           it->Valid() && it->key().starts_with(hash_prefix); it->Next()) {
+        batch.Delete(it->key());
+      }
+    }
+    state->set_records(state->records() -
+                       std::min<uint64_t>(state->records(), in_batch));
+    batch.Put(keys::Origin(origin), state->SerializeAsString());
+    batch.Put(kCountersKey, counters.SerializeAsString());
+    if (absl::Status s = WriteLocked(wo, &batch); !s.ok()) return s;
+    counters_ = std::move(counters);
+    purged += in_batch;
+    if (in_batch == 0) break;
+  }
+  return purged;
+}
+
+absl::Status Store::Unblock(absl::string_view origin) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
+  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
+  if (!state.ok()) return state.status();
+  if (!state->blocked()) return absl::OkStatus();
+  storage::OriginState fresh;
+  fresh.set_forks(state->forks());
+  fresh.set_first_fork_sequence(state->first_fork_sequence());
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  leveldb::WriteBatch batch;
+  batch.Put(keys::Origin(origin), fresh.SerializeAsString());
+  return WriteLocked(wo, &batch);
+}
+
+absl::StatusOr<std::optional<StoredView>> Store::GetDoc(
+    uint64_t doc, const leveldb::Snapshot* snapshot) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string value;
+  leveldb::Status s = db_->Get(ro, keys::Doc(doc), &value);
+  if (s.IsNotFound()) return std::optional<StoredView>();
+  if (!s.ok()) return FromLevelDb(s);
+  if (value.size() < crypto::kPublicKeySize) {
+    return absl::DataLossError("store: document entry is corrupt");
+  }
+  return Get(absl::string_view(value).substr(0, crypto::kPublicKeySize),
+             absl::string_view(value).substr(crypto::kPublicKeySize), snapshot);
+}
+
+absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(char kind) const {
+  std::vector<StoredView> out;
+  const std::string prefix =
+      keys::FilterPrefix(keys::kFieldKind, std::string(1, kind));
+  leveldb::ReadOptions ro;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    uint64_t doc =
+        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
+    absl::StatusOr<std::optional<StoredView>> view = GetDoc(doc);
+    if (!view.ok()) return view.status();
+    if (view->has_value()) out.push_back(**std::move(view));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetAux(
+    absl::string_view key) const {
+  std::string value;
+  leveldb::Status s =
+      db_->Get(leveldb::ReadOptions(),
+               std::string(1, keys::kAux) + std::string(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromLevelDb(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status Store::PutAux(absl::string_view key, absl::string_view value,
+                           bool sync) {
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  leveldb::WriteBatch batch;
+  batch.Put(std::string(1, keys::kAux) + std::string(key),
+            leveldb::Slice(value.data(), value.size()));
+  absl::MutexLock lock(&mu_);
+  return WriteLocked(wo, &batch);
+}
+
+absl::Status Store::DeleteAux(absl::string_view key, bool sync) {
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  leveldb::WriteBatch batch;
+  batch.Delete(std::string(1, keys::kAux) + std::string(key));
+  absl::MutexLock lock(&mu_);
+  return WriteLocked(wo, &batch);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanAux(
+    absl::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string full = std::string(1, keys::kAux) + std::string(prefix);
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(full); it->Valid() && it->key().starts_with(full); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return out;
+}
+
+absl::Status Store::Sync() {
+  // A synced write flushes the log, including earlier unsynced writes.
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  leveldb::WriteBatch batch;
+  batch.Put("Msync", "");
+  absl::MutexLock lock(&mu_);
+  return WriteLocked(wo, &batch);
+}
+
+absl::Status Store::WriteLocked(const leveldb::WriteOptions& options,
+                                leveldb::WriteBatch* batch) {
+  if (absl::Status s = WritableLocked(); !s.ok()) return s;
+  const leveldb::Status s = db_->Write(options, batch);
+  if (s.ok()) return absl::OkStatus();
+  // LevelDB may or may not have logged this batch, and goes on writing
+  // after a log write that failed: later records would land behind a torn
+  // one, where recovery drops them. Nothing more is written until a
+  // restart recovers the log.
+  failure_ = StoreFailure{clock_->Now(), FailureReason(s), s.ToString()};
+  if (failure_observer_) failure_observer_(*failure_);
+  return WritableLocked();
+}
+
+absl::Status Store::WritableLocked() const {
+  return failure_.has_value() ? StoreReadOnlyError(*failure_)
+                              : absl::OkStatus();
+}
+
+absl::Status Store::Writable() const {
+  absl::MutexLock lock(&mu_);
+  return WritableLocked();
+}
+
+std::optional<StoreFailure> Store::failure() const {
+  absl::MutexLock lock(&mu_);
+  return failure_;
+}
+
+absl::StatusOr<std::optional<StoredView>> Store::Get(
+    absl::string_view origin, absl::string_view record_id,
+    const leveldb::Snapshot* snapshot) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string value;
+  leveldb::Status s = db_->Get(ro, keys::Record(origin, record_id), &value);
+  if (s.IsNotFound()) return std::optional<StoredView>();
+  if (!s.ok()) return FromLevelDb(s);
+  StoredView view;
+  if (!view.stored.ParseFromString(value) ||
+      !view.body.ParseFromString(view.stored.signed_().body())) {
+    return absl::DataLossError(
+        absl::StrCat("store: record ", record_id, " is corrupt"));
+  }
+  return std::optional<StoredView>(std::move(view));
+}
+
+absl::StatusOr<storage::OriginState> Store::GetOriginState(
+    absl::string_view origin) const {
+  std::string value;
+  storage::OriginState state;
+  leveldb::Status s =
+      db_->Get(leveldb::ReadOptions(), keys::Origin(origin), &value);
+  if (s.IsNotFound()) return state;
+  if (!s.ok()) return FromLevelDb(s);
+  if (!state.ParseFromString(value)) {
+    return absl::DataLossError("store: origin state is corrupt");
+  }
+  return state;
+}
+
+storage::Counters Store::counters() const {
+  absl::MutexLock lock(&mu_);
+  return counters_;
+}
+
+uint64_t Store::CacheBytes() const {
+  std::string value;
+  uint64_t bytes = 0;
+  if (db_->GetProperty("leveldb.approximate-memory-usage", &value)) {
+    (void)absl::SimpleAtoi(value, &bytes);
+  }
+  return bytes;
+}
+
+uint64_t Store::last_change() const {
+  absl::MutexLock lock(&mu_);
+  return counters_.next_change() - 1;
+}
+
+bool Store::WaitForChange(uint64_t after, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, after]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return counters_.next_change() - 1 > after;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+}
+
+}  // namespace civhub::node

@@ -1,0 +1,258 @@
+// The hub's store: the latest version of every record, in LevelDB, with the
+// indexes that replication and search need. A record and all its index
+// entries change in one WriteBatch.
+//
+// Rules Apply() enforces, whatever order records arrive in:
+//  - an older or equal version never replaces a newer one;
+//  - a second, different body for an (origin, sequence) already seen is kept
+//    as fork evidence, flags the origin, and is not applied.
+//
+// A failed write (a full disk, an I/O error, a background compaction error
+// LevelDB reports) makes the store read-only until it is reopened: LevelDB
+// leaves its log in an undefined state after a failed write, so a later
+// write that seemed to succeed could be lost on restart. Reads keep serving.
+//
+// Thread-safe: reads run concurrently; writes are serialized internally.
+#ifndef CIVHUB_NODE_STORAGE_STORE_H_
+#define CIVHUB_NODE_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "civhub/storage/storage.pb.h"
+#include "civhub/v1/record.pb.h"
+#include "crypto/record_signing.h"
+#include "leveldb/cache.h"
+#include "leveldb/db.h"
+#include "leveldb/env.h"
+#include "leveldb/filter_policy.h"
+#include "leveldb/write_batch.h"
+#include "node/base/clock.h"
+#include "node/records/index_terms.h"
+
+namespace civhub::node {
+
+struct StoreOptions {
+  // Directory of the LevelDB database; created if missing.
+  std::string path;
+  // Storage environment; nullptr means the real file system. Simulations
+  // pass leveldb::NewMemEnv(), tests of a full disk a FullDiskEnv
+  // (node/full_disk_env_for_tests.h). Must outlive the Store.
+  leveldb::Env* env = nullptr;
+  size_t block_cache_bytes = 32 << 20;
+  // Table files LevelDB keeps open (its max_open_files); civhubd lowers it
+  // when the process may open few files (BudgetDescriptors).
+  int max_open_files = 1000;
+  // Must outlive the Store.
+  Clock* clock = SystemClock();
+};
+
+enum class ApplyOutcome {
+  kApplied,    // Stored as the latest version of its record.
+  kDuplicate,  // This exact body was accepted before.
+  kStale,      // A newer or equal version of the record is already held.
+  kFork,       // Conflicts with an accepted body; kept as evidence only.
+};
+
+absl::string_view ApplyOutcomeName(ApplyOutcome outcome);
+
+// Why the store stopped taking writes (Store::failure()).
+struct StoreFailure {
+  absl::Time at;
+  // The system's words, such as "No space left on device".
+  std::string reason;
+  // LevelDB's whole status, such as "IO error: /var/hub/store/000003.log: No
+  // space left on device".
+  std::string detail;
+};
+
+// True for the error a failed store returns for every write:
+// FAILED_PRECONDITION "store is read-only after a write failed: No space left
+// on device; free space and restart civhubd".
+bool IsStoreReadOnly(const absl::Status& status);
+// That error, for `failure`.
+absl::Status StoreReadOnlyError(const StoreFailure& failure);
+
+// A record as the store holds it.
+struct StoredView {
+  storage::StoredRecord stored;
+  v1::RecordBody body;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the store at options.path. On error returns
+  // a non-OK status and leaves nothing open.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const StoreOptions& options);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  // What Apply derives from a record alone. Computing it is most of
+  // Apply's CPU work outside LevelDB, so callers that ingest on several
+  // threads compute it there, before Apply takes the store's write lock.
+  struct ApplyPlan {
+    std::string body_hash;
+    IndexTerms terms;
+  };
+  static ApplyPlan Plan(const crypto::VerifiedRecord& record);
+
+  // Applies a record whose signature was verified and body validated. With
+  // `sync`, returns only once the write is durable.
+  absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
+                                     bool sync);
+  // The same, with `plan` = Plan(record).
+  absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
+                                     const ApplyPlan& plan, bool sync);
+
+  // Makes every write applied so far durable.
+  absl::Status Sync();
+
+  // Every method that writes (Apply, Sync, AdvanceWatermark, Block, Unblock,
+  // PutAux, DeleteAux) returns the read-only error (IsStoreReadOnly) once a
+  // write has failed, the failing one included, and changes nothing.
+
+  // OK while the store takes writes; else the read-only error.
+  absl::Status Writable() const;
+  // Set once a write failed; nullopt while the store takes writes.
+  std::optional<StoreFailure> failure() const;
+  // Runs `observer` once, when a write first fails, with the store's lock
+  // held: it must not call the Store. Set once, before writing.
+  void SetFailureObserver(std::function<void(const StoreFailure&)> observer) {
+    failure_observer_ = std::move(observer);
+  }
+
+  // Raises `origin`'s complete_through (its anti-entropy watermark) from
+  // `from` to `to`: only if the hub already holds everything up to `from`
+  // (so (from, to] extends its prefix) and `to` is higher. Sequences seen
+  // right after `to` (records that arrived out of order) extend it further.
+  absl::Status AdvanceWatermark(absl::string_view origin, uint64_t from,
+                                uint64_t to);
+
+  // True if a body for (origin, sequence) was accepted: the hub holds that
+  // record or a newer version of it.
+  absl::StatusOr<bool> Seen(absl::string_view origin, uint64_t sequence) const;
+
+  // Every origin the store knows, with its state, sorted by origin.
+  absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+  Origins() const;
+
+  // Latest versions of `origin` with sequence in (after, through], in
+  // sequence order: at most `max_records`, and stopping once `max_bytes` is
+  // reached (at least one record is returned if any exists).
+  struct SequenceBatch {
+    std::vector<v1::SignedRecord> records;
+    // Highest sequence examined: everything in (after, last] was returned.
+    uint64_t last = 0;
+    // True if the batch reached `through`.
+    bool complete = false;
+    // Sequence of the last record returned; 0 if none.
+    uint64_t last_returned = 0;
+  };
+  absl::StatusOr<SequenceBatch> RecordsAfter(absl::string_view origin,
+                                             uint64_t after, uint64_t through,
+                                             size_t max_records,
+                                             size_t max_bytes) const;
+
+  // Number of latest versions of `origin` with sequence in (after, through].
+  absl::StatusOr<uint64_t> CountAfter(absl::string_view origin, uint64_t after,
+                                      uint64_t through) const;
+
+  // Purges every record of `origin` (fork evidence is kept) and refuses its
+  // records from then on. Returns the number of records removed. Idempotent:
+  // if interrupted, calling it again finishes the purge.
+  absl::StatusOr<uint64_t> Block(absl::string_view origin);
+  // Accepts `origin` again; its records must be fetched anew.
+  absl::Status Unblock(absl::string_view origin);
+
+  // Latest versions of records of one kind: 'h' hub profiles, 'l' links.
+  absl::StatusOr<std::vector<StoredView>> RecordsOfKind(char kind) const;
+
+  // A small key-value space for layers above (federation's peer table),
+  // in the same database.
+  absl::StatusOr<std::optional<std::string>> GetAux(
+      absl::string_view key) const;
+  absl::Status PutAux(absl::string_view key, absl::string_view value,
+                      bool sync);
+  absl::Status DeleteAux(absl::string_view key, bool sync);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanAux(
+      absl::string_view prefix) const;
+
+  // The record with local document number `doc` (postings refer to them),
+  // or nullopt if it no longer exists.
+  absl::StatusOr<std::optional<StoredView>> GetDoc(
+      uint64_t doc, const leveldb::Snapshot* snapshot = nullptr) const;
+
+  // The latest version held of (origin, record_id), tombstones included, or
+  // nullopt if the hub never saw the record.
+  absl::StatusOr<std::optional<StoredView>> Get(
+      absl::string_view origin, absl::string_view record_id,
+      const leveldb::Snapshot* snapshot = nullptr) const;
+
+  // What the hub knows of `origin` (all zero if nothing).
+  absl::StatusOr<storage::OriginState> GetOriginState(
+      absl::string_view origin) const;
+
+  storage::Counters counters() const;
+
+  // Bytes of memory LevelDB holds in its memtables and block cache.
+  uint64_t CacheBytes() const;
+
+  // Records whose text postings Open rebuilt because the store was written
+  // under another kTextIndexVersion (older search rules); 0 if it was not.
+  uint64_t text_reindexed() const { return text_reindexed_; }
+
+  // Change number of the latest applied record; 0 if none.
+  uint64_t last_change() const;
+  // Blocks until a change after `after` exists or `timeout` passes; returns
+  // whether one exists.
+  bool WaitForChange(uint64_t after, absl::Duration timeout) const;
+
+  // For the query code in node/ (search.cc, directory.cc): read-only use.
+  leveldb::DB* db() const { return db_.get(); }
+
+ private:
+  Store(const StoreOptions& options, std::unique_ptr<leveldb::DB> db,
+        std::unique_ptr<leveldb::Cache> cache,
+        std::unique_ptr<const leveldb::FilterPolicy> filter,
+        storage::Counters counters);
+
+  absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
+                                           const ApplyPlan& plan, bool sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The only way the store writes: refused once a write failed; a failure
+  // makes the store read-only and returns the read-only error.
+  absl::Status WriteLocked(const leveldb::WriteOptions& options,
+                           leveldb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WritableLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Adds `delta` (+1 or -1) to the counter of `body`'s kind.
+  static void Count(const v1::RecordBody& body, int delta,
+                    storage::Counters* counters);
+
+  Clock* const clock_;
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+
+  std::function<void(const StoreFailure&)> failure_observer_;
+  uint64_t text_reindexed_ = 0;  // Set once by Open.
+
+  mutable absl::Mutex mu_;
+  storage::Counters counters_ ABSL_GUARDED_BY(mu_);
+  std::optional<StoreFailure> failure_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace civhub::node
+
+#endif  // CIVHUB_NODE_STORAGE_STORE_H_

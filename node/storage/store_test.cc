@@ -1,0 +1,223 @@
+#include "node/storage/store.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/record_signing.h"
+#include "leveldb/write_batch.h"
+#include "node/search/directory.h"
+#include "node/storage/store_for_tests.h"
+#include "sim/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::node {
+namespace {
+
+using testing::NewKey;
+using testing::OrgSpec;
+using testing::SignedOrg;
+
+crypto::VerifiedRecord Verified(const v1::SignedRecord& rec) {
+  absl::StatusOr<crypto::VerifiedRecord> v = crypto::VerifyRecord(rec);
+  EXPECT_TRUE(v.ok()) << v.status();
+  return *std::move(v);
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
+    ASSERT_NE(store_, nullptr);
+  }
+  ApplyOutcome Apply(const v1::SignedRecord& rec) {
+    absl::StatusOr<ApplyOutcome> out = store_->Apply(Verified(rec), false);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : ApplyOutcome::kStale;
+  }
+  uint64_t VersionOf(const crypto::PrivateKey& key, const std::string& id) {
+    auto view = store_->Get(key.public_key().bytes(), id);
+    EXPECT_TRUE(view.ok());
+    return view.ok() && view->has_value() ? (*view)->body.version() : 0;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{testing::TestNow()};
+  std::unique_ptr<Store> store_;
+  crypto::PrivateKey key_ = NewKey();
+};
+
+TEST_F(StoreTest, NewerVersionReplacesOlder) {
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 2)), ApplyOutcome::kApplied);
+  EXPECT_EQ(VersionOf(key_, "a"), 2u);
+  EXPECT_EQ(store_->counters().organizations(), 1u);
+}
+
+TEST_F(StoreTest, OlderOrEqualVersionNeverReplacesNewer) {
+  v1::SignedRecord v1 = SignedOrg(key_, "a", 1, 1);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 2)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(v1), ApplyOutcome::kStale);  // Rollback attempt.
+  EXPECT_EQ(VersionOf(key_, "a"), 2u);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 2)), ApplyOutcome::kDuplicate);
+}
+
+TEST_F(StoreTest, SecondBodyForSameSequenceIsForkEvidence) {
+  OrgSpec other;
+  other.name = "Impostor";
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 1, other)), ApplyOutcome::kFork);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 1, other)), ApplyOutcome::kFork);
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->forks(), 1u);
+  EXPECT_EQ(state->first_fork_sequence(), 1u);
+  auto b = store_->Get(key_.public_key().bytes(), "b");
+  ASSERT_OK(b);
+  EXPECT_FALSE(b->has_value()) << "fork must not be applied";
+  EXPECT_EQ(VersionOf(key_, "a"), 1u);
+}
+
+TEST_F(StoreTest, SameVersionWithOtherBodyIsForkEvidence) {
+  OrgSpec other;
+  other.name = "Changed without a new version";
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 2, other)), ApplyOutcome::kFork);
+  auto a = store_->Get(key_.public_key().bytes(), "a");
+  ASSERT_OK(a);
+  EXPECT_EQ((*a)->body.organization().names(0).text(), "Maji Safi Kenya");
+}
+
+TEST_F(StoreTest, OutOfOrderArrivalConverges) {
+  // v3 first, then v1 and v2: the result is v3 either way.
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 3, 7)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 2)), ApplyOutcome::kStale);
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 2, 5)), ApplyOutcome::kStale);
+  EXPECT_EQ(VersionOf(key_, "a"), 3u);
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->max_sequence(), 7u);
+  EXPECT_EQ(state->forks(), 0u);
+}
+
+TEST_F(StoreTest, WatermarkExtendsOverRecordsThatArrivedEarly) {
+  const std::string origin = key_.public_key().bytes();
+  auto through = [&] {
+    return store_->GetOriginState(origin)->complete_through();
+  };
+  Apply(SignedOrg(key_, "a", 1, 1));
+  ASSERT_OK(store_->AdvanceWatermark(origin, 0, 1));
+  EXPECT_EQ(through(), 1u);
+  // Sequence 3 arrives before 2: the prefix cannot pass the gap.
+  Apply(SignedOrg(key_, "c", 1, 3));
+  ASSERT_OK(store_->AdvanceWatermark(origin, 2, 3));
+  EXPECT_EQ(through(), 1u);
+  EXPECT_TRUE(*store_->Seen(origin, 3));
+  EXPECT_FALSE(*store_->Seen(origin, 2));
+  // Filling the gap takes the watermark past 3, which was already held.
+  Apply(SignedOrg(key_, "b", 1, 2));
+  ASSERT_OK(store_->AdvanceWatermark(origin, 1, 2));
+  EXPECT_EQ(through(), 3u);
+  EXPECT_FALSE(*store_->Seen(origin, 4));
+}
+
+TEST_F(StoreTest, SurvivesReopen) {
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 2)), ApplyOutcome::kApplied);
+  uint64_t last = store_->last_change();
+  Reopen();
+  EXPECT_EQ(VersionOf(key_, "b"), 1u);
+  EXPECT_EQ(store_->counters().organizations(), 2u);
+  EXPECT_EQ(store_->counters().origins(), 1u);
+  EXPECT_EQ(store_->last_change(), last);
+  // Document numbers continue rather than restart.
+  EXPECT_EQ(Apply(SignedOrg(key_, "c", 1, 3)), ApplyOutcome::kApplied);
+  EXPECT_EQ(store_->counters().next_doc(), 4u);
+}
+
+TEST_F(StoreTest, WaitForChangeWakesOnApply) {
+  uint64_t before = store_->last_change();
+  EXPECT_FALSE(store_->WaitForChange(before, absl::ZeroDuration()));
+  Apply(SignedOrg(key_, "a", 1, 1));
+  EXPECT_TRUE(store_->WaitForChange(before, absl::ZeroDuration()));
+}
+
+// Issue 13: the words a text is indexed under changed (ICU segmentation and
+// folding). A store written by an older civhubd holds postings under the
+// old words: they are rebuilt when the store opens, so old data dirs search
+// like new ones and replacing a record leaves nothing stale behind.
+TEST_F(StoreTest, OldTextIndexIsRebuiltOnOpen) {
+  OrgSpec green;
+  green.name = "绿色水源协会";
+  EXPECT_EQ(Apply(SignedOrg(key_, "green", 1, 1, green)),
+            ApplyOutcome::kApplied);
+  OrgSpec planb;
+  planb.name = "Plan B Collective";
+  EXPECT_EQ(Apply(SignedOrg(key_, "planb", 1, 2, planb)),
+            ApplyOutcome::kApplied);
+  const uint64_t green_doc =
+      (*store_->Get(key_.public_key().bytes(), "green"))->stored.doc();
+  store_.reset();
+
+  {
+    // Make it a store of the first version: one word per Han character, no
+    // version key, and a word the current rules would not produce.
+    leveldb::DB* raw = nullptr;
+    leveldb::Options lo;
+    ASSERT_TRUE(leveldb::DB::Open(lo, dir_.Sub("store"), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    leveldb::WriteBatch batch;
+    std::unique_ptr<leveldb::Iterator> it(
+        db->NewIterator(leveldb::ReadOptions()));
+    for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
+      batch.Delete(it->key());
+    }
+    batch.Delete("Mtext-index-version");
+    for (const char* old : {"绿", "色", "水", "源", "协", "会", "oldword"}) {
+      std::string key = std::string("T") + old + std::string(1, '\0');
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        key.push_back(static_cast<char>((green_doc >> shift) & 0xff));
+      }
+      batch.Put(key, std::string(1, '\3'));
+    }
+    ASSERT_TRUE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  }
+
+  Reopen();
+  EXPECT_EQ(store_->text_reindexed(), 2u);
+  auto find = [&](const std::string& text) {
+    v1::SearchRequest req;
+    req.set_text(text);
+    absl::StatusOr<v1::SearchResponse> resp =
+        Directory(store_.get()).Search(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    std::vector<std::string> ids;
+    if (resp.ok()) {
+      for (const auto& hit : resp->hits())
+        ids.push_back(hit.record().record_id());
+    }
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(find("水源"), Ids{"green"});
+  EXPECT_EQ(find("绿色水源协会"), Ids{"green"});
+  EXPECT_EQ(find("plan b"), Ids{"planb"});
+  EXPECT_EQ(find("oldword"), Ids{});
+
+  // Renaming removes every posting of the old name.
+  green.name = "Blue River Trust";
+  EXPECT_EQ(Apply(SignedOrg(key_, "green", 2, 3, green)),
+            ApplyOutcome::kApplied);
+  EXPECT_EQ(find("水"), Ids{});
+  EXPECT_EQ(find("river"), Ids{"green"});
+
+  // Current now: the next open rebuilds nothing.
+  Reopen();
+  EXPECT_EQ(store_->text_reindexed(), 0u);
+  EXPECT_EQ(find("plan b"), Ids{"planb"});
+}
+
+}  // namespace
+}  // namespace civhub::node
