@@ -114,9 +114,9 @@ double Ingest(const crypto::PrivateKey& origin,
     }
   } else {
     for (const auto& reply : replies) {
-      for (const auto& outcome :
+      for (const node::IngestResult& result :
            hub.IngestMany(reply, /*sync=*/false, threads)) {
-        failed += !outcome.ok();
+        failed += !result.outcome.ok();
       }
     }
   }

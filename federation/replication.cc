@@ -274,9 +274,10 @@ Federation::Applied Federation::ApplyFromPeer(
   };
   // Every record is tried even after one of its origin was refused: a later
   // one may be the link record that makes the origin trusted.
-  std::vector<absl::StatusOr<node::ApplyOutcome>> outcomes =
+  std::vector<node::IngestResult> ingested =
       hub_->IngestMany(records, /*sync=*/false);
-  for (int i = 0; i < records.size(); ++i) take(records[i], outcomes[i]);
+  for (int i = 0; i < records.size(); ++i)
+    take(records[i], ingested[i].outcome);
   if (applied.links_changed && !refused.empty()) {
     // This batch connected new hubs: try their records again now rather
     // than a round later.

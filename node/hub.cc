@@ -183,13 +183,20 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
   return PublishResult{Directory::ToRecord(view), false};
 }
 
-absl::StatusOr<Hub::Checked> Hub::Check(v1::SignedRecord record) const {
+absl::StatusOr<Hub::Checked> Hub::Check(v1::SignedRecord record,
+                                        IngestedHeader* header) const {
   if (std::string unknown = FindUnknownField(record); !unknown.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("signed record: ", unknown));
   }
   absl::StatusOr<crypto::VerifiedRecord> verified =
       crypto::VerifyRecord(std::move(record));
   if (!verified.ok()) return verified.status();
+  if (header != nullptr) {
+    header->origin = verified->body.origin();
+    header->sequence = verified->body.sequence();
+    header->record_id = verified->body.record_id();
+    header->kind = verified->body.payload_case();
+  }
   if (absl::Status s = policy_->Admit(*verified); !s.ok()) return s;
   if (absl::Status s = ValidateRecordBody(
           verified->body, ValidationOptions{clock_->Now(), false});
@@ -206,16 +213,17 @@ absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
   return store_->Apply(checked->record, checked->plan, sync);
 }
 
-std::vector<absl::StatusOr<ApplyOutcome>> Hub::IngestMany(
+std::vector<IngestResult> Hub::IngestMany(
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
     bool sync, int threads) {
   const size_t n = static_cast<size_t>(records.size());
   std::vector<std::optional<absl::StatusOr<Checked>>> checked(n);
+  std::vector<IngestResult> results(n);
   // ready[i]: checked[i] is set. Value-initialized: all false.
   std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]());
   std::atomic<size_t> next{0};
   auto check = [&](size_t i) {
-    checked[i] = Check(records[static_cast<int>(i)]);
+    checked[i] = Check(records[static_cast<int>(i)], &results[i].header);
     ready[i].store(true, std::memory_order_release);
   };
   if (threads <= 0) {
@@ -235,16 +243,16 @@ std::vector<absl::StatusOr<ApplyOutcome>> Hub::IngestMany(
   // This thread applies records in order (a later version must find the
   // earlier one) as soon as they are checked, and checks records itself
   // while the next one to apply is not ready: applying overlaps checking.
-  std::vector<absl::StatusOr<ApplyOutcome>> outcomes;
-  outcomes.reserve(n);
-  while (outcomes.size() < n) {
-    const size_t i = outcomes.size();
+  size_t applied = 0;
+  while (applied < n) {
+    const size_t i = applied;
     if (ready[i].load(std::memory_order_acquire)) {
       absl::StatusOr<Checked>& c = *checked[i];
-      outcomes.push_back(c.ok()
-                             ? store_->Apply(c->record, c->plan, /*sync=*/false)
-                             : absl::StatusOr<ApplyOutcome>(c.status()));
+      results[i].outcome =
+          c.ok() ? store_->Apply(c->record, c->plan, /*sync=*/false)
+                 : absl::StatusOr<ApplyOutcome>(c.status());
       checked[i].reset();
+      ++applied;
     } else if (size_t mine = next++; mine < n) {
       check(mine);
     } else {
@@ -255,12 +263,12 @@ std::vector<absl::StatusOr<ApplyOutcome>> Hub::IngestMany(
   // One durable write for the batch: it makes the ones before it durable.
   if (sync && n > 0) {
     if (absl::Status s = store_->Sync(); !s.ok()) {
-      for (auto& outcome : outcomes) {
-        if (outcome.ok()) outcome = s;
+      for (IngestResult& result : results) {
+        if (result.outcome.ok()) result.outcome = s;
       }
     }
   }
-  return outcomes;
+  return results;
 }
 
 }  // namespace civhub::node

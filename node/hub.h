@@ -42,6 +42,23 @@ class OwnOriginOnly : public OriginPolicy {
   const crypto::PublicKey self_;
 };
 
+// A record's header as ingest verified it: read once, from the body whose
+// signature was checked, so callers never parse the record again.
+struct IngestedHeader {
+  std::string origin;  // The origin key's 32 bytes; empty if not verified.
+  uint64_t sequence = 0;
+  std::string record_id;
+  v1::RecordBody::PayloadCase kind = v1::RecordBody::PAYLOAD_NOT_SET;
+};
+
+// What ingest did with one record.
+struct IngestResult {
+  // Set whenever the signature verified, also when the record was then
+  // refused (policy, validation) or the store failed.
+  IngestedHeader header;
+  absl::StatusOr<ApplyOutcome> outcome;
+};
+
 struct PublishResult {
   v1::Record record;
   bool unchanged = false;  // The payload equalled the current version.
@@ -92,9 +109,10 @@ class Hub {
   // Ingest for each of `records`, applied in order (a later version of a
   // record after an earlier one), with the signature checks, validation
   // and index derivation of the batch spread over up to `threads` threads
-  // (0: one per core). One outcome per record. Replication ingests whole
-  // replies with it: verification is most of ingest's cost and parallel.
-  std::vector<absl::StatusOr<ApplyOutcome>> IngestMany(
+  // (0: one per core). One result per record, in order. Replication ingests
+  // whole replies with it: verification is most of ingest's cost and
+  // parallel.
+  std::vector<IngestResult> IngestMany(
       const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
       bool sync, int threads = 0);
 
@@ -104,7 +122,9 @@ class Hub {
     Store::ApplyPlan plan;
   };
   // Ingest's work before the store: parse, verify, admit, validate, plan.
-  absl::StatusOr<Checked> Check(v1::SignedRecord record) const;
+  // Sets `*header` once the signature verified.
+  absl::StatusOr<Checked> Check(v1::SignedRecord record,
+                                IngestedHeader* header = nullptr) const;
 
   absl::StatusOr<PublishResult> PublishBody(v1::RecordBody body, bool strict)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);

@@ -166,18 +166,30 @@ TEST_F(HubTest, IngestManyAppliesInOrderAndReportsEachRecord) {
   }
   *batch.Add() = batch[0];  // Seen a moment ago.
 
-  std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
+  std::vector<IngestResult> results =
       hub_->IngestMany(batch, /*sync=*/true, /*threads=*/4);
-  ASSERT_EQ(outcomes.size(), static_cast<size_t>(batch.size()));
+  ASSERT_EQ(results.size(), static_cast<size_t>(batch.size()));
   for (int i = 0; i < batch.size(); ++i) {
+    const IngestResult& r = results[i];
     if (i == 101) {
-      EXPECT_STATUS(outcomes[i], StatusCode::kInvalidArgument, "signature");
-    } else if (i == batch.size() - 1) {
-      ASSERT_OK(outcomes[i]);
-      EXPECT_EQ(*outcomes[i], ApplyOutcome::kDuplicate);
+      EXPECT_STATUS(r.outcome, StatusCode::kInvalidArgument, "signature");
+      EXPECT_EQ(r.header.origin, "") << "a header that did not verify";
+      continue;
+    }
+    // The header as verified, for the caller not to parse the record again.
+    EXPECT_EQ(r.header.origin, key_.public_key().bytes());
+    EXPECT_EQ(r.header.kind, v1::RecordBody::kOrganization);
+    if (i == batch.size() - 1) {
+      ASSERT_OK(r.outcome);
+      EXPECT_EQ(*r.outcome, ApplyOutcome::kDuplicate);
+      EXPECT_EQ(r.header.record_id, "org-0");
     } else {
-      ASSERT_OK(outcomes[i]);
-      EXPECT_EQ(*outcomes[i], ApplyOutcome::kApplied) << "record " << i;
+      ASSERT_OK(r.outcome);
+      EXPECT_EQ(*r.outcome, ApplyOutcome::kApplied) << "record " << i;
+      EXPECT_EQ(r.header.record_id, i < 100    ? absl::StrCat("org-", i)
+                                    : i == 100 ? std::string("org-7")
+                                               : absl::StrCat("org-", i - 2));
+      EXPECT_EQ(r.header.sequence, static_cast<uint64_t>(i + 1));
     }
   }
   EXPECT_EQ(Organizations(), 198u);

@@ -148,11 +148,11 @@ grpc::Status AdminService::ImportRecords(
                      " in one call; the limit is ", kMaxImportBatch));
   }
   int applied = 0, rejected = 0;
-  std::vector<absl::StatusOr<node::ApplyOutcome>> outcomes =
+  std::vector<node::IngestResult> ingested =
       hub_->IngestMany(request->records(), /*sync=*/false);
   for (int i = 0; i < request->records_size(); ++i) {
     v1::ImportResult* result = response->add_results();
-    const absl::StatusOr<node::ApplyOutcome>& outcome = outcomes[i];
+    const absl::StatusOr<node::ApplyOutcome>& outcome = ingested[i].outcome;
     if (outcome.ok()) {
       result->set_outcome(std::string(node::ApplyOutcomeName(*outcome)));
       if (*outcome == node::ApplyOutcome::kApplied) ++applied;

@@ -177,12 +177,13 @@ TEST_F(StoreFailureTest, FederationIngestIsRefusedAfterAFailedWrite) {
   std::vector<std::string> acknowledged;
   auto ingest = [&](const std::string& prefix, int n) {
     auto records = batch(prefix, n);
-    std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
+    std::vector<IngestResult> results =
         hub_->IngestMany(records, /*sync=*/true);
     std::vector<absl::Status> statuses;
     for (int i = 0; i < n; ++i) {
-      if (outcomes[i].ok()) acknowledged.push_back(absl::StrCat(prefix, i));
-      statuses.push_back(outcomes[i].status());
+      if (results[i].outcome.ok())
+        acknowledged.push_back(absl::StrCat(prefix, i));
+      statuses.push_back(results[i].outcome.status());
     }
     return statuses;
   };
