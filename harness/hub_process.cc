@@ -14,7 +14,6 @@
 #include <sstream>
 
 #include "absl/time/clock.h"
-#include "tests/testutil.h"
 
 extern char** environ;
 
@@ -219,7 +218,7 @@ grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 std::string Example(const std::string& relative) {
-  return SourceDir() + "/examples/" + relative;
+  return std::string(CIVHUB_SOURCE_DIR) + "/examples/" + relative;
 }
 
 }  // namespace civhub::testing
