@@ -428,7 +428,7 @@ std::string ScenarioResult::Summary() const {
       absl::StrJoin(violations.begin(),
                     violations.begin() + std::min<size_t>(violations.size(), 5),
                     "; "),
-      "\n  replay: build/tests/civhub-sim --seed ", seed);
+      "\n  replay: build/sim/civhub-sim --seed ", seed);
 }
 
 ScenarioResult RunScenario(const ScenarioOptions& options,
