@@ -36,8 +36,6 @@
 #include "bench/search.h"
 #include "bench/sync.h"
 #include "crypto/record_signing.h"
-#include "leveldb/env.h"
-#include "leveldb/helpers/memenv.h"
 #include "node/hub.h"
 
 namespace civhub::bench {
@@ -89,8 +87,7 @@ double PerSecond(size_t n, absl::Duration d) {
 // as replication does (Hub::IngestMany on `threads` threads).
 double Ingest(const crypto::PrivateKey& origin,
               const std::vector<v1::SignedRecord>& records, int threads) {
-  std::unique_ptr<leveldb::Env> env(
-      leveldb::NewMemEnv(leveldb::Env::Default()));
+  std::unique_ptr<node::StoreEnv> env = node::StoreEnv::InMemory();
   node::StoreOptions options;
   options.path = "/bench/ingest";
   options.env = env.get();

@@ -44,29 +44,6 @@ void Load(node::Store* store,
   }
 }
 
-void CopyDir(leveldb::Env* env, const std::string& from,
-             const std::string& to) {
-  std::vector<std::string> names;
-  (void)env->GetChildren(from, &names);
-  (void)env->CreateDir(to);
-  for (const std::string& name : names) {
-    if (name == "." || name == "..") continue;
-    leveldb::SequentialFile* in = nullptr;
-    if (!env->NewSequentialFile(from + "/" + name, &in).ok()) continue;
-    leveldb::WritableFile* out = nullptr;
-    (void)env->NewWritableFile(to + "/" + name, &out);
-    std::string scratch(1 << 20, '\0');
-    leveldb::Slice chunk;
-    while (in->Read(scratch.size(), &chunk, scratch.data()).ok() &&
-           !chunk.empty()) {
-      (void)out->Append(chunk);
-    }
-    (void)out->Close();
-    delete out;
-    delete in;
-  }
-}
-
 }  // namespace
 
 SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
@@ -155,8 +132,14 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
     std::unique_ptr<node::Store> store = *node::Store::Open(store_options);
     Load(store.get(), signed_records);
     store.reset();
-    CopyDir(net.env(), absl::StrCat(kDir, "/seed"), absl::StrCat(kDir, "/a"));
-    CopyDir(net.env(), absl::StrCat(kDir, "/seed"), absl::StrCat(kDir, "/b"));
+    for (const char* hub : {"a", "b"}) {
+      if (absl::Status s = net.env()->CopyDir(absl::StrCat(kDir, "/seed"),
+                                              absl::StrCat(kDir, "/", hub));
+          !s.ok()) {
+        std::cerr << "sync: cannot copy the store: " << s << "\n";
+        return run;
+      }
+    }
   }
   run.load_seconds = absl::ToDoubleSeconds(absl::Now() - load_start);
 

@@ -1,5 +1,5 @@
 // How civhubd --check and civhubctl check print a v1::CheckReport. Apart
-// from node/check.h so that civhubctl needs only the protos.
+// from node/storage/check.h so that civhubctl needs only the protos.
 #ifndef CIVHUB_NODE_CHECK_REPORT_H_
 #define CIVHUB_NODE_CHECK_REPORT_H_
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "federation/grpc/grpc_status.h"
-#include "node/check.h"
+#include "node/storage/check.h"
 #include "server/process_memory.h"
 
 #ifndef CIVHUB_VERSION

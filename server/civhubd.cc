@@ -10,9 +10,8 @@
 #include <iostream>
 #include <optional>
 
-#include "absl/strings/match.h"
-#include "node/check.h"
 #include "node/check_report.h"
+#include "node/storage/check.h"
 #include "node/storage/store.h"
 #include "server/config_file.h"
 #include "server/grpc_log.h"
@@ -69,7 +68,7 @@ int CheckStore(const std::string& data_dir) {
   absl::StatusOr<std::unique_ptr<civhub::node::Store>> store =
       civhub::node::Store::Open(store_options);
   if (!store.ok()) {
-    if (absl::StrContains(store.status().message(), "lock")) {
+    if (civhub::node::IsStoreLocked(store.status())) {
       std::cerr << "civhubd: a civhubd is running on " << data_dir
                 << "; stop it first, or check it while it runs with "
                    "`civhubctl --data-dir "

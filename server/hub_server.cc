@@ -18,7 +18,6 @@
 #include <sstream>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/key_file.h"
@@ -275,7 +274,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   absl::StatusOr<std::unique_ptr<node::Store>> store =
       node::Store::Open(store_options);
   if (!store.ok()) {
-    if (absl::StrContains(store.status().message(), "lock")) {
+    if (node::IsStoreLocked(store.status())) {
       return absl::FailedPreconditionError(
           absl::StrCat("another civhubd is already using ", s->data_dir_,
                        " (stop it first, or pass a different --data-dir)"));

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"
-#include "leveldb/helpers/memenv.h"
 
 namespace civhub::sim {
 
@@ -64,8 +63,7 @@ SimNetwork::SimNetwork(SimOptions options)
       clock_(options_.start),
       scheduler_(&clock_),
       rng_(options_.seed) {
-  if (options_.in_memory)
-    mem_env_.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+  if (options_.in_memory) mem_env_ = node::StoreEnv::InMemory();
 }
 
 absl::Duration SimNetwork::LatencyBetween(const std::string& a,

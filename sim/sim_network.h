@@ -17,10 +17,10 @@
 
 #include "federation/federation.h"
 #include "federation/transport.h"
-#include "leveldb/env.h"
 #include "node/base/clock.h"
 #include "node/hub.h"
 #include "node/storage/store.h"
+#include "node/storage/store_env.h"
 
 namespace civhub::sim {
 
@@ -115,7 +115,7 @@ struct SimOptions {
   // UNAVAILABLE after `timeout`.
   double loss = 0;
   absl::Duration timeout = absl::Seconds(2);
-  // Stores in leveldb::NewMemEnv instead of files.
+  // Stores in memory (node::StoreEnv::InMemory) instead of files.
   bool in_memory = false;
 };
 
@@ -165,7 +165,7 @@ class SimNetwork {
   // The memory environment stores live in (with SimOptions::in_memory),
   // else nullptr. A store may be prepared at "<dir>/<hub name>" before the
   // hub is added.
-  leveldb::Env* env() const { return mem_env_.get(); }
+  node::StoreEnv* env() const { return mem_env_.get(); }
 
   // Runs after each call is handled, with its method ("SyncRequest", ...)
   // and sizes (response 0 if it failed).
@@ -222,7 +222,7 @@ class SimNetwork {
   node::ManualClock clock_;
   SimScheduler scheduler_;
   std::mt19937_64 rng_;
-  std::unique_ptr<leveldb::Env> mem_env_;  // Outlives every store.
+  std::unique_ptr<node::StoreEnv> mem_env_;  // Outlives every store.
   std::map<std::string, int> group_of_;
   std::map<std::string, std::string> name_of_key_;
   std::map<std::string, std::unique_ptr<SimHub>> hubs_;

@@ -1,11 +1,7 @@
 #include "node/records/index_terms.h"
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
-#include "node/records/geo.h"
 #include "node/records/text.h"
-#include "node/storage/internal/keys.h"
 
 namespace civhub::node {
 namespace {
@@ -23,10 +19,10 @@ void AddText(absl::string_view text, uint8_t weight, IndexTerms* terms) {
 void AddArea(const std::string& code, IndexTerms* terms) {
   size_t dash = code.find('-');
   if (dash == std::string::npos) {
-    terms->filters.emplace(keys::kFieldCountry, code);
+    terms->filters.emplace(kFieldCountry, code);
   } else {
-    terms->filters.emplace(keys::kFieldRegion, code);
-    terms->filters.emplace(keys::kFieldCountry, code.substr(0, dash));
+    terms->filters.emplace(kFieldRegion, code);
+    terms->filters.emplace(kFieldCountry, code.substr(0, dash));
   }
 }
 
@@ -35,7 +31,7 @@ void AddLocalized(
     uint8_t weight, IndexTerms* terms) {
   for (const v1::LocalizedText& t : texts) {
     AddText(t.text(), weight, terms);
-    terms->filters.emplace(keys::kFieldLanguage, t.lang());
+    terms->filters.emplace(kFieldLanguage, t.lang());
   }
 }
 
@@ -49,18 +45,18 @@ IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
   IndexTerms terms;
   if (body.has_organization()) {
     const v1::Organization& org = body.organization();
-    terms.filters.emplace(keys::kFieldAll, "");
-    terms.filters.emplace(keys::kFieldKind, "o");
+    terms.filters.emplace(kFieldAll, "");
+    terms.filters.emplace(kFieldKind, "o");
     AddLocalized(org.names(), kWeightName, &terms);
     AddLocalized(org.descriptions(), kWeightText, &terms);
     AddText(org.alternate_name(), kWeightName, &terms);
     AddText(org.acronym(), kWeightName, &terms);
     for (const auto& id : org.identifiers()) {
-      terms.filters.emplace(keys::kFieldIdentifier,
+      terms.filters.emplace(kFieldIdentifier,
                             absl::StrCat(id.scheme(), " ", id.identifier()));
     }
     for (const auto& type : org.types()) {
-      terms.filters.emplace(keys::kFieldOrgType, type);
+      terms.filters.emplace(kFieldOrgType, type);
     }
     for (const auto& loc : org.locations()) {
       AddArea(loc.country(), &terms);
@@ -71,73 +67,33 @@ IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
     }
     for (const auto& area : org.areas_served()) AddArea(area, &terms);
     for (const auto& lang : org.languages()) {
-      terms.filters.emplace(keys::kFieldLanguage, lang);
+      terms.filters.emplace(kFieldLanguage, lang);
     }
     for (const auto& topic : org.topics()) {
-      terms.filters.emplace(keys::kFieldTopic, topic);
+      terms.filters.emplace(kFieldTopic, topic);
     }
   } else if (body.has_hub_profile()) {
     // Not searchable; listed by kind for the network view.
-    terms.filters.emplace(keys::kFieldKind, "h");
+    terms.filters.emplace(kFieldKind, "h");
   } else if (body.has_peer_link()) {
-    terms.filters.emplace(keys::kFieldKind, "l");
+    terms.filters.emplace(kFieldKind, "l");
   } else if (body.has_community()) {
     const v1::Community& c = body.community();
-    terms.filters.emplace(keys::kFieldAll, "");
-    terms.filters.emplace(keys::kFieldKind, "c");
+    terms.filters.emplace(kFieldAll, "");
+    terms.filters.emplace(kFieldKind, "c");
     AddLocalized(c.names(), kWeightName, &terms);
     AddLocalized(c.missions(), kWeightText, &terms);
     for (const auto& topic : c.topics()) {
-      terms.filters.emplace(keys::kFieldTopic, topic);
+      terms.filters.emplace(kFieldTopic, topic);
     }
     for (const auto& area : c.region_scope()) AddArea(area, &terms);
     for (const auto& m : c.memberships()) {
       terms.filters.emplace(
-          keys::kFieldMember,
+          kFieldMember,
           MemberKey(m.organization().origin(), m.organization().record_id()));
     }
   }
   return terms;
-}
-
-void WriteIndexEntries(uint64_t doc, const IndexTerms& terms, bool remove,
-                       leveldb::WriteBatch* batch) {
-  std::string key;
-  for (const auto& [token, weight] : terms.tokens) {
-    key = keys::TextPrefix(token, /*exact=*/true);
-    keys::PutBE64(&key, doc);
-    if (remove) {
-      batch->Delete(key);
-    } else {
-      char w = static_cast<char>(weight);
-      batch->Put(key, leveldb::Slice(&w, 1));
-    }
-  }
-  for (const auto& [field, value] : terms.filters) {
-    key = keys::FilterPrefix(field, value);
-    keys::PutBE64(&key, doc);
-    if (remove) {
-      batch->Delete(key);
-    } else {
-      batch->Put(key, leveldb::Slice());
-    }
-  }
-  for (size_t n = 0; n < terms.points.size(); ++n) {
-    auto [lat, lon] = terms.points[n];
-    char value[16];
-    std::memcpy(value, &lat, 8);
-    std::memcpy(value + 8, &lon, 8);
-    for (int level = 0; level < kGeoLevels; ++level) {
-      key = keys::GeoCellPrefix(level, GeoCell(level, lat, lon));
-      keys::PutBE64(&key, doc);
-      key.push_back(static_cast<char>(n));
-      if (remove) {
-        batch->Delete(key);
-      } else {
-        batch->Put(key, leveldb::Slice(value, sizeof(value)));
-      }
-    }
-  }
 }
 
 }  // namespace civhub::node

@@ -13,7 +13,6 @@
 
 #include "absl/strings/string_view.h"
 #include "civhub/v1/record.pb.h"
-#include "leveldb/write_batch.h"
 
 namespace civhub::node {
 
@@ -21,18 +20,27 @@ namespace civhub::node {
 inline constexpr uint8_t kWeightName = 3;  // names, acronym, alternate name
 inline constexpr uint8_t kWeightText = 1;  // descriptions, missions
 
+// Filter fields: what IndexTerms::filters and search's filters name. Each is
+// also the byte that names the field in the store's filter keys, so a value
+// here never changes.
+inline constexpr char kFieldAll = 'a';      // "" : every live record
+inline constexpr char kFieldKind = 'k';     // "o" "c" "h"(hub) "l"(link)
+inline constexpr char kFieldCountry = 'c';  // ISO 3166-1
+inline constexpr char kFieldRegion = 'r';   // ISO 3166-2
+inline constexpr char kFieldTopic = 't';
+inline constexpr char kFieldOrgType = 'y';
+inline constexpr char kFieldLanguage = 'l';    // ISO 639-1
+inline constexpr char kFieldIdentifier = 'i';  // scheme " " identifier
+inline constexpr char kFieldMember = 'm';      // member org "hubid/recordid"
+
 struct IndexTerms {
   std::map<std::string, uint8_t> tokens;
-  std::set<std::pair<char, std::string>> filters;  // (keys::kField*, value)
+  std::set<std::pair<char, std::string>> filters;  // (kField*, value)
   std::vector<std::pair<double, double>> points;   // (lat, lon)
 };
 
 // Tombstones have no terms: deleted records are not searchable.
 IndexTerms DeriveIndexTerms(const v1::RecordBody& body);
-
-// Adds (or, with `remove`, deletes) the postings of `terms` for `doc`.
-void WriteIndexEntries(uint64_t doc, const IndexTerms& terms, bool remove,
-                       leveldb::WriteBatch* batch);
 
 // "hubid/recordid", the value of member postings.
 std::string MemberKey(absl::string_view hub_id, absl::string_view record_id);

@@ -1,20 +1,16 @@
 #include "node/search/directory.h"
 
 #include <algorithm>
-#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/keys.h"
-#include "node/records/index_terms.h"
 #include "node/records/validate.h"
+#include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
-#include "node/storage/internal/keys.h"
-#include "node/storage/internal/leveldb_status.h"
-#include "node/storage/internal/snapshot.h"
+#include "node/storage/postings.h"
+#include "node/storage/snapshot.h"
 
 namespace civhub::node {
-
-using internal::FromLevelDb;
 
 absl::Status CheckRecordRef(const v1::RecordRef& ref, absl::string_view field,
                             std::string* origin_bytes) {
@@ -113,11 +109,11 @@ absl::StatusOr<v1::ListMembersResponse> Directory::ListMembers(
     start = pos->id;
   }
 
-  internal::ScopedSnapshot snap(store_->db());
+  StoreSnapshot snap(*store_);
   absl::StatusOr<std::optional<StoredView>> view =
-      store_->Get(origin, request.community().record_id(), snap.get());
+      internal::HeldCommunity(snap, origin, request.community().record_id());
   if (!view.ok()) return view.status();
-  if (!view->has_value() || !(*view)->body.has_community()) {
+  if (!view->has_value()) {
     return absl::NotFoundError(
         absl::StrCat("community ", request.community().origin(), "/",
                      request.community().record_id(), " is not on this hub"));
@@ -131,15 +127,10 @@ absl::StatusOr<v1::ListMembersResponse> Directory::ListMembers(
     const v1::Membership& m = community.memberships(static_cast<int>(i));
     v1::Member* member = out.add_members();
     *member->mutable_membership() = m;
-    absl::StatusOr<crypto::PublicKey> key =
-        crypto::PublicKey::FromHubId(m.organization().origin());
-    if (!key.ok()) continue;
     absl::StatusOr<std::optional<StoredView>> org =
-        store_->Get(key->bytes(), m.organization().record_id(), snap.get());
+        internal::MemberOrganization(snap, m);
     if (!org.ok()) return org.status();
-    if (org->has_value() && (*org)->body.has_organization()) {
-      *member->mutable_organization() = ToRecord(**org);
-    }
+    if (org->has_value()) *member->mutable_organization() = ToRecord(**org);
   }
   if (end < static_cast<size_t>(community.memberships_size())) {
     out.set_next_page_token(internal::EncodePageToken(query, {0, end}));
@@ -168,23 +159,23 @@ absl::StatusOr<v1::ListCommunitiesResponse> Directory::ListCommunities(
     after_doc = pos->id;
   }
 
-  internal::ScopedSnapshot snap(store_->db());
-  const std::string prefix = keys::FilterPrefix(
-      keys::kFieldMember, MemberKey(request.organization().origin(),
-                                    request.organization().record_id()));
-  std::unique_ptr<leveldb::Iterator> it(
-      store_->db()->NewIterator(snap.options()));
+  StoreSnapshot snap(*store_);
+  PostingCursor communities(snap,
+                            internal::CommunitiesOf(request.organization()));
   v1::ListCommunitiesResponse out;
   int64_t total = 0;
   uint64_t last_doc = 0;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
+  // Set once a posting comes after a full page: more remain.
+  bool more = false;
+  for (; communities.Valid(); communities.Next()) {
     ++total;
-    uint64_t doc =
-        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
-    if (doc <= after_doc || out.communities_size() >= *page_size) continue;
-    absl::StatusOr<std::optional<StoredView>> view =
-        store_->GetDoc(doc, snap.get());
+    const uint64_t doc = communities.doc();
+    if (doc <= after_doc) continue;
+    if (out.communities_size() >= *page_size) {
+      more = true;
+      continue;
+    }
+    absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(doc);
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
     v1::CommunityMembership* cm = out.add_communities();
@@ -198,40 +189,28 @@ absl::StatusOr<v1::ListCommunitiesResponse> Directory::ListCommunities(
     *cm->mutable_community() = ToRecord(**view);
     last_doc = doc;
   }
-  if (!it->status().ok()) return FromLevelDb(it->status());
+  if (absl::Status s = communities.status(); !s.ok()) return s;
   out.set_total_count(total);
-  // More remain if the page filled before the postings ran out.
-  if (out.communities_size() == *page_size) {
-    std::string next = prefix;
-    keys::PutBE64(&next, last_doc + 1);
-    it->Seek(next);
-    if (it->Valid() && it->key().starts_with(prefix)) {
-      out.set_next_page_token(internal::EncodePageToken(query, {0, last_doc}));
-    }
+  if (more) {
+    out.set_next_page_token(internal::EncodePageToken(query, {0, last_doc}));
   }
   return out;
 }
 
 absl::StatusOr<std::vector<v1::Change>> Directory::ChangesAfter(
     uint64_t after_cursor, size_t max) const {
-  internal::ScopedSnapshot snap(store_->db());
-  std::unique_ptr<leveldb::Iterator> it(
-      store_->db()->NewIterator(snap.options()));
+  StoreSnapshot snap(*store_);
   std::vector<v1::Change> out;
-  for (it->Seek(keys::Change(after_cursor + 1));
-       it->Valid() && it->key()[0] == keys::kChange && out.size() < max;
-       it->Next()) {
-    uint64_t cursor = keys::GetBE64(absl::string_view(it->key().data() + 1, 8));
-    uint64_t doc = keys::GetBE64(absl::string_view(it->value().data(), 8));
-    absl::StatusOr<std::optional<StoredView>> view =
-        store_->GetDoc(doc, snap.get());
+  ChangeCursor changes(snap, after_cursor);
+  for (; changes.Valid() && out.size() < max; changes.Next()) {
+    absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(changes.doc());
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
     v1::Change& change = out.emplace_back();
-    change.set_cursor(cursor);
+    change.set_cursor(changes.change());
     *change.mutable_record() = ToRecord(**view);
   }
-  if (!it->status().ok()) return FromLevelDb(it->status());
+  if (absl::Status s = changes.status(); !s.ok()) return s;
   return out;
 }
 

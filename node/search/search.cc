@@ -1,14 +1,13 @@
 // Directory::Search: the query engine.
 //
 // Each condition of a query becomes a sorted list of document numbers (a
-// "clause"): filter postings are read lazily from LevelDB; text, radius and
+// "clause"): filter postings are read lazily from the store; text, radius and
 // membership conditions are materialized because they merge several
 // postings or need per-document values. Clauses are intersected by leapfrog
 // (each cursor seeks to the largest current document), then the matches are
 // ranked: nearest first for radius queries, best text score first for text
 // queries, else in document order.
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <unordered_map>
 
@@ -20,15 +19,13 @@
 #include "node/records/taxonomy.h"
 #include "node/records/text.h"
 #include "node/search/directory.h"
+#include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
-#include "node/storage/internal/keys.h"
-#include "node/storage/internal/leveldb_status.h"
-#include "node/storage/internal/snapshot.h"
+#include "node/storage/postings.h"
+#include "node/storage/snapshot.h"
 
 namespace civhub::node {
 namespace {
-
-using internal::FromLevelDb;
 
 // Says when a query must give up (QueryStop); Tick() once per candidate.
 class Stopper {
@@ -72,45 +69,20 @@ class Clause {
   virtual bool materialized() const = 0;
 };
 
-// Postings "prefix doc..." in LevelDB, in document order.
+// A posting list of the store, in document order, read as it goes.
 class PostingClause : public Clause {
  public:
-  PostingClause(leveldb::DB* db, const leveldb::ReadOptions& ro,
-                std::string prefix)
-      : it_(db->NewIterator(ro)), prefix_(std::move(prefix)) {
-    it_->Seek(prefix_);
-    Load();
-  }
-  bool Valid() const override { return valid_; }
-  uint64_t doc() const override { return doc_; }
-  void Seek(uint64_t target) override {
-    if (!valid_ || doc_ >= target) return;
-    std::string key = prefix_;
-    keys::PutBE64(&key, target);
-    it_->Seek(key);
-    Load();
-  }
-  void Next() override {
-    it_->Next();
-    Load();
-  }
+  PostingClause(const StoreSnapshot& snap, PostingList list)
+      : cursor_(snap, std::move(list)) {}
+  bool Valid() const override { return cursor_.Valid(); }
+  uint64_t doc() const override { return cursor_.doc(); }
+  void Seek(uint64_t target) override { cursor_.Seek(target); }
+  void Next() override { cursor_.Next(); }
   bool materialized() const override { return false; }
-  leveldb::Status status() const { return it_->status(); }
+  absl::Status status() const { return cursor_.status(); }
 
  private:
-  void Load() {
-    valid_ = it_->Valid() && it_->key().starts_with(prefix_) &&
-             it_->key().size() >= prefix_.size() + 8;
-    if (valid_) {
-      doc_ = keys::GetBE64(
-          absl::string_view(it_->key().data() + prefix_.size(), 8));
-    }
-  }
-
-  std::unique_ptr<leveldb::Iterator> it_;
-  std::string prefix_;
-  bool valid_ = false;
-  uint64_t doc_ = 0;
+  PostingCursor cursor_;
 };
 
 // A sorted, de-duplicated list of documents with a value per document.
@@ -189,48 +161,38 @@ std::vector<QueryTerm> QueryTerms(absl::string_view text) {
 // starting with it when `prefix`: value = weight * 2, plus one for the word
 // itself (an exact word beats a longer word with the same prefix).
 // Stops early once `stop` says so (the caller checks stop->stopped()).
-leveldb::Status ScanWord(leveldb::Iterator* it, const std::string& token,
-                         bool prefix,
-                         std::vector<std::pair<uint64_t, double>>* docs,
-                         Stopper* stop) {
-  const std::string start = keys::TextPrefix(token, !prefix);
-  // "T" token "\0" doc: the shortest key a posting can have.
-  const size_t exact_size = 1 + token.size() + 1 + 8;
-  for (it->Seek(start); it->Valid() && it->key().starts_with(start);
-       it->Next()) {
+absl::Status ScanWord(PostingCursor* cursor, const std::string& token,
+                      bool prefix,
+                      std::vector<std::pair<uint64_t, double>>* docs,
+                      Stopper* stop) {
+  for (cursor->Reset(PostingList::Text(token, prefix)); cursor->Valid();
+       cursor->Next()) {
     if (stop->Tick()) break;
-    leveldb::Slice key = it->key();
-    if (key.size() < exact_size) continue;
-    uint64_t doc =
-        keys::GetBE64(absl::string_view(key.data() + key.size() - 8, 8));
-    bool exact = key.size() == exact_size;
-    double weight =
-        it->value().empty() ? 1 : static_cast<uint8_t>(it->value()[0]);
-    docs->emplace_back(doc, weight * 2 + (exact ? 1 : 0));
+    const double weight = cursor->weight();
+    docs->emplace_back(cursor->doc(), weight * 2 + (cursor->exact() ? 1 : 0));
   }
-  return it->status();
+  return cursor->status();
 }
 
 // Documents matching `term`, valued by their best match: where the word
 // occurs (a name counts three times a description), exact before prefix,
 // and a word found only character by character last.
 absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
-    leveldb::DB* db, const leveldb::ReadOptions& ro, const QueryTerm& term,
-    Stopper* stop) {
+    const StoreSnapshot& snap, const QueryTerm& term, Stopper* stop) {
   auto best = [](double a, double b) { return a > b; };
-  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+  PostingCursor cursor(snap);
   std::vector<std::pair<uint64_t, double>> docs;
   for (const std::string& form : term.forms) {
-    leveldb::Status s = ScanWord(it.get(), form, term.prefix, &docs, stop);
-    if (!s.ok()) return FromLevelDb(s);
+    absl::Status s = ScanWord(&cursor, form, term.prefix, &docs, stop);
+    if (!s.ok()) return s;
     if (stop->stopped()) return stop->status();
   }
   // Every character as a word, valued by the weakest of them.
   std::vector<std::pair<uint64_t, double>> all;
   for (size_t i = 0; i < term.chars.size(); ++i) {
     std::vector<std::pair<uint64_t, double>> one;
-    leveldb::Status s = ScanWord(it.get(), term.chars[i], false, &one, stop);
-    if (!s.ok()) return FromLevelDb(s);
+    absl::Status s = ScanWord(&cursor, term.chars[i], false, &one, stop);
+    if (!s.ok()) return s;
     if (stop->stopped()) return stop->status();
     one = Normalize(std::move(one), best);
     if (i == 0) {
@@ -256,32 +218,24 @@ absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
 }
 
 // Documents with a location within the circle, valued by distance.
-absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(
-    leveldb::DB* db, const leveldb::ReadOptions& ro, const v1::GeoCircle& near,
-    Stopper* stop) {
+absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(const StoreSnapshot& snap,
+                                                      const v1::GeoCircle& near,
+                                                      Stopper* stop) {
   GeoCover cover =
       CoverCircle(near.latitude(), near.longitude(), near.radius_km());
   std::vector<std::pair<uint64_t, double>> docs;
-  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+  PostingCursor cursor(snap);
   for (uint64_t cell : cover.cells) {
-    std::string prefix = keys::GeoCellPrefix(cover.level, cell);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-         it->Next()) {
+    for (cursor.Reset(PostingList::GeoCell(cover.level, cell)); cursor.Valid();
+         cursor.Next()) {
       if (stop->Tick()) return stop->status();
-      if (it->key().size() < prefix.size() + 8 || it->value().size() != 16) {
-        continue;
-      }
-      double lat, lon;
-      std::memcpy(&lat, it->value().data(), 8);
-      std::memcpy(&lon, it->value().data() + 8, 8);
-      double km = DistanceKm(near.latitude(), near.longitude(), lat, lon);
+      double km = DistanceKm(near.latitude(), near.longitude(),
+                             cursor.latitude(), cursor.longitude());
       if (km > near.radius_km()) continue;
-      docs.emplace_back(
-          keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8)),
-          km);
+      docs.emplace_back(cursor.doc(), km);
     }
   }
-  if (!it->status().ok()) return FromLevelDb(it->status());
+  if (absl::Status s = cursor.status(); !s.ok()) return s;
   return std::make_unique<ListClause>(
       Normalize(std::move(docs), [](double a, double b) { return a < b; }));
 }
@@ -391,83 +345,75 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     after = *pos;
   }
 
-  leveldb::DB* db = store_->db();
-  internal::ScopedSnapshot snap(db);
-  const leveldb::ReadOptions ro = snap.options();
+  StoreSnapshot snap(*store_);
 
   std::vector<std::unique_ptr<Clause>> clauses;
   std::vector<ListClause*> text_clauses;
   ListClause* geo_clause = nullptr;
   std::vector<PostingClause*> postings;
-  auto add_filter = [&](char field, const std::string& value) {
-    auto c = std::make_unique<PostingClause>(db, ro,
-                                             keys::FilterPrefix(field, value));
+  auto add_postings = [&](PostingList list) {
+    auto c = std::make_unique<PostingClause>(snap, std::move(list));
     postings.push_back(c.get());
     clauses.push_back(std::move(c));
+  };
+  auto add_filter = [&](char field, const std::string& value) {
+    add_postings(PostingList::Filter(field, value));
   };
 
   for (const QueryTerm& term : terms) {
     absl::StatusOr<std::unique_ptr<ListClause>> c =
-        TextClause(db, ro, term, &stop);
+        TextClause(snap, term, &stop);
     if (!c.ok()) return c.status();
     text_clauses.push_back(c->get());
     clauses.push_back(*std::move(c));
   }
   if (request.has_near()) {
     absl::StatusOr<std::unique_ptr<ListClause>> c =
-        GeoClause(db, ro, request.near(), &stop);
+        GeoClause(snap, request.near(), &stop);
     if (!c.ok()) return c.status();
     geo_clause = c->get();
     clauses.push_back(*std::move(c));
   }
   if (request.kind() == v1::RECORD_KIND_ORGANIZATION)
-    add_filter(keys::kFieldKind, "o");
-  if (request.kind() == v1::RECORD_KIND_COMMUNITY)
-    add_filter(keys::kFieldKind, "c");
-  if (!request.country().empty())
-    add_filter(keys::kFieldCountry, request.country());
-  if (!request.region().empty())
-    add_filter(keys::kFieldRegion, request.region());
-  if (!request.topic().empty()) add_filter(keys::kFieldTopic, request.topic());
+    add_filter(kFieldKind, "o");
+  if (request.kind() == v1::RECORD_KIND_COMMUNITY) add_filter(kFieldKind, "c");
+  if (!request.country().empty()) add_filter(kFieldCountry, request.country());
+  if (!request.region().empty()) add_filter(kFieldRegion, request.region());
+  if (!request.topic().empty()) add_filter(kFieldTopic, request.topic());
   if (!request.organization_type().empty()) {
-    add_filter(keys::kFieldOrgType, request.organization_type());
+    add_filter(kFieldOrgType, request.organization_type());
   }
   if (!request.language().empty())
-    add_filter(keys::kFieldLanguage, request.language());
+    add_filter(kFieldLanguage, request.language());
   if (request.has_identifier()) {
-    add_filter(keys::kFieldIdentifier,
+    add_filter(kFieldIdentifier,
                absl::StrCat(request.identifier().scheme(), " ",
                             request.identifier().identifier()));
   }
   if (request.has_has_member()) {
-    add_filter(keys::kFieldMember, MemberKey(request.has_member().origin(),
-                                             request.has_member().record_id()));
+    add_postings(internal::CommunitiesOf(request.has_member()));
   }
   if (request.has_member_of()) {
     // Organizations listed by the community, resolved to local documents.
     std::vector<std::pair<uint64_t, double>> docs;
-    absl::StatusOr<std::optional<StoredView>> community = store_->Get(
-        member_of_origin, request.member_of().record_id(), snap.get());
+    absl::StatusOr<std::optional<StoredView>> community =
+        internal::HeldCommunity(snap, member_of_origin,
+                                request.member_of().record_id());
     if (!community.ok()) return community.status();
-    if (community->has_value() && (*community)->body.has_community()) {
+    if (community->has_value()) {
       for (const v1::Membership& m :
            (*community)->body.community().memberships()) {
         if (stop.Tick()) return stop.status();
-        absl::StatusOr<crypto::PublicKey> key =
-            crypto::PublicKey::FromHubId(m.organization().origin());
-        if (!key.ok()) continue;
         absl::StatusOr<std::optional<StoredView>> org =
-            store_->Get(key->bytes(), m.organization().record_id(), snap.get());
+            internal::MemberOrganization(snap, m);
         if (!org.ok()) return org.status();
-        if (org->has_value() && (*org)->body.has_organization()) {
-          docs.emplace_back((*org)->stored.doc(), 0);
-        }
+        if (org->has_value()) docs.emplace_back((*org)->stored.doc(), 0);
       }
     }
     clauses.push_back(std::make_unique<ListClause>(
         Normalize(std::move(docs), [](double, double) { return false; })));
   }
-  if (clauses.empty()) add_filter(keys::kFieldAll, "");
+  if (clauses.empty()) add_filter(kFieldAll, "");
 
   // Materialized clauses first: they are cheap to step and often small.
   std::vector<Clause*> order;
@@ -510,7 +456,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     target = order[0]->doc();
   }
   for (PostingClause* p : postings) {
-    if (!p->status().ok()) return FromLevelDb(p->status());
+    if (absl::Status s = p->status(); !s.ok()) return s;
   }
 
   auto before = [](const Match& a, const Match& b) {
@@ -530,7 +476,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
                     before);
   for (size_t i = 0; i < take; ++i) {
     absl::StatusOr<std::optional<StoredView>> view =
-        store_->GetDoc(matches[i].doc, snap.get());
+        snap.GetDoc(matches[i].doc);
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
     v1::SearchHit* hit = out.add_hits();

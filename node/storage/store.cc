@@ -1,28 +1,40 @@
 #include "node/storage/store.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"
+#include "leveldb/cache.h"
+#include "leveldb/db.h"
+#include "leveldb/env.h"
+#include "leveldb/filter_policy.h"
+#include "leveldb/write_batch.h"
 #include "node/records/index_terms.h"
 #include "node/records/text.h"
+#include "node/storage/internal/index_entries.h"
 #include "node/storage/internal/keys.h"
 #include "node/storage/internal/leveldb_status.h"
+#include "node/storage/internal/store_access.h"
 
 namespace civhub::node {
 namespace {
 
 using internal::FromLevelDb;
-
-constexpr char kCountersKey[] = "Mcounters";
-// kTextIndexVersion of the text postings ("T" keys), as a decimal string.
-// Stores written before it existed have none.
-constexpr char kTextIndexVersionKey[] = "Mtext-index-version";
-// Bytes of the body hash kept per (origin, sequence): enough to tell two
-// bodies apart, which is all fork detection needs.
-constexpr size_t kBodyHashBytes = 16;
+using internal::WriteIndexEntries;
 
 constexpr absl::string_view kReadOnly =
     "store is read-only after a write failed: ";
+
+// Marks the error of Store::Open when another Store holds the directory.
+constexpr absl::string_view kLockedPayload = "civhub.storage/locked";
+
+// True if DB::Open failed because it could not lock the database: another
+// process holds the lock (fcntl), or another DB in this process ("already
+// held by process"). LevelDB's Env reports both as an IO error on
+// "lock <file>" and has no code of its own for it.
+bool IsLockFailure(const leveldb::Status& s) {
+  return s.IsIOError() && absl::StartsWith(s.ToString(), "IO error: lock ");
+}
 
 // The system's words from LevelDB's "IO error: <file>: <strerror>"; the
 // whole status for other errors.
@@ -53,7 +65,7 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
   const std::string current = std::to_string(kTextIndexVersion);
   std::string stored_version;
   leveldb::Status s =
-      db->Get(leveldb::ReadOptions(), kTextIndexVersionKey, &stored_version);
+      db->Get(leveldb::ReadOptions(), keys::kTextIndexVersion, &stored_version);
   if (s.ok() && stored_version == current) return 0;
   if (!s.ok() && !s.IsNotFound()) return FromLevelDb(s);
 
@@ -91,7 +103,7 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
     if (absl::Status st = flush_if_large(false); !st.ok()) return st;
   }
   if (!it->status().ok()) return FromLevelDb(it->status());
-  batch.Put(kTextIndexVersionKey, current);
+  batch.Put(keys::kTextIndexVersion, current);
   leveldb::WriteOptions wo;
   wo.sync = true;
   if (absl::Status st = FromLevelDb(db->Write(wo, &batch)); !st.ok()) {
@@ -118,6 +130,11 @@ absl::Status StoreReadOnlyError(const StoreFailure& failure) {
                    full ? "free space and restart civhubd"
                         : "check the disk (the system log says more) and "
                           "restart civhubd"));
+}
+
+bool IsStoreLocked(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable &&
+         status.GetPayload(kLockedPayload).has_value();
 }
 
 bool IsStoreReadOnly(const absl::Status& status) {
@@ -167,20 +184,23 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   lo.write_buffer_size = 16 << 20;
   lo.max_file_size = 8 << 20;
   lo.max_open_files = options.max_open_files;
-  if (options.env != nullptr) lo.env = options.env;
+  if (options.env != nullptr) lo.env = internal::StoreAccess::Env(*options.env);
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, options.path, &raw);
   if (!s.ok()) {
     absl::Status st = FromLevelDb(s);
-    return absl::Status(
-        st.code(), absl::StrCat("cannot open store at ", options.path, ": ",
-                                st.message()));
+    const bool locked = IsLockFailure(s);
+    absl::Status out(locked ? absl::StatusCode::kUnavailable : st.code(),
+                     absl::StrCat("cannot open store at ", options.path, ": ",
+                                  st.message()));
+    if (locked) out.SetPayload(kLockedPayload, absl::Cord());
+    return out;
   }
   std::unique_ptr<leveldb::DB> db(raw);
 
   storage::Counters counters;
   std::string value;
-  s = db->Get(leveldb::ReadOptions(), kCountersKey, &value);
+  s = db->Get(leveldb::ReadOptions(), keys::kCounters, &value);
   if (s.ok()) {
     if (!counters.ParseFromString(value)) {
       return absl::DataLossError("store: counters are corrupt");
@@ -205,9 +225,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
 }
 
 Store::ApplyPlan Store::Plan(const crypto::VerifiedRecord& record) {
-  return ApplyPlan{
-      crypto::Sha256(record.signed_record.body()).substr(0, kBodyHashBytes),
-      DeriveIndexTerms(record.body)};
+  return ApplyPlan{crypto::Sha256(record.signed_record.body())
+                       .substr(0, keys::kBodyHashBytes),
+                   DeriveIndexTerms(record.body)};
 }
 
 absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
@@ -334,7 +354,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   WriteIndexEntries(doc, plan.terms, /*remove=*/false, &batch);
   if (seq > state->max_sequence()) state->set_max_sequence(seq);
   batch.Put(keys::Origin(origin), state->SerializeAsString());
-  batch.Put(kCountersKey, counters.SerializeAsString());
+  batch.Put(keys::kCounters, counters.SerializeAsString());
 
   if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
   counters_ = std::move(counters);
@@ -498,7 +518,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
     storage::Counters counters = counters_;
     if (!known) {
       counters.set_origins(counters.origins() + 1);
-      batch.Put(kCountersKey, counters.SerializeAsString());
+      batch.Put(keys::kCounters, counters.SerializeAsString());
     }
     if (absl::Status s = WriteLocked(wo, &batch); !s.ok()) return s;
     counters_ = std::move(counters);
@@ -542,7 +562,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
     state->set_records(state->records() -
                        std::min<uint64_t>(state->records(), in_batch));
     batch.Put(keys::Origin(origin), state->SerializeAsString());
-    batch.Put(kCountersKey, counters.SerializeAsString());
+    batch.Put(keys::kCounters, counters.SerializeAsString());
     if (absl::Status s = WriteLocked(wo, &batch); !s.ok()) return s;
     counters_ = std::move(counters);
     purged += in_batch;
@@ -567,7 +587,7 @@ absl::Status Store::Unblock(absl::string_view origin) {
   return WriteLocked(wo, &batch);
 }
 
-absl::StatusOr<std::optional<StoredView>> Store::GetDoc(
+absl::StatusOr<std::optional<StoredView>> Store::GetDocAt(
     uint64_t doc, const leveldb::Snapshot* snapshot) const {
   leveldb::ReadOptions ro;
   ro.snapshot = snapshot;
@@ -578,14 +598,15 @@ absl::StatusOr<std::optional<StoredView>> Store::GetDoc(
   if (value.size() < crypto::kPublicKeySize) {
     return absl::DataLossError("store: document entry is corrupt");
   }
-  return Get(absl::string_view(value).substr(0, crypto::kPublicKeySize),
-             absl::string_view(value).substr(crypto::kPublicKeySize), snapshot);
+  return GetAt(absl::string_view(value).substr(0, crypto::kPublicKeySize),
+               absl::string_view(value).substr(crypto::kPublicKeySize),
+               snapshot);
 }
 
 absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(char kind) const {
   std::vector<StoredView> out;
   const std::string prefix =
-      keys::FilterPrefix(keys::kFieldKind, std::string(1, kind));
+      keys::FilterPrefix(kFieldKind, std::string(1, kind));
   leveldb::ReadOptions ro;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
@@ -649,7 +670,7 @@ absl::Status Store::Sync() {
   leveldb::WriteOptions wo;
   wo.sync = true;
   leveldb::WriteBatch batch;
-  batch.Put("Msync", "");
+  batch.Put(keys::kSync, "");
   absl::MutexLock lock(&mu_);
   return WriteLocked(wo, &batch);
 }
@@ -683,7 +704,7 @@ std::optional<StoreFailure> Store::failure() const {
   return failure_;
 }
 
-absl::StatusOr<std::optional<StoredView>> Store::Get(
+absl::StatusOr<std::optional<StoredView>> Store::GetAt(
     absl::string_view origin, absl::string_view record_id,
     const leveldb::Snapshot* snapshot) const {
   leveldb::ReadOptions ro;

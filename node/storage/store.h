@@ -30,23 +30,34 @@
 #include "civhub/storage/storage.pb.h"
 #include "civhub/v1/record.pb.h"
 #include "crypto/record_signing.h"
-#include "leveldb/cache.h"
-#include "leveldb/db.h"
-#include "leveldb/env.h"
-#include "leveldb/filter_policy.h"
-#include "leveldb/write_batch.h"
 #include "node/base/clock.h"
 #include "node/records/index_terms.h"
+#include "node/storage/store_env.h"
+
+// The store's own; nothing outside node/storage sees LevelDB.
+namespace leveldb {
+class Cache;
+class DB;
+class FilterPolicy;
+class Snapshot;
+class WriteBatch;
+struct WriteOptions;
+}  // namespace leveldb
 
 namespace civhub::node {
 
+namespace internal {
+struct StoreAccess;
+}  // namespace internal
+
 struct StoreOptions {
-  // Directory of the LevelDB database; created if missing.
+  // Directory of the store; created if missing.
   std::string path;
-  // Storage environment; nullptr means the real file system. Simulations
-  // pass leveldb::NewMemEnv(), tests of a full disk a FullDiskEnv
-  // (node/full_disk_env_for_tests.h). Must outlive the Store.
-  leveldb::Env* env = nullptr;
+  // Where the store's files live; nullptr means the real file system.
+  // Simulations, civhub-bench and the fuzzers pass StoreEnv::InMemory(),
+  // tests of a full disk a FullDiskEnv (full_disk_env_for_tests.h, through
+  // internal::StoreAccess::Borrow). Must outlive the Store.
+  StoreEnv* env = nullptr;
   size_t block_cache_bytes = 32 << 20;
   // Table files LevelDB keeps open (its max_open_files); civhubd lowers it
   // when the process may open few files (BudgetDescriptors).
@@ -81,6 +92,12 @@ bool IsStoreReadOnly(const absl::Status& status);
 // That error, for `failure`.
 absl::Status StoreReadOnlyError(const StoreFailure& failure);
 
+// True for the error Store::Open returns when another Store holds the
+// directory: another process (such as a civhubd running on the data dir),
+// or another Store in this process. UNAVAILABLE: opening again once the
+// other has closed it can succeed.
+bool IsStoreLocked(const absl::Status& status);
+
 // A record as the store holds it.
 struct StoredView {
   storage::StoredRecord stored;
@@ -90,7 +107,9 @@ struct StoredView {
 class Store {
  public:
   // Opens (creating if missing) the store at options.path. On error returns
-  // a non-OK status and leaves nothing open.
+  // a non-OK status and leaves nothing open: the lock error
+  // (IsStoreLocked) if another Store holds the directory, DATA_LOSS if the
+  // store is corrupt, INTERNAL for an I/O error.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
 
@@ -189,15 +208,18 @@ class Store {
       absl::string_view prefix) const;
 
   // The record with local document number `doc` (postings refer to them),
-  // or nullopt if it no longer exists.
-  absl::StatusOr<std::optional<StoredView>> GetDoc(
-      uint64_t doc, const leveldb::Snapshot* snapshot = nullptr) const;
+  // or nullopt if it no longer exists. (Reads that must agree with each
+  // other go through one StoreSnapshot, snapshot.h.)
+  absl::StatusOr<std::optional<StoredView>> GetDoc(uint64_t doc) const {
+    return GetDocAt(doc, nullptr);
+  }
 
   // The latest version held of (origin, record_id), tombstones included, or
   // nullopt if the hub never saw the record.
   absl::StatusOr<std::optional<StoredView>> Get(
-      absl::string_view origin, absl::string_view record_id,
-      const leveldb::Snapshot* snapshot = nullptr) const;
+      absl::string_view origin, absl::string_view record_id) const {
+    return GetAt(origin, record_id, nullptr);
+  }
 
   // What the hub knows of `origin` (all zero if nothing).
   absl::StatusOr<storage::OriginState> GetOriginState(
@@ -218,14 +240,23 @@ class Store {
   // whether one exists.
   bool WaitForChange(uint64_t after, absl::Duration timeout) const;
 
-  // For the query code in node/ (search.cc, directory.cc): read-only use.
-  leveldb::DB* db() const { return db_.get(); }
-
  private:
+  friend class StoreSnapshot;
+  friend class PostingCursor;
+  friend class ChangeCursor;
+  friend struct internal::StoreAccess;
+
   Store(const StoreOptions& options, std::unique_ptr<leveldb::DB> db,
         std::unique_ptr<leveldb::Cache> cache,
         std::unique_ptr<const leveldb::FilterPolicy> filter,
         storage::Counters counters);
+
+  // Get and GetDoc as of `snapshot` (nullptr: the latest state).
+  absl::StatusOr<std::optional<StoredView>> GetAt(
+      absl::string_view origin, absl::string_view record_id,
+      const leveldb::Snapshot* snapshot) const;
+  absl::StatusOr<std::optional<StoredView>> GetDocAt(
+      uint64_t doc, const leveldb::Snapshot* snapshot) const;
 
   absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
                                            const ApplyPlan& plan, bool sync)

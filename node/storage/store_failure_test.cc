@@ -7,8 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
+#include "leveldb/db.h"
 #include "node/hub.h"
 #include "node/storage/full_disk_env_for_tests.h"
+#include "node/storage/internal/store_access.h"
 #include "node/storage/store.h"
 #include "sim/records.h"
 #include "tests/testutil.h"
@@ -51,7 +53,7 @@ class StoreFailureTest : public ::testing::Test {
     StoreOptions options;
     options.path = dir_.Sub("store");
     options.clock = &clock_;
-    options.env = &env_;
+    options.env = store_env_.get();
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
     ASSERT_OK(store);
     store_ = *std::move(store);
@@ -67,6 +69,7 @@ class StoreFailureTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FullDiskEnv env_;
+  std::unique_ptr<StoreEnv> store_env_ = internal::StoreAccess::Borrow(&env_);
   ManualClock clock_{testing::TestNow()};
   AdmitAll admit_all_;
   crypto::PrivateKey key_ = NewKey();
@@ -225,7 +228,7 @@ TEST_F(StoreFailureTest, ABackgroundCompactionErrorMakesTheStoreReadOnly) {
   // LevelDB writes the memtable to a table in the background; that write
   // fails and LevelDB keeps the error, which the next write returns.
   env_.SetFull(true);
-  store_->db()->CompactRange(nullptr, nullptr);
+  internal::StoreAccess::Db(*store_)->CompactRange(nullptr, nullptr);
   EXPECT_GE(env_.failed_writes(), 1);
   env_.SetFull(false);
   EXPECT_STATUS(store_->Apply(Verified(SignedOrg(other, "r4", 1, 4)), true),

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/record_signing.h"
+#include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "node/search/directory.h"
 #include "node/storage/store_for_tests.h"

@@ -5,14 +5,13 @@
 #include <memory>
 
 #include "crypto/keys.h"
-#include "leveldb/env.h"
-#include "leveldb/helpers/memenv.h"
 #include "node/hub.h"
+#include "node/storage/store_env.h"
 
 namespace civhub::fuzz {
 
 struct HubEnv {
-  HubEnv() : mem(leveldb::NewMemEnv(leveldb::Env::Default())) {
+  HubEnv() : mem(node::StoreEnv::InMemory()) {
     node::StoreOptions options;
     options.path = "/fuzz/store";
     options.env = mem.get();
@@ -20,7 +19,7 @@ struct HubEnv {
     hub = std::make_unique<node::Hub>(*crypto::PrivateKey::Generate(),
                                       store.get(), node::SystemClock());
   }
-  std::unique_ptr<leveldb::Env> mem;
+  std::unique_ptr<node::StoreEnv> mem;
   std::unique_ptr<node::Store> store;
   std::unique_ptr<node::Hub> hub;
 };

@@ -6,13 +6,25 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "node/storage/internal/keys.h"
 
 namespace civhub::node::internal {
 namespace {
 
 constexpr char kTokenVersion = 1;
 constexpr size_t kTokenBytes = 1 + 8 + 8 + 8;
+
+// Tokens hold their integers big-endian.
+void PutBE64(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+uint64_t GetBE64(absl::string_view in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
 
 }  // namespace
 
@@ -41,11 +53,11 @@ uint64_t QueryFingerprint(google::protobuf::Message* request_copy) {
 
 std::string EncodePageToken(uint64_t query, const PagePosition& position) {
   std::string raw(1, kTokenVersion);
-  keys::PutBE64(&raw, query);
+  PutBE64(&raw, query);
   uint64_t key_bits;
   std::memcpy(&key_bits, &position.key, 8);
-  keys::PutBE64(&raw, key_bits);
-  keys::PutBE64(&raw, position.id);
+  PutBE64(&raw, key_bits);
+  PutBE64(&raw, position.id);
   return absl::WebSafeBase64Escape(raw);
 }
 
@@ -58,15 +70,15 @@ absl::StatusOr<PagePosition> DecodePageToken(absl::string_view token,
         "page_token: is not a page token issued by this hub");
   }
   absl::string_view view(raw);
-  if (keys::GetBE64(view.substr(1)) != query) {
+  if (GetBE64(view.substr(1)) != query) {
     return absl::InvalidArgumentError(
         "page_token: was issued for a different query; repeat the query that "
         "returned it");
   }
   PagePosition pos;
-  uint64_t key_bits = keys::GetBE64(view.substr(9));
+  uint64_t key_bits = GetBE64(view.substr(9));
   std::memcpy(&pos.key, &key_bits, 8);
-  pos.id = keys::GetBE64(view.substr(17));
+  pos.id = GetBE64(view.substr(17));
   return pos;
 }
 

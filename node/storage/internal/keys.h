@@ -4,6 +4,7 @@
 #ifndef CIVHUB_NODE_STORAGE_INTERNAL_KEYS_H_
 #define CIVHUB_NODE_STORAGE_INTERNAL_KEYS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -25,16 +26,21 @@ inline constexpr char kFilter = 'X';  // X field value \0 doc -> ""
 inline constexpr char kGeo = 'G';     // G level cell doc n -> lat lon
 inline constexpr char kAux = 'Z';     // Z name -> value (federation state)
 
-// Filter fields (the byte after kFilter).
-inline constexpr char kFieldAll = 'a';      // "" : every live record
-inline constexpr char kFieldKind = 'k';     // "o" "c" "h"(hub) "l"(link)
-inline constexpr char kFieldCountry = 'c';  // ISO 3166-1
-inline constexpr char kFieldRegion = 'r';   // ISO 3166-2
-inline constexpr char kFieldTopic = 't';
-inline constexpr char kFieldOrgType = 'y';
-inline constexpr char kFieldLanguage = 'l';    // ISO 639-1
-inline constexpr char kFieldIdentifier = 'i';  // scheme " " identifier
-inline constexpr char kFieldMember = 'm';      // member org "hubid/recordid"
+// Filter fields, the byte after kFilter, are IndexTerms' (kField* in
+// node/records/index_terms.h): the records layer names what it indexes.
+
+// Meta keys (tag kMeta).
+// Counters: next doc and change numbers, counts by kind, origins.
+inline constexpr char kCounters[] = "Mcounters";
+// kTextIndexVersion of the text postings (kText keys), as a decimal string.
+// Stores written before it existed have none.
+inline constexpr char kTextIndexVersion[] = "Mtext-index-version";
+// Written by Store::Sync (a synced write flushes the log).
+inline constexpr char kSync[] = "Msync";
+
+// Bytes of the body hash kept per (origin, sequence) (kHash values): enough
+// to tell two bodies apart, which is all fork detection needs.
+inline constexpr size_t kBodyHashBytes = 16;
 
 inline void PutBE64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) {

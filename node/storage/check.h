@@ -2,8 +2,8 @@
 // a disk problem (`civhubd --check`, `civhubctl check`): every stored
 // signature is verified again, and every index is cross-checked against the
 // records it was derived from, in both directions.
-#ifndef CIVHUB_NODE_CHECK_H_
-#define CIVHUB_NODE_CHECK_H_
+#ifndef CIVHUB_NODE_STORAGE_CHECK_H_
+#define CIVHUB_NODE_STORAGE_CHECK_H_
 
 #include "absl/status/statusor.h"
 #include "civhub/v1/admin.pb.h"
@@ -11,7 +11,7 @@
 
 namespace civhub::node {
 
-// Reads one LevelDB snapshot of `store`: safe while the hub serves and
+// Reads one snapshot of `store`: safe while the hub serves and
 // writes. A non-OK status only if the store cannot be read at all; what
 // is wrong with its contents is in the report's problems (the first 100,
 // each naming the key or record involved; problem_count has them all).
@@ -19,4 +19,4 @@ absl::StatusOr<v1::CheckReport> CheckStore(const Store& store);
 
 }  // namespace civhub::node
 
-#endif  // CIVHUB_NODE_CHECK_H_
+#endif  // CIVHUB_NODE_STORAGE_CHECK_H_

@@ -1,4 +1,4 @@
-#include "node/check.h"
+#include "node/storage/check.h"
 
 #include <algorithm>
 #include <atomic>
@@ -14,16 +14,18 @@
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/record_signing.h"
+#include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "node/records/index_terms.h"
+#include "node/storage/internal/index_entries.h"
 #include "node/storage/internal/keys.h"
 #include "node/storage/internal/leveldb_status.h"
+#include "node/storage/internal/store_access.h"
 
 namespace civhub::node {
 namespace {
 
 constexpr size_t kMaxListed = 100;
-constexpr size_t kBodyHashBytes = 16;  // As Store keeps them.
 constexpr size_t kOriginBytes = crypto::kPublicKeySize;
 
 // The (key, value) pairs a WriteBatch would put.
@@ -46,7 +48,7 @@ struct OriginTally {
 class Checker {
  public:
   explicit Checker(const Store& store)
-      : db_(store.db()), snapshot_(db_->GetSnapshot()) {
+      : db_(internal::StoreAccess::Db(store)), snapshot_(db_->GetSnapshot()) {
     ro_.snapshot = snapshot_;
   }
   ~Checker() { db_->ReleaseSnapshot(snapshot_); }
@@ -227,15 +229,17 @@ void Checker::Examine(Loaded* r) const {
   keys::PutBE64(&doc_key, doc);
   Expect(r, keys::OriginSeq(keys::kSeq, origin, body.sequence()), id, record,
          "sequence");
-  Expect(r, keys::OriginSeq(keys::kHash, origin, body.sequence()),
-         crypto::Sha256(stored.signed_().body()).substr(0, kBodyHashBytes),
-         record, "body hash");
+  Expect(
+      r, keys::OriginSeq(keys::kHash, origin, body.sequence()),
+      crypto::Sha256(stored.signed_().body()).substr(0, keys::kBodyHashBytes),
+      record, "body hash");
   Expect(r, keys::Doc(doc), origin + id, record, "document");
   Expect(r, keys::Change(stored.change()), doc_key, record, "change log");
 
   // Every posting the body derives must be there, with its value.
   leveldb::WriteBatch batch;
-  WriteIndexEntries(doc, DeriveIndexTerms(body), /*remove=*/false, &batch);
+  internal::WriteIndexEntries(doc, DeriveIndexTerms(body), /*remove=*/false,
+                              &batch);
   PutCollector postings;
   (void)batch.Iterate(&postings);
   for (const auto& [posting, want] : postings.puts) {
@@ -283,7 +287,7 @@ void Checker::Tally(Loaded& r) {
 
 absl::StatusOr<v1::CheckReport> Checker::Run() {
   const absl::Time start = absl::Now();
-  absl::StatusOr<std::optional<std::string>> raw = Read("Mcounters");
+  absl::StatusOr<std::optional<std::string>> raw = Read(keys::kCounters);
   if (!raw.ok()) return raw.status();
   if (!raw->has_value() || !counters_.ParseFromString(**raw)) {
     // A store that never applied a record has no counters yet.

@@ -1,4 +1,4 @@
-#include "node/check.h"
+#include "node/storage/check.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/record_signing.h"
+#include "leveldb/db.h"
 #include "node/storage/internal/keys.h"
+#include "node/storage/internal/store_access.h"
 #include "node/storage/store_for_tests.h"
 #include "sim/records.h"
 #include "tests/testutil.h"
@@ -52,6 +54,8 @@ class CheckTest : public ::testing::Test {
   static std::string Problems(const v1::CheckReport& report) {
     return absl::StrJoin(report.problems(), "\n");
   }
+  // The store's database, to damage it behind the Store's back.
+  leveldb::DB* Db() { return internal::StoreAccess::Db(*store_); }
   std::string RecordKey(const std::string& id) {
     return keys::Record(key_.public_key().bytes(), id);
   }
@@ -73,7 +77,7 @@ TEST_F(CheckTest, ConsistentStoreHasNoProblems) {
 }
 
 TEST_F(CheckTest, MissingPostingIsFound) {
-  leveldb::DB* db = store_->db();
+  leveldb::DB* db = Db();
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator({}));
   it->Seek(std::string(1, keys::kText));
   ASSERT_TRUE(it->Valid());
@@ -89,7 +93,7 @@ TEST_F(CheckTest, PostingOfAGoneDocumentIsFound) {
   std::string stale = keys::TextPrefix("ghost", /*exact=*/true);
   keys::PutBE64(&stale, 999);
   char weight = 1;
-  ASSERT_TRUE(store_->db()->Put({}, stale, leveldb::Slice(&weight, 1)).ok());
+  ASSERT_TRUE(Db()->Put({}, stale, leveldb::Slice(&weight, 1)).ok());
   v1::CheckReport report = Check();
   EXPECT_EQ(report.problem_count(), 2u) << Problems(report);
   EXPECT_TRUE(absl::StrContains(Problems(report), "names document 999"));
@@ -97,12 +101,11 @@ TEST_F(CheckTest, PostingOfAGoneDocumentIsFound) {
 
 TEST_F(CheckTest, TamperedStoredSignatureIsFound) {
   std::string value;
-  ASSERT_TRUE(store_->db()->Get({}, RecordKey("b"), &value).ok());
+  ASSERT_TRUE(Db()->Get({}, RecordKey("b"), &value).ok());
   storage::StoredRecord stored;
   ASSERT_TRUE(stored.ParseFromString(value));
   (*stored.mutable_signed_()->mutable_signature())[5] ^= 1;
-  ASSERT_TRUE(
-      store_->db()->Put({}, RecordKey("b"), stored.SerializeAsString()).ok());
+  ASSERT_TRUE(Db()->Put({}, RecordKey("b"), stored.SerializeAsString()).ok());
   v1::CheckReport report = Check();
   EXPECT_GE(report.problem_count(), 1u);
   EXPECT_TRUE(absl::StrContains(Problems(report), "signature"))
@@ -110,7 +113,7 @@ TEST_F(CheckTest, TamperedStoredSignatureIsFound) {
 }
 
 TEST_F(CheckTest, LostRecordIsFoundThroughItsEntries) {
-  ASSERT_TRUE(store_->db()->Delete({}, RecordKey("a")).ok());
+  ASSERT_TRUE(Db()->Delete({}, RecordKey("a")).ok());
   v1::CheckReport report = Check();
   const std::string problems = Problems(report);
   EXPECT_TRUE(absl::StrContains(problems, "sequence entries for 3 records"))

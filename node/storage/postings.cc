@@ -1,0 +1,141 @@
+#include "node/storage/postings.h"
+
+#include <cstring>
+#include <utility>
+
+#include "leveldb/db.h"
+#include "leveldb/iterator.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/internal/leveldb_status.h"
+
+namespace civhub::node {
+namespace {
+
+uint64_t DocAt(const leveldb::Slice& key, size_t at) {
+  return keys::GetBE64(absl::string_view(key.data() + at, 8));
+}
+
+}  // namespace
+
+PostingList PostingList::Filter(char field, absl::string_view value) {
+  return PostingList(Kind::kFilter, keys::FilterPrefix(field, value), 0);
+}
+
+PostingList PostingList::Text(absl::string_view word, bool prefix) {
+  // "T" word "\0" doc: the word's own keys, the shortest a posting has.
+  return PostingList(Kind::kText, keys::TextPrefix(word, !prefix),
+                     1 + word.size() + 1 + 8);
+}
+
+PostingList PostingList::GeoCell(int level, uint64_t cell) {
+  return PostingList(Kind::kGeo, keys::GeoCellPrefix(level, cell), 0);
+}
+
+PostingCursor::PostingCursor(const StoreSnapshot& snapshot, PostingList list)
+    : PostingCursor(snapshot) {
+  Reset(std::move(list));
+}
+
+PostingCursor::PostingCursor(const StoreSnapshot& snapshot)
+    : list_(PostingList::Kind::kFilter, "", 0) {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot_;
+  it_.reset(snapshot.store_.db_->NewIterator(ro));
+}
+
+PostingCursor::~PostingCursor() = default;
+
+void PostingCursor::Reset(PostingList list) {
+  list_ = std::move(list);
+  it_->Seek(list_.prefix_);
+  Load();
+}
+
+void PostingCursor::Next() {
+  it_->Next();
+  Load();
+}
+
+void PostingCursor::Seek(uint64_t target) {
+  if (!valid_ || doc_ >= target) return;
+  seek_key_ = list_.prefix_;
+  keys::PutBE64(&seek_key_, target);
+  it_->Seek(seek_key_);
+  Load();
+}
+
+absl::Status PostingCursor::status() const {
+  return internal::FromLevelDb(it_->status());
+}
+
+void PostingCursor::Load() {
+  const std::string& prefix = list_.prefix_;
+  for (; it_->Valid(); it_->Next()) {
+    const leveldb::Slice key = it_->key();
+    if (!key.starts_with(prefix)) break;
+    switch (list_.kind_) {
+      case PostingList::Kind::kFilter:
+        // "X" field value "\0" doc.
+        valid_ = key.size() >= prefix.size() + 8;
+        if (valid_) doc_ = DocAt(key, prefix.size());
+        return;
+      case PostingList::Kind::kText: {
+        // "T" word "\0" doc -> weight.
+        if (key.size() < list_.exact_key_size_) continue;
+        doc_ = DocAt(key, key.size() - 8);
+        exact_ = key.size() == list_.exact_key_size_;
+        const leveldb::Slice value = it_->value();
+        weight_ = value.empty() ? 1 : static_cast<uint8_t>(value[0]);
+        valid_ = true;
+        return;
+      }
+      case PostingList::Kind::kGeo: {
+        // "G" level cell doc n -> latitude longitude.
+        const leveldb::Slice value = it_->value();
+        if (key.size() < prefix.size() + 8 || value.size() != 16) continue;
+        doc_ = DocAt(key, prefix.size());
+        std::memcpy(&latitude_, value.data(), 8);
+        std::memcpy(&longitude_, value.data() + 8, 8);
+        valid_ = true;
+        return;
+      }
+    }
+  }
+  valid_ = false;
+}
+
+ChangeCursor::ChangeCursor(const StoreSnapshot& snapshot, uint64_t after) {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot_;
+  it_.reset(snapshot.store_.db_->NewIterator(ro));
+  it_->Seek(keys::Change(after + 1));
+  Load();
+}
+
+ChangeCursor::~ChangeCursor() = default;
+
+void ChangeCursor::Next() {
+  it_->Next();
+  Load();
+}
+
+absl::Status ChangeCursor::status() const {
+  return internal::FromLevelDb(it_->status());
+}
+
+void ChangeCursor::Load() {
+  // "C" change -> doc.
+  for (; it_->Valid(); it_->Next()) {
+    const leveldb::Slice key = it_->key();
+    if (key.empty() || key[0] != keys::kChange) break;
+    const leveldb::Slice value = it_->value();
+    if (key.size() < 9 || value.size() < 8) continue;
+    change_ = DocAt(key, 1);
+    doc_ = DocAt(value, 0);
+    valid_ = true;
+    return;
+  }
+  valid_ = false;
+}
+
+}  // namespace civhub::node
