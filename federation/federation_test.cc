@@ -13,6 +13,7 @@
 #include "crypto/record_signing.h"
 #include "federation/trust.h"
 #include "node/records/validate.h"
+#include "node/storage/full_disk_env_for_tests.h"
 #include "sim/records.h"
 #include "sim/sim_network.h"
 #include "tests/testutil.h"
@@ -526,6 +527,44 @@ TEST_F(FederationTest, RemovalLearnedWhenThePeerWasDown) {
   // B's next sync is refused by A: B ends the link too.
   ASSERT_TRUE(RunUntil(
       [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
+}
+
+// A full disk when the admin removes a link: the end cannot be saved (it
+// would come back at the next start), so the admin gets the store's error;
+// the link ends in memory all the same, on both sides, and the peer's own
+// failure to save is reported back.
+TEST(FederationFullDiskTest, RemovalThatCannotBeSavedIsReported) {
+  testing::TempDir dir;
+  testing::FullDiskEnv env;
+  sim::SimOptions options;
+  options.dir = dir.path();
+  options.start = testing::TestNow();
+  options.env = &env;
+  SimNetwork net(options);
+  SimHub* a = net.AddHub("a");
+  SimHub* b = net.AddHub("b");
+  ASSERT_TRUE(net.Link("a", "b"));
+  env.SetFull(true);
+  absl::StatusOr<v1::Peer> removed =
+      a->federation->RemovePeer(b->key.public_key().HubId());
+  ASSERT_FALSE(removed.ok());
+  EXPECT_TRUE(node::IsStoreReadOnly(removed.status())) << removed.status();
+  EXPECT_EQ(a->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
+  EXPECT_EQ(a->federation->CountPeers(v1::PEER_STATE_REMOVED), 1u);
+  ASSERT_TRUE(net.scheduler().RunUntil(
+      [&] {
+        absl::StatusOr<std::vector<v1::Peer>> peers =
+            a->federation->ListPeers();
+        return peers.ok() && peers->size() == 1 &&
+               absl::StrContains((*peers)[0].last_error(),
+                                 "could not tell the peer");
+      },
+      net.clock().Now() + absl::Minutes(1)));
+  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
+  absl::StatusOr<std::vector<v1::Peer>> peers = a->federation->ListPeers();
+  ASSERT_OK(peers);
+  EXPECT_TRUE(absl::StrContains((*peers)[0].last_error(), "read-only"))
+      << (*peers)[0].last_error();
 }
 
 // When `hub` last completed a round with `peer` (InfinitePast if never).
