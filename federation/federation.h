@@ -259,20 +259,12 @@ class Federation {
     bool stored = false;           // Arrived; forgotten once `asking` ends.
   };
 
-  // What the hub knows about one peer while running (not persisted).
+  // What the hub knows about one peer while running (not persisted), by the
+  // part that owns each field. One lock for all of it (mu_, like the peer
+  // table): a part reads another's fields only under it, and none is held
+  // across ingest, a publish or a Transport call.
   struct PeerRuntime {
-    Vector told;  // What this hub last told the peer about its vector.
-    bool told_known = false;
-    Vector view;  // What the peer last told this hub about its vector.
-    bool view_known = false;
-    // What the peer is known to hold, from every source: its statements,
-    // what it sent this hub, what this hub sent it. For "behind" and to
-    // skip pushes it does not need; never used for the digest mirror.
-    Vector holds;
-    bool round_running = false;
-    uint64_t round_generation = 0;  // Of the round running.
-    // A round of the current generation waits for the running one's reply.
-    bool round_after_running = false;
+    // --- The peer table (links.cc) ---
     bool link_request_running = false;
     // The peer answered a link request with PENDING: its admin has yet to
     // approve (shown as progress, not as an error).
@@ -280,7 +272,28 @@ class Federation {
     // The peer refused a call because it has not seen the link confirmed
     // yet (FAILED_PRECONDITION): a step of linking, not a fault.
     bool confirming = false;
+    // Bumped when the peer's link changes, so stale timers stop.
+    uint64_t generation = 0;
+
+    // --- Anti-entropy rounds (replication.cc, serving.cc's HandleSync) ---
+    Vector told;  // What this hub last told the peer about its vector.
+    bool told_known = false;
+    Vector view;  // What the peer last told this hub about its vector.
+    bool view_known = false;
+    // What the peer is known to hold, from every source: its statements,
+    // what it sent this hub, what this hub sent it. For "behind" and to
+    // skip pushes and announces it does not need; never used for the
+    // digest mirror.
+    Vector holds;
+    bool round_running = false;
+    uint64_t round_generation = 0;  // Of the round running.
+    // A round of the current generation waits for the running one's reply.
+    bool round_after_running = false;
     absl::Duration backoff = absl::ZeroDuration();
+    // Origins the peer relayed fork evidence for (shown in `peer list`).
+    std::set<std::string> forked_origins;
+
+    // --- Spreading (replication.cc: push, announce, fetch) ---
     std::deque<v1::SignedRecord> push_queue;
     bool push_in_flight = false;
     std::deque<RecordKey> announce_queue;   // To announce to the peer.
@@ -288,11 +301,9 @@ class Federation {
     bool announce_in_flight = false;
     std::deque<RecordKey> fetch_queue;  // To fetch from the peer.
     bool fetch_in_flight = false;
-    // Smoothed round-trip time of calls to the peer; zero until measured.
+    // Smoothed round-trip time of calls to the peer (rounds and fetches);
+    // zero until measured. Sets how long a fetch waits before hedging.
     absl::Duration rtt = absl::ZeroDuration();
-    std::set<std::string> forked_origins;
-    // Bumped when the peer's link changes, so stale timers stop.
-    uint64_t generation = 0;
   };
 
   // Outcome of applying records received from one peer.
