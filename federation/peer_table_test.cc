@@ -150,6 +150,34 @@ TEST(FederationFullDiskTest, RemovalThatCannotBeSavedIsReported) {
       << (*peers)[0].last_error();
 }
 
+// A full disk when an expired link request is dropped: it is dropped all
+// the same; its row stays until a start loads it and it expires again.
+TEST(FederationFullDiskTest, ExpiredRequestIsDroppedWhenItsRowCannotBeDeleted) {
+  testing::TempDir dir;
+  testing::FullDiskEnv env;
+  sim::SimOptions options;
+  options.dir = dir.path();
+  options.start = testing::TestNow();
+  options.env = &env;
+  SimNetwork net(options);
+  SimHub* a = net.AddHub("a");
+  SimHub* b = net.AddHub("b");
+  a->federation->AddPeer(b->address, b->key.public_key().HubId(),
+                         [](absl::StatusOr<v1::Peer>) {});
+  ASSERT_TRUE(net.scheduler().RunUntil(
+      [&] { return !b->federation->ListPending().empty(); },
+      net.clock().Now() + absl::Minutes(1)));
+  net.clock().Advance(FederationOptions().pending_expiry + absl::Hours(1));
+  env.SetFull(true);
+  EXPECT_TRUE(b->federation->ListPending().empty());
+  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_PENDING), 0u);
+  EXPECT_GT(env.failed_writes(), 0);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> rows =
+      b->store->ScanAux(kPeerTablePrefix);
+  ASSERT_OK(rows);
+  EXPECT_EQ(rows->size(), 1u);
+}
+
 // A signed link request from `from` to `to`, sent at `now`.
 v1::LinkRequest LinkRequest(const crypto::PrivateKey& from,
                             const crypto::PublicKey& to, absl::Time now) {
