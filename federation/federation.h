@@ -102,6 +102,19 @@ struct FederationOptions {
   size_t max_wanted = 100000;
   // Seeds jitter and link ids; 0 picks a random seed.
   uint64_t seed = 0;
+  // How long each call to another hub may take before it fails with
+  // DEADLINE_EXCEEDED (Transport; a simulated network fails a lost message
+  // after its own SimOptions::timeout instead).
+  struct Deadlines {
+    absl::Duration link = absl::Seconds(10);  // Request, confirm, remove.
+    absl::Duration sync = absl::Seconds(60);
+    absl::Duration push = absl::Seconds(30);
+    absl::Duration announce = absl::Seconds(10);
+    absl::Duration fetch = absl::Seconds(30);
+    // `peer add`'s check that the address answers as a federation port.
+    absl::Duration probe = absl::Seconds(5);
+  };
+  Deadlines deadlines;
   // Publish the profile and link records. Only simulations of an
   // established network turn this off (see TrustGraph::AssumeTrusted).
   bool publish_system_records = true;
@@ -167,14 +180,49 @@ class Federation {
   absl::StatusOr<std::vector<v1::Invite>> ListInvites();
   // Deletes the invite `id` (Invite.id); NOT_FOUND if there is none.
   absl::StatusOr<v1::Invite> RevokeInvite(const std::string& id);
+
+  // Every admin method below: INVALID_ARGUMENT if `hub_id` is not a hub id
+  // (a typo fails its checksum); where it writes, the store's read-only
+  // error (FAILED_PRECONDITION, node::IsStoreReadOnly) once a write failed,
+  // or the error of the write that fails. Thread-safe.
+
+  // Approves the pending link request of `hub_id`: the link becomes ACTIVE
+  // here (saved, its link record published, trust recomputed, rounds
+  // started) and the requester is told (best effort: it also learns on its
+  // next retry). Returns the peer as it stands. NOT_FOUND if no request of
+  // `hub_id` is pending (expired ones are dropped first).
   absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id);
+  // Refuses the pending link request of `hub_id`: saved as REJECTED, so the
+  // requester's retries are answered REJECTED. NOT_FOUND if none is
+  // pending.
   absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id);
+  // Ends the link with `hub_id` (in any state): saved as REMOVED; if it was
+  // active, its link record is deleted and the peer told (best effort);
+  // trust is recomputed.
+  // Returns the peer as it stands. NOT_FOUND if there is no link, or it is
+  // removed already. If saving the end fails, the link has ended in memory
+  // all the same (until a restart) and the write's error is returned.
   absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id);
+  // Peers that are not pending (see ListPending), in key order, each with
+  // its state, last error, progress while linking, forks it relayed and
+  // how many records it is behind this hub. Only the store's read errors.
   absl::StatusOr<std::vector<v1::Peer>> ListPeers();
+  // Link requests waiting for this hub's approval (expired ones dropped
+  // first), in key order.
   std::vector<v1::PendingPeer> ListPending();
+  // Purges every record of `hub_id` from the store, refuses its records
+  // from then on, drops those queued for pushing, and recomputes trust.
+  // Returns the number of records purged. INVALID_ARGUMENT for this hub's
+  // own id. Idempotent.
   absl::StatusOr<uint64_t> Block(const std::string& hub_id);
+  // Accepts `hub_id`'s records again (they are fetched anew) and recomputes
+  // trust.
   absl::Status Unblock(const std::string& hub_id);
+  // Every hub this hub knows of (records held, a profile, or a link) with
+  // what it knows of each, and the active links between them. Only the
+  // store's read errors.
   absl::StatusOr<v1::Network> GetNetwork();
+  // Peers in `state`.
   size_t CountPeers(v1::PeerState state);
 
   // --- Calls from other hubs; `caller` is the key the transport
@@ -211,20 +259,12 @@ class Federation {
     bool stored = false;           // Arrived; forgotten once `asking` ends.
   };
 
-  // What the hub knows about one peer while running (not persisted).
+  // What the hub knows about one peer while running (not persisted), by the
+  // part that owns each field. One lock for all of it (mu_, like the peer
+  // table): a part reads another's fields only under it, and none is held
+  // across ingest, a publish or a Transport call.
   struct PeerRuntime {
-    Vector told;  // What this hub last told the peer about its vector.
-    bool told_known = false;
-    Vector view;  // What the peer last told this hub about its vector.
-    bool view_known = false;
-    // What the peer is known to hold, from every source: its statements,
-    // what it sent this hub, what this hub sent it. For "behind" and to
-    // skip pushes it does not need; never used for the digest mirror.
-    Vector holds;
-    bool round_running = false;
-    uint64_t round_generation = 0;  // Of the round running.
-    // A round of the current generation waits for the running one's reply.
-    bool round_after_running = false;
+    // --- The peer table (links.cc) ---
     bool link_request_running = false;
     // The peer answered a link request with PENDING: its admin has yet to
     // approve (shown as progress, not as an error).
@@ -232,7 +272,28 @@ class Federation {
     // The peer refused a call because it has not seen the link confirmed
     // yet (FAILED_PRECONDITION): a step of linking, not a fault.
     bool confirming = false;
+    // Bumped when the peer's link changes, so stale timers stop.
+    uint64_t generation = 0;
+
+    // --- Anti-entropy rounds (replication.cc, serving.cc's HandleSync) ---
+    Vector told;  // What this hub last told the peer about its vector.
+    bool told_known = false;
+    Vector view;  // What the peer last told this hub about its vector.
+    bool view_known = false;
+    // What the peer is known to hold, from every source: its statements,
+    // what it sent this hub, what this hub sent it. For "behind" and to
+    // skip pushes and announces it does not need; never used for the
+    // digest mirror.
+    Vector holds;
+    bool round_running = false;
+    uint64_t round_generation = 0;  // Of the round running.
+    // A round of the current generation waits for the running one's reply.
+    bool round_after_running = false;
     absl::Duration backoff = absl::ZeroDuration();
+    // Origins the peer relayed fork evidence for (shown in `peer list`).
+    std::set<std::string> forked_origins;
+
+    // --- Spreading (replication.cc: push, announce, fetch) ---
     std::deque<v1::SignedRecord> push_queue;
     bool push_in_flight = false;
     std::deque<RecordKey> announce_queue;   // To announce to the peer.
@@ -240,16 +301,18 @@ class Federation {
     bool announce_in_flight = false;
     std::deque<RecordKey> fetch_queue;  // To fetch from the peer.
     bool fetch_in_flight = false;
-    // Smoothed round-trip time of calls to the peer; zero until measured.
+    // Smoothed round-trip time of calls to the peer (rounds and fetches);
+    // zero until measured. Sets how long a fetch waits before hedging.
     absl::Duration rtt = absl::ZeroDuration();
-    std::set<std::string> forked_origins;
-    // Bumped when the peer's link changes, so stale timers stop.
-    uint64_t generation = 0;
   };
 
   // Outcome of applying records received from one peer.
   struct Applied {
+    // (origin, sequence) of each record given, in order: as ingest verified
+    // it, or read from the body for a record whose signature failed.
+    std::vector<RecordKey> keys;
     std::vector<v1::SignedRecord> relay;  // Newly stored: offer to others.
+    std::vector<RecordKey> relay_keys;    // (origin, sequence) of each.
     std::map<std::string, uint64_t> first_failure;  // origin -> sequence
     size_t refused = 0;
     std::string first_error;
@@ -279,8 +342,16 @@ class Federation {
   absl::Status Activate(const std::string& peer, const std::string& link_id,
                         const std::string& peer_signature,
                         const v1::HubProfile& profile);
-  void EndLink(const std::string& peer, const std::string& reason,
-               bool tell_peer);
+  // Ends the link with `peer` (REMOVED, `reason` as its last error),
+  // deletes its link record and, if `tell_peer`, tells the peer. The link
+  // ends in memory whatever happens; the error of saving the end or of
+  // deleting the link record (logged) is returned.
+  absl::Status EndLink(const std::string& peer, const std::string& reason,
+                       bool tell_peer);
+  // Deletes `peer`'s row from the peer table (the caller erases it from
+  // peers_); a failure is logged.
+  void ForgetPeerLocked(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Closes the transport's connection to `to` unless `peer` is (again)
   // linked or requested at that address.
   void CloseUnused(const std::string& peer, const PeerAddress& to)
@@ -298,8 +369,10 @@ class Federation {
   Applied ApplyFromPeer(
       const std::string& peer,
       const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records);
+  // Offers `records` (whose (origin, sequence) are `keys`) to every active
+  // peer but `except`: this hub's own are pushed, others announced.
   void Relay(const std::vector<v1::SignedRecord>& records,
-             const std::string& except);
+             const std::vector<RecordKey>& keys, const std::string& except);
   void SendPushes(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnPushResponse(const std::string& peer,
                       absl::StatusOr<v1::PushResponse> response);
@@ -324,7 +397,8 @@ class Federation {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records stored from a peer (by push or fetch) right after what the hub
   // held extend its watermarks.
-  void AdvanceForNew(const std::vector<v1::SignedRecord>& records);
+  // A failed watermark write is logged; the next round covers it again.
+  void AdvanceForNew(const std::vector<RecordKey>& stored);
   absl::StatusOr<Vector> CurrentVector() const;
 
   // federation.cc

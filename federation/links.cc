@@ -1,4 +1,6 @@
 // The link protocol: requests, approval, confirmation and removal.
+#include <spdlog/spdlog.h>
+
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -11,8 +13,6 @@ namespace {
 // How far a link request's timestamp may be from this hub's clock: older
 // requests are replays.
 constexpr absl::Duration kLinkRequestSkew = absl::Minutes(10);
-// How long `peer add` waits for the address to answer as a federation port.
-constexpr absl::Duration kProbeDeadline = absl::Seconds(5);
 
 absl::Status CheckAddress(absl::string_view address) {
   size_t colon = address.rfind(':');
@@ -44,11 +44,31 @@ void Federation::ExpirePendingLocked() {
         absl::FromUnixMicros(r.requested_at_micros()) +
                 options_.pending_expiry <
             now) {
-      (void)store_->DeleteAux(absl::StrCat("peer/", it->first), false);
+      if (absl::Status s =
+              store_->DeleteAux(absl::StrCat(kPeerTablePrefix, it->first),
+                                /*sync=*/false);
+          !s.ok()) {
+        // Loaded again at the next start, it expires again then.
+        spdlog::warn(
+            "federation: cannot delete the expired link request of {}: {}",
+            crypto::HubIdOf(it->first), s.ToString());
+      }
       it = peers_.erase(it);
     } else {
       ++it;
     }
+  }
+}
+
+void Federation::ForgetPeerLocked(const std::string& peer) {
+  if (absl::Status s = store_->DeleteAux(absl::StrCat(kPeerTablePrefix, peer),
+                                         /*sync=*/true);
+      !s.ok()) {
+    // The request stays saved: sent again after a restart, until removed.
+    spdlog::error(
+        "federation: cannot delete the refused link request to {}: {}; "
+        "`civhubctl peer remove` it once the store is writable",
+        crypto::HubIdOf(peer), s.ToString());
   }
 }
 
@@ -86,7 +106,7 @@ void Federation::AddPeerKey(const std::string& address,
   }
   // A mistyped address must fail now, not be dialed for ever.
   transport_->Probe(
-      PeerAddress{*key, address}, kProbeDeadline,
+      PeerAddress{*key, address}, options_.deadlines.probe,
       [this, address, peer, invite_secret,
        done = std::move(done)](absl::Status s) {
         if (s.ok()) {
@@ -203,7 +223,7 @@ void Federation::SendLinkRequest(const std::string& peer,
     if (done) done(*std::move(skipped));
     return;
   }
-  transport_->RequestLink(to, std::move(request),
+  transport_->RequestLink(to, options_.deadlines.link, std::move(request),
                           [this, peer, generation,
                            done](absl::StatusOr<v1::LinkResponse> response) {
                             OnLinkResponse(peer, generation,
@@ -245,7 +265,7 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             ": ", response.status().message(),
             " (check the address and the id with its admin)"));
         unused = AddressOf(record);
-        (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
+        ForgetPeerLocked(peer);
         peers_.erase(it);
       } else if (!response.ok() &&
                  response.status().code() ==
@@ -257,7 +277,7 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             "the hub at ", record.address(), " refused the invite: ",
             response.status().message(), "; nothing was recorded"));
         unused = AddressOf(record);
-        (void)store_->DeleteAux(absl::StrCat("peer/", peer), true);
+        ForgetPeerLocked(peer);
         peers_.erase(it);
       } else {
         if (!response.ok()) {
@@ -273,7 +293,11 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
           runtime_[peer].link_pending_seen = true;
           retry = true;
         }
-        (void)SavePeerLocked(record);
+        if (absl::Status s = SavePeerLocked(record); !s.ok()) {
+          // The table in memory is current; the next answer saves it again.
+          spdlog::warn("federation: cannot save the link request to {}: {}",
+                       hub_id, s.ToString());
+        }
         if (retry) {
           scheduler_->RunAfter(
               Jitter(options_.link_retry_interval),
@@ -385,7 +409,7 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
     view = PeerView(peers_[peer]);
   }
   // Best effort: the requester also learns it on its next retry.
-  transport_->ConfirmLink(to, std::move(confirmation),
+  transport_->ConfirmLink(to, options_.deadlines.link, std::move(confirmation),
                           [](absl::StatusOr<v1::LinkAck>) {});
   return view;
 }
@@ -418,7 +442,11 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
       return absl::NotFoundError(absl::StrCat("no link with ", hub_id));
     }
   }
-  EndLink(peer, "removed by this hub's admin", /*tell_peer=*/true);
+  if (absl::Status s =
+          EndLink(peer, "removed by this hub's admin", /*tell_peer=*/true);
+      !s.ok()) {
+    return s;
+  }
   absl::MutexLock lock(&mu_);
   return PeerView(peers_[peer]);
 }
@@ -436,8 +464,9 @@ void Federation::CloseUnused(const std::string& peer, const PeerAddress& to) {
   transport_->Close(to);
 }
 
-void Federation::EndLink(const std::string& peer, const std::string& reason,
-                         bool tell_peer) {
+absl::Status Federation::EndLink(const std::string& peer,
+                                 const std::string& reason, bool tell_peer) {
+  absl::Status saved;
   bool was_active;
   v1::LinkRemoval removal;
   PeerAddress to{hub_->id(), ""};
@@ -448,7 +477,14 @@ void Federation::EndLink(const std::string& peer, const std::string& reason,
     record.set_state(v1::PEER_STATE_REMOVED);
     record.set_last_error(reason);
     record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-    (void)SavePeerLocked(record);
+    if (absl::Status s = SavePeerLocked(record); !s.ok()) {
+      // Ended here until a restart, which would bring the link back.
+      spdlog::error(
+          "federation: cannot save the end of the link with {} ({}): {}; "
+          "the link resumes if civhubd restarts",
+          crypto::HubIdOf(peer), reason, s.ToString());
+      saved = s;
+    }
     PeerRuntime& rt = runtime_[peer];
     rt.generation++;
     rt.push_queue.clear();
@@ -457,11 +493,18 @@ void Federation::EndLink(const std::string& peer, const std::string& reason,
   }
   bool telling = false;
   if (was_active) {
-    (void)hub_->DeleteSystem(LinkRecordId(peer));
+    // NOT_FOUND: no link record was published (or it is deleted already).
+    if (absl::Status s = hub_->DeleteSystem(LinkRecordId(peer)).status();
+        !s.ok() && s.code() != absl::StatusCode::kNotFound) {
+      // Other hubs keep counting the link: not retried.
+      spdlog::error("federation: cannot delete the link record of {}: {}",
+                    crypto::HubIdOf(peer), s.ToString());
+      if (saved.ok()) saved = s;
+    }
     if (tell_peer) {
       telling = true;
       transport_->RemoveLink(
-          to, std::move(removal),
+          to, options_.deadlines.link, std::move(removal),
           [this, peer, to](absl::StatusOr<v1::LinkAck> r) {
             if (!r.ok()) {
               NoteError(peer,
@@ -474,6 +517,7 @@ void Federation::EndLink(const std::string& peer, const std::string& reason,
   }
   if (!telling) CloseUnused(peer, to);
   RebuildTrust();
+  return saved;
 }
 
 absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
@@ -636,7 +680,13 @@ absl::StatusOr<v1::LinkAck> Federation::HandleRemoveLink(
     absl::MutexLock lock(&mu_);
     if (absl::Status s = RequireActive(caller); !s.ok()) return s;
   }
-  EndLink(caller.bytes(), "removed by the peer", /*tell_peer=*/false);
+  // A failure to save is the peer's to see (it logs it); the link has ended
+  // here all the same.
+  if (absl::Status s = EndLink(caller.bytes(), "removed by the peer",
+                               /*tell_peer=*/false);
+      !s.ok()) {
+    return s;
+  }
   return v1::LinkAck();
 }
 

@@ -14,25 +14,17 @@
 namespace civhub::federation {
 namespace {
 
-// Header fields of a record, read without trusting it (for bookkeeping of
-// records that failed verification).
-struct Header {
-  std::string origin;
-  uint64_t sequence = 0;
-  bool link_record = false;
-};
-
-Header ReadHeader(const v1::SignedRecord& record);
-
 // What a sync reply vouches for, per origin: its `covered` entries, and for
 // an origin it sent records of without one, the highest sequence sent (the
-// peer leaves `covered` out when it is that: the common case).
-std::map<std::string, uint64_t> CoveredBy(const v1::SyncResponse& response) {
+// peer leaves `covered` out when it is that: the common case). `records`
+// are the reply's records' headers (Applied::headers).
+std::map<std::string, uint64_t> CoveredBy(
+    const v1::SyncResponse& response,
+    const std::vector<std::pair<std::string, uint64_t>>& records) {
   std::map<std::string, uint64_t> covered;
-  for (const v1::SignedRecord& record : response.records()) {
-    Header header = ReadHeader(record);
-    uint64_t& sequence = covered[header.origin];
-    sequence = std::max(sequence, header.sequence);
+  for (const auto& [origin, sequence] : records) {
+    uint64_t& through = covered[origin];
+    through = std::max(through, sequence);
   }
   for (const v1::OriginWatermark& c : response.covered()) {
     covered[c.origin()] = c.sequence();
@@ -40,16 +32,15 @@ std::map<std::string, uint64_t> CoveredBy(const v1::SyncResponse& response) {
   return covered;
 }
 
-Header ReadHeader(const v1::SignedRecord& record) {
-  Header h;
+// (origin, sequence) of a record, read from its body without verifying it.
+// Only for records ingest did not verify: this hub's own (from the publish
+// path) and those whose signature failed — which still name the origin and
+// sequence the peer vouched for, so they hold that origin's watermark back
+// and settle the fetch that asked for them.
+std::pair<std::string, uint64_t> ReadKey(const v1::SignedRecord& record) {
   v1::RecordBody body;
-  if (body.ParseFromString(record.body())) {
-    h.origin = body.origin();
-    h.sequence = body.sequence();
-    h.link_record = body.has_peer_link() ||
-                    absl::StartsWith(body.record_id(), node::kLinkRecordPrefix);
-  }
-  return h;
+  if (!body.ParseFromString(record.body())) return {"", 0};
+  return {body.origin(), body.sequence()};
 }
 
 }  // namespace
@@ -126,7 +117,7 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
     request.set_max_bytes(options_.sync_max_bytes);
     to = AddressOf(it->second);
   }
-  transport_->Sync(to, std::move(request),
+  transport_->Sync(to, options_.deadlines.sync, std::move(request),
                    [this, peer, generation, sent = *std::move(vector), full,
                     sent_at = hub_->clock()->Now()](
                        absl::StatusOr<v1::SyncResponse> response) mutable {
@@ -158,10 +149,11 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
   if (!response.ok()) {
     if (response.status().code() == absl::StatusCode::kPermissionDenied) {
       // Only the peer itself can say this over its pinned connection.
-      EndLink(peer,
-              absl::StrCat("removed by the peer (", response.status().message(),
-                           ")"),
-              /*tell_peer=*/false);
+      // A failure to save the end is logged there.
+      (void)EndLink(peer,
+                    absl::StrCat("removed by the peer (",
+                                 response.status().message(), ")"),
+                    /*tell_peer=*/false);
       return;
     }
     NoteCallError(peer, "sync", response.status());
@@ -192,8 +184,9 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     return;
   }
 
-  const std::map<std::string, uint64_t> covered = CoveredBy(*response);
   Applied applied = ApplyFromPeer(peer, response->records());
+  const std::map<std::string, uint64_t> covered =
+      CoveredBy(*response, applied.keys);
   for (const auto& [origin, sequence] : covered) {
     uint64_t through = sequence;
     auto failure = applied.first_failure.find(origin);
@@ -203,7 +196,15 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     // `covered` continues from what this hub told the peer.
     auto told = sent.find(origin);
     const uint64_t from = told == sent.end() ? 0 : told->second;
-    (void)store_->AdvanceWatermark(origin, from, through);
+    if (absl::Status s = store_->AdvanceWatermark(origin, from, through);
+        !s.ok()) {
+      // The next round asks for these records again.
+      spdlog::warn(
+          "federation: cannot advance the watermark of {} to {} after a sync "
+          "with {}: {}",
+          crypto::HubIdOf(origin), through, crypto::HubIdOf(peer),
+          s.ToString());
+    }
   }
   bool more = response->more();
   {
@@ -245,7 +246,7 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     if (publish_system) system_records_pending_ = false;
   }
   if (publish_system) PublishSystemRecords();
-  Relay(applied.relay, peer);
+  Relay(applied.relay, applied.relay_keys, peer);
   ScheduleRound(
       peer, more ? absl::ZeroDuration() : [&] {
         absl::MutexLock lock(&mu_);
@@ -258,50 +259,63 @@ Federation::Applied Federation::ApplyFromPeer(
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records) {
   Applied applied;
   std::set<std::string> forked;
-  // Records refused for want of trust, with their error.
-  std::vector<std::pair<const v1::SignedRecord*, absl::Status>> refused;
-  auto take = [&](const v1::SignedRecord& record,
-                  const absl::StatusOr<node::ApplyOutcome>& outcome) {
-    Header header = ReadHeader(record);
+  // Records refused for want of trust (by index), with their error.
+  std::vector<std::pair<int, absl::Status>> refused;
+  // Each record's header as ingest verified it.
+  std::vector<node::IngestedHeader> headers;
+  auto take = [&](int i, const absl::StatusOr<node::ApplyOutcome>& outcome) {
     if (!outcome.ok()) {
-      refused.emplace_back(&record, outcome.status());
+      refused.emplace_back(i, outcome.status());
       return;
     }
+    const node::IngestedHeader& header = headers[static_cast<size_t>(i)];
     if (*outcome == node::ApplyOutcome::kFork) forked.insert(header.origin);
     if (*outcome != node::ApplyOutcome::kApplied) return;
-    applied.links_changed |= header.link_record;
-    applied.relay.push_back(record);
+    applied.links_changed |=
+        header.kind == v1::RecordBody::kPeerLink ||
+        absl::StartsWith(header.record_id, node::kLinkRecordPrefix);
+    applied.relay.push_back(records[i]);
+    applied.relay_keys.emplace_back(header.origin, header.sequence);
   };
   // Every record is tried even after one of its origin was refused: a later
   // one may be the link record that makes the origin trusted.
   std::vector<node::IngestResult> ingested =
       hub_->IngestMany(records, /*sync=*/false);
-  for (int i = 0; i < records.size(); ++i)
-    take(records[i], ingested[i].outcome);
+  headers.reserve(ingested.size());
+  applied.keys.reserve(ingested.size());
+  for (node::IngestResult& result : ingested) {
+    // A record whose signature failed has no verified header (see ReadKey).
+    applied.keys.push_back(
+        result.header.origin.empty()
+            ? ReadKey(records[static_cast<int>(headers.size())])
+            : RecordKey(result.header.origin, result.header.sequence));
+    headers.push_back(std::move(result.header));
+  }
+  for (int i = 0; i < records.size(); ++i) take(i, ingested[i].outcome);
   if (applied.links_changed && !refused.empty()) {
     // This batch connected new hubs: try their records again now rather
-    // than a round later.
+    // than a round later. (Refused for want of trust, they were verified:
+    // their headers are the first pass's.)
     RebuildTrust();
-    std::vector<std::pair<const v1::SignedRecord*, absl::Status>> first_pass;
+    std::vector<std::pair<int, absl::Status>> first_pass;
     first_pass.swap(refused);
-    for (const auto& [record, status] : first_pass) {
+    for (const auto& [i, status] : first_pass) {
       if (status.code() == absl::StatusCode::kPermissionDenied) {
-        take(*record, hub_->Ingest(*record, /*sync=*/false));
+        take(i, hub_->Ingest(records[i], /*sync=*/false));
       } else {
-        refused.emplace_back(record, status);
+        refused.emplace_back(i, status);
       }
     }
   }
   // Each origin's watermark stops before its first refused record.
-  for (const auto& [record, status] : refused) {
-    Header header = ReadHeader(*record);
-    auto [it, added] =
-        applied.first_failure.emplace(header.origin, header.sequence);
-    if (!added) it->second = std::min(it->second, header.sequence);
+  for (const auto& [i, status] : refused) {
+    const auto& [origin, sequence] = applied.keys[static_cast<size_t>(i)];
+    auto [it, added] = applied.first_failure.emplace(origin, sequence);
+    if (!added) it->second = std::min(it->second, sequence);
     if (applied.refused++ == 0) {
       applied.first_error =
-          absl::StrCat("origin ", crypto::HubIdOf(header.origin), " sequence ",
-                       header.sequence, ": ", status.message());
+          absl::StrCat("origin ", crypto::HubIdOf(origin), " sequence ",
+                       sequence, ": ", status.message());
     }
   }
   if (!forked.empty()) {
@@ -325,22 +339,22 @@ void Federation::OnPublished(const v1::SignedRecord& record) {
     publish_system = system_records_pending_;
     system_records_pending_ = false;
   }
-  Relay({record}, /*except=*/"");
+  // This hub's own record, from the publish path rather than ingest: its
+  // header is read here.
+  Relay({record}, {ReadKey(record)}, /*except=*/"");
   if (publish_system) PublishSystemRecords();
 }
 
 void Federation::Relay(const std::vector<v1::SignedRecord>& records,
+                       const std::vector<RecordKey>& keys,
                        const std::string& except) {
   if (records.empty()) return;
-  std::vector<Header> headers;
-  headers.reserve(records.size());
-  for (const v1::SignedRecord& r : records) headers.push_back(ReadHeader(r));
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
   // Peers that announced a record hold it: they need no announce back.
   std::vector<std::vector<std::string>> holders(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    auto it = wanted_.find({headers[i].origin, headers[i].sequence});
+    auto it = wanted_.find(keys[i]);
     if (it == wanted_.end()) continue;
     holders[i] = it->second.announcers;
     // Fetches still out are settled by their replies.
@@ -351,17 +365,17 @@ void Federation::Relay(const std::vector<v1::SignedRecord>& records,
     if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
     PeerRuntime& rt = runtime_[key];
     for (size_t i = 0; i < records.size(); ++i) {
-      const Header& h = headers[i];
-      auto it = rt.holds.find(h.origin);
-      if (it != rt.holds.end() && it->second >= h.sequence) continue;
+      const auto& [origin, sequence] = keys[i];
+      auto it = rt.holds.find(origin);
+      if (it != rt.holds.end() && it->second >= sequence) continue;
       if (std::find(holders[i].begin(), holders[i].end(), key) !=
           holders[i].end()) {
         continue;
       }
-      if (h.origin == self_) {
+      if (origin == self_) {
         rt.push_queue.push_back(records[i]);
       } else {
-        rt.announce_queue.emplace_back(h.origin, h.sequence);
+        rt.announce_queue.emplace_back(origin, sequence);
       }
     }
     SendPushes(key);
@@ -379,7 +393,8 @@ void Federation::SendPushes(const std::string& peer) {
     rt.push_queue.pop_front();
   }
   rt.push_in_flight = true;
-  transport_->Push(AddressOf(peers_[peer]), std::move(request),
+  transport_->Push(AddressOf(peers_[peer]), options_.deadlines.push,
+                   std::move(request),
                    [this, peer](absl::StatusOr<v1::PushResponse> response) {
                      OnPushResponse(peer, std::move(response));
                    });
@@ -413,7 +428,7 @@ void Federation::SendAnnounces(const std::string& peer) {
   }
   rt.announce_in_flight = true;
   transport_->Announce(
-      AddressOf(peers_[peer]), std::move(request),
+      AddressOf(peers_[peer]), options_.deadlines.announce, std::move(request),
       [this, peer, batch = std::move(batch)](
           absl::StatusOr<v1::AnnounceResponse> response) mutable {
         OnAnnounceResponse(peer, std::move(batch), std::move(response));
@@ -493,7 +508,7 @@ void Federation::SendFetches(const std::string& peer) {
   scheduler_->RunAfter(HedgeDelayLocked(peer),
                        [this, peer, asked] { Hedge(peer, asked); });
   transport_->Fetch(
-      AddressOf(it->second), std::move(request),
+      AddressOf(it->second), options_.deadlines.fetch, std::move(request),
       [this, peer, asked = std::move(asked), sent = hub_->clock()->Now()](
           absl::StatusOr<v1::FetchResponse> response) mutable {
         OnFetchResponse(peer, std::move(asked), sent, std::move(response));
@@ -558,17 +573,14 @@ void Federation::OnFetchResponse(const std::string& peer,
   std::set<RecordKey> received;
   if (response.ok()) {
     applied = ApplyFromPeer(peer, response->records());
-    AdvanceForNew(applied.relay);
+    AdvanceForNew(applied.relay_keys);
     if (applied.links_changed) RebuildTrust();
-    for (const v1::SignedRecord& record : response->records()) {
-      Header h = ReadHeader(record);
-      received.emplace(h.origin, h.sequence);
-    }
+    received.insert(applied.keys.begin(), applied.keys.end());
   } else {
     NoteCallError(peer, "fetch", response.status());
   }
   // Marks what arrived as stored and announces it (not to its announcers).
-  Relay(applied.relay, peer);
+  Relay(applied.relay, applied.relay_keys, peer);
   absl::MutexLock lock(&mu_);
   runtime_[peer].fetch_in_flight = false;
   if (response.ok()) NoteRttLocked(peer, hub_->clock()->Now() - sent);
@@ -594,10 +606,15 @@ void Federation::OnFetchResponse(const std::string& peer,
   for (const std::string& p : to_send) SendFetches(p);
 }
 
-void Federation::AdvanceForNew(const std::vector<v1::SignedRecord>& records) {
-  for (const v1::SignedRecord& record : records) {
-    Header h = ReadHeader(record);
-    (void)store_->AdvanceWatermark(h.origin, h.sequence - 1, h.sequence);
+void Federation::AdvanceForNew(const std::vector<RecordKey>& stored) {
+  for (const auto& [origin, sequence] : stored) {
+    if (absl::Status s =
+            store_->AdvanceWatermark(origin, sequence - 1, sequence);
+        !s.ok()) {
+      // Anti-entropy's next round covers it again.
+      spdlog::warn("federation: cannot advance the watermark of {} to {}: {}",
+                   crypto::HubIdOf(origin), sequence, s.ToString());
+    }
   }
 }
 

@@ -116,13 +116,13 @@ absl::StatusOr<v1::PushResponse> Federation::HandlePush(
   // The pusher keeps the records and sends them again later.
   if (absl::Status s = store_->Writable(); !s.ok()) return s;
   Applied applied = ApplyFromPeer(caller.bytes(), request.records());
-  AdvanceForNew(applied.relay);
+  AdvanceForNew(applied.relay_keys);
   if (applied.refused > 0) {
     NoteError(caller.bytes(), absl::StrCat("push: refused ", applied.refused,
                                            " records: ", applied.first_error));
   }
   if (applied.links_changed) RebuildTrust();
-  Relay(applied.relay, caller.bytes());
+  Relay(applied.relay, applied.relay_keys, caller.bytes());
   v1::PushResponse response;
   response.set_applied(static_cast<uint32_t>(applied.relay.size()));
   return response;

@@ -27,26 +27,32 @@ using Reply = std::function<void(absl::StatusOr<T>)>;
 
 // Delivers federation calls to other hubs. Implementations authenticate the
 // remote end: a call to a hub that does not prove it holds `to.key` fails
-// with UNAUTHENTICATED; an unreachable hub gives UNAVAILABLE. Each `reply`
-// runs exactly once, on a Scheduler thread, never inside the call — unless
-// the scheduler is shutting down, when pending replies are dropped.
-// Thread-safe.
+// with UNAUTHENTICATED; an unreachable hub gives UNAVAILABLE; a call not
+// answered within `deadline` (the caller's, FederationOptions::deadlines)
+// gives DEADLINE_EXCEEDED. Each `reply` runs exactly once, on a Scheduler
+// thread, never inside the call — unless the scheduler is shutting down,
+// when pending replies are dropped. Thread-safe.
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual void RequestLink(const PeerAddress& to, v1::LinkRequest request,
+  virtual void RequestLink(const PeerAddress& to, absl::Duration deadline,
+                           v1::LinkRequest request,
                            Reply<v1::LinkResponse> reply) = 0;
-  virtual void ConfirmLink(const PeerAddress& to, v1::LinkConfirmation request,
+  virtual void ConfirmLink(const PeerAddress& to, absl::Duration deadline,
+                           v1::LinkConfirmation request,
                            Reply<v1::LinkAck> reply) = 0;
-  virtual void RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
+  virtual void RemoveLink(const PeerAddress& to, absl::Duration deadline,
+                          v1::LinkRemoval request,
                           Reply<v1::LinkAck> reply) = 0;
-  virtual void Sync(const PeerAddress& to, v1::SyncRequest request,
-                    Reply<v1::SyncResponse> reply) = 0;
-  virtual void Push(const PeerAddress& to, v1::PushRequest request,
-                    Reply<v1::PushResponse> reply) = 0;
-  virtual void Announce(const PeerAddress& to, v1::AnnounceRequest request,
+  virtual void Sync(const PeerAddress& to, absl::Duration deadline,
+                    v1::SyncRequest request, Reply<v1::SyncResponse> reply) = 0;
+  virtual void Push(const PeerAddress& to, absl::Duration deadline,
+                    v1::PushRequest request, Reply<v1::PushResponse> reply) = 0;
+  virtual void Announce(const PeerAddress& to, absl::Duration deadline,
+                        v1::AnnounceRequest request,
                         Reply<v1::AnnounceResponse> reply) = 0;
-  virtual void Fetch(const PeerAddress& to, v1::FetchRequest request,
+  virtual void Fetch(const PeerAddress& to, absl::Duration deadline,
+                     v1::FetchRequest request,
                      Reply<v1::FetchResponse> reply) = 0;
 
   // Checks, within `deadline` and over a connection of its own (closed

@@ -178,7 +178,7 @@ SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
   node::StoreOptions store_options;
   store_options.path = store_path;
   store_options.clock = &clock_;
-  store_options.env = mem_env_.get();
+  store_options.env = options_.env != nullptr ? options_.env : mem_env_.get();
   store_options.block_cache_bytes = 1 << 20;
   h->store = *node::Store::Open(store_options);
   h->trust = std::make_unique<federation::TrustGraph>(h->key.public_key());
@@ -294,6 +294,7 @@ void SimNetwork::Send(const crypto::PublicKey& from,
 }
 
 void SimEndpoint::RequestLink(const federation::PeerAddress& to,
+                              absl::Duration /*deadline*/,
                               v1::LinkRequest request,
                               federation::Reply<v1::LinkResponse> reply) {
   network_->Send(
@@ -303,6 +304,7 @@ void SimEndpoint::RequestLink(const federation::PeerAddress& to,
 }
 
 void SimEndpoint::ConfirmLink(const federation::PeerAddress& to,
+                              absl::Duration /*deadline*/,
                               v1::LinkConfirmation request,
                               federation::Reply<v1::LinkAck> reply) {
   network_->Send(self_, to, std::move(request), std::move(reply),
@@ -313,6 +315,7 @@ void SimEndpoint::ConfirmLink(const federation::PeerAddress& to,
 }
 
 void SimEndpoint::RemoveLink(const federation::PeerAddress& to,
+                             absl::Duration /*deadline*/,
                              v1::LinkRemoval request,
                              federation::Reply<v1::LinkAck> reply) {
   network_->Send(
@@ -322,7 +325,7 @@ void SimEndpoint::RemoveLink(const federation::PeerAddress& to,
 }
 
 void SimEndpoint::Sync(const federation::PeerAddress& to,
-                       v1::SyncRequest request,
+                       absl::Duration /*deadline*/, v1::SyncRequest request,
                        federation::Reply<v1::SyncResponse> reply) {
   network_->Send(
       self_, to, std::move(request), std::move(reply),
@@ -331,7 +334,7 @@ void SimEndpoint::Sync(const federation::PeerAddress& to,
 }
 
 void SimEndpoint::Push(const federation::PeerAddress& to,
-                       v1::PushRequest request,
+                       absl::Duration /*deadline*/, v1::PushRequest request,
                        federation::Reply<v1::PushResponse> reply) {
   network_->traffic().pushed_records += request.records_size();
   network_->Send(
@@ -341,6 +344,7 @@ void SimEndpoint::Push(const federation::PeerAddress& to,
 }
 
 void SimEndpoint::Announce(const federation::PeerAddress& to,
+                           absl::Duration /*deadline*/,
                            v1::AnnounceRequest request,
                            federation::Reply<v1::AnnounceResponse> reply) {
   network_->traffic().announced_records += request.records_size();
@@ -351,7 +355,7 @@ void SimEndpoint::Announce(const federation::PeerAddress& to,
 }
 
 void SimEndpoint::Fetch(const federation::PeerAddress& to,
-                        v1::FetchRequest request,
+                        absl::Duration /*deadline*/, v1::FetchRequest request,
                         federation::Reply<v1::FetchResponse> reply) {
   network_->Send(
       self_, to, std::move(request), std::move(reply),

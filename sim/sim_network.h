@@ -56,24 +56,31 @@ class SimNetwork;
 
 // A hub's side of the simulated network: calls go out as this hub, so the
 // receiver knows the caller the way mutual TLS tells it in production.
+// Calls ignore their deadline: a lost one fails after SimOptions::timeout.
 class SimEndpoint : public federation::Transport {
  public:
   SimEndpoint(SimNetwork* network, crypto::PublicKey self)
       : network_(network), self_(std::move(self)) {}
-  void RequestLink(const federation::PeerAddress& to, v1::LinkRequest request,
+  void RequestLink(const federation::PeerAddress& to, absl::Duration deadline,
+                   v1::LinkRequest request,
                    federation::Reply<v1::LinkResponse> reply) override;
-  void ConfirmLink(const federation::PeerAddress& to,
+  void ConfirmLink(const federation::PeerAddress& to, absl::Duration deadline,
                    v1::LinkConfirmation request,
                    federation::Reply<v1::LinkAck> reply) override;
-  void RemoveLink(const federation::PeerAddress& to, v1::LinkRemoval request,
+  void RemoveLink(const federation::PeerAddress& to, absl::Duration deadline,
+                  v1::LinkRemoval request,
                   federation::Reply<v1::LinkAck> reply) override;
-  void Sync(const federation::PeerAddress& to, v1::SyncRequest request,
+  void Sync(const federation::PeerAddress& to, absl::Duration deadline,
+            v1::SyncRequest request,
             federation::Reply<v1::SyncResponse> reply) override;
-  void Push(const federation::PeerAddress& to, v1::PushRequest request,
+  void Push(const federation::PeerAddress& to, absl::Duration deadline,
+            v1::PushRequest request,
             federation::Reply<v1::PushResponse> reply) override;
-  void Announce(const federation::PeerAddress& to, v1::AnnounceRequest request,
+  void Announce(const federation::PeerAddress& to, absl::Duration deadline,
+                v1::AnnounceRequest request,
                 federation::Reply<v1::AnnounceResponse> reply) override;
-  void Fetch(const federation::PeerAddress& to, v1::FetchRequest request,
+  void Fetch(const federation::PeerAddress& to, absl::Duration deadline,
+             v1::FetchRequest request,
              federation::Reply<v1::FetchResponse> reply) override;
   void Probe(const federation::PeerAddress& to, absl::Duration deadline,
              std::function<void(absl::Status)> done) override;
@@ -117,6 +124,9 @@ struct SimOptions {
   absl::Duration timeout = absl::Seconds(2);
   // Stores in memory (node::StoreEnv::InMemory) instead of files.
   bool in_memory = false;
+  // Stores in this environment instead (tests of a full disk pass a
+  // testing::FullDiskEnv); must outlive the network. Overrides in_memory.
+  leveldb::Env* env = nullptr;
 };
 
 class SimNetwork {

@@ -381,60 +381,66 @@ void GrpcTransport::Call(const PeerAddress& to, absl::Duration timeout,
   });
 }
 
-void GrpcTransport::RequestLink(const PeerAddress& to, v1::LinkRequest request,
+void GrpcTransport::RequestLink(const PeerAddress& to, absl::Duration deadline,
+                                v1::LinkRequest request,
                                 Reply<v1::LinkResponse> reply) {
-  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::LinkRequest& req, v1::LinkResponse* resp) {
          return stub->RequestLink(ctx, req, resp);
        });
 }
 
-void GrpcTransport::ConfirmLink(const PeerAddress& to,
+void GrpcTransport::ConfirmLink(const PeerAddress& to, absl::Duration deadline,
                                 v1::LinkConfirmation request,
                                 Reply<v1::LinkAck> reply) {
-  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::LinkConfirmation& req,
           v1::LinkAck* resp) { return stub->ConfirmLink(ctx, req, resp); });
 }
 
-void GrpcTransport::RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
+void GrpcTransport::RemoveLink(const PeerAddress& to, absl::Duration deadline,
+                               v1::LinkRemoval request,
                                Reply<v1::LinkAck> reply) {
-  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::LinkRemoval& req,
           v1::LinkAck* resp) { return stub->RemoveLink(ctx, req, resp); });
 }
 
-void GrpcTransport::Sync(const PeerAddress& to, v1::SyncRequest request,
+void GrpcTransport::Sync(const PeerAddress& to, absl::Duration deadline,
+                         v1::SyncRequest request,
                          Reply<v1::SyncResponse> reply) {
-  Call(to, absl::Seconds(60), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::SyncRequest& req,
           v1::SyncResponse* resp) { return stub->Sync(ctx, req, resp); });
 }
 
-void GrpcTransport::Push(const PeerAddress& to, v1::PushRequest request,
+void GrpcTransport::Push(const PeerAddress& to, absl::Duration deadline,
+                         v1::PushRequest request,
                          Reply<v1::PushResponse> reply) {
-  Call(to, absl::Seconds(30), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::PushRequest& req,
           v1::PushResponse* resp) { return stub->Push(ctx, req, resp); });
 }
 
-void GrpcTransport::Announce(const PeerAddress& to, v1::AnnounceRequest request,
+void GrpcTransport::Announce(const PeerAddress& to, absl::Duration deadline,
+                             v1::AnnounceRequest request,
                              Reply<v1::AnnounceResponse> reply) {
-  Call(to, absl::Seconds(10), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::AnnounceRequest& req, v1::AnnounceResponse* resp) {
          return stub->Announce(ctx, req, resp);
        });
 }
 
-void GrpcTransport::Fetch(const PeerAddress& to, v1::FetchRequest request,
+void GrpcTransport::Fetch(const PeerAddress& to, absl::Duration deadline,
+                          v1::FetchRequest request,
                           Reply<v1::FetchResponse> reply) {
-  Call(to, absl::Seconds(30), std::move(request), std::move(reply),
+  Call(to, deadline, std::move(request), std::move(reply),
        [](v1::Federation::Stub* stub, grpc::ClientContext* ctx,
           const v1::FetchRequest& req,
           v1::FetchResponse* resp) { return stub->Fetch(ctx, req, resp); });

@@ -56,20 +56,23 @@ class GrpcTransport : public Transport {
                 int call_threads = 8);
   ~GrpcTransport() override;
 
-  void RequestLink(const PeerAddress& to, v1::LinkRequest request,
+  void RequestLink(const PeerAddress& to, absl::Duration deadline,
+                   v1::LinkRequest request,
                    Reply<v1::LinkResponse> reply) override;
-  void ConfirmLink(const PeerAddress& to, v1::LinkConfirmation request,
+  void ConfirmLink(const PeerAddress& to, absl::Duration deadline,
+                   v1::LinkConfirmation request,
                    Reply<v1::LinkAck> reply) override;
-  void RemoveLink(const PeerAddress& to, v1::LinkRemoval request,
-                  Reply<v1::LinkAck> reply) override;
-  void Sync(const PeerAddress& to, v1::SyncRequest request,
-            Reply<v1::SyncResponse> reply) override;
-  void Push(const PeerAddress& to, v1::PushRequest request,
-            Reply<v1::PushResponse> reply) override;
-  void Announce(const PeerAddress& to, v1::AnnounceRequest request,
+  void RemoveLink(const PeerAddress& to, absl::Duration deadline,
+                  v1::LinkRemoval request, Reply<v1::LinkAck> reply) override;
+  void Sync(const PeerAddress& to, absl::Duration deadline,
+            v1::SyncRequest request, Reply<v1::SyncResponse> reply) override;
+  void Push(const PeerAddress& to, absl::Duration deadline,
+            v1::PushRequest request, Reply<v1::PushResponse> reply) override;
+  void Announce(const PeerAddress& to, absl::Duration deadline,
+                v1::AnnounceRequest request,
                 Reply<v1::AnnounceResponse> reply) override;
-  void Fetch(const PeerAddress& to, v1::FetchRequest request,
-             Reply<v1::FetchResponse> reply) override;
+  void Fetch(const PeerAddress& to, absl::Duration deadline,
+             v1::FetchRequest request, Reply<v1::FetchResponse> reply) override;
   void Probe(const PeerAddress& to, absl::Duration deadline,
              std::function<void(absl::Status)> done) override;
   void Close(const PeerAddress& to) override;

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -18,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "crypto/record_signing.h"
+#include "federation/federation.h"
 #include "federation/grpc/grpc_transport.h"
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
@@ -42,13 +44,25 @@ class RogueHub {
   }
   const crypto::PrivateKey& key() const { return key_; }
 
-  // Calls `method` of the transport and waits for the reply.
+  // Calls `method` of the transport, with the deadline a hub gives such a
+  // call (FederationOptions::deadlines), and waits for the reply.
   template <typename Response, typename Request, typename Method>
   absl::StatusOr<Response> Call(const federation::PeerAddress& to,
                                 Request request, Method method) {
+    const federation::FederationOptions::Deadlines deadlines;
+    absl::Duration deadline = deadlines.link;
+    if constexpr (std::is_same_v<Request, v1::SyncRequest>) {
+      deadline = deadlines.sync;
+    } else if constexpr (std::is_same_v<Request, v1::PushRequest>) {
+      deadline = deadlines.push;
+    } else if constexpr (std::is_same_v<Request, v1::AnnounceRequest>) {
+      deadline = deadlines.announce;
+    } else if constexpr (std::is_same_v<Request, v1::FetchRequest>) {
+      deadline = deadlines.fetch;
+    }
     absl::Notification done;
     absl::StatusOr<Response> out;
-    ((*transport_).*method)(to, std::move(request),
+    ((*transport_).*method)(to, deadline, std::move(request),
                             [&](absl::StatusOr<Response> r) {
                               out = std::move(r);
                               done.Notify();
