@@ -122,7 +122,7 @@ TEST(FederationFullDiskTest, RemovalThatCannotBeSavedIsReported) {
   sim::SimOptions options;
   options.dir = dir.path();
   options.start = testing::TestNow();
-  options.env = &env;
+  options.env = env.store_env();
   SimNetwork net(options);
   SimHub* a = net.AddHub("a");
   SimHub* b = net.AddHub("b");
@@ -158,7 +158,7 @@ TEST(FederationFullDiskTest, ExpiredRequestIsDroppedWhenItsRowCannotBeDeleted) {
   sim::SimOptions options;
   options.dir = dir.path();
   options.start = testing::TestNow();
-  options.env = &env;
+  options.env = env.store_env();
   SimNetwork net(options);
   SimHub* a = net.AddHub("a");
   SimHub* b = net.AddHub("b");

@@ -126,7 +126,7 @@ struct SimOptions {
   bool in_memory = false;
   // Stores in this environment instead (tests of a full disk pass a
   // testing::FullDiskEnv); must outlive the network. Overrides in_memory.
-  leveldb::Env* env = nullptr;
+  node::StoreEnv* env = nullptr;
 };
 
 class SimNetwork {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "leveldb/env.h"
+#include "node/storage/internal/store_access.h"
+#include "node/storage/store_env.h"
 
 namespace civhub::testing {
 
@@ -41,6 +43,9 @@ class FullDiskEnv : public leveldb::EnvWrapper {
     *result = s.ok() ? new File(this, name, base) : nullptr;
     return s;
   }
+
+  // For StoreOptions::env (and SimOptions::env): stores on this disk.
+  node::StoreEnv* store_env() const { return store_env_.get(); }
 
  private:
   class File : public leveldb::WritableFile {
@@ -89,6 +94,9 @@ class FullDiskEnv : public leveldb::EnvWrapper {
 
   std::atomic<bool> full_{false};
   std::atomic<int> failed_writes_{0};
+  // This file system as StoreOptions::env takes it.
+  const std::unique_ptr<node::StoreEnv> store_env_ =
+      node::internal::StoreAccess::Borrow(this);
 };
 
 }  // namespace civhub::testing
