@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/records/record_kinds.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
 
@@ -53,35 +54,20 @@ std::string Localized(
 }
 
 std::string Place(const v1::RecordBody& body) {
-  if (body.has_organization() && body.organization().locations_size() > 0) {
-    const v1::Location& l = body.organization().locations(0);
-    std::vector<std::string> parts;
-    if (!l.city().empty()) parts.push_back(l.city());
-    parts.push_back(l.region().empty() ? l.country() : l.region());
-    return absl::StrJoin(parts, ", ");
-  }
-  if (body.has_community()) {
-    if (body.community().region_scope().empty()) return "worldwide";
-    return absl::StrJoin(body.community().region_scope(), " ");
-  }
-  return "";
+  const node::RecordKindInfo* kind = node::KindOf(body);
+  return kind == nullptr ? "" : kind->summary(body).place;
 }
 
 std::string KindName(v1::RecordKind kind) {
-  switch (kind) {
-    case v1::RECORD_KIND_ORGANIZATION:
-      return "organization";
-    case v1::RECORD_KIND_COMMUNITY:
-      return "community";
-    case v1::RECORD_KIND_TOMBSTONE:
-      return "deleted";
-    case v1::RECORD_KIND_HUB_PROFILE:
-      return "hub profile";
-    case v1::RECORD_KIND_PEER_LINK:
-      return "peer link";
-    default:
-      return "?";
-  }
+  const node::RecordKindInfo* k = node::FindRecordKind(kind);
+  return k == nullptr ? "?" : std::string(k->display_name);
+}
+
+// The kind as a table column: its command ("org") where it has one.
+std::string ShortKindName(v1::RecordKind kind) {
+  const node::RecordKindInfo* k = node::FindRecordKind(kind);
+  if (k == nullptr) return "?";
+  return std::string(k->command.empty() ? k->display_name : k->command);
 }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
@@ -140,22 +126,8 @@ std::string RefOf(const v1::Record& record) {
 }
 
 std::string TitleOf(const v1::RecordBody& body) {
-  if (body.has_organization()) {
-    const v1::Organization& o = body.organization();
-    std::string name = o.names().empty() ? "(unnamed)" : o.names(0).text();
-    if (!o.acronym().empty()) absl::StrAppend(&name, " (", o.acronym(), ")");
-    return name;
-  }
-  if (body.has_community()) {
-    const v1::Community& c = body.community();
-    return c.names().empty() ? "(unnamed)" : c.names(0).text();
-  }
-  if (body.has_hub_profile()) {
-    return body.hub_profile().name().empty() ? "(unnamed hub)"
-                                             : body.hub_profile().name();
-  }
-  if (body.has_peer_link()) return "(link to another hub)";
-  return "(deleted)";
+  const node::RecordKindInfo* kind = node::KindOf(body);
+  return kind == nullptr ? "(deleted)" : kind->title(body);
 }
 
 std::string HubName(const HubNames& names, const std::string& origin) {
@@ -246,13 +218,12 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
   std::vector<std::vector<std::string>> rows;
   for (const auto& hit : response.hits()) {
     const v1::Record& r = hit.record();
-    const auto& topics = r.body().has_organization()
-                             ? r.body().organization().topics()
-                             : r.body().community().topics();
-    std::vector<std::string> row = {
-        TitleOf(r.body()),
-        r.kind() == v1::RECORD_KIND_COMMUNITY ? "community" : "org",
-        Place(r.body()), absl::StrJoin(topics, ",")};
+    const node::RecordKindInfo* kind = node::KindOf(r.body());
+    const node::RecordSummary summary =
+        kind == nullptr ? node::RecordSummary() : kind->summary(r.body());
+    std::vector<std::string> row = {TitleOf(r.body()), ShortKindName(r.kind()),
+                                    summary.place,
+                                    absl::StrJoin(summary.topics, ",")};
     if (with_distance) {
       row.push_back(hit.has_distance_km()
                         ? absl::StrFormat("%.1f", hit.distance_km())

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "civhub/v1/record.pb.h"
 #include "leveldb/write_batch.h"
+#include "node/records/payload_terms.h"  // MemberKey
 
 namespace civhub::node {
 
@@ -27,15 +28,14 @@ struct IndexTerms {
   std::vector<std::pair<double, double>> points;   // (lat, lon)
 };
 
-// Tombstones have no terms: deleted records are not searchable.
+// The kind's posting (record_kinds.h), the "every live record" posting if
+// the kind is searchable, and the payload's terms. Tombstones have no terms:
+// deleted records are not searchable.
 IndexTerms DeriveIndexTerms(const v1::RecordBody& body);
 
 // Adds (or, with `remove`, deletes) the postings of `terms` for `doc`.
 void WriteIndexEntries(uint64_t doc, const IndexTerms& terms, bool remove,
                        leveldb::WriteBatch* batch);
-
-// "hubid/recordid", the value of member postings.
-std::string MemberKey(absl::string_view hub_id, absl::string_view record_id);
 
 }  // namespace civhub::node
 

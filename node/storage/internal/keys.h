@@ -27,7 +27,7 @@ inline constexpr char kAux = 'Z';     // Z name -> value (federation state)
 
 // Filter fields (the byte after kFilter).
 inline constexpr char kFieldAll = 'a';      // "" : every live record
-inline constexpr char kFieldKind = 'k';     // "o" "c" "h"(hub) "l"(link)
+inline constexpr char kFieldKind = 'k';     // RecordKindInfo::index_letter
 inline constexpr char kFieldCountry = 'c';  // ISO 3166-1
 inline constexpr char kFieldRegion = 'r';   // ISO 3166-2
 inline constexpr char kFieldTopic = 't';

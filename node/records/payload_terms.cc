@@ -1,0 +1,108 @@
+#include "node/records/payload_terms.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "node/records/index_terms.h"
+#include "node/records/record_kinds.h"
+#include "node/records/text.h"
+#include "node/storage/internal/keys.h"
+
+namespace civhub::node {
+namespace {
+
+void AddText(absl::string_view text, uint8_t weight, IndexTerms* terms) {
+  std::vector<std::string> tokens;
+  AppendIndexTerms(text, &tokens);
+  for (std::string& t : tokens) {
+    uint8_t& w = terms->tokens[std::move(t)];
+    if (weight > w) w = weight;
+  }
+}
+
+// "KE-30" adds region KE-30 and country KE; "KE" adds country KE.
+void AddArea(const std::string& code, IndexTerms* terms) {
+  size_t dash = code.find('-');
+  if (dash == std::string::npos) {
+    terms->filters.emplace(keys::kFieldCountry, code);
+  } else {
+    terms->filters.emplace(keys::kFieldRegion, code);
+    terms->filters.emplace(keys::kFieldCountry, code.substr(0, dash));
+  }
+}
+
+void AddLocalized(
+    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts,
+    uint8_t weight, IndexTerms* terms) {
+  for (const v1::LocalizedText& t : texts) {
+    AddText(t.text(), weight, terms);
+    terms->filters.emplace(keys::kFieldLanguage, t.lang());
+  }
+}
+
+}  // namespace
+
+std::string MemberKey(absl::string_view hub_id, absl::string_view record_id) {
+  return absl::StrCat(hub_id, "/", record_id);
+}
+
+IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
+  IndexTerms terms;
+  const RecordKindInfo* kind = KindOf(body);
+  if (kind == nullptr) return terms;
+  if (kind->searchable) terms.filters.emplace(keys::kFieldAll, "");
+  if (kind->index_letter != '\0') {
+    terms.filters.emplace(keys::kFieldKind, std::string(1, kind->index_letter));
+  }
+  kind->index_terms(body, &terms);
+  return terms;
+}
+
+void OrganizationTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Organization& org = body.organization();
+  AddLocalized(org.names(), kWeightName, terms);
+  AddLocalized(org.descriptions(), kWeightText, terms);
+  AddText(org.alternate_name(), kWeightName, terms);
+  AddText(org.acronym(), kWeightName, terms);
+  for (const auto& id : org.identifiers()) {
+    terms->filters.emplace(keys::kFieldIdentifier,
+                           absl::StrCat(id.scheme(), " ", id.identifier()));
+  }
+  for (const auto& type : org.types()) {
+    terms->filters.emplace(keys::kFieldOrgType, type);
+  }
+  for (const auto& loc : org.locations()) {
+    AddArea(loc.country(), terms);
+    if (!loc.region().empty()) AddArea(loc.region(), terms);
+    if (loc.has_latitude() && loc.has_longitude()) {
+      terms->points.emplace_back(loc.latitude(), loc.longitude());
+    }
+  }
+  for (const auto& area : org.areas_served()) AddArea(area, terms);
+  for (const auto& lang : org.languages()) {
+    terms->filters.emplace(keys::kFieldLanguage, lang);
+  }
+  for (const auto& topic : org.topics()) {
+    terms->filters.emplace(keys::kFieldTopic, topic);
+  }
+}
+
+void CommunityTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Community& c = body.community();
+  AddLocalized(c.names(), kWeightName, terms);
+  AddLocalized(c.missions(), kWeightText, terms);
+  for (const auto& topic : c.topics()) {
+    terms->filters.emplace(keys::kFieldTopic, topic);
+  }
+  for (const auto& area : c.region_scope()) AddArea(area, terms);
+  for (const auto& m : c.memberships()) {
+    terms->filters.emplace(
+        keys::kFieldMember,
+        MemberKey(m.organization().origin(), m.organization().record_id()));
+  }
+}
+
+void NoPayloadTerms(const v1::RecordBody&, IndexTerms*) {}
+
+}  // namespace civhub::node
