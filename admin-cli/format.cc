@@ -45,19 +45,6 @@ size_t Width(absl::string_view s) {
   return n;
 }
 
-std::string Localized(
-    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts) {
-  std::vector<std::string> parts;
-  for (const auto& t : texts)
-    parts.push_back(absl::StrCat("[", t.lang(), "] ", t.text()));
-  return absl::StrJoin(parts, "\n               ");
-}
-
-std::string Place(const v1::RecordBody& body) {
-  const node::RecordKindInfo* kind = node::KindOf(body);
-  return kind == nullptr ? "" : kind->summary(body).place;
-}
-
 std::string KindName(v1::RecordKind kind) {
   const node::RecordKindInfo* k = node::FindRecordKind(kind);
   return k == nullptr ? "?" : std::string(k->display_name);
@@ -144,61 +131,15 @@ void PrintRecord(const v1::Record& record, const HubNames& names,
   Line(out, "version",
        absl::StrCat(b.version(), " (sequence ", b.sequence(), ", issued ",
                     FormatTimestamp(b.issued_at()), ")"));
-  if (b.has_organization()) {
-    const v1::Organization& o = b.organization();
-    Line(out, "names", Localized(o.names()));
-    Line(out, "also known", o.alternate_name());
-    Line(out, "types", absl::StrJoin(o.types(), ", "));
-    Line(out, "topics", absl::StrJoin(o.topics(), ", "));
-    std::vector<std::string> ids;
-    for (const auto& id : o.identifiers()) {
-      ids.push_back(absl::StrCat(id.scheme(), " ", id.identifier()));
+  const node::RecordKindInfo* kind = node::KindOf(b);
+  if (kind == nullptr) return;
+  for (const node::RecordDetail& d : kind->details(b)) {
+    std::string value = absl::StrJoin(d.lines, "\n               ");
+    if (d.hub_id) {
+      std::string name = HubName(names, value);
+      if (!name.empty()) value = absl::StrCat(name, " (", value, ")");
     }
-    Line(out, "identifiers", absl::StrJoin(ids, ", "));
-    for (const auto& l : o.locations()) {
-      std::vector<std::string> parts;
-      for (const std::string* p :
-           {&l.address(), &l.city(), &l.region(), &l.country()}) {
-        if (!p->empty()) parts.push_back(*p);
-      }
-      std::string where = absl::StrJoin(parts, ", ");
-      if (l.has_latitude()) {
-        absl::StrAppend(&where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(),
-                                                l.longitude()));
-      }
-      Line(out, "location", where);
-    }
-    Line(out, "serves", absl::StrJoin(o.areas_served(), ", "));
-    Line(out, "languages", absl::StrJoin(o.languages(), ", "));
-    Line(out, "website", o.website());
-    Line(out, "email", o.email());
-    Line(out, "phone", o.phone());
-    if (o.year_incorporated() != 0) {
-      Line(out, "founded", absl::StrCat(o.year_incorporated()));
-    }
-    Line(out, "about", Localized(o.descriptions()));
-  } else if (b.has_community()) {
-    const v1::Community& c = b.community();
-    Line(out, "names", Localized(c.names()));
-    Line(out, "topics", absl::StrJoin(c.topics(), ", "));
-    Line(out, "scope", Place(b));
-    Line(out, "website", c.website());
-    Line(out, "meets", Localized(c.meeting_info()));
-    Line(out, "members", absl::StrCat(c.memberships_size()));
-    Line(out, "mission", Localized(c.missions()));
-  } else if (b.has_tombstone()) {
-    Line(out, "reason", b.tombstone().reason());
-  } else if (b.has_hub_profile()) {
-    const v1::HubProfile& p = b.hub_profile();
-    Line(out, "name", p.name());
-    Line(out, "region", p.region());
-    Line(out, "contact", p.contact());
-    Line(out, "federation", p.federation_address());
-  } else if (b.has_peer_link()) {
-    const std::string& peer = b.peer_link().peer();
-    std::string name = HubName(names, peer);
-    Line(out, "linked to",
-         name.empty() ? peer : absl::StrCat(name, " (", peer, ")"));
+    Line(out, d.label, value);
   }
 }
 

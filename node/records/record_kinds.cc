@@ -1,8 +1,10 @@
 #include "node/records/record_kinds.h"
 
 #include <iterator>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
@@ -63,6 +65,99 @@ std::string PeerLinkTitle(const v1::RecordBody&) {
 // Kinds shown without a place or topics.
 RecordSummary NoSummary(const v1::RecordBody&) { return {}; }
 
+// Each kind's details.
+
+void Add(absl::string_view label, std::string value,
+         std::vector<RecordDetail>* out) {
+  RecordDetail d{std::string(label), {}};
+  if (!value.empty()) d.lines.push_back(std::move(value));
+  out->push_back(std::move(d));
+}
+
+void AddLocalized(
+    absl::string_view label,
+    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts,
+    std::vector<RecordDetail>* out) {
+  RecordDetail d{std::string(label), {}};
+  for (const v1::LocalizedText& t : texts) {
+    d.lines.push_back(absl::StrCat("[", t.lang(), "] ", t.text()));
+  }
+  out->push_back(std::move(d));
+}
+
+std::vector<RecordDetail> OrganizationDetails(const v1::RecordBody& body) {
+  const v1::Organization& o = body.organization();
+  std::vector<RecordDetail> out;
+  AddLocalized("names", o.names(), &out);
+  Add("also known", o.alternate_name(), &out);
+  Add("types", absl::StrJoin(o.types(), ", "), &out);
+  Add("topics", absl::StrJoin(o.topics(), ", "), &out);
+  std::vector<std::string> ids;
+  for (const auto& id : o.identifiers()) {
+    ids.push_back(absl::StrCat(id.scheme(), " ", id.identifier()));
+  }
+  Add("identifiers", absl::StrJoin(ids, ", "), &out);
+  for (const auto& l : o.locations()) {
+    std::vector<std::string> parts;
+    for (const std::string* p :
+         {&l.address(), &l.city(), &l.region(), &l.country()}) {
+      if (!p->empty()) parts.push_back(*p);
+    }
+    std::string where = absl::StrJoin(parts, ", ");
+    if (l.has_latitude()) {
+      absl::StrAppend(&where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(),
+                                              l.longitude()));
+    }
+    Add("location", std::move(where), &out);
+  }
+  Add("serves", absl::StrJoin(o.areas_served(), ", "), &out);
+  Add("languages", absl::StrJoin(o.languages(), ", "), &out);
+  Add("website", o.website(), &out);
+  Add("email", o.email(), &out);
+  Add("phone", o.phone(), &out);
+  if (o.year_incorporated() != 0) {
+    Add("founded", absl::StrCat(o.year_incorporated()), &out);
+  }
+  AddLocalized("about", o.descriptions(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> CommunityDetails(const v1::RecordBody& body) {
+  const v1::Community& c = body.community();
+  std::vector<RecordDetail> out;
+  AddLocalized("names", c.names(), &out);
+  Add("topics", absl::StrJoin(c.topics(), ", "), &out);
+  Add("scope", CommunitySummary(body).place, &out);
+  Add("website", c.website(), &out);
+  AddLocalized("meets", c.meeting_info(), &out);
+  Add("members", absl::StrCat(c.memberships_size()), &out);
+  AddLocalized("mission", c.missions(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> TombstoneDetails(const v1::RecordBody& body) {
+  std::vector<RecordDetail> out;
+  Add("reason", body.tombstone().reason(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> HubProfileDetails(const v1::RecordBody& body) {
+  const v1::HubProfile& p = body.hub_profile();
+  std::vector<RecordDetail> out;
+  Add("name", p.name(), &out);
+  Add("region", p.region(), &out);
+  Add("contact", p.contact(), &out);
+  Add("federation", p.federation_address(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> PeerLinkDetails(const v1::RecordBody& body) {
+  std::vector<RecordDetail> out;
+  Add("linked to", body.peer_link().peer(), &out);
+  out.back().hub_id = true;
+  return out;
+}
+
 using storage::Counters;
 
 // In the order of the payload fields, except that tombstones come last:
@@ -87,6 +182,7 @@ const RecordKindInfo kKinds[] = {
         OrganizationTerms,
         OrganizationTitle,
         OrganizationSummary,
+        OrganizationDetails,
     },
     {
         v1::RecordBody::kCommunity,
@@ -106,6 +202,7 @@ const RecordKindInfo kKinds[] = {
         CommunityTerms,
         CommunityTitle,
         CommunitySummary,
+        CommunityDetails,
     },
     {
         // Not searchable; listed by kind for the network view.
@@ -126,6 +223,7 @@ const RecordKindInfo kKinds[] = {
         NoPayloadTerms,
         HubProfileTitle,
         NoSummary,
+        HubProfileDetails,
     },
     {
         v1::RecordBody::kPeerLink,
@@ -145,6 +243,7 @@ const RecordKindInfo kKinds[] = {
         NoPayloadTerms,
         PeerLinkTitle,
         NoSummary,
+        PeerLinkDetails,
     },
     {
         // A deleted record: no postings, so neither searched nor listed.
@@ -165,6 +264,7 @@ const RecordKindInfo kKinds[] = {
         NoPayloadTerms,
         TombstoneTitle,
         NoSummary,
+        TombstoneDetails,
     },
 };
 

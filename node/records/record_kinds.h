@@ -34,6 +34,14 @@ struct RecordSummary {
   std::vector<std::string> topics;  // topic codes
 };
 
+// One labelled field of a record, as a view of the whole record shows it
+// (`civhubctl record get`).
+struct RecordDetail {
+  std::string label;               // "names", "website"
+  std::vector<std::string> lines;  // none: nothing to show
+  bool hub_id = false;             // the one line is a hub id ("civhub1...")
+};
+
 struct RecordKindInfo {
   v1::RecordBody::PayloadCase payload_case;
   // The payload field's name in RecordBody, as the JSON and the API docs
@@ -78,6 +86,8 @@ struct RecordKindInfo {
   // One line naming the record: "Maji Safi Kenya (MSK)", "(deleted)".
   std::string (*title)(const v1::RecordBody& body);
   RecordSummary (*summary)(const v1::RecordBody& body);
+  // The payload's fields, in the order a record view lists them.
+  std::vector<RecordDetail> (*details)(const v1::RecordBody& body);
 
   // Later issues fill these in with the code that uses them; empty until
   // then. The HTTP gateway's path segment for the kind ("organizations"),

@@ -44,6 +44,8 @@ TEST(RecordKinds, EveryPayloadCaseHasACompleteEntry) {
     EXPECT_NE(kind->title, nullptr) << field->full_name() << " has no title";
     EXPECT_NE(kind->summary, nullptr)
         << field->full_name() << " has no summary";
+    EXPECT_NE(kind->details, nullptr)
+        << field->full_name() << " has no details";
     EXPECT_TRUE(kind->count != nullptr && kind->set_count != nullptr)
         << field->full_name() << " has no counter";
     // A searchable kind is found by its kind posting.
