@@ -6,8 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "absl/strings/str_cat.h"
 #include "admin-cli/internal/commands.h"
 #include "admin-cli/internal/session.h"
+#include "node/records/record_kinds.h"
 
 namespace civhub::ctl {
 namespace {
@@ -51,29 +53,19 @@ void AddIdentityCommands(CLI::App& app, Session& s, Command& run) {
 }
 
 void AddPutCommands(CLI::App& app, Session& s, Args& a, Command& run) {
-  struct Kind {
-    const char* command;
-    const char* payload;
-    const char* description;
-    v1::PublishRequest::PayloadCase payload_case;
-  };
-  static constexpr Kind kKinds[] = {
-      {"org", "organization", "Organization records",
-       v1::PublishRequest::kOrganization},
-      {"community", "community", "Community-of-practice records",
-       v1::PublishRequest::kCommunity},
-  };
-  for (const Kind& kind : kKinds) {
-    CLI::App* group = app.add_subcommand(kind.command, kind.description);
+  for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+    if (kind.command.empty()) continue;  // Not published by admins.
+    CLI::App* group = app.add_subcommand(std::string(kind.command),
+                                         std::string(kind.command_help));
     group->require_subcommand(1);
     CLI::App* put = group->add_subcommand(
         "put", "Create or update a record from a JSON file (see examples/)");
     put->add_option("FILE", a.file,
-                    std::string("JSON file: {\"recordId\": ..., \"") +
-                        kind.payload + "\": {...}}")
+                    absl::StrCat("JSON file: {\"recordId\": ..., \"", kind.name,
+                                 "\": {...}}"))
         ->required();
     put->add_option("--id", a.id, "Record id (overrides recordId in the file)");
-    put->callback([&, payload_case = kind.payload_case] {
+    put->callback([&, payload_case = kind.publish_case] {
       run = [&, payload_case] {
         return internal::PutRecord(s, a.file, a.id, payload_case);
       };
@@ -120,7 +112,7 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   search->add_option("--topic", f.topic, "Topic code, e.g. disaster-response");
   search->add_option("--type", f.type, "Organization type code, e.g. ngo");
   search->add_option("--lang", f.lang, "ISO 639-1 language, e.g. sw");
-  search->add_option("--kind", f.kind, "org or community");
+  search->add_option("--kind", f.kind, internal::SearchKindChoices());
   search->add_option("--near", f.near, "LAT,LON: nearest first");
   search->add_option("--km", f.km, "Radius for --near (default 50)");
   search->add_option("--member-of", f.member_of,

@@ -336,6 +336,59 @@ TEST(Format, AHubProfileRecordShowsTheProfile) {
       << out.str();
 }
 
+TEST(Format, ARecordShowsItsKindsFields) {
+  v1::Record record;
+  record.set_origin("civhub1self");
+  record.set_record_id("msk");
+  record.set_kind(v1::RECORD_KIND_ORGANIZATION);
+  v1::RecordBody* body = record.mutable_body();
+  body->set_version(2);
+  body->set_sequence(5);
+  body->mutable_issued_at()->set_seconds(1735689600);
+  v1::Organization* org = body->mutable_organization();
+  auto name = [](v1::LocalizedText* t, const char* lang, const char* text) {
+    t->set_lang(lang);
+    t->set_text(text);
+  };
+  name(org->add_names(), "en", "Maji Safi Kenya");
+  name(org->add_names(), "sw", "Maji Safi");
+  name(org->add_descriptions(), "en", "Clean water");
+  org->set_acronym("MSK");
+  org->add_topics("water-sanitation");
+  org->add_topics("health");
+  v1::Location* at = org->add_locations();
+  at->set_city("Kisumu");
+  at->set_region("KE-42");
+  at->set_country("KE");
+  at->set_latitude(-0.1);
+  at->set_longitude(34.75);
+  org->set_year_incorporated(2004);
+  std::ostringstream out;
+  PrintRecord(record, {}, out);
+  EXPECT_EQ(out.str(),
+            "Maji Safi Kenya (MSK)  [organization]\n"
+            "  record:      civhub1self/msk\n"
+            "  version:     2 (sequence 5, issued 2025-01-01T00:00:00Z)\n"
+            "  names:       [en] Maji Safi Kenya\n"
+            "               [sw] Maji Safi\n"
+            "  topics:      water-sanitation, health\n"
+            "  location:    Kisumu, KE-42, KE (-0.1000, 34.7500)\n"
+            "  founded:     2004\n"
+            "  about:       [en] Clean water\n");
+
+  // A peer link names the other hub by its profile where known.
+  record.set_record_id("~link.civhub1peer");
+  record.set_kind(v1::RECORD_KIND_PEER_LINK);
+  body->mutable_peer_link()->set_peer("civhub1peer");
+  out.str("");
+  PrintRecord(record, {{"civhub1peer", "West Africa Hub"}}, out);
+  EXPECT_EQ(out.str(),
+            "(link to another hub)  [peer link]\n"
+            "  record:      civhub1self/~link.civhub1peer\n"
+            "  version:     2 (sequence 5, issued 2025-01-01T00:00:00Z)\n"
+            "  linked to:   West Africa Hub (civhub1peer)\n");
+}
+
 TEST(Format, JsonHasEveryField) {
   EXPECT_EQ(ToJson(v1::SearchResponse()),
             "{\n \"hits\": [],\n \"totalCount\": \"0\",\n \"nextPageToken\": "

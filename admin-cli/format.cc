@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/records/record_kinds.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
 
@@ -44,44 +45,16 @@ size_t Width(absl::string_view s) {
   return n;
 }
 
-std::string Localized(
-    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts) {
-  std::vector<std::string> parts;
-  for (const auto& t : texts)
-    parts.push_back(absl::StrCat("[", t.lang(), "] ", t.text()));
-  return absl::StrJoin(parts, "\n               ");
-}
-
-std::string Place(const v1::RecordBody& body) {
-  if (body.has_organization() && body.organization().locations_size() > 0) {
-    const v1::Location& l = body.organization().locations(0);
-    std::vector<std::string> parts;
-    if (!l.city().empty()) parts.push_back(l.city());
-    parts.push_back(l.region().empty() ? l.country() : l.region());
-    return absl::StrJoin(parts, ", ");
-  }
-  if (body.has_community()) {
-    if (body.community().region_scope().empty()) return "worldwide";
-    return absl::StrJoin(body.community().region_scope(), " ");
-  }
-  return "";
-}
-
 std::string KindName(v1::RecordKind kind) {
-  switch (kind) {
-    case v1::RECORD_KIND_ORGANIZATION:
-      return "organization";
-    case v1::RECORD_KIND_COMMUNITY:
-      return "community";
-    case v1::RECORD_KIND_TOMBSTONE:
-      return "deleted";
-    case v1::RECORD_KIND_HUB_PROFILE:
-      return "hub profile";
-    case v1::RECORD_KIND_PEER_LINK:
-      return "peer link";
-    default:
-      return "?";
-  }
+  const node::RecordKindInfo* k = node::FindRecordKind(kind);
+  return k == nullptr ? "?" : std::string(k->display_name);
+}
+
+// The kind as a table column: its command ("org") where it has one.
+std::string ShortKindName(v1::RecordKind kind) {
+  const node::RecordKindInfo* k = node::FindRecordKind(kind);
+  if (k == nullptr) return "?";
+  return std::string(k->command.empty() ? k->display_name : k->command);
 }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
@@ -140,22 +113,8 @@ std::string RefOf(const v1::Record& record) {
 }
 
 std::string TitleOf(const v1::RecordBody& body) {
-  if (body.has_organization()) {
-    const v1::Organization& o = body.organization();
-    std::string name = o.names().empty() ? "(unnamed)" : o.names(0).text();
-    if (!o.acronym().empty()) absl::StrAppend(&name, " (", o.acronym(), ")");
-    return name;
-  }
-  if (body.has_community()) {
-    const v1::Community& c = body.community();
-    return c.names().empty() ? "(unnamed)" : c.names(0).text();
-  }
-  if (body.has_hub_profile()) {
-    return body.hub_profile().name().empty() ? "(unnamed hub)"
-                                             : body.hub_profile().name();
-  }
-  if (body.has_peer_link()) return "(link to another hub)";
-  return "(deleted)";
+  const node::RecordKindInfo* kind = node::KindOf(body);
+  return kind == nullptr ? "(deleted)" : kind->title(body);
 }
 
 std::string HubName(const HubNames& names, const std::string& origin) {
@@ -172,61 +131,15 @@ void PrintRecord(const v1::Record& record, const HubNames& names,
   Line(out, "version",
        absl::StrCat(b.version(), " (sequence ", b.sequence(), ", issued ",
                     FormatTimestamp(b.issued_at()), ")"));
-  if (b.has_organization()) {
-    const v1::Organization& o = b.organization();
-    Line(out, "names", Localized(o.names()));
-    Line(out, "also known", o.alternate_name());
-    Line(out, "types", absl::StrJoin(o.types(), ", "));
-    Line(out, "topics", absl::StrJoin(o.topics(), ", "));
-    std::vector<std::string> ids;
-    for (const auto& id : o.identifiers()) {
-      ids.push_back(absl::StrCat(id.scheme(), " ", id.identifier()));
+  const node::RecordKindInfo* kind = node::KindOf(b);
+  if (kind == nullptr) return;
+  for (const node::RecordDetail& d : kind->details(b)) {
+    std::string value = absl::StrJoin(d.lines, "\n               ");
+    if (d.hub_id) {
+      std::string name = HubName(names, value);
+      if (!name.empty()) value = absl::StrCat(name, " (", value, ")");
     }
-    Line(out, "identifiers", absl::StrJoin(ids, ", "));
-    for (const auto& l : o.locations()) {
-      std::vector<std::string> parts;
-      for (const std::string* p :
-           {&l.address(), &l.city(), &l.region(), &l.country()}) {
-        if (!p->empty()) parts.push_back(*p);
-      }
-      std::string where = absl::StrJoin(parts, ", ");
-      if (l.has_latitude()) {
-        absl::StrAppend(&where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(),
-                                                l.longitude()));
-      }
-      Line(out, "location", where);
-    }
-    Line(out, "serves", absl::StrJoin(o.areas_served(), ", "));
-    Line(out, "languages", absl::StrJoin(o.languages(), ", "));
-    Line(out, "website", o.website());
-    Line(out, "email", o.email());
-    Line(out, "phone", o.phone());
-    if (o.year_incorporated() != 0) {
-      Line(out, "founded", absl::StrCat(o.year_incorporated()));
-    }
-    Line(out, "about", Localized(o.descriptions()));
-  } else if (b.has_community()) {
-    const v1::Community& c = b.community();
-    Line(out, "names", Localized(c.names()));
-    Line(out, "topics", absl::StrJoin(c.topics(), ", "));
-    Line(out, "scope", Place(b));
-    Line(out, "website", c.website());
-    Line(out, "meets", Localized(c.meeting_info()));
-    Line(out, "members", absl::StrCat(c.memberships_size()));
-    Line(out, "mission", Localized(c.missions()));
-  } else if (b.has_tombstone()) {
-    Line(out, "reason", b.tombstone().reason());
-  } else if (b.has_hub_profile()) {
-    const v1::HubProfile& p = b.hub_profile();
-    Line(out, "name", p.name());
-    Line(out, "region", p.region());
-    Line(out, "contact", p.contact());
-    Line(out, "federation", p.federation_address());
-  } else if (b.has_peer_link()) {
-    const std::string& peer = b.peer_link().peer();
-    std::string name = HubName(names, peer);
-    Line(out, "linked to",
-         name.empty() ? peer : absl::StrCat(name, " (", peer, ")"));
+    Line(out, d.label, value);
   }
 }
 
@@ -246,13 +159,12 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
   std::vector<std::vector<std::string>> rows;
   for (const auto& hit : response.hits()) {
     const v1::Record& r = hit.record();
-    const auto& topics = r.body().has_organization()
-                             ? r.body().organization().topics()
-                             : r.body().community().topics();
-    std::vector<std::string> row = {
-        TitleOf(r.body()),
-        r.kind() == v1::RECORD_KIND_COMMUNITY ? "community" : "org",
-        Place(r.body()), absl::StrJoin(topics, ",")};
+    const node::RecordKindInfo* kind = node::KindOf(r.body());
+    const node::RecordSummary summary =
+        kind == nullptr ? node::RecordSummary() : kind->summary(r.body());
+    std::vector<std::string> row = {TitleOf(r.body()), ShortKindName(r.kind()),
+                                    summary.place,
+                                    absl::StrJoin(summary.topics, ",")};
     if (with_distance) {
       row.push_back(hit.has_distance_km()
                         ? absl::StrFormat("%.1f", hit.distance_km())

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/records/record_kinds.h"
 
 namespace civhub::ctl {
 namespace {
@@ -185,19 +187,21 @@ absl::StatusOr<v1::PublishRequest> ReadPublishFile(const std::string& path) {
   JsonPosition where;
   if (absl::Status s = ParseJson(json, &request, &where); !s.ok()) {
     // A bare record object, as some tools write it: show the wrapper.
-    v1::Organization organization;
-    v1::Community community;
-    const char* kind = nullptr;
-    if (ParseJson(json, &organization).ok()) {
-      kind = "organization";
-    } else if (ParseJson(json, &community).ok()) {
-      kind = "community";
-    }
-    if (kind != nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": holds a bare ", kind,
-                       " object; wrap it as {\"recordId\": \"", "your-id\", \"",
-                       kind, "\": {...}} (see examples/)"));
+    for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+      if (kind.publish_case == v1::PublishRequest::PAYLOAD_NOT_SET) continue;
+      const v1::PublishRequest& none = v1::PublishRequest::default_instance();
+      std::unique_ptr<google::protobuf::Message> bare(
+          none.GetReflection()
+              ->GetMessage(none,
+                           v1::PublishRequest::descriptor()->FindFieldByNumber(
+                               kind.publish_case))
+              .New());
+      if (ParseJson(json, bare.get()).ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": holds a bare ", kind.name,
+            " object; wrap it as {\"recordId\": \"", "your-id\", \"", kind.name,
+            "\": {...}} (see examples/)"));
+      }
     }
     return absl::InvalidArgumentError(
         absl::StrCat(Located(path, where), s.message()));

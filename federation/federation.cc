@@ -132,7 +132,7 @@ void Federation::RebuildTrust() {
   }
   std::vector<LinkClaim> claims;
   if (absl::StatusOr<std::vector<node::StoredView>> links =
-          store_->RecordsOfKind('l');
+          store_->RecordsOfKind(v1::RecordBody::kPeerLink);
       links.ok()) {
     for (const node::StoredView& view : *links) {
       const v1::PeerLink& link = view.body.peer_link();
@@ -390,7 +390,7 @@ absl::StatusOr<v1::Network> Federation::GetNetwork() {
       origins = store_->Origins();
   if (!origins.ok()) return origins.status();
   absl::StatusOr<std::vector<node::StoredView>> profiles =
-      store_->RecordsOfKind('h');
+      store_->RecordsOfKind(v1::RecordBody::kHubProfile);
   if (!profiles.ok()) return profiles.status();
   std::map<std::string, v1::NetworkHub> hubs;
   auto hub = [&](const std::string& key) -> v1::NetworkHub& {

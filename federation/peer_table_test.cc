@@ -50,7 +50,7 @@ TEST_F(FederationTest, LinkNeedsBothAdmins) {
       [&] { return a->federation->CountPeers(v1::PEER_STATE_ACTIVE) == 1; }));
   // Both ends publish a link record, each with the other's signature.
   ASSERT_TRUE(RunUntil([&] {
-    auto links = a->store->RecordsOfKind('l');
+    auto links = a->store->RecordsOfKind(v1::RecordBody::kPeerLink);
     return links.ok() && links->size() == 2;
   }));
   absl::StatusOr<v1::Network> network = a->federation->GetNetwork();

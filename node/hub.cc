@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "node/records/record_kinds.h"
 #include "node/records/validate.h"
 
 namespace civhub::node {
@@ -51,17 +52,7 @@ absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
     return s;
   }
   v1::RecordBody body;
-  switch (request.payload_case()) {
-    case v1::PublishRequest::kOrganization:
-      *body.mutable_organization() = request.organization();
-      break;
-    case v1::PublishRequest::kCommunity:
-      *body.mutable_community() = request.community();
-      break;
-    case v1::PublishRequest::PAYLOAD_NOT_SET:
-      return absl::InvalidArgumentError(
-          "payload: set either organization or community");
-  }
+  if (absl::Status s = CopyPublishedPayload(request, &body); !s.ok()) return s;
   body.set_record_id(request.record_id());
   return Notify(
       Locked([&] { return PublishBody(std::move(body), /*strict=*/true); }));

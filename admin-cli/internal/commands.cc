@@ -24,6 +24,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/check_report.h"
+#include "node/records/record_kinds.h"
 #include "node/records/taxonomy.h"
 
 namespace civhub::ctl::internal {
@@ -66,7 +67,25 @@ std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
   return ref;
 }
 
+// A searchable kind by its command ("org") or name ("organization").
+const node::RecordKindInfo* SearchableKind(absl::string_view word) {
+  for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+    if (kind.searchable && (word == kind.command || word == kind.name)) {
+      return &kind;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+std::string SearchKindChoices() {
+  std::vector<std::string> commands;
+  for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+    if (kind.searchable) commands.emplace_back(kind.command);
+  }
+  return node::JoinAlternatives(commands);
+}
 
 int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
               v1::PublishRequest::PayloadCase want) {
@@ -78,15 +97,22 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
         file,
         ": no record id: add \"recordId\": \"...\" to the file or pass --id"));
   }
-  const char* other =
-      want == v1::PublishRequest::kOrganization ? "community" : "org";
   if (request->payload_case() != want) {
+    const node::RecordKindInfo* held =
+        node::FindPublishKind(request->payload_case());
+    if (held == nullptr) {
+      std::vector<std::string> objects;
+      for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+        if (!kind.command.empty()) {
+          objects.push_back(absl::StrCat("\"", kind.name, "\""));
+        }
+      }
+      return s.UsageError(absl::StrCat(
+          file, ": holds no ", node::JoinAlternatives(objects), " object"));
+    }
     return s.UsageError(absl::StrCat(
-        file, request->payload_case() == v1::PublishRequest::PAYLOAD_NOT_SET
-                  ? ": holds no \"organization\" or \"community\" object"
-                  : absl::StrCat(": holds a different kind of record; use "
-                                 "`civhubctl ",
-                                 other, " put`")));
+        file, ": holds a different kind of record; use `civhubctl ",
+        held->command, " put`"));
   }
   // A membership without an origin names a record of this hub.
   bool needs_origin = false;
@@ -151,15 +177,17 @@ namespace {
 std::optional<std::string> PutCommandFor(const std::string& file) {
   absl::StatusOr<v1::PublishRequest> request = ReadPublishFile(file);
   if (request.ok()) {
-    if (request->has_organization()) return "civhubctl org put";
-    if (request->has_community()) return "civhubctl community put";
-    return std::nullopt;
+    const node::RecordKindInfo* kind =
+        node::FindPublishKind(request->payload_case());
+    if (kind == nullptr) return std::nullopt;
+    return absl::StrCat("civhubctl ", kind->command, " put");
   }
-  if (absl::StrContains(request.status().message(), "bare organization")) {
-    return "civhubctl org put";
-  }
-  if (absl::StrContains(request.status().message(), "bare community")) {
-    return "civhubctl community put";
+  for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+    if (kind.command.empty()) continue;
+    if (absl::StrContains(request.status().message(),
+                          absl::StrCat("bare ", kind.name))) {
+      return absl::StrCat("civhubctl ", kind.command, " put");
+    }
   }
   return std::nullopt;
 }
@@ -329,12 +357,12 @@ int Search(Session& s, const SearchFlags& f) {
   req.set_language(f.lang);
   req.set_page_size(f.limit);
   req.set_page_token(f.page_token);
-  if (f.kind == "org" || f.kind == "organization") {
-    req.set_kind(v1::RECORD_KIND_ORGANIZATION);
-  } else if (f.kind == "community") {
-    req.set_kind(v1::RECORD_KIND_COMMUNITY);
-  } else if (!f.kind.empty()) {
-    return s.UsageError("--kind must be org or community");
+  if (!f.kind.empty()) {
+    const node::RecordKindInfo* kind = SearchableKind(f.kind);
+    if (kind == nullptr) {
+      return s.UsageError(absl::StrCat("--kind must be ", SearchKindChoices()));
+    }
+    req.set_kind(kind->api_kind);
   }
   if (!f.near.empty()) {
     std::vector<std::string> parts = absl::StrSplit(f.near, ',');

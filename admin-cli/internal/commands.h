@@ -31,6 +31,8 @@ struct SearchFlags {
   int limit = 0;
 };
 int Search(Session& s, const SearchFlags& flags);
+// What `search --kind` takes: "org or community".
+std::string SearchKindChoices();
 
 // Peer links.
 // `offline`: record the link without checking the address answers first.

@@ -1,6 +1,11 @@
 #include "node/records/index_terms.h"
 
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "node/records/payload_terms.h"
+#include "node/records/record_kinds.h"
 #include "node/records/text.h"
 
 namespace civhub::node {
@@ -43,57 +48,60 @@ std::string MemberKey(absl::string_view hub_id, absl::string_view record_id) {
 
 IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
   IndexTerms terms;
-  if (body.has_organization()) {
-    const v1::Organization& org = body.organization();
-    terms.filters.emplace(kFieldAll, "");
-    terms.filters.emplace(kFieldKind, "o");
-    AddLocalized(org.names(), kWeightName, &terms);
-    AddLocalized(org.descriptions(), kWeightText, &terms);
-    AddText(org.alternate_name(), kWeightName, &terms);
-    AddText(org.acronym(), kWeightName, &terms);
-    for (const auto& id : org.identifiers()) {
-      terms.filters.emplace(kFieldIdentifier,
-                            absl::StrCat(id.scheme(), " ", id.identifier()));
-    }
-    for (const auto& type : org.types()) {
-      terms.filters.emplace(kFieldOrgType, type);
-    }
-    for (const auto& loc : org.locations()) {
-      AddArea(loc.country(), &terms);
-      if (!loc.region().empty()) AddArea(loc.region(), &terms);
-      if (loc.has_latitude() && loc.has_longitude()) {
-        terms.points.emplace_back(loc.latitude(), loc.longitude());
-      }
-    }
-    for (const auto& area : org.areas_served()) AddArea(area, &terms);
-    for (const auto& lang : org.languages()) {
-      terms.filters.emplace(kFieldLanguage, lang);
-    }
-    for (const auto& topic : org.topics()) {
-      terms.filters.emplace(kFieldTopic, topic);
-    }
-  } else if (body.has_hub_profile()) {
-    // Not searchable; listed by kind for the network view.
-    terms.filters.emplace(kFieldKind, "h");
-  } else if (body.has_peer_link()) {
-    terms.filters.emplace(kFieldKind, "l");
-  } else if (body.has_community()) {
-    const v1::Community& c = body.community();
-    terms.filters.emplace(kFieldAll, "");
-    terms.filters.emplace(kFieldKind, "c");
-    AddLocalized(c.names(), kWeightName, &terms);
-    AddLocalized(c.missions(), kWeightText, &terms);
-    for (const auto& topic : c.topics()) {
-      terms.filters.emplace(kFieldTopic, topic);
-    }
-    for (const auto& area : c.region_scope()) AddArea(area, &terms);
-    for (const auto& m : c.memberships()) {
-      terms.filters.emplace(
-          kFieldMember,
-          MemberKey(m.organization().origin(), m.organization().record_id()));
-    }
+  const RecordKindInfo* kind = KindOf(body);
+  if (kind == nullptr) return terms;
+  if (kind->searchable) terms.filters.emplace(kFieldAll, "");
+  if (kind->index_letter != '\0') {
+    terms.filters.emplace(kFieldKind, std::string(1, kind->index_letter));
   }
+  kind->index_terms(body, &terms);
   return terms;
 }
+
+void OrganizationTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Organization& org = body.organization();
+  AddLocalized(org.names(), kWeightName, terms);
+  AddLocalized(org.descriptions(), kWeightText, terms);
+  AddText(org.alternate_name(), kWeightName, terms);
+  AddText(org.acronym(), kWeightName, terms);
+  for (const auto& id : org.identifiers()) {
+    terms->filters.emplace(kFieldIdentifier,
+                           absl::StrCat(id.scheme(), " ", id.identifier()));
+  }
+  for (const auto& type : org.types()) {
+    terms->filters.emplace(kFieldOrgType, type);
+  }
+  for (const auto& loc : org.locations()) {
+    AddArea(loc.country(), terms);
+    if (!loc.region().empty()) AddArea(loc.region(), terms);
+    if (loc.has_latitude() && loc.has_longitude()) {
+      terms->points.emplace_back(loc.latitude(), loc.longitude());
+    }
+  }
+  for (const auto& area : org.areas_served()) AddArea(area, terms);
+  for (const auto& lang : org.languages()) {
+    terms->filters.emplace(kFieldLanguage, lang);
+  }
+  for (const auto& topic : org.topics()) {
+    terms->filters.emplace(kFieldTopic, topic);
+  }
+}
+
+void CommunityTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Community& c = body.community();
+  AddLocalized(c.names(), kWeightName, terms);
+  AddLocalized(c.missions(), kWeightText, terms);
+  for (const auto& topic : c.topics()) {
+    terms->filters.emplace(kFieldTopic, topic);
+  }
+  for (const auto& area : c.region_scope()) AddArea(area, terms);
+  for (const auto& m : c.memberships()) {
+    terms->filters.emplace(
+        kFieldMember,
+        MemberKey(m.organization().origin(), m.organization().record_id()));
+  }
+}
+
+void NoPayloadTerms(const v1::RecordBody&, IndexTerms*) {}
 
 }  // namespace civhub::node

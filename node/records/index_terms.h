@@ -24,7 +24,7 @@ inline constexpr uint8_t kWeightText = 1;  // descriptions, missions
 // also the byte that names the field in the store's filter keys, so a value
 // here never changes.
 inline constexpr char kFieldAll = 'a';      // "" : every live record
-inline constexpr char kFieldKind = 'k';     // "o" "c" "h"(hub) "l"(link)
+inline constexpr char kFieldKind = 'k';     // RecordKindInfo::index_letter
 inline constexpr char kFieldCountry = 'c';  // ISO 3166-1
 inline constexpr char kFieldRegion = 'r';   // ISO 3166-2
 inline constexpr char kFieldTopic = 't';

@@ -38,7 +38,7 @@ std::set<std::string> Codes(absl::Span<const TaxonomyTerm> terms) {
 TEST(Taxonomy, DocsListTheSameCodesAsTheCode) {
   EXPECT_EQ(DocumentedCodes("Topics: ", "Organization types: "),
             Codes(Topics()));
-  EXPECT_EQ(DocumentedCodes("Organization types: ", "(`node/taxonomy.cc`"),
+  EXPECT_EQ(DocumentedCodes("Organization types: ", "(`node/records/taxonomy.cc`"),
             Codes(OrganizationTypes()));
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -12,6 +13,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "node/records/iso_codes.h"
+#include "node/records/record_kinds.h"
 #include "node/records/taxonomy.h"
 #include "node/records/text.h"
 
@@ -381,6 +383,16 @@ absl::Status CheckDate(absl::string_view path, absl::string_view date) {
                               " is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"));
 }
 
+// Ids starting with "~" name the hub's own system records.
+absl::Status CheckUserRecordId(absl::string_view id) {
+  if (absl::StartsWith(id, "~")) {
+    return Invalid("record_id",
+                   "ids starting with \"~\" are reserved for the hub's own "
+                   "system records");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateRecordId(absl::string_view id, absl::string_view field) {
@@ -599,33 +611,46 @@ absl::Status ValidateRecordBody(const v1::RecordBody& body,
                    absl::StrCat(absl::FormatTime(issued),
                                 " is more than 10 minutes in the future"));
   }
-  const bool system_id = absl::StartsWith(body.record_id(), "~");
-  switch (body.payload_case()) {
-    case v1::RecordBody::kOrganization:
-    case v1::RecordBody::kCommunity:
-      if (system_id) {
-        return Invalid("record_id",
-                       "ids starting with \"~\" are reserved for the hub's own "
-                       "system records");
-      }
-      return body.has_organization()
-                 ? ValidateOrganization(body.organization(), options)
-                 : ValidateCommunity(body.community(), options);
-    case v1::RecordBody::kTombstone:
-      return CheckText("tombstone.reason", body.tombstone().reason(), 500);
-    case v1::RecordBody::kHubProfile:
-      if (body.record_id() != kHubProfileRecordId) {
-        return Invalid("record_id",
-                       "a hub profile record must be named \"~hub\"");
-      }
-      return ValidateHubProfile(body.hub_profile());
-    case v1::RecordBody::kPeerLink:
-      return ValidatePeerLink(body.peer_link(), body.record_id());
-    case v1::RecordBody::PAYLOAD_NOT_SET:
-      break;
+  const RecordKindInfo* kind = KindOf(body);
+  if (kind == nullptr) {
+    std::vector<std::string> names;
+    for (const RecordKindInfo& k : RecordKinds()) {
+      if (!k.system) names.emplace_back(k.name);
+    }
+    return Invalid("payload", absl::StrCat("one of ", JoinAlternatives(names),
+                                           " is required"));
   }
-  return Invalid("payload",
-                 "one of organization, community or tombstone is required");
+  return kind->validate(body, options);
+}
+
+absl::Status ValidateOrganizationRecord(const v1::RecordBody& body,
+                                        const ValidationOptions& options) {
+  if (absl::Status s = CheckUserRecordId(body.record_id()); !s.ok()) return s;
+  return ValidateOrganization(body.organization(), options);
+}
+
+absl::Status ValidateCommunityRecord(const v1::RecordBody& body,
+                                     const ValidationOptions& options) {
+  if (absl::Status s = CheckUserRecordId(body.record_id()); !s.ok()) return s;
+  return ValidateCommunity(body.community(), options);
+}
+
+absl::Status ValidateTombstoneRecord(const v1::RecordBody& body,
+                                     const ValidationOptions&) {
+  return CheckText("tombstone.reason", body.tombstone().reason(), 500);
+}
+
+absl::Status ValidateHubProfileRecord(const v1::RecordBody& body,
+                                      const ValidationOptions&) {
+  if (body.record_id() != kHubProfileRecordId) {
+    return Invalid("record_id", "a hub profile record must be named \"~hub\"");
+  }
+  return ValidateHubProfile(body.hub_profile());
+}
+
+absl::Status ValidatePeerLinkRecord(const v1::RecordBody& body,
+                                    const ValidationOptions&) {
+  return ValidatePeerLink(body.peer_link(), body.record_id());
 }
 
 namespace {

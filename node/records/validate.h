@@ -52,6 +52,21 @@ absl::Status ValidateCommunity(const v1::Community& community,
 
 absl::Status ValidateHubProfile(const v1::HubProfile& profile);
 
+// The payload checks of each kind, as the registry (record_kinds.h) calls
+// them for a body whose header fields are valid: the payload, and what the
+// kind requires of the record id (user records may not start with "~"; a hub
+// profile is "~hub", a peer link "~link.<peer hub id>").
+absl::Status ValidateOrganizationRecord(const v1::RecordBody& body,
+                                        const ValidationOptions& options);
+absl::Status ValidateCommunityRecord(const v1::RecordBody& body,
+                                     const ValidationOptions& options);
+absl::Status ValidateTombstoneRecord(const v1::RecordBody& body,
+                                     const ValidationOptions& options);
+absl::Status ValidateHubProfileRecord(const v1::RecordBody& body,
+                                      const ValidationOptions& options);
+absl::Status ValidatePeerLinkRecord(const v1::RecordBody& body,
+                                    const ValidationOptions& options);
+
 // Returns the path of the first field in `message` (recursively) that this
 // build does not know, e.g. "organization.locations[1]: unknown field 42",
 // or an empty string if there is none.

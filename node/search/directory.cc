@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/keys.h"
+#include "node/records/record_kinds.h"
 #include "node/records/validate.h"
 #include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
@@ -37,24 +38,8 @@ v1::Record Directory::ToRecord(const StoredView& view) {
   v1::Record out;
   out.set_origin(crypto::HubIdOf(view.body.origin()));
   out.set_record_id(view.body.record_id());
-  switch (view.body.payload_case()) {
-    case v1::RecordBody::kOrganization:
-      out.set_kind(v1::RECORD_KIND_ORGANIZATION);
-      break;
-    case v1::RecordBody::kCommunity:
-      out.set_kind(v1::RECORD_KIND_COMMUNITY);
-      break;
-    case v1::RecordBody::kTombstone:
-      out.set_kind(v1::RECORD_KIND_TOMBSTONE);
-      break;
-    case v1::RecordBody::kHubProfile:
-      out.set_kind(v1::RECORD_KIND_HUB_PROFILE);
-      break;
-    case v1::RecordBody::kPeerLink:
-      out.set_kind(v1::RECORD_KIND_PEER_LINK);
-      break;
-    case v1::RecordBody::PAYLOAD_NOT_SET:
-      break;
+  if (const RecordKindInfo* kind = KindOf(view.body); kind != nullptr) {
+    out.set_kind(kind->api_kind);
   }
   *out.mutable_signed_() = view.stored.signed_();
   *out.mutable_body() = view.body;

@@ -126,6 +126,8 @@ TEST_F(DirectoryTest, FiltersCombineWithAnd) {
   v1::SearchRequest kinds;
   kinds.set_kind(v1::RECORD_KIND_COMMUNITY);
   EXPECT_EQ(Find(kinds), Ids{});
+  kinds.set_kind(v1::RECORD_KIND_ORGANIZATION);
+  EXPECT_EQ(Find(kinds), (Ids{"a", "b", "c"}));
 }
 
 TEST_F(DirectoryTest, IdentifierFilterIsExact) {
@@ -361,6 +363,10 @@ TEST_F(DirectoryTest, BadRequestsNameTheField) {
   req = {};
   req.set_page_size(-1);
   EXPECT_STATUS(dir().Search(req), StatusCode::kInvalidArgument, "page_size");
+  req = {};
+  req.set_kind(v1::RECORD_KIND_TOMBSTONE);
+  EXPECT_STATUS(dir().Search(req), StatusCode::kInvalidArgument,
+                "kind: must be ORGANIZATION, COMMUNITY or unspecified");
 
   // A token from one query does not continue another.
   for (int i = 0; i < 3; ++i) Put("p" + std::to_string(i), {});

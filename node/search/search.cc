@@ -12,10 +12,12 @@
 #include <unordered_map>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "node/records/geo.h"
 #include "node/records/index_terms.h"
 #include "node/records/iso_codes.h"
+#include "node/records/record_kinds.h"
 #include "node/records/taxonomy.h"
 #include "node/records/text.h"
 #include "node/search/directory.h"
@@ -249,9 +251,19 @@ absl::Status CheckSearchRequest(const v1::SearchRequest& r) {
         "text", absl::StrCat("is longer than ", kMaxSearchTextBytes, " bytes"));
   }
   if (!IsValidUtf8(r.text())) return invalid("text", "is not valid UTF-8");
-  if (r.kind() == v1::RECORD_KIND_TOMBSTONE ||
-      !v1::RecordKind_IsValid(r.kind())) {
-    return invalid("kind", "must be ORGANIZATION, COMMUNITY or unspecified");
+  // Kinds without postings are refused; the hub's system kinds are accepted
+  // and, not being searchable, select nothing beyond the other fields.
+  if (const RecordKindInfo* kind = FindRecordKind(r.kind());
+      r.kind() != v1::RECORD_KIND_UNSPECIFIED &&
+      (kind == nullptr || kind->index_letter == '\0')) {
+    std::vector<std::string> names;
+    for (const RecordKindInfo& k : RecordKinds()) {
+      if (k.searchable) {
+        names.push_back(absl::AsciiStrToUpper(k.name));
+      }
+    }
+    names.emplace_back("unspecified");
+    return invalid("kind", absl::StrCat("must be ", JoinAlternatives(names)));
   }
   if (!r.country().empty() && !IsCountryCode(r.country())) {
     return invalid("country", absl::StrCat("\"", r.country(),
@@ -374,9 +386,10 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     geo_clause = c->get();
     clauses.push_back(*std::move(c));
   }
-  if (request.kind() == v1::RECORD_KIND_ORGANIZATION)
-    add_filter(kFieldKind, "o");
-  if (request.kind() == v1::RECORD_KIND_COMMUNITY) add_filter(kFieldKind, "c");
+  if (const RecordKindInfo* kind = FindRecordKind(request.kind());
+      kind != nullptr && kind->searchable) {
+    add_filter(kFieldKind, std::string(1, kind->index_letter));
+  }
   if (!request.country().empty()) add_filter(kFieldCountry, request.country());
   if (!request.region().empty()) add_filter(kFieldRegion, request.region());
   if (!request.topic().empty()) add_filter(kFieldTopic, request.topic());

@@ -17,6 +17,7 @@
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "node/records/index_terms.h"
+#include "node/records/record_kinds.h"
 #include "node/storage/internal/index_entries.h"
 #include "node/storage/internal/keys.h"
 #include "node/storage/internal/leveldb_status.h"
@@ -257,24 +258,7 @@ void Checker::Tally(Loaded& r) {
   OriginTally& tally = origins_[body.origin()];
   ++tally.records;
   tally.max_sequence = std::max(tally.max_sequence, body.sequence());
-  switch (body.payload_case()) {
-    case v1::RecordBody::kOrganization:
-      counted_.set_organizations(counted_.organizations() + 1);
-      break;
-    case v1::RecordBody::kCommunity:
-      counted_.set_communities(counted_.communities() + 1);
-      break;
-    case v1::RecordBody::kHubProfile:
-      counted_.set_hub_profiles(counted_.hub_profiles() + 1);
-      break;
-    case v1::RecordBody::kPeerLink:
-      counted_.set_peer_links(counted_.peer_links() + 1);
-      break;
-    case v1::RecordBody::kTombstone:
-    case v1::RecordBody::PAYLOAD_NOT_SET:
-      counted_.set_tombstones(counted_.tombstones() + 1);
-      break;
-  }
+  CountRecord(body, +1, &counted_);
   const uint64_t doc = r.stored.doc();
   if (live_docs_[doc]) {
     Problem(absl::StrCat("record ", crypto::HubIdOf(body.origin()), "/",
@@ -411,17 +395,15 @@ absl::StatusOr<v1::CheckReport> Checker::Run() {
   }
   report_.set_origins(states);
 
-  auto compare = [&](const char* what, uint64_t kept, uint64_t counted) {
+  auto compare = [&](absl::string_view what, uint64_t kept, uint64_t counted) {
     if (kept != counted) {
       Problem(absl::StrCat("the counters say ", kept, " ", what,
                            ", the store holds ", counted));
     }
   };
-  compare("organizations", counters_.organizations(), counted_.organizations());
-  compare("communities", counters_.communities(), counted_.communities());
-  compare("hub profiles", counters_.hub_profiles(), counted_.hub_profiles());
-  compare("peer links", counters_.peer_links(), counted_.peer_links());
-  compare("tombstones", counters_.tombstones(), counted_.tombstones());
+  for (const RecordKindInfo& kind : RecordKinds()) {
+    compare(kind.plural, (counters_.*kind.count)(), (counted_.*kind.count)());
+  }
   report_.set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
   return report_;
 }

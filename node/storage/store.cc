@@ -10,6 +10,7 @@
 #include "leveldb/filter_policy.h"
 #include "leveldb/write_batch.h"
 #include "node/records/index_terms.h"
+#include "node/records/record_kinds.h"
 #include "node/records/text.h"
 #include "node/storage/internal/index_entries.h"
 #include "node/storage/internal/keys.h"
@@ -325,7 +326,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
     batch.Delete(keys::OriginSeq(keys::kSeq, origin, old.body.sequence()));
     batch.Delete(keys::Change(old.stored.change()));
     WriteIndexEntries(doc, DeriveIndexTerms(old.body), /*remove=*/true, &batch);
-    Count(old.body, -1, &counters);
+    CountRecord(old.body, -1, &counters);
   } else {
     doc = counters.next_doc();
     counters.set_next_doc(doc + 1);
@@ -334,7 +335,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
     batch.Put(keys::Doc(doc), doc_value);
     state->set_records(state->records() + 1);
   }
-  Count(body, +1, &counters);
+  CountRecord(body, +1, &counters);
   if (new_origin) counters.set_origins(counters.origins() + 1);
   const uint64_t change = counters.next_change();
   counters.set_next_change(change + 1);
@@ -359,28 +360,6 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
   counters_ = std::move(counters);
   return ApplyOutcome::kApplied;
-}
-
-void Store::Count(const v1::RecordBody& body, int delta, storage::Counters* c) {
-  auto add = [delta](uint64_t v) { return v + static_cast<uint64_t>(delta); };
-  switch (body.payload_case()) {
-    case v1::RecordBody::kOrganization:
-      c->set_organizations(add(c->organizations()));
-      break;
-    case v1::RecordBody::kCommunity:
-      c->set_communities(add(c->communities()));
-      break;
-    case v1::RecordBody::kHubProfile:
-      c->set_hub_profiles(add(c->hub_profiles()));
-      break;
-    case v1::RecordBody::kPeerLink:
-      c->set_peer_links(add(c->peer_links()));
-      break;
-    case v1::RecordBody::kTombstone:
-    case v1::RecordBody::PAYLOAD_NOT_SET:
-      c->set_tombstones(add(c->tombstones()));
-      break;
-  }
 }
 
 absl::Status Store::AdvanceWatermark(absl::string_view origin, uint64_t from,
@@ -546,7 +525,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
       batch.Delete(keys::Change(stored.change()));
       WriteIndexEntries(stored.doc(), DeriveIndexTerms(body), /*remove=*/true,
                         &batch);
-      Count(body, -1, &counters);
+      CountRecord(body, -1, &counters);
     }
     if (!it->status().ok()) return FromLevelDb(it->status());
     // The (origin, sequence) hashes go too, so that the records can be
@@ -603,10 +582,16 @@ absl::StatusOr<std::optional<StoredView>> Store::GetDocAt(
                snapshot);
 }
 
-absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(char kind) const {
+absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(
+    v1::RecordBody::PayloadCase kind) const {
+  const RecordKindInfo* info = FindRecordKind(kind);
+  if (info == nullptr || info->index_letter == '\0') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "store: records of kind ", static_cast<int>(kind), " are not listed"));
+  }
   std::vector<StoredView> out;
   const std::string prefix =
-      keys::FilterPrefix(kFieldKind, std::string(1, kind));
+      keys::FilterPrefix(kFieldKind, std::string(1, info->index_letter));
   leveldb::ReadOptions ro;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);

@@ -194,8 +194,11 @@ class Store {
   // Accepts `origin` again; its records must be fetched anew.
   absl::Status Unblock(absl::string_view origin);
 
-  // Latest versions of records of one kind: 'h' hub profiles, 'l' links.
-  absl::StatusOr<std::vector<StoredView>> RecordsOfKind(char kind) const;
+  // Latest versions of records of one kind, such as hub profiles or peer
+  // links. INVALID_ARGUMENT for a kind the store keeps no kind postings for
+  // (tombstones, PAYLOAD_NOT_SET).
+  absl::StatusOr<std::vector<StoredView>> RecordsOfKind(
+      v1::RecordBody::PayloadCase kind) const;
 
   // A small key-value space for layers above (federation's peer table),
   // in the same database.
@@ -267,9 +270,6 @@ class Store {
                            leveldb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WritableLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // Adds `delta` (+1 or -1) to the counter of `body`'s kind.
-  static void Count(const v1::RecordBody& body, int delta,
-                    storage::Counters* counters);
 
   Clock* const clock_;
   std::unique_ptr<leveldb::Cache> cache_;

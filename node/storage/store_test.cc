@@ -138,6 +138,22 @@ TEST_F(StoreTest, SurvivesReopen) {
   EXPECT_EQ(store_->counters().next_doc(), 4u);
 }
 
+// Records are listed by their kind posting; tombstones have none.
+TEST_F(StoreTest, ListsRecordsOfAKind) {
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  absl::StatusOr<std::vector<StoredView>> orgs =
+      store_->RecordsOfKind(v1::RecordBody::kOrganization);
+  ASSERT_OK(orgs.status());
+  ASSERT_EQ(orgs->size(), 1u);
+  EXPECT_EQ((*orgs)[0].body.record_id(), "a");
+  absl::StatusOr<std::vector<StoredView>> links =
+      store_->RecordsOfKind(v1::RecordBody::kPeerLink);
+  ASSERT_OK(links.status());
+  EXPECT_TRUE(links->empty());
+  EXPECT_EQ(store_->RecordsOfKind(v1::RecordBody::kTombstone).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(StoreTest, WaitForChangeWakesOnApply) {
   uint64_t before = store_->last_change();
   EXPECT_FALSE(store_->WaitForChange(before, absl::ZeroDuration()));

@@ -1,0 +1,345 @@
+#include "node/records/record_kinds.h"
+
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "node/records/payload_terms.h"
+#include "node/records/validate.h"
+
+namespace civhub::node {
+namespace {
+
+// Each kind's title and summary.
+
+std::string OrganizationTitle(const v1::RecordBody& body) {
+  const v1::Organization& o = body.organization();
+  std::string name = o.names().empty() ? "(unnamed)" : o.names(0).text();
+  if (!o.acronym().empty()) absl::StrAppend(&name, " (", o.acronym(), ")");
+  return name;
+}
+
+RecordSummary OrganizationSummary(const v1::RecordBody& body) {
+  const v1::Organization& o = body.organization();
+  RecordSummary s;
+  if (o.locations_size() > 0) {
+    const v1::Location& l = o.locations(0);
+    std::vector<std::string> parts;
+    if (!l.city().empty()) parts.push_back(l.city());
+    parts.push_back(l.region().empty() ? l.country() : l.region());
+    s.place = absl::StrJoin(parts, ", ");
+  }
+  s.topics.assign(o.topics().begin(), o.topics().end());
+  return s;
+}
+
+std::string CommunityTitle(const v1::RecordBody& body) {
+  const v1::Community& c = body.community();
+  return c.names().empty() ? "(unnamed)" : c.names(0).text();
+}
+
+RecordSummary CommunitySummary(const v1::RecordBody& body) {
+  const v1::Community& c = body.community();
+  RecordSummary s;
+  s.place = c.region_scope().empty() ? "worldwide"
+                                     : absl::StrJoin(c.region_scope(), " ");
+  s.topics.assign(c.topics().begin(), c.topics().end());
+  return s;
+}
+
+std::string TombstoneTitle(const v1::RecordBody&) { return "(deleted)"; }
+
+std::string HubProfileTitle(const v1::RecordBody& body) {
+  return body.hub_profile().name().empty() ? "(unnamed hub)"
+                                           : body.hub_profile().name();
+}
+
+std::string PeerLinkTitle(const v1::RecordBody&) {
+  return "(link to another hub)";
+}
+
+// Kinds shown without a place or topics.
+RecordSummary NoSummary(const v1::RecordBody&) { return {}; }
+
+// Each kind's details.
+
+void Add(absl::string_view label, std::string value,
+         std::vector<RecordDetail>* out) {
+  RecordDetail d{std::string(label), {}};
+  if (!value.empty()) d.lines.push_back(std::move(value));
+  out->push_back(std::move(d));
+}
+
+void AddLocalized(
+    absl::string_view label,
+    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts,
+    std::vector<RecordDetail>* out) {
+  RecordDetail d{std::string(label), {}};
+  for (const v1::LocalizedText& t : texts) {
+    d.lines.push_back(absl::StrCat("[", t.lang(), "] ", t.text()));
+  }
+  out->push_back(std::move(d));
+}
+
+std::vector<RecordDetail> OrganizationDetails(const v1::RecordBody& body) {
+  const v1::Organization& o = body.organization();
+  std::vector<RecordDetail> out;
+  AddLocalized("names", o.names(), &out);
+  Add("also known", o.alternate_name(), &out);
+  Add("types", absl::StrJoin(o.types(), ", "), &out);
+  Add("topics", absl::StrJoin(o.topics(), ", "), &out);
+  std::vector<std::string> ids;
+  for (const auto& id : o.identifiers()) {
+    ids.push_back(absl::StrCat(id.scheme(), " ", id.identifier()));
+  }
+  Add("identifiers", absl::StrJoin(ids, ", "), &out);
+  for (const auto& l : o.locations()) {
+    std::vector<std::string> parts;
+    for (const std::string* p :
+         {&l.address(), &l.city(), &l.region(), &l.country()}) {
+      if (!p->empty()) parts.push_back(*p);
+    }
+    std::string where = absl::StrJoin(parts, ", ");
+    if (l.has_latitude()) {
+      absl::StrAppend(&where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(),
+                                              l.longitude()));
+    }
+    Add("location", std::move(where), &out);
+  }
+  Add("serves", absl::StrJoin(o.areas_served(), ", "), &out);
+  Add("languages", absl::StrJoin(o.languages(), ", "), &out);
+  Add("website", o.website(), &out);
+  Add("email", o.email(), &out);
+  Add("phone", o.phone(), &out);
+  if (o.year_incorporated() != 0) {
+    Add("founded", absl::StrCat(o.year_incorporated()), &out);
+  }
+  AddLocalized("about", o.descriptions(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> CommunityDetails(const v1::RecordBody& body) {
+  const v1::Community& c = body.community();
+  std::vector<RecordDetail> out;
+  AddLocalized("names", c.names(), &out);
+  Add("topics", absl::StrJoin(c.topics(), ", "), &out);
+  Add("scope", CommunitySummary(body).place, &out);
+  Add("website", c.website(), &out);
+  AddLocalized("meets", c.meeting_info(), &out);
+  Add("members", absl::StrCat(c.memberships_size()), &out);
+  AddLocalized("mission", c.missions(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> TombstoneDetails(const v1::RecordBody& body) {
+  std::vector<RecordDetail> out;
+  Add("reason", body.tombstone().reason(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> HubProfileDetails(const v1::RecordBody& body) {
+  const v1::HubProfile& p = body.hub_profile();
+  std::vector<RecordDetail> out;
+  Add("name", p.name(), &out);
+  Add("region", p.region(), &out);
+  Add("contact", p.contact(), &out);
+  Add("federation", p.federation_address(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> PeerLinkDetails(const v1::RecordBody& body) {
+  std::vector<RecordDetail> out;
+  Add("linked to", body.peer_link().peer(), &out);
+  out.back().hub_id = true;
+  return out;
+}
+
+using storage::Counters;
+
+// In the order of the payload fields, except that tombstones come last:
+// messages list the kinds in this order ("one of organization, community or
+// tombstone"), and so does the store check.
+const RecordKindInfo kKinds[] = {
+    {
+        v1::RecordBody::kOrganization,
+        "organization",
+        v1::RECORD_KIND_ORGANIZATION,
+        'o',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::organizations,
+        &Counters::set_organizations,
+        v1::PublishRequest::kOrganization,
+        "org",
+        "Organization records",
+        "organization",
+        "organizations",
+        ValidateOrganizationRecord,
+        OrganizationTerms,
+        OrganizationTitle,
+        OrganizationSummary,
+        OrganizationDetails,
+    },
+    {
+        v1::RecordBody::kCommunity,
+        "community",
+        v1::RECORD_KIND_COMMUNITY,
+        'c',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::communities,
+        &Counters::set_communities,
+        v1::PublishRequest::kCommunity,
+        "community",
+        "Community-of-practice records",
+        "community",
+        "communities",
+        ValidateCommunityRecord,
+        CommunityTerms,
+        CommunityTitle,
+        CommunitySummary,
+        CommunityDetails,
+    },
+    {
+        // Not searchable; listed by kind for the network view.
+        v1::RecordBody::kHubProfile,
+        "hub_profile",
+        v1::RECORD_KIND_HUB_PROFILE,
+        'h',
+        /*searchable=*/false,
+        /*system=*/true,
+        &Counters::hub_profiles,
+        &Counters::set_hub_profiles,
+        v1::PublishRequest::PAYLOAD_NOT_SET,
+        "",
+        "",
+        "hub profile",
+        "hub profiles",
+        ValidateHubProfileRecord,
+        NoPayloadTerms,
+        HubProfileTitle,
+        NoSummary,
+        HubProfileDetails,
+    },
+    {
+        v1::RecordBody::kPeerLink,
+        "peer_link",
+        v1::RECORD_KIND_PEER_LINK,
+        'l',
+        /*searchable=*/false,
+        /*system=*/true,
+        &Counters::peer_links,
+        &Counters::set_peer_links,
+        v1::PublishRequest::PAYLOAD_NOT_SET,
+        "",
+        "",
+        "peer link",
+        "peer links",
+        ValidatePeerLinkRecord,
+        NoPayloadTerms,
+        PeerLinkTitle,
+        NoSummary,
+        PeerLinkDetails,
+    },
+    {
+        // A deleted record: no postings, so neither searched nor listed.
+        v1::RecordBody::kTombstone,
+        "tombstone",
+        v1::RECORD_KIND_TOMBSTONE,
+        '\0',
+        /*searchable=*/false,
+        /*system=*/false,
+        &Counters::tombstones,
+        &Counters::set_tombstones,
+        v1::PublishRequest::PAYLOAD_NOT_SET,
+        "",
+        "",
+        "deleted",
+        "tombstones",
+        ValidateTombstoneRecord,
+        NoPayloadTerms,
+        TombstoneTitle,
+        NoSummary,
+        TombstoneDetails,
+    },
+};
+
+}  // namespace
+
+absl::Span<const RecordKindInfo> RecordKinds() { return kKinds; }
+
+const RecordKindInfo* FindRecordKind(v1::RecordBody::PayloadCase payload_case) {
+  for (const RecordKindInfo& k : kKinds) {
+    if (k.payload_case == payload_case) return &k;
+  }
+  return nullptr;
+}
+
+const RecordKindInfo* FindRecordKind(absl::string_view name) {
+  for (const RecordKindInfo& k : kKinds) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+const RecordKindInfo* FindRecordKind(v1::RecordKind api_kind) {
+  for (const RecordKindInfo& k : kKinds) {
+    if (k.api_kind == api_kind) return &k;
+  }
+  return nullptr;
+}
+
+const RecordKindInfo* FindPublishKind(
+    v1::PublishRequest::PayloadCase publish_case) {
+  if (publish_case == v1::PublishRequest::PAYLOAD_NOT_SET) return nullptr;
+  for (const RecordKindInfo& k : kKinds) {
+    if (k.publish_case == publish_case) return &k;
+  }
+  return nullptr;
+}
+
+absl::Status CopyPublishedPayload(const v1::PublishRequest& request,
+                                  v1::RecordBody* body) {
+  const RecordKindInfo* kind = FindPublishKind(request.payload_case());
+  if (kind == nullptr) {
+    std::vector<std::string> names;
+    for (const RecordKindInfo& k : kKinds) {
+      if (k.publish_case != v1::PublishRequest::PAYLOAD_NOT_SET) {
+        names.emplace_back(k.name);
+      }
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("payload: set ", names.size() == 2 ? "either " : "one of ",
+                     JoinAlternatives(names)));
+  }
+  // A oneof case's value is its field's number; the two fields hold the same
+  // message type (record_kinds_test.cc checks).
+  const google::protobuf::FieldDescriptor* from =
+      v1::PublishRequest::descriptor()->FindFieldByNumber(
+          request.payload_case());
+  const google::protobuf::FieldDescriptor* to =
+      v1::RecordBody::descriptor()->FindFieldByNumber(kind->payload_case);
+  body->GetReflection()->MutableMessage(body, to)->CopyFrom(
+      request.GetReflection()->GetMessage(request, from));
+  return absl::OkStatus();
+}
+
+void CountRecord(const v1::RecordBody& body, int delta, Counters* counters) {
+  const RecordKindInfo* kind = KindOf(body);
+  if (kind == nullptr) kind = FindRecordKind(v1::RecordBody::kTombstone);
+  (counters->*kind->set_count)((counters->*kind->count)() +
+                               static_cast<uint64_t>(delta));
+}
+
+std::string JoinAlternatives(const std::vector<std::string>& words) {
+  if (words.size() <= 1) return absl::StrJoin(words, "");
+  return absl::StrCat(
+      absl::StrJoin(words.begin(), std::prev(words.end()), ", "), " or ",
+      words.back());
+}
+
+}  // namespace civhub::node
