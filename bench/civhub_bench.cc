@@ -36,6 +36,8 @@
 #include "bench/search.h"
 #include "bench/sync.h"
 #include "crypto/record_signing.h"
+#include "hubnode/hub_node.h"
+#include "node/base/executor.h"
 #include "node/hub.h"
 
 namespace civhub::bench {
@@ -84,16 +86,20 @@ double PerSecond(size_t n, absl::Duration d) {
 
 // Ingests `records` into a fresh in-memory hub: with one thread, one
 // record at a time (Hub::Ingest); with more, in replies of 1,000 records
-// as replication does (Hub::IngestMany on `threads` threads).
+// as replication does (Hub::IngestMany, on the caller and a pool of
+// `threads` - 1).
 double Ingest(const crypto::PrivateKey& origin,
               const std::vector<v1::SignedRecord>& records, int threads) {
   std::unique_ptr<node::StoreEnv> env = node::StoreEnv::InMemory();
-  node::StoreOptions options;
-  options.path = "/bench/ingest";
-  options.env = env.get();
-  std::unique_ptr<node::Store> store = *node::Store::Open(options);
-  // The hub is the records' origin: admitted without a federation graph.
-  node::Hub hub(origin, store.get(), node::SystemClock());
+  node::ThreadPool pool(threads - 1);
+  hubnode::HubNodeOptions options;
+  options.store.path = "/bench/ingest";
+  options.store.env = env.get();
+  // The hub is the records' origin: admitted without federation links.
+  options.key = origin;
+  options.executor = &pool;
+  std::unique_ptr<hubnode::HubNode> node = *hubnode::HubNode::Open(options);
+  node::Hub& hub = *node->hub();
   size_t failed = 0;
   std::vector<google::protobuf::RepeatedPtrField<v1::SignedRecord>> replies;
   if (threads > 1) {
@@ -112,7 +118,7 @@ double Ingest(const crypto::PrivateKey& origin,
   } else {
     for (const auto& reply : replies) {
       for (const node::IngestResult& result :
-           hub.IngestMany(reply, /*sync=*/false, threads)) {
+           hub.IngestMany(reply, /*sync=*/false)) {
         failed += !result.outcome.ok();
       }
     }

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "bench/generator.h"
 #include "crypto/key_file.h"
+#include "hubnode/hub_node.h"
 #include "node/hub.h"
 #include "server/directory_service.h"
 
@@ -390,15 +391,13 @@ absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset) {
 
 absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
                                                int rounds) {
-  absl::StatusOr<crypto::LoadedKey> key =
-      crypto::LoadOrCreateKeyFile(dataset + "/hub.key");
-  if (!key.ok()) return key.status();
-  node::StoreOptions options;
-  options.path = dataset + "/store";
-  absl::StatusOr<std::unique_ptr<node::Store>> store =
-      node::Store::Open(options);
-  if (!store.ok()) return store.status();
-  node::Hub hub(key->key, store->get(), node::SystemClock());
+  hubnode::HubNodeOptions options;
+  options.store.path = dataset + "/store";
+  options.key_file = dataset + "/hub.key";
+  absl::StatusOr<std::unique_ptr<hubnode::HubNode>> node =
+      hubnode::HubNode::Open(options);
+  if (!node.ok()) return node.status();
+  node::Hub& hub = *(*node)->hub();
 
   sqlite3* db = nullptr;
   if (sqlite3_open_v2((dataset + "/fts.sqlite").c_str(), &db,

@@ -196,7 +196,7 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
       c.record_bytes += r.signed_record.ByteSizeLong();
     }
     // Stored at A without a push: only anti-entropy carries them.
-    Load(a->store.get(), batch);
+    Load(a->store, batch);
     sent_before = net.traffic().records_sent;
     calls.clear();
     const uint64_t want = b->store->last_change() + batch.size();

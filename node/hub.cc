@@ -38,12 +38,13 @@ absl::Status OwnOriginOnly::Admit(const crypto::VerifiedRecord& record) const {
 }
 
 Hub::Hub(crypto::PrivateKey key, Store* store, Clock* clock,
-         const OriginPolicy* policy)
+         const OriginPolicy* policy, Executor* executor)
     : key_(std::move(key)),
       store_(store),
       clock_(clock),
       own_only_(key_.public_key()),
       policy_(policy != nullptr ? policy : &own_only_),
+      executor_(executor != nullptr ? executor : DefaultExecutor()),
       directory_(store) {}
 
 absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
@@ -206,7 +207,7 @@ absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
 
 std::vector<IngestResult> Hub::IngestMany(
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
-    bool sync, int threads) {
+    bool sync) {
   const size_t n = static_cast<size_t>(records.size());
   std::vector<std::optional<absl::StatusOr<Checked>>> checked(n);
   std::vector<IngestResult> results(n);
@@ -217,40 +218,36 @@ std::vector<IngestResult> Hub::IngestMany(
     checked[i] = Check(records[static_cast<int>(i)], &results[i].header);
     ready[i].store(true, std::memory_order_release);
   };
-  if (threads <= 0) {
-    // hardware_concurrency() reads /sys on every call: ask once.
-    static const int kCores =
-        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads = kCores;
-  }
-  // A thread per ~16 records at most: small pushes stay on the caller.
-  threads = static_cast<int>(std::min<size_t>(threads, (n + 15) / 16));
-  std::vector<std::thread> helpers;
-  for (int t = 1; t < threads; ++t) {
-    helpers.emplace_back([&] {
-      for (size_t i = next++; i < n; i = next++) check(i);
-    });
-  }
+  auto help = [&] {
+    for (size_t i = next++; i < n; i = next++) check(i);
+  };
   // This thread applies records in order (a later version must find the
   // earlier one) as soon as they are checked, and checks records itself
-  // while the next one to apply is not ready: applying overlaps checking.
-  size_t applied = 0;
-  while (applied < n) {
-    const size_t i = applied;
-    if (ready[i].load(std::memory_order_acquire)) {
-      absl::StatusOr<Checked>& c = *checked[i];
-      results[i].outcome =
-          c.ok() ? store_->Apply(c->record, c->plan, /*sync=*/false)
-                 : absl::StatusOr<ApplyOutcome>(c.status());
-      checked[i].reset();
-      ++applied;
-    } else if (size_t mine = next++; mine < n) {
-      check(mine);
-    } else {
-      std::this_thread::yield();  // A helper is finishing record i.
+  // while the next one to apply is not ready: applying overlaps checking,
+  // and the batch completes even if no helper ever starts.
+  auto apply_in_order = [&] {
+    size_t applied = 0;
+    while (applied < n) {
+      const size_t i = applied;
+      if (ready[i].load(std::memory_order_acquire)) {
+        absl::StatusOr<Checked>& c = *checked[i];
+        results[i].outcome =
+            c.ok() ? store_->Apply(c->record, c->plan, /*sync=*/false)
+                   : absl::StatusOr<ApplyOutcome>(c.status());
+        checked[i].reset();
+        ++applied;
+      } else if (size_t mine = next++; mine < n) {
+        check(mine);
+      } else {
+        std::this_thread::yield();  // A helper is finishing record i.
+      }
     }
-  }
-  for (std::thread& helper : helpers) helper.join();
+  };
+  // A thread per ~16 records at most: small pushes stay on the caller.
+  const size_t threads = std::min<size_t>(
+      static_cast<size_t>(executor_->parallelism()), (n + 15) / 16);
+  executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
+                            help, apply_in_order);
   // One durable write for the batch: it makes the ones before it durable.
   if (sync && n > 0) {
     if (absl::Status s = store_->Sync(); !s.ok()) {

@@ -18,6 +18,7 @@
 #include "civhub/v1/admin.pb.h"
 #include "crypto/keys.h"
 #include "node/base/clock.h"
+#include "node/base/executor.h"
 #include "node/search/directory.h"
 #include "node/storage/store.h"
 
@@ -66,10 +67,11 @@ struct PublishResult {
 
 class Hub {
  public:
-  // `store`, `clock` and `policy` must outlive the Hub; `policy` may be
-  // nullptr for OwnOriginOnly.
+  // `store`, `clock`, `policy` and `executor` must outlive the Hub;
+  // `policy` may be nullptr for OwnOriginOnly, `executor` nullptr for the
+  // process-wide pool (DefaultExecutor()).
   Hub(crypto::PrivateKey key, Store* store, Clock* clock,
-      const OriginPolicy* policy = nullptr);
+      const OriginPolicy* policy = nullptr, Executor* executor = nullptr);
 
   const crypto::PublicKey& id() const { return key_.public_key(); }
   const crypto::PrivateKey& key() const { return key_; }
@@ -107,14 +109,14 @@ class Hub {
   absl::StatusOr<ApplyOutcome> Ingest(v1::SignedRecord record, bool sync);
 
   // Ingest for each of `records`, applied in order (a later version of a
-  // record after an earlier one), with the signature checks, validation
-  // and index derivation of the batch spread over up to `threads` threads
-  // (0: one per core). One result per record, in order. Replication ingests
-  // whole replies with it: verification is most of ingest's cost and
-  // parallel.
+  // record after an earlier one) by the calling thread, with the signature
+  // checks, validation and index derivation of the batch spread over the
+  // executor's threads (one per 16 records at most). One result per record,
+  // in order. Replication ingests whole replies with it: verification is
+  // most of ingest's cost and parallel.
   std::vector<IngestResult> IngestMany(
       const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
-      bool sync, int threads = 0);
+      bool sync);
 
  private:
   struct Checked {
@@ -147,6 +149,7 @@ class Hub {
   Clock* const clock_;
   OwnOriginOnly own_only_;
   const OriginPolicy* const policy_;
+  Executor* const executor_;
   Directory directory_;
   std::function<void(const v1::SignedRecord&)> observer_;
 

@@ -166,8 +166,9 @@ TEST_F(HubTest, IngestManyAppliesInOrderAndReportsEachRecord) {
   }
   *batch.Add() = batch[0];  // Seen a moment ago.
 
-  std::vector<IngestResult> results =
-      hub_->IngestMany(batch, /*sync=*/true, /*threads=*/4);
+  ThreadPool pool(3);  // With the caller, 4 threads.
+  Hub hub(key_, store_.get(), &clock_, /*policy=*/nullptr, &pool);
+  std::vector<IngestResult> results = hub.IngestMany(batch, /*sync=*/true);
   ASSERT_EQ(results.size(), static_cast<size_t>(batch.size()));
   for (int i = 0; i < batch.size(); ++i) {
     const IngestResult& r = results[i];

@@ -20,7 +20,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "crypto/key_file.h"
 #include "node/records/text.h"
 #include "node/records/validate.h"
 #include "server/listen_address.h"
@@ -265,41 +264,41 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       PublicCredentials(options);
   if (!public_credentials.ok()) return public_credentials.status();
 
-  // The store first: its lock keeps a second civhubd off this data dir
-  // before anything else (like the admin socket) is touched.
+  // The store first, then the key (HubNode::Open): the store's lock keeps a
+  // second civhubd off this data dir before anything else (like the key or
+  // the admin socket) is touched.
   const DescriptorBudget budget = BudgetDescriptors(RaiseOpenFileLimit());
-  node::StoreOptions store_options;
-  store_options.path = s->data_dir_ + "/store";
-  store_options.max_open_files = budget.store_files;
-  absl::StatusOr<std::unique_ptr<node::Store>> store =
-      node::Store::Open(store_options);
-  if (!store.ok()) {
-    if (node::IsStoreLocked(store.status())) {
+  hubnode::HubNodeOptions node_options;
+  node_options.store.path = s->data_dir_ + "/store";
+  node_options.store.max_open_files = budget.store_files;
+  node_options.key_file = s->data_dir_ + "/hub.key";
+  const std::string store_path = node_options.store.path;
+  absl::StatusOr<std::unique_ptr<hubnode::HubNode>> node =
+      hubnode::HubNode::Open(std::move(node_options));
+  if (!node.ok()) {
+    if (node::IsStoreLocked(node.status())) {
       return absl::FailedPreconditionError(
           absl::StrCat("another civhubd is already using ", s->data_dir_,
                        " (stop it first, or pass a different --data-dir)"));
     }
-    return store.status();
+    return node.status();
   }
-  s->store_ = *std::move(store);
+  s->node_ = *std::move(node);
+  node::Store* store = s->node_->store();
   // Logged once; each write refused after it only at debug level.
-  s->store_->SetFailureObserver([](const node::StoreFailure& failure) {
+  store->SetFailureObserver([](const node::StoreFailure& failure) {
     spdlog::error("{} ({}); reads are still served",
                   std::string(node::StoreReadOnlyError(failure).message()),
                   failure.detail);
   });
-  if (s->store_->text_reindexed() > 0) {
+  if (store->text_reindexed() > 0) {
     spdlog::info(
         "rebuilt the text index of {} records: the store was written under "
         "older word rules (text index version {} now)",
-        s->store_->text_reindexed(), node::kTextIndexVersion);
+        store->text_reindexed(), node::kTextIndexVersion);
   }
-
-  absl::StatusOr<crypto::LoadedKey> key =
-      crypto::LoadOrCreateKeyFile(s->data_dir_ + "/hub.key");
-  if (!key.ok()) return key.status();
-  s->key_created_ = key->created;
-  const crypto::PrivateKey hub_key = key->key;
+  s->key_created_ = s->node_->key_created();
+  const crypto::PrivateKey& hub_key = s->node_->key();
   // Both ports, before federation starts (it may publish the profile): a
   // civhubd that cannot serve changes nothing. Every listener that cannot
   // be had is named, the Directory's first. Their totals share what the
@@ -326,16 +325,13 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     s->public_guard_ = *std::move(pub);
     s->federation_guard_ = *std::move(fed);
   }
-  s->trust_ = std::make_unique<federation::TrustGraph>(hub_key.public_key());
-  s->hub_ = std::make_unique<node::Hub>(hub_key, s->store_.get(),
-                                        node::SystemClock(), s->trust_.get());
 
   // Federation: the hub's certificate, the transport, and the logic.
   federation::FederationOptions fed_options;
   fed_options.sync_interval = options.sync_interval;
   v1::HubProfile& profile = fed_options.profile;
   absl::StatusOr<v1::HubProfile> resolved =
-      ResolveProfile(options, *s->store_, hub_key.public_key().bytes());
+      ResolveProfile(options, *store, hub_key.public_key().bytes());
   if (!resolved.ok()) return resolved.status();
   profile = *std::move(resolved);
   if (absl::Status st = node::ValidateHubProfile(profile); !st.ok()) {
@@ -349,12 +345,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       std::make_unique<federation::ThreadScheduler>(kFederationThreads);
   s->transport_ = std::make_unique<federation::GrpcTransport>(
       *identity, s->scheduler_.get());
-  s->federation_ = std::make_unique<federation::Federation>(
-      s->hub_.get(), s->trust_.get(), s->scheduler_.get(), s->transport_.get(),
-      fed_options);
-  federation::Federation* fed = s->federation_.get();
-  s->hub_->SetPublishObserver(
-      [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
+  federation::Federation* fed =
+      s->node_->Federate(s->scheduler_.get(), s->transport_.get(), fed_options);
 
   RouteProtobufLogToSpdlog();
   grpc::EnableDefaultHealthCheckService(true);
@@ -392,8 +384,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   // Public server.
   // A client flooding it with refused or reset calls is cut off by the
   // port's ConnectionGuard.
+  node::Hub* hub = s->node_->hub();
   s->public_directory_ = std::make_unique<DirectoryService>(
-      s->hub_.get(), s->public_guard_.get(), options.directory_limits);
+      hub, s->public_guard_.get(), options.directory_limits);
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->public_directory_.get());
@@ -426,18 +419,17 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   ::unlink(s->admin_socket_.c_str());
   profile.set_federation_address(s->federation_address_);
   AdminInfo info{s->data_dir_,
-                 store_options.path,
+                 store_path,
                  s->public_address_,
                  s->federation_address_,
                  profile,
                  node::SystemClock()->Now(),
                  s->public_guard_.get(),
                  s->federation_guard_.get()};
-  s->admin_ =
-      std::make_unique<AdminService>(s->hub_.get(), fed, std::move(info));
+  s->admin_ = std::make_unique<AdminService>(hub, fed, std::move(info));
   // Its callers' federation::ClientKey is "": no per-client limit applies.
   s->admin_directory_ =
-      std::make_unique<DirectoryService>(s->hub_.get(), /*abuse=*/nullptr);
+      std::make_unique<DirectoryService>(hub, /*abuse=*/nullptr);
   {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + s->admin_socket_,
@@ -470,7 +462,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   s->housekeeper_ = std::thread([hs = s.get()] { hs->Housekeep(); });
   spdlog::info(
       "hub {} serving directory on {}{}, federation on {}, admin on unix:{}",
-      s->hub_->id().HubId(), s->public_address_,
+      hub->id().HubId(), s->public_address_,
       options.tls_cert_file.empty() ? "" : " (TLS)", s->federation_address_,
       s->admin_socket_);
   return s;
@@ -479,7 +471,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
 void HubServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  if (federation_) federation_->Stop();
+  if (node_ && node_->federation()) node_->federation()->Stop();
   for (DirectoryService* d :
        {public_directory_.get(), admin_directory_.get()}) {
     if (d != nullptr) d->StopWatches();

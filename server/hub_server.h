@@ -20,6 +20,7 @@
 #include "federation/grpc/grpc_transport.h"
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
+#include "hubnode/hub_node.h"
 #include "node/hub.h"
 #include "node/storage/store.h"
 #include "server/admin_service.h"
@@ -78,7 +79,7 @@ class HubServer {
   // Idempotent.
   void Shutdown();
 
-  const node::Hub& hub() const { return *hub_; }
+  const node::Hub& hub() const { return *node_->hub(); }
   bool key_created() const { return key_created_; }
   // The public address actually bound, e.g. "127.0.0.1:7340".
   const std::string& public_address() const { return public_address_; }
@@ -102,15 +103,13 @@ class HubServer {
   bool key_created_ = false;
 
   // Declared in construction order; Shutdown() stops them in reverse.
-  std::unique_ptr<node::Store> store_;
+  // The store, key, hub and (once built) federation.
+  std::unique_ptr<hubnode::HubNode> node_;
   // Before the services: the public one reports abusers to its guard.
   std::unique_ptr<ConnectionGuard> public_guard_;
   std::unique_ptr<ConnectionGuard> federation_guard_;
-  std::unique_ptr<federation::TrustGraph> trust_;
-  std::unique_ptr<node::Hub> hub_;
   std::unique_ptr<federation::ThreadScheduler> scheduler_;
   std::unique_ptr<federation::GrpcTransport> transport_;
-  std::unique_ptr<federation::Federation> federation_;
   std::unique_ptr<federation::FederationService> federation_service_;
   std::unique_ptr<grpc::Server> federation_server_;
   std::unique_ptr<DirectoryService> public_directory_;

@@ -124,7 +124,7 @@ void Scenario::PublishSomething() {
     if (!down_.count(h)) up.push_back(h);
   }
   const std::string& name = up[Uniform(0, static_cast<int>(up.size()) - 1)];
-  node::Hub* hub = net_.hub(name)->hub.get();
+  node::Hub* hub = net_.hub(name)->hub;
   std::vector<std::string>& ids = live_ids_[name];
   const int action = Uniform(0, 9);
   if (!ids.empty() && action < 3) {

@@ -155,12 +155,12 @@ void SimNetwork::AddEstablished(const std::vector<std::string>& names,
 SimHub* SimNetwork::Restart(const std::string& name, bool wipe_store) {
   std::unique_ptr<SimHub> old = std::move(hubs_.at(name));
   hubs_.erase(name);
-  old->federation->Stop();
   by_address_.erase(old->address);
   std::string path = store_paths_[name];
   if (wipe_store) path = absl::StrCat(dir_, "/", name, "-wiped-", ++wipes_);
   // The old store must close (LevelDB's lock) before the new one opens.
-  old->store.reset();
+  old->node->Stop();
+  old->store = nullptr;
   crypto::PrivateKey key = old->key;
   stopped_.push_back(std::move(old));
   return Create(name, key, path, hub_options_[name]);
@@ -173,26 +173,25 @@ SimHub* SimNetwork::Create(const std::string& name, crypto::PrivateKey key,
   hub_options_[name] = options;
   store_paths_[name] = store_path;
   auto h = std::make_unique<SimHub>(SimHub{name, absl::StrCat(name, ":7341"),
-                                           std::move(key), nullptr, nullptr,
-                                           nullptr, nullptr, nullptr});
-  node::StoreOptions store_options;
-  store_options.path = store_path;
-  store_options.clock = &clock_;
-  store_options.env = options_.env != nullptr ? options_.env : mem_env_.get();
-  store_options.block_cache_bytes = 1 << 20;
-  h->store = *node::Store::Open(store_options);
-  h->trust = std::make_unique<federation::TrustGraph>(h->key.public_key());
-  h->hub = std::make_unique<node::Hub>(h->key, h->store.get(), &clock_,
-                                       h->trust.get());
+                                           std::move(key), nullptr, nullptr});
+  hubnode::HubNodeOptions node_options;
+  node_options.store.path = store_path;
+  node_options.store.env =
+      options_.env != nullptr ? options_.env : mem_env_.get();
+  node_options.store.block_cache_bytes = 1 << 20;
+  node_options.key = h->key;
+  node_options.clock = &clock_;
+  node_options.executor = &executor_;
+  h->node = *hubnode::HubNode::Open(std::move(node_options));
   h->endpoint = std::make_unique<SimEndpoint>(this, h->key.public_key());
   options.profile.set_name(name);
   options.profile.set_federation_address(h->address);
   if (options.seed == 0) options.seed = hubs_.size() + 1;
-  h->federation = std::make_unique<federation::Federation>(
-      h->hub.get(), h->trust.get(), &scheduler_, h->endpoint.get(), options);
-  federation::Federation* fed = h->federation.get();
-  h->hub->SetPublishObserver(
-      [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
+  h->node->Federate(&scheduler_, h->endpoint.get(), options);
+  h->store = h->node->store();
+  h->trust = h->node->trust();
+  h->hub = h->node->hub();
+  h->federation = h->node->federation();
   if (before_start) before_start(h.get());
   if (!h->federation->Start().ok()) return nullptr;
   by_address_[h->address] = h.get();
@@ -268,7 +267,7 @@ void SimNetwork::Send(const crypto::PublicKey& from,
       result = absl::UnauthenticatedError(
           absl::StrCat("the hub at ", to.address, " presented another key"));
     } else {
-      result = handler(it->second->federation.get(), from, request);
+      result = handler(it->second->federation, from, request);
       if (delivered_) delivered_(it->second);
       if (called_) {
         called_({caller, callee, Request::descriptor()->name(),

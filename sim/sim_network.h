@@ -17,7 +17,9 @@
 
 #include "federation/federation.h"
 #include "federation/transport.h"
+#include "hubnode/hub_node.h"
 #include "node/base/clock.h"
+#include "node/base/executor.h"
 #include "node/hub.h"
 #include "node/storage/store.h"
 #include "node/storage/store_env.h"
@@ -94,16 +96,21 @@ class SimEndpoint : public federation::Transport {
   const crypto::PublicKey self_;
 };
 
-// One in-process hub with its own store, trust graph and federation.
+// One in-process hub: a HubNode (its own store, trust graph, hub and
+// federation, assembled as in civhubd) on the simulated network.
 struct SimHub {
   std::string name;
   std::string address;
   crypto::PrivateKey key;
-  std::unique_ptr<node::Store> store;
-  std::unique_ptr<federation::TrustGraph> trust;
-  std::unique_ptr<node::Hub> hub;
+  // Before the node, which calls out through it.
   std::unique_ptr<SimEndpoint> endpoint;
-  std::unique_ptr<federation::Federation> federation;
+  std::unique_ptr<hubnode::HubNode> node;
+  // The node's parts (owned by it). `store` is nullptr once the hub is
+  // restarted (this instance stopped).
+  node::Store* store = nullptr;
+  federation::TrustGraph* trust = nullptr;
+  node::Hub* hub = nullptr;
+  federation::Federation* federation = nullptr;
 };
 
 // How the simulated network behaves. With a non-zero seed everything is
@@ -231,6 +238,8 @@ class SimNetwork {
   std::string dir_;
   node::ManualClock clock_;
   SimScheduler scheduler_;
+  // Ingest's checks run on the simulator's one thread.
+  node::InlineExecutor executor_;
   std::mt19937_64 rng_;
   std::unique_ptr<node::StoreEnv> mem_env_;  // Outlives every store.
   std::map<std::string, int> group_of_;
