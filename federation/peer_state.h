@@ -56,7 +56,7 @@ struct PeerRuntime {
   // Origins the peer relayed fork evidence for (shown in `peer list`).
   std::set<std::string> forked_origins;
 
-  // --- Spreading (replication.cc: push, announce, fetch) ---
+  // --- Spreading (spreading.cc: push, announce, fetch) ---
   std::deque<v1::SignedRecord> push_queue;
   bool push_in_flight = false;
   std::deque<RecordKey> announce_queue;   // To announce to the peer.

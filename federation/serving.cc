@@ -1,6 +1,6 @@
 // Replication, the serving side: answers to a peer's Sync (the records it
-// lacks, within its limits), Push, Announce and Fetch. The calling side is
-// replication.cc.
+// lacks, within its limits) and Push; Announce and Fetch, once the caller's
+// link is checked, are Spreading's. The calling side is replication.cc.
 #include <algorithm>
 #include <cstdint>
 
