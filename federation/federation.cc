@@ -1,5 +1,6 @@
-// Federation: setup, the peer table, trust, and the admin views.
-// links.cc holds the link protocol, replication.cc anti-entropy and push.
+// Federation: setup, trust, and the admin views (the peer table is
+// PeerTable; links.cc holds the link protocol, replication.cc anti-entropy,
+// Spreading push, announce and fetch).
 #include "federation/federation.h"
 
 #include <spdlog/spdlog.h>
@@ -30,29 +31,35 @@ Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
       transport_(transport),
       options_(std::move(options)),
       self_(hub->id().bytes()),
+      table_(store_, hub->clock(), self_, &mu_),
+      spreading_(this, &mu_, &stopped_, &table_, &runtime_, store_,
+                 hub->clock(), scheduler, transport, &options_, self_),
       rng_(options_.seed != 0 ? options_.seed : std::random_device()()) {}
 
 Federation::~Federation() { Stop(); }
 
+absl::StatusOr<v1::Invite> Federation::CreateInvite(absl::Duration valid_for,
+                                                    const std::string& note) {
+  return table_.CreateInvite(options_.profile.federation_address(), valid_for,
+                             note);
+}
+
+absl::StatusOr<std::vector<v1::Invite>> Federation::ListInvites() {
+  return table_.ListInvites();
+}
+
+absl::StatusOr<v1::Invite> Federation::RevokeInvite(const std::string& id) {
+  return table_.RevokeInvite(id);
+}
+
 absl::Status Federation::Start() {
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> saved =
-      store_->ScanAux(kPeerTablePrefix);
-  if (!saved.ok()) return saved.status();
+  absl::StatusOr<std::vector<storage::PeerRecord>> loaded = table_.Load();
+  if (!loaded.ok()) return loaded.status();
   std::vector<std::string> active, requested;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [key, value] : *saved) {
-      storage::PeerRecord record;
-      if (!record.ParseFromString(value)) {
-        return absl::DataLossError(
-            absl::StrCat("peer table entry ", key, " is corrupt"));
-      }
-      if (record.state() == v1::PEER_STATE_ACTIVE)
-        active.push_back(record.key());
-      if (record.state() == v1::PEER_STATE_REQUESTED)
-        requested.push_back(record.key());
-      peers_[record.key()] = std::move(record);
-    }
+  for (const storage::PeerRecord& record : *loaded) {
+    if (record.state() == v1::PEER_STATE_ACTIVE) active.push_back(record.key());
+    if (record.state() == v1::PEER_STATE_REQUESTED)
+      requested.push_back(record.key());
   }
   // Holding own records is not enough (a restore may be unfinished): the
   // hub's own profile shows it has published before.
@@ -87,7 +94,7 @@ void Federation::PublishSystemRecords() {
     profile.set_record_id(std::string(node::kHubProfileRecordId));
     *profile.mutable_hub_profile() = options_.profile;
     bodies.push_back(std::move(profile));
-    for (const auto& [key, record] : peers_) {
+    for (const auto& [key, record] : table_.rows()) {
       if (record.state() != v1::PEER_STATE_ACTIVE) continue;
       v1::RecordBody link;
       link.set_record_id(LinkRecordId(key));
@@ -109,24 +116,12 @@ void Federation::PublishSystemRecords() {
   }
 }
 
-absl::Status Federation::SavePeerLocked(const storage::PeerRecord& record) {
-  // The table in memory never gets ahead of the store (a full disk).
-  if (absl::Status s =
-          store_->PutAux(absl::StrCat(kPeerTablePrefix, record.key()),
-                         record.SerializeAsString(), /*sync=*/true);
-      !s.ok()) {
-    return s;
-  }
-  peers_[record.key()] = record;
-  return absl::OkStatus();
-}
-
 void Federation::RebuildTrust() {
   absl::MutexLock rebuild(&rebuild_mu_);
   std::vector<std::string> direct;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [key, record] : peers_) {
+    for (const auto& [key, record] : table_.rows()) {
       if (record.state() == v1::PEER_STATE_ACTIVE) direct.push_back(key);
     }
   }
@@ -156,8 +151,8 @@ void Federation::RebuildTrust() {
 
 void Federation::NoteError(const std::string& peer, const std::string& error) {
   absl::MutexLock lock(&mu_);
-  auto it = peers_.find(peer);
-  if (it == peers_.end()) return;
+  auto it = table_.rows().find(peer);
+  if (it == table_.rows().end()) return;
   SetErrorLocked(it->second, error);
 }
 
@@ -219,21 +214,15 @@ std::string Federation::LinkRecordId(const std::string& peer) const {
   return absl::StrCat(node::kLinkRecordPrefix, crypto::HubIdOf(peer));
 }
 
-PeerAddress Federation::AddressOf(const storage::PeerRecord& record) const {
-  absl::StatusOr<crypto::PublicKey> key =
-      crypto::PublicKey::FromBytesCached(record.key());
-  // Peer keys were validated when they entered the table.
-  return PeerAddress{*std::move(key), record.address()};
-}
-
 absl::Duration Federation::Jitter(absl::Duration d) {
   std::uniform_real_distribution<double> factor(0.8, 1.2);
   return d * factor(rng_);
 }
 
 absl::Status Federation::RequireActive(const crypto::PublicKey& caller) {
-  auto it = peers_.find(caller.bytes());
-  if (it != peers_.end() && it->second.state() == v1::PEER_STATE_REQUESTED) {
+  auto it = table_.rows().find(caller.bytes());
+  if (it != table_.rows().end() &&
+      it->second.state() == v1::PEER_STATE_REQUESTED) {
     // The peer approved this hub's request before its confirmation got
     // here: ask again now (the answer will be ACCEPTED) and let the caller
     // retry, without it mistaking this for a removed link.
@@ -242,7 +231,8 @@ absl::Status Federation::RequireActive(const crypto::PublicKey& caller) {
     return absl::FailedPreconditionError(
         "this hub has not seen the link confirmed yet; retry shortly");
   }
-  if (it == peers_.end() || it->second.state() != v1::PEER_STATE_ACTIVE) {
+  if (it == table_.rows().end() ||
+      it->second.state() != v1::PEER_STATE_ACTIVE) {
     return absl::PermissionDeniedError(absl::StrCat(
         "hub ", caller.HubId(), " has no active link with this hub"));
   }
@@ -299,7 +289,7 @@ absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
   std::vector<std::pair<size_t, Vector>> views;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [key, record] : peers_) {
+    for (const auto& [key, record] : table_.rows()) {
       if (record.state() == v1::PEER_STATE_PENDING) continue;
       out.push_back(PeerView(record));
       auto rt = runtime_.find(key);
@@ -326,9 +316,9 @@ absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
 
 std::vector<v1::PendingPeer> Federation::ListPending() {
   absl::MutexLock lock(&mu_);
-  ExpirePendingLocked();
+  table_.ExpirePending(options_.pending_expiry);
   std::vector<v1::PendingPeer> out;
-  for (const auto& [key, record] : peers_) {
+  for (const auto& [key, record] : table_.rows()) {
     if (record.state() != v1::PEER_STATE_PENDING) continue;
     v1::PendingPeer& p = out.emplace_back();
     p.set_hub_id(crypto::HubIdOf(key));
@@ -348,7 +338,7 @@ std::vector<v1::PendingPeer> Federation::ListPending() {
 size_t Federation::CountPeers(v1::PeerState state) {
   absl::MutexLock lock(&mu_);
   return static_cast<size_t>(std::count_if(
-      peers_.begin(), peers_.end(),
+      table_.rows().begin(), table_.rows().end(),
       [state](const auto& p) { return p.second.state() == state; }));
 }
 
@@ -362,16 +352,7 @@ absl::StatusOr<uint64_t> Federation::Block(const std::string& hub_id) {
   if (!purged.ok()) return purged.status();
   {
     absl::MutexLock lock(&mu_);
-    for (auto& [peer, rt] : runtime_) {
-      auto& q = rt.push_queue;
-      q.erase(std::remove_if(q.begin(), q.end(),
-                             [&](const v1::SignedRecord& r) {
-                               v1::RecordBody body;
-                               return body.ParseFromString(r.body()) &&
-                                      body.origin() == key->bytes();
-                             }),
-              q.end());
-    }
+    spreading_.DropPushesOfLocked(key->bytes());
   }
   RebuildTrust();
   return purged;

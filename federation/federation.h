@@ -40,28 +40,16 @@
 #include "civhub/storage/storage.pb.h"
 #include "civhub/v1/admin.pb.h"
 #include "civhub/v1/federation.pb.h"
+#include "federation/options.h"
+#include "federation/peer_state.h"
+#include "federation/peer_table.h"
+#include "federation/spreading.h"
 #include "federation/transport.h"
 #include "federation/trust.h"
 #include "federation/vector.h"
 #include "node/hub.h"
 
 namespace civhub::federation {
-
-// The peer table lives in the store's aux space under this prefix, one
-// storage::PeerRecord per peer key.
-inline constexpr char kPeerTablePrefix[] = "peer/";
-// Invites this hub issued, one storage::InviteRecord per token, keyed by
-// the hex SHA-256 of its secret.
-inline constexpr char kInvitePrefix[] = "invite/";
-// What an invite token's text starts with.
-inline constexpr char kInviteTokenPrefix[] = "civhub-invite:";
-// How long an invite is valid unless told otherwise, and at most.
-inline constexpr absl::Duration kDefaultInviteValidity = absl::Hours(24);
-inline constexpr absl::Duration kMaxInviteValidity = absl::Hours(24 * 30);
-
-// Reads the text of an invite token (what `civhubctl peer invite` prints).
-// INVALID_ARGUMENT saying what is wrong if it is not one.
-absl::StatusOr<v1::InviteToken> ParseInviteToken(absl::string_view text);
 
 // The largest message a hub's federation port takes in (gRPC refuses a
 // larger one with RESOURCE_EXHAUSTED before any handler, so before the
@@ -73,54 +61,7 @@ absl::StatusOr<v1::InviteToken> ParseInviteToken(absl::string_view text);
 // 111,000 origins.
 inline constexpr int kMaxInboundMessageBytes = 5 << 20;
 
-struct FederationOptions {
-  // This hub's profile, published as its "~hub" record.
-  v1::HubProfile profile;
-  // Time between anti-entropy rounds with each peer (jittered ±20%).
-  absl::Duration sync_interval = absl::Seconds(5);
-  // Time between repeats of an unanswered link request.
-  absl::Duration link_retry_interval = absl::Seconds(10);
-  // Longest wait after failures before trying a peer again.
-  absl::Duration max_backoff = absl::Minutes(1);
-  // Link requests waiting for approval: at most this many, for this long;
-  // at most `max_pending_per_source` of them from one network (so one host
-  // minting keys cannot fill the list).
-  size_t max_pending = 64;
-  size_t max_pending_per_source = 8;
-  absl::Duration pending_expiry = absl::Hours(24 * 7);
-  // A hub may create a new pending request at most this often.
-  absl::Duration request_interval = absl::Seconds(10);
-  // Flow control for one Sync reply.
-  uint32_t sync_max_records = 1000;
-  uint32_t sync_max_bytes = 4 << 20;
-  // Records per Push and per Fetch call; references per Announce call.
-  // A Push of push_batch records must fit kMaxInboundMessageBytes.
-  size_t push_batch = 64;
-  size_t announce_batch = 1024;
-  // Announced records waiting to be fetched, at most; announces beyond it
-  // are ignored (anti-entropy still delivers those records).
-  size_t max_wanted = 100000;
-  // Seeds jitter and link ids; 0 picks a random seed.
-  uint64_t seed = 0;
-  // How long each call to another hub may take before it fails with
-  // DEADLINE_EXCEEDED (Transport; a simulated network fails a lost message
-  // after its own SimOptions::timeout instead).
-  struct Deadlines {
-    absl::Duration link = absl::Seconds(10);  // Request, confirm, remove.
-    absl::Duration sync = absl::Seconds(60);
-    absl::Duration push = absl::Seconds(30);
-    absl::Duration announce = absl::Seconds(10);
-    absl::Duration fetch = absl::Seconds(30);
-    // `peer add`'s check that the address answers as a federation port.
-    absl::Duration probe = absl::Seconds(5);
-  };
-  Deadlines deadlines;
-  // Publish the profile and link records. Only simulations of an
-  // established network turn this off (see TrustGraph::AssumeTrusted).
-  bool publish_system_records = true;
-};
-
-class Federation {
+class Federation : private Spreading::Host {
  public:
   // `hub`, `trust` (installed as the hub's origin policy), `scheduler` and
   // `transport` must outlive the Federation.
@@ -249,76 +190,6 @@ class Federation {
   void OnPublished(const v1::SignedRecord& record);
 
  private:
-  // (origin, sequence) of one record.
-  using RecordKey = std::pair<std::string, uint64_t>;
-  // A record peers announced that this hub does not hold yet.
-  struct Wanted {
-    // Peers that announced it and were not asked in vain, in order.
-    std::vector<std::string> announcers;
-    std::set<std::string> asking;  // Fetches queued or in flight.
-    bool stored = false;           // Arrived; forgotten once `asking` ends.
-  };
-
-  // What the hub knows about one peer while running (not persisted), by the
-  // part that owns each field. One lock for all of it (mu_, like the peer
-  // table): a part reads another's fields only under it, and none is held
-  // across ingest, a publish or a Transport call.
-  struct PeerRuntime {
-    // --- The peer table (links.cc) ---
-    bool link_request_running = false;
-    // The peer answered a link request with PENDING: its admin has yet to
-    // approve (shown as progress, not as an error).
-    bool link_pending_seen = false;
-    // The peer refused a call because it has not seen the link confirmed
-    // yet (FAILED_PRECONDITION): a step of linking, not a fault.
-    bool confirming = false;
-    // Bumped when the peer's link changes, so stale timers stop.
-    uint64_t generation = 0;
-
-    // --- Anti-entropy rounds (replication.cc, serving.cc's HandleSync) ---
-    Vector told;  // What this hub last told the peer about its vector.
-    bool told_known = false;
-    Vector view;  // What the peer last told this hub about its vector.
-    bool view_known = false;
-    // What the peer is known to hold, from every source: its statements,
-    // what it sent this hub, what this hub sent it. For "behind" and to
-    // skip pushes and announces it does not need; never used for the
-    // digest mirror.
-    Vector holds;
-    bool round_running = false;
-    uint64_t round_generation = 0;  // Of the round running.
-    // A round of the current generation waits for the running one's reply.
-    bool round_after_running = false;
-    absl::Duration backoff = absl::ZeroDuration();
-    // Origins the peer relayed fork evidence for (shown in `peer list`).
-    std::set<std::string> forked_origins;
-
-    // --- Spreading (replication.cc: push, announce, fetch) ---
-    std::deque<v1::SignedRecord> push_queue;
-    bool push_in_flight = false;
-    std::deque<RecordKey> announce_queue;   // To announce to the peer.
-    std::vector<RecordKey> announce_retry;  // A failed batch, sent again.
-    bool announce_in_flight = false;
-    std::deque<RecordKey> fetch_queue;  // To fetch from the peer.
-    bool fetch_in_flight = false;
-    // Smoothed round-trip time of calls to the peer (rounds and fetches);
-    // zero until measured. Sets how long a fetch waits before hedging.
-    absl::Duration rtt = absl::ZeroDuration();
-  };
-
-  // Outcome of applying records received from one peer.
-  struct Applied {
-    // (origin, sequence) of each record given, in order: as ingest verified
-    // it, or read from the body for a record whose signature failed.
-    std::vector<RecordKey> keys;
-    std::vector<v1::SignedRecord> relay;  // Newly stored: offer to others.
-    std::vector<RecordKey> relay_keys;    // (origin, sequence) of each.
-    std::map<std::string, uint64_t> first_failure;  // origin -> sequence
-    size_t refused = 0;
-    std::string first_error;
-    bool links_changed = false;
-  };
-
   // links.cc
   // AddPeer once the address is checked (or not, when offline).
   void RecordLinkRequest(const std::string& address, const std::string& peer,
@@ -328,13 +199,6 @@ class Federation {
   void AddPeerKey(const std::string& address, const crypto::PublicKey& key,
                   const std::string& invite_secret, bool offline,
                   Reply<v1::Peer> done);
-  // invites.cc
-  // Spends the invite whose secret is `secret` for `caller`: OK if it was
-  // valid; else PERMISSION_DENIED naming why (unknown or revoked, expired,
-  // used).
-  absl::Status RedeemInviteLocked(const std::string& secret,
-                                  const std::string& caller)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendLinkRequest(const std::string& peer, Reply<v1::Peer> done);
   void OnLinkResponse(const std::string& peer, uint64_t generation,
                       absl::StatusOr<v1::LinkResponse> response,
@@ -348,17 +212,12 @@ class Federation {
   // deleting the link record (logged) is returned.
   absl::Status EndLink(const std::string& peer, const std::string& reason,
                        bool tell_peer);
-  // Deletes `peer`'s row from the peer table (the caller erases it from
-  // peers_); a failure is logged.
-  void ForgetPeerLocked(const std::string& peer)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Closes the transport's connection to `to` unless `peer` is (again)
   // linked or requested at that address.
   void CloseUnused(const std::string& peer, const PeerAddress& to)
       ABSL_LOCKS_EXCLUDED(mu_);
   std::string SignLink(const std::string& peer,
                        const std::string& link_id) const;
-  void ExpirePendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // replication.cc
   void ScheduleRound(const std::string& peer, absl::Duration delay);
@@ -369,44 +228,24 @@ class Federation {
   Applied ApplyFromPeer(
       const std::string& peer,
       const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records);
-  // Offers `records` (whose (origin, sequence) are `keys`) to every active
-  // peer but `except`: this hub's own are pushed, others announced.
-  void Relay(const std::vector<v1::SignedRecord>& records,
-             const std::vector<RecordKey>& keys, const std::string& except);
-  void SendPushes(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnPushResponse(const std::string& peer,
-                      absl::StatusOr<v1::PushResponse> response);
-  void SendAnnounces(const std::string& peer)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnnounceResponse(const std::string& peer, std::vector<RecordKey> asked,
-                          absl::StatusOr<v1::AnnounceResponse> response);
-  void SendFetches(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnFetchResponse(const std::string& peer, std::vector<RecordKey> asked,
-                       absl::Time sent,
-                       absl::StatusOr<v1::FetchResponse> response);
-  // Asks `key` of its next announcer not asked yet; false if none is left.
-  bool AskNextLocked(const RecordKey& key, Wanted& wanted,
-                     std::set<std::string>* to_send)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // A fetch from `peer` still unanswered after a few of its round trips
-  // (lost, or a slow peer): asks another announcer as well.
-  void Hedge(const std::string& peer, const std::vector<RecordKey>& asked);
-  absl::Duration HedgeDelayLocked(const std::string& peer)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void NoteRttLocked(const std::string& peer, absl::Duration sample)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records stored from a peer (by push or fetch) right after what the hub
   // held extend its watermarks.
   // A failed watermark write is logged; the next round covers it again.
   void AdvanceForNew(const std::vector<RecordKey>& stored);
   absl::StatusOr<Vector> CurrentVector() const;
 
+  // Spreading::Host.
+  // ApplyFromPeer, then AdvanceForNew of the newly stored and RebuildTrust
+  // if links changed.
+  Applied ApplyFetched(
+      const std::string& peer,
+      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records)
+      override;
+
   // federation.cc
   // Publishes the profile and the link records of active peers, unless they
   // must wait (see system_records_pending_).
   void PublishSystemRecords();
-  absl::Status SavePeerLocked(const storage::PeerRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Recomputes trust from the peer table and the link records stored.
   // Serialized (rebuild_mu_): the trust installed last is computed from the
   // store as it was last, never from an older read that finished later.
@@ -419,7 +258,7 @@ class Federation {
   // FAILED_PRECONDITION (the peer has not seen the link confirmed yet) is a
   // step of linking, not an error.
   void NoteCallError(const std::string& peer, absl::string_view what,
-                     const absl::Status& status);
+                     const absl::Status& status) override;
   void SetErrorLocked(storage::PeerRecord& record, const std::string& error)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A call to the peer succeeded: clears the error, logging the recovery.
@@ -429,7 +268,6 @@ class Federation {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration Jitter(absl::Duration d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string LinkRecordId(const std::string& peer) const;
-  PeerAddress AddressOf(const storage::PeerRecord& record) const;
   // OK for an active peer; FAILED_PRECONDITION for a hub this hub asked to
   // link with (it approved, the confirmation is on its way); else
   // PERMISSION_DENIED, which the caller takes as the link's end.
@@ -447,11 +285,14 @@ class Federation {
   absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<std::string, storage::PeerRecord> peers_ ABSL_GUARDED_BY(mu_);
+  // The peers and invites, saved (guarded by mu_; links.cc decides, the
+  // table keeps the rows).
+  PeerTable table_;
   std::map<std::string, PeerRuntime> runtime_ ABSL_GUARDED_BY(mu_);
+  // Push, announce and fetch, over table_ and runtime_ (under mu_).
+  Spreading spreading_;
   std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
-  std::map<RecordKey, Wanted> wanted_ ABSL_GUARDED_BY(mu_);
   // True while this hub has not published its profile: it may have lost
   // its store, or be part way through restoring a backup (`civhubctl
   // import`), and publishing now would take sequences its peers or the rest

@@ -13,7 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "crypto/hash.h"
-#include "federation/federation.h"
+#include "crypto/keys.h"
+#include "federation/peer_table.h"
 
 namespace civhub::federation {
 namespace {
@@ -84,23 +85,9 @@ absl::StatusOr<v1::InviteToken> ParseInviteToken(absl::string_view text) {
   return token;
 }
 
-void Federation::AddPeerWithInvite(const std::string& text,
-                                   const std::string& address, bool offline,
-                                   Reply<v1::Peer> done) {
-  absl::StatusOr<v1::InviteToken> token = ParseInviteToken(text);
-  if (!token.ok()) return done(token.status());
-  absl::StatusOr<crypto::PublicKey> key =
-      crypto::PublicKey::FromBytes(token->hub_key());
-  if (!key.ok()) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("invite: ", key.status().message())));
-  }
-  AddPeerKey(address.empty() ? token->federation_address() : address, *key,
-             token->secret(), offline, std::move(done));
-}
-
-absl::StatusOr<v1::Invite> Federation::CreateInvite(absl::Duration valid_for,
-                                                    const std::string& note) {
+absl::StatusOr<v1::Invite> PeerTable::CreateInvite(const std::string& address,
+                                                   absl::Duration valid_for,
+                                                   const std::string& note) {
   if (valid_for == absl::ZeroDuration()) valid_for = kDefaultInviteValidity;
   if (valid_for < absl::ZeroDuration() || valid_for > kMaxInviteValidity) {
     return absl::InvalidArgumentError(
@@ -111,7 +98,6 @@ absl::StatusOr<v1::Invite> Federation::CreateInvite(absl::Duration valid_for,
     return absl::InvalidArgumentError(
         absl::StrCat("note: longer than ", kMaxInviteNoteChars, " characters"));
   }
-  const std::string address = options_.profile.federation_address();
   if (Undialable(address)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "this hub's federation address is \"", address,
@@ -123,14 +109,14 @@ absl::StatusOr<v1::Invite> Federation::CreateInvite(absl::Duration valid_for,
   token.set_federation_address(address);
   token.set_hub_key(self_);
   token.set_secret(crypto::RandomBytes(kInviteSecretBytes));
-  const int64_t now = absl::ToUnixMicros(hub_->clock()->Now());
+  const int64_t now = absl::ToUnixMicros(clock_->Now());
   storage::InviteRecord record;
   record.set_secret_sha256(crypto::Sha256(token.secret()));
   record.set_created_micros(now);
   record.set_expires_micros(now + absl::ToInt64Microseconds(valid_for));
   record.set_note(note);
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(mu_);
     if (absl::Status s = store_->PutAux(InviteKey(record.secret_sha256()),
                                         record.SerializeAsString(), true);
         !s.ok()) {
@@ -144,12 +130,12 @@ absl::StatusOr<v1::Invite> Federation::CreateInvite(absl::Duration valid_for,
   return invite;
 }
 
-absl::StatusOr<std::vector<v1::Invite>> Federation::ListInvites() {
-  absl::MutexLock lock(&mu_);
+absl::StatusOr<std::vector<v1::Invite>> PeerTable::ListInvites() {
+  absl::MutexLock lock(mu_);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> rows =
       store_->ScanAux(kInvitePrefix);
   if (!rows.ok()) return rows.status();
-  const int64_t now = absl::ToUnixMicros(hub_->clock()->Now());
+  const int64_t now = absl::ToUnixMicros(clock_->Now());
   const int64_t kept = absl::ToInt64Microseconds(kInviteKeptAfterUse);
   std::vector<storage::InviteRecord> live;
   for (const auto& [key, value] : *rows) {
@@ -175,7 +161,7 @@ absl::StatusOr<std::vector<v1::Invite>> Federation::ListInvites() {
   return out;
 }
 
-absl::StatusOr<v1::Invite> Federation::RevokeInvite(const std::string& id) {
+absl::StatusOr<v1::Invite> PeerTable::RevokeInvite(const std::string& id) {
   const std::string prefix = absl::AsciiStrToLower(id);
   if (prefix.size() != kInviteIdHexDigits) {
     return absl::InvalidArgumentError(
@@ -183,7 +169,7 @@ absl::StatusOr<v1::Invite> Federation::RevokeInvite(const std::string& id) {
                      "\" is not an invite id (12 hex digits, as "
                      "`civhubctl peer invites` shows)"));
   }
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(mu_);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> rows =
       store_->ScanAux(absl::StrCat(kInvitePrefix, prefix));
   if (!rows.ok()) return rows.status();
@@ -199,8 +185,8 @@ absl::StatusOr<v1::Invite> Federation::RevokeInvite(const std::string& id) {
   return InviteView(record);
 }
 
-absl::Status Federation::RedeemInviteLocked(const std::string& secret,
-                                            const std::string& caller) {
+absl::Status PeerTable::RedeemInvite(const std::string& secret,
+                                     const std::string& caller) {
   static constexpr char kAskAgain[] =
       "; ask that hub's admin for a new one (civhubctl peer invite)";
   const std::string key = InviteKey(crypto::Sha256(secret));
@@ -218,7 +204,7 @@ absl::Status Federation::RedeemInviteLocked(const std::string& secret,
         "invite token already used (by ", crypto::HubIdOf(record.used_by()),
         " at ", FormatUtc(record.used_micros()), ")", kAskAgain));
   }
-  const int64_t now = absl::ToUnixMicros(hub_->clock()->Now());
+  const int64_t now = absl::ToUnixMicros(clock_->Now());
   if (now >= record.expires_micros()) {
     return absl::PermissionDeniedError(
         absl::StrCat("invite token expired at ",

@@ -36,47 +36,26 @@ std::string Federation::SignLink(const std::string& peer,
   return sig.ok() ? *sig : std::string();
 }
 
-void Federation::ExpirePendingLocked() {
-  const absl::Time now = hub_->clock()->Now();
-  for (auto it = peers_.begin(); it != peers_.end();) {
-    const storage::PeerRecord& r = it->second;
-    if (r.state() == v1::PEER_STATE_PENDING &&
-        absl::FromUnixMicros(r.requested_at_micros()) +
-                options_.pending_expiry <
-            now) {
-      if (absl::Status s =
-              store_->DeleteAux(absl::StrCat(kPeerTablePrefix, it->first),
-                                /*sync=*/false);
-          !s.ok()) {
-        // Loaded again at the next start, it expires again then.
-        spdlog::warn(
-            "federation: cannot delete the expired link request of {}: {}",
-            crypto::HubIdOf(it->first), s.ToString());
-      }
-      it = peers_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void Federation::ForgetPeerLocked(const std::string& peer) {
-  if (absl::Status s = store_->DeleteAux(absl::StrCat(kPeerTablePrefix, peer),
-                                         /*sync=*/true);
-      !s.ok()) {
-    // The request stays saved: sent again after a restart, until removed.
-    spdlog::error(
-        "federation: cannot delete the refused link request to {}: {}; "
-        "`civhubctl peer remove` it once the store is writable",
-        crypto::HubIdOf(peer), s.ToString());
-  }
-}
-
 void Federation::AddPeer(const std::string& address, const std::string& hub_id,
                          bool offline, Reply<v1::Peer> done) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return done(key.status());
   AddPeerKey(address, *key, /*invite_secret=*/"", offline, std::move(done));
+}
+
+void Federation::AddPeerWithInvite(const std::string& text,
+                                   const std::string& address, bool offline,
+                                   Reply<v1::Peer> done) {
+  absl::StatusOr<v1::InviteToken> token = ParseInviteToken(text);
+  if (!token.ok()) return done(token.status());
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromBytes(token->hub_key());
+  if (!key.ok()) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("invite: ", key.status().message())));
+  }
+  AddPeerKey(address.empty() ? token->federation_address() : address, *key,
+             token->secret(), offline, std::move(done));
 }
 
 void Federation::AddPeerKey(const std::string& address,
@@ -95,8 +74,9 @@ void Federation::AddPeerKey(const std::string& address,
   std::optional<v1::Peer> active;
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
-    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
+    auto it = table_.rows().find(peer);
+    if (it != table_.rows().end() &&
+        it->second.state() == v1::PEER_STATE_ACTIVE) {
       active = PeerView(it->second);
     }
   }
@@ -144,18 +124,18 @@ void Federation::RecordLinkRequest(const std::string& address,
       answer;  // Told after mu_ is released.
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
-    if (it != peers_.end() && it->second.address() != address &&
+    auto it = table_.rows().find(peer);
+    if (it != table_.rows().end() && it->second.address() != address &&
         !it->second.address().empty()) {
       replaced = AddressOf(it->second);
     }
     if (stopped_) {
       answer = absl::CancelledError("civhubd is shutting down");
-    } else if (it != peers_.end() &&
+    } else if (it != table_.rows().end() &&
                it->second.state() == v1::PEER_STATE_ACTIVE) {
       replaced.reset();
       answer = PeerView(it->second);
-    } else if (it != peers_.end() &&
+    } else if (it != table_.rows().end() &&
                it->second.state() == v1::PEER_STATE_PENDING) {
       // The other hub asked first: adding it is approving it.
       it->second.set_address(address);
@@ -174,7 +154,7 @@ void Federation::RecordLinkRequest(const std::string& address,
       PeerRuntime& rt = runtime_[peer];
       rt.generation++;
       rt.link_pending_seen = false;
-      if (absl::Status s = SavePeerLocked(record); !s.ok()) answer = s;
+      if (absl::Status s = table_.Save(record); !s.ok()) answer = s;
     }
   }
   // The address given before (mistyped, or the hub moved) is not dialed
@@ -194,8 +174,8 @@ void Federation::SendLinkRequest(const std::string& peer,
   std::optional<absl::StatusOr<v1::Peer>> skipped;
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
-    if (it == peers_.end()) {
+    auto it = table_.rows().find(peer);
+    if (it == table_.rows().end()) {
       skipped = absl::NotFoundError("the peer is gone");
     } else if (stopped_ || it->second.state() != v1::PEER_STATE_REQUESTED ||
                runtime_[peer].link_request_running) {
@@ -247,8 +227,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   {
     absl::MutexLock lock(&mu_);
     runtime_[peer].link_request_running = false;
-    auto it = peers_.find(peer);
-    if (stopped_ || it == peers_.end() ||
+    auto it = table_.rows().find(peer);
+    if (stopped_ || it == table_.rows().end() ||
         runtime_[peer].generation != generation ||
         it->second.state() != v1::PEER_STATE_REQUESTED) {
       answer = absl::AbortedError("the link changed while the request ran");
@@ -265,8 +245,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             ": ", response.status().message(),
             " (check the address and the id with its admin)"));
         unused = AddressOf(record);
-        ForgetPeerLocked(peer);
-        peers_.erase(it);
+        table_.Forget(peer);
+        table_.rows().erase(it);
       } else if (!response.ok() &&
                  response.status().code() ==
                      absl::StatusCode::kPermissionDenied &&
@@ -277,8 +257,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             "the hub at ", record.address(), " refused the invite: ",
             response.status().message(), "; nothing was recorded"));
         unused = AddressOf(record);
-        ForgetPeerLocked(peer);
-        peers_.erase(it);
+        table_.Forget(peer);
+        table_.rows().erase(it);
       } else {
         if (!response.ok()) {
           SetErrorLocked(record, std::string(response.status().message()));
@@ -293,7 +273,7 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
           runtime_[peer].link_pending_seen = true;
           retry = true;
         }
-        if (absl::Status s = SavePeerLocked(record); !s.ok()) {
+        if (absl::Status s = table_.Save(record); !s.ok()) {
           // The table in memory is current; the next answer saves it again.
           spdlog::warn("federation: cannot save the link request to {}: {}",
                        hub_id, s.ToString());
@@ -324,7 +304,7 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   v1::Peer view;
   {
     absl::MutexLock lock(&mu_);
-    view = PeerView(peers_[peer]);
+    view = PeerView(table_.rows()[peer]);
   }
   done(view);
 }
@@ -336,9 +316,9 @@ absl::Status Federation::Activate(const std::string& peer,
   {
     absl::MutexLock lock(&mu_);
     // A copy: the table changes only once the store has it.
-    auto found = peers_.find(peer);
+    auto found = table_.rows().find(peer);
     storage::PeerRecord record =
-        found == peers_.end() ? storage::PeerRecord() : found->second;
+        found == table_.rows().end() ? storage::PeerRecord() : found->second;
     if (record.state() == v1::PEER_STATE_ACTIVE &&
         record.link_id() == link_id) {
       // Two ways of learning of the approval (the peer's confirmation and
@@ -362,7 +342,7 @@ absl::Status Federation::Activate(const std::string& peer,
     rt.generation++;
     rt.told_known = rt.view_known = false;
     rt.backoff = absl::ZeroDuration();
-    if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
+    if (absl::Status s = table_.Save(record); !s.ok()) return s;
   }
   PublishSystemRecords();
   RebuildTrust();
@@ -379,9 +359,10 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   v1::HubProfile profile;
   {
     absl::MutexLock lock(&mu_);
-    ExpirePendingLocked();
-    auto it = peers_.find(peer);
-    if (it == peers_.end() || it->second.state() != v1::PEER_STATE_PENDING) {
+    table_.ExpirePending(options_.pending_expiry);
+    auto it = table_.rows().find(peer);
+    if (it == table_.rows().end() ||
+        it->second.state() != v1::PEER_STATE_PENDING) {
       return absl::NotFoundError(
           absl::StrCat("no pending link request from ", hub_id,
                        " (see `civhubctl peer pending`; to link to it yourself "
@@ -403,10 +384,10 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   {
     absl::MutexLock lock(&mu_);
     confirmation.set_link_id(link_id);
-    confirmation.set_link_signature(peers_[peer].own_link_signature());
+    confirmation.set_link_signature(table_.rows()[peer].own_link_signature());
     *confirmation.mutable_profile() = options_.profile;
-    to = AddressOf(peers_[peer]);
-    view = PeerView(peers_[peer]);
+    to = AddressOf(table_.rows()[peer]);
+    view = PeerView(table_.rows()[peer]);
   }
   // Best effort: the requester also learns it on its next retry.
   transport_->ConfirmLink(to, options_.deadlines.link, std::move(confirmation),
@@ -418,14 +399,15 @@ absl::StatusOr<v1::Peer> Federation::RejectPeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
   absl::MutexLock lock(&mu_);
-  auto it = peers_.find(key->bytes());
-  if (it == peers_.end() || it->second.state() != v1::PEER_STATE_PENDING) {
+  auto it = table_.rows().find(key->bytes());
+  if (it == table_.rows().end() ||
+      it->second.state() != v1::PEER_STATE_PENDING) {
     return absl::NotFoundError(
         absl::StrCat("no pending link request from ", hub_id));
   }
   storage::PeerRecord record = it->second;
   record.set_state(v1::PEER_STATE_REJECTED);
-  if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
+  if (absl::Status s = table_.Save(record); !s.ok()) return s;
   return PeerView(record);
 }
 
@@ -437,8 +419,9 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
   if (absl::Status s = store_->Writable(); !s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
-    if (it == peers_.end() || it->second.state() == v1::PEER_STATE_REMOVED) {
+    auto it = table_.rows().find(peer);
+    if (it == table_.rows().end() ||
+        it->second.state() == v1::PEER_STATE_REMOVED) {
       return absl::NotFoundError(absl::StrCat("no link with ", hub_id));
     }
   }
@@ -448,14 +431,14 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
     return s;
   }
   absl::MutexLock lock(&mu_);
-  return PeerView(peers_[peer]);
+  return PeerView(table_.rows()[peer]);
 }
 
 void Federation::CloseUnused(const std::string& peer, const PeerAddress& to) {
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
-    if (it != peers_.end() && it->second.address() == to.address &&
+    auto it = table_.rows().find(peer);
+    if (it != table_.rows().end() && it->second.address() == to.address &&
         (it->second.state() == v1::PEER_STATE_ACTIVE ||
          it->second.state() == v1::PEER_STATE_REQUESTED)) {
       return;
@@ -472,12 +455,12 @@ absl::Status Federation::EndLink(const std::string& peer,
   PeerAddress to{hub_->id(), ""};
   {
     absl::MutexLock lock(&mu_);
-    storage::PeerRecord& record = peers_[peer];
+    storage::PeerRecord& record = table_.rows()[peer];
     was_active = record.state() == v1::PEER_STATE_ACTIVE;
     record.set_state(v1::PEER_STATE_REMOVED);
     record.set_last_error(reason);
     record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-    if (absl::Status s = SavePeerLocked(record); !s.ok()) {
+    if (absl::Status s = table_.Save(record); !s.ok()) {
       // Ended here until a restart, which would bring the link back.
       spdlog::error(
           "federation: cannot save the end of the link with {} ({}): {}; "
@@ -565,10 +548,11 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
   bool activate = false;
   {
     absl::MutexLock lock(&mu_);
-    ExpirePendingLocked();
-    auto it = peers_.find(peer);
-    const v1::PeerState state =
-        it == peers_.end() ? v1::PEER_STATE_UNSPECIFIED : it->second.state();
+    table_.ExpirePending(options_.pending_expiry);
+    auto it = table_.rows().find(peer);
+    const v1::PeerState state = it == table_.rows().end()
+                                    ? v1::PEER_STATE_UNSPECIFIED
+                                    : it->second.state();
     if (state == v1::PEER_STATE_ACTIVE) {
       // Already linked: tell the requester which link is active.
       response.set_state(v1::LinkResponse::ACCEPTED);
@@ -582,7 +566,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
     } else if (!request.invite_secret().empty()) {
       // This hub's admin invited the caller: approved now, whatever waits
       // in the pending list (a flood of strangers cannot keep it out).
-      if (absl::Status s = RedeemInviteLocked(request.invite_secret(), peer);
+      if (absl::Status s = table_.RedeemInvite(request.invite_secret(), peer);
           !s.ok()) {
         return s;
       }
@@ -592,7 +576,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       return response;
     } else if (state != v1::PEER_STATE_PENDING) {
       size_t pending = 0, from_source = 0;
-      for (const auto& [k, r] : peers_) {
+      for (const auto& [k, r] : table_.rows()) {
         if (r.state() != v1::PEER_STATE_PENDING) continue;
         ++pending;
         from_source += !source.empty() && r.requested_from() == source;
@@ -618,7 +602,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
     last_request_[peer] = now;
     if (!activate) {
       storage::PeerRecord record =
-          it == peers_.end() ? storage::PeerRecord() : it->second;
+          it == table_.rows().end() ? storage::PeerRecord() : it->second;
       record.set_key(peer);
       record.set_state(v1::PEER_STATE_PENDING);
       record.set_address(body.profile().federation_address());
@@ -629,7 +613,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
         record.set_requested_at_micros(absl::ToUnixMicros(now));
       }
       record.set_requested_from(std::string(source));
-      if (absl::Status s = SavePeerLocked(record); !s.ok()) return s;
+      if (absl::Status s = table_.Save(record); !s.ok()) return s;
       response.set_state(v1::LinkResponse::PENDING);
       return response;
     }
@@ -642,7 +626,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
   absl::MutexLock lock(&mu_);
   response.set_state(v1::LinkResponse::ACCEPTED);
   response.set_link_id(body.link_id());
-  response.set_link_signature(peers_[peer].own_link_signature());
+  response.set_link_signature(table_.rows()[peer].own_link_signature());
   *response.mutable_profile() = options_.profile;
   return response;
 }
@@ -652,11 +636,13 @@ absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
   const std::string peer = caller.bytes();
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
-    if (it != peers_.end() && it->second.state() == v1::PEER_STATE_ACTIVE) {
+    auto it = table_.rows().find(peer);
+    if (it != table_.rows().end() &&
+        it->second.state() == v1::PEER_STATE_ACTIVE) {
       return v1::LinkAck();
     }
-    if (it == peers_.end() || it->second.state() != v1::PEER_STATE_REQUESTED) {
+    if (it == table_.rows().end() ||
+        it->second.state() != v1::PEER_STATE_REQUESTED) {
       return absl::PermissionDeniedError(
           "this hub has not requested a link with the caller");
     }

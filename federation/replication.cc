@@ -1,5 +1,5 @@
-// Replication, per link: anti-entropy rounds (Sync), push of this hub's own
-// new records, announce-then-fetch of records received from others.
+// Replication, per link: anti-entropy rounds (Sync) and applying the
+// records peers send (push, announce-then-fetch are Spreading's).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -87,9 +87,9 @@ void Federation::RunRound(const std::string& peer, uint64_t generation) {
   bool full;
   {
     absl::MutexLock lock(&mu_);
-    auto it = peers_.find(peer);
+    auto it = table_.rows().find(peer);
     PeerRuntime& rt = runtime_[peer];
-    if (stopped_ || it == peers_.end() ||
+    if (stopped_ || it == table_.rows().end() ||
         it->second.state() != v1::PEER_STATE_ACTIVE ||
         rt.generation != generation) {
       return;
@@ -139,7 +139,7 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     if (stale) {
       resume = std::exchange(rt.round_after_running, false);
     } else if (response.ok()) {
-      NoteRttLocked(peer, hub_->clock()->Now() - sent_at);
+      NoteRtt(runtime_[peer], hub_->clock()->Now() - sent_at);
     }
   }
   if (stale) {
@@ -223,7 +223,7 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     rt.told_known = true;
     rt.backoff = absl::ZeroDuration();
     rt.confirming = false;
-    storage::PeerRecord& record = peers_[peer];
+    storage::PeerRecord& record = table_.rows()[peer];
     record.set_last_sync_micros(absl::ToUnixMicros(hub_->clock()->Now()));
     if (applied.refused > 0) {
       SetErrorLocked(record, absl::StrCat("sync: refused ", applied.refused,
@@ -246,7 +246,7 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
     if (publish_system) system_records_pending_ = false;
   }
   if (publish_system) PublishSystemRecords();
-  Relay(applied.relay, applied.relay_keys, peer);
+  spreading_.Relay(applied.relay, applied.relay_keys, peer);
   ScheduleRound(
       peer, more ? absl::ZeroDuration() : [&] {
         absl::MutexLock lock(&mu_);
@@ -254,7 +254,7 @@ void Federation::OnSyncResponse(const std::string& peer, uint64_t generation,
       }());
 }
 
-Federation::Applied Federation::ApplyFromPeer(
+Applied Federation::ApplyFromPeer(
     const std::string& peer,
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records) {
   Applied applied;
@@ -341,269 +341,17 @@ void Federation::OnPublished(const v1::SignedRecord& record) {
   }
   // This hub's own record, from the publish path rather than ingest: its
   // header is read here.
-  Relay({record}, {ReadKey(record)}, /*except=*/"");
+  spreading_.Relay({record}, {ReadKey(record)}, /*except=*/"");
   if (publish_system) PublishSystemRecords();
 }
 
-void Federation::Relay(const std::vector<v1::SignedRecord>& records,
-                       const std::vector<RecordKey>& keys,
-                       const std::string& except) {
-  if (records.empty()) return;
-  absl::MutexLock lock(&mu_);
-  if (stopped_) return;
-  // Peers that announced a record hold it: they need no announce back.
-  std::vector<std::vector<std::string>> holders(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    auto it = wanted_.find(keys[i]);
-    if (it == wanted_.end()) continue;
-    holders[i] = it->second.announcers;
-    // Fetches still out are settled by their replies.
-    it->second.stored = true;
-    if (it->second.asking.empty()) wanted_.erase(it);
-  }
-  for (auto& [key, record] : peers_) {
-    if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
-    PeerRuntime& rt = runtime_[key];
-    for (size_t i = 0; i < records.size(); ++i) {
-      const auto& [origin, sequence] = keys[i];
-      auto it = rt.holds.find(origin);
-      if (it != rt.holds.end() && it->second >= sequence) continue;
-      if (std::find(holders[i].begin(), holders[i].end(), key) !=
-          holders[i].end()) {
-        continue;
-      }
-      if (origin == self_) {
-        rt.push_queue.push_back(records[i]);
-      } else {
-        rt.announce_queue.emplace_back(origin, sequence);
-      }
-    }
-    SendPushes(key);
-    SendAnnounces(key);
-  }
-}
-
-void Federation::SendPushes(const std::string& peer) {
-  PeerRuntime& rt = runtime_[peer];
-  if (rt.push_in_flight || rt.push_queue.empty()) return;
-  v1::PushRequest request;
-  while (!rt.push_queue.empty() &&
-         static_cast<size_t>(request.records_size()) < options_.push_batch) {
-    *request.add_records() = std::move(rt.push_queue.front());
-    rt.push_queue.pop_front();
-  }
-  rt.push_in_flight = true;
-  transport_->Push(AddressOf(peers_[peer]), options_.deadlines.push,
-                   std::move(request),
-                   [this, peer](absl::StatusOr<v1::PushResponse> response) {
-                     OnPushResponse(peer, std::move(response));
-                   });
-}
-
-void Federation::OnPushResponse(const std::string& peer,
-                                absl::StatusOr<v1::PushResponse> response) {
-  if (!response.ok()) {
-    NoteCallError(peer, "push", response.status());
-  }
-  absl::MutexLock lock(&mu_);
-  PeerRuntime& rt = runtime_[peer];
-  rt.push_in_flight = false;
-  if (stopped_) return;
-  // On failure anti-entropy catches the peer up; drop what was queued.
-  if (!response.ok()) rt.push_queue.clear();
-  SendPushes(peer);
-}
-
-void Federation::SendAnnounces(const std::string& peer) {
-  PeerRuntime& rt = runtime_[peer];
-  if (rt.announce_in_flight || rt.announce_queue.empty()) return;
-  v1::AnnounceRequest request;
-  std::vector<RecordKey> batch;
-  while (!rt.announce_queue.empty() && batch.size() < options_.announce_batch) {
-    batch.push_back(std::move(rt.announce_queue.front()));
-    rt.announce_queue.pop_front();
-    v1::SequenceRef* ref = request.add_records();
-    ref->set_origin(batch.back().first);
-    ref->set_sequence(batch.back().second);
-  }
-  rt.announce_in_flight = true;
-  transport_->Announce(
-      AddressOf(peers_[peer]), options_.deadlines.announce, std::move(request),
-      [this, peer, batch = std::move(batch)](
-          absl::StatusOr<v1::AnnounceResponse> response) mutable {
-        OnAnnounceResponse(peer, std::move(batch), std::move(response));
-      });
-}
-
-void Federation::OnAnnounceResponse(
-    const std::string& peer, std::vector<RecordKey> asked,
-    absl::StatusOr<v1::AnnounceResponse> response) {
-  if (!response.ok()) {
-    NoteCallError(peer, "announce", response.status());
-  }
-  absl::MutexLock lock(&mu_);
-  PeerRuntime& rt = runtime_[peer];
-  rt.announce_in_flight = false;
-  if (stopped_) return;
-  if (!response.ok()) {
-    // Once more (a lost message), then anti-entropy's turn.
-    if (rt.announce_retry.empty()) {
-      rt.announce_retry = std::move(asked);
-      rt.announce_queue.insert(rt.announce_queue.begin(),
-                               rt.announce_retry.begin(),
-                               rt.announce_retry.end());
-    } else {
-      rt.announce_retry.clear();
-      rt.announce_queue.clear();
-    }
-  } else {
-    rt.announce_retry.clear();
-  }
-  SendAnnounces(peer);
-}
-
-void Federation::SendFetches(const std::string& peer) {
-  PeerRuntime& rt = runtime_[peer];
-  if (rt.fetch_in_flight) return;
-  auto it = peers_.find(peer);
-  if (it == peers_.end() || it->second.state() != v1::PEER_STATE_ACTIVE) {
-    // The link ended: other announcers, or anti-entropy, deliver these.
-    std::set<std::string> to_send;
-    for (const RecordKey& key : rt.fetch_queue) {
-      auto w = wanted_.find(key);
-      if (w == wanted_.end() || w->second.asking.erase(peer) == 0) continue;
-      Wanted& wanted = w->second;
-      wanted.announcers.erase(
-          std::remove(wanted.announcers.begin(), wanted.announcers.end(), peer),
-          wanted.announcers.end());
-      if (wanted.asking.empty() &&
-          (wanted.stored || !AskNextLocked(key, wanted, &to_send))) {
-        wanted_.erase(w);
-      }
-    }
-    rt.fetch_queue.clear();
-    to_send.erase(peer);
-    for (const std::string& p : to_send) SendFetches(p);
-    return;
-  }
-  v1::FetchRequest request;
-  std::vector<RecordKey> asked;
-  while (!rt.fetch_queue.empty() && asked.size() < options_.push_batch) {
-    RecordKey key = std::move(rt.fetch_queue.front());
-    rt.fetch_queue.pop_front();
-    auto w = wanted_.find(key);
-    if (w == wanted_.end() || w->second.asking.count(peer) == 0) continue;
-    if (w->second.stored) {  // Arrived meanwhile (a round, a push).
-      w->second.asking.erase(peer);
-      if (w->second.asking.empty()) wanted_.erase(w);
-      continue;
-    }
-    v1::SequenceRef* ref = request.add_records();
-    ref->set_origin(key.first);
-    ref->set_sequence(key.second);
-    asked.push_back(std::move(key));
-  }
-  if (asked.empty()) return;
-  rt.fetch_in_flight = true;
-  scheduler_->RunAfter(HedgeDelayLocked(peer),
-                       [this, peer, asked] { Hedge(peer, asked); });
-  transport_->Fetch(
-      AddressOf(it->second), options_.deadlines.fetch, std::move(request),
-      [this, peer, asked = std::move(asked), sent = hub_->clock()->Now()](
-          absl::StatusOr<v1::FetchResponse> response) mutable {
-        OnFetchResponse(peer, std::move(asked), sent, std::move(response));
-      });
-}
-
-bool Federation::AskNextLocked(const RecordKey& key, Wanted& wanted,
-                               std::set<std::string>* to_send) {
-  for (const std::string& next : wanted.announcers) {
-    if (wanted.asking.count(next) > 0) continue;
-    wanted.asking.insert(next);
-    runtime_[next].fetch_queue.push_back(key);
-    to_send->insert(next);
-    return true;
-  }
-  return false;
-}
-
-absl::Duration Federation::HedgeDelayLocked(const std::string& peer) {
-  // Three of the peer's round trips; a second while it is unknown.
-  const absl::Duration rtt = runtime_[peer].rtt;
-  return rtt == absl::ZeroDuration()
-             ? absl::Seconds(1)
-             : std::clamp(rtt * 3, absl::Milliseconds(50), absl::Seconds(2));
-}
-
-void Federation::Hedge(const std::string& peer,
-                       const std::vector<RecordKey>& asked) {
-  absl::MutexLock lock(&mu_);
-  if (stopped_) return;
-  std::set<std::string> to_send;
-  std::vector<RecordKey> waiting;  // For another announcer to turn up.
-  for (const RecordKey& key : asked) {
-    auto it = wanted_.find(key);
-    if (it == wanted_.end() || it->second.stored ||
-        it->second.asking.count(peer) == 0) {
-      continue;  // Arrived, or this fetch is settled.
-    }
-    if (!AskNextLocked(key, it->second, &to_send)) waiting.push_back(key);
-  }
-  for (const std::string& p : to_send) SendFetches(p);
-  if (!waiting.empty()) {
-    scheduler_->RunAfter(
-        HedgeDelayLocked(peer),
-        [this, peer, waiting = std::move(waiting)] { Hedge(peer, waiting); });
-  }
-}
-
-void Federation::NoteRttLocked(const std::string& peer, absl::Duration sample) {
-  absl::Duration& rtt = runtime_[peer].rtt;
-  rtt = rtt == absl::ZeroDuration() ? sample : (rtt * 7 + sample) / 8;
-}
-
-void Federation::OnFetchResponse(const std::string& peer,
-                                 std::vector<RecordKey> asked, absl::Time sent,
-                                 absl::StatusOr<v1::FetchResponse> response) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopped_) return;
-  }
-  Applied applied;
-  std::set<RecordKey> received;
-  if (response.ok()) {
-    applied = ApplyFromPeer(peer, response->records());
-    AdvanceForNew(applied.relay_keys);
-    if (applied.links_changed) RebuildTrust();
-    received.insert(applied.keys.begin(), applied.keys.end());
-  } else {
-    NoteCallError(peer, "fetch", response.status());
-  }
-  // Marks what arrived as stored and announces it (not to its announcers).
-  Relay(applied.relay, applied.relay_keys, peer);
-  absl::MutexLock lock(&mu_);
-  runtime_[peer].fetch_in_flight = false;
-  if (response.ok()) NoteRttLocked(peer, hub_->clock()->Now() - sent);
-  std::set<std::string> to_send = {peer};
-  for (const RecordKey& key : asked) {
-    auto it = wanted_.find(key);
-    if (it == wanted_.end()) continue;
-    Wanted& w = it->second;
-    w.asking.erase(peer);
-    if (received.count(key) > 0 && !w.stored) {
-      // Received but refused: anti-entropy decides again later.
-      w.stored = true;
-    }
-    if (!w.stored) {
-      // The peer failed or no longer holds it: not asked again.
-      w.announcers.erase(
-          std::remove(w.announcers.begin(), w.announcers.end(), peer),
-          w.announcers.end());
-      if (!w.asking.empty() || AskNextLocked(key, w, &to_send)) continue;
-    }
-    if (w.asking.empty()) wanted_.erase(it);
-  }
-  for (const std::string& p : to_send) SendFetches(p);
+Applied Federation::ApplyFetched(
+    const std::string& peer,
+    const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records) {
+  Applied applied = ApplyFromPeer(peer, records);
+  AdvanceForNew(applied.relay_keys);
+  if (applied.links_changed) RebuildTrust();
+  return applied;
 }
 
 void Federation::AdvanceForNew(const std::vector<RecordKey>& stored) {

@@ -1,6 +1,6 @@
 // Replication, the serving side: answers to a peer's Sync (the records it
-// lacks, within its limits), Push, Announce and Fetch. The calling side is
-// replication.cc.
+// lacks, within its limits) and Push; Announce and Fetch, once the caller's
+// link is checked, are Spreading's. The calling side is replication.cc.
 #include <algorithm>
 #include <cstdint>
 
@@ -122,7 +122,7 @@ absl::StatusOr<v1::PushResponse> Federation::HandlePush(
                                            " records: ", applied.first_error));
   }
   if (applied.links_changed) RebuildTrust();
-  Relay(applied.relay, applied.relay_keys, caller.bytes());
+  spreading_.Relay(applied.relay, applied.relay_keys, caller.bytes());
   v1::PushResponse response;
   response.set_applied(static_cast<uint32_t>(applied.relay.size()));
   return response;
@@ -134,57 +134,7 @@ absl::StatusOr<v1::AnnounceResponse> Federation::HandleAnnounce(
     absl::MutexLock lock(&mu_);
     if (absl::Status s = RequireActive(caller); !s.ok()) return s;
   }
-  if (static_cast<size_t>(request.records_size()) > options_.announce_batch) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "records: at most ", options_.announce_batch, " per announce"));
-  }
-  // Nothing could be stored: fetch nothing.
-  if (!store_->Writable().ok()) return v1::AnnounceResponse();
-  // What this hub lacks, checked against the store outside the lock.
-  std::vector<RecordKey> lacking;
-  for (int i = 0; i < request.records_size(); ++i) {
-    const v1::SequenceRef& ref = request.records(i);
-    if (ref.origin().size() != crypto::kPublicKeySize) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("records[", i, "].origin: must be a ",
-                       crypto::kPublicKeySize, "-byte key"));
-    }
-    if (ref.sequence() == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("records[", i, "].sequence: must be at least 1"));
-    }
-    if (ref.origin() == self_) continue;
-    absl::StatusOr<storage::OriginState> state =
-        store_->GetOriginState(ref.origin());
-    if (!state.ok()) return state.status();
-    if (state->blocked() || state->complete_through() >= ref.sequence())
-      continue;
-    absl::StatusOr<bool> seen = store_->Seen(ref.origin(), ref.sequence());
-    if (!seen.ok()) return seen.status();
-    if (!*seen) lacking.emplace_back(ref.origin(), ref.sequence());
-  }
-  const std::string peer = caller.bytes();
-  absl::MutexLock lock(&mu_);
-  if (stopped_) return v1::AnnounceResponse();
-  std::set<std::string> to_fetch_from;
-  for (RecordKey& key : lacking) {
-    auto it = wanted_.find(key);
-    if (it == wanted_.end()) {
-      if (wanted_.size() >= options_.max_wanted) continue;
-      it = wanted_.emplace(key, Wanted()).first;
-    }
-    Wanted& w = it->second;
-    if (std::find(w.announcers.begin(), w.announcers.end(), peer) !=
-        w.announcers.end()) {
-      continue;
-    }
-    w.announcers.push_back(peer);
-    // One announcer at a time: the first is asked, the others wait (see
-    // Hedge).
-    if (!w.stored && w.asking.empty()) AskNextLocked(key, w, &to_fetch_from);
-  }
-  for (const std::string& p : to_fetch_from) SendFetches(p);
-  return v1::AnnounceResponse();
+  return spreading_.HandleAnnounce(caller.bytes(), request);
 }
 
 absl::StatusOr<v1::FetchResponse> Federation::HandleFetch(
@@ -193,31 +143,7 @@ absl::StatusOr<v1::FetchResponse> Federation::HandleFetch(
     absl::MutexLock lock(&mu_);
     if (absl::Status s = RequireActive(caller); !s.ok()) return s;
   }
-  if (static_cast<size_t>(request.records_size()) > options_.push_batch) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("records: at most ", options_.push_batch, " per fetch"));
-  }
-  v1::FetchResponse response;
-  size_t bytes = 0;
-  for (int i = 0; i < request.records_size(); ++i) {
-    const v1::SequenceRef& ref = request.records(i);
-    if (ref.origin().size() != crypto::kPublicKeySize || ref.sequence() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "records[", i, "]: not a record reference (origin must ", "be a ",
-          crypto::kPublicKeySize, "-byte key, sequence at least 1)"));
-    }
-    absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
-        ref.origin(), ref.sequence() - 1, ref.sequence(), 1, SIZE_MAX);
-    if (!batch.ok()) return batch.status();
-    for (v1::SignedRecord& r : batch->records) {
-      // Within the reply limit; the caller asks others for the rest.
-      bytes += r.ByteSizeLong();
-      if (bytes > options_.sync_max_bytes && response.records_size() > 0)
-        return response;
-      *response.add_records() = std::move(r);
-    }
-  }
-  return response;
+  return spreading_.HandleFetch(request);
 }
 
 }  // namespace civhub::federation

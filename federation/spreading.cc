@@ -1,0 +1,369 @@
+// Spreading: push, announce, fetch (replication.cc holds anti-entropy
+// rounds; serving.cc the calls of other hubs).
+#include "federation/spreading.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/keys.h"
+
+namespace civhub::federation {
+
+void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
+                      const std::vector<RecordKey>& keys,
+                      const std::string& except) {
+  if (records.empty()) return;
+  absl::MutexLock lock(mu_);
+  if (*stopped_) return;
+  // Peers that announced a record hold it: they need no announce back.
+  std::vector<std::vector<std::string>> holders(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto it = wanted_.find(keys[i]);
+    if (it == wanted_.end()) continue;
+    holders[i] = it->second.announcers;
+    // Fetches still out are settled by their replies.
+    it->second.stored = true;
+    if (it->second.asking.empty()) wanted_.erase(it);
+  }
+  for (auto& [key, record] : table_->rows()) {
+    if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
+    PeerRuntime& rt = (*runtime_)[key];
+    for (size_t i = 0; i < records.size(); ++i) {
+      const auto& [origin, sequence] = keys[i];
+      auto it = rt.holds.find(origin);
+      if (it != rt.holds.end() && it->second >= sequence) continue;
+      if (std::find(holders[i].begin(), holders[i].end(), key) !=
+          holders[i].end()) {
+        continue;
+      }
+      if (origin == self_) {
+        rt.push_queue.push_back(records[i]);
+      } else {
+        rt.announce_queue.emplace_back(origin, sequence);
+      }
+    }
+    SendPushes(key);
+    SendAnnounces(key);
+  }
+}
+
+void Spreading::SendPushes(const std::string& peer) {
+  PeerRuntime& rt = (*runtime_)[peer];
+  if (rt.push_in_flight || rt.push_queue.empty()) return;
+  v1::PushRequest request;
+  while (!rt.push_queue.empty() &&
+         static_cast<size_t>(request.records_size()) < options_->push_batch) {
+    *request.add_records() = std::move(rt.push_queue.front());
+    rt.push_queue.pop_front();
+  }
+  rt.push_in_flight = true;
+  transport_->Push(AddressOf(table_->rows()[peer]), options_->deadlines.push,
+                   std::move(request),
+                   [this, peer](absl::StatusOr<v1::PushResponse> response) {
+                     OnPushResponse(peer, std::move(response));
+                   });
+}
+
+void Spreading::OnPushResponse(const std::string& peer,
+                               absl::StatusOr<v1::PushResponse> response) {
+  if (!response.ok()) {
+    host_->NoteCallError(peer, "push", response.status());
+  }
+  absl::MutexLock lock(mu_);
+  PeerRuntime& rt = (*runtime_)[peer];
+  rt.push_in_flight = false;
+  if (*stopped_) return;
+  // On failure anti-entropy catches the peer up; drop what was queued.
+  if (!response.ok()) rt.push_queue.clear();
+  SendPushes(peer);
+}
+
+void Spreading::SendAnnounces(const std::string& peer) {
+  PeerRuntime& rt = (*runtime_)[peer];
+  if (rt.announce_in_flight || rt.announce_queue.empty()) return;
+  v1::AnnounceRequest request;
+  std::vector<RecordKey> batch;
+  while (!rt.announce_queue.empty() &&
+         batch.size() < options_->announce_batch) {
+    batch.push_back(std::move(rt.announce_queue.front()));
+    rt.announce_queue.pop_front();
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(batch.back().first);
+    ref->set_sequence(batch.back().second);
+  }
+  rt.announce_in_flight = true;
+  transport_->Announce(
+      AddressOf(table_->rows()[peer]), options_->deadlines.announce,
+      std::move(request),
+      [this, peer, batch = std::move(batch)](
+          absl::StatusOr<v1::AnnounceResponse> response) mutable {
+        OnAnnounceResponse(peer, std::move(batch), std::move(response));
+      });
+}
+
+void Spreading::OnAnnounceResponse(
+    const std::string& peer, std::vector<RecordKey> asked,
+    absl::StatusOr<v1::AnnounceResponse> response) {
+  if (!response.ok()) {
+    host_->NoteCallError(peer, "announce", response.status());
+  }
+  absl::MutexLock lock(mu_);
+  PeerRuntime& rt = (*runtime_)[peer];
+  rt.announce_in_flight = false;
+  if (*stopped_) return;
+  if (!response.ok()) {
+    // Once more (a lost message), then anti-entropy's turn.
+    if (rt.announce_retry.empty()) {
+      rt.announce_retry = std::move(asked);
+      rt.announce_queue.insert(rt.announce_queue.begin(),
+                               rt.announce_retry.begin(),
+                               rt.announce_retry.end());
+    } else {
+      rt.announce_retry.clear();
+      rt.announce_queue.clear();
+    }
+  } else {
+    rt.announce_retry.clear();
+  }
+  SendAnnounces(peer);
+}
+
+void Spreading::SendFetches(const std::string& peer) {
+  PeerRuntime& rt = (*runtime_)[peer];
+  if (rt.fetch_in_flight) return;
+  auto it = table_->rows().find(peer);
+  if (it == table_->rows().end() ||
+      it->second.state() != v1::PEER_STATE_ACTIVE) {
+    // The link ended: other announcers, or anti-entropy, deliver these.
+    std::set<std::string> to_send;
+    for (const RecordKey& key : rt.fetch_queue) {
+      auto w = wanted_.find(key);
+      if (w == wanted_.end() || w->second.asking.erase(peer) == 0) continue;
+      Wanted& wanted = w->second;
+      wanted.announcers.erase(
+          std::remove(wanted.announcers.begin(), wanted.announcers.end(), peer),
+          wanted.announcers.end());
+      if (wanted.asking.empty() &&
+          (wanted.stored || !AskNextLocked(key, wanted, &to_send))) {
+        wanted_.erase(w);
+      }
+    }
+    rt.fetch_queue.clear();
+    to_send.erase(peer);
+    for (const std::string& p : to_send) SendFetches(p);
+    return;
+  }
+  v1::FetchRequest request;
+  std::vector<RecordKey> asked;
+  while (!rt.fetch_queue.empty() && asked.size() < options_->push_batch) {
+    RecordKey key = std::move(rt.fetch_queue.front());
+    rt.fetch_queue.pop_front();
+    auto w = wanted_.find(key);
+    if (w == wanted_.end() || w->second.asking.count(peer) == 0) continue;
+    if (w->second.stored) {  // Arrived meanwhile (a round, a push).
+      w->second.asking.erase(peer);
+      if (w->second.asking.empty()) wanted_.erase(w);
+      continue;
+    }
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(key.first);
+    ref->set_sequence(key.second);
+    asked.push_back(std::move(key));
+  }
+  if (asked.empty()) return;
+  rt.fetch_in_flight = true;
+  scheduler_->RunAfter(HedgeDelayLocked(peer),
+                       [this, peer, asked] { Hedge(peer, asked); });
+  transport_->Fetch(
+      AddressOf(it->second), options_->deadlines.fetch, std::move(request),
+      [this, peer, asked = std::move(asked), sent = clock_->Now()](
+          absl::StatusOr<v1::FetchResponse> response) mutable {
+        OnFetchResponse(peer, std::move(asked), sent, std::move(response));
+      });
+}
+
+bool Spreading::AskNextLocked(const RecordKey& key, Wanted& wanted,
+                              std::set<std::string>* to_send) {
+  for (const std::string& next : wanted.announcers) {
+    if (wanted.asking.count(next) > 0) continue;
+    wanted.asking.insert(next);
+    (*runtime_)[next].fetch_queue.push_back(key);
+    to_send->insert(next);
+    return true;
+  }
+  return false;
+}
+
+absl::Duration Spreading::HedgeDelayLocked(const std::string& peer) {
+  // Three of the peer's round trips; a second while it is unknown.
+  const absl::Duration rtt = (*runtime_)[peer].rtt;
+  return rtt == absl::ZeroDuration()
+             ? absl::Seconds(1)
+             : std::clamp(rtt * 3, absl::Milliseconds(50), absl::Seconds(2));
+}
+
+void Spreading::Hedge(const std::string& peer,
+                      const std::vector<RecordKey>& asked) {
+  absl::MutexLock lock(mu_);
+  if (*stopped_) return;
+  std::set<std::string> to_send;
+  std::vector<RecordKey> waiting;  // For another announcer to turn up.
+  for (const RecordKey& key : asked) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end() || it->second.stored ||
+        it->second.asking.count(peer) == 0) {
+      continue;  // Arrived, or this fetch is settled.
+    }
+    if (!AskNextLocked(key, it->second, &to_send)) waiting.push_back(key);
+  }
+  for (const std::string& p : to_send) SendFetches(p);
+  if (!waiting.empty()) {
+    scheduler_->RunAfter(
+        HedgeDelayLocked(peer),
+        [this, peer, waiting = std::move(waiting)] { Hedge(peer, waiting); });
+  }
+}
+
+void Spreading::OnFetchResponse(const std::string& peer,
+                                std::vector<RecordKey> asked, absl::Time sent,
+                                absl::StatusOr<v1::FetchResponse> response) {
+  {
+    absl::MutexLock lock(mu_);
+    if (*stopped_) return;
+  }
+  Applied applied;
+  std::set<RecordKey> received;
+  if (response.ok()) {
+    applied = host_->ApplyFetched(peer, response->records());
+    received.insert(applied.keys.begin(), applied.keys.end());
+  } else {
+    host_->NoteCallError(peer, "fetch", response.status());
+  }
+  // Marks what arrived as stored and announces it (not to its announcers).
+  Relay(applied.relay, applied.relay_keys, peer);
+  absl::MutexLock lock(mu_);
+  (*runtime_)[peer].fetch_in_flight = false;
+  if (response.ok()) NoteRtt((*runtime_)[peer], clock_->Now() - sent);
+  std::set<std::string> to_send = {peer};
+  for (const RecordKey& key : asked) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end()) continue;
+    Wanted& w = it->second;
+    w.asking.erase(peer);
+    if (received.count(key) > 0 && !w.stored) {
+      // Received but refused: anti-entropy decides again later.
+      w.stored = true;
+    }
+    if (!w.stored) {
+      // The peer failed or no longer holds it: not asked again.
+      w.announcers.erase(
+          std::remove(w.announcers.begin(), w.announcers.end(), peer),
+          w.announcers.end());
+      if (!w.asking.empty() || AskNextLocked(key, w, &to_send)) continue;
+    }
+    if (w.asking.empty()) wanted_.erase(it);
+  }
+  for (const std::string& p : to_send) SendFetches(p);
+}
+
+absl::StatusOr<v1::AnnounceResponse> Spreading::HandleAnnounce(
+    const std::string& peer, const v1::AnnounceRequest& request) {
+  if (static_cast<size_t>(request.records_size()) > options_->announce_batch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "records: at most ", options_->announce_batch, " per announce"));
+  }
+  // Nothing could be stored: fetch nothing.
+  if (!store_->Writable().ok()) return v1::AnnounceResponse();
+  // What this hub lacks, checked against the store outside the lock.
+  std::vector<RecordKey> lacking;
+  for (int i = 0; i < request.records_size(); ++i) {
+    const v1::SequenceRef& ref = request.records(i);
+    if (ref.origin().size() != crypto::kPublicKeySize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("records[", i, "].origin: must be a ",
+                       crypto::kPublicKeySize, "-byte key"));
+    }
+    if (ref.sequence() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("records[", i, "].sequence: must be at least 1"));
+    }
+    if (ref.origin() == self_) continue;
+    absl::StatusOr<storage::OriginState> state =
+        store_->GetOriginState(ref.origin());
+    if (!state.ok()) return state.status();
+    if (state->blocked() || state->complete_through() >= ref.sequence())
+      continue;
+    absl::StatusOr<bool> seen = store_->Seen(ref.origin(), ref.sequence());
+    if (!seen.ok()) return seen.status();
+    if (!*seen) lacking.emplace_back(ref.origin(), ref.sequence());
+  }
+  absl::MutexLock lock(mu_);
+  if (*stopped_) return v1::AnnounceResponse();
+  std::set<std::string> to_fetch_from;
+  for (RecordKey& key : lacking) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end()) {
+      if (wanted_.size() >= options_->max_wanted) continue;
+      it = wanted_.emplace(key, Wanted()).first;
+    }
+    Wanted& w = it->second;
+    if (std::find(w.announcers.begin(), w.announcers.end(), peer) !=
+        w.announcers.end()) {
+      continue;
+    }
+    w.announcers.push_back(peer);
+    // One announcer at a time: the first is asked, the others wait (see
+    // Hedge).
+    if (!w.stored && w.asking.empty()) AskNextLocked(key, w, &to_fetch_from);
+  }
+  for (const std::string& p : to_fetch_from) SendFetches(p);
+  return v1::AnnounceResponse();
+}
+
+absl::StatusOr<v1::FetchResponse> Spreading::HandleFetch(
+    const v1::FetchRequest& request) {
+  if (static_cast<size_t>(request.records_size()) > options_->push_batch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("records: at most ", options_->push_batch, " per fetch"));
+  }
+  v1::FetchResponse response;
+  size_t bytes = 0;
+  for (int i = 0; i < request.records_size(); ++i) {
+    const v1::SequenceRef& ref = request.records(i);
+    if (ref.origin().size() != crypto::kPublicKeySize || ref.sequence() == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "records[", i, "]: not a record reference (origin must ", "be a ",
+          crypto::kPublicKeySize, "-byte key, sequence at least 1)"));
+    }
+    absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
+        ref.origin(), ref.sequence() - 1, ref.sequence(), 1, SIZE_MAX);
+    if (!batch.ok()) return batch.status();
+    for (v1::SignedRecord& r : batch->records) {
+      // Within the reply limit; the caller asks others for the rest.
+      bytes += r.ByteSizeLong();
+      if (bytes > options_->sync_max_bytes && response.records_size() > 0)
+        return response;
+      *response.add_records() = std::move(r);
+    }
+  }
+  return response;
+}
+
+void Spreading::DropPushesOfLocked(const std::string& origin) {
+  for (auto& [peer, rt] : *runtime_) {
+    auto& q = rt.push_queue;
+    q.erase(std::remove_if(q.begin(), q.end(),
+                           [&](const v1::SignedRecord& r) {
+                             v1::RecordBody body;
+                             return body.ParseFromString(r.body()) &&
+                                    body.origin() == origin;
+                           }),
+            q.end());
+  }
+}
+
+}  // namespace civhub::federation

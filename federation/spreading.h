@@ -1,0 +1,162 @@
+// Spreading: the part of Federation that carries new records between
+// anti-entropy rounds, announce-then-fetch. A hub pushes the records it
+// publishes to its peers whole (none can hold them yet) and announces
+// records it received from others by (origin, sequence) only; a peer
+// fetches what it lacks from one announcer at a time, asking the next
+// announcer when that one fails or is slow (hedging after three of its
+// round trips), so each hub receives each body about once however many of
+// its peers have it.
+//
+// It owns the records wanted from announcers (one Wanted per record) and,
+// in each peer's PeerRuntime, the push, announce and fetch queues and their
+// in-flight flags; it reads the peer table (which peers are active, their
+// addresses) and each peer's `holds` and `rtt`. Records a fetch returns are
+// applied by its Host (Federation: ingest, watermarks, trust).
+//
+// Thread-safety: the state is Federation's, under its one mutex `mu` (given
+// to the constructor). Methods marked ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_)
+// need it held; the others take it and need it not held. No lock is held
+// across a Transport call's reply, ingest or a store write.
+#ifndef CIVHUB_FEDERATION_SPREADING_H_
+#define CIVHUB_FEDERATION_SPREADING_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "civhub/v1/federation.pb.h"
+#include "federation/options.h"
+#include "federation/peer_state.h"
+#include "federation/peer_table.h"
+#include "federation/transport.h"
+#include "node/base/clock.h"
+#include "node/storage/store.h"
+
+namespace civhub::federation {
+
+// A record peers announced that this hub does not hold yet.
+struct Wanted {
+  // Peers that announced it and were not asked in vain, in order.
+  std::vector<std::string> announcers;
+  std::set<std::string> asking;  // Fetches queued or in flight.
+  bool stored = false;           // Arrived; forgotten once `asking` ends.
+};
+
+class Spreading {
+ public:
+  // What Spreading asks of the rest of Federation.
+  class Host {
+   public:
+    virtual ~Host() = default;
+    // Applies `records` fetched from `peer` (ingest, watermarks of the newly
+    // stored, trust if links changed) and says what happened. Called without
+    // the mutex held.
+    virtual Applied ApplyFetched(
+        const std::string& peer,
+        const google::protobuf::RepeatedPtrField<v1::SignedRecord>&
+            records) = 0;
+    // A call named `what` ("push", "announce", "fetch") to `peer` failed
+    // with `status` (logged, shown in `peer list`). Called without the
+    // mutex held.
+    virtual void NoteCallError(const std::string& peer, absl::string_view what,
+                               const absl::Status& status) = 0;
+  };
+
+  // Every pointer must outlive the Spreading; `stopped`, `table` and
+  // `runtime` are guarded by `mu`. `self` is this hub's raw key.
+  Spreading(Host* host, absl::Mutex* mu, const bool* stopped, PeerTable* table,
+            std::map<std::string, PeerRuntime>* runtime, node::Store* store,
+            const node::Clock* clock, Scheduler* scheduler,
+            Transport* transport, const FederationOptions* options,
+            std::string self)
+      : host_(host),
+        mu_(mu),
+        stopped_(stopped),
+        table_(table),
+        runtime_(runtime),
+        store_(store),
+        clock_(clock),
+        scheduler_(scheduler),
+        transport_(transport),
+        options_(options),
+        self_(std::move(self)) {}
+
+  Spreading(const Spreading&) = delete;
+  Spreading& operator=(const Spreading&) = delete;
+
+  // Offers `records` (whose (origin, sequence) are `keys`) to every active
+  // peer but `except` that is not known to hold them and did not announce
+  // them: this hub's own are pushed, others announced. Marks them stored
+  // for the fetches waiting on them. Nothing once stopped.
+  void Relay(const std::vector<v1::SignedRecord>& records,
+             const std::vector<RecordKey>& keys, const std::string& except)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+
+  // `peer` (active: the caller checked) announced `request`'s records:
+  // queues fetches of those this hub lacks, one announcer at a time, at
+  // most options.max_wanted records waiting (announces beyond are ignored).
+  // INVALID_ARGUMENT for more than options.announce_batch references or a
+  // malformed one; the store's read errors. Fetches nothing if the store
+  // cannot be written.
+  absl::StatusOr<v1::AnnounceResponse> HandleAnnounce(
+      const std::string& peer, const v1::AnnounceRequest& request)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+  // The records `request` names that this hub holds, in order, within
+  // options.sync_max_bytes (at least one). INVALID_ARGUMENT for more than
+  // options.push_batch references or a malformed one; the store's read
+  // errors.
+  absl::StatusOr<v1::FetchResponse> HandleFetch(const v1::FetchRequest& request)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+
+  // Drops the records of `origin` queued for pushing to any peer (it was
+  // blocked).
+  void DropPushesOfLocked(const std::string& origin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+
+ private:
+  void SendPushes(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  void OnPushResponse(const std::string& peer,
+                      absl::StatusOr<v1::PushResponse> response)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+  void SendAnnounces(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  void OnAnnounceResponse(const std::string& peer, std::vector<RecordKey> asked,
+                          absl::StatusOr<v1::AnnounceResponse> response)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+  void SendFetches(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  void OnFetchResponse(const std::string& peer, std::vector<RecordKey> asked,
+                       absl::Time sent,
+                       absl::StatusOr<v1::FetchResponse> response)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+  // Asks `key` of its next announcer not asked yet; false if none is left.
+  bool AskNextLocked(const RecordKey& key, Wanted& wanted,
+                     std::set<std::string>* to_send)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  // A fetch from `peer` still unanswered after a few of its round trips
+  // (lost, or a slow peer): asks another announcer as well.
+  void Hedge(const std::string& peer, const std::vector<RecordKey>& asked)
+      ABSL_LOCKS_EXCLUDED(*mu_);
+  absl::Duration HedgeDelayLocked(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+
+  Host* const host_;
+  absl::Mutex* const mu_;
+  const bool* const stopped_ ABSL_PT_GUARDED_BY(*mu_);
+  PeerTable* const table_;
+  std::map<std::string, PeerRuntime>* const runtime_ ABSL_PT_GUARDED_BY(*mu_);
+  node::Store* const store_;
+  const node::Clock* const clock_;
+  Scheduler* const scheduler_;
+  Transport* const transport_;
+  const FederationOptions* const options_;
+  const std::string self_;  // Raw key.
+  std::map<RecordKey, Wanted> wanted_ ABSL_GUARDED_BY(*mu_);
+};
+
+}  // namespace civhub::federation
+
+#endif  // CIVHUB_FEDERATION_SPREADING_H_
