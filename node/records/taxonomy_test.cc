@@ -38,8 +38,9 @@ std::set<std::string> Codes(absl::Span<const TaxonomyTerm> terms) {
 TEST(Taxonomy, DocsListTheSameCodesAsTheCode) {
   EXPECT_EQ(DocumentedCodes("Topics: ", "Organization types: "),
             Codes(Topics()));
-  EXPECT_EQ(DocumentedCodes("Organization types: ", "(`node/records/taxonomy.cc`"),
-            Codes(OrganizationTypes()));
+  EXPECT_EQ(
+      DocumentedCodes("Organization types: ", "(`node/records/taxonomy.cc`"),
+      Codes(OrganizationTypes()));
 }
 
 TEST(Taxonomy, ListedAndExtensionCodesArePublishable) {
