@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "civhub/v1/directory.pb.h"
 #include "crypto/keys.h"
 
 namespace civhub::attack {
@@ -31,6 +32,10 @@ int PortOf(const std::string& address);
 // with errno set. Blocking connect; the kernel completes it while the
 // server's accept backlog has room, whether or not the server accepts.
 int ConnectFrom(const std::string& source, int port);
+
+// The costliest Search a client may send (all records, nearest first or
+// matching a one-letter word), in three variants.
+v1::SearchRequest CostlySearch(int variant);
 
 // One attack. Start() returns once it is under way (connections held,
 // first calls sent); Halt() may be called from any thread (a watchdog) and
