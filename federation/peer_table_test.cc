@@ -116,39 +116,49 @@ TEST_F(FederationTest, RemovalLearnedWhenThePeerWasDown) {
       [&] { return b->federation->CountPeers(v1::PEER_STATE_REMOVED) == 1; }));
 }
 
+// Two simulated hubs, "a" and "b", whose stores are on a disk that can fill.
+class FederationFullDiskTest : public ::testing::Test {
+ protected:
+  static sim::SimOptions Options(const std::string& dir,
+                                 testing::FullDiskEnv& env) {
+    sim::SimOptions options;
+    options.dir = dir;
+    options.start = testing::TestNow();
+    options.env = env.store_env();
+    return options;
+  }
+
+  testing::TempDir dir_;
+  testing::FullDiskEnv env_;
+  SimNetwork net_{Options(dir_.path(), env_)};
+  SimHub* a_ = net_.AddHub("a");
+  SimHub* b_ = net_.AddHub("b");
+};
+
 // A full disk when the admin removes a link: the end cannot be saved (it
 // would come back at the next start), so the admin gets the store's error;
 // the link ends in memory all the same, on both sides, and the peer's own
 // failure to save is reported back.
-TEST(FederationFullDiskTest, RemovalThatCannotBeSavedIsReported) {
-  testing::TempDir dir;
-  testing::FullDiskEnv env;
-  sim::SimOptions options;
-  options.dir = dir.path();
-  options.start = testing::TestNow();
-  options.env = env.store_env();
-  SimNetwork net(options);
-  SimHub* a = net.AddHub("a");
-  SimHub* b = net.AddHub("b");
-  ASSERT_TRUE(net.Link("a", "b"));
-  env.SetFull(true);
+TEST_F(FederationFullDiskTest, RemovalThatCannotBeSavedIsReported) {
+  ASSERT_TRUE(net_.Link("a", "b"));
+  env_.SetFull(true);
   absl::StatusOr<v1::Peer> removed =
-      a->federation->RemovePeer(b->key.public_key().HubId());
+      a_->federation->RemovePeer(b_->key.public_key().HubId());
   ASSERT_FALSE(removed.ok());
   EXPECT_TRUE(node::IsStoreReadOnly(removed.status())) << removed.status();
-  EXPECT_EQ(a->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
-  EXPECT_EQ(a->federation->CountPeers(v1::PEER_STATE_REMOVED), 1u);
-  ASSERT_TRUE(net.scheduler().RunUntil(
+  EXPECT_EQ(a_->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
+  EXPECT_EQ(a_->federation->CountPeers(v1::PEER_STATE_REMOVED), 1u);
+  ASSERT_TRUE(net_.scheduler().RunUntil(
       [&] {
         absl::StatusOr<std::vector<v1::Peer>> peers =
-            a->federation->ListPeers();
+            a_->federation->ListPeers();
         return peers.ok() && peers->size() == 1 &&
                absl::StrContains((*peers)[0].last_error(),
                                  "could not tell the peer");
       },
-      net.clock().Now() + absl::Minutes(1)));
-  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
-  absl::StatusOr<std::vector<v1::Peer>> peers = a->federation->ListPeers();
+      net_.clock().Now() + absl::Minutes(1)));
+  EXPECT_EQ(b_->federation->CountPeers(v1::PEER_STATE_ACTIVE), 0u);
+  absl::StatusOr<std::vector<v1::Peer>> peers = a_->federation->ListPeers();
   ASSERT_OK(peers);
   EXPECT_TRUE(absl::StrContains((*peers)[0].last_error(), "read-only"))
       << (*peers)[0].last_error();
@@ -156,28 +166,20 @@ TEST(FederationFullDiskTest, RemovalThatCannotBeSavedIsReported) {
 
 // A full disk when an expired link request is dropped: it is dropped all
 // the same; its row stays until a start loads it and it expires again.
-TEST(FederationFullDiskTest, ExpiredRequestIsDroppedWhenItsRowCannotBeDeleted) {
-  testing::TempDir dir;
-  testing::FullDiskEnv env;
-  sim::SimOptions options;
-  options.dir = dir.path();
-  options.start = testing::TestNow();
-  options.env = env.store_env();
-  SimNetwork net(options);
-  SimHub* a = net.AddHub("a");
-  SimHub* b = net.AddHub("b");
-  a->federation->AddPeer(b->address, b->key.public_key().HubId(),
-                         [](absl::StatusOr<v1::Peer>) {});
-  ASSERT_TRUE(net.scheduler().RunUntil(
-      [&] { return !b->federation->ListPending().empty(); },
-      net.clock().Now() + absl::Minutes(1)));
-  net.clock().Advance(FederationOptions().pending_expiry + absl::Hours(1));
-  env.SetFull(true);
-  EXPECT_TRUE(b->federation->ListPending().empty());
-  EXPECT_EQ(b->federation->CountPeers(v1::PEER_STATE_PENDING), 0u);
-  EXPECT_GT(env.failed_writes(), 0);
+TEST_F(FederationFullDiskTest,
+       ExpiredRequestIsDroppedWhenItsRowCannotBeDeleted) {
+  a_->federation->AddPeer(b_->address, b_->key.public_key().HubId(),
+                          [](absl::StatusOr<v1::Peer>) {});
+  ASSERT_TRUE(net_.scheduler().RunUntil(
+      [&] { return !b_->federation->ListPending().empty(); },
+      net_.clock().Now() + absl::Minutes(1)));
+  net_.clock().Advance(FederationOptions().pending_expiry + absl::Hours(1));
+  env_.SetFull(true);
+  EXPECT_TRUE(b_->federation->ListPending().empty());
+  EXPECT_EQ(b_->federation->CountPeers(v1::PEER_STATE_PENDING), 0u);
+  EXPECT_GT(env_.failed_writes(), 0);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> rows =
-      b->store->ScanAux(kPeerTablePrefix);
+      b_->store->ScanAux(kPeerTablePrefix);
   ASSERT_OK(rows);
   EXPECT_EQ(rows->size(), 1u);
 }
