@@ -448,6 +448,10 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
       {"data dir", s.data_dir()},
       {"directory", absl::StrCat(s.public_address(), " (public gRPC)")},
       {"federation", absl::StrCat(s.federation_address(), " (mutual TLS)")},
+      {"http", s.http_address().empty()
+                   ? std::string("off")
+                   : absl::StrCat("http://", s.http_address(),
+                                  "/ (web directory, JSON API, metrics)")},
       {"name", s.profile().name()},
       {"region", s.profile().region()},
       {"contact", s.profile().contact()},

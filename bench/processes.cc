@@ -40,6 +40,8 @@ class Daemon {
                                      absl::StrCat("127.0.0.1:", port),
                                      "--peer-listen",
                                      absl::StrCat("127.0.0.1:", port + 1),
+                                     "--http-listen",
+                                     "127.0.0.1:0",
                                      "--sync-interval",
                                      "1",
                                      "--log-level",

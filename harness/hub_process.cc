@@ -83,7 +83,8 @@ bool HubProcess::Start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv = {
       CIVHUBD_PATH,  "--data-dir",    data_dir_,   "--listen",
       "127.0.0.1:0", "--peer-listen", peer_listen, "--sync-interval",
-      "0.2",         "--log-level",   log_level_};
+      "0.2",         "--log-level",   log_level_,  "--http-listen",
+      "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   if (open_file_limit_ > 0) {
     // prlimit(1) execs civhubd in its own process: pid_ stays civhubd's.
@@ -126,6 +127,7 @@ bool HubProcess::Start(const std::vector<std::string>& extra_args) {
       public_address_ = hub_status.public_address();
       hub_id_ = hub_status.hub_id();
       federation_address_ = hub_status.federation_address();
+      http_address_ = hub_status.http_address();
       return true;
     }
   }

@@ -53,6 +53,8 @@ class HubProcess {
   const std::string& public_address() const { return public_address_; }
   const std::string& hub_id() const { return hub_id_; }
   const std::string& federation_address() const { return federation_address_; }
+  // HOST:PORT of the HTTP gateway (bound to 127.0.0.1:0).
+  const std::string& http_address() const { return http_address_; }
   std::string log() const;
 
   // civhubctl --data-dir <data dir> args...
@@ -66,6 +68,7 @@ class HubProcess {
   std::string public_address_;
   std::string hub_id_;
   std::string federation_address_;
+  std::string http_address_;
   pid_t pid_ = -1;
   int open_file_limit_ = 0;
   std::string log_level_ = "debug";

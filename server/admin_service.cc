@@ -107,6 +107,7 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
   response->set_store_bytes(DirectoryBytes(info_.store_dir));
   response->set_data_dir(info_.data_dir);
   response->set_public_address(info_.public_address);
+  response->set_http_address(info_.http_address);
   response->set_federation_address(info_.federation_address);
   *response->mutable_profile() = info_.profile;
   response->set_active_peers(federation_->CountPeers(v1::PEER_STATE_ACTIVE));

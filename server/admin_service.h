@@ -20,6 +20,8 @@ struct AdminInfo {
   std::string store_dir;
   std::string public_address;
   std::string federation_address;
+  // Empty if HTTP is off.
+  std::string http_address;
   v1::HubProfile profile;
   absl::Time started_at;
   // The public ports' connection guards (null in tests without them); they

@@ -46,8 +46,12 @@ void PrintBanner(const civhub::server::HubServer& server,
             << "  (public gRPC, read-only)\n"
             << "  federation:   " << server.federation_address()
             << "  (mutual TLS, for peer hubs)\n"
-            << "  admin socket: " << server.admin_socket() << "  (mode 0600)\n"
-            << "Try, in another terminal:\n"
+            << "  admin socket: " << server.admin_socket() << "  (mode 0600)\n";
+  if (!server.http_address().empty()) {
+    std::cout << "  web:          http://" << server.http_address()
+              << "/  (directory for people; JSON API at /v1/)\n";
+  }
+  std::cout << "Try, in another terminal:\n"
             << "  " << ctl << " status\n"
             << "  " << ctl
             << " org put examples/organizations/maji-safi-kenya.json\n"
@@ -137,6 +141,16 @@ int main(int argc, char** argv) {
                  "HOST:PORT for federation with other hubs (mutual TLS)")
       ->capture_default_str()
       ->check(HostPortCheck(/*allow_port_zero=*/true));
+  std::string http_listen = options.gateway.http.listen;
+  app.add_option("--http-listen", http_listen,
+                 "HOST:PORT for HTTP: the JSON API, the web directory, "
+                 "/metrics, /healthz (port 0: any; \"off\": no HTTP)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"off"}) | HostPortCheck(/*allow_port_zero=*/true));
+  app.add_option("--http-tls-cert", options.gateway.http.tls_cert_file,
+                 "PEM certificate chain: serve HTTP over TLS (HTTPS)");
+  app.add_option("--http-tls-key", options.gateway.http.tls_key_file,
+                 "PEM private key for --http-tls-cert");
   app.add_option("--advertise", options.advertise,
                  "HOST:PORT other hubs should dial (default: --peer-listen)")
       ->check(HostPortCheck(/*allow_port_zero=*/false));
@@ -256,6 +270,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  options.gateway.http.listen = http_listen == "off" ? "" : http_listen;
   absl::StatusOr<std::unique_ptr<civhub::server::HubServer>> server =
       civhub::server::HubServer::Start(options);
   if (!server.ok()) {

@@ -60,16 +60,16 @@ grpc::ServerUnaryReactor* DirectoryService::Admit(
   const absl::Time deadline =
       absl::FromChrono(std::min(server_deadline, ctx->deadline()));
 
-  CallGate::Call call;
+  node::CallGate::Call call;
   call.client = client;
   call.cancelled = [ctx] { return ctx->IsCancelled(); };
   call.run = [this, ctx, reactor, work = std::move(work), peer, client,
-              deadline](CallOutcome outcome) {
+              deadline](node::CallOutcome outcome) {
     grpc::Status status;
-    if (outcome == CallOutcome::kStopped) {
+    if (outcome == node::CallOutcome::kStopped) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
                             "the hub is shutting down; retry in a minute");
-    } else if (outcome == CallOutcome::kCancelled) {
+    } else if (outcome == node::CallOutcome::kCancelled) {
       status = grpc::Status::CANCELLED;
     } else if (absl::Now() >= deadline) {
       status = grpc::Status(

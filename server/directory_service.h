@@ -16,13 +16,13 @@
 #include "federation/grpc/client_address.h"
 #include "node/hub.h"
 #include "server/abuse_meter.h"
-#include "server/call_gate.h"
+#include "node/base/call_gate.h"
 #include "server/watch_streams.h"
 
 namespace civhub::server {
 
 struct DirectoryLimits {
-  CallLimits calls;
+  node::CallLimits calls;
   WatchLimits watch;
   // A Search stops with DEADLINE_EXCEEDED this long after it was admitted,
   // or at the client's own deadline if that is sooner.
@@ -79,7 +79,7 @@ class DirectoryService final : public v1::Directory::CallbackService {
   const DirectoryLimits limits_;
   const std::function<std::string(const std::string&)> client_key_;
   AbuseMeter abuse_;
-  CallGate gate_;
+  node::CallGate gate_;
   WatchStreams watches_;  // After gate_: its streams read on the gate.
 };
 

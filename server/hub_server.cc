@@ -248,6 +248,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
           absl::StrCat(flag, ": ", hp.status().message()));
     }
   }
+  if (!options.gateway.http.listen.empty()) {
+    if (auto hp = ParseHostPort(options.gateway.http.listen); !hp.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--http-listen: ", hp.status().message()));
+    }
+  }
   if (!options.advertise.empty()) {
     if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false);
         !hp.ok()) {
@@ -408,6 +414,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         v1::Directory::service_full_name(), true);
   }
 
+  if (!options.gateway.http.listen.empty()) {
+    gateway::GatewayContext context;
+    context.node = s->node_.get();
+    context.listeners_up = &s->listeners_up_;
+    auto gw = gateway::Gateway::Start(options.gateway, context);
+    if (!gw.ok()) return gw.status();
+    s->gateway_ = *std::move(gw);
+    s->http_address_ = s->gateway_->address();
+  }
+
   s->admin_socket_ = s->data_dir_ + "/admin.sock";
   if (s->admin_socket_.size() > kMaxSocketPath) {
     return absl::FailedPreconditionError(
@@ -422,6 +438,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                  store_path,
                  s->public_address_,
                  s->federation_address_,
+                 s->http_address_,
                  profile,
                  node::SystemClock()->Now(),
                  s->public_guard_.get(),
@@ -459,18 +476,23 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                        std::strerror(errno)));
     }
   }
+  s->listeners_up_ = true;
   s->housekeeper_ = std::thread([hs = s.get()] { hs->Housekeep(); });
   spdlog::info(
-      "hub {} serving directory on {}{}, federation on {}, admin on unix:{}",
+      "hub {} serving directory on {}{}, federation on {}, admin on unix:{}, "
+      "http on {}",
       hub->id().HubId(), s->public_address_,
       options.tls_cert_file.empty() ? "" : " (TLS)", s->federation_address_,
-      s->admin_socket_);
+      s->admin_socket_, s->http_address_.empty() ? "(off)" : s->http_address_);
   return s;
 }
 
 void HubServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  listeners_up_ = false;
+  // HTTP first: its streams and queries read the hub.
+  if (gateway_) gateway_->Stop();
   if (node_ && node_->federation()) node_->federation()->Stop();
   for (DirectoryService* d :
        {public_directory_.get(), admin_directory_.get()}) {

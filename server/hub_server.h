@@ -8,6 +8,7 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "federation/grpc/grpc_transport.h"
 #include "federation/thread_scheduler.h"
 #include "federation/trust.h"
+#include "gateway/gateway.h"
 #include "hubnode/hub_node.h"
 #include "node/hub.h"
 #include "node/storage/store.h"
@@ -58,6 +60,10 @@ struct ServerOptions {
   // What each client of the public Directory may hold (the admin socket's
   // Directory is not limited).
   DirectoryLimits directory_limits;
+  // The HTTP gateway (JSON API, web directory, metrics): its address
+  // (`gateway.http.listen`, default 127.0.0.1:7342; empty: no HTTP), TLS
+  // files and limits.
+  gateway::GatewayOptions gateway;
 };
 
 class HubServer {
@@ -85,6 +91,8 @@ class HubServer {
   const std::string& public_address() const { return public_address_; }
   const std::string& admin_socket() const { return admin_socket_; }
   const std::string& federation_address() const { return federation_address_; }
+  // The HTTP address bound ("127.0.0.1:7342"); empty if HTTP is off.
+  const std::string& http_address() const { return http_address_; }
   const std::string& data_dir() const { return data_dir_; }
   ConnectionStats public_connections() const { return public_guard_->stats(); }
   ConnectionStats federation_connections() const {
@@ -100,6 +108,7 @@ class HubServer {
   std::string public_address_;
   std::string admin_socket_;
   std::string federation_address_;
+  std::string http_address_;
   bool key_created_ = false;
 
   // Declared in construction order; Shutdown() stops them in reverse.
@@ -117,6 +126,9 @@ class HubServer {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> public_server_;
   std::unique_ptr<grpc::Server> admin_server_;
+  // Started last; /readyz answers ready once every listener is up.
+  std::atomic<bool> listeners_up_{false};
+  std::unique_ptr<gateway::Gateway> gateway_;
   std::thread housekeeper_;
   absl::Mutex housekeeper_mu_;
   bool stopping_ ABSL_GUARDED_BY(housekeeper_mu_) = false;

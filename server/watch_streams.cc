@@ -156,13 +156,13 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::WatchResponse> {
 
   // Reads the next batch on the gate; busy_ is set.
   Next ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    CallGate::Call call;
+    node::CallGate::Call call;
     call.client = client_;
     call.limited = false;
     grpc::CallbackServerContext* ctx = ctx_;
     call.cancelled = [ctx] { return ctx->IsCancelled(); };
     Ref();
-    call.run = [this](CallOutcome outcome) {
+    call.run = [this](node::CallOutcome outcome) {
       Do(Step(outcome));
       Unref();
     };
@@ -174,10 +174,10 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::WatchResponse> {
   }
 
   // On a gate worker: the next batch, or the caught-up marker, or waiting.
-  Next Step(CallOutcome outcome) {
-    if (outcome != CallOutcome::kRun || owner_->stopping()) {
+  Next Step(node::CallOutcome outcome) {
+    if (outcome != node::CallOutcome::kRun || owner_->stopping()) {
       absl::MutexLock lock(&mu_);
-      return FinishLocked(outcome == CallOutcome::kCancelled
+      return FinishLocked(outcome == node::CallOutcome::kCancelled
                               ? grpc::Status::CANCELLED
                               : grpc::Status::OK);
     }
@@ -263,7 +263,7 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::WatchResponse> {
 }  // namespace
 
 WatchStreams::WatchStreams(
-    const node::Hub* hub, CallGate* gate, const WatchLimits& limits,
+    const node::Hub* hub, node::CallGate* gate, const WatchLimits& limits,
     std::function<std::string(const std::string&)> client_key)
     : hub_(hub),
       gate_(gate),

@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "civhub/v1/directory.pb.h"
 #include "node/hub.h"
-#include "server/call_gate.h"
+#include "node/base/call_gate.h"
 
 namespace civhub::server {
 
@@ -57,7 +57,7 @@ class WatchStream;
 // down).
 class WatchStreams {
  public:
-  WatchStreams(const node::Hub* hub, CallGate* gate, const WatchLimits& limits,
+  WatchStreams(const node::Hub* hub, node::CallGate* gate, const WatchLimits& limits,
                std::function<std::string(const std::string&)> client_key);
   ~WatchStreams();
 
@@ -82,7 +82,7 @@ class WatchStreams {
   bool stopping() const;
 
   const node::Hub* const hub_;
-  CallGate* const gate_;
+  node::CallGate* const gate_;
   const WatchLimits limits_;
   const std::function<std::string(const std::string&)> client_key_;
 

@@ -1,8 +1,8 @@
 // Admission and a small worker pool for the public Directory's calls, so a
 // call costs a queue entry rather than a thread, and one client's calls can
 // neither crowd out another's nor grow without bound.
-#ifndef CIVHUB_SERVER_CALL_GATE_H_
-#define CIVHUB_SERVER_CALL_GATE_H_
+#ifndef CIVHUB_NODE_BASE_CALL_GATE_H_
+#define CIVHUB_NODE_BASE_CALL_GATE_H_
 
 #include <deque>
 #include <functional>
@@ -15,7 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
-namespace civhub::server {
+namespace civhub::node {
 
 struct CallLimits {
   // Threads that run calls; 0: max(2, hardware threads).
@@ -90,6 +90,6 @@ class CallGate {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace civhub::server
+}  // namespace civhub::node
 
-#endif  // CIVHUB_SERVER_CALL_GATE_H_
+#endif  // CIVHUB_NODE_BASE_CALL_GATE_H_

@@ -1,4 +1,4 @@
-#include "server/call_gate.h"
+#include "node/base/call_gate.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 
-namespace civhub::server {
+namespace civhub::node {
 namespace {
 
 // One worker, held busy by a call that waits for `release`.
@@ -180,4 +180,4 @@ TEST(CallGateTest, StopAnswersQueuedCallsAndRefusesNewOnes) {
 }
 
 }  // namespace
-}  // namespace civhub::server
+}  // namespace civhub::node

@@ -1,11 +1,11 @@
-#include "server/call_gate.h"
+#include "node/base/call_gate.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
-namespace civhub::server {
+namespace civhub::node {
 
 CallGate::CallGate(const CallLimits& limits) : limits_(limits) {
   int workers = limits.workers;
@@ -102,4 +102,4 @@ int CallGate::InFlight(const std::string& client) const {
   return it == clients_.end() ? 0 : it->second.in_flight;
 }
 
-}  // namespace civhub::server
+}  // namespace civhub::node

@@ -1,0 +1,85 @@
+// civhub's HTTP/1.1 server: Boost.Beast over Boost.Asio, asynchronous, so
+// an idle keep-alive connection or a waiting change stream costs a socket
+// and a few kilobytes, not a thread. A few I/O threads read requests,
+// hand them to the Router and write what the handlers reply.
+//
+// Every resource a client can hold is bounded (HttpLimits): the size of a
+// request's header and body, the time to send a request, the idle time of
+// a kept-alive connection, connections per client address and in all.
+#ifndef CIVHUB_HTTP_HTTP_SERVER_H_
+#define CIVHUB_HTTP_HTTP_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "http/router.h"
+
+namespace civhub::http {
+
+struct HttpLimits {
+  // A request's start line and headers; more: 431 and the connection
+  // closes.
+  int max_header_bytes = 16 << 10;
+  // A request's body; more: 413 and the connection closes.
+  int max_body_bytes = 64 << 10;
+  // A request must arrive whole within this, from its first byte (a client
+  // sending a byte a second is closed): the connection is closed.
+  absl::Duration request_timeout = absl::Seconds(10);
+  // A kept-alive connection with no request in progress is closed after
+  // this.
+  absl::Duration idle_timeout = absl::Seconds(60);
+  // Writing one response (or one piece of a stream) must finish within this
+  // (a client that stops reading is closed).
+  absl::Duration write_timeout = absl::Seconds(60);
+  // Open connections per client (an IPv4 address, an IPv6 /64) and in all;
+  // one over is accepted and closed at once.
+  int max_connections_per_client = 64;
+  int max_connections = 10000;
+};
+
+struct HttpOptions {
+  // HOST:PORT; port 0 picks a free port.
+  std::string listen = "127.0.0.1:7342";
+  // PEM certificate chain and key: HTTPS. Both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Threads running the I/O (not the queries; handlers hand those to
+  // workers).
+  int io_threads = 2;
+  HttpLimits limits;
+};
+
+class HttpServer {
+ public:
+  // Binds `options.listen` and starts serving `router` (which must outlive
+  // the server). INVALID_ARGUMENT naming --http-listen for an address that
+  // does not parse; UNAVAILABLE "cannot listen on …: address already in use"
+  // (never shared: no SO_REUSEPORT); FAILED_PRECONDITION naming the file if
+  // the TLS certificate or key cannot be read.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpOptions& options, const Router* router);
+
+  // Stop()s.
+  ~HttpServer();
+
+  // Stops accepting, closes every connection (streams get Cancel) and joins
+  // the I/O threads. Idempotent.
+  void Stop();
+
+  // The address bound, e.g. "127.0.0.1:7342" (the real port for port 0).
+  const std::string& address() const;
+  // Open connections now.
+  int connections() const;
+
+  class Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace civhub::http
+
+#endif  // CIVHUB_HTTP_HTTP_SERVER_H_

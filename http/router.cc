@@ -1,0 +1,78 @@
+#include "http/router.h"
+
+#include <utility>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace civhub::http {
+namespace {
+
+std::vector<std::string> Segments(absl::string_view path) {
+  std::vector<std::string> out;
+  for (absl::string_view s : absl::StrSplit(path, '/')) {
+    out.emplace_back(s);
+  }
+  // "/a/b" splits into "", "a", "b": drop the leading empty segment.
+  if (!out.empty() && out.front().empty()) out.erase(out.begin());
+  return out;
+}
+
+}  // namespace
+
+void Router::Add(absl::string_view method, absl::string_view pattern,
+                 Handler handler) {
+  routes_.push_back(
+      Route{std::string(method), Segments(pattern), std::move(handler)});
+}
+
+bool Router::Match(const Route& route, const std::vector<std::string>& path,
+                   std::vector<std::string>* params) {
+  params->clear();
+  const std::vector<std::string>& want = route.segments;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "*" && i + 1 == want.size()) {
+      std::vector<std::string> rest(path.begin() + std::min(i, path.size()),
+                                    path.end());
+      params->push_back(absl::StrJoin(rest, "/"));
+      return true;
+    }
+    if (i >= path.size()) return false;
+    if (want[i].size() >= 2 && want[i].front() == '{' &&
+        want[i].back() == '}') {
+      if (path[i].empty()) return false;
+      params->push_back(path[i]);
+    } else if (want[i] != path[i]) {
+      return false;
+    }
+  }
+  return want.size() == path.size();
+}
+
+void Router::Dispatch(std::shared_ptr<Request> request, Reply reply) const {
+  std::vector<std::string> path = Segments(request->path);
+  std::vector<std::string> allowed;
+  std::vector<std::string> params;
+  for (const Route& route : routes_) {
+    if (!Match(route, path, &params)) continue;
+    bool method_ok = route.method == request->method ||
+                     (route.method == "GET" && request->method == "HEAD");
+    if (!method_ok) {
+      allowed.push_back(route.method);
+      continue;
+    }
+    request->path_params = std::move(params);
+    route.handler(std::move(request), std::move(reply));
+    return;
+  }
+  if (!allowed.empty()) {
+    Response response =
+        JsonError(405, "UNIMPLEMENTED",
+                  request->method + " is not allowed on " + request->path);
+    response.headers.emplace_back("allow", absl::StrJoin(allowed, ", "));
+    return reply(std::move(response));
+  }
+  reply(JsonError(404, "NOT_FOUND", "no such path: " + request->path));
+}
+
+}  // namespace civhub::http
