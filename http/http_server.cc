@@ -212,6 +212,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     stream_.expires_never();
+    request_ = request;
+    received_ = absl::Now();
     // The reply holds the session: the handler calls it exactly once.
     auto running = server_->running;
     server_->router->Dispatch(std::move(request), [self = shared_from_this(),
@@ -248,11 +250,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response response) {
-    if (response.stream) return StartStream(std::move(response));
-    if (response.status == 200 && EtagMatches(if_none_match_, response.etag)) {
+    if (!response.stream && response.status == 200 &&
+        EtagMatches(if_none_match_, response.etag)) {
       response.status = 304;
       response.body.clear();
     }
+    if (server_->options.on_response) {
+      server_->options.on_response(request_.get(), response.status,
+                                   absl::Now() - received_);
+    }
+    request_.reset();
+    if (response.stream) return StartStream(std::move(response));
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
     SetCommon(message->base(), response);
     message->keep_alive(keep_alive_);
@@ -357,6 +365,9 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
   std::string if_none_match_;
   std::shared_ptr<BodyStream> body_stream_;
+  // The request being answered (null for one that did not parse).
+  std::shared_ptr<const Request> request_;
+  absl::Time received_;
 };
 
 void HttpServer::Impl::Accept() {

@@ -9,6 +9,7 @@
 #ifndef CIVHUB_HTTP_HTTP_SERVER_H_
 #define CIVHUB_HTTP_HTTP_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,13 @@ struct HttpOptions {
   // workers).
   int io_threads = 2;
   HttpLimits limits;
+  // Told of every response as it starts (for metrics and logs): the
+  // request (null if it did not parse), the status, and the time since the
+  // request arrived whole. Runs on an I/O thread: must be quick. May be
+  // empty.
+  std::function<void(const Request* request, int status,
+                     absl::Duration elapsed)>
+      on_response;
 };
 
 class HttpServer {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "http/url.h"
 
@@ -69,6 +70,11 @@ class HttpServerTest : public ::testing::Test {
     options.limits.max_header_bytes = 1024;
     options.limits.request_timeout = absl::Milliseconds(300);
     options.limits.max_connections_per_client = 3;
+    options.on_response = [this](const Request* request, int status,
+                                 absl::Duration) {
+      absl::MutexLock lock(&mu_);
+      seen_.push_back(absl::StrCat(request ? request->path : "?", " ", status));
+    };
     auto server = HttpServer::Start(options, &router_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -98,6 +104,13 @@ class HttpServerTest : public ::testing::Test {
     return response;
   }
 
+  std::vector<std::string> Seen() {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+
+  absl::Mutex mu_;
+  std::vector<std::string> seen_ ABSL_GUARDED_BY(mu_);
   net::io_context io_;
   beast::flat_buffer buffer_;
   Router router_;
@@ -128,6 +141,15 @@ TEST_F(HttpServerTest, UnknownPathsAndMethodsGetJsonErrors) {
   bhttp::read(socket, buffer_, refused);
   EXPECT_EQ(refused.result_int(), 405);
   EXPECT_EQ(refused[bhttp::field::allow], "GET");
+}
+
+TEST_F(HttpServerTest, EveryResponseIsReportedWithItsStatus) {
+  tcp::socket socket = Connect();
+  Get(socket, "/hello/maji");
+  Get(socket, "/nowhere");
+  Get(socket, "/hello/maji", "\"v1\"");
+  EXPECT_EQ(Seen(), (std::vector<std::string>{"/hello/maji 200", "/nowhere 404",
+                                              "/hello/maji 304"}));
 }
 
 TEST_F(HttpServerTest, MatchingEtagGets304WithoutBody) {
