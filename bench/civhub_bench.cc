@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "bench/abuse.h"
 #include "bench/generator.h"
+#include "bench/http_api.h"
 #include "bench/processes.h"
 #include "bench/propagation.h"
 #include "bench/search.h"
@@ -456,10 +457,13 @@ int main(int argc, char** argv) {
   SoakOptions soak;
   AbuseOptions abuse;
   std::string abuse_attacks;
+  HttpBenchOptions http_bench;
+  uint64_t http_records = 20000;
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
-                 "search, memory, bootstrap; and soak (minutes) and abuse "
-                 "(issue 14's attacks on a real civhubd), only when named")
+                 "search, memory, bootstrap; and soak (minutes), abuse "
+                 "(issue 14's attacks on a real civhubd) and http (the JSON "
+                 "API against gRPC, change-feed clients), only when named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -484,6 +488,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--abuse-records", abuse_records,
                  "abuse: organizations in the attacked hub's directory")
+      ->capture_default_str();
+  app.add_option("--http-seconds", http_bench.seconds,
+                 "http: seconds of searches per protocol")
+      ->capture_default_str();
+  app.add_option("--http-clients", http_bench.clients,
+                 "http: search client threads per protocol")
+      ->capture_default_str();
+  app.add_option("--http-sse-clients", http_bench.sse_clients,
+                 "http: idle /v1/changes clients (0: none)")
+      ->capture_default_str();
+  app.add_option("--http-records", http_records,
+                 "http: organizations in the searched hub's directory")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
@@ -592,6 +608,41 @@ int main(int argc, char** argv) {
       results.push_back({"abuse", "attacks the hub did not hold",
                          static_cast<double>(not_held), "target", 0, "records",
                          static_cast<double>(abuse_records)});
+    }
+  }
+  if (wanted.count("http")) {
+    absl::StatusOr<std::string> dataset = EnsureDataset(data, http_records);
+    absl::StatusOr<HttpBenchResult> h =
+        dataset.ok() ? RunHttpBench(*dataset, data, http_bench)
+                     : absl::StatusOr<HttpBenchResult>(dataset.status());
+    if (!h.ok()) {
+      std::cerr << "http: " << h.status() << "\n";
+    } else {
+      auto row = [&](std::string metric, double value, std::string baseline,
+                     double baseline_value) {
+        results.push_back({"http", std::move(metric), value,
+                           std::move(baseline), baseline_value, "records",
+                           static_cast<double>(http_records)});
+      };
+      const std::string threads = absl::StrCat(http_bench.clients, " clients");
+      row(absl::StrCat("HTTP/JSON searches/s, ", threads), h->http_qps,
+          "gRPC searches/s, same run", h->grpc_qps);
+      row("HTTP/JSON search p50 ms", h->http_p50_ms, "gRPC p50 ms",
+          h->grpc_p50_ms);
+      row("HTTP/JSON search p99 ms", h->http_p99_ms, "gRPC p99 ms",
+          h->grpc_p99_ms);
+      row("search errors, HTTP + gRPC",
+          static_cast<double>(h->http_errors + h->grpc_errors), "target", 0);
+      if (http_bench.sse_clients > 0) {
+        row("change-feed clients caught up", h->sse_connected, "clients opened",
+            http_bench.sse_clients);
+        row("hub RSS KB per change-feed client", h->sse_kb_per_client,
+            "target KB", 10);
+        row("s until a change reached every client", h->sse_fanout_s,
+            "target s", 1);
+        row("clients the change reached", h->sse_reached, "caught up",
+            h->sse_connected);
+      }
     }
   }
   PrintTable(results);
