@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "gateway/health.h"
+#include "gateway/web.h"
 
 namespace civhub::gateway {
 
@@ -13,6 +14,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
     const GatewayOptions& options, const GatewayContext& context) {
   std::unique_ptr<Gateway> gateway(new Gateway(options, context));
   AddHealthRoutes(context, &gateway->router_);
+  AddWebRoutes(WebOptions(), &gateway->router_);
   auto server = http::HttpServer::Start(options.http, &gateway->router_);
   if (!server.ok()) return server.status();
   gateway->server_ = *std::move(server);
