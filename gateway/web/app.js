@@ -165,8 +165,10 @@
   // The signature mark: "signed by <hub> · <fingerprint>", or a warning.
   function mark(v, name, full) {
     if (v.state === 'signed') {
+      // U+2068/U+2069 isolate the hub's name and the fingerprint, so an
+      // Arabic sentence keeps them whole.
       return el('p', {class: 'mark signed', 'data-verified': 'signed',
-        text: '✔ ' + t('signedBy', {hub: name, fp: v.fingerprint})});
+        text: '✔ ' + t('signedBy', {hub: '\u2068' + name + '\u2069', fp: '\u2068' + v.fingerprint + '\u2069'})});
     }
     if (v.state === 'unverifiable') {
       return el('p', {class: 'mark unverified', 'data-verified': 'unverifiable',
@@ -281,7 +283,7 @@
   }
   function list(items) {
     const ul = el('ul');
-    for (const it of items) ul.append(it instanceof Node ? el('li', {}, it) : el('li', {text: it}));
+    for (const it of items) ul.append(it instanceof Node ? el('li', {}, it) : el('li', {dir: 'auto', text: it}));
     return ul;
   }
   function languageTexts(texts) {
@@ -292,8 +294,8 @@
     return dl;
   }
   function safeLink(href, text) {
-    if (/^https?:\/\//i.test(href)) return el('a', {href, rel: 'nofollow noopener', text: text || href});
-    return el('span', {text: href});
+    if (/^https?:\/\//i.test(href)) return el('a', {href, dir: 'ltr', rel: 'nofollow noopener', text: text || href});
+    return el('span', {dir: 'ltr', text: href});
   }
 
   async function showRecord(ref) {
@@ -346,8 +348,8 @@
         fact(t('languagesWorked'), o.languages && o.languages.map(languageName).join(', '));
         fact(t('areasServed'), o.areasServed && o.areasServed.map((c) => c.length === 2 ? countryName(c) : c).join(', '));
         fact(t('website'), o.website && safeLink(o.website));
-        fact(t('email'), o.email && el('a', {href: 'mailto:' + o.email, text: o.email}));
-        fact(t('phone'), o.phone && el('a', {href: 'tel:' + o.phone.replace(/[^+\d]/g, ''), text: o.phone}));
+        fact(t('email'), o.email && el('a', {href: 'mailto:' + o.email, dir: 'ltr', text: o.email}));
+        fact(t('phone'), o.phone && el('a', {href: 'tel:' + o.phone.replace(/[^+\d]/g, ''), dir: 'ltr', text: o.phone}));
         fact(t('yearIncorporated'), o.yearIncorporated && String(o.yearIncorporated));
         fact(t('legalStatus'), o.legalStatus);
       } else {
@@ -369,8 +371,8 @@
     const pub = el('dl', {class: 'facts'});
     pub.append(el('dt', {text: t('lastUpdate')}), el('dd', {text: updated + ' (' + t('version', {n: b.version || 0}) + ')'}));
     pub.append(el('dt', {text: t('publisher')}), el('dd', {dir: 'auto', text: hub}));
-    pub.append(el('dt', {text: t('fingerprintLabel')}), el('dd', {class: 'mono', text: v.fingerprint || '—'}));
-    pub.append(el('dt', {text: t('hubId')}), el('dd', {class: 'mono', text: ref.origin}));
+    pub.append(el('dt', {text: t('fingerprintLabel')}), el('dd', {class: 'mono', dir: 'ltr', text: v.fingerprint || '—'}));
+    pub.append(el('dt', {text: t('hubId')}), el('dd', {class: 'mono', dir: 'ltr', text: ref.origin}));
     body.append(section(t('publishedHeading'), pub));
   }
 
