@@ -236,7 +236,8 @@
     if (seq !== searchSeq) return;  // A newer search has begun.
     const hits = response.hits || [];
     const total = Number(response.totalCount || 0);
-    status.textContent = total ? t('resultCount', {n: total.toLocaleString(ui)}) : t('noResults');
+    const plural = new Intl.PluralRules(ui).select(total) === 'one' ? 'resultCountOne' : 'resultCount';
+    status.textContent = total ? t(plural, {n: total.toLocaleString(ui)}) : t('noResults');
     if (!more) $('results').replaceChildren();
     nextToken = response.nextPageToken || '';
     $('more').hidden = !nextToken;
@@ -492,7 +493,7 @@
     document.documentElement.dataset.serverLang = document.documentElement.lang;
     const state = readUrl();
     setLanguage(initialLanguage(state.params));
-    if (!V.canVerify()) $('verify-note').textContent = t('footerInsecure');
+    if (!V.canVerify()) $('verify-note').dataset.i18n = 'footerInsecure';
     try { options = await api('/static/options.json'); } catch (e) { /* filters stay "Any" */ }
     setLanguage(ui);
     api('/v1/hub').then((h) => {
@@ -502,7 +503,9 @@
 
     $('q').addEventListener('input', scheduleSearch);
     for (const f of FILTERS) {
-      $(f).addEventListener(f === 'near' || f === 'km' || f === 'region' ? 'input' : 'change', scheduleSearch);
+      // A region code is searched once complete (on change), not while it
+      // is typed: "KE-3" is not a code yet.
+      $(f).addEventListener(f === 'near' || f === 'km' ? 'input' : 'change', scheduleSearch);
     }
     $('country').addEventListener('change', fillRegions);
     $('search-form').addEventListener('submit', (e) => { e.preventDefault(); clearTimeout(debounce); runSearch(false); });
