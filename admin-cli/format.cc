@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "federation/network_dot.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/records/record_kinds.h"
 #include "unicode/uchar.h"
@@ -365,29 +366,7 @@ void PrintNetwork(const v1::Network& network, std::ostream& out) {
 }
 
 void PrintNetworkDot(const v1::Network& network, std::ostream& out) {
-  // A DOT string literal: quotes and backslashes escaped.
-  auto escape = [](const std::string& s) {
-    std::string q;
-    for (char c : s) {
-      if (c == '"' || c == '\\') q += '\\';
-      q += c;
-    }
-    return q;
-  };
-  out << "graph civhub {\n  node [shape=box, style=rounded];\n";
-  for (const v1::NetworkHub& h : network.hubs()) {
-    // Parts escaped one by one, joined by DOT's line break "\n".
-    std::string label =
-        absl::StrCat(escape(NameOr(h.profile(), "?")), "\\n",
-                     escape(h.fingerprint()), "\\n", h.records(), " records");
-    out << "  \"" << escape(h.hub_id()) << "\" [label=\"" << label << "\""
-        << (h.is_self() ? ", penwidth=2" : "")
-        << (h.blocked() || h.forked() ? ", color=red" : "") << "];\n";
-  }
-  for (const v1::NetworkLink& l : network.links()) {
-    out << "  \"" << escape(l.a()) << "\" -- \"" << escape(l.b()) << "\";\n";
-  }
-  out << "}\n";
+  out << federation::NetworkDot(network);
 }
 
 void PrintHubId(const v1::HubStatus& status, std::ostream& out) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/change_feed.h"
 #include "http/http_server.h"
 #include "http/router.h"
 #include "hubnode/hub_node.h"
@@ -27,6 +28,8 @@ struct GatewayOptions {
   node::CallLimits calls;
   // A query is stopped after this (504 to the client).
   absl::Duration query_deadline = absl::Seconds(10);
+  // Limits of the /v1/changes streams.
+  ChangeFeedLimits changes;
 };
 
 // What the gateway serves, owned elsewhere (HubServer). Everything must
@@ -36,6 +39,8 @@ struct GatewayContext {
   // Set once every listener of the hub is up (for /readyz).
   const std::atomic<bool>* listeners_up = nullptr;
 };
+
+class Api;
 
 class Gateway {
  public:
@@ -62,6 +67,7 @@ class Gateway {
   const GatewayContext context_;
   node::CallGate gate_;
   http::Router router_;
+  std::unique_ptr<Api> api_;  // After gate_: its streams read on the gate.
   std::unique_ptr<http::HttpServer> server_;
 };
 

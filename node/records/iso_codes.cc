@@ -50,4 +50,21 @@ std::optional<absl::string_view> LanguageName(absl::string_view code) {
   return absl::string_view(e->name);
 }
 
+std::vector<absl::string_view> CountryCodes() {
+  std::vector<absl::string_view> out;
+  for (const CodeName& e : kCountries) out.push_back(e.code);
+  return out;
+}
+
+std::vector<absl::string_view> RegionCodes() {
+  return std::vector<absl::string_view>(std::begin(kRegions),
+                                        std::end(kRegions));
+}
+
+std::vector<absl::string_view> LanguageCodes() {
+  std::vector<absl::string_view> out;
+  for (const CodeName& e : kLanguages) out.push_back(e.code);
+  return out;
+}
+
 }  // namespace civhub::node

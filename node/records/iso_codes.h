@@ -5,6 +5,7 @@
 #define CIVHUB_NODE_RECORDS_ISO_CODES_H_
 
 #include <optional>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -17,6 +18,11 @@ bool IsLanguageCode(absl::string_view code);
 // English short names, for display.
 std::optional<absl::string_view> CountryName(absl::string_view code);
 std::optional<absl::string_view> LanguageName(absl::string_view code);
+
+// Every code of each table, sorted (the web directory's filter options).
+std::vector<absl::string_view> CountryCodes();
+std::vector<absl::string_view> RegionCodes();
+std::vector<absl::string_view> LanguageCodes();
 
 }  // namespace civhub::node
 

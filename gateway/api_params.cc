@@ -1,0 +1,330 @@
+#include "gateway/api_params.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace civhub::gateway {
+namespace {
+
+constexpr double kDefaultKm = 10;
+
+const std::vector<absl::string_view>& SearchParams() {
+  static const auto* const params = new std::vector<absl::string_view>{
+      "text", "kind", "country",    "region",    "topic",
+      "type", "lang", "identifier", "member_of", "has_member",
+      "near", "km",   "page_size",  "page_token"};
+  return *params;
+}
+
+absl::StatusOr<v1::RecordKind> ParseKind(absl::string_view value) {
+  std::string upper = absl::AsciiStrToUpper(value);
+  if (upper == "ORGANIZATION" || upper == "RECORD_KIND_ORGANIZATION") {
+    return v1::RECORD_KIND_ORGANIZATION;
+  }
+  if (upper == "COMMUNITY" || upper == "RECORD_KIND_COMMUNITY") {
+    return v1::RECORD_KIND_COMMUNITY;
+  }
+  if (upper.empty() || upper == "RECORD_KIND_UNSPECIFIED") {
+    return v1::RECORD_KIND_UNSPECIFIED;
+  }
+  return ParamError("kind",
+                    absl::StrCat("expected \"organization\" or \"community\", "
+                                 "got \"",
+                                 value, "\""));
+}
+
+absl::Status ParseRef(absl::string_view param, absl::string_view value,
+                      v1::RecordRef* ref) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(value, absl::MaxSplits('/', 1));
+  if (parts.first.empty() || parts.second.empty()) {
+    return ParamError(param, absl::StrCat("expected ORIGIN/RECORD_ID (a hub "
+                                          "id, a slash, a record id), got \"",
+                                          value, "\""));
+  }
+  ref->set_origin(std::string(parts.first));
+  ref->set_record_id(std::string(parts.second));
+  return absl::OkStatus();
+}
+
+bool ParseDouble(absl::string_view s, double* out) {
+  s = absl::StripAsciiWhitespace(s);
+  return absl::SimpleAtod(s, out) && std::isfinite(*out);
+}
+
+absl::Status ParseNear(absl::string_view value, v1::GeoCircle* near) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(value, absl::MaxSplits(',', 1));
+  double lat, lon;
+  if (!ParseDouble(parts.first, &lat) || !ParseDouble(parts.second, &lon)) {
+    return ParamError("near", absl::StrCat("expected LAT,LON in decimal "
+                                           "degrees (\"-1.29,36.82\"), got \"",
+                                           value, "\""));
+  }
+  if (lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+    return ParamError("near",
+                      "latitude must be within -90..90 and longitude "
+                      "within -180..180");
+  }
+  near->set_latitude(lat);
+  near->set_longitude(lon);
+  return absl::OkStatus();
+}
+
+absl::Status ParsePageSize(absl::string_view value, int32_t* page_size) {
+  int32_t n;
+  if (!absl::SimpleAtoi(value, &n) || n < 0) {
+    return ParamError("page_size",
+                      absl::StrCat("expected a whole number from 1 to 100 "
+                                   "(0: the default, 20), got \"",
+                                   value, "\""));
+  }
+  *page_size = n;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParamError(absl::string_view param, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(param, ": ", what));
+}
+
+absl::Status CheckParams(const QueryParams& query,
+                         const std::vector<absl::string_view>& known) {
+  for (size_t i = 0; i < query.size(); ++i) {
+    const std::string& name = query[i].first;
+    bool ok = false;
+    for (absl::string_view k : known) ok = ok || k == name;
+    if (!ok) {
+      return ParamError(
+          name, known.empty()
+                    ? std::string("this path takes no query parameters")
+                    : absl::StrCat("unknown parameter; this path takes ",
+                                   absl::StrJoin(known, ", ")));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (query[j].first == name) {
+        return ParamError(name, "given more than once; give it once");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
+  if (absl::Status s = CheckParams(query, SearchParams()); !s.ok()) return s;
+  v1::SearchRequest request;
+  bool has_near = false;
+  const std::string* km = nullptr;
+  for (const auto& [name, value] : query) {
+    if (name == "text") {
+      request.set_text(value);
+    } else if (name == "kind") {
+      absl::StatusOr<v1::RecordKind> kind = ParseKind(value);
+      if (!kind.ok()) return kind.status();
+      request.set_kind(*kind);
+    } else if (name == "country") {
+      request.set_country(value);
+    } else if (name == "region") {
+      request.set_region(value);
+    } else if (name == "topic") {
+      request.set_topic(value);
+    } else if (name == "type") {
+      request.set_organization_type(value);
+    } else if (name == "lang") {
+      request.set_language(value);
+    } else if (name == "identifier") {
+      std::pair<absl::string_view, absl::string_view> parts =
+          absl::StrSplit(value, absl::MaxSplits(':', 1));
+      if (parts.first.empty() || parts.second.empty()) {
+        return ParamError("identifier",
+                          absl::StrCat("expected SCHEME:ID (\"ke-ngo:OP."
+                                       "218/051/2003/0210/1234\"), got \"",
+                                       value, "\""));
+      }
+      request.mutable_identifier()->set_scheme(std::string(parts.first));
+      request.mutable_identifier()->set_identifier(std::string(parts.second));
+    } else if (name == "member_of") {
+      if (absl::Status s = ParseRef(name, value, request.mutable_member_of());
+          !s.ok()) {
+        return s;
+      }
+    } else if (name == "has_member") {
+      if (absl::Status s = ParseRef(name, value, request.mutable_has_member());
+          !s.ok()) {
+        return s;
+      }
+    } else if (name == "near") {
+      if (absl::Status s = ParseNear(value, request.mutable_near()); !s.ok()) {
+        return s;
+      }
+      has_near = true;
+    } else if (name == "km") {
+      km = &value;
+    } else if (name == "page_size") {
+      int32_t n;
+      if (absl::Status s = ParsePageSize(value, &n); !s.ok()) return s;
+      request.set_page_size(n);
+    } else if (name == "page_token") {
+      request.set_page_token(value);
+    }
+  }
+  if (km != nullptr) {
+    double radius;
+    if (!ParseDouble(*km, &radius) || radius <= 0 || radius > 20040) {
+      return ParamError("km", absl::StrCat("expected a radius in kilometres, "
+                                           "more than 0 and at most 20040, "
+                                           "got \"",
+                                           *km, "\""));
+    }
+    if (!has_near) {
+      return ParamError("km", "needs near=LAT,LON (the centre of the circle)");
+    }
+    request.mutable_near()->set_radius_km(radius);
+  } else if (has_near) {
+    request.mutable_near()->set_radius_km(kDefaultKm);
+  }
+  return request;
+}
+
+absl::Status ParsePaging(const QueryParams& query, int32_t* page_size,
+                         std::string* page_token) {
+  if (absl::Status s = CheckParams(query, {"page_size", "page_token"});
+      !s.ok()) {
+    return s;
+  }
+  for (const auto& [name, value] : query) {
+    if (name == "page_size") {
+      if (absl::Status s = ParsePageSize(value, page_size); !s.ok()) return s;
+    } else {
+      *page_token = value;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FeedRequest> ParseFeed(const http::Request& request) {
+  FeedRequest feed;
+  auto cursor = [](absl::string_view param, absl::string_view value,
+                   uint64_t* out) -> absl::Status {
+    if (!absl::SimpleAtoi(value, out)) {
+      return ParamError(param, absl::StrCat("expected a change cursor (a "
+                                            "whole number, 0 for the whole "
+                                            "directory), got \"",
+                                            value, "\""));
+    }
+    return absl::OkStatus();
+  };
+  if (const std::string* id = request.Header("last-event-id")) {
+    if (absl::Status s = cursor("Last-Event-ID", *id, &feed.after); !s.ok()) {
+      return s;
+    }
+  } else if (const std::string* after = request.Param("after")) {
+    if (absl::Status s = cursor("after", *after, &feed.after); !s.ok()) {
+      return s;
+    }
+  }
+  const std::string* format = request.Param("format");
+  if (format != nullptr) {
+    if (*format == "sse") {
+      feed.format = FeedFormat::kSse;
+    } else if (*format != "ndjson") {
+      return ParamError("format", absl::StrCat("expected \"sse\" or "
+                                               "\"ndjson\", got \"",
+                                               *format, "\""));
+    }
+  } else if (const std::string* accept = request.Header("accept");
+             accept != nullptr &&
+             absl::StrContains(*accept, "text/event-stream")) {
+    feed.format = FeedFormat::kSse;
+  }
+  return feed;
+}
+
+int HttpStatusOf(absl::StatusCode code, bool too_large) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kFailedPrecondition:
+      return 400;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kResourceExhausted:
+      return too_large ? 413 : 429;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    default:
+      return 500;
+  }
+}
+
+std::string ParamOfField(absl::string_view message) {
+  size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos || colon == 0) return "";
+  absl::string_view field = message.substr(0, colon);
+  for (char c : field) {
+    if (!(absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-')) {
+      return "";
+    }
+  }
+  absl::string_view head = field.substr(0, field.find('.'));
+  absl::string_view rest =
+      head.size() < field.size() ? field.substr(head.size() + 1) : "";
+  if (head == "organization_type") return "type";
+  if (head == "language") return "lang";
+  if (head == "near") return rest == "radius_km" ? "km" : "near";
+  if (head == "community" || head == "organization") {
+    // The list endpoints' path: /v1/…/{origin}/{id}/….
+    return rest == "origin" ? "origin" : "id";
+  }
+  if (head == "request") return std::string(rest);
+  return std::string(head);
+}
+
+http::Response ErrorResponse(const absl::Status& status) {
+  const bool too_large =
+      status.code() == absl::StatusCode::kResourceExhausted &&
+      (absl::StrContains(status.message(), "too large") ||
+       absl::StrContains(status.message(), "too long"));
+  std::string code = absl::StatusCodeToString(status.code());
+  // absl spells the codes "INVALID_ARGUMENT" etc. already.
+  std::string field =
+      status.code() == absl::StatusCode::kInvalidArgument ||
+              status.code() == absl::StatusCode::kOutOfRange ||
+              status.code() == absl::StatusCode::kFailedPrecondition
+          ? ParamOfField(status.message())
+          : "";
+  http::Response response = http::JsonError(
+      HttpStatusOf(status.code(), too_large), code, status.message(), field);
+  if (status.code() == absl::StatusCode::kResourceExhausted && !too_large) {
+    response.headers.emplace_back("retry-after", "1");
+  }
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    response.headers.emplace_back("retry-after", "60");
+  }
+  return response;
+}
+
+}  // namespace civhub::gateway

@@ -1,0 +1,175 @@
+#include "gateway/api_params.h"
+
+#include <gtest/gtest.h>
+
+namespace civhub::gateway {
+namespace {
+
+std::string FieldOf(const absl::Status& status) {
+  http::Response response = ErrorResponse(status);
+  size_t at = response.body.find("\"field\":\"");
+  if (at == std::string::npos) return "";
+  at += 9;
+  return response.body.substr(at, response.body.find('"', at) - at);
+}
+
+TEST(ParseSearchTest, EveryParameterFillsItsField) {
+  absl::StatusOr<v1::SearchRequest> r = ParseSearch({
+      {"text", "water"},
+      {"kind", "organization"},
+      {"country", "KE"},
+      {"region", "KE-30"},
+      {"topic", "environment"},
+      {"type", "ngo"},
+      {"lang", "sw"},
+      {"identifier", "ke-ngo:OP.218/051"},
+      {"member_of", "civhub1abc/net"},
+      {"has_member", "civhub1def/org:1"},
+      {"near", "-1.29,36.82"},
+      {"km", "25"},
+      {"page_size", "5"},
+      {"page_token", "tok"},
+  });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->text(), "water");
+  EXPECT_EQ(r->kind(), v1::RECORD_KIND_ORGANIZATION);
+  EXPECT_EQ(r->country(), "KE");
+  EXPECT_EQ(r->region(), "KE-30");
+  EXPECT_EQ(r->topic(), "environment");
+  EXPECT_EQ(r->organization_type(), "ngo");
+  EXPECT_EQ(r->language(), "sw");
+  EXPECT_EQ(r->identifier().scheme(), "ke-ngo");
+  EXPECT_EQ(r->identifier().identifier(), "OP.218/051");
+  EXPECT_EQ(r->member_of().origin(), "civhub1abc");
+  EXPECT_EQ(r->member_of().record_id(), "net");
+  EXPECT_EQ(r->has_member().record_id(), "org:1");
+  EXPECT_DOUBLE_EQ(r->near().latitude(), -1.29);
+  EXPECT_DOUBLE_EQ(r->near().longitude(), 36.82);
+  EXPECT_DOUBLE_EQ(r->near().radius_km(), 25);
+  EXPECT_EQ(r->page_size(), 5);
+  EXPECT_EQ(r->page_token(), "tok");
+}
+
+TEST(ParseSearchTest, KindTakesShortAndEnumNames) {
+  for (const char* k : {"community", "COMMUNITY", "RECORD_KIND_COMMUNITY"}) {
+    absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"kind", k}});
+    ASSERT_TRUE(r.ok()) << k;
+    EXPECT_EQ(r->kind(), v1::RECORD_KIND_COMMUNITY) << k;
+  }
+}
+
+TEST(ParseSearchTest, NearWithoutKmIsTenKm) {
+  absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"near", "1,2"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_DOUBLE_EQ(r->near().radius_km(), 10);
+}
+
+TEST(ParseSearchTest, MalformedValuesNameTheirParameter) {
+  struct Case {
+    QueryParams query;
+    const char* field;
+  } cases[] = {
+      {{{"near", "1"}}, "near"},
+      {{{"near", "abc,2"}}, "near"},
+      {{{"near", "91,0"}}, "near"},
+      {{{"near", "1,2"}, {"km", "far"}}, "km"},
+      {{{"near", "1,2"}, {"km", "0"}}, "km"},
+      {{{"km", "5"}}, "km"},
+      {{{"page_size", "ten"}}, "page_size"},
+      {{{"page_size", "-1"}}, "page_size"},
+      {{{"kind", "person"}}, "kind"},
+      {{{"identifier", "nocolon"}}, "identifier"},
+      {{{"member_of", "noslash"}}, "member_of"},
+      {{{"has_member", "/id"}}, "has_member"},
+      {{{"txet", "water"}}, "txet"},
+      {{{"text", "a"}, {"text", "b"}}, "text"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<v1::SearchRequest> r = ParseSearch(c.query);
+    ASSERT_FALSE(r.ok()) << c.field;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(FieldOf(r.status()), c.field) << r.status();
+    EXPECT_EQ(ErrorResponse(r.status()).status, 400);
+  }
+}
+
+TEST(ParseSearchTest, UnknownParameterSaysWhatIsKnown) {
+  absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"contry", "KE"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("country"), absl::string_view::npos);
+}
+
+TEST(ParsePagingTest, TakesOnlyPaging) {
+  int32_t size = 0;
+  std::string token;
+  EXPECT_TRUE(
+      ParsePaging({{"page_size", "3"}, {"page_token", "t"}}, &size, &token)
+          .ok());
+  EXPECT_EQ(size, 3);
+  EXPECT_EQ(token, "t");
+  EXPECT_EQ(FieldOf(ParsePaging({{"text", "x"}}, &size, &token)), "text");
+}
+
+TEST(ParseFeedTest, LastEventIdWinsOverAfter) {
+  http::Request request;
+  request.query = {{"after", "5"}};
+  EXPECT_EQ(ParseFeed(request)->after, 5u);
+  EXPECT_EQ(ParseFeed(request)->format, FeedFormat::kNdjson);
+  request.headers = {{"last-event-id", "9"}, {"accept", "text/event-stream"}};
+  EXPECT_EQ(ParseFeed(request)->after, 9u);
+  EXPECT_EQ(ParseFeed(request)->format, FeedFormat::kSse);
+  request.query = {{"format", "ndjson"}};
+  EXPECT_EQ(ParseFeed(request)->format, FeedFormat::kNdjson);
+  request.headers = {{"last-event-id", "x"}};
+  EXPECT_EQ(FieldOf(ParseFeed(request).status()), "Last-Event-ID");
+  request.headers.clear();
+  request.query = {{"after", "-1"}};
+  EXPECT_EQ(FieldOf(ParseFeed(request).status()), "after");
+  request.query = {{"format", "xml"}};
+  EXPECT_EQ(FieldOf(ParseFeed(request).status()), "format");
+}
+
+TEST(ErrorMappingTest, CodesMapToStatuses) {
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kFailedPrecondition), 400);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kResourceExhausted), 429);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kResourceExhausted, true), 413);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kDeadlineExceeded), 504);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kInternal), 500);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kDataLoss), 500);
+  EXPECT_EQ(HttpStatusOf(absl::StatusCode::kUnknown), 500);
+}
+
+TEST(ErrorMappingTest, CoreFieldsBecomeQueryParameters) {
+  EXPECT_EQ(ParamOfField("organization_type: unknown code"), "type");
+  EXPECT_EQ(ParamOfField("language: expected ISO 639-1"), "lang");
+  EXPECT_EQ(ParamOfField("near.radius_km: too large"), "km");
+  EXPECT_EQ(ParamOfField("near.latitude: out of range"), "near");
+  EXPECT_EQ(ParamOfField("member_of.origin: bad checksum"), "member_of");
+  EXPECT_EQ(ParamOfField("country: expected ISO 3166-1"), "country");
+  EXPECT_EQ(ParamOfField("page_token: does not match"), "page_token");
+  EXPECT_EQ(ParamOfField("community.record_id: too long"), "id");
+  EXPECT_EQ(ParamOfField("record X is not on this hub"), "");
+}
+
+TEST(ErrorMappingTest, ErrorBodyHasCodeMessageField) {
+  http::Response r =
+      ErrorResponse(absl::InvalidArgumentError("country: expected XX"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body,
+            "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"country: expected "
+            "XX\",\"field\":\"country\"}\n");
+  r = ErrorResponse(absl::NotFoundError("record a/b is not on this hub"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find("field"), std::string::npos);
+  r = ErrorResponse(absl::ResourceExhaustedError("too many calls"));
+  EXPECT_EQ(r.status, 429);
+  ASSERT_FALSE(r.headers.empty());
+  EXPECT_EQ(r.headers[0].first, "retry-after");
+}
+
+}  // namespace
+}  // namespace civhub::gateway

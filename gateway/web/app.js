@@ -1,0 +1,541 @@
+// The web directory (docs/api.md, "The web directory"): search with
+// filters, a record page, every record checked by verify.js. Plain DOM, no
+// build step; the state lives in the URL so every view can be shared:
+//   /?q=water&kind=organization&country=KE&topic=…&type=…&language=…
+//     &region=…&near=LAT,LON&km=50&hl=fr
+//   /record/{origin}/{record_id}?hl=ar
+'use strict';
+(function () {
+  const MESSAGES = window.CIVHUB_MESSAGES;
+  const V = window.CivhubVerify;
+  const LANGS = ['en', 'es', 'fr', 'ar', 'sw'];
+  const FILTERS = ['kind', 'country', 'region', 'topic', 'type', 'language', 'near', 'km'];
+  const $ = (id) => document.getElementById(id);
+  let ui = 'en';
+  let options = {countries: [], regions: [], languages: [], topics: [], organizationTypes: []};
+  let searchSeq = 0;
+  let nextToken = '';
+  let debounce = null;
+
+  // --- Messages ---
+  function t(key, vars) {
+    let s = (MESSAGES[ui] && MESSAGES[ui][key]) || MESSAGES.en[key] || key;
+    for (const k in vars || {}) s = s.split('{' + k + '}').join(vars[k]);
+    return s;
+  }
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      if (attrs[k] === undefined || attrs[k] === null) continue;
+      if (k === 'text') e.textContent = attrs[k];
+      else if (k === 'class') e.className = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    }
+    for (const c of children) if (c) e.append(c);
+    return e;
+  }
+  function displayName(type, code) {
+    try {
+      const n = new Intl.DisplayNames([ui], {type}).of(code);
+      if (n && n !== code) return n;
+    } catch (e) { /* unknown code */ }
+    return code;
+  }
+  const countryName = (c) => displayName('region', c);
+  const languageName = (c) => displayName('language', c);
+  function termName(list, code) {
+    const term = list.find((x) => x.code === code);
+    return (MESSAGES[ui].terms && MESSAGES[ui].terms[code]) || (term ? term.name : code);
+  }
+  // The text in the reader's language, else English, else the first.
+  function pick(texts) {
+    if (!texts || !texts.length) return null;
+    return texts.find((x) => x.lang === ui) || texts.find((x) => x.lang === 'en') || texts[0];
+  }
+  function textEl(tag, lt, attrs) {
+    return el(tag, Object.assign({text: lt.text, lang: lt.lang, dir: 'auto'}, attrs || {}));
+  }
+
+  // --- URL state ---
+  function readUrl() {
+    const url = new URL(location.href);
+    const p = url.searchParams;
+    const m = url.pathname.match(/^\/record\/([^/]+)\/([^/]+)$/);
+    return {
+      record: m ? {origin: decodeURIComponent(m[1]), recordId: decodeURIComponent(m[2])} : null,
+      params: p,
+    };
+  }
+  function pageUrl(path, params) {
+    const p = new URLSearchParams();
+    for (const [k, v] of params) if (v) p.set(k, v);
+    if (ui !== document.documentElement.dataset.serverLang || p.has('hl')) p.set('hl', ui);
+    const q = p.toString();
+    return path + (q ? '?' + q : '');
+  }
+  function formParams() {
+    const p = [['q', $('q').value.trim()]];
+    for (const f of FILTERS) {
+      const v = $(f).value.trim();
+      if (f === 'km' && !$('near').value.trim()) continue;
+      p.push([f, v]);
+    }
+    return p;
+  }
+  function recordHref(origin, recordId) {
+    return pageUrl('/record/' + encodeURIComponent(origin) + '/' + encodeURIComponent(recordId), []);
+  }
+
+  // --- Interface language ---
+  function setLanguage(lang) {
+    ui = LANGS.includes(lang) ? lang : 'en';
+    document.documentElement.lang = ui;
+    document.documentElement.dir = ui === 'ar' ? 'rtl' : 'ltr';
+    $('hl').value = ui;
+    document.title = t('title');
+    for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    fillOptions();
+  }
+  function initialLanguage(params) {
+    const hl = params.get('hl');
+    if (LANGS.includes(hl)) return hl;
+    // The hub chose from Accept-Language when it served the page.
+    const server = document.documentElement.lang;
+    if (LANGS.includes(server)) return server;
+    for (const l of navigator.languages || []) {
+      const p = l.split('-')[0].toLowerCase();
+      if (LANGS.includes(p)) return p;
+    }
+    return 'en';
+  }
+
+  // --- Filter options ---
+  function fillSelect(id, items) {
+    const select = $(id);
+    const value = select.value;
+    select.replaceChildren(el('option', {value: '', text: t('any')}));
+    items.sort((a, b) => a.label.localeCompare(b.label, ui));
+    for (const it of items) select.append(el('option', {value: it.code, text: it.label}));
+    select.value = value;
+  }
+  function fillOptions() {
+    fillSelect('country', options.countries.map((c) => ({code: c.code, label: countryName(c.code)})));
+    fillSelect('language', options.languages.map((c) => ({code: c.code, label: languageName(c.code)})));
+    fillSelect('topic', options.topics.map((c) => ({code: c.code, label: termName(options.topics, c.code)})));
+    fillSelect('type', options.organizationTypes.map((c) => ({code: c.code, label: termName(options.organizationTypes, c.code)})));
+    fillRegions();
+  }
+  function fillRegions() {
+    const country = $('country').value;
+    const list = $('regions');
+    list.replaceChildren();
+    if (!country) return;
+    for (const r of options.regions) if (r.startsWith(country + '-')) list.append(el('option', {value: r}));
+  }
+
+  // --- The API ---
+  async function api(path) {
+    const response = await fetch(path, {headers: {accept: 'application/json'}});
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const err = new Error(body.message || response.statusText);
+      err.status = response.status;
+      err.field = body.field;
+      throw err;
+    }
+    return body;
+  }
+  const enc = encodeURIComponent;
+  function recordPath(origin, id) { return '/v1/records/' + enc(origin) + '/' + enc(id); }
+
+  // Hub names, from each hub's signed profile record "~hub" when this hub
+  // holds it and it verifies; else a short hub id.
+  const hubNames = new Map();
+  function shortId(origin) { return origin.slice(0, 12) + '…' + origin.slice(-4); }
+  function hubName(origin) {
+    if (!hubNames.has(origin)) {
+      hubNames.set(origin, api(recordPath(origin, '~hub'))
+        .then((r) => V.verifyRecord(r, {origin, recordId: '~hub'}))
+        .then((v) => (v.state !== 'bad' && v.body.hubProfile && v.body.hubProfile.name) || shortId(origin))
+        .catch(() => shortId(origin)));
+    }
+    return hubNames.get(origin);
+  }
+
+  // The signature mark: "signed by <hub> · <fingerprint>", or a warning.
+  function mark(v, name, full) {
+    if (v.state === 'signed') {
+      // U+2068/U+2069 isolate the hub's name and the fingerprint, so an
+      // Arabic sentence keeps them whole.
+      return el('p', {class: 'mark signed', 'data-verified': 'signed',
+        text: '✔ ' + t('signedBy', {hub: '\u2068' + name + '\u2069', fp: '\u2068' + v.fingerprint + '\u2069'})});
+    }
+    if (v.state === 'unverifiable') {
+      return el('p', {class: 'mark unverified', 'data-verified': 'unverifiable',
+        text: t('cannotVerify', {hub: name})});
+    }
+    return el('p', {class: 'mark bad', role: full ? 'alert' : null, 'data-verified': 'bad',
+      text: '⚠ ' + (full ? t('badSignature') : t('badSignatureShort'))});
+  }
+
+  function kindOf(body) {
+    if (body.organization) return 'kindOrganization';
+    if (body.community) return 'kindCommunity';
+    if (body.hubProfile) return 'kindHubProfile';
+    if (body.tombstone) return 'kindTombstone';
+    return 'kindOther';
+  }
+  function payloadNames(body) {
+    const p = body.organization || body.community;
+    if (p && p.names) return p.names;
+    if (body.hubProfile) return [{lang: '', text: body.hubProfile.name}];
+    return [{lang: '', text: body.recordId}];
+  }
+  function placeText(loc) {
+    return [loc.city, loc.region, loc.country ? countryName(loc.country) : ''].filter(Boolean).join(', ');
+  }
+
+  // --- Search ---
+  function scheduleSearch() {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => runSearch(false), 300);
+  }
+  function searchQuery(params) {
+    const api = new URLSearchParams();
+    const map = {q: 'text', kind: 'kind', country: 'country', region: 'region',
+      topic: 'topic', type: 'type', language: 'lang', near: 'near', km: 'km'};
+    for (const [k, v] of params) if (v && map[k]) api.set(map[k], v);
+    if (api.has('near')) {
+      const near = api.get('near').replace(/\s+/g, '');
+      if (!/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(near)) return null;
+      api.set('near', near);
+      if (!api.has('km')) api.set('km', '50');
+    } else api.delete('km');
+    api.set('page_size', '20');
+    return api;
+  }
+  async function runSearch(more) {
+    const params = formParams();
+    if (!more) history.replaceState(null, '', pageUrl('/', params));
+    const query = searchQuery(params);
+    const status = $('status');
+    if (!query) { status.textContent = t('badNear'); return; }
+    if (more && nextToken) query.set('page_token', nextToken);
+    const seq = ++searchSeq;
+    status.textContent = t('searching');
+    let response;
+    try {
+      response = await api('/v1/search?' + query.toString());
+    } catch (e) {
+      if (seq !== searchSeq) return;
+      status.textContent = t('searchError', {msg: e.message});
+      $('results').replaceChildren();
+      $('more').hidden = true;
+      return;
+    }
+    if (seq !== searchSeq) return;  // A newer search has begun.
+    const hits = response.hits || [];
+    const total = Number(response.totalCount || 0);
+    const plural = new Intl.PluralRules(ui).select(total) === 'one' ? 'resultCountOne' : 'resultCount';
+    status.textContent = total ? t(plural, {n: total.toLocaleString(ui)}) : t('noResults');
+    if (!more) $('results').replaceChildren();
+    nextToken = response.nextPageToken || '';
+    $('more').hidden = !nextToken;
+    for (const hit of hits) $('results').append(resultItem(hit));
+  }
+  function resultItem(hit) {
+    const record = hit.record;
+    const li = el('li', {class: 'result'});
+    const link = el('a', {href: recordHref(record.origin, record.recordId), class: 'result-link'});
+    const heading = el('h2', {}, link);
+    li.append(heading);
+    V.verifyRecord(record).then(async (v) => {
+      const body = v.body || {recordId: record.recordId};
+      const name = pick(payloadNames(body));
+      link.textContent = name.text;
+      if (name.lang) { link.lang = name.lang; link.dir = 'auto'; }
+      const p = body.organization || body.community || {};
+      const meta = el('p', {class: 'meta'});
+      meta.append(el('span', {class: 'kind', text: t(kindOf(body))}));
+      const loc = (p.locations || [])[0];
+      if (loc) meta.append(el('span', {class: 'place', text: placeText(loc)}));
+      else if (p.regionScope && p.regionScope.length) {
+        meta.append(el('span', {class: 'place', text: p.regionScope.map((c) => c.length === 2 ? countryName(c) : c).join(', ')}));
+      }
+      if (hit.distanceKm !== undefined) {
+        meta.append(el('span', {class: 'distance', text: t('distance', {km: Math.round(hit.distanceKm).toLocaleString(ui)})}));
+      }
+      li.append(meta);
+      if (p.topics && p.topics.length) {
+        li.append(el('p', {class: 'topics', text: p.topics.map((c) => termName(options.topics, c)).join(' · ')}));
+      }
+      const hub = await hubName(record.origin);
+      li.append(el('p', {class: 'publisher', text: t('publishedBy', {hub})}));
+      li.append(mark(v, hub, false));
+    });
+    return li;
+  }
+
+  // --- Record page ---
+  function section(title, ...content) {
+    const s = el('section', {class: 'part'}, el('h2', {text: title}));
+    for (const c of content) if (c) s.append(c);
+    return s;
+  }
+  function list(items) {
+    const ul = el('ul');
+    for (const it of items) ul.append(it instanceof Node ? el('li', {}, it) : el('li', {dir: 'auto', text: it}));
+    return ul;
+  }
+  function languageTexts(texts) {
+    const dl = el('dl', {class: 'langs'});
+    for (const lt of texts || []) {
+      dl.append(el('dt', {text: languageName(lt.lang)}), textEl('dd', lt));
+    }
+    return dl;
+  }
+  function safeLink(href, text) {
+    if (/^https?:\/\//i.test(href)) return el('a', {href, dir: 'ltr', rel: 'nofollow noopener', text: text || href});
+    return el('span', {dir: 'ltr', text: href});
+  }
+
+  async function showRecord(ref) {
+    $('search-view').hidden = true;
+    const view = $('record-view');
+    view.hidden = false;
+    $('back').href = pageUrl('/', lastSearch);
+    const title = $('record-title');
+    const body = $('record-body');
+    title.textContent = t('loading');
+    $('record-mark').replaceChildren();
+    body.replaceChildren();
+    let record;
+    try {
+      record = await api(recordPath(ref.origin, ref.recordId));
+    } catch (e) {
+      title.textContent = e.status === 404 ? t('notFound') : t('loadError', {msg: e.message});
+      return;
+    }
+    const v = await V.verifyRecord(record, ref);
+    const hub = await hubName(ref.origin);
+    $('record-mark').replaceChildren(mark(v, hub, true));
+    if (!v.body) { title.textContent = ref.recordId; return; }
+    const b = v.body;
+    const name = pick(payloadNames(b));
+    title.textContent = name.text;
+    if (name.lang) { title.lang = name.lang; title.dir = 'auto'; }
+    document.title = name.text + ' — ' + t('title');
+    const p = b.organization || b.community;
+    body.append(el('p', {class: 'kind', text: t(kindOf(b))}));
+    if (b.tombstone) body.append(el('p', {text: t('deleted')}));
+    if (p) {
+      body.append(section(t('names'), languageTexts(p.names)));
+      if (b.organization) {
+        const o = b.organization;
+        if (o.acronym || o.alternateName) {
+          body.append(el('p', {dir: 'auto', text: [o.acronym, o.alternateName].filter(Boolean).join(' · ')}));
+        }
+        if (o.descriptions) body.append(section(t('descriptions'), languageTexts(o.descriptions)));
+      } else {
+        if (p.missions) body.append(section(t('missions'), languageTexts(p.missions)));
+        if (p.meetingInfo) body.append(section(t('meetingInfo'), languageTexts(p.meetingInfo)));
+      }
+      const facts = el('dl', {class: 'facts'});
+      const fact = (label, value) => { if (value) facts.append(el('dt', {text: label}), el('dd', {}, value)); };
+      fact(t('topics'), p.topics && p.topics.map((c) => termName(options.topics, c)).join(', '));
+      if (b.organization) {
+        const o = b.organization;
+        fact(t('types'), o.types && o.types.map((c) => termName(options.organizationTypes, c)).join(', '));
+        fact(t('languagesWorked'), o.languages && o.languages.map(languageName).join(', '));
+        fact(t('areasServed'), o.areasServed && o.areasServed.map((c) => c.length === 2 ? countryName(c) : c).join(', '));
+        fact(t('website'), o.website && safeLink(o.website));
+        fact(t('email'), o.email && el('a', {href: 'mailto:' + o.email, dir: 'ltr', text: o.email}));
+        fact(t('phone'), o.phone && el('a', {href: 'tel:' + o.phone.replace(/[^+\d]/g, ''), dir: 'ltr', text: o.phone}));
+        fact(t('yearIncorporated'), o.yearIncorporated && String(o.yearIncorporated));
+        fact(t('legalStatus'), o.legalStatus);
+      } else {
+        fact(t('regionScope'), p.regionScope && p.regionScope.map((c) => c.length === 2 ? countryName(c) : c).join(', '));
+        fact(t('website'), p.website && safeLink(p.website));
+      }
+      body.append(section(t('details'), facts));
+      if (b.organization) {
+        const o = b.organization;
+        if (o.identifiers) body.append(section(t('identifiers'), list(o.identifiers.map((i) => i.scheme + ': ' + i.identifier))));
+        body.append(locationsPart(o.locations || []));
+        body.append(await communitiesPart(ref));
+      } else {
+        body.append(await membersPart(ref, p.memberships || []));
+      }
+    }
+    const updated = b.issuedAt && b.issuedAt.seconds
+      ? new Date(b.issuedAt.seconds * 1000).toLocaleString(ui, {dateStyle: 'long', timeStyle: 'short'}) : '';
+    const pub = el('dl', {class: 'facts'});
+    pub.append(el('dt', {text: t('lastUpdate')}), el('dd', {text: updated + ' (' + t('version', {n: b.version || 0}) + ')'}));
+    pub.append(el('dt', {text: t('publisher')}), el('dd', {dir: 'auto', text: hub}));
+    pub.append(el('dt', {text: t('fingerprintLabel')}), el('dd', {class: 'mono', dir: 'ltr', text: v.fingerprint || '—'}));
+    pub.append(el('dt', {text: t('hubId')}), el('dd', {class: 'mono', dir: 'ltr', text: ref.origin}));
+    body.append(section(t('publishedHeading'), pub));
+  }
+
+  function locationsPart(locations) {
+    const s = section(t('locations'));
+    if (!locations.length) { s.append(el('p', {text: t('noLocations')})); return s; }
+    s.append(list(locations.map((l) => {
+      const parts = [l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ');
+      const coords = l.latitude !== undefined ? ' (' + l.latitude.toFixed(4) + ', ' + l.longitude.toFixed(4) + ')' : '';
+      return parts + coords;
+    })));
+    const points = locations.filter((l) => l.latitude !== undefined && l.longitude !== undefined);
+    if (points.length) {
+      const box = el('div', {id: 'map', class: 'map', role: 'region', 'aria-label': t('map')});
+      s.append(box);
+      loadLeaflet().then((L) => {
+        if (!L) { box.remove(); return; }
+        const map = L.map(box, {scrollWheelZoom: false});
+        let loaded = false;
+        const tiles = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
+          maxZoom: 18, attribution: '© OpenStreetMap contributors'});
+        tiles.on('tileload', () => { loaded = true; });
+        tiles.on('tileerror', () => {
+          if (loaded || !box.isConnected) return;
+          map.remove();
+          box.replaceWith(el('p', {class: 'help', text: t('mapUnavailable')}));
+        });
+        tiles.addTo(map);
+        const markers = points.map((l) => L.marker([l.latitude, l.longitude], {title: placeText(l)}).addTo(map));
+        if (markers.length === 1) map.setView(markers[0].getLatLng(), 10);
+        else map.fitBounds(L.featureGroup(markers).getBounds().pad(0.2));
+      });
+    }
+    return s;
+  }
+  let leaflet = null;
+  function loadLeaflet() {
+    if (!leaflet) {
+      leaflet = new Promise((resolve) => {
+        const css = el('link', {rel: 'stylesheet', href: '/static/leaflet/leaflet.css'});
+        document.head.append(css);
+        const js = el('script', {src: '/static/leaflet/leaflet.js'});
+        js.onload = () => resolve(window.L || null);
+        js.onerror = () => resolve(null);
+        document.head.append(js);
+      });
+    }
+    return leaflet;
+  }
+
+  async function refItem(record, fallback, extra) {
+    if (!record) return el('span', {class: 'mono', text: fallback.origin.slice(0, 12) + '…/' + fallback.recordId + extra});
+    const v = await V.verifyRecord(record);
+    const name = v.body ? pick(payloadNames(v.body)) : {text: record.recordId, lang: ''};
+    const li = el('span', {}, el('a', {href: recordHref(record.origin, record.recordId), lang: name.lang || null, dir: 'auto', text: name.text}));
+    if (extra) li.append(document.createTextNode(extra));
+    if (v.state === 'bad') li.append(' ', mark(v, '', false));
+    return li;
+  }
+  async function communitiesPart(ref) {
+    const s = section(t('communitiesOf'));
+    try {
+      const r = await api('/v1/organizations/' + enc(ref.origin) + '/' + enc(ref.recordId) + '/communities?page_size=100');
+      const items = await Promise.all((r.communities || []).map((c) =>
+        refItem(c.community, {origin: '', recordId: ''}, c.membership && c.membership.role ? ' — ' + c.membership.role : '')));
+      s.append(items.length ? list(items) : el('p', {text: t('none')}));
+    } catch (e) {
+      s.append(el('p', {text: t('loadError', {msg: e.message})}));
+    }
+    return s;
+  }
+  async function membersPart(ref, signedMemberships) {
+    const s = section(t('members'));
+    // The signed memberships are the truth; the hub's answer adds the
+    // members' records (names) when it holds them.
+    const records = new Map();
+    try {
+      const r = await api('/v1/communities/' + enc(ref.origin) + '/' + enc(ref.recordId) + '/members?page_size=100');
+      for (const m of r.members || []) {
+        const o = m.membership && m.membership.organization;
+        if (o && m.organization) records.set(o.origin + '/' + o.recordId, m.organization);
+      }
+    } catch (e) { /* names unknown; the list below still shows the refs */ }
+    const items = await Promise.all(signedMemberships.map((m) => {
+      const o = m.organization || {origin: '', recordId: ''};
+      const extra = [m.role, m.since ? t('since', {date: m.since}) : ''].filter(Boolean).join(', ');
+      return refItem(records.get(o.origin + '/' + o.recordId), o, extra ? ' — ' + extra : '');
+    }));
+    s.append(items.length ? list(items) : el('p', {text: t('none')}));
+    return s;
+  }
+
+  // --- Wiring ---
+  let lastSearch = [];
+  function render() {
+    const state = readUrl();
+    if (state.record) {
+      showRecord(state.record);
+    } else {
+      document.title = t('title');
+      $('record-view').hidden = true;
+      $('search-view').hidden = false;
+      $('q').value = state.params.get('q') || '';
+      for (const f of FILTERS) $(f).value = state.params.get(f) || (f === 'km' ? '50' : '');
+      fillRegions();
+      runSearch(false);
+    }
+  }
+  function navigate(url) {
+    if (!readUrl().record) lastSearch = formParams();
+    history.pushState(null, '', url);
+    render();
+    $('main').focus();
+  }
+
+  async function start() {
+    document.documentElement.dataset.serverLang = document.documentElement.lang;
+    const state = readUrl();
+    setLanguage(initialLanguage(state.params));
+    if (!V.canVerify()) $('verify-note').dataset.i18n = 'footerInsecure';
+    try { options = await api('/static/options.json'); } catch (e) { /* filters stay "Any" */ }
+    setLanguage(ui);
+    api('/v1/hub').then((h) => {
+      const name = h.profile && h.profile.name;
+      if (name) $('hub-name').textContent = name;
+    }).catch(() => {});
+
+    $('q').addEventListener('input', scheduleSearch);
+    for (const f of FILTERS) {
+      // A region code is searched once complete (on change), not while it
+      // is typed: "KE-3" is not a code yet.
+      $(f).addEventListener(f === 'near' || f === 'km' ? 'input' : 'change', scheduleSearch);
+    }
+    $('country').addEventListener('change', fillRegions);
+    $('search-form').addEventListener('submit', (e) => { e.preventDefault(); clearTimeout(debounce); runSearch(false); });
+    $('more').addEventListener('click', () => runSearch(true));
+    $('hl').addEventListener('change', () => {
+      setLanguage($('hl').value);
+      const url = new URL(location.href);
+      url.searchParams.set('hl', ui);
+      history.replaceState(null, '', url.pathname + url.search);
+      render();
+    });
+    $('locate').addEventListener('click', () => {
+      if (!navigator.geolocation) { $('status').textContent = t('locationUnavailable'); return; }
+      $('status').textContent = t('locating');
+      navigator.geolocation.getCurrentPosition((pos) => {
+        $('near').value = pos.coords.latitude.toFixed(4) + ', ' + pos.coords.longitude.toFixed(4);
+        runSearch(false);
+      }, () => { $('status').textContent = t('locationUnavailable'); }, {timeout: 10000});
+    });
+    // Links inside the page change the view without reloading it.
+    document.addEventListener('click', (e) => {
+      const a = e.target.closest && e.target.closest('a[href]');
+      if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      const url = new URL(a.href, location.href);
+      if (url.origin !== location.origin || url.pathname.startsWith('/static/') || url.pathname.startsWith('/v1/')) return;
+      e.preventDefault();
+      navigate(url.pathname + url.search);
+    });
+    window.addEventListener('popstate', render);
+    render();
+  }
+  document.addEventListener('DOMContentLoaded', start);
+})();
