@@ -40,6 +40,7 @@
 #include "civhub/storage/storage.pb.h"
 #include "civhub/v1/admin.pb.h"
 #include "civhub/v1/federation.pb.h"
+#include "federation/anti_entropy.h"
 #include "federation/options.h"
 #include "federation/peer_state.h"
 #include "federation/peer_table.h"
@@ -61,7 +62,7 @@ namespace civhub::federation {
 // 111,000 origins.
 inline constexpr int kMaxInboundMessageBytes = 5 << 20;
 
-class Federation : private Spreading::Host {
+class Federation : private Spreading::Host, private AntiEntropy::Host {
  public:
   // `hub`, `trust` (installed as the hub's origin policy), `scheduler` and
   // `transport` must outlive the Federation.
@@ -214,65 +215,38 @@ class Federation : private Spreading::Host {
                        bool tell_peer);
   // Closes the transport's connection to `to` unless `peer` is (again)
   // linked or requested at that address.
-  void CloseUnused(const std::string& peer, const PeerAddress& to)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  void CloseUnused(const std::string& peer, const PeerAddress& to);
   std::string SignLink(const std::string& peer,
                        const std::string& link_id) const;
 
-  // replication.cc
-  void ScheduleRound(const std::string& peer, absl::Duration delay);
-  void RunRound(const std::string& peer, uint64_t generation);
-  void OnSyncResponse(const std::string& peer, uint64_t generation, Vector sent,
-                      bool sent_full, absl::Time sent_at,
-                      absl::StatusOr<v1::SyncResponse> response);
-  Applied ApplyFromPeer(
-      const std::string& peer,
-      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records);
-  // Records stored from a peer (by push or fetch) right after what the hub
-  // held extend its watermarks.
-  // A failed watermark write is logged; the next round covers it again.
-  void AdvanceForNew(const std::vector<RecordKey>& stored);
-  absl::StatusOr<Vector> CurrentVector() const;
-
   // Spreading::Host.
-  // ApplyFromPeer, then AdvanceForNew of the newly stored and RebuildTrust
-  // if links changed.
+  // AntiEntropy's ApplyFromPeer, then AdvanceForNew of the newly stored and
+  // RebuildTrust if links changed.
   Applied ApplyFetched(
       const std::string& peer,
       const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records)
       override;
+  void NoteCallError(const std::string& peer, absl::string_view what,
+                     const absl::Status& status) override {
+    shared_.NoteCallError(peer, what, status);
+  }
 
-  // federation.cc
+  // AntiEntropy::Host.
+  absl::Status RequireActiveLocked(const crypto::PublicKey& caller) override;
+  void EndLinkByPeer(const std::string& peer,
+                     const std::string& reason) override;
   // Publishes the profile and the link records of active peers, unless they
-  // must wait (see system_records_pending_).
-  void PublishSystemRecords();
+  // must wait (see SharedState::system_records_pending).
+  void PublishSystemRecords() override;
   // Recomputes trust from the peer table and the link records stored.
   // Serialized (rebuild_mu_): the trust installed last is computed from the
   // store as it was last, never from an older read that finished later.
-  void RebuildTrust() ABSL_LOCKS_EXCLUDED(rebuild_mu_, mu_);
-  // A call to `peer` failed with `error`. Logged when it first happens,
-  // when it changes and at the 10th, 100th, ... repeat; otherwise counted
-  // (last_error_count), so a peer that stays down does not flood the log.
-  void NoteError(const std::string& peer, const std::string& error);
-  // The same for `status` of the call named `what` ("sync", "push", ...);
-  // FAILED_PRECONDITION (the peer has not seen the link confirmed yet) is a
-  // step of linking, not an error.
-  void NoteCallError(const std::string& peer, absl::string_view what,
-                     const absl::Status& status) override;
-  void SetErrorLocked(storage::PeerRecord& record, const std::string& error)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // A call to the peer succeeded: clears the error, logging the recovery.
-  void ClearErrorLocked(storage::PeerRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Peer PeerView(const storage::PeerRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Duration Jitter(absl::Duration d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string LinkRecordId(const std::string& peer) const;
-  // OK for an active peer; FAILED_PRECONDITION for a hub this hub asked to
-  // link with (it approved, the confirmation is on its way); else
-  // PERMISSION_DENIED, which the caller takes as the link's end.
-  absl::Status RequireActive(const crypto::PublicKey& caller)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RebuildTrust() override ABSL_LOCKS_EXCLUDED(rebuild_mu_, shared_.mu);
+  void Relay(const std::vector<v1::SignedRecord>& records,
+             const std::vector<RecordKey>& keys,
+             const std::string& from) override {
+    spreading_.Relay(records, keys, from);
+  }
 
   node::Hub* const hub_;
   node::Store* const store_;
@@ -282,24 +256,14 @@ class Federation : private Spreading::Host {
   FederationOptions options_;  // Only changed before Start().
   const std::string self_;     // Raw key.
 
-  absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-  absl::Mutex mu_;
-  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  // The peers and invites, saved (guarded by mu_; links.cc decides, the
-  // table keeps the rows).
-  PeerTable table_;
-  std::map<std::string, PeerRuntime> runtime_ ABSL_GUARDED_BY(mu_);
-  // Push, announce and fetch, over table_ and runtime_ (under mu_).
+  absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(shared_.mu);
+  // The mutex, the peer table, each peer's runtime state, jitter.
+  SharedState shared_;
+  // Push, announce and fetch.
   Spreading spreading_;
-  std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
-  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
-  // True while this hub has not published its profile: it may have lost
-  // its store, or be part way through restoring a backup (`civhubctl
-  // import`), and publishing now would take sequences its peers or the rest
-  // of the backup already hold (forking itself). Cleared after a first sync
-  // with a peer (which returns the hub's old records) or the admin's first
-  // publish.
-  bool system_records_pending_ ABSL_GUARDED_BY(mu_) = false;
+  // Rounds, Sync, applying what peers send.
+  AntiEntropy anti_entropy_;
+  std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(shared_.mu);
 };
 
 }  // namespace civhub::federation

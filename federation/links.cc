@@ -73,11 +73,11 @@ void Federation::AddPeerKey(const std::string& address,
   const std::string peer = key->bytes();
   std::optional<v1::Peer> active;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() &&
+    absl::MutexLock lock(&shared_.mu);
+    auto it = shared_.table.rows().find(peer);
+    if (it != shared_.table.rows().end() &&
         it->second.state() == v1::PEER_STATE_ACTIVE) {
-      active = PeerView(it->second);
+      active = shared_.PeerViewLocked(it->second);
     }
   }
   if (active.has_value()) return done(*std::move(active));
@@ -123,19 +123,19 @@ void Federation::RecordLinkRequest(const std::string& address,
   std::optional<absl::StatusOr<v1::Peer>>
       answer;  // Told after mu_ is released.
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() && it->second.address() != address &&
+    absl::MutexLock lock(&shared_.mu);
+    auto it = shared_.table.rows().find(peer);
+    if (it != shared_.table.rows().end() && it->second.address() != address &&
         !it->second.address().empty()) {
       replaced = AddressOf(it->second);
     }
-    if (stopped_) {
+    if (shared_.stopped) {
       answer = absl::CancelledError("civhubd is shutting down");
-    } else if (it != table_.rows().end() &&
+    } else if (it != shared_.table.rows().end() &&
                it->second.state() == v1::PEER_STATE_ACTIVE) {
       replaced.reset();
-      answer = PeerView(it->second);
-    } else if (it != table_.rows().end() &&
+      answer = shared_.PeerViewLocked(it->second);
+    } else if (it != shared_.table.rows().end() &&
                it->second.state() == v1::PEER_STATE_PENDING) {
       // The other hub asked first: adding it is approving it.
       it->second.set_address(address);
@@ -146,15 +146,15 @@ void Federation::RecordLinkRequest(const std::string& address,
       record.set_state(v1::PEER_STATE_REQUESTED);
       record.set_address(address);
       std::string link_id(node::kLinkIdBytes, '\0');
-      for (char& c : link_id) c = static_cast<char>(rng_());
+      for (char& c : link_id) c = static_cast<char>(shared_.RandomLocked());
       record.set_link_id(link_id);
       record.set_own_link_signature(SignLink(peer, link_id));
       record.set_requested_at_micros(absl::ToUnixMicros(hub_->clock()->Now()));
       record.set_invite_secret(invite_secret);
-      PeerRuntime& rt = runtime_[peer];
+      PeerRuntime& rt = shared_.runtime[peer];
       rt.generation++;
       rt.link_pending_seen = false;
-      if (absl::Status s = table_.Save(record); !s.ok()) answer = s;
+      if (absl::Status s = shared_.table.Save(record); !s.ok()) answer = s;
     }
   }
   // The address given before (mistyped, or the hub moved) is not dialed
@@ -173,16 +173,17 @@ void Federation::SendLinkRequest(const std::string& peer,
   // Set when no request is sent: told to `done` after mu_ is released.
   std::optional<absl::StatusOr<v1::Peer>> skipped;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it == table_.rows().end()) {
+    absl::MutexLock lock(&shared_.mu);
+    auto it = shared_.table.rows().find(peer);
+    if (it == shared_.table.rows().end()) {
       skipped = absl::NotFoundError("the peer is gone");
-    } else if (stopped_ || it->second.state() != v1::PEER_STATE_REQUESTED ||
-               runtime_[peer].link_request_running) {
-      skipped = PeerView(it->second);
+    } else if (shared_.stopped ||
+               it->second.state() != v1::PEER_STATE_REQUESTED ||
+               shared_.runtime[peer].link_request_running) {
+      skipped = shared_.PeerViewLocked(it->second);
     } else {
-      runtime_[peer].link_request_running = true;
-      generation = runtime_[peer].generation;
+      shared_.runtime[peer].link_request_running = true;
+      generation = shared_.runtime[peer].generation;
       v1::LinkRequestBody body;
       body.set_from(self_);
       body.set_to(peer);
@@ -225,11 +226,11 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
     if (done && answer.has_value()) done(*std::move(answer));
   };
   {
-    absl::MutexLock lock(&mu_);
-    runtime_[peer].link_request_running = false;
-    auto it = table_.rows().find(peer);
-    if (stopped_ || it == table_.rows().end() ||
-        runtime_[peer].generation != generation ||
+    absl::MutexLock lock(&shared_.mu);
+    shared_.runtime[peer].link_request_running = false;
+    auto it = shared_.table.rows().find(peer);
+    if (shared_.stopped || it == shared_.table.rows().end() ||
+        shared_.runtime[peer].generation != generation ||
         it->second.state() != v1::PEER_STATE_REQUESTED) {
       answer = absl::AbortedError("the link changed while the request ran");
     } else if (!response.ok() ||
@@ -245,8 +246,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             ": ", response.status().message(),
             " (check the address and the id with its admin)"));
         unused = AddressOf(record);
-        table_.Forget(peer);
-        table_.rows().erase(it);
+        shared_.table.Forget(peer);
+        shared_.table.rows().erase(it);
       } else if (!response.ok() &&
                  response.status().code() ==
                      absl::StatusCode::kPermissionDenied &&
@@ -257,33 +258,34 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             "the hub at ", record.address(), " refused the invite: ",
             response.status().message(), "; nothing was recorded"));
         unused = AddressOf(record);
-        table_.Forget(peer);
-        table_.rows().erase(it);
+        shared_.table.Forget(peer);
+        shared_.table.rows().erase(it);
       } else {
         if (!response.ok()) {
-          SetErrorLocked(record, std::string(response.status().message()));
+          shared_.SetErrorLocked(record,
+                                 std::string(response.status().message()));
           retry = true;
         } else if (response->state() == v1::LinkResponse::REJECTED) {
           record.set_state(v1::PEER_STATE_REJECTED);
-          SetErrorLocked(record,
-                         "the other hub's admin rejected the link request");
+          shared_.SetErrorLocked(
+              record, "the other hub's admin rejected the link request");
           unused = AddressOf(record);
         } else {  // PENDING
-          ClearErrorLocked(record);
-          runtime_[peer].link_pending_seen = true;
+          shared_.ClearErrorLocked(record);
+          shared_.runtime[peer].link_pending_seen = true;
           retry = true;
         }
-        if (absl::Status s = table_.Save(record); !s.ok()) {
+        if (absl::Status s = shared_.table.Save(record); !s.ok()) {
           // The table in memory is current; the next answer saves it again.
           spdlog::warn("federation: cannot save the link request to {}: {}",
                        hub_id, s.ToString());
         }
         if (retry) {
           scheduler_->RunAfter(
-              Jitter(options_.link_retry_interval),
+              shared_.JitterLocked(options_.link_retry_interval),
               [this, peer] { SendLinkRequest(peer, nullptr); });
         }
-        answer = PeerView(record);
+        answer = shared_.PeerViewLocked(record);
       }
     }
   }
@@ -292,7 +294,7 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   if (response->link_id().size() != node::kLinkIdBytes ||
       !VerifyLinkSignature(peer, self_, response->link_id(),
                            response->link_signature())) {
-    NoteError(peer, "the peer accepted with an invalid link signature");
+    shared_.NoteError(peer, "the peer accepted with an invalid link signature");
     if (done)
       done(absl::UnauthenticatedError("invalid link signature from the peer"));
     return;
@@ -303,8 +305,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   if (!s.ok()) return done(s);
   v1::Peer view;
   {
-    absl::MutexLock lock(&mu_);
-    view = PeerView(table_.rows()[peer]);
+    absl::MutexLock lock(&shared_.mu);
+    view = shared_.PeerViewLocked(shared_.table.rows()[peer]);
   }
   done(view);
 }
@@ -314,11 +316,12 @@ absl::Status Federation::Activate(const std::string& peer,
                                   const std::string& peer_signature,
                                   const v1::HubProfile& profile) {
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&shared_.mu);
     // A copy: the table changes only once the store has it.
-    auto found = table_.rows().find(peer);
-    storage::PeerRecord record =
-        found == table_.rows().end() ? storage::PeerRecord() : found->second;
+    auto found = shared_.table.rows().find(peer);
+    storage::PeerRecord record = found == shared_.table.rows().end()
+                                     ? storage::PeerRecord()
+                                     : found->second;
     if (record.state() == v1::PEER_STATE_ACTIVE &&
         record.link_id() == link_id) {
       // Two ways of learning of the approval (the peer's confirmation and
@@ -338,15 +341,15 @@ absl::Status Federation::Activate(const std::string& peer,
     record.set_since_micros(absl::ToUnixMicros(hub_->clock()->Now()));
     record.set_last_error("");
     record.clear_invite_secret();  // Spent.
-    PeerRuntime& rt = runtime_[peer];
+    PeerRuntime& rt = shared_.runtime[peer];
     rt.generation++;
     rt.told_known = rt.view_known = false;
     rt.backoff = absl::ZeroDuration();
-    if (absl::Status s = table_.Save(record); !s.ok()) return s;
+    if (absl::Status s = shared_.table.Save(record); !s.ok()) return s;
   }
   PublishSystemRecords();
   RebuildTrust();
-  ScheduleRound(peer, absl::ZeroDuration());
+  anti_entropy_.ScheduleRound(peer, absl::ZeroDuration());
   return absl::OkStatus();
 }
 
@@ -358,10 +361,10 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   std::string link_id, peer_signature;
   v1::HubProfile profile;
   {
-    absl::MutexLock lock(&mu_);
-    table_.ExpirePending(options_.pending_expiry);
-    auto it = table_.rows().find(peer);
-    if (it == table_.rows().end() ||
+    absl::MutexLock lock(&shared_.mu);
+    shared_.table.ExpirePending(options_.pending_expiry);
+    auto it = shared_.table.rows().find(peer);
+    if (it == shared_.table.rows().end() ||
         it->second.state() != v1::PEER_STATE_PENDING) {
       return absl::NotFoundError(
           absl::StrCat("no pending link request from ", hub_id,
@@ -382,12 +385,13 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   PeerAddress to{hub_->id(), ""};
   v1::Peer view;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&shared_.mu);
     confirmation.set_link_id(link_id);
-    confirmation.set_link_signature(table_.rows()[peer].own_link_signature());
+    confirmation.set_link_signature(
+        shared_.table.rows()[peer].own_link_signature());
     *confirmation.mutable_profile() = options_.profile;
-    to = AddressOf(table_.rows()[peer]);
-    view = PeerView(table_.rows()[peer]);
+    to = AddressOf(shared_.table.rows()[peer]);
+    view = shared_.PeerViewLocked(shared_.table.rows()[peer]);
   }
   // Best effort: the requester also learns it on its next retry.
   transport_->ConfirmLink(to, options_.deadlines.link, std::move(confirmation),
@@ -398,17 +402,17 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
 absl::StatusOr<v1::Peer> Federation::RejectPeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
-  absl::MutexLock lock(&mu_);
-  auto it = table_.rows().find(key->bytes());
-  if (it == table_.rows().end() ||
+  absl::MutexLock lock(&shared_.mu);
+  auto it = shared_.table.rows().find(key->bytes());
+  if (it == shared_.table.rows().end() ||
       it->second.state() != v1::PEER_STATE_PENDING) {
     return absl::NotFoundError(
         absl::StrCat("no pending link request from ", hub_id));
   }
   storage::PeerRecord record = it->second;
   record.set_state(v1::PEER_STATE_REJECTED);
-  if (absl::Status s = table_.Save(record); !s.ok()) return s;
-  return PeerView(record);
+  if (absl::Status s = shared_.table.Save(record); !s.ok()) return s;
+  return shared_.PeerViewLocked(record);
 }
 
 absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
@@ -418,9 +422,9 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
   // Removed only in memory, the link would come back at the next start.
   if (absl::Status s = store_->Writable(); !s.ok()) return s;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it == table_.rows().end() ||
+    absl::MutexLock lock(&shared_.mu);
+    auto it = shared_.table.rows().find(peer);
+    if (it == shared_.table.rows().end() ||
         it->second.state() == v1::PEER_STATE_REMOVED) {
       return absl::NotFoundError(absl::StrCat("no link with ", hub_id));
     }
@@ -430,15 +434,16 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
       !s.ok()) {
     return s;
   }
-  absl::MutexLock lock(&mu_);
-  return PeerView(table_.rows()[peer]);
+  absl::MutexLock lock(&shared_.mu);
+  return shared_.PeerViewLocked(shared_.table.rows()[peer]);
 }
 
 void Federation::CloseUnused(const std::string& peer, const PeerAddress& to) {
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() && it->second.address() == to.address &&
+    absl::MutexLock lock(&shared_.mu);
+    auto it = shared_.table.rows().find(peer);
+    if (it != shared_.table.rows().end() &&
+        it->second.address() == to.address &&
         (it->second.state() == v1::PEER_STATE_ACTIVE ||
          it->second.state() == v1::PEER_STATE_REQUESTED)) {
       return;
@@ -454,13 +459,13 @@ absl::Status Federation::EndLink(const std::string& peer,
   v1::LinkRemoval removal;
   PeerAddress to{hub_->id(), ""};
   {
-    absl::MutexLock lock(&mu_);
-    storage::PeerRecord& record = table_.rows()[peer];
+    absl::MutexLock lock(&shared_.mu);
+    storage::PeerRecord& record = shared_.table.rows()[peer];
     was_active = record.state() == v1::PEER_STATE_ACTIVE;
     record.set_state(v1::PEER_STATE_REMOVED);
     record.set_last_error(reason);
     record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-    if (absl::Status s = table_.Save(record); !s.ok()) {
+    if (absl::Status s = shared_.table.Save(record); !s.ok()) {
       // Ended here until a restart, which would bring the link back.
       spdlog::error(
           "federation: cannot save the end of the link with {} ({}): {}; "
@@ -468,7 +473,7 @@ absl::Status Federation::EndLink(const std::string& peer,
           crypto::HubIdOf(peer), reason, s.ToString());
       saved = s;
     }
-    PeerRuntime& rt = runtime_[peer];
+    PeerRuntime& rt = shared_.runtime[peer];
     rt.generation++;
     rt.push_queue.clear();
     removal.set_link_id(record.link_id());
@@ -490,8 +495,8 @@ absl::Status Federation::EndLink(const std::string& peer,
           to, options_.deadlines.link, std::move(removal),
           [this, peer, to](absl::StatusOr<v1::LinkAck> r) {
             if (!r.ok()) {
-              NoteError(peer,
-                        absl::StrCat("removed here; could not tell the peer (",
+              shared_.NoteError(
+                  peer, absl::StrCat("removed here; could not tell the peer (",
                                      r.status().message(), ")"));
             }
             CloseUnused(peer, to);
@@ -547,10 +552,10 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
   v1::LinkResponse response;
   bool activate = false;
   {
-    absl::MutexLock lock(&mu_);
-    table_.ExpirePending(options_.pending_expiry);
-    auto it = table_.rows().find(peer);
-    const v1::PeerState state = it == table_.rows().end()
+    absl::MutexLock lock(&shared_.mu);
+    shared_.table.ExpirePending(options_.pending_expiry);
+    auto it = shared_.table.rows().find(peer);
+    const v1::PeerState state = it == shared_.table.rows().end()
                                     ? v1::PEER_STATE_UNSPECIFIED
                                     : it->second.state();
     if (state == v1::PEER_STATE_ACTIVE) {
@@ -566,7 +571,8 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
     } else if (!request.invite_secret().empty()) {
       // This hub's admin invited the caller: approved now, whatever waits
       // in the pending list (a flood of strangers cannot keep it out).
-      if (absl::Status s = table_.RedeemInvite(request.invite_secret(), peer);
+      if (absl::Status s =
+              shared_.table.RedeemInvite(request.invite_secret(), peer);
           !s.ok()) {
         return s;
       }
@@ -576,7 +582,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       return response;
     } else if (state != v1::PEER_STATE_PENDING) {
       size_t pending = 0, from_source = 0;
-      for (const auto& [k, r] : table_.rows()) {
+      for (const auto& [k, r] : shared_.table.rows()) {
         if (r.state() != v1::PEER_STATE_PENDING) continue;
         ++pending;
         from_source += !source.empty() && r.requested_from() == source;
@@ -602,7 +608,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
     last_request_[peer] = now;
     if (!activate) {
       storage::PeerRecord record =
-          it == table_.rows().end() ? storage::PeerRecord() : it->second;
+          it == shared_.table.rows().end() ? storage::PeerRecord() : it->second;
       record.set_key(peer);
       record.set_state(v1::PEER_STATE_PENDING);
       record.set_address(body.profile().federation_address());
@@ -613,7 +619,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
         record.set_requested_at_micros(absl::ToUnixMicros(now));
       }
       record.set_requested_from(std::string(source));
-      if (absl::Status s = table_.Save(record); !s.ok()) return s;
+      if (absl::Status s = shared_.table.Save(record); !s.ok()) return s;
       response.set_state(v1::LinkResponse::PENDING);
       return response;
     }
@@ -623,10 +629,10 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       !s.ok()) {
     return s;
   }
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&shared_.mu);
   response.set_state(v1::LinkResponse::ACCEPTED);
   response.set_link_id(body.link_id());
-  response.set_link_signature(table_.rows()[peer].own_link_signature());
+  response.set_link_signature(shared_.table.rows()[peer].own_link_signature());
   *response.mutable_profile() = options_.profile;
   return response;
 }
@@ -635,13 +641,13 @@ absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
     const crypto::PublicKey& caller, const v1::LinkConfirmation& request) {
   const std::string peer = caller.bytes();
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() &&
+    absl::MutexLock lock(&shared_.mu);
+    auto it = shared_.table.rows().find(peer);
+    if (it != shared_.table.rows().end() &&
         it->second.state() == v1::PEER_STATE_ACTIVE) {
       return v1::LinkAck();
     }
-    if (it == table_.rows().end() ||
+    if (it == shared_.table.rows().end() ||
         it->second.state() != v1::PEER_STATE_REQUESTED) {
       return absl::PermissionDeniedError(
           "this hub has not requested a link with the caller");
@@ -663,8 +669,8 @@ absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
 absl::StatusOr<v1::LinkAck> Federation::HandleRemoveLink(
     const crypto::PublicKey& caller, const v1::LinkRemoval&) {
   {
-    absl::MutexLock lock(&mu_);
-    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+    absl::MutexLock lock(&shared_.mu);
+    if (absl::Status s = RequireActiveLocked(caller); !s.ok()) return s;
   }
   // A failure to save is the peer's to see (it logs it); the link has ended
   // here all the same.
