@@ -26,7 +26,8 @@ Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
                  &shared_.runtime, store_, hub->clock(), scheduler, transport,
                  &options_, self_),
       anti_entropy_(this, &shared_, hub, trust, scheduler, transport, &options_,
-                    self_) {}
+                    self_),
+      links_(this, &shared_, hub, scheduler, transport, &options_, self_) {}
 
 Federation::~Federation() { Stop(); }
 
@@ -68,7 +69,7 @@ absl::Status Federation::Start() {
   for (const std::string& peer : active)
     anti_entropy_.ScheduleRound(peer, absl::ZeroDuration());
   for (const std::string& peer : requested) {
-    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
+    scheduler_->Run([this, peer] { links_.SendLinkRequest(peer, nullptr); });
   }
   return absl::OkStatus();
 }
@@ -143,31 +144,11 @@ void Federation::RebuildTrust() {
   trust_->Rebuild(direct, claims, blocked);
 }
 
-absl::Status Federation::RequireActiveLocked(const crypto::PublicKey& caller) {
-  auto it = shared_.table.rows().find(caller.bytes());
-  if (it != shared_.table.rows().end() &&
-      it->second.state() == v1::PEER_STATE_REQUESTED) {
-    // The peer approved this hub's request before its confirmation got
-    // here: ask again now (the answer will be ACCEPTED) and let the caller
-    // retry, without it mistaking this for a removed link.
-    const std::string peer = caller.bytes();
-    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
-    return absl::FailedPreconditionError(
-        "this hub has not seen the link confirmed yet; retry shortly");
-  }
-  if (it == shared_.table.rows().end() ||
-      it->second.state() != v1::PEER_STATE_ACTIVE) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "hub ", caller.HubId(), " has no active link with this hub"));
-  }
-  return absl::OkStatus();
-}
-
 void Federation::EndLinkByPeer(const std::string& peer,
                                const std::string& reason) {
   // A failure to save the end is logged by EndLink; the link has ended in
   // memory all the same.
-  (void)EndLink(peer, reason, /*tell_peer=*/false);
+  (void)links_.EndLink(peer, reason, /*tell_peer=*/false);
 }
 
 absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
@@ -297,6 +278,22 @@ absl::StatusOr<v1::Network> Federation::GetNetwork() {
   hub(self_);
   for (auto& [key, h] : hubs) *network.add_hubs() = std::move(h);
   return network;
+}
+
+absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
+    const crypto::PublicKey& caller, const v1::LinkRequest& request,
+    absl::string_view source) {
+  return links_.HandleRequestLink(caller, request, source);
+}
+
+absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
+    const crypto::PublicKey& caller, const v1::LinkConfirmation& request) {
+  return links_.HandleConfirmLink(caller, request);
+}
+
+absl::StatusOr<v1::LinkAck> Federation::HandleRemoveLink(
+    const crypto::PublicKey& caller, const v1::LinkRemoval& request) {
+  return links_.HandleRemoveLink(caller, request);
 }
 
 absl::StatusOr<v1::SyncResponse> Federation::HandleSync(

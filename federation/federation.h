@@ -41,6 +41,7 @@
 #include "civhub/v1/admin.pb.h"
 #include "civhub/v1/federation.pb.h"
 #include "federation/anti_entropy.h"
+#include "federation/links.h"
 #include "federation/options.h"
 #include "federation/peer_state.h"
 #include "federation/peer_table.h"
@@ -62,7 +63,9 @@ namespace civhub::federation {
 // 111,000 origins.
 inline constexpr int kMaxInboundMessageBytes = 5 << 20;
 
-class Federation : private Spreading::Host, private AntiEntropy::Host {
+class Federation : private Spreading::Host,
+                   private AntiEntropy::Host,
+                   private Links::Host {
  public:
   // `hub`, `trust` (installed as the hub's origin policy), `scheduler` and
   // `transport` must outlive the Federation.
@@ -95,7 +98,9 @@ class Federation : private Spreading::Host, private AntiEntropy::Host {
   // is not `hub_id`. A corrected address replaces the one given before,
   // whose connection is closed.
   void AddPeer(const std::string& address, const std::string& hub_id,
-               bool offline, Reply<v1::Peer> done);
+               bool offline, Reply<v1::Peer> done) {
+    links_.AddPeer(address, hub_id, offline, std::move(done));
+  }
   void AddPeer(const std::string& address, const std::string& hub_id,
                Reply<v1::Peer> done) {
     AddPeer(address, hub_id, /*offline=*/false, std::move(done));
@@ -107,7 +112,9 @@ class Federation : private Spreading::Host, private AntiEntropy::Host {
   // revoked) fails `done` with PERMISSION_DENIED naming why, and nothing is
   // recorded.
   void AddPeerWithInvite(const std::string& token, const std::string& address,
-                         bool offline, Reply<v1::Peer> done);
+                         bool offline, Reply<v1::Peer> done) {
+    links_.AddPeerWithInvite(token, address, offline, std::move(done));
+  }
 
   // Issues an invite token valid for `valid_for` (0: kDefaultInviteValidity;
   // at most kMaxInviteValidity), carrying this hub's federation address,
@@ -133,18 +140,24 @@ class Federation : private Spreading::Host, private AntiEntropy::Host {
   // started) and the requester is told (best effort: it also learns on its
   // next retry). Returns the peer as it stands. NOT_FOUND if no request of
   // `hub_id` is pending (expired ones are dropped first).
-  absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id) {
+    return links_.ApprovePeer(hub_id);
+  }
   // Refuses the pending link request of `hub_id`: saved as REJECTED, so the
   // requester's retries are answered REJECTED. NOT_FOUND if none is
   // pending.
-  absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id) {
+    return links_.RejectPeer(hub_id);
+  }
   // Ends the link with `hub_id` (in any state): saved as REMOVED; if it was
   // active, its link record is deleted and the peer told (best effort);
   // trust is recomputed.
   // Returns the peer as it stands. NOT_FOUND if there is no link, or it is
   // removed already. If saving the end fails, the link has ended in memory
   // all the same (until a restart) and the write's error is returned.
-  absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id) {
+    return links_.RemovePeer(hub_id);
+  }
   // Peers that are not pending (see ListPending), in key order, each with
   // its state, last error, progress while linking, forks it relayed and
   // how many records it is behind this hub. Only the store's read errors.
@@ -191,34 +204,6 @@ class Federation : private Spreading::Host, private AntiEntropy::Host {
   void OnPublished(const v1::SignedRecord& record);
 
  private:
-  // links.cc
-  // AddPeer once the address is checked (or not, when offline).
-  void RecordLinkRequest(const std::string& address, const std::string& peer,
-                         const std::string& invite_secret,
-                         Reply<v1::Peer> done);
-  // AddPeer's work once the key, address and invite (if any) are known.
-  void AddPeerKey(const std::string& address, const crypto::PublicKey& key,
-                  const std::string& invite_secret, bool offline,
-                  Reply<v1::Peer> done);
-  void SendLinkRequest(const std::string& peer, Reply<v1::Peer> done);
-  void OnLinkResponse(const std::string& peer, uint64_t generation,
-                      absl::StatusOr<v1::LinkResponse> response,
-                      Reply<v1::Peer> done);
-  absl::Status Activate(const std::string& peer, const std::string& link_id,
-                        const std::string& peer_signature,
-                        const v1::HubProfile& profile);
-  // Ends the link with `peer` (REMOVED, `reason` as its last error),
-  // deletes its link record and, if `tell_peer`, tells the peer. The link
-  // ends in memory whatever happens; the error of saving the end or of
-  // deleting the link record (logged) is returned.
-  absl::Status EndLink(const std::string& peer, const std::string& reason,
-                       bool tell_peer);
-  // Closes the transport's connection to `to` unless `peer` is (again)
-  // linked or requested at that address.
-  void CloseUnused(const std::string& peer, const PeerAddress& to);
-  std::string SignLink(const std::string& peer,
-                       const std::string& link_id) const;
-
   // Spreading::Host.
   // AntiEntropy's ApplyFromPeer, then AdvanceForNew of the newly stored and
   // RebuildTrust if links changed.
@@ -232,9 +217,16 @@ class Federation : private Spreading::Host, private AntiEntropy::Host {
   }
 
   // AntiEntropy::Host.
-  absl::Status RequireActiveLocked(const crypto::PublicKey& caller) override;
+  absl::Status RequireActiveLocked(const crypto::PublicKey& caller) override {
+    return links_.RequireActiveLocked(caller);
+  }
   void EndLinkByPeer(const std::string& peer,
                      const std::string& reason) override;
+
+  // Links::Host (and AntiEntropy::Host: RebuildTrust, PublishSystemRecords).
+  void StartRounds(const std::string& peer) override {
+    anti_entropy_.ScheduleRound(peer, absl::ZeroDuration());
+  }
   // Publishes the profile and the link records of active peers, unless they
   // must wait (see SharedState::system_records_pending).
   void PublishSystemRecords() override;
@@ -263,7 +255,8 @@ class Federation : private Spreading::Host, private AntiEntropy::Host {
   Spreading spreading_;
   // Rounds, Sync, applying what peers send.
   AntiEntropy anti_entropy_;
-  std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(shared_.mu);
+  // Link requests, approval, confirmation, removal.
+  Links links_;
 };
 
 }  // namespace civhub::federation

@@ -1,5 +1,5 @@
-// Spreading: push, announce, fetch (replication.cc holds anti-entropy
-// rounds; serving.cc the calls of other hubs).
+// Spreading: push, announce, fetch (AntiEntropy holds the rounds; a push
+// received is applied by Federation::HandlePush).
 #include "federation/spreading.h"
 
 #include <spdlog/spdlog.h>
