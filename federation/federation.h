@@ -1,25 +1,27 @@
 // Federation: admin-approved links between hubs, and replication of every
-// record of every trusted origin over them.
+// record of every trusted origin over them. A thin facade: it builds its
+// parts, hands each call to the part it is for, and serves as each part's
+// Host (what one part needs of another goes through it):
 //
-// Links (the Syncthing "pending device" model): AddPeer approves this side
-// and sends a signed link request; the other hub keeps it pending until its
-// admin approves; both ends then publish a "~link.<peer>" record carrying the
-// other's signature, so every hub can tell which links exist.
+//   - PeerTable (peer_table.h): the saved peers and invites;
+//   - Links (links.h): the link protocol (the Syncthing "pending device"
+//     model): AddPeer approves this side and sends a signed link request;
+//     the other hub keeps it pending until its admin approves; both ends
+//     then publish a "~link.<peer>" record carrying the other's signature,
+//     so every hub can tell which links exist;
+//   - AntiEntropy (anti_entropy.h): per active link, Scuttlebutt-style
+//     rounds: one Sync per interval sends the vector's digest and what
+//     changed since the peer was last told; the peer answers with exactly
+//     the records the caller lacks. An idle round costs a few dozen bytes;
+//   - Spreading (spreading.h): between rounds, new records spread
+//     announce-then-fetch: a hub pushes the records it publishes whole and
+//     announces those it received by (origin, sequence); a peer fetches what
+//     it lacks from one announcer at a time, so each hub receives each body
+//     about once however many of its peers have it.
 //
-// Replication, per active link, Scuttlebutt style: each hub keeps, per
-// origin, the sequence up to which it holds everything (its vector). A round
-// is one Sync call: the caller sends its vector's digest plus the entries
-// that changed since it last told this peer; the peer, which mirrors what it
-// was told, rebuilds the vector, checks the digest, and answers with exactly
-// the records the caller lacks, oldest first per origin, within the caller's
-// limits. An idle round costs a few dozen bytes.
-//
-// Between rounds, new records spread announce-then-fetch: a hub pushes the
-// records it publishes to its peers whole (none can hold them yet), and
-// announces records it received from others by (origin, sequence) only;
-// a peer fetches what it lacks from one announcer at a time (trying the
-// next announcer if that fails), so each hub receives each body about once
-// however many of its peers have it.
+// They share one SharedState (peer_state.h). Federation itself does start,
+// trust, the system records (profile, link records), a push received and
+// the admin views.
 //
 // All decisions are made here, against Transport, Scheduler and node::Clock;
 // no threads, sockets or sleeps. Thread-safe.
@@ -80,7 +82,9 @@ class Federation : private Spreading::Host,
   }
 
   // Loads the peer table, publishes this hub's profile if it changed,
-  // computes trust and starts syncing with active peers.
+  // computes trust and starts syncing with active peers (and asking those
+  // it requested a link with). The store's read errors; DATA_LOSS naming
+  // a corrupt peer table row.
   absl::Status Start();
   // Stops scheduling work; replies arriving later are ignored. Idempotent.
   void Stop();
@@ -121,13 +125,16 @@ class Federation : private Spreading::Host,
   // key and a fresh secret; only the secret's SHA-256 is stored. The answer
   // holds the token. FAILED_PRECONDITION if this hub's federation address
   // is not one other hubs can dial (0.0.0.0: start civhubd with
-  // --advertise).
+  // --advertise); INVALID_ARGUMENT for a validity or a note (over 200
+  // characters) out of bounds; the store's read-only or write error.
   absl::StatusOr<v1::Invite> CreateInvite(absl::Duration valid_for,
                                           const std::string& note);
   // Unexpired invites and those used in the last 30 days, oldest first
-  // (others are deleted).
+  // (others are deleted; a failed delete is logged). The store's read
+  // error.
   absl::StatusOr<std::vector<v1::Invite>> ListInvites();
-  // Deletes the invite `id` (Invite.id); NOT_FOUND if there is none.
+  // Deletes the invite `id` (Invite.id). INVALID_ARGUMENT if `id` is not
+  // one (12 hex digits); NOT_FOUND if there is none; the store's errors.
   absl::StatusOr<v1::Invite> RevokeInvite(const std::string& id);
 
   // Every admin method below: INVALID_ARGUMENT if `hub_id` is not a hub id
@@ -163,7 +170,7 @@ class Federation : private Spreading::Host,
   // how many records it is behind this hub. Only the store's read errors.
   absl::StatusOr<std::vector<v1::Peer>> ListPeers();
   // Link requests waiting for this hub's approval (expired ones dropped
-  // first), in key order.
+  // first; a failure to delete one is logged), in key order. No errors.
   std::vector<v1::PendingPeer> ListPending();
   // Purges every record of `hub_id` from the store, refuses its records
   // from then on, drops those queued for pushing, and recomputes trust.
@@ -171,36 +178,64 @@ class Federation : private Spreading::Host,
   // own id. Idempotent.
   absl::StatusOr<uint64_t> Block(const std::string& hub_id);
   // Accepts `hub_id`'s records again (they are fetched anew) and recomputes
-  // trust.
+  // trust. The store's write error.
   absl::Status Unblock(const std::string& hub_id);
   // Every hub this hub knows of (records held, a profile, or a link) with
   // what it knows of each, and the active links between them. Only the
   // store's read errors.
   absl::StatusOr<v1::Network> GetNetwork();
-  // Peers in `state`.
+  // Peers in `state`. No errors.
   size_t CountPeers(v1::PeerState state);
 
   // --- Calls from other hubs; `caller` is the key the transport
-  // authenticated. ---
+  // authenticated. Each but the link calls first checks that `caller` has
+  // an active link: PERMISSION_DENIED if not (the caller takes it as the
+  // link's end), FAILED_PRECONDITION while this hub has yet to see the link
+  // confirmed (the caller retries). ---
 
-  // `source`: the network the call came from (SourceNetwork), "" if unknown.
+  // A link request (Links::HandleRequestLink: PENDING, ACCEPTED or
+  // REJECTED). INVALID_ARGUMENT naming the field of a malformed, stale or
+  // badly signed request; UNAUTHENTICATED if it names another hub than the
+  // caller; PERMISSION_DENIED if the caller is blocked or its invite is
+  // refused; RESOURCE_EXHAUSTED over the bounds on pending requests; the
+  // store's write errors. `source`: the network the call came from
+  // (SourceNetwork), "" if unknown.
   absl::StatusOr<v1::LinkResponse> HandleRequestLink(
       const crypto::PublicKey& caller, const v1::LinkRequest& request,
       absl::string_view source = "");
+  // The caller approved this hub's request. PERMISSION_DENIED if this hub
+  // did not ask; INVALID_ARGUMENT for a bad link signature; the store's
+  // write errors.
   absl::StatusOr<v1::LinkAck> HandleConfirmLink(
       const crypto::PublicKey& caller, const v1::LinkConfirmation& request);
+  // The caller ended the link; ended here too. The link check's errors;
+  // the error of saving the end (it has ended in memory all the same).
   absl::StatusOr<v1::LinkAck> HandleRemoveLink(const crypto::PublicKey& caller,
                                                const v1::LinkRemoval& request);
+  // AntiEntropy::HandleSync: the records the caller lacks, or
+  // need_full_vector. The link check's errors; the store's read errors.
   absl::StatusOr<v1::SyncResponse> HandleSync(const crypto::PublicKey& caller,
                                               const v1::SyncRequest& request);
+  // Applies the records the caller pushed (refusals are noted on the
+  // peer, not returned) and offers the new ones to other peers; `applied`
+  // counts those stored. The link check's errors; the store's read-only
+  // error (the pusher keeps the records and sends them again later).
   absl::StatusOr<v1::PushResponse> HandlePush(const crypto::PublicKey& caller,
                                               const v1::PushRequest& request);
+  // Spreading::HandleAnnounce: fetches what this hub lacks. The link
+  // check's errors; INVALID_ARGUMENT naming a malformed reference or too
+  // many; the store's read errors.
   absl::StatusOr<v1::AnnounceResponse> HandleAnnounce(
       const crypto::PublicKey& caller, const v1::AnnounceRequest& request);
+  // Spreading::HandleFetch: the records named that this hub holds. The
+  // link check's errors; INVALID_ARGUMENT naming a malformed reference or
+  // too many; the store's read errors.
   absl::StatusOr<v1::FetchResponse> HandleFetch(
       const crypto::PublicKey& caller, const v1::FetchRequest& request);
 
-  // Called for every record this hub publishes (Hub's publish observer).
+  // Called for every record this hub publishes (Hub's publish observer):
+  // pushed to the peers; the first one also lets the system records be
+  // published (see SharedState::system_records_pending). No errors.
   void OnPublished(const v1::SignedRecord& record);
 
  private:
