@@ -1,10 +1,18 @@
-// Anti-entropy rounds on the simulated network: catching up after a
-// restart or a loss, the vector and its mirror, watermarks, the cost of an
-// idle round, rounds across a link made again (replication.cc, serving.cc).
+// AntiEntropy alone (AntiEntropyAlone: this test plays the peer and the
+// Host): a Sync answered within its limits and the caller's vector
+// mirrored, a round's whole vector first and then only what changed,
+// backoff, a peer without the link, a reply's records stored and the
+// watermark stopped before a refused one. Then on the simulated network,
+// composed by Federation: catching up after a restart or a loss, watermarks,
+// the cost of an idle round, rounds across a link made again.
+#include "federation/anti_entropy.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -12,6 +20,7 @@
 #include "crypto/record_signing.h"
 #include "federation/federation.h"
 #include "federation/federation_test_fixture.h"
+#include "federation/part_test_fixture.h"
 #include "federation/trust.h"
 #include "node/records/validate.h"
 #include "sim/records.h"
@@ -25,6 +34,173 @@ using sim::SimHub;
 using sim::SimNetwork;
 using testing::OrgPublish;
 using testing::OrgSpec;
+
+// What AntiEntropy asked of its Host.
+class KeepingHost : public AntiEntropy::Host {
+ public:
+  absl::Status RequireActiveLocked(const crypto::PublicKey&) override {
+    return active;
+  }
+  void EndLinkByPeer(const std::string& peer,
+                     const std::string& reason) override {
+    ended.emplace_back(peer, reason);
+  }
+  void RebuildTrust() override { ++rebuilds; }
+  void PublishSystemRecords() override { ++publishes; }
+  void Relay(const std::vector<v1::SignedRecord>&,
+             const std::vector<RecordKey>& keys, const std::string&) override {
+    relayed.insert(relayed.end(), keys.begin(), keys.end());
+  }
+
+  absl::Status active = absl::OkStatus();
+  std::vector<std::pair<std::string, std::string>> ended;
+  int rebuilds = 0;
+  int publishes = 0;
+  std::vector<RecordKey> relayed;
+};
+
+class AntiEntropyAlone : public PartTest {
+ protected:
+  KeepingHost host_;
+  AntiEntropy part_{&host_,      shared_.get(), hub_.get(), &trust_,
+                    &scheduler_, &transport_,   &options_,  self()};
+};
+
+TEST_F(AntiEntropyAlone, SyncSendsWhatTheCallerLacksWithinItsLimits) {
+  for (int i = 0; i < 3; ++i) Publish(absl::StrCat("org", i));
+  absl::StatusOr<Vector> ours = part_.CurrentVector();
+  ASSERT_OK(ours);
+  ASSERT_EQ(ours->at(self()), 3u);
+
+  // A caller holding nothing, taking two records per reply.
+  v1::SyncRequest first;
+  first.set_full(true);
+  first.set_vector_digest(Digest(Vector()));
+  first.set_max_records(2);
+  absl::StatusOr<v1::SyncResponse> reply = part_.HandleSync(peer(), first);
+  ASSERT_OK(reply);
+  ASSERT_EQ(reply->records_size(), 2);
+  EXPECT_TRUE(reply->more());
+  // What the reply covers is implied by the records it carries.
+  EXPECT_EQ(reply->covered_size(), 0);
+
+  // Its next round tells nothing new (it holds what it was sent): the
+  // mirror of its vector rebuilds the digest, and the rest follows.
+  v1::SyncRequest second;
+  second.set_vector_digest(Digest(Vector{{self(), 2}}));
+  reply = part_.HandleSync(peer(), second);
+  ASSERT_OK(reply);
+  EXPECT_FALSE(reply->need_full_vector());
+  ASSERT_EQ(reply->records_size(), 1);
+  EXPECT_FALSE(reply->more());
+
+  // A digest the mirror does not give: the whole vector is asked for.
+  v1::SyncRequest stale;
+  stale.set_vector_digest(Digest(Vector{{self(), 1}}));
+  reply = part_.HandleSync(peer(), stale);
+  ASSERT_OK(reply);
+  EXPECT_TRUE(reply->need_full_vector());
+  EXPECT_EQ(reply->records_size(), 0);
+
+  // No link: the Host's error, nothing served.
+  host_.active = absl::PermissionDeniedError("no active link");
+  EXPECT_EQ(part_.HandleSync(peer(), first).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(AntiEntropyAlone, RoundsSendTheWholeVectorFirstThenOnlyWhatChanged) {
+  Publish("org0");
+  AddActive(peer());
+  part_.ScheduleRound(peer().bytes(), absl::ZeroDuration());
+  RunFor(absl::ZeroDuration());
+  ASSERT_EQ(transport_.syncs.size(), 1u);
+  EXPECT_EQ(transport_.syncs[0].to.address, "peer:7341");
+  EXPECT_TRUE(transport_.syncs[0].request.full());
+  EXPECT_EQ(transport_.syncs[0].request.changes_size(), 1);
+
+  // A failure is shown and retried after the interval (jittered ±20%),
+  // with the whole vector again (the peer may have restarted).
+  transport_.syncs[0].reply(absl::UnavailableError("down"));
+  EXPECT_EQ(Row(peer()).last_error(), "sync: down");
+  const absl::Time failed = clock_.Now();
+  scheduler_.RunUntil(failed + options_.sync_interval * 0.79);
+  EXPECT_EQ(transport_.syncs.size(), 1u);
+  scheduler_.RunUntil(failed + options_.sync_interval * 1.21);
+  ASSERT_EQ(transport_.syncs.size(), 2u);
+  EXPECT_TRUE(transport_.syncs[1].request.full());
+
+  // Answered: the error clears, and the next round, one interval later,
+  // is idle: no change to tell, only the digest.
+  transport_.syncs[1].reply(v1::SyncResponse());
+  EXPECT_EQ(Row(peer()).last_error(), "");
+  EXPECT_NE(Row(peer()).last_sync_micros(), 0);
+  const absl::Time answered = clock_.Now();
+  scheduler_.RunUntil(answered + options_.sync_interval * 0.79);
+  EXPECT_EQ(transport_.syncs.size(), 2u);
+  scheduler_.RunUntil(answered + options_.sync_interval * 1.21);
+  ASSERT_EQ(transport_.syncs.size(), 3u);
+  const v1::SyncRequest& idle = transport_.syncs[2].request;
+  EXPECT_FALSE(idle.full());
+  EXPECT_EQ(idle.changes_size(), 0);
+  absl::StatusOr<Vector> ours = part_.CurrentVector();
+  ASSERT_OK(ours);
+  EXPECT_EQ(idle.vector_digest(), Digest(*ours));
+  EXPECT_LT(idle.ByteSizeLong(), 40u);
+}
+
+TEST_F(AntiEntropyAlone, APeerWithoutTheLinkEndsItAndItsRoundsStop) {
+  AddActive(peer());
+  part_.ScheduleRound(peer().bytes(), absl::ZeroDuration());
+  RunFor(absl::ZeroDuration());
+  ASSERT_EQ(transport_.syncs.size(), 1u);
+  transport_.syncs[0].reply(absl::PermissionDeniedError("no active link"));
+  ASSERT_EQ(host_.ended.size(), 1u);
+  EXPECT_EQ(host_.ended[0].first, peer().bytes());
+  EXPECT_EQ(host_.ended[0].second, "removed by the peer (no active link)");
+  RunFor(absl::Minutes(5));
+  EXPECT_EQ(transport_.syncs.size(), 1u);
+}
+
+TEST_F(AntiEntropyAlone, ReplyIsStoredAndRelayedUpToItsFirstRefusedRecord) {
+  crypto::PrivateKey other = testing::NewKey();
+  const std::string origin = other.public_key().bytes();
+  trust_.AssumeTrusted(
+      std::make_shared<const std::set<std::string>>(std::set{origin}));
+  AddActive(peer());
+  part_.ScheduleRound(peer().bytes(), absl::ZeroDuration());
+  RunFor(absl::ZeroDuration());
+  ASSERT_EQ(transport_.syncs.size(), 1u);
+
+  v1::SyncResponse reply;
+  *reply.add_records() = testing::SignedOrg(other, "org1", 1, 1);
+  *reply.add_records() = testing::SignedOrg(other, "org2", 1, 2);
+  v1::SignedRecord forged = testing::SignedOrg(other, "org3", 1, 3);
+  forged.set_signature(std::string(64, 'x'));
+  *reply.add_records() = forged;
+  *reply.add_records() = testing::SignedOrg(other, "org4", 1, 4);
+  transport_.syncs[0].reply(reply);
+
+  // Stored and offered to others: all but the forged one.
+  ASSERT_EQ(host_.relayed.size(), 3u);
+  EXPECT_EQ(host_.relayed[2], RecordKey(origin, 4));
+  // The watermark stops before the refused record: fetched again later.
+  absl::StatusOr<storage::OriginState> state = store_->GetOriginState(origin);
+  ASSERT_OK(state);
+  EXPECT_EQ(state->complete_through(), 2u);
+  EXPECT_TRUE(
+      absl::StrContains(Row(peer()).last_error(), "sync: refused 1 records"))
+      << Row(peer()).last_error();
+
+  // The next round corrects what the peer took this hub to hold (all it
+  // sent): this hub holds origin's records through 2 only.
+  RunFor(options_.sync_interval * 1.21);
+  ASSERT_EQ(transport_.syncs.size(), 2u);
+  const v1::SyncRequest& next = transport_.syncs[1].request;
+  EXPECT_FALSE(next.full());
+  ASSERT_EQ(next.changes_size(), 1);
+  EXPECT_EQ(next.changes(0).origin(), origin);
+  EXPECT_EQ(next.changes(0).sequence(), 2u);
+}
 
 TEST_F(FederationTest, StoppedHubCatchesUpAfterRestart) {
   SimHub* a = Add("a");

@@ -1,6 +1,7 @@
-// Federation: setup, trust, and the admin views (the peer table is
-// PeerTable; links.cc holds the link protocol, replication.cc anti-entropy,
-// Spreading push, announce and fetch).
+// Federation: setup, trust, the admin views, and the calls of other hubs
+// handed to the part they are for (the peer table is PeerTable; links.cc
+// holds the link protocol, AntiEntropy the rounds, Spreading push, announce
+// and fetch).
 #include "federation/federation.h"
 
 #include <spdlog/spdlog.h>
@@ -11,17 +12,6 @@
 #include "node/records/validate.h"
 
 namespace civhub::federation {
-namespace {
-
-google::protobuf::Timestamp ToTimestamp(int64_t micros) {
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(micros / 1000000);
-  ts.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-  return ts;
-}
-
-}  // namespace
-
 Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
                        Transport* transport, FederationOptions options)
     : hub_(hub),
@@ -31,29 +21,32 @@ Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
       transport_(transport),
       options_(std::move(options)),
       self_(hub->id().bytes()),
-      table_(store_, hub->clock(), self_, &mu_),
-      spreading_(this, &mu_, &stopped_, &table_, &runtime_, store_,
-                 hub->clock(), scheduler, transport, &options_, self_),
-      rng_(options_.seed != 0 ? options_.seed : std::random_device()()) {}
+      shared_(store_, hub->clock(), self_, options_.seed),
+      spreading_(this, &shared_, store_, hub->clock(), scheduler, transport,
+                 &options_, self_),
+      anti_entropy_(this, &shared_, hub, trust, scheduler, transport, &options_,
+                    self_),
+      links_(this, &shared_, hub, scheduler, transport, &options_, self_) {}
 
 Federation::~Federation() { Stop(); }
 
 absl::StatusOr<v1::Invite> Federation::CreateInvite(absl::Duration valid_for,
                                                     const std::string& note) {
-  return table_.CreateInvite(options_.profile.federation_address(), valid_for,
-                             note);
+  return shared_.table.CreateInvite(options_.profile.federation_address(),
+                                    valid_for, note);
 }
 
 absl::StatusOr<std::vector<v1::Invite>> Federation::ListInvites() {
-  return table_.ListInvites();
+  return shared_.table.ListInvites();
 }
 
 absl::StatusOr<v1::Invite> Federation::RevokeInvite(const std::string& id) {
-  return table_.RevokeInvite(id);
+  return shared_.table.RevokeInvite(id);
 }
 
 absl::Status Federation::Start() {
-  absl::StatusOr<std::vector<storage::PeerRecord>> loaded = table_.Load();
+  absl::StatusOr<std::vector<storage::PeerRecord>> loaded =
+      shared_.table.Load();
   if (!loaded.ok()) return loaded.status();
   std::vector<std::string> active, requested;
   for (const storage::PeerRecord& record : *loaded) {
@@ -67,34 +60,35 @@ absl::Status Federation::Start() {
       store_->Get(self_, node::kHubProfileRecordId);
   if (!profile.ok()) return profile.status();
   {
-    absl::MutexLock lock(&mu_);
-    system_records_pending_ = !profile->has_value();
+    absl::MutexLock lock(&shared_.mu);
+    shared_.system_records_pending = !profile->has_value();
   }
   PublishSystemRecords();
   RebuildTrust();
   for (const std::string& peer : active)
-    ScheduleRound(peer, absl::ZeroDuration());
+    anti_entropy_.ScheduleRound(peer, absl::ZeroDuration());
   for (const std::string& peer : requested) {
-    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
+    scheduler_->Run([this, peer] { links_.SendLinkRequest(peer, nullptr); });
   }
   return absl::OkStatus();
 }
 
 void Federation::Stop() {
-  absl::MutexLock lock(&mu_);
-  stopped_ = true;
+  absl::MutexLock lock(&shared_.mu);
+  shared_.stopped = true;
 }
 
 void Federation::PublishSystemRecords() {
   std::vector<v1::RecordBody> bodies;
   {
-    absl::MutexLock lock(&mu_);
-    if (system_records_pending_ || !options_.publish_system_records) return;
+    absl::MutexLock lock(&shared_.mu);
+    if (shared_.system_records_pending || !options_.publish_system_records)
+      return;
     v1::RecordBody profile;
     profile.set_record_id(std::string(node::kHubProfileRecordId));
     *profile.mutable_hub_profile() = options_.profile;
     bodies.push_back(std::move(profile));
-    for (const auto& [key, record] : table_.rows()) {
+    for (const auto& [key, record] : shared_.table.rows()) {
       if (record.state() != v1::PEER_STATE_ACTIVE) continue;
       v1::RecordBody link;
       link.set_record_id(LinkRecordId(key));
@@ -120,8 +114,8 @@ void Federation::RebuildTrust() {
   absl::MutexLock rebuild(&rebuild_mu_);
   std::vector<std::string> direct;
   {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [key, record] : table_.rows()) {
+    absl::MutexLock lock(&shared_.mu);
+    for (const auto& [key, record] : shared_.table.rows()) {
       if (record.state() == v1::PEER_STATE_ACTIVE) direct.push_back(key);
     }
   }
@@ -149,152 +143,26 @@ void Federation::RebuildTrust() {
   trust_->Rebuild(direct, claims, blocked);
 }
 
-void Federation::NoteError(const std::string& peer, const std::string& error) {
-  absl::MutexLock lock(&mu_);
-  auto it = table_.rows().find(peer);
-  if (it == table_.rows().end()) return;
-  SetErrorLocked(it->second, error);
-}
-
-void Federation::NoteCallError(const std::string& peer, absl::string_view what,
-                               const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kFailedPrecondition) {
-    absl::MutexLock lock(&mu_);
-    runtime_[peer].confirming = true;
-    return;
-  }
-  NoteError(peer, absl::StrCat(what, ": ", status.message()));
-}
-
-void Federation::SetErrorLocked(storage::PeerRecord& record,
-                                const std::string& error) {
-  const std::string name = record.profile().name().empty()
-                               ? crypto::HubIdOf(record.key())
-                               : record.profile().name();
-  if (error == record.last_error() && record.last_error_count() > 0) {
-    const uint64_t n = record.last_error_count() + 1;
-    record.set_last_error_count(n);
-    // 10, 100, 1000...: a reminder that it still fails, not a flood.
-    uint64_t power = 10;
-    while (power < n && power <= UINT64_MAX / 10) power *= 10;
-    if (n == power) {
-      spdlog::warn(
-          "federation: {} at {}: still failing: {} (repeated {} times)", name,
-          record.address(), error, n);
-    }
-  } else {
-    if (record.last_error_count() > 1) {
-      spdlog::warn(
-          "federation: {} at {}: {} (the previous error, {}, repeated {} "
-          "times)",
-          name, record.address(), error, record.last_error(),
-          record.last_error_count());
-    } else {
-      spdlog::warn("federation: {} at {}: {}", name, record.address(), error);
-    }
-    record.set_last_error(error);
-    record.set_last_error_count(1);
-  }
-  record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-}
-
-void Federation::ClearErrorLocked(storage::PeerRecord& record) {
-  if (record.last_error_count() > 0) {
-    spdlog::info("federation: {} at {} answers again (after {} failure(s): {})",
-                 record.profile().name().empty() ? crypto::HubIdOf(record.key())
-                                                 : record.profile().name(),
-                 record.address(), record.last_error_count(),
-                 record.last_error());
-  }
-  record.set_last_error("");
-  record.set_last_error_count(0);
-}
-
-std::string Federation::LinkRecordId(const std::string& peer) const {
-  return absl::StrCat(node::kLinkRecordPrefix, crypto::HubIdOf(peer));
-}
-
-absl::Duration Federation::Jitter(absl::Duration d) {
-  std::uniform_real_distribution<double> factor(0.8, 1.2);
-  return d * factor(rng_);
-}
-
-absl::Status Federation::RequireActive(const crypto::PublicKey& caller) {
-  auto it = table_.rows().find(caller.bytes());
-  if (it != table_.rows().end() &&
-      it->second.state() == v1::PEER_STATE_REQUESTED) {
-    // The peer approved this hub's request before its confirmation got
-    // here: ask again now (the answer will be ACCEPTED) and let the caller
-    // retry, without it mistaking this for a removed link.
-    const std::string peer = caller.bytes();
-    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
-    return absl::FailedPreconditionError(
-        "this hub has not seen the link confirmed yet; retry shortly");
-  }
-  if (it == table_.rows().end() ||
-      it->second.state() != v1::PEER_STATE_ACTIVE) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "hub ", caller.HubId(), " has no active link with this hub"));
-  }
-  return absl::OkStatus();
-}
-
-v1::Peer Federation::PeerView(const storage::PeerRecord& record) {
-  v1::Peer peer;
-  peer.set_hub_id(crypto::HubIdOf(record.key()));
-  if (absl::StatusOr<crypto::PublicKey> key =
-          crypto::PublicKey::FromBytesCached(record.key());
-      key.ok()) {
-    peer.set_fingerprint(key->Fingerprint());
-  }
-  peer.set_state(record.state());
-  peer.set_address(record.address());
-  *peer.mutable_profile() = record.profile();
-  if (record.since_micros() != 0)
-    *peer.mutable_since() = ToTimestamp(record.since_micros());
-  if (record.last_sync_micros() != 0) {
-    *peer.mutable_last_sync() = ToTimestamp(record.last_sync_micros());
-  }
-  peer.set_last_error(record.last_error());
-  peer.set_last_error_count(record.last_error_count());
-  if (record.last_error_micros() != 0) {
-    *peer.mutable_last_error_at() = ToTimestamp(record.last_error_micros());
-  }
-  auto rt = runtime_.find(record.key());
-  if (rt != runtime_.end()) {
-    for (const std::string& origin : rt->second.forked_origins) {
-      peer.add_forked_origins(crypto::HubIdOf(origin));
-    }
-  }
-  // Steps of linking, shown as such rather than as faults.
-  const bool linking_error = !record.last_error().empty();
-  if (record.state() == v1::PEER_STATE_REQUESTED && !linking_error) {
-    peer.set_progress(rt != runtime_.end() && rt->second.link_pending_seen
-                          ? "waiting for approval"
-                          : "connecting");
-  } else if (record.state() == v1::PEER_STATE_ACTIVE && !linking_error &&
-             rt != runtime_.end() && rt->second.confirming) {
-    peer.set_progress("confirming");
-  } else if (record.state() == v1::PEER_STATE_ACTIVE && !linking_error &&
-             record.last_sync_micros() == 0) {
-    peer.set_progress("first sync pending");
-  }
-  return peer;
+void Federation::EndLinkByPeer(const std::string& peer,
+                               const std::string& reason) {
+  // A failure to save the end is logged by EndLink; the link has ended in
+  // memory all the same.
+  (void)links_.EndLink(peer, reason, /*tell_peer=*/false);
 }
 
 absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
-  absl::StatusOr<Vector> ours = CurrentVector();
+  absl::StatusOr<Vector> ours = anti_entropy_.CurrentVector();
   if (!ours.ok()) return ours.status();
   std::vector<v1::Peer> out;
   std::vector<std::pair<size_t, Vector>> views;
   {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [key, record] : table_.rows()) {
+    absl::MutexLock lock(&shared_.mu);
+    for (const auto& [key, record] : shared_.table.rows()) {
       if (record.state() == v1::PEER_STATE_PENDING) continue;
-      out.push_back(PeerView(record));
-      auto rt = runtime_.find(key);
-      if (record.state() == v1::PEER_STATE_ACTIVE && rt != runtime_.end() &&
-          !rt->second.holds.empty()) {
+      out.push_back(shared_.PeerViewLocked(record));
+      auto rt = shared_.runtime.find(key);
+      if (record.state() == v1::PEER_STATE_ACTIVE &&
+          rt != shared_.runtime.end() && !rt->second.holds.empty()) {
         views.emplace_back(out.size() - 1, rt->second.holds);
       }
     }
@@ -315,10 +183,10 @@ absl::StatusOr<std::vector<v1::Peer>> Federation::ListPeers() {
 }
 
 std::vector<v1::PendingPeer> Federation::ListPending() {
-  absl::MutexLock lock(&mu_);
-  table_.ExpirePending(options_.pending_expiry);
+  absl::MutexLock lock(&shared_.mu);
+  shared_.table.ExpirePending(options_.pending_expiry);
   std::vector<v1::PendingPeer> out;
-  for (const auto& [key, record] : table_.rows()) {
+  for (const auto& [key, record] : shared_.table.rows()) {
     if (record.state() != v1::PEER_STATE_PENDING) continue;
     v1::PendingPeer& p = out.emplace_back();
     p.set_hub_id(crypto::HubIdOf(key));
@@ -336,9 +204,9 @@ std::vector<v1::PendingPeer> Federation::ListPending() {
 }
 
 size_t Federation::CountPeers(v1::PeerState state) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&shared_.mu);
   return static_cast<size_t>(std::count_if(
-      table_.rows().begin(), table_.rows().end(),
+      shared_.table.rows().begin(), shared_.table.rows().end(),
       [state](const auto& p) { return p.second.state() == state; }));
 }
 
@@ -351,7 +219,7 @@ absl::StatusOr<uint64_t> Federation::Block(const std::string& hub_id) {
   absl::StatusOr<uint64_t> purged = store_->Block(key->bytes());
   if (!purged.ok()) return purged.status();
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&shared_.mu);
     spreading_.DropPushesOfLocked(key->bytes());
   }
   RebuildTrust();
@@ -409,6 +277,91 @@ absl::StatusOr<v1::Network> Federation::GetNetwork() {
   hub(self_);
   for (auto& [key, h] : hubs) *network.add_hubs() = std::move(h);
   return network;
+}
+
+absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
+    const crypto::PublicKey& caller, const v1::LinkRequest& request,
+    absl::string_view source) {
+  return links_.HandleRequestLink(caller, request, source);
+}
+
+absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
+    const crypto::PublicKey& caller, const v1::LinkConfirmation& request) {
+  return links_.HandleConfirmLink(caller, request);
+}
+
+absl::StatusOr<v1::LinkAck> Federation::HandleRemoveLink(
+    const crypto::PublicKey& caller, const v1::LinkRemoval& request) {
+  return links_.HandleRemoveLink(caller, request);
+}
+
+absl::StatusOr<v1::SyncResponse> Federation::HandleSync(
+    const crypto::PublicKey& caller, const v1::SyncRequest& request) {
+  return anti_entropy_.HandleSync(caller, request);
+}
+
+absl::StatusOr<v1::PushResponse> Federation::HandlePush(
+    const crypto::PublicKey& caller, const v1::PushRequest& request) {
+  {
+    absl::MutexLock lock(&shared_.mu);
+    if (absl::Status s = RequireActiveLocked(caller); !s.ok()) return s;
+  }
+  // The pusher keeps the records and sends them again later.
+  if (absl::Status s = store_->Writable(); !s.ok()) return s;
+  Applied applied =
+      anti_entropy_.ApplyFromPeer(caller.bytes(), request.records());
+  anti_entropy_.AdvanceForNew(applied.relay_keys);
+  if (applied.refused > 0) {
+    shared_.NoteError(caller.bytes(),
+                      absl::StrCat("push: refused ", applied.refused,
+                                   " records: ", applied.first_error));
+  }
+  if (applied.links_changed) RebuildTrust();
+  spreading_.Relay(applied.relay, applied.relay_keys, caller.bytes());
+  v1::PushResponse response;
+  response.set_applied(static_cast<uint32_t>(applied.relay.size()));
+  return response;
+}
+
+absl::StatusOr<v1::AnnounceResponse> Federation::HandleAnnounce(
+    const crypto::PublicKey& caller, const v1::AnnounceRequest& request) {
+  {
+    absl::MutexLock lock(&shared_.mu);
+    if (absl::Status s = RequireActiveLocked(caller); !s.ok()) return s;
+  }
+  return spreading_.HandleAnnounce(caller.bytes(), request);
+}
+
+absl::StatusOr<v1::FetchResponse> Federation::HandleFetch(
+    const crypto::PublicKey& caller, const v1::FetchRequest& request) {
+  {
+    absl::MutexLock lock(&shared_.mu);
+    if (absl::Status s = RequireActiveLocked(caller); !s.ok()) return s;
+  }
+  return spreading_.HandleFetch(request);
+}
+
+void Federation::OnPublished(const v1::SignedRecord& record) {
+  bool publish_system = false;
+  {
+    absl::MutexLock lock(&shared_.mu);
+    // The admin publishes: the hub is in use, its sequence is its own.
+    publish_system = shared_.system_records_pending;
+    shared_.system_records_pending = false;
+  }
+  // This hub's own record, from the publish path rather than ingest: its
+  // header is read here.
+  spreading_.Relay({record}, {ReadKey(record)}, /*except=*/"");
+  if (publish_system) PublishSystemRecords();
+}
+
+Applied Federation::ApplyFetched(
+    const std::string& peer,
+    const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records) {
+  Applied applied = anti_entropy_.ApplyFromPeer(peer, records);
+  anti_entropy_.AdvanceForNew(applied.relay_keys);
+  if (applied.links_changed) RebuildTrust();
+  return applied;
 }
 
 }  // namespace civhub::federation

@@ -1,25 +1,27 @@
 // Federation: admin-approved links between hubs, and replication of every
-// record of every trusted origin over them.
+// record of every trusted origin over them. A thin facade: it builds its
+// parts, hands each call to the part it is for, and serves as each part's
+// Host (what one part needs of another goes through it):
 //
-// Links (the Syncthing "pending device" model): AddPeer approves this side
-// and sends a signed link request; the other hub keeps it pending until its
-// admin approves; both ends then publish a "~link.<peer>" record carrying the
-// other's signature, so every hub can tell which links exist.
+//   - PeerTable (peer_table.h): the saved peers and invites;
+//   - Links (links.h): the link protocol (the Syncthing "pending device"
+//     model): AddPeer approves this side and sends a signed link request;
+//     the other hub keeps it pending until its admin approves; both ends
+//     then publish a "~link.<peer>" record carrying the other's signature,
+//     so every hub can tell which links exist;
+//   - AntiEntropy (anti_entropy.h): per active link, Scuttlebutt-style
+//     rounds: one Sync per interval sends the vector's digest and what
+//     changed since the peer was last told; the peer answers with exactly
+//     the records the caller lacks. An idle round costs a few dozen bytes;
+//   - Spreading (spreading.h): between rounds, new records spread
+//     announce-then-fetch: a hub pushes the records it publishes whole and
+//     announces those it received by (origin, sequence); a peer fetches what
+//     it lacks from one announcer at a time, so each hub receives each body
+//     about once however many of its peers have it.
 //
-// Replication, per active link, Scuttlebutt style: each hub keeps, per
-// origin, the sequence up to which it holds everything (its vector). A round
-// is one Sync call: the caller sends its vector's digest plus the entries
-// that changed since it last told this peer; the peer, which mirrors what it
-// was told, rebuilds the vector, checks the digest, and answers with exactly
-// the records the caller lacks, oldest first per origin, within the caller's
-// limits. An idle round costs a few dozen bytes.
-//
-// Between rounds, new records spread announce-then-fetch: a hub pushes the
-// records it publishes to its peers whole (none can hold them yet), and
-// announces records it received from others by (origin, sequence) only;
-// a peer fetches what it lacks from one announcer at a time (trying the
-// next announcer if that fails), so each hub receives each body about once
-// however many of its peers have it.
+// They share one SharedState (peer_state.h). Federation itself does start,
+// trust, the system records (profile, link records), a push received and
+// the admin views.
 //
 // All decisions are made here, against Transport, Scheduler and node::Clock;
 // no threads, sockets or sleeps. Thread-safe.
@@ -40,6 +42,8 @@
 #include "civhub/storage/storage.pb.h"
 #include "civhub/v1/admin.pb.h"
 #include "civhub/v1/federation.pb.h"
+#include "federation/anti_entropy.h"
+#include "federation/links.h"
 #include "federation/options.h"
 #include "federation/peer_state.h"
 #include "federation/peer_table.h"
@@ -61,7 +65,9 @@ namespace civhub::federation {
 // 111,000 origins.
 inline constexpr int kMaxInboundMessageBytes = 5 << 20;
 
-class Federation : private Spreading::Host {
+class Federation : private Spreading::Host,
+                   private AntiEntropy::Host,
+                   private Links::Host {
  public:
   // `hub`, `trust` (installed as the hub's origin policy), `scheduler` and
   // `transport` must outlive the Federation.
@@ -76,7 +82,9 @@ class Federation : private Spreading::Host {
   }
 
   // Loads the peer table, publishes this hub's profile if it changed,
-  // computes trust and starts syncing with active peers.
+  // computes trust and starts syncing with active peers (and asking those
+  // it requested a link with). The store's read errors; DATA_LOSS naming
+  // a corrupt peer table row.
   absl::Status Start();
   // Stops scheduling work; replies arriving later are ignored. Idempotent.
   void Stop();
@@ -94,7 +102,9 @@ class Federation : private Spreading::Host {
   // is not `hub_id`. A corrected address replaces the one given before,
   // whose connection is closed.
   void AddPeer(const std::string& address, const std::string& hub_id,
-               bool offline, Reply<v1::Peer> done);
+               bool offline, Reply<v1::Peer> done) {
+    links_.AddPeer(address, hub_id, offline, std::move(done));
+  }
   void AddPeer(const std::string& address, const std::string& hub_id,
                Reply<v1::Peer> done) {
     AddPeer(address, hub_id, /*offline=*/false, std::move(done));
@@ -106,20 +116,25 @@ class Federation : private Spreading::Host {
   // revoked) fails `done` with PERMISSION_DENIED naming why, and nothing is
   // recorded.
   void AddPeerWithInvite(const std::string& token, const std::string& address,
-                         bool offline, Reply<v1::Peer> done);
+                         bool offline, Reply<v1::Peer> done) {
+    links_.AddPeerWithInvite(token, address, offline, std::move(done));
+  }
 
   // Issues an invite token valid for `valid_for` (0: kDefaultInviteValidity;
   // at most kMaxInviteValidity), carrying this hub's federation address,
   // key and a fresh secret; only the secret's SHA-256 is stored. The answer
   // holds the token. FAILED_PRECONDITION if this hub's federation address
   // is not one other hubs can dial (0.0.0.0: start civhubd with
-  // --advertise).
+  // --advertise); INVALID_ARGUMENT for a validity or a note (over 200
+  // characters) out of bounds; the store's read-only or write error.
   absl::StatusOr<v1::Invite> CreateInvite(absl::Duration valid_for,
                                           const std::string& note);
   // Unexpired invites and those used in the last 30 days, oldest first
-  // (others are deleted).
+  // (others are deleted; a failed delete is logged). The store's read
+  // error.
   absl::StatusOr<std::vector<v1::Invite>> ListInvites();
-  // Deletes the invite `id` (Invite.id); NOT_FOUND if there is none.
+  // Deletes the invite `id` (Invite.id). INVALID_ARGUMENT if `id` is not
+  // one (12 hex digits); NOT_FOUND if there is none; the store's errors.
   absl::StatusOr<v1::Invite> RevokeInvite(const std::string& id);
 
   // Every admin method below: INVALID_ARGUMENT if `hub_id` is not a hub id
@@ -132,24 +147,30 @@ class Federation : private Spreading::Host {
   // started) and the requester is told (best effort: it also learns on its
   // next retry). Returns the peer as it stands. NOT_FOUND if no request of
   // `hub_id` is pending (expired ones are dropped first).
-  absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> ApprovePeer(const std::string& hub_id) {
+    return links_.ApprovePeer(hub_id);
+  }
   // Refuses the pending link request of `hub_id`: saved as REJECTED, so the
   // requester's retries are answered REJECTED. NOT_FOUND if none is
   // pending.
-  absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> RejectPeer(const std::string& hub_id) {
+    return links_.RejectPeer(hub_id);
+  }
   // Ends the link with `hub_id` (in any state): saved as REMOVED; if it was
   // active, its link record is deleted and the peer told (best effort);
   // trust is recomputed.
   // Returns the peer as it stands. NOT_FOUND if there is no link, or it is
   // removed already. If saving the end fails, the link has ended in memory
   // all the same (until a restart) and the write's error is returned.
-  absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id);
+  absl::StatusOr<v1::Peer> RemovePeer(const std::string& hub_id) {
+    return links_.RemovePeer(hub_id);
+  }
   // Peers that are not pending (see ListPending), in key order, each with
   // its state, last error, progress while linking, forks it relayed and
   // how many records it is behind this hub. Only the store's read errors.
   absl::StatusOr<std::vector<v1::Peer>> ListPeers();
   // Link requests waiting for this hub's approval (expired ones dropped
-  // first), in key order.
+  // first; a failure to delete one is logged), in key order. No errors.
   std::vector<v1::PendingPeer> ListPending();
   // Purges every record of `hub_id` from the store, refuses its records
   // from then on, drops those queued for pushing, and recomputes trust.
@@ -157,122 +178,102 @@ class Federation : private Spreading::Host {
   // own id. Idempotent.
   absl::StatusOr<uint64_t> Block(const std::string& hub_id);
   // Accepts `hub_id`'s records again (they are fetched anew) and recomputes
-  // trust.
+  // trust. The store's write error.
   absl::Status Unblock(const std::string& hub_id);
   // Every hub this hub knows of (records held, a profile, or a link) with
   // what it knows of each, and the active links between them. Only the
   // store's read errors.
   absl::StatusOr<v1::Network> GetNetwork();
-  // Peers in `state`.
+  // Peers in `state`. No errors.
   size_t CountPeers(v1::PeerState state);
 
   // --- Calls from other hubs; `caller` is the key the transport
-  // authenticated. ---
+  // authenticated. Each but the link calls first checks that `caller` has
+  // an active link: PERMISSION_DENIED if not (the caller takes it as the
+  // link's end), FAILED_PRECONDITION while this hub has yet to see the link
+  // confirmed (the caller retries). ---
 
-  // `source`: the network the call came from (SourceNetwork), "" if unknown.
+  // A link request (Links::HandleRequestLink: PENDING, ACCEPTED or
+  // REJECTED). INVALID_ARGUMENT naming the field of a malformed, stale or
+  // badly signed request; UNAUTHENTICATED if it names another hub than the
+  // caller; PERMISSION_DENIED if the caller is blocked or its invite is
+  // refused; RESOURCE_EXHAUSTED over the bounds on pending requests; the
+  // store's write errors. `source`: the network the call came from
+  // (SourceNetwork), "" if unknown.
   absl::StatusOr<v1::LinkResponse> HandleRequestLink(
       const crypto::PublicKey& caller, const v1::LinkRequest& request,
       absl::string_view source = "");
+  // The caller approved this hub's request. PERMISSION_DENIED if this hub
+  // did not ask; INVALID_ARGUMENT for a bad link signature; the store's
+  // write errors.
   absl::StatusOr<v1::LinkAck> HandleConfirmLink(
       const crypto::PublicKey& caller, const v1::LinkConfirmation& request);
+  // The caller ended the link; ended here too. The link check's errors;
+  // the error of saving the end (it has ended in memory all the same).
   absl::StatusOr<v1::LinkAck> HandleRemoveLink(const crypto::PublicKey& caller,
                                                const v1::LinkRemoval& request);
+  // AntiEntropy::HandleSync: the records the caller lacks, or
+  // need_full_vector. The link check's errors; the store's read errors.
   absl::StatusOr<v1::SyncResponse> HandleSync(const crypto::PublicKey& caller,
                                               const v1::SyncRequest& request);
+  // Applies the records the caller pushed (refusals are noted on the
+  // peer, not returned) and offers the new ones to other peers; `applied`
+  // counts those stored. The link check's errors; the store's read-only
+  // error (the pusher keeps the records and sends them again later).
   absl::StatusOr<v1::PushResponse> HandlePush(const crypto::PublicKey& caller,
                                               const v1::PushRequest& request);
+  // Spreading::HandleAnnounce: fetches what this hub lacks. The link
+  // check's errors; INVALID_ARGUMENT naming a malformed reference or too
+  // many; the store's read errors.
   absl::StatusOr<v1::AnnounceResponse> HandleAnnounce(
       const crypto::PublicKey& caller, const v1::AnnounceRequest& request);
+  // Spreading::HandleFetch: the records named that this hub holds. The
+  // link check's errors; INVALID_ARGUMENT naming a malformed reference or
+  // too many; the store's read errors.
   absl::StatusOr<v1::FetchResponse> HandleFetch(
       const crypto::PublicKey& caller, const v1::FetchRequest& request);
 
-  // Called for every record this hub publishes (Hub's publish observer).
+  // Called for every record this hub publishes (Hub's publish observer):
+  // pushed to the peers; the first one also lets the system records be
+  // published (see SharedState::system_records_pending). No errors.
   void OnPublished(const v1::SignedRecord& record);
 
  private:
-  // links.cc
-  // AddPeer once the address is checked (or not, when offline).
-  void RecordLinkRequest(const std::string& address, const std::string& peer,
-                         const std::string& invite_secret,
-                         Reply<v1::Peer> done);
-  // AddPeer's work once the key, address and invite (if any) are known.
-  void AddPeerKey(const std::string& address, const crypto::PublicKey& key,
-                  const std::string& invite_secret, bool offline,
-                  Reply<v1::Peer> done);
-  void SendLinkRequest(const std::string& peer, Reply<v1::Peer> done);
-  void OnLinkResponse(const std::string& peer, uint64_t generation,
-                      absl::StatusOr<v1::LinkResponse> response,
-                      Reply<v1::Peer> done);
-  absl::Status Activate(const std::string& peer, const std::string& link_id,
-                        const std::string& peer_signature,
-                        const v1::HubProfile& profile);
-  // Ends the link with `peer` (REMOVED, `reason` as its last error),
-  // deletes its link record and, if `tell_peer`, tells the peer. The link
-  // ends in memory whatever happens; the error of saving the end or of
-  // deleting the link record (logged) is returned.
-  absl::Status EndLink(const std::string& peer, const std::string& reason,
-                       bool tell_peer);
-  // Closes the transport's connection to `to` unless `peer` is (again)
-  // linked or requested at that address.
-  void CloseUnused(const std::string& peer, const PeerAddress& to)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  std::string SignLink(const std::string& peer,
-                       const std::string& link_id) const;
-
-  // replication.cc
-  void ScheduleRound(const std::string& peer, absl::Duration delay);
-  void RunRound(const std::string& peer, uint64_t generation);
-  void OnSyncResponse(const std::string& peer, uint64_t generation, Vector sent,
-                      bool sent_full, absl::Time sent_at,
-                      absl::StatusOr<v1::SyncResponse> response);
-  Applied ApplyFromPeer(
-      const std::string& peer,
-      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records);
-  // Records stored from a peer (by push or fetch) right after what the hub
-  // held extend its watermarks.
-  // A failed watermark write is logged; the next round covers it again.
-  void AdvanceForNew(const std::vector<RecordKey>& stored);
-  absl::StatusOr<Vector> CurrentVector() const;
-
   // Spreading::Host.
-  // ApplyFromPeer, then AdvanceForNew of the newly stored and RebuildTrust
-  // if links changed.
+  // AntiEntropy's ApplyFromPeer, then AdvanceForNew of the newly stored and
+  // RebuildTrust if links changed.
   Applied ApplyFetched(
       const std::string& peer,
       const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records)
       override;
+  void NoteCallError(const std::string& peer, absl::string_view what,
+                     const absl::Status& status) override {
+    shared_.NoteCallError(peer, what, status);
+  }
 
-  // federation.cc
+  // AntiEntropy::Host.
+  absl::Status RequireActiveLocked(const crypto::PublicKey& caller) override {
+    return links_.RequireActiveLocked(caller);
+  }
+  void EndLinkByPeer(const std::string& peer,
+                     const std::string& reason) override;
+
+  // Links::Host (and AntiEntropy::Host: RebuildTrust, PublishSystemRecords).
+  void StartRounds(const std::string& peer) override {
+    anti_entropy_.ScheduleRound(peer, absl::ZeroDuration());
+  }
   // Publishes the profile and the link records of active peers, unless they
-  // must wait (see system_records_pending_).
-  void PublishSystemRecords();
+  // must wait (see SharedState::system_records_pending).
+  void PublishSystemRecords() override;
   // Recomputes trust from the peer table and the link records stored.
   // Serialized (rebuild_mu_): the trust installed last is computed from the
   // store as it was last, never from an older read that finished later.
-  void RebuildTrust() ABSL_LOCKS_EXCLUDED(rebuild_mu_, mu_);
-  // A call to `peer` failed with `error`. Logged when it first happens,
-  // when it changes and at the 10th, 100th, ... repeat; otherwise counted
-  // (last_error_count), so a peer that stays down does not flood the log.
-  void NoteError(const std::string& peer, const std::string& error);
-  // The same for `status` of the call named `what` ("sync", "push", ...);
-  // FAILED_PRECONDITION (the peer has not seen the link confirmed yet) is a
-  // step of linking, not an error.
-  void NoteCallError(const std::string& peer, absl::string_view what,
-                     const absl::Status& status) override;
-  void SetErrorLocked(storage::PeerRecord& record, const std::string& error)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // A call to the peer succeeded: clears the error, logging the recovery.
-  void ClearErrorLocked(storage::PeerRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Peer PeerView(const storage::PeerRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Duration Jitter(absl::Duration d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string LinkRecordId(const std::string& peer) const;
-  // OK for an active peer; FAILED_PRECONDITION for a hub this hub asked to
-  // link with (it approved, the confirmation is on its way); else
-  // PERMISSION_DENIED, which the caller takes as the link's end.
-  absl::Status RequireActive(const crypto::PublicKey& caller)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RebuildTrust() override ABSL_LOCKS_EXCLUDED(rebuild_mu_, shared_.mu);
+  void Relay(const std::vector<v1::SignedRecord>& records,
+             const std::vector<RecordKey>& keys,
+             const std::string& from) override {
+    spreading_.Relay(records, keys, from);
+  }
 
   node::Hub* const hub_;
   node::Store* const store_;
@@ -282,24 +283,15 @@ class Federation : private Spreading::Host {
   FederationOptions options_;  // Only changed before Start().
   const std::string self_;     // Raw key.
 
-  absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-  absl::Mutex mu_;
-  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  // The peers and invites, saved (guarded by mu_; links.cc decides, the
-  // table keeps the rows).
-  PeerTable table_;
-  std::map<std::string, PeerRuntime> runtime_ ABSL_GUARDED_BY(mu_);
-  // Push, announce and fetch, over table_ and runtime_ (under mu_).
+  absl::Mutex rebuild_mu_ ABSL_ACQUIRED_BEFORE(shared_.mu);
+  // The mutex, the peer table, each peer's runtime state, jitter.
+  SharedState shared_;
+  // Push, announce and fetch.
   Spreading spreading_;
-  std::map<std::string, absl::Time> last_request_ ABSL_GUARDED_BY(mu_);
-  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
-  // True while this hub has not published its profile: it may have lost
-  // its store, or be part way through restoring a backup (`civhubctl
-  // import`), and publishing now would take sequences its peers or the rest
-  // of the backup already hold (forking itself). Cleared after a first sync
-  // with a peer (which returns the hub's old records) or the admin's first
-  // publish.
-  bool system_records_pending_ ABSL_GUARDED_BY(mu_) = false;
+  // Rounds, Sync, applying what peers send.
+  AntiEntropy anti_entropy_;
+  // Link requests, approval, confirmation, removal.
+  Links links_;
 };
 
 }  // namespace civhub::federation

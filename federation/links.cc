@@ -1,10 +1,14 @@
-// The link protocol: requests, approval, confirmation and removal.
+// Links: the link protocol: requests, approval, confirmation and removal.
+#include "federation/links.h"
+
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "federation/federation.h"
+#include "federation/peer_table.h"
+#include "federation/trust.h"
 #include "node/records/validate.h"
 
 namespace civhub::federation {
@@ -29,23 +33,35 @@ absl::Status CheckAddress(absl::string_view address) {
 
 }  // namespace
 
-std::string Federation::SignLink(const std::string& peer,
-                                 const std::string& link_id) const {
+Links::Links(Host* host, SharedState* shared, node::Hub* hub,
+             Scheduler* scheduler, Transport* transport,
+             const FederationOptions* options, std::string self)
+    : host_(host),
+      shared_(shared),
+      hub_(hub),
+      store_(hub->store()),
+      scheduler_(scheduler),
+      transport_(transport),
+      options_(options),
+      self_(std::move(self)) {}
+
+std::string Links::SignLink(const std::string& peer,
+                            const std::string& link_id) const {
   absl::StatusOr<std::string> sig = hub_->key().Sign(
       crypto::SigningDomain::kLink, LinkStatement(link_id, self_, peer));
   return sig.ok() ? *sig : std::string();
 }
 
-void Federation::AddPeer(const std::string& address, const std::string& hub_id,
-                         bool offline, Reply<v1::Peer> done) {
+void Links::AddPeer(const std::string& address, const std::string& hub_id,
+                    bool offline, Reply<v1::Peer> done) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return done(key.status());
   AddPeerKey(address, *key, /*invite_secret=*/"", offline, std::move(done));
 }
 
-void Federation::AddPeerWithInvite(const std::string& text,
-                                   const std::string& address, bool offline,
-                                   Reply<v1::Peer> done) {
+void Links::AddPeerWithInvite(const std::string& text,
+                              const std::string& address, bool offline,
+                              Reply<v1::Peer> done) {
   absl::StatusOr<v1::InviteToken> token = ParseInviteToken(text);
   if (!token.ok()) return done(token.status());
   absl::StatusOr<crypto::PublicKey> key =
@@ -58,10 +74,10 @@ void Federation::AddPeerWithInvite(const std::string& text,
              token->secret(), offline, std::move(done));
 }
 
-void Federation::AddPeerKey(const std::string& address,
-                            const crypto::PublicKey& key_given,
-                            const std::string& invite_secret, bool offline,
-                            Reply<v1::Peer> done) {
+void Links::AddPeerKey(const std::string& address,
+                       const crypto::PublicKey& key_given,
+                       const std::string& invite_secret, bool offline,
+                       Reply<v1::Peer> done) {
   const crypto::PublicKey* key = &key_given;
   const std::string hub_id = key->HubId();
   if (key->bytes() == self_) {
@@ -73,11 +89,11 @@ void Federation::AddPeerKey(const std::string& address,
   const std::string peer = key->bytes();
   std::optional<v1::Peer> active;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() &&
+    absl::MutexLock lock(&shared_->mu);
+    auto it = shared_->table.rows().find(peer);
+    if (it != shared_->table.rows().end() &&
         it->second.state() == v1::PEER_STATE_ACTIVE) {
-      active = PeerView(it->second);
+      active = shared_->PeerViewLocked(it->second);
     }
   }
   if (active.has_value()) return done(*std::move(active));
@@ -86,7 +102,7 @@ void Federation::AddPeerKey(const std::string& address,
   }
   // A mistyped address must fail now, not be dialed for ever.
   transport_->Probe(
-      PeerAddress{*key, address}, options_.deadlines.probe,
+      PeerAddress{*key, address}, options_->deadlines.probe,
       [this, address, peer, invite_secret,
        done = std::move(done)](absl::Status s) {
         if (s.ok()) {
@@ -114,28 +130,28 @@ void Federation::AddPeerKey(const std::string& address,
       });
 }
 
-void Federation::RecordLinkRequest(const std::string& address,
-                                   const std::string& peer,
-                                   const std::string& invite_secret,
-                                   Reply<v1::Peer> done) {
+void Links::RecordLinkRequest(const std::string& address,
+                              const std::string& peer,
+                              const std::string& invite_secret,
+                              Reply<v1::Peer> done) {
   bool approve = false;
   std::optional<PeerAddress> replaced;  // Closed once the record is saved.
   std::optional<absl::StatusOr<v1::Peer>>
       answer;  // Told after mu_ is released.
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() && it->second.address() != address &&
+    absl::MutexLock lock(&shared_->mu);
+    auto it = shared_->table.rows().find(peer);
+    if (it != shared_->table.rows().end() && it->second.address() != address &&
         !it->second.address().empty()) {
       replaced = AddressOf(it->second);
     }
-    if (stopped_) {
+    if (shared_->stopped) {
       answer = absl::CancelledError("civhubd is shutting down");
-    } else if (it != table_.rows().end() &&
+    } else if (it != shared_->table.rows().end() &&
                it->second.state() == v1::PEER_STATE_ACTIVE) {
       replaced.reset();
-      answer = PeerView(it->second);
-    } else if (it != table_.rows().end() &&
+      answer = shared_->PeerViewLocked(it->second);
+    } else if (it != shared_->table.rows().end() &&
                it->second.state() == v1::PEER_STATE_PENDING) {
       // The other hub asked first: adding it is approving it.
       it->second.set_address(address);
@@ -146,15 +162,15 @@ void Federation::RecordLinkRequest(const std::string& address,
       record.set_state(v1::PEER_STATE_REQUESTED);
       record.set_address(address);
       std::string link_id(node::kLinkIdBytes, '\0');
-      for (char& c : link_id) c = static_cast<char>(rng_());
+      for (char& c : link_id) c = static_cast<char>(shared_->RandomLocked());
       record.set_link_id(link_id);
       record.set_own_link_signature(SignLink(peer, link_id));
       record.set_requested_at_micros(absl::ToUnixMicros(hub_->clock()->Now()));
       record.set_invite_secret(invite_secret);
-      PeerRuntime& rt = runtime_[peer];
+      PeerRuntime& rt = shared_->runtime[peer];
       rt.generation++;
       rt.link_pending_seen = false;
-      if (absl::Status s = table_.Save(record); !s.ok()) answer = s;
+      if (absl::Status s = shared_->table.Save(record); !s.ok()) answer = s;
     }
   }
   // The address given before (mistyped, or the hub moved) is not dialed
@@ -165,31 +181,31 @@ void Federation::RecordLinkRequest(const std::string& address,
   SendLinkRequest(peer, std::move(done));
 }
 
-void Federation::SendLinkRequest(const std::string& peer,
-                                 Reply<v1::Peer> done) {
+void Links::SendLinkRequest(const std::string& peer, Reply<v1::Peer> done) {
   v1::LinkRequest request;
   PeerAddress to{hub_->id(), ""};
   uint64_t generation = 0;
   // Set when no request is sent: told to `done` after mu_ is released.
   std::optional<absl::StatusOr<v1::Peer>> skipped;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it == table_.rows().end()) {
+    absl::MutexLock lock(&shared_->mu);
+    auto it = shared_->table.rows().find(peer);
+    if (it == shared_->table.rows().end()) {
       skipped = absl::NotFoundError("the peer is gone");
-    } else if (stopped_ || it->second.state() != v1::PEER_STATE_REQUESTED ||
-               runtime_[peer].link_request_running) {
-      skipped = PeerView(it->second);
+    } else if (shared_->stopped ||
+               it->second.state() != v1::PEER_STATE_REQUESTED ||
+               shared_->runtime[peer].link_request_running) {
+      skipped = shared_->PeerViewLocked(it->second);
     } else {
-      runtime_[peer].link_request_running = true;
-      generation = runtime_[peer].generation;
+      shared_->runtime[peer].link_request_running = true;
+      generation = shared_->runtime[peer].generation;
       v1::LinkRequestBody body;
       body.set_from(self_);
       body.set_to(peer);
       body.set_link_id(it->second.link_id());
       const int64_t micros = absl::ToUnixMicros(hub_->clock()->Now());
       body.mutable_requested_at()->set_seconds(micros / 1000000);
-      *body.mutable_profile() = options_.profile;
+      *body.mutable_profile() = options_->profile;
       body.set_link_signature(it->second.own_link_signature());
       request.set_body(body.SerializeAsString());
       request.set_invite_secret(it->second.invite_secret());
@@ -203,7 +219,7 @@ void Federation::SendLinkRequest(const std::string& peer,
     if (done) done(*std::move(skipped));
     return;
   }
-  transport_->RequestLink(to, options_.deadlines.link, std::move(request),
+  transport_->RequestLink(to, options_->deadlines.link, std::move(request),
                           [this, peer, generation,
                            done](absl::StatusOr<v1::LinkResponse> response) {
                             OnLinkResponse(peer, generation,
@@ -211,9 +227,9 @@ void Federation::SendLinkRequest(const std::string& peer,
                           });
 }
 
-void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
-                                absl::StatusOr<v1::LinkResponse> response,
-                                Reply<v1::Peer> done) {
+void Links::OnLinkResponse(const std::string& peer, uint64_t generation,
+                           absl::StatusOr<v1::LinkResponse> response,
+                           Reply<v1::Peer> done) {
   const std::string hub_id = crypto::HubIdOf(peer);
   // What to tell `done`, if this response settles the attempt; told after
   // mu_ is released, so `done` may call back into Federation.
@@ -225,11 +241,11 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
     if (done && answer.has_value()) done(*std::move(answer));
   };
   {
-    absl::MutexLock lock(&mu_);
-    runtime_[peer].link_request_running = false;
-    auto it = table_.rows().find(peer);
-    if (stopped_ || it == table_.rows().end() ||
-        runtime_[peer].generation != generation ||
+    absl::MutexLock lock(&shared_->mu);
+    shared_->runtime[peer].link_request_running = false;
+    auto it = shared_->table.rows().find(peer);
+    if (shared_->stopped || it == shared_->table.rows().end() ||
+        shared_->runtime[peer].generation != generation ||
         it->second.state() != v1::PEER_STATE_REQUESTED) {
       answer = absl::AbortedError("the link changed while the request ran");
     } else if (!response.ok() ||
@@ -245,8 +261,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             ": ", response.status().message(),
             " (check the address and the id with its admin)"));
         unused = AddressOf(record);
-        table_.Forget(peer);
-        table_.rows().erase(it);
+        shared_->table.Forget(peer);
+        shared_->table.rows().erase(it);
       } else if (!response.ok() &&
                  response.status().code() ==
                      absl::StatusCode::kPermissionDenied &&
@@ -257,33 +273,34 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
             "the hub at ", record.address(), " refused the invite: ",
             response.status().message(), "; nothing was recorded"));
         unused = AddressOf(record);
-        table_.Forget(peer);
-        table_.rows().erase(it);
+        shared_->table.Forget(peer);
+        shared_->table.rows().erase(it);
       } else {
         if (!response.ok()) {
-          SetErrorLocked(record, std::string(response.status().message()));
+          shared_->SetErrorLocked(record,
+                                  std::string(response.status().message()));
           retry = true;
         } else if (response->state() == v1::LinkResponse::REJECTED) {
           record.set_state(v1::PEER_STATE_REJECTED);
-          SetErrorLocked(record,
-                         "the other hub's admin rejected the link request");
+          shared_->SetErrorLocked(
+              record, "the other hub's admin rejected the link request");
           unused = AddressOf(record);
         } else {  // PENDING
-          ClearErrorLocked(record);
-          runtime_[peer].link_pending_seen = true;
+          shared_->ClearErrorLocked(record);
+          shared_->runtime[peer].link_pending_seen = true;
           retry = true;
         }
-        if (absl::Status s = table_.Save(record); !s.ok()) {
+        if (absl::Status s = shared_->table.Save(record); !s.ok()) {
           // The table in memory is current; the next answer saves it again.
           spdlog::warn("federation: cannot save the link request to {}: {}",
                        hub_id, s.ToString());
         }
         if (retry) {
           scheduler_->RunAfter(
-              Jitter(options_.link_retry_interval),
+              shared_->JitterLocked(options_->link_retry_interval),
               [this, peer] { SendLinkRequest(peer, nullptr); });
         }
-        answer = PeerView(record);
+        answer = shared_->PeerViewLocked(record);
       }
     }
   }
@@ -292,7 +309,8 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   if (response->link_id().size() != node::kLinkIdBytes ||
       !VerifyLinkSignature(peer, self_, response->link_id(),
                            response->link_signature())) {
-    NoteError(peer, "the peer accepted with an invalid link signature");
+    shared_->NoteError(peer,
+                       "the peer accepted with an invalid link signature");
     if (done)
       done(absl::UnauthenticatedError("invalid link signature from the peer"));
     return;
@@ -303,22 +321,23 @@ void Federation::OnLinkResponse(const std::string& peer, uint64_t generation,
   if (!s.ok()) return done(s);
   v1::Peer view;
   {
-    absl::MutexLock lock(&mu_);
-    view = PeerView(table_.rows()[peer]);
+    absl::MutexLock lock(&shared_->mu);
+    view = shared_->PeerViewLocked(shared_->table.rows()[peer]);
   }
   done(view);
 }
 
-absl::Status Federation::Activate(const std::string& peer,
-                                  const std::string& link_id,
-                                  const std::string& peer_signature,
-                                  const v1::HubProfile& profile) {
+absl::Status Links::Activate(const std::string& peer,
+                             const std::string& link_id,
+                             const std::string& peer_signature,
+                             const v1::HubProfile& profile) {
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&shared_->mu);
     // A copy: the table changes only once the store has it.
-    auto found = table_.rows().find(peer);
-    storage::PeerRecord record =
-        found == table_.rows().end() ? storage::PeerRecord() : found->second;
+    auto found = shared_->table.rows().find(peer);
+    storage::PeerRecord record = found == shared_->table.rows().end()
+                                     ? storage::PeerRecord()
+                                     : found->second;
     if (record.state() == v1::PEER_STATE_ACTIVE &&
         record.link_id() == link_id) {
       // Two ways of learning of the approval (the peer's confirmation and
@@ -338,19 +357,19 @@ absl::Status Federation::Activate(const std::string& peer,
     record.set_since_micros(absl::ToUnixMicros(hub_->clock()->Now()));
     record.set_last_error("");
     record.clear_invite_secret();  // Spent.
-    PeerRuntime& rt = runtime_[peer];
+    PeerRuntime& rt = shared_->runtime[peer];
     rt.generation++;
     rt.told_known = rt.view_known = false;
     rt.backoff = absl::ZeroDuration();
-    if (absl::Status s = table_.Save(record); !s.ok()) return s;
+    if (absl::Status s = shared_->table.Save(record); !s.ok()) return s;
   }
-  PublishSystemRecords();
-  RebuildTrust();
-  ScheduleRound(peer, absl::ZeroDuration());
+  host_->PublishSystemRecords();
+  host_->RebuildTrust();
+  host_->StartRounds(peer);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
+absl::StatusOr<v1::Peer> Links::ApprovePeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
   const std::string peer = key->bytes();
@@ -358,10 +377,10 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   std::string link_id, peer_signature;
   v1::HubProfile profile;
   {
-    absl::MutexLock lock(&mu_);
-    table_.ExpirePending(options_.pending_expiry);
-    auto it = table_.rows().find(peer);
-    if (it == table_.rows().end() ||
+    absl::MutexLock lock(&shared_->mu);
+    shared_->table.ExpirePending(options_->pending_expiry);
+    auto it = shared_->table.rows().find(peer);
+    if (it == shared_->table.rows().end() ||
         it->second.state() != v1::PEER_STATE_PENDING) {
       return absl::NotFoundError(
           absl::StrCat("no pending link request from ", hub_id,
@@ -382,45 +401,46 @@ absl::StatusOr<v1::Peer> Federation::ApprovePeer(const std::string& hub_id) {
   PeerAddress to{hub_->id(), ""};
   v1::Peer view;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&shared_->mu);
     confirmation.set_link_id(link_id);
-    confirmation.set_link_signature(table_.rows()[peer].own_link_signature());
-    *confirmation.mutable_profile() = options_.profile;
-    to = AddressOf(table_.rows()[peer]);
-    view = PeerView(table_.rows()[peer]);
+    confirmation.set_link_signature(
+        shared_->table.rows()[peer].own_link_signature());
+    *confirmation.mutable_profile() = options_->profile;
+    to = AddressOf(shared_->table.rows()[peer]);
+    view = shared_->PeerViewLocked(shared_->table.rows()[peer]);
   }
   // Best effort: the requester also learns it on its next retry.
-  transport_->ConfirmLink(to, options_.deadlines.link, std::move(confirmation),
+  transport_->ConfirmLink(to, options_->deadlines.link, std::move(confirmation),
                           [](absl::StatusOr<v1::LinkAck>) {});
   return view;
 }
 
-absl::StatusOr<v1::Peer> Federation::RejectPeer(const std::string& hub_id) {
+absl::StatusOr<v1::Peer> Links::RejectPeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
-  absl::MutexLock lock(&mu_);
-  auto it = table_.rows().find(key->bytes());
-  if (it == table_.rows().end() ||
+  absl::MutexLock lock(&shared_->mu);
+  auto it = shared_->table.rows().find(key->bytes());
+  if (it == shared_->table.rows().end() ||
       it->second.state() != v1::PEER_STATE_PENDING) {
     return absl::NotFoundError(
         absl::StrCat("no pending link request from ", hub_id));
   }
   storage::PeerRecord record = it->second;
   record.set_state(v1::PEER_STATE_REJECTED);
-  if (absl::Status s = table_.Save(record); !s.ok()) return s;
-  return PeerView(record);
+  if (absl::Status s = shared_->table.Save(record); !s.ok()) return s;
+  return shared_->PeerViewLocked(record);
 }
 
-absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
+absl::StatusOr<v1::Peer> Links::RemovePeer(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();
   const std::string peer = key->bytes();
   // Removed only in memory, the link would come back at the next start.
   if (absl::Status s = store_->Writable(); !s.ok()) return s;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it == table_.rows().end() ||
+    absl::MutexLock lock(&shared_->mu);
+    auto it = shared_->table.rows().find(peer);
+    if (it == shared_->table.rows().end() ||
         it->second.state() == v1::PEER_STATE_REMOVED) {
       return absl::NotFoundError(absl::StrCat("no link with ", hub_id));
     }
@@ -430,15 +450,16 @@ absl::StatusOr<v1::Peer> Federation::RemovePeer(const std::string& hub_id) {
       !s.ok()) {
     return s;
   }
-  absl::MutexLock lock(&mu_);
-  return PeerView(table_.rows()[peer]);
+  absl::MutexLock lock(&shared_->mu);
+  return shared_->PeerViewLocked(shared_->table.rows()[peer]);
 }
 
-void Federation::CloseUnused(const std::string& peer, const PeerAddress& to) {
+void Links::CloseUnused(const std::string& peer, const PeerAddress& to) {
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() && it->second.address() == to.address &&
+    absl::MutexLock lock(&shared_->mu);
+    auto it = shared_->table.rows().find(peer);
+    if (it != shared_->table.rows().end() &&
+        it->second.address() == to.address &&
         (it->second.state() == v1::PEER_STATE_ACTIVE ||
          it->second.state() == v1::PEER_STATE_REQUESTED)) {
       return;
@@ -447,20 +468,20 @@ void Federation::CloseUnused(const std::string& peer, const PeerAddress& to) {
   transport_->Close(to);
 }
 
-absl::Status Federation::EndLink(const std::string& peer,
-                                 const std::string& reason, bool tell_peer) {
+absl::Status Links::EndLink(const std::string& peer, const std::string& reason,
+                            bool tell_peer) {
   absl::Status saved;
   bool was_active;
   v1::LinkRemoval removal;
   PeerAddress to{hub_->id(), ""};
   {
-    absl::MutexLock lock(&mu_);
-    storage::PeerRecord& record = table_.rows()[peer];
+    absl::MutexLock lock(&shared_->mu);
+    storage::PeerRecord& record = shared_->table.rows()[peer];
     was_active = record.state() == v1::PEER_STATE_ACTIVE;
     record.set_state(v1::PEER_STATE_REMOVED);
     record.set_last_error(reason);
     record.set_last_error_micros(absl::ToUnixMicros(hub_->clock()->Now()));
-    if (absl::Status s = table_.Save(record); !s.ok()) {
+    if (absl::Status s = shared_->table.Save(record); !s.ok()) {
       // Ended here until a restart, which would bring the link back.
       spdlog::error(
           "federation: cannot save the end of the link with {} ({}): {}; "
@@ -468,7 +489,7 @@ absl::Status Federation::EndLink(const std::string& peer,
           crypto::HubIdOf(peer), reason, s.ToString());
       saved = s;
     }
-    PeerRuntime& rt = runtime_[peer];
+    PeerRuntime& rt = shared_->runtime[peer];
     rt.generation++;
     rt.push_queue.clear();
     removal.set_link_id(record.link_id());
@@ -487,11 +508,11 @@ absl::Status Federation::EndLink(const std::string& peer,
     if (tell_peer) {
       telling = true;
       transport_->RemoveLink(
-          to, options_.deadlines.link, std::move(removal),
+          to, options_->deadlines.link, std::move(removal),
           [this, peer, to](absl::StatusOr<v1::LinkAck> r) {
             if (!r.ok()) {
-              NoteError(peer,
-                        absl::StrCat("removed here; could not tell the peer (",
+              shared_->NoteError(
+                  peer, absl::StrCat("removed here; could not tell the peer (",
                                      r.status().message(), ")"));
             }
             CloseUnused(peer, to);
@@ -499,11 +520,31 @@ absl::Status Federation::EndLink(const std::string& peer,
     }
   }
   if (!telling) CloseUnused(peer, to);
-  RebuildTrust();
+  host_->RebuildTrust();
   return saved;
 }
 
-absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
+absl::Status Links::RequireActiveLocked(const crypto::PublicKey& caller) {
+  auto it = shared_->table.rows().find(caller.bytes());
+  if (it != shared_->table.rows().end() &&
+      it->second.state() == v1::PEER_STATE_REQUESTED) {
+    // The peer approved this hub's request before its confirmation got
+    // here: ask again now (the answer will be ACCEPTED) and let the caller
+    // retry, without it mistaking this for a removed link.
+    const std::string peer = caller.bytes();
+    scheduler_->Run([this, peer] { SendLinkRequest(peer, nullptr); });
+    return absl::FailedPreconditionError(
+        "this hub has not seen the link confirmed yet; retry shortly");
+  }
+  if (it == shared_->table.rows().end() ||
+      it->second.state() != v1::PEER_STATE_ACTIVE) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "hub ", caller.HubId(), " has no active link with this hub"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::LinkResponse> Links::HandleRequestLink(
     const crypto::PublicKey& caller, const v1::LinkRequest& request,
     absl::string_view source) {
   v1::LinkRequestBody body;
@@ -547,10 +588,10 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
   v1::LinkResponse response;
   bool activate = false;
   {
-    absl::MutexLock lock(&mu_);
-    table_.ExpirePending(options_.pending_expiry);
-    auto it = table_.rows().find(peer);
-    const v1::PeerState state = it == table_.rows().end()
+    absl::MutexLock lock(&shared_->mu);
+    shared_->table.ExpirePending(options_->pending_expiry);
+    auto it = shared_->table.rows().find(peer);
+    const v1::PeerState state = it == shared_->table.rows().end()
                                     ? v1::PEER_STATE_UNSPECIFIED
                                     : it->second.state();
     if (state == v1::PEER_STATE_ACTIVE) {
@@ -558,7 +599,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       response.set_state(v1::LinkResponse::ACCEPTED);
       response.set_link_id(it->second.link_id());
       response.set_link_signature(it->second.own_link_signature());
-      *response.mutable_profile() = options_.profile;
+      *response.mutable_profile() = options_->profile;
       return response;
     }
     if (state == v1::PEER_STATE_REQUESTED) {
@@ -566,7 +607,8 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
     } else if (!request.invite_secret().empty()) {
       // This hub's admin invited the caller: approved now, whatever waits
       // in the pending list (a flood of strangers cannot keep it out).
-      if (absl::Status s = table_.RedeemInvite(request.invite_secret(), peer);
+      if (absl::Status s =
+              shared_->table.RedeemInvite(request.invite_secret(), peer);
           !s.ok()) {
         return s;
       }
@@ -576,33 +618,34 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       return response;
     } else if (state != v1::PEER_STATE_PENDING) {
       size_t pending = 0, from_source = 0;
-      for (const auto& [k, r] : table_.rows()) {
+      for (const auto& [k, r] : shared_->table.rows()) {
         if (r.state() != v1::PEER_STATE_PENDING) continue;
         ++pending;
         from_source += !source.empty() && r.requested_from() == source;
       }
-      if (from_source >= options_.max_pending_per_source) {
+      if (from_source >= options_->max_pending_per_source) {
         return absl::ResourceExhaustedError(absl::StrCat(
             "too many link requests from ", source,
             " are waiting for this hub's admin; retry later, or "
             "ask its admin for an invite (civhubctl peer invite)"));
       }
-      if (pending >= options_.max_pending) {
+      if (pending >= options_->max_pending) {
         return absl::ResourceExhaustedError(
             "too many link requests are waiting for this hub's admin; retry "
             "later, or ask its admin for an invite (civhubctl peer invite)");
       }
       auto last = last_request_.find(peer);
       if (last != last_request_.end() &&
-          now - last->second < options_.request_interval) {
+          now - last->second < options_->request_interval) {
         return absl::ResourceExhaustedError(
             "link requests from this hub come too fast");
       }
     }
     last_request_[peer] = now;
     if (!activate) {
-      storage::PeerRecord record =
-          it == table_.rows().end() ? storage::PeerRecord() : it->second;
+      storage::PeerRecord record = it == shared_->table.rows().end()
+                                       ? storage::PeerRecord()
+                                       : it->second;
       record.set_key(peer);
       record.set_state(v1::PEER_STATE_PENDING);
       record.set_address(body.profile().federation_address());
@@ -613,7 +656,7 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
         record.set_requested_at_micros(absl::ToUnixMicros(now));
       }
       record.set_requested_from(std::string(source));
-      if (absl::Status s = table_.Save(record); !s.ok()) return s;
+      if (absl::Status s = shared_->table.Save(record); !s.ok()) return s;
       response.set_state(v1::LinkResponse::PENDING);
       return response;
     }
@@ -623,25 +666,25 @@ absl::StatusOr<v1::LinkResponse> Federation::HandleRequestLink(
       !s.ok()) {
     return s;
   }
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&shared_->mu);
   response.set_state(v1::LinkResponse::ACCEPTED);
   response.set_link_id(body.link_id());
-  response.set_link_signature(table_.rows()[peer].own_link_signature());
-  *response.mutable_profile() = options_.profile;
+  response.set_link_signature(shared_->table.rows()[peer].own_link_signature());
+  *response.mutable_profile() = options_->profile;
   return response;
 }
 
-absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
+absl::StatusOr<v1::LinkAck> Links::HandleConfirmLink(
     const crypto::PublicKey& caller, const v1::LinkConfirmation& request) {
   const std::string peer = caller.bytes();
   {
-    absl::MutexLock lock(&mu_);
-    auto it = table_.rows().find(peer);
-    if (it != table_.rows().end() &&
+    absl::MutexLock lock(&shared_->mu);
+    auto it = shared_->table.rows().find(peer);
+    if (it != shared_->table.rows().end() &&
         it->second.state() == v1::PEER_STATE_ACTIVE) {
       return v1::LinkAck();
     }
-    if (it == table_.rows().end() ||
+    if (it == shared_->table.rows().end() ||
         it->second.state() != v1::PEER_STATE_REQUESTED) {
       return absl::PermissionDeniedError(
           "this hub has not requested a link with the caller");
@@ -660,11 +703,11 @@ absl::StatusOr<v1::LinkAck> Federation::HandleConfirmLink(
   return v1::LinkAck();
 }
 
-absl::StatusOr<v1::LinkAck> Federation::HandleRemoveLink(
+absl::StatusOr<v1::LinkAck> Links::HandleRemoveLink(
     const crypto::PublicKey& caller, const v1::LinkRemoval&) {
   {
-    absl::MutexLock lock(&mu_);
-    if (absl::Status s = RequireActive(caller); !s.ok()) return s;
+    absl::MutexLock lock(&shared_->mu);
+    if (absl::Status s = RequireActiveLocked(caller); !s.ok()) return s;
   }
   // A failure to save is the peer's to see (it logs it); the link has ended
   // here all the same.

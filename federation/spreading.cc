@@ -1,5 +1,5 @@
-// Spreading: push, announce, fetch (replication.cc holds anti-entropy
-// rounds; serving.cc the calls of other hubs).
+// Spreading: push, announce, fetch (AntiEntropy holds the rounds; a push
+// received is applied by Federation::HandlePush).
 #include "federation/spreading.h"
 
 #include <spdlog/spdlog.h>
@@ -17,8 +17,8 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
                       const std::vector<RecordKey>& keys,
                       const std::string& except) {
   if (records.empty()) return;
-  absl::MutexLock lock(mu_);
-  if (*stopped_) return;
+  absl::MutexLock lock(&shared_->mu);
+  if (shared_->stopped) return;
   // Peers that announced a record hold it: they need no announce back.
   std::vector<std::vector<std::string>> holders(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
@@ -29,9 +29,9 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
     it->second.stored = true;
     if (it->second.asking.empty()) wanted_.erase(it);
   }
-  for (auto& [key, record] : table_->rows()) {
+  for (auto& [key, record] : shared_->table.rows()) {
     if (key == except || record.state() != v1::PEER_STATE_ACTIVE) continue;
-    PeerRuntime& rt = (*runtime_)[key];
+    PeerRuntime& rt = shared_->runtime[key];
     for (size_t i = 0; i < records.size(); ++i) {
       const auto& [origin, sequence] = keys[i];
       auto it = rt.holds.find(origin);
@@ -52,7 +52,7 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
 }
 
 void Spreading::SendPushes(const std::string& peer) {
-  PeerRuntime& rt = (*runtime_)[peer];
+  PeerRuntime& rt = shared_->runtime[peer];
   if (rt.push_in_flight || rt.push_queue.empty()) return;
   v1::PushRequest request;
   while (!rt.push_queue.empty() &&
@@ -61,8 +61,8 @@ void Spreading::SendPushes(const std::string& peer) {
     rt.push_queue.pop_front();
   }
   rt.push_in_flight = true;
-  transport_->Push(AddressOf(table_->rows()[peer]), options_->deadlines.push,
-                   std::move(request),
+  transport_->Push(AddressOf(shared_->table.rows()[peer]),
+                   options_->deadlines.push, std::move(request),
                    [this, peer](absl::StatusOr<v1::PushResponse> response) {
                      OnPushResponse(peer, std::move(response));
                    });
@@ -73,17 +73,17 @@ void Spreading::OnPushResponse(const std::string& peer,
   if (!response.ok()) {
     host_->NoteCallError(peer, "push", response.status());
   }
-  absl::MutexLock lock(mu_);
-  PeerRuntime& rt = (*runtime_)[peer];
+  absl::MutexLock lock(&shared_->mu);
+  PeerRuntime& rt = shared_->runtime[peer];
   rt.push_in_flight = false;
-  if (*stopped_) return;
+  if (shared_->stopped) return;
   // On failure anti-entropy catches the peer up; drop what was queued.
   if (!response.ok()) rt.push_queue.clear();
   SendPushes(peer);
 }
 
 void Spreading::SendAnnounces(const std::string& peer) {
-  PeerRuntime& rt = (*runtime_)[peer];
+  PeerRuntime& rt = shared_->runtime[peer];
   if (rt.announce_in_flight || rt.announce_queue.empty()) return;
   v1::AnnounceRequest request;
   std::vector<RecordKey> batch;
@@ -97,7 +97,7 @@ void Spreading::SendAnnounces(const std::string& peer) {
   }
   rt.announce_in_flight = true;
   transport_->Announce(
-      AddressOf(table_->rows()[peer]), options_->deadlines.announce,
+      AddressOf(shared_->table.rows()[peer]), options_->deadlines.announce,
       std::move(request),
       [this, peer, batch = std::move(batch)](
           absl::StatusOr<v1::AnnounceResponse> response) mutable {
@@ -111,10 +111,10 @@ void Spreading::OnAnnounceResponse(
   if (!response.ok()) {
     host_->NoteCallError(peer, "announce", response.status());
   }
-  absl::MutexLock lock(mu_);
-  PeerRuntime& rt = (*runtime_)[peer];
+  absl::MutexLock lock(&shared_->mu);
+  PeerRuntime& rt = shared_->runtime[peer];
   rt.announce_in_flight = false;
-  if (*stopped_) return;
+  if (shared_->stopped) return;
   if (!response.ok()) {
     // Once more (a lost message), then anti-entropy's turn.
     if (rt.announce_retry.empty()) {
@@ -133,10 +133,10 @@ void Spreading::OnAnnounceResponse(
 }
 
 void Spreading::SendFetches(const std::string& peer) {
-  PeerRuntime& rt = (*runtime_)[peer];
+  PeerRuntime& rt = shared_->runtime[peer];
   if (rt.fetch_in_flight) return;
-  auto it = table_->rows().find(peer);
-  if (it == table_->rows().end() ||
+  auto it = shared_->table.rows().find(peer);
+  if (it == shared_->table.rows().end() ||
       it->second.state() != v1::PEER_STATE_ACTIVE) {
     // The link ended: other announcers, or anti-entropy, deliver these.
     std::set<std::string> to_send;
@@ -191,7 +191,7 @@ bool Spreading::AskNextLocked(const RecordKey& key, Wanted& wanted,
   for (const std::string& next : wanted.announcers) {
     if (wanted.asking.count(next) > 0) continue;
     wanted.asking.insert(next);
-    (*runtime_)[next].fetch_queue.push_back(key);
+    shared_->runtime[next].fetch_queue.push_back(key);
     to_send->insert(next);
     return true;
   }
@@ -200,7 +200,7 @@ bool Spreading::AskNextLocked(const RecordKey& key, Wanted& wanted,
 
 absl::Duration Spreading::HedgeDelayLocked(const std::string& peer) {
   // Three of the peer's round trips; a second while it is unknown.
-  const absl::Duration rtt = (*runtime_)[peer].rtt;
+  const absl::Duration rtt = shared_->runtime[peer].rtt;
   return rtt == absl::ZeroDuration()
              ? absl::Seconds(1)
              : std::clamp(rtt * 3, absl::Milliseconds(50), absl::Seconds(2));
@@ -208,8 +208,8 @@ absl::Duration Spreading::HedgeDelayLocked(const std::string& peer) {
 
 void Spreading::Hedge(const std::string& peer,
                       const std::vector<RecordKey>& asked) {
-  absl::MutexLock lock(mu_);
-  if (*stopped_) return;
+  absl::MutexLock lock(&shared_->mu);
+  if (shared_->stopped) return;
   std::set<std::string> to_send;
   std::vector<RecordKey> waiting;  // For another announcer to turn up.
   for (const RecordKey& key : asked) {
@@ -232,8 +232,8 @@ void Spreading::OnFetchResponse(const std::string& peer,
                                 std::vector<RecordKey> asked, absl::Time sent,
                                 absl::StatusOr<v1::FetchResponse> response) {
   {
-    absl::MutexLock lock(mu_);
-    if (*stopped_) return;
+    absl::MutexLock lock(&shared_->mu);
+    if (shared_->stopped) return;
   }
   Applied applied;
   std::set<RecordKey> received;
@@ -245,9 +245,9 @@ void Spreading::OnFetchResponse(const std::string& peer,
   }
   // Marks what arrived as stored and announces it (not to its announcers).
   Relay(applied.relay, applied.relay_keys, peer);
-  absl::MutexLock lock(mu_);
-  (*runtime_)[peer].fetch_in_flight = false;
-  if (response.ok()) NoteRtt((*runtime_)[peer], clock_->Now() - sent);
+  absl::MutexLock lock(&shared_->mu);
+  shared_->runtime[peer].fetch_in_flight = false;
+  if (response.ok()) NoteRtt(shared_->runtime[peer], clock_->Now() - sent);
   std::set<std::string> to_send = {peer};
   for (const RecordKey& key : asked) {
     auto it = wanted_.find(key);
@@ -301,8 +301,8 @@ absl::StatusOr<v1::AnnounceResponse> Spreading::HandleAnnounce(
     if (!seen.ok()) return seen.status();
     if (!*seen) lacking.emplace_back(ref.origin(), ref.sequence());
   }
-  absl::MutexLock lock(mu_);
-  if (*stopped_) return v1::AnnounceResponse();
+  absl::MutexLock lock(&shared_->mu);
+  if (shared_->stopped) return v1::AnnounceResponse();
   std::set<std::string> to_fetch_from;
   for (RecordKey& key : lacking) {
     auto it = wanted_.find(key);
@@ -354,7 +354,7 @@ absl::StatusOr<v1::FetchResponse> Spreading::HandleFetch(
 }
 
 void Spreading::DropPushesOfLocked(const std::string& origin) {
-  for (auto& [peer, rt] : *runtime_) {
+  for (auto& [peer, rt] : shared_->runtime) {
     auto& q = rt.push_queue;
     q.erase(std::remove_if(q.begin(), q.end(),
                            [&](const v1::SignedRecord& r) {

@@ -13,10 +13,10 @@
 // addresses) and each peer's `holds` and `rtt`. Records a fetch returns are
 // applied by its Host (Federation: ingest, watermarks, trust).
 //
-// Thread-safety: the state is Federation's, under its one mutex `mu` (given
-// to the constructor). Methods marked ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_)
-// need it held; the others take it and need it not held. No lock is held
-// across a Transport call's reply, ingest or a store write.
+// Thread-safety: the state is SharedState's, under its mutex `mu`. Methods
+// marked ABSL_EXCLUSIVE_LOCKS_REQUIRED need it held; the others take it and
+// need it not held. No lock is held across a Transport call's reply,
+// ingest or a store write.
 #ifndef CIVHUB_FEDERATION_SPREADING_H_
 #define CIVHUB_FEDERATION_SPREADING_H_
 
@@ -66,18 +66,13 @@ class Spreading {
                                const absl::Status& status) = 0;
   };
 
-  // Every pointer must outlive the Spreading; `stopped`, `table` and
-  // `runtime` are guarded by `mu`. `self` is this hub's raw key.
-  Spreading(Host* host, absl::Mutex* mu, const bool* stopped, PeerTable* table,
-            std::map<std::string, PeerRuntime>* runtime, node::Store* store,
+  // Every pointer must outlive the Spreading. `self` is this hub's raw key.
+  Spreading(Host* host, SharedState* shared, node::Store* store,
             const node::Clock* clock, Scheduler* scheduler,
             Transport* transport, const FederationOptions* options,
             std::string self)
       : host_(host),
-        mu_(mu),
-        stopped_(stopped),
-        table_(table),
-        runtime_(runtime),
+        shared_(shared),
         store_(store),
         clock_(clock),
         scheduler_(scheduler),
@@ -94,7 +89,7 @@ class Spreading {
   // for the fetches waiting on them. Nothing once stopped.
   void Relay(const std::vector<v1::SignedRecord>& records,
              const std::vector<RecordKey>& keys, const std::string& except)
-      ABSL_LOCKS_EXCLUDED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
 
   // `peer` (active: the caller checked) announced `request`'s records:
   // queues fetches of those this hub lacks, one announcer at a time, at
@@ -104,57 +99,56 @@ class Spreading {
   // cannot be written.
   absl::StatusOr<v1::AnnounceResponse> HandleAnnounce(
       const std::string& peer, const v1::AnnounceRequest& request)
-      ABSL_LOCKS_EXCLUDED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
   // The records `request` names that this hub holds, in order, within
   // options.sync_max_bytes (at least one). INVALID_ARGUMENT for more than
   // options.push_batch references or a malformed one; the store's read
   // errors.
   absl::StatusOr<v1::FetchResponse> HandleFetch(const v1::FetchRequest& request)
-      ABSL_LOCKS_EXCLUDED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
 
   // Drops the records of `origin` queued for pushing to any peer (it was
   // blocked).
   void DropPushesOfLocked(const std::string& origin)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
 
  private:
-  void SendPushes(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  void SendPushes(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
   void OnPushResponse(const std::string& peer,
                       absl::StatusOr<v1::PushResponse> response)
-      ABSL_LOCKS_EXCLUDED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
   void SendAnnounces(const std::string& peer)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
   void OnAnnounceResponse(const std::string& peer, std::vector<RecordKey> asked,
                           absl::StatusOr<v1::AnnounceResponse> response)
-      ABSL_LOCKS_EXCLUDED(*mu_);
-  void SendFetches(const std::string& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
+  void SendFetches(const std::string& peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
   void OnFetchResponse(const std::string& peer, std::vector<RecordKey> asked,
                        absl::Time sent,
                        absl::StatusOr<v1::FetchResponse> response)
-      ABSL_LOCKS_EXCLUDED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
   // Asks `key` of its next announcer not asked yet; false if none is left.
   bool AskNextLocked(const RecordKey& key, Wanted& wanted,
                      std::set<std::string>* to_send)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
   // A fetch from `peer` still unanswered after a few of its round trips
   // (lost, or a slow peer): asks another announcer as well.
   void Hedge(const std::string& peer, const std::vector<RecordKey>& asked)
-      ABSL_LOCKS_EXCLUDED(*mu_);
+      ABSL_LOCKS_EXCLUDED(shared_->mu);
   absl::Duration HedgeDelayLocked(const std::string& peer)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
 
   Host* const host_;
-  absl::Mutex* const mu_;
-  const bool* const stopped_ ABSL_PT_GUARDED_BY(*mu_);
-  PeerTable* const table_;
-  std::map<std::string, PeerRuntime>* const runtime_ ABSL_PT_GUARDED_BY(*mu_);
+  SharedState* const shared_;
   node::Store* const store_;
   const node::Clock* const clock_;
   Scheduler* const scheduler_;
   Transport* const transport_;
   const FederationOptions* const options_;
   const std::string self_;  // Raw key.
-  std::map<RecordKey, Wanted> wanted_ ABSL_GUARDED_BY(*mu_);
+  std::map<RecordKey, Wanted> wanted_ ABSL_GUARDED_BY(shared_->mu);
 };
 
 }  // namespace civhub::federation

@@ -1,7 +1,12 @@
-// Spreading on the simulated network: push of new records, announce then
-// fetch of relayed ones, each body received about once, fetch falling back
-// to the next announcer; the largest push fits the inbound limit
-// (replication.cc, serving.cc).
+// Spreading alone (SpreadingAlone: this test plays the peers and the
+// Host): own records pushed, others announced, not back to where they came
+// from; an announced record fetched from one announcer at a time, the next
+// one asked when it fails or is slow; fetches served and bad references
+// refused. Then on the simulated network, composed by Federation: records
+// crossing two hops, each body received about once, fetch falling back to
+// the next announcer; the largest push fits the inbound limit.
+#include "federation/spreading.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +18,7 @@
 #include "crypto/record_signing.h"
 #include "federation/federation.h"
 #include "federation/federation_test_fixture.h"
+#include "federation/part_test_fixture.h"
 #include "federation/trust.h"
 #include "node/records/validate.h"
 #include "sim/records.h"
@@ -26,6 +32,132 @@ using sim::SimHub;
 using sim::SimNetwork;
 using testing::OrgPublish;
 using testing::OrgSpec;
+
+// What Spreading asked of its Host: fetched records are taken as stored.
+class KeepingSpreadingHost : public Spreading::Host {
+ public:
+  Applied ApplyFetched(
+      const std::string&,
+      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records)
+      override {
+    Applied applied;
+    for (const v1::SignedRecord& r : records) {
+      applied.keys.push_back(ReadKey(r));
+      applied.relay.push_back(r);
+      applied.relay_keys.push_back(ReadKey(r));
+    }
+    fetched += records.size();
+    return applied;
+  }
+  void NoteCallError(const std::string&, absl::string_view what,
+                     const absl::Status& status) override {
+    errors.push_back(absl::StrCat(what, ": ", status.message()));
+  }
+
+  int fetched = 0;
+  std::vector<std::string> errors;
+};
+
+class SpreadingAlone : public PartTest {
+ protected:
+  v1::AnnounceRequest Announce(const std::string& origin, uint64_t sequence) {
+    v1::AnnounceRequest request;
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(origin);
+    ref->set_sequence(sequence);
+    return request;
+  }
+
+  KeepingSpreadingHost host_;
+  Spreading part_{&host_,      shared_.get(), store_.get(), &clock_,
+                  &scheduler_, &transport_,   &options_,    self()};
+  crypto::PrivateKey second_key_ = testing::NewKey();
+  const crypto::PublicKey& second() const { return second_key_.public_key(); }
+  crypto::PrivateKey origin_key_ = testing::NewKey();
+  const std::string origin_ = origin_key_.public_key().bytes();
+};
+
+TEST_F(SpreadingAlone, OwnRecordsArePushedOthersAnnouncedNotBackToTheSender) {
+  AddActive(peer());
+  const v1::SignedRecord own = testing::SignedOrg(key_, "org1", 1, 1);
+  const v1::SignedRecord relayed =
+      testing::SignedOrg(origin_key_, "org1", 1, 1);
+  part_.Relay({own, relayed}, {{self(), 1}, {origin_, 1}}, /*except=*/"");
+  ASSERT_EQ(transport_.pushes.size(), 1u);
+  ASSERT_EQ(transport_.pushes[0].request.records_size(), 1);
+  EXPECT_EQ(transport_.pushes[0].request.records(0).body(), own.body());
+  ASSERT_EQ(transport_.announces.size(), 1u);
+  ASSERT_EQ(transport_.announces[0].request.records_size(), 1);
+  EXPECT_EQ(transport_.announces[0].request.records(0).origin(), origin_);
+  EXPECT_EQ(transport_.announces[0].request.records(0).sequence(), 1u);
+  transport_.announces[0].reply(v1::AnnounceResponse());
+
+  // A record the peer itself sent is not announced back to it.
+  const v1::SignedRecord next = testing::SignedOrg(origin_key_, "org2", 1, 2);
+  part_.Relay({next}, {{origin_, 2}}, /*except=*/peer().bytes());
+  EXPECT_EQ(transport_.announces.size(), 1u);
+  part_.Relay({next}, {{origin_, 2}}, /*except=*/"");
+  EXPECT_EQ(transport_.announces.size(), 2u);
+}
+
+TEST_F(SpreadingAlone, AnnouncedRecordIsFetchedFromOneAnnouncerAtATime) {
+  AddActive(peer());
+  AddActive(second());
+  ASSERT_OK(part_.HandleAnnounce(peer().bytes(), Announce(origin_, 1)));
+  ASSERT_OK(part_.HandleAnnounce(second().bytes(), Announce(origin_, 1)));
+  ASSERT_EQ(transport_.fetches.size(), 1u);
+  EXPECT_EQ(transport_.fetches[0].to.key.bytes(), peer().bytes());
+
+  // The first announcer fails: the next is asked.
+  transport_.fetches[0].reply(absl::UnavailableError("gone"));
+  EXPECT_EQ(host_.errors, std::vector<std::string>{"fetch: gone"});
+  ASSERT_EQ(transport_.fetches.size(), 2u);
+  EXPECT_EQ(transport_.fetches[1].to.key.bytes(), second().bytes());
+  v1::FetchResponse response;
+  *response.add_records() = testing::SignedOrg(origin_key_, "org1", 1, 1);
+  transport_.fetches[1].reply(response);
+  EXPECT_EQ(host_.fetched, 1);
+  // Settled: nobody is asked again.
+  RunFor(absl::Seconds(10));
+  EXPECT_EQ(transport_.fetches.size(), 2u);
+}
+
+TEST_F(SpreadingAlone, SlowAnnouncerIsHedgedWithTheNext) {
+  AddActive(peer());
+  AddActive(second());
+  ASSERT_OK(part_.HandleAnnounce(peer().bytes(), Announce(origin_, 1)));
+  ASSERT_OK(part_.HandleAnnounce(second().bytes(), Announce(origin_, 1)));
+  ASSERT_EQ(transport_.fetches.size(), 1u);
+  // No round trip measured yet: a second's wait, then the next announcer.
+  RunFor(absl::Milliseconds(900));
+  EXPECT_EQ(transport_.fetches.size(), 1u);
+  RunFor(absl::Milliseconds(200));
+  ASSERT_EQ(transport_.fetches.size(), 2u);
+  EXPECT_EQ(transport_.fetches[1].to.key.bytes(), second().bytes());
+}
+
+TEST_F(SpreadingAlone, FetchServesWhatIsHeldAndBadReferencesAreRefused) {
+  Publish("org0");
+  v1::FetchRequest request;
+  for (uint64_t sequence : {1, 2}) {
+    v1::SequenceRef* ref = request.add_records();
+    ref->set_origin(self());
+    ref->set_sequence(sequence);
+  }
+  absl::StatusOr<v1::FetchResponse> fetched = part_.HandleFetch(request);
+  ASSERT_OK(fetched);
+  EXPECT_EQ(fetched->records_size(), 1);  // Sequence 2 is not held.
+
+  request.mutable_records(1)->set_origin("short");
+  EXPECT_EQ(part_.HandleFetch(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status announced =
+      part_.HandleAnnounce(peer().bytes(), Announce("short", 1)).status();
+  EXPECT_EQ(announced.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(announced.message(), "records[0].origin"))
+      << announced;
+  EXPECT_TRUE(transport_.fetches.empty());
+}
 
 TEST_F(FederationTest, RecordsCrossTwoHopsAndUpdatesAndDeletesFollow) {
   SimHub* a = Add("a");
