@@ -352,6 +352,28 @@ class HttpApiTest(unittest.TestCase):
             status, _, _ = get(url)
             self.assertEqual(status, 200, url)
 
+    def test_z_change_streams_are_bounded_per_client(self):
+        # Last (z): the hub notices closed streams only at their next
+        # heartbeat, so the streams opened here hold slots for a while.
+        streams, refused = [], None
+        try:
+            for _ in range(9):
+                s = Stream("/v1/changes?format=sse")
+                if s.resp.status != 200:
+                    refused = s
+                    break
+                streams.append(s)
+            self.assertIsNotNone(refused, "9 streams from one client admitted")
+            self.assertLessEqual(len(streams), 8)
+            self.assertEqual(refused.resp.status, 429)
+            err = json.loads(refused.resp.read())
+            self.assertEqual(err["code"], "RESOURCE_EXHAUSTED")
+            self.assertIn("change streams", err["message"])
+            refused.close()
+        finally:
+            for s in streams:
+                s.close()
+
 
 if __name__ == "__main__":
     start_hub()
