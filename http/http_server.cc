@@ -373,7 +373,8 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec,
                                                       tcp::socket socket) {
-    if (ec == net::error::operation_aborted) return;
+    // A closed acceptor fails every accept at once: do not re-arm it.
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
       beast::error_code peer_ec;
       tcp::endpoint peer = socket.remote_endpoint(peer_ec);

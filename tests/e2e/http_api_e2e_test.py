@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the JSON API (/v1/) on a real civhubd: each endpoint
+as a partner calls it, and every answer validated against the OpenAPI
+document the hub serves (gateway/openapi.json).
+
+    http_api_e2e_test.py CIVHUBD CIVHUBCTL SOURCE_DIR
+
+Needs Debian's python3-jsonschema and python3-cryptography (scripts/bootstrap).
+"""
+import base64
+import glob
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+import jsonschema
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+CIVHUBD, CIVHUBCTL, SOURCE = sys.argv[1:4]
+del sys.argv[1:4]
+
+# --- The hub ---------------------------------------------------------------
+
+HUB = {}
+
+
+def start_hub():
+    data = tempfile.mkdtemp(prefix="civhub-http-api-")
+    proc = subprocess.Popen(
+        [CIVHUBD, "--data-dir", data, "--listen", "127.0.0.1:0",
+         "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+         "--log-level", "warn"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    hub_id = http_addr = None
+    for line in proc.stdout:
+        if "hub id:" in line:
+            hub_id = line.split()[-1]
+        m = re.search(r"web:\s+http://([^/]+)/", line)
+        if m:
+            http_addr = m.group(1)
+            break
+    assert hub_id and http_addr, "civhubd did not print its banner"
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
+    HUB.update(proc=proc, data=data, id=hub_id, addr=http_addr)
+    for f in sorted(glob.glob(os.path.join(SOURCE, "examples/organizations/*.json"))):
+        ctl("org", "put", f)
+    for f in sorted(glob.glob(os.path.join(SOURCE, "examples/communities/*.json"))):
+        ctl("community", "put", f)
+
+
+def stop_hub():
+    HUB["proc"].terminate()
+    HUB["proc"].wait(timeout=30)
+    shutil.rmtree(HUB["data"], ignore_errors=True)
+
+
+def ctl(*args):
+    out = subprocess.run([CIVHUBCTL, "--data-dir", HUB["data"], *args],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def get(path, headers=None):
+    """(status, headers dict in lower case, body bytes)."""
+    conn = http.client.HTTPConnection(HUB["addr"], timeout=10)
+    conn.request("GET", path, headers=headers or {})
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+def get_json(path, headers=None):
+    status, h, body = get(path, headers)
+    return status, h, json.loads(body) if body else None
+
+
+class Stream:
+    """An open /v1/changes response, read line by line."""
+
+    def __init__(self, path, headers=None):
+        self.conn = http.client.HTTPConnection(HUB["addr"], timeout=10)
+        self.conn.request("GET", path, headers=headers or {})
+        self.resp = self.conn.getresponse()
+
+    def line(self):
+        line = self.resp.readline()
+        if not line:
+            raise EOFError("the stream ended")
+        return line.decode().rstrip("\n")
+
+    def sse_event(self):
+        """The next event as a dict of its fields (comments skipped)."""
+        event = {}
+        while True:
+            line = self.line()
+            if line == "":
+                if event:
+                    return event
+                continue
+            if line.startswith(":"):
+                continue
+            key, _, value = line.partition(": ")
+            event[key] = value
+
+    def close(self):
+        self.conn.close()
+
+
+# --- The OpenAPI document --------------------------------------------------
+
+with open(os.path.join(SOURCE, "gateway/openapi.json")) as f:
+    DOC = json.load(f)
+
+
+def schema_for(path, status, content_type="application/json"):
+    op = DOC["paths"][path]["get"]
+    response = op["responses"][str(status)]
+    if "$ref" in response:
+        response = DOC["components"]["responses"][response["$ref"].split("/")[-1]]
+    schema = response["content"][content_type]["schema"]
+    return dict(schema, components=DOC["components"])
+
+
+def check(path, status, body, content_type="application/json"):
+    jsonschema.Draft7Validator(schema_for(path, status, content_type)).validate(body)
+
+
+def bech32_decode_key(hub_id):
+    """The 32-byte Ed25519 key in a hub id ("civhub1" + bech32m)."""
+    charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+    data = [charset.index(c) for c in hub_id[len("civhub1"):]][:-6]
+    acc, bits, out = 0, 0, bytearray()
+    for v in data:
+        acc = (acc << 5) | v
+        bits += 5
+        while bits >= 8:
+            bits -= 8
+            out.append((acc >> bits) & 0xFF)
+    return bytes(out)
+
+
+# --- Tests -----------------------------------------------------------------
+
+
+class HttpApiTest(unittest.TestCase):
+
+    def record_path(self, rid):
+        return "/v1/records/%s/%s" % (HUB["id"], rid)
+
+    def test_record_verifies_and_revalidates_with_etag(self):
+        status, h, rec = get_json(self.record_path("maji-safi-kenya"))
+        self.assertEqual(status, 200)
+        check("/v1/records/{origin}/{record_id}", 200, rec)
+        self.assertEqual(rec["recordId"], "maji-safi-kenya")
+        self.assertEqual(rec["kind"], "RECORD_KIND_ORGANIZATION")
+        self.assertEqual(h["access-control-allow-origin"], "*")
+        # A client verifies the signed bytes with the key in the hub id.
+        key = Ed25519PublicKey.from_public_bytes(bech32_decode_key(rec["origin"]))
+        body = base64.b64decode(rec["signed"]["body"])
+        key.verify(base64.b64decode(rec["signed"]["signature"]),
+                   b"civhub.record.v1\0" + body)
+        etag = h["etag"]
+        status, h2, body = get(self.record_path("maji-safi-kenya"),
+                               {"If-None-Match": etag})
+        self.assertEqual(status, 304)
+        self.assertEqual(body, b"")
+        status, _, _ = get(self.record_path("maji-safi-kenya"),
+                           {"If-None-Match": '"other"'})
+        self.assertEqual(status, 200)
+
+    def test_missing_record_is_404(self):
+        status, _, err = get_json(self.record_path("no-such-record"))
+        self.assertEqual(status, 404)
+        check("/v1/records/{origin}/{record_id}", 404, err)
+        self.assertEqual(err["code"], "NOT_FOUND")
+        status, _, err = get_json("/v1/records/civhub1nothubid/x")
+        self.assertEqual(status, 400)
+        self.assertEqual(err["field"], "origin")
+
+    def test_search_filters_and_pages(self):
+        status, _, res = get_json("/v1/search?text=water")
+        self.assertEqual(status, 200)
+        check("/v1/search", 200, res)
+        ids = {hit["record"]["recordId"] for hit in res["hits"]}
+        self.assertIn("maji-safi-kenya", ids)
+        _, _, res = get_json("/v1/search?kind=community")
+        self.assertEqual(int(res["totalCount"]), 3)
+        self.assertTrue(all(hit["record"]["kind"] == "RECORD_KIND_COMMUNITY"
+                            for hit in res["hits"]))
+        _, _, res = get_json("/v1/search?country=KE&kind=organization")
+        self.assertIn("maji-safi-kenya",
+                      {hit["record"]["recordId"] for hit in res["hits"]})
+        _, _, res = get_json("/v1/search?near=-1.29,36.82&km=100")
+        self.assertTrue(res["hits"] and "distanceKm" in res["hits"][0])
+        # Paging: two pages of 5 cover the first 10 records, without overlap.
+        _, _, first = get_json("/v1/search?page_size=5")
+        self.assertEqual(len(first["hits"]), 5)
+        token = urllib.parse.quote(first["nextPageToken"])
+        _, _, second = get_json("/v1/search?page_size=5&page_token=" + token)
+        check("/v1/search", 200, second)
+        seen = [h["record"]["recordId"] for h in first["hits"] + second["hits"]]
+        self.assertEqual(len(set(seen)), 10)
+        status, _, empty = get_json("/v1/search?text=zzzqqq")
+        self.assertEqual((status, empty), (200, {}))
+        check("/v1/search", 200, empty)
+
+    def test_bad_parameters_name_the_field(self):
+        for query, field in [("near=abc", "near"), ("near=1,2&km=far", "km"),
+                             ("page_size=ten", "page_size"),
+                             ("contry=KE", "contry"), ("kind=person", "kind"),
+                             ("country=XXX", "country"),
+                             ("member_of=noslash", "member_of")]:
+            status, h, err = get_json("/v1/search?" + query)
+            self.assertEqual(status, 400, query)
+            check("/v1/search", 400, err)
+            self.assertEqual(err["code"], "INVALID_ARGUMENT")
+            self.assertEqual(err.get("field"), field, query)
+            self.assertEqual(h["access-control-allow-origin"], "*")
+
+    def test_members_and_communities(self):
+        path = "/v1/communities/%s/disaster-response-network/members" % HUB["id"]
+        status, _, res = get_json(path + "?page_size=1")
+        self.assertEqual(status, 200)
+        check("/v1/communities/{origin}/{id}/members", 200, res)
+        self.assertEqual(len(res["members"]), 1)
+        self.assertGreater(int(res["totalCount"]), 1)
+        self.assertIn("nextPageToken", res)
+        status, _, err = get_json(path + "?page=2")
+        self.assertEqual((status, err["field"]), (400, "page"))
+        path = "/v1/organizations/%s/maji-safi-kenya/communities" % HUB["id"]
+        status, _, res = get_json(path)
+        self.assertEqual(status, 200)
+        check("/v1/organizations/{origin}/{id}/communities", 200, res)
+        self.assertIn("east-africa-wash",
+                      {c["community"]["recordId"] for c in res["communities"]})
+
+    def test_changes_ndjson_catches_up_and_resumes(self):
+        s = Stream("/v1/changes")
+        self.assertEqual(s.resp.getheader("content-type"), "application/x-ndjson")
+        cursors = []
+        while True:
+            msg = json.loads(s.line())
+            check("/v1/changes", 200, msg, "application/x-ndjson")
+            cursors += [int(c["cursor"]) for c in msg.get("changes", [])]
+            if msg.get("caughtUp"):
+                break
+        s.close()
+        self.assertGreaterEqual(len(cursors), 11)  # The examples, at least.
+        self.assertEqual(cursors, sorted(cursors))
+        s = Stream("/v1/changes?after=%d" % cursors[-3])
+        msg = json.loads(s.line())
+        s.close()
+        self.assertEqual([int(c["cursor"]) for c in msg["changes"]], cursors[-2:])
+        self.assertTrue(msg["caughtUp"])
+        status, _, err = get_json("/v1/changes?after=minus")
+        self.assertEqual((status, err["field"]), (400, "after"))
+
+    def test_changes_sse_resumes_and_delivers_new_changes(self):
+        s = Stream("/v1/changes?after=0", {"Accept": "text/event-stream"})
+        self.assertTrue(s.resp.getheader("content-type").startswith("text/event-stream"))
+        events = []
+        while True:
+            e = s.sse_event()
+            events.append(e)
+            if e["event"] == "caught_up":
+                break
+        s.close()
+        changes = [e for e in events if e["event"] == "change"]
+        for e in changes:
+            change = json.loads(e["data"])
+            jsonschema.Draft7Validator(dict(
+                DOC["components"]["schemas"]["Change"],
+                components=DOC["components"])).validate(change)
+            self.assertEqual(e["id"], change["cursor"])
+        last = int(changes[-1]["id"])
+        # Last-Event-ID wins over after=0: only the last change comes again.
+        s = Stream("/v1/changes?after=0&format=sse",
+                   {"Last-Event-ID": str(last - 1)})
+        e = s.sse_event()
+        self.assertEqual((e["event"], int(e["id"])), ("change", last))
+        self.assertEqual(s.sse_event()["event"], "caught_up")
+        # A record published while the client waits arrives on the stream.
+        with open(os.path.join(SOURCE, "examples/organizations/sahel-education.json")) as f:
+            org = json.load(f)
+        org["recordId"] = "sahel-education-sse"
+        path = os.path.join(HUB["data"], "new-org.json")
+        with open(path, "w") as f:
+            json.dump(org, f)
+        ctl("org", "put", path)
+        published = time.time()
+        e = s.sse_event()
+        s.close()
+        self.assertEqual(e["event"], "change")
+        self.assertGreater(int(e["id"]), last)
+        self.assertEqual(json.loads(e["data"])["record"]["recordId"],
+                         "sahel-education-sse")
+        self.assertLess(time.time() - published, 5)
+
+    def test_hub(self):
+        status, h, res = get_json("/v1/hub")
+        self.assertEqual(status, 200)
+        check("/v1/hub", 200, res)
+        self.assertEqual(res["hubId"], HUB["id"])
+        self.assertGreaterEqual(int(res["organizations"]), 8)
+        self.assertEqual(int(res["communities"]), 3)
+        self.assertNotIn("dataDir", res)
+        self.assertNotIn("memory", res)
+
+    def test_network_json_and_dot(self):
+        status, _, res = get_json("/v1/network")
+        self.assertEqual(status, 200)
+        check("/v1/network", 200, res)
+        me = [h for h in res["hubs"] if h.get("isSelf")]
+        self.assertEqual(len(me), 1)
+        self.assertEqual(me[0]["hubId"], HUB["id"])
+        status, h, dot = get("/v1/network?format=dot")
+        self.assertEqual(status, 200)
+        self.assertTrue(h["content-type"].startswith("text/vnd.graphviz"))
+        self.assertTrue(dot.startswith(b"graph civhub {"))
+        self.assertIn(HUB["id"].encode(), dot)
+        status, _, err = get_json("/v1/network?format=svg")
+        self.assertEqual((status, err["field"]), (400, "format"))
+
+    def test_openapi_document_is_served_and_matches_the_routes(self):
+        status, _, served = get_json("/v1/openapi.json")
+        self.assertEqual(status, 200)
+        self.assertEqual(served, DOC)
+        # Every route the API registers is documented, and nothing more.
+        with open(os.path.join(SOURCE, "gateway/api.cc")) as f:
+            source = f.read()
+        routes = set(re.findall(r'router->Add\(\s*"GET",\s*"(/v1/[^"]*)"', source))
+        self.assertEqual(routes, set(DOC["paths"]))
+        # Every documented path answers (not the router's 404).
+        for path in DOC["paths"]:
+            if path == "/v1/changes":
+                continue  # Streams: tested above.
+            url = path.replace("{origin}", HUB["id"]).replace(
+                "{record_id}", "maji-safi-kenya").replace(
+                "{id}", "disaster-response-network" if "communities/" in path
+                else "maji-safi-kenya")
+            status, _, _ = get(url)
+            self.assertEqual(status, 200, url)
+
+    def test_z_change_streams_are_bounded_per_client(self):
+        # Last (z): the hub notices closed streams only at their next
+        # heartbeat, so the streams opened here hold slots for a while.
+        streams, refused = [], None
+        try:
+            for _ in range(9):
+                s = Stream("/v1/changes?format=sse")
+                if s.resp.status != 200:
+                    refused = s
+                    break
+                streams.append(s)
+            self.assertIsNotNone(refused, "9 streams from one client admitted")
+            self.assertLessEqual(len(streams), 8)
+            self.assertEqual(refused.resp.status, 429)
+            err = json.loads(refused.resp.read())
+            self.assertEqual(err["code"], "RESOURCE_EXHAUSTED")
+            self.assertIn("change streams", err["message"])
+            refused.close()
+        finally:
+            for s in streams:
+                s.close()
+
+
+if __name__ == "__main__":
+    start_hub()
+    try:
+        result = unittest.main(exit=False, verbosity=2).result
+    finally:
+        stop_hub()
+    sys.exit(0 if result.wasSuccessful() else 1)
