@@ -18,6 +18,7 @@ namespace civhub::node {
 
 enum class RecordSource { kPublish, kIngest };
 
+// A publish counts only as applied (whatever `outcome`).
 void CountStored(RecordSource source, ApplyOutcome outcome);
 void CountUnchanged();
 // `status` is the error the record was refused with (not OK).
