@@ -13,6 +13,7 @@
 #include "gateway/change_feed.h"
 #include "gateway/openapi.h"
 #include "node/records/validate.h"
+#include "node/search/search_metrics.h"
 
 namespace civhub::gateway {
 namespace {
@@ -149,8 +150,10 @@ void Api::Search(std::shared_ptr<const http::Request> request,
   Run(*request, std::move(reply),
       [hub, search = *std::move(search)](
           const node::QueryStop& stop) -> absl::StatusOr<http::Response> {
+        const absl::Time start = absl::Now();
         absl::StatusOr<v1::SearchResponse> found =
             hub->directory().Search(search, stop);
+        node::ObserveSearch(search, "http", absl::Now() - start);
         if (!found.ok()) return found.status();
         return JsonOf(*found, kQueryCache);
       });

@@ -19,6 +19,7 @@
 #include "http/router.h"
 #include "hubnode/hub_node.h"
 #include "node/base/call_gate.h"
+#include "node/base/metrics.h"
 
 namespace civhub::gateway {
 
@@ -30,6 +31,10 @@ struct GatewayOptions {
   absl::Duration query_deadline = absl::Seconds(10);
   // Limits of the /v1/changes streams.
   ChangeFeedLimits changes;
+  // HOST:PORT of a second HTTP server with only /metrics, /healthz and
+  // /readyz, open to whoever can reach it (plain HTTP, `http`'s limits);
+  // empty: none, and /metrics answers loopback clients on `http` only.
+  std::string metrics_listen;
 };
 
 // What the gateway serves, owned elsewhere (HubServer). Everything must
@@ -38,14 +43,19 @@ struct GatewayContext {
   hubnode::HubNode* node = nullptr;
   // Set once every listener of the hub is up (for /readyz).
   const std::atomic<bool>* listeners_up = nullptr;
+  // The server's figures read at each scrape of /metrics (records, peers,
+  // store, memory), beside the process-wide registry. May be null.
+  const prometheus::Collectable* metrics = nullptr;
 };
 
 class Api;
 
 class Gateway {
  public:
-  // Builds the routes and starts the HTTP server; HttpServer::Start's
-  // errors.
+  // Builds the routes and starts the HTTP server (none if
+  // `options.http.listen` is empty) and the metrics server (if
+  // `options.metrics_listen` is set); HttpServer::Start's errors, naming
+  // --metrics-listen for the metrics server's.
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(
       const GatewayOptions& options, const GatewayContext& context);
 
@@ -57,8 +67,15 @@ class Gateway {
   void Stop();
 
   // The HTTP address bound ("127.0.0.1:7342").
-  const std::string& address() const { return server_->address(); }
-  int connections() const { return server_->connections(); }
+  // Empty if there is none.
+  const std::string& address() const {
+    return server_ ? server_->address() : kNone;
+  }
+  // The metrics server's address; empty if there is none.
+  const std::string& metrics_address() const {
+    return metrics_server_ ? metrics_server_->address() : kNone;
+  }
+  int connections() const { return server_ ? server_->connections() : 0; }
 
  private:
   Gateway(const GatewayOptions& options, const GatewayContext& context);
@@ -69,6 +86,9 @@ class Gateway {
   http::Router router_;
   std::unique_ptr<Api> api_;  // After gate_: its streams read on the gate.
   std::unique_ptr<http::HttpServer> server_;
+  http::Router metrics_router_;
+  std::unique_ptr<http::HttpServer> metrics_server_;
+  static inline const std::string kNone;
 };
 
 }  // namespace civhub::gateway

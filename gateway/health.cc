@@ -1,6 +1,28 @@
 #include "gateway/health.h"
 
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
 namespace civhub::gateway {
+
+std::string NotReadyReason(const GatewayContext& context) {
+  node::Store* store =
+      context.node == nullptr ? nullptr : context.node->store();
+  if (store == nullptr) return "the store is closed";
+  if (std::optional<node::StoreFailure> failure = store->failure()) {
+    return absl::StrCat(
+        "the store is read-only after a write failed at ",
+        absl::FormatTime(absl::RFC3339_sec, failure->at, absl::UTCTimeZone()),
+        ": ", failure->reason,
+        " (searches are still answered; free the disk and restart civhubd)");
+  }
+  if (context.listeners_up != nullptr && !context.listeners_up->load()) {
+    return "the hub's listeners are starting";
+  }
+  return "";
+}
 
 void AddHealthRoutes(const GatewayContext& context, http::Router* router) {
   router->Add("GET", "/healthz",
@@ -17,16 +39,9 @@ void AddHealthRoutes(const GatewayContext& context, http::Router* router) {
         http::Response response;
         response.content_type = "text/plain; charset=utf-8";
         response.headers.emplace_back("cache-control", "no-store");
-        bool up =
-            context.listeners_up == nullptr || context.listeners_up->load();
-        bool store_open =
-            context.node != nullptr && context.node->store() != nullptr;
-        if (!store_open) {
+        if (std::string why = NotReadyReason(context); !why.empty()) {
           response.status = 503;
-          response.body = "not ready: the store is closed\n";
-        } else if (!up) {
-          response.status = 503;
-          response.body = "not ready: listeners are starting\n";
+          response.body = absl::StrCat("not ready: ", why, "\n");
         } else {
           response.body = "ready\n";
         }

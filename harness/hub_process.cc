@@ -84,7 +84,7 @@ bool HubProcess::Start(const std::vector<std::string>& extra_args) {
       CIVHUBD_PATH,  "--data-dir",    data_dir_,   "--listen",
       "127.0.0.1:0", "--peer-listen", peer_listen, "--sync-interval",
       "0.2",         "--log-level",   log_level_,  "--http-listen",
-      "127.0.0.1:0"};
+      http_listen_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   if (open_file_limit_ > 0) {
     // prlimit(1) execs civhubd in its own process: pid_ stays civhubd's.

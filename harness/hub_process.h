@@ -46,6 +46,10 @@ class HubProcess {
   void set_open_file_limit(int n) { open_file_limit_ = n; }
   // civhubd's --log-level ("debug" unless set).
   void set_log_level(std::string level) { log_level_ = std::move(level); }
+  // --http-listen for the next Start (default 127.0.0.1:0).
+  void set_http_listen(std::string address) {
+    http_listen_ = std::move(address);
+  }
   // Resident memory of the running civhubd (VmRSS), in MiB; 0 if unknown.
   double RssMb() const;
 
@@ -72,6 +76,7 @@ class HubProcess {
   pid_t pid_ = -1;
   int open_file_limit_ = 0;
   std::string log_level_ = "debug";
+  std::string http_listen_ = "127.0.0.1:0";
 };
 
 // Evaluates `done` until it is true or `timeout` passes; returns done().

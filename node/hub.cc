@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "node/record_metrics.h"
 #include "node/records/record_kinds.h"
 #include "node/records/validate.h"
 
@@ -50,10 +51,12 @@ Hub::Hub(crypto::PrivateKey key, Store* store, Clock* clock,
 absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
   if (absl::Status s = ValidateRecordId(request.record_id(), "record_id");
       !s.ok()) {
-    return s;
+    return Notify(s);
   }
   v1::RecordBody body;
-  if (absl::Status s = CopyPublishedPayload(request, &body); !s.ok()) return s;
+  if (absl::Status s = CopyPublishedPayload(request, &body); !s.ok()) {
+    return Notify(s);
+  }
   body.set_record_id(request.record_id());
   return Notify(
       Locked([&] { return PublishBody(std::move(body), /*strict=*/true); }));
@@ -62,10 +65,10 @@ absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
 absl::StatusOr<PublishResult> Hub::Delete(absl::string_view record_id,
                                           absl::string_view reason) {
   if (absl::StartsWith(record_id, "~")) {
-    return absl::InvalidArgumentError(
+    return Notify(absl::InvalidArgumentError(
         "record_id: ids starting with \"~\" are the hub's own system records "
         "(its profile and peer links); use `civhubctl peer remove` to end a "
-        "link");
+        "link"));
   }
   return Retire(record_id, reason);
 }
@@ -110,6 +113,13 @@ absl::StatusOr<PublishResult> Hub::RetireLocked(absl::string_view record_id,
 
 absl::StatusOr<PublishResult> Hub::Notify(
     absl::StatusOr<PublishResult> result) {
+  if (!result.ok()) {
+    CountRefused(RecordSource::kPublish, result.status());
+  } else if (result->unchanged) {
+    CountUnchanged();
+  } else {
+    CountStored(RecordSource::kPublish, ApplyOutcome::kApplied);
+  }
   // Outside publish_mu_: the observer may publish in turn.
   if (result.ok() && !result->unchanged && observer_)
     observer_(result->record.signed_());
@@ -201,8 +211,15 @@ absl::StatusOr<Hub::Checked> Hub::Check(v1::SignedRecord record,
 
 absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
   absl::StatusOr<Checked> checked = Check(std::move(record));
-  if (!checked.ok()) return checked.status();
-  return store_->Apply(checked->record, checked->plan, sync);
+  absl::StatusOr<ApplyOutcome> outcome =
+      checked.ok() ? store_->Apply(checked->record, checked->plan, sync)
+                   : absl::StatusOr<ApplyOutcome>(checked.status());
+  if (outcome.ok()) {
+    CountStored(RecordSource::kIngest, *outcome);
+  } else {
+    CountRefused(RecordSource::kIngest, outcome.status());
+  }
+  return outcome;
 }
 
 std::vector<IngestResult> Hub::IngestMany(
@@ -254,6 +271,13 @@ std::vector<IngestResult> Hub::IngestMany(
       for (IngestResult& result : results) {
         if (result.outcome.ok()) result.outcome = s;
       }
+    }
+  }
+  for (const IngestResult& result : results) {
+    if (result.outcome.ok()) {
+      CountStored(RecordSource::kIngest, *result.outcome);
+    } else {
+      CountRefused(RecordSource::kIngest, result.outcome.status());
     }
   }
   return results;

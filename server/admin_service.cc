@@ -23,18 +23,6 @@ spdlog::level::level_enum RefusalLevel(const absl::Status& s) {
   return node::IsStoreReadOnly(s) ? spdlog::level::debug : spdlog::level::warn;
 }
 
-uint64_t DirectoryBytes(const std::string& dir) {
-  std::error_code ec;
-  uint64_t total = 0;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator();
-       it.increment(ec)) {
-    std::error_code size_ec;
-    if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
-  }
-  return total;
-}
-
 // Logs an admin action on a peer and returns its result.
 grpc::Status Logged(const char* what, const std::string& hub_id,
                     absl::StatusOr<v1::Peer> result, v1::Peer* response) {
@@ -69,6 +57,18 @@ grpc::Status Published(const char* what, absl::StatusOr<node::PublishResult> r,
 }
 
 }  // namespace
+
+uint64_t DirectoryBytes(const std::string& dir) {
+  std::error_code ec;
+  uint64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
+  }
+  return total;
+}
 
 grpc::Status AdminService::Publish(grpc::ServerContext*,
                                    const v1::PublishRequest* request,

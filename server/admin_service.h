@@ -13,6 +13,10 @@
 
 namespace civhub::server {
 
+// Bytes of the regular files under `dir` (the store's size on disk); 0 if
+// it cannot be read.
+uint64_t DirectoryBytes(const std::string& dir);
+
 inline constexpr int kMaxImportBatch = 500;
 
 struct AdminInfo {

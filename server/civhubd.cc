@@ -51,6 +51,10 @@ void PrintBanner(const civhub::server::HubServer& server,
     std::cout << "  web:          http://" << server.http_address()
               << "/  (directory for people; JSON API at /v1/)\n";
   }
+  if (!server.metrics_address().empty()) {
+    std::cout << "  metrics:      http://" << server.metrics_address()
+              << "/metrics  (Prometheus; also /healthz, /readyz)\n";
+  }
   std::cout << "Try, in another terminal:\n"
             << "  " << ctl << " status\n"
             << "  " << ctl
@@ -147,6 +151,11 @@ int main(int argc, char** argv) {
                  "/metrics, /healthz (port 0: any; \"off\": no HTTP)")
       ->capture_default_str()
       ->check(CLI::IsMember({"off"}) | HostPortCheck(/*allow_port_zero=*/true));
+  app.add_option("--metrics-listen", options.gateway.metrics_listen,
+                 "HOST:PORT serving only /metrics, /healthz and /readyz, to "
+                 "anyone who can reach it (default: none; /metrics is then "
+                 "served on --http-listen to loopback clients only)")
+      ->check(HostPortCheck(/*allow_port_zero=*/true));
   app.add_option("--http-tls-cert", options.gateway.http.tls_cert_file,
                  "PEM certificate chain: serve HTTP over TLS (HTTPS)");
   app.add_option("--http-tls-key", options.gateway.http.tls_key_file,

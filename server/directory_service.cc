@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "federation/grpc/grpc_status.h"
+#include "node/search/search_metrics.h"
 
 namespace civhub::server {
 namespace {
@@ -107,7 +108,10 @@ grpc::ServerUnaryReactor* DirectoryService::Search(
     grpc::CallbackServerContext* ctx, const v1::SearchRequest* request,
     v1::SearchResponse* response) {
   return Admit(ctx, [this, request, response](const node::QueryStop& stop) {
-    return Reply(hub_->directory().Search(*request, stop), response, "Search");
+    const absl::Time start = absl::Now();
+    auto found = hub_->directory().Search(*request, stop);
+    node::ObserveSearch(*request, "grpc", absl::Now() - start);
+    return Reply(std::move(found), response, "Search");
   });
 }
 

@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "node/records/text.h"
 #include "node/records/validate.h"
+#include "server/grpc_metrics.h"
 #include "server/listen_address.h"
 #include "server/process_memory.h"
 #include "server/reflection_guard.h"
@@ -107,10 +108,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PublicCredentials(
 }
 
 // Every server answers a request that does not parse with INVALID_ARGUMENT
-// naming the method (and the field, where protobuf says which). `more`: the
-// server's other interceptors.
+// naming the method (and the field, where protobuf says which), and counts
+// its calls as `server` (grpc_metrics.h), last, to see the status sent.
+// `more`: the server's other interceptors.
 void AddRequestErrorInterceptor(
-    grpc::ServerBuilder& builder,
+    grpc::ServerBuilder& builder, const char* server,
     std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
         more = nullptr) {
   std::vector<
@@ -118,6 +120,7 @@ void AddRequestErrorInterceptor(
       creators;
   creators.push_back(std::make_unique<RequestParseErrorInterceptorFactory>());
   if (more != nullptr) creators.push_back(std::move(more));
+  creators.push_back(NewMetricsInterceptor(server));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 }
 
@@ -254,6 +257,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
           absl::StrCat("--http-listen: ", hp.status().message()));
     }
   }
+  if (!options.gateway.metrics_listen.empty()) {
+    if (auto hp = ParseHostPort(options.gateway.metrics_listen); !hp.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--metrics-listen: ", hp.status().message()));
+    }
+  }
   if (!options.advertise.empty()) {
     if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false);
         !hp.ok()) {
@@ -362,7 +371,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->federation_service_.get());
-    AddRequestErrorInterceptor(builder);
+    AddRequestErrorInterceptor(builder, "federation");
     builder.SetMaxReceiveMessageSize(federation::kMaxInboundMessageBytes);
     builder.SetMaxSendMessageSize(kMaxFederationMessageBytes);
     ApplyConnectionRules(builder, ConnectionRules{kFederationStreams});
@@ -396,7 +405,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   {
     grpc::ServerBuilder builder;
     builder.RegisterService(s->public_directory_.get());
-    AddRequestErrorInterceptor(builder, NewReflectionGuard({}));
+    AddRequestErrorInterceptor(builder, "public", NewReflectionGuard({}));
     grpc::ResourceQuota quota("civhub-public");
     quota.SetMaxThreads(kMaxPublicSyncThreads);
     builder.SetResourceQuota(quota);
@@ -414,14 +423,20 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         v1::Directory::service_full_name(), true);
   }
 
-  if (!options.gateway.http.listen.empty()) {
+  if (!options.gateway.http.listen.empty() ||
+      !options.gateway.metrics_listen.empty()) {
+    s->metrics_ = std::make_unique<ServerMetrics>(ServerMetricsSources{
+        s->node_.get(), store_path, s->started_at_, s->public_guard_.get(),
+        s->federation_guard_.get()});
     gateway::GatewayContext context;
     context.node = s->node_.get();
     context.listeners_up = &s->listeners_up_;
+    context.metrics = s->metrics_.get();
     auto gw = gateway::Gateway::Start(options.gateway, context);
     if (!gw.ok()) return gw.status();
     s->gateway_ = *std::move(gw);
     s->http_address_ = s->gateway_->address();
+    s->metrics_address_ = s->gateway_->metrics_address();
   }
 
   s->admin_socket_ = s->data_dir_ + "/admin.sock";
@@ -453,7 +468,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                              grpc::InsecureServerCredentials());
     builder.RegisterService(s->admin_.get());
     builder.RegisterService(s->admin_directory_.get());
-    AddRequestErrorInterceptor(builder);
+    AddRequestErrorInterceptor(builder, "admin");
     builder.SetMaxReceiveMessageSize(kMaxAdminRequestBytes);
     builder.SetMaxSendMessageSize(kMaxResponseBytes);
     // Created owner-only from the start, so no other user can connect in

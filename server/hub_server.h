@@ -28,6 +28,7 @@
 #include "server/admin_service.h"
 #include "server/connection_guard.h"
 #include "server/directory_service.h"
+#include "server/server_metrics.h"
 
 namespace civhub::server {
 
@@ -93,6 +94,8 @@ class HubServer {
   const std::string& federation_address() const { return federation_address_; }
   // The HTTP address bound ("127.0.0.1:7342"); empty if HTTP is off.
   const std::string& http_address() const { return http_address_; }
+  // The --metrics-listen address bound; empty if there is none.
+  const std::string& metrics_address() const { return metrics_address_; }
   const std::string& data_dir() const { return data_dir_; }
   ConnectionStats public_connections() const { return public_guard_->stats(); }
   ConnectionStats federation_connections() const {
@@ -109,7 +112,9 @@ class HubServer {
   std::string admin_socket_;
   std::string federation_address_;
   std::string http_address_;
+  std::string metrics_address_;
   bool key_created_ = false;
+  const absl::Time started_at_ = absl::Now();
 
   // Declared in construction order; Shutdown() stops them in reverse.
   // The store, key, hub and (once built) federation.
@@ -128,6 +133,8 @@ class HubServer {
   std::unique_ptr<grpc::Server> admin_server_;
   // Started last; /readyz answers ready once every listener is up.
   std::atomic<bool> listeners_up_{false};
+  // What /metrics reads at each scrape; outlives the gateway.
+  std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<gateway::Gateway> gateway_;
   std::thread housekeeper_;
   absl::Mutex housekeeper_mu_;
