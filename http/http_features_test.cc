@@ -381,6 +381,7 @@ TEST_F(HttpFeaturesTest, ReadResponsesAllowAnyOriginAndPreflightsAreAnswered) {
   EXPECT_EQ(preflight.count(bhttp::field::access_control_allow_credentials),
             0u);
   EXPECT_TRUE(preflight.body().empty());
+  EXPECT_EQ(preflight.count(bhttp::field::content_length), 0u);
 }
 
 TEST_F(HttpFeaturesTest,

@@ -404,6 +404,10 @@ class Session : public SessionBase {
     }
     message->prepare_payload();
     if (head_) message->content_length(length);
+    // 204 and 304 have no body and must not say they have one.
+    if (response.status == 204 || response.status == 304) {
+      message->erase(bhttp::field::content_length);
+    }
     tcp().expires_after(Chrono(limits().write_timeout));
     bhttp::async_write(stream_, *message,
                        [self = Self(), message](beast::error_code ec, size_t) {
