@@ -6,6 +6,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -526,6 +527,12 @@ void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec,
                                                       tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
+    {
+      // Stopping: the acceptor is (being) closed, and accepting again
+      // would fail at once, again and again.
+      std::lock_guard<std::mutex> lock(mu);
+      if (stopped) return;
+    }
     if (!ec) {
       beast::error_code peer_ec;
       tcp::endpoint peer = socket.remote_endpoint(peer_ec);
@@ -554,6 +561,11 @@ void HttpServer::Impl::Accept() {
       }
     } else {
       spdlog::debug("http: accept: {}", ec.message());
+      // Such as out of file descriptors: try again shortly, not in a loop.
+      auto timer = std::make_shared<net::steady_timer>(
+          ioc, std::chrono::milliseconds(100));
+      timer->async_wait([this, timer](beast::error_code) { Accept(); });
+      return;
     }
     Accept();
   });
