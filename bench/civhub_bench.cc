@@ -12,6 +12,8 @@
 //           1 thread and all cores, vs the verify bound (cores x verify/s)
 //   abuse   (only when named) issue 14's attacks on a real civhubd with a
 //           partner searching alongside: a table per attack (bench/abuse.h)
+//   http-slowloris (only when named) normal HTTP clients' latency with and
+//           without slow-loris clients (bench/http_slowloris.h)
 #include <spdlog/spdlog.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #include "bench/abuse.h"
 #include "bench/generator.h"
 #include "bench/http_api.h"
+#include "bench/http_slowloris.h"
 #include "bench/processes.h"
 #include "bench/propagation.h"
 #include "bench/search.h"
@@ -462,8 +465,9 @@ int main(int argc, char** argv) {
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
                  "search, memory, bootstrap; and soak (minutes), abuse "
-                 "(issue 14's attacks on a real civhubd) and http (the JSON "
-                 "API against gRPC, change-feed clients), only when named")
+                 "(issue 14's attacks on a real civhubd), http (the JSON "
+                 "API against gRPC, change-feed clients) and http-slowloris, "
+                 "only when named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -500,6 +504,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--http-records", http_records,
                  "http: organizations in the searched hub's directory")
+      ->capture_default_str();
+  SlowlorisOptions slowloris;
+  app.add_option("--slowloris-clients", slowloris.slow_clients,
+                 "http-slowloris: slow clients (a header byte a second each)")
+      ->capture_default_str();
+  app.add_option("--slowloris-seconds", slowloris.seconds,
+                 "http-slowloris: seconds each phase measures")
+      ->capture_default_str();
+  app.add_option("--slowloris-request-timeout", slowloris.request_timeout,
+                 "http-slowloris: the hub's --http-request-timeout")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
@@ -643,6 +657,36 @@ int main(int argc, char** argv) {
         row("clients the change reached", h->sse_reached, "caught up",
             h->sse_connected);
       }
+    }
+  }
+  if (wanted.count("http-slowloris")) {
+    absl::StatusOr<SlowlorisResult> r = RunHttpSlowloris(data, slowloris);
+    if (!r.ok()) {
+      std::cerr << "http-slowloris: " << r.status() << "\n";
+    } else {
+      const std::string with =
+          absl::StrCat(slowloris.slow_clients, " slow clients");
+      const double n = slowloris.slow_clients;
+      results.push_back({"http-slowloris", "GET /healthz p50 ms, " + with,
+                         r->p50_under_ms, "p50 alone", r->p50_alone_ms,
+                         "clients", n});
+      results.push_back({"http-slowloris", "GET /healthz p99 ms, " + with,
+                         r->p99_under_ms, "p99 alone", r->p99_alone_ms,
+                         "clients", n});
+      results.push_back({"http-slowloris", "GET /healthz requests, " + with,
+                         static_cast<double>(r->requests_under),
+                         "requests alone",
+                         static_cast<double>(r->requests_alone), "clients", n});
+      results.push_back({"http-slowloris", "normal requests failed",
+                         static_cast<double>(r->errors), "target", 0, "clients",
+                         n});
+      results.push_back({"http-slowloris",
+                         "slow connections open at the end; closed by the hub",
+                         static_cast<double>(r->slow_open), "closed",
+                         static_cast<double>(r->slow_closed), "clients", n});
+      results.push_back({"http-slowloris", "hub RSS MB, " + with,
+                         r->rss_mb_under, "RSS alone", r->rss_mb_alone,
+                         "clients", n});
     }
   }
   PrintTable(results);

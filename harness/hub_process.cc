@@ -85,6 +85,8 @@ bool HubProcess::Start(const std::vector<std::string>& extra_args) {
       "127.0.0.1:0", "--peer-listen", peer_listen, "--sync-interval",
       "0.2",         "--log-level",   log_level_,  "--http-listen",
       http_listen_};
+  // Tests send many HTTP requests from loopback, which is not exempt.
+  argv.insert(argv.end(), {"--http-requests-per-second", "0"});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   if (open_file_limit_ > 0) {
     // prlimit(1) execs civhubd in its own process: pid_ stays civhubd's.

@@ -57,7 +57,8 @@ class HubProcess {
   const std::string& public_address() const { return public_address_; }
   const std::string& hub_id() const { return hub_id_; }
   const std::string& federation_address() const { return federation_address_; }
-  // HOST:PORT of the HTTP gateway (bound to 127.0.0.1:0).
+  // HOST:PORT of the HTTP gateway (bound to 127.0.0.1:0, with no request
+  // rate limit).
   const std::string& http_address() const { return http_address_; }
   std::string log() const;
 

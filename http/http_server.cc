@@ -6,10 +6,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -20,9 +23,13 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "http/gzip.h"
+#include "http/rate_limiter.h"
+#include "http/tls.h"
 #include "http/url.h"
 
 namespace civhub::http {
@@ -32,6 +39,15 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = boost::asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Request headers a page's fetch() may send that are not CORS-safelisted.
+constexpr char kAllowedHeaders[] =
+    "Accept, Accept-Language, Cache-Control, If-None-Match, Last-Event-ID";
+// How long a browser may keep a preflight's answer.
+constexpr char kPreflightMaxAge[] = "86400";
+// Rate buckets kept at most (RateLimiter).
+constexpr size_t kMaxRateClients = 100000;
 
 std::chrono::steady_clock::duration Chrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
@@ -58,14 +74,24 @@ bool IsLoopback(const net::ip::address& address) {
   return address.is_loopback();
 }
 
-}  // namespace
+// What Impl needs of a connection of either kind.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  // From Stop(): closes the socket; pending operations end with an error.
+  virtual void Close() = 0;
+};
 
-class Session;
+}  // namespace
 
 class HttpServer::Impl {
  public:
   Impl(const HttpOptions& options, const Router* router)
-      : options(options), router(router), acceptor(ioc) {}
+      : options(options),
+        router(router),
+        limiter(options.limits.requests_per_second,
+                options.limits.request_burst, kMaxRateClients),
+        acceptor(ioc) {}
   ~Impl() {
     // Handlers still queued hold sessions; destroy them while the counts
     // they release exist.
@@ -77,8 +103,8 @@ class HttpServer::Impl {
   // Counts a new connection from `client`; false if a limit is reached.
   bool Admit(const std::string& client);
   void Release(const std::string& client);
-  void Track(const std::shared_ptr<Session>& session);
-  void Untrack(Session* session);
+  void Track(const std::shared_ptr<SessionBase>& session);
+  void Untrack(SessionBase* session);
 
   // Declared before the io_context: sessions its pending handlers still
   // hold release their counts here as it is destroyed.
@@ -86,7 +112,7 @@ class HttpServer::Impl {
   std::condition_variable all_closed;
   std::unordered_map<std::string, int> per_client;
   int total = 0;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   bool stopped = false;
   // Replies may arrive from worker threads after Stop; they post to the
   // io_context only while it runs.
@@ -95,6 +121,9 @@ class HttpServer::Impl {
 
   const HttpOptions options;
   const Router* const router;
+  RateLimiter limiter;
+  // Set for HTTPS.
+  std::shared_ptr<net::ssl::context> tls;
   net::io_context ioc;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -103,63 +132,87 @@ class HttpServer::Impl {
 
 // One connection: reads a request, dispatches it, writes the reply, and
 // again while the client keeps the connection alive. Every step runs on
-// the connection's strand.
-class Session : public std::enable_shared_from_this<Session> {
+// the connection's strand. `Stream` is beast::tcp_stream (HTTP) or
+// TlsStream (HTTPS).
+template <class Stream>
+class Session : public SessionBase {
  public:
-  Session(HttpServer::Impl* server, tcp::socket socket, std::string client,
-          std::string remote, bool loopback)
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  template <class... StreamArgs>
+  Session(HttpServer::Impl* server, std::string client, std::string remote,
+          bool loopback, StreamArgs&&... stream_args)
       : server_(server),
-        stream_(std::move(socket)),
+        stream_(std::forward<StreamArgs>(stream_args)...),
         client_(std::move(client)),
         remote_(std::move(remote)),
         loopback_(loopback) {}
 
-  ~Session() {
+  ~Session() override {
     if (body_stream_) body_stream_->Cancel();
     server_->Untrack(this);
     server_->Release(client_);
   }
 
   void Start() {
-    net::dispatch(stream_.get_executor(),
-                  [self = shared_from_this()] { self->WaitForRequest(); });
+    net::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->WaitForRequest(/*first=*/true);
+      }
+    });
   }
 
-  // From Stop(): closes the socket; pending operations end with an error.
-  void Close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void Close() override {
+    net::post(stream_.get_executor(), [self = Self()] {
       if (self->body_stream_) self->body_stream_->Cancel();
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      self->tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->tcp().close();
     });
   }
 
  private:
+  std::shared_ptr<Session> Self() {
+    return std::static_pointer_cast<Session>(shared_from_this());
+  }
   const HttpLimits& limits() const { return server_->options.limits; }
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
 
-  // Waits up to the idle timeout for a request's first bytes, then gives
+  // The TLS handshake, within the request timeout.
+  void Handshake() {
+    tcp().expires_after(Chrono(limits().request_timeout));
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = Self()](beast::error_code ec) {
+                              if (ec) return self->Shut();
+                              self->WaitForRequest(/*first=*/true);
+                            });
+  }
+
+  // Waits for a request's first bytes — up to the request timeout on a new
+  // connection, the idle timeout between kept-alive requests — then gives
   // the whole request the request timeout.
-  void WaitForRequest() {
+  void WaitForRequest(bool first = false) {
     parser_.emplace();
     parser_->header_limit(limits().max_header_bytes);
     parser_->body_limit(limits().max_body_bytes);
     if (buffer_.size() > 0) return ReadRequest();
-    stream_.expires_after(Chrono(limits().idle_timeout));
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (ec) return self->Shut();
-          self->buffer_.commit(n);
-          self->ReadRequest();
-        });
+    tcp().expires_after(
+        Chrono(first ? limits().request_timeout : limits().idle_timeout));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = Self()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Shut();
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
   }
 
   void ReadRequest() {
-    stream_.expires_after(Chrono(limits().request_timeout));
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](
-                          beast::error_code ec, size_t) { self->OnRead(ec); });
+    tcp().expires_after(Chrono(limits().request_timeout));
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -211,19 +264,59 @@ class Session : public std::enable_shared_from_this<Session> {
       if_none_match_.clear();
     }
 
-    stream_.expires_never();
+    const std::string* accept_encoding = request->Header("accept-encoding");
+    accept_gzip_ = accept_encoding != nullptr && AcceptsGzip(*accept_encoding);
+    const bhttp::verb method = message.method();
+    cors_ = method == bhttp::verb::get || method == bhttp::verb::head ||
+            method == bhttp::verb::options;
+
+    tcp().expires_never();
     request_ = request;
     received_ = absl::Now();
+    absl::Duration wait = server_->limiter.Take(client_, received_);
+    if (wait > absl::ZeroDuration()) return Write(TooManyRequests(wait));
+    if (method == bhttp::verb::options) return Write(Preflight());
     // The reply holds the session: the handler calls it exactly once.
     auto running = server_->running;
-    server_->router->Dispatch(std::move(request), [self = shared_from_this(),
-                                                   running](Response response) {
-      if (!running->load()) return;
-      auto executor = self->stream_.get_executor();
-      net::post(executor, [self, response = std::move(response)]() mutable {
-        self->Write(std::move(response));
-      });
-    });
+    server_->router->Dispatch(
+        std::move(request), [self = Self(), running](Response response) {
+          if (!running->load()) return;
+          auto executor = self->stream_.get_executor();
+          net::post(executor, [self, response = std::move(response)]() mutable {
+            self->Write(std::move(response));
+          });
+        });
+  }
+
+  // 429: the client is over its request rate; `wait` until it may send
+  // one more.
+  Response TooManyRequests(absl::Duration wait) const {
+    const int64_t seconds = std::max<int64_t>(
+        1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(wait))));
+    Response response = JsonError(
+        429, "RESOURCE_EXHAUSTED",
+        absl::StrCat("too many requests from your address (more than ",
+                     limits().requests_per_second, " a second, in bursts of ",
+                     limits().request_burst, "); retry after ", seconds,
+                     " s, and send fewer requests (cache what you fetched; "
+                     "use If-None-Match)"));
+    response.headers.emplace_back("retry-after", absl::StrCat(seconds));
+    return response;
+  }
+
+  // A browser's CORS preflight: the read API may be called with GET and
+  // HEAD and the headers a fetch() or EventSource sends, from any origin.
+  static Response Preflight() {
+    Response response;
+    response.status = 204;
+    response.content_type.clear();
+    response.headers = {
+        {"allow", "GET, HEAD, OPTIONS"},
+        {"access-control-allow-methods", "GET, HEAD, OPTIONS"},
+        {"access-control-allow-headers", kAllowedHeaders},
+        {"access-control-max-age", kPreflightMaxAge},
+    };
+    return response;
   }
 
   static bool EtagMatches(const std::string& if_none_match,
@@ -242,14 +335,53 @@ class Session : public std::enable_shared_from_this<Session> {
     header.version(version_);
     header.result(static_cast<unsigned>(response.status));
     header.set(bhttp::field::server, "civhub");
-    header.set(bhttp::field::content_type, response.content_type);
+    if (!response.content_type.empty()) {
+      header.set(bhttp::field::content_type, response.content_type);
+    }
+    if (cors_ && response.cross_origin) {
+      header.set(bhttp::field::access_control_allow_origin, "*");
+      header.set(bhttp::field::access_control_expose_headers,
+                 "ETag, Retry-After");
+    }
     for (const auto& [name, value] : response.headers) {
       header.set(name, value);
     }
     if (!response.etag.empty()) header.set(bhttp::field::etag, response.etag);
   }
 
+  // Whether a body of `response`'s type (and, unless streamed, `size`)
+  // is sent gzipped to a client that accepts it.
+  static bool WorthGzip(const Response& response, size_t size) {
+    for (const auto& [name, value] : response.headers) {
+      if (absl::EqualsIgnoreCase(name, "content-encoding")) return false;
+    }
+    return IsCompressible(response.content_type) &&
+           (response.stream || size >= kMinGzipBytes);
+  }
+
+  // The body may be gzipped: caches must key on Accept-Encoding; and when
+  // it is, the ETag names the identity body, so it becomes weak (a 304
+  // still matches: If-None-Match compares weakly).
+  static void MarkEncoding(bhttp::response_header<>& header, bool gzipped) {
+    auto vary = header.find(bhttp::field::vary);
+    if (vary == header.end()) {
+      header.set(bhttp::field::vary, "Accept-Encoding");
+    } else {
+      header.set(bhttp::field::vary,
+                 absl::StrCat(std::string(vary->value()), ", Accept-Encoding"));
+    }
+    if (!gzipped) return;
+    header.set(bhttp::field::content_encoding, "gzip");
+    auto etag = header.find(bhttp::field::etag);
+    if (etag == header.end()) return;
+    std::string value(etag->value());
+    if (!absl::StartsWith(value, "W/")) {
+      header.set(bhttp::field::etag, absl::StrCat("W/", value));
+    }
+  }
+
   void Write(Response response) {
+    const bool worth_gzip = WorthGzip(response, response.body.size());
     if (!response.stream && response.status == 200 &&
         EtagMatches(if_none_match_, response.etag)) {
       response.status = 304;
@@ -264,59 +396,71 @@ class Session : public std::enable_shared_from_this<Session> {
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
     SetCommon(message->base(), response);
     message->keep_alive(keep_alive_);
+    const bool gzip = worth_gzip && accept_gzip_;
+    if (worth_gzip) MarkEncoding(message->base(), gzip);
+    if (gzip && response.status != 304) response.body = Gzip(response.body);
     size_t length = response.body.size();
     if (!head_ && response.status != 304) {
       message->body() = std::move(response.body);
     }
     message->prepare_payload();
     if (head_) message->content_length(length);
-    stream_.expires_after(Chrono(limits().write_timeout));
-    bhttp::async_write(
-        stream_, *message,
-        [self = shared_from_this(), message](beast::error_code ec, size_t) {
-          if (ec || !self->keep_alive_) return self->Shut();
-          self->WaitForRequest();
-        });
+    // 204 and 304 have no body and must not say they have one.
+    if (response.status == 204 || response.status == 304) {
+      message->erase(bhttp::field::content_length);
+    }
+    tcp().expires_after(Chrono(limits().write_timeout));
+    bhttp::async_write(stream_, *message,
+                       [self = Self(), message](beast::error_code ec, size_t) {
+                         if (ec || !self->keep_alive_) return self->Shut();
+                         self->WaitForRequest();
+                       });
   }
 
   void StartStream(Response response) {
+    const bool worth_gzip = WorthGzip(response, 0);
     body_stream_ = std::move(response.stream);
     auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
     SetCommon(message->base(), response);
+    if (worth_gzip) {
+      MarkEncoding(message->base(), accept_gzip_);
+      if (accept_gzip_) gzip_ = std::make_unique<GzipEncoder>();
+    }
     message->keep_alive(keep_alive_);
     message->chunked(true);
     auto serializer =
         std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(
             *message);
-    stream_.expires_after(Chrono(limits().write_timeout));
-    bhttp::async_write_header(stream_, *serializer,
-                              [self = shared_from_this(), message, serializer](
-                                  beast::error_code ec, size_t) {
-                                if (ec) return self->Shut();
-                                self->NextPiece();
-                              });
-  }
-
-  void NextPiece() {
-    stream_.expires_never();
-    // `ready` holds the session until the source answers (Cancel makes it
-    // answer soon).
-    auto running = server_->running;
-    body_stream_->Next(
-        [self = shared_from_this(), running](std::string piece, bool done) {
-          if (!running->load()) return;
-          auto executor = self->stream_.get_executor();
-          net::post(executor, [self, piece = std::move(piece), done]() mutable {
-            self->WritePiece(std::move(piece), done);
-          });
+    tcp().expires_after(Chrono(limits().write_timeout));
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = Self(), message, serializer](beast::error_code ec, size_t) {
+          if (ec) return self->Shut();
+          self->NextPiece();
         });
   }
 
+  void NextPiece() {
+    tcp().expires_never();
+    // `ready` holds the session until the source answers (Cancel makes it
+    // answer soon).
+    auto running = server_->running;
+    body_stream_->Next([self = Self(), running](std::string piece, bool done) {
+      if (!running->load()) return;
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self, piece = std::move(piece), done]() mutable {
+        self->WritePiece(std::move(piece), done);
+      });
+    });
+  }
+
   void WritePiece(std::string piece, bool done) {
+    // Each piece flushed: the client decodes it on arrival, as it would
+    // the plain piece.
+    if (gzip_ && (!piece.empty() || done)) piece = gzip_->Compress(piece, done);
     auto data = std::make_shared<std::string>(std::move(piece));
-    stream_.expires_after(Chrono(limits().write_timeout));
-    auto after = [self = shared_from_this(), data, done](beast::error_code ec,
-                                                         size_t) {
+    tcp().expires_after(Chrono(limits().write_timeout));
+    auto after = [self = Self(), data, done](beast::error_code ec, size_t) {
       if (ec) return self->Shut();
       if (!done) return self->NextPiece();
       self->FinishStream();
@@ -328,8 +472,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void FinishStream() {
     body_stream_.reset();
+    gzip_.reset();
     net::async_write(stream_, bhttp::make_chunk_last(),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = Self()](beast::error_code ec, size_t) {
                        if (ec || !self->keep_alive_) return self->Shut();
                        self->WaitForRequest();
                      });
@@ -348,13 +493,15 @@ class Session : public std::enable_shared_from_this<Session> {
       body_stream_->Cancel();
       body_stream_.reset();
     }
+    // Over TLS too the TCP connection just closes: every response has a
+    // length (or chunks), so no close_notify is needed to mark its end.
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp().close();
   }
 
   HttpServer::Impl* const server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const std::string client_;
@@ -364,7 +511,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
   unsigned version_ = 11;
   std::string if_none_match_;
+  // The request's Accept-Encoding allows gzip.
+  bool accept_gzip_ = false;
+  // Responses to this request carry CORS headers (GET, HEAD, OPTIONS).
+  bool cors_ = false;
   std::shared_ptr<BodyStream> body_stream_;
+  // Set while a gzipped stream is sent.
+  std::unique_ptr<GzipEncoder> gzip_;
   // The request being answered (null for one that did not parse).
   std::shared_ptr<const Request> request_;
   absl::Time received_;
@@ -373,20 +526,34 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec,
                                                       tcp::socket socket) {
-    // A closed acceptor fails every accept at once: do not re-arm it.
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec == net::error::operation_aborted) return;
+    {
+      // Stopping: the acceptor is (being) closed, and accepting again
+      // would fail at once, again and again.
+      std::lock_guard<std::mutex> lock(mu);
+      if (stopped) return;
+    }
     if (!ec) {
       beast::error_code peer_ec;
       tcp::endpoint peer = socket.remote_endpoint(peer_ec);
       if (!peer_ec) {
         std::string client = ClientOf(peer.address());
         if (Admit(client)) {
-          auto session = std::make_shared<Session>(
-              this, std::move(socket), client,
-              absl::StrCat(peer.address().to_string(), ":", peer.port()),
-              IsLoopback(peer.address()));
-          Track(session);
-          session->Start();
+          std::string remote =
+              absl::StrCat(peer.address().to_string(), ":", peer.port());
+          const bool loopback = IsLoopback(peer.address());
+          if (tls) {
+            auto session = std::make_shared<Session<TlsStream>>(
+                this, client, std::move(remote), loopback, std::move(socket),
+                *tls);
+            Track(session);
+            session->Start();
+          } else {
+            auto session = std::make_shared<Session<beast::tcp_stream>>(
+                this, client, std::move(remote), loopback, std::move(socket));
+            Track(session);
+            session->Start();
+          }
         } else {
           spdlog::debug("http: refused a connection from {}: limit", client);
           socket.close(peer_ec);
@@ -394,6 +561,11 @@ void HttpServer::Impl::Accept() {
       }
     } else {
       spdlog::debug("http: accept: {}", ec.message());
+      // Such as out of file descriptors: try again shortly, not in a loop.
+      auto timer = std::make_shared<net::steady_timer>(
+          ioc, std::chrono::milliseconds(100));
+      timer->async_wait([this, timer](beast::error_code) { Accept(); });
+      return;
     }
     Accept();
   });
@@ -419,12 +591,12 @@ void HttpServer::Impl::Release(const std::string& client) {
   if (--total == 0) all_closed.notify_all();
 }
 
-void HttpServer::Impl::Track(const std::shared_ptr<Session>& session) {
+void HttpServer::Impl::Track(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard<std::mutex> lock(mu);
   sessions[session.get()] = session;
 }
 
-void HttpServer::Impl::Untrack(Session* session) {
+void HttpServer::Impl::Untrack(SessionBase* session) {
   std::lock_guard<std::mutex> lock(mu);
   sessions.erase(session);
 }
@@ -438,12 +610,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         absl::StrCat("--http-listen: \"", options.listen,
                      "\" is not HOST:PORT (such as 127.0.0.1:7342)"));
   }
-  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
-    return absl::UnimplementedError(
-        "--http-tls-cert/--http-tls-key: HTTPS is not built yet; put a "
-        "reverse proxy with TLS in front (docs/operations.md)");
-  }
   auto impl = std::make_unique<Impl>(options, router);
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    auto tls = LoadTlsContext(options.tls_cert_file, options.tls_key_file);
+    if (!tls.ok()) return tls.status();
+    impl->tls = *std::move(tls);
+  }
   beast::error_code ec;
   tcp::resolver resolver(impl->ioc);
   auto endpoints = resolver.resolve(host, port, ec);
@@ -485,12 +657,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
+absl::Status HttpServer::CheckTls(const HttpOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    return absl::OkStatus();
+  }
+  return LoadTlsContext(options.tls_cert_file, options.tls_key_file).status();
+}
+
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<SessionBase>> open;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->stopped) return;

@@ -5,7 +5,22 @@
 //
 // Every resource a client can hold is bounded (HttpLimits): the size of a
 // request's header and body, the time to send a request, the idle time of
-// a kept-alive connection, connections per client address and in all.
+// a kept-alive connection, connections per client address and in all, and
+// requests per second per client address (429 with Retry-After).
+//
+// On every response the server also does what each handler would
+// otherwise repeat:
+// - HTTPS when given a certificate (Boost.Asio's OpenSSL stream);
+// - gzip (zlib) for a text or JSON body of kMinGzipBytes or more when the
+//   request's Accept-Encoding allows it, with Content-Encoding: gzip and
+//   Vary: Accept-Encoding, the ETag then weak (W/"…"); a streamed body of
+//   such a type is gzipped piece by piece, each piece flushed
+//   (Z_SYNC_FLUSH) so the client can decode it as soon as it arrives;
+// - CORS: Access-Control-Allow-Origin: * on every response to GET and
+//   HEAD (public data, no credentials; Response::cross_origin = false
+//   leaves it out), and OPTIONS (a browser's preflight) answered 204 with
+//   Access-Control-Allow-Methods/-Headers/-Max-Age for any path;
+// - ETag/If-None-Match: 304.
 #ifndef CIVHUB_HTTP_HTTP_SERVER_H_
 #define CIVHUB_HTTP_HTTP_SERVER_H_
 
@@ -26,7 +41,9 @@ struct HttpLimits {
   // A request's body; more: 413 and the connection closes.
   int max_body_bytes = 64 << 10;
   // A request must arrive whole within this, from its first byte (a client
-  // sending a byte a second is closed): the connection is closed.
+  // sending a byte a second is closed): the connection is closed. Also the
+  // time a new connection has to finish its TLS handshake and to start its
+  // first request.
   absl::Duration request_timeout = absl::Seconds(10);
   // A kept-alive connection with no request in progress is closed after
   // this.
@@ -38,6 +55,13 @@ struct HttpLimits {
   // one over is accepted and closed at once.
   int max_connections_per_client = 64;
   int max_connections = 10000;
+  // Requests per client: a token bucket holding up to `request_burst`
+  // requests, refilled at `requests_per_second`. A request over it gets
+  // 429 with Retry-After (whole seconds until one more is allowed) and a
+  // RESOURCE_EXHAUSTED JSON error; the connection stays open. Loopback
+  // clients are limited too. requests_per_second 0: no limit.
+  double requests_per_second = 50;
+  double request_burst = 200;
 };
 
 struct HttpOptions {
@@ -65,9 +89,14 @@ class HttpServer {
   // the server). INVALID_ARGUMENT naming --http-listen for an address that
   // does not parse; UNAVAILABLE "cannot listen on …: address already in use"
   // (never shared: no SO_REUSEPORT); FAILED_PRECONDITION naming the file if
-  // the TLS certificate or key cannot be read.
+  // the TLS certificate or key cannot be read, holds no PEM chain or key,
+  // or they do not match (INVALID_ARGUMENT if only one is given).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       const HttpOptions& options, const Router* router);
+
+  // Start's checks of the TLS files alone, for a caller that wants them
+  // before it binds anything. OK when neither file is given.
+  static absl::Status CheckTls(const HttpOptions& options);
 
   // Stop()s.
   ~HttpServer();

@@ -32,8 +32,8 @@ std::string CtlCommand(const char* argv0) {
 }
 
 void PrintBanner(const civhub::server::HubServer& server,
-                 const std::string& data_dir_flag,
-                 const std::string& ctl_path) {
+                 const std::string& data_dir_flag, const std::string& ctl_path,
+                 bool https) {
   const auto& id = server.hub().id();
   std::string ctl = ctl_path;
   if (data_dir_flag != "./var/hub") ctl += " --data-dir " + data_dir_flag;
@@ -48,7 +48,8 @@ void PrintBanner(const civhub::server::HubServer& server,
             << "  (mutual TLS, for peer hubs)\n"
             << "  admin socket: " << server.admin_socket() << "  (mode 0600)\n";
   if (!server.http_address().empty()) {
-    std::cout << "  web:          http://" << server.http_address()
+    std::cout << "  web:          " << (https ? "https://" : "http://")
+              << server.http_address()
               << "/  (directory for people; JSON API at /v1/)\n";
   }
   if (!server.metrics_address().empty()) {
@@ -160,6 +161,35 @@ int main(int argc, char** argv) {
                  "PEM certificate chain: serve HTTP over TLS (HTTPS)");
   app.add_option("--http-tls-key", options.gateway.http.tls_key_file,
                  "PEM private key for --http-tls-cert");
+  // Limits on what each HTTP client may hold (docs/operations.md, "Limits").
+  civhub::http::HttpLimits& http_limits = options.gateway.http.limits;
+  app.add_option("--http-max-connections-per-client",
+                 http_limits.max_connections_per_client,
+                 "HTTP port: connections one client (IPv4 address, IPv6 /64) "
+                 "may hold open")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--http-max-connections", http_limits.max_connections,
+                 "HTTP port: connections in all (lowered to fit the "
+                 "open-file limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--http-requests-per-second", http_limits.requests_per_second,
+                 "HTTP requests one client may send a second on average; "
+                 "more get 429 with Retry-After (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--http-request-burst", http_limits.request_burst,
+                 "HTTP requests one client may send at once, above its rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  double http_request_timeout_seconds =
+      absl::ToDoubleSeconds(http_limits.request_timeout);
+  app.add_option("--http-request-timeout", http_request_timeout_seconds,
+                 "Seconds a client has to send a whole HTTP request (and to "
+                 "finish the TLS handshake); slower ones are closed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--advertise", options.advertise,
                  "HOST:PORT other hubs should dial (default: --peer-listen)")
       ->check(HostPortCheck(/*allow_port_zero=*/false));
@@ -258,6 +288,7 @@ int main(int argc, char** argv) {
     }
   }
   options.sync_interval = absl::Seconds(sync_seconds);
+  http_limits.request_timeout = absl::Seconds(http_request_timeout_seconds);
   limits.watch.idle_timeout = absl::Seconds(watch_idle_seconds);
   limits.search_deadline = absl::Seconds(search_deadline_seconds);
   options.name = IfGiven(app, "--name", name);
@@ -286,7 +317,8 @@ int main(int argc, char** argv) {
     std::cerr << "civhubd: " << server.status().message() << "\n";
     return 1;
   }
-  PrintBanner(**server, options.data_dir, CtlCommand(argv[0]));
+  PrintBanner(**server, options.data_dir, CtlCommand(argv[0]),
+              !options.gateway.http.tls_cert_file.empty());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -278,6 +278,13 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> public_credentials =
       PublicCredentials(options);
   if (!public_credentials.ok()) return public_credentials.status();
+  const bool http_on = !options.gateway.http.listen.empty();
+  if (http_on) {
+    if (absl::Status st = http::HttpServer::CheckTls(options.gateway.http);
+        !st.ok()) {
+      return st;
+    }
+  }
 
   // The store first, then the key (HubNode::Open): the store's lock keeps a
   // second civhubd off this data dir before anything else (like the key or
@@ -316,22 +323,35 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   const crypto::PrivateKey& hub_key = s->node_->key();
   // Both ports, before federation starts (it may publish the profile): a
   // civhubd that cannot serve changes nothing. Every listener that cannot
-  // be had is named, the Directory's first. Their totals share what the
-  // open-file limit leaves for connections, three quarters to the public.
+  // be had is named, the Directory's first, HTTP's last (it binds when the
+  // gateway starts; checked here so a taken port changes nothing). Their
+  // totals share what the open-file limit leaves for connections: a
+  // quarter to federation, the rest to the Directory, or half of it to
+  // HTTP when it is on.
   std::vector<std::string> cannot_listen;
+  gateway::GatewayOptions gateway_options = options.gateway;
   {
     ConnectionLimits public_limits = options.public_connections;
     ConnectionLimits federation_limits = options.federation_connections;
-    public_limits.total =
-        std::min(public_limits.total, budget.connections * 3 / 4);
+    public_limits.total = std::min(public_limits.total,
+                                   budget.connections * (http_on ? 2 : 3) / 4);
     federation_limits.total =
         std::min(federation_limits.total, budget.connections / 4);
+    int& http_total = gateway_options.http.limits.max_connections;
+    http_total = std::min(http_total, budget.connections / 4);
     auto pub = ConnectionGuard::Listen(options.listen, "--listen", "directory",
                                        public_limits);
     auto fed = ConnectionGuard::Listen(options.peer_listen, "--peer-listen",
                                        "federation", federation_limits);
     for (auto* guard : {&pub, &fed}) {
       if (!guard->ok()) cannot_listen.emplace_back(guard->status().message());
+    }
+    if (http_on) {
+      if (absl::Status st =
+              CheckCanListen(options.gateway.http.listen, "--http-listen");
+          !st.ok()) {
+        cannot_listen.emplace_back(st.message());
+      }
     }
     if (!cannot_listen.empty()) {
       return absl::UnavailableError(
@@ -423,8 +443,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         v1::Directory::service_full_name(), true);
   }
 
-  if (!options.gateway.http.listen.empty() ||
-      !options.gateway.metrics_listen.empty()) {
+  if (http_on || !options.gateway.metrics_listen.empty()) {
     s->metrics_ = std::make_unique<ServerMetrics>(ServerMetricsSources{
         s->node_.get(), store_path, s->started_at_, s->public_guard_.get(),
         s->federation_guard_.get()});
@@ -432,7 +451,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     context.node = s->node_.get();
     context.listeners_up = &s->listeners_up_;
     context.metrics = s->metrics_.get();
-    auto gw = gateway::Gateway::Start(options.gateway, context);
+    auto gw = gateway::Gateway::Start(gateway_options, context);
     if (!gw.ok()) return gw.status();
     s->gateway_ = *std::move(gw);
     s->http_address_ = s->gateway_->address();

@@ -63,7 +63,9 @@ struct ServerOptions {
   DirectoryLimits directory_limits;
   // The HTTP gateway (JSON API, web directory, metrics): its address
   // (`gateway.http.listen`, default 127.0.0.1:7342; empty: no HTTP), TLS
-  // files and limits.
+  // files and limits (its connection total is lowered to fit the open-file
+  // limit too; the port and the TLS files are checked before anything
+  // starts).
   gateway::GatewayOptions gateway;
 };
 

@@ -110,6 +110,36 @@ TEST(ListenE2eTest, SecondCivhubdOnTheSamePortsExitsNamingThePort) {
   }
 }
 
+// The HTTP port gets the gRPC ports' rules: taken, it is named before
+// anything starts; so are unreadable HTTPS files.
+TEST(ListenE2eTest, HttpPortInUseAndBadTlsFilesAreRefusedClearly) {
+  TempDir dir;
+  HubProcess first(dir.Sub("first"));
+  ASSERT_TRUE(first.Start());
+  RunResult http = RunCivhubdExpectingRefusal(
+      {"--data-dir", dir.Sub("second"), "--listen", "127.0.0.1:0",
+       "--peer-listen", "127.0.0.1:0", "--http-listen", first.http_address()});
+  EXPECT_EQ(http.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(
+      http.err,
+      absl::StrCat("cannot listen on ", first.http_address(),
+                   ": address already in use (is another civhubd running?); "
+                   "stop it, or pick another port with --http-listen")))
+      << http.err;
+  EXPECT_FALSE(absl::StrContains(http.out, "hub is running")) << http.out;
+
+  RunResult tls = RunCivhubdExpectingRefusal(
+      {"--data-dir", dir.Sub("third"), "--listen", "127.0.0.1:0",
+       "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+       "--http-tls-cert", dir.Sub("none.pem"), "--http-tls-key",
+       dir.Sub("none.key")});
+  EXPECT_EQ(tls.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(
+      tls.err,
+      absl::StrCat("--http-tls-cert: cannot read ", dir.Sub("none.pem"))))
+      << tls.err;
+}
+
 TEST(ListenE2eTest, BadListenValuesGetOneClearLine) {
   TempDir dir;
   struct Case {
