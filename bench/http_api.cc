@@ -337,7 +337,9 @@ absl::StatusOr<HttpBenchResult> RunHttpBench(const std::string& dataset,
   testing::HubProcess hub(dir);
   hub.set_log_level("warn");
   hub.set_open_file_limit(limit);
-  if (!hub.Start()) {
+  if (!hub.Start({"--http-max-connections", std::to_string(clients + 100),
+                  "--http-max-change-streams",
+                  std::to_string(clients + 100)})) {
     return absl::UnavailableError("civhubd did not start");
   }
   const double rss_before = hub.RssMb();

@@ -183,6 +183,16 @@ int main(int argc, char** argv) {
                  "HTTP requests one client may send at once, above its rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--http-max-change-streams",
+                 options.gateway.changes.max_streams,
+                 "/v1/changes streams open at once, all clients together")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--http-max-change-streams-per-client",
+                 options.gateway.changes.max_streams_per_client,
+                 "/v1/changes streams one client address may hold open")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   double http_request_timeout_seconds =
       absl::ToDoubleSeconds(http_limits.request_timeout);
   app.add_option("--http-request-timeout", http_request_timeout_seconds,
