@@ -239,6 +239,7 @@ class Session : public SessionBase {
     if (ec) return Shut();
 
     bhttp::request<bhttp::string_body> message = parser_->release();
+    parser_.reset();
     auto request = std::make_shared<Request>();
     request->method = std::string(message.method_string());
     request->target = std::string(message.target());
@@ -418,6 +419,9 @@ class Session : public SessionBase {
   }
 
   void StartStream(Response response) {
+    // A stream may stay open for hours: keep no read buffer meanwhile
+    // (4 KiB a client, most of what an idle stream would hold).
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     const bool worth_gzip = WorthGzip(response, 0);
     body_stream_ = std::move(response.stream);
     auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
