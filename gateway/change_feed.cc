@@ -243,6 +243,14 @@ absl::StatusOr<std::shared_ptr<http::BodyStream>> ChangeFeeds::Open(
         "the hub is shutting down; retry in a "
         "minute");
   }
+  // A cursor this hub never gave (another hub's, or one from before this
+  // hub's data was replaced) would wait for ever with nothing to say why.
+  if (const uint64_t last = hub_->store()->last_change(); after > last) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "after: cursor ", after, " is ahead of this hub's last change (", last,
+        "): it is not a cursor of this hub, or the hub's data was replaced; "
+        "start again from 0"));
+  }
   absl::MutexLock lock(&mu_);
   int total = 0, mine = 0;
   std::vector<std::weak_ptr<FeedStream>> kept;

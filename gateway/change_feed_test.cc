@@ -145,6 +145,18 @@ TEST_F(ChangeFeedTest, SseSendsAnEventPerChangeThenCaughtUpThenHeartbeats) {
   EXPECT_EQ(beat->first, ": keep-alive\n\n");
 }
 
+// A mirror resuming from a cursor this hub never gave used to wait for ever
+// in silence.
+TEST_F(ChangeFeedTest, ACursorAheadOfTheHubIsRefusedNamingAfter) {
+  Publish("one");
+  Publish("two");
+  auto refused = feeds().Open("a", 99, FeedFormat::kSse);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(refused.status().message(), "after: cursor 99"))
+      << refused.status();
+  EXPECT_TRUE(feeds().Open("a", 2, FeedFormat::kSse).ok());
+}
+
 TEST_F(ChangeFeedTest, CancelEndsAWaitingStreamAtOnce) {
   Reader r = Open("a", 0, FeedFormat::kSse);
   ASSERT_TRUE(r.Next());  // caught_up
