@@ -14,9 +14,9 @@
 #include "absl/time/time.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "federation/grpc/client_address.h"
+#include "node/base/call_gate.h"
 #include "node/hub.h"
 #include "server/abuse_meter.h"
-#include "node/base/call_gate.h"
 #include "server/watch_streams.h"
 
 namespace civhub::server {

@@ -20,8 +20,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "civhub/v1/directory.pb.h"
-#include "node/hub.h"
 #include "node/base/call_gate.h"
+#include "node/hub.h"
 
 namespace civhub::server {
 
@@ -57,7 +57,8 @@ class WatchStream;
 // down).
 class WatchStreams {
  public:
-  WatchStreams(const node::Hub* hub, node::CallGate* gate, const WatchLimits& limits,
+  WatchStreams(const node::Hub* hub, node::CallGate* gate,
+               const WatchLimits& limits,
                std::function<std::string(const std::string&)> client_key);
   ~WatchStreams();
 
