@@ -25,6 +25,7 @@
 #include "harness/hub_process.h"
 #include "harness/partner.h"
 #include "http/url.h"
+#include "server/connection_guard.h"
 
 namespace civhub::bench {
 namespace {
@@ -331,10 +332,15 @@ absl::StatusOr<HttpBenchResult> RunHttpBench(const std::string& dataset,
   if (options.sse_clients <= 0) return result;
 
   const int limit = RaiseFileLimit();
-  // The hub gives HTTP a quarter of its open files (docs/operations.md,
-  // "Open files"); past that, streams are refused, so the crowd is cut to
-  // fit the hard limit this machine allows.
-  const int clients = std::min(options.sse_clients, limit / 4 - 256);
+  // The hub shares its open files among its ports (docs/operations.md,
+  // "Open files"): the Directory port is held to kDirectoryConnections so
+  // that HTTP may have the rest; the crowd is cut to fit what this
+  // machine's hard limit leaves.
+  constexpr int kDirectoryConnections = 1000;
+  constexpr int kFederationConnections = 1000;
+  const int http_room = server::BudgetDescriptors(limit).connections -
+                        kDirectoryConnections - kFederationConnections - 100;
+  const int clients = std::min({options.sse_clients, http_room, limit - 256});
   if (clients < options.sse_clients) {
     std::cerr << "http: " << clients << " change-feed clients, not "
               << options.sse_clients << ": the open-file limit is " << limit
@@ -345,7 +351,10 @@ absl::StatusOr<HttpBenchResult> RunHttpBench(const std::string& dataset,
   testing::HubProcess hub(dir);
   hub.set_log_level("warn");
   hub.set_open_file_limit(limit);
-  if (!hub.Start({"--http-max-connections", std::to_string(clients + 100),
+  if (!hub.Start({"--max-connections", std::to_string(kDirectoryConnections),
+                  "--peer-max-connections",
+                  std::to_string(kFederationConnections),
+                  "--http-max-connections", std::to_string(clients + 100),
                   "--http-max-change-streams", std::to_string(clients + 100),
                   "--http-max-change-streams-per-client", "64"})) {
     return absl::UnavailableError("civhubd did not start");

@@ -459,4 +459,22 @@ DescriptorBudget BudgetDescriptors(int open_file_limit) {
   return b;
 }
 
+std::vector<int> ShareConnections(int budget, const std::vector<int>& wanted) {
+  std::vector<int> share(wanted.size(), 0);
+  std::vector<size_t> order(wanted.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Smallest demands first: each takes min(its demand, an equal share of
+  // what is left), so what a small one leaves goes to the larger ones.
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return wanted[a] < wanted[b]; });
+  int left = std::max(0, budget);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const int equal = left / static_cast<int>(order.size() - k);
+    const int take = std::max(1, std::min(wanted[order[k]], equal));
+    share[order[k]] = take;
+    left = std::max(0, left - take);
+  }
+  return share;
+}
+
 }  // namespace civhub::server

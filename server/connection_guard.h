@@ -172,6 +172,15 @@ struct DescriptorBudget {
 };
 DescriptorBudget BudgetDescriptors(int open_file_limit);
 
+// Shares `budget` connections among listeners that ask for `wanted[i]`
+// each (their configured totals): all get what they ask when it fits;
+// otherwise max-min fairly — a listener asking less than an equal share
+// gets what it asks, and what it leaves is shared by the others. So a hub
+// under a low open-file limit keeps every listener's configured total it
+// can, and an admin who raises one total (and lowers another) moves
+// descriptors between them. Each share is at least 1.
+std::vector<int> ShareConnections(int budget, const std::vector<int>& wanted);
+
 }  // namespace civhub::server
 
 #endif  // CIVHUB_SERVER_CONNECTION_GUARD_H_

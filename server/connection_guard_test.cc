@@ -258,5 +258,26 @@ TEST(DescriptorBudgetTest, LeavesRoomForTheStoreAndTheRest) {
   EXPECT_GE(BudgetDescriptors(100).connections, 64);
 }
 
+TEST(ShareConnectionsTest, EveryListenerKeepsItsTotalWhenTheyFit) {
+  EXPECT_EQ(ShareConnections(30000, {10000, 1000, 10000}),
+            (std::vector<int>{10000, 1000, 10000}));
+}
+
+TEST(ShareConnectionsTest, WhatASmallListenerLeavesGoesToTheOthers) {
+  // A hub under a 20,000-file limit: federation asks 1,000 of an equal
+  // third (6,248) and the other two share the rest.
+  EXPECT_EQ(ShareConnections(18744, {10000, 1000, 10000}),
+            (std::vector<int>{8872, 1000, 8872}));
+  // An admin who lowers the Directory's total gives HTTP room for 10,000.
+  EXPECT_EQ(ShareConnections(18744, {4000, 1000, 10100}),
+            (std::vector<int>{4000, 1000, 10100}));
+}
+
+TEST(ShareConnectionsTest, NoListenerIsLeftWithoutAConnection) {
+  const std::vector<int> share = ShareConnections(2, {10, 10, 10});
+  for (int s : share) EXPECT_GE(s, 1);
+  EXPECT_EQ(ShareConnections(0, {5}), std::vector<int>{1});
+}
+
 }  // namespace
 }  // namespace civhub::server

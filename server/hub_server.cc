@@ -325,20 +325,32 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   // civhubd that cannot serve changes nothing. Every listener that cannot
   // be had is named, the Directory's first, HTTP's last (it binds when the
   // gateway starts; checked here so a taken port changes nothing). Their
-  // totals share what the open-file limit leaves for connections: a
-  // quarter to federation, the rest to the Directory, or half of it to
-  // HTTP when it is on.
+  // totals share what the open-file limit leaves for connections
+  // (ShareConnections: each keeps its configured total when they fit).
   std::vector<std::string> cannot_listen;
   gateway::GatewayOptions gateway_options = options.gateway;
   {
     ConnectionLimits public_limits = options.public_connections;
     ConnectionLimits federation_limits = options.federation_connections;
-    public_limits.total = std::min(public_limits.total,
-                                   budget.connections * (http_on ? 2 : 3) / 4);
-    federation_limits.total =
-        std::min(federation_limits.total, budget.connections / 4);
     int& http_total = gateway_options.http.limits.max_connections;
-    http_total = std::min(http_total, budget.connections / 4);
+    std::vector<int> wanted = {public_limits.total, federation_limits.total};
+    if (http_on) wanted.push_back(http_total);
+    const std::vector<int> share = ShareConnections(budget.connections, wanted);
+    public_limits.total = share[0];
+    federation_limits.total = share[1];
+    if (http_on) http_total = share[2];
+    if (share != wanted) {
+      spdlog::warn(
+          "the open-file limit leaves {} connections: the directory port may "
+          "hold {} (of --max-connections {}), the federation port {} (of "
+          "--peer-max-connections {}){}; raise the limit (LimitNOFILE= in "
+          "the unit file, ulimit -n) or lower one of these to give another "
+          "more",
+          budget.connections, share[0], wanted[0], share[1], wanted[1],
+          http_on ? absl::StrCat(", HTTP ", share[2],
+                                 " (of --http-max-connections ", wanted[2], ")")
+                  : "");
+    }
     auto pub = ConnectionGuard::Listen(options.listen, "--listen", "directory",
                                        public_limits);
     auto fed = ConnectionGuard::Listen(options.peer_listen, "--peer-listen",
