@@ -77,9 +77,17 @@ void Api::AddRoutes(http::Router* router) {
   router->Add("GET", "/v1/records/{origin}/{record_id}", bind(&Api::GetRecord));
   router->Add("GET", "/v1/search", bind(&Api::Search));
   router->Add("GET", "/v1/communities/{origin}/{id}/members",
-              bind(&Api::ListMembers));
+              [this](Req request, http::Reply reply) {
+                ListPaged(*request, std::move(reply),
+                          &v1::ListMembersRequest::mutable_community,
+                          &node::Directory::ListMembers);
+              });
   router->Add("GET", "/v1/organizations/{origin}/{id}/communities",
-              bind(&Api::ListCommunities));
+              [this](Req request, http::Reply reply) {
+                ListPaged(*request, std::move(reply),
+                          &v1::ListCommunitiesRequest::mutable_organization,
+                          &node::Directory::ListCommunities);
+              });
   router->Add("GET", "/v1/changes", bind(&Api::Changes));
   router->Add("GET", "/v1/hub", bind(&Api::GetHub));
   router->Add("GET", "/v1/network", bind(&Api::GetNetwork));
@@ -159,47 +167,30 @@ void Api::Search(std::shared_ptr<const http::Request> request,
       });
 }
 
-void Api::ListMembers(std::shared_ptr<const http::Request> request,
-                      http::Reply reply) {
-  v1::ListMembersRequest list;
+template <typename ListRequest, typename ListResponse>
+void Api::ListPaged(const http::Request& request, http::Reply reply,
+                    v1::RecordRef* (ListRequest::*path_record)(),
+                    absl::StatusOr<ListResponse> (node::Directory::*list)(
+                        const ListRequest&) const) {
+  ListRequest list_request;
   int32_t page_size = 0;
-  if (absl::Status s =
-          ParsePaging(request->query, &page_size, list.mutable_page_token());
+  if (absl::Status s = ParsePaging(request.query, &page_size,
+                                   list_request.mutable_page_token());
       !s.ok()) {
     return Send(reply, ErrorResponse(s));
   }
-  list.set_page_size(page_size);
-  list.mutable_community()->set_origin(request->path_params[0]);
-  list.mutable_community()->set_record_id(request->path_params[1]);
+  list_request.set_page_size(page_size);
+  v1::RecordRef* record = (list_request.*path_record)();
+  record->set_origin(request.path_params[0]);
+  record->set_record_id(request.path_params[1]);
   const node::Hub* hub = context_.node->hub();
-  Run(*request, std::move(reply),
-      [hub, list](const node::QueryStop&) -> absl::StatusOr<http::Response> {
-        absl::StatusOr<v1::ListMembersResponse> members =
-            hub->directory().ListMembers(list);
-        if (!members.ok()) return members.status();
-        return JsonOf(*members, kQueryCache);
-      });
-}
-
-void Api::ListCommunities(std::shared_ptr<const http::Request> request,
-                          http::Reply reply) {
-  v1::ListCommunitiesRequest list;
-  int32_t page_size = 0;
-  if (absl::Status s =
-          ParsePaging(request->query, &page_size, list.mutable_page_token());
-      !s.ok()) {
-    return Send(reply, ErrorResponse(s));
-  }
-  list.set_page_size(page_size);
-  list.mutable_organization()->set_origin(request->path_params[0]);
-  list.mutable_organization()->set_record_id(request->path_params[1]);
-  const node::Hub* hub = context_.node->hub();
-  Run(*request, std::move(reply),
-      [hub, list](const node::QueryStop&) -> absl::StatusOr<http::Response> {
-        absl::StatusOr<v1::ListCommunitiesResponse> communities =
-            hub->directory().ListCommunities(list);
-        if (!communities.ok()) return communities.status();
-        return JsonOf(*communities, kQueryCache);
+  Run(request, std::move(reply),
+      [hub, list_request,
+       list](const node::QueryStop&) -> absl::StatusOr<http::Response> {
+        absl::StatusOr<ListResponse> page =
+            (hub->directory().*list)(list_request);
+        if (!page.ok()) return page.status();
+        return JsonOf(*page, kQueryCache);
       });
 }
 

@@ -60,10 +60,14 @@ class Api {
   void GetRecord(std::shared_ptr<const http::Request> request,
                  http::Reply reply);
   void Search(std::shared_ptr<const http::Request> request, http::Reply reply);
-  void ListMembers(std::shared_ptr<const http::Request> request,
-                   http::Reply reply);
-  void ListCommunities(std::shared_ptr<const http::Request> request,
-                       http::Reply reply);
+  // The list endpoints, /v1/{kind}/{origin}/{id}/{list}: page_size and
+  // page_token, the path's record in the field `path_record` of the
+  // request, answered by the Directory's `list`.
+  template <typename ListRequest, typename ListResponse>
+  void ListPaged(const http::Request& request, http::Reply reply,
+                 v1::RecordRef* (ListRequest::*path_record)(),
+                 absl::StatusOr<ListResponse> (node::Directory::*list)(
+                     const ListRequest&) const);
   void GetHub(std::shared_ptr<const http::Request> request, http::Reply reply);
   void GetNetwork(std::shared_ptr<const http::Request> request,
                   http::Reply reply);

@@ -145,8 +145,9 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
           absl::StrSplit(value, absl::MaxSplits(':', 1));
       if (parts.first.empty() || parts.second.empty()) {
         return ParamError("identifier",
-                          absl::StrCat("expected SCHEME:ID (\"ke-ngo:OP."
-                                       "218/051/2003/0210/1234\"), got \"",
+                          absl::StrCat("expected SCHEME:ID (\"KE-NGO:OP."
+                                       "218/051/2003/0210/1234\"; the scheme "
+                                       "in any case), got \"",
                                        value, "\""));
       }
       request.mutable_identifier()->set_scheme(std::string(parts.first));
@@ -280,27 +281,71 @@ int HttpStatusOf(absl::StatusCode code, bool too_large) {
   }
 }
 
-std::string ParamOfField(absl::string_view message) {
+namespace {
+
+// A core error's "field: what" message, split and named for HTTP.
+struct FieldOfMessage {
+  std::string param;  // The query or path parameter; "" if none.
+  // The part of the field the parameter does not name: "" or its
+  // placeholder in the parameter's documented form ("LAT" of near=LAT,LON).
+  std::string part;
+  absl::string_view what;  // The message after "field: ".
+};
+
+FieldOfMessage SplitFieldOf(absl::string_view message) {
+  FieldOfMessage out;
   size_t colon = message.find(": ");
-  if (colon == absl::string_view::npos || colon == 0) return "";
+  if (colon == absl::string_view::npos || colon == 0) return out;
   absl::string_view field = message.substr(0, colon);
   for (char c : field) {
     if (!(absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-')) {
-      return "";
+      return out;
     }
   }
+  out.what = message.substr(colon + 2);
   absl::string_view head = field.substr(0, field.find('.'));
   absl::string_view rest =
       head.size() < field.size() ? field.substr(head.size() + 1) : "";
-  if (head == "organization_type") return "type";
-  if (head == "language") return "lang";
-  if (head == "near") return rest == "radius_km" ? "km" : "near";
-  if (head == "community" || head == "organization") {
+  if (head == "organization_type") {
+    out.param = "type";
+  } else if (head == "language") {
+    out.param = "lang";
+  } else if (head == "near" && rest == "radius_km") {
+    out.param = "km";
+    rest = "";
+  } else if (head == "community" || head == "organization") {
     // The list endpoints' path: /v1/…/{origin}/{id}/….
-    return rest == "origin" ? "origin" : "id";
+    out.param = rest == "origin" ? "origin" : "id";
+    rest = "";
+  } else if (head == "request") {
+    out.param = std::string(rest);
+    rest = "";
+  } else {
+    out.param = std::string(head);
   }
-  if (head == "request") return std::string(rest);
-  return std::string(head);
+  static constexpr std::pair<absl::string_view, absl::string_view> kParts[] = {
+      {"origin", "ORIGIN"}, {"record_id", "RECORD_ID"}, {"latitude", "LAT"},
+      {"longitude", "LON"}, {"scheme", "SCHEME"},       {"identifier", "ID"}};
+  if (!rest.empty()) {
+    out.part = absl::AsciiStrToUpper(rest);
+    for (const auto& [name, placeholder] : kParts) {
+      if (rest == name) out.part = std::string(placeholder);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ParamOfField(absl::string_view message) {
+  return SplitFieldOf(message).param;
+}
+
+std::string HttpMessageOf(absl::string_view message) {
+  FieldOfMessage f = SplitFieldOf(message);
+  if (f.param.empty()) return std::string(message);
+  if (f.part.empty()) return absl::StrCat(f.param, ": ", f.what);
+  return absl::StrCat(f.param, ": ", f.part, " ", f.what);
 }
 
 http::Response ErrorResponse(const absl::Status& status) {
@@ -310,14 +355,15 @@ http::Response ErrorResponse(const absl::Status& status) {
        absl::StrContains(status.message(), "too long"));
   std::string code = absl::StatusCodeToString(status.code());
   // absl spells the codes "INVALID_ARGUMENT" etc. already.
-  std::string field =
+  const bool names_field =
       status.code() == absl::StatusCode::kInvalidArgument ||
-              status.code() == absl::StatusCode::kOutOfRange ||
-              status.code() == absl::StatusCode::kFailedPrecondition
-          ? ParamOfField(status.message())
-          : "";
-  http::Response response = http::JsonError(
-      HttpStatusOf(status.code(), too_large), code, status.message(), field);
+      status.code() == absl::StatusCode::kOutOfRange ||
+      status.code() == absl::StatusCode::kFailedPrecondition;
+  http::Response response =
+      http::JsonError(HttpStatusOf(status.code(), too_large), code,
+                      names_field ? HttpMessageOf(status.message())
+                                  : std::string(status.message()),
+                      names_field ? ParamOfField(status.message()) : "");
   if (status.code() == absl::StatusCode::kResourceExhausted && !too_large) {
     response.headers.emplace_back("retry-after", "1");
   }

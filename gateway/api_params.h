@@ -67,9 +67,18 @@ int HttpStatusOf(absl::StatusCode code, bool too_large = false);
 // "km", "member_of.origin: …" → "member_of"); "" if it names none.
 std::string ParamOfField(absl::string_view message);
 
+// A core error's message in the API's names: its "field: " prefix
+// replaced by the parameter ParamOfField names, with the part of a
+// parameter's documented form the field was ("language: …" → "lang: …",
+// "near.latitude: …" → "near: LAT …", "member_of.origin: …" →
+// "member_of: ORIGIN …", "community.record_id: …" → "id: …"); other
+// messages unchanged.
+std::string HttpMessageOf(absl::string_view message);
+
 // An error as the API answers it: HttpStatusOf, and the JSON body
 // {"code","message","field"} (http::JsonError) with `field` from
-// ParamOfField. RESOURCE_EXHAUSTED also gets Retry-After.
+// ParamOfField and, for the 400s, the message of HttpMessageOf.
+// RESOURCE_EXHAUSTED also gets Retry-After.
 http::Response ErrorResponse(const absl::Status& status);
 
 }  // namespace civhub::gateway

@@ -2,15 +2,27 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace civhub::gateway {
 namespace {
 
-std::string FieldOf(const absl::Status& status) {
-  http::Response response = ErrorResponse(status);
-  size_t at = response.body.find("\"field\":\"");
+// The string `key` holds in the error body of `status` ("" if none), as
+// the JSON has it (escapes kept).
+std::string ErrorBodyValue(const absl::Status& status, absl::string_view key) {
+  const std::string body = ErrorResponse(status).body;
+  const std::string start = absl::StrCat("\"", key, "\":\"");
+  size_t at = body.find(start);
   if (at == std::string::npos) return "";
-  at += 9;
-  return response.body.substr(at, response.body.find('"', at) - at);
+  at += start.size();
+  size_t end = at;
+  while (end < body.size() && body[end] != '"')
+    end += body[end] == '\\' ? 2 : 1;
+  return body.substr(at, end - at);
+}
+
+std::string FieldOf(const absl::Status& status) {
+  return ErrorBodyValue(status, "field");
 }
 
 TEST(ParseSearchTest, EveryParameterFillsItsField) {
@@ -153,6 +165,46 @@ TEST(ErrorMappingTest, CoreFieldsBecomeQueryParameters) {
   EXPECT_EQ(ParamOfField("page_token: does not match"), "page_token");
   EXPECT_EQ(ParamOfField("community.record_id: too long"), "id");
   EXPECT_EQ(ParamOfField("record X is not on this hub"), "");
+}
+
+TEST(ErrorMappingTest, MessagesNameTheParameterTheirFieldNames) {
+  struct Case {
+    const char* core;
+    const char* http;
+    const char* field;
+  } cases[] = {
+      {"language: xx is not an ISO 639-1 code",
+       "lang: xx is not an ISO 639-1 code", "lang"},
+      {"organization_type: ngoo is not an organization type code",
+       "type: ngoo is not an organization type code", "type"},
+      {"topic: helth is not a topic code", "topic: helth is not a topic code",
+       "topic"},
+      {"identifier: needs both scheme and identifier",
+       "identifier: needs both scheme and identifier", "identifier"},
+      {"member_of.origin: is required", "member_of: ORIGIN is required",
+       "member_of"},
+      {"has_member.record_id: is longer than 128 characters",
+       "has_member: RECORD_ID is longer than 128 characters", "has_member"},
+      {"near.latitude: must be within [-90, 90]",
+       "near: LAT must be within [-90, 90]", "near"},
+      {"near.radius_km: must be within (0, 20040]",
+       "km: must be within (0, 20040]", "km"},
+      {"page_size: must not be negative", "page_size: must not be negative",
+       "page_size"},
+      {"page_token: is not a page token issued by this hub",
+       "page_token: is not a page token issued by this hub", "page_token"},
+      {"organization.record_id: is required", "id: is required", "id"},
+      {"community.origin: hub id x is too short",
+       "origin: hub id x is too short", "origin"},
+  };
+  for (const Case& c : cases) {
+    absl::Status status = absl::InvalidArgumentError(c.core);
+    EXPECT_EQ(ErrorBodyValue(status, "message"), c.http) << c.core;
+    EXPECT_EQ(FieldOf(status), c.field) << c.core;
+  }
+  // Not a field's error: unchanged.
+  EXPECT_EQ(HttpMessageOf("record a/b is not on this hub"),
+            "record a/b is not on this hub");
 }
 
 TEST(ErrorMappingTest, ErrorBodyHasCodeMessageField) {

@@ -284,35 +284,14 @@ int Import(Session& s, const std::string& file) {
 
 namespace {
 
-// The codes of `terms` a user who typed `given` probably meant: the same
-// code in lower case, or codes and names containing it.
-std::vector<std::string> SimilarCodes(
-    absl::Span<const node::TaxonomyTerm> terms, absl::string_view given) {
-  std::string want = absl::AsciiStrToLower(given);
-  std::replace(want.begin(), want.end(), ' ', '-');
-  std::replace(want.begin(), want.end(), '_', '-');
-  std::vector<std::string> similar;
-  for (const node::TaxonomyTerm& t : terms) {
-    if (want == t.code) return {t.code};
-    if (absl::StrContains(t.code, want) ||
-        absl::StrContains(absl::AsciiStrToLower(t.name), want)) {
-      similar.push_back(t.code);
-    }
-  }
-  return similar;
-}
-
-// Checks a --topic or --type code against the documented list. A malformed
-// code is refused (exit 1); a well-formed one that is not listed may come
-// from a hub with a newer list, so it is searched for with a note.
+// Refuses a malformed --topic or --type code (exit 1) with what was meant.
+// A well-formed one goes to the hub, which refuses it unless it is listed,
+// an "x-" extension, or on a record there (a hub with a newer list).
 std::optional<int> CheckCode(Session& s, const char* flag, const char* what,
                              absl::Span<const node::TaxonomyTerm> terms,
                              const std::string& code) {
-  if (code.empty() || absl::StartsWith(code, "x-")) return std::nullopt;
-  for (const node::TaxonomyTerm& t : terms) {
-    if (code == t.code) return std::nullopt;
-  }
-  std::vector<std::string> similar = SimilarCodes(terms, code);
+  if (code.empty() || node::IsWellFormedCode(code)) return std::nullopt;
+  std::vector<std::string> similar = node::SimilarCodes(terms, code);
   std::string hint =
       similar.empty()
           ? absl::StrCat(what, " codes are: ",
@@ -322,13 +301,8 @@ std::optional<int> CheckCode(Session& s, const char* flag, const char* what,
                                out->append(t.code);
                              }))
           : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "?");
-  if (!node::IsWellFormedCode(code)) {
-    return s.UsageError(absl::StrCat(
-        flag, " \"", code, "\" is not a well-formed ", what, " code; ", hint));
-  }
-  s.err() << "civhubctl: note: " << flag << " \"" << code
-          << "\" is not a known " << what << " code; " << hint << "\n";
-  return std::nullopt;
+  return s.UsageError(absl::StrCat(
+      flag, " \"", code, "\" is not a well-formed ", what, " code; ", hint));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "node/records/taxonomy.h"
 
+#include <algorithm>
 #include <iterator>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 
 namespace civhub::node {
@@ -98,6 +100,45 @@ bool IsPublishableTopic(absl::string_view code) {
 bool IsPublishableOrganizationType(absl::string_view code) {
   return IsWellFormedCode(code) &&
          (Listed(kOrganizationTypes, code) || absl::StartsWith(code, "x-"));
+}
+
+namespace {
+
+// Levenshtein distance, for short codes.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::vector<std::string> SimilarCodes(absl::Span<const TaxonomyTerm> terms,
+                                      absl::string_view given) {
+  std::string want = absl::AsciiStrToLower(given);
+  std::replace(want.begin(), want.end(), ' ', '-');
+  std::replace(want.begin(), want.end(), '_', '-');
+  std::vector<std::string> similar;
+  if (want.empty()) return similar;
+  for (const TaxonomyTerm& t : terms) {
+    if (want == t.code) return {t.code};
+    if (absl::StrContains(t.code, want) ||
+        absl::StrContains(absl::AsciiStrToLower(t.name), want) ||
+        (want.size() >= 4 && EditDistance(want, t.code) <= 2)) {
+      similar.push_back(t.code);
+    }
+  }
+  return similar;
 }
 
 }  // namespace civhub::node

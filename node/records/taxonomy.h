@@ -9,6 +9,9 @@
 #ifndef CIVHUB_NODE_RECORDS_TAXONOMY_H_
 #define CIVHUB_NODE_RECORDS_TAXONOMY_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
@@ -28,6 +31,13 @@ bool IsWellFormedCode(absl::string_view code);
 // Well-formed and either listed or an "x-" extension.
 bool IsPublishableTopic(absl::string_view code);
 bool IsPublishableOrganizationType(absl::string_view code);
+
+// The codes of `terms` someone who typed `given` probably meant, in list
+// order: the code itself once lower-cased with '-' for spaces and '_'
+// (alone), else the codes or names containing it and the codes within two
+// typos of it ("helth" → health). Empty if none.
+std::vector<std::string> SimilarCodes(absl::Span<const TaxonomyTerm> terms,
+                                      absl::string_view given);
 
 }  // namespace civhub::node
 

@@ -59,4 +59,15 @@ TEST(Taxonomy, ListedAndExtensionCodesArePublishable) {
 }
 
 }  // namespace
+TEST(Taxonomy, SimilarCodesCatchCaseWordsAndTypos) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(SimilarCodes(OrganizationTypes(), "NGO"), V{"ngo"});
+  EXPECT_EQ(SimilarCodes(Topics(), "human rights"), V{"human-rights"});
+  EXPECT_EQ(SimilarCodes(Topics(), "water"), V{"water-sanitation"});
+  EXPECT_EQ(SimilarCodes(Topics(), "helth"), V{"health"});
+  EXPECT_EQ(SimilarCodes(OrganizationTypes(), "charty"), V{"charity"});
+  EXPECT_TRUE(SimilarCodes(Topics(), "zzzzzz").empty());
+  EXPECT_TRUE(SimilarCodes(Topics(), "").empty());
+}
+
 }  // namespace civhub::node

@@ -175,6 +175,18 @@ absl::StatusOr<v1::ListCommunitiesResponse> Directory::ListCommunities(
     last_doc = doc;
   }
   if (absl::Status s = communities.status(); !s.ok()) return s;
+  if (total == 0) {
+    // Known here as a record, or as a member of a community here (a member
+    // from another hub may be listed without the hub holding its record).
+    absl::StatusOr<std::optional<StoredView>> org = internal::HeldOrganization(
+        snap, origin, request.organization().record_id());
+    if (!org.ok()) return org.status();
+    if (!org->has_value()) {
+      return absl::NotFoundError(absl::StrCat(
+          "organization ", request.organization().origin(), "/",
+          request.organization().record_id(), " is not on this hub"));
+    }
+  }
   out.set_total_count(total);
   if (more) {
     out.set_next_page_token(internal::EncodePageToken(query, {0, last_doc}));

@@ -143,6 +143,54 @@ TEST_F(DirectoryTest, IdentifierFilterIsExact) {
   EXPECT_EQ(Find(q), Ids{"charity"});
   q.mutable_identifier()->set_identifier("123456");
   EXPECT_EQ(Find(q), Ids{});
+  // The scheme matches in any case (records hold it in upper case), the
+  // identifier exactly.
+  q.mutable_identifier()->set_scheme("gb-chc");
+  q.mutable_identifier()->set_identifier("1234567");
+  EXPECT_EQ(Find(q), Ids{"charity"});
+  q.mutable_identifier()->set_scheme("Gb-Chc");
+  EXPECT_EQ(Find(q), Ids{"charity"});
+  q.mutable_identifier()->set_identifier("1234567a");
+  EXPECT_EQ(Find(q), Ids{});
+}
+
+TEST_F(DirectoryTest, TaxonomyCodesOffTheListAreRefused) {
+  // A hub with a newer list published "ocean-literacy"; it stays
+  // searchable here.
+  OrgSpec newer;
+  newer.topics = {"ocean-literacy"};
+  newer.types = {"think-tank"};
+  ASSERT_OK(hub_->Ingest(testing::SignedOrg(key_, "newer", 1, 1, newer), true));
+  OrgSpec local;
+  local.topics = {"x-mangroves"};
+  Put("local", local);
+
+  v1::SearchRequest q;
+  q.set_topic("helth");
+  EXPECT_STATUS(dir().Search(q), StatusCode::kInvalidArgument,
+                "topic: \"helth\" is not a topic code");
+  EXPECT_STATUS(dir().Search(q), StatusCode::kInvalidArgument,
+                "did you mean health? the codes are listed in the hub's "
+                "/static/options.json");
+  q.set_topic("Health");  // Not well-formed.
+  EXPECT_STATUS(dir().Search(q), StatusCode::kInvalidArgument, "topic:");
+  q = {};
+  q.set_organization_type("ngoo");
+  EXPECT_STATUS(dir().Search(q), StatusCode::kInvalidArgument,
+                "organization_type: \"ngoo\" is not an organization type");
+
+  q = {};
+  q.set_topic("x-mangroves");
+  EXPECT_EQ(Find(q), Ids{"local"});
+  q.set_topic("x-nothing-here");  // An extension: no error, no match.
+  EXPECT_EQ(Find(q), Ids{});
+  q.set_topic("health");
+  EXPECT_EQ(Find(q), Ids{});
+  q.set_topic("ocean-literacy");
+  EXPECT_EQ(Find(q), Ids{"newer"});
+  q = {};
+  q.set_organization_type("think-tank");
+  EXPECT_EQ(Find(q), Ids{"newer"});
 }
 
 TEST_F(DirectoryTest, RadiusSearchIsOrderedByDistance) {
@@ -422,6 +470,31 @@ TEST_F(DirectoryTest, CommunitiesAndMembers) {
   ASSERT_EQ(comms->communities_size(), 1);
   EXPECT_EQ(comms->communities(0).community().record_id(), "drn");
   EXPECT_EQ(comms->communities(0).membership().role(), "member");
+  // A member from elsewhere: listed by a community here, record not held.
+  lc.mutable_organization()->set_record_id("elsewhere");
+  comms = dir().ListCommunities(lc);
+  ASSERT_OK(comms);
+  EXPECT_EQ(comms->communities_size(), 1);
+  // Unknown here: NOT_FOUND, as ListMembers answers for a community.
+  lc.mutable_organization()->set_record_id("nope");
+  EXPECT_STATUS(
+      dir().ListCommunities(lc), StatusCode::kNotFound,
+      "organization " + key_.public_key().HubId() + "/nope is not on this hub");
+  lm.mutable_community()->set_record_id("nope");
+  EXPECT_STATUS(
+      dir().ListMembers(lm), StatusCode::kNotFound,
+      "community " + key_.public_key().HubId() + "/nope is not on this hub");
+  lm.mutable_community()->set_record_id("drn");
+  // An organization that belongs to nothing is still known.
+  Put("loner", {});
+  lc.mutable_organization()->set_record_id("loner");
+  comms = dir().ListCommunities(lc);
+  ASSERT_OK(comms);
+  EXPECT_EQ(comms->total_count(), 0);
+  lc.mutable_organization()->set_record_id("bad id");
+  EXPECT_STATUS(dir().ListCommunities(lc), StatusCode::kInvalidArgument,
+                "organization.record_id:");
+  lc.mutable_organization()->set_record_id("scouts");
 
   v1::SearchRequest q;
   *q.mutable_member_of() = lm.community();

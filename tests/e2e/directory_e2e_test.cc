@@ -273,10 +273,12 @@ TEST_F(DirectoryE2eTest, ACancelledWatchFreesItsSlotForTheNextStream) {
 
 TEST_F(DirectoryE2eTest, CliSearchSuggestsCodesAndTheNextPage) {
   PublishExamples();
+  // Well-formed but off the list, and on no record: the hub refuses it.
   RunResult water = hub_.Ctl({"search", "--topic", "water"});
-  EXPECT_EQ(water.exit_code, 0) << water.err;
+  EXPECT_EQ(water.exit_code, 2) << water.err;
   EXPECT_TRUE(absl::StrContains(water.err, "did you mean water-sanitation?"))
       << water.err;
+  EXPECT_EQ(hub_.Ctl({"search", "--topic", "x-anything"}).exit_code, 0);
   RunResult ngo = hub_.Ctl({"search", "--type", "NGO"});
   EXPECT_EQ(ngo.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(ngo.err, "did you mean ngo?")) << ngo.err;

@@ -27,18 +27,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 CIVHUBD, CIVHUBCTL, SOURCE = sys.argv[1:4]
 del sys.argv[1:4]
+sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
+sys.path.insert(0, os.path.join(SOURCE, "tests"))
+import http_fetch  # noqa: E402
 
 # --- The hub ---------------------------------------------------------------
 
 HUB = {}
 
 
-def start_hub():
-    data = tempfile.mkdtemp(prefix="civhub-http-api-")
+def launch_hub(data, *flags):
+    """civhubd on loopback ports, once its banner is out: (process, hub id,
+    HTTP address)."""
     proc = subprocess.Popen(
         [CIVHUBD, "--data-dir", data, "--listen", "127.0.0.1:0",
          "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-         "--log-level", "warn"],
+         "--log-level", "warn", *flags],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     hub_id = http_addr = None
     for line in proc.stdout:
@@ -50,6 +54,12 @@ def start_hub():
             break
     assert hub_id and http_addr, "civhubd did not print its banner"
     threading.Thread(target=proc.stdout.read, daemon=True).start()
+    return proc, hub_id, http_addr
+
+
+def start_hub():
+    data = tempfile.mkdtemp(prefix="civhub-http-api-")
+    proc, hub_id, http_addr = launch_hub(data)
     HUB.update(proc=proc, data=data, id=hub_id, addr=http_addr)
     for f in sorted(glob.glob(os.path.join(SOURCE, "examples/organizations/*.json"))):
         ctl("org", "put", f)
@@ -63,26 +73,24 @@ def stop_hub():
     shutil.rmtree(HUB["data"], ignore_errors=True)
 
 
+def ctl_run(*args):
+    return subprocess.run([CIVHUBCTL, "--data-dir", HUB["data"], *args],
+                          capture_output=True, text=True, timeout=30)
+
+
 def ctl(*args):
-    out = subprocess.run([CIVHUBCTL, "--data-dir", HUB["data"], *args],
-                         capture_output=True, text=True, timeout=30)
+    out = ctl_run(*args)
     assert out.returncode == 0, out.stderr
     return out.stdout
 
 
 def get(path, headers=None):
-    """(status, headers dict in lower case, body bytes)."""
-    conn = http.client.HTTPConnection(HUB["addr"], timeout=10)
-    conn.request("GET", path, headers=headers or {})
-    r = conn.getresponse()
-    body = r.read()
-    conn.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    """(status, headers dict in lower case, body bytes) from the hub."""
+    return http_fetch.get(HUB["addr"], path, headers)
 
 
 def get_json(path, headers=None):
-    status, h, body = get(path, headers)
-    return status, h, json.loads(body) if body else None
+    return http_fetch.get_json(HUB["addr"], path, headers)
 
 
 class Stream:
@@ -228,6 +236,88 @@ class HttpApiTest(unittest.TestCase):
             self.assertEqual(err.get("field"), field, query)
             self.assertEqual(h["access-control-allow-origin"], "*")
 
+    def test_taxonomy_codes_off_the_list_are_refused(self):
+        for query, field, code in [("topic=helth", "topic", "helth"),
+                                   ("type=ngoo", "type", "ngoo"),
+                                   ("topic=Health", "topic", "Health")]:
+            status, _, err = get_json("/v1/search?" + query)
+            self.assertEqual(status, 400, query)
+            check("/v1/search", 400, err)
+            self.assertEqual((err["code"], err["field"]),
+                             ("INVALID_ARGUMENT", field), query)
+            self.assertTrue(err["message"].startswith(
+                '%s: "%s" is not ' % (field, code)), err["message"])
+            self.assertIn("/static/options.json", err["message"])
+        _, _, err = get_json("/v1/search?topic=helth")
+        self.assertIn("did you mean health?", err["message"])
+        # Where the message sends a partner: the lists are there.
+        _, _, options = get_json("/static/options.json")
+        self.assertIn("health", {t["code"] for t in options["topics"]})
+        self.assertIn("ngo", {t["code"] for t in options["organizationTypes"]})
+        # A listed code, or a local extension, is a search like any other.
+        for query in ("topic=health", "type=ngo", "topic=x-mangroves"):
+            status, _, res = get_json("/v1/search?" + query)
+            self.assertEqual(status, 200, query)
+            check("/v1/search", 200, res)
+        # gRPC (civhubctl) answers the same.
+        out = ctl_run("search", "--topic", "helth")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn('topic: "helth" is not a topic code', out.stderr)
+        out = ctl_run("search", "--type", "ngoo")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn('organization_type: "ngoo"', out.stderr)
+
+    def test_messages_name_the_http_parameters(self):
+        for query, field in [("lang=xx", "lang"), ("type=ngoo", "type"),
+                             ("near=1,2&km=30000", "km"),
+                             ("identifier=GB-CHC", "identifier"),
+                             ("member_of=civhub1nothubid/x", "member_of"),
+                             ("page_size=-1", "page_size"),
+                             ("page_token=garbage!", "page_token")]:
+            status, _, err = get_json("/v1/search?" + query)
+            self.assertEqual((status, err["field"]), (400, field), query)
+            self.assertTrue(err["message"].startswith(field + ": "),
+                            (query, err["message"]))
+        _, _, err = get_json("/v1/search?member_of=civhub1nothubid/x")
+        self.assertTrue(err["message"].startswith("member_of: ORIGIN "),
+                        err["message"])
+        _, _, err = get_json("/v1/search?lang=xx")
+        self.assertNotIn("language", err["message"])
+
+    def test_identifier_scheme_matches_in_any_case(self):
+        for scheme in ("KE-NGO", "ke-ngo", "Ke-Ngo"):
+            status, _, res = get_json(
+                "/v1/search?identifier=%s:OP.218/051/2009/0412" % scheme)
+            self.assertEqual(status, 200, scheme)
+            self.assertEqual([h["record"]["recordId"] for h in res["hits"]],
+                             ["maji-safi-kenya"], scheme)
+        _, _, err = get_json("/v1/search?identifier=nocolon")
+        self.assertIn('"KE-NGO:', err["message"])
+
+    def test_unknown_list_records_are_404_and_bad_ids_400(self):
+        for path, kind in [("/v1/organizations/%s/nope/communities",
+                            "organization"),
+                           ("/v1/communities/%s/nope/members", "community")]:
+            doc_path = re.sub(r"%s/nope", "{origin}/{id}", path)
+            status, h, err = get_json(path % HUB["id"])
+            self.assertEqual(status, 404, path)
+            check(doc_path, 404, err)
+            self.assertEqual(err["code"], "NOT_FOUND")
+            self.assertEqual(err["message"], "%s %s/nope is not on this hub"
+                             % (kind, HUB["id"]))
+            self.assertEqual(h["access-control-allow-origin"], "*")
+            status, _, err = get_json((path % HUB["id"]).replace("nope", "bad%20id"))
+            self.assertEqual((status, err["field"]), (400, "id"), path)
+            check(doc_path, 400, err)
+            self.assertTrue(err["message"].startswith("id: "), err["message"])
+            status, _, err = get_json(path.replace("%s", "civhub1nothubid"))
+            self.assertEqual((status, err["field"]), (400, "origin"), path)
+        # gRPC (civhubctl) answers the same.
+        for cmd in ("communities", "members"):
+            out = ctl_run(cmd, "%s/nope" % HUB["id"])
+            self.assertNotEqual(out.returncode, 0, cmd)
+            self.assertIn("nope is not on this hub", out.stderr, cmd)
+
     def test_members_and_communities(self):
         path = "/v1/communities/%s/disaster-response-network/members" % HUB["id"]
         status, _, res = get_json(path + "?page_size=1")
@@ -331,6 +421,56 @@ class HttpApiTest(unittest.TestCase):
         self.assertIn(HUB["id"].encode(), dot)
         status, _, err = get_json("/v1/network?format=svg")
         self.assertEqual((status, err["field"]), (400, "format"))
+
+    def test_record_etag_is_weak_when_gzipped(self):
+        path = self.record_path("maji-safi-kenya")
+        _, plain, _ = get(path)
+        self.assertNotIn("content-encoding", plain)
+        self.assertRegex(plain["etag"], r'^"[0-9a-f]+"$')
+        status, zipped, _ = get(path, {"Accept-Encoding": "gzip"})
+        self.assertEqual(status, 200)
+        self.assertEqual(zipped.get("content-encoding"), "gzip")
+        self.assertEqual(zipped["etag"], "W/" + plain["etag"])
+        # Either form revalidates (If-None-Match compares weakly).
+        for etag in (plain["etag"], zipped["etag"]):
+            status, _, _ = get(path, {"If-None-Match": etag,
+                                      "Accept-Encoding": "gzip"})
+            self.assertEqual(status, 304, etag)
+        # The document says so where it declares the header.
+        described = DOC["components"]["headers"]["ETag"]["description"]
+        self.assertIn('W/"', described)
+        op = DOC["paths"]["/v1/records/{origin}/{record_id}"]["get"]
+        for status in ("200", "304"):
+            self.assertIn("ETag", op["responses"][status]["headers"])
+
+    def test_every_429_declares_retry_after_and_sends_it(self):
+        declared = 0
+        for path, item in DOC["paths"].items():
+            response = item["get"]["responses"].get("429")
+            if response is None:
+                continue
+            declared += 1
+            if "$ref" in response:
+                response = DOC["components"]["responses"][
+                    response["$ref"].split("/")[-1]]
+            self.assertIn("Retry-After", response.get("headers", {}), path)
+        self.assertGreater(declared, 5)
+        # A hub that takes one request at a time from a client: the second,
+        # at once, is refused with Retry-After.
+        data = tempfile.mkdtemp(prefix="civhub-http-api-429-")
+        proc, _, addr = launch_hub(data, "--http-requests-per-second", "0.01",
+                                   "--http-request-burst", "1")
+        try:
+            first, _, _ = http_fetch.get(addr, "/v1/hub")
+            self.assertEqual(first, 200)
+            status, h, body = http_fetch.get_json(addr, "/v1/hub")
+            self.assertEqual(status, 429)
+            check("/v1/hub", 429, body)
+            self.assertGreaterEqual(int(h["retry-after"]), 1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            shutil.rmtree(data, ignore_errors=True)
 
     def test_openapi_document_is_served_and_matches_the_routes(self):
         status, _, served = get_json("/v1/openapi.json")

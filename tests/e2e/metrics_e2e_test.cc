@@ -25,25 +25,25 @@
 namespace civhub::testing {
 namespace {
 
-// Fetches `url` and, for /metrics, parses the body with prometheus_client's
-// parser;
+// Fetches `url` (argv[1]) with tests/http_fetch.py (argv[2]: its folder)
+// and, for /metrics, parses the body with prometheus_client's parser;
 // prints "status N", then "family NAME TYPE" and "sample NAME{k=v,…} VALUE"
 // lines (labels sorted), or the error body.
 constexpr char kScrape[] = R"(
-import sys, urllib.request, urllib.error
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[2])
+from http_fetch import get_url
 from prometheus_client.parser import text_string_to_metric_families
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-try:
-    r = opener.open(sys.argv[1], timeout=10)
-except urllib.error.HTTPError as e:
-    print("status", e.code)
-    print(e.read().decode())
+status, headers, body = get_url(sys.argv[1])
+print("status", status)
+if status >= 400:
+    print(body.decode())
     sys.exit(0)
-print("status", r.status)
-print("content-type", r.headers["content-type"])
+print("content-type", headers["content-type"])
 if not sys.argv[1].endswith("/metrics"):
     sys.exit(0)
-for f in text_string_to_metric_families(r.read().decode()):
+for f in text_string_to_metric_families(body.decode()):
     print("family", f.name, f.type)
     for s in f.samples:
         labels = ",".join(k + "=" + v for k, v in sorted(s.labels.items()))
@@ -64,7 +64,8 @@ struct Scrape {
 };
 
 Scrape Fetch(const std::string& url) {
-  RunResult run = RunProgram({"/usr/bin/python3", "-c", kScrape, url});
+  RunResult run = RunProgram(
+      {"/usr/bin/python3", "-c", kScrape, url, SourceDir() + "/tests"});
   Scrape s;
   s.raw = run.out + run.err;
   EXPECT_EQ(run.exit_code, 0) << s.raw;

@@ -16,7 +16,6 @@ installed (scripts/bootstrap installs them).
 """
 import argparse
 import base64
-import http.client
 import http.server
 import json
 import os
@@ -26,7 +25,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
+
+sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import http_fetch  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -76,20 +78,16 @@ def tampering_proxy(upstream):
     """Forwards GETs to the hub; in answers to /v1/records/… (not the hubs'
     profiles "~hub") it flips one bit of the record's name inside the signed
     bytes, as a hostile relay would. Returns the server (serving)."""
-    host, port = upstream.rsplit(":", 1)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
         def do_GET(self):
-            conn = http.client.HTTPConnection(host, int(port), timeout=10)
-            conn.request("GET", self.path, headers={
+            status, headers, body = http_fetch.get(upstream, self.path, {
                 k: v for k, v in self.headers.items()
                 if k.lower() in ("accept", "accept-language")})
-            r = conn.getresponse()
-            body = r.read()
-            if (self.path.startswith("/v1/records/") and r.status == 200
+            if (self.path.startswith("/v1/records/") and status == 200
                     and "/~" not in self.path):
                 record = json.loads(body)
                 signed = base64.b64decode(record["signed"]["body"])
@@ -99,9 +97,9 @@ def tampering_proxy(upstream):
                 signed = signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1:]
                 record["signed"]["body"] = base64.b64encode(signed).decode()
                 body = json.dumps(record).encode()
-            self.send_response(r.status)
-            for k, v in r.getheaders():
-                if k.lower() not in ("content-length", "transfer-encoding", "connection", "etag"):
+            self.send_response(status)
+            for k, v in headers.items():
+                if k not in ("content-length", "transfer-encoding", "connection", "etag"):
                     self.send_header(k, v)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
@@ -164,8 +162,8 @@ def run(args, hub, driver, proxy):
     shots = args.screenshots
 
     # The hub picks the interface language from Accept-Language.
-    req = urllib.request.Request(base + "/", headers={"Accept-Language": "sw-KE,sw;q=0.9,en;q=0.5"})
-    page = urllib.request.urlopen(req).read().decode()
+    _, _, page = http_fetch.get(hub.http, "/", {"Accept-Language": "sw-KE,sw;q=0.9,en;q=0.5"})
+    page = page.decode()
     check('<html lang="sw" dir="ltr">' in page, "Accept-Language sw gives the page in Swahili")
 
     # Everything, each result verified.

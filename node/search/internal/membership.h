@@ -21,6 +21,12 @@ absl::StatusOr<std::optional<StoredView>> HeldCommunity(
     const StoreSnapshot& snapshot, absl::string_view origin,
     absl::string_view record_id);
 
+// The organization (`origin` as key bytes, `record_id`) if the snapshot
+// holds it as an organization; nullopt if not.
+absl::StatusOr<std::optional<StoredView>> HeldOrganization(
+    const StoreSnapshot& snapshot, absl::string_view origin,
+    absl::string_view record_id);
+
 // The organization `membership` names, if the snapshot holds it as an
 // organization; nullopt if not, or if its origin is not a hub id.
 absl::StatusOr<std::optional<StoredView>> MemberOrganization(
