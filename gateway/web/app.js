@@ -470,10 +470,14 @@
   function locationsPart(locations) {
     const s = section(t('locations'));
     if (!locations.length) { s.append(el('p', {text: t('noLocations')})); return s; }
+    // The place and its coordinates isolated apart: in an Arabic line
+    // "(-1.3133, 36.7892)" must not turn into "(36.7892 ,1.3133-)".
     s.append(list(locations.map((l) => {
-      const parts = [l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ');
-      const coords = l.latitude !== undefined ? ' (' + l.latitude.toFixed(4) + ', ' + l.longitude.toFixed(4) + ')' : '';
-      return parts + coords;
+      const item = el('span', {}, langText({text: [l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ')}));
+      if (l.latitude !== undefined) {
+        item.append(' ', el('bdi', {dir: 'ltr', text: '(' + l.latitude.toFixed(4) + ', ' + l.longitude.toFixed(4) + ')'}));
+      }
+      return item;
     })));
     const points = locations.filter((l) => l.latitude !== undefined && l.longitude !== undefined);
     if (points.length) {

@@ -324,6 +324,16 @@ def run(args, hub, driver, proxy):
               getComputedStyle(document.querySelector('#record-title bdi')).direction];""")
     check(sides == ["right", "right", "right", "ltr"],
           f"Arabic page: the title and both names align right, read left to right ({sides})")
+    in_order = driver.execute_script("""
+      const w = document.createTreeWalker(document.getElementById('record-body'), NodeFilter.SHOW_TEXT);
+      let t;
+      while ((t = w.nextNode()) && !t.data.includes('-1.3133')) {}
+      if (!t) return null;
+      const r = document.createRange();
+      const left = (s) => { const i = t.data.indexOf(s); r.setStart(t, i); r.setEnd(t, i + s.length);
+        return r.getBoundingClientRect().left; };
+      return left('-1.3133') < left('36.7892');""")
+    check(in_order, "Arabic page: the coordinates read (-1.3133, 36.7892), not reversed")
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-record-ar.png"))
 
