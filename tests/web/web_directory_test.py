@@ -321,7 +321,7 @@ def run(args, hub, driver, proxy):
         return Math.abs(b.right - t.right) < 2 ? 'right' : Math.abs(t.left - b.left) < 2 ? 'left' : 'middle'; };
       const names = [...document.querySelectorAll('#record-body dl.langs')][0].querySelectorAll('dd');
       return [side(document.getElementById('record-title')), ...[...names].map(side),
-              getComputedStyle(document.querySelector('#record-title bdi')).direction];""")
+              getComputedStyle(document.querySelector('#record-title *') || document.getElementById('record-title')).direction];""")
     check(sides == ["right", "right", "right", "ltr"],
           f"Arabic page: the title and both names align right, read left to right ({sides})")
     in_order = driver.execute_script("""
