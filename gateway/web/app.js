@@ -34,26 +34,58 @@
     for (const c of children) if (c) e.append(c);
     return e;
   }
-  function displayName(type, code) {
+  // Names from the browser in the reader's language. Where its data has
+  // none (Chromium's ICU lacks about 30 ISO 639-1 languages, such as "ki"
+  // and "rn", in every language), the hub's English name from
+  // options.json; else the code.
+  const displayNames = new Map();
+  function displayName(type, code, known) {
+    const key = ui + '/' + type;
     try {
-      const n = new Intl.DisplayNames([ui], {type}).of(code);
-      if (n && n !== code) return n;
-    } catch (e) { /* unknown code */ }
-    return code;
+      if (!displayNames.has(key)) displayNames.set(key, new Intl.DisplayNames([ui], {type, fallback: 'none'}));
+      const n = displayNames.get(key).of(code);
+      if (n) return n;
+    } catch (e) { /* not a code the browser knows */ }
+    const k = known.find((x) => x.code === code);
+    return (k && k.name) || code;
   }
-  const countryName = (c) => displayName('region', c);
-  const languageName = (c) => displayName('language', c);
+  const countryName = (c) => displayName('region', c, options.countries);
+  const languageName = (c) => displayName('language', c, options.languages);
+  // A country (KE) or a subdivision (KE-30): browsers have no names of
+  // ISO 3166-2 subdivisions, so the code with its country's name.
+  function areaName(code) {
+    const m = /^([A-Z]{2})-[A-Z0-9]{1,3}$/.exec(code);
+    if (m) return t('regionOf', {region: code, country: countryName(m[1])});
+    return /^[A-Z]{2}$/.test(code) ? countryName(code) : code;
+  }
   function termName(list, code) {
     const term = list.find((x) => x.code === code);
     return (MESSAGES[ui].terms && MESSAGES[ui].terms[code]) || (term ? term.name : code);
+  }
+  // The writing direction of a language ("rtl" for ar, fa, he, ur…), from
+  // the browser's Intl.Locale; "auto" (from the text) when it cannot say.
+  function langDir(lang) {
+    try {
+      const l = new Intl.Locale(lang);
+      const info = l.getTextInfo ? l.getTextInfo() : l.textInfo;
+      if (info && info.direction) return info.direction;
+    } catch (e) { /* no or unknown language */ }
+    return 'auto';
   }
   // The text in the reader's language, else English, else the first.
   function pick(texts) {
     if (!texts || !texts.length) return null;
     return texts.find((x) => x.lang === ui) || texts.find((x) => x.lang === 'en') || texts[0];
   }
-  function textEl(tag, lt, attrs) {
-    return el(tag, Object.assign({text: lt.text, lang: lt.lang, dir: 'auto'}, attrs || {}));
+  // A record's text in its own language and direction, isolated inline:
+  // the block around it keeps the page's direction, so an English name on
+  // the Arabic page reads left to right yet aligns right like the rest.
+  function langText(lt, attrs) {
+    return el('bdi', Object.assign({text: lt.text, lang: lt.lang || null, dir: langDir(lt.lang)}, attrs || {}));
+  }
+  // A paragraph in a record's language: a block with its own direction.
+  function textEl(tag, lt) {
+    return el(tag, {text: lt.text, lang: lt.lang || null, dir: langDir(lt.lang)});
   }
 
   // --- URL state ---
@@ -73,10 +105,27 @@
     const q = p.toString();
     return path + (q ? '?' + q : '');
   }
+  // Country and region codes are upper case ("ke-30" is typed as KE-30).
+  function filterValue(f, v) {
+    v = (v || '').trim();
+    return f === 'country' || f === 'region' ? v.toUpperCase() : v;
+  }
+  // Sets a filter; a select keeps a value it has no option for (an unknown
+  // code in a shared URL), so the search sends it and the hub says why it
+  // is wrong, rather than the page searching without it.
+  function setFilter(f, v) {
+    const e = $(f);
+    v = filterValue(f, v);
+    if (e.tagName === 'SELECT' && v && ![...e.options].some((o) => o.value === v)) {
+      e.append(el('option', {value: v, text: v}));
+    }
+    e.value = v;
+  }
   function formParams() {
     const p = [['q', $('q').value.trim()]];
     for (const f of FILTERS) {
-      const v = $(f).value.trim();
+      const v = filterValue(f, $(f).value);
+      if ($(f).value !== v && $(f).tagName === 'INPUT') $(f).value = v;
       if (f === 'km' && !$('near').value.trim()) continue;
       p.push([f, v]);
     }
@@ -116,7 +165,7 @@
     select.replaceChildren(el('option', {value: '', text: t('any')}));
     items.sort((a, b) => a.label.localeCompare(b.label, ui));
     for (const it of items) select.append(el('option', {value: it.code, text: it.label}));
-    select.value = value;
+    setFilter(id, value);
   }
   function fillOptions() {
     fillSelect('country', options.countries.map((c) => ({code: c.code, label: countryName(c.code)})));
@@ -131,6 +180,33 @@
     list.replaceChildren();
     if (!country) return;
     for (const r of options.regions) if (r.startsWith(country + '-')) list.append(el('option', {value: r}));
+  }
+
+  // --- Errors next to the filter they concern ---
+  // The API's parameter (its error's "field") → the page's input.
+  const INPUT_OF = {text: 'q', lang: 'language'};
+  function describedBy(input) {
+    return (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+  }
+  function clearFieldErrors() {
+    for (const p of document.querySelectorAll('.field-error')) {
+      const input = $(p.dataset.for);
+      input.removeAttribute('aria-invalid');
+      const ids = describedBy(input).filter((id) => id !== p.id);
+      if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+      else input.removeAttribute('aria-describedby');
+      p.remove();
+    }
+  }
+  function showFieldError(field, message, lang) {
+    const id = INPUT_OF[field] || field;
+    const input = id && $(id);
+    if (!input || !input.closest('.field')) return;
+    const p = el('p', {class: 'field-error', id: id + '-error', 'data-for': id},
+      lang ? langText({lang, text: message}) : document.createTextNode(message));
+    input.closest('.field').append(p);
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', describedBy(input).concat(p.id).join(' '));
   }
 
   // --- The API ---
@@ -207,19 +283,32 @@
     for (const [k, v] of params) if (v && map[k]) api.set(map[k], v);
     if (api.has('near')) {
       const near = api.get('near').replace(/\s+/g, '');
-      if (!/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(near)) return null;
+      if (!/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(near)) return {field: 'near', message: t('badNear')};
+      if ($('km').validity.badInput) return {field: 'km', message: t('badKm')};
       api.set('near', near);
       if (!api.has('km')) api.set('km', '50');
     } else api.delete('km');
     api.set('page_size', '20');
     return api;
   }
+  // A search that cannot run: no results from before stay on screen (the
+  // reader would take them for this search's), and the reason shows in the
+  // status and next to the filter at fault.
+  function failSearch(field, status, message, lang) {
+    ++searchSeq;  // A search still under way must not fill the list.
+    nextToken = '';
+    $('results').replaceChildren();
+    $('more').hidden = true;
+    $('status').textContent = status;
+    showFieldError(field, message, lang);
+  }
   async function runSearch(more) {
     const params = formParams();
     if (!more) history.replaceState(null, '', pageUrl('/', params));
+    clearFieldErrors();
     const query = searchQuery(params);
     const status = $('status');
-    if (!query) { status.textContent = t('badNear'); return; }
+    if (query.field) { failSearch(query.field, query.message, query.message, ''); return; }
     if (more && nextToken) query.set('page_token', nextToken);
     const seq = ++searchSeq;
     status.textContent = t('searching');
@@ -227,10 +316,8 @@
     try {
       response = await api('/v1/search?' + query.toString());
     } catch (e) {
-      if (seq !== searchSeq) return;
-      status.textContent = t('searchError', {msg: e.message});
-      $('results').replaceChildren();
-      $('more').hidden = true;
+      // The hub's message (in English) goes next to the filter it names.
+      if (seq === searchSeq) failSearch(e.field, t('searchError', {msg: e.message}), e.message, 'en');
       return;
     }
     if (seq !== searchSeq) return;  // A newer search has begun.
@@ -253,14 +340,15 @@
       const body = v.body || {recordId: record.recordId};
       const name = pick(payloadNames(body));
       link.textContent = name.text;
-      if (name.lang) { link.lang = name.lang; link.dir = 'auto'; }
+      if (name.lang) link.lang = name.lang;
+      link.dir = langDir(name.lang);
       const p = body.organization || body.community || {};
       const meta = el('p', {class: 'meta'});
       meta.append(el('span', {class: 'kind', text: t(kindOf(body))}));
       const loc = (p.locations || [])[0];
       if (loc) meta.append(el('span', {class: 'place', text: placeText(loc)}));
       else if (p.regionScope && p.regionScope.length) {
-        meta.append(el('span', {class: 'place', text: p.regionScope.map((c) => c.length === 2 ? countryName(c) : c).join(', ')}));
+        meta.append(el('span', {class: 'place', text: p.regionScope.map(areaName).join(', ')}));
       }
       if (hit.distanceKm !== undefined) {
         meta.append(el('span', {class: 'distance', text: t('distance', {km: Math.round(hit.distanceKm).toLocaleString(ui)})}));
@@ -284,13 +372,15 @@
   }
   function list(items) {
     const ul = el('ul');
-    for (const it of items) ul.append(it instanceof Node ? el('li', {}, it) : el('li', {dir: 'auto', text: it}));
+    for (const it of items) ul.append(el('li', {}, it instanceof Node ? it : langText({text: it})));
     return ul;
   }
-  function languageTexts(texts) {
+  // Names (short: isolated inline, aligned with the page) or paragraphs
+  // (block: each in its own language's direction).
+  function languageTexts(texts, block) {
     const dl = el('dl', {class: 'langs'});
     for (const lt of texts || []) {
-      dl.append(el('dt', {text: languageName(lt.lang)}), textEl('dd', lt));
+      dl.append(el('dt', {text: languageName(lt.lang)}), block ? textEl('dd', lt) : el('dd', {}, langText(lt)));
     }
     return dl;
   }
@@ -322,39 +412,39 @@
     if (!v.body) { title.textContent = ref.recordId; return; }
     const b = v.body;
     const name = pick(payloadNames(b));
-    title.textContent = name.text;
-    if (name.lang) { title.lang = name.lang; title.dir = 'auto'; }
+    title.replaceChildren(langText(name));
     document.title = name.text + ' — ' + t('title');
     const p = b.organization || b.community;
     body.append(el('p', {class: 'kind', text: t(kindOf(b))}));
     if (b.tombstone) body.append(el('p', {text: t('deleted')}));
     if (p) {
-      body.append(section(t('names'), languageTexts(p.names)));
+      body.append(section(t('names'), languageTexts(p.names, false)));
       if (b.organization) {
         const o = b.organization;
-        if (o.acronym || o.alternateName) {
-          body.append(el('p', {dir: 'auto', text: [o.acronym, o.alternateName].filter(Boolean).join(' · ')}));
-        }
-        if (o.descriptions) body.append(section(t('descriptions'), languageTexts(o.descriptions)));
+        if (o.descriptions) body.append(section(t('descriptions'), languageTexts(o.descriptions, true)));
       } else {
-        if (p.missions) body.append(section(t('missions'), languageTexts(p.missions)));
-        if (p.meetingInfo) body.append(section(t('meetingInfo'), languageTexts(p.meetingInfo)));
+        if (p.missions) body.append(section(t('missions'), languageTexts(p.missions, true)));
+        if (p.meetingInfo) body.append(section(t('meetingInfo'), languageTexts(p.meetingInfo, true)));
       }
       const facts = el('dl', {class: 'facts'});
       const fact = (label, value) => { if (value) facts.append(el('dt', {text: label}), el('dd', {}, value)); };
+      if (b.organization) {
+        fact(t('acronym'), b.organization.acronym && langText({text: b.organization.acronym}));
+        fact(t('alternateName'), b.organization.alternateName && langText({text: b.organization.alternateName}));
+      }
       fact(t('topics'), p.topics && p.topics.map((c) => termName(options.topics, c)).join(', '));
       if (b.organization) {
         const o = b.organization;
         fact(t('types'), o.types && o.types.map((c) => termName(options.organizationTypes, c)).join(', '));
         fact(t('languagesWorked'), o.languages && o.languages.map(languageName).join(', '));
-        fact(t('areasServed'), o.areasServed && o.areasServed.map((c) => c.length === 2 ? countryName(c) : c).join(', '));
+        fact(t('areasServed'), o.areasServed && o.areasServed.map(areaName).join(', '));
         fact(t('website'), o.website && safeLink(o.website));
         fact(t('email'), o.email && el('a', {href: 'mailto:' + o.email, dir: 'ltr', text: o.email}));
         fact(t('phone'), o.phone && el('a', {href: 'tel:' + o.phone.replace(/[^+\d]/g, ''), dir: 'ltr', text: o.phone}));
         fact(t('yearIncorporated'), o.yearIncorporated && String(o.yearIncorporated));
         fact(t('legalStatus'), o.legalStatus);
       } else {
-        fact(t('regionScope'), p.regionScope && p.regionScope.map((c) => c.length === 2 ? countryName(c) : c).join(', '));
+        fact(t('regionScope'), p.regionScope && p.regionScope.map(areaName).join(', '));
         fact(t('website'), p.website && safeLink(p.website));
       }
       body.append(section(t('details'), facts));
@@ -371,19 +461,23 @@
       ? new Date(b.issuedAt.seconds * 1000).toLocaleString(ui, {dateStyle: 'long', timeStyle: 'short'}) : '';
     const pub = el('dl', {class: 'facts'});
     pub.append(el('dt', {text: t('lastUpdate')}), el('dd', {text: updated + ' (' + t('version', {n: b.version || 0}) + ')'}));
-    pub.append(el('dt', {text: t('publisher')}), el('dd', {dir: 'auto', text: hub}));
-    pub.append(el('dt', {text: t('fingerprintLabel')}), el('dd', {class: 'mono', dir: 'ltr', text: v.fingerprint || '—'}));
-    pub.append(el('dt', {text: t('hubId')}), el('dd', {class: 'mono', dir: 'ltr', text: ref.origin}));
+    pub.append(el('dt', {text: t('publisher')}), el('dd', {}, langText({text: hub})));
+    pub.append(el('dt', {text: t('fingerprintLabel')}), el('dd', {}, el('bdi', {class: 'mono', dir: 'ltr', text: v.fingerprint || '—'})));
+    pub.append(el('dt', {text: t('hubId')}), el('dd', {}, el('bdi', {class: 'mono', dir: 'ltr', text: ref.origin})));
     body.append(section(t('publishedHeading'), pub));
   }
 
   function locationsPart(locations) {
     const s = section(t('locations'));
     if (!locations.length) { s.append(el('p', {text: t('noLocations')})); return s; }
+    // The place and its coordinates isolated apart: in an Arabic line
+    // "(-1.3133, 36.7892)" must not turn into "(36.7892 ,1.3133-)".
     s.append(list(locations.map((l) => {
-      const parts = [l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ');
-      const coords = l.latitude !== undefined ? ' (' + l.latitude.toFixed(4) + ', ' + l.longitude.toFixed(4) + ')' : '';
-      return parts + coords;
+      const item = el('span', {}, langText({text: [l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ')}));
+      if (l.latitude !== undefined) {
+        item.append(' ', el('bdi', {dir: 'ltr', text: '(' + l.latitude.toFixed(4) + ', ' + l.longitude.toFixed(4) + ')'}));
+      }
+      return item;
     })));
     const points = locations.filter((l) => l.latitude !== undefined && l.longitude !== undefined);
     if (points.length) {
@@ -428,7 +522,7 @@
     if (!record) return el('span', {class: 'mono', text: fallback.origin.slice(0, 12) + '…/' + fallback.recordId + extra});
     const v = await V.verifyRecord(record);
     const name = v.body ? pick(payloadNames(v.body)) : {text: record.recordId, lang: ''};
-    const li = el('span', {}, el('a', {href: recordHref(record.origin, record.recordId), lang: name.lang || null, dir: 'auto', text: name.text}));
+    const li = el('span', {}, el('a', {href: recordHref(record.origin, record.recordId), lang: name.lang || null, dir: langDir(name.lang), text: name.text}));
     if (extra) li.append(document.createTextNode(extra));
     if (v.state === 'bad') li.append(' ', mark(v, '', false));
     return li;
@@ -477,7 +571,7 @@
       $('record-view').hidden = true;
       $('search-view').hidden = false;
       $('q').value = state.params.get('q') || '';
-      for (const f of FILTERS) $(f).value = state.params.get(f) || (f === 'km' ? '50' : '');
+      for (const f of FILTERS) setFilter(f, state.params.get(f) || (f === 'km' ? '50' : ''));
       fillRegions();
       runSearch(false);
     }

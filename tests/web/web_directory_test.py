@@ -3,10 +3,14 @@
 
 Starts a real civhubd on loopback, publishes the examples with civhubctl,
 and drives Debian's headless Chromium through python3-selenium: load the
-page, search as you type, filter, open a record and see its signature
-checked in the browser against the fingerprint civhubctl prints, switch to
-Arabic (right to left), and open a record through a proxy that alters one
-byte of the signed bytes on the way, which must show the warning.
+page, search as you type, filter, open a record by keyboard and see its
+signature checked in the browser against the fingerprint civhubctl prints,
+switch to Arabic (right to left) and Swahili, see a wrong filter's error
+next to it and no results, and open a record through a proxy that alters
+one byte of the signed bytes on the way, which must show the warning. On
+the way it checks accessibility through the Chrome DevTools Protocol:
+every control has an accessible name, lang and dir follow the interface
+language, and text keeps a contrast of 4.5:1 (WCAG AA).
 
   web_directory_test.py --civhubd PATH --civhubctl PATH --examples DIR
                         [--screenshots DIR]
@@ -33,7 +37,9 @@ import http_fetch  # noqa: E402
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     print("SKIP: python3-selenium is not installed (scripts/bootstrap)")
@@ -156,6 +162,62 @@ def check(cond, message):
     print("ok:", message)
 
 
+# Roles a reader operates; each needs an accessible name.
+INTERACTIVE_ROLES = {"textbox", "searchbox", "combobox", "listbox", "button",
+                     "link", "checkbox", "radio", "spinbutton", "slider",
+                     "switch", "tab", "menuitem"}
+
+# The WCAG contrast ratio of each shown element's text against the
+# background it sits on (the first opaque one among it and its ancestors).
+CONTRAST_JS = """
+const rgba = (s) => { const m = s.match(/[\\d.]+/g).map(Number); return m.length === 3 ? m.concat(1) : m; };
+const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255;
+  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const bg = (e) => { for (; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor);
+  if (c[3] > 0) return c; } return [255, 255, 255, 1]; };
+const low = [];
+let n = 0;
+for (const e of document.querySelectorAll(arguments[0])) {
+  if (!e.getClientRects().length || !e.textContent.trim() && !/INPUT|SELECT/.test(e.tagName)) continue;
+  const b = bg(e), f = rgba(getComputedStyle(e).color);
+  const fg = f.slice(0, 3).map((v, i) => v * f[3] + b[i] * (1 - f[3]));
+  const [hi, lo] = [lum(fg), lum(b)].sort((x, y) => y - x);
+  const ratio = (hi + 0.05) / (lo + 0.05);
+  n++;
+  if (ratio < 4.5) low.push((e.id || e.className || e.tagName) + ': ' + ratio.toFixed(2));
+}
+return [n, low];
+"""
+CONTRAST_SELECTORS = ("body, h1, h2, label, a, button, input, select, dt, dd, .help, .status,"
+                      " .hubname, .meta, .topics, .publisher, .mark, .field-error, footer")
+
+
+def accessible(driver, lang, dir, where):
+    """Every control named, lang/dir of the page, and WCAG AA contrast."""
+    tree = driver.execute_cdp_cmd("Accessibility.getFullAXTree", {})
+    controls = [n for n in tree["nodes"] if not n.get("ignored")
+                and n.get("role", {}).get("value") in INTERACTIVE_ROLES]
+    unnamed = [n["role"]["value"] + " #" + str(n.get("backendDOMNodeId")) for n in controls
+               if not str(n.get("name", {}).get("value", "")).strip()]
+    check(controls and not unnamed,
+          f"{where}: all {len(controls)} controls have an accessible name ({unnamed})")
+    got = driver.execute_script("return [document.documentElement.lang, document.documentElement.dir]")
+    check(got == [lang, dir], f"{where}: <html lang={got[0]} dir={got[1]}>")
+    shown, low = driver.execute_script(CONTRAST_JS, CONTRAST_SELECTORS)
+    check(shown > 10 and not low, f"{where}: {shown} texts have a contrast of at least 4.5:1 ({low})")
+
+
+def tab_to(driver, condition, what, limit):
+    """Presses Tab until the focused element e meets condition (JS)."""
+    for presses in range(1, limit + 1):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if driver.execute_script("const e = document.activeElement; return " + condition):
+            print(f"ok: Tab reaches {what} ({presses} presses)")
+            return
+    raise Failure(f"{limit} presses of Tab do not reach {what}")
+
+
 def run(args, hub, driver, proxy):
     base = "http://" + hub.http
     hub_id, fingerprint = hub.status["hubId"], hub.status["fingerprint"]
@@ -181,10 +243,16 @@ def run(args, hub, driver, proxy):
         "return !!document.querySelector('header') && !!document.querySelector('main')"
         " && !!document.querySelector('footer') && document.documentElement.lang === 'en'"),
         "the page has lang and banner/main/contentinfo landmarks")
+    accessible(driver, "en", "ltr", "search page")
+    check(driver.execute_script(
+        "const l = document.querySelector('link[rel~=icon]');"
+        " return !!l && l.href.startsWith('data:image/svg+xml')"),
+        "the page has its own favicon, inline (no request)")
+    tab_to(driver, "e.id === 'q'", "the search box from the top of the page", 5)
 
-    # Results as you type, the query kept in a shareable URL.
-    box = driver.find_element(By.ID, "q")
-    box.send_keys("maji")
+    # Results as you type (in the box Tab reached), the query kept in a
+    # shareable URL.
+    ActionChains(driver).send_keys("maji").perform()
     # Maji Safi Kenya, and the community whose Swahili name has "Maji".
     wait(driver, "typing 'maji' narrows the results to 2",
          lambda d: len(results(d)) == 2 and "Maji Safi Kenya" in results(d)[0].text
@@ -212,8 +280,10 @@ def run(args, hub, driver, proxy):
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-search.png"))
 
-    # The record page.
-    driver.find_element(By.LINK_TEXT, "Maji Safi Kenya").click()
+    # The record page, opened from the keyboard.
+    tab_to(driver, "e.matches('a.result-link') && e.textContent === 'Maji Safi Kenya'",
+           "the result's link", 25)
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
     wait(driver, "the record page shows the signed mark",
          lambda d: d.find_elements(By.CSS_SELECTOR, "#record-mark .mark"))
     mark = driver.find_element(By.CSS_SELECTOR, "#record-mark .mark")
@@ -225,6 +295,11 @@ def run(args, hub, driver, proxy):
          lambda d: all(s in d.find_element(By.ID, "record-view").text for s in (
              "Maji Safi Kenya", "KE-NGO: OP.218/051/2009/0412", "info@majisafi.example.org",
              "Nairobi", "East Africa WASH Practitioners", fingerprint, hub_id)))
+    check(driver.execute_script(
+        "return [...document.querySelectorAll('#record-body dt')].some((dt) =>"
+        " dt.textContent === 'Acronym' && dt.nextElementSibling.textContent === 'MSK')"),
+        "the acronym is labelled")
+    accessible(driver, "en", "ltr", "record page")
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-record.png"))
 
@@ -235,8 +310,110 @@ def run(args, hub, driver, proxy):
          and d.execute_script("return document.documentElement.lang") == "ar"
          and "موقّع من Nairobi Hub" in text(d.find_element(By.CSS_SELECTOR, "#record-mark .mark")))
     check("hl=ar" in driver.current_url, "the language is in the URL: " + driver.current_url)
+    accessible(driver, "ar", "rtl", "Arabic record page")
+    # The English title and names align right like the rest of the page
+    # (their block keeps the page's direction), and read left to right.
+    sides = driver.execute_script("""
+      const side = (e) => { const r = document.createRange(); r.selectNodeContents(e);
+        const t = r.getBoundingClientRect(), b = e.getBoundingClientRect();
+        return Math.abs(b.right - t.right) < 2 ? 'right' : Math.abs(t.left - b.left) < 2 ? 'left' : 'middle'; };
+      const names = [...document.querySelectorAll('#record-body dl.langs')][0].querySelectorAll('dd');
+      return [side(document.getElementById('record-title')), ...[...names].map(side),
+              getComputedStyle(document.querySelector('#record-title *') || document.getElementById('record-title')).direction];""")
+    check(sides == ["right", "right", "right", "ltr"],
+          f"Arabic page: the title and both names align right, read left to right ({sides})")
+    in_order = driver.execute_script("""
+      const w = document.createTreeWalker(document.getElementById('record-body'), NodeFilter.SHOW_TEXT);
+      let t;
+      while ((t = w.nextNode()) && !t.data.includes('-1.3133')) {}
+      if (!t) return null;
+      const r = document.createRange();
+      const left = (s) => { const i = t.data.indexOf(s); r.setStart(t, i); r.setEnd(t, i + s.length);
+        return r.getBoundingClientRect().left; };
+      return left('-1.3133') < left('36.7892');""")
+    check(in_order, "Arabic page: the coordinates read (-1.3133, 36.7892), not reversed")
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-record-ar.png"))
+
+    # Swahili: topics, types, areas (a subdivision with its country) and
+    # languages named in the interface language.
+    Select(driver.find_element(By.ID, "hl")).select_by_value("sw")
+    wait(driver, "Swahili: topics, types and KE-30 named in Swahili",
+         lambda d: all(s in d.find_element(By.ID, "record-view").text for s in (
+             "Maji na usafi wa mazingira", "Shirika lisilo la kiserikali", "KE-30 (Kenya)",
+             "Kiswahili", "Kiingereza")))
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "web-record-sw.png"))
+    driver.find_element(By.ID, "back").click()
+    wait(driver, "the Swahili search page with its results",
+         lambda d: len(results(d)) >= 1 and len(marks(d)) == len(results(d)))
+    accessible(driver, "sw", "ltr", "Swahili search page")
+    bare, untranslated = driver.execute_script("""
+      const opts = (id) => [...document.getElementById(id).options].filter((o) => o.value);
+      const bare = ['country', 'language'].flatMap(opts).filter((o) => o.text === o.value).map((o) => o.value);
+      const codes = ['topic', 'type'].flatMap(opts).map((o) => o.value);
+      const M = window.CIVHUB_MESSAGES;
+      const missing = ['es', 'fr', 'ar', 'sw'].flatMap((l) => codes.filter((c) => !M[l].terms[c]).map((c) => l + ':' + c));
+      const shown = ['topic', 'type'].flatMap(opts).filter((o) => o.text !== M.sw.terms[o.value]).map((o) => o.value);
+      return [bare, missing.concat(shown)];""")
+    check(bare == [], f"no country or language shows as a bare code ({bare})")
+    check(untranslated == [], f"every topic and type is named in es, fr, ar and sw ({untranslated})")
+
+    # A wrong filter: the hub's error next to it, and no results, which
+    # the reader would take for filtered ones.
+    driver.get(base + "/?hl=en")
+    wait(driver, "all 11 results", lambda d: len(results(d)) == 11)
+    region = driver.find_element(By.ID, "region")
+    region.send_keys("zz-99", Keys.ENTER)
+    wait(driver, "region ZZ-99: the hub's error next to the region and no results",
+         lambda d: not results(d) and "ZZ-99" in d.current_url and d.find_elements(By.ID, "region-error")
+         and '"ZZ-99" is not an ISO 3166-2 code' in d.find_element(By.ID, "region-error").text
+         and region.get_attribute("aria-invalid") == "true"
+         and "region-error" in region.get_attribute("aria-describedby"))
+    accessible(driver, "en", "ltr", "search page with an error")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "web-search-error.png"))
+    driver.get(base + "/?country=zz&hl=en")
+    wait(driver, "a shared URL with country=zz: the error next to the country and no results",
+         lambda d: d.find_elements(By.ID, "country-error")
+         and '"ZZ" is not an ISO 3166-1 alpha-2 code' in d.find_element(By.ID, "country-error").text
+         and d.find_element(By.ID, "country").get_attribute("value") == "ZZ"
+         and not results(d) and not d.find_element(By.ID, "status").text.startswith("11"))
+    # A region typed in lower case is searched in upper case, and shared.
+    Select(driver.find_element(By.ID, "country")).select_by_value("")
+    region = driver.find_element(By.ID, "region")
+    region.send_keys("ke-30", Keys.ENTER)
+    wait(driver, "region ke-30 is searched as KE-30",
+         lambda d: "region=KE-30" in d.current_url and region.get_attribute("value") == "KE-30"
+         and any("Maji Safi Kenya" in r.text for r in results(d))
+         and not d.find_elements(By.CSS_SELECTOR, ".field-error"))
+    count = len(results(driver))
+    driver.get(driver.current_url)
+    wait(driver, "the shared URL reproduces the region search",
+         lambda d: d.find_element(By.ID, "region").get_attribute("value") == "KE-30"
+         and len(results(d)) == count and len(marks(d)) == count)
+
+    # "Near a place": a wrong place clears the results and says why.
+    near = driver.find_element(By.ID, "near")
+    near.send_keys("Nairobi")
+    wait(driver, "near=Nairobi: no results, and the error next to the field",
+         lambda d: not results(d) and d.find_elements(By.ID, "near-error")
+         and "latitude, longitude" in d.find_element(By.ID, "near-error").text)
+    near.clear()
+    near.send_keys("-1.29, 36.82")
+    wait(driver, "near Nairobi's coordinates: results with their distance",
+         lambda d: results(d) and "km away" in results(d)[0].text
+         and "near=-1.29" in d.current_url and "km=50" in d.current_url)
+    driver.get(driver.current_url)
+    wait(driver, "the shared URL reproduces the near search",
+         lambda d: d.find_element(By.ID, "near").get_attribute("value") == "-1.29, 36.82"
+         and results(d) and "km away" in results(d)[0].text)
+    km = driver.find_element(By.ID, "km")
+    km.send_keys(Keys.CONTROL, "a")
+    km.send_keys("0")
+    wait(driver, "radius 0: the hub's error next to the radius and no results",
+         lambda d: not results(d) and d.find_elements(By.ID, "km-error")
+         and "km" in d.find_element(By.ID, "km-error").text)
 
     # A record altered on the way: the browser says so.
     altered = f"http://127.0.0.1:{proxy.server_address[1]}/record/{hub_id}/maji-safi-kenya?hl=en"
