@@ -380,8 +380,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       std::make_unique<federation::ThreadScheduler>(kFederationThreads);
   s->transport_ = std::make_unique<federation::GrpcTransport>(
       *identity, s->scheduler_.get());
-  federation::Federation* fed =
-      s->node_->Federate(s->scheduler_.get(), s->transport_.get(), fed_options);
+  s->counting_transport_ =
+      std::make_unique<CountingTransport>(s->transport_.get());
+  federation::Federation* fed = s->node_->Federate(
+      s->scheduler_.get(), s->counting_transport_.get(), fed_options);
 
   RouteProtobufLogToSpdlog();
   grpc::EnableDefaultHealthCheckService(true);
@@ -446,7 +448,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   if (http_on || !options.gateway.metrics_listen.empty()) {
     s->metrics_ = std::make_unique<ServerMetrics>(ServerMetricsSources{
         s->node_.get(), store_path, s->started_at_, s->public_guard_.get(),
-        s->federation_guard_.get()});
+        s->federation_guard_.get(), s->counting_transport_.get()});
     gateway::GatewayContext context;
     context.node = s->node_.get();
     context.listeners_up = &s->listeners_up_;
