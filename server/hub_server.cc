@@ -242,29 +242,29 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<HubServer> s(new HubServer());
   std::error_code ec;
-  // Addresses are checked before anything is created.
-  for (const auto& [address, flag] :
-       {std::pair{&options.listen, "--listen"},
-        std::pair{&options.peer_listen, "--peer-listen"}}) {
-    if (auto hp = ParseHostPort(*address); !hp.ok()) {
+  // Addresses are checked before anything is created: each alone, then
+  // the listeners together (two of them on one port would otherwise fail
+  // as if another civhubd held it).
+  const std::vector<Listener> listeners = {
+      {"--listen", options.listen, kDefaultListenPort},
+      {"--peer-listen", options.peer_listen, kDefaultPeerListenPort},
+      {"--http-listen", options.gateway.http.listen, kDefaultHttpListenPort},
+      {"--metrics-listen", options.gateway.metrics_listen,
+       kDefaultMetricsListenPort},
+  };
+  for (const Listener& l : listeners) {
+    if (l.address.empty()) continue;  // HTTP off, or no metrics listener.
+    if (auto hp =
+            ParseHostPort(l.address, /*allow_port_zero=*/true, l.default_port);
+        !hp.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(flag, ": ", hp.status().message()));
+          absl::StrCat(l.flag, ": ", hp.status().message()));
     }
   }
-  if (!options.gateway.http.listen.empty()) {
-    if (auto hp = ParseHostPort(options.gateway.http.listen); !hp.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--http-listen: ", hp.status().message()));
-    }
-  }
-  if (!options.gateway.metrics_listen.empty()) {
-    if (auto hp = ParseHostPort(options.gateway.metrics_listen); !hp.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--metrics-listen: ", hp.status().message()));
-    }
-  }
+  if (absl::Status st = CheckDistinctListeners(listeners); !st.ok()) return st;
   if (!options.advertise.empty()) {
-    if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false);
+    if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false,
+                                kDefaultPeerListenPort);
         !hp.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--advertise: ", hp.status().message()));
