@@ -197,6 +197,35 @@ bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
   return true;
 }
 
+bool LinkHubs(HubProcess& a, HubProcess& b) {
+  RunResult add = a.Ctl({"peer", "add", b.federation_address(), b.hub_id()});
+  if (add.exit_code != 0) {
+    ADD_FAILURE() << "peer add: " << add.err;
+    return false;
+  }
+  if (!WaitFor([&] {
+        return b.Ctl({"peer", "pending"}).out.find(a.hub_id()) !=
+               std::string::npos;
+      })) {
+    ADD_FAILURE() << "no pending request at " << b.hub_id() << ":\n" << b.log();
+    return false;
+  }
+  RunResult approve = b.Ctl({"peer", "approve", a.hub_id()});
+  if (approve.exit_code != 0 ||
+      approve.out.find("active") == std::string::npos) {
+    ADD_FAILURE() << "peer approve: " << approve.out << approve.err;
+    return false;
+  }
+  if (!WaitFor([&] {
+        return a.Ctl({"peer", "list"}).out.find("active") != std::string::npos;
+      })) {
+    ADD_FAILURE() << "the link never became active at " << a.hub_id() << ":\n"
+                  << a.log();
+    return false;
+  }
+  return true;
+}
+
 grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
                           const std::string& method, const std::string& request,
                           std::string* reply) {

@@ -85,6 +85,12 @@ class HubProcess {
 bool WaitFor(const std::function<bool()>& done,
              absl::Duration timeout = absl::Seconds(30));
 
+// Links `a` and `b` as an admin would with civhubctl: `a` asks (peer
+// add), `b`'s admin sees the request pending and approves it; returns once
+// `a` sees the link active. On a failure, records it (with what the hub
+// said) and returns false.
+bool LinkHubs(HubProcess& a, HubProcess& b);
+
 // Calls `method` ("/civhub.v1.Directory/Search") on `channel` with the
 // request's bytes as given, parsed or not; returns the reply's bytes.
 grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,

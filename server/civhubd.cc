@@ -31,6 +31,15 @@ std::string CtlCommand(const char* argv0) {
   return ::access(sibling.c_str(), X_OK) == 0 ? sibling : "civhubctl";
 }
 
+// This machine's host name ("localhost" if it has none).
+std::string HostName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    return "localhost";
+  }
+  return host;
+}
+
 void PrintBanner(const civhub::server::HubServer& server,
                  const std::string& data_dir_flag, const std::string& ctl_path,
                  bool https) {
@@ -47,14 +56,30 @@ void PrintBanner(const civhub::server::HubServer& server,
             << "  federation:   " << server.federation_address()
             << "  (mutual TLS, for peer hubs)\n"
             << "  admin socket: " << server.admin_socket() << "  (mode 0600)\n";
+  // A URL a person can open: 0.0.0.0 is no address to browse to.
+  const auto url_line = [](const char* label, const std::string& scheme,
+                           const std::string& bound, const char* path,
+                           const char* note) {
+    bool all_interfaces = false;
+    const std::string openable =
+        civhub::server::OpenableAddress(bound, &all_interfaces);
+    std::cout << "  " << label << scheme << openable << path << "  " << note
+              << "\n";
+    if (all_interfaces) {
+      std::cout << "                listening on all interfaces: from another "
+                   "machine, "
+                << scheme << HostName() << ":"
+                << openable.substr(openable.rfind(':') + 1) << path << "\n";
+    }
+  };
   if (!server.http_address().empty()) {
-    std::cout << "  web:          " << (https ? "https://" : "http://")
-              << server.http_address()
-              << "/  (directory for people; JSON API at /v1/)\n";
+    url_line("web:          ", https ? "https://" : "http://",
+             server.http_address(), "/",
+             "(directory for people; JSON API at /v1/)");
   }
   if (!server.metrics_address().empty()) {
-    std::cout << "  metrics:      http://" << server.metrics_address()
-              << "/metrics  (Prometheus; also /healthz, /readyz)\n";
+    url_line("metrics:      ", "http://", server.metrics_address(), "/metrics",
+             "(Prometheus; also /healthz, /readyz)");
   }
   std::cout << "Try, in another terminal:\n"
             << "  " << ctl << " status\n"
@@ -98,15 +123,21 @@ int CheckStore(const std::string& data_dir) {
   return report->problem_count() == 0 ? 0 : 1;
 }
 
-// A CLI11 check that a value is HOST:PORT (the port 0–65535, or 1–65535).
-CLI::Validator HostPortCheck(bool allow_port_zero) {
+// A CLI11 check that a value is HOST:PORT (the port 0–65535, or 1–65535),
+// or "off" if `allow_off`; its error's example is on `example_port`, the
+// flag's default. One check, not CLI11's `IsMember | …`, whose error
+// would wrap this one in "(… not in {off}) OR (…)".
+CLI::Validator HostPortCheck(bool allow_port_zero, int example_port,
+                             bool allow_off = false) {
   return CLI::Validator(
-      [allow_port_zero](std::string& value) -> std::string {
+      [allow_port_zero, example_port,
+       allow_off](std::string& value) -> std::string {
+        if (allow_off && value == "off") return "";
         absl::StatusOr<civhub::server::HostPort> hp =
-            civhub::server::ParseHostPort(value, allow_port_zero);
+            civhub::server::ParseHostPort(value, allow_port_zero, example_port);
         return hp.ok() ? "" : std::string(hp.status().message());
       },
-      "HOST:PORT");
+      allow_off ? "HOST:PORT|off" : "HOST:PORT");
 }
 
 // The value of a profile flag if it was set (on the command line or in the
@@ -137,7 +168,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen,
                  "HOST:PORT for the public Directory service (port 0: any)")
       ->capture_default_str()
-      ->check(HostPortCheck(/*allow_port_zero=*/true));
+      ->check(HostPortCheck(/*allow_port_zero=*/true,
+                            civhub::server::kDefaultListenPort));
   app.add_option("--tls-cert", options.tls_cert_file,
                  "PEM certificate chain: serve the Directory over TLS");
   app.add_option("--tls-key", options.tls_key_file,
@@ -145,18 +177,22 @@ int main(int argc, char** argv) {
   app.add_option("--peer-listen", options.peer_listen,
                  "HOST:PORT for federation with other hubs (mutual TLS)")
       ->capture_default_str()
-      ->check(HostPortCheck(/*allow_port_zero=*/true));
+      ->check(HostPortCheck(/*allow_port_zero=*/true,
+                            civhub::server::kDefaultPeerListenPort));
   std::string http_listen = options.gateway.http.listen;
   app.add_option("--http-listen", http_listen,
                  "HOST:PORT for HTTP: the JSON API, the web directory, "
                  "/metrics, /healthz (port 0: any; \"off\": no HTTP)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"off"}) | HostPortCheck(/*allow_port_zero=*/true));
+      ->check(HostPortCheck(/*allow_port_zero=*/true,
+                            civhub::server::kDefaultHttpListenPort,
+                            /*allow_off=*/true));
   app.add_option("--metrics-listen", options.gateway.metrics_listen,
                  "HOST:PORT serving only /metrics, /healthz and /readyz, to "
                  "anyone who can reach it (default: none; /metrics is then "
                  "served on --http-listen to loopback clients only)")
-      ->check(HostPortCheck(/*allow_port_zero=*/true));
+      ->check(HostPortCheck(/*allow_port_zero=*/true,
+                            civhub::server::kDefaultMetricsListenPort));
   app.add_option("--http-tls-cert", options.gateway.http.tls_cert_file,
                  "PEM certificate chain: serve HTTP over TLS (HTTPS)");
   app.add_option("--http-tls-key", options.gateway.http.tls_key_file,
@@ -202,7 +238,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--advertise", options.advertise,
                  "HOST:PORT other hubs should dial (default: --peer-listen)")
-      ->check(HostPortCheck(/*allow_port_zero=*/false));
+      ->check(HostPortCheck(/*allow_port_zero=*/false,
+                            civhub::server::kDefaultPeerListenPort));
   // The profile is kept: a flag not given leaves the published value.
   std::string name, region, contact;
   app.add_option("--name", name,

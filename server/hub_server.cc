@@ -242,29 +242,29 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<HubServer> s(new HubServer());
   std::error_code ec;
-  // Addresses are checked before anything is created.
-  for (const auto& [address, flag] :
-       {std::pair{&options.listen, "--listen"},
-        std::pair{&options.peer_listen, "--peer-listen"}}) {
-    if (auto hp = ParseHostPort(*address); !hp.ok()) {
+  // Addresses are checked before anything is created: each alone, then
+  // the listeners together (two of them on one port would otherwise fail
+  // as if another civhubd held it).
+  const std::vector<Listener> listeners = {
+      {"--listen", options.listen, kDefaultListenPort},
+      {"--peer-listen", options.peer_listen, kDefaultPeerListenPort},
+      {"--http-listen", options.gateway.http.listen, kDefaultHttpListenPort},
+      {"--metrics-listen", options.gateway.metrics_listen,
+       kDefaultMetricsListenPort},
+  };
+  for (const Listener& l : listeners) {
+    if (l.address.empty()) continue;  // HTTP off, or no metrics listener.
+    if (auto hp =
+            ParseHostPort(l.address, /*allow_port_zero=*/true, l.default_port);
+        !hp.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(flag, ": ", hp.status().message()));
+          absl::StrCat(l.flag, ": ", hp.status().message()));
     }
   }
-  if (!options.gateway.http.listen.empty()) {
-    if (auto hp = ParseHostPort(options.gateway.http.listen); !hp.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--http-listen: ", hp.status().message()));
-    }
-  }
-  if (!options.gateway.metrics_listen.empty()) {
-    if (auto hp = ParseHostPort(options.gateway.metrics_listen); !hp.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--metrics-listen: ", hp.status().message()));
-    }
-  }
+  if (absl::Status st = CheckDistinctListeners(listeners); !st.ok()) return st;
   if (!options.advertise.empty()) {
-    if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false);
+    if (auto hp = ParseHostPort(options.advertise, /*allow_port_zero=*/false,
+                                kDefaultPeerListenPort);
         !hp.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--advertise: ", hp.status().message()));
@@ -392,8 +392,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       std::make_unique<federation::ThreadScheduler>(kFederationThreads);
   s->transport_ = std::make_unique<federation::GrpcTransport>(
       *identity, s->scheduler_.get());
-  federation::Federation* fed =
-      s->node_->Federate(s->scheduler_.get(), s->transport_.get(), fed_options);
+  s->counting_transport_ =
+      std::make_unique<CountingTransport>(s->transport_.get());
+  federation::Federation* fed = s->node_->Federate(
+      s->scheduler_.get(), s->counting_transport_.get(), fed_options);
 
   RouteProtobufLogToSpdlog();
   grpc::EnableDefaultHealthCheckService(true);
@@ -458,7 +460,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   if (http_on || !options.gateway.metrics_listen.empty()) {
     s->metrics_ = std::make_unique<ServerMetrics>(ServerMetricsSources{
         s->node_.get(), store_path, s->started_at_, s->public_guard_.get(),
-        s->federation_guard_.get()});
+        s->federation_guard_.get(), s->counting_transport_.get()});
     gateway::GatewayContext context;
     context.node = s->node_.get();
     context.listeners_up = &s->listeners_up_;

@@ -28,6 +28,7 @@
 #include "server/admin_service.h"
 #include "server/connection_guard.h"
 #include "server/directory_service.h"
+#include "server/peer_metrics.h"
 #include "server/server_metrics.h"
 
 namespace civhub::server {
@@ -126,6 +127,8 @@ class HubServer {
   std::unique_ptr<ConnectionGuard> federation_guard_;
   std::unique_ptr<federation::ThreadScheduler> scheduler_;
   std::unique_ptr<federation::GrpcTransport> transport_;
+  // Around transport_: counts the calls to each peer for /metrics.
+  std::unique_ptr<CountingTransport> counting_transport_;
   std::unique_ptr<federation::FederationService> federation_service_;
   std::unique_ptr<grpc::Server> federation_server_;
   std::unique_ptr<DirectoryService> public_directory_;

@@ -48,6 +48,21 @@ TEST(ParseHostPortTest, MissingHostOrPortIsRefusedWithAnExample) {
   EXPECT_STATUS(ParseHostPort("7390"), absl::StatusCode::kInvalidArgument,
                 "\"7390\" has no host; expected HOST:PORT, such as "
                 "127.0.0.1:7340");
+  // A host alone used to be "has no host", with --listen's port whatever
+  // the flag.
+  EXPECT_STATUS(ParseHostPort("127.0.0.1", /*allow_port_zero=*/true,
+                              kDefaultHttpListenPort),
+                absl::StatusCode::kInvalidArgument,
+                "\"127.0.0.1\" has no port; expected HOST:PORT, such as "
+                "127.0.0.1:7342 (0.0.0.0:7342 for every interface)");
+  EXPECT_STATUS(ParseHostPort("localhost", /*allow_port_zero=*/true,
+                              kDefaultPeerListenPort),
+                absl::StatusCode::kInvalidArgument,
+                "\"localhost\" has no port; expected HOST:PORT, such as "
+                "localhost:7341");
+  EXPECT_STATUS(ParseHostPort("[::1]"), absl::StatusCode::kInvalidArgument,
+                "\"[::1]\" has no port; expected HOST:PORT, such as "
+                "[::1]:7340");
   EXPECT_STATUS(ParseHostPort(":7390"), absl::StatusCode::kInvalidArgument,
                 "has no host");
   EXPECT_STATUS(ParseHostPort("127.0.0.1:"), absl::StatusCode::kInvalidArgument,
@@ -93,6 +108,57 @@ TEST(CheckCanListenTest, MalformedAddressNamesTheFlag) {
   EXPECT_STATUS(CheckCanListen("7390", "--peer-listen"),
                 absl::StatusCode::kInvalidArgument,
                 "--peer-listen: \"7390\" has no host");
+}
+
+// --http-listen on --listen's port used to fail as "address already in
+// use (is another civhubd running?)".
+TEST(CheckDistinctListenersTest, NamesBothFlagsOfOnePort) {
+  const std::vector<Listener> clash = {
+      {"--listen", "127.0.0.1:7340", kDefaultListenPort},
+      {"--peer-listen", "127.0.0.1:7341", kDefaultPeerListenPort},
+      {"--http-listen", "127.0.0.1:7340", kDefaultHttpListenPort},
+  };
+  EXPECT_STATUS(CheckDistinctListeners(clash),
+                absl::StatusCode::kInvalidArgument,
+                "--listen 127.0.0.1:7340 and --http-listen 127.0.0.1:7340 are "
+                "the same port: civhubd needs a port of its own for each "
+                "listener; give --http-listen another port, such as "
+                "127.0.0.1:7342");
+  // A wildcard takes the port on every address; localhost is 127.0.0.1.
+  EXPECT_STATUS(
+      CheckDistinctListeners(
+          {{"--listen", "0.0.0.0:9000", kDefaultListenPort},
+           {"--metrics-listen", "10.0.0.5:9000", kDefaultMetricsListenPort}}),
+      absl::StatusCode::kInvalidArgument,
+      "give --metrics-listen another port, such as 10.0.0.5:9342");
+  EXPECT_STATUS(
+      CheckDistinctListeners(
+          {{"--peer-listen", "localhost:9000", kDefaultPeerListenPort},
+           {"--http-listen", "[::1]:9000", kDefaultHttpListenPort}}),
+      absl::StatusCode::kInvalidArgument, "such as [::1]:7342");
+}
+
+TEST(CheckDistinctListenersTest, AcceptsDistinctPortsHostsAndPortZero) {
+  EXPECT_OK(CheckDistinctListeners({
+      {"--listen", "127.0.0.1:0", kDefaultListenPort},
+      {"--peer-listen", "127.0.0.1:0", kDefaultPeerListenPort},
+      {"--http-listen", "127.0.0.1:7342", kDefaultHttpListenPort},
+      {"--metrics-listen", "", kDefaultMetricsListenPort},
+  }));
+  EXPECT_OK(CheckDistinctListeners({
+      {"--listen", "127.0.0.1:9000", kDefaultListenPort},
+      {"--http-listen", "127.0.0.2:9000", kDefaultHttpListenPort},
+  }));
+}
+
+TEST(OpenableAddressTest, WildcardBecomesLoopback) {
+  bool all = false;
+  EXPECT_EQ(OpenableAddress("0.0.0.0:7342", &all), "127.0.0.1:7342");
+  EXPECT_TRUE(all);
+  EXPECT_EQ(OpenableAddress("[::]:7342", &all), "[::1]:7342");
+  EXPECT_TRUE(all);
+  EXPECT_EQ(OpenableAddress("10.0.0.5:7342", &all), "10.0.0.5:7342");
+  EXPECT_FALSE(all);
 }
 
 }  // namespace

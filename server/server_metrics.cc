@@ -141,6 +141,10 @@ std::vector<prometheus::MetricFamily> ServerMetrics::Collect() const {
   AddConnections("federation", sources_.federation_guard, open, refused);
 
   std::vector<prometheus::MetricFamily> all = b.Take();
+  if (sources_.peer_calls != nullptr) {
+    for (prometheus::MetricFamily& f : sources_.peer_calls->Collect())
+      all.push_back(std::move(f));
+  }
   for (auto* more : {&open, &refused})
     for (prometheus::MetricFamily& f : more->Take())
       all.push_back(std::move(f));

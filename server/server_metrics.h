@@ -2,7 +2,8 @@
 // already keeps (nothing is counted twice): records by kind and origins
 // (the store's counters), peers by state and per peer (Federation's
 // ListPeers/ListPending), the store's size and state, memory, connections,
-// uptime and build info. docs/operations.md lists every family.
+// uptime and build info, and the calls made to each peer (counted by
+// CountingTransport). docs/operations.md lists every family.
 #ifndef CIVHUB_SERVER_SERVER_METRICS_H_
 #define CIVHUB_SERVER_SERVER_METRICS_H_
 
@@ -13,6 +14,7 @@
 #include "hubnode/hub_node.h"
 #include "node/base/metrics.h"
 #include "server/connection_guard.h"
+#include "server/peer_metrics.h"
 
 namespace civhub::server {
 
@@ -22,6 +24,8 @@ struct ServerMetricsSources {
   absl::Time started_at;
   const ConnectionGuard* public_guard = nullptr;      // May be null.
   const ConnectionGuard* federation_guard = nullptr;  // May be null.
+  // The calls made to each peer (peer_metrics.h); may be null.
+  const CountingTransport* peer_calls = nullptr;
 };
 
 // Thread-safe; everything in `sources` must outlive it. Collect() reads the

@@ -190,19 +190,7 @@ class FederationE2eTest : public ::testing::Test {
   }
 
   // `a` asks, `b`'s admin sees the request and approves: with civhubctl.
-  void Link(HubProcess& a, HubProcess& b) {
-    RunResult add = a.Ctl({"peer", "add", b.federation_address(), b.hub_id()});
-    ASSERT_EQ(add.exit_code, 0) << add.err;
-    ASSERT_TRUE(WaitFor([&] {
-      return absl::StrContains(b.Ctl({"peer", "pending"}).out, a.hub_id());
-    })) << b.log();
-    RunResult approve = b.Ctl({"peer", "approve", a.hub_id()});
-    ASSERT_EQ(approve.exit_code, 0) << approve.err;
-    EXPECT_TRUE(absl::StrContains(approve.out, "active")) << approve.out;
-    ASSERT_TRUE(WaitFor([&] {
-      return absl::StrContains(a.Ctl({"peer", "list"}).out, "active");
-    })) << a.log();
-  }
+  void Link(HubProcess& a, HubProcess& b) { ASSERT_TRUE(LinkHubs(a, b)); }
 
   // After a failure: what each hub's admin would look at first.
   void TearDown() override {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -142,6 +143,9 @@ TEST(ListenE2eTest, HttpPortInUseAndBadTlsFilesAreRefusedClearly) {
 
 TEST(ListenE2eTest, BadListenValuesGetOneClearLine) {
   TempDir dir;
+  // For the clashes, checked before anything binds: whether the port is
+  // free does not matter.
+  const std::string address = "127.0.0.1:17390";
   struct Case {
     std::vector<std::string> args;
     std::string says;
@@ -153,10 +157,32 @@ TEST(ListenE2eTest, BadListenValuesGetOneClearLine) {
       {{"--listen", "7390"},
        "--listen: \"7390\" has no host; expected HOST:PORT"},
       {{"--peer-listen", "localhost"},
-       "--peer-listen: \"localhost\" has no host; expected HOST:PORT"},
+       "--peer-listen: \"localhost\" has no port; expected HOST:PORT, such as "
+       "localhost:7341"},
+      // A host without its port used to be "has no host", with --listen's
+      // port as the example.
+      {{"--http-listen", "127.0.0.1"},
+       "--http-listen: \"127.0.0.1\" has no port; expected HOST:PORT, such "
+       "as 127.0.0.1:7342 (0.0.0.0:7342 for every interface)"},
+      {{"--metrics-listen", "0.0.0.0"},
+       "--metrics-listen: \"0.0.0.0\" has no port; expected HOST:PORT, such "
+       "as 0.0.0.0:9342"},
       {{"--advertise", "hub.example.org:0"},
        "--advertise: port \"0\" of \"hub.example.org:0\" is not a number in "
        "1–65535"},
+      // Two of civhubd's own listeners on one port used to fail as if
+      // another civhubd held it ("address already in use (is another
+      // civhubd running?)"), naming only one flag.
+      {{"--listen", address, "--peer-listen", "127.0.0.1:0", "--http-listen",
+        address},
+       absl::StrCat("--listen ", address, " and --http-listen ", address,
+                    " are the same port: civhubd needs a port of its own for "
+                    "each listener; give --http-listen another port, such as "
+                    "127.0.0.1:7342")},
+      {{"--listen", "127.0.0.1:0", "--peer-listen", address, "--http-listen",
+        "127.0.0.1:0", "--metrics-listen", "0.0.0.0:17390"},
+       absl::StrCat("--peer-listen ", address,
+                    " and --metrics-listen 0.0.0.0:17390 are the same port")},
       // TEST-NET-1: an address of no machine here.
       {{"--listen", "192.0.2.1:7390", "--peer-listen", "127.0.0.1:0"},
        "cannot listen on 192.0.2.1:7390: 192.0.2.1 is not an address of this "
@@ -170,8 +196,33 @@ TEST(ListenE2eTest, BadListenValuesGetOneClearLine) {
     EXPECT_TRUE(absl::StrContains(r.err, c.says)) << r.err;
     // No raw gRPC log line ("E1201 ... chttp2_server.cc ...").
     EXPECT_FALSE(absl::StrContains(r.err, ".cc:")) << r.err;
+    EXPECT_FALSE(absl::StrContains(r.err, "another civhubd")) << r.err;
     EXPECT_FALSE(absl::StrContains(r.out, "hub is running")) << r.out;
   }
+}
+
+// The banner used to print http://0.0.0.0:P/, which no browser opens.
+TEST(ListenE2eTest, BannerGivesAnOpenableUrlForAWildcardAddress) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  hub.set_http_listen("0.0.0.0:0");
+  ASSERT_TRUE(hub.Start({"--metrics-listen", "0.0.0.0:0"}));
+  std::ifstream file(hub.data_dir() + ".stdout");
+  std::stringstream banner;
+  banner << file.rdbuf();
+  const std::string port =
+      hub.http_address().substr(hub.http_address().rfind(':') + 1);
+  EXPECT_TRUE(absl::StrContains(
+      banner.str(), absl::StrCat("web:          http://127.0.0.1:", port, "/")))
+      << banner.str();
+  EXPECT_TRUE(absl::StrContains(banner.str(),
+                                "listening on all interfaces: from another "
+                                "machine, http://"))
+      << banner.str();
+  EXPECT_TRUE(
+      absl::StrContains(banner.str(), "metrics:      http://127.0.0.1:"))
+      << banner.str();
+  EXPECT_FALSE(absl::StrContains(banner.str(), "0.0.0.0")) << banner.str();
 }
 
 TEST(ConfigFileE2eTest, DataDirFileIsReadAndFlagsOverrideIt) {
