@@ -147,6 +147,13 @@ class HttpFeaturesTest : public ::testing::Test {
     server_ = *std::move(server);
   }
 
+  // HTTPS with a new self-signed certificate in `dir` (cert.pem).
+  void UseSelfSigned(const testing::TempDir& dir) {
+    WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
+    options_.tls_cert_file = dir.Sub("cert.pem");
+    options_.tls_key_file = dir.Sub("key.pem");
+  }
+
   std::unique_ptr<TestClient> Connect() {
     return std::make_unique<TestClient>(server_->address());
   }
@@ -158,9 +165,7 @@ class HttpFeaturesTest : public ::testing::Test {
 
 TEST_F(HttpFeaturesTest, HttpsRoundTripWithTheGivenCertificate) {
   testing::TempDir dir;
-  WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
-  options_.tls_cert_file = dir.Sub("cert.pem");
-  options_.tls_key_file = dir.Sub("key.pem");
+  UseSelfSigned(dir);
   Start();
 
   auto client = Connect();
@@ -179,9 +184,7 @@ TEST_F(HttpFeaturesTest, HttpsRoundTripWithTheGivenCertificate) {
 
 TEST_F(HttpFeaturesTest, PlainHttpToTheHttpsPortGets400SayingUseHttps) {
   testing::TempDir dir;
-  WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
-  options_.tls_cert_file = dir.Sub("cert.pem");
-  options_.tls_key_file = dir.Sub("key.pem");
+  UseSelfSigned(dir);
   Start();
   auto plain = Connect();
   Answer answer = plain->Get("/v1/search?text=maji", {{"host", "hub.example"}});
@@ -204,9 +207,7 @@ TEST_F(HttpFeaturesTest, PlainHttpToTheHttpsPortGets400SayingUseHttps) {
 TEST_F(HttpFeaturesTest,
        ATlsHandshakeNeverFinishedIsClosedAtTheRequestTimeout) {
   testing::TempDir dir;
-  WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
-  options_.tls_cert_file = dir.Sub("cert.pem");
-  options_.tls_key_file = dir.Sub("key.pem");
+  UseSelfSigned(dir);
   options_.limits.request_timeout = absl::Milliseconds(300);
   Start();
   auto client = Connect();

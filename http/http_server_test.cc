@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -111,28 +112,12 @@ class HttpServerTest : public ::testing::Test {
                   response.etag = "\"v1\"";
                   reply(std::move(response));
                 });
-    router_.Add("GET", "/stream",
-                [](std::shared_ptr<const Request>, Reply reply) {
-                  Response response;
-                  response.content_type = "text/plain";
-                  response.stream = std::make_shared<QueueStream>(
-                      std::vector<std::string>{"one,", "two,", "three"});
-                  reply(std::move(response));
-                });
-    router_.Add("GET", "/held",
-                [this](std::shared_ptr<const Request>, Reply reply) {
-                  Response response;
-                  response.content_type = "text/plain";
-                  response.stream = held_;
-                  reply(std::move(response));
-                });
-    router_.Add("GET", "/flood",
-                [this](std::shared_ptr<const Request>, Reply reply) {
-                  Response response;
-                  response.content_type = "application/octet-stream";
-                  response.stream = flood_;
-                  reply(std::move(response));
-                });
+    AddStream("/stream", "text/plain", [] {
+      return std::make_shared<QueueStream>(
+          std::vector<std::string>{"one,", "two,", "three"});
+    });
+    AddStream("/held", "text/plain", [this] { return held_; });
+    AddStream("/flood", "application/octet-stream", [this] { return flood_; });
     HttpOptions options;
     options.listen = "127.0.0.1:0";
     options.limits.max_header_bytes = 1024;
@@ -147,6 +132,18 @@ class HttpServerTest : public ::testing::Test {
     auto server = HttpServer::Start(options, &router_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
+  }
+
+  // GET `path` answers a stream of `type` that `make` returns.
+  void AddStream(const std::string& path, const std::string& type,
+                 std::function<std::shared_ptr<BodyStream>()> make) {
+    router_.Add("GET", path,
+                [type, make](std::shared_ptr<const Request>, Reply reply) {
+                  Response response;
+                  response.content_type = type;
+                  response.stream = make();
+                  reply(std::move(response));
+                });
   }
 
   std::unique_ptr<TestClient> Connect() {
