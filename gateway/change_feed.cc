@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "node/search/directory.h"
 
 namespace civhub::gateway {
 namespace {
@@ -139,7 +140,8 @@ class FeedStream final : public http::BodyStream,
       }
     }
     absl::StatusOr<std::vector<v1::Change>> changes =
-        owner_->hub_->directory().ChangesAfter(cursor, kFeedBatch);
+        owner_->hub_->directory().ChangesAfter(cursor,
+                                               node::kWatchBatchRecords);
     std::string piece;
     if (!changes.ok()) {
       spdlog::warn("change feed of {}: {}", client_,
@@ -157,7 +159,7 @@ class FeedStream final : public http::BodyStream,
     size_t bytes = 0, taken = 0;
     for (v1::Change& change : *changes) {
       bytes += change.ByteSizeLong();
-      if (bytes > kFeedPieceBytes && taken > 0) break;
+      if (bytes > node::kWatchBatchBytes && taken > 0) break;
       ++taken;
       cursor = change.cursor();
       if (format_ == FeedFormat::kSse) {
@@ -167,8 +169,8 @@ class FeedStream final : public http::BodyStream,
         *batch.add_changes() = std::move(change);
       }
     }
-    const bool newly_caught_up =
-        !caught_up && taken == changes->size() && changes->size() < kFeedBatch;
+    const bool newly_caught_up = !caught_up && taken == changes->size() &&
+                                 changes->size() < node::kWatchBatchRecords;
     if (format_ == FeedFormat::kSse) {
       if (newly_caught_up) piece += SseCaughtUp(cursor);
     } else {

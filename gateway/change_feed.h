@@ -43,15 +43,11 @@ enum class FeedFormat {
   // (data: {"cursor":"<last cursor>"}); heartbeats are ": keep-alive".
   kSse,
   // application/x-ndjson: one v1.WatchResponse JSON per line, exactly the
-  // messages the gRPC Watch sends (up to kFeedBatch changes each), then
+  // messages the gRPC Watch sends (up to node::kWatchBatchRecords changes
+  // and node::kWatchBatchBytes each), then
   // {"caughtUp":true} heartbeats.
   kNdjson,
 };
-
-// Changes read per batch from the store, and most bytes of a piece (unless
-// one change is larger).
-inline constexpr size_t kFeedBatch = 256;
-inline constexpr size_t kFeedPieceBytes = 1 << 20;
 
 class FeedStream;
 

@@ -111,9 +111,10 @@ TEST_F(ChangeFeedTest, NdjsonCatchUpComesInBatchesThenNewChangesArrive) {
   Reader r = Open("a", 0, FeedFormat::kNdjson);
   auto first = r.Next();
   ASSERT_TRUE(first);
-  // One line, one WatchResponse of kFeedBatch changes: not one write each.
+  // One line, one WatchResponse of node::kWatchBatchRecords changes: not one
+  // write each.
   EXPECT_EQ(std::count(first->first.begin(), first->first.end(), '\n'), 1);
-  EXPECT_EQ(Count(first->first, "{\"cursor\":"), kFeedBatch);
+  EXPECT_EQ(Count(first->first, "{\"cursor\":"), node::kWatchBatchRecords);
   EXPECT_FALSE(absl::StrContains(first->first, "caughtUp"));
   auto second = r.Next();
   ASSERT_TRUE(second);

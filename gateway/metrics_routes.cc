@@ -73,7 +73,8 @@ void AddMetricsRoutes(const GatewayContext& context, bool loopback_only,
               s.code() == absl::StatusCode::kUnavailable ? 503 : 429,
               absl::StatusCodeToString(s.code()), s.message()));
         }
-      });
+      },
+      /*cross_origin=*/false);
 }
 
 }  // namespace civhub::gateway

@@ -6,13 +6,8 @@
 #include <openssl/x509.h>
 #include <zlib.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
+#include <atomic>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <thread>
 
@@ -20,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "http/gzip.h"
 #include "http/http_server.h"
-#include "http/url.h"
+#include "http/testing/test_client.h"
 #include "tests/testutil.h"
 
 namespace civhub::http {
@@ -28,10 +23,8 @@ namespace {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-namespace net = boost::asio;
-namespace ssl = boost::asio::ssl;
-using tcp = boost::asio::ip::tcp;
-using Answer = bhttp::response<bhttp::string_body>;
+using testing::Answer;
+using testing::TestClient;
 
 // A JSON body well over kMinGzipBytes.
 std::string BigJson() {
@@ -134,6 +127,15 @@ class HttpFeaturesTest : public ::testing::Test {
                   response.cross_origin = false;
                   reply(std::move(response));
                 });
+    router_.Add(
+        "GET", "/secret",
+        [](std::shared_ptr<const Request>, Reply reply) {
+          Response response;
+          response.content_type = "text/plain";
+          response.body = "counters";
+          reply(std::move(response));
+        },
+        /*cross_origin=*/false);
     options_.listen = "127.0.0.1:0";
     // The rate limit is tested on its own (a tiny rate); here it is off.
     options_.limits.requests_per_second = 0;
@@ -143,83 +145,79 @@ class HttpFeaturesTest : public ::testing::Test {
     auto server = HttpServer::Start(options_, &router_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    std::string host;
-    std::string port;
-    ASSERT_TRUE(SplitHostPort(server_->address(), &host, &port));
-    endpoint_ = tcp::endpoint(net::ip::make_address(host), std::stoi(port));
   }
 
-  tcp::socket Connect() {
-    tcp::socket socket(io_);
-    socket.connect(endpoint_);
-    return socket;
+  // HTTPS with a new self-signed certificate in `dir` (cert.pem).
+  void UseSelfSigned(const testing::TempDir& dir) {
+    WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
+    options_.tls_cert_file = dir.Sub("cert.pem");
+    options_.tls_key_file = dir.Sub("key.pem");
   }
 
-  template <class Stream>
-  Answer Send(Stream& stream, bhttp::verb verb, const std::string& target,
-              std::vector<std::pair<std::string, std::string>> headers = {}) {
-    bhttp::request<bhttp::empty_body> request(verb, target, 11);
-    request.set(bhttp::field::host, "test");
-    for (const auto& [name, value] : headers) request.set(name, value);
-    bhttp::write(stream, request);
-    Answer response;
-    bhttp::read(stream, buffer_, response);
-    return response;
+  std::unique_ptr<TestClient> Connect() {
+    return std::make_unique<TestClient>(server_->address());
   }
 
-  net::io_context io_;
-  beast::flat_buffer buffer_;
   Router router_;
   HttpOptions options_;
   std::unique_ptr<HttpServer> server_;
-  tcp::endpoint endpoint_;
 };
 
 TEST_F(HttpFeaturesTest, HttpsRoundTripWithTheGivenCertificate) {
   testing::TempDir dir;
-  WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
-  options_.tls_cert_file = dir.Sub("cert.pem");
-  options_.tls_key_file = dir.Sub("key.pem");
+  UseSelfSigned(dir);
   Start();
 
-  ssl::context context(ssl::context::tls_client);
-  ASSERT_NO_THROW(context.load_verify_file(dir.Sub("cert.pem")));
-  context.set_verify_mode(ssl::verify_peer);
-  beast::ssl_stream<tcp::socket> stream(Connect(), context);
-  stream.set_verify_callback(ssl::host_name_verification("localhost"));
-  beast::error_code ec;
-  stream.handshake(ssl::stream_base::client, ec);
+  auto client = Connect();
+  beast::error_code ec = client->StartTls(dir.Sub("cert.pem"));
   ASSERT_FALSE(ec) << ec.message();
-  Answer first = Send(stream, bhttp::verb::get, "/small");
+  Answer first = client->Get("/small");
   EXPECT_EQ(first.result_int(), 200);
   EXPECT_EQ(first.body(), "{\"ok\":true}");
   // Keep-alive over TLS.
-  EXPECT_EQ(Send(stream, bhttp::verb::get, "/big").body(), BigJson());
+  EXPECT_EQ(client->Get("/big").body(), BigJson());
+  // A stream over TLS, and the connection goes on after it.
+  EXPECT_EQ(client->Get("/lines").body(),
+            "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
+  EXPECT_EQ(client->Get("/small").result_int(), 200);
+}
 
-  // Plain HTTP to the HTTPS port gets no answer: the connection closes.
-  tcp::socket plain = Connect();
-  net::write(plain, net::buffer(std::string("GET /small HTTP/1.1\r\n\r\n")));
-  std::string got(64, '\0');
-  plain.read_some(net::buffer(got), ec);
-  EXPECT_FALSE(absl::StrContains(got, "200")) << got;
+TEST_F(HttpFeaturesTest, PlainHttpToTheHttpsPortGets400SayingUseHttps) {
+  testing::TempDir dir;
+  UseSelfSigned(dir);
+  Start();
+  auto plain = Connect();
+  Answer answer = plain->Get("/v1/search?text=maji", {{"host", "hub.example"}});
+  EXPECT_EQ(answer.result_int(), 400);
+  EXPECT_EQ(answer[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(answer.body(),
+            "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"this port speaks "
+            "HTTPS, not plain HTTP: use "
+            "https://hub.example/v1/search?text=maji\"}\n");
+  EXPECT_FALSE(answer.keep_alive());
+  beast::error_code ec;
+  plain->ReadUntilClosed(&ec);
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  // HTTPS on the same port still works.
+  auto secure = Connect();
+  ASSERT_FALSE(secure->StartTls(dir.Sub("cert.pem")));
+  EXPECT_EQ(secure->Get("/small").result_int(), 200);
 }
 
 TEST_F(HttpFeaturesTest,
        ATlsHandshakeNeverFinishedIsClosedAtTheRequestTimeout) {
   testing::TempDir dir;
-  WriteSelfSigned(dir.Sub("cert.pem"), dir.Sub("key.pem"));
-  options_.tls_cert_file = dir.Sub("cert.pem");
-  options_.tls_key_file = dir.Sub("key.pem");
+  UseSelfSigned(dir);
   options_.limits.request_timeout = absl::Milliseconds(300);
   Start();
-  tcp::socket socket = Connect();
+  auto client = Connect();
   // Half a TLS record header, then nothing.
-  net::write(socket, net::buffer(std::string("\x16\x03\x01", 3)));
+  ASSERT_FALSE(client->Write(std::string("\x16\x03\x01", 3)));
   absl::Time start = absl::Now();
-  char byte;
   beast::error_code ec;
-  socket.read_some(net::buffer(&byte, 1), ec);
-  EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset)
+  EXPECT_EQ(client->ReadUntilClosed(&ec), "");
+  EXPECT_TRUE(ec == boost::asio::error::eof ||
+              ec == boost::asio::error::connection_reset)
       << ec.message();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
@@ -263,11 +261,11 @@ TEST_F(HttpFeaturesTest, OverTheRateAClientGets429WithRetryAfterThenRecovers) {
   options_.limits.requests_per_second = 2;
   options_.limits.request_burst = 3;
   Start();
-  tcp::socket socket = Connect();
+  auto client = Connect();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Send(socket, bhttp::verb::get, "/small").result_int(), 200) << i;
+    EXPECT_EQ(client->Get("/small").result_int(), 200) << i;
   }
-  Answer refused = Send(socket, bhttp::verb::get, "/small");
+  Answer refused = client->Get("/small");
   EXPECT_EQ(refused.result_int(), 429);
   EXPECT_EQ(refused[bhttp::field::retry_after], "1");
   EXPECT_TRUE(
@@ -281,16 +279,15 @@ TEST_F(HttpFeaturesTest, OverTheRateAClientGets429WithRetryAfterThenRecovers) {
   absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (status == 429 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
-    status = Send(socket, bhttp::verb::get, "/small").result_int();
+    status = client->Get("/small").result_int();
   }
   EXPECT_EQ(status, 200);
 }
 
 TEST_F(HttpFeaturesTest, GzipWhenAcceptedAndTheBodyIsWorthIt) {
   Start();
-  tcp::socket socket = Connect();
-  Answer gzipped =
-      Send(socket, bhttp::verb::get, "/big", {{"accept-encoding", "gzip, br"}});
+  auto client = Connect();
+  Answer gzipped = client->Get("/big", {{"accept-encoding", "gzip, br"}});
   EXPECT_EQ(gzipped.result_int(), 200);
   EXPECT_EQ(gzipped[bhttp::field::content_encoding], "gzip");
   EXPECT_EQ(gzipped[bhttp::field::vary], "Accept-Encoding");
@@ -298,38 +295,37 @@ TEST_F(HttpFeaturesTest, GzipWhenAcceptedAndTheBodyIsWorthIt) {
   EXPECT_EQ(Gunzip(gzipped.body()), BigJson());
   // The ETag names the identity body: weak now, and still gets a 304.
   EXPECT_EQ(gzipped[bhttp::field::etag], "W/\"big1\"");
-  EXPECT_EQ(Send(socket, bhttp::verb::get, "/big",
-                 {{"accept-encoding", "gzip"}, {"if-none-match", "W/\"big1\""}})
+  EXPECT_EQ(client
+                ->Get("/big", {{"accept-encoding", "gzip"},
+                               {"if-none-match", "W/\"big1\""}})
                 .result_int(),
             304);
 
   // Not asked for (or refused): the body as it is.
-  Answer plain = Send(socket, bhttp::verb::get, "/big");
+  Answer plain = client->Get("/big");
   EXPECT_EQ(plain.count(bhttp::field::content_encoding), 0u);
   EXPECT_EQ(plain.body(), BigJson());
   EXPECT_EQ(plain[bhttp::field::vary], "Accept-Encoding");
   EXPECT_EQ(plain[bhttp::field::etag], "\"big1\"");
-  Answer refused = Send(socket, bhttp::verb::get, "/big",
-                        {{"accept-encoding", "gzip;q=0, identity"}});
+  Answer refused =
+      client->Get("/big", {{"accept-encoding", "gzip;q=0, identity"}});
   EXPECT_EQ(refused.count(bhttp::field::content_encoding), 0u);
   // Too small to be worth it.
-  Answer small =
-      Send(socket, bhttp::verb::get, "/small", {{"accept-encoding", "gzip"}});
+  Answer small = client->Get("/small", {{"accept-encoding", "gzip"}});
   EXPECT_EQ(small.count(bhttp::field::content_encoding), 0u);
   EXPECT_EQ(small.body(), "{\"ok\":true}");
 }
 
 TEST_F(HttpFeaturesTest, AStreamIsGzippedPieceByPieceEachDecodableOnArrival) {
   Start();
-  tcp::socket socket = Connect();
-  Answer response =
-      Send(socket, bhttp::verb::get, "/lines", {{"accept-encoding", "gzip"}});
+  auto client = Connect();
+  Answer response = client->Get("/lines", {{"accept-encoding", "gzip"}});
   EXPECT_TRUE(response.chunked());
   EXPECT_EQ(response[bhttp::field::content_encoding], "gzip");
   EXPECT_EQ(Gunzip(response.body()),
             "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
   // Without Accept-Encoding, the lines as they are.
-  Answer plain = Send(socket, bhttp::verb::get, "/lines");
+  Answer plain = client->Get("/lines");
   EXPECT_EQ(plain.count(bhttp::field::content_encoding), 0u);
   EXPECT_EQ(plain.body(), "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
 
@@ -348,27 +344,43 @@ TEST_F(HttpFeaturesTest, AStreamIsGzippedPieceByPieceEachDecodableOnArrival) {
   inflateEnd(&z);
 }
 
-TEST_F(HttpFeaturesTest, ReadResponsesAllowAnyOriginAndPreflightsAreAnswered) {
+TEST_F(HttpFeaturesTest, EveryResponseAllowsAnyOriginAndPreflightsAreAnswered) {
   Start();
-  tcp::socket socket = Connect();
+  auto client = Connect();
   const std::vector<std::pair<std::string, std::string>> origin = {
       {"origin", "https://example.org"}};
-  Answer ok = Send(socket, bhttp::verb::get, "/small", origin);
+  Answer ok = client->Get("/small", origin);
   EXPECT_EQ(ok[bhttp::field::access_control_allow_origin], "*");
   // Errors too, so a page can read their JSON.
-  Answer missing = Send(socket, bhttp::verb::get, "/nowhere", origin);
+  Answer missing = client->Get("/nowhere", origin);
   EXPECT_EQ(missing.result_int(), 404);
   EXPECT_EQ(missing[bhttp::field::access_control_allow_origin], "*");
+  // Whatever the method: a 405's JSON is readable too.
+  Answer refused = client->Send(bhttp::verb::post, "/small", origin, "{}");
+  EXPECT_EQ(refused.result_int(), 405);
+  EXPECT_EQ(refused[bhttp::field::access_control_allow_origin], "*");
+  EXPECT_EQ(refused[bhttp::field::access_control_expose_headers],
+            "ETag, Retry-After");
   // A response that opts out.
-  EXPECT_EQ(Send(socket, bhttp::verb::get, "/private", origin)
+  EXPECT_EQ(client->Get("/private", origin)
                 .count(bhttp::field::access_control_allow_origin),
+            0u);
+  // A route that opts out (as /metrics): its answers and the 405 on its
+  // path.
+  EXPECT_EQ(client->Get("/secret", origin)
+                .count(bhttp::field::access_control_allow_origin),
+            0u);
+  Answer secret_refused =
+      client->Send(bhttp::verb::post, "/secret", origin, "{}");
+  EXPECT_EQ(secret_refused.result_int(), 405);
+  EXPECT_EQ(secret_refused.count(bhttp::field::access_control_allow_origin),
             0u);
 
   Answer preflight =
-      Send(socket, bhttp::verb::options, "/small",
-           {{"origin", "https://example.org"},
-            {"access-control-request-method", "GET"},
-            {"access-control-request-headers", "last-event-id"}});
+      client->Send(bhttp::verb::options, "/small",
+                   {{"origin", "https://example.org"},
+                    {"access-control-request-method", "GET"},
+                    {"access-control-request-headers", "last-event-id"}});
   EXPECT_EQ(preflight.result_int(), 204);
   EXPECT_EQ(preflight[bhttp::field::access_control_allow_origin], "*");
   EXPECT_EQ(preflight[bhttp::field::access_control_allow_methods],
@@ -382,6 +394,13 @@ TEST_F(HttpFeaturesTest, ReadResponsesAllowAnyOriginAndPreflightsAreAnswered) {
             0u);
   EXPECT_TRUE(preflight.body().empty());
   EXPECT_EQ(preflight.count(bhttp::field::content_length), 0u);
+
+  // A request that cannot be read is answered with CORS too (then closed).
+  auto garbled = Connect();
+  ASSERT_FALSE(garbled->Write("NOT AN HTTP REQUEST\r\n\r\n"));
+  Answer bad = garbled->ReadResponse();
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_EQ(bad[bhttp::field::access_control_allow_origin], "*");
 }
 
 TEST_F(HttpFeaturesTest,
@@ -393,34 +412,25 @@ TEST_F(HttpFeaturesTest,
   std::atomic<bool> closed{false};
   absl::Duration held;
   std::thread slow([&] {
-    net::io_context io;
-    tcp::socket socket(io);
-    socket.connect(endpoint_);
+    TestClient loris(server_->address());
     const std::string request =
         "GET /small HTTP/1.1\r\nHost: test\r\nX-Padding: aaaaaaaa\r\n\r\n";
     absl::Time start = absl::Now();
     for (char c : request) {
-      beast::error_code ec;
-      net::write(socket, net::buffer(&c, 1), ec);
-      if (ec) break;
+      if (loris.Write(std::string(1, c))) break;
       absl::SleepFor(absl::Milliseconds(50));
-      // Has the server closed it?
-      socket.non_blocking(true);
-      char byte;
-      socket.read_some(net::buffer(&byte, 1), ec);
-      socket.non_blocking(false);
-      if (ec && ec != net::error::would_block) break;
+      if (loris.ClosedByServer()) break;
     }
     held = absl::Now() - start;
     closed = true;
   });
   // Meanwhile another client's requests are answered at once.
-  tcp::socket socket = Connect();
+  auto client = Connect();
   absl::Duration slowest;
   int served = 0;
   while (!closed) {
     absl::Time start = absl::Now();
-    ASSERT_EQ(Send(socket, bhttp::verb::get, "/small").result_int(), 200);
+    ASSERT_EQ(client->Get("/small").result_int(), 200);
     slowest = std::max(slowest, absl::Now() - start);
     ++served;
     absl::SleepFor(absl::Milliseconds(20));

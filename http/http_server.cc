@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
@@ -48,6 +49,9 @@ constexpr char kAllowedHeaders[] =
 constexpr char kPreflightMaxAge[] = "86400";
 // Rate buckets kept at most (RateLimiter).
 constexpr size_t kMaxRateClients = 100000;
+// While a body streams, the server keeps a read of at most this many bytes
+// pending, to notice at once a client that closes (see Session::Probe).
+constexpr size_t kProbeBytes = 64;
 
 std::chrono::steady_clock::duration Chrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
@@ -180,14 +184,62 @@ class Session : public SessionBase {
   const HttpLimits& limits() const { return server_->options.limits; }
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
 
-  // The TLS handshake, within the request timeout.
+  // The TLS handshake, within the request timeout. A client that speaks
+  // plain HTTP to this port (its first bytes are no TLS ClientHello) is
+  // answered in plain HTTP: 400, use https://.
   void Handshake() {
     tcp().expires_after(Chrono(limits().request_timeout));
-    stream_.async_handshake(net::ssl::stream_base::server,
-                            [self = Self()](beast::error_code ec) {
-                              if (ec) return self->Shut();
-                              self->WaitForRequest(/*first=*/true);
-                            });
+    beast::async_detect_ssl(
+        tcp(), buffer_, [self = Self()](beast::error_code ec, bool tls) {
+          if (ec) return self->Shut();
+          if (!tls) return self->NotTls();
+          self->stream_.async_handshake(
+              net::ssl::stream_base::server, self->buffer_.data(),
+              [self](beast::error_code ec, size_t used) {
+                self->buffer_.consume(used);
+                if (ec) return self->Shut();
+                self->WaitForRequest(/*first=*/true);
+              });
+        });
+  }
+
+  // Plain HTTP on the HTTPS port: reads the request's head (so closing
+  // does not reset the connection before the answer is read), answers 400
+  // naming the https:// URL to use, and closes.
+  void NotTls() {
+    auto head = std::make_shared<bhttp::request_parser<bhttp::empty_body>>();
+    head->header_limit(limits().max_header_bytes);
+    bhttp::async_read_header(
+        tcp(), buffer_, *head,
+        [self = Self(), head](beast::error_code ec, size_t) {
+          std::string host, target = "/";
+          if (!ec) {
+            host = std::string(head->get()[bhttp::field::host]);
+            const std::string asked(head->get().target());
+            if (absl::StartsWith(asked, "/")) target = asked;
+          }
+          if (host.empty()) host = self->server_->address;
+          const std::string url = absl::StrCat("https://", host, target);
+          Response response = JsonError(
+              400, "INVALID_ARGUMENT",
+              absl::StrCat("this port speaks HTTPS, not plain HTTP: use ",
+                           url));
+          if (self->server_->options.on_response) {
+            self->server_->options.on_response(nullptr, response.status,
+                                               absl::ZeroDuration());
+          }
+          auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
+              bhttp::status::bad_request, 11);
+          self->version_ = 11;
+          self->SetCommon(message->base(), response);
+          message->keep_alive(false);
+          message->body() = std::move(response.body);
+          message->prepare_payload();
+          self->tcp().expires_after(Chrono(self->limits().write_timeout));
+          bhttp::async_write(
+              self->tcp(), *message,
+              [self, message](beast::error_code, size_t) { self->Shut(); });
+        });
   }
 
   // Waits for a request's first bytes — up to the request timeout on a new
@@ -268,8 +320,6 @@ class Session : public SessionBase {
     const std::string* accept_encoding = request->Header("accept-encoding");
     accept_gzip_ = accept_encoding != nullptr && AcceptsGzip(*accept_encoding);
     const bhttp::verb method = message.method();
-    cors_ = method == bhttp::verb::get || method == bhttp::verb::head ||
-            method == bhttp::verb::options;
 
     tcp().expires_never();
     request_ = request;
@@ -339,7 +389,7 @@ class Session : public SessionBase {
     if (!response.content_type.empty()) {
       header.set(bhttp::field::content_type, response.content_type);
     }
-    if (cors_ && response.cross_origin) {
+    if (response.cross_origin) {
       header.set(bhttp::field::access_control_allow_origin, "*");
       header.set(bhttp::field::access_control_expose_headers,
                  "ETag, Retry-After");
@@ -420,8 +470,10 @@ class Session : public SessionBase {
 
   void StartStream(Response response) {
     // A stream may stay open for hours: keep no read buffer meanwhile
-    // (4 KiB a client, most of what an idle stream would hold).
+    // (4 KiB a client, most of what an idle stream would hold); the probe
+    // reads at most kProbeBytes.
     if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    streaming_ = true;
     const bool worth_gzip = WorthGzip(response, 0);
     body_stream_ = std::move(response.stream);
     auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
@@ -440,11 +492,55 @@ class Session : public SessionBase {
         stream_, *serializer,
         [self = Self(), message, serializer](beast::error_code ec, size_t) {
           if (ec) return self->Shut();
+          // The probe's read never times out (only the writes do).
+          self->tcp().expires_never();
+          self->Probe();
           self->NextPiece();
         });
   }
 
+  // While a body streams, a read of a few bytes stays pending, so a client
+  // that closes its connection (or resets it) is noticed at once: its
+  // stream is cancelled and the connection closed, freeing its places,
+  // instead of waiting for a write (a heartbeat) to fail. Bytes the client
+  // sends meanwhile (a pipelined request) are kept in buffer_ and served
+  // after the stream, in order; once a request's worth of headers
+  // (max_header_bytes) is kept, the probe stops (the rest waits in the
+  // kernel) and a close is noticed only by a failed write.
+  void Probe() {
+    if (probing_ ||
+        buffer_.size() >= static_cast<size_t>(limits().max_header_bytes)) {
+      return;
+    }
+    probing_ = true;
+    stream_.async_read_some(buffer_.prepare(kProbeBytes),
+                            [self = Self()](beast::error_code ec, size_t n) {
+                              self->OnProbe(ec, n);
+                            });
+  }
+
+  void OnProbe(beast::error_code ec, size_t n) {
+    probing_ = false;
+    buffer_.commit(n);
+    if (streaming_) {
+      if (ec) {
+        spdlog::debug("http: {} closed its stream's connection: {}", remote_,
+                      ec.message());
+        return Shut();
+      }
+      return Probe();
+    }
+    // The stream ended while the probe was pending.
+    if (ec && ec != net::error::operation_aborted) return Shut();
+    if (resume_after_probe_) {
+      resume_after_probe_ = false;
+      WaitForRequest();
+    }
+    // Else the stream's last chunk is being written; its end goes on.
+  }
+
   void NextPiece() {
+    if (!body_stream_) return Shut();
     tcp().expires_never();
     // `ready` holds the session until the source answers (Cancel makes it
     // answer soon).
@@ -479,8 +575,13 @@ class Session : public SessionBase {
     gzip_.reset();
     net::async_write(stream_, bhttp::make_chunk_last(),
                      [self = Self()](beast::error_code ec, size_t) {
+                       self->streaming_ = false;
                        if (ec || !self->keep_alive_) return self->Shut();
-                       self->WaitForRequest();
+                       if (!self->probing_) return self->WaitForRequest();
+                       // Stop the probe; its end reads the next request
+                       // (with what the probe kept).
+                       self->resume_after_probe_ = true;
+                       self->tcp().cancel();
                      });
   }
 
@@ -517,9 +618,13 @@ class Session : public SessionBase {
   std::string if_none_match_;
   // The request's Accept-Encoding allows gzip.
   bool accept_gzip_ = false;
-  // Responses to this request carry CORS headers (GET, HEAD, OPTIONS).
-  bool cors_ = false;
   std::shared_ptr<BodyStream> body_stream_;
+  // From a stream's headers to its last chunk written.
+  bool streaming_ = false;
+  // The probe's read is pending (Probe).
+  bool probing_ = false;
+  // The stream has ended: the probe's end reads the next request.
+  bool resume_after_probe_ = false;
   // Set while a gzipped stream is sent.
   std::unique_ptr<GzipEncoder> gzip_;
   // The request being answered (null for one that did not parse).

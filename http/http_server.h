@@ -16,11 +16,18 @@
 //   Vary: Accept-Encoding, the ETag then weak (W/"…"); a streamed body of
 //   such a type is gzipped piece by piece, each piece flushed
 //   (Z_SYNC_FLUSH) so the client can decode it as soon as it arrives;
-// - CORS: Access-Control-Allow-Origin: * on every response to GET and
-//   HEAD (public data, no credentials; Response::cross_origin = false
-//   leaves it out), and OPTIONS (a browser's preflight) answered 204 with
+// - CORS: Access-Control-Allow-Origin: * on every response, whatever the
+//   method, errors included (public data, no credentials;
+//   Response::cross_origin = false leaves it out), and OPTIONS (a
+//   browser's preflight) answered 204 with
 //   Access-Control-Allow-Methods/-Headers/-Max-Age for any path;
-// - ETag/If-None-Match: 304.
+// - ETag/If-None-Match: 304;
+// - on the HTTPS port, a plain-HTTP request gets a plain 400 naming the
+//   https:// URL to use (Beast's detect_ssl), then the connection closes;
+// - while a body streams, a small read stays pending on the connection: a
+//   client that closes (or half-closes) it has its stream cancelled and
+//   the connection closed at once; a request it pipelines meanwhile is
+//   answered after the stream.
 #ifndef CIVHUB_HTTP_HTTP_SERVER_H_
 #define CIVHUB_HTTP_HTTP_SERVER_H_
 
@@ -49,7 +56,8 @@ struct HttpLimits {
   // this.
   absl::Duration idle_timeout = absl::Seconds(60);
   // Writing one response (or one piece of a stream) must finish within this
-  // (a client that stops reading is closed).
+  // (a client that stops reading is closed, and its stream cancelled, once
+  // the connection's buffers are full).
   absl::Duration write_timeout = absl::Seconds(60);
   // Open connections per client (an IPv4 address, an IPv6 /64) and in all;
   // one over is accepted and closed at once.

@@ -2,26 +2,23 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
+#include <atomic>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "http/url.h"
+#include "http/testing/test_client.h"
 
 namespace civhub::http {
 namespace {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-namespace net = boost::asio;
-using tcp = boost::asio::ip::tcp;
+using testing::Eventually;
+using testing::TestClient;
 
 // A stream that sends the pieces it is given, then ends.
 class QueueStream : public BodyStream {
@@ -43,6 +40,64 @@ class QueueStream : public BodyStream {
   size_t next_ = 0;
 };
 
+// A stream the test drives: it holds the server's `ready` until Push (or
+// Cancel, which ends it).
+class HeldStream : public BodyStream {
+ public:
+  void Next(Ready ready) override {
+    absl::MutexLock lock(&mu_);
+    ++asked_;
+    ready_ = std::move(ready);
+  }
+  void Cancel() override {
+    Ready ready;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      ready = std::move(ready_);
+      ready_ = nullptr;
+    }
+    if (ready) ready("", true);
+  }
+  // Once the server waits for a piece: sends `piece` (and ends if `done`).
+  void Push(std::string piece, bool done) {
+    Ready ready;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Ready* r) { return static_cast<bool>(*r); }, &ready_));
+      ready = std::move(ready_);
+      ready_ = nullptr;
+    }
+    ready(std::move(piece), done);
+  }
+  bool cancelled() {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+  int asked() {
+    absl::MutexLock lock(&mu_);
+    return asked_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  Ready ready_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  int asked_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// A stream that never ends: 64 KiB pieces as fast as they are taken.
+class FloodStream : public BodyStream {
+ public:
+  void Next(Ready ready) override { ready(std::string(64 << 10, 'x'), false); }
+  void Cancel() override { cancelled_ = true; }
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  std::atomic<bool> cancelled_{false};
+};
+
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -57,19 +112,18 @@ class HttpServerTest : public ::testing::Test {
                   response.etag = "\"v1\"";
                   reply(std::move(response));
                 });
-    router_.Add("GET", "/stream",
-                [](std::shared_ptr<const Request>, Reply reply) {
-                  Response response;
-                  response.content_type = "text/plain";
-                  response.stream = std::make_shared<QueueStream>(
-                      std::vector<std::string>{"one,", "two,", "three"});
-                  reply(std::move(response));
-                });
+    AddStream("/stream", "text/plain", [] {
+      return std::make_shared<QueueStream>(
+          std::vector<std::string>{"one,", "two,", "three"});
+    });
+    AddStream("/held", "text/plain", [this] { return held_; });
+    AddStream("/flood", "application/octet-stream", [this] { return flood_; });
     HttpOptions options;
     options.listen = "127.0.0.1:0";
     options.limits.max_header_bytes = 1024;
     options.limits.request_timeout = absl::Milliseconds(300);
     options.limits.max_connections_per_client = 3;
+    options.limits.write_timeout = absl::Milliseconds(500);
     options.on_response = [this](const Request* request, int status,
                                  absl::Duration) {
       absl::MutexLock lock(&mu_);
@@ -78,30 +132,22 @@ class HttpServerTest : public ::testing::Test {
     auto server = HttpServer::Start(options, &router_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    std::string host;
-    std::string port;
-    ASSERT_TRUE(SplitHostPort(server_->address(), &host, &port));
-    endpoint_ = tcp::endpoint(net::ip::make_address(host), std::stoi(port));
   }
 
-  tcp::socket Connect() {
-    tcp::socket socket(io_);
-    socket.connect(endpoint_);
-    return socket;
+  // GET `path` answers a stream of `type` that `make` returns.
+  void AddStream(const std::string& path, const std::string& type,
+                 std::function<std::shared_ptr<BodyStream>()> make) {
+    router_.Add("GET", path,
+                [type, make](std::shared_ptr<const Request>, Reply reply) {
+                  Response response;
+                  response.content_type = type;
+                  response.stream = make();
+                  reply(std::move(response));
+                });
   }
 
-  bhttp::response<bhttp::string_body> Get(
-      tcp::socket& socket, const std::string& target,
-      const std::string& if_none_match = "") {
-    bhttp::request<bhttp::empty_body> request(bhttp::verb::get, target, 11);
-    request.set(bhttp::field::host, "test");
-    if (!if_none_match.empty()) {
-      request.set(bhttp::field::if_none_match, if_none_match);
-    }
-    bhttp::write(socket, request);
-    bhttp::response<bhttp::string_body> response;
-    bhttp::read(socket, buffer_, response);
-    return response;
+  std::unique_ptr<TestClient> Connect() {
+    return std::make_unique<TestClient>(server_->address());
   }
 
   std::vector<std::string> Seen() {
@@ -111,99 +157,140 @@ class HttpServerTest : public ::testing::Test {
 
   absl::Mutex mu_;
   std::vector<std::string> seen_ ABSL_GUARDED_BY(mu_);
-  net::io_context io_;
-  beast::flat_buffer buffer_;
+  std::shared_ptr<HeldStream> held_ = std::make_shared<HeldStream>();
+  std::shared_ptr<FloodStream> flood_ = std::make_shared<FloodStream>();
   Router router_;
   std::unique_ptr<HttpServer> server_;
-  tcp::endpoint endpoint_;
 };
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  tcp::socket socket = Connect();
-  auto first = Get(socket, "/hello/maji?lang=sw");
+  auto client = Connect();
+  auto first = client->Get("/hello/maji?lang=sw");
   EXPECT_EQ(first.result_int(), 200);
   EXPECT_EQ(first.body(), "hello maji in sw");
-  auto second = Get(socket, "/hello/safi");
+  auto second = client->Get("/hello/safi");
   EXPECT_EQ(second.body(), "hello safi");
   EXPECT_TRUE(second.keep_alive());
 }
 
 TEST_F(HttpServerTest, UnknownPathsAndMethodsGetJsonErrors) {
-  tcp::socket socket = Connect();
-  auto missing = Get(socket, "/nowhere");
+  auto client = Connect();
+  auto missing = client->Get("/nowhere");
   EXPECT_EQ(missing.result_int(), 404);
   EXPECT_TRUE(absl::StrContains(missing.body(), "\"code\":\"NOT_FOUND\""));
-  bhttp::request<bhttp::string_body> post(bhttp::verb::post, "/hello/x", 11);
-  post.body() = "{}";
-  post.prepare_payload();
-  bhttp::write(socket, post);
-  bhttp::response<bhttp::string_body> refused;
-  bhttp::read(socket, buffer_, refused);
+  auto refused = client->Send(bhttp::verb::post, "/hello/x", {}, "{}");
   EXPECT_EQ(refused.result_int(), 405);
   EXPECT_EQ(refused[bhttp::field::allow], "GET");
 }
 
 TEST_F(HttpServerTest, EveryResponseIsReportedWithItsStatus) {
-  tcp::socket socket = Connect();
-  Get(socket, "/hello/maji");
-  Get(socket, "/nowhere");
-  Get(socket, "/hello/maji", "\"v1\"");
+  auto client = Connect();
+  client->Get("/hello/maji");
+  client->Get("/nowhere");
+  client->Get("/hello/maji", {{"if-none-match", "\"v1\""}});
   EXPECT_EQ(Seen(), (std::vector<std::string>{"/hello/maji 200", "/nowhere 404",
                                               "/hello/maji 304"}));
 }
 
 TEST_F(HttpServerTest, MatchingEtagGets304WithoutBody) {
-  tcp::socket socket = Connect();
-  auto response = Get(socket, "/hello/maji", "\"v1\"");
+  auto client = Connect();
+  auto response = client->Get("/hello/maji", {{"if-none-match", "\"v1\""}});
   EXPECT_EQ(response.result_int(), 304);
   EXPECT_TRUE(response.body().empty());
-  EXPECT_EQ(Get(socket, "/hello/maji", "\"v0\"").result_int(), 200);
+  EXPECT_EQ(
+      client->Get("/hello/maji", {{"if-none-match", "\"v0\""}}).result_int(),
+      200);
 }
 
 TEST_F(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
-  tcp::socket socket = Connect();
-  bhttp::request<bhttp::empty_body> request(bhttp::verb::get, "/hello/x", 11);
-  request.set("x-padding", std::string(4096, 'a'));
-  bhttp::write(socket, request);
-  bhttp::response<bhttp::string_body> response;
-  bhttp::read(socket, buffer_, response);
+  auto client = Connect();
+  auto response =
+      client->Get("/hello/x", {{"x-padding", std::string(4096, 'a')}});
   EXPECT_EQ(response.result_int(), 431);
   EXPECT_FALSE(response.keep_alive());
 }
 
 TEST_F(HttpServerTest, ASlowRequestIsCutOffAtTheRequestTimeout) {
-  tcp::socket socket = Connect();
-  net::write(socket, net::buffer(std::string("GET /hello/x HTTP/1.1\r\n")));
+  auto client = Connect();
+  ASSERT_FALSE(client->Write("GET /hello/x HTTP/1.1\r\n"));
   // The rest never comes: the server closes the connection.
   absl::Time start = absl::Now();
-  char byte;
   beast::error_code ec;
-  socket.read_some(net::buffer(&byte, 1), ec);
-  EXPECT_EQ(ec, net::error::eof);
+  EXPECT_EQ(client->ReadUntilClosed(&ec), "");
+  EXPECT_EQ(ec, boost::asio::error::eof);
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
 }
 
 TEST_F(HttpServerTest, StreamsArriveAsChunksInOrder) {
-  tcp::socket socket = Connect();
-  auto response = Get(socket, "/stream");
+  auto client = Connect();
+  auto response = client->Get("/stream");
   EXPECT_EQ(response.result_int(), 200);
   EXPECT_TRUE(response.chunked());
   EXPECT_EQ(response.body(), "one,two,three");
   // The connection stays usable after the stream ends.
-  EXPECT_EQ(Get(socket, "/hello/again").body(), "hello again");
+  EXPECT_EQ(client->Get("/hello/again").body(), "hello again");
+}
+
+TEST_F(HttpServerTest, AClientThatClosesAWaitingStreamFreesItAtOnce) {
+  auto client = Connect();
+  client->SendRequest(bhttp::verb::get, "/held");
+  EXPECT_EQ(client->ReadHead().result_int(), 200);
+  ASSERT_TRUE(Eventually([&] { return held_->asked() == 1; }));
+  EXPECT_EQ(server_->connections(), 1);
+  // The stream has nothing to send (no heartbeat ever comes): only the
+  // close itself can end it.
+  client->Close();
+  EXPECT_TRUE(Eventually([&] { return held_->cancelled(); }, absl::Seconds(5)))
+      << "the stream of a closed connection was not cancelled";
+  EXPECT_TRUE(
+      Eventually([&] { return server_->connections() == 0; }, absl::Seconds(5)))
+      << server_->connections() << " connections still counted";
+}
+
+TEST_F(HttpServerTest, ARequestSentDuringAStreamIsAnsweredAfterIt) {
+  auto client = Connect();
+  client->SendRequest(bhttp::verb::get, "/held");
+  EXPECT_EQ(client->ReadHead().result_int(), 200);
+  ASSERT_TRUE(Eventually([&] { return held_->asked() == 1; }));
+  // Pipelined while the stream waits: kept, not lost, not mistaken for a
+  // close.
+  client->SendRequest(bhttp::verb::get, "/hello/next");
+  held_->Push("one,", false);
+  held_->Push("two", true);
+  EXPECT_EQ(client->ReadRest(), "one,two");
+  EXPECT_FALSE(held_->cancelled());
+  auto next = client->ReadResponse();
+  EXPECT_EQ(next.result_int(), 200);
+  EXPECT_EQ(next.body(), "hello next");
+  // And the connection goes on.
+  EXPECT_EQ(client->Get("/hello/again").body(), "hello again");
+}
+
+TEST_F(HttpServerTest,
+       AStreamWhoseClientStopsReadingIsClosedAtTheWriteTimeout) {
+  auto client = Connect();
+  client->SendRequest(bhttp::verb::get, "/flood");
+  EXPECT_EQ(client->ReadHead().result_int(), 200);
+  // The client reads nothing more: once the socket buffers are full, a
+  // piece's write waits, and the write timeout (500 ms) closes the
+  // connection and cancels the stream.
+  EXPECT_TRUE(
+      Eventually([&] { return flood_->cancelled(); }, absl::Seconds(10)));
+  EXPECT_TRUE(Eventually([&] { return server_->connections() == 0; },
+                         absl::Seconds(5)));
 }
 
 TEST_F(HttpServerTest, ConnectionsBeyondThePerClientLimitAreClosed) {
-  std::vector<tcp::socket> kept;
+  std::vector<std::unique_ptr<TestClient>> kept;
   for (int i = 0; i < 3; ++i) {
     kept.push_back(Connect());
-    EXPECT_EQ(Get(kept.back(), "/hello/x").result_int(), 200);
+    EXPECT_EQ(kept.back()->Get("/hello/x").result_int(), 200);
   }
-  tcp::socket extra = Connect();
-  char byte;
+  auto extra = Connect();
   beast::error_code ec;
-  extra.read_some(net::buffer(&byte, 1), ec);
-  EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset)
+  extra->ReadUntilClosed(&ec);
+  EXPECT_TRUE(ec == boost::asio::error::eof ||
+              ec == boost::asio::error::connection_reset)
       << ec.message();
   EXPECT_EQ(server_->connections(), 3);
 }

@@ -68,7 +68,7 @@ struct Response {
   std::string etag;
   // When set, the body is streamed from it instead of `body`.
   std::shared_ptr<BodyStream> stream;
-  // Access-Control-Allow-Origin: * on a response to GET or HEAD, so any
+  // Access-Control-Allow-Origin: * on the response (any method), so any
   // web page may read it (public data; no credentials). False for what
   // should not be readable by other origins' scripts (such as /metrics).
   bool cross_origin = true;

@@ -21,9 +21,9 @@ std::vector<std::string> Segments(absl::string_view path) {
 }  // namespace
 
 void Router::Add(absl::string_view method, absl::string_view pattern,
-                 Handler handler) {
-  routes_.push_back(
-      Route{std::string(method), Segments(pattern), std::move(handler)});
+                 Handler handler, bool cross_origin) {
+  routes_.push_back(Route{std::string(method), Segments(pattern),
+                          std::move(handler), cross_origin});
 }
 
 bool Router::Match(const Route& route, const std::vector<std::string>& path,
@@ -53,15 +53,23 @@ void Router::Dispatch(std::shared_ptr<Request> request, Reply reply) const {
   std::vector<std::string> path = Segments(request->path);
   std::vector<std::string> allowed;
   std::vector<std::string> params;
+  bool cross_origin = true;
   for (const Route& route : routes_) {
     if (!Match(route, path, &params)) continue;
     bool method_ok = route.method == request->method ||
                      (route.method == "GET" && request->method == "HEAD");
     if (!method_ok) {
       allowed.push_back(route.method);
+      cross_origin = cross_origin && route.cross_origin;
       continue;
     }
     request->path_params = std::move(params);
+    if (!route.cross_origin) {
+      reply = [reply = std::move(reply)](Response response) {
+        response.cross_origin = false;
+        reply(std::move(response));
+      };
+    }
     route.handler(std::move(request), std::move(reply));
     return;
   }
@@ -70,6 +78,7 @@ void Router::Dispatch(std::shared_ptr<Request> request, Reply reply) const {
         JsonError(405, "UNIMPLEMENTED",
                   request->method + " is not allowed on " + request->path);
     response.headers.emplace_back("allow", absl::StrJoin(allowed, ", "));
+    response.cross_origin = cross_origin;
     return reply(std::move(response));
   }
   reply(JsonError(404, "NOT_FOUND", "no such path: " + request->path));

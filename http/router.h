@@ -19,8 +19,11 @@ namespace civhub::http {
 class Router {
  public:
   // `method` is "GET" (which also answers HEAD), "POST", …
-  void Add(absl::string_view method, absl::string_view pattern,
-           Handler handler);
+  // `cross_origin` false: no response of the route, nor a 405 on its path,
+  // carries CORS headers (Response::cross_origin is forced false), so
+  // other sites' scripts cannot read them (such as /metrics).
+  void Add(absl::string_view method, absl::string_view pattern, Handler handler,
+           bool cross_origin = true);
 
   // Calls the matching handler with path_params filled, or replies 404
   // (no pattern matches) or 405 with Allow (a pattern matches the path but
@@ -32,6 +35,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    bool cross_origin;
   };
   static bool Match(const Route& route, const std::vector<std::string>& path,
                     std::vector<std::string>* params);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "federation/grpc/grpc_status.h"
+#include "node/search/directory.h"
 
 namespace civhub::server {
 
@@ -187,7 +188,8 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::WatchResponse> {
       cursor = cursor_;
     }
     absl::StatusOr<std::vector<v1::Change>> changes =
-        owner_->hub_->directory().ChangesAfter(cursor, kWatchBatchRecords);
+        owner_->hub_->directory().ChangesAfter(cursor,
+                                               node::kWatchBatchRecords);
     absl::MutexLock lock(&mu_);
     if (!changes.ok())
       return FinishLocked(federation::ToGrpcStatus(changes.status()));
@@ -201,11 +203,11 @@ class WatchStream final : public grpc::ServerWriteReactor<v1::WatchResponse> {
       response_.set_caught_up(true);
       return WriteLocked();
     }
-    const bool full = changes->size() == kWatchBatchRecords;
+    const bool full = changes->size() == node::kWatchBatchRecords;
     size_t bytes = 0;
     for (v1::Change& change : *changes) {
       bytes += change.ByteSizeLong();
-      if (bytes > kWatchBatchBytes && response_.changes_size() > 0) break;
+      if (bytes > node::kWatchBatchBytes && response_.changes_size() > 0) break;
       cursor_ = change.cursor();
       *response_.add_changes() = std::move(change);
     }

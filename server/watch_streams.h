@@ -41,10 +41,6 @@ struct WatchLimits {
   absl::Duration write_timeout = absl::Seconds(60);
 };
 
-// A response holds at most this many changes, and at most this many bytes
-// unless a single change is larger.
-inline constexpr size_t kWatchBatchRecords = 256;
-inline constexpr size_t kWatchBatchBytes = 1 << 20;
 // A stream beyond its client's cap waits this long for one of the client's
 // streams to end (a reconnect: the old stream's cancellation may arrive
 // after the new stream), then gets RESOURCE_EXHAUSTED.

@@ -7,6 +7,7 @@
 #ifndef CIVHUB_NODE_SEARCH_DIRECTORY_H_
 #define CIVHUB_NODE_SEARCH_DIRECTORY_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -27,6 +28,13 @@ inline constexpr size_t kMaxSearchWords = 16;
 // or once `cancelled` returns true (CANCELLED: its client went away). Both
 // are checked every few hundred candidates, on the querying thread, so a
 // query stops within milliseconds. The default never stops.
+// One batch of the Watch feed, gRPC (server/watch_streams) and HTTP
+// (gateway/change_feed) alike: at most this many changes are read per
+// ChangesAfter, and a response (or streamed piece) holds at most this many
+// bytes unless a single change is larger.
+inline constexpr size_t kWatchBatchRecords = 256;
+inline constexpr size_t kWatchBatchBytes = 1 << 20;
+
 struct QueryStop {
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;
