@@ -40,7 +40,8 @@ class FeedStream final : public http::BodyStream,
         client_(std::move(client)),
         format_(format),
         cursor_(cursor),
-        last_sent_(absl::Now()) {}
+        last_sent_(absl::Now()),
+        last_change_sent_(last_sent_) {}
 
   const std::string& client() const { return client_; }
 
@@ -79,9 +80,9 @@ class FeedStream final : public http::BodyStream,
   }
 
   // From the watcher: wake a waiting stream for new changes, send it a
-  // heartbeat, or end it.
+  // heartbeat, or end it (stopping, cancelled, or idle too long).
   void Tick(absl::Time now, uint64_t last_change, bool stopping,
-            absl::Duration heartbeat) {
+            const ChangeFeedLimits& limits) {
     Ready ready;
     std::string piece;
     bool done = false;
@@ -93,7 +94,9 @@ class FeedStream final : public http::BodyStream,
       } else if (last_change > cursor_) {
         ScheduleLocked();
         return;
-      } else if (now - last_sent_ >= heartbeat) {
+      } else if (now - last_change_sent_ >= limits.idle_timeout) {
+        ended_ = done = true;
+      } else if (now - last_sent_ >= limits.heartbeat) {
         last_sent_ = now;
         piece = format_ == FeedFormat::kSse ? ": keep-alive\n\n"
                                             : "{\"caughtUp\":true}\n";
@@ -185,6 +188,7 @@ class FeedStream final : public http::BodyStream,
       cursor_ = cursor;
       caught_up_sent_ = caught_up || newly_caught_up;
       last_sent_ = absl::Now();
+      last_change_sent_ = last_sent_;
       ready = std::move(ready_);
       ready_ = nullptr;
     }
@@ -212,6 +216,9 @@ class FeedStream final : public http::BodyStream,
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_);
+  // When the last batch (or caught-up marker) was sent: heartbeats do not
+  // count toward the idle timeout.
+  absl::Time last_change_sent_ ABSL_GUARDED_BY(mu_);
   // The server's callback while the stream waits; null otherwise.
   Ready ready_ ABSL_GUARDED_BY(mu_);
 };
@@ -302,7 +309,7 @@ void ChangeFeeds::Watch() {
     }
     const absl::Time now = absl::Now();
     for (const auto& s : streams) {
-      s->Tick(now, seen, stopping, limits_.heartbeat);
+      s->Tick(now, seen, stopping, limits_);
     }
     if (stopping) return;
   }

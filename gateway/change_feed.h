@@ -34,6 +34,12 @@ struct ChangeFeedLimits {
   // comment, or an empty {"caughtUp":true} line), so a client that went
   // away is noticed by the failed write.
   absl::Duration heartbeat = absl::Seconds(15);
+  // A caught-up stream that sent no change for this long is ended (the
+  // response completes; an EventSource reconnects with Last-Event-ID, an
+  // NDJSON client resumes with ?after=), so a client that stays connected
+  // but stopped reading holds its slot for a bounded time, as the gRPC
+  // Watch does (--watch-idle-timeout sets both).
+  absl::Duration idle_timeout = absl::Minutes(10);
 };
 
 // A change feed's body format.

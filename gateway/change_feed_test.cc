@@ -169,6 +169,25 @@ TEST_F(ChangeFeedTest, CancelEndsAWaitingStreamAtOnce) {
   EXPECT_EQ(feeds().open(), 0);
 }
 
+// A client that stays connected without a change to read held its slot
+// for as long as the connection lasted: heartbeats kept it open.
+TEST_F(ChangeFeedTest, AnIdleStreamEndsAfterTheIdleTimeoutDespiteHeartbeats) {
+  limits_.idle_timeout = absl::Milliseconds(900);
+  Publish("one");
+  Reader idle = Open("a", 0, FeedFormat::kSse);
+  ASSERT_TRUE(idle.Next());  // The change and caught_up.
+  int heartbeats = 0;
+  std::optional<std::pair<std::string, bool>> piece;
+  // 900 ms at 200 ms a heartbeat: a few; 20 mean it never ends.
+  while ((piece = idle.Next()) && !piece->second && heartbeats < 20) {
+    EXPECT_EQ(piece->first, ": keep-alive\n\n");
+    ++heartbeats;
+  }
+  ASSERT_TRUE(piece && piece->second) << "the idle stream never ended";
+  EXPECT_GE(heartbeats, 2);
+  EXPECT_EQ(feeds().open(), 0);
+}
+
 TEST_F(ChangeFeedTest, StreamsAreBoundedPerClientAndInAll) {
   Reader a1 = Open("a", 0, FeedFormat::kSse);
   Reader a2 = Open("a", 0, FeedFormat::kSse);

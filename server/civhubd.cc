@@ -298,8 +298,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   double watch_idle_seconds = absl::ToDoubleSeconds(limits.watch.idle_timeout);
   app.add_option("--watch-idle-timeout", watch_idle_seconds,
-                 "Seconds a caught-up Watch stream may wait for a change "
-                 "before it is ended (OK; the client resumes from its cursor)")
+                 "Seconds a caught-up Watch stream (gRPC Watch or /v1/changes) "
+                 "may wait for a change before it is ended (the client "
+                 "resumes from its cursor)")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
   double search_deadline_seconds =
@@ -337,6 +338,7 @@ int main(int argc, char** argv) {
   options.sync_interval = absl::Seconds(sync_seconds);
   http_limits.request_timeout = absl::Seconds(http_request_timeout_seconds);
   limits.watch.idle_timeout = absl::Seconds(watch_idle_seconds);
+  options.gateway.changes.idle_timeout = limits.watch.idle_timeout;
   limits.search_deadline = absl::Seconds(search_deadline_seconds);
   options.name = IfGiven(app, "--name", name);
   options.region = IfGiven(app, "--region", region);

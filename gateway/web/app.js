@@ -284,7 +284,9 @@
     if (api.has('near')) {
       const near = api.get('near').replace(/\s+/g, '');
       if (!/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(near)) return {field: 'near', message: t('badNear')};
-      if ($('km').validity.badInput) return {field: 'km', message: t('badKm')};
+      // A text field, not type=number: a browser empties a number field
+      // that a shared URL filled with "abc", and 50 km would be searched.
+      if (!/^\d+(\.\d+)?$/.test(api.get('km') || '50')) return {field: 'km', message: t('badKm')};
       api.set('near', near);
       if (!api.has('km')) api.set('km', '50');
     } else api.delete('km');

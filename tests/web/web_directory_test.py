@@ -23,6 +23,7 @@ import base64
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -414,6 +415,12 @@ def run(args, hub, driver, proxy):
     wait(driver, "radius 0: the hub's error next to the radius and no results",
          lambda d: not results(d) and d.find_elements(By.ID, "km-error")
          and "km" in d.find_element(By.ID, "km-error").text)
+    # A shared URL with a radius that is not a number is refused, not
+    # searched at 50 km.
+    driver.get(re.sub(r"km=[^&]*", "km=abc", driver.current_url))
+    wait(driver, "km=abc in a shared URL: the radius error and no results",
+         lambda d: not results(d) and d.find_elements(By.ID, "km-error")
+         and d.find_element(By.ID, "km").get_attribute("value") == "abc")
 
     # A record altered on the way: the browser says so.
     altered = f"http://127.0.0.1:{proxy.server_address[1]}/record/{hub_id}/maji-safi-kenya?hl=en"
