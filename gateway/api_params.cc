@@ -215,6 +215,11 @@ absl::StatusOr<FeedRequest> ParseFeed(const http::Request& request) {
   FeedRequest feed;
   auto cursor = [](absl::string_view param, absl::string_view value,
                    uint64_t* out) -> absl::Status {
+    // Empty, as a client that has no cursor yet may send it: from the start.
+    if (value.empty()) {
+      *out = 0;
+      return absl::OkStatus();
+    }
     if (!absl::SimpleAtoi(value, out)) {
       return ParamError(param, absl::StrCat("expected a change cursor (a "
                                             "whole number, 0 for the whole "

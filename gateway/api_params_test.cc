@@ -141,6 +141,15 @@ TEST(ParseFeedTest, LastEventIdWinsOverAfter) {
   EXPECT_EQ(FieldOf(ParseFeed(request).status()), "format");
 }
 
+// ?after= (a client with no cursor yet) was refused, though docs/api.md
+// says absent means the whole directory.
+TEST(ParseFeedTest, AnEmptyCursorMeansFromTheStart) {
+  http::Request request;
+  request.query = {{"after", ""}};
+  ASSERT_TRUE(ParseFeed(request).ok()) << ParseFeed(request).status();
+  EXPECT_EQ(ParseFeed(request)->after, 0u);
+}
+
 TEST(ErrorMappingTest, CodesMapToStatuses) {
   EXPECT_EQ(HttpStatusOf(absl::StatusCode::kInvalidArgument), 400);
   EXPECT_EQ(HttpStatusOf(absl::StatusCode::kFailedPrecondition), 400);

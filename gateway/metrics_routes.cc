@@ -49,8 +49,8 @@ void AddMetricsRoutes(const GatewayContext& context, bool loopback_only,
         if (loopback_only && !request->loopback) {
           reply(http::JsonError(
               403, "PERMISSION_DENIED",
-              "/metrics is served on this port only to clients on this "
-              "machine; scrape it on the address given with "
+              "/metrics is served on this port only to loopback clients "
+              "(127.0.0.1, ::1); scrape it on the address given with "
               "--metrics-listen, or through a reverse proxy "
               "(docs/operations.md)"));
           return;

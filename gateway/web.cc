@@ -60,8 +60,14 @@ http::Handler ServeAssets(std::shared_ptr<const AssetMap> assets) {
     response.content_type = it->second.content_type;
     response.body = it->second.body;
     response.etag = it->second.etag;
+    // The page names its files with ?v=<build>: those may be kept a year.
+    // Asked for without it (options.json, Leaflet, a partner's link), a
+    // file may change with the hub's next version: revalidated each time
+    // (a 304 on the ETag).
     response.headers.emplace_back("cache-control",
-                                  "public, max-age=31536000, immutable");
+                                  request->Param("v") != nullptr
+                                      ? "public, max-age=31536000, immutable"
+                                      : "no-cache");
     AddSecurityHeaders(&response);
     reply(std::move(response));
   };

@@ -23,7 +23,7 @@ class WebRoutesTest : public ::testing::Test {
 
   http::Response Get(const std::string& path,
                      const std::string& accept_language = "",
-                     const std::string& hl = "") {
+                     const std::string& hl = "", const std::string& v = "") {
     auto request = std::make_shared<http::Request>();
     request->method = "GET";
     request->path = path;
@@ -32,6 +32,7 @@ class WebRoutesTest : public ::testing::Test {
       request->headers.emplace_back("accept-language", accept_language);
     }
     if (!hl.empty()) request->query.emplace_back("hl", hl);
+    if (!v.empty()) request->query.emplace_back("v", v);
     http::Response out;
     bool replied = false;
     router_.Dispatch(request, [&](http::Response r) {
@@ -77,11 +78,18 @@ TEST_F(WebRoutesTest, TheLanguageFollowsAcceptLanguageAndHl) {
 }
 
 TEST_F(WebRoutesTest, AssetsAreCachedWithAnETag) {
-  http::Response js = Get("/static/app.js");
+  http::Response js = Get("/static/app.js", "", "", "1234");
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
   EXPECT_FALSE(js.etag.empty());
   EXPECT_TRUE(absl::StrContains(HeaderOf(js, "cache-control"), "immutable"));
+  // Without the page's ?v= a file may change with the next version (the
+  // options a browser kept a year after an upgrade were stale).
+  for (const char* unversioned : {"/static/app.js", "/static/options.json"}) {
+    http::Response r = Get(unversioned);
+    EXPECT_EQ(HeaderOf(r, "cache-control"), "no-cache") << unversioned;
+    EXPECT_FALSE(r.etag.empty()) << unversioned;
+  }
   EXPECT_EQ(HeaderOf(js, "x-content-type-options"), "nosniff");
   EXPECT_EQ(Get("/static/style.css").content_type, "text/css; charset=utf-8");
   EXPECT_EQ(Get("/static/no-such.js").status, 404);

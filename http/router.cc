@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_join.h"
@@ -77,6 +78,11 @@ void Router::Dispatch(std::shared_ptr<Request> request, Reply reply) const {
     Response response =
         JsonError(405, "UNIMPLEMENTED",
                   request->method + " is not allowed on " + request->path);
+    // HEAD goes with GET, and the server answers OPTIONS on every path.
+    if (std::find(allowed.begin(), allowed.end(), "GET") != allowed.end()) {
+      allowed.push_back("HEAD");
+    }
+    allowed.push_back("OPTIONS");
     response.headers.emplace_back("allow", absl::StrJoin(allowed, ", "));
     response.cross_origin = cross_origin;
     return reply(std::move(response));

@@ -340,7 +340,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     federation_limits.total = share[1];
     if (http_on) http_total = share[2];
     if (share != wanted) {
-      spdlog::warn(
+      // Information, not a warning: at the defaults, a 20,000-file limit
+      // already shares (RaiseOpenFileLimit warns when the limit is low).
+      spdlog::info(
           "the open-file limit leaves {} connections: the directory port may "
           "hold {} (of --max-connections {}), the federation port {} (of "
           "--peer-max-connections {}){}; raise the limit (LimitNOFILE= in "

@@ -23,6 +23,16 @@
     for (const k in vars || {}) s = s.split('{' + k + '}').join(vars[k]);
     return s;
   }
+  // The message for `n` in the reader's language's plural rules: key_two,
+  // key_few… where the language has them (Arabic: 3 to 10 take the plural,
+  // 11 and up the singular), keyOne for one, else key.
+  function pluralKey(key, n) {
+    const category = new Intl.PluralRules(ui).select(n);
+    if (MESSAGES[ui] && MESSAGES[ui][key + '_' + category]) return key + '_' + category;
+    return category === 'one' ? key + 'One' : key;
+  }
+  // A list in the reader's script: Arabic separates with "،".
+  const joinList = (items) => items.join(ui === 'ar' ? '، ' : ', ');
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const k in attrs || {}) {
@@ -163,6 +173,11 @@
     const select = $(id);
     const value = select.value;
     select.replaceChildren(el('option', {value: '', text: t('any')}));
+    // Two codes with one name (ak and tw are both "Akan") are told apart
+    // by their codes.
+    const seen = new Map();
+    for (const it of items) seen.set(it.label, (seen.get(it.label) || 0) + 1);
+    for (const it of items) if (seen.get(it.label) > 1) it.label += ' (' + it.code + ')';
     items.sort((a, b) => a.label.localeCompare(b.label, ui));
     for (const it of items) select.append(el('option', {value: it.code, text: it.label}));
     setFilter(id, value);
@@ -268,7 +283,7 @@
     return [{lang: '', text: body.recordId}];
   }
   function placeText(loc) {
-    return [loc.city, loc.region, loc.country ? countryName(loc.country) : ''].filter(Boolean).join(', ');
+    return joinList([loc.city, loc.region, loc.country ? countryName(loc.country) : ''].filter(Boolean));
   }
 
   // --- Search ---
@@ -325,8 +340,7 @@
     if (seq !== searchSeq) return;  // A newer search has begun.
     const hits = response.hits || [];
     const total = Number(response.totalCount || 0);
-    const plural = new Intl.PluralRules(ui).select(total) === 'one' ? 'resultCountOne' : 'resultCount';
-    status.textContent = total ? t(plural, {n: total.toLocaleString(ui)}) : t('noResults');
+    status.textContent = total ? t(pluralKey('resultCount', total), {n: total.toLocaleString(ui)}) : t('noResults');
     if (!more) $('results').replaceChildren();
     nextToken = response.nextPageToken || '';
     $('more').hidden = !nextToken;
@@ -350,7 +364,7 @@
       const loc = (p.locations || [])[0];
       if (loc) meta.append(el('span', {class: 'place', text: placeText(loc)}));
       else if (p.regionScope && p.regionScope.length) {
-        meta.append(el('span', {class: 'place', text: p.regionScope.map(areaName).join(', ')}));
+        meta.append(el('span', {class: 'place', text: joinList(p.regionScope.map(areaName))}));
       }
       if (hit.distanceKm !== undefined) {
         meta.append(el('span', {class: 'distance', text: t('distance', {km: Math.round(hit.distanceKm).toLocaleString(ui)})}));
@@ -434,19 +448,19 @@
         fact(t('acronym'), b.organization.acronym && langText({text: b.organization.acronym}));
         fact(t('alternateName'), b.organization.alternateName && langText({text: b.organization.alternateName}));
       }
-      fact(t('topics'), p.topics && p.topics.map((c) => termName(options.topics, c)).join(', '));
+      fact(t('topics'), p.topics && joinList(p.topics.map((c) => termName(options.topics, c))));
       if (b.organization) {
         const o = b.organization;
-        fact(t('types'), o.types && o.types.map((c) => termName(options.organizationTypes, c)).join(', '));
-        fact(t('languagesWorked'), o.languages && o.languages.map(languageName).join(', '));
-        fact(t('areasServed'), o.areasServed && o.areasServed.map(areaName).join(', '));
+        fact(t('types'), o.types && joinList(o.types.map((c) => termName(options.organizationTypes, c))));
+        fact(t('languagesWorked'), o.languages && joinList(o.languages.map(languageName)));
+        fact(t('areasServed'), o.areasServed && joinList(o.areasServed.map(areaName)));
         fact(t('website'), o.website && safeLink(o.website));
         fact(t('email'), o.email && el('a', {href: 'mailto:' + o.email, dir: 'ltr', text: o.email}));
         fact(t('phone'), o.phone && el('a', {href: 'tel:' + o.phone.replace(/[^+\d]/g, ''), dir: 'ltr', text: o.phone}));
         fact(t('yearIncorporated'), o.yearIncorporated && String(o.yearIncorporated));
         fact(t('legalStatus'), o.legalStatus);
       } else {
-        fact(t('regionScope'), p.regionScope && p.regionScope.map(areaName).join(', '));
+        fact(t('regionScope'), p.regionScope && joinList(p.regionScope.map(areaName)));
         fact(t('website'), p.website && safeLink(p.website));
       }
       body.append(section(t('details'), facts));

@@ -163,7 +163,7 @@ window.CIVHUB_MESSAGES = {
     searchButton: 'بحث', more: 'مزيد من النتائج', back: 'العودة إلى البحث',
     footer: 'يُتحقق في متصفحك من كل سجل معروض هنا مقابل توقيع المركز الذي نشره.',
     footerInsecure: 'لا تستطيع هذه الصفحة التحقق من التواقيع هنا: تسمح المتصفحات بذلك فقط عبر HTTPS أو على هذا الحاسوب (localhost). تُعرض السجلات دون تحقق.',
-    searching: 'جارٍ البحث…', resultCount: '{n} نتيجة', resultCountOne: 'نتيجة واحدة', noResults: 'لم يُعثر على شيء.',
+    searching: 'جارٍ البحث…', resultCount: '{n} نتيجة', resultCountOne: 'نتيجة واحدة', resultCount_two: 'نتيجتان', resultCount_few: '{n} نتائج', noResults: 'لم يُعثر على شيء.',
     searchError: 'فشل البحث: {msg}', badNear: 'اكتب المكان برقمين: خط العرض، خط الطول (مثلًا -1.29, 36.82).',
     locating: 'جارٍ تحديد موقعك…', locationUnavailable: 'موقعك غير متاح.',
     loading: 'جارٍ التحميل…', loadError: 'تعذّر التحميل: {msg}', notFound: 'لا يحتفظ هذا المركز بذلك السجل.',

@@ -333,6 +333,8 @@ def run(args, hub, driver, proxy):
         return r.getBoundingClientRect().left; };
       return left('-1.3133') < left('36.7892');""")
     check(in_order, "Arabic page: the coordinates read (-1.3133, 36.7892), not reversed")
+    check("، " in driver.find_element(By.ID, "record-view").text,
+          "Arabic lists are separated with the Arabic comma")
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-record-ar.png"))
 
@@ -358,6 +360,23 @@ def run(args, hub, driver, proxy):
       const shown = ['topic', 'type'].flatMap(opts).filter((o) => o.text !== M.sw.terms[o.value]).map((o) => o.value);
       return [bare, missing.concat(shown)];""")
     check(bare == [], f"no country or language shows as a bare code ({bare})")
+    labels = driver.execute_script(
+        "return [...document.getElementById('language').options].map((o) => o.text)")
+    twice = sorted({l for l in labels if labels.count(l) > 1})
+    check(twice == [], f"no two languages share a name in the filter ({twice})")
+    # Arabic counts: 3 to 10 take the plural, 11 and up the singular.
+    Select(driver.find_element(By.ID, "hl")).select_by_value("ar")
+    wait(driver, "the Arabic search page counts its results",
+         lambda d: any(w in d.find_element(By.ID, "status").text
+                       for w in ("نتيج", "نتائج")))
+    status = driver.find_element(By.ID, "status").text
+    digits = "".join(str("٠١٢٣٤٥٦٧٨٩".index(c)) if c in "٠١٢٣٤٥٦٧٨٩" else c
+                     for c in status if c.isdigit())
+    # One and two are said in words, without a number.
+    n = int(digits) if digits else 1 if "واحدة" in status else 2
+    word = ("نتيجة واحدة" if n == 1 else "نتيجتان" if n == 2
+            else "نتائج" if 3 <= n <= 10 else "نتيجة")
+    check(word in status, f"{n} results in Arabic read '{word}': {status}")
     check(untranslated == [], f"every topic and type is named in es, fr, ar and sw ({untranslated})")
 
     # A wrong filter: the hub's error next to it, and no results, which
