@@ -82,8 +82,9 @@ absl::Status ParsePageSize(absl::string_view value, int32_t* page_size) {
   int32_t n;
   if (!absl::SimpleAtoi(value, &n) || n < 0) {
     return ParamError("page_size",
-                      absl::StrCat("expected a whole number from 1 to 100 "
-                                   "(0: the default, 20), got \"",
+                      absl::StrCat("expected a whole number of results a "
+                                   "page (0: the default, 20; more than 100 "
+                                   "are capped at 100), got \"",
                                    value, "\""));
   }
   *page_size = n;

@@ -46,7 +46,9 @@ Hub::Hub(crypto::PrivateKey key, Store* store, Clock* clock,
       own_only_(key_.public_key()),
       policy_(policy != nullptr ? policy : &own_only_),
       executor_(executor != nullptr ? executor : DefaultExecutor()),
-      directory_(store) {}
+      directory_(store) {
+  ExportRecordMetrics();
+}
 
 absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
   if (absl::Status s = ValidateRecordId(request.record_id(), "record_id");

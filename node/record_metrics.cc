@@ -89,6 +89,19 @@ void CountStored(RecordSource source, ApplyOutcome outcome) {
 
 void CountUnchanged() { Counters().unchanged->Increment(); }
 
+void ExportRecordMetrics() {
+  Counters();
+  // The refusals a hub sees (a bad record, an origin not allowed, a full
+  // disk), at 0 until they happen: a rate() over a missing series shows
+  // nothing, not zero.
+  for (RecordSource source : {RecordSource::kPublish, RecordSource::kIngest}) {
+    for (const char* reason :
+         {"invalid_argument", "permission_denied", "store_read_only"}) {
+      Refused().Add({{"source", SourceName(source)}, {"reason", reason}});
+    }
+  }
+}
+
 void CountRefused(RecordSource source, const absl::Status& status) {
   Refused()
       .Add({{"source", SourceName(source)}, {"reason", RefusalReason(status)}})

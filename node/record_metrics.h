@@ -23,6 +23,9 @@ void CountStored(RecordSource source, ApplyOutcome outcome);
 void CountUnchanged();
 // `status` is the error the record was refused with (not OK).
 void CountRefused(RecordSource source, const absl::Status& status);
+// Makes the counters' usual series exist at 0 (a Hub does, when made), so
+// dashboards and alerts see them before the first record.
+void ExportRecordMetrics();
 
 // The reason label for a refusal: "store_read_only" for the read-only
 // store's error, else the code's name in lower case.

@@ -64,8 +64,12 @@ void AddPeers(federation::Federation* fed, metrics::FamilyBuilder& b) {
   b.Gauge("civhub_peer_forked_origins",
           "Origins a peer relayed fork evidence for (a hub that signed two "
           "different records with one sequence)");
+  // Every active peer has its sample, 0 included (an alert on it needs
+  // the series); a peer with evidence keeps it after its link ends.
   for (const v1::Peer& p : *peers) {
-    if (p.forked_origins_size() == 0) continue;
+    if (p.state() != v1::PEER_STATE_ACTIVE && p.forked_origins_size() == 0) {
+      continue;
+    }
     b.Add(p.forked_origins_size(), {{"peer", p.hub_id()}});
   }
 }

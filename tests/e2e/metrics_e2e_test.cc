@@ -209,6 +209,12 @@ TEST(MetricsE2eTest, PerPeerSeriesAppearGrowAndGoWithTheLink) {
                          b.hub_id() + "}"),
             0)
       << before.raw;
+  // A series at 0, not missing, for an alert to watch.
+  EXPECT_EQ(before.Value("civhub_peer_forked_origins" + of_b), 0) << before.raw;
+  EXPECT_EQ(before.Value("civhub_records_refused_total{reason=store_read_only,"
+                         "source=ingest}"),
+            0)
+      << before.raw;
   const std::string pushes =
       "civhub_peer_calls_total{call=push,peer=" + b.hub_id() + "}";
 
