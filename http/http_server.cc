@@ -13,7 +13,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -27,9 +26,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "http/gzip.h"
 #include "http/rate_limiter.h"
+#include "http/response_headers.h"
 #include "http/tls.h"
 #include "http/url.h"
 
@@ -42,11 +41,6 @@ namespace net = boost::asio;
 using tcp = boost::asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// Request headers a page's fetch() may send that are not CORS-safelisted.
-constexpr char kAllowedHeaders[] =
-    "Accept, Accept-Language, Cache-Control, If-None-Match, Last-Event-ID";
-// How long a browser may keep a preflight's answer.
-constexpr char kPreflightMaxAge[] = "86400";
 // Rate buckets kept at most (RateLimiter).
 constexpr size_t kMaxRateClients = 100000;
 // While a body streams, the server keeps a read of at most this many bytes
@@ -231,7 +225,7 @@ class Session : public SessionBase {
           auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
               bhttp::status::bad_request, 11);
           self->version_ = 11;
-          self->SetCommon(message->base(), response);
+          SetCommonHeaders(message->base(), response, self->version_);
           message->keep_alive(false);
           message->body() = std::move(response.body);
           message->prepare_payload();
@@ -325,7 +319,8 @@ class Session : public SessionBase {
     request_ = request;
     received_ = absl::Now();
     absl::Duration wait = server_->limiter.Take(client_, received_);
-    if (wait > absl::ZeroDuration()) return Write(TooManyRequests(wait));
+    if (wait > absl::ZeroDuration())
+      return Write(TooManyRequests(limits(), wait));
     if (method == bhttp::verb::options) return Write(Preflight());
     // The reply holds the session: the handler calls it exactly once.
     auto running = server_->running;
@@ -337,98 +332,6 @@ class Session : public SessionBase {
             self->Write(std::move(response));
           });
         });
-  }
-
-  // 429: the client is over its request rate; `wait` until it may send
-  // one more.
-  Response TooManyRequests(absl::Duration wait) const {
-    const int64_t seconds = std::max<int64_t>(
-        1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(wait))));
-    Response response = JsonError(
-        429, "RESOURCE_EXHAUSTED",
-        absl::StrCat("too many requests from your address (more than ",
-                     limits().requests_per_second, " a second, in bursts of ",
-                     limits().request_burst, "); retry after ", seconds,
-                     " s, and send fewer requests (cache what you fetched; "
-                     "use If-None-Match)"));
-    response.headers.emplace_back("retry-after", absl::StrCat(seconds));
-    return response;
-  }
-
-  // A browser's CORS preflight: the read API may be called with GET and
-  // HEAD and the headers a fetch() or EventSource sends, from any origin.
-  static Response Preflight() {
-    Response response;
-    response.status = 204;
-    response.content_type.clear();
-    response.headers = {
-        {"allow", "GET, HEAD, OPTIONS"},
-        {"access-control-allow-methods", "GET, HEAD, OPTIONS"},
-        {"access-control-allow-headers", kAllowedHeaders},
-        {"access-control-max-age", kPreflightMaxAge},
-    };
-    return response;
-  }
-
-  static bool EtagMatches(const std::string& if_none_match,
-                          const std::string& etag) {
-    if (if_none_match.empty() || etag.empty()) return false;
-    for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
-      tag = absl::StripAsciiWhitespace(tag);
-      if (absl::ConsumePrefix(&tag, "W/")) {
-      }
-      if (tag == "*" || tag == etag) return true;
-    }
-    return false;
-  }
-
-  void SetCommon(bhttp::response_header<>& header, const Response& response) {
-    header.version(version_);
-    header.result(static_cast<unsigned>(response.status));
-    header.set(bhttp::field::server, "civhub");
-    if (!response.content_type.empty()) {
-      header.set(bhttp::field::content_type, response.content_type);
-    }
-    if (response.cross_origin) {
-      header.set(bhttp::field::access_control_allow_origin, "*");
-      header.set(bhttp::field::access_control_expose_headers,
-                 "ETag, Retry-After");
-    }
-    for (const auto& [name, value] : response.headers) {
-      header.set(name, value);
-    }
-    if (!response.etag.empty()) header.set(bhttp::field::etag, response.etag);
-  }
-
-  // Whether a body of `response`'s type (and, unless streamed, `size`)
-  // is sent gzipped to a client that accepts it.
-  static bool WorthGzip(const Response& response, size_t size) {
-    for (const auto& [name, value] : response.headers) {
-      if (absl::EqualsIgnoreCase(name, "content-encoding")) return false;
-    }
-    return IsCompressible(response.content_type) &&
-           (response.stream || size >= kMinGzipBytes);
-  }
-
-  // The body may be gzipped: caches must key on Accept-Encoding; and when
-  // it is, the ETag names the identity body, so it becomes weak (a 304
-  // still matches: If-None-Match compares weakly).
-  static void MarkEncoding(bhttp::response_header<>& header, bool gzipped) {
-    auto vary = header.find(bhttp::field::vary);
-    if (vary == header.end()) {
-      header.set(bhttp::field::vary, "Accept-Encoding");
-    } else {
-      header.set(bhttp::field::vary,
-                 absl::StrCat(std::string(vary->value()), ", Accept-Encoding"));
-    }
-    if (!gzipped) return;
-    header.set(bhttp::field::content_encoding, "gzip");
-    auto etag = header.find(bhttp::field::etag);
-    if (etag == header.end()) return;
-    std::string value(etag->value());
-    if (!absl::StartsWith(value, "W/")) {
-      header.set(bhttp::field::etag, absl::StrCat("W/", value));
-    }
   }
 
   void Write(Response response) {
@@ -445,7 +348,7 @@ class Session : public SessionBase {
     request_.reset();
     if (response.stream) return StartStream(std::move(response));
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
-    SetCommon(message->base(), response);
+    SetCommonHeaders(message->base(), response, version_);
     message->keep_alive(keep_alive_);
     const bool gzip = worth_gzip && accept_gzip_;
     if (worth_gzip) MarkEncoding(message->base(), gzip);
@@ -477,7 +380,7 @@ class Session : public SessionBase {
     const bool worth_gzip = WorthGzip(response, 0);
     body_stream_ = std::move(response.stream);
     auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
-    SetCommon(message->base(), response);
+    SetCommonHeaders(message->base(), response, version_);
     if (worth_gzip) {
       MarkEncoding(message->base(), accept_gzip_);
       if (accept_gzip_) gzip_ = std::make_unique<GzipEncoder>();
