@@ -249,12 +249,24 @@ TEST(GenericClientE2eTest, ReflectionStreamsBeyondAClientsCapAreCancelled) {
     ASSERT_TRUE(s->rw->Read(&listed)) << "stream " << i;
     streams.push_back(std::move(s));
   }
-  // Then each stream idles: the client's first 4 until their deadline.
+  // Then each stream idles: the newest two, over the cap, are cancelled by
+  // the hub; the client's first 4 last until their deadline. Newest first:
+  // a status the client has not asked for by its own deadline is reported
+  // as DEADLINE_EXCEEDED, whatever the hub sent, so waiting on the first
+  // four before asking the last two would make this a race on the client.
   int cancelled = 0, expired = 0;
-  for (auto& s : streams) {
+  for (int i = kStreams - 1; i >= 0; --i) {
+    Stream& s = *streams[i];
     refl::ServerReflectionResponse none;
-    EXPECT_FALSE(s->rw->Read(&none));
-    grpc::Status st = s->rw->Finish();
+    EXPECT_FALSE(s.rw->Read(&none));
+    grpc::Status st = s.rw->Finish();
+    if (i >= 4) {
+      EXPECT_EQ(st.error_code(), grpc::StatusCode::CANCELLED)
+          << "stream " << i << ": " << st.error_message();
+    } else {
+      EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+          << "stream " << i << ": " << st.error_message();
+    }
     if (st.error_code() == grpc::StatusCode::CANCELLED) ++cancelled;
     if (st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) ++expired;
   }
