@@ -119,6 +119,8 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
                      "Organizations in community HUB_ID/ID");
   search->add_option("--has-member", f.has_member,
                      "Communities with organization HUB_ID/ID");
+  search->add_option("--provided-by", f.provided_by,
+                     "Services of organization HUB_ID/ID (or ID)");
   search->add_option("--identifier", f.identifier,
                      "SCHEME:ID, e.g. GB-CHC:1234567");
   search->add_option("--limit", f.limit,

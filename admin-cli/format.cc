@@ -420,6 +420,7 @@ void PrintStatus(const v1::HubStatus& s, std::ostream& out) {
       {"uptime", absl::FormatDuration(absl::Seconds(s.uptime_seconds()))},
       {"organizations", absl::StrCat(s.organizations())},
       {"communities", absl::StrCat(s.communities())},
+      {"services", absl::StrCat(s.services())},
       {"deleted", absl::StrCat(s.tombstones())},
       {"origins", absl::StrCat(s.origins())},
       {"own sequence", absl::StrCat(s.own_sequence())},

@@ -209,6 +209,7 @@ void Api::GetHub(std::shared_ptr<const http::Request> request,
         storage::Counters counters = hub->store()->counters();
         status.set_organizations(counters.organizations());
         status.set_communities(counters.communities());
+        status.set_services(counters.services());
         status.set_tombstones(counters.tombstones());
         status.set_origins(counters.origins());
         v1::GetRecordRequest get;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "node/records/record_kinds.h"
 
 namespace civhub::gateway {
 namespace {
@@ -17,27 +18,30 @@ constexpr double kDefaultKm = 10;
 
 const std::vector<absl::string_view>& SearchParams() {
   static const auto* const params = new std::vector<absl::string_view>{
-      "text", "kind", "country",    "region",    "topic",
-      "type", "lang", "identifier", "member_of", "has_member",
-      "near", "km",   "page_size",  "page_token"};
+      "text",        "kind", "country",    "region",    "topic",
+      "type",        "lang", "identifier", "member_of", "has_member",
+      "provided_by", "near", "km",         "page_size", "page_token"};
   return *params;
 }
 
 absl::StatusOr<v1::RecordKind> ParseKind(absl::string_view value) {
-  std::string upper = absl::AsciiStrToUpper(value);
-  if (upper == "ORGANIZATION" || upper == "RECORD_KIND_ORGANIZATION") {
-    return v1::RECORD_KIND_ORGANIZATION;
-  }
-  if (upper == "COMMUNITY" || upper == "RECORD_KIND_COMMUNITY") {
-    return v1::RECORD_KIND_COMMUNITY;
-  }
-  if (upper.empty() || upper == "RECORD_KIND_UNSPECIFIED") {
+  const std::string folded = absl::AsciiStrToLower(value);
+  if (folded.empty() || folded == "record_kind_unspecified") {
     return v1::RECORD_KIND_UNSPECIFIED;
   }
+  // "service", or the enum's name ("RECORD_KIND_SERVICE") as the gRPC JSON
+  // mapping writes it.
+  absl::string_view lower = folded;
+  absl::ConsumePrefix(&lower, "record_kind_");
+  std::vector<std::string> names;
+  for (const node::RecordKindInfo& k : node::RecordKinds()) {
+    if (!k.searchable) continue;
+    if (k.name == lower) return k.api_kind;
+    names.push_back(absl::StrCat("\"", k.name, "\""));
+  }
   return ParamError("kind",
-                    absl::StrCat("expected \"organization\" or \"community\", "
-                                 "got \"",
-                                 value, "\""));
+                    absl::StrCat("expected ", node::JoinAlternatives(names),
+                                 ", got \"", value, "\""));
 }
 
 absl::Status ParseRef(absl::string_view param, absl::string_view value,
@@ -160,6 +164,11 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
       }
     } else if (name == "has_member") {
       if (absl::Status s = ParseRef(name, value, request.mutable_has_member());
+          !s.ok()) {
+        return s;
+      }
+    } else if (name == "provided_by") {
+      if (absl::Status s = ParseRef(name, value, request.mutable_provided_by());
           !s.ok()) {
         return s;
       }

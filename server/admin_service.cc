@@ -101,6 +101,7 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
       static_cast<uint64_t>(absl::ToInt64Seconds(now - info_.started_at)));
   response->set_organizations(counters.organizations());
   response->set_communities(counters.communities());
+  response->set_services(counters.services());
   response->set_tombstones(counters.tombstones());
   response->set_origins(counters.origins());
   response->set_own_sequence(own->max_sequence());

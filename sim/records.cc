@@ -48,6 +48,37 @@ v1::PublishRequest OrgPublish(const std::string& record_id,
   return req;
 }
 
+v1::Service MakeService(const ServiceSpec& spec) {
+  v1::Service svc;
+  svc.mutable_organization()->set_origin(spec.provider_origin);
+  svc.mutable_organization()->set_record_id(spec.provider_id);
+  auto* name = svc.add_names();
+  name->set_lang(spec.lang);
+  name->set_text(spec.name);
+  svc.set_status(spec.status);
+  auto* at = svc.add_locations();
+  at->set_id("loc-1");
+  at->set_location_id("loc-1");
+  v1::Location* loc = at->mutable_location();
+  loc->set_id("loc-1");
+  loc->set_country(spec.country);
+  loc->set_region(spec.region);
+  if (spec.lat_lon) {
+    loc->set_latitude(spec.lat_lon->first);
+    loc->set_longitude(spec.lat_lon->second);
+  }
+  for (const auto& t : spec.topics) svc.add_topics(t);
+  return svc;
+}
+
+v1::PublishRequest ServicePublish(const std::string& record_id,
+                                  const ServiceSpec& spec) {
+  v1::PublishRequest req;
+  req.set_record_id(record_id);
+  *req.mutable_service() = MakeService(spec);
+  return req;
+}
+
 v1::SignedRecord SignBody(const crypto::PrivateKey& signer,
                           const v1::RecordBody& body) {
   absl::StatusOr<v1::SignedRecord> rec =

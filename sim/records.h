@@ -33,6 +33,26 @@ v1::Organization MakeOrganization(const OrgSpec& spec);
 v1::PublishRequest OrgPublish(const std::string& record_id,
                               const OrgSpec& spec);
 
+struct ServiceSpec {
+  // The provider: hub id and record id.
+  std::string provider_origin;
+  std::string provider_id = "org-1";
+  std::string name = "Clean water point";
+  std::string lang = "en";
+  std::string status = "active";
+  std::string country = "KE";
+  std::string region;
+  std::optional<std::pair<double, double>> lat_lon;
+  std::vector<std::string> topics = {"water-sanitation"};
+};
+
+// A service offered at one location ("loc-1", also the provider's
+// Location.id).
+v1::Service MakeService(const ServiceSpec& spec);
+
+v1::PublishRequest ServicePublish(const std::string& record_id,
+                                  const ServiceSpec& spec);
+
 // A body with the given header and payload, signed by `signer` (normally the
 // key of `origin`).
 v1::SignedRecord SignBody(const crypto::PrivateKey& signer,

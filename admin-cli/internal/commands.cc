@@ -77,6 +77,57 @@ const node::RecordKindInfo* SearchableKind(absl::string_view word) {
   return nullptr;
 }
 
+// Copies each service location given by `location_id` alone from the
+// provider's record: the copy in the service's own record is how it is found
+// by place. Returns an exit code.
+int FillServiceLocations(Session& s, const std::string& file,
+                         v1::Service* svc) {
+  bool missing = false;
+  for (const auto& at : svc->locations()) missing |= !at.has_location();
+  if (!missing) return kExitOk;
+  v1::GetRecordRequest get;
+  get.set_origin(svc->organization().origin());
+  get.set_record_id(svc->organization().record_id());
+  v1::Record provider;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), get, &provider);
+  if (!st.ok() && st.error_code() != grpc::StatusCode::NOT_FOUND) {
+    return s.NodeError(st);
+  }
+  const std::string ref = absl::StrCat(get.origin(), "/", get.record_id());
+  if (!st.ok() || !provider.body().has_organization()) {
+    return s.UsageError(absl::StrCat(
+        file,
+        ": service.locations: a location given by locationId alone is "
+        "copied from the provider's record, but this hub holds no "
+        "organization ",
+        ref,
+        "; publish the organization first, or give each location in "
+        "full (\"location\": {\"country\": ...})"));
+  }
+  const v1::Organization& org = provider.body().organization();
+  for (int i = 0; i < svc->locations_size(); ++i) {
+    v1::ServiceLocation* at = svc->mutable_locations(i);
+    if (at->has_location()) continue;
+    const v1::Location* found = nullptr;
+    std::vector<std::string> ids;
+    for (const v1::Location& l : org.locations()) {
+      if (l.id() == at->location_id()) found = &l;
+      if (!l.id().empty()) ids.push_back(absl::StrCat("\"", l.id(), "\""));
+    }
+    if (found == nullptr) {
+      return s.UsageError(absl::StrCat(
+          file, ": service.locations[", i, "].location_id: organization ", ref,
+          " has no location \"", at->location_id(), "\"",
+          ids.empty() ? " (none of its locations has an id)"
+                      : absl::StrCat(" (its locations: ",
+                                     absl::StrJoin(ids, ", "), ")")));
+    }
+    *at->mutable_location() = *found;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string SearchKindChoices() {
@@ -114,19 +165,38 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
         file, ": holds a different kind of record; use `civhubctl ",
         held->command, " put`"));
   }
-  // A membership without an origin names a record of this hub.
-  bool needs_origin = false;
-  for (const auto& m : request->community().memberships()) {
-    needs_origin |= m.organization().origin().empty();
+  // A reference without an origin (a membership's organization, a
+  // service's provider, an organization's parent) names a record of this
+  // hub.
+  // (mutable_<kind>() would set the payload: only the kind it holds.)
+  std::vector<v1::RecordRef*> refs;
+  if (request->has_community()) {
+    for (auto& m : *request->mutable_community()->mutable_memberships()) {
+      refs.push_back(m.mutable_organization());
+    }
   }
-  if (needs_origin) {
+  if (request->has_service()) {
+    refs.push_back(request->mutable_service()->mutable_organization());
+  }
+  if (request->has_organization() && request->organization().has_parent()) {
+    refs.push_back(request->mutable_organization()->mutable_parent());
+  }
+  refs.erase(std::remove_if(refs.begin(), refs.end(),
+                            [](const v1::RecordRef* r) {
+                              return !r->origin().empty() ||
+                                     r->record_id().empty();
+                            }),
+             refs.end());
+  if (!refs.empty()) {
     int code = kExitOk;
     std::optional<std::string> self = ConnectedHubId(s, &code);
     if (!self) return code;
-    for (auto& m : *request->mutable_community()->mutable_memberships()) {
-      if (m.organization().origin().empty()) {
-        m.mutable_organization()->set_origin(*self);
-      }
+    for (v1::RecordRef* r : refs) r->set_origin(*self);
+  }
+  if (request->has_service()) {
+    if (int code = FillServiceLocations(s, file, request->mutable_service());
+        code != kExitOk) {
+      return code;
     }
   }
   v1::PublishResponse response;
@@ -364,7 +434,8 @@ int Search(Session& s, const SearchFlags& f) {
   int code = kExitOk;
   for (auto [flag, field] :
        {std::make_pair(&f.member_of, req.mutable_member_of()),
-        std::make_pair(&f.has_member, req.mutable_has_member())}) {
+        std::make_pair(&f.has_member, req.mutable_has_member()),
+        std::make_pair(&f.provided_by, req.mutable_provided_by())}) {
     if (flag->empty()) continue;
     std::optional<v1::RecordRef> ref = ParseRef(s, *flag, &code);
     if (!ref) return code;
@@ -372,6 +443,7 @@ int Search(Session& s, const SearchFlags& f) {
   }
   if (f.member_of.empty()) req.clear_member_of();
   if (f.has_member.empty()) req.clear_has_member();
+  if (f.provided_by.empty()) req.clear_provided_by();
 
   v1::SearchResponse response;
   auto ctx = s.Context();

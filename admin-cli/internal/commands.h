@@ -25,7 +25,7 @@ int ListCommunities(Session& s, const std::string& organization_ref);
 
 struct SearchFlags {
   std::string text, country, region, topic, type, lang, near, kind, member_of,
-      has_member, identifier, page_token;
+      has_member, provided_by, identifier, page_token;
   double km = 0;
   bool km_given = false;  // --km was on the command line.
   int limit = 0;

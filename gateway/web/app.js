@@ -272,12 +272,13 @@
   function kindOf(body) {
     if (body.organization) return 'kindOrganization';
     if (body.community) return 'kindCommunity';
+    if (body.service) return 'kindService';
     if (body.hubProfile) return 'kindHubProfile';
     if (body.tombstone) return 'kindTombstone';
     return 'kindOther';
   }
   function payloadNames(body) {
-    const p = body.organization || body.community;
+    const p = body.organization || body.community || body.service;
     if (p && p.names) return p.names;
     if (body.hubProfile) return [{lang: '', text: body.hubProfile.name}];
     return [{lang: '', text: body.recordId}];
@@ -358,13 +359,18 @@
       link.textContent = name.text;
       if (name.lang) link.lang = name.lang;
       link.dir = langDir(name.lang);
-      const p = body.organization || body.community || {};
+      const p = body.organization || body.community || body.service || {};
       const meta = el('p', {class: 'meta'});
       meta.append(el('span', {class: 'kind', text: t(kindOf(body))}));
-      const loc = (p.locations || [])[0];
+      const loc = body.service ? ((p.locations || [])[0] || {}).location : (p.locations || [])[0];
       if (loc) meta.append(el('span', {class: 'place', text: placeText(loc)}));
       else if (p.regionScope && p.regionScope.length) {
         meta.append(el('span', {class: 'place', text: joinList(p.regionScope.map(areaName))}));
+      } else if (p.areasServed && p.areasServed.length) {
+        meta.append(el('span', {class: 'place', text: joinList(p.areasServed.map(areaName))}));
+      }
+      if (body.service && p.status && p.status !== 'active') {
+        meta.append(el('span', {class: 'status', text: t('status_' + p.status)}));
       }
       if (hit.distanceKm !== undefined) {
         meta.append(el('span', {class: 'distance', text: t('distance', {km: Math.round(hit.distanceKm).toLocaleString(ui)})}));
@@ -433,6 +439,7 @@
     const p = b.organization || b.community;
     body.append(el('p', {class: 'kind', text: t(kindOf(b))}));
     if (b.tombstone) body.append(el('p', {text: t('deleted')}));
+    if (b.service) await servicePage(b.service, body);
     if (p) {
       body.append(section(t('names'), languageTexts(p.names, false)));
       if (b.organization) {
@@ -468,6 +475,7 @@
         const o = b.organization;
         if (o.identifiers) body.append(section(t('identifiers'), list(o.identifiers.map((i) => i.scheme + ': ' + i.identifier))));
         body.append(locationsPart(o.locations || []));
+        body.append(await servicesPart(ref));
         body.append(await communitiesPart(ref));
       } else {
         body.append(await membersPart(ref, p.memberships || []));
@@ -489,7 +497,7 @@
     // The place and its coordinates isolated apart: in an Arabic line
     // "(-1.3133, 36.7892)" must not turn into "(36.7892 ,1.3133-)".
     s.append(list(locations.map((l) => {
-      const item = el('span', {}, langText({text: [l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ')}));
+      const item = el('span', {}, langText({text: [l.name, l.address, l.postalCode, placeText(l)].filter(Boolean).join(', ')}));
       if (l.latitude !== undefined) {
         item.append(' ', el('bdi', {dir: 'ltr', text: '(' + l.latitude.toFixed(4) + ', ' + l.longitude.toFixed(4) + ')'}));
       }
@@ -542,6 +550,59 @@
     if (extra) li.append(document.createTextNode(extra));
     if (v.state === 'bad') li.append(' ', mark(v, '', false));
     return li;
+  }
+  // A service: what it is, who provides it, for whom and where.
+  async function servicePage(svc, body) {
+    body.append(section(t('names'), languageTexts(svc.names || [], false)));
+    if (svc.descriptions) body.append(section(t('descriptions'), languageTexts(svc.descriptions, true)));
+    const facts = el('dl', {class: 'facts'});
+    const fact = (label, value) => { if (value) facts.append(el('dt', {text: label}), el('dd', {}, value)); };
+    const provider = svc.organization || {origin: '', recordId: ''};
+    let providerRecord = null;
+    try {
+      providerRecord = await api('/v1/records/' + enc(provider.origin) + '/' + enc(provider.recordId));
+    } catch (e) { /* not held here: shown by reference */ }
+    fact(t('providedBy'), await refItem(providerRecord, provider, ''));
+    fact(t('serviceStatus'), svc.status && t('status_' + svc.status));
+    fact(t('alternateName'), svc.alternateName && langText({text: svc.alternateName}));
+    fact(t('topics'), svc.topics && joinList(svc.topics.map((c) => termName(options.topics, c))));
+    fact(t('languagesOffered'), svc.languages && joinList(svc.languages.map(languageName)));
+    const areas = el('span');
+    if (svc.areasServed) areas.append(joinList(svc.areasServed.map(areaName)));
+    if (svc.areaDescriptions) {
+      if (svc.areasServed) areas.append('; ');
+      areas.append(langText(pick(svc.areaDescriptions)));
+    }
+    fact(t('areasServed'), areas.childNodes.length && areas);
+    if (svc.minimumAge !== undefined || svc.maximumAge !== undefined) {
+      fact(t('ages'), el('bdi', {dir: 'ltr', text: (svc.minimumAge !== undefined ? svc.minimumAge : '') + '–' + (svc.maximumAge !== undefined ? svc.maximumAge : '')}));
+    }
+    fact(t('website'), svc.url && safeLink(svc.url));
+    fact(t('email'), svc.email && el('a', {href: 'mailto:' + svc.email, dir: 'ltr', text: svc.email}));
+    for (const ph of svc.phones || []) {
+      const line = el('span', {}, el('a', {href: 'tel:' + ph.number.replace(/[^+\d]/g, ''), dir: 'ltr', text: ph.number + (ph.extension ? ' ext. ' + ph.extension : '')}));
+      if (ph.description) line.append(' — ', langText({text: ph.description}));
+      fact(t('phone'), line);
+    }
+    body.append(section(t('details'), facts));
+    for (const [key, texts] of [['fees', svc.fees], ['eligibility', svc.eligibility], ['applicationProcess', svc.applicationProcess]]) {
+      if (texts) body.append(section(t(key), languageTexts(texts, true)));
+    }
+    const at = svc.locations || [];
+    const part = locationsPart(at.map((l) => l.location || {}));
+    part.querySelector('h2').textContent = t('offeredAt');
+    body.append(part);
+  }
+  async function servicesPart(ref) {
+    const s = section(t('servicesOf'));
+    try {
+      const r = await api('/v1/search?kind=service&page_size=100&provided_by=' + enc(ref.origin + '/' + ref.recordId));
+      const items = await Promise.all((r.hits || []).map((h) => refItem(h.record, {origin: '', recordId: ''}, '')));
+      s.append(items.length ? list(items) : el('p', {text: t('none')}));
+    } catch (e) {
+      s.append(el('p', {text: t('loadError', {msg: e.message})}));
+    }
+    return s;
   }
   async function communitiesPart(ref) {
     const s = section(t('communitiesOf'));

@@ -8,8 +8,9 @@
 window.CIVHUB_MESSAGES = {
   en: {
     title: 'Civil society directory', skip: 'Skip to content', interfaceLanguage: 'Language',
-    searchHeading: 'Find organizations and communities', searchLabel: 'Search by name or description',
+    searchHeading: 'Find organizations, communities and services', searchLabel: 'Search by name or description',
     kind: 'Kind', any: 'Any', organizations: 'Organizations', communities: 'Communities',
+    services: 'Services', kindService: 'Service', servicesOf: 'Services it provides', providedBy: 'Provided by', serviceStatus: 'Status', status_active: 'Active', status_inactive: 'Inactive', status_defunct: 'Closed for good', 'status_temporarily closed': 'Temporarily closed', fees: 'Fees', eligibility: 'Who can use it', applicationProcess: 'How to apply', ages: 'Ages', offeredAt: 'Where it is offered', languagesOffered: 'Offered in',
     country: 'Country', region: 'Region (ISO 3166-2 code)', topic: 'Topic', orgType: 'Organization type',
     recordLanguage: 'Language of the record', near: 'Near (latitude, longitude)',
     useMyLocation: 'Use my location', radius: 'Radius (km)',
@@ -40,8 +41,9 @@ window.CIVHUB_MESSAGES = {
   },
   es: {
     title: 'Directorio de la sociedad civil', skip: 'Saltar al contenido', interfaceLanguage: 'Idioma',
-    searchHeading: 'Encuentre organizaciones y comunidades', searchLabel: 'Buscar por nombre o descripción',
+    searchHeading: 'Encuentre organizaciones, comunidades y servicios', searchLabel: 'Buscar por nombre o descripción',
     kind: 'Tipo de registro', any: 'Cualquiera', organizations: 'Organizaciones', communities: 'Comunidades',
+    services: 'Servicios', kindService: 'Servicio', servicesOf: 'Servicios que ofrece', providedBy: 'Ofrecido por', serviceStatus: 'Estado', status_active: 'Activo', status_inactive: 'Inactivo', status_defunct: 'Cerrado definitivamente', 'status_temporarily closed': 'Cerrado temporalmente', fees: 'Costo', eligibility: 'Quién puede usarlo', applicationProcess: 'Cómo solicitarlo', ages: 'Edades', offeredAt: 'Dónde se ofrece', languagesOffered: 'Se ofrece en',
     country: 'País', region: 'Región (código ISO 3166-2)', topic: 'Tema', orgType: 'Tipo de organización',
     recordLanguage: 'Idioma del registro', near: 'Cerca de (latitud, longitud)',
     useMyLocation: 'Usar mi ubicación', radius: 'Radio (km)',
@@ -97,8 +99,9 @@ window.CIVHUB_MESSAGES = {
   },
   fr: {
     title: 'Annuaire de la société civile', skip: 'Aller au contenu', interfaceLanguage: 'Langue',
-    searchHeading: 'Trouver des organisations et des communautés', searchLabel: 'Rechercher par nom ou description',
+    searchHeading: 'Trouver des organisations, des communautés et des services', searchLabel: 'Rechercher par nom ou description',
     kind: 'Genre', any: 'Tous', organizations: 'Organisations', communities: 'Communautés',
+    services: 'Services', kindService: 'Service', servicesOf: 'Services proposés', providedBy: 'Proposé par', serviceStatus: 'Statut', status_active: 'Actif', status_inactive: 'Inactif', status_defunct: 'Fermé définitivement', 'status_temporarily closed': 'Fermé temporairement', fees: 'Tarifs', eligibility: 'Qui peut en bénéficier', applicationProcess: 'Comment en faire la demande', ages: 'Âges', offeredAt: 'Où il est proposé', languagesOffered: 'Proposé en',
     country: 'Pays', region: 'Région (code ISO 3166-2)', topic: 'Thème', orgType: 'Type d’organisation',
     recordLanguage: 'Langue de la fiche', near: 'Près de (latitude, longitude)',
     useMyLocation: 'Utiliser ma position', radius: 'Rayon (km)',
@@ -154,8 +157,9 @@ window.CIVHUB_MESSAGES = {
   },
   ar: {
     title: 'دليل المجتمع المدني', skip: 'انتقل إلى المحتوى', interfaceLanguage: 'اللغة',
-    searchHeading: 'ابحث عن المنظمات والمجتمعات', searchLabel: 'ابحث بالاسم أو الوصف',
+    searchHeading: 'ابحث عن المنظمات والمجتمعات والخدمات', searchLabel: 'ابحث بالاسم أو الوصف',
     kind: 'النوع', any: 'الكل', organizations: 'المنظمات', communities: 'المجتمعات',
+    services: 'الخدمات', kindService: 'خدمة', servicesOf: 'الخدمات التي تقدّمها', providedBy: 'تقدّمها', serviceStatus: 'الحالة', status_active: 'متاحة', status_inactive: 'غير متاحة', status_defunct: 'متوقفة نهائيًا', 'status_temporarily closed': 'مغلقة مؤقتًا', fees: 'الرسوم', eligibility: 'من يمكنه الاستفادة منها', applicationProcess: 'طريقة التقديم', ages: 'الأعمار', offeredAt: 'أماكن تقديمها', languagesOffered: 'لغات الخدمة',
     country: 'البلد', region: 'المنطقة (رمز ISO 3166-2)', topic: 'الموضوع', orgType: 'نوع المنظمة',
     recordLanguage: 'لغة السجل', near: 'بالقرب من (خط العرض، خط الطول)',
     useMyLocation: 'استخدم موقعي', radius: 'نصف القطر (كم)',
@@ -211,8 +215,9 @@ window.CIVHUB_MESSAGES = {
   },
   sw: {
     title: 'Saraka ya asasi za kiraia', skip: 'Ruka hadi maudhui', interfaceLanguage: 'Lugha',
-    searchHeading: 'Tafuta mashirika na jumuiya', searchLabel: 'Tafuta kwa jina au maelezo',
+    searchHeading: 'Tafuta mashirika, jumuiya na huduma', searchLabel: 'Tafuta kwa jina au maelezo',
     kind: 'Aina', any: 'Yoyote', organizations: 'Mashirika', communities: 'Jumuiya',
+    services: 'Huduma', kindService: 'Huduma', servicesOf: 'Huduma inazotoa', providedBy: 'Inatolewa na', serviceStatus: 'Hali', status_active: 'Inapatikana', status_inactive: 'Haipatikani', status_defunct: 'Imefungwa kabisa', 'status_temporarily closed': 'Imefungwa kwa muda', fees: 'Ada', eligibility: 'Nani anaweza kuitumia', applicationProcess: 'Jinsi ya kuomba', ages: 'Umri', offeredAt: 'Mahali inapotolewa', languagesOffered: 'Inatolewa kwa lugha',
     country: 'Nchi', region: 'Eneo (msimbo wa ISO 3166-2)', topic: 'Mada', orgType: 'Aina ya shirika',
     recordLanguage: 'Lugha ya rekodi', near: 'Karibu na (latitudo, longitudo)',
     useMyLocation: 'Tumia mahali nilipo', radius: 'Kipenyo (km)',

@@ -60,6 +60,11 @@
   // 'bytes', 'uint', 'double', or a nested table.
   const LT = {1: ['lang', 'string'], 2: ['text', 'string']};
   const REF = {1: ['origin', 'string'], 2: ['recordId', 'string']};
+  const LOCATION = {
+    1: ['country', 'string'], 2: ['region', 'string'], 3: ['city', 'string'],
+    4: ['address', 'string'], 5: ['postalCode', 'string'],
+    6: ['latitude', 'double'], 7: ['longitude', 'double'],
+    8: ['id', 'string'], 9: ['name', 'string']};
   const SCHEMA = {
     1: ['origin', 'bytes'], 2: ['recordId', 'string'], 3: ['version', 'uint'],
     4: ['sequence', 'uint'],
@@ -70,13 +75,10 @@
       4: ['alternateName', 'string'], 5: ['acronym', 'string'],
       6: ['types', 'string', true], 7: ['website', 'string'],
       8: ['email', 'string'], 9: ['phone', 'string'],
-      10: ['locations', {
-        1: ['country', 'string'], 2: ['region', 'string'], 3: ['city', 'string'],
-        4: ['address', 'string'], 5: ['postalCode', 'string'],
-        6: ['latitude', 'double'], 7: ['longitude', 'double']}, true],
+      10: ['locations', LOCATION, true],
       11: ['areasServed', 'string', true], 12: ['languages', 'string', true],
       13: ['topics', 'string', true], 14: ['yearIncorporated', 'uint'],
-      15: ['legalStatus', 'string']}],
+      15: ['legalStatus', 'string'], 16: ['parent', REF]}],
     11: ['community', {
       1: ['names', LT, true], 2: ['missions', LT, true],
       3: ['topics', 'string', true], 4: ['regionScope', 'string', true],
@@ -87,6 +89,19 @@
     13: ['hubProfile', {1: ['name', 'string'], 2: ['region', 'string'],
                         3: ['contact', 'string'], 4: ['federationAddress', 'string']}],
     14: ['peerLink', {1: ['peer', 'string']}],
+    15: ['service', {
+      1: ['organization', REF], 2: ['names', LT, true], 3: ['descriptions', LT, true],
+      4: ['alternateName', 'string'], 5: ['status', 'string'], 6: ['url', 'string'],
+      7: ['email', 'string'],
+      8: ['phones', {1: ['number', 'string'], 2: ['extension', 'string'],
+                     3: ['type', 'string'], 4: ['description', 'string']}, true],
+      9: ['languages', 'string', true], 10: ['areasServed', 'string', true],
+      11: ['areaDescriptions', LT, true], 12: ['topics', 'string', true],
+      13: ['fees', LT, true], 14: ['eligibility', LT, true],
+      15: ['applicationProcess', LT, true],
+      16: ['locations', {1: ['id', 'string'], 2: ['locationId', 'string'],
+                         3: ['location', LOCATION], 4: ['descriptions', LT, true]}, true],
+      17: ['minimumAge', 'uint'], 18: ['maximumAge', 'uint']}],
   };
   const utf8 = new TextDecoder('utf-8', {fatal: true});
 

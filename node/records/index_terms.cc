@@ -31,6 +31,15 @@ void AddArea(const std::string& code, IndexTerms* terms) {
   }
 }
 
+// A place: its country and region, and its point when it has one.
+void AddLocation(const v1::Location& loc, IndexTerms* terms) {
+  AddArea(loc.country(), terms);
+  if (!loc.region().empty()) AddArea(loc.region(), terms);
+  if (loc.has_latitude() && loc.has_longitude()) {
+    terms->points.emplace_back(loc.latitude(), loc.longitude());
+  }
+}
+
 void AddLocalized(
     const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts,
     uint8_t weight, IndexTerms* terms) {
@@ -71,13 +80,7 @@ void OrganizationTerms(const v1::RecordBody& body, IndexTerms* terms) {
   for (const auto& type : org.types()) {
     terms->filters.emplace(kFieldOrgType, type);
   }
-  for (const auto& loc : org.locations()) {
-    AddArea(loc.country(), terms);
-    if (!loc.region().empty()) AddArea(loc.region(), terms);
-    if (loc.has_latitude() && loc.has_longitude()) {
-      terms->points.emplace_back(loc.latitude(), loc.longitude());
-    }
-  }
+  for (const auto& loc : org.locations()) AddLocation(loc, terms);
   for (const auto& area : org.areas_served()) AddArea(area, terms);
   for (const auto& lang : org.languages()) {
     terms->filters.emplace(kFieldLanguage, lang);
@@ -100,6 +103,25 @@ void CommunityTerms(const v1::RecordBody& body, IndexTerms* terms) {
         kFieldMember,
         MemberKey(m.organization().origin(), m.organization().record_id()));
   }
+}
+
+void ServiceTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Service& svc = body.service();
+  AddLocalized(svc.names(), kWeightName, terms);
+  AddLocalized(svc.descriptions(), kWeightText, terms);
+  AddLocalized(svc.eligibility(), kWeightText, terms);
+  AddText(svc.alternate_name(), kWeightName, terms);
+  for (const auto& at : svc.locations()) AddLocation(at.location(), terms);
+  for (const auto& area : svc.areas_served()) AddArea(area, terms);
+  for (const auto& lang : svc.languages()) {
+    terms->filters.emplace(kFieldLanguage, lang);
+  }
+  for (const auto& topic : svc.topics()) {
+    terms->filters.emplace(kFieldTopic, topic);
+  }
+  terms->filters.emplace(
+      kFieldProvider,
+      MemberKey(svc.organization().origin(), svc.organization().record_id()));
 }
 
 void NoPayloadTerms(const v1::RecordBody&, IndexTerms*) {}

@@ -32,6 +32,7 @@ inline constexpr char kFieldOrgType = 'y';
 inline constexpr char kFieldLanguage = 'l';    // ISO 639-1
 inline constexpr char kFieldIdentifier = 'i';  // scheme " " identifier
 inline constexpr char kFieldMember = 'm';      // member org "hubid/recordid"
+inline constexpr char kFieldProvider = 'p';    // provider org "hubid/recordid"
 
 struct IndexTerms {
   std::map<std::string, uint8_t> tokens;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "node/records/index_terms.h"
 #include "node/records/payload_terms.h"
 #include "node/records/validate.h"
 
@@ -23,16 +24,18 @@ std::string OrganizationTitle(const v1::RecordBody& body) {
   return name;
 }
 
+// "Nairobi, KE-30": the city and the region (or the country).
+std::string PlaceOf(const v1::Location& l) {
+  std::vector<std::string> parts;
+  if (!l.city().empty()) parts.push_back(l.city());
+  parts.push_back(l.region().empty() ? l.country() : l.region());
+  return absl::StrJoin(parts, ", ");
+}
+
 RecordSummary OrganizationSummary(const v1::RecordBody& body) {
   const v1::Organization& o = body.organization();
   RecordSummary s;
-  if (o.locations_size() > 0) {
-    const v1::Location& l = o.locations(0);
-    std::vector<std::string> parts;
-    if (!l.city().empty()) parts.push_back(l.city());
-    parts.push_back(l.region().empty() ? l.country() : l.region());
-    s.place = absl::StrJoin(parts, ", ");
-  }
+  if (o.locations_size() > 0) s.place = PlaceOf(o.locations(0));
   s.topics.assign(o.topics().begin(), o.topics().end());
   return s;
 }
@@ -48,6 +51,24 @@ RecordSummary CommunitySummary(const v1::RecordBody& body) {
   s.place = c.region_scope().empty() ? "worldwide"
                                      : absl::StrJoin(c.region_scope(), " ");
   s.topics.assign(c.topics().begin(), c.topics().end());
+  return s;
+}
+
+std::string ServiceTitle(const v1::RecordBody& body) {
+  const v1::Service& svc = body.service();
+  return svc.names().empty() ? "(unnamed)" : svc.names(0).text();
+}
+
+// Where the service is offered first, else the areas it serves.
+RecordSummary ServiceSummary(const v1::RecordBody& body) {
+  const v1::Service& svc = body.service();
+  RecordSummary s;
+  if (svc.locations_size() > 0) {
+    s.place = PlaceOf(svc.locations(0).location());
+  } else {
+    s.place = absl::StrJoin(svc.areas_served(), " ");
+  }
+  s.topics.assign(svc.topics().begin(), svc.topics().end());
   return s;
 }
 
@@ -85,6 +106,22 @@ void AddLocalized(
   out->push_back(std::move(d));
 }
 
+// "Kibera office: Olympic Rd, Nairobi, KE-30, KE (-1.3133, 36.7876)".
+std::string LocationLine(const v1::Location& l) {
+  std::vector<std::string> parts;
+  for (const std::string* p :
+       {&l.address(), &l.city(), &l.region(), &l.country()}) {
+    if (!p->empty()) parts.push_back(*p);
+  }
+  std::string where = absl::StrJoin(parts, ", ");
+  if (!l.name().empty()) where = absl::StrCat(l.name(), ": ", where);
+  if (l.has_latitude()) {
+    absl::StrAppend(
+        &where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(), l.longitude()));
+  }
+  return where;
+}
+
 std::vector<RecordDetail> OrganizationDetails(const v1::RecordBody& body) {
   const v1::Organization& o = body.organization();
   std::vector<RecordDetail> out;
@@ -98,17 +135,11 @@ std::vector<RecordDetail> OrganizationDetails(const v1::RecordBody& body) {
   }
   Add("identifiers", absl::StrJoin(ids, ", "), &out);
   for (const auto& l : o.locations()) {
-    std::vector<std::string> parts;
-    for (const std::string* p :
-         {&l.address(), &l.city(), &l.region(), &l.country()}) {
-      if (!p->empty()) parts.push_back(*p);
-    }
-    std::string where = absl::StrJoin(parts, ", ");
-    if (l.has_latitude()) {
-      absl::StrAppend(&where, absl::StrFormat(" (%.4f, %.4f)", l.latitude(),
-                                              l.longitude()));
-    }
-    Add("location", std::move(where), &out);
+    Add("location", LocationLine(l), &out);
+  }
+  if (o.has_parent()) {
+    Add("part of", MemberKey(o.parent().origin(), o.parent().record_id()),
+        &out);
   }
   Add("serves", absl::StrJoin(o.areas_served(), ", "), &out);
   Add("languages", absl::StrJoin(o.languages(), ", "), &out);
@@ -132,6 +163,45 @@ std::vector<RecordDetail> CommunityDetails(const v1::RecordBody& body) {
   AddLocalized("meets", c.meeting_info(), &out);
   Add("members", absl::StrCat(c.memberships_size()), &out);
   AddLocalized("mission", c.missions(), &out);
+  return out;
+}
+
+std::vector<RecordDetail> ServiceDetails(const v1::RecordBody& body) {
+  const v1::Service& svc = body.service();
+  std::vector<RecordDetail> out;
+  AddLocalized("names", svc.names(), &out);
+  Add("also known", svc.alternate_name(), &out);
+  Add("provided by",
+      MemberKey(svc.organization().origin(), svc.organization().record_id()),
+      &out);
+  Add("status", svc.status(), &out);
+  Add("topics", absl::StrJoin(svc.topics(), ", "), &out);
+  for (const auto& at : svc.locations()) {
+    Add("offered at", LocationLine(at.location()), &out);
+  }
+  Add("serves", absl::StrJoin(svc.areas_served(), ", "), &out);
+  AddLocalized("area", svc.area_descriptions(), &out);
+  Add("languages", absl::StrJoin(svc.languages(), ", "), &out);
+  Add("website", svc.url(), &out);
+  Add("email", svc.email(), &out);
+  for (const auto& p : svc.phones()) {
+    std::string line = p.number();
+    if (!p.extension().empty()) absl::StrAppend(&line, " ext. ", p.extension());
+    if (!p.type().empty()) absl::StrAppend(&line, " (", p.type(), ")");
+    if (!p.description().empty()) absl::StrAppend(&line, " ", p.description());
+    Add("phone", std::move(line), &out);
+  }
+  if (svc.has_minimum_age() || svc.has_maximum_age()) {
+    Add("ages",
+        absl::StrCat(
+            svc.has_minimum_age() ? absl::StrCat(svc.minimum_age()) : "", "-",
+            svc.has_maximum_age() ? absl::StrCat(svc.maximum_age()) : ""),
+        &out);
+  }
+  AddLocalized("fees", svc.fees(), &out);
+  AddLocalized("eligibility", svc.eligibility(), &out);
+  AddLocalized("how to apply", svc.application_process(), &out);
+  AddLocalized("about", svc.descriptions(), &out);
   return out;
 }
 
@@ -160,9 +230,10 @@ std::vector<RecordDetail> PeerLinkDetails(const v1::RecordBody& body) {
 
 using storage::Counters;
 
-// In the order of the payload fields, except that tombstones come last:
-// messages list the kinds in this order ("one of organization, community or
-// tombstone"), and so does the store check.
+// The publishable kinds first, in the order they were added; then the hub's
+// system records; tombstones last. Messages list the kinds in this order
+// ("one of organization, community or service"), and so does the store
+// check.
 const RecordKindInfo kKinds[] = {
     {
         v1::RecordBody::kOrganization,
@@ -203,6 +274,26 @@ const RecordKindInfo kKinds[] = {
         CommunityTitle,
         CommunitySummary,
         CommunityDetails,
+    },
+    {
+        v1::RecordBody::kService,
+        "service",
+        v1::RECORD_KIND_SERVICE,
+        's',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::services,
+        &Counters::set_services,
+        v1::PublishRequest::kService,
+        "service",
+        "Service records (what an organization offers people)",
+        "service",
+        "services",
+        ValidateServiceRecord,
+        ServiceTerms,
+        ServiceTitle,
+        ServiceSummary,
+        ServiceDetails,
     },
     {
         // Not searchable; listed by kind for the network view.

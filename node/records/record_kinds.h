@@ -96,7 +96,7 @@ struct RecordKindInfo {
   absl::string_view hsds_object = {};
 };
 
-// Every kind, in the order of the payload fields but with tombstones last.
+// Every kind: the publishable ones, the hub's system kinds, tombstones last.
 absl::Span<const RecordKindInfo> RecordKinds();
 
 // The entry of a payload case, a name, an API kind or a PublishRequest case;

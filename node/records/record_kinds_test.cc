@@ -146,7 +146,7 @@ TEST(RecordKinds, CopiesThePublishedPayload) {
   request.Clear();
   EXPECT_STATUS(CopyPublishedPayload(request, &body),
                 absl::StatusCode::kInvalidArgument,
-                "payload: set either organization or community");
+                "payload: set one of organization, community or service");
 }
 
 TEST(RecordKinds, DeriveIndexTermsAddsTheKindsPostings) {
@@ -177,10 +177,10 @@ TEST(RecordKinds, ValidationNamesTheKindsABodyMayHold) {
   body.set_sequence(1);
   body.mutable_issued_at()->set_seconds(
       absl::ToUnixSeconds(testing::TestNow()));
-  EXPECT_STATUS(
-      ValidateRecordBody(body, {testing::TestNow(), true}),
-      absl::StatusCode::kInvalidArgument,
-      "payload: one of organization, community or tombstone is required");
+  EXPECT_STATUS(ValidateRecordBody(body, {testing::TestNow(), true}),
+                absl::StatusCode::kInvalidArgument,
+                "payload: one of organization, community, service or tombstone "
+                "is required");
   *body.mutable_organization() = testing::MakeOrganization({});
   EXPECT_OK(ValidateRecordBody(body, {testing::TestNow(), true}));
   body.set_record_id("~org");

@@ -1,6 +1,8 @@
 #include "node/records/validate.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
 #include <utility>
 #include <vector>
@@ -281,6 +283,48 @@ absl::Status CheckPhone(absl::string_view path, absl::string_view phone) {
   return absl::OkStatus();
 }
 
+constexpr absl::string_view kServiceStatuses[] = {
+    "active", "inactive", "defunct", "temporarily closed"};
+
+bool IsServiceStatus(absl::string_view status) {
+  for (absl::string_view s : kServiceStatuses) {
+    if (s == status) return true;
+  }
+  return false;
+}
+
+std::string JoinServiceStatuses() {
+  std::vector<std::string> quoted;
+  for (absl::string_view s : kServiceStatuses) quoted.push_back(Quoted(s));
+  return JoinAlternatives(quoted);
+}
+
+constexpr absl::string_view kPhoneTypes[] = {
+    "voice", "fax", "text", "cell", "video", "pager", "textphone"};
+
+absl::Status CheckServicePhone(absl::string_view path, const v1::Phone& p) {
+  std::string number = absl::StrCat(path, ".number");
+  if (p.number().empty()) return Invalid(number, "is required");
+  if (absl::Status s = CheckPhone(number, p.number()); !s.ok()) return s;
+  if (p.extension().size() > 10 ||
+      !std::all_of(p.extension().begin(), p.extension().end(),
+                   absl::ascii_isdigit)) {
+    return Invalid(absl::StrCat(path, ".extension"),
+                   absl::StrCat(Quoted(p.extension()),
+                                " is not an extension (at most 10 digits)"));
+  }
+  if (!p.type().empty() &&
+      std::find(std::begin(kPhoneTypes), std::end(kPhoneTypes), p.type()) ==
+          std::end(kPhoneTypes)) {
+    std::vector<std::string> types(std::begin(kPhoneTypes),
+                                   std::end(kPhoneTypes));
+    return Invalid(absl::StrCat(path, ".type"),
+                   absl::StrCat(Quoted(p.type()), " is not one of ",
+                                JoinAlternatives(types), " (or empty)"));
+  }
+  return CheckText(absl::StrCat(path, ".description"), p.description(), 500);
+}
+
 // org-id.guide list codes: "GB-CHC", "US-EIN", "XI-IATI", "ZZ-XYZ".
 absl::Status CheckIdentifiers(const RepeatedPtrField<v1::Identifier>& ids) {
   constexpr absl::string_view kPath = "organization.identifiers";
@@ -316,6 +360,36 @@ absl::Status CheckIdentifiers(const RepeatedPtrField<v1::Identifier>& ids) {
   return absl::OkStatus();
 }
 
+// A key naming an entry within its record (Location.id, ServiceLocation.id):
+// 1-64 characters from [A-Za-z0-9._~-].
+absl::Status CheckKey(absl::string_view path, absl::string_view key) {
+  if (key.empty()) return Invalid(path, "is required");
+  if (key.size() > 64) return Invalid(path, "is longer than 64 characters");
+  for (char c : key) {
+    if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '~' ||
+          c == '-')) {
+      return Invalid(
+          path, absl::StrCat(Quoted(key),
+                             " may hold only letters, digits and . _ ~ -"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A reference to a record of any hub: a hub id and a record id.
+absl::Status CheckRecordRef(absl::string_view path, const v1::RecordRef& ref) {
+  if (ref.origin().empty()) {
+    return Invalid(absl::StrCat(path, ".origin"),
+                   "is required (the hub id of the record's hub)");
+  }
+  if (absl::StatusOr<crypto::PublicKey> k =
+          crypto::PublicKey::FromHubId(ref.origin());
+      !k.ok()) {
+    return Invalid(absl::StrCat(path, ".origin"), k.status().message());
+  }
+  return ValidateRecordId(ref.record_id(), absl::StrCat(path, ".record_id"));
+}
+
 absl::Status CheckLocation(absl::string_view path, const v1::Location& loc) {
   if (loc.country().empty()) {
     return Invalid(absl::StrCat(path, ".country"),
@@ -338,8 +412,15 @@ absl::Status CheckLocation(absl::string_view path, const v1::Location& loc) {
                                   loc.country()));
     }
   }
+  if (!loc.id().empty()) {
+    if (absl::Status s = CheckKey(absl::StrCat(path, ".id"), loc.id());
+        !s.ok()) {
+      return s;
+    }
+  }
   for (auto [name, value, max] :
-       {std::make_tuple("city", &loc.city(), kMaxShortTextChars),
+       {std::make_tuple("name", &loc.name(), kMaxNameChars),
+        std::make_tuple("city", &loc.city(), kMaxShortTextChars),
         std::make_tuple("address", &loc.address(), size_t{500}),
         std::make_tuple("postal_code", &loc.postal_code(), size_t{32})}) {
     if (absl::Status s = CheckText(absl::StrCat(path, ".", name), *value, max);
@@ -443,9 +524,19 @@ absl::Status ValidateOrganization(const v1::Organization& org,
     return Invalid("organization.locations",
                    absl::StrCat("has more than ", kMaxListItems, " entries"));
   }
+  std::set<absl::string_view> location_ids;
   for (int i = 0; i < org.locations_size(); ++i) {
-    if (s = CheckLocation(At("organization.locations", i), org.locations(i));
-        !s.ok()) {
+    const v1::Location& loc = org.locations(i);
+    if (s = CheckLocation(At("organization.locations", i), loc); !s.ok()) {
+      return s;
+    }
+    if (!loc.id().empty() && !location_ids.insert(loc.id()).second) {
+      return Invalid(absl::StrCat(At("organization.locations", i), ".id"),
+                     absl::StrCat(Quoted(loc.id()), " appears more than once"));
+    }
+  }
+  if (org.has_parent()) {
+    if (s = CheckRecordRef("organization.parent", org.parent()); !s.ok()) {
       return s;
     }
   }
@@ -517,20 +608,7 @@ absl::Status ValidateCommunity(const v1::Community& c,
       return Invalid(absl::StrCat(item, ".organization"), "is required");
     }
     std::string org_path = absl::StrCat(item, ".organization");
-    if (m.organization().origin().empty()) {
-      return Invalid(absl::StrCat(org_path, ".origin"),
-                     "is required (the hub id of the organization's hub)");
-    }
-    if (absl::StatusOr<crypto::PublicKey> k =
-            crypto::PublicKey::FromHubId(m.organization().origin());
-        !k.ok()) {
-      return Invalid(absl::StrCat(org_path, ".origin"), k.status().message());
-    }
-    if (s = ValidateRecordId(m.organization().record_id(),
-                             absl::StrCat(org_path, ".record_id"));
-        !s.ok()) {
-      return s;
-    }
+    if (s = CheckRecordRef(org_path, m.organization()); !s.ok()) return s;
     if (!members
              .emplace(m.organization().origin(), m.organization().record_id())
              .second) {
@@ -540,6 +618,124 @@ absl::Status ValidateCommunity(const v1::Community& c,
       return s;
     if (s = CheckDate(absl::StrCat(item, ".since"), m.since()); !s.ok())
       return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateService(const v1::Service& svc,
+                             const ValidationOptions& options) {
+  absl::Status s;
+  if (!svc.has_organization()) {
+    return Invalid("service.organization",
+                   "is required (the organization that provides the service)");
+  }
+  if (s = CheckRecordRef("service.organization", svc.organization()); !s.ok()) {
+    return s;
+  }
+  if (s = CheckLocalizedTexts("service.names", svc.names(), kMaxNameChars,
+                              /*required=*/true, /*multiline=*/false);
+      !s.ok()) {
+    return s;
+  }
+  for (auto [name, texts, max] : {
+           std::make_tuple("service.descriptions", &svc.descriptions(),
+                           kMaxDescriptionChars),
+           std::make_tuple("service.area_descriptions",
+                           &svc.area_descriptions(), size_t{1000}),
+           std::make_tuple("service.fees", &svc.fees(), size_t{1000}),
+           std::make_tuple("service.eligibility", &svc.eligibility(),
+                           kMaxDescriptionChars),
+           std::make_tuple("service.application_process",
+                           &svc.application_process(), kMaxDescriptionChars),
+       }) {
+    if (s = CheckLocalizedTexts(name, *texts, max, false, true); !s.ok()) {
+      return s;
+    }
+  }
+  if (s = CheckText("service.alternate_name", svc.alternate_name(),
+                    kMaxNameChars);
+      !s.ok()) {
+    return s;
+  }
+  if (svc.status().empty()) {
+    return Invalid("service.status", absl::StrCat("is required (one of ",
+                                                  JoinServiceStatuses(), ")"));
+  }
+  if (!IsServiceStatus(svc.status())) {
+    return Invalid("service.status",
+                   absl::StrCat(Quoted(svc.status()), " is not one of ",
+                                JoinServiceStatuses()));
+  }
+  if (s = CheckUrl("service.url", svc.url()); !s.ok()) return s;
+  if (s = CheckEmail("service.email", svc.email()); !s.ok()) return s;
+  if (svc.phones_size() > 16) {
+    return Invalid("service.phones", "has more than 16 entries");
+  }
+  for (int i = 0; i < svc.phones_size(); ++i) {
+    if (s = CheckServicePhone(At("service.phones", i), svc.phones(i));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (s = CheckUniqueList("service.languages", svc.languages(), CheckLanguage);
+      !s.ok()) {
+    return s;
+  }
+  if (s = CheckUniqueList("service.areas_served", svc.areas_served(),
+                          CheckArea);
+      !s.ok()) {
+    return s;
+  }
+  if (s = CheckCodes("service.topics", svc.topics(), IsPublishableTopic,
+                     options.strict_taxonomy, "topic");
+      !s.ok()) {
+    return s;
+  }
+  if (static_cast<size_t>(svc.locations_size()) > kMaxListItems) {
+    return Invalid("service.locations",
+                   absl::StrCat("has more than ", kMaxListItems, " entries"));
+  }
+  std::set<absl::string_view> ids;
+  for (int i = 0; i < svc.locations_size(); ++i) {
+    const v1::ServiceLocation& at = svc.locations(i);
+    std::string item = At("service.locations", i);
+    if (s = CheckKey(absl::StrCat(item, ".id"), at.id()); !s.ok()) return s;
+    if (!ids.insert(at.id()).second) {
+      return Invalid(absl::StrCat(item, ".id"),
+                     absl::StrCat(Quoted(at.id()), " appears more than once"));
+    }
+    if (s = CheckKey(absl::StrCat(item, ".location_id"), at.location_id());
+        !s.ok()) {
+      return s;
+    }
+    if (!at.has_location()) {
+      return Invalid(absl::StrCat(item, ".location"),
+                     "is required (a copy of the provider's location)");
+    }
+    if (s = CheckLocation(absl::StrCat(item, ".location"), at.location());
+        !s.ok()) {
+      return s;
+    }
+    if (s = CheckLocalizedTexts(absl::StrCat(item, ".descriptions"),
+                                at.descriptions(), 1000, false, true);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (auto [name, has, age] :
+       {std::make_tuple("service.minimum_age", svc.has_minimum_age(),
+                        svc.minimum_age()),
+        std::make_tuple("service.maximum_age", svc.has_maximum_age(),
+                        svc.maximum_age())}) {
+    if (has && age > 150) {
+      return Invalid(name, absl::StrCat(age, " is not an age (0-150)"));
+    }
+  }
+  if (svc.has_minimum_age() && svc.has_maximum_age() &&
+      svc.minimum_age() > svc.maximum_age()) {
+    return Invalid("service.maximum_age",
+                   absl::StrCat(svc.maximum_age(), " is below minimum_age ",
+                                svc.minimum_age()));
   }
   return absl::OkStatus();
 }
@@ -626,13 +822,29 @@ absl::Status ValidateRecordBody(const v1::RecordBody& body,
 absl::Status ValidateOrganizationRecord(const v1::RecordBody& body,
                                         const ValidationOptions& options) {
   if (absl::Status s = CheckUserRecordId(body.record_id()); !s.ok()) return s;
-  return ValidateOrganization(body.organization(), options);
+  if (absl::Status s = ValidateOrganization(body.organization(), options);
+      !s.ok()) {
+    return s;
+  }
+  const v1::Organization& org = body.organization();
+  if (org.has_parent() && org.parent().record_id() == body.record_id() &&
+      org.parent().origin() == crypto::HubIdOf(body.origin())) {
+    return Invalid("organization.parent",
+                   "an organization cannot be its own parent");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateCommunityRecord(const v1::RecordBody& body,
                                      const ValidationOptions& options) {
   if (absl::Status s = CheckUserRecordId(body.record_id()); !s.ok()) return s;
   return ValidateCommunity(body.community(), options);
+}
+
+absl::Status ValidateServiceRecord(const v1::RecordBody& body,
+                                   const ValidationOptions& options) {
+  if (absl::Status s = CheckUserRecordId(body.record_id()); !s.ok()) return s;
+  return ValidateService(body.service(), options);
 }
 
 absl::Status ValidateTombstoneRecord(const v1::RecordBody& body,

@@ -44,11 +44,15 @@ absl::Status ValidateRecordBody(const v1::RecordBody& body,
 // the error.
 absl::Status ValidateRecordId(absl::string_view id, absl::string_view field);
 
-// Checks one payload; errors are prefixed "organization." / "community.".
+// Checks one payload; errors are prefixed "organization." / "community." /
+// "service.".
 absl::Status ValidateOrganization(const v1::Organization& org,
                                   const ValidationOptions& options);
 absl::Status ValidateCommunity(const v1::Community& community,
                                const ValidationOptions& options);
+
+absl::Status ValidateService(const v1::Service& service,
+                             const ValidationOptions& options);
 
 absl::Status ValidateHubProfile(const v1::HubProfile& profile);
 
@@ -60,6 +64,8 @@ absl::Status ValidateOrganizationRecord(const v1::RecordBody& body,
                                         const ValidationOptions& options);
 absl::Status ValidateCommunityRecord(const v1::RecordBody& body,
                                      const ValidationOptions& options);
+absl::Status ValidateServiceRecord(const v1::RecordBody& body,
+                                   const ValidationOptions& options);
 absl::Status ValidateTombstoneRecord(const v1::RecordBody& body,
                                      const ValidationOptions& options);
 absl::Status ValidateHubProfileRecord(const v1::RecordBody& body,

@@ -234,5 +234,139 @@ TEST(Validate, ChecksCommunityMemberships) {
                 "listed more than once");
 }
 
+v1::RecordBody ServiceBody(v1::Service svc) {
+  v1::RecordBody body = Body({});
+  body.set_record_id("svc-1");
+  *body.mutable_service() = std::move(svc);
+  return body;
+}
+
+v1::Service RealisticService(const crypto::PrivateKey& provider) {
+  testing::ServiceSpec spec;
+  spec.provider_origin = provider.public_key().HubId();
+  spec.region = "KE-30";
+  spec.lat_lon = {{-1.31, 36.79}};
+  v1::Service svc = testing::MakeService(spec);
+  auto* d = svc.add_descriptions();
+  d->set_lang("en");
+  d->set_text("Free drinking water and hygiene kits.\nOpen daily.");
+  auto* phone = svc.add_phones();
+  phone->set_number("+254 20 123 4567");
+  phone->set_extension("12");
+  phone->set_type("voice");
+  svc.add_languages("sw");
+  svc.add_areas_served("KE-30");
+  svc.set_minimum_age(0);
+  svc.set_maximum_age(120);
+  auto* fees = svc.add_fees();
+  fees->set_lang("en");
+  fees->set_text("Free");
+  return svc;
+}
+
+TEST(Validate, AcceptsRealisticService) {
+  crypto::PrivateKey key = testing::NewKey();
+  EXPECT_OK(ValidateRecordBody(ServiceBody(RealisticService(key)), Strict()));
+}
+
+TEST(Validate, NamesTheFieldOfBadServices) {
+  crypto::PrivateKey key = testing::NewKey();
+  const v1::Service good = RealisticService(key);
+  struct Case {
+    void (*mutate)(v1::Service*);
+    const char* error;
+  };
+  const Case cases[] = {
+      {[](v1::Service* s) { s->clear_organization(); },
+       "service.organization: is required"},
+      {[](v1::Service* s) {
+         s->mutable_organization()->set_origin("civhub1x");
+       },
+       "service.organization.origin"},
+      {[](v1::Service* s) {
+         s->mutable_organization()->set_record_id("bad id");
+       },
+       "service.organization.record_id"},
+      {[](v1::Service* s) { s->clear_names(); },
+       "service.names: at least one entry is required"},
+      {[](v1::Service* s) { s->clear_status(); },
+       "service.status: is required (one of \"active\", \"inactive\", "
+       "\"defunct\" or \"temporarily closed\")"},
+      {[](v1::Service* s) { s->set_status("open"); },
+       "service.status: \"open\" is not one of"},
+      {[](v1::Service* s) { s->set_url("ftp://x.example"); }, "service.url"},
+      {[](v1::Service* s) { s->set_email("nobody"); }, "service.email"},
+      {[](v1::Service* s) { s->mutable_phones(0)->clear_number(); },
+       "service.phones[0].number: is required"},
+      {[](v1::Service* s) { s->mutable_phones(0)->set_number("call us"); },
+       "service.phones[0].number"},
+      {[](v1::Service* s) { s->mutable_phones(0)->set_extension("12a"); },
+       "service.phones[0].extension"},
+      {[](v1::Service* s) { s->mutable_phones(0)->set_type("pigeon"); },
+       "service.phones[0].type: \"pigeon\" is not one of"},
+      {[](v1::Service* s) { s->add_languages("xx"); }, "service.languages[1]"},
+      {[](v1::Service* s) { s->add_areas_served("Mathare"); },
+       "service.areas_served[1]"},
+      {[](v1::Service* s) { s->add_topics("water"); },
+       "service.topics[1]: \"water\" is not a known topic"},
+      {[](v1::Service* s) { s->mutable_locations(0)->clear_id(); },
+       "service.locations[0].id: is required"},
+      {[](v1::Service* s) { *s->add_locations() = s->locations(0); },
+       "service.locations[1].id: \"loc-1\" appears more than once"},
+      {[](v1::Service* s) { s->mutable_locations(0)->set_location_id("a/b"); },
+       "service.locations[0].location_id"},
+      {[](v1::Service* s) { s->mutable_locations(0)->clear_location(); },
+       "service.locations[0].location: is required"},
+      {[](v1::Service* s) {
+         s->mutable_locations(0)->mutable_location()->set_region("TZ-01");
+       },
+       "service.locations[0].location.region: \"TZ-01\" is not in country "
+       "KE"},
+      {[](v1::Service* s) { s->set_maximum_age(151); },
+       "service.maximum_age: 151 is not an age"},
+      {[](v1::Service* s) {
+         s->set_minimum_age(18);
+         s->set_maximum_age(12);
+       },
+       "service.maximum_age: 12 is below minimum_age 18"},
+  };
+  for (const Case& c : cases) {
+    v1::Service svc = good;
+    c.mutate(&svc);
+    EXPECT_STATUS(ValidateRecordBody(ServiceBody(svc), Strict()), kInvalid,
+                  c.error);
+  }
+}
+
+TEST(Validate, OrganizationLocationIdsAndParent) {
+  v1::Organization org = MakeOrganization({});
+  org.mutable_locations(0)->set_id("hq");
+  org.mutable_locations(0)->set_name("Head office");
+  *org.add_locations() = org.locations(0);
+  EXPECT_STATUS(ValidateRecordBody(Body(org), Strict()), kInvalid,
+                "organization.locations[1].id: \"hq\" appears more than once");
+  org.mutable_locations(1)->set_id("field office");
+  EXPECT_STATUS(ValidateRecordBody(Body(org), Strict()), kInvalid,
+                "organization.locations[1].id");
+  org.mutable_locations(1)->set_id("field");
+  EXPECT_OK(ValidateRecordBody(Body(org), Strict()));
+
+  // A parent on any hub is fine; the record itself is not.
+  v1::RecordBody body = Body(org);
+  crypto::PrivateKey other = testing::NewKey();
+  body.mutable_organization()->mutable_parent()->set_origin(
+      other.public_key().HubId());
+  body.mutable_organization()->mutable_parent()->set_record_id("org-1");
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+  body.mutable_organization()->mutable_parent()->set_origin(
+      crypto::HubIdOf(body.origin()));
+  body.mutable_organization()->mutable_parent()->set_record_id("federation");
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+  body.mutable_organization()->mutable_parent()->set_record_id("org-1");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "organization.parent: an organization cannot be its own "
+                "parent");
+}
+
 }  // namespace
 }  // namespace civhub::node

@@ -222,6 +222,66 @@ TEST_F(DirectoryTest, RadiusSearchIsOrderedByDistance) {
   EXPECT_NEAR(resp->hits(2).distance_km(), 440, 10);
 }
 
+// Services are found by kind, text, their topics and places, by the
+// distance of the locations they are offered at, and by their provider.
+TEST_F(DirectoryTest, ServicesAreFoundByKindProviderAndTheirLocations) {
+  OrgSpec provider;
+  provider.name = "Maji Safi Kenya";
+  provider.lat_lon = {{-1.2864, 36.8172}};
+  Put("maji", provider);
+  const std::string hub_id = key_.public_key().HubId();
+  testing::ServiceSpec clinic;
+  clinic.provider_origin = hub_id;
+  clinic.provider_id = "maji";
+  clinic.name = "Mobile water clinic";
+  clinic.region = "KE-28";
+  clinic.lat_lon = {{-0.5143, 35.2698}};  // Eldoret, ~250 km from Nairobi
+  ASSERT_OK(hub_->Publish(testing::ServicePublish("clinic", clinic)));
+  testing::ServiceSpec other = clinic;
+  other.provider_id = "someone-else";
+  other.name = "Water kiosk";
+  other.region = "KE-30";
+  other.lat_lon = {{-1.30, 36.80}};
+  other.topics = {"health"};
+  ASSERT_OK(hub_->Publish(testing::ServicePublish("kiosk", other)));
+
+  v1::SearchRequest req;
+  req.set_kind(v1::RECORD_KIND_SERVICE);
+  EXPECT_EQ(Find(req), (Ids{"clinic", "kiosk"}));
+  req.set_kind(v1::RECORD_KIND_ORGANIZATION);
+  EXPECT_EQ(Find(req), (Ids{"maji"}));
+
+  req = {};
+  req.set_text("clinic");
+  EXPECT_EQ(Find(req), (Ids{"clinic"}));
+  req = {};
+  req.set_region("KE-28");
+  EXPECT_EQ(Find(req), (Ids{"clinic"}));
+  req = {};
+  req.set_topic("health");
+  EXPECT_EQ(Find(req), (Ids{"kiosk"}));
+
+  req = {};
+  req.mutable_provided_by()->set_origin(hub_id);
+  req.mutable_provided_by()->set_record_id("maji");
+  EXPECT_EQ(Find(req), (Ids{"clinic"}));
+  req.mutable_provided_by()->set_record_id("nobody");
+  EXPECT_EQ(Find(req), (Ids{}));
+  req.mutable_provided_by()->set_origin("civhub1nope");
+  EXPECT_STATUS(dir().Search(req), StatusCode::kInvalidArgument,
+                "provided_by.origin:");
+
+  // Near Nairobi: the kiosk and the provider; the clinic only farther out.
+  req = {};
+  req.mutable_near()->set_latitude(-1.29);
+  req.mutable_near()->set_longitude(36.82);
+  req.mutable_near()->set_radius_km(20);
+  EXPECT_EQ(Find(req), (Ids{"maji", "kiosk"}));
+  req.mutable_near()->set_radius_km(400);
+  req.set_kind(v1::RECORD_KIND_SERVICE);
+  EXPECT_EQ(Find(req), (Ids{"kiosk", "clinic"}));
+}
+
 TEST_F(DirectoryTest, PagesCoverEveryMatchOnceWithTotal) {
   for (int i = 0; i < 47; ++i) {
     OrgSpec s;
@@ -413,8 +473,9 @@ TEST_F(DirectoryTest, BadRequestsNameTheField) {
   EXPECT_STATUS(dir().Search(req), StatusCode::kInvalidArgument, "page_size");
   req = {};
   req.set_kind(v1::RECORD_KIND_TOMBSTONE);
-  EXPECT_STATUS(dir().Search(req), StatusCode::kInvalidArgument,
-                "kind: must be ORGANIZATION, COMMUNITY or unspecified");
+  EXPECT_STATUS(
+      dir().Search(req), StatusCode::kInvalidArgument,
+      "kind: must be ORGANIZATION, COMMUNITY, SERVICE or unspecified");
 
   // A token from one query does not continue another.
   for (int i = 0; i < 3; ++i) Put("p" + std::to_string(i), {});

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crypto/keys.h"
 #include "node/records/geo.h"
 #include "node/records/index_terms.h"
 #include "node/records/iso_codes.h"
@@ -364,6 +365,14 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
       return s;
     }
   }
+  std::string provider_origin;
+  if (request.has_provided_by()) {
+    if (absl::Status s = CheckRecordRef(request.provided_by(), "provided_by",
+                                        &provider_origin);
+        !s.ok()) {
+      return s;
+    }
+  }
   v1::SearchRequest copy = request;
   const uint64_t query = internal::QueryFingerprint(&copy);
   std::optional<internal::PagePosition> after;
@@ -434,6 +443,10 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
         kFieldIdentifier,
         absl::StrCat(absl::AsciiStrToUpper(request.identifier().scheme()), " ",
                      request.identifier().identifier()));
+  }
+  if (request.has_provided_by()) {
+    add_filter(kFieldProvider, MemberKey(crypto::HubIdOf(provider_origin),
+                                         request.provided_by().record_id()));
   }
   if (request.has_has_member()) {
     add_postings(internal::CommunitiesOf(request.has_member()));

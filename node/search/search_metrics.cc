@@ -13,7 +13,7 @@ std::string SearchClass(const v1::SearchRequest& r) {
   if (r.kind() != v1::RECORD_KIND_UNSPECIFIED || !r.country().empty() ||
       !r.region().empty() || !r.topic().empty() ||
       !r.organization_type().empty() || !r.language().empty() ||
-      r.has_identifier()) {
+      r.has_identifier() || r.has_provided_by()) {
     parts.push_back("filter");
   }
   if (r.has_member_of() || r.has_has_member()) parts.push_back("membership");

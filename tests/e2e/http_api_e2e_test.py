@@ -65,6 +65,8 @@ def start_hub():
         ctl("org", "put", f)
     for f in sorted(glob.glob(os.path.join(SOURCE, "examples/communities/*.json"))):
         ctl("community", "put", f)
+    for f in sorted(glob.glob(os.path.join(SOURCE, "examples/services/*.json"))):
+        ctl("service", "put", f)
 
 
 def stop_hub():
@@ -223,12 +225,36 @@ class HttpApiTest(unittest.TestCase):
         self.assertEqual((status, empty), (200, {}))
         check("/v1/search", 200, empty)
 
+    def test_services_are_searched_by_kind_and_provider(self):
+        status, _, res = get_json("/v1/search?kind=service")
+        self.assertEqual(status, 200)
+        check("/v1/search", 200, res)
+        self.assertEqual([h["record"]["recordId"] for h in res["hits"]],
+                         ["maji-safi-water-kiosks"])
+        svc = res["hits"][0]["record"]
+        self.assertEqual(svc["kind"], "RECORD_KIND_SERVICE")
+        body = svc["body"]["service"]
+        self.assertEqual(body["organization"],
+                         {"origin": HUB["id"], "recordId": "maji-safi-kenya"})
+        # civhubctl copied the provider's location named by locationId.
+        self.assertEqual(body["locations"][0]["location"]["city"], "Nairobi")
+        _, _, res = get_json("/v1/search?provided_by=%s/maji-safi-kenya"
+                             % HUB["id"])
+        self.assertEqual([h["record"]["recordId"] for h in res["hits"]],
+                         ["maji-safi-water-kiosks"])
+        _, _, res = get_json("/v1/search?kind=service&near=-1.31,36.79&km=5")
+        self.assertEqual(len(res["hits"]), 1)
+        status, _, hub = get_json("/v1/hub")
+        check("/v1/hub", 200, hub)
+        self.assertEqual(hub["services"], "1")
+
     def test_bad_parameters_name_the_field(self):
         for query, field in [("near=abc", "near"), ("near=1,2&km=far", "km"),
                              ("page_size=ten", "page_size"),
                              ("contry=KE", "contry"), ("kind=person", "kind"),
                              ("country=XXX", "country"),
-                             ("member_of=noslash", "member_of")]:
+                             ("member_of=noslash", "member_of"),
+                             ("provided_by=noslash", "provided_by")]:
             status, h, err = get_json("/v1/search?" + query)
             self.assertEqual(status, 400, query)
             check("/v1/search", 400, err)

@@ -231,10 +231,32 @@ def run(args, hub, driver, proxy):
 
     # Everything, each result verified.
     driver.get(base + "/")
-    wait(driver, "11 results show, each with its mark",
-         lambda d: len(results(d)) == 11 and len(marks(d)) == 11)
+    wait(driver, "12 results show, each with its mark",
+         lambda d: len(results(d)) == 12 and len(marks(d)) == 12)
     check(set(marks(driver)) == {"signed"}, "every result is signed (verified in the browser)")
     check("Nairobi Hub" in results(driver)[0].text, "results name the publishing hub")
+    # The page shows what it decodes from the signed bytes (verify.js has
+    # its own protobuf reader): every field of every kind the hub serves
+    # must come out of it as the hub's JSON has it.
+    differ = driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      const canon = (v) => Array.isArray(v) ? v.map(canon)
+        : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])]))
+        : v;
+      (async () => {
+        const r = await (await fetch('/v1/search?page_size=100')).json();
+        const out = [];
+        for (const h of r.hits) {
+          const v = await window.CivhubVerify.verifyRecord(h.record);
+          for (const [k, json] of Object.entries(h.record.body)) {
+            if (['origin', 'recordId', 'version', 'sequence', 'issuedAt'].includes(k)) continue;
+            if (JSON.stringify(canon(v.body[k])) !== JSON.stringify(canon(json))) out.push(h.record.recordId + '.' + k);
+          }
+        }
+        done([r.hits.length, out]);
+      })().catch((e) => done([0, [String(e)]]));""")
+    check(differ[0] == 12 and differ[1] == [],
+          f"the browser decodes every field of the {differ[0]} records as the hub's JSON has them ({differ[1]})")
     # Accessibility basics an axe run checks: lang, landmarks, labels.
     unlabelled = driver.execute_script(
         "return [...document.querySelectorAll('input,select')].filter("
@@ -254,29 +276,34 @@ def run(args, hub, driver, proxy):
     # Results as you type (in the box Tab reached), the query kept in a
     # shareable URL.
     ActionChains(driver).send_keys("maji").perform()
-    # Maji Safi Kenya, and the community whose Swahili name has "Maji".
-    wait(driver, "typing 'maji' narrows the results to 2",
-         lambda d: len(results(d)) == 2 and "Maji Safi Kenya" in results(d)[0].text
-         and marks(d) == ["signed"] * 2)
+    # Maji Safi Kenya, and the community and the service whose Swahili names
+    # have "maji".
+    wait(driver, "typing 'maji' narrows the results to 3",
+         lambda d: len(results(d)) == 3 and "Maji Safi Kenya" in results(d)[0].text
+         and marks(d) == ["signed"] * 3)
     check("q=maji" in driver.current_url, "the search is in the URL: " + driver.current_url)
     driver.get(driver.current_url)
     wait(driver, "the shared URL reproduces the search",
          lambda d: d.find_element(By.ID, "q").get_attribute("value") == "maji"
-         and len(results(d)) == 2 and marks(d) == ["signed"] * 2)
+         and len(results(d)) == 3 and marks(d) == ["signed"] * 3)
 
     # Filters.
     driver.find_element(By.ID, "q").clear()
     driver.get(base + "/")
-    wait(driver, "all results back", lambda d: len(results(d)) == 11)
+    wait(driver, "all results back", lambda d: len(results(d)) == 12)
     Select(driver.find_element(By.ID, "kind")).select_by_value("community")
     wait(driver, "kind=community leaves the 3 communities",
          lambda d: len(results(d)) == 3 and all("Community" in r.text for r in results(d)))
+    Select(driver.find_element(By.ID, "kind")).select_by_value("service")
+    wait(driver, "kind=service leaves the service, with its place",
+         lambda d: len(results(d)) == 1 and "Service" in results(d)[0].text
+         and "Community water kiosks" in results(d)[0].text and "Nairobi" in results(d)[0].text)
     Select(driver.find_element(By.ID, "kind")).select_by_value("")
     Select(driver.find_element(By.ID, "country")).select_by_value("KE")
     Select(driver.find_element(By.ID, "topic")).select_by_value("water-sanitation")
     wait(driver, "country=KE and topic=water-sanitation",
          lambda d: "country=KE" in d.current_url and "topic=water-sanitation" in d.current_url
-         and 1 <= len(results(d)) < 11 and any("Maji Safi Kenya" in r.text for r in results(d))
+         and 1 <= len(results(d)) < 12 and any("Maji Safi Kenya" in r.text for r in results(d))
          and len(marks(d)) == len(results(d)))
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-search.png"))
@@ -295,7 +322,8 @@ def run(args, hub, driver, proxy):
     wait(driver, "the record's details, communities and publisher",
          lambda d: all(s in d.find_element(By.ID, "record-view").text for s in (
              "Maji Safi Kenya", "KE-NGO: OP.218/051/2009/0412", "info@majisafi.example.org",
-             "Nairobi", "East Africa WASH Practitioners", fingerprint, hub_id)))
+             "Nairobi", "East Africa WASH Practitioners", "Services it provides",
+             "Community water kiosks", fingerprint, hub_id)))
     check(driver.execute_script(
         "return [...document.querySelectorAll('#record-body dt')].some((dt) =>"
         " dt.textContent === 'Acronym' && dt.nextElementSibling.textContent === 'MSK')"),
@@ -303,6 +331,23 @@ def run(args, hub, driver, proxy):
     accessible(driver, "en", "ltr", "record page")
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-record.png"))
+
+    # The service page, from the organization's: what, by whom, where.
+    driver.find_element(By.LINK_TEXT, "Community water kiosks").click()
+    wait(driver, "the service page: signed, its provider, status and where it is offered",
+         lambda d: d.find_elements(By.CSS_SELECTOR, "#record-mark .mark[data-verified=signed]")
+         and all(s in d.find_element(By.ID, "record-view").text for s in (
+             "Service", "Provided by", "Maji Safi Kenya", "Active", "Who can use it",
+             "Where it is offered", "Kibera office", "+254 20 765 4321 ext. 2")))
+    check(f"/record/{hub_id}/maji-safi-water-kiosks" in driver.current_url,
+          "the service has its own URL")
+    accessible(driver, "en", "ltr", "service page")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "web-service.png"))
+    driver.find_element(By.LINK_TEXT, "Maji Safi Kenya").click()
+    wait(driver, "back on the organization page from its service",
+         lambda d: f"/record/{hub_id}/maji-safi-kenya" in d.current_url
+         and "KE-NGO: OP.218/051/2009/0412" in d.find_element(By.ID, "record-view").text)
 
     # Arabic, right to left, kept in the URL.
     Select(driver.find_element(By.ID, "hl")).select_by_value("ar")
@@ -382,7 +427,7 @@ def run(args, hub, driver, proxy):
     # A wrong filter: the hub's error next to it, and no results, which
     # the reader would take for filtered ones.
     driver.get(base + "/?hl=en")
-    wait(driver, "all 11 results", lambda d: len(results(d)) == 11)
+    wait(driver, "all 12 results", lambda d: len(results(d)) == 12)
     region = driver.find_element(By.ID, "region")
     region.send_keys("zz-99", Keys.ENTER)
     wait(driver, "region ZZ-99: the hub's error next to the region and no results",
@@ -398,7 +443,7 @@ def run(args, hub, driver, proxy):
          lambda d: d.find_elements(By.ID, "country-error")
          and '"ZZ" is not an ISO 3166-1 alpha-2 code' in d.find_element(By.ID, "country-error").text
          and d.find_element(By.ID, "country").get_attribute("value") == "ZZ"
-         and not results(d) and not d.find_element(By.ID, "status").text.startswith("11"))
+         and not results(d) and not d.find_element(By.ID, "status").text.startswith("12"))
     # A region typed in lower case is searched in upper case, and shared.
     Select(driver.find_element(By.ID, "country")).select_by_value("")
     region = driver.find_element(By.ID, "region")
@@ -466,7 +511,8 @@ def main():
     started = time.time()
     try:
         hub = Hub(args.civhubd, args.civhubctl, workdir)
-        for kind, sub in (("org", "organizations"), ("community", "communities")):
+        for kind, sub in (("org", "organizations"), ("community", "communities"),
+                          ("service", "services")):
             folder = os.path.join(args.examples, sub)
             for f in sorted(os.listdir(folder)):
                 hub.ctl(kind, "put", os.path.join(folder, f))
