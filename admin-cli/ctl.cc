@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "admin-cli/internal/commands.h"
+#include "admin-cli/internal/hsds_export.h"
 #include "admin-cli/internal/session.h"
 #include "node/records/record_kinds.h"
 
@@ -38,6 +39,7 @@ struct Args {
   bool dot = false;
   bool offline = false;
   internal::SearchFlags search;
+  internal::HsdsExportFlags hsds_export;
 };
 
 // The command to run once parsing succeeded.
@@ -247,6 +249,30 @@ void AddBackupCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   imp->callback([&] { run = [&] { return internal::Import(s, a.file); }; });
 }
 
+// Open Referral HSDS 3.0 data in and out (docs/hsds.md).
+void AddHsdsCommands(CLI::App& app, Session& s, Args& a, Command& run) {
+  CLI::App* hsds = app.add_subcommand(
+      "hsds", "Open Referral HSDS 3.0 data packages and JSON (docs/hsds.md)");
+  hsds->require_subcommand(1);
+  internal::HsdsExportFlags& f = a.hsds_export;
+  CLI::App* exp = hsds->add_subcommand(
+      "export",
+      "Write the directory as an HSDS tabular data package (or JSON) in DIR");
+  exp->add_option("DIR", f.dir, "Directory to write (created if missing)")
+      ->required();
+  exp->add_option("--format", f.format,
+                  "csv (datapackage.json and a CSV per table), json or ndjson")
+      ->capture_default_str();
+  exp->add_option("--origin", f.origin, "Only records of this hub id");
+  exp->add_option("--country", f.country,
+                  "Only records in this country (ISO 3166-1, e.g. KE)");
+  exp->add_option("--topic", f.topic, "Only records with this topic code");
+  exp->add_option("--lang", f.lang,
+                  "Language of the text (ISO 639-1); default: each record's "
+                  "first");
+  exp->callback([&] { run = [&] { return internal::HsdsExport(s, f); }; });
+}
+
 }  // namespace
 
 std::unique_ptr<NodeConnection> ConnectUnixSocket(
@@ -282,6 +308,7 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
   AddRecordCommands(app, s, args, run);
   AddSearchCommand(app, s, args, run);
   AddBackupCommands(app, s, args, run);
+  AddHsdsCommands(app, s, args, run);
   AddFederationCommands(app, s, args, run);
 
   try {

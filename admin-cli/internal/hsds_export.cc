@@ -1,0 +1,101 @@
+#include "admin-cli/internal/hsds_export.h"
+
+#include <filesystem>
+#include <map>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "hsds/package_writer.h"
+#include "hsds/to_hsds.h"
+#include "node/records/index_terms.h"
+
+namespace civhub::ctl::internal {
+namespace {
+
+// Whether a record passes the --origin, --country and --topic filters.
+bool Selected(const v1::Record& record, const HsdsExportFlags& f) {
+  if (!f.origin.empty() && record.origin() != f.origin) return false;
+  if (f.country.empty() && f.topic.empty()) return true;
+  const node::IndexTerms terms = node::DeriveIndexTerms(record.body());
+  if (!f.country.empty() &&
+      !terms.filters.count({node::kFieldCountry, f.country})) {
+    return false;
+  }
+  return f.topic.empty() || terms.filters.count({node::kFieldTopic, f.topic});
+}
+
+}  // namespace
+
+int HsdsExport(Session& s, const HsdsExportFlags& f) {
+  const bool csv = f.format == "csv";
+  if (!csv && f.format != "json" && f.format != "ndjson") {
+    return s.UsageError(absl::StrCat(
+        "--format: expected csv, json or ndjson, got \"", f.format, "\""));
+  }
+  HsdsExportFlags flags = f;
+  flags.country = absl::AsciiStrToUpper(f.country);
+  std::error_code ec;
+  std::filesystem::create_directories(f.dir, ec);
+  if (ec || !std::filesystem::is_directory(f.dir)) {
+    return s.UsageError(
+        absl::StrCat(f.dir, ": cannot create the directory: ",
+                     ec ? ec.message() : "a file of that name is in the way"));
+  }
+
+  // The latest version of every record, tombstones removing theirs.
+  std::map<std::pair<std::string, std::string>, v1::Record> records;
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  auto reader = s.Node().directory()->Watch(ctx.get(), v1::WatchRequest());
+  v1::WatchResponse response;
+  while (reader->Read(&response)) {
+    for (v1::Change& change : *response.mutable_changes()) {
+      v1::Record& r = *change.mutable_record();
+      auto key = std::make_pair(r.origin(), r.record_id());
+      if (r.body().has_organization() || r.body().has_service()) {
+        records[key] = std::move(r);
+      } else {
+        records.erase(key);
+      }
+    }
+    if (response.caught_up()) {
+      ctx->TryCancel();
+      break;
+    }
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok() && st.error_code() != grpc::StatusCode::CANCELLED) {
+    return s.NodeError(st);
+  }
+
+  hsds::HsdsOptions options;
+  options.lang = f.lang;
+  hsds::PackageWriter writer;
+  for (const auto& [key, record] : records) {
+    if (!Selected(record, flags)) continue;
+    if (record.body().has_organization()) {
+      writer.AddOrganization(hsds::OrganizationToHsds(record, options));
+    } else {
+      writer.AddService(hsds::ServiceToHsds(record, options));
+    }
+  }
+  for (const hsds::v3::Taxonomy& t : hsds::Taxonomies()) writer.AddTaxonomy(t);
+  absl::Status written = csv ? writer.WriteTabular(f.dir)
+                             : writer.WriteJson(f.dir, f.format == "ndjson");
+  if (!written.ok()) {
+    s.err() << "civhubctl: " << written.message() << "\n";
+    return kExitUsage;
+  }
+  auto count = [](size_t n, const char* one, const char* many) {
+    return absl::StrCat(n, " ", n == 1 ? one : many);
+  };
+  s.err() << "hsds export: "
+          << count(writer.organizations(), "organization", "organizations")
+          << ", " << count(writer.services(), "service", "services") << " → "
+          << f.dir << " (" << (csv ? "HSDS tabular data package" : f.format)
+          << ")\n";
+  return kExitOk;
+}
+
+}  // namespace civhub::ctl::internal
