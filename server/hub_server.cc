@@ -319,6 +319,13 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         "older word rules (text index version {} now)",
         store->text_reindexed(), node::kTextIndexVersion);
   }
+  if (store->filter_reindexed() > 0) {
+    spdlog::info(
+        "rebuilt the filter index of {} records: the store was written "
+        "before HSDS id postings or under older rules (filter index version "
+        "{} now)",
+        store->filter_reindexed(), node::kFilterIndexVersion);
+  }
   s->key_created_ = s->node_->key_created();
   const crypto::PrivateKey& hub_key = s->node_->key();
   // Both ports, before federation starts (it may publish the profile): a

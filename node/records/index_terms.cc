@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/keys.h"
+#include "node/records/hsds_ids.h"
 #include "node/records/payload_terms.h"
 #include "node/records/record_kinds.h"
 #include "node/records/text.h"
@@ -55,6 +57,10 @@ std::string MemberKey(absl::string_view hub_id, absl::string_view record_id) {
   return absl::StrCat(hub_id, "/", record_id);
 }
 
+std::string RecordHsdsId(const v1::RecordBody& body) {
+  return HsdsId(crypto::HubIdOf(body.origin()), body.record_id());
+}
+
 IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
   IndexTerms terms;
   const RecordKindInfo* kind = KindOf(body);
@@ -62,6 +68,9 @@ IndexTerms DeriveIndexTerms(const v1::RecordBody& body) {
   if (kind->searchable) terms.filters.emplace(kFieldAll, "");
   if (kind->index_letter != '\0') {
     terms.filters.emplace(kFieldKind, std::string(1, kind->index_letter));
+  }
+  if (!kind->hsds_object.empty()) {
+    terms.filters.emplace(kFieldHsdsId, RecordHsdsId(body));
   }
   kind->index_terms(body, &terms);
   return terms;
@@ -112,6 +121,15 @@ void ServiceTerms(const v1::RecordBody& body, IndexTerms* terms) {
   AddLocalized(svc.eligibility(), kWeightText, terms);
   AddText(svc.alternate_name(), kWeightName, terms);
   for (const auto& at : svc.locations()) AddLocation(at.location(), terms);
+  if (!svc.locations().empty()) {
+    // Its HSDS service_at_location ids find the service itself: HSDS has a
+    // row per (service, location), civhub the service's locations.
+    const std::string service_id = RecordHsdsId(body);
+    for (const auto& at : svc.locations()) {
+      terms->filters.emplace(
+          kFieldHsdsId, HsdsSubId(service_id, "service_at_location", at.id()));
+    }
+  }
   for (const auto& area : svc.areas_served()) AddArea(area, terms);
   for (const auto& lang : svc.languages()) {
     terms->filters.emplace(kFieldLanguage, lang);

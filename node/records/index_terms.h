@@ -33,6 +33,18 @@ inline constexpr char kFieldLanguage = 'l';    // ISO 639-1
 inline constexpr char kFieldIdentifier = 'i';  // scheme " " identifier
 inline constexpr char kFieldMember = 'm';      // member org "hubid/recordid"
 inline constexpr char kFieldProvider = 'p';    // provider org "hubid/recordid"
+// The record's Open Referral HSDS id (hsds_ids.h: HsdsId of its origin and
+// record id, a lower-case UUID), for every kind whose registry entry has an
+// hsds_object; a service also has one per location it is offered at, its
+// HSDS service_at_location id (HsdsSubId(service's id, "service_at_location",
+// ServiceLocation.id)), so either id finds the service's document.
+inline constexpr char kFieldHsdsId = 'u';
+
+// Version of the rules that derive the filter postings (IndexTerms::filters).
+// A store whose filter postings were written under another version has them
+// rebuilt when it opens (node/storage/store.cc). Version 1 added kFieldHsdsId;
+// stores from before have no version.
+inline constexpr int kFilterIndexVersion = 1;
 
 struct IndexTerms {
   std::map<std::string, uint8_t> tokens;
@@ -42,6 +54,10 @@ struct IndexTerms {
 
 // Tombstones have no terms: deleted records are not searchable.
 IndexTerms DeriveIndexTerms(const v1::RecordBody& body);
+
+// The HSDS id of the record `body` holds (HsdsId of its origin's hub id and
+// its record id), whatever its kind.
+std::string RecordHsdsId(const v1::RecordBody& body);
 
 // "hubid/recordid", the value of member postings.
 std::string MemberKey(absl::string_view hub_id, absl::string_view record_id);

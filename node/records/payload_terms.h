@@ -19,7 +19,8 @@ void OrganizationTerms(const v1::RecordBody& body, IndexTerms* terms);
 // Names, missions, topics, region scope, and a member posting per member.
 void CommunityTerms(const v1::RecordBody& body, IndexTerms* terms);
 // Names, descriptions, eligibility, topics, languages, areas served, the
-// places (and points) of the locations it is offered at, and its provider.
+// places (and points) of the locations it is offered at, its provider, and
+// the HSDS service_at_location id of each location.
 void ServiceTerms(const v1::RecordBody& body, IndexTerms* terms);
 // Adds nothing: the kind is found by its kind posting alone, or not at all.
 void NoPayloadTerms(const v1::RecordBody& body, IndexTerms* terms);

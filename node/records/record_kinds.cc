@@ -254,6 +254,8 @@ const RecordKindInfo kKinds[] = {
         OrganizationTitle,
         OrganizationSummary,
         OrganizationDetails,
+        /*http_path=*/"organizations",
+        /*hsds_object=*/"organization",
     },
     {
         v1::RecordBody::kCommunity,
@@ -294,6 +296,8 @@ const RecordKindInfo kKinds[] = {
         ServiceTitle,
         ServiceSummary,
         ServiceDetails,
+        /*http_path=*/"services",
+        /*hsds_object=*/"service",
     },
     {
         // Not searchable; listed by kind for the network view.

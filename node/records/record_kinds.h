@@ -89,9 +89,10 @@ struct RecordKindInfo {
   // The payload's fields, in the order a record view lists them.
   std::vector<RecordDetail> (*details)(const v1::RecordBody& body);
 
-  // Later issues fill these in with the code that uses them; empty until
-  // then. The HTTP gateway's path segment for the kind ("organizations"),
-  // and the Open Referral HSDS 3 object it maps to ("organization").
+  // The HTTP gateway's path segment for the kind ("organizations"), and the
+  // Open Referral HSDS 3 object it maps to ("organization"); empty for kinds
+  // without one. A kind with an HSDS object has an HSDS id posting
+  // (kFieldHsdsId), so Directory::FindByHsdsId finds its records.
   absl::string_view http_path = {};
   absl::string_view hsds_object = {};
 };

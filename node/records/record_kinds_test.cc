@@ -5,7 +5,9 @@
 #include <set>
 #include <string>
 
+#include "crypto/keys.h"
 #include "google/protobuf/descriptor.h"
+#include "node/records/hsds_ids.h"
 #include "node/records/index_terms.h"
 #include "node/records/validate.h"
 #include "sim/records.h"
@@ -167,6 +169,65 @@ TEST(RecordKinds, DeriveIndexTermsAddsTheKindsPostings) {
   terms = DeriveIndexTerms(body);
   EXPECT_TRUE(terms.filters.empty() && terms.tokens.empty() &&
               terms.points.empty());
+}
+
+// The HSDS API finds organizations and services by their HSDS ids, and a
+// service also by the id of each place it is offered at
+// (service_at_location); communities have no HSDS object.
+TEST(RecordKinds, KindsWithAnHsdsObjectHaveHsdsIdPostings) {
+  const crypto::PrivateKey key = testing::NewKey();
+  const std::string hub_id = key.public_key().HubId();
+  auto hsds_ids = [](const IndexTerms& terms) {
+    std::set<std::string> ids;
+    for (const auto& [field, value] : terms.filters) {
+      if (field == kFieldHsdsId) ids.insert(value);
+    }
+    return ids;
+  };
+  v1::RecordBody body;
+  body.set_origin(key.public_key().bytes());
+  body.set_record_id("org-1");
+  *body.mutable_organization() = testing::MakeOrganization({});
+  EXPECT_EQ(hsds_ids(DeriveIndexTerms(body)),
+            std::set<std::string>{HsdsId(hub_id, "org-1")});
+  EXPECT_EQ(RecordHsdsId(body), HsdsId(hub_id, "org-1"));
+
+  const std::string uuid = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+  body.set_record_id("hsds-" + uuid);
+  EXPECT_EQ(hsds_ids(DeriveIndexTerms(body)), std::set<std::string>{uuid});
+
+  body.set_record_id("svc-1");
+  testing::ServiceSpec spec;
+  spec.provider_origin = hub_id;
+  *body.mutable_service() = testing::MakeService(spec);
+  auto* second = body.mutable_service()->add_locations();
+  *second = body.service().locations(0);
+  second->set_id(uuid);  // An id that is a UUID is the row's id as it is.
+  const std::string service_id = HsdsId(hub_id, "svc-1");
+  EXPECT_EQ(hsds_ids(DeriveIndexTerms(body)),
+            (std::set<std::string>{
+                service_id,
+                HsdsSubId(service_id, "service_at_location", "loc-1"), uuid}));
+
+  body.mutable_community()->add_names()->set_text("Water Network");
+  EXPECT_EQ(hsds_ids(DeriveIndexTerms(body)), std::set<std::string>{});
+  body.mutable_tombstone();
+  EXPECT_EQ(hsds_ids(DeriveIndexTerms(body)), std::set<std::string>{});
+}
+
+TEST(RecordKinds, HsdsObjectsAndHttpPaths) {
+  EXPECT_EQ(FindRecordKind("organization")->hsds_object, "organization");
+  EXPECT_EQ(FindRecordKind("organization")->http_path, "organizations");
+  EXPECT_EQ(FindRecordKind("service")->hsds_object, "service");
+  EXPECT_EQ(FindRecordKind("service")->http_path, "services");
+  for (const RecordKindInfo& kind : RecordKinds()) {
+    SCOPED_TRACE(kind.name);
+    if (!kind.hsds_object.empty()) {
+      EXPECT_TRUE(kind.searchable);
+      EXPECT_FALSE(kind.http_path.empty());
+    }
+  }
+  EXPECT_TRUE(FindRecordKind("community")->hsds_object.empty());
 }
 
 TEST(RecordKinds, ValidationNamesTheKindsABodyMayHold) {

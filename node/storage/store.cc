@@ -56,17 +56,26 @@ absl::Status ParseRecordRow(leveldb::Slice value, storage::StoredRecord* stored,
   return absl::OkStatus();
 }
 
-// Rebuilds every text posting if the store was written under another
-// kTextIndexVersion: search would otherwise look for words the old rules
-// never produced, and replacing a record would leave postings behind (it
-// removes those its old body gives under the new rules). Returns the number
-// of records reindexed. Interrupted, it starts over at the next open: the
+// The postings Open rebuilds when the rules that derive them change.
+struct PostingRules {
+  char tag;                 // keys::kText or keys::kFilter.
+  const char* version_key;  // keys::kTextIndexVersion, ...
+  int version;              // kTextIndexVersion, ...
+};
+
+// Rebuilds every posting under `rules.tag` if the store was written under
+// another version of the rules (or before the version key existed): search
+// would otherwise miss what the old rules never produced, and replacing a
+// record would leave postings behind (it removes those its old body gives
+// under the new rules). Returns the number of records reindexed. Written in
+// batches of a few MiB; interrupted, it starts over at the next open: the
 // version is written last.
-absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
-  const std::string current = std::to_string(kTextIndexVersion);
+absl::StatusOr<uint64_t> RebuildPostingsIfStale(leveldb::DB* db,
+                                                const PostingRules& rules) {
+  const std::string current = std::to_string(rules.version);
   std::string stored_version;
   leveldb::Status s =
-      db->Get(leveldb::ReadOptions(), keys::kTextIndexVersion, &stored_version);
+      db->Get(leveldb::ReadOptions(), rules.version_key, &stored_version);
   if (s.ok() && stored_version == current) return 0;
   if (!s.ok() && !s.IsNotFound()) return FromLevelDb(s);
 
@@ -79,8 +88,8 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
   };
   std::unique_ptr<leveldb::Iterator> it(
       db->NewIterator(leveldb::ReadOptions()));
-  const std::string text_prefix(1, keys::kText);
-  for (it->Seek(text_prefix); it->Valid() && it->key().starts_with(text_prefix);
+  const std::string prefix(1, rules.tag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     batch.Delete(it->key());
     if (absl::Status st = flush_if_large(false); !st.ok()) return st;
@@ -96,15 +105,20 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
         !st.ok()) {
       return st;
     }
-    IndexTerms text;
-    text.tokens = DeriveIndexTerms(body).tokens;
-    if (text.tokens.empty()) continue;
-    WriteIndexEntries(stored.doc(), text, /*remove=*/false, &batch);
+    IndexTerms all = DeriveIndexTerms(body);
+    IndexTerms part;
+    if (rules.tag == keys::kText) {
+      part.tokens = std::move(all.tokens);
+    } else {
+      part.filters = std::move(all.filters);
+    }
+    if (part.tokens.empty() && part.filters.empty()) continue;
+    WriteIndexEntries(stored.doc(), part, /*remove=*/false, &batch);
     ++records;
     if (absl::Status st = flush_if_large(false); !st.ok()) return st;
   }
   if (!it->status().ok()) return FromLevelDb(it->status());
-  batch.Put(keys::kTextIndexVersion, current);
+  batch.Put(rules.version_key, current);
   leveldb::WriteOptions wo;
   wo.sync = true;
   if (absl::Status st = FromLevelDb(db->Write(wo, &batch)); !st.ok()) {
@@ -112,10 +126,10 @@ absl::StatusOr<uint64_t> RebuildTextIndexIfStale(leveldb::DB* db) {
   }
   if (records > 0) {
     // The old postings are deletion markers now: compact them away at once
-    // rather than have every text search step over them (and the store
-    // hold both) until LevelDB gets there.
-    const std::string end(1, keys::kText + 1);
-    const leveldb::Slice begin_slice(text_prefix), end_slice(end);
+    // rather than have every search step over them (and the store hold
+    // both) until LevelDB gets there.
+    const std::string end(1, rules.tag + 1);
+    const leveldb::Slice begin_slice(prefix), end_slice(end);
     db->CompactRange(&begin_slice, &end_slice);
   }
   return records;
@@ -211,17 +225,27 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   if (counters.next_doc() == 0) counters.set_next_doc(1);
   if (counters.next_change() == 0) counters.set_next_change(1);
-  absl::StatusOr<uint64_t> reindexed = RebuildTextIndexIfStale(db.get());
-  if (!reindexed.ok()) {
-    return absl::Status(
-        reindexed.status().code(),
-        absl::StrCat("cannot rebuild the text index of the store at ",
-                     options.path, ": ", reindexed.status().message()));
+  uint64_t reindexed[2] = {0, 0};
+  const PostingRules rules[2] = {
+      {keys::kText, keys::kTextIndexVersion, kTextIndexVersion},
+      {keys::kFilter, keys::kFilterIndexVersion, kFilterIndexVersion},
+  };
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<uint64_t> n = RebuildPostingsIfStale(db.get(), rules[i]);
+    if (!n.ok()) {
+      return absl::Status(
+          n.status().code(),
+          absl::StrCat("cannot rebuild the ", i == 0 ? "text" : "filter",
+                       " index of the store at ", options.path, ": ",
+                       n.status().message()));
+    }
+    reindexed[i] = *n;
   }
   std::unique_ptr<Store> store(new Store(options, std::move(db),
                                          std::move(cache), std::move(filter),
                                          std::move(counters)));
-  store->text_reindexed_ = *reindexed;
+  store->text_reindexed_ = reindexed[0];
+  store->filter_reindexed_ = reindexed[1];
   return store;
 }
 

@@ -236,6 +236,10 @@ class Store {
   // Records whose text postings Open rebuilt because the store was written
   // under another kTextIndexVersion (older search rules); 0 if it was not.
   uint64_t text_reindexed() const { return text_reindexed_; }
+  // Records whose filter postings Open rebuilt because the store was written
+  // under another kFilterIndexVersion (before HSDS id postings, for one);
+  // 0 if it was not.
+  uint64_t filter_reindexed() const { return filter_reindexed_; }
 
   // Change number of the latest applied record; 0 if none.
   uint64_t last_change() const;
@@ -277,7 +281,8 @@ class Store {
   std::unique_ptr<leveldb::DB> db_;
 
   std::function<void(const StoreFailure&)> failure_observer_;
-  uint64_t text_reindexed_ = 0;  // Set once by Open.
+  uint64_t text_reindexed_ = 0;    // Set once by Open.
+  uint64_t filter_reindexed_ = 0;  // Set once by Open.
 
   mutable absl::Mutex mu_;
   storage::Counters counters_ ABSL_GUARDED_BY(mu_);

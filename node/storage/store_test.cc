@@ -5,7 +5,11 @@
 #include "crypto/record_signing.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
+#include "node/records/hsds_ids.h"
 #include "node/search/directory.h"
+#include "node/storage/check.h"
+#include "node/storage/postings.h"
+#include "node/storage/snapshot.h"
 #include "node/storage/store_for_tests.h"
 #include "sim/records.h"
 #include "tests/testutil.h"
@@ -234,6 +238,86 @@ TEST_F(StoreTest, OldTextIndexIsRebuiltOnOpen) {
   Reopen();
   EXPECT_EQ(store_->text_reindexed(), 0u);
   EXPECT_EQ(find("plan b"), Ids{"planb"});
+}
+
+// Issue 17: records are found by their HSDS ids through filter postings
+// that stores written before had none of. They are added when such a store
+// opens, once, and the store checks sound afterwards.
+TEST_F(StoreTest, OldFilterIndexGainsHsdsIdsOnOpen) {
+  const std::string hub_id = key_.public_key().HubId();
+  EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
+  EXPECT_EQ(Apply(SignedOrg(key_, "b", 1, 2)), ApplyOutcome::kApplied);
+  v1::RecordBody service;
+  service.set_origin(key_.public_key().bytes());
+  service.set_record_id("svc");
+  service.set_version(1);
+  service.set_sequence(3);
+  service.mutable_issued_at()->set_seconds(
+      absl::ToUnixSeconds(testing::TestNow()));
+  testing::ServiceSpec spec;
+  spec.provider_origin = hub_id;
+  spec.provider_id = "a";
+  *service.mutable_service() = testing::MakeService(spec);
+  EXPECT_EQ(Apply(testing::SignBody(key_, service)), ApplyOutcome::kApplied);
+  EXPECT_EQ(store_->filter_reindexed(), 0u);  // A new store is current.
+  store_.reset();
+
+  {
+    // Make it a store from before HSDS ids: no 'u' postings, no version.
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(
+        leveldb::DB::Open(leveldb::Options(), dir_.Sub("store"), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    leveldb::WriteBatch batch;
+    std::unique_ptr<leveldb::Iterator> it(
+        db->NewIterator(leveldb::ReadOptions()));
+    int removed = 0;
+    for (it->Seek("Xu"); it->Valid() && it->key().starts_with("Xu");
+         it->Next()) {
+      batch.Delete(it->key());
+      ++removed;
+    }
+    EXPECT_EQ(removed, 4);  // Two organizations, a service and its place.
+    batch.Delete("Mfilter-index-version");
+    ASSERT_TRUE(db->Write(leveldb::WriteOptions(), &batch).ok());
+  }
+
+  auto docs_with = [&](const std::string& hsds_id) {
+    StoreSnapshot snap(*store_);
+    std::vector<std::string> ids;
+    for (PostingCursor c(snap, PostingList::Filter(kFieldHsdsId, hsds_id));
+         c.Valid(); c.Next()) {
+      ids.push_back((*snap.GetDoc(c.doc()))->body.record_id());
+    }
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  Reopen();
+  EXPECT_EQ(store_->filter_reindexed(), 3u);
+  EXPECT_EQ(docs_with(HsdsId(hub_id, "a")), Ids{"a"});
+  EXPECT_EQ(docs_with(HsdsId(hub_id, "b")), Ids{"b"});
+  EXPECT_EQ(docs_with(HsdsId(hub_id, "svc")), Ids{"svc"});
+  EXPECT_EQ(docs_with(HsdsSubId(HsdsId(hub_id, "svc"), "service_at_location",
+                                "loc-1")),
+            Ids{"svc"});
+  // The other filters were rebuilt as they were.
+  {
+    StoreSnapshot snap(*store_);
+    int live = 0;
+    for (PostingCursor c(snap, PostingList::Filter(kFieldAll, "")); c.Valid();
+         c.Next()) {
+      ++live;
+    }
+    EXPECT_EQ(live, 3);
+  }
+  absl::StatusOr<v1::CheckReport> report = CheckStore(*store_);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->problem_count(), 0u) << report->DebugString();
+
+  // Current now: the next open rebuilds nothing.
+  Reopen();
+  EXPECT_EQ(store_->filter_reindexed(), 0u);
+  EXPECT_EQ(docs_with(HsdsId(hub_id, "a")), Ids{"a"});
 }
 
 }  // namespace

@@ -35,6 +35,10 @@ inline constexpr char kCounters[] = "Mcounters";
 // kTextIndexVersion of the text postings (kText keys), as a decimal string.
 // Stores written before it existed have none.
 inline constexpr char kTextIndexVersion[] = "Mtext-index-version";
+// kFilterIndexVersion of the filter postings (kFilter keys), as a decimal
+// string. Stores written before it existed (before HSDS id postings) have
+// none.
+inline constexpr char kFilterIndexVersion[] = "Mfilter-index-version";
 // Written by Store::Sync (a synced write flushes the log).
 inline constexpr char kSync[] = "Msync";
 
