@@ -15,6 +15,7 @@
 #include "crypto/key_file.h"
 #include "node/base/clock.h"
 #include "node/hub.h"
+#include "node/records/hsds_ids.h"
 #include "node/storage/check.h"
 #include "node/storage/store_for_tests.h"
 #include "sim/records.h"
@@ -99,6 +100,14 @@ TEST_F(LegacyDataDirTest, AnswersQueriesAndPublishesOnItsLog) {
   ASSERT_OK(listed);
   ASSERT_EQ(listed->members_size(), 1);
   EXPECT_EQ(listed->members(0).organization().record_id(), "maji-safi-kenya");
+
+  // Found by its HSDS id: the postings were added when the store opened.
+  absl::StatusOr<std::vector<v1::Record>> by_hsds_id =
+      hub.directory().FindByHsdsId(HsdsId(kHubId, "maji-safi-kenya"),
+                                   v1::RECORD_KIND_ORGANIZATION);
+  ASSERT_OK(by_hsds_id);
+  ASSERT_EQ(by_hsds_id->size(), 1u);
+  EXPECT_EQ((*by_hsds_id)[0].record_id(), "maji-safi-kenya");
 
   v1::GetRecordRequest deleted;
   deleted.set_origin(kHubId);

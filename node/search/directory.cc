@@ -1,9 +1,14 @@
 #include "node/search/directory.h"
 
 #include <algorithm>
+#include <tuple>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/keys.h"
+#include "node/records/hsds_ids.h"
+#include "node/records/index_terms.h"
 #include "node/records/record_kinds.h"
 #include "node/records/validate.h"
 #include "node/search/internal/membership.h"
@@ -192,6 +197,59 @@ absl::StatusOr<v1::ListCommunitiesResponse> Directory::ListCommunities(
     out.set_next_page_token(internal::EncodePageToken(query, {0, last_doc}));
   }
   return out;
+}
+
+absl::StatusOr<std::vector<v1::Record>> Directory::FindByHsdsId(
+    absl::string_view hsds_id, v1::RecordKind kind) const {
+  if (!IsUuid(hsds_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("id: ",
+                     hsds_id.size() <= 64
+                         ? absl::StrCat("\"", absl::CHexEscape(hsds_id), "\" ")
+                         : "",
+                     "is not a UUID (8-4-4-4-12 hex digits, such as "
+                     "\"1b3c8e5e-ef7a-5c58-9f6d-6c4e0a1d2f3b\")"));
+  }
+  const RecordKindInfo* info = FindRecordKind(kind);
+  if (info == nullptr || info->hsds_object.empty()) {
+    std::vector<std::string> names;
+    for (const RecordKindInfo& k : RecordKinds()) {
+      if (!k.hsds_object.empty()) {
+        names.push_back(absl::AsciiStrToUpper(k.name));
+      }
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("kind: must be ", JoinAlternatives(names)));
+  }
+  StoreSnapshot snap(*store_);
+  std::vector<StoredView> views;
+  PostingCursor postings(
+      snap, PostingList::Filter(kFieldHsdsId, NormalizeUuid(hsds_id)));
+  for (; postings.Valid(); postings.Next()) {
+    absl::StatusOr<std::optional<StoredView>> view =
+        snap.GetDoc(postings.doc());
+    if (!view.ok()) return view.status();
+    if (view->has_value() &&
+        (*view)->body.payload_case() == info->payload_case) {
+      views.push_back(**std::move(view));
+    }
+  }
+  if (absl::Status s = postings.status(); !s.ok()) return s;
+  std::sort(views.begin(), views.end(),
+            [](const StoredView& a, const StoredView& b) {
+              return std::tie(a.body.origin(), a.body.record_id()) <
+                     std::tie(b.body.origin(), b.body.record_id());
+            });
+  std::vector<v1::Record> out;
+  out.reserve(views.size());
+  for (const StoredView& view : views) out.push_back(ToRecord(view));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Directory::FilterValues(
+    char field, absl::string_view prefix, size_t max) const {
+  StoreSnapshot snap(*store_);
+  return ListFilterValues(snap, field, prefix, max);
 }
 
 absl::StatusOr<std::vector<v1::Change>> Directory::ChangesAfter(

@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "civhub/v1/directory.pb.h"
 #include "node/storage/store.h"
@@ -49,6 +51,25 @@ class Directory {
       const v1::GetRecordRequest& request) const;
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request,
                                             const QueryStop& stop = {}) const;
+  // The live records of `kind` whose HSDS id (node/records/hsds_ids.h) is
+  // `hsds_id`, in any case: the record's own (HsdsId of its origin and
+  // record id; an "hsds-<uuid>" record id gives that uuid) and, for a
+  // service, also the id of each of its service_at_location rows. Ordered
+  // by origin key bytes, then record id. Several hubs may hold records with
+  // one id (each importing the same HSDS data keeps its ids). Empty if none.
+  // INVALID_ARGUMENT naming "id" if `hsds_id` is not a UUID, "kind" if the
+  // kind has no HSDS object (RecordKindInfo::hsds_object). Costs one posting
+  // lookup and a record read per record found.
+  absl::StatusOr<std::vector<v1::Record>> FindByHsdsId(
+      absl::string_view hsds_id, v1::RecordKind kind) const;
+
+  // The distinct values of filter field `field` (kField* in
+  // node/records/index_terms.h, such as kFieldTopic) held by live records,
+  // starting with `prefix`, in byte order: at most `max`. Costs one index
+  // seek per value returned. Used to list the local "x-" topics a hub holds.
+  absl::StatusOr<std::vector<std::string>> FilterValues(
+      char field, absl::string_view prefix, size_t max) const;
+
   absl::StatusOr<v1::ListMembersResponse> ListMembers(
       const v1::ListMembersRequest& request) const;
   absl::StatusOr<v1::ListCommunitiesResponse> ListCommunities(

@@ -104,6 +104,37 @@ void PostingCursor::Load() {
   valid_ = false;
 }
 
+absl::StatusOr<std::vector<std::string>> ListFilterValues(
+    const StoreSnapshot& snapshot, char field, absl::string_view prefix,
+    size_t max) {
+  std::vector<std::string> values;
+  if (max == 0) return values;
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot_;
+  std::unique_ptr<leveldb::Iterator> it(snapshot.store_.db_->NewIterator(ro));
+  // "X" field value "\0" doc: the keys of the values starting with `prefix`
+  // start with `start`.
+  std::string start = keys::FilterPrefix(field, prefix);
+  start.pop_back();
+  std::string next;
+  for (it->Seek(start); it->Valid() && values.size() < max;) {
+    const leveldb::Slice key = it->key();
+    if (!key.starts_with(start)) break;
+    const absl::string_view rest(key.data() + 2, key.size() - 2);
+    const size_t end = rest.find('\0');
+    if (end == absl::string_view::npos) {
+      return absl::DataLossError("store: a filter posting is malformed");
+    }
+    values.emplace_back(rest.substr(0, end));
+    // Past every posting of this value: its keys continue with "\0".
+    next.assign(key.data(), 2 + end);
+    next.push_back('\1');
+    it->Seek(next);
+  }
+  if (absl::Status s = internal::FromLevelDb(it->status()); !s.ok()) return s;
+  return values;
+}
+
 ChangeCursor::ChangeCursor(const StoreSnapshot& snapshot, uint64_t after) {
   leveldb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot_;

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "node/storage/snapshot.h"
 
@@ -131,6 +133,15 @@ class ChangeCursor {
   uint64_t change_ = 0;
   uint64_t doc_ = 0;
 };
+
+// The distinct values of filter field `field` (kField*) that start with
+// `prefix`, in byte order: at most `max` of them. Only live records have
+// postings, so these are the values live records hold. Costs one seek per
+// value returned, however many records hold each. DATA_LOSS if the store is
+// corrupt, INTERNAL for an I/O error.
+absl::StatusOr<std::vector<std::string>> ListFilterValues(
+    const StoreSnapshot& snapshot, char field, absl::string_view prefix,
+    size_t max);
 
 }  // namespace civhub::node
 

@@ -4,8 +4,11 @@
 #ifndef CIVHUB_NODE_STORAGE_SNAPSHOT_H_
 #define CIVHUB_NODE_STORAGE_SNAPSHOT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -37,6 +40,9 @@ class StoreSnapshot {
  private:
   friend class PostingCursor;
   friend class ChangeCursor;
+  friend absl::StatusOr<std::vector<std::string>> ListFilterValues(
+      const StoreSnapshot& snapshot, char field, absl::string_view prefix,
+      size_t max);
 
   const Store& store_;
   const leveldb::Snapshot* const snapshot_;

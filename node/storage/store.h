@@ -50,6 +50,8 @@ namespace internal {
 struct StoreAccess;
 }  // namespace internal
 
+class StoreSnapshot;  // snapshot.h
+
 struct StoreOptions {
   // Directory of the store; created if missing.
   std::string path;
@@ -252,6 +254,9 @@ class Store {
   friend class PostingCursor;
   friend class ChangeCursor;
   friend struct internal::StoreAccess;
+  friend absl::StatusOr<std::vector<std::string>> ListFilterValues(
+      const StoreSnapshot& snapshot, char field, absl::string_view prefix,
+      size_t max);
 
   Store(const StoreOptions& options, std::unique_ptr<leveldb::DB> db,
         std::unique_ptr<leveldb::Cache> cache,
