@@ -42,6 +42,16 @@ struct QueryStop {
   std::function<bool()> cancelled;
 };
 
+// Offset paging and a modification filter for Directory::SearchAt (the
+// HSDS API's page/per_page and modified_after).
+struct SearchPaging {
+  // Matches to skip, in the order Search returns them. Not negative.
+  int64_t offset = 0;
+  // Only records whose issued_at (when their origin published the version
+  // held) is at or after this. InfinitePast: every record.
+  absl::Time modified_after = absl::InfinitePast();
+};
+
 class Directory {
  public:
   // `store` must outlive the Directory.
@@ -51,6 +61,23 @@ class Directory {
       const v1::GetRecordRequest& request) const;
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request,
                                             const QueryStop& stop = {}) const;
+  // Search with offset paging: the same matches in the same order as
+  // Search, less those issued before paging.modified_after; the page holds
+  // the matches at [offset, offset + page size) of them (request.page_size,
+  // defaulted and capped as Search does), and total_count counts them all.
+  // An offset past the end gives an empty page with the total. Never sets
+  // next_page_token. INVALID_ARGUMENT as Search, and naming "page_token" if
+  // the request has one (a page is chosen by offset here) or "offset" if it
+  // is negative.
+  //
+  // Cost: Search's, and with modified_after one record read per match
+  // (issued_at is not indexed), under the same stop checks; without it,
+  // reads only the page's records. Offsets cost as much as the pages they
+  // skip: every match is ranked on every call.
+  absl::StatusOr<v1::SearchResponse> SearchAt(const v1::SearchRequest& request,
+                                              const SearchPaging& paging,
+                                              const QueryStop& stop = {}) const;
+
   // The live records of `kind` whose HSDS id (node/records/hsds_ids.h) is
   // `hsds_id`, in any case: the record's own (HsdsId of its origin and
   // record id; an "hsds-<uuid>" record id gives that uuid) and, for a

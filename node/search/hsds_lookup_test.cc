@@ -1,6 +1,6 @@
 // What the HSDS API (issue 17) asks of the directory: records by their HSDS
-// ids, and the values of a filter field (the local topics a hub publishes
-// as taxonomy terms).
+// ids, pages by offset with a modified-after filter, and the values of a
+// filter field (the local topics a hub publishes as taxonomy terms).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -56,6 +56,36 @@ class HsdsLookupTest : public ::testing::Test {
     for (const v1::Record& r : *found) {
       EXPECT_EQ(r.kind(), kind);
       ids.push_back(r.record_id());
+    }
+    return ids;
+  }
+
+  // Record ids of every hit, following page tokens.
+  Ids TokenPages(v1::SearchRequest req) {
+    Ids ids;
+    for (int pages = 0; pages < 100; ++pages) {
+      absl::StatusOr<v1::SearchResponse> resp = dir().Search(req);
+      EXPECT_TRUE(resp.ok()) << resp.status();
+      if (!resp.ok()) break;
+      for (const auto& hit : resp->hits())
+        ids.push_back(hit.record().record_id());
+      if (resp->next_page_token().empty()) break;
+      req.set_page_token(resp->next_page_token());
+    }
+    return ids;
+  }
+
+  // Record ids of the page at `paging`, and its total.
+  Ids OffsetPage(const v1::SearchRequest& req, const SearchPaging& paging,
+                 int64_t* total = nullptr) {
+    absl::StatusOr<v1::SearchResponse> resp = dir().SearchAt(req, paging);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    Ids ids;
+    if (!resp.ok()) return ids;
+    EXPECT_TRUE(resp->next_page_token().empty());
+    if (total != nullptr) *total = resp->total_count();
+    for (const auto& hit : resp->hits()) {
+      ids.push_back(hit.record().record_id());
     }
     return ids;
   }
@@ -143,6 +173,112 @@ TEST_F(HsdsLookupTest, BadIdsAndKindsAreRefusedNamingTheField) {
                 "kind: must be ORGANIZATION or SERVICE");
   EXPECT_STATUS(dir().FindByHsdsId(kUuid, v1::RECORD_KIND_UNSPECIFIED),
                 StatusCode::kInvalidArgument, "kind: ");
+}
+
+// Offset pages list what page tokens list, in the same order: for text
+// ranking, distance and document order alike.
+TEST_F(HsdsLookupTest, OffsetPagesCoverTheSameRecordsInTheSameOrder) {
+  for (int i = 0; i < 47; ++i) {
+    OrgSpec s;
+    // Ranks differ: "water" in the name for some, the description for
+    // others, and ties among each.
+    if (i % 3 == 0) {
+      s.name = "Water Group " + std::to_string(i);
+    } else {
+      s.name = "Group " + std::to_string(i);
+      s.description = "water for everyone";
+    }
+    s.lat_lon = {{-1.0 - (i % 7) * 0.01, 36.8}};
+    Put("g" + std::to_string(i), s);
+  }
+  v1::SearchRequest text;
+  text.set_text("water");
+  v1::SearchRequest near;
+  near.mutable_near()->set_latitude(-1);
+  near.mutable_near()->set_longitude(36.8);
+  near.mutable_near()->set_radius_km(500);
+  v1::SearchRequest all;
+  for (v1::SearchRequest req : {text, near, all}) {
+    SCOPED_TRACE(req.ShortDebugString());
+    req.set_page_size(10);
+    const Ids tokens = TokenPages(req);
+    ASSERT_EQ(tokens.size(), 47u);
+    Ids offsets;
+    for (int64_t offset = 0; offset < 47; offset += 10) {
+      int64_t total = 0;
+      Ids page = OffsetPage(req, {offset}, &total);
+      EXPECT_EQ(total, 47);
+      EXPECT_EQ(page.size(), std::min<size_t>(10, 47 - offset));
+      offsets.insert(offsets.end(), page.begin(), page.end());
+    }
+    EXPECT_EQ(offsets, tokens);
+
+    int64_t total = 0;
+    EXPECT_EQ(OffsetPage(req, {47}, &total), Ids{});
+    EXPECT_EQ(total, 47);
+    EXPECT_EQ(OffsetPage(req, {int64_t{1} << 62}, &total), Ids{});
+    EXPECT_EQ(total, 47);
+  }
+
+  // The page size defaults and is capped as Search's.
+  v1::SearchRequest req;
+  EXPECT_EQ(OffsetPage(req, {}).size(), 20u);
+  req.set_page_size(100000);
+  EXPECT_EQ(OffsetPage(req, {}).size(), 47u);
+  req.set_page_size(30);
+  EXPECT_EQ(OffsetPage(req, {40}).size(), 7u);
+}
+
+TEST_F(HsdsLookupTest, OffsetPagingRefusesPageTokensAndNegativeOffsets) {
+  Put("a");
+  Put("b");
+  v1::SearchRequest req;
+  req.set_page_size(1);
+  absl::StatusOr<v1::SearchResponse> first = dir().Search(req);
+  ASSERT_OK(first);
+  ASSERT_FALSE(first->next_page_token().empty());
+  req.set_page_token(first->next_page_token());
+  EXPECT_STATUS(dir().SearchAt(req, {}), StatusCode::kInvalidArgument,
+                "page_token: ");
+  req.clear_page_token();
+  EXPECT_STATUS(dir().SearchAt(req, {-1}), StatusCode::kInvalidArgument,
+                "offset: ");
+  req.set_country("XX");
+  EXPECT_STATUS(dir().SearchAt(req, {}), StatusCode::kInvalidArgument,
+                "country: ");
+}
+
+TEST_F(HsdsLookupTest, ModifiedAfterKeepsRecordsPublishedSince) {
+  const absl::Time start = clock_.Now();
+  Put("a");
+  clock_.Advance(absl::Hours(1));
+  Put("b");
+  clock_.Advance(absl::Hours(1));
+  Put("c");
+  clock_.Advance(absl::Hours(1));
+  // A new version of "a" is a modification.
+  OrgSpec renamed;
+  renamed.name = "Maji Safi Tanzania";
+  Put("a", renamed);
+
+  v1::SearchRequest req;
+  int64_t total = 0;
+  EXPECT_EQ(OffsetPage(req, {0, start}, &total), (Ids{"a", "b", "c"}));
+  EXPECT_EQ(total, 3);
+  // At or after: b was published exactly then.
+  EXPECT_EQ(OffsetPage(req, {0, start + absl::Hours(1)}, &total),
+            (Ids{"a", "b", "c"}));
+  EXPECT_EQ(OffsetPage(req, {0, start + absl::Hours(1.5)}, &total),
+            (Ids{"a", "c"}));
+  EXPECT_EQ(total, 2);
+  EXPECT_EQ(OffsetPage(req, {1, start + absl::Hours(1.5)}, &total), Ids{"c"});
+  EXPECT_EQ(total, 2);
+  EXPECT_EQ(OffsetPage(req, {0, start + absl::Hours(4)}, &total), Ids{});
+  EXPECT_EQ(total, 0);
+  // With other conditions: text.
+  req.set_text("tanzania");
+  EXPECT_EQ(OffsetPage(req, {0, start + absl::Hours(2.5)}, &total), Ids{"a"});
+  EXPECT_EQ(total, 1);
 }
 
 TEST_F(HsdsLookupTest, FilterValuesListWhatLiveRecordsHold) {

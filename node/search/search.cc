@@ -16,6 +16,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "crypto/keys.h"
 #include "node/records/geo.h"
 #include "node/records/index_terms.h"
@@ -335,55 +337,64 @@ struct Match {
   double distance = -1;
 };
 
-}  // namespace
+// The order of a query's results: by key, then by document.
+bool Before(const Match& a, const Match& b) {
+  return a.key != b.key ? a.key < b.key : a.doc < b.doc;
+}
 
-absl::StatusOr<v1::SearchResponse> Directory::Search(
-    const v1::SearchRequest& request, const QueryStop& query_stop) const {
-  Stopper stop(query_stop);
+// A search request checked, with what checking it parsed.
+struct CheckedQuery {
+  int page_size = 0;
+  std::vector<QueryTerm> terms;
+  std::string member_of_origin;  // The origins' key bytes.
+  std::string has_member_origin;
+  std::string provider_origin;
+};
+
+// Checks everything in `request` but its page token and taxonomy codes
+// (which need the store). Errors name the field.
+absl::StatusOr<CheckedQuery> CheckQuery(const v1::SearchRequest& request) {
   if (absl::Status s = CheckSearchRequest(request); !s.ok()) return s;
+  CheckedQuery q;
   absl::StatusOr<int> page_size =
       internal::EffectivePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  const std::vector<QueryTerm> terms = QueryTerms(request.text());
-  if (terms.size() > kMaxSearchWords) {
+  q.page_size = *page_size;
+  q.terms = QueryTerms(request.text());
+  if (q.terms.size() > kMaxSearchWords) {
     return absl::InvalidArgumentError(
-        absl::StrCat("text: has ", terms.size(),
+        absl::StrCat("text: has ", q.terms.size(),
                      " distinct words; the limit is ", kMaxSearchWords));
   }
-  std::string member_of_origin, has_member_origin;
   if (request.has_member_of()) {
-    if (absl::Status s =
-            CheckRecordRef(request.member_of(), "member_of", &member_of_origin);
+    if (absl::Status s = CheckRecordRef(request.member_of(), "member_of",
+                                        &q.member_of_origin);
         !s.ok()) {
       return s;
     }
   }
   if (request.has_has_member()) {
     if (absl::Status s = CheckRecordRef(request.has_member(), "has_member",
-                                        &has_member_origin);
+                                        &q.has_member_origin);
         !s.ok()) {
       return s;
     }
   }
-  std::string provider_origin;
   if (request.has_provided_by()) {
     if (absl::Status s = CheckRecordRef(request.provided_by(), "provided_by",
-                                        &provider_origin);
+                                        &q.provider_origin);
         !s.ok()) {
       return s;
     }
   }
-  v1::SearchRequest copy = request;
-  const uint64_t query = internal::QueryFingerprint(&copy);
-  std::optional<internal::PagePosition> after;
-  if (!request.page_token().empty()) {
-    absl::StatusOr<internal::PagePosition> pos =
-        internal::DecodePageToken(request.page_token(), query);
-    if (!pos.ok()) return pos.status();
-    after = *pos;
-  }
+  return q;
+}
 
-  StoreSnapshot snap(*store_);
+// Every match of the checked query in `snap`, in document order, unranked.
+absl::StatusOr<std::vector<Match>> FindMatches(const StoreSnapshot& snap,
+                                               const v1::SearchRequest& request,
+                                               const CheckedQuery& q,
+                                               Stopper* stop) {
   if (absl::Status s = CheckTaxonomyCode(
           snap, kFieldTopic, "topic", request.topic(), Topics(),
           "a topic code (such as \"disaster-response\")");
@@ -410,16 +421,16 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     add_postings(PostingList::Filter(field, value));
   };
 
-  for (const QueryTerm& term : terms) {
+  for (const QueryTerm& term : q.terms) {
     absl::StatusOr<std::unique_ptr<ListClause>> c =
-        TextClause(snap, term, &stop);
+        TextClause(snap, term, stop);
     if (!c.ok()) return c.status();
     text_clauses.push_back(c->get());
     clauses.push_back(*std::move(c));
   }
   if (request.has_near()) {
     absl::StatusOr<std::unique_ptr<ListClause>> c =
-        GeoClause(snap, request.near(), &stop);
+        GeoClause(snap, request.near(), stop);
     if (!c.ok()) return c.status();
     geo_clause = c->get();
     clauses.push_back(*std::move(c));
@@ -445,7 +456,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
                      request.identifier().identifier()));
   }
   if (request.has_provided_by()) {
-    add_filter(kFieldProvider, MemberKey(crypto::HubIdOf(provider_origin),
+    add_filter(kFieldProvider, MemberKey(crypto::HubIdOf(q.provider_origin),
                                          request.provided_by().record_id()));
   }
   if (request.has_has_member()) {
@@ -455,13 +466,13 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
     // Organizations listed by the community, resolved to local documents.
     std::vector<std::pair<uint64_t, double>> docs;
     absl::StatusOr<std::optional<StoredView>> community =
-        internal::HeldCommunity(snap, member_of_origin,
+        internal::HeldCommunity(snap, q.member_of_origin,
                                 request.member_of().record_id());
     if (!community.ok()) return community.status();
     if (community->has_value()) {
       for (const v1::Membership& m :
            (*community)->body.community().memberships()) {
-        if (stop.Tick()) return stop.status();
+        if (stop->Tick()) return stop->status();
         absl::StatusOr<std::optional<StoredView>> org =
             internal::MemberOrganization(snap, m);
         if (!org.ok()) return org.status();
@@ -485,7 +496,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   for (Clause* c : order) done |= !c->Valid();
   uint64_t target = done ? 0 : order[0]->doc();
   while (!done) {
-    if (stop.Tick()) return stop.status();
+    if (stop->Tick()) return stop->status();
     bool aligned = true;
     for (Clause* c : order) {
       c->Seek(target);
@@ -516,34 +527,119 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   for (PostingClause* p : postings) {
     if (absl::Status s = p->status(); !s.ok()) return s;
   }
+  return matches;
+}
 
-  auto before = [](const Match& a, const Match& b) {
-    return a.key != b.key ? a.key < b.key : a.doc < b.doc;
-  };
+// Adds a hit for each of `matches`, in order.
+absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Match> matches,
+                     v1::SearchResponse* out) {
+  for (const Match& m : matches) {
+    absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(m.doc);
+    if (!view.ok()) return view.status();
+    if (!view->has_value()) continue;
+    v1::SearchHit* hit = out->add_hits();
+    *hit->mutable_record() = Directory::ToRecord(**view);
+    if (m.distance >= 0) hit->set_distance_km(m.distance);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SearchResponse> Directory::Search(
+    const v1::SearchRequest& request, const QueryStop& query_stop) const {
+  Stopper stop(query_stop);
+  absl::StatusOr<CheckedQuery> q = CheckQuery(request);
+  if (!q.ok()) return q.status();
+  v1::SearchRequest copy = request;
+  const uint64_t query = internal::QueryFingerprint(&copy);
+  std::optional<internal::PagePosition> after;
+  if (!request.page_token().empty()) {
+    absl::StatusOr<internal::PagePosition> pos =
+        internal::DecodePageToken(request.page_token(), query);
+    if (!pos.ok()) return pos.status();
+    after = *pos;
+  }
+
+  StoreSnapshot snap(*store_);
+  absl::StatusOr<std::vector<Match>> found =
+      FindMatches(snap, request, *q, &stop);
+  if (!found.ok()) return found.status();
+  std::vector<Match>& matches = *found;
+
   v1::SearchResponse out;
   out.set_total_count(static_cast<int64_t>(matches.size()));
   if (after.has_value()) {
     Match last{after->id, after->key};
     matches.erase(
         std::remove_if(matches.begin(), matches.end(),
-                       [&](const Match& m) { return !before(last, m); }),
+                       [&](const Match& m) { return !Before(last, m); }),
         matches.end());
   }
-  size_t take = std::min<size_t>(matches.size(), *page_size);
+  size_t take = std::min<size_t>(matches.size(), q->page_size);
   std::partial_sort(matches.begin(), matches.begin() + take, matches.end(),
-                    before);
-  for (size_t i = 0; i < take; ++i) {
-    absl::StatusOr<std::optional<StoredView>> view =
-        snap.GetDoc(matches[i].doc);
-    if (!view.ok()) return view.status();
-    if (!view->has_value()) continue;
-    v1::SearchHit* hit = out.add_hits();
-    *hit->mutable_record() = ToRecord(**view);
-    if (matches[i].distance >= 0) hit->set_distance_km(matches[i].distance);
+                    Before);
+  if (absl::Status s =
+          AddHits(snap, absl::MakeConstSpan(matches).first(take), &out);
+      !s.ok()) {
+    return s;
   }
   if (take < matches.size()) {
     out.set_next_page_token(internal::EncodePageToken(
         query, {matches[take - 1].key, matches[take - 1].doc}));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::SearchResponse> Directory::SearchAt(
+    const v1::SearchRequest& request, const SearchPaging& paging,
+    const QueryStop& query_stop) const {
+  Stopper stop(query_stop);
+  if (!request.page_token().empty()) {
+    return absl::InvalidArgumentError(
+        "page_token: not taken with offset paging; choose the page by its "
+        "offset");
+  }
+  if (paging.offset < 0) {
+    return absl::InvalidArgumentError("offset: must not be negative");
+  }
+  absl::StatusOr<CheckedQuery> q = CheckQuery(request);
+  if (!q.ok()) return q.status();
+
+  StoreSnapshot snap(*store_);
+  absl::StatusOr<std::vector<Match>> found =
+      FindMatches(snap, request, *q, &stop);
+  if (!found.ok()) return found.status();
+  std::vector<Match>& matches = *found;
+  if (paging.modified_after != absl::InfinitePast()) {
+    // issued_at is in no index: read each match's record.
+    size_t kept = 0;
+    for (const Match& m : matches) {
+      if (stop.Tick()) return stop.status();
+      absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(m.doc);
+      if (!view.ok()) return view.status();
+      if (!view->has_value()) continue;
+      const google::protobuf::Timestamp& issued = (*view)->body.issued_at();
+      if (absl::FromUnixSeconds(issued.seconds()) +
+              absl::Nanoseconds(issued.nanos()) >=
+          paging.modified_after) {
+        matches[kept++] = m;
+      }
+    }
+    matches.resize(kept);
+  }
+
+  v1::SearchResponse out;
+  out.set_total_count(static_cast<int64_t>(matches.size()));
+  const size_t begin =
+      std::min<uint64_t>(matches.size(), static_cast<uint64_t>(paging.offset));
+  const size_t end = std::min<size_t>(matches.size(), begin + q->page_size);
+  std::partial_sort(matches.begin(), matches.begin() + end, matches.end(),
+                    Before);
+  if (absl::Status s = AddHits(
+          snap, absl::MakeConstSpan(matches).subspan(begin, end - begin), &out);
+      !s.ok()) {
+    return s;
   }
   return out;
 }
