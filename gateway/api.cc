@@ -12,20 +12,15 @@
 #include "gateway/api_params.h"
 #include "gateway/change_feed.h"
 #include "gateway/openapi.h"
+#include "gateway/query_runner.h"
 #include "node/records/validate.h"
 #include "node/search/search_metrics.h"
 
 namespace civhub::gateway {
 namespace {
 
-// Every /v1 response: the data is public and needs no credentials.
-void AddCors(http::Response* response) {
-  response->headers.emplace_back("access-control-allow-origin", "*");
-}
-
 void Send(const http::Reply& reply, http::Response response) {
-  AddCors(&response);
-  reply(std::move(response));
+  SendApiResponse(reply, std::move(response));
 }
 
 absl::StatusOr<http::Response> JsonOf(const google::protobuf::Message& message,
@@ -100,35 +95,8 @@ void Api::AddRoutes(http::Router* router) {
 }
 
 void Api::Run(const http::Request& request, http::Reply reply, Work work) {
-  const absl::Time deadline = absl::Now() + options_.query_deadline;
-  node::CallGate::Call call;
-  call.client = request.client;
-  call.run = [reply, work = std::move(work),
-              deadline](node::CallOutcome outcome) {
-    if (outcome == node::CallOutcome::kStopped) {
-      Send(reply, ErrorResponse(absl::UnavailableError(
-                      "the hub is shutting down; retry in a minute")));
-      return;
-    }
-    if (outcome == node::CallOutcome::kCancelled) {
-      Send(reply, ErrorResponse(absl::CancelledError("cancelled")));
-      return;
-    }
-    if (absl::Now() >= deadline) {
-      Send(reply, ErrorResponse(absl::DeadlineExceededError(
-                      "the request waited past its deadline for the hub; "
-                      "retry later")));
-      return;
-    }
-    node::QueryStop stop;
-    stop.deadline = deadline;
-    absl::StatusOr<http::Response> response = work(stop);
-    Send(reply, response.ok() ? *std::move(response)
-                              : ErrorResponse(response.status()));
-  };
-  if (absl::Status st = gate_->Submit(std::move(call)); !st.ok()) {
-    Send(reply, ErrorResponse(st));
-  }
+  RunQuery(gate_, options_.query_deadline, request, std::move(reply),
+           std::move(work));
 }
 
 void Api::GetRecord(std::shared_ptr<const http::Request> request,

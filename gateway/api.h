@@ -27,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/gateway.h"
+#include "gateway/query_runner.h"
 #include "node/search/directory.h"
 
 namespace civhub::gateway {
@@ -50,11 +51,8 @@ class Api {
   void Stop();
 
  private:
-  using Work = std::function<absl::StatusOr<http::Response>(
-      const node::QueryStop& stop)>;
-  // Runs `work` on the gate for the request's client, with the query
-  // deadline; replies with its response or ErrorResponse of its error (or
-  // of the gate's refusal).
+  using Work = QueryWork;
+  // RunQuery on the gateway's gate with the query deadline.
   void Run(const http::Request& request, http::Reply reply, Work work);
 
   void GetRecord(std::shared_ptr<const http::Request> request,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_replace.h"
 #include "gateway/api.h"
 #include "gateway/health.h"
+#include "gateway/hsds_api.h"
 #include "gateway/metrics_routes.h"
 #include "gateway/web.h"
 
@@ -20,6 +21,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   AddWebRoutes(WebOptions(), &gateway->router_);
   gateway->api_ = std::make_unique<Api>(options, context, &gateway->gate_);
   gateway->api_->AddRoutes(&gateway->router_);
+  gateway->hsds_api_ =
+      std::make_unique<HsdsApi>(options, context, &gateway->gate_);
+  gateway->hsds_api_->AddRoutes(&gateway->router_);
   AddMetricsRoutes(context, /*loopback_only=*/true, &gateway->gate_,
                    &gateway->router_);
   http::HttpOptions http = options.http;

@@ -1,10 +1,11 @@
 // The hub's HTTP face: the JSON API under /v1/ (the Directory service as
-// gRPC-JSON transcoding would serve it), the web directory at /, metrics
-// at /metrics and health at /healthz and /readyz, on one HttpServer.
+// gRPC-JSON transcoding would serve it), the Open Referral HSDS 3.0 API
+// under /hsds/, the web directory at /, metrics at /metrics and health at
+// /healthz and /readyz, on one HttpServer.
 //
-// Each part registers its routes on the gateway's Router (api.h, web.h,
-// metrics_routes.h); queries run on the gateway's CallGate, never on the
-// HTTP server's I/O threads.
+// Each part registers its routes on the gateway's Router (api.h,
+// hsds_api.h, web.h, metrics_routes.h); queries run on the gateway's CallGate,
+// never on the HTTP server's I/O threads.
 #ifndef CIVHUB_GATEWAY_GATEWAY_H_
 #define CIVHUB_GATEWAY_GATEWAY_H_
 
@@ -49,6 +50,7 @@ struct GatewayContext {
 };
 
 class Api;
+class HsdsApi;
 
 class Gateway {
  public:
@@ -85,6 +87,7 @@ class Gateway {
   node::CallGate gate_;
   http::Router router_;
   std::unique_ptr<Api> api_;  // After gate_: its streams read on the gate.
+  std::unique_ptr<HsdsApi> hsds_api_;
   std::unique_ptr<http::HttpServer> server_;
   http::Router metrics_router_;
   std::unique_ptr<http::HttpServer> metrics_server_;

@@ -34,7 +34,8 @@ std::string Json(const google::protobuf::Message& m) {
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   std::string out;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(m, &out, options).ok());
+  EXPECT_TRUE(
+      google::protobuf::util::MessageToJsonString(m, &out, options).ok());
   return out;
 }
 

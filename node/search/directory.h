@@ -50,6 +50,10 @@ struct SearchPaging {
   // Only records whose issued_at (when their origin published the version
   // held) is at or after this. InfinitePast: every record.
   absl::Time modified_after = absl::InfinitePast();
+  // The page's size when positive, beyond Search's cap of 100: for callers
+  // that read a bounded set of matches whole (the HSDS API expands at most
+  // 10,000 services into their locations). 0: the request's page_size.
+  int64_t limit = 0;
 };
 
 class Directory {

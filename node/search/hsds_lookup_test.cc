@@ -227,6 +227,10 @@ TEST_F(HsdsLookupTest, OffsetPagesCoverTheSameRecordsInTheSameOrder) {
   EXPECT_EQ(OffsetPage(req, {}).size(), 47u);
   req.set_page_size(30);
   EXPECT_EQ(OffsetPage(req, {40}).size(), 7u);
+  // A caller's own limit replaces the page size.
+  SearchPaging whole;
+  whole.limit = 45;
+  EXPECT_EQ(OffsetPage(req, whole).size(), 45u);
 }
 
 TEST_F(HsdsLookupTest, OffsetPagingRefusesPageTokensAndNegativeOffsets) {

@@ -633,7 +633,9 @@ absl::StatusOr<v1::SearchResponse> Directory::SearchAt(
   out.set_total_count(static_cast<int64_t>(matches.size()));
   const size_t begin =
       std::min<uint64_t>(matches.size(), static_cast<uint64_t>(paging.offset));
-  const size_t end = std::min<size_t>(matches.size(), begin + q->page_size);
+  const size_t page_size =
+      paging.limit > 0 ? static_cast<size_t>(paging.limit) : q->page_size;
+  const size_t end = std::min<size_t>(matches.size(), begin + page_size);
   std::partial_sort(matches.begin(), matches.begin() + end, matches.end(),
                     Before);
   if (absl::Status s = AddHits(
