@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.parse
 import uuid
@@ -90,7 +91,7 @@ def launch_hub(data):
     proc = subprocess.Popen(
         [CIVHUBD, "--data-dir", data, "--listen", "127.0.0.1:0",
          "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-         "--log-level", "warn"],
+         "--sync-interval", "1", "--log-level", "warn"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     hub_id = http_addr = None
     for line in proc.stdout:
@@ -105,11 +106,15 @@ def launch_hub(data):
     return proc, hub_id, http_addr
 
 
-def ctl(*args):
-    out = subprocess.run([CIVHUBCTL, "--data-dir", HUB["data"], *args],
+def ctl(*args, data=None):
+    out = subprocess.run([CIVHUBCTL, "--data-dir", data or HUB["data"], *args],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     return out.stdout
+
+
+def status(data):
+    return json.loads(ctl("status", "--json", data=data))
 
 
 def put(kind, record):
@@ -365,6 +370,39 @@ class HsdsExportTest(unittest.TestCase):
                                 for a in org["attributes"]))
         self.assertIn("Community water kiosks",
                       [s["name"] for o in page["contents"] for s in o["services"]])
+
+
+class HsdsFederationTest(unittest.TestCase):
+    def test_a_linked_hub_serves_the_same_records_under_the_same_ids(self):
+        data = tempfile.mkdtemp(prefix="civhub-hsds-b-")
+        proc, _, addr = launch_hub(data)
+        try:
+            a = status(HUB["data"])
+            ctl("peer", "add", a["federationAddress"], a["hubId"], data=data)
+            ctl("peer", "approve", status(data)["hubId"])
+            want = {}
+            for path in ("/hsds/organizations", "/hsds/services"):
+                _, _, page = get_json(path + "?per_page=100")
+                want[path] = sorted(x["id"] for x in page["contents"])
+
+            def listed(path):
+                _, _, page = http_fetch.get_json(addr, path + "?per_page=100")
+                return sorted(x["id"] for x in page.get("contents", []))
+            deadline = time.time() + 60
+            while any(listed(p) != ids for p, ids in want.items()):
+                self.assertLess(time.time(), deadline,
+                                "the second hub did not get the records in 60 s")
+                time.sleep(0.2)  # polling another process's state
+            # One service fetched by id from both hubs: the same object.
+            sid = hsds_id("maji-safi-water-kiosks")
+            _, _, here = get_json("/hsds/services/" + sid)
+            _, _, there = http_fetch.get_json(addr, "/hsds/services/" + sid)
+            self.assertEqual(here, there)
+            check("service", there)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
