@@ -36,6 +36,8 @@ class GrpcConnection : public NodeConnection {
 struct Args {
   std::string file, id, ref, reason, invite, valid_for, note;
   bool dot = false;
+  bool dry_run = false;
+  std::string lang = "en";
   bool offline = false;
   internal::SearchFlags search;
 };
@@ -247,6 +249,29 @@ void AddBackupCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   imp->callback([&] { run = [&] { return internal::Import(s, a.file); }; });
 }
 
+void AddHsdsCommands(CLI::App& app, Session& s, Args& a, Command& run) {
+  CLI::App* hsds =
+      app.add_subcommand("hsds", "Open Referral HSDS 3.0 (docs/hsds.md)");
+  hsds->require_subcommand(1);
+  CLI::App* imp = hsds->add_subcommand(
+      "import",
+      "Publish the organizations and services of HSDS data: a tabular data "
+      "package (a directory or its datapackage.json) or HSDS JSON (exit "
+      "status 4 if some rows were skipped)");
+  imp->add_option("PATH", a.file,
+                  "A data package directory, a datapackage.json, or a JSON / "
+                  "newline-delimited JSON file")
+      ->required();
+  imp->add_flag("--dry-run", a.dry_run,
+                "Map and validate here, print what would be published and "
+                "every problem; publish nothing");
+  imp->add_option("--lang", a.lang,
+                  "ISO 639-1 language of the data's texts (default en)");
+  imp->callback([&] {
+    run = [&] { return internal::HsdsImport(s, a.file, a.dry_run, a.lang); };
+  });
+}
+
 }  // namespace
 
 std::unique_ptr<NodeConnection> ConnectUnixSocket(
@@ -283,6 +308,7 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
   AddSearchCommand(app, s, args, run);
   AddBackupCommands(app, s, args, run);
   AddFederationCommands(app, s, args, run);
+  AddHsdsCommands(app, s, args, run);
 
   try {
     app.parse(argc, argv);
