@@ -217,6 +217,28 @@ bool RemoveAt(absl::string_view path, v1::PublishRequest* request,
   return true;
 }
 
+// Rows of a table by a foreign id (lower case), each list in input order.
+template <typename M>
+using Groups = absl::flat_hash_map<std::string, std::vector<const Row<M>*>>;
+
+template <typename M, typename Key>
+Groups<M> GroupBy(const std::vector<Row<M>>& rows, Key key) {
+  Groups<M> out;
+  for (const Row<M>& r : rows) {
+    out[node::NormalizeUuid(key(r.message))].push_back(&r);
+  }
+  return out;
+}
+
+// The rows of group `id` (none if there is no such group).
+template <typename M>
+const std::vector<const Row<M>*>& In(const Groups<M>& groups,
+                                     const std::string& id) {
+  static const auto* kNone = new std::vector<const Row<M>*>();
+  auto it = groups.find(id);
+  return it == groups.end() ? *kNone : it->second;
+}
+
 class Mapper {
  public:
   Mapper(Package package, const MapOptions& options)
@@ -227,6 +249,18 @@ class Mapper {
 
   Mapped Run() {
     CountNotKept();
+    identifiers_ = GroupBy(p_.organization_identifiers,
+                           [](const auto& m) { return m.organization_id(); });
+    org_phones_ =
+        GroupBy(p_.phones, [](const auto& m) { return m.organization_id(); });
+    service_phones_ =
+        GroupBy(p_.phones, [](const auto& m) { return m.service_id(); });
+    languages_ =
+        GroupBy(p_.languages, [](const auto& m) { return m.service_id(); });
+    areas_ =
+        GroupBy(p_.service_areas, [](const auto& m) { return m.service_id(); });
+    at_locations_ = GroupBy(p_.service_at_locations,
+                            [](const auto& m) { return m.service_id(); });
     IndexTerms();
     IndexAttributes();
     MapLocations();
@@ -494,7 +528,7 @@ class Mapper {
         }
       }
       locations_.emplace(id, std::make_pair(std::move(loc), &row));
-      location_order_.push_back(id);
+      org_locations_[node::NormalizeUuid(l.organization_id())].push_back(id);
     }
   }
 
@@ -542,7 +576,8 @@ class Mapper {
         org->mutable_parent()->set_record_id(RecordIdOf(parent));
       }
     }
-    for (const auto& r : p_.organization_identifiers) {
+    for (const auto* rp : In(identifiers_, id)) {
+      const auto& r = *rp;
       const v3::OrganizationIdentifier& x = r.message;
       if (node::NormalizeUuid(x.organization_id()) != id) continue;
       std::string identifier = Trimmed(x.identifier());
@@ -556,15 +591,14 @@ class Mapper {
                                        x.identifier_type()));
       out->set_identifier(identifier);
     }
-    for (const auto& r : p_.phones) {
-      if (node::NormalizeUuid(r.message.organization_id()) != id) continue;
+    for (const auto* rp : In(org_phones_, id)) {
+      const auto& r = *rp;
       org->set_phone(StripQuotes(r.message.number()));
       break;
     }
-    for (const std::string& loc_id : location_order_) {
-      const auto& [loc, loc_row] = locations_.at(loc_id);
-      if (node::NormalizeUuid(loc_row->message.organization_id()) == id) {
-        *org->add_locations() = loc;
+    if (auto it = org_locations_.find(id); it != org_locations_.end()) {
+      for (const std::string& loc_id : it->second) {
+        *org->add_locations() = locations_.at(loc_id).first;
       }
     }
     if (auto it = attached_.find(id); it != attached_.end()) {
@@ -641,7 +675,8 @@ class Mapper {
             "is not an age in years (0-150); dropped");
       }
     }
-    for (const auto& r : p_.phones) {
+    for (const auto* rp : In(service_phones_, id)) {
+      const auto& r = *rp;
       const v3::Phone& ph = r.message;
       if (node::NormalizeUuid(ph.service_id()) != id) continue;
       if (svc->phones_size() == 16) {
@@ -663,8 +698,8 @@ class Mapper {
       out->set_type(absl::AsciiStrToLower(Trimmed(ph.type())));
       out->set_description(Trimmed(ph.description()));
     }
-    for (const auto& r : p_.languages) {
-      if (node::NormalizeUuid(r.message.service_id()) != id) continue;
+    for (const auto* rp : In(languages_, id)) {
+      const auto& r = *rp;
       std::string code = LanguageCode(r.message.code());
       if (code.empty()) {
         Add(r.where, r.message.id(), "language.code", r.message.code(),
@@ -675,7 +710,8 @@ class Mapper {
       AddUnique(svc->mutable_languages(), code);
     }
     std::vector<std::string> area_texts;
-    for (const auto& r : p_.service_areas) {
+    for (const auto* rp : In(areas_, id)) {
+      const auto& r = *rp;
       const v3::ServiceArea& a = r.message;
       if (node::NormalizeUuid(a.service_id()) != id) continue;
       std::string code;
@@ -706,7 +742,8 @@ class Mapper {
       AddText(svc->mutable_area_descriptions(), lang_,
               absl::StrJoin(area_texts, "; "));
     }
-    for (const auto& r : p_.service_at_locations) {
+    for (const auto* rp : In(at_locations_, id)) {
+      const auto& r = *rp;
       const v3::ServiceAtLocation& at = r.message;
       if (node::NormalizeUuid(at.service_id()) != id) continue;
       if (!node::IsUuid(at.id())) {
@@ -786,7 +823,13 @@ class Mapper {
   absl::flat_hash_map<std::string,
                       std::pair<v1::Location, const Row<v3::Location>*>>
       locations_;
-  std::vector<std::string> location_order_;
+  // Per organization id: its locations' ids, in input order.
+  absl::flat_hash_map<std::string, std::vector<std::string>> org_locations_;
+  Groups<v3::OrganizationIdentifier> identifiers_;
+  Groups<v3::Phone> org_phones_, service_phones_;
+  Groups<v3::Language> languages_;
+  Groups<v3::ServiceArea> areas_;
+  Groups<v3::ServiceAtLocation> at_locations_;
   // Per provider organization id: locations its services are offered at
   // that are not its own, with where the service_at_location is.
   absl::flat_hash_map<std::string,

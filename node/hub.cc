@@ -204,34 +204,43 @@ void Hub::PublishManyLocked(
     to_sign.push_back(i);
   }
 
-  // 3. Serialize, sign and derive the index entries, in parallel.
+  // 3. Serialize, sign and derive the index entries on the executor's
+  // threads, while this thread applies the signed records in order as each
+  // becomes ready (signing itself while the next one is not), as IngestMany
+  // does: applying overlaps signing. A store failure fails the rest (their
+  // sequences would otherwise leave a gap). Then one sync for the batch.
+  const size_t m = to_sign.size();
   std::vector<std::optional<Checked>> checked(n);
-  ParallelFor(to_sign.size(), [&](size_t k) {
+  // ready[k]: to_sign[k] is signed (or failed). Value-initialized: false.
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[m]());
+  std::atomic<size_t> next{0};
+  auto sign = [&](size_t k) {
     const size_t i = to_sign[k];
     absl::StatusOr<v1::SignedRecord> signed_record =
         crypto::SignRecord(key_, SerializeDeterministic(*bodies[i]));
-    if (!signed_record.ok()) {
+    if (signed_record.ok()) {
+      crypto::VerifiedRecord record{id(), *std::move(bodies[i]),
+                                    *std::move(signed_record)};
+      Store::ApplyPlan plan = Store::Plan(record);
+      checked[i] = Checked{std::move(record), std::move(plan)};
+    } else {
       (*results)[i] = signed_record.status();
-      return;
     }
-    crypto::VerifiedRecord record{id(), *std::move(bodies[i]),
-                                  *std::move(signed_record)};
-    Store::ApplyPlan plan = Store::Plan(record);
-    checked[i] = Checked{std::move(record), std::move(plan)};
-  });
-
-  // 4. Apply in order; a store failure fails the rest (their sequences
-  // would otherwise leave a gap). Then one sync for the batch.
+    ready[k].store(true, std::memory_order_release);
+  };
+  auto help = [&] {
+    for (size_t k = next++; k < m; k = next++) sign(k);
+  };
   absl::Status failed;
   std::vector<size_t> applied;
-  for (size_t i : to_sign) {
+  auto apply = [&](size_t i) {
     if (!checked[i].has_value()) {
       if (failed.ok()) failed = (*results)[i].status();
-      continue;
+      return;
     }
     if (!failed.ok()) {
       (*results)[i] = failed;
-      continue;
+      return;
     }
     absl::StatusOr<ApplyOutcome> outcome =
         store_->Apply(checked[i]->record, checked[i]->plan, /*sync=*/false);
@@ -243,10 +252,26 @@ void Hub::PublishManyLocked(
     if (!outcome.ok()) {
       failed = outcome.status();
       (*results)[i] = failed;
-      continue;
+      return;
     }
     applied.push_back(i);
-  }
+  };
+  auto apply_in_order = [&] {
+    size_t done = 0;
+    while (done < m) {
+      if (ready[done].load(std::memory_order_acquire)) {
+        apply(to_sign[done++]);
+      } else if (size_t mine = next++; mine < m) {
+        sign(mine);
+      } else {
+        std::this_thread::yield();  // A helper is finishing record `done`.
+      }
+    }
+  };
+  const size_t threads = std::min<size_t>(
+      static_cast<size_t>(executor_->parallelism()), (m + 15) / 16);
+  executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
+                            help, apply_in_order);
   if (!applied.empty()) {
     if (absl::Status s = store_->Sync(); !s.ok()) {
       for (size_t i : applied) (*results)[i] = s;
