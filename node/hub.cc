@@ -123,7 +123,10 @@ void Hub::PublishManyLocked(
   // 1. Build and validate each body on its own (in parallel), with the
   // largest version and sequence there are, so that the size checked here
   // bounds the size signed below: a record that passes takes a sequence and
-  // keeps it.
+  // keeps it. As in Publish, a record equal to its current version is
+  // unchanged even if it would not pass now (step 2 decides): invalid[i]
+  // holds why body i may not be published.
+  std::vector<absl::Status> invalid(n);
   ParallelFor(n, [&](size_t i) {
     const v1::PublishRequest& request = requests[static_cast<int>(i)];
     absl::StatusOr<PublishResult>& result = (*results)[i];
@@ -142,16 +145,12 @@ void Hub::PublishManyLocked(
     body.set_version(std::numeric_limits<uint64_t>::max());
     body.set_sequence(std::numeric_limits<uint64_t>::max());
     SetIssuedAt(now, &body);
-    if (absl::Status s = ValidateRecordBody(body, ValidationOptions{now, true});
-        !s.ok()) {
-      result = s;
-      return;
-    }
-    if (size_t size = body.ByteSizeLong(); size > crypto::kMaxBodyBytes) {
-      result = absl::InvalidArgumentError(
+    invalid[i] = ValidateRecordBody(body, ValidationOptions{now, true});
+    if (size_t size = body.ByteSizeLong();
+        invalid[i].ok() && size > crypto::kMaxBodyBytes) {
+      invalid[i] = absl::InvalidArgumentError(
           absl::StrCat("record is ", size, " bytes when signed; the limit is ",
                        crypto::kMaxBodyBytes));
-      return;
     }
     bodies[i] = std::move(body);
   });
@@ -197,6 +196,11 @@ void Hub::PublishManyLocked(
         }
         previous = (*existing)->body.version();
       }
+    }
+    if (!invalid[i].ok()) {
+      (*results)[i] = invalid[i];
+      bodies[i].reset();
+      continue;
     }
     body.set_version(previous + 1);
     body.set_sequence(++sequence);

@@ -165,6 +165,23 @@ TEST_F(HubTest, PublishManyAgainIsUnchanged) {
             twice[0]->record.body().sequence() + 1);
 }
 
+// As Publish: the current version, even one strict validation would refuse
+// now (a topic this hub does not list, from a restored backup), is
+// "unchanged", not rejected.
+TEST_F(HubTest, PublishManyIsUnchangedWhereStrictValidationWouldRefuse) {
+  OrgSpec unlisted;
+  unlisted.topics = {"not-listed-here"};
+  ASSERT_OK(hub_->Ingest(SignedOrg(key_, "a", 1, 1, unlisted), true));
+  std::vector<absl::StatusOr<PublishResult>> results =
+      hub_->PublishMany(Batch({OrgPublish("a", unlisted)}));
+  ASSERT_OK(results[0]);
+  EXPECT_TRUE(results[0]->unchanged);
+  absl::StatusOr<PublishResult> single =
+      hub_->Publish(OrgPublish("a", unlisted));
+  ASSERT_OK(single);
+  EXPECT_TRUE(single->unchanged);
+}
+
 TEST_F(HubTest, PublishManyRejectsABadRecordAndPublishesTheOthers) {
   OrgSpec bad;
   bad.country = "XX";
