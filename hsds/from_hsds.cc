@@ -430,8 +430,12 @@ class Mapper {
           continue;
         }
       }
+      // A local topic as civhub exports it ("x-food-pantry") stays itself.
+      const std::string& code = term->code();
       std::string local =
-          LocalTopic(term->code().empty() ? term->name() : term->code());
+          absl::StartsWith(code, "x-") && node::IsWellFormedCode(code)
+              ? code
+              : LocalTopic(code.empty() ? term->name() : code);
       if (local.empty()) {
         Add(where, term->id(), "taxonomy_term.code",
             term->code().empty() ? term->name() : term->code(),

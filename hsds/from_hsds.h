@@ -51,7 +51,8 @@ struct Mapped {
 // a record still invalid without it is skipped.
 Mapped MapPackage(Package package, const MapOptions& options = MapOptions());
 
-// A local topic code for an HSDS taxonomy term that is not one of civhub's:
+// A local topic code for an HSDS taxonomy term that is not one of civhub's
+// (a term whose code already is a well-formed "x-" code keeps it):
 // "x-" + the lower-case ASCII words of `text` joined by '-', at most 64
 // bytes; "" if `text` has no letters or digits.
 std::string LocalTopic(absl::string_view text);

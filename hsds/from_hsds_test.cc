@@ -359,6 +359,18 @@ TEST(FromHsds, ServiceRules) {
   attr.message.set_link_id("AAAAAAAA-1111-4111-8111-111111111111");
   attr.message.set_taxonomy_term_id("cccccccc-1111-4111-8111-111111111111");
   p.attributes.push_back(attr);
+  // A local topic as civhub exports it, and a listed topic by its code.
+  term.message.set_id("dddddddd-1111-4111-8111-111111111111");
+  term.message.set_code("x-food-pantry");
+  p.taxonomy_terms.push_back(term);
+  term.message.set_id("eeeeeeee-1111-4111-8111-111111111111");
+  term.message.set_code("health");
+  term.message.set_name("Something else entirely");
+  p.taxonomy_terms.push_back(term);
+  attr.message.set_taxonomy_term_id("dddddddd-1111-4111-8111-111111111111");
+  p.attributes.push_back(attr);
+  attr.message.set_taxonomy_term_id("eeeeeeee-1111-4111-8111-111111111111");
+  p.attributes.push_back(attr);
   Mapped m = MapPackage(std::move(p), MapOptions{"sw"});
   ASSERT_EQ(m.records.size(), 2u) << Describe(m.problems);
   ExpectAllValid(m);
@@ -369,7 +381,9 @@ TEST(FromHsds, ServiceRules) {
       std::vector<std::string>(s.languages().begin(), s.languages().end()),
       std::vector<std::string>{"es"});
   EXPECT_EQ(s.areas_served(0), "KE-30");
-  EXPECT_EQ(s.topics(0), "x-disaster-response-planning");
+  EXPECT_EQ(std::vector<std::string>(s.topics().begin(), s.topics().end()),
+            (std::vector<std::string>{"x-disaster-response-planning",
+                                      "x-food-pantry", "health"}));
   EXPECT_NE(Find(m, "service.status", "skipped"), nullptr);
   EXPECT_NE(Find(m, "language.code"), nullptr);
 }
