@@ -37,6 +37,8 @@ class GrpcConnection : public NodeConnection {
 struct Args {
   std::string file, id, ref, reason, invite, valid_for, note;
   bool dot = false;
+  bool dry_run = false;
+  std::string lang = "en";
   bool offline = false;
   internal::SearchFlags search;
   internal::HsdsExportFlags hsds_export;
@@ -271,6 +273,23 @@ void AddHsdsCommands(CLI::App& app, Session& s, Args& a, Command& run) {
                   "Language of the text (ISO 639-1); default: each record's "
                   "first");
   exp->callback([&] { run = [&] { return internal::HsdsExport(s, f); }; });
+  CLI::App* imp = hsds->add_subcommand(
+      "import",
+      "Publish the organizations and services of HSDS data: a tabular data "
+      "package (a directory or its datapackage.json) or HSDS JSON (exit "
+      "status 4 if some rows were skipped)");
+  imp->add_option("PATH", a.file,
+                  "A data package directory, a datapackage.json, or a JSON / "
+                  "newline-delimited JSON file")
+      ->required();
+  imp->add_flag("--dry-run", a.dry_run,
+                "Map and validate here, print what would be published and "
+                "every problem; publish nothing");
+  imp->add_option("--lang", a.lang,
+                  "ISO 639-1 language of the data's texts (default en)");
+  imp->callback([&] {
+    run = [&] { return internal::HsdsImport(s, a.file, a.dry_run, a.lang); };
+  });
 }
 
 }  // namespace

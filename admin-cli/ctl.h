@@ -18,6 +18,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 1;     // Bad flags, arguments or input files.
 inline constexpr int kExitNode = 2;      // The node is unreachable or refused.
 inline constexpr int kExitProblems = 3;  // `check` found the store damaged.
+// `hsds import`: some rows were skipped or records rejected; the rest were
+// published.
+inline constexpr int kExitPartial = 4;
 
 // Stubs for one node. Owned by RunCtl for one invocation.
 class NodeConnection {

@@ -14,6 +14,9 @@
 //           partner searching alongside: a table per attack (bench/abuse.h)
 //   http-slowloris (only when named) normal HTTP clients' latency with and
 //           without slow-loris clients (bench/http_slowloris.h)
+//   hsds-import (only when named) a generated HSDS package of
+//           --hsds-records organizations imported into a new civhubd with
+//           civhubctl, vs the signing rate of one core (target 0.5)
 #include <spdlog/spdlog.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -287,6 +290,19 @@ std::string BinDir(const std::string& kind) {
   return kind == "civhubd" ? dir + "/node/server" : dir + "/admin-cli";
 }
 
+// civhubd and civhubctl side by side in `bin`, as scripts/run installs
+// them; false (and a message naming `workload`) if they cannot be linked.
+bool LinkBinaries(const std::string& bin, absl::string_view workload) {
+  if (std::system(absl::StrCat("mkdir -p '", bin, "' && ln -sf '",
+                               BinDir("civhubd"), "/civhubd' '",
+                               BinDir("civhubctl"), "/civhubctl' '", bin, "/'")
+                      .c_str()) != 0) {
+    std::cerr << workload << ": cannot find civhubd and civhubctl\n";
+    return false;
+  }
+  return true;
+}
+
 void Processes(const std::string& data, uint64_t records, bool memory,
                bool bootstrap, double verify_per_s, unsigned cores,
                std::vector<Result>* results) {
@@ -295,15 +311,8 @@ void Processes(const std::string& data, uint64_t records, bool memory,
     std::cerr << "processes: " << dataset.status() << "\n";
     return;
   }
-  // civhubd and civhubctl side by side, as scripts/run installs them.
   const std::string bin = *dataset + "-bin";
-  if (std::system(absl::StrCat("mkdir -p '", bin, "' && ln -sf '",
-                               BinDir("civhubd"), "/civhubd' '",
-                               BinDir("civhubctl"), "/civhubctl' '", bin, "/'")
-                      .c_str()) != 0) {
-    std::cerr << "processes: cannot find civhubd and civhubctl\n";
-    return;
-  }
+  if (!LinkBinaries(bin, "processes")) return;
   auto row = [&](std::string workload, std::string metric, double value,
                  std::string baseline, double baseline_value) {
     results->push_back({std::move(workload), std::move(metric), value,
@@ -351,13 +360,7 @@ void Processes(const std::string& data, uint64_t records, bool memory,
 void Soak(const std::string& data, const SoakOptions& options,
           std::vector<Result>* results) {
   const std::string bin = data + "/soak-bin";
-  if (std::system(absl::StrCat("mkdir -p '", bin, "' && ln -sf '",
-                               BinDir("civhubd"), "/civhubd' '",
-                               BinDir("civhubctl"), "/civhubctl' '", bin, "/'")
-                      .c_str()) != 0) {
-    std::cerr << "soak: cannot find civhubd and civhubctl\n";
-    return;
-  }
+  if (!LinkBinaries(bin, "soak")) return;
   std::cerr << "soak: " << options.hubs << " hubs, " << options.search_clients
             << " search clients, " << options.publishes_per_second
             << " publishes/s"
@@ -462,12 +465,14 @@ int main(int argc, char** argv) {
   std::string abuse_attacks;
   HttpBenchOptions http_bench;
   uint64_t http_records = 20000;
+  uint64_t hsds_records = 100000;
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
                  "search, memory, bootstrap; and soak (minutes), abuse "
                  "(issue 14's attacks on a real civhubd), http (the JSON "
-                 "API against gRPC, change-feed clients) and http-slowloris, "
-                 "only when named")
+                 "API against gRPC, change-feed clients), http-slowloris and "
+                 "hsds-import (a generated HSDS package imported with "
+                 "civhubctl), only when named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -514,6 +519,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--slowloris-request-timeout", slowloris.request_timeout,
                  "http-slowloris: the hub's --http-request-timeout")
+      ->capture_default_str();
+  app.add_option("--hsds-records", hsds_records,
+                 "hsds-import: organizations in the generated HSDS package")
       ->capture_default_str();
   app.add_option("--hubs", hubs, "propagation: simulated network sizes")
       ->capture_default_str();
@@ -608,6 +616,33 @@ int main(int argc, char** argv) {
   if (wanted.count("memory") || wanted.count("bootstrap")) {
     Processes(data, search_records, wanted.count("memory") > 0,
               wanted.count("bootstrap") > 0, ossl_verify, cores, &results);
+  }
+  if (wanted.count("hsds-import")) {
+    std::cerr << "hsds-import: a package of " << hsds_records
+              << " organizations into a new hub...\n";
+    const std::string bin = data + "/hsds-bin";
+    absl::StatusOr<HsdsImportResult> h =
+        LinkBinaries(bin, "hsds-import")
+            ? RunHsdsImport(bin, data, hsds_records)
+            : absl::StatusOr<HsdsImportResult>(
+                  absl::NotFoundError("no civhubd"));
+    if (!h.ok()) {
+      std::cerr << "hsds-import: " << h.status() << "\n";
+    } else {
+      auto row = [&](std::string metric, double value, std::string baseline,
+                     double baseline_value) {
+        results.push_back({"hsds-import", std::move(metric), value,
+                           std::move(baseline), baseline_value, "records",
+                           static_cast<double>(hsds_records)});
+      };
+      row("records/s (civhubctl hsds import)", h->records_per_s,
+          "openssl sign/s, 1 core (target 0.5)", ossl_sign);
+      row("seconds to import", h->seconds, "", 0);
+      row("seconds to re-import (unchanged)", h->reimport_seconds, "", 0);
+      row("organizations held after", static_cast<double>(h->published),
+          "organizations in the package", static_cast<double>(hsds_records));
+      row("seconds to write the package", h->generate_seconds, "", 0);
+    }
   }
   if (wanted.count("soak")) Soak(data, soak, &results);
   if (wanted.count("abuse")) {

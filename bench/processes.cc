@@ -17,6 +17,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench/generator.h"
+#include "hsds/package_writer.h"
+#include "hsds/to_hsds.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -180,6 +183,62 @@ absl::StatusOr<MemoryResult> RunMemory(const std::string& bin_dir,
   const Daemon::Memory m = hub.ReadMemory();
   result.rss_mb = m.rss_mb;
   result.peak_mb = m.hwm_mb;
+  return result;
+}
+
+absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
+                                               const std::string& dir,
+                                               uint64_t records) {
+  HsdsImportResult result;
+  result.records = records;
+  const std::string package = absl::StrCat(dir, "/hsds-", records);
+  const std::string hub = absl::StrCat(dir, "/hsds-", records, "-hub");
+  if (std::system(absl::StrCat("rm -rf '", package, "' '", hub,
+                               "' && mkdir -p '", package, "'")
+                      .c_str()) != 0) {
+    return absl::InternalError("cannot prepare " + package);
+  }
+  absl::Time start = absl::Now();
+  {
+    // Records of some other hub, as HSDS: what a host's existing directory
+    // exports.
+    const crypto::PrivateKey other = *crypto::PrivateKey::Generate();
+    Generator gen(/*seed=*/17);
+    hsds::PackageWriter writer;
+    for (uint64_t i = 0; i < records; ++i) {
+      v1::Record r;
+      r.set_origin(other.public_key().HubId());
+      r.set_record_id(absl::StrCat("org-", i));
+      r.mutable_body()->set_version(1);
+      r.mutable_body()->mutable_issued_at()->set_seconds(1780315200);
+      *r.mutable_body()->mutable_organization() = gen.Organization(i);
+      writer.AddOrganization(hsds::OrganizationToHsds(r));
+    }
+    for (const hsds::v3::Taxonomy& t : hsds::Taxonomies()) {
+      writer.AddTaxonomy(t);
+    }
+    if (absl::Status s = writer.WriteTabular(package); !s.ok()) return s;
+  }
+  result.generate_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  Daemon daemon(bin_dir, hub, 17370);
+  if (!WaitReady(bin_dir, hub, absl::Minutes(2))) {
+    return absl::UnavailableError("civhubd did not start");
+  }
+  const std::string import = absl::StrCat(bin_dir, "/civhubctl --data-dir '",
+                                          hub, "' hsds import '", package,
+                                          "' >/dev/null");
+  start = absl::Now();
+  if (std::system(import.c_str()) != 0) {
+    return absl::InternalError("civhubctl hsds import failed");
+  }
+  result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  result.published = Organizations(bin_dir, hub);
+  result.records_per_s = static_cast<double>(result.published) / result.seconds;
+  start = absl::Now();
+  if (std::system(import.c_str()) != 0) {
+    return absl::InternalError("civhubctl hsds import (again) failed");
+  }
+  result.reimport_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return result;
 }
 

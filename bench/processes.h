@@ -42,6 +42,24 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
                                              const std::string& dataset,
                                              uint64_t records);
 
+struct HsdsImportResult {
+  uint64_t records = 0;        // Organizations the package holds.
+  double generate_seconds = 0;  // Writing the package.
+  double seconds = 0;           // `civhubctl hsds import`, new records.
+  double records_per_s = 0;
+  double reimport_seconds = 0;  // The same package again: all unchanged.
+  uint64_t published = 0;       // Organizations the hub holds after it.
+};
+
+// Writes an HSDS tabular data package of `records` generated organizations
+// (each with a location, address, topics and types, through
+// hsds/to_hsds.h and hsds/package_writer.h) in `dir`, starts civhubd on an
+// empty data dir there and times `civhubctl hsds import` of it, then of
+// the same package again.
+absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
+                                               const std::string& dir,
+                                               uint64_t records);
+
 struct SoakOptions {
   int seconds = 300;
   int search_clients = 16;

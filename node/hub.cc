@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
@@ -26,6 +28,26 @@ std::string SerializeDeterministic(const v1::RecordBody& body) {
   body.SerializeToCodedStream(&coded);
   coded.Trim();
   return out;
+}
+
+// True when `a` and `b` say the same, whatever their header (origin,
+// version, sequence, issued_at).
+bool SamePayload(const v1::RecordBody& a, const v1::RecordBody& b) {
+  v1::RecordBody x = a, y = b;
+  for (v1::RecordBody* m : {&x, &y}) {
+    m->clear_origin();
+    m->clear_version();
+    m->clear_sequence();
+    m->clear_issued_at();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(x, y);
+}
+
+void SetIssuedAt(absl::Time now, v1::RecordBody* body) {
+  const int64_t micros = absl::ToUnixMicros(now);
+  body->mutable_issued_at()->set_seconds(micros / 1000000);
+  body->mutable_issued_at()->set_nanos(static_cast<int32_t>(micros % 1000000) *
+                                       1000);
 }
 
 }  // namespace
@@ -62,6 +84,220 @@ absl::StatusOr<PublishResult> Hub::Publish(const v1::PublishRequest& request) {
   body.set_record_id(request.record_id());
   return Notify(
       Locked([&] { return PublishBody(std::move(body), /*strict=*/true); }));
+}
+
+void Hub::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  const size_t threads = std::min<size_t>(
+      static_cast<size_t>(executor_->parallelism()), (n + 15) / 16);
+  executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
+                            work, work);
+}
+
+std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
+    const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests) {
+  std::vector<absl::StatusOr<PublishResult>> results(
+      static_cast<size_t>(requests.size()),
+      absl::InternalError("not published"));
+  {
+    absl::MutexLock lock(&publish_mu_);
+    PublishManyLocked(requests, &results);
+  }
+  for (absl::StatusOr<PublishResult>& result : results) {
+    result = Notify(std::move(result));
+  }
+  return results;
+}
+
+void Hub::PublishManyLocked(
+    const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
+    std::vector<absl::StatusOr<PublishResult>>* results) {
+  const size_t n = results->size();
+  const std::string& origin = id().bytes();
+  const absl::Time now = clock_->Now();
+  std::vector<std::optional<v1::RecordBody>> bodies(n);
+
+  // 1. Build and validate each body on its own (in parallel), with the
+  // largest version and sequence there are, so that the size checked here
+  // bounds the size signed below: a record that passes takes a sequence and
+  // keeps it. As in Publish, a record equal to its current version is
+  // unchanged even if it would not pass now (step 2 decides): invalid[i]
+  // holds why body i may not be published.
+  std::vector<absl::Status> invalid(n);
+  ParallelFor(n, [&](size_t i) {
+    const v1::PublishRequest& request = requests[static_cast<int>(i)];
+    absl::StatusOr<PublishResult>& result = (*results)[i];
+    if (absl::Status s = ValidateRecordId(request.record_id(), "record_id");
+        !s.ok()) {
+      result = s;
+      return;
+    }
+    v1::RecordBody body;
+    if (absl::Status s = CopyPublishedPayload(request, &body); !s.ok()) {
+      result = s;
+      return;
+    }
+    body.set_record_id(request.record_id());
+    body.set_origin(origin);
+    body.set_version(std::numeric_limits<uint64_t>::max());
+    body.set_sequence(std::numeric_limits<uint64_t>::max());
+    SetIssuedAt(now, &body);
+    invalid[i] = ValidateRecordBody(body, ValidationOptions{now, true});
+    if (size_t size = body.ByteSizeLong();
+        invalid[i].ok() && size > crypto::kMaxBodyBytes) {
+      invalid[i] = absl::InvalidArgumentError(
+          absl::StrCat("record is ", size, " bytes when signed; the limit is ",
+                       crypto::kMaxBodyBytes));
+    }
+    bodies[i] = std::move(body);
+  });
+
+  // 2. In request order: unchanged, or the next version and sequence. A
+  // record given twice compares with (and follows) its earlier entry.
+  absl::StatusOr<storage::OriginState> state = store_->GetOriginState(origin);
+  if (!state.ok()) {
+    for (auto& result : *results) result = state.status();
+    return;
+  }
+  uint64_t sequence = state->max_sequence();
+  // Per record id: the request that last published it in this batch.
+  absl::flat_hash_map<std::string, size_t> in_batch;
+  // same_as[i]: request i is unchanged from request same_as[i] of the batch.
+  std::vector<std::optional<size_t>> same_as(n);
+  std::vector<size_t> to_sign;
+  for (size_t i = 0; i < n; ++i) {
+    if (!bodies[i].has_value()) continue;
+    v1::RecordBody& body = *bodies[i];
+    uint64_t previous = 0;
+    if (auto it = in_batch.find(body.record_id()); it != in_batch.end()) {
+      const v1::RecordBody& earlier = *bodies[it->second];
+      if (SamePayload(earlier, body)) {
+        same_as[i] = it->second;
+        bodies[i].reset();
+        continue;
+      }
+      previous = earlier.version();
+    } else {
+      absl::StatusOr<std::optional<StoredView>> existing =
+          store_->Get(origin, body.record_id());
+      if (!existing.ok()) {
+        (*results)[i] = existing.status();
+        bodies[i].reset();
+        continue;
+      }
+      if (existing->has_value()) {
+        if (SamePayload((*existing)->body, body)) {
+          (*results)[i] = PublishResult{Directory::ToRecord(**existing), true};
+          bodies[i].reset();
+          continue;
+        }
+        previous = (*existing)->body.version();
+      }
+    }
+    if (!invalid[i].ok()) {
+      (*results)[i] = invalid[i];
+      bodies[i].reset();
+      continue;
+    }
+    body.set_version(previous + 1);
+    body.set_sequence(++sequence);
+    in_batch[body.record_id()] = i;
+    to_sign.push_back(i);
+  }
+
+  // 3. Serialize, sign and derive the index entries on the executor's
+  // threads, while this thread applies the signed records in order as each
+  // becomes ready (signing itself while the next one is not), as IngestMany
+  // does: applying overlaps signing. A store failure fails the rest (their
+  // sequences would otherwise leave a gap). Then one sync for the batch.
+  const size_t m = to_sign.size();
+  std::vector<std::optional<Checked>> checked(n);
+  // ready[k]: to_sign[k] is signed (or failed). Value-initialized: false.
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[m]());
+  std::atomic<size_t> next{0};
+  auto sign = [&](size_t k) {
+    const size_t i = to_sign[k];
+    absl::StatusOr<v1::SignedRecord> signed_record =
+        crypto::SignRecord(key_, SerializeDeterministic(*bodies[i]));
+    if (signed_record.ok()) {
+      crypto::VerifiedRecord record{id(), *std::move(bodies[i]),
+                                    *std::move(signed_record)};
+      Store::ApplyPlan plan = Store::Plan(record);
+      checked[i] = Checked{std::move(record), std::move(plan)};
+    } else {
+      (*results)[i] = signed_record.status();
+    }
+    ready[k].store(true, std::memory_order_release);
+  };
+  auto help = [&] {
+    for (size_t k = next++; k < m; k = next++) sign(k);
+  };
+  absl::Status failed;
+  std::vector<size_t> applied;
+  auto apply = [&](size_t i) {
+    if (!checked[i].has_value()) {
+      if (failed.ok()) failed = (*results)[i].status();
+      return;
+    }
+    if (!failed.ok()) {
+      (*results)[i] = failed;
+      return;
+    }
+    absl::StatusOr<ApplyOutcome> outcome =
+        store_->Apply(checked[i]->record, checked[i]->plan, /*sync=*/false);
+    if (outcome.ok() && *outcome != ApplyOutcome::kApplied) {
+      outcome = absl::InternalError(
+          absl::StrCat("own record ", checked[i]->record.body.record_id(),
+                       " was not applied (", ApplyOutcomeName(*outcome), ")"));
+    }
+    if (!outcome.ok()) {
+      failed = outcome.status();
+      (*results)[i] = failed;
+      return;
+    }
+    applied.push_back(i);
+  };
+  auto apply_in_order = [&] {
+    size_t done = 0;
+    while (done < m) {
+      if (ready[done].load(std::memory_order_acquire)) {
+        apply(to_sign[done++]);
+      } else if (size_t mine = next++; mine < m) {
+        sign(mine);
+      } else {
+        std::this_thread::yield();  // A helper is finishing record `done`.
+      }
+    }
+  };
+  const size_t threads = std::min<size_t>(
+      static_cast<size_t>(executor_->parallelism()), (m + 15) / 16);
+  executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
+                            help, apply_in_order);
+  if (!applied.empty()) {
+    if (absl::Status s = store_->Sync(); !s.ok()) {
+      for (size_t i : applied) (*results)[i] = s;
+      applied.clear();
+    }
+  }
+  for (size_t i : applied) {
+    StoredView view;
+    *view.stored.mutable_signed_() =
+        std::move(checked[i]->record.signed_record);
+    view.body = std::move(checked[i]->record.body);
+    (*results)[i] = PublishResult{Directory::ToRecord(view), false};
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!same_as[i].has_value()) continue;
+    const absl::StatusOr<PublishResult>& earlier = (*results)[*same_as[i]];
+    if (earlier.ok()) {
+      (*results)[i] = PublishResult{earlier->record, true};
+    } else {
+      (*results)[i] = earlier.status();
+    }
+  }
 }
 
 absl::StatusOr<PublishResult> Hub::Delete(absl::string_view record_id,
@@ -135,16 +371,8 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
       store_->Get(origin, body.record_id());
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    const v1::RecordBody& current = (*existing)->body;
     // Re-publishing the same content is a no-op: no new version to gossip.
-    v1::RecordBody a = current, b = body;
-    for (v1::RecordBody* m : {&a, &b}) {
-      m->clear_origin();
-      m->clear_version();
-      m->clear_sequence();
-      m->clear_issued_at();
-    }
-    if (google::protobuf::util::MessageDifferencer::Equals(a, b)) {
+    if (SamePayload((*existing)->body, body)) {
       return PublishResult{Directory::ToRecord(**existing), true};
     }
   }
@@ -155,10 +383,7 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
   body.set_origin(origin);
   body.set_version(existing->has_value() ? (*existing)->body.version() + 1 : 1);
   body.set_sequence(state->max_sequence() + 1);
-  const int64_t micros = absl::ToUnixMicros(now);
-  body.mutable_issued_at()->set_seconds(micros / 1000000);
-  body.mutable_issued_at()->set_nanos(static_cast<int32_t>(micros % 1000000) *
-                                      1000);
+  SetIssuedAt(now, &body);
 
   ValidationOptions options{now, strict};
   if (absl::Status s = ValidateRecordBody(body, options); !s.ok()) return s;

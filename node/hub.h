@@ -84,6 +84,20 @@ class Hub {
   // organization types must be listed or "x-" codes).
   absl::StatusOr<PublishResult> Publish(const v1::PublishRequest& request);
 
+  // Publish for each of `requests` (at most a few hundred: they are held in
+  // memory together), under one hold of the publish lock: each is checked
+  // for "unchanged" and validated strictly as Publish does, and a rejected
+  // one does not stop the others. The published ones take contiguous
+  // sequences in request order (a record given twice gets two versions),
+  // are validated, serialized and signed on the executor's threads, applied
+  // in order and made durable by one sync before this returns; the observer
+  // then runs once per published record, in order. One result per request,
+  // in order: the new record, the current one with `unchanged`, or the
+  // error naming the field (a store failure fails that record and every
+  // later one).
+  std::vector<absl::StatusOr<PublishResult>> PublishMany(
+      const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests);
+
   // Replaces record `record_id` of this hub with a tombstone. NOT_FOUND if
   // there is no such record or it is already deleted; INVALID_ARGUMENT for
   // the hub's system records (ids starting with "~").
@@ -132,6 +146,14 @@ class Hub {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   absl::StatusOr<PublishResult> Retire(absl::string_view record_id,
                                        absl::string_view reason);
+  // Runs fn(0) ... fn(n - 1) on the calling thread and the executor's
+  // helpers (one per 16 items at most); returns when all have run.
+  void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
+  // PublishMany's work under publish_mu_, before any observer runs.
+  void PublishManyLocked(
+      const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
+      std::vector<absl::StatusOr<PublishResult>>* results)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   // Retire's work, under publish_mu_ (it takes the lock itself).
   absl::StatusOr<PublishResult> RetireLocked(absl::string_view record_id,
                                              absl::string_view reason);

@@ -89,6 +89,122 @@ TEST_F(HubTest, InvalidPublishStoresNothing) {
   EXPECT_EQ(Organizations(), 0u);
 }
 
+google::protobuf::RepeatedPtrField<v1::PublishRequest> Batch(
+    std::vector<v1::PublishRequest> requests) {
+  google::protobuf::RepeatedPtrField<v1::PublishRequest> batch;
+  for (v1::PublishRequest& r : requests) *batch.Add() = std::move(r);
+  return batch;
+}
+
+TEST_F(HubTest, PublishManyAssignsVersionsAndContiguousSequences) {
+  ASSERT_OK(hub_->Publish(OrgPublish("old", {})));
+  std::vector<v1::SignedRecord> observed;
+  hub_->SetPublishObserver(
+      [&](const v1::SignedRecord& r) { observed.push_back(r); });
+  OrgSpec changed;
+  changed.name = "Maji Safi Kenya Trust";
+  // Enough records for the executor's helpers to sign some of them.
+  std::vector<v1::PublishRequest> requests = {OrgPublish("old", changed)};
+  for (int i = 0; i < 40; ++i) {
+    requests.push_back(OrgPublish(absl::StrCat("new-", i), {}));
+  }
+  std::vector<absl::StatusOr<PublishResult>> results =
+      hub_->PublishMany(Batch(requests));
+  ASSERT_EQ(results.size(), requests.size());
+  ASSERT_OK(results[0]);
+  EXPECT_FALSE(results[0]->unchanged);
+  EXPECT_EQ(results[0]->record.body().version(), 2u);
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSERT_OK(results[i]);
+    EXPECT_EQ(results[i]->record.body().sequence(), i + 2) << i;
+    EXPECT_OK(crypto::VerifyRecord(results[i]->record.signed_()));
+  }
+  EXPECT_EQ(results[1]->record.body().version(), 1u);
+  EXPECT_EQ(Organizations(), 41u);
+  ASSERT_EQ(observed.size(), requests.size());
+  // The store has them all, the latest version of "old" included.
+  absl::StatusOr<std::optional<StoredView>> old =
+      store_->Get(key_.public_key().bytes(), "old");
+  ASSERT_OK(old);
+  ASSERT_TRUE(old->has_value());
+  EXPECT_EQ((*old)->body.version(), 2u);
+}
+
+TEST_F(HubTest, PublishManyAgainIsUnchanged) {
+  std::vector<v1::PublishRequest> requests = {OrgPublish("a", {}),
+                                              OrgPublish("b", {})};
+  for (const auto& r : hub_->PublishMany(Batch(requests))) ASSERT_OK(r);
+  const uint64_t last = store_->last_change();
+  clock_.Advance(absl::Minutes(5));
+  int observed = 0;
+  hub_->SetPublishObserver([&](const v1::SignedRecord&) { ++observed; });
+  std::vector<absl::StatusOr<PublishResult>> again =
+      hub_->PublishMany(Batch(requests));
+  for (const auto& r : again) {
+    ASSERT_OK(r);
+    EXPECT_TRUE(r->unchanged);
+    EXPECT_EQ(r->record.body().version(), 1u);
+  }
+  EXPECT_EQ(store_->last_change(), last);
+  EXPECT_EQ(observed, 0);
+  // Given twice in one batch: the second entry is unchanged from the first,
+  // and a changed second entry becomes the next version.
+  OrgSpec changed;
+  changed.name = "Changed";
+  std::vector<absl::StatusOr<PublishResult>> twice = hub_->PublishMany(Batch(
+      {OrgPublish("c", {}), OrgPublish("c", {}), OrgPublish("c", changed)}));
+  ASSERT_OK(twice[0]);
+  ASSERT_OK(twice[1]);
+  ASSERT_OK(twice[2]);
+  EXPECT_FALSE(twice[0]->unchanged);
+  EXPECT_TRUE(twice[1]->unchanged);
+  EXPECT_EQ(twice[1]->record.body().sequence(),
+            twice[0]->record.body().sequence());
+  EXPECT_EQ(twice[2]->record.body().version(), 2u);
+  EXPECT_EQ(twice[2]->record.body().sequence(),
+            twice[0]->record.body().sequence() + 1);
+}
+
+// As Publish: the current version, even one strict validation would refuse
+// now (a topic this hub does not list, from a restored backup), is
+// "unchanged", not rejected.
+TEST_F(HubTest, PublishManyIsUnchangedWhereStrictValidationWouldRefuse) {
+  OrgSpec unlisted;
+  unlisted.topics = {"not-listed-here"};
+  ASSERT_OK(hub_->Ingest(SignedOrg(key_, "a", 1, 1, unlisted), true));
+  std::vector<absl::StatusOr<PublishResult>> results =
+      hub_->PublishMany(Batch({OrgPublish("a", unlisted)}));
+  ASSERT_OK(results[0]);
+  EXPECT_TRUE(results[0]->unchanged);
+  absl::StatusOr<PublishResult> single =
+      hub_->Publish(OrgPublish("a", unlisted));
+  ASSERT_OK(single);
+  EXPECT_TRUE(single->unchanged);
+}
+
+TEST_F(HubTest, PublishManyRejectsABadRecordAndPublishesTheOthers) {
+  OrgSpec bad;
+  bad.country = "XX";
+  OrgSpec unknown_topic;
+  unknown_topic.topics = {"not-a-topic"};
+  std::vector<absl::StatusOr<PublishResult>> results = hub_->PublishMany(Batch(
+      {OrgPublish("a", {}), OrgPublish("b", bad), OrgPublish("no spaces", {}),
+       OrgPublish("c", unknown_topic), OrgPublish("d", {})}));
+  ASSERT_EQ(results.size(), 5u);
+  ASSERT_OK(results[0]);
+  EXPECT_STATUS(results[1], StatusCode::kInvalidArgument,
+                "organization.locations[0].country");
+  EXPECT_STATUS(results[2], StatusCode::kInvalidArgument, "record_id");
+  EXPECT_STATUS(results[3], StatusCode::kInvalidArgument,
+                "organization.topics");
+  ASSERT_OK(results[4]);
+  // No gap where the rejected ones were.
+  EXPECT_EQ(results[0]->record.body().sequence(), 1u);
+  EXPECT_EQ(results[4]->record.body().sequence(), 2u);
+  EXPECT_EQ(Organizations(), 2u);
+  EXPECT_EQ(hub_->Publish(OrgPublish("e", {}))->record.body().sequence(), 3u);
+}
+
 TEST_F(HubTest, DeleteReplacesWithTombstone) {
   ASSERT_OK(hub_->Publish(OrgPublish("a", {})));
   absl::StatusOr<PublishResult> del = hub_->Delete("a", "merged into b");

@@ -140,6 +140,47 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminService::PublishBatch(grpc::ServerContext*,
+                                        const v1::PublishBatchRequest* request,
+                                        v1::PublishBatchResponse* response) {
+  if (request->records_size() > kMaxImportBatch) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("records: ", request->records_size(),
+                     " in one call; the limit is ", kMaxImportBatch));
+  }
+  int published = 0, unchanged = 0, rejected = 0;
+  std::vector<absl::StatusOr<node::PublishResult>> results =
+      hub_->PublishMany(request->records());
+  for (size_t i = 0; i < results.size(); ++i) {
+    v1::PublishBatchResult* result = response->add_results();
+    const absl::StatusOr<node::PublishResult>& r = results[i];
+    if (!r.ok()) {
+      ++rejected;
+      result->set_outcome("rejected");
+      result->set_record_id(request->records(static_cast<int>(i)).record_id());
+      result->set_error(
+          absl::StrCat(absl::StatusCodeToString(r.status().code()), ": ",
+                       r.status().message()));
+      spdlog::log(RefusalLevel(r.status()),
+                  "publish batch: record {} ({}) "
+                  "rejected: {}",
+                  i, result->record_id(), r.status().ToString());
+      continue;
+    }
+    ++(r->unchanged ? unchanged : published);
+    result->set_outcome(r->unchanged ? "unchanged" : "published");
+    result->set_record_id(r->record.body().record_id());
+    result->set_version(r->record.body().version());
+    result->set_sequence(r->record.body().sequence());
+  }
+  spdlog::info(
+      "publish batch: {} records, {} published, {} unchanged, {} "
+      "rejected",
+      request->records_size(), published, unchanged, rejected);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminService::ImportRecords(
     grpc::ServerContext*, const v1::ImportRecordsRequest* request,
     v1::ImportRecordsResponse* response) {

@@ -50,6 +50,9 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status GetStatus(grpc::ServerContext* ctx,
                          const v1::GetStatusRequest* request,
                          v1::HubStatus* response) override;
+  grpc::Status PublishBatch(grpc::ServerContext* ctx,
+                            const v1::PublishBatchRequest* request,
+                            v1::PublishBatchResponse* response) override;
   grpc::Status ImportRecords(grpc::ServerContext* ctx,
                              const v1::ImportRecordsRequest* request,
                              v1::ImportRecordsResponse* response) override;

@@ -28,12 +28,7 @@
 #include "node/records/taxonomy.h"
 
 namespace civhub::ctl::internal {
-namespace {
 
-constexpr size_t kImportBatch = 500;
-
-// The id of the hub civhubctl talks to; nullopt (and `*exit_code`) if the
-// node cannot say.
 std::optional<std::string> ConnectedHubId(Session& s, int* exit_code) {
   v1::HubStatus status;
   auto ctx = s.Context();
@@ -44,6 +39,10 @@ std::optional<std::string> ConnectedHubId(Session& s, int* exit_code) {
   }
   return status.hub_id();
 }
+
+namespace {
+
+constexpr size_t kImportBatch = 500;
 
 // "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to.
 std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,

@@ -3,6 +3,7 @@
 #ifndef CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
 #define CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
 
+#include <optional>
 #include <string>
 
 #include "admin-cli/internal/session.h"
@@ -11,6 +12,18 @@
 namespace civhub::ctl::internal {
 
 int ShowStatus(Session& s);
+
+// The id of the hub civhubctl talks to; nullopt (and `*exit_code`) if the
+// node cannot say.
+std::optional<std::string> ConnectedHubId(Session& s, int* exit_code);
+
+// `hsds import PATH`: reads HSDS input (hsds/package_reader.h), maps it
+// (hsds/from_hsds.h) with texts in `lang`, and publishes the records with
+// PublishBatch, the hub's id in every reference without an origin; with
+// `dry_run` only validates them here. Prints every problem and a summary.
+// kExitPartial if a row was skipped or a record rejected.
+int HsdsImport(Session& s, const std::string& path, bool dry_run,
+               const std::string& lang);
 int ShowHubId(Session& s);
 
 // `org put` / `community put`: FILE holds a PublishRequest whose payload

@@ -64,6 +64,60 @@ TEST(RobustnessE2eTest, AcknowledgedPublishesSurviveSigkill) {
   }
 }
 
+// PublishBatch over the admin socket: one result per record, a bad one
+// rejected naming the field, the others published and durable at once; more
+// than 500 records refused naming the field.
+TEST(RobustnessE2eTest, PublishBatchResultsAndLimit) {
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  auto admin = hub.AdminOverSocket();
+  v1::PublishBatchRequest req;
+  OrgSpec bad;
+  bad.country = "XX";
+  *req.add_records() = OrgPublish("batch-a", {});
+  *req.add_records() = OrgPublish("batch-b", bad);
+  *req.add_records() = OrgPublish("batch-c", {});
+  {
+    grpc::ClientContext ctx;
+    v1::PublishBatchResponse resp;
+    grpc::Status st = admin->PublishBatch(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    ASSERT_EQ(resp.results_size(), 3);
+    EXPECT_EQ(resp.results(0).outcome(), "published");
+    EXPECT_EQ(resp.results(0).sequence(), 1u);
+    EXPECT_EQ(resp.results(1).outcome(), "rejected");
+    EXPECT_TRUE(absl::StrContains(resp.results(1).error(),
+                                  "organization.locations[0].country"))
+        << resp.results(1).error();
+    EXPECT_EQ(resp.results(2).outcome(), "published");
+    EXPECT_EQ(resp.results(2).sequence(), 2u);
+  }
+  hub.Kill();
+  ASSERT_TRUE(hub.Start());
+  EXPECT_EQ(Organizations(hub), 2);
+  admin = hub.AdminOverSocket();
+  {
+    grpc::ClientContext ctx;
+    v1::PublishBatchResponse resp;
+    grpc::Status st = admin->PublishBatch(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(resp.results(0).outcome(), "unchanged");
+    EXPECT_EQ(resp.results(0).version(), 1u);
+  }
+  v1::PublishBatchRequest big;
+  for (int i = 0; i < 501; ++i) {
+    *big.add_records() = OrgPublish(absl::StrCat("big-", i), {});
+  }
+  grpc::ClientContext ctx;
+  v1::PublishBatchResponse resp;
+  grpc::Status st = admin->PublishBatch(&ctx, big, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(st.error_message(), "records: 501"))
+      << st.error_message();
+  EXPECT_EQ(Organizations(hub), 2);
+}
+
 // A Watch client that never reads must not make the hub buffer the
 // directory for it: each stream holds what HTTP/2 flow control lets through.
 TEST(RobustnessE2eTest, WatchClientsThatNeverReadAreNotBufferedWithoutBound) {

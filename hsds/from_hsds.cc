@@ -1,0 +1,942 @@
+#include "hsds/from_hsds.h"
+
+#include <cmath>
+#include <optional>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "crypto/keys.h"
+#include "node/records/hsds_ids.h"
+#include "node/records/iso_codes.h"
+#include "node/records/record_kinds.h"
+#include "node/records/taxonomy.h"
+#include "node/records/validate.h"
+
+namespace civhub::hsds {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// The placeholder hub that validation runs as: a fixed key.
+const crypto::PublicKey& PlaceholderHub() {
+  static const crypto::PublicKey* key = [] {
+    absl::StatusOr<crypto::PrivateKey> k =
+        crypto::PrivateKey::FromSeed(std::string(32, 'h'));
+    return new crypto::PublicKey(k->public_key());
+  }();
+  return *key;
+}
+
+std::string Shorten(absl::string_view value) {
+  if (value.size() <= 80) return std::string(value);
+  size_t cut = 77;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return absl::StrCat(value.substr(0, cut), "...");
+}
+
+std::string Trimmed(absl::string_view s) {
+  return std::string(absl::StripAsciiWhitespace(s));
+}
+
+// The fields of each table that the mapping reads; every other field
+// present is counted as not kept.
+const std::map<std::string, std::set<std::string>, std::less<>>& KeptFields() {
+  static const auto* kept =
+      new std::map<std::string, std::set<std::string>, std::less<>>{
+          {"organization",
+           {"id", "name", "alternate_name", "description", "email", "website",
+            "year_incorporated", "legal_status", "parent_organization_id"}},
+          {"service",
+           {"id", "organization_id", "name", "alternate_name", "description",
+            "url", "email", "status", "application_process", "fees_description",
+            "eligibility_description", "minimum_age", "maximum_age"}},
+          {"location",
+           {"id", "organization_id", "name", "latitude", "longitude"}},
+          {"address",
+           {"id", "location_id", "address_1", "address_2", "city", "region",
+            "state_province", "postal_code", "country", "address_type"}},
+          {"phone",
+           {"id", "organization_id", "service_id", "location_id", "contact_id",
+            "service_at_location_id", "number", "extension", "type",
+            "description"}},
+          {"organization_identifier",
+           {"id", "organization_id", "identifier_scheme", "identifier_type",
+            "identifier"}},
+          {"service_area",
+           {"id", "service_id", "name", "description", "extent"}},
+          {"service_at_location",
+           {"id", "service_id", "location_id", "description"}},
+          {"language",
+           {"id", "service_id", "location_id", "phone_id", "code", "name"}},
+          {"attribute",
+           {"id", "link_id", "link_type", "link_entity", "taxonomy_term_id",
+            "taxonomy_term"}},
+          {"taxonomy_term", {"id", "code", "name"}},
+      };
+  return *kept;
+}
+
+// "hsds-" + the lower-case UUID.
+std::string RecordIdOf(absl::string_view uuid) {
+  return absl::StrCat(node::kHsdsRecordIdPrefix, node::NormalizeUuid(uuid));
+}
+
+std::string StripQuotes(absl::string_view s) {
+  s = absl::StripAsciiWhitespace(s);
+  while (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') ||
+                           (s.front() == '\'' && s.back() == '\''))) {
+    s = absl::StripAsciiWhitespace(s.substr(1, s.size() - 2));
+  }
+  return std::string(s);
+}
+
+// Adds `code` to `list` unless it is there.
+void AddUnique(google::protobuf::RepeatedPtrField<std::string>* list,
+               const std::string& code) {
+  for (const std::string& c : *list) {
+    if (c == code) return;
+  }
+  *list->Add() = code;
+}
+
+void AddText(google::protobuf::RepeatedPtrField<v1::LocalizedText>* list,
+             const std::string& lang, absl::string_view text) {
+  std::string t = Trimmed(text);
+  if (t.empty()) return;
+  v1::LocalizedText* l = list->Add();
+  l->set_lang(lang);
+  l->set_text(std::move(t));
+}
+
+// The origin of every empty RecordRef in `request` set to `hub_id`.
+void FillOrigins(const std::string& hub_id, v1::PublishRequest* request) {
+  if (request->has_organization() && request->organization().has_parent() &&
+      request->organization().parent().origin().empty()) {
+    request->mutable_organization()->mutable_parent()->set_origin(hub_id);
+  }
+  if (request->has_service() &&
+      request->service().organization().origin().empty()) {
+    request->mutable_service()->mutable_organization()->set_origin(hub_id);
+  }
+}
+
+absl::Status Validate(v1::PublishRequest request) {
+  FillOrigins(PlaceholderHub().HubId(), &request);
+  v1::RecordBody body;
+  if (absl::Status s = node::CopyPublishedPayload(request, &body); !s.ok())
+    return s;
+  body.set_origin(PlaceholderHub().bytes());
+  body.set_record_id(request.record_id());
+  body.set_version(1);
+  body.set_sequence(1);
+  const absl::Time now = absl::Now();
+  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(now));
+  return node::ValidateRecordBody(body, node::ValidationOptions{now, true});
+}
+
+// Removes what the validation error path `path` names from `request`: the
+// innermost list element on the path ("service.phones[1].number" removes
+// phones[1]), or the field itself if there is none. Sets `*value` to the
+// value when it is text. False if the path does not name a field.
+bool RemoveAt(absl::string_view path, v1::PublishRequest* request,
+              std::string* value) {
+  Message* message = request;
+  Message* list_owner = nullptr;
+  const FieldDescriptor* list_field = nullptr;
+  int list_index = -1;
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t k = 0; k < parts.size(); ++k) {
+    absl::string_view part = parts[k];
+    int index = -1;
+    if (size_t open = part.find('['); open != absl::string_view::npos) {
+      if (!absl::SimpleAtoi(part.substr(open + 1, part.size() - open - 2),
+                            &index)) {
+        return false;
+      }
+      part = part.substr(0, open);
+    }
+    const FieldDescriptor* f =
+        message->GetDescriptor()->FindFieldByName(std::string(part));
+    if (f == nullptr) return false;
+    const Reflection* r = message->GetReflection();
+    if (f->is_repeated()) {
+      if (index < 0 || index >= r->FieldSize(*message, f)) {
+        if (k + 1 == parts.size()) {  // The whole list.
+          r->ClearField(message, f);
+          return true;
+        }
+        return false;
+      }
+      list_owner = message;
+      list_field = f;
+      list_index = index;
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        *value = r->GetRepeatedString(*message, f, index);
+        break;
+      }
+      if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) break;
+      message = r->MutableRepeatedMessage(message, f, index);
+      continue;
+    }
+    if (k + 1 == parts.size() ||
+        f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        *value = r->GetString(*message, f);
+      }
+      if (list_owner == nullptr) {
+        if (!r->HasField(*message, f) &&
+            f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+          return false;  // Nothing to remove: a required value is missing.
+        }
+        r->ClearField(message, f);
+        return true;
+      }
+      break;
+    }
+    message = r->MutableMessage(message, f);
+  }
+  if (list_owner == nullptr) return false;
+  const Reflection* r = list_owner->GetReflection();
+  const int size = r->FieldSize(*list_owner, list_field);
+  for (int i = list_index; i + 1 < size; ++i) {
+    r->SwapElements(list_owner, list_field, i, i + 1);
+  }
+  r->RemoveLast(list_owner, list_field);
+  return true;
+}
+
+// Rows of a table by a foreign id (lower case), each list in input order.
+template <typename M>
+using Groups = absl::flat_hash_map<std::string, std::vector<const Row<M>*>>;
+
+template <typename M, typename Key>
+Groups<M> GroupBy(const std::vector<Row<M>>& rows, Key key) {
+  Groups<M> out;
+  for (const Row<M>& r : rows) {
+    out[node::NormalizeUuid(key(r.message))].push_back(&r);
+  }
+  return out;
+}
+
+// The rows of group `id` (none if there is no such group).
+template <typename M>
+const std::vector<const Row<M>*>& In(const Groups<M>& groups,
+                                     const std::string& id) {
+  static const auto* kNone = new std::vector<const Row<M>*>();
+  auto it = groups.find(id);
+  return it == groups.end() ? *kNone : it->second;
+}
+
+class Mapper {
+ public:
+  Mapper(Package package, const MapOptions& options)
+      : p_(std::move(package)), lang_(options.lang) {
+    out_.problems = std::move(p_.problems);
+    out_.not_kept = std::move(p_.not_kept);
+  }
+
+  Mapped Run() {
+    CountNotKept();
+    identifiers_ = GroupBy(p_.organization_identifiers,
+                           [](const auto& m) { return m.organization_id(); });
+    org_phones_ =
+        GroupBy(p_.phones, [](const auto& m) { return m.organization_id(); });
+    service_phones_ =
+        GroupBy(p_.phones, [](const auto& m) { return m.service_id(); });
+    languages_ =
+        GroupBy(p_.languages, [](const auto& m) { return m.service_id(); });
+    areas_ =
+        GroupBy(p_.service_areas, [](const auto& m) { return m.service_id(); });
+    at_locations_ = GroupBy(p_.service_at_locations,
+                            [](const auto& m) { return m.service_id(); });
+    IndexTerms();
+    IndexAttributes();
+    MapLocations();
+    std::vector<std::pair<v1::PublishRequest, std::string>> services;
+    for (const auto& row : p_.services) {
+      std::optional<v1::PublishRequest> r = MapService(row);
+      if (r.has_value()) services.emplace_back(*std::move(r), row.where);
+    }
+    for (const auto& row : p_.organizations) {
+      std::optional<v1::PublishRequest> r = MapOrganization(row);
+      if (r.has_value()) Emit(*std::move(r), row.where, row.message.id());
+    }
+    for (auto& [r, where] : services) {
+      std::string id(absl::StripPrefix(r.record_id(), "hsds-"));
+      Emit(std::move(r), where, id);
+    }
+    for (const std::string& key : attribute_order_) {
+      if (used_links_.count(key) > 0) continue;
+      for (const auto& [term, where] : attributes_.at(key)) {
+        Add(where, "", "attribute.link_id", key.substr(key.find(':') + 1),
+            absl::StrCat("names no ", key.substr(0, key.find(':')),
+                         " of the input; the attribute is skipped"),
+            true);
+      }
+    }
+    for (const Problem& p : out_.problems) {
+      if (p.row_skipped) ++out_.rows_skipped;
+    }
+    for (const auto& [key, n] : out_.not_kept) out_.values_not_kept += n.count;
+    return std::move(out_);
+  }
+
+ private:
+  void Add(const std::string& where, absl::string_view id, std::string field,
+           absl::string_view value, std::string reason, bool skipped = false) {
+    out_.problems.push_back({where, Shorten(id), std::move(field),
+                             Shorten(value), std::move(reason), skipped});
+  }
+
+  // Counts the fields of `m` (a row of `table`) the mapping does not read.
+  void CountRow(const Message& m, const std::string& table,
+                const std::string& where) {
+    const auto& kept = KeptFields().at(table);
+    std::vector<const FieldDescriptor*> fields;
+    m.GetReflection()->ListFields(m, &fields);
+    for (const FieldDescriptor* f : fields) {
+      if (kept.count(f->name()) > 0) continue;
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+          !f->is_repeated() && m.GetReflection()->GetString(m, f).empty()) {
+        continue;
+      }
+      NotKept& n = out_.not_kept[absl::StrCat(table, ".", f->name())];
+      if (n.count == 0) n.first_where = where;
+      n.count += f->is_repeated() ? m.GetReflection()->FieldSize(m, f) : 1;
+    }
+  }
+
+  void CountWhole(const std::string& key, const std::string& where) {
+    NotKept& n = out_.not_kept[key];
+    if (n.count == 0) n.first_where = where;
+    ++n.count;
+  }
+
+  void CountNotKept() {
+    for (const auto& r : p_.organizations)
+      CountRow(r.message, "organization", r.where);
+    for (const auto& r : p_.services) CountRow(r.message, "service", r.where);
+    for (const auto& r : p_.locations) CountRow(r.message, "location", r.where);
+    for (const auto& r : p_.addresses) CountRow(r.message, "address", r.where);
+    for (const auto& r : p_.phones) {
+      if (r.message.organization_id().empty() &&
+          r.message.service_id().empty()) {
+        // A phone of a location, a contact or a service at a location only.
+        CountWhole("phone.* (not of an organization or a service)", r.where);
+      } else {
+        CountRow(r.message, "phone", r.where);
+      }
+    }
+    for (const auto& r : p_.organization_identifiers)
+      CountRow(r.message, "organization_identifier", r.where);
+    for (const auto& r : p_.service_areas)
+      CountRow(r.message, "service_area", r.where);
+    for (const auto& r : p_.service_at_locations)
+      CountRow(r.message, "service_at_location", r.where);
+    for (const auto& r : p_.languages) {
+      if (r.message.service_id().empty()) {
+        CountWhole("language.* (not of a service)", r.where);
+      } else {
+        CountRow(r.message, "language", r.where);
+      }
+    }
+    for (const auto& r : p_.attributes)
+      CountRow(r.message, "attribute", r.where);
+    for (const auto& r : p_.taxonomy_terms)
+      CountRow(r.message, "taxonomy_term", r.where);
+  }
+
+  void IndexTerms() {
+    for (const auto& r : p_.taxonomy_terms) {
+      terms_.emplace(node::NormalizeUuid(r.message.id()), &r.message);
+    }
+  }
+
+  void IndexAttributes() {
+    for (const auto& row : p_.attributes) {
+      const v3::Attribute& a = row.message;
+      std::string entity = absl::AsciiStrToLower(a.link_entity());
+      if (entity != "organization" && entity != "service") {
+        CountWhole(absl::StrCat("attribute.* (linked to \"",
+                                Shorten(a.link_entity()), "\")"),
+                   row.where);
+        continue;
+      }
+      const v3::TaxonomyTerm* term = nullptr;
+      if (a.has_taxonomy_term() && (!a.taxonomy_term().code().empty() ||
+                                    !a.taxonomy_term().name().empty())) {
+        term = &a.taxonomy_term();
+      } else if (auto it =
+                     terms_.find(node::NormalizeUuid(a.taxonomy_term_id()));
+                 it != terms_.end()) {
+        term = it->second;
+      }
+      if (term == nullptr) {
+        Add(row.where, a.id(), "attribute.taxonomy_term_id",
+            a.taxonomy_term_id(),
+            "names no taxonomy term of the input; the attribute is skipped",
+            true);
+        continue;
+      }
+      std::string key =
+          absl::StrCat(entity, ":", node::NormalizeUuid(a.link_id()));
+      if (!attributes_.contains(key)) attribute_order_.push_back(key);
+      attributes_[key].push_back({term, row.where});
+    }
+  }
+
+  // The taxonomy terms attached to `entity` `id`, as topics (and, for
+  // organizations, types).
+  void MapTerms(const std::string& entity, const std::string& id,
+                google::protobuf::RepeatedPtrField<std::string>* topics,
+                google::protobuf::RepeatedPtrField<std::string>* types) {
+    auto it = attributes_.find(absl::StrCat(entity, ":", id));
+    if (it == attributes_.end()) return;
+    used_links_.insert(it->first);
+    for (const auto& [term, where] : it->second) {
+      auto match = [&](absl::Span<const node::TaxonomyTerm> list)
+          -> std::optional<std::string> {
+        for (const node::TaxonomyTerm& t : list) {
+          if (term->code() == t.code) return std::string(t.code);
+        }
+        for (const node::TaxonomyTerm& t : list) {
+          if (!term->name().empty() &&
+              absl::EqualsIgnoreCase(Trimmed(term->name()), t.name)) {
+            return std::string(t.code);
+          }
+        }
+        return std::nullopt;
+      };
+      if (std::optional<std::string> topic = match(node::Topics())) {
+        AddUnique(topics, *topic);
+        continue;
+      }
+      if (types != nullptr) {
+        if (std::optional<std::string> type =
+                match(node::OrganizationTypes())) {
+          AddUnique(types, *type);
+          continue;
+        }
+      }
+      // A local topic as civhub exports it ("x-food-pantry") stays itself.
+      const std::string& code = term->code();
+      std::string local =
+          absl::StartsWith(code, "x-") && node::IsWellFormedCode(code)
+              ? code
+              : LocalTopic(code.empty() ? term->name() : code);
+      if (local.empty()) {
+        Add(where, term->id(), "taxonomy_term.code",
+            term->code().empty() ? term->name() : term->code(),
+            "has no letters or digits to make a topic of; dropped");
+        continue;
+      }
+      AddUnique(topics, local);
+    }
+  }
+
+  void MapLocations() {
+    absl::flat_hash_map<std::string, std::vector<const Row<v3::Address>*>>
+        addresses;
+    for (const auto& a : p_.addresses) {
+      addresses[node::NormalizeUuid(a.message.location_id())].push_back(&a);
+    }
+    for (const auto& row : p_.locations) {
+      const v3::Location& l = row.message;
+      if (!node::IsUuid(l.id())) {
+        Add(row.where, l.id(), "location.id", l.id(),
+            "is not a UUID; the location is skipped", true);
+        continue;
+      }
+      const std::string id = node::NormalizeUuid(l.id());
+      if (locations_.contains(id)) {
+        Add(row.where, id, "location.id", id,
+            "appears more than once; the first is kept", true);
+        continue;
+      }
+      v1::Location loc;
+      loc.set_id(id);
+      loc.set_name(Trimmed(l.name()));
+      const v3::Address* address = nullptr;
+      std::string address_where = row.where;
+      for (const Row<v3::Address>* a : addresses[id]) {
+        if (address == nullptr || (a->message.address_type() == "physical" &&
+                                   address->address_type() != "physical")) {
+          address = &a->message;
+          address_where = a->where;
+        }
+      }
+      if (address == nullptr) {
+        Add(row.where, id, "location", "",
+            "has no address, so no country (civhub requires an ISO 3166-1 "
+            "country); the location is dropped",
+            true);
+        continue;
+      }
+      const std::string country =
+          absl::AsciiStrToUpper(Trimmed(address->country()));
+      if (!node::IsCountryCode(country)) {
+        Add(address_where, id, "address.country", address->country(),
+            "is not an ISO 3166-1 alpha-2 code; the location is dropped", true);
+        continue;
+      }
+      loc.set_country(country);
+      for (const std::string* region :
+           {&address->region(), &address->state_province()}) {
+        std::string r = absl::AsciiStrToUpper(Trimmed(*region));
+        if (r.empty()) continue;
+        if (node::IsRegionCode(r) &&
+            absl::StartsWith(r, absl::StrCat(country, "-"))) {
+          loc.set_region(r);
+          break;
+        }
+        Add(address_where, id,
+            region == &address->region() ? "address.region"
+                                         : "address.state_province",
+            *region,
+            absl::StrCat("is not an ISO 3166-2 code of ", country,
+                         "; not kept"));
+      }
+      loc.set_city(Trimmed(address->city()));
+      std::string street = Trimmed(address->address_1());
+      if (std::string second = Trimmed(address->address_2()); !second.empty()) {
+        street = street.empty() ? second : absl::StrCat(street, ", ", second);
+      }
+      loc.set_address(street);
+      loc.set_postal_code(Trimmed(address->postal_code()));
+      if (l.has_latitude() != l.has_longitude()) {
+        Add(row.where, id,
+            l.has_latitude() ? "location.latitude" : "location.longitude", "",
+            "is given without the other coordinate; neither is kept");
+      } else if (l.has_latitude()) {
+        if (std::isfinite(l.latitude()) && std::isfinite(l.longitude()) &&
+            std::abs(l.latitude()) <= 90 && std::abs(l.longitude()) <= 180) {
+          loc.set_latitude(l.latitude());
+          loc.set_longitude(l.longitude());
+        } else {
+          Add(row.where, id, "location.latitude",
+              absl::StrCat(l.latitude(), ",", l.longitude()),
+              "is not a WGS84 point (latitude -90..90, longitude "
+              "-180..180); the coordinates are dropped");
+        }
+      }
+      locations_.emplace(id, std::make_pair(std::move(loc), &row));
+      org_locations_[node::NormalizeUuid(l.organization_id())].push_back(id);
+    }
+  }
+
+  std::optional<v1::PublishRequest> MapOrganization(
+      const Row<v3::Organization>& row) {
+    const v3::Organization& o = row.message;
+    if (!node::IsUuid(o.id())) {
+      Add(row.where, o.id(), "organization.id", o.id(),
+          "is not a UUID; the organization is skipped", true);
+      return std::nullopt;
+    }
+    const std::string id = node::NormalizeUuid(o.id());
+    if (!org_ids_.insert(id).second) {
+      Add(row.where, id, "organization.id", id,
+          "appears more than once; the first is kept", true);
+      return std::nullopt;
+    }
+    v1::PublishRequest request;
+    request.set_record_id(RecordIdOf(id));
+    v1::Organization* org = request.mutable_organization();
+    AddText(org->mutable_names(), lang_, o.name());
+    AddText(org->mutable_descriptions(), lang_, o.description());
+    org->set_alternate_name(Trimmed(o.alternate_name()));
+    org->set_email(Trimmed(o.email()));
+    org->set_website(Trimmed(o.website()));
+    org->set_legal_status(Trimmed(o.legal_status()));
+    if (o.has_year_incorporated()) {
+      double y = o.year_incorporated();
+      if (y >= 1 && y <= 9999 && y == std::floor(y)) {
+        org->set_year_incorporated(static_cast<uint32_t>(y));
+      } else {
+        Add(row.where, id, "organization.year_incorporated", absl::StrCat(y),
+            "is not a year; dropped");
+      }
+    }
+    if (std::string parent = Trimmed(o.parent_organization_id());
+        !parent.empty()) {
+      if (!node::IsUuid(parent)) {
+        Add(row.where, id, "organization.parent_organization_id", parent,
+            "is not a UUID; the parent is dropped");
+      } else if (node::NormalizeUuid(parent) == id) {
+        Add(row.where, id, "organization.parent_organization_id", parent,
+            "is the organization itself; the parent is dropped");
+      } else {
+        org->mutable_parent()->set_record_id(RecordIdOf(parent));
+      }
+    }
+    for (const auto* rp : In(identifiers_, id)) {
+      const auto& r = *rp;
+      const v3::OrganizationIdentifier& x = r.message;
+      if (node::NormalizeUuid(x.organization_id()) != id) continue;
+      std::string identifier = Trimmed(x.identifier());
+      if (identifier.empty()) {
+        Add(r.where, x.id(), "organization_identifier.identifier", "",
+            "is empty; the identifier is skipped", true);
+        continue;
+      }
+      v1::Identifier* out = org->add_identifiers();
+      out->set_scheme(IdentifierScheme(Trimmed(x.identifier_scheme()),
+                                       x.identifier_type()));
+      out->set_identifier(identifier);
+    }
+    for (const auto* rp : In(org_phones_, id)) {
+      const auto& r = *rp;
+      org->set_phone(StripQuotes(r.message.number()));
+      break;
+    }
+    if (auto it = org_locations_.find(id); it != org_locations_.end()) {
+      for (const std::string& loc_id : it->second) {
+        *org->add_locations() = locations_.at(loc_id).first;
+      }
+    }
+    if (auto it = attached_.find(id); it != attached_.end()) {
+      for (const auto& [loc_id, note_where] : it->second) {
+        bool has = false;
+        for (const v1::Location& l : org->locations()) has |= l.id() == loc_id;
+        if (has) continue;
+        *org->add_locations() = locations_.at(loc_id).first;
+        Add(note_where, loc_id, "service_at_location.location_id", loc_id,
+            absl::StrCat("the location is not the provider's (its "
+                         "organization_id is another's or none); it is also "
+                         "attached to the provider ",
+                         RecordIdOf(id)));
+      }
+    }
+    MapTerms("organization", id, org->mutable_topics(), org->mutable_types());
+    return request;
+  }
+
+  std::optional<v1::PublishRequest> MapService(const Row<v3::Service>& row) {
+    const v3::Service& s = row.message;
+    if (!node::IsUuid(s.id())) {
+      Add(row.where, s.id(), "service.id", s.id(),
+          "is not a UUID; the service is skipped", true);
+      return std::nullopt;
+    }
+    const std::string id = node::NormalizeUuid(s.id());
+    if (!service_ids_.insert(id).second) {
+      Add(row.where, id, "service.id", id,
+          "appears more than once; the first is kept", true);
+      return std::nullopt;
+    }
+    if (!node::IsUuid(s.organization_id())) {
+      Add(row.where, id, "service.organization_id", s.organization_id(),
+          "is not a UUID (a service needs its organization); the service "
+          "is skipped",
+          true);
+      return std::nullopt;
+    }
+    const std::string org_id = node::NormalizeUuid(s.organization_id());
+    const std::string status = absl::AsciiStrToLower(Trimmed(s.status()));
+    if (status != "active" && status != "inactive" && status != "defunct" &&
+        status != "temporarily closed") {
+      Add(row.where, id, "service.status", s.status(),
+          "is not one of active, inactive, defunct, temporarily closed; the "
+          "service is skipped",
+          true);
+      return std::nullopt;
+    }
+    v1::PublishRequest request;
+    request.set_record_id(RecordIdOf(id));
+    v1::Service* svc = request.mutable_service();
+    svc->mutable_organization()->set_record_id(RecordIdOf(org_id));
+    AddText(svc->mutable_names(), lang_, s.name());
+    AddText(svc->mutable_descriptions(), lang_, s.description());
+    svc->set_alternate_name(Trimmed(s.alternate_name()));
+    svc->set_status(status);
+    svc->set_url(Trimmed(s.url()));
+    svc->set_email(Trimmed(s.email()));
+    AddText(svc->mutable_fees(), lang_, s.fees_description());
+    AddText(svc->mutable_eligibility(), lang_, s.eligibility_description());
+    AddText(svc->mutable_application_process(), lang_, s.application_process());
+    for (auto [has, value, name, setter] :
+         {std::make_tuple(s.has_minimum_age(), s.minimum_age(),
+                          "service.minimum_age", &v1::Service::set_minimum_age),
+          std::make_tuple(s.has_maximum_age(), s.maximum_age(),
+                          "service.maximum_age",
+                          &v1::Service::set_maximum_age)}) {
+      if (!has) continue;
+      if (value >= 0 && value <= 150 && value == std::floor(value)) {
+        (svc->*setter)(static_cast<uint32_t>(value));
+      } else {
+        Add(row.where, id, name, absl::StrCat(value),
+            "is not an age in years (0-150); dropped");
+      }
+    }
+    for (const auto* rp : In(service_phones_, id)) {
+      const auto& r = *rp;
+      const v3::Phone& ph = r.message;
+      if (node::NormalizeUuid(ph.service_id()) != id) continue;
+      if (svc->phones_size() == 16) {
+        Add(r.where, ph.id(), "phone", ph.number(),
+            "a service has at most 16 phones; dropped");
+        continue;
+      }
+      v1::Phone* out = svc->add_phones();
+      out->set_number(StripQuotes(ph.number()));
+      if (ph.has_extension()) {
+        double e = ph.extension();
+        if (e >= 0 && e < 1e10 && e == std::floor(e)) {
+          out->set_extension(absl::StrCat(static_cast<int64_t>(e)));
+        } else {
+          Add(r.where, ph.id(), "phone.extension", absl::StrCat(e),
+              "is not an extension (digits); dropped");
+        }
+      }
+      out->set_type(absl::AsciiStrToLower(Trimmed(ph.type())));
+      out->set_description(Trimmed(ph.description()));
+    }
+    for (const auto* rp : In(languages_, id)) {
+      const auto& r = *rp;
+      std::string code = LanguageCode(r.message.code());
+      if (code.empty()) {
+        Add(r.where, r.message.id(), "language.code", r.message.code(),
+            "is not an ISO 639-1 code (nor a 639-2/3 code with one); not "
+            "kept");
+        continue;
+      }
+      AddUnique(svc->mutable_languages(), code);
+    }
+    std::vector<std::string> area_texts;
+    for (const auto* rp : In(areas_, id)) {
+      const auto& r = *rp;
+      const v3::ServiceArea& a = r.message;
+      if (node::NormalizeUuid(a.service_id()) != id) continue;
+      std::string code;
+      for (const std::string* v : {&a.name(), &a.extent()}) {
+        std::string c = absl::AsciiStrToUpper(Trimmed(*v));
+        if (node::IsCountryCode(c) || node::IsRegionCode(c)) {
+          code = c;
+          break;
+        }
+      }
+      if (!code.empty()) {
+        AddUnique(svc->mutable_areas_served(), code);
+        continue;
+      }
+      if (!a.extent().empty()) {
+        NotKept& n = out_.not_kept["service_area.extent (not an ISO code)"];
+        if (n.count == 0) n.first_where = r.where;
+        ++n.count;
+      }
+      std::string name = Trimmed(a.name()), text = Trimmed(a.description());
+      if (!name.empty() && !text.empty() && name != text) {
+        area_texts.push_back(absl::StrCat(name, ": ", text));
+      } else if (!name.empty() || !text.empty()) {
+        area_texts.push_back(name.empty() ? text : name);
+      }
+    }
+    if (!area_texts.empty()) {
+      AddText(svc->mutable_area_descriptions(), lang_,
+              absl::StrJoin(area_texts, "; "));
+    }
+    for (const auto* rp : In(at_locations_, id)) {
+      const auto& r = *rp;
+      const v3::ServiceAtLocation& at = r.message;
+      if (node::NormalizeUuid(at.service_id()) != id) continue;
+      if (!node::IsUuid(at.id())) {
+        Add(r.where, at.id(), "service_at_location.id", at.id(),
+            "is not a UUID; skipped", true);
+        continue;
+      }
+      const std::string loc_id = node::NormalizeUuid(at.location_id());
+      auto loc = locations_.find(loc_id);
+      if (loc == locations_.end()) {
+        Add(r.where, at.id(), "service_at_location.location_id",
+            at.location_id(),
+            "names no location of the input (or one that was dropped); "
+            "skipped",
+            true);
+        continue;
+      }
+      if (svc->locations_size() == 64) {
+        Add(r.where, at.id(), "service_at_location", "",
+            "a service is offered at most at 64 locations; skipped", true);
+        continue;
+      }
+      v1::ServiceLocation* out = svc->add_locations();
+      out->set_id(node::NormalizeUuid(at.id()));
+      out->set_location_id(loc_id);
+      *out->mutable_location() = loc->second.first;
+      AddText(out->mutable_descriptions(), lang_, at.description());
+      if (node::NormalizeUuid(loc->second.second->message.organization_id()) !=
+          org_id) {
+        attached_[org_id].emplace_back(loc_id, r.where);
+      }
+    }
+    MapTerms("service", id, svc->mutable_topics(), nullptr);
+    return request;
+  }
+
+  // Validates `request`, dropping each value validation refuses (with a
+  // problem), and adds it to the output if it then passes.
+  void Emit(v1::PublishRequest request, const std::string& where,
+            absl::string_view id) {
+    std::string last_error;
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      absl::Status s = Validate(request);
+      if (s.ok()) {
+        out_.records.push_back(std::move(request));
+        out_.sources.push_back(where);
+        return;
+      }
+      std::string message(s.message());
+      std::string path = message.substr(0, message.find(": "));
+      std::string value;
+      if (message == last_error || absl::StartsWith(path, "record_id") ||
+          !RemoveAt(path, &request, &value)) {
+        Add(where, id, path, value,
+            absl::StrCat(message, "; the record is skipped"), true);
+        return;
+      }
+      last_error = message;
+      Add(where, id, path, value, absl::StrCat(message, "; dropped"));
+    }
+    Add(where, id, "", "", "too many invalid values; the record is skipped",
+        true);
+  }
+
+  Package p_;
+  const std::string lang_;
+  Mapped out_;
+  absl::flat_hash_map<std::string, const v3::TaxonomyTerm*> terms_;
+  // "organization:<id>" / "service:<id>" -> its terms, with where each
+  // attribute is.
+  absl::flat_hash_map<
+      std::string, std::vector<std::pair<const v3::TaxonomyTerm*, std::string>>>
+      attributes_;
+  std::vector<std::string> attribute_order_;  // attributes_'s keys, in order
+  std::set<std::string> used_links_;
+  // Mapped locations by id, with their row; and their input order.
+  absl::flat_hash_map<std::string,
+                      std::pair<v1::Location, const Row<v3::Location>*>>
+      locations_;
+  // Per organization id: its locations' ids, in input order.
+  absl::flat_hash_map<std::string, std::vector<std::string>> org_locations_;
+  Groups<v3::OrganizationIdentifier> identifiers_;
+  Groups<v3::Phone> org_phones_, service_phones_;
+  Groups<v3::Language> languages_;
+  Groups<v3::ServiceArea> areas_;
+  Groups<v3::ServiceAtLocation> at_locations_;
+  // Per provider organization id: locations its services are offered at
+  // that are not its own, with where the service_at_location is.
+  absl::flat_hash_map<std::string,
+                      std::vector<std::pair<std::string, std::string>>>
+      attached_;
+  std::set<std::string> org_ids_, service_ids_;
+};
+
+}  // namespace
+
+std::string LocalTopic(absl::string_view text) {
+  std::string out = "x";
+  bool gap = true;
+  for (char c : text) {
+    if (absl::ascii_isalnum(c)) {
+      if (gap) out.push_back('-');
+      out.push_back(absl::ascii_tolower(c));
+      gap = false;
+    } else {
+      gap = true;
+    }
+  }
+  if (out == "x") return "";
+  if (out.size() > 64) {
+    out.resize(64);
+    while (out.back() == '-') out.pop_back();
+  }
+  return node::IsWellFormedCode(out) ? out : "";
+}
+
+std::string IdentifierScheme(absl::string_view scheme,
+                             absl::string_view identifier_type) {
+  bool ok = scheme.size() >= 4 && scheme.size() <= 32 && scheme[2] == '-';
+  for (size_t k = 0; ok && k < scheme.size(); ++k) {
+    char c = scheme[k];
+    ok = k == 2 || absl::ascii_isupper(c) ||
+         (k > 2 && (absl::ascii_isdigit(c) || c == '-' || c == '_'));
+  }
+  if (ok) return std::string(scheme);
+  std::string out = "ZZ";
+  bool gap = true;
+  for (char c : identifier_type) {
+    if (absl::ascii_isalpha(c)) {
+      if (gap) out.push_back('-');
+      out.push_back(absl::ascii_toupper(c));
+      gap = false;
+    } else {
+      gap = true;
+    }
+  }
+  if (out.size() > 32) {
+    out.resize(32);
+    while (out.back() == '-') out.pop_back();
+  }
+  return out == "ZZ" ? "ZZ-UNKNOWN" : out;
+}
+
+std::string LanguageCode(absl::string_view code) {
+  std::string c = absl::AsciiStrToLower(absl::StripAsciiWhitespace(code));
+  // A tag such as "en-GB": its language.
+  c = c.substr(0, c.find_first_of("-_"));
+  if (c.size() == 2) return node::IsLanguageCode(c) ? c : "";
+  // ISO 639-2 (B and T) and 639-3 codes of the 639-1 languages most HSDS
+  // data uses.
+  static const auto* kThreeLetter =
+      new absl::flat_hash_map<std::string, std::string>{
+          {"eng", "en"}, {"spa", "es"}, {"fra", "fr"}, {"fre", "fr"},
+          {"deu", "de"}, {"ger", "de"}, {"por", "pt"}, {"ita", "it"},
+          {"nld", "nl"}, {"dut", "nl"}, {"swa", "sw"}, {"swh", "sw"},
+          {"ara", "ar"}, {"arb", "ar"}, {"zho", "zh"}, {"chi", "zh"},
+          {"cmn", "zh"}, {"rus", "ru"}, {"urd", "ur"}, {"hin", "hi"},
+          {"ben", "bn"}, {"pol", "pl"}, {"slk", "sk"}, {"slo", "sk"},
+          {"ces", "cs"}, {"cze", "cs"}, {"ukr", "uk"}, {"ron", "ro"},
+          {"rum", "ro"}, {"tur", "tr"}, {"fas", "fa"}, {"per", "fa"},
+          {"pus", "ps"}, {"som", "so"}, {"amh", "am"}, {"tir", "ti"},
+          {"hau", "ha"}, {"yor", "yo"}, {"ibo", "ig"}, {"zul", "zu"},
+          {"xho", "xh"}, {"afr", "af"}, {"kin", "rw"}, {"lug", "lg"},
+          {"vie", "vi"}, {"tha", "th"}, {"ind", "id"}, {"msa", "ms"},
+          {"may", "ms"}, {"tgl", "tl"}, {"kor", "ko"}, {"jpn", "ja"},
+          {"ell", "el"}, {"gre", "el"}, {"heb", "he"}, {"cym", "cy"},
+          {"wel", "cy"}, {"gle", "ga"}, {"gla", "gd"}, {"pan", "pa"},
+          {"guj", "gu"}, {"tam", "ta"}, {"tel", "te"}, {"nep", "ne"},
+          {"sin", "si"}, {"hat", "ht"}, {"kur", "ku"}, {"bos", "bs"},
+          {"hrv", "hr"}, {"srp", "sr"}, {"sqi", "sq"}, {"alb", "sq"},
+          {"hun", "hu"}, {"bul", "bg"}, {"lit", "lt"}, {"lav", "lv"},
+          {"est", "et"}, {"fin", "fi"}, {"swe", "sv"}, {"nor", "no"},
+          {"dan", "da"}, {"isl", "is"}, {"ice", "is"}, {"mlg", "mg"},
+      };
+  if (c.size() == 3) {
+    auto it = kThreeLetter->find(c);
+    if (it != kThreeLetter->end() && node::IsLanguageCode(it->second)) {
+      return it->second;
+    }
+  }
+  return "";
+}
+
+absl::Status ValidateMapped(const v1::PublishRequest& request) {
+  return Validate(request);
+}
+
+Mapped MapPackage(Package package, const MapOptions& options) {
+  return Mapper(std::move(package), options).Run();
+}
+
+}  // namespace civhub::hsds

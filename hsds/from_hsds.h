@@ -1,0 +1,79 @@
+// Maps HSDS 3.0 rows (package_reader.h) to civhub records: an organization
+// per HSDS organization, a service per HSDS service. The rules are a
+// contract with the export side, which inverts them (docs/hsds.md,
+// "Import"):
+//  - record ids: "hsds-" + the HSDS id in lower case; a row whose id is not
+//    a UUID is skipped;
+//  - references (Service.organization, Organization.parent) name the
+//    record "hsds-<id>" with an EMPTY origin: the caller fills in the hub's
+//    id (civhubctl does, as for `service put`);
+//  - every value that could not be mapped is a Problem, and every value
+//    civhub has no place for is counted in not_kept, never silently lost;
+//  - the output order is the input order, and repeated fields keep a
+//    stable order, so mapping the same input twice gives equal records.
+// Thread-safe: pure functions.
+#ifndef CIVHUB_HSDS_FROM_HSDS_H_
+#define CIVHUB_HSDS_FROM_HSDS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "civhub/v1/admin.pb.h"
+#include "hsds/package_reader.h"
+
+namespace civhub::hsds {
+
+struct MapOptions {
+  // The ISO 639-1 language of HSDS's texts (names, descriptions...).
+  std::string lang = "en";
+};
+
+struct Mapped {
+  // Organizations first, then services, each in input order.
+  std::vector<v1::PublishRequest> records;
+  // Where each record came from ("organizations.csv:2"), parallel to
+  // records.
+  std::vector<std::string> sources;
+  // The package's problems followed by the mapping's, in input order.
+  std::vector<Problem> problems;
+  // Rows not imported (problems with row_skipped).
+  int64_t rows_skipped = 0;
+  // Values not kept, per HSDS table.field, and their sum.
+  std::map<std::string, NotKept> not_kept;
+  int64_t values_not_kept = 0;
+};
+
+// Maps `package`. A record is only emitted if it passes civhub's strict
+// validation (ValidateRecordBody with a placeholder origin): a value the
+// validation refuses is dropped with a problem naming the civhub field, and
+// a record still invalid without it is skipped.
+Mapped MapPackage(Package package, const MapOptions& options = MapOptions());
+
+// A local topic code for an HSDS taxonomy term that is not one of civhub's
+// (a term whose code already is a well-formed "x-" code keeps it):
+// "x-" + the lower-case ASCII words of `text` joined by '-', at most 64
+// bytes; "" if `text` has no letters or digits.
+std::string LocalTopic(absl::string_view text);
+
+// The org-id scheme for an identifier: `scheme` when it is one
+// (XX-ABC: two capital letters, '-', capitals, digits, '-' or '_', 4-32
+// characters), else "ZZ-" + the capitals of identifier_type joined by '-'
+// ("Company number" -> "ZZ-COMPANY-NUMBER"), else "ZZ-UNKNOWN".
+std::string IdentifierScheme(absl::string_view scheme,
+                             absl::string_view identifier_type);
+
+// The ISO 639-1 code of an HSDS language code: a two-letter code as is
+// (lower-cased), an ISO 639-2/3 code with a 639-1 equivalent mapped
+// ("eng" -> "en"); "" if there is none.
+std::string LanguageCode(absl::string_view code);
+
+// Checks `request` as the hub will, with `placeholder_hub_id` in every
+// empty reference origin: ValidateRecordBody, strict taxonomy. For
+// `--dry-run` and tests.
+absl::Status ValidateMapped(const v1::PublishRequest& request);
+
+}  // namespace civhub::hsds
+
+#endif  // CIVHUB_HSDS_FROM_HSDS_H_

@@ -1,0 +1,407 @@
+#include "hsds/from_hsds.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "hsds/package_reader.h"
+#include "tests/testutil.h"
+
+namespace civhub::hsds {
+namespace {
+
+const std::string kExamples = std::string(CIVHUB_HSDS_DIR) + "/examples";
+constexpr char kOrgId[] = "hsds-d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610";
+constexpr char kServiceId[] = "hsds-ac148810-d857-441c-9679-408f346de14b";
+constexpr char kLocationId[] = "3a19ff88-4620-4d17-9830-ac1d859eb5d5";
+
+Mapped Map(const std::string& path) {
+  absl::StatusOr<Package> package = ReadHsds(path);
+  EXPECT_TRUE(package.ok()) << package.status();
+  if (!package.ok()) return {};
+  return MapPackage(*std::move(package));
+}
+
+std::string Describe(const std::vector<Problem>& problems) {
+  std::vector<std::string> lines;
+  for (const Problem& p : problems) {
+    lines.push_back(absl::StrCat(p.where, " id=", p.id, " ", p.field, ": ",
+                                 p.value, " — ", p.reason,
+                                 p.row_skipped ? " [skipped]" : ""));
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
+// The problem about `field` whose reason contains `reason`, or nullptr.
+const Problem* Find(const Mapped& m, absl::string_view field,
+                    absl::string_view reason = "") {
+  for (const Problem& p : m.problems) {
+    if (p.field == field && absl::StrContains(p.reason, reason)) return &p;
+  }
+  return nullptr;
+}
+
+const v1::PublishRequest* Record(const Mapped& m, absl::string_view id) {
+  for (const v1::PublishRequest& r : m.records) {
+    if (r.record_id() == id) return &r;
+  }
+  return nullptr;
+}
+
+void ExpectAllValid(const Mapped& m) {
+  for (const v1::PublishRequest& r : m.records) {
+    absl::Status s = ValidateMapped(r);
+    EXPECT_TRUE(s.ok()) << s << "\n" << r.DebugString();
+  }
+}
+
+// What the spec's example organization and service become, read from any
+// of its forms.
+void ExpectExampleOrganization(const Mapped& m) {
+  const v1::PublishRequest* r = Record(m, kOrgId);
+  ASSERT_NE(r, nullptr) << Describe(m.problems);
+  const v1::Organization& org = r->organization();
+  ASSERT_EQ(org.names_size(), 1);
+  EXPECT_EQ(org.names(0).lang(), "en");
+  EXPECT_EQ(org.names(0).text(), "Example Organization Inc.");
+  EXPECT_EQ(org.alternate_name(), "Example Org");
+  EXPECT_EQ(org.email(), "email@example.com");
+  EXPECT_EQ(org.website(), "http://example.com");
+  EXPECT_EQ(org.year_incorporated(), 2011u);
+  EXPECT_EQ(org.legal_status(), "Limited Company");
+  EXPECT_EQ(org.parent().origin(), "");
+  EXPECT_EQ(org.parent().record_id(),
+            "hsds-cd09a387-91f4-4555-94ec-e799c35344cd");
+  ASSERT_EQ(org.identifiers_size(), 1);
+  EXPECT_EQ(org.identifiers(0).scheme(), "GB-COH");
+  EXPECT_EQ(org.identifiers(0).identifier(), "1234567");
+  EXPECT_EQ(org.phone(), "+44 1234 234567");
+  ASSERT_EQ(org.locations_size(), 1);
+  const v1::Location& loc = org.locations(0);
+  EXPECT_EQ(loc.id(), kLocationId);
+  EXPECT_EQ(loc.name(), "MyCity Civic Center");
+  EXPECT_EQ(loc.country(), "US");
+  EXPECT_EQ(loc.region(), "");  // "MyRegion" is no ISO 3166-2 code
+  EXPECT_EQ(loc.city(), "MyCity");
+  EXPECT_EQ(loc.address(), "1-30 Main Street, MyVillage");
+  EXPECT_EQ(loc.postal_code(), "ABC 1234");
+  EXPECT_FALSE(loc.has_latitude());  // 100, 101: not a point
+}
+
+void ExpectExampleService(const Mapped& m) {
+  const v1::PublishRequest* r = Record(m, kServiceId);
+  ASSERT_NE(r, nullptr) << Describe(m.problems);
+  const v1::Service& svc = r->service();
+  EXPECT_EQ(svc.organization().origin(), "");
+  EXPECT_EQ(svc.organization().record_id(), kOrgId);
+  EXPECT_EQ(svc.names(0).text(), "Community Counselling");
+  EXPECT_EQ(svc.status(), "active");
+  EXPECT_EQ(svc.url(), "http://example.com/counselling");
+  EXPECT_EQ(svc.minimum_age(), 12u);
+  EXPECT_EQ(svc.maximum_age(), 100u);
+  ASSERT_EQ(svc.fees_size(), 1);
+  EXPECT_TRUE(absl::StartsWith(svc.fees(0).text(), "Non-NHS patients"));
+  ASSERT_EQ(svc.eligibility_size(), 1);
+  ASSERT_EQ(svc.application_process_size(), 1);
+  ASSERT_EQ(svc.phones_size(), 1);
+  EXPECT_EQ(svc.phones(0).number(), "+44 1234 234567");
+  EXPECT_EQ(svc.phones(0).extension(), "100");
+  EXPECT_EQ(svc.phones(0).type(), "voice");
+  ASSERT_EQ(svc.languages_size(), 1);
+  EXPECT_EQ(svc.languages(0), "ur");
+  ASSERT_EQ(svc.area_descriptions_size(), 1);
+  EXPECT_TRUE(absl::StartsWith(svc.area_descriptions(0).text(),
+                               "The service is available to all residents"));
+  ASSERT_EQ(svc.locations_size(), 1);
+  EXPECT_EQ(svc.locations(0).id(), "e94c9f38-1e8f-4564-91d4-d53501ab1765");
+  EXPECT_EQ(svc.locations(0).location_id(), kLocationId);
+  EXPECT_EQ(svc.locations(0).location().country(), "US");
+}
+
+TEST(FromHsds, ExampleCsvPackage) {
+  Mapped m = Map(kExamples + "/csv");
+  ASSERT_EQ(m.records.size(), 2u) << Describe(m.problems);
+  ExpectAllValid(m);
+  ExpectExampleOrganization(m);
+  ExpectExampleService(m);
+  // Organizations first, in input order; each with where it came from.
+  EXPECT_EQ(m.records[0].record_id(), kOrgId);
+  EXPECT_EQ(m.sources[0], "organizations.csv:2");
+  EXPECT_EQ(m.sources[1], "services.csv:2");
+  // The location's organization_id is another (absent) organization's: it
+  // is attached to the provider, with a note.
+  const Problem* attached =
+      Find(m, "service_at_location.location_id", "also attached");
+  ASSERT_NE(attached, nullptr) << Describe(m.problems);
+  EXPECT_EQ(attached->where, "service_at_location.csv:2");
+  const Problem* point = Find(m, "location.latitude", "not a WGS84 point");
+  ASSERT_NE(point, nullptr) << Describe(m.problems);
+  EXPECT_EQ(point->where, "locations.csv:2");
+  EXPECT_EQ(point->value, "100,101");
+  EXPECT_NE(Find(m, "address.region", "ISO 3166-2"), nullptr);
+  // Nothing skipped, and what civhub has no place for is counted.
+  EXPECT_EQ(m.rows_skipped, 0) << Describe(m.problems);
+  EXPECT_EQ(m.not_kept.at("organization.tax_id").count, 1);
+  EXPECT_EQ(m.not_kept.at("organization.tax_id").first_where,
+            "organizations.csv:2");
+  EXPECT_EQ(m.not_kept.at("schedule.*").count, 1);
+  EXPECT_EQ(m.not_kept.at("contact.*").count, 1);
+  EXPECT_EQ(m.not_kept.at("service.wait_time").count, 1);
+  EXPECT_EQ(m.not_kept.count("attribute.* (linked to \"link_entity\")"), 1u);
+  EXPECT_GT(m.values_not_kept, 20);
+}
+
+TEST(FromHsds, MappingIsDeterministic) {
+  Mapped a = Map(kExamples + "/csv");
+  Mapped b = Map(kExamples + "/csv");
+  ASSERT_EQ(a.records.size(), b.records.size());
+  for (size_t i = 0; i < a.records.size(); ++i) {
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        a.records[i], b.records[i]));
+  }
+}
+
+TEST(FromHsds, OrganizationFullJson) {
+  Mapped m = Map(kExamples + "/organization_full.json");
+  ExpectAllValid(m);
+  ExpectExampleOrganization(m);
+  ExpectExampleService(m);
+  EXPECT_EQ(m.rows_skipped, 0) << Describe(m.problems);
+  const Problem* point = Find(m, "location.latitude");
+  ASSERT_NE(point, nullptr);
+  EXPECT_EQ(point->where, "organization_full.json:$.locations[0]");
+  EXPECT_EQ(m.not_kept.count("organization.funding"), 1u);
+}
+
+TEST(FromHsds, ServiceFullJson) {
+  Mapped m = Map(kExamples + "/service_full.json");
+  ExpectAllValid(m);
+  ExpectExampleService(m);
+  EXPECT_EQ(m.rows_skipped, 0) << Describe(m.problems);
+}
+
+TEST(FromHsds, ServiceAtLocationFullJson) {
+  Mapped m = Map(kExamples + "/service_at_location_full.json");
+  ExpectAllValid(m);
+  EXPECT_FALSE(m.records.empty()) << Describe(m.problems);
+  for (const Problem& p : m.problems) {
+    EXPECT_FALSE(p.row_skipped) << Describe(m.problems);
+  }
+}
+
+TEST(FromHsds, PagedListsJson) {
+  for (const char* file : {"organization_list.json", "service_list.json"}) {
+    Mapped m = Map(kExamples + "/" + file);
+    EXPECT_FALSE(m.records.empty()) << file << "\n" << Describe(m.problems);
+    ExpectAllValid(m);
+    for (const std::string& where : m.sources) {
+      EXPECT_TRUE(absl::StartsWith(where, absl::StrCat(file, ":$.contents[")))
+          << where;
+    }
+  }
+}
+
+TEST(FromHsds, NewlineDelimitedJson) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("orgs.ndjson"))
+      << R"({"id": "11111111-1111-4111-8111-111111111111", "name": "One"})"
+      << "\n\n"
+      << R"({"id": "22222222-2222-4222-8222-222222222222", "name": "Two",)"
+      << R"( "tax_id": "x"})"
+      << "\n"
+      << "{not json\n";
+  Mapped m = Map(dir.Sub("orgs.ndjson"));
+  ASSERT_EQ(m.records.size(), 2u) << Describe(m.problems);
+  EXPECT_EQ(m.records[1].record_id(),
+            "hsds-22222222-2222-4222-8222-222222222222");
+  EXPECT_EQ(m.sources[1], "orgs.ndjson:3:$");
+  EXPECT_EQ(m.not_kept.at("organization.tax_id").first_where,
+            "orgs.ndjson:3:$");
+  ASSERT_EQ(m.problems.size(), 1u) << Describe(m.problems);
+  EXPECT_EQ(m.problems[0].where, "orgs.ndjson:4");
+  EXPECT_TRUE(m.problems[0].row_skipped);
+}
+
+TEST(FromHsds, UnreadableInputIsAnError) {
+  EXPECT_FALSE(ReadHsds("/nonexistent/package").ok());
+  testing::TempDir dir;
+  EXPECT_EQ(ReadHsds(dir.path()).status().code(),
+            absl::StatusCode::kNotFound);  // no datapackage.json
+  std::ofstream(dir.Sub("x.json")) << "not json at all";
+  EXPECT_EQ(ReadHsds(dir.Sub("x.json")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// A package with a bad row of every kind among good ones.
+class HostilePackage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.Sub("datapackage.json")) << R"({"resources": [
+      {"name": "organization", "path": "organizations.csv"},
+      {"name": "service", "path": "services.csv"},
+      {"name": "location", "path": "../outside.csv"}
+    ]})";
+    std::ofstream csv(dir_.Sub("organizations.csv"), std::ios::binary);
+    csv << "id,name,description,parent_organization_id,email\n"
+        // 2: good
+        << "11111111-1111-4111-8111-111111111111,Good One,,,\n"
+        // 3: a cell short
+        << "22222222-2222-4222-8222-222222222222,Short,\n"
+        // 4: not a UUID
+        << "not-a-uuid,Bad Id,,,\n"
+        // 5: its own parent
+        << "33333333-3333-4333-8333-333333333333,Self,,"
+           "33333333-3333-4333-8333-333333333333,\n"
+        // 6: invalid UTF-8
+        << "44444444-4444-4444-8444-444444444444,Bad \xff\xfe,,,\n"
+        // 7: an email civhub refuses: dropped, the row kept
+        << "55555555-5555-4555-8555-555555555555,Bad Email,,,not-an-email\n"
+        // 8: a 100 MB cell
+        << "66666666-6666-4666-8666-666666666666,Huge,";
+    std::string chunk(1 << 20, 'a');
+    for (int i = 0; i < 100; ++i) csv.write(chunk.data(), chunk.size());
+    csv << ",,\n"
+        // 9: good
+        << "77777777-7777-4777-8777-777777777777,Good Two,,,\n";
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(HostilePackage, EachBadRowIsAProblemAndTheRestIsMapped) {
+  Mapped m = Map(dir_.path());
+  std::vector<std::string> ids;
+  for (const auto& r : m.records) ids.push_back(r.record_id());
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "hsds-11111111-1111-4111-8111-111111111111",
+                     "hsds-33333333-3333-4333-8333-333333333333",
+                     "hsds-55555555-5555-4555-8555-555555555555",
+                     "hsds-77777777-7777-4777-8777-777777777777"}))
+      << Describe(m.problems);
+  ExpectAllValid(m);
+  auto at = [&](absl::string_view where) -> const Problem* {
+    for (const Problem& p : m.problems) {
+      if (p.where == where) return &p;
+    }
+    return nullptr;
+  };
+  const Problem* p;
+  ASSERT_NE(p = at("services.csv"), nullptr) << Describe(m.problems);
+  EXPECT_TRUE(absl::StrContains(p->reason, "missing"));
+  ASSERT_NE(p = at("datapackage.json:$.resources[2]"), nullptr);
+  EXPECT_TRUE(absl::StrContains(p->reason, "within the package"));
+  ASSERT_NE(p = at("organizations.csv:3"), nullptr);
+  EXPECT_TRUE(absl::StrContains(p->reason, "cells, the header has"));
+  EXPECT_TRUE(p->row_skipped);
+  ASSERT_NE(p = at("organizations.csv:4"), nullptr);
+  EXPECT_EQ(p->field, "organization.id");
+  EXPECT_EQ(p->value, "not-a-uuid");
+  EXPECT_TRUE(p->row_skipped);
+  ASSERT_NE(p = at("organizations.csv:5"), nullptr);
+  EXPECT_EQ(p->field, "organization.parent_organization_id");
+  EXPECT_FALSE(p->row_skipped);
+  EXPECT_FALSE(Record(m, "hsds-33333333-3333-4333-8333-333333333333")
+                   ->organization()
+                   .has_parent());
+  ASSERT_NE(p = at("organizations.csv:6"), nullptr);
+  EXPECT_TRUE(absl::StrContains(p->reason, "UTF-8")) << p->reason;
+  EXPECT_TRUE(p->row_skipped);
+  ASSERT_NE(p = at("organizations.csv:7"), nullptr);
+  EXPECT_EQ(p->field, "organization.email");
+  EXPECT_EQ(p->value, "not-an-email");
+  EXPECT_FALSE(p->row_skipped);
+  ASSERT_NE(p = at("organizations.csv:8"), nullptr);
+  EXPECT_TRUE(absl::StrContains(p->reason, "more than the limit")) << p->reason;
+  EXPECT_TRUE(p->row_skipped);
+  EXPECT_EQ(m.rows_skipped, 6) << Describe(m.problems);
+}
+
+TEST(FromHsds, ServiceRules) {
+  Package p;
+  auto org = [&](const std::string& id) {
+    Row<v3::Organization> r;
+    r.where = "o";
+    r.message.set_id(id);
+    r.message.set_name("Org");
+    p.organizations.push_back(r);
+  };
+  org("11111111-1111-4111-8111-111111111111");
+  auto svc = [&](const std::string& id, const std::string& status) {
+    Row<v3::Service> r;
+    r.where = absl::StrCat("s", p.services.size());
+    r.message.set_id(id);
+    r.message.set_organization_id("11111111-1111-4111-8111-111111111111");
+    r.message.set_name("Svc");
+    r.message.set_status(status);
+    p.services.push_back(r);
+  };
+  svc("aaaaaaaa-1111-4111-8111-111111111111", "Temporarily Closed");
+  svc("bbbbbbbb-1111-4111-8111-111111111111", "open");
+  Row<v3::Language> lang;
+  lang.message.set_service_id("aaaaaaaa-1111-4111-8111-111111111111");
+  lang.message.set_code("spa");
+  p.languages.push_back(lang);
+  lang.message.set_code("klingon");
+  p.languages.push_back(lang);
+  Row<v3::ServiceArea> area;
+  area.message.set_service_id("aaaaaaaa-1111-4111-8111-111111111111");
+  area.message.set_name("KE-30");
+  p.service_areas.push_back(area);
+  Row<v3::TaxonomyTerm> term;
+  term.message.set_id("cccccccc-1111-4111-8111-111111111111");
+  term.message.set_name("Disaster Response Planning");
+  p.taxonomy_terms.push_back(term);
+  Row<v3::Attribute> attr;
+  attr.message.set_link_entity("service");
+  attr.message.set_link_id("AAAAAAAA-1111-4111-8111-111111111111");
+  attr.message.set_taxonomy_term_id("cccccccc-1111-4111-8111-111111111111");
+  p.attributes.push_back(attr);
+  // A local topic as civhub exports it, and a listed topic by its code.
+  term.message.set_id("dddddddd-1111-4111-8111-111111111111");
+  term.message.set_code("x-food-pantry");
+  p.taxonomy_terms.push_back(term);
+  term.message.set_id("eeeeeeee-1111-4111-8111-111111111111");
+  term.message.set_code("health");
+  term.message.set_name("Something else entirely");
+  p.taxonomy_terms.push_back(term);
+  attr.message.set_taxonomy_term_id("dddddddd-1111-4111-8111-111111111111");
+  p.attributes.push_back(attr);
+  attr.message.set_taxonomy_term_id("eeeeeeee-1111-4111-8111-111111111111");
+  p.attributes.push_back(attr);
+  Mapped m = MapPackage(std::move(p), MapOptions{"sw"});
+  ASSERT_EQ(m.records.size(), 2u) << Describe(m.problems);
+  ExpectAllValid(m);
+  const v1::Service& s = m.records[1].service();
+  EXPECT_EQ(s.status(), "temporarily closed");
+  EXPECT_EQ(s.names(0).lang(), "sw");
+  EXPECT_EQ(
+      std::vector<std::string>(s.languages().begin(), s.languages().end()),
+      std::vector<std::string>{"es"});
+  EXPECT_EQ(s.areas_served(0), "KE-30");
+  EXPECT_EQ(std::vector<std::string>(s.topics().begin(), s.topics().end()),
+            (std::vector<std::string>{"x-disaster-response-planning",
+                                      "x-food-pantry", "health"}));
+  EXPECT_NE(Find(m, "service.status", "skipped"), nullptr);
+  EXPECT_NE(Find(m, "language.code"), nullptr);
+}
+
+TEST(FromHsds, Codes) {
+  EXPECT_EQ(LocalTopic("Food Pantry / Soup Kitchen"),
+            "x-food-pantry-soup-kitchen");
+  EXPECT_EQ(LocalTopic("  --  "), "");
+  EXPECT_LE(LocalTopic(std::string(200, 'a')).size(), 64u);
+  EXPECT_EQ(IdentifierScheme("GB-COH", "Company number"), "GB-COH");
+  EXPECT_EQ(IdentifierScheme("", "Company number"), "ZZ-COMPANY-NUMBER");
+  EXPECT_EQ(IdentifierScheme("gb-coh", ""), "ZZ-UNKNOWN");
+  EXPECT_EQ(LanguageCode("EN"), "en");
+  EXPECT_EQ(LanguageCode("eng"), "en");
+  EXPECT_EQ(LanguageCode("en-GB"), "en");
+  EXPECT_EQ(LanguageCode("xx"), "");
+  EXPECT_EQ(LanguageCode("tlh"), "");
+}
+
+}  // namespace
+}  // namespace civhub::hsds

@@ -1,0 +1,600 @@
+#include "hsds/package_reader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace civhub::hsds {
+namespace {
+
+namespace fs = std::filesystem;
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+std::string Shorten(absl::string_view value) {
+  if (value.size() <= 80) return std::string(value);
+  size_t cut = 77;
+  // Not inside a UTF-8 sequence.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return absl::StrCat(value.substr(0, cut), "...");
+}
+
+// JSON into `message` (unknown fields ignored), protobuf's status made
+// absl's.
+absl::Status ParseJson(absl::string_view json, Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), message,
+      options);
+  if (status.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      std::string(status.message().data(), status.message().size()));
+}
+
+void CountNotKept(Package* package, const std::string& key,
+                  absl::string_view where, int64_t count = 1) {
+  NotKept& n = package->not_kept[key];
+  if (n.count == 0) n.first_where = std::string(where);
+  n.count += count;
+}
+
+// "ServiceAtLocation" -> "service_at_location": the HSDS table of a message.
+std::string TableOf(const Descriptor* d) {
+  std::string out;
+  for (char c : d->name()) {
+    if (absl::ascii_isupper(c)) {
+      if (!out.empty()) out.push_back('_');
+      out.push_back(absl::ascii_tolower(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Sets `field` of `message` from CSV text. Strings as they are, numbers
+// parsed; false (nothing set) if the text is not of the field's type.
+bool SetFromText(Message* message, const FieldDescriptor* field,
+                 const std::string& text) {
+  const Reflection* r = message->GetReflection();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      r->SetString(message, field, text);
+      return true;
+    case FieldDescriptor::CPPTYPE_DOUBLE: {
+      double d;
+      if (!absl::SimpleAtod(text, &d)) return false;
+      r->SetDouble(message, field, d);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t i;
+      if (!absl::SimpleAtoi(text, &i)) return false;
+      r->SetInt32(message, field, i);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool b;
+      if (!absl::SimpleAtob(text, &b)) return false;
+      r->SetBool(message, field, b);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// Reads the CSV file `file` (named `name` in problems) as rows of `table`.
+template <typename M>
+void ReadTable(const fs::path& file, const std::string& name,
+               const std::string& table, const CsvLimits& limits,
+               std::vector<Row<M>>* rows, Package* package) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    package->problems.push_back(
+        {name, "", table, "", "the table is listed but cannot be read", true});
+    return;
+  }
+  absl::StatusOr<CsvTable> csv = CsvTable::Open(&in, limits);
+  if (!csv.ok()) {
+    package->problems.push_back(
+        {name, "", table, "", std::string(csv.status().message()), true});
+    return;
+  }
+  const Descriptor* d = M::descriptor();
+  // Per column: the field it sets, or nullptr (not kept).
+  std::vector<const FieldDescriptor*> fields;
+  for (const std::string& column : csv->columns()) {
+    const FieldDescriptor* f = d->FindFieldByName(column);
+    if (f != nullptr && (f->is_repeated() ||
+                         f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE)) {
+      f = nullptr;
+    }
+    fields.push_back(f);
+  }
+  CsvRow row;
+  while (csv->Next(&row)) {
+    std::string where = absl::StrCat(name, ":", row.line);
+    std::string id(csv->Cell(row, "id"));
+    if (!row.ok()) {
+      std::vector<std::string> reasons;
+      for (const CsvProblem& p : row.problems) reasons.push_back(p.message);
+      package->problems.push_back(
+          {where, Shorten(id), table, "", absl::StrJoin(reasons, "; "), true});
+      continue;
+    }
+    Row<M> out;
+    out.where = where;
+    for (size_t c = 0; c < fields.size(); ++c) {
+      const std::string& cell = row.cells[c];
+      if (cell.empty()) continue;
+      const std::string& column = csv->columns()[c];
+      if (fields[c] == nullptr) {
+        CountNotKept(package, absl::StrCat(table, ".", column), where);
+      } else if (!SetFromText(&out.message, fields[c], cell)) {
+        package->problems.push_back(
+            {where, Shorten(id), absl::StrCat(table, ".", column),
+             Shorten(cell), "is not a number; the value is dropped", false});
+      }
+    }
+    rows->push_back(std::move(out));
+  }
+}
+
+// Counts the rows of a table civhub does not keep.
+void CountTable(const fs::path& file, const std::string& name,
+                const std::string& table, const CsvLimits& limits,
+                Package* package) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    package->problems.push_back(
+        {name, "", table, "", "the table is listed but cannot be read", true});
+    return;
+  }
+  absl::StatusOr<CsvTable> csv = CsvTable::Open(&in, limits);
+  if (!csv.ok()) return;  // Not kept anyway; nothing more to say.
+  CsvRow row;
+  int64_t rows = 0;
+  while (csv->Next(&row)) ++rows;
+  if (rows > 0) {
+    CountNotKept(package, absl::StrCat(table, ".*"), name, rows);
+  }
+}
+
+absl::StatusOr<std::string> ReadFile(const fs::path& path, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path.string(), ": cannot be read"));
+  }
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > limit) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path.string(), ": more than ", limit, " bytes"));
+    }
+  }
+  return text;
+}
+
+// Adds every key of `value` (an object of table `d`) that `d` has no field
+// for to not_kept, recursing into the fields that are messages.
+void CountUnknownKeys(const google::protobuf::Value& value, const Descriptor* d,
+                      const std::string& where, Package* package) {
+  if (!value.has_struct_value()) return;
+  for (const auto& [key, v] : value.struct_value().fields()) {
+    const FieldDescriptor* f = d->FindFieldByName(key);
+    if (f == nullptr) {
+      bool empty = v.has_null_value() ||
+                   (v.has_string_value() && v.string_value().empty()) ||
+                   (v.has_list_value() && v.list_value().values().empty());
+      if (!empty) {
+        CountNotKept(package, absl::StrCat(TableOf(d), ".", key), where);
+      }
+      continue;
+    }
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (v.has_list_value()) {
+      for (int i = 0; i < v.list_value().values_size(); ++i) {
+        CountUnknownKeys(v.list_value().values(i), f->message_type(),
+                         absl::StrCat(where, ".", key, "[", i, "]"), package);
+      }
+    } else {
+      CountUnknownKeys(v, f->message_type(), absl::StrCat(where, ".", key),
+                       package);
+    }
+  }
+}
+
+// Flattens nested HSDS objects into the package's tables, setting each
+// child's parent id. An object whose id was read before (the same location
+// under an organization and a service) is kept once, the first time.
+class JsonFlattener {
+ public:
+  explicit JsonFlattener(Package* package) : package_(package) {}
+
+  void Organization(v3::Organization org, const std::string& where) {
+    if (!org.id().empty() && !org_ids_.insert(org.id()).second) return;
+    for (int i = 0; i < org.phones_size(); ++i) {
+      v3::Phone* p = org.mutable_phones(i);
+      if (!p->has_organization_id()) p->set_organization_id(org.id());
+      Phone(std::move(*p), absl::StrCat(where, ".phones[", i, "]"));
+    }
+    for (int i = 0; i < org.organization_identifiers_size(); ++i) {
+      v3::OrganizationIdentifier* x = org.mutable_organization_identifiers(i);
+      if (!x->has_organization_id()) x->set_organization_id(org.id());
+      package_->organization_identifiers.push_back(
+          {absl::StrCat(where, ".organization_identifiers[", i, "]"),
+           std::move(*x)});
+    }
+    Attributes(org.mutable_attributes(), "organization", org.id(), where);
+    std::vector<std::pair<v3::Location, std::string>> locations;
+    for (int i = 0; i < org.locations_size(); ++i) {
+      v3::Location* l = org.mutable_locations(i);
+      if (!l->has_organization_id()) l->set_organization_id(org.id());
+      locations.emplace_back(std::move(*l),
+                             absl::StrCat(where, ".locations[", i, "]"));
+    }
+    std::vector<std::pair<v3::Service, std::string>> services;
+    for (int i = 0; i < org.services_size(); ++i) {
+      v3::Service* s = org.mutable_services(i);
+      if (!s->has_organization_id()) s->set_organization_id(org.id());
+      services.emplace_back(std::move(*s),
+                            absl::StrCat(where, ".services[", i, "]"));
+    }
+    org.clear_phones();
+    org.clear_organization_identifiers();
+    org.clear_attributes();
+    org.clear_locations();
+    org.clear_services();
+    org.clear_civhub();
+    package_->organizations.push_back({where, std::move(org)});
+    for (auto& [l, w] : locations) Location(std::move(l), w);
+    for (auto& [s, w] : services) Service(std::move(s), w);
+  }
+
+  void Service(v3::Service svc, const std::string& where) {
+    if (!svc.id().empty() && !service_ids_.insert(svc.id()).second) return;
+    if (svc.has_organization()) {
+      v3::Organization org = std::move(*svc.mutable_organization());
+      svc.clear_organization();
+      if (!svc.has_organization_id()) svc.set_organization_id(org.id());
+      Organization(std::move(org), absl::StrCat(where, ".organization"));
+    }
+    for (int i = 0; i < svc.phones_size(); ++i) {
+      v3::Phone* p = svc.mutable_phones(i);
+      if (!p->has_service_id()) p->set_service_id(svc.id());
+      Phone(std::move(*p), absl::StrCat(where, ".phones[", i, "]"));
+    }
+    for (int i = 0; i < svc.service_areas_size(); ++i) {
+      v3::ServiceArea* a = svc.mutable_service_areas(i);
+      if (!a->has_service_id()) a->set_service_id(svc.id());
+      package_->service_areas.push_back(
+          {absl::StrCat(where, ".service_areas[", i, "]"), std::move(*a)});
+    }
+    for (int i = 0; i < svc.languages_size(); ++i) {
+      v3::Language* l = svc.mutable_languages(i);
+      if (!l->has_service_id()) l->set_service_id(svc.id());
+      package_->languages.push_back(
+          {absl::StrCat(where, ".languages[", i, "]"), std::move(*l)});
+    }
+    Attributes(svc.mutable_attributes(), "service", svc.id(), where);
+    std::vector<std::pair<v3::ServiceAtLocation, std::string>> at;
+    for (int i = 0; i < svc.service_at_locations_size(); ++i) {
+      v3::ServiceAtLocation* s = svc.mutable_service_at_locations(i);
+      if (!s->has_service_id()) s->set_service_id(svc.id());
+      at.emplace_back(std::move(*s),
+                      absl::StrCat(where, ".service_at_locations[", i, "]"));
+    }
+    svc.clear_phones();
+    svc.clear_service_areas();
+    svc.clear_languages();
+    svc.clear_attributes();
+    svc.clear_service_at_locations();
+    svc.clear_civhub();
+    package_->services.push_back({where, std::move(svc)});
+    for (auto& [s, w] : at) ServiceAtLocation(std::move(s), w);
+  }
+
+  void ServiceAtLocation(v3::ServiceAtLocation sal, const std::string& where) {
+    if (sal.has_service()) {
+      v3::Service svc = std::move(*sal.mutable_service());
+      sal.clear_service();
+      if (!sal.has_service_id()) sal.set_service_id(svc.id());
+      Service(std::move(svc), absl::StrCat(where, ".service"));
+    }
+    if (sal.has_location()) {
+      v3::Location loc = std::move(*sal.mutable_location());
+      sal.clear_location();
+      if (!sal.has_location_id()) sal.set_location_id(loc.id());
+      Location(std::move(loc), absl::StrCat(where, ".location"));
+    }
+    package_->service_at_locations.push_back({where, std::move(sal)});
+  }
+
+  void Location(v3::Location loc, const std::string& where) {
+    if (!loc.id().empty() && !location_ids_.insert(loc.id()).second) return;
+    for (int i = 0; i < loc.addresses_size(); ++i) {
+      v3::Address* a = loc.mutable_addresses(i);
+      if (!a->has_location_id()) a->set_location_id(loc.id());
+      package_->addresses.push_back(
+          {absl::StrCat(where, ".addresses[", i, "]"), std::move(*a)});
+    }
+    // Phones and languages of a location alone are not kept: counted by
+    // the mapping as location.phones / location.languages.
+    loc.clear_addresses();
+    package_->locations.push_back({where, std::move(loc)});
+  }
+
+ private:
+  void Phone(v3::Phone phone, const std::string& where) {
+    package_->phones.push_back({where, std::move(phone)});
+  }
+
+  void Attributes(google::protobuf::RepeatedPtrField<v3::Attribute>* list,
+                  const std::string& entity, const std::string& id,
+                  const std::string& where) {
+    for (int i = 0; i < list->size(); ++i) {
+      v3::Attribute* a = list->Mutable(i);
+      if (!a->has_link_id()) a->set_link_id(id);
+      if (!a->has_link_entity()) a->set_link_entity(entity);
+      package_->attributes.push_back(
+          {absl::StrCat(where, ".attributes[", i, "]"), std::move(*a)});
+    }
+  }
+
+  Package* const package_;
+  std::set<std::string> org_ids_, service_ids_, location_ids_;
+};
+
+// The kind of HSDS object `value` is: "service_at_location" (it nests a
+// service, or has a service_id and a location), "service" (it has a
+// status, which services require), else "organization".
+std::string KindOf(const google::protobuf::Value& value) {
+  const auto& f = value.struct_value().fields();
+  if (f.count("service") > 0 ||
+      (f.count("service_id") > 0 &&
+       (f.count("location") > 0 || f.count("location_id") > 0))) {
+    return "service_at_location";
+  }
+  if (f.count("status") > 0) return "service";
+  return "organization";
+}
+
+void AddObject(const google::protobuf::Value& value, const std::string& where,
+               Package* package, JsonFlattener* flattener) {
+  std::string kind = KindOf(value);
+  const Descriptor* d = kind == "service" ? v3::Service::descriptor()
+                        : kind == "organization"
+                            ? v3::Organization::descriptor()
+                            : v3::ServiceAtLocation::descriptor();
+  CountUnknownKeys(value, d, where, package);
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(value, &json);
+  auto parse = [&](Message* m) {
+    absl::Status s = ParseJson(json, m);
+    if (!s.ok()) {
+      const auto& f = value.struct_value().fields();
+      auto id = f.find("id");
+      package->problems.push_back(
+          {where,
+           id != f.end() ? Shorten(id->second.string_value()) : std::string(),
+           kind, "", absl::StrCat("not a valid HSDS ", kind, ": ", s.message()),
+           true});
+    }
+    return s.ok();
+  };
+  if (kind == "service") {
+    v3::Service svc;
+    if (parse(&svc)) flattener->Service(std::move(svc), where);
+  } else if (kind == "organization") {
+    v3::Organization org;
+    if (parse(&org)) flattener->Organization(std::move(org), where);
+  } else {
+    v3::ServiceAtLocation sal;
+    if (parse(&sal)) flattener->ServiceAtLocation(std::move(sal), where);
+  }
+}
+
+absl::Status AddJson(absl::string_view text, absl::string_view where,
+                     Package* package, JsonFlattener* flattener) {
+  google::protobuf::Value value;
+  absl::Status s = ParseJson(text, &value);
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": not JSON: ", s.message()));
+  }
+  if (!value.has_struct_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": not a JSON object"));
+  }
+  const auto& fields = value.struct_value().fields();
+  if (auto contents = fields.find("contents"); contents != fields.end()) {
+    const google::protobuf::ListValue& list = contents->second.list_value();
+    for (int i = 0; i < list.values_size(); ++i) {
+      std::string w = absl::StrCat(where, ":$.contents[", i, "]");
+      if (!list.values(i).has_struct_value()) {
+        package->problems.push_back(
+            {w, "", "contents", "", "not a JSON object", true});
+        continue;
+      }
+      AddObject(list.values(i), w, package, flattener);
+    }
+    return absl::OkStatus();
+  }
+  AddObject(value, absl::StrCat(where, ":$"), package, flattener);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Package> ReadJsonFile(const fs::path& path) {
+  absl::StatusOr<std::string> text = ReadFile(path, kMaxJsonBytes);
+  if (!text.ok()) return text.status();
+  Package package;
+  JsonFlattener flattener(&package);
+  const std::string name = path.filename().string();
+  google::protobuf::Value whole;
+  if (ParseJson(*text, &whole).ok()) {
+    if (absl::Status s = AddJson(*text, name, &package, &flattener); !s.ok())
+      return s;
+    return package;
+  }
+  // Newline-delimited JSON: one object per line. The first line must be
+  // one, or the file is not HSDS JSON at all.
+  int line = 0;
+  bool any = false;
+  for (absl::string_view l : absl::StrSplit(*text, '\n')) {
+    ++line;
+    if (absl::StripAsciiWhitespace(l).empty()) continue;
+    std::string where = absl::StrCat(name, ":", line);
+    absl::Status s = AddJson(l, where, &package, &flattener);
+    if (!s.ok()) {
+      if (!any) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": neither a JSON document nor newline-delimited JSON (",
+            s.message(), ")"));
+      }
+      package.problems.push_back(
+          {where, "", "", "", std::string(s.message()), true});
+    }
+    any = true;
+  }
+  return package;
+}
+
+}  // namespace
+
+absl::Status AddJsonDocument(absl::string_view text, absl::string_view where,
+                             Package* package) {
+  JsonFlattener flattener(package);
+  return AddJson(text, where, package, &flattener);
+}
+
+absl::StatusOr<Package> ReadDataPackage(const std::string& datapackage_json,
+                                        const CsvLimits& limits) {
+  // The package is the directory the manifest is in, as given: a
+  // datapackage.json that is a symlink is read through it, and its
+  // resources are found beside the link, not beside its target.
+  std::error_code ec;
+  const fs::path given(datapackage_json);
+  fs::path dir = fs::canonical(
+      given.has_parent_path() ? given.parent_path() : fs::path("."), ec);
+  if (ec) {
+    return absl::NotFoundError(
+        absl::StrCat(datapackage_json, ": ", ec.message()));
+  }
+  const fs::path path = dir / given.filename();
+  absl::StatusOr<std::string> text = ReadFile(path, kMaxJsonBytes);
+  if (!text.ok()) return text.status();
+  google::protobuf::Struct manifest;
+  if (absl::Status s = ParseJson(*text, &manifest); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(datapackage_json, ": not JSON: ", s.message()));
+  }
+  auto resources = manifest.fields().find("resources");
+  if (resources == manifest.fields().end() ||
+      !resources->second.has_list_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        datapackage_json, ": no \"resources\" list (not a data package)"));
+  }
+  Package package;
+  const auto& list = resources->second.list_value();
+  for (int i = 0; i < list.values_size(); ++i) {
+    const auto& fields = list.values(i).struct_value().fields();
+    auto name_it = fields.find("name");
+    auto path_it = fields.find("path");
+    std::string where = absl::StrCat("datapackage.json:$.resources[", i, "]");
+    if (name_it == fields.end() || path_it == fields.end() ||
+        !path_it->second.has_string_value()) {
+      package.problems.push_back({where, "", "resources", "",
+                                  "a resource without a name and a path",
+                                  false});
+      continue;
+    }
+    const std::string table = name_it->second.string_value();
+    const std::string rel = path_it->second.string_value();
+    fs::path file(rel);
+    bool escapes = file.is_absolute();
+    for (const fs::path& part : file) escapes = escapes || part == "..";
+    if (escapes) {
+      package.problems.push_back(
+          {where, "", table, Shorten(rel),
+           "a resource path must lie within the package's directory; the "
+           "table is not read",
+           true});
+      continue;
+    }
+    const std::string name = file.filename().string();
+    file = dir / file;
+    if (!fs::exists(file, ec)) {
+      package.problems.push_back({name, "", table, "",
+                                  "the table is listed in datapackage.json "
+                                  "but its file is missing",
+                                  true});
+      continue;
+    }
+    if (table == "organization") {
+      ReadTable(file, name, table, limits, &package.organizations, &package);
+    } else if (table == "service") {
+      ReadTable(file, name, table, limits, &package.services, &package);
+    } else if (table == "location") {
+      ReadTable(file, name, table, limits, &package.locations, &package);
+    } else if (table == "address") {
+      ReadTable(file, name, table, limits, &package.addresses, &package);
+    } else if (table == "phone") {
+      ReadTable(file, name, table, limits, &package.phones, &package);
+    } else if (table == "organization_identifier") {
+      ReadTable(file, name, table, limits, &package.organization_identifiers,
+                &package);
+    } else if (table == "service_area") {
+      ReadTable(file, name, table, limits, &package.service_areas, &package);
+    } else if (table == "service_at_location") {
+      ReadTable(file, name, table, limits, &package.service_at_locations,
+                &package);
+    } else if (table == "language") {
+      ReadTable(file, name, table, limits, &package.languages, &package);
+    } else if (table == "attribute") {
+      ReadTable(file, name, table, limits, &package.attributes, &package);
+    } else if (table == "taxonomy_term") {
+      ReadTable(file, name, table, limits, &package.taxonomy_terms, &package);
+    } else {
+      CountTable(file, name, table, limits, &package);
+    }
+  }
+  return package;
+}
+
+absl::StatusOr<Package> ReadHsds(const std::string& path,
+                                 const CsvLimits& limits) {
+  std::error_code ec;
+  fs::path p = fs::canonical(path, ec);
+  if (ec) return absl::NotFoundError(absl::StrCat(path, ": ", ec.message()));
+  if (fs::is_directory(p, ec)) {
+    fs::path manifest = p / "datapackage.json";
+    if (!fs::exists(manifest, ec)) {
+      return absl::NotFoundError(absl::StrCat(
+          path, ": no datapackage.json (an HSDS tabular data package)"));
+    }
+    return ReadDataPackage(manifest.string(), limits);
+  }
+  if (fs::path(path).filename() == "datapackage.json") {
+    return ReadDataPackage(path, limits);
+  }
+  return ReadJsonFile(p);
+}
+
+}  // namespace civhub::hsds

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""End-to-end test of `civhubctl hsds import` on a real civhubd: the HSDS
+3.0 specification's examples (its CSV data package and JSON objects) go in,
+re-importing changes nothing, an edited row becomes a new version, a hostile
+package is imported as far as it is good (exit status 4, every problem
+printed) while the hub keeps serving, --dry-run publishes nothing, and what
+was acknowledged survives kill -9.
+
+    hsds_import_e2e_test.py CIVHUBD CIVHUBCTL HSDS_DIR
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+CIVHUBD, CIVHUBCTL, HSDS = sys.argv[1:4]
+del sys.argv[1:4]
+EXAMPLES = os.path.join(HSDS, "examples")
+ORG = "hsds-d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
+SERVICE = "hsds-ac148810-d857-441c-9679-408f346de14b"
+SUMMARY = re.compile(
+    r"published ([\d,]+), unchanged ([\d,]+), rejected ([\d,]+), skipped "
+    r"([\d,]+) rows; ([\d,]+) values not kept")
+
+
+class Hub:
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="civhub-hsds-import-")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [CIVHUBD, "--data-dir", self.data, "--listen", "127.0.0.1:0",
+             "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+             "--log-level", "warn"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for line in self.proc.stdout:
+            if re.search(r"web:\s+http://", line):
+                break
+        else:
+            raise AssertionError("civhubd did not print its banner")
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def ctl(self, *args, timeout=120):
+        return subprocess.run([CIVHUBCTL, "--data-dir", self.data, *args],
+                              capture_output=True, text=True, timeout=timeout)
+
+
+HUB = Hub()
+
+
+def summary(out):
+    m = SUMMARY.search(out.stdout)
+    assert m, out.stdout + out.stderr
+    return tuple(int(x.replace(",", "")) for x in m.groups()[:4])
+
+
+def version(record_id):
+    out = HUB.ctl("--json", "record", "get", record_id)
+    assert out.returncode == 0, out.stderr
+    return int(json.loads(out.stdout)["body"]["version"])
+
+
+def copy_package(dest):
+    shutil.copytree(os.path.join(EXAMPLES, "csv"), dest)
+    for name in os.listdir(dest):
+        os.chmod(os.path.join(dest, name), 0o644)
+    os.chmod(dest, 0o755)
+
+
+class HsdsImportTest(unittest.TestCase):
+    # Named in the order they run: each builds on the hub the last left.
+
+    def test_1_example_package_imports_and_reimports_unchanged(self):
+        out = HUB.ctl("hsds", "import", os.path.join(EXAMPLES, "csv"))
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(summary(out), (2, 0, 0, 0))
+        # The problems and what is not kept are printed, with where.
+        self.assertIn("locations.csv:2 id=3a19ff88-4620-4d17-9830-ac1d859eb5d5 "
+                      "location.latitude: 100,101", out.stdout)
+        self.assertIn("not kept: organization.tax_id (1 value, first at "
+                      "organizations.csv:2)", out.stdout)
+        self.assertEqual(version(ORG), 1)
+        found = HUB.ctl("--json", "search", "--kind", "service", "Counselling")
+        self.assertEqual(found.returncode, 0, found.stderr)
+        self.assertIn(SERVICE, found.stdout)
+        # Through the datapackage.json path too; nothing new either way.
+        again = HUB.ctl("hsds", "import",
+                        os.path.join(EXAMPLES, "csv", "datapackage.json"))
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertEqual(summary(again), (0, 2, 0, 0))
+
+    def test_2_an_edited_row_is_a_new_version(self):
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-edit-")
+        try:
+            pkg = os.path.join(tmp, "pkg")
+            copy_package(pkg)
+            path = os.path.join(pkg, "organizations.csv")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text.replace("Example Organization Inc.",
+                                     "Example Organization Ltd."))
+            out = HUB.ctl("hsds", "import", pkg)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertEqual(summary(out), (1, 1, 0, 0))
+            self.assertEqual(version(ORG), 2)
+            self.assertEqual(version(SERVICE), 1)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_3_json_examples_import_and_reimport_unchanged(self):
+        for name in ["organization_full.json", "service_full.json",
+                     "organization_list.json", "service_list.json",
+                     "service_at_location_full.json"]:
+            path = os.path.join(EXAMPLES, name)
+            out = HUB.ctl("hsds", "import", path)
+            self.assertEqual(out.returncode, 0, name + out.stdout + out.stderr)
+            again = HUB.ctl("hsds", "import", path)
+            self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+            published, unchanged, rejected, skipped = summary(again)
+            self.assertEqual((published, rejected, skipped), (0, 0, 0), name)
+            self.assertGreater(unchanged, 0, name)
+
+    def test_4_hostile_package_imports_the_good_rows(self):
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-hostile-")
+        try:
+            with open(os.path.join(tmp, "datapackage.json"), "w") as f:
+                json.dump({"resources": [
+                    {"name": "organization", "path": "organizations.csv"},
+                    {"name": "service", "path": "services.csv"}]}, f)
+            with open(os.path.join(tmp, "organizations.csv"), "wb") as f:
+                f.write(b"id,name,parent_organization_id\n"
+                        b"11111111-1111-4111-8111-111111111111,Good One,\n"
+                        b"22222222-2222-4222-8222-222222222222,Short\n"
+                        b"not-a-uuid,Bad Id,\n"
+                        b"33333333-3333-4333-8333-333333333333,Self,"
+                        b"33333333-3333-4333-8333-333333333333\n"
+                        b"44444444-4444-4444-8444-444444444444,Bad \xff,\n"
+                        b"66666666-6666-4666-8666-666666666666,")
+                chunk = b"a" * (1 << 20)
+                for _ in range(100):  # a 100 MB cell
+                    f.write(chunk)
+                f.write(b",\n77777777-7777-4777-8777-777777777777,Good Two,\n")
+            out = HUB.ctl("hsds", "import", tmp)
+            self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+            self.assertEqual(summary(out), (3, 0, 0, 5))
+            for expected in [
+                    "services.csv service — the table is listed in datapackage.json "
+                    "but its file is missing",
+                    "organizations.csv:3 id=22222222-2222-4222-8222-"
+                    "222222222222 organization — line 3: 2 cells, the header "
+                    "has 3",
+                    "organizations.csv:4 id=not-a-uuid organization.id: "
+                    "not-a-uuid — is not a UUID",
+                    "organizations.csv:5 id=33333333-3333-4333-8333-"
+                    "333333333333 organization.parent_organization_id",
+                    "organizations.csv:6",
+                    "organizations.csv:7"]:
+                self.assertIn(expected, out.stdout)
+            self.assertIn("UTF-8", out.stdout)
+            self.assertIn("more than the limit", out.stdout)
+            # The hub still serves, with the good rows.
+            self.assertEqual(HUB.ctl("status").returncode, 0)
+            found = HUB.ctl("--json", "search", "Good")
+            self.assertEqual(found.returncode, 0, found.stderr)
+            self.assertIn("hsds-11111111-1111-4111-8111-111111111111",
+                          found.stdout)
+            self.assertIn("hsds-77777777-7777-4777-8777-777777777777",
+                          found.stdout)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_5_dry_run_publishes_nothing(self):
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-dry-")
+        try:
+            path = os.path.join(tmp, "orgs.ndjson")
+            with open(path, "w") as f:
+                f.write(json.dumps({"id": "88888888-8888-4888-8888-"
+                                    "888888888888", "name": "Dry"}) + "\n")
+            out = HUB.ctl("hsds", "import", "--dry-run", path)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertIn("would publish hsds-88888888-8888-4888-8888-"
+                          "888888888888 organization \"Dry\"", out.stdout)
+            missing = HUB.ctl("record", "get",
+                              "hsds-88888888-8888-4888-8888-888888888888")
+            self.assertEqual(missing.returncode, 2)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_6_unreadable_input_is_a_usage_error(self):
+        out = HUB.ctl("hsds", "import", "/nonexistent/package")
+        self.assertEqual(out.returncode, 1)
+
+    def test_7_acknowledged_imports_survive_kill_9(self):
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-kill-")
+        try:
+            path = os.path.join(tmp, "orgs.ndjson")
+            with open(path, "w") as f:
+                for i in range(1200):  # three PublishBatch calls
+                    f.write(json.dumps({
+                        "id": "99999999-9999-4999-8999-%012d" % i,
+                        "name": "Durable %d" % i}) + "\n")
+            out = HUB.ctl("hsds", "import", path)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertEqual(summary(out), (1200, 0, 0, 0))
+            HUB.kill9()
+            HUB.start()
+            self.assertEqual(version("hsds-99999999-9999-4999-8999-%012d"
+                                     % 1199), 1)
+            again = HUB.ctl("hsds", "import", path)
+            self.assertEqual(summary(again), (0, 1200, 0, 0))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    HUB.start()
+    try:
+        result = unittest.main(exit=False, verbosity=2).result
+    finally:
+        HUB.stop()
+    sys.exit(0 if result.wasSuccessful() else 1)
