@@ -17,9 +17,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "bench/generator.h"
-#include "hsds/package_writer.h"
-#include "hsds/to_hsds.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -27,6 +24,8 @@
 #include "civhub/v1/admin.grpc.pb.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "harness/tcp_relay.h"
+#include "hsds/package_writer.h"
+#include "hsds/to_hsds.h"
 
 namespace civhub::bench {
 namespace {
@@ -224,9 +223,9 @@ absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
   if (!WaitReady(bin_dir, hub, absl::Minutes(2))) {
     return absl::UnavailableError("civhubd did not start");
   }
-  const std::string import = absl::StrCat(bin_dir, "/civhubctl --data-dir '",
-                                          hub, "' hsds import '", package,
-                                          "' >/dev/null");
+  const std::string import =
+      absl::StrCat(bin_dir, "/civhubctl --data-dir '", hub, "' hsds import '",
+                   package, "' >/dev/null");
   start = absl::Now();
   if (std::system(import.c_str()) != 0) {
     return absl::InternalError("civhubctl hsds import failed");

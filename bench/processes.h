@@ -43,7 +43,7 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
                                              uint64_t records);
 
 struct HsdsImportResult {
-  uint64_t records = 0;        // Organizations the package holds.
+  uint64_t records = 0;         // Organizations the package holds.
   double generate_seconds = 0;  // Writing the package.
   double seconds = 0;           // `civhubctl hsds import`, new records.
   double records_per_s = 0;
