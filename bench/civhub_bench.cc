@@ -287,7 +287,7 @@ std::string BinDir(const std::string& kind) {
   std::string dir(self, n > 0 ? static_cast<size_t>(n) : 0);
   dir = dir.substr(0, dir.rfind('/'));  // build/bench
   dir = dir.substr(0, dir.rfind('/'));  // build
-  return kind == "civhubd" ? dir + "/node/server" : dir + "/admin-cli";
+  return kind == "civhubd" ? dir + "/server" : dir + "/admin-cli";
 }
 
 // civhubd and civhubctl side by side in `bin`, as scripts/run installs
