@@ -63,7 +63,11 @@ const std::map<std::string, std::set<std::string>, std::less<>>& KeptFields() {
             "url", "email", "status", "application_process", "fees_description",
             "eligibility_description", "minimum_age", "maximum_age"}},
           {"location",
-           {"id", "organization_id", "name", "latitude", "longitude"}},
+           // location_type: a civhub location is a place (physical or
+           // postal); a virtual one has no address, so no country, and is
+           // dropped with that problem.
+           {"id", "organization_id", "name", "latitude", "longitude",
+            "location_type"}},
           {"address",
            {"id", "location_id", "address_1", "address_2", "city", "region",
             "state_province", "postal_code", "country", "address_type"}},
