@@ -409,7 +409,10 @@ class Mapper {
     auto it = attributes_.find(absl::StrCat(entity, ":", id));
     if (it == attributes_.end()) return;
     used_links_.insert(it->first);
-    for (const auto& [term, where] : it->second) {
+    for (const auto& attached : it->second) {
+      // (A lambda may not capture a structured binding in C++17.)
+      const auto& term = attached.first;
+      const auto& where = attached.second;
       auto match = [&](absl::Span<const node::TaxonomyTerm> list)
           -> std::optional<std::string> {
         for (const node::TaxonomyTerm& t : list) {
