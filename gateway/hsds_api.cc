@@ -224,7 +224,9 @@ absl::StatusOr<http::Response> PageResponse(std::vector<Item> items,
   page.set_size(static_cast<int32_t>(items.size()));
   page.set_first_page(p.page == 1);
   page.set_last_page(p.page >= pages);
-  page.set_empty(total == 0);
+  // Whether this page holds nothing (a page past the end too), as the
+  // Spring Data page HSDS's envelope follows says.
+  page.set_empty(items.empty());
   for (Item& item : items) *page.add_contents() = std::move(item);
   return HsdsJsonResponse(page);
 }

@@ -543,6 +543,16 @@ class Mapper {
     }
   }
 
+  // Whether an organization row of the package has the (normalized) id.
+  bool PackageHasOrganization(const std::string& id) {
+    if (package_org_ids_.empty()) {
+      for (const auto& r : p_.organizations) {
+        package_org_ids_.insert(node::NormalizeUuid(r.message.id()));
+      }
+    }
+    return package_org_ids_.count(id) > 0;
+  }
+
   std::optional<v1::PublishRequest> MapOrganization(
       const Row<v3::Organization>& row) {
     const v3::Organization& o = row.message;
@@ -585,6 +595,13 @@ class Mapper {
             "is the organization itself; the parent is dropped");
       } else {
         org->mutable_parent()->set_record_id(RecordIdOf(parent));
+        if (!PackageHasOrganization(node::NormalizeUuid(parent))) {
+          Add(row.where, id, "organization.parent_organization_id", parent,
+              "names no organization of this package; kept as a reference "
+              "to hsds-" +
+                  node::NormalizeUuid(parent) +
+                  " on this hub, found once that organization is imported");
+        }
       }
     }
     for (const auto* rp : In(identifiers_, id)) {
@@ -847,6 +864,7 @@ class Mapper {
                       std::vector<std::pair<std::string, std::string>>>
       attached_;
   std::set<std::string> org_ids_, service_ids_;
+  std::set<std::string> package_org_ids_;  // Every organization row's id.
 };
 
 }  // namespace

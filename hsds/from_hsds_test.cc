@@ -143,6 +143,11 @@ TEST(FromHsds, ExampleCsvPackage) {
   EXPECT_EQ(point->where, "locations.csv:2");
   EXPECT_EQ(point->value, "100,101");
   EXPECT_NE(Find(m, "address.region", "ISO 3166-2"), nullptr);
+  // The parent is in no table of the package: kept, and said so.
+  const Problem* parent = Find(m, "organization.parent_organization_id",
+                               "names no organization of this package");
+  ASSERT_NE(parent, nullptr) << Describe(m.problems);
+  EXPECT_FALSE(parent->row_skipped);
   // Nothing skipped, and what civhub has no place for is counted.
   EXPECT_EQ(m.rows_skipped, 0) << Describe(m.problems);
   EXPECT_EQ(m.not_kept.at("organization.tax_id").count, 1);
@@ -202,6 +207,33 @@ TEST(FromHsds, PagedListsJson) {
       EXPECT_TRUE(absl::StartsWith(where, absl::StrCat(file, ":$.contents[")))
           << where;
     }
+  }
+}
+
+// The specification's other examples are HSDS objects civhub does not
+// import on their own: each is refused saying what it looks like, never
+// published as an organization named after whatever "name" it has.
+TEST(FromHsds, OtherHsdsObjectsAreRefusedSayingWhatTheyAre) {
+  for (auto [file, looks_like] : {
+           std::pair{"location.json", "an HSDS location"},
+           std::pair{"taxonomy.json", "an HSDS taxonomy"},
+           std::pair{"taxonomy_term.json", "an HSDS taxonomy term"},
+           std::pair{"base.json", "the root of an HSDS API"},
+           std::pair{"tabular.json", "tabular JSON"},
+       }) {
+    absl::StatusOr<Package> p = ReadHsds(kExamples + "/" + file);
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << file;
+    EXPECT_TRUE(absl::StrContains(p.status().message(), looks_like))
+        << file << ": " << p.status();
+    EXPECT_TRUE(absl::StartsWith(p.status().message(), file)) << p.status();
+  }
+  // In a list, each item is a problem and nothing is published.
+  for (const char* file : {"taxonomy_list.json", "taxonomy_term_list.json"}) {
+    Mapped m = Map(kExamples + "/" + file);
+    EXPECT_TRUE(m.records.empty()) << file;
+    ASSERT_FALSE(m.problems.empty()) << file;
+    EXPECT_TRUE(absl::StrContains(m.problems[0].reason, "taxonomy"))
+        << Describe(m.problems);
   }
 }
 

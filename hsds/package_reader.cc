@@ -1,11 +1,13 @@
 #include "hsds/package_reader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -364,21 +366,67 @@ class JsonFlattener {
 
 // The kind of HSDS object `value` is: "service_at_location" (it nests a
 // service, or has a service_id and a location), "service" (it has a
-// status, which services require), else "organization".
-std::string KindOf(const google::protobuf::Value& value) {
+// status, which services require) or "organization" (it has a name); ""
+// for an object none of these can be, with what it looks like in
+// `*looks_like` — other HSDS objects civhub does not import on their own
+// (a location, a taxonomy or a term, the API's root), tabular JSON.
+std::string KindOf(const google::protobuf::Value& value,
+                   std::string* looks_like) {
   const auto& f = value.struct_value().fields();
-  if (f.count("service") > 0 ||
-      (f.count("service_id") > 0 &&
-       (f.count("location") > 0 || f.count("location_id") > 0))) {
+  auto has = [&](const char* key) { return f.count(key) > 0; };
+  if (has("service") ||
+      (has("service_id") && (has("location") || has("location_id")))) {
     return "service_at_location";
   }
-  if (f.count("status") > 0) return "service";
-  return "organization";
+  if (has("status")) return "service";
+  if (has("location_type") || has("addresses")) {
+    *looks_like =
+        "an HSDS location (import the organization it belongs to, whose "
+        "locations it nests, or the data package with its locations table)";
+  } else if (has("openapi_url") || has("profile")) {
+    *looks_like = "the root of an HSDS API (GET /), which holds no records";
+  } else if (has("taxonomy") || has("taxonomy_id") || has("code") ||
+             has("term_uri") || has("parent_id")) {
+    *looks_like =
+        "an HSDS taxonomy term (terms are imported with the records they "
+        "are attached to)";
+  } else if (has("version") &&
+             std::all_of(f.begin(), f.end(), [](const auto& kv) {
+               return kv.first == "id" || kv.first == "name" ||
+                      kv.first == "description" || kv.first == "uri" ||
+                      kv.first == "version" || kv.first == "metadata";
+             })) {
+    *looks_like =
+        "an HSDS taxonomy (terms are imported with the records they are "
+        "attached to)";
+  } else if (!has("id") && !has("name") &&
+             std::any_of(f.begin(), f.end(), [](const auto& kv) {
+               return absl::EndsWith(kv.first, ".csv");
+             })) {
+    *looks_like =
+        "tabular JSON (an object of tables); give the data package "
+        "(datapackage.json and its CSV files) instead";
+  } else if (!has("name")) {
+    *looks_like = "no HSDS organization (it has no name)";
+  } else {
+    return "organization";
+  }
+  return "";
 }
 
-void AddObject(const google::protobuf::Value& value, const std::string& where,
-               Package* package, JsonFlattener* flattener) {
-  std::string kind = KindOf(value);
+// Adds one HSDS object; INVALID_ARGUMENT (nothing added, the message
+// saying what it looks like) when it is none civhub imports.
+absl::Status AddObject(const google::protobuf::Value& value,
+                       const std::string& where, Package* package,
+                       JsonFlattener* flattener) {
+  std::string looks_like;
+  std::string kind = KindOf(value, &looks_like);
+  if (kind.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not an HSDS organization, service or service_at_location, nor a "
+        "list of them: it looks like ",
+        looks_like));
+  }
   const Descriptor* d = kind == "service" ? v3::Service::descriptor()
                         : kind == "organization"
                             ? v3::Organization::descriptor()
@@ -409,6 +457,7 @@ void AddObject(const google::protobuf::Value& value, const std::string& where,
     v3::ServiceAtLocation sal;
     if (parse(&sal)) flattener->ServiceAtLocation(std::move(sal), where);
   }
+  return absl::OkStatus();
 }
 
 absl::Status AddJson(absl::string_view text, absl::string_view where,
@@ -433,11 +482,19 @@ absl::Status AddJson(absl::string_view text, absl::string_view where,
             {w, "", "contents", "", "not a JSON object", true});
         continue;
       }
-      AddObject(list.values(i), w, package, flattener);
+      if (absl::Status s = AddObject(list.values(i), w, package, flattener);
+          !s.ok()) {
+        package->problems.push_back(
+            {w, "", "", "", std::string(s.message()), true});
+      }
     }
     return absl::OkStatus();
   }
-  AddObject(value, absl::StrCat(where, ":$"), package, flattener);
+  if (absl::Status s =
+          AddObject(value, absl::StrCat(where, ":$"), package, flattener);
+      !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message()));
+  }
   return absl::OkStatus();
 }
 

@@ -173,6 +173,7 @@ void PackageWriter::AddAttributes(
 }
 
 void PackageWriter::AddOrganization(const v3::Organization& organization) {
+  if (organizations_.count(organization.id()) > 0) return;
   AddRow("organization", organization);
   for (const v3::Location& l : organization.locations()) AddLocation(l);
   for (const v3::Phone& p : organization.phones()) AddRow("phone", p);
@@ -188,6 +189,7 @@ void PackageWriter::AddOrganization(const v3::Organization& organization) {
 }
 
 void PackageWriter::AddService(const v3::Service& service) {
+  if (services_.count(service.id()) > 0) return;
   AddRow("service", service);
   for (const v3::Phone& p : service.phones()) AddRow("phone", p);
   for (const v3::ServiceArea& a : service.service_areas()) {

@@ -5,7 +5,9 @@
 // Rows are written sorted by id within each table, so exporting the same
 // directory twice gives the same files byte for byte, whatever order the
 // records came in. A row met twice (a location that is both an
-// organization's and, copied, its service's) is written once.
+// organization's and, copied, its service's) is written once; an
+// organization or service whose id was added before is ignored, rows and
+// all (the first added wins).
 //
 // Not thread-safe.
 #ifndef CIVHUB_HSDS_PACKAGE_WRITER_H_

@@ -182,6 +182,26 @@ TEST_F(PackageWriterFiles, TheSameDirectoryGivesTheSameFilesInAnyOrder) {
   EXPECT_EQ(lone.fields().at("total_items").number_value(), 0);
 }
 
+TEST_F(PackageWriterFiles, AnIdAddedTwiceKeepsTheFirst) {
+  PackageWriter w;
+  v3::Organization first = OrganizationToHsds(org_);
+  v3::Organization second = first;
+  second.set_name("Another hub's copy");
+  second.mutable_locations(0)->set_name("elsewhere");
+  w.AddOrganization(first);
+  w.AddOrganization(second);
+  EXPECT_EQ(w.organizations(), 1u);
+  const std::string out = dir_.Sub("dup");
+  std::filesystem::create_directories(out);
+  ASSERT_TRUE(w.WriteTabular(out).ok());
+  ASSERT_TRUE(w.WriteJson(out, false).ok());
+  EXPECT_EQ(Slurp(out + "/organizations.csv").find("Another"),
+            std::string::npos);
+  EXPECT_EQ(Slurp(out + "/locations.csv").find("elsewhere"), std::string::npos);
+  EXPECT_EQ(Slurp(out + "/organizations.json").find("Another"),
+            std::string::npos);
+}
+
 TEST_F(PackageWriterFiles, AnUnwritableDirectoryIsAnError) {
   PackageWriter w;
   w.AddOrganization(OrganizationToHsds(org_));

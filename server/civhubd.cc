@@ -75,7 +75,7 @@ void PrintBanner(const civhub::server::HubServer& server,
   if (!server.http_address().empty()) {
     url_line("web:          ", https ? "https://" : "http://",
              server.http_address(), "/",
-             "(directory for people; JSON API at /v1/)");
+             "(directory for people; JSON API at /v1/, HSDS at /hsds/)");
   }
   if (!server.metrics_address().empty()) {
     url_line("metrics:      ", "http://", server.metrics_address(), "/metrics",

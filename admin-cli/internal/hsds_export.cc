@@ -2,11 +2,13 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "admin-cli/internal/commands.h"
 #include "hsds/package_writer.h"
 #include "hsds/to_hsds.h"
 #include "node/records/index_terms.h"
@@ -69,18 +71,36 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
     return s.NodeError(st);
   }
 
+  // Two hubs that imported one HSDS package hold records with the same
+  // HSDS ids; a package holds each id once: this hub's own record, else the
+  // first by origin.
+  int code = kExitOk;
+  std::optional<std::string> self = ConnectedHubId(s, &code);
+  if (!self) return code;
   hsds::HsdsOptions options;
   options.lang = f.lang;
   hsds::PackageWriter writer;
-  for (const auto& [key, record] : records) {
-    if (!Selected(record, flags)) continue;
-    if (record.body().has_organization()) {
-      writer.AddOrganization(hsds::OrganizationToHsds(record, options));
-    } else {
-      writer.AddService(hsds::ServiceToHsds(record, options));
+  size_t shadowed = 0;
+  for (bool own : {true, false}) {
+    for (const auto& [key, record] : records) {
+      if ((record.origin() == *self) != own || !Selected(record, flags)) {
+        continue;
+      }
+      const size_t before = writer.organizations() + writer.services();
+      if (record.body().has_organization()) {
+        writer.AddOrganization(hsds::OrganizationToHsds(record, options));
+      } else {
+        writer.AddService(hsds::ServiceToHsds(record, options));
+      }
+      shadowed += writer.organizations() + writer.services() == before;
     }
   }
   for (const hsds::v3::Taxonomy& t : hsds::Taxonomies()) writer.AddTaxonomy(t);
+  // Every listed term, as /hsds/taxonomy_terms lists them; the local x-
+  // codes come with the records that carry them.
+  for (const hsds::v3::TaxonomyTerm& t : hsds::TaxonomyTerms({}, {})) {
+    writer.AddTerm(t);
+  }
   absl::Status written = csv ? writer.WriteTabular(f.dir)
                              : writer.WriteJson(f.dir, f.format == "ndjson");
   if (!written.ok()) {
@@ -95,6 +115,12 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
           << ", " << count(writer.services(), "service", "services") << " → "
           << f.dir << " (" << (csv ? "HSDS tabular data package" : f.format)
           << ")\n";
+  if (shadowed > 0) {
+    s.err() << "hsds export: " << count(shadowed, "record was", "records were")
+            << " left out: another hub's record has the same HSDS id (both "
+               "hubs imported one HSDS package; this hub's own is kept, "
+               "docs/hsds.md \"Ids\")\n";
+  }
   return kExitOk;
 }
 

@@ -320,8 +320,8 @@ class HsdsApiTest(unittest.TestCase):
         self.assertEqual(status, 404)
         # A page past the end is empty, not an error.
         _, _, page = get_json("/hsds/organizations?page=99")
-        self.assertEqual((page["size"], page["last_page"], page["contents"]),
-                         (0, True, []))
+        self.assertEqual((page["size"], page["last_page"], page["empty"],
+                          page["contents"]), (0, True, True, []))
 
     def test_ndjson_lists_one_object_per_line(self):
         status, headers, body = http_fetch.get(HUB["addr"],
