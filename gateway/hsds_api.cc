@@ -139,8 +139,9 @@ absl::StatusOr<ListParams> ParseList(
       p.modified_after = *t;
     } else if (name == "postcode") {
       return ParamError(name,
-                        "this hub has no postcode gazetteer; give the point "
-                        "as near=LAT,LON (with proximity in metres)");
+                        "this hub has no postcode gazetteer; give the point as "
+                        "near=LAT,LON (with proximity in metres) to "
+                        "/hsds/service_at_locations");
     } else if (name == "proximity") {
       proximity = value;
     } else if (name == "near") {
@@ -468,9 +469,10 @@ void HsdsApi::AddRoutes(http::Router* router) {
 }
 
 void HsdsApi::Organizations(Req request, http::Reply reply) {
-  absl::StatusOr<ListParams> params = ParseList(
-      request->query, {"search", "full_service", "full", "page", "per_page",
-                       "format", "taxonomy_term_id", "taxonomy_id"});
+  absl::StatusOr<ListParams> params =
+      ParseList(request->query,
+                {"search", "full_service", "full", "page", "per_page", "format",
+                 "taxonomy_term_id", "taxonomy_id", "postcode"});
   if (!params.ok())
     return SendApiResponse(reply, ErrorResponse(params.status()));
   const node::Hub* hub = context_.node->hub();
@@ -524,7 +526,9 @@ void HsdsApi::Services(Req request, http::Reply reply) {
   absl::StatusOr<ListParams> params = ParseList(
       request->query,
       {"search", "page", "per_page", "format", "taxonomy_term_id",
-       "taxonomy_id", "organization_id", "modified_after", "minimal", "full"});
+       "taxonomy_id", "organization_id", "modified_after", "minimal", "full",
+       // Refused with its reason (ParseList), not as unknown.
+       "postcode"});
   if (!params.ok())
     return SendApiResponse(reply, ErrorResponse(params.status()));
   const node::Hub* hub = context_.node->hub();

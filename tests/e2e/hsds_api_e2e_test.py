@@ -300,6 +300,12 @@ class HsdsApiTest(unittest.TestCase):
         status, _, err = get_json("/hsds/service_at_locations?postcode=00100")
         self.assertEqual((status, err["field"]), (400, "postcode"))
         self.assertIn("near=LAT,LON", err["message"])
+        # Clients that send a postcode to the other lists learn the same.
+        for path in ("/hsds/services?postcode=00100",
+                     "/hsds/organizations?postcode=00100"):
+            status, _, err = get_json(path)
+            self.assertEqual((status, err["field"]), (400, "postcode"), path)
+            self.assertIn("near=LAT,LON", err["message"])
         status, _, err = get_json("/hsds/service_at_locations?proximity=10")
         self.assertEqual((status, err["field"]), (400, "proximity"))
 
