@@ -350,6 +350,15 @@ absl::StatusOr<v1::SearchResponse> FindPage(const node::Hub& hub,
   return hub.directory().SearchAt(search, paging, stop);
 }
 
+// A service with its own fields only, as lists give it without `full`.
+void StripRows(v3::Service* svc) {
+  svc->clear_phones();
+  svc->clear_service_areas();
+  svc->clear_languages();
+  svc->clear_attributes();
+  svc->clear_service_at_locations();
+}
+
 // The services an organization provides (at most
 // kMaxServicesOfOrganization), as HSDS.
 absl::StatusOr<std::vector<v3::Service>> ServicesOf(
@@ -366,45 +375,33 @@ absl::StatusOr<std::vector<v3::Service>> ServicesOf(
   std::vector<v3::Service> out;
   for (const v1::SearchHit& hit : found->hits()) {
     v3::Service svc = hsds::ServiceToHsds(hit.record());
-    if (!full) {
-      svc.clear_phones();
-      svc.clear_service_areas();
-      svc.clear_languages();
-      svc.clear_attributes();
-      svc.clear_service_at_locations();
-    }
+    if (!full) StripRows(&svc);
     out.push_back(std::move(svc));
   }
   return out;
 }
 
-// The organization of a service (its provider), if this hub holds it.
-std::optional<v3::Organization> ProviderOf(const node::Hub& hub,
-                                           const v1::Record& service) {
+// A service record as HSDS with its rows and, when this hub holds it, its
+// provider organization (service_full).
+v3::Service FullService(const node::Hub& hub, const v1::Record& service) {
+  v3::Service out = hsds::ServiceToHsds(service);
   v1::GetRecordRequest get;
   get.set_origin(service.body().service().organization().origin());
   get.set_record_id(service.body().service().organization().record_id());
   absl::StatusOr<v1::Record> org = hub.directory().GetRecord(get);
-  if (!org.ok() || !org->body().has_organization()) return std::nullopt;
-  return hsds::OrganizationToHsds(*org);
+  if (org.ok() && org->body().has_organization()) {
+    *out.mutable_organization() = hsds::OrganizationToHsds(*org);
+  }
+  return out;
 }
 
 // A list's service: its own fields, or with `full` its nested rows and its
 // provider.
 v3::Service ListedService(const node::Hub& hub, const v1::Record& record,
                           const ListParams& p) {
+  if (p.full) return FullService(hub, record);
   v3::Service svc = hsds::ServiceToHsds(record);
-  if (p.full) {
-    if (std::optional<v3::Organization> org = ProviderOf(hub, record)) {
-      *svc.mutable_organization() = *std::move(org);
-    }
-    return svc;
-  }
-  svc.clear_phones();
-  svc.clear_service_areas();
-  svc.clear_languages();
-  svc.clear_attributes();
-  svc.clear_service_at_locations();
+  StripRows(&svc);
   return svc;
 }
 
@@ -573,11 +570,7 @@ void HsdsApi::Service(Req request, http::Reply reply) {
             FindOne(*hub, id, v1::RECORD_KIND_SERVICE);
         if (!record.ok()) return record.status();
         if (!record->has_value()) return NotFound("service", id);
-        v3::Service svc = hsds::ServiceToHsds(**record);
-        if (std::optional<v3::Organization> org = ProviderOf(*hub, **record)) {
-          *svc.mutable_organization() = *std::move(org);
-        }
-        return HsdsJsonResponse(svc);
+        return HsdsJsonResponse(FullService(*hub, **record));
       });
 }
 
@@ -656,12 +649,8 @@ void HsdsApi::ServiceAtLocation(Req request, http::Reply reply) {
           for (v3::ServiceAtLocation& at :
                hsds::ServiceAtLocationsOf(**record)) {
             if (at.id() != want) continue;
-            v3::Service svc = hsds::ServiceToHsds(**record);
+            v3::Service svc = FullService(*hub, **record);
             svc.clear_service_at_locations();
-            if (std::optional<v3::Organization> org =
-                    ProviderOf(*hub, **record)) {
-              *svc.mutable_organization() = *std::move(org);
-            }
             *at.mutable_service() = std::move(svc);
             return HsdsJsonResponse(at);
           }
