@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -31,6 +30,7 @@ CIVHUBD, CIVHUBCTL, SOURCE, HSDS_DIR = sys.argv[1:5]
 del sys.argv[1:5]
 sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
 sys.path.insert(0, os.path.join(SOURCE, "tests"))
+import civhubd_process  # noqa: E402
 import http_fetch  # noqa: E402
 
 # The namespace of civhub's HSDS ids (node/records/hsds_ids.h): every hub
@@ -88,22 +88,7 @@ LISTS = [
 
 
 def launch_hub(data):
-    proc = subprocess.Popen(
-        [CIVHUBD, "--data-dir", data, "--listen", "127.0.0.1:0",
-         "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-         "--sync-interval", "1", "--log-level", "warn"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    hub_id = http_addr = None
-    for line in proc.stdout:
-        if "hub id:" in line:
-            hub_id = line.split()[-1]
-        m = re.search(r"web:\s+http://([^/]+)/", line)
-        if m:
-            http_addr = m.group(1)
-            break
-    assert hub_id and http_addr, "civhubd did not print its banner"
-    threading.Thread(target=proc.stdout.read, daemon=True).start()
-    return proc, hub_id, http_addr
+    return civhubd_process.launch(CIVHUBD, data, "--sync-interval", "1")
 
 
 def ctl(*args, data=None):

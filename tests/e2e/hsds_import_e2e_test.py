@@ -16,11 +16,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 
 CIVHUBD, CIVHUBCTL, HSDS = sys.argv[1:4]
 del sys.argv[1:4]
+sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import civhubd_process  # noqa: E402
 EXAMPLES = os.path.join(HSDS, "examples")
 ORG = "hsds-d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
 SERVICE = "hsds-ac148810-d857-441c-9679-408f346de14b"
@@ -35,17 +37,7 @@ class Hub:
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            [CIVHUBD, "--data-dir", self.data, "--listen", "127.0.0.1:0",
-             "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-             "--log-level", "warn"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for line in self.proc.stdout:
-            if re.search(r"web:\s+http://", line):
-                break
-        else:
-            raise AssertionError("civhubd did not print its banner")
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        self.proc, _, _ = civhubd_process.launch(CIVHUBD, self.data)
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)

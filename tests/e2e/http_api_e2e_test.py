@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -29,6 +28,7 @@ CIVHUBD, CIVHUBCTL, SOURCE = sys.argv[1:4]
 del sys.argv[1:4]
 sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
 sys.path.insert(0, os.path.join(SOURCE, "tests"))
+import civhubd_process  # noqa: E402
 import http_fetch  # noqa: E402
 
 # --- The hub ---------------------------------------------------------------
@@ -37,24 +37,8 @@ HUB = {}
 
 
 def launch_hub(data, *flags):
-    """civhubd on loopback ports, once its banner is out: (process, hub id,
-    HTTP address)."""
-    proc = subprocess.Popen(
-        [CIVHUBD, "--data-dir", data, "--listen", "127.0.0.1:0",
-         "--peer-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-         "--log-level", "warn", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    hub_id = http_addr = None
-    for line in proc.stdout:
-        if "hub id:" in line:
-            hub_id = line.split()[-1]
-        m = re.search(r"web:\s+http://([^/]+)/", line)
-        if m:
-            http_addr = m.group(1)
-            break
-    assert hub_id and http_addr, "civhubd did not print its banner"
-    threading.Thread(target=proc.stdout.read, daemon=True).start()
-    return proc, hub_id, http_addr
+    """civhubd on loopback ports: (process, hub id, HTTP address)."""
+    return civhubd_process.launch(CIVHUBD, data, *flags)
 
 
 def start_hub():
