@@ -39,6 +39,18 @@ inline constexpr char kFieldProvider = 'p';    // provider org "hubid/recordid"
 // HSDS service_at_location id (HsdsSubId(service's id, "service_at_location",
 // ServiceLocation.id)), so either id finds the service's document.
 inline constexpr char kFieldHsdsId = 'u';
+// Needs and offers: each capability code and its group
+// (capabilities.h: CapabilityGroup), so a search for a group finds its
+// members and matching finds a capability's siblings under one posting.
+inline constexpr char kFieldCapability = 'q';
+// The organization a need is for, an offer is from, or an event is
+// organized by: "hubid/recordid".
+inline constexpr char kFieldOwner = 'w';
+// A registration's event: "hubid/recordid".
+inline constexpr char kFieldEvent = 'e';
+// An event: each UTC month "YYYY-MM" one of its occurrences overlaps,
+// within the recurrence horizon (docs/matchmaking.md, "Recurrence").
+inline constexpr char kFieldMonth = 'd';
 
 // Version of the rules that derive the filter postings (IndexTerms::filters).
 // A store whose filter postings were written under another version has them
