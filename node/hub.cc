@@ -262,7 +262,8 @@ void Hub::PublishManyLocked(
     }
     if (run.empty()) return;
     std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
-        store_->ApplyMany(run_records, run_plans, /*sync=*/false);
+        store_->ApplyMany(run_records, run_plans, /*sync=*/false,
+                          /*stop_unless_applied=*/true);
     for (size_t r = 0; r < run.size(); ++r) {
       const size_t i = run[r];
       absl::StatusOr<ApplyOutcome>& outcome = outcomes[r];
@@ -273,9 +274,9 @@ void Hub::PublishManyLocked(
       }
       if (failed.ok() && !outcome.ok()) failed = outcome.status();
       if (!failed.ok()) {
-        // This one and every later one of the run fail: a later record
-        // stored after a failed one would leave a gap in the sequence.
-        // (ApplyMany stores all of a run or, if its write fails, none.)
+        // This one and every later one fail: a later record stored after
+        // a failed one would leave a gap in the sequence (ApplyMany did
+        // not store them).
         (*results)[i] = failed;
         continue;
       }

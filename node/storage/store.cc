@@ -136,6 +136,12 @@ absl::StatusOr<uint64_t> RebuildPostingsIfStale(leveldb::DB* db,
   return records;
 }
 
+// "applied", or the error.
+std::string Describe(const absl::StatusOr<ApplyOutcome>& outcome) {
+  return outcome.ok() ? std::string(ApplyOutcomeName(*outcome))
+                      : outcome.status().ToString();
+}
+
 }  // namespace
 
 absl::Status StoreReadOnlyError(const StoreFailure& failure) {
@@ -287,7 +293,8 @@ absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
 
 std::vector<absl::StatusOr<ApplyOutcome>> Store::ApplyMany(
     absl::Span<const crypto::VerifiedRecord* const> records,
-    absl::Span<const ApplyPlan* const> plans, bool sync) {
+    absl::Span<const ApplyPlan* const> plans, bool sync,
+    bool stop_unless_applied) {
   absl::MutexLock lock(&mu_);
   if (absl::Status st = WritableLocked(); !st.ok()) {
     return std::vector<absl::StatusOr<ApplyOutcome>>(records.size(), st);
@@ -298,6 +305,14 @@ std::vector<absl::StatusOr<ApplyOutcome>> Store::ApplyMany(
   pending.counters = counters_;
   leveldb::WriteBatch batch;
   for (size_t i = 0; i < records.size(); ++i) {
+    if (stop_unless_applied && i > 0 &&
+        !(out.back().ok() && *out.back() == ApplyOutcome::kApplied)) {
+      out.resize(records.size(),
+                 absl::AbortedError(absl::StrCat("not applied: record ", i - 1,
+                                                 " of the batch was not (",
+                                                 Describe(out[i - 1]), ")")));
+      break;
+    }
     out.push_back(ApplyToBatch(*records[i], *plans[i], &pending, &batch));
   }
   if (absl::Status st = CommitLocked(&pending, &batch, sync); !st.ok()) {

@@ -147,9 +147,14 @@ class Store {
   // not already refused gets the read-only error: nothing of the batch is
   // acknowledged, and none of it is in the store after a restart unless
   // the whole batch is. `plans` must be at least as long as `records`.
+  // With `stop_unless_applied` (a hub publishing its own records, whose
+  // sequences must not leave a gap), the first record that is refused or
+  // not kApplied ends the batch: the ones before it are written, the ones
+  // after it are not, each with ABORTED.
   std::vector<absl::StatusOr<ApplyOutcome>> ApplyMany(
       absl::Span<const crypto::VerifiedRecord* const> records,
-      absl::Span<const ApplyPlan* const> plans, bool sync);
+      absl::Span<const ApplyPlan* const> plans, bool sync,
+      bool stop_unless_applied = false);
 
   // Makes every write applied so far durable.
   absl::Status Sync();

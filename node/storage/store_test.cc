@@ -261,6 +261,38 @@ TEST_F(StoreTest, ApplyManyEndsAsOneApplyPerRecord) {
   EXPECT_EQ((*a)->body.version(), 2u);
 }
 
+// A hub's own records take contiguous sequences: a batch of them stops at
+// the first one not applied, and nothing after it is stored.
+TEST_F(StoreTest, ApplyManyCanStopAtTheFirstRecordNotApplied) {
+  const crypto::VerifiedRecord held = Verified(SignedOrg(key_, "held", 1, 1));
+  ASSERT_EQ(Apply(held.signed_record), ApplyOutcome::kApplied);
+  const crypto::VerifiedRecord a = Verified(SignedOrg(key_, "a", 1, 2));
+  const crypto::VerifiedRecord b = Verified(SignedOrg(key_, "b", 1, 3));
+  const Store::ApplyPlan plans[] = {Store::Plan(a), Store::Plan(held),
+                                    Store::Plan(b)};
+  const crypto::VerifiedRecord* records[] = {&a, &held, &b};
+  const Store::ApplyPlan* plan_ptrs[] = {&plans[0], &plans[1], &plans[2]};
+  std::vector<absl::StatusOr<ApplyOutcome>> out =
+      store_->ApplyMany(records, plan_ptrs, /*sync=*/true,
+                        /*stop_unless_applied=*/true);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(Describe(out[0]), "applied");
+  EXPECT_EQ(Describe(out[1]), "duplicate");
+  EXPECT_STATUS(out[2], absl::StatusCode::kAborted,
+                "record 1 of the batch was not (duplicate)");
+  EXPECT_EQ(VersionOf(key_, "a"), 1u);
+  EXPECT_EQ(VersionOf(key_, "b"), 0u) << "stored after the stop";
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->max_sequence(), 2u);
+
+  // Without stopping, the rest of the batch goes on.
+  out = store_->ApplyMany(records, plan_ptrs, /*sync=*/true);
+  EXPECT_EQ(Describe(out[2]), "applied");
+  EXPECT_EQ(VersionOf(key_, "b"), 1u);
+}
+
 TEST_F(StoreTest, ApplyManyOfNothingNewWritesNothing) {
   const crypto::VerifiedRecord a = Verified(SignedOrg(key_, "a", 1, 1));
   ASSERT_EQ(Apply(a.signed_record), ApplyOutcome::kApplied);
