@@ -184,7 +184,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
     int code = kExitOk;
     std::optional<std::string> self;
     std::deque<std::unique_ptr<Call>> calls;
-    v1::Admin::StubInterface* const admin = s.Node().admin();
+    v1::Admin::StubInterface* admin = nullptr;  // Once connected.
     absl::Time start = absl::Now();
     absl::Time last_progress = start;
     int64_t done = 0;
@@ -233,6 +233,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
         // Connect once there is something to send, as before streaming.
         self = ConnectedHubId(s, &code);
         if (!self) break;
+        admin = s.Node().admin();
         start = last_progress = absl::Now();
       }
       auto call = std::make_unique<Call>();
