@@ -252,7 +252,8 @@ std::vector<std::string> MonthsOverlapping(absl::Time from, absl::Time to,
 std::vector<std::string> OccurrenceMonths(const v1::Event& event) {
   std::vector<std::string> months;
   ForEachOccurrence(event, [&](absl::Time start, absl::Time end) {
-    // An event lasts at most a year (validate.cc): 13 months at most.
+    // An event lasts at most a year (validate_matchmaking.cc): 13 months
+    // at most.
     for (std::string& m : MonthsOverlapping(start, end, 13)) {
       if (months.empty() || months.back() < m) months.push_back(std::move(m));
     }
