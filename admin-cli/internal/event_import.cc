@@ -189,7 +189,8 @@ int EventImport(Session& s, const EventImportFlags& flags) {
                             : published)
           << ", unchanged " << unchanged << ", rejected " << rejected
           << ", skipped " << parsed->skipped << " events; " << not_imported
-          << " properties not imported\n";
+          << (not_imported == 1 ? " property" : " properties")
+          << " not imported\n";
   return rejected > 0 || parsed->skipped > 0 ? kExitPartial : kExitOk;
 }
 
