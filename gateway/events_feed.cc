@@ -1,5 +1,7 @@
 #include "gateway/events_feed.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -69,10 +71,10 @@ struct FeedEvent {
   absl::Time first;  // Its first occurrence in the window.
 };
 
-// Runs the feed's searches and writes the calendar. On a worker.
-absl::StatusOr<http::Response> BuildFeed(const node::Hub* hub,
-                                         const FeedQuery& q,
-                                         const node::QueryStop& stop) {
+// The feed's events, earliest first occurrence in the window first, at
+// most kMaxFeedEvents. On a worker.
+absl::StatusOr<std::vector<v1::Record>> SelectEvents(
+    const node::Hub* hub, const FeedQuery& q, const node::QueryStop& stop) {
   std::vector<FeedEvent> events;
   v1::SearchRequest search = q.search;
   size_t scanned = 0;
@@ -104,7 +106,44 @@ absl::StatusOr<http::Response> BuildFeed(const node::Hub* hub,
   std::vector<v1::Record> records;
   records.reserve(events.size());
   for (FeedEvent& e : events) records.push_back(std::move(e.record));
+  return records;
+}
 
+std::string BodyEtag(const std::string& body) {
+  return absl::StrCat(
+      "\"", absl::BytesToHexString(crypto::Sha256(body).substr(0, 16)), "\"");
+}
+
+// GET /v1/events: the same events as a SearchResponse. On a worker.
+absl::StatusOr<http::Response> BuildJson(const node::Hub* hub,
+                                         const FeedQuery& q,
+                                         const node::QueryStop& stop) {
+  absl::StatusOr<std::vector<v1::Record>> records = SelectEvents(hub, q, stop);
+  if (!records.ok()) return records.status();
+  v1::SearchResponse found;
+  for (v1::Record& r : *records)
+    *found.add_hits()->mutable_record() = std::move(r);
+  found.set_total_count(found.hits_size());
+  http::Response response;
+  if (auto st =
+          google::protobuf::util::MessageToJsonString(found, &response.body);
+      !st.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print the response as JSON: ", st.ToString()));
+  }
+  response.body += "\n";
+  response.etag = BodyEtag(response.body);
+  response.headers.emplace_back("cache-control", "public, max-age=60");
+  return response;
+}
+
+// Runs the feed's searches and writes the calendar. On a worker.
+absl::StatusOr<http::Response> BuildFeed(const node::Hub* hub,
+                                         const FeedQuery& q,
+                                         const node::QueryStop& stop) {
+  absl::StatusOr<std::vector<v1::Record>> selected = SelectEvents(hub, q, stop);
+  if (!selected.ok()) return selected.status();
+  const std::vector<v1::Record>& records = *selected;
   calendar::WriteOptions options;
   options.lang = q.lang;
   v1::GetRecordRequest get;
@@ -205,21 +244,23 @@ void AddEventsFeedRoutes(const GatewayOptions& options,
                          http::Router* router) {
   const absl::Duration deadline = options.query_deadline;
   hubnode::HubNode* node = context.node;
-  router->Add(
-      "GET", "/v1/events.ics",
-      [gate, deadline, node](std::shared_ptr<const http::Request> request,
-                             http::Reply reply) {
-        absl::StatusOr<FeedQuery> q =
-            ParseFeedQuery(request->query, absl::Now());
-        if (!q.ok()) {
-          return SendApiResponse(reply, ErrorResponse(q.status()));
-        }
-        const node::Hub* hub = node->hub();
-        RunQuery(gate, deadline, *request, std::move(reply),
-                 [hub, q = *std::move(q)](const node::QueryStop& stop) {
-                   return BuildFeed(hub, q, stop);
-                 });
-      });
+  using Build = absl::StatusOr<http::Response> (*)(
+      const node::Hub*, const FeedQuery&, const node::QueryStop&);
+  auto handler = [gate, deadline, node](Build build) {
+    return [gate, deadline, node, build](
+               std::shared_ptr<const http::Request> request,
+               http::Reply reply) {
+      absl::StatusOr<FeedQuery> q = ParseFeedQuery(request->query, absl::Now());
+      if (!q.ok()) return SendApiResponse(reply, ErrorResponse(q.status()));
+      const node::Hub* hub = node->hub();
+      RunQuery(gate, deadline, *request, std::move(reply),
+               [hub, build, q = *std::move(q)](const node::QueryStop& stop) {
+                 return build(hub, q, stop);
+               });
+    };
+  };
+  router->Add("GET", "/v1/events.ics", handler(&BuildFeed));
+  router->Add("GET", "/v1/events", handler(&BuildJson));
 }
 
 }  // namespace civhub::gateway

@@ -14,6 +14,12 @@
 // occurrence in the window is earliest are written. text/calendar, an ETag
 // of the body (304 for If-None-Match), public caching for a minute.
 // Parameter errors are the API's JSON errors (400 naming the parameter).
+//
+//   GET /v1/events?…the same parameters…
+//
+// answers the same events as a v1.SearchResponse (proto3 JSON, every hit an
+// event, in the feed's order, total_count their number, no pages), with an
+// ETag: the JSON API's view of the feed.
 #ifndef CIVHUB_GATEWAY_EVENTS_FEED_H_
 #define CIVHUB_GATEWAY_EVENTS_FEED_H_
 
@@ -48,7 +54,7 @@ struct FeedQuery {
 absl::StatusOr<FeedQuery> ParseFeedQuery(const QueryParams& query,
                                          absl::Time now);
 
-// Adds the route. `context` and `gate` must outlive the router.
+// Adds both routes. `context` and `gate` must outlive the router.
 void AddEventsFeedRoutes(const GatewayOptions& options,
                          const GatewayContext& context, node::CallGate* gate,
                          http::Router* router);

@@ -186,6 +186,17 @@ class CalendarTest(unittest.TestCase):
         self.assertEqual(status, 200)
         status, _, body = feed(YEAR_2027, {"If-None-Match": headers["etag"]})
         self.assertEqual((status, body), (304, b""))
+        # The JSON API's view: the same events, in the feed's order.
+        status, headers, doc = http_fetch.get_json(
+            Hub.http, "/v1/events?from=2027-01-01&to=2028-01-01")
+        self.assertEqual(status, 200)
+        self.assertIn("etag", headers)
+        self.assertEqual(doc["totalCount"], "3")
+        self.assertEqual(
+            [h["record"]["body"]["event"]["icalUid"] for h in doc["hits"]],
+            ["dia-datos-abiertos-lima-2027@redcivica.pe",
+             "techcamp-lima-2027@redcivica.pe",
+             "techcamp-lima-2027-mentorias@redcivica.pe"])
         status, _, body = feed("/v1/events.ics?from=someday")
         self.assertEqual(status, 400)
         self.assertIn(b'"field":"from"', body.replace(b" ", b""))
