@@ -29,7 +29,7 @@ import civhubd_process  # noqa: E402
 import http_fetch  # noqa: E402
 
 ICS = os.path.join(SOURCE, "examples/events/techcamp-lima-2027.ics")
-ORG = os.path.join(SOURCE, "examples/organizations/red-innovacion-civica-peru.json")
+ORG = os.path.join(SOURCE, "examples/events/red-innovacion-civica-peru.json")
 UIDS = {"techcamp-lima-2027@redcivica.pe",
         "techcamp-lima-2027-mentorias@redcivica.pe",
         "dia-datos-abiertos-lima-2027@redcivica.pe"}
