@@ -47,6 +47,16 @@ TEST(Recurrence, RefusesWhatIsOutsideTheSubsetNamingThePart) {
                 "FREQ is required");
   EXPECT_STATUS(CheckRecurrence("event.recurrence", "FREQ=WEEKLY;BYDAY=XX"),
                 kInvalid, "is not a valid RFC 5545 RRULE");
+  EXPECT_STATUS(CheckRecurrence("event.recurrence",
+                                "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"),
+                kInvalid, "BYMONTHDAY names no day the BYMONTH months have");
+  EXPECT_STATUS(CheckRecurrence("event.recurrence",
+                                "FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=-31"),
+                kInvalid, "never repeat");
+  EXPECT_OK(CheckRecurrence("event.recurrence",
+                            "FREQ=YEARLY;BYMONTH=2,3;BYMONTHDAY=30"));
+  EXPECT_STATUS(CheckRecurrence("event.recurrence", "FREQ=DAILY;COUNT=3\n"),
+                kInvalid, "may hold only letters, digits");
 }
 
 TEST(Recurrence, ChecksTimeZones) {
@@ -85,6 +95,19 @@ TEST(Recurrence, WeeklyKeepsLocalTimeAcrossDst) {
   EXPECT_EQ(all[1].start, Utc(2026, 3, 24, 9));
   EXPECT_EQ(all[2].start, Utc(2026, 3, 31, 8));  // CEST from March 29
   EXPECT_EQ(all[2].end, Utc(2026, 3, 31, 10));
+}
+
+// RFC 5545 leaves a start off the rule undefined; civhub keeps it first.
+TEST(Recurrence, StartsAtIsTheFirstOccurrenceEvenOffTheRule) {
+  EventSpec spec;
+  spec.time_zone = "UTC";
+  spec.starts_local = absl::CivilSecond(2026, 7, 29, 10, 0, 0);  // Wednesday
+  spec.recurrence = "FREQ=WEEKLY;BYDAY=TU;COUNT=3";
+  std::vector<Occurrence> all = Occurrences(
+      MakeEvent(spec), absl::InfinitePast(), absl::InfiniteFuture(), 10);
+  ASSERT_GE(all.size(), 3u);
+  EXPECT_EQ(all[0].start, Utc(2026, 7, 29, 10));
+  EXPECT_EQ(all[1].start, Utc(2026, 8, 4, 10));
 }
 
 TEST(Recurrence, UntilIsInclusiveAndFromToLimitSelect) {
