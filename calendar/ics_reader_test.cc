@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::string ReadExample() {
-  std::ifstream in(CIVHUB_EXAMPLES_DIR "/events/techcamp-lima-2027.ics",
+  std::ifstream in(CIVHUB_EXAMPLES_DIR "/events/techcamp-arequipa-2027.ics",
                    std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
@@ -30,7 +30,7 @@ std::string Ics(const std::vector<std::string>& lines) {
 
 ParseOptions Options() {
   ParseOptions o;
-  o.organizer.set_record_id("red-civica");
+  o.organizer.set_record_id("red-mujeres-emprendedoras");
   return o;
 }
 
@@ -49,60 +49,65 @@ TEST(ParseIcsTest, TechCampExampleBecomesThreeEvents) {
   ASSERT_EQ(c->events.size(), 3u);
 
   const ImportedEvent& camp = c->events[0];
-  EXPECT_EQ(camp.line, 16);
-  EXPECT_EQ(camp.record_id, RecordIdForUid("techcamp-lima-2027@redcivica.pe"));
+  EXPECT_EQ(camp.line, 17);
+  EXPECT_EQ(camp.record_id,
+            RecordIdForUid("techcamp-arequipa-2027@remep.example.pe"));
   const v1::Event& e = camp.event;
-  EXPECT_EQ(e.ical_uid(), "techcamp-lima-2027@redcivica.pe");
+  EXPECT_EQ(e.ical_uid(), "techcamp-arequipa-2027@remep.example.pe");
   ASSERT_EQ(e.names_size(), 2);
   EXPECT_EQ(e.names(0).lang(), "es");
   EXPECT_EQ(e.names(0).text(),
-            "TechCamp Lima 2027: tecnología para la acción cívica");
+            "TechCamp Arequipa 2027: tecnología para emprendedoras");
   EXPECT_EQ(e.names(1).lang(), "en");
   ASSERT_EQ(e.descriptions_size(), 2);
+  // Unfolded across four lines, one fold inside a word.
   EXPECT_THAT(e.descriptions(0).text(),
-              HasSubstr("sociedad civil: seguridad digital, datos abiertos, "
-                        "mapeo comunitario"));
+              HasSubstr("mujeres del sur andino: seguridad digital, ventas en "
+                        "línea, finanzas colectivas y datos abiertos"));
   EXPECT_THAT(e.languages(), ElementsAre("es", "en"));
-  // 09:00 in Lima (UTC-5) is 14:00 UTC.
-  EXPECT_EQ(e.starts_at().seconds(), 1810130400);  // 2027-05-12T14:00:00Z
-  EXPECT_EQ(e.ends_at().seconds(), 1810249200);    // 2027-05-13T23:00:00Z
+  // 09:00 in Arequipa (America/Lima, UTC-5) is 14:00 UTC.
+  EXPECT_EQ(e.starts_at().seconds(), 1818684000);  // 2027-08-19T14:00:00Z
+  EXPECT_EQ(e.ends_at().seconds(), 1818802800);    // 2027-08-20T23:00:00Z
   EXPECT_EQ(e.time_zone(), "America/Lima");
   EXPECT_FALSE(e.all_day());
   EXPECT_EQ(e.place().address(),
-            "Universidad del Pacífico, Av. Salaverry 2020, Jesús María, Lima");
-  EXPECT_DOUBLE_EQ(e.place().latitude(), -12.0844);
-  EXPECT_DOUBLE_EQ(e.place().longitude(), -77.0499);
+            "Universidad Nacional de San Agustín, Calle Santa Catalina 117, "
+            "Arequipa");
+  EXPECT_DOUBLE_EQ(e.place().latitude(), -16.3963);
+  EXPECT_DOUBLE_EQ(e.place().longitude(), -71.5369);
   EXPECT_EQ(e.place().country(), "PE");  // The time zone's country.
-  EXPECT_EQ(e.url(), "https://techcamp.redcivica.pe/2027/");
+  EXPECT_EQ(e.url(), "https://techcamp.remep.example.pe/arequipa-2027/");
   EXPECT_EQ(e.event_type(), "techcamp");
   EXPECT_THAT(e.topics(), ElementsAre("civic-tech", "digital-literacy"));
   EXPECT_EQ(e.status(), "scheduled");
   ASSERT_EQ(e.organizers_size(), 1);
-  EXPECT_EQ(e.organizers(0).record_id(), "red-civica");
+  EXPECT_EQ(e.organizers(0).record_id(), "red-mujeres-emprendedoras");
   EXPECT_THAT(camp.not_imported,
               ElementsAre("CATEGORIES \"Capacitación\" (not a civhub topic or "
-                          "event type, line 35)",
-                          "ORGANIZER (line 37)", "ATTENDEE (line 38)",
-                          "VALARM (line 39)"));
+                          "event type, line 38)",
+                          "ORGANIZER (line 40)", "ATTENDEE (line 42)",
+                          "VALARM (line 43)"));
 
   const v1::Event& mentoring = c->events[1].event;
+  EXPECT_EQ(c->events[1].line, 49);
   EXPECT_EQ(mentoring.recurrence(), "FREQ=MONTHLY;COUNT=6;BYDAY=1TH");
   EXPECT_EQ(mentoring.ends_at().seconds() - mentoring.starts_at().seconds(),
             90 * 60);
   EXPECT_EQ(mentoring.online_url(),
-            "https://meet.redcivica.pe/techcamp-mentorias");
+            "https://meet.remep.example.pe/techcamp-mentorias");
   EXPECT_FALSE(mentoring.has_place());
   EXPECT_EQ(mentoring.event_type(), "training");
   EXPECT_THAT(c->events[1].not_imported, IsEmpty());
 
-  const v1::Event& open_data = c->events[2].event;
-  EXPECT_TRUE(open_data.all_day());
-  EXPECT_EQ(open_data.time_zone(), "");
-  EXPECT_EQ(open_data.starts_at().seconds(), 1804291200);  // 2027-03-06Z
-  EXPECT_EQ(open_data.ends_at().seconds(), 1804377600);    // 2027-03-07Z
+  const v1::Event& hackathon = c->events[2].event;
+  EXPECT_TRUE(hackathon.all_day());
+  EXPECT_EQ(hackathon.time_zone(), "");
+  EXPECT_EQ(hackathon.starts_at().seconds(), 1812758400);  // 2027-06-12Z
+  EXPECT_EQ(hackathon.ends_at().seconds(), 1812844800);    // 2027-06-13Z
   // The calendar's own zone (its one VTIMEZONE) gives the country.
-  EXPECT_EQ(open_data.place().country(), "PE");
-  EXPECT_EQ(open_data.event_type(), "hackathon");
+  EXPECT_EQ(hackathon.place().country(), "PE");
+  EXPECT_EQ(hackathon.event_type(), "hackathon");
+  EXPECT_THAT(hackathon.topics(), ElementsAre("economic-opportunity"));
 }
 
 TEST(ParseIcsTest, BrokenLinesAreNamedAndTheirEventSkipped) {

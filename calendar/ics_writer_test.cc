@@ -23,7 +23,7 @@ using ::testing::Not;
 constexpr char kOrigin[] = "civhub1testorigin";
 
 std::string ReadExample() {
-  std::ifstream in(CIVHUB_EXAMPLES_DIR "/events/techcamp-lima-2027.ics",
+  std::ifstream in(CIVHUB_EXAMPLES_DIR "/events/techcamp-arequipa-2027.ics",
                    std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
@@ -33,7 +33,7 @@ std::string ReadExample() {
 ParseOptions Options() {
   ParseOptions o;
   o.organizer.set_origin(kOrigin);
-  o.organizer.set_record_id("red-civica");
+  o.organizer.set_record_id("red-mujeres-emprendedoras");
   return o;
 }
 
@@ -144,42 +144,44 @@ TEST(WriteIcsTest, TechCampFeedHasZonesRulesAndTheRequestedLanguage) {
   const std::vector<ImportedEvent> events = Parse(ReadExample());
   ASSERT_EQ(events.size(), 3u);
   WriteOptions options;
-  options.calendar_name = "Lima civic events";
+  options.calendar_name = "Arequipa civic events";
   options.lang = "en";
   options.organizer =
       [](const v1::RecordRef& ref) -> std::optional<OrganizerInfo> {
-    if (ref.record_id() != "red-civica") return std::nullopt;
-    return OrganizerInfo{"Red de Innovación Cívica", "techcamp@redcivica.pe"};
+    if (ref.record_id() != "red-mujeres-emprendedoras") return std::nullopt;
+    return OrganizerInfo{"Red de Mujeres Emprendedoras",
+                         "contacto@remep.example.pe"};
   };
   const std::string ics = WriteIcs(AsRecords(events), options);
   EXPECT_EQ(LibicalErrors(ics), 0) << ics;
   // Unfolded, so that what libical folded is found whole.
   std::string unfolded = absl::StrReplaceAll(ics, {{"\r\n ", ""}});
-  EXPECT_THAT(unfolded, HasSubstr("X-WR-CALNAME:Lima civic events\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("X-WR-CALNAME:Arequipa civic events\r\n"));
   EXPECT_THAT(unfolded, HasSubstr("BEGIN:VTIMEZONE\r\nTZID:America/Lima\r\n"));
   EXPECT_THAT(unfolded, Not(HasSubstr("freeassociation")));
   EXPECT_THAT(unfolded,
-              HasSubstr("DTSTART;TZID=America/Lima:20270512T090000\r\n"));
-  EXPECT_THAT(unfolded, HasSubstr("DTEND;TZID=America/Lima:20270513T180000"));
+              HasSubstr("DTSTART;TZID=America/Lima:20270819T090000\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("DTEND;TZID=America/Lima:20270820T180000"));
   EXPECT_THAT(unfolded, HasSubstr("RRULE:FREQ=MONTHLY;COUNT=6;BYDAY=1TH"));
-  EXPECT_THAT(unfolded, HasSubstr("DTSTART;VALUE=DATE:20270306\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("DTSTART;VALUE=DATE:20270612\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("SUMMARY;LANGUAGE=en:TechCamp Arequipa 2027: "
+                                  "technology for women entrepreneurs\r\n"));
+  // The hackathon has no English name: its Spanish one.
+  EXPECT_THAT(unfolded, HasSubstr("SUMMARY;LANGUAGE=es:Hackatón de "
+                                  "Emprendedoras Digitales Arequipa"));
   EXPECT_THAT(unfolded,
-              HasSubstr("SUMMARY;LANGUAGE=en:TechCamp Lima 2027: technology "
-                        "for civic action\r\n"));
-  // The open-data day has no English name: its Spanish one.
+              HasSubstr("LOCATION:Universidad Nacional de San Agustín\\, "
+                        "Calle Santa Catalina 117\\, Arequipa\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("GEO:-16.3963"));
   EXPECT_THAT(unfolded,
-              HasSubstr("SUMMARY;LANGUAGE=es:Día de los Datos Abiertos Lima"));
-  EXPECT_THAT(unfolded, HasSubstr("LOCATION:Universidad del Pacífico\\, Av. "
-                                  "Salaverry 2020\\, Jesús María\\, Lima\r\n"));
-  EXPECT_THAT(unfolded, HasSubstr("GEO:-12.0844"));
-  EXPECT_THAT(unfolded, HasSubstr("UID:techcamp-lima-2027@redcivica.pe\r\n"));
+              HasSubstr("UID:techcamp-arequipa-2027@remep.example.pe\r\n"));
   EXPECT_THAT(unfolded, HasSubstr("SEQUENCE:3\r\n"));
   EXPECT_THAT(unfolded, HasSubstr("DTSTAMP:20270115T080000Z\r\n"));
   EXPECT_THAT(unfolded, HasSubstr("CATEGORIES:techcamp\r\n"));
-  EXPECT_THAT(unfolded, HasSubstr("ORGANIZER;CN=Red de Innovación Cívica:"
-                                  "mailto:techcamp@redcivica.pe\r\n"));
-  EXPECT_THAT(unfolded,
-              HasSubstr("CONFERENCE;VALUE=URI:https://meet.redcivica.pe/"));
+  EXPECT_THAT(unfolded, HasSubstr("ORGANIZER;CN=Red de Mujeres Emprendedoras:"
+                                  "mailto:contacto@remep.example.pe\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("CONFERENCE;VALUE=URI:https://"
+                                  "meet.remep.example.pe/"));
   EXPECT_THAT(unfolded, HasSubstr("REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"));
   // One VTIMEZONE however many events use it.
   EXPECT_EQ(Count(unfolded, "BEGIN:VTIMEZONE"), 1);

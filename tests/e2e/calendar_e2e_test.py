@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end test of calendars on a real civhubd: the TechCamp Lima .ics
+"""End-to-end test of calendars on a real civhubd: the TechCamp Arequipa .ics
 (examples/events/) imported with `civhubctl event import` (what it did not
 import listed with lines; a re-import changes nothing; a broken file names
 its line and exits 4), then GET /v1/events.ics read as a calendar app would:
@@ -28,11 +28,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import civhubd_process  # noqa: E402
 import http_fetch  # noqa: E402
 
-ICS = os.path.join(SOURCE, "examples/events/techcamp-lima-2027.ics")
-ORG = os.path.join(SOURCE, "examples/events/red-innovacion-civica-peru.json")
-UIDS = {"techcamp-lima-2027@redcivica.pe",
-        "techcamp-lima-2027-mentorias@redcivica.pe",
-        "dia-datos-abiertos-lima-2027@redcivica.pe"}
+ICS = os.path.join(SOURCE, "examples/events/techcamp-arequipa-2027.ics")
+ORG = os.path.join(SOURCE, "examples/organizations/red-mujeres-emprendedoras.json")
+CAMP = "techcamp-arequipa-2027@remep.example.pe"
+MENTORING = "techcamp-arequipa-2027-mentorias@remep.example.pe"
+HACKATHON = "hackaton-emprendedoras-arequipa-2027@remep.example.pe"
+UIDS = {CAMP, MENTORING, HACKATHON}
+ORGANIZER = "red-mujeres-emprendedoras"
 SUMMARY = re.compile(r"publish(?:ed)? (\d+), unchanged (\d+), rejected (\d+), "
                      r"skipped (\d+) events")
 YEAR_2027 = "/v1/events.ics?from=2027-01-01&to=2028-01-01"
@@ -95,31 +97,31 @@ class CalendarTest(unittest.TestCase):
 
     def test_1_import_publishes_and_lists_what_it_left_out(self):
         out = ctl("event", "import", ICS, "--organizer",
-                  "red-innovacion-civica-peru")
+                  ORGANIZER)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertEqual(summary(out), (3, 0, 0, 0))
-        self.assertIn("not imported: ATTENDEE (line 38)", out.stdout)
-        self.assertIn("not imported: VALARM (line 39)", out.stdout)
+        self.assertIn("not imported: ATTENDEE (line 42)", out.stdout)
+        self.assertIn("not imported: VALARM (line 43)", out.stdout)
         self.assertIn('not imported: CATEGORIES "Capacitación"', out.stdout)
         # The same file again: the same record ids, nothing new.
         again = ctl("event", "import", ICS, "--organizer",
-                    "red-innovacion-civica-peru")
+                    ORGANIZER)
         self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
         self.assertEqual(summary(again), (0, 3, 0, 0))
 
     def test_2_broken_file_names_its_line_and_exits_4(self):
         with open(ICS, encoding="utf-8", newline="") as f:
             lines = f.read().split("\r\n")
-        # Line 20 is the TechCamp's DTSTART.
-        self.assertTrue(lines[19].startswith("DTSTART;TZID=America/Lima:"))
-        lines[19] = "DTSTART;TZID=America/Lima:2027-05-12 09:00"
+        # Line 21 is the TechCamp's DTSTART.
+        self.assertTrue(lines[20].startswith("DTSTART;TZID=America/Lima:"))
+        lines[20] = "DTSTART;TZID=America/Lima:2027-08-19 09:00"
         broken = os.path.join(Hub.data, "broken.ics")
         with open(broken, "w", encoding="utf-8", newline="") as f:
             f.write("\r\n".join(lines))
         out = ctl("event", "import", broken, "--organizer",
-                  "red-innovacion-civica-peru")
+                  ORGANIZER)
         self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
-        self.assertRegex(out.stdout, r"broken\.ics:20: .*DTSTART")
+        self.assertRegex(out.stdout, r"broken\.ics:21: .*DTSTART")
         self.assertEqual(summary(out), (0, 2, 0, 1))
         # Not iCalendar at all: a usage error, naming line 1.
         out = ctl("event", "import", ORG, "--organizer", "x")
@@ -136,48 +138,49 @@ class CalendarTest(unittest.TestCase):
         self.assertIn("events", str(cal["X-WR-CALNAME"]))
         self.assertEqual([str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")],
                          ["America/Lima"])
-        camp = events["techcamp-lima-2027@redcivica.pe"]
+        camp = events[CAMP]
         start = camp["DTSTART"].dt
         self.assertEqual((start.year, start.month, start.day, start.hour),
-                         (2027, 5, 12, 9))
+                         (2027, 8, 19, 9))
         self.assertEqual(start.utcoffset(), datetime.timedelta(hours=-5))
         self.assertEqual(start.astimezone(datetime.timezone.utc).hour, 14)
         self.assertEqual(str(camp["STATUS"]), "CONFIRMED")
-        self.assertEqual(str(camp["URL"]), "https://techcamp.redcivica.pe/2027/")
-        self.assertIn("Universidad del Pacífico", str(camp["LOCATION"]))
-        self.assertAlmostEqual(camp["GEO"].latitude, -12.0844)
-        self.assertIn("mailto:techcamp@redcivica.pe", str(camp["ORGANIZER"]))
+        self.assertEqual(str(camp["URL"]), "https://techcamp.remep.example.pe/arequipa-2027/")
+        self.assertIn("Universidad Nacional de San Agustín", str(camp["LOCATION"]))
+        self.assertAlmostEqual(camp["GEO"].latitude, -16.3963)
+        self.assertIn("mailto:contacto@remep.example.pe", str(camp["ORGANIZER"]))
         self.assertEqual(camp["ORGANIZER"].params["CN"],
-                         "Red de Innovación Cívica del Perú")
+                         "Red de Mujeres Emprendedoras del Perú")
         self.assertTrue(str(camp["X-CIVHUB-RECORD"]).startswith(Hub.hub_id + "/"))
-        mentoring = events["techcamp-lima-2027-mentorias@redcivica.pe"]
+        mentoring = events[MENTORING]
         self.assertEqual(mentoring["RRULE"]["FREQ"], ["MONTHLY"])
         self.assertEqual(mentoring["RRULE"]["COUNT"], [6])
         self.assertEqual(mentoring["RRULE"]["BYDAY"], ["1TH"])
-        day = events["dia-datos-abiertos-lima-2027@redcivica.pe"]
-        self.assertEqual(day["DTSTART"].dt, datetime.date(2027, 3, 6))
+        day = events[HACKATHON]
+        self.assertEqual(day["DTSTART"].dt, datetime.date(2027, 6, 12))
         # Each event's first text in the asked language, else its first.
         _, _, en = fetch_events(YEAR_2027 + "&lang=en")
-        self.assertEqual(str(en["techcamp-lima-2027@redcivica.pe"]["SUMMARY"]),
-                         "TechCamp Lima 2027: technology for civic action")
-        self.assertEqual(str(en["dia-datos-abiertos-lima-2027@redcivica.pe"]
-                             ["SUMMARY"]), "Día de los Datos Abiertos Lima")
+        self.assertEqual(
+            str(en[CAMP]["SUMMARY"]),
+            "TechCamp Arequipa 2027: technology for women entrepreneurs")
+        self.assertEqual(str(en[HACKATHON]["SUMMARY"]),
+                         "Hackatón de Emprendedoras Digitales Arequipa")
 
     def test_4_feed_filters_and_caching(self):
-        # The window: only May 2027 holds the TechCamp alone.
-        _, _, may = fetch_events("/v1/events.ics?from=2027-05-01&to=2027-06-01")
-        self.assertEqual(set(may), {"techcamp-lima-2027@redcivica.pe"})
+        # The window: August 2027 holds the TechCamp alone.
+        _, _, august = fetch_events(
+            "/v1/events.ics?from=2027-08-01&to=2027-09-01")
+        self.assertEqual(set(august), {CAMP})
         # A monthly series is in a window that holds a later occurrence.
         _, _, autumn = fetch_events(
             "/v1/events.ics?from=2027-10-01&to=2027-11-01")
-        self.assertEqual(set(autumn), {"techcamp-lima-2027-mentorias@redcivica.pe"})
+        self.assertEqual(set(autumn), {MENTORING})
         _, _, kenya = fetch_events(YEAR_2027 + "&country=KE")
         self.assertEqual(kenya, {})
-        _, _, transparency = fetch_events(YEAR_2027 + "&topic=transparency")
-        self.assertEqual(set(transparency),
-                         {"dia-datos-abiertos-lima-2027@redcivica.pe"})
+        _, _, economic = fetch_events(YEAR_2027 + "&topic=economic-opportunity")
+        self.assertEqual(set(economic), {HACKATHON})
         _, _, by_org = fetch_events(
-            YEAR_2027 + "&organization=%s/red-innovacion-civica-peru" % Hub.hub_id)
+            YEAR_2027 + "&organization=%s/%s" % (Hub.hub_id, ORGANIZER))
         self.assertEqual(set(by_org), UIDS)
         _, _, none = fetch_events(
             YEAR_2027 + "&community=%s/no-such-community" % Hub.hub_id)
@@ -194,9 +197,7 @@ class CalendarTest(unittest.TestCase):
         self.assertEqual(doc["totalCount"], "3")
         self.assertEqual(
             [h["record"]["body"]["event"]["icalUid"] for h in doc["hits"]],
-            ["dia-datos-abiertos-lima-2027@redcivica.pe",
-             "techcamp-lima-2027@redcivica.pe",
-             "techcamp-lima-2027-mentorias@redcivica.pe"])
+            [HACKATHON, CAMP, MENTORING])
         status, _, body = feed("/v1/events.ics?from=someday")
         self.assertEqual(status, 400)
         self.assertIn(b'"field":"from"', body.replace(b" ", b""))
@@ -211,12 +212,12 @@ class CalendarTest(unittest.TestCase):
         # their UIDs). It has one SUMMARY per event (RFC 5545), so a
         # re-import would drop the other languages: --dry-run.
         out = ctl("event", "import", path, "--organizer",
-                  "red-innovacion-civica-peru", "--dry-run")
+                  ORGANIZER, "--dry-run")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertEqual(summary(out), (3, 0, 0, 0))
         ids = set(re.findall(r"^would publish (\S+)", out.stdout, re.M))
         first = ctl("event", "import", ICS, "--organizer",
-                    "red-innovacion-civica-peru", "--dry-run")
+                    ORGANIZER, "--dry-run")
         self.assertEqual(ids, set(re.findall(r"^would publish (\S+)",
                                              first.stdout, re.M)))
         self.assertEqual(len(ids), 3)
