@@ -162,6 +162,9 @@ TEST(Ctl, EveryExampleIsAValidRecord) {
     const std::filesystem::path path =
         std::filesystem::path(CIVHUB_EXAMPLES_DIR) / dir;
     for (const auto& entry : std::filesystem::directory_iterator(path)) {
+      // iCalendar files are imported, not put: calendar_test validates
+      // their events.
+      if (entry.path().extension() == ".ics") continue;
       SCOPED_TRACE(entry.path().string());
       ++files;
       absl::StatusOr<v1::PublishRequest> req =

@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "crypto/keys.h"
+#include "node/records/validate.h"
 #include "tests/testutil.h"
 
 namespace civhub::calendar {
@@ -108,6 +111,28 @@ TEST(ParseIcsTest, TechCampExampleBecomesThreeEvents) {
   EXPECT_EQ(hackathon.place().country(), "PE");
   EXPECT_EQ(hackathon.event_type(), "hackathon");
   EXPECT_THAT(hackathon.topics(), ElementsAre("economic-opportunity"));
+}
+
+TEST(ParseIcsTest, TechCampExampleEventsPassTheHubsValidation) {
+  absl::StatusOr<crypto::PrivateKey> private_key =
+      crypto::PrivateKey::Generate();
+  ASSERT_OK(private_key.status());
+  const std::string key = private_key->public_key().bytes();
+  ParseOptions options = Options();
+  options.organizer.set_origin(crypto::HubIdOf(key));
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(ReadExample(), options);
+  ASSERT_OK(c.status());
+  for (const ImportedEvent& e : c->events) {
+    v1::RecordBody body;
+    body.set_origin(key);
+    body.set_record_id(e.record_id);
+    body.set_version(1);
+    body.set_sequence(1);
+    body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    *body.mutable_event() = e.event;
+    SCOPED_TRACE(e.record_id);
+    EXPECT_OK(node::ValidateRecordBody(body, {absl::Now(), true}));
+  }
 }
 
 TEST(ParseIcsTest, BrokenLinesAreNamedAndTheirEventSkipped) {

@@ -23,9 +23,12 @@ namespace {
 
 constexpr int kPublishBatch = 200;
 
-// An origin for --dry-run's local validation (any 32-byte key will do).
+// An origin for --dry-run's local validation: any valid public key.
 const std::string& PlaceholderKey() {
-  static const std::string* key = new std::string(32, '\x01');
+  static const std::string* key = [] {
+    absl::StatusOr<crypto::PrivateKey> k = crypto::PrivateKey::Generate();
+    return new std::string(k.ok() ? k->public_key().bytes() : "");
+  }();
   return *key;
 }
 
