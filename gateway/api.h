@@ -15,6 +15,7 @@
 //   GET /v1/hub                                 public part of HubStatus
 //   GET /v1/network[?format=dot]                v1.Network (or Graphviz)
 //   GET /v1/openapi.json                        the OpenAPI document
+//   (GET /v1/events.ics and /v1/events: events_feed.h)
 //
 // Errors: {"code","message","field"} with the status of HttpStatusOf
 // (api_params.h). Every /v1 response carries Access-Control-Allow-Origin: *
