@@ -29,8 +29,8 @@ constexpr Capability kCapabilities[] = {
     {"emergency", "Emergency preparedness and response", nullptr},
     {"emergency-communications", "Emergency communications", "emergency"},
     {"event-organizing", "Organizing events and TechCamps", "organizational"},
-    {"fact-checking", "Fact checking", "data"},
     {"facilitation", "Facilitation", "training"},
+    {"fact-checking", "Fact checking", "data"},
     {"fundraising", "Fundraising", nullptr},
     {"gis", "Geographic information systems", "mapping"},
     {"grant-writing", "Grant writing", "fundraising"},
@@ -104,6 +104,15 @@ std::vector<std::string> CapabilityAndMembers(absl::string_view code) {
   }
   if (codes.empty()) codes.emplace_back(code);
   return codes;
+}
+
+std::vector<std::string> SimilarCapabilities(absl::string_view given) {
+  static const std::vector<TaxonomyTerm>* const terms = [] {
+    auto* t = new std::vector<TaxonomyTerm>;
+    for (const Capability& c : kCapabilities) t->push_back({c.code, c.name});
+    return t;
+  }();
+  return SimilarCodes(*terms, given);
 }
 
 }  // namespace civhub::node

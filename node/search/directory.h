@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "civhub/v1/directory.pb.h"
+#include "node/base/clock.h"
 #include "node/storage/store.h"
 
 namespace civhub::node {
@@ -58,8 +59,10 @@ struct SearchPaging {
 
 class Directory {
  public:
-  // `store` must outlive the Directory.
-  explicit Directory(const Store* store) : store_(store) {}
+  // `store` and `clock` must outlive the Directory. The clock says when
+  // needs and offers have expired (search leaves them out).
+  explicit Directory(const Store* store, const Clock* clock = SystemClock())
+      : store_(store), clock_(clock) {}
 
   absl::StatusOr<v1::Record> GetRecord(
       const v1::GetRecordRequest& request) const;
@@ -116,6 +119,7 @@ class Directory {
 
  private:
   const Store* const store_;
+  const Clock* const clock_;
 };
 
 // Parses and checks a RecordRef's fields; `field` prefixes errors
