@@ -42,6 +42,7 @@ struct Args {
   bool offline = false;
   internal::SearchFlags search;
   internal::HsdsExportFlags hsds_export;
+  internal::EventImportFlags event_import;
 };
 
 // The command to run once parsing succeeded.
@@ -305,6 +306,39 @@ void AddHsdsCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   });
 }
 
+// iCalendar files in (docs/calendars.md), beside `event put` when the
+// registry has it.
+void AddEventCommands(CLI::App& app, Session& s, Args& a, Command& run) {
+  CLI::App* event = nullptr;
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == "event") event = sub;
+  }
+  if (event == nullptr) {
+    event = app.add_subcommand("event", "Events: TechCamps, trainings...");
+    event->require_subcommand(1);
+  }
+  internal::EventImportFlags& f = a.event_import;
+  CLI::App* imp = event->add_subcommand(
+      "import",
+      "Publish the events (VEVENTs) of an iCalendar .ics file; a re-import "
+      "updates them (exit status 4 if some were skipped or refused)");
+  imp->add_option("FILE", f.file, "The .ics file")->required();
+  imp->add_option("--organizer", f.organizer,
+                  "The organizing organization: ORG_ID of this hub, or "
+                  "HUB_ID/ORG_ID")
+      ->required();
+  imp->add_option("--lang", f.lang,
+                  "ISO 639-1 language of texts without LANGUAGE= (default "
+                  "en)");
+  imp->add_option("--country", f.country,
+                  "ISO 3166-1 country of the places (default: the time "
+                  "zone's)");
+  imp->add_flag("--dry-run", f.dry_run,
+                "Read and validate here, print what would be published and "
+                "every problem; publish nothing");
+  imp->callback([&] { run = [&] { return internal::EventImport(s, f); }; });
+}
+
 }  // namespace
 
 std::unique_ptr<NodeConnection> ConnectUnixSocket(
@@ -341,6 +375,7 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
   AddSearchCommand(app, s, args, run);
   AddBackupCommands(app, s, args, run);
   AddHsdsCommands(app, s, args, run);
+  AddEventCommands(app, s, args, run);
   AddFederationCommands(app, s, args, run);
 
   try {

@@ -533,3 +533,71 @@ TEST(Format, JsonHasEveryField) {
 
 }  // namespace
 }  // namespace civhub::ctl
+
+namespace civhub::ctl {
+namespace {
+
+constexpr char kTwoEvents[] =
+    "BEGIN:VCALENDAR\r\n"
+    "VERSION:2.0\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:camp@example.org\r\n"
+    "DTSTART;TZID=Africa/Nairobi:20270512T090000\r\n"
+    "DTEND;TZID=Africa/Nairobi:20270512T170000\r\n"
+    "SUMMARY:Nairobi TechCamp\r\n"
+    "LOCATION:iHub\\, Nairobi\r\n"
+    "ATTENDEE:mailto:a@example.org\r\n"
+    "END:VEVENT\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:broken@example.org\r\n"
+    "DTSTART;TZID=Africa/Nairobi:20270512T0900XX\r\n"  // line 13
+    "SUMMARY:Broken\r\n"
+    "END:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+
+TEST(Ctl, EventImportDryRunValidatesHereAndNamesLines) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("events.ics");
+  std::ofstream(path) << kTwoEvents;
+  std::string out, err;
+  EXPECT_EQ(
+      Ctl({"event", "import", path.c_str(), "--organizer", "ihub", "--dry-run"},
+          &out, &err),
+      kExitPartial)
+      << err;
+  EXPECT_TRUE(absl::StrContains(out, "would publish ev-camp-example-org-"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "2027-05-12 09:00 Africa/Nairobi")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "  not imported: ATTENDEE (line 9)"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, path + ":13: ")) << out;
+  EXPECT_TRUE(absl::StrContains(
+      out, "dry run: would publish 1, unchanged 0, rejected 0, skipped 1"))
+      << out;
+}
+
+TEST(Ctl, EventImportUsageErrors) {
+  testing::TempDir dir;
+  const std::string ics = dir.Sub("events.ics");
+  std::ofstream(ics) << kTwoEvents;
+  const std::string csv = dir.Sub("events.csv");
+  std::ofstream(csv) << "name,date\n";
+  std::string out, err;
+  EXPECT_EQ(Ctl({"event", "import", ics.c_str()}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "--organizer")) << err;
+  EXPECT_EQ(
+      Ctl({"event", "import", csv.c_str(), "--organizer", "o"}, &out, &err),
+      kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "line 1: not iCalendar")) << err;
+  EXPECT_EQ(Ctl({"event", "import", ics.c_str(), "--organizer", "o", "--lang",
+                 "spanish"},
+                &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "--lang: \"spanish\"")) << err;
+  EXPECT_EQ(Ctl({"event", "--help"}, &out, &err), kExitOk);
+  EXPECT_TRUE(absl::StrContains(out, "put")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "import")) << out;
+}
+
+}  // namespace
+}  // namespace civhub::ctl

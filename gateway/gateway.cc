@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_replace.h"
 #include "gateway/api.h"
+#include "gateway/events_feed.h"
 #include "gateway/health.h"
 #include "gateway/hsds_api.h"
 #include "gateway/metrics_routes.h"
@@ -24,6 +25,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   gateway->hsds_api_ =
       std::make_unique<HsdsApi>(options, context, &gateway->gate_);
   gateway->hsds_api_->AddRoutes(&gateway->router_);
+  AddEventsFeedRoutes(options, context, &gateway->gate_, &gateway->router_);
   AddMetricsRoutes(context, /*loopback_only=*/true, &gateway->gate_,
                    &gateway->router_);
   http::HttpOptions http = options.http;

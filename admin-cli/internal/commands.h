@@ -24,6 +24,18 @@ std::optional<std::string> ConnectedHubId(Session& s, int* exit_code);
 // kExitPartial if a row was skipped or a record rejected.
 int HsdsImport(Session& s, const std::string& path, bool dry_run,
                const std::string& lang);
+
+// `event import FILE.ics`: reads the file's VEVENTs (calendar/ics_reader.h)
+// and publishes them with PublishBatch, `organizer` (ORG_ID of this hub or
+// HUB_ID/ORG_ID) as each one's organizer; with `dry_run` only validates
+// them here. Prints each event, what it did not import, every error with
+// its line, and a summary. kExitPartial if an event was skipped or refused.
+struct EventImportFlags {
+  std::string file, organizer, country;
+  std::string lang = "en";
+  bool dry_run = false;
+};
+int EventImport(Session& s, const EventImportFlags& flags);
 int ShowHubId(Session& s);
 
 // `org put` / `community put`: FILE holds a PublishRequest whose payload

@@ -529,8 +529,10 @@ class HttpApiTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(served, DOC)
         # Every route the API registers is documented, and nothing more.
-        with open(os.path.join(SOURCE, "gateway/api.cc")) as f:
-            source = f.read()
+        source = ""
+        for name in ("gateway/api.cc", "gateway/events_feed.cc"):
+            with open(os.path.join(SOURCE, name)) as f:
+                source += f.read()
         routes = set(re.findall(r'router->Add\(\s*"GET",\s*"(/v1/[^"]*)"', source))
         self.assertEqual(routes, set(DOC["paths"]))
         # Every documented path answers (not the router's 404).

@@ -1,0 +1,613 @@
+#include "calendar/ics_reader.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "calendar/internal/libical.h"
+#include "crypto/hash.h"
+#include "node/records/taxonomy.h"
+
+namespace civhub::calendar {
+namespace {
+
+using internal::ComponentPtr;
+
+// The event types CATEGORIES may name (record.proto, Event.event_type).
+constexpr absl::string_view kEventTypes[] = {
+    "techcamp", "training", "hackathon", "meetup", "conference"};
+
+// One content line after unfolding (RFC 5545 3.1), with the file line it
+// starts on.
+struct ContentLine {
+  int line = 0;
+  std::string text;
+};
+
+std::vector<ContentLine> Unfold(absl::string_view text) {
+  std::vector<ContentLine> out;
+  int number = 0;
+  for (absl::string_view physical : absl::StrSplit(text, '\n')) {
+    ++number;
+    absl::ConsumeSuffix(&physical, "\r");
+    if (!physical.empty() && (physical[0] == ' ' || physical[0] == '\t') &&
+        !out.empty()) {
+      absl::StrAppend(&out.back().text, physical.substr(1));
+      continue;
+    }
+    if (physical.empty()) continue;
+    out.push_back({number, std::string(physical)});
+  }
+  return out;
+}
+
+// "SUMMARY;LANGUAGE=es:..." → "SUMMARY".
+std::string NameOf(absl::string_view line) {
+  const size_t end = line.find_first_of(";:");
+  return absl::AsciiStrToUpper(line.substr(0, end));
+}
+
+// What the text says about one VEVENT: where it starts, the lines of its
+// own properties by name (in order) and of its nested components, and the
+// problems found on its lines.
+struct EventLines {
+  int begin = 0;
+  std::map<std::string, std::deque<int>> properties;
+  std::vector<std::pair<std::string, int>> components;
+  std::vector<IcsProblem> errors;
+
+  // The line of the next property called `name` (libical keeps their
+  // order); the last one again for the values libical split off it.
+  int Take(const std::string& name) {
+    auto it = properties.find(name);
+    if (it == properties.end() || it->second.empty()) return 0;
+    const int line = it->second.front();
+    if (it->second.size() > 1) it->second.pop_front();
+    return line;
+  }
+};
+
+// libical's verdict on one content line on its own: the messages of the
+// X-LIC-ERROR properties its parser adds.
+std::vector<std::string> LineErrors(const std::string& line) {
+  const std::string wrapped =
+      absl::StrCat("BEGIN:VCALENDAR\r\n", line, "\r\nEND:VCALENDAR\r\n");
+  ComponentPtr c(icalparser_parse_string(wrapped.c_str()));
+  std::vector<std::string> out;
+  if (c == nullptr) return {"libical cannot parse this line"};
+  for (icalproperty* p =
+           icalcomponent_get_first_property(c.get(), ICAL_XLICERROR_PROPERTY);
+       p != nullptr;
+       p = icalcomponent_get_next_property(c.get(), ICAL_XLICERROR_PROPERTY)) {
+    out.push_back(icalproperty_get_xlicerror(p));
+  }
+  return out;
+}
+
+struct TextScan {
+  std::vector<EventLines> events;  // VEVENTs directly in a VCALENDAR
+  std::vector<IcsProblem> errors;  // outside events
+};
+
+// Checks BEGIN/END nesting and, when `check_lines` (libical found errors
+// somewhere), each property line; files each finding under its event.
+TextScan ScanLines(const std::vector<ContentLine>& lines, bool check_lines) {
+  TextScan scan;
+  std::vector<std::pair<std::string, int>> open;  // (component, line)
+  int event = -1;  // Index in scan.events while inside a VEVENT.
+  auto report = [&](int line, std::string message) {
+    (event >= 0 ? scan.events[event].errors : scan.errors)
+        .push_back({line, std::move(message)});
+  };
+  for (const ContentLine& l : lines) {
+    const std::string name = NameOf(l.text);
+    const size_t colon = l.text.find(':');
+    const std::string value = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(
+        colon == std::string::npos ? "" : l.text.substr(colon + 1)));
+    if (name == "BEGIN") {
+      if (value == "VEVENT" && !open.empty() && open.size() == 1 &&
+          open.back().first == "VCALENDAR") {
+        scan.events.push_back({});
+        scan.events.back().begin = l.line;
+        event = static_cast<int>(scan.events.size()) - 1;
+      } else if (event >= 0 && open.size() == 2) {
+        scan.events[event].components.emplace_back(value, l.line);
+      }
+      open.emplace_back(value, l.line);
+      continue;
+    }
+    if (name == "END") {
+      if (open.empty() || open.back().first != value) {
+        report(l.line, open.empty()
+                           ? absl::StrCat("END:", value, " closes nothing")
+                           : absl::StrCat("END:", value, " does not close ",
+                                          "BEGIN:", open.back().first,
+                                          " (line ", open.back().second, ")"));
+        continue;
+      }
+      open.pop_back();
+      if (value == "VEVENT" && open.size() == 1) event = -1;
+      continue;
+    }
+    if (open.empty()) {
+      report(l.line, "a property outside BEGIN:VCALENDAR ... END:VCALENDAR");
+      continue;
+    }
+    if (event >= 0 && open.size() == 2) {
+      scan.events[event].properties[name].push_back(l.line);
+    }
+    if (check_lines) {
+      for (std::string& message : LineErrors(l.text)) {
+        report(l.line, std::move(message));
+      }
+    }
+  }
+  while (!open.empty()) {
+    report(open.back().second,
+           absl::StrCat("BEGIN:", open.back().first, " is never closed"));
+    if (open.back().first == "VEVENT") event = -1;
+    open.pop_back();
+  }
+  return scan;
+}
+
+// The VEVENTs of the parsed tree, in file order, each with its VCALENDAR.
+void CollectEvents(
+    icalcomponent* c,
+    std::vector<std::pair<icalcomponent*, icalcomponent*>>* out) {
+  if (icalcomponent_isa(c) == ICAL_VCALENDAR_COMPONENT) {
+    for (icalcomponent* e =
+             icalcomponent_get_first_component(c, ICAL_VEVENT_COMPONENT);
+         e != nullptr;
+         e = icalcomponent_get_next_component(c, ICAL_VEVENT_COMPONENT)) {
+      out->emplace_back(e, c);
+    }
+    return;
+  }
+  for (icalcomponent* k =
+           icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
+       k != nullptr;
+       k = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT)) {
+    CollectEvents(k, out);
+  }
+}
+
+std::string Lang(icalproperty* p, const std::string& fallback) {
+  icalparameter* param =
+      icalproperty_get_first_parameter(p, ICAL_LANGUAGE_PARAMETER);
+  const char* lang =
+      param != nullptr ? icalparameter_get_language(param) : nullptr;
+  if (lang == nullptr || *lang == '\0') return fallback;
+  absl::string_view tag(lang);
+  return absl::AsciiStrToLower(tag.substr(0, tag.find_first_of("-_")));
+}
+
+std::string Str(const char* s) { return s == nullptr ? "" : s; }
+
+// The zone a calendar names for itself: X-WR-TIMEZONE, or its only
+// VTIMEZONE; "" if neither names an IANA zone.
+std::string CalendarZone(icalcomponent* vcalendar) {
+  for (icalproperty* p =
+           icalcomponent_get_first_property(vcalendar, ICAL_X_PROPERTY);
+       p != nullptr;
+       p = icalcomponent_get_next_property(vcalendar, ICAL_X_PROPERTY)) {
+    if (Str(icalproperty_get_x_name(p)) == "X-WR-TIMEZONE") {
+      return internal::IanaZoneOf(vcalendar,
+                                  Str(icalproperty_get_value_as_string(p)))
+          .value_or("");
+    }
+  }
+  if (icalcomponent_count_components(vcalendar, ICAL_VTIMEZONE_COMPONENT) !=
+      1) {
+    return "";
+  }
+  icalcomponent* tz =
+      icalcomponent_get_first_component(vcalendar, ICAL_VTIMEZONE_COMPONENT);
+  icalproperty* tzid = icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY);
+  return tzid == nullptr
+             ? ""
+             : internal::IanaZoneOf(vcalendar, Str(icalproperty_get_tzid(tzid)))
+                   .value_or("");
+}
+
+void SetTime(time_t seconds, google::protobuf::Timestamp* t) {
+  t->set_seconds(static_cast<int64_t>(seconds));
+  t->set_nanos(0);
+}
+
+// One VEVENT → an Event; the messages of the errors that skip it.
+class EventMapper {
+ public:
+  // `calendar_zone`: the zone the calendar names for itself, for the
+  // country of all-day events' places.
+  EventMapper(icalcomponent* vevent, icalcomponent* vcalendar,
+              EventLines* lines, const ParseOptions& options,
+              std::string calendar_zone)
+      : vevent_(vevent),
+        vcalendar_(vcalendar),
+        lines_(lines),
+        options_(options),
+        calendar_zone_(std::move(calendar_zone)) {}
+
+  // False (with errors in lines_->errors) if the event is skipped.
+  bool Map(ImportedEvent* out);
+
+ private:
+  void NotImported(const std::string& name, const std::string& value = "") {
+    const int line = lines_->Take(name);
+    std::string what = value.empty() ? name : absl::StrCat(name, " ", value);
+    if (line > 0) absl::StrAppend(&what, " (line ", line, ")");
+    out_->not_imported.push_back(std::move(what));
+  }
+  void Error(int line, std::string message) {
+    lines_->errors.push_back({line, std::move(message)});
+  }
+  void AddText(icalproperty* p, const char* name, const char* text,
+               google::protobuf::RepeatedPtrField<v1::LocalizedText>* texts);
+  void AddCategories(icalproperty* p);
+  // DTSTART / DTEND: seconds since the epoch and, for DTSTART, the zone.
+  std::optional<time_t> TimeOf(icalproperty* p, const char* name,
+                               std::string* zone);
+  bool MapTimes();
+
+  icalcomponent* const vevent_;
+  icalcomponent* const vcalendar_;
+  EventLines* const lines_;
+  const ParseOptions& options_;
+  const std::string calendar_zone_;
+  ImportedEvent* out_ = nullptr;
+  std::string location_;
+};
+
+void EventMapper::AddText(
+    icalproperty* p, const char* name, const char* text,
+    google::protobuf::RepeatedPtrField<v1::LocalizedText>* texts) {
+  const std::string lang = Lang(p, options_.lang);
+  for (const v1::LocalizedText& t : *texts) {
+    if (t.lang() == lang) {
+      return NotImported(name, absl::StrCat("(a second one in ", lang, ")"));
+    }
+  }
+  lines_->Take(name);
+  v1::LocalizedText* t = texts->Add();
+  t->set_lang(lang);
+  t->set_text(Str(text));
+}
+
+void EventMapper::AddCategories(icalproperty* p) {
+  v1::Event& e = out_->event;
+  std::vector<std::string> not_codes;
+  for (absl::string_view v :
+       absl::StrSplit(Str(icalproperty_get_categories(p)), ',')) {
+    const std::string code =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
+    if (code.empty()) continue;
+    if (std::find(std::begin(kEventTypes), std::end(kEventTypes), code) !=
+        std::end(kEventTypes)) {
+      e.set_event_type(code);
+    } else if (node::IsPublishableTopic(code)) {
+      if (std::find(e.topics().begin(), e.topics().end(), code) ==
+          e.topics().end()) {
+        e.add_topics(code);
+      }
+    } else {
+      not_codes.emplace_back(absl::StripAsciiWhitespace(v));
+    }
+  }
+  const int line = lines_->Take("CATEGORIES");
+  for (const std::string& v : not_codes) {
+    std::string what = absl::StrCat("CATEGORIES \"", v,
+                                    "\" (not a civhub topic or event type");
+    if (line > 0) absl::StrAppend(&what, ", line ", line);
+    out_->not_imported.push_back(what + ")");
+  }
+}
+
+std::optional<time_t> EventMapper::TimeOf(icalproperty* p, const char* name,
+                                          std::string* zone) {
+  const int line = lines_->Take(name);
+  const icaltimetype t = icalvalue_get_datetimedate(icalproperty_get_value(p));
+  if (icaltime_is_null_time(t)) {
+    Error(line, absl::StrCat(name, " has no date"));
+    return std::nullopt;
+  }
+  icaltimezone* utc = icaltimezone_get_utc_timezone();
+  if (t.is_date || icaltime_is_utc(t)) {
+    if (zone != nullptr) *zone = t.is_date ? "" : "UTC";
+    return icaltime_as_timet_with_zone(t, utc);
+  }
+  icalparameter* param =
+      icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+  if (param == nullptr) {
+    Error(line, absl::StrCat(name,
+                             " is a floating time (neither TZID nor UTC "
+                             "\"Z\"): civhub needs its time zone, e.g. ",
+                             name, ";TZID=America/Lima:20270315T090000"));
+    return std::nullopt;
+  }
+  const std::string tzid = Str(icalparameter_get_tzid(param));
+  std::optional<std::string> iana = internal::IanaZoneOf(vcalendar_, tzid);
+  if (!iana) {
+    Error(line, absl::StrCat(name, ": TZID \"", tzid,
+                             "\" is not an IANA time zone (such as "
+                             "America/Lima) and its VTIMEZONE names none"));
+    return std::nullopt;
+  }
+  if (zone != nullptr) *zone = *iana;
+  return icaltime_as_timet_with_zone(t, internal::BuiltinZone(*iana));
+}
+
+bool EventMapper::MapTimes() {
+  v1::Event& e = out_->event;
+  icalproperty* start =
+      icalcomponent_get_first_property(vevent_, ICAL_DTSTART_PROPERTY);
+  if (start == nullptr) {
+    Error(lines_->begin, "the VEVENT has no DTSTART");
+    return false;
+  }
+  const bool all_day =
+      icalvalue_get_datetimedate(icalproperty_get_value(start)).is_date;
+  std::string zone;
+  std::optional<time_t> starts = TimeOf(start, "DTSTART", &zone);
+  if (!starts) return false;
+  std::optional<time_t> ends;
+  if (icalproperty* end =
+          icalcomponent_get_first_property(vevent_, ICAL_DTEND_PROPERTY)) {
+    ends = TimeOf(end, "DTEND", nullptr);
+    if (!ends) return false;
+  } else if (icalproperty* duration = icalcomponent_get_first_property(
+                 vevent_, ICAL_DURATION_PROPERTY)) {
+    lines_->Take("DURATION");
+    ends =
+        *starts + icaldurationtype_as_int(icalproperty_get_duration(duration));
+  } else {
+    // RFC 5545 3.6.1: a date lasts the day, a date-time no time at all.
+    ends = *starts + (all_day ? 86400 : 0);
+  }
+  SetTime(*starts, e.mutable_starts_at());
+  SetTime(*ends, e.mutable_ends_at());
+  e.set_all_day(all_day);
+  e.set_time_zone(zone);
+  return true;
+}
+
+bool EventMapper::Map(ImportedEvent* out) {
+  out_ = out;
+  v1::Event& e = out->event;
+  e.set_event_type("other");
+  e.set_status("scheduled");
+  if (!options_.organizer.record_id().empty()) {
+    *e.add_organizers() = options_.organizer;
+  }
+  std::optional<icalgeotype> geo;
+  for (icalproperty* p =
+           icalcomponent_get_first_property(vevent_, ICAL_ANY_PROPERTY);
+       p != nullptr;
+       p = icalcomponent_get_next_property(vevent_, ICAL_ANY_PROPERTY)) {
+    const std::string name = Str(icalproperty_get_property_name(p));
+    switch (icalproperty_isa(p)) {
+      case ICAL_UID_PROPERTY:
+        lines_->Take(name);
+        e.set_ical_uid(Str(icalproperty_get_uid(p)));
+        break;
+      case ICAL_SUMMARY_PROPERTY:
+        AddText(p, "SUMMARY", icalproperty_get_summary(p), e.mutable_names());
+        break;
+      case ICAL_DESCRIPTION_PROPERTY:
+        AddText(p, "DESCRIPTION", icalproperty_get_description(p),
+                e.mutable_descriptions());
+        break;
+      case ICAL_DTSTART_PROPERTY:
+      case ICAL_DTEND_PROPERTY:
+      case ICAL_DURATION_PROPERTY:
+        break;  // MapTimes.
+      case ICAL_RRULE_PROPERTY:
+        if (!e.recurrence().empty()) {
+          NotImported(name, "(a second rule)");
+        } else {
+          lines_->Take(name);
+          e.set_recurrence(Str(icalproperty_get_value_as_string(p)));
+        }
+        break;
+      case ICAL_LOCATION_PROPERTY:
+        lines_->Take(name);
+        location_ = std::string(
+            absl::StripAsciiWhitespace(Str(icalproperty_get_location(p))));
+        break;
+      case ICAL_GEO_PROPERTY:
+        lines_->Take(name);
+        geo = icalproperty_get_geo(p);
+        break;
+      case ICAL_URL_PROPERTY:
+        lines_->Take(name);
+        e.set_url(Str(icalproperty_get_url(p)));
+        break;
+      case ICAL_CONFERENCE_PROPERTY:
+        if (!e.online_url().empty()) {
+          NotImported(name, "(a second one)");
+        } else {
+          lines_->Take(name);
+          e.set_online_url(Str(icalproperty_get_conference(p)));
+        }
+        break;
+      case ICAL_CATEGORIES_PROPERTY:
+        AddCategories(p);
+        break;
+      case ICAL_STATUS_PROPERTY: {
+        const icalproperty_status status = icalproperty_get_status(p);
+        if (status == ICAL_STATUS_CANCELLED) {
+          e.set_status("cancelled");
+        } else if (status != ICAL_STATUS_TENTATIVE &&
+                   status != ICAL_STATUS_CONFIRMED) {
+          NotImported(name, Str(icalproperty_get_value_as_string(p)));
+          break;
+        }
+        lines_->Take(name);
+        break;
+      }
+      case ICAL_CLASS_PROPERTY:
+        if (icalproperty_get_class(p) == ICAL_CLASS_PUBLIC) {
+          lines_->Take(name);
+        } else {
+          NotImported(name, Str(icalproperty_get_value_as_string(p)));
+        }
+        break;
+      case ICAL_DTSTAMP_PROPERTY:
+      case ICAL_SEQUENCE_PROPERTY:
+      case ICAL_CREATED_PROPERTY:
+      case ICAL_LASTMODIFIED_PROPERTY:
+      case ICAL_XLICERROR_PROPERTY:
+        lines_->Take(name);
+        break;
+      default:
+        if (name == "X-CIVHUB-RECORD") {
+          lines_->Take(name);
+        } else if (name == "X-CIVHUB-STATUS") {
+          lines_->Take(name);
+          e.set_status(
+              absl::AsciiStrToLower(Str(icalproperty_get_value_as_string(p))));
+        } else {
+          NotImported(name);
+        }
+    }
+  }
+  for (const auto& [component, line] : lines_->components) {
+    out->not_imported.push_back(absl::StrCat(component, " (line ", line, ")"));
+  }
+  if (e.ical_uid().empty()) {
+    Error(lines_->begin,
+          "the VEVENT has no UID: civhub needs it to update the event when "
+          "the file is imported again");
+    return false;
+  }
+  if (!MapTimes()) return false;
+  for (const v1::LocalizedText& name : e.names()) {
+    if (std::find(e.languages().begin(), e.languages().end(), name.lang()) ==
+        e.languages().end()) {
+      e.add_languages(name.lang());
+    }
+  }
+  if (absl::StartsWithIgnoreCase(location_, "https://") ||
+      absl::StartsWithIgnoreCase(location_, "http://")) {
+    if (e.online_url().empty()) e.set_online_url(location_);
+  } else if (!location_.empty() || geo) {
+    v1::Location* place = e.mutable_place();
+    place->set_address(location_);
+    if (geo) {
+      place->set_latitude(geo->lat);
+      place->set_longitude(geo->lon);
+    }
+    const std::string& zone =
+        e.time_zone().empty() ? calendar_zone_ : e.time_zone();
+    place->set_country(options_.country.empty() ? internal::CountryOfZone(zone)
+                                                : options_.country);
+  }
+  out->record_id = RecordIdForUid(e.ical_uid());
+  return true;
+}
+
+}  // namespace
+
+std::string RecordIdForUid(absl::string_view uid) {
+  std::string readable;
+  for (char c : uid) {
+    if (readable.size() >= 40) break;
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      readable.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    } else if (!readable.empty() && readable.back() != '-') {
+      readable.push_back('-');
+    }
+  }
+  absl::string_view trimmed = absl::StripSuffix(readable, "-");
+  const std::string hash =
+      absl::BytesToHexString(crypto::Sha256(uid)).substr(0, 10);
+  return trimmed.empty() ? absl::StrCat("ev-", hash)
+                         : absl::StrCat("ev-", trimmed, "-", hash);
+}
+
+absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,
+                                        const ParseOptions& options) {
+  internal::InitLibical();
+  if (text.size() > kMaxIcsBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the file has ", text.size(), " bytes, more than the ",
+                     kMaxIcsBytes, " civhub reads"));
+  }
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // A byte-order mark.
+  const std::vector<ContentLine> lines = Unfold(text);
+  if (lines.empty() ||
+      absl::AsciiStrToUpper(lines[0].text) != "BEGIN:VCALENDAR") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", lines.empty() ? 1 : lines[0].line,
+                     ": not iCalendar: expected BEGIN:VCALENDAR"));
+  }
+  ComponentPtr root(icalparser_parse_string(std::string(text).c_str()));
+  if (root == nullptr) {
+    return absl::InvalidArgumentError(
+        "line 1: libical found no calendar in the file");
+  }
+  TextScan scan = ScanLines(lines, icalcomponent_count_errors(root.get()) > 0);
+  std::vector<std::pair<icalcomponent*, icalcomponent*>> vevents;
+  CollectEvents(root.get(), &vevents);
+
+  ParsedCalendar out;
+  out.errors = std::move(scan.errors);
+  // The text's events and libical's match in order unless the nesting was
+  // too broken for either to agree; then no line is known.
+  const bool aligned = vevents.size() == scan.events.size();
+  if (!aligned) {
+    for (EventLines& e : scan.events) {
+      for (IcsProblem& p : e.errors) out.errors.push_back(std::move(p));
+    }
+  }
+  for (size_t i = 0; i < vevents.size(); ++i) {
+    EventLines none;
+    EventLines& lines_of = aligned ? scan.events[i] : none;
+    if (lines_of.errors.empty() &&
+        icalcomponent_count_errors(vevents[i].first) > 0) {
+      for (icalproperty* p = icalcomponent_get_first_property(
+               vevents[i].first, ICAL_XLICERROR_PROPERTY);
+           p != nullptr; p = icalcomponent_get_next_property(
+                             vevents[i].first, ICAL_XLICERROR_PROPERTY)) {
+        lines_of.errors.push_back(
+            {lines_of.begin, Str(icalproperty_get_xlicerror(p))});
+      }
+    }
+    ImportedEvent event;
+    event.line = lines_of.begin;
+    const size_t parse_errors = lines_of.errors.size();
+    const bool had_errors = parse_errors > 0;
+    EventMapper mapper(vevents[i].first, vevents[i].second, &lines_of, options,
+                       CalendarZone(vevents[i].second));
+    const bool mapped = mapper.Map(&event);
+    if (had_errors) {
+      // What libical removed for its errors is missing, not a finding.
+      lines_of.errors.resize(parse_errors);
+    }
+    if (!mapped || had_errors) {
+      ++out.skipped;
+      std::string uid = event.event.ical_uid();
+      for (IcsProblem& p : lines_of.errors) {
+        if (!uid.empty())
+          p.message = absl::StrCat(p.message, " (UID ", uid, ")");
+        out.errors.push_back(std::move(p));
+      }
+      continue;
+    }
+    out.events.push_back(std::move(event));
+  }
+  std::stable_sort(
+      out.errors.begin(), out.errors.end(),
+      [](const IcsProblem& a, const IcsProblem& b) { return a.line < b.line; });
+  return out;
+}
+
+}  // namespace civhub::calendar

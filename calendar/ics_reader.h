@@ -1,0 +1,95 @@
+// Reads iCalendar (RFC 5545) text into civhub Events with libical: each
+// VEVENT becomes an Event payload and a record id; every parse error names
+// its line, and every property civhub has no place for is listed, never
+// silently dropped. The mapping (docs/calendars.md, "Import"):
+//  - UID → ical_uid, and the record id "ev-" + the UID's letters and digits
+//    (at most 40) + "-" + 10 hex digits of SHA-256(UID): the same UID
+//    always gives the same id, so a re-import updates the event;
+//  - SUMMARY / DESCRIPTION → names / descriptions, in their LANGUAGE
+//    parameter's language (its primary subtag, "es-PE" → "es") or
+//    ParseOptions::lang; one per language (a second one in the same
+//    language is listed as not imported); `languages` are the names';
+//  - DTSTART / DTEND or DURATION: a date-time with TZID (an IANA zone, or a
+//    VTIMEZONE whose X-LIC-LOCATION is one) or in UTC ("Z", time zone
+//    "UTC") → starts_at / ends_at in UTC and time_zone; VALUE=DATE →
+//    all_day, midnight UTC of the first day and of the day after the last;
+//    a floating time (neither) is an error;
+//  - RRULE → recurrence, as written without "RRULE:" (the hub's validator
+//    judges the subset);
+//  - LOCATION → place.address, GEO → place.latitude/longitude, the place's
+//    country from ParseOptions::country or else the time zone's country
+//    (ICU); a LOCATION that is an http(s) URL, or CONFERENCE (RFC 7986),
+//    → online_url instead;
+//  - URL → url; STATUS CANCELLED → "cancelled", TENTATIVE / CONFIRMED /
+//    none → "scheduled" (X-CIVHUB-STATUS, written by WriteIcs, wins);
+//  - CATEGORIES: an event type code (techcamp, training, hackathon, meetup,
+//    conference) → event_type (default "other"), a civhub topic code →
+//    topics, anything else listed as not imported;
+//  - DTSTAMP, SEQUENCE, CREATED, LAST-MODIFIED, CLASS:PUBLIC and
+//    X-CIVHUB-RECORD are bookkeeping, read silently; every other property
+//    and nested component (ATTENDEE, ORGANIZER, EXDATE, VALARM...) is listed.
+// An event with a parse error, no UID, no DTSTART or a floating time is
+// skipped with an error; the others are returned. Nothing is validated
+// against the hub's rules (the hub does that on publish).
+// Thread-safe: pure functions (libical's parser holds no shared state).
+#ifndef CIVHUB_CALENDAR_ICS_READER_H_
+#define CIVHUB_CALENDAR_ICS_READER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "civhub/v1/record.pb.h"
+
+namespace civhub::calendar {
+
+// Larger input is refused (an .ics of thousands of events is far smaller).
+inline constexpr size_t kMaxIcsBytes = 16 << 20;
+
+struct ParseOptions {
+  // ISO 639-1 language of texts without a LANGUAGE parameter.
+  std::string lang = "en";
+  // The organizer of every event (ORGANIZER is a mailto: address, not a
+  // record); an empty origin stands for the publishing hub.
+  v1::RecordRef organizer;
+  // ISO 3166-1 country of every LOCATION; empty: the time zone's country.
+  std::string country;
+};
+
+struct IcsProblem {
+  // 1-based line of the file (of a folded line, its first); 0 when the
+  // problem belongs to no line.
+  int line = 0;
+  std::string message;
+};
+
+struct ImportedEvent {
+  std::string record_id;
+  v1::Event event;
+  // Line of its BEGIN:VEVENT.
+  int line = 0;
+  // What was not imported, each "NAME (line N)" or "NAME value (line N)".
+  std::vector<std::string> not_imported;
+};
+
+struct ParsedCalendar {
+  // In file order.
+  std::vector<ImportedEvent> events;
+  // Errors, in file order; each skipped event has at least one.
+  std::vector<IcsProblem> errors;
+  int skipped = 0;
+};
+
+// Parses `text`. INVALID_ARGUMENT (naming line 1) if it is not iCalendar at
+// all (no BEGIN:VCALENDAR first) or larger than kMaxIcsBytes; otherwise
+// every event that could be read, and the errors of the others.
+absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,
+                                        const ParseOptions& options);
+
+// The record id for an iCalendar UID (the rule above).
+std::string RecordIdForUid(absl::string_view uid);
+
+}  // namespace civhub::calendar
+
+#endif  // CIVHUB_CALENDAR_ICS_READER_H_

@@ -1,0 +1,52 @@
+#include "calendar/internal/libical.h"
+
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
+#include <mutex>
+
+namespace civhub::calendar::internal {
+
+void InitLibical() {
+  static std::once_flag once;
+  std::call_once(once, [] { icalerror_set_errors_are_fatal(0); });
+}
+
+icaltimezone* BuiltinZone(absl::string_view iana) {
+  if (iana.empty() || iana.front() == '/') return nullptr;
+  return icaltimezone_get_builtin_timezone(std::string(iana).c_str());
+}
+
+std::optional<std::string> IanaZoneOf(icalcomponent* calendar,
+                                      absl::string_view tzid) {
+  for (size_t from = 0; from < tzid.size();) {
+    absl::string_view candidate = tzid.substr(from);
+    if (BuiltinZone(candidate) != nullptr) return std::string(candidate);
+    const size_t slash = tzid.find('/', from);
+    if (slash == absl::string_view::npos) break;
+    from = slash + 1;
+  }
+  if (calendar != nullptr) {
+    icaltimezone* zone =
+        icalcomponent_get_timezone(calendar, std::string(tzid).c_str());
+    const char* location =
+        zone != nullptr ? icaltimezone_get_location(zone) : nullptr;
+    if (location != nullptr && BuiltinZone(location) != nullptr) {
+      return std::string(location);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string CountryOfZone(absl::string_view iana) {
+  char region[8] = {};
+  UErrorCode status = U_ZERO_ERROR;
+  const int32_t n = icu::TimeZone::getRegion(
+      icu::UnicodeString::fromUTF8(
+          icu::StringPiece(iana.data(), static_cast<int32_t>(iana.size()))),
+      region, sizeof region, status);
+  if (U_FAILURE(status) || n != 2) return "";  // "001": the world.
+  return std::string(region, 2);
+}
+
+}  // namespace civhub::calendar::internal

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""End-to-end test of calendars on a real civhubd: the TechCamp Lima .ics
+(examples/events/) imported with `civhubctl event import` (what it did not
+import listed with lines; a re-import changes nothing; a broken file names
+its line and exits 4), then GET /v1/events.ics read as a calendar app would:
+parsed by Python's icalendar package (Debian python3-icalendar) without
+errors, its times in America/Lima, its filters and language, ETag/304; and
+the feed read back by libical (`event import --dry-run`) without an error,
+under the same record ids.
+
+    calendar_e2e_test.py CIVHUBD CIVHUBCTL SOURCE_DIR
+"""
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import icalendar
+
+CIVHUBD, CIVHUBCTL, SOURCE = sys.argv[1:4]
+del sys.argv[1:4]
+sys.dont_write_bytecode = True  # No __pycache__ in the source tree.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import civhubd_process  # noqa: E402
+import http_fetch  # noqa: E402
+
+ICS = os.path.join(SOURCE, "examples/events/techcamp-lima-2027.ics")
+ORG = os.path.join(SOURCE, "examples/organizations/red-innovacion-civica-peru.json")
+UIDS = {"techcamp-lima-2027@redcivica.pe",
+        "techcamp-lima-2027-mentorias@redcivica.pe",
+        "dia-datos-abiertos-lima-2027@redcivica.pe"}
+SUMMARY = re.compile(r"publish(?:ed)? (\d+), unchanged (\d+), rejected (\d+), "
+                     r"skipped (\d+) events")
+YEAR_2027 = "/v1/events.ics?from=2027-01-01&to=2028-01-01"
+
+
+class Hub:
+    proc = None
+    data = None
+    hub_id = None
+    http = None
+
+
+def ctl(*args):
+    return subprocess.run([CIVHUBCTL, "--data-dir", Hub.data, *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def summary(out):
+    m = SUMMARY.search(out.stdout)
+    assert m, out.stdout + out.stderr
+    return tuple(int(x) for x in m.groups())
+
+
+def feed(path, headers=None):
+    return http_fetch.get(Hub.http, path, headers)
+
+
+def events_of(body):
+    cal = icalendar.Calendar.from_ical(body)
+    for component in cal.walk():
+        assert not component.errors, (component.name, component.errors)
+    return cal, {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def fetch_events(path):
+    """(headers, body, {UID: VEVENT}) of a feed; the hub acknowledged each
+    publish after indexing it, so what it serves is final."""
+    status, headers, body = feed(path)
+    assert status == 200, body
+    _, events = events_of(body)
+    return headers, body, events
+
+
+def setUpModule():
+    Hub.data = tempfile.mkdtemp(prefix="civhub-calendar-")
+    Hub.proc, Hub.hub_id, Hub.http = civhubd_process.launch(CIVHUBD, Hub.data)
+    out = ctl("org", "put", ORG)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def tearDownModule():
+    if Hub.proc and Hub.proc.poll() is None:
+        Hub.proc.terminate()
+        Hub.proc.wait(timeout=30)
+    shutil.rmtree(Hub.data, ignore_errors=True)
+
+
+class CalendarTest(unittest.TestCase):
+    # Named in the order they run: each builds on the hub the last left.
+
+    def test_1_import_publishes_and_lists_what_it_left_out(self):
+        out = ctl("event", "import", ICS, "--organizer",
+                  "red-innovacion-civica-peru")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(summary(out), (3, 0, 0, 0))
+        self.assertIn("not imported: ATTENDEE (line 38)", out.stdout)
+        self.assertIn("not imported: VALARM (line 39)", out.stdout)
+        self.assertIn('not imported: CATEGORIES "Capacitación"', out.stdout)
+        # The same file again: the same record ids, nothing new.
+        again = ctl("event", "import", ICS, "--organizer",
+                    "red-innovacion-civica-peru")
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertEqual(summary(again), (0, 3, 0, 0))
+
+    def test_2_broken_file_names_its_line_and_exits_4(self):
+        with open(ICS, encoding="utf-8", newline="") as f:
+            lines = f.read().split("\r\n")
+        # Line 20 is the TechCamp's DTSTART.
+        self.assertTrue(lines[19].startswith("DTSTART;TZID=America/Lima:"))
+        lines[19] = "DTSTART;TZID=America/Lima:2027-05-12 09:00"
+        broken = os.path.join(Hub.data, "broken.ics")
+        with open(broken, "w", encoding="utf-8", newline="") as f:
+            f.write("\r\n".join(lines))
+        out = ctl("event", "import", broken, "--organizer",
+                  "red-innovacion-civica-peru")
+        self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+        self.assertRegex(out.stdout, r"broken\.ics:20: .*DTSTART")
+        self.assertEqual(summary(out), (0, 2, 0, 1))
+        # Not iCalendar at all: a usage error, naming line 1.
+        out = ctl("event", "import", ORG, "--organizer", "x")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("line 1: not iCalendar", out.stderr + out.stdout)
+
+    def test_3_feed_is_a_calendar_python_icalendar_reads(self):
+        headers, body, events = fetch_events(YEAR_2027)
+        self.assertEqual(set(events), UIDS)
+        self.assertEqual(headers["content-type"], "text/calendar; charset=utf-8")
+        self.assertIn("etag", headers)
+        cal = icalendar.Calendar.from_ical(body)
+        self.assertEqual(str(cal["VERSION"]), "2.0")
+        self.assertIn("events", str(cal["X-WR-CALNAME"]))
+        self.assertEqual([str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")],
+                         ["America/Lima"])
+        camp = events["techcamp-lima-2027@redcivica.pe"]
+        start = camp["DTSTART"].dt
+        self.assertEqual((start.year, start.month, start.day, start.hour),
+                         (2027, 5, 12, 9))
+        self.assertEqual(start.utcoffset(), datetime.timedelta(hours=-5))
+        self.assertEqual(start.astimezone(datetime.timezone.utc).hour, 14)
+        self.assertEqual(str(camp["STATUS"]), "CONFIRMED")
+        self.assertEqual(str(camp["URL"]), "https://techcamp.redcivica.pe/2027/")
+        self.assertIn("Universidad del Pacífico", str(camp["LOCATION"]))
+        self.assertAlmostEqual(camp["GEO"].latitude, -12.0844)
+        self.assertIn("mailto:techcamp@redcivica.pe", str(camp["ORGANIZER"]))
+        self.assertEqual(camp["ORGANIZER"].params["CN"],
+                         "Red de Innovación Cívica del Perú")
+        self.assertTrue(str(camp["X-CIVHUB-RECORD"]).startswith(Hub.hub_id + "/"))
+        mentoring = events["techcamp-lima-2027-mentorias@redcivica.pe"]
+        self.assertEqual(mentoring["RRULE"]["FREQ"], ["MONTHLY"])
+        self.assertEqual(mentoring["RRULE"]["COUNT"], [6])
+        self.assertEqual(mentoring["RRULE"]["BYDAY"], ["1TH"])
+        day = events["dia-datos-abiertos-lima-2027@redcivica.pe"]
+        self.assertEqual(day["DTSTART"].dt, datetime.date(2027, 3, 6))
+        # Each event's first text in the asked language, else its first.
+        _, _, en = fetch_events(YEAR_2027 + "&lang=en")
+        self.assertEqual(str(en["techcamp-lima-2027@redcivica.pe"]["SUMMARY"]),
+                         "TechCamp Lima 2027: technology for civic action")
+        self.assertEqual(str(en["dia-datos-abiertos-lima-2027@redcivica.pe"]
+                             ["SUMMARY"]), "Día de los Datos Abiertos Lima")
+
+    def test_4_feed_filters_and_caching(self):
+        # The window: only May 2027 holds the TechCamp alone.
+        _, _, may = fetch_events("/v1/events.ics?from=2027-05-01&to=2027-06-01")
+        self.assertEqual(set(may), {"techcamp-lima-2027@redcivica.pe"})
+        # A monthly series is in a window that holds a later occurrence.
+        _, _, autumn = fetch_events(
+            "/v1/events.ics?from=2027-10-01&to=2027-11-01")
+        self.assertEqual(set(autumn), {"techcamp-lima-2027-mentorias@redcivica.pe"})
+        _, _, kenya = fetch_events(YEAR_2027 + "&country=KE")
+        self.assertEqual(kenya, {})
+        _, _, transparency = fetch_events(YEAR_2027 + "&topic=transparency")
+        self.assertEqual(set(transparency),
+                         {"dia-datos-abiertos-lima-2027@redcivica.pe"})
+        _, _, by_org = fetch_events(
+            YEAR_2027 + "&organization=%s/red-innovacion-civica-peru" % Hub.hub_id)
+        self.assertEqual(set(by_org), UIDS)
+        _, _, none = fetch_events(
+            YEAR_2027 + "&community=%s/no-such-community" % Hub.hub_id)
+        self.assertEqual(none, {})
+        status, headers, _ = feed(YEAR_2027)
+        self.assertEqual(status, 200)
+        status, _, body = feed(YEAR_2027, {"If-None-Match": headers["etag"]})
+        self.assertEqual((status, body), (304, b""))
+        # The JSON API's view: the same events, in the feed's order.
+        status, headers, doc = http_fetch.get_json(
+            Hub.http, "/v1/events?from=2027-01-01&to=2028-01-01")
+        self.assertEqual(status, 200)
+        self.assertIn("etag", headers)
+        self.assertEqual(doc["totalCount"], "3")
+        self.assertEqual(
+            [h["record"]["body"]["event"]["icalUid"] for h in doc["hits"]],
+            ["dia-datos-abiertos-lima-2027@redcivica.pe",
+             "techcamp-lima-2027@redcivica.pe",
+             "techcamp-lima-2027-mentorias@redcivica.pe"])
+        status, _, body = feed("/v1/events.ics?from=someday")
+        self.assertEqual(status, 400)
+        self.assertIn(b'"field":"from"', body.replace(b" ", b""))
+
+    def test_5_feed_read_back_by_libical_gives_the_same_ids(self):
+        _, body, _ = fetch_events(YEAR_2027)
+        path = os.path.join(Hub.data, "feed.ics")
+        with open(path, "wb") as f:
+            f.write(body)
+        # libical reads the feed without an error, and the events it holds
+        # are the ones published, under the same record ids (the feed keeps
+        # their UIDs). It has one SUMMARY per event (RFC 5545), so a
+        # re-import would drop the other languages: --dry-run.
+        out = ctl("event", "import", path, "--organizer",
+                  "red-innovacion-civica-peru", "--dry-run")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(summary(out), (3, 0, 0, 0))
+        ids = set(re.findall(r"^would publish (\S+)", out.stdout, re.M))
+        first = ctl("event", "import", ICS, "--organizer",
+                    "red-innovacion-civica-peru", "--dry-run")
+        self.assertEqual(ids, set(re.findall(r"^would publish (\S+)",
+                                             first.stdout, re.M)))
+        self.assertEqual(len(ids), 3)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
