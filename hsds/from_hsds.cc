@@ -136,8 +136,23 @@ void FillOrigins(const std::string& hub_id, v1::PublishRequest* request) {
   }
 }
 
-absl::Status Validate(v1::PublishRequest request) {
-  FillOrigins(PlaceholderHub().HubId(), &request);
+// PlaceholderHub().HubId(), made once: encoding it is not free.
+const std::string& PlaceholderHubId() {
+  static const std::string* id = new std::string(PlaceholderHub().HubId());
+  return *id;
+}
+
+absl::Status Validate(const v1::PublishRequest& mapped) {
+  // A copy only if a reference's origin is to be filled in.
+  std::optional<v1::PublishRequest> filled;
+  if ((mapped.has_organization() && mapped.organization().has_parent() &&
+       mapped.organization().parent().origin().empty()) ||
+      (mapped.has_service() &&
+       mapped.service().organization().origin().empty())) {
+    filled = mapped;
+    FillOrigins(PlaceholderHubId(), &*filled);
+  }
+  const v1::PublishRequest& request = filled ? *filled : mapped;
   v1::RecordBody body;
   if (absl::Status s = node::CopyPublishedPayload(request, &body); !s.ok())
     return s;
@@ -245,8 +260,9 @@ const std::vector<const Row<M>*>& In(const Groups<M>& groups,
 
 class Mapper {
  public:
-  Mapper(Package package, const MapOptions& options)
-      : p_(std::move(package)), lang_(options.lang) {
+  Mapper(Package package, const MapOptions& options,
+         const RecordSink* sink = nullptr)
+      : p_(std::move(package)), lang_(options.lang), sink_(sink) {
     out_.problems = std::move(p_.problems);
     out_.not_kept = std::move(p_.not_kept);
   }
@@ -274,10 +290,12 @@ class Mapper {
       if (r.has_value()) services.emplace_back(*std::move(r), row.where);
     }
     for (const auto& row : p_.organizations) {
+      if (stopped_) break;
       std::optional<v1::PublishRequest> r = MapOrganization(row);
       if (r.has_value()) Emit(*std::move(r), row.where, row.message.id());
     }
     for (auto& [r, where] : services) {
+      if (stopped_) break;
       std::string id(absl::StripPrefix(r.record_id(), "hsds-"));
       Emit(std::move(r), where, id);
     }
@@ -816,6 +834,10 @@ class Mapper {
     for (int attempt = 0; attempt < 64; ++attempt) {
       absl::Status s = Validate(request);
       if (s.ok()) {
+        if (sink_ != nullptr) {
+          stopped_ = !(*sink_)(std::move(request), where);
+          return;
+        }
         out_.records.push_back(std::move(request));
         out_.sources.push_back(where);
         return;
@@ -838,6 +860,8 @@ class Mapper {
 
   Package p_;
   const std::string lang_;
+  const RecordSink* const sink_;  // Null: records go to out_.
+  bool stopped_ = false;          // The sink said stop.
   Mapped out_;
   absl::flat_hash_map<std::string, const v3::TaxonomyTerm*> terms_;
   // "organization:<id>" / "service:<id>" -> its terms, with where each
@@ -962,6 +986,11 @@ absl::Status ValidateMapped(const v1::PublishRequest& request) {
 
 Mapped MapPackage(Package package, const MapOptions& options) {
   return Mapper(std::move(package), options).Run();
+}
+
+Mapped MapPackage(Package package, const MapOptions& options,
+                  const RecordSink& sink) {
+  return Mapper(std::move(package), options, &sink).Run();
 }
 
 }  // namespace civhub::hsds

@@ -15,6 +15,7 @@
 #ifndef CIVHUB_HSDS_FROM_HSDS_H_
 #define CIVHUB_HSDS_FROM_HSDS_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,6 +51,21 @@ struct Mapped {
 // validation refuses is dropped with a problem naming the civhub field, and
 // a record still invalid without it is skipped.
 Mapped MapPackage(Package package, const MapOptions& options = MapOptions());
+
+// Takes each record MapPackage would put in Mapped::records, with its
+// source, in the same order. Returns false to stop: no record is mapped
+// after that one.
+using RecordSink =
+    std::function<bool(v1::PublishRequest record, std::string source)>;
+
+// MapPackage, handing each record to `sink` as soon as it is mapped rather
+// than holding them all, so that a caller can send the first ones while the
+// rest are mapped: records and sources of the result stay empty, the rest
+// of it is what MapPackage returns (up to where `sink` stopped it). Tables
+// are indexed by organization and service id first (that takes the whole
+// package), then records come one organization (or service) at a time.
+Mapped MapPackage(Package package, const MapOptions& options,
+                  const RecordSink& sink);
 
 // A local topic code for an HSDS taxonomy term that is not one of civhub's
 // (a term whose code already is a well-formed "x-" code keeps it):

@@ -351,6 +351,49 @@ TEST_F(HostilePackage, EachBadRowIsAProblemAndTheRestIsMapped) {
   EXPECT_EQ(m.rows_skipped, 6) << Describe(m.problems);
 }
 
+// Issue 17: civhubctl sends records while the rest are mapped. What the
+// sink is handed is what MapPackage returns, in the same order, with the
+// same problems; a sink that says stop gets no more records.
+TEST_F(HostilePackage, StreamedRecordsAreTheMappedOnes) {
+  Mapped whole = Map(dir_.path());
+  for (const std::string& path : {dir_.path(), kExamples + "/csv"}) {
+    Mapped held = Map(path);
+    absl::StatusOr<Package> package = ReadHsds(path);
+    ASSERT_OK(package);
+    std::vector<v1::PublishRequest> records;
+    std::vector<std::string> sources;
+    Mapped streamed =
+        MapPackage(*std::move(package), MapOptions(),
+                   [&](v1::PublishRequest record, std::string source) {
+                     records.push_back(std::move(record));
+                     sources.push_back(std::move(source));
+                     return true;
+                   });
+    EXPECT_TRUE(streamed.records.empty());
+    ASSERT_EQ(records.size(), held.records.size()) << path;
+    for (size_t i = 0; i < records.size(); ++i) {
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          records[i], held.records[i]))
+          << path << " record " << i;
+    }
+    EXPECT_EQ(sources, held.sources);
+    EXPECT_EQ(Describe(streamed.problems), Describe(held.problems));
+    EXPECT_EQ(streamed.rows_skipped, held.rows_skipped);
+    EXPECT_EQ(streamed.values_not_kept, held.values_not_kept);
+  }
+
+  absl::StatusOr<Package> package = ReadHsds(dir_.path());
+  ASSERT_OK(package);
+  int handed = 0;
+  MapPackage(*std::move(package), MapOptions(),
+             [&](v1::PublishRequest, std::string) {
+               ++handed;
+               return false;
+             });
+  EXPECT_EQ(handed, 1);
+  EXPECT_GT(whole.records.size(), 1u);
+}
+
 TEST(FromHsds, ServiceRules) {
   Package p;
   auto org = [&](const std::string& id) {

@@ -209,10 +209,12 @@ void Hub::PublishManyLocked(
   }
 
   // 3. Serialize, sign and derive the index entries on the executor's
-  // threads, while this thread applies the signed records in order as each
-  // becomes ready (signing itself while the next one is not), as IngestMany
-  // does: applying overlaps signing. A store failure fails the rest (their
-  // sequences would otherwise leave a gap). Then one sync for the batch.
+  // threads, while this thread applies the signed records in order, a run
+  // of ready ones at a time in one store write (Store::ApplyMany), signing
+  // itself while too few are ready: applying overlaps signing, and the
+  // store's lock and LevelDB's write path are taken once per run, not per
+  // record. A store failure fails the rest (their sequences would
+  // otherwise leave a gap). Then one sync for the batch.
   const size_t m = to_sign.size();
   std::vector<std::optional<Checked>> checked(n);
   // ready[k]: to_sign[k] is signed (or failed). Value-initialized: false.
@@ -237,36 +239,70 @@ void Hub::PublishManyLocked(
   };
   absl::Status failed;
   std::vector<size_t> applied;
-  auto apply = [&](size_t i) {
-    if (!checked[i].has_value()) {
-      if (failed.ok()) failed = (*results)[i].status();
-      return;
+  std::vector<const crypto::VerifiedRecord*> run_records;
+  std::vector<const Store::ApplyPlan*> run_plans;
+  std::vector<size_t> run;  // Request indexes of the run.
+  // Applies to_sign[begin, end), all ready, in one store write.
+  auto apply_run = [&](size_t begin, size_t end) {
+    run.clear();
+    run_records.clear();
+    run_plans.clear();
+    for (size_t k = begin; k < end; ++k) {
+      const size_t i = to_sign[k];
+      if (!checked[i].has_value() && failed.ok()) {
+        failed = (*results)[i].status();  // Its signature failed.
+      }
+      if (!failed.ok()) {
+        if (checked[i].has_value()) (*results)[i] = failed;
+        continue;
+      }
+      run.push_back(i);
+      run_records.push_back(&checked[i]->record);
+      run_plans.push_back(&checked[i]->plan);
     }
-    if (!failed.ok()) {
-      (*results)[i] = failed;
-      return;
+    if (run.empty()) return;
+    std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
+        store_->ApplyMany(run_records, run_plans, /*sync=*/false,
+                          /*stop_unless_applied=*/true);
+    for (size_t r = 0; r < run.size(); ++r) {
+      const size_t i = run[r];
+      absl::StatusOr<ApplyOutcome>& outcome = outcomes[r];
+      if (outcome.ok() && *outcome != ApplyOutcome::kApplied) {
+        outcome = absl::InternalError(absl::StrCat(
+            "own record ", checked[i]->record.body.record_id(),
+            " was not applied (", ApplyOutcomeName(*outcome), ")"));
+      }
+      if (failed.ok() && !outcome.ok()) failed = outcome.status();
+      if (!failed.ok()) {
+        // This one and every later one fail: a later record stored after
+        // a failed one would leave a gap in the sequence (ApplyMany did
+        // not store them).
+        (*results)[i] = failed;
+        continue;
+      }
+      applied.push_back(i);
     }
-    absl::StatusOr<ApplyOutcome> outcome =
-        store_->Apply(checked[i]->record, checked[i]->plan, /*sync=*/false);
-    if (outcome.ok() && *outcome != ApplyOutcome::kApplied) {
-      outcome = absl::InternalError(
-          absl::StrCat("own record ", checked[i]->record.body.record_id(),
-                       " was not applied (", ApplyOutcomeName(*outcome), ")"));
-    }
-    if (!outcome.ok()) {
-      failed = outcome.status();
-      (*results)[i] = failed;
-      return;
-    }
-    applied.push_back(i);
   };
+  // The longest run applied at once: long enough to take the store's
+  // lock and write path rarely, short enough to overlap with signing.
+  constexpr size_t kMaxRun = 64;
   auto apply_in_order = [&] {
     size_t done = 0;
     while (done < m) {
-      if (ready[done].load(std::memory_order_acquire)) {
-        apply(to_sign[done++]);
+      size_t end = done;
+      while (end < m && end - done < kMaxRun &&
+             ready[end].load(std::memory_order_acquire)) {
+        ++end;
+      }
+      const bool all_signing = next.load() >= m;
+      if (end > done && (end - done == kMaxRun || end == m || all_signing)) {
+        apply_run(done, end);
+        done = end;
       } else if (size_t mine = next++; mine < m) {
         sign(mine);
+      } else if (end > done) {
+        apply_run(done, end);
+        done = end;
       } else {
         std::this_thread::yield();  // A helper is finishing record `done`.
       }

@@ -90,7 +90,8 @@ class Hub {
   // one does not stop the others. The published ones take contiguous
   // sequences in request order (a record given twice gets two versions),
   // are validated, serialized and signed on the executor's threads, applied
-  // in order and made durable by one sync before this returns; the observer
+  // in order (runs of signed ones in one store write, Store::ApplyMany) and
+  // made durable by one sync before this returns; the observer
   // then runs once per published record, in order. One result per request,
   // in order: the new record, the current one with `unchanged`, or the
   // error naming the field (a store failure fails that record and every

@@ -2,11 +2,18 @@
 // with Admin.PublishBatch.
 #include <grpcpp/client_context.h>
 
+#include <deque>
+#include <future>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "admin-cli/internal/commands.h"
@@ -17,7 +24,75 @@
 namespace civhub::ctl::internal {
 namespace {
 
-constexpr int kPublishBatch = 500;
+constexpr size_t kPublishBatch = 500;
+// Batches mapped ahead of the sending: bounds what is held in memory.
+constexpr size_t kBatchesAhead = 4;
+// Admin.PublishBatch calls in flight: the hub publishes one batch while the
+// next one travels and is parsed.
+constexpr size_t kCallsInFlight = 2;
+
+// Records to publish, in input order, with where each came from.
+struct Batch {
+  std::vector<v1::PublishRequest> records;
+  std::vector<std::string> sources;
+};
+
+// Batches from the thread that maps to the one that sends. Thread-safe.
+class BatchQueue {
+ public:
+  // Adds `batch`, waiting while kBatchesAhead are waiting already. False
+  // (and `batch` dropped) once the sender has given up.
+  bool Push(Batch batch) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](BatchQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          return q->cancelled_ || q->batches_.size() < kBatchesAhead;
+        },
+        this));
+    if (cancelled_) return false;
+    batches_.push_back(std::move(batch));
+    return true;
+  }
+  // No more batches will come.
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+  // The next batch; nullopt once closed and empty.
+  std::optional<Batch> Pop() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](BatchQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          return q->closed_ || !q->batches_.empty();
+        },
+        this));
+    if (batches_.empty()) return std::nullopt;
+    Batch batch = std::move(batches_.front());
+    batches_.pop_front();
+    return batch;
+  }
+  // The sender gives up: Push refuses from now on.
+  void Cancel() {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    batches_.clear();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// One Admin.PublishBatch call, running on its own thread.
+struct Call {
+  std::vector<std::string> sources;  // Of request's records, in order.
+  v1::PublishBatchRequest request;
+  v1::PublishBatchResponse response;
+  std::unique_ptr<grpc::ClientContext> ctx;
+  std::future<grpc::Status> status;
+};
 
 // 100000 -> "100,000".
 std::string Grouped(int64_t n) {
@@ -61,14 +136,14 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
   }
   absl::StatusOr<hsds::Package> package = hsds::ReadHsds(path);
   if (!package.ok()) return s.UsageError(package.status().message());
-  hsds::Mapped mapped =
-      hsds::MapPackage(*std::move(package), hsds::MapOptions{lang});
 
-  int64_t published = 0, unchanged = 0, rejected = 0;
+  int64_t published = 0, unchanged = 0, rejected = 0, mapped_records = 0;
   std::vector<hsds::Problem> refused;  // By the hub.
-  const size_t total = mapped.records.size();
+  hsds::Mapped mapped;
   if (dry_run) {
-    for (size_t i = 0; i < total; ++i) {
+    mapped = hsds::MapPackage(*std::move(package), hsds::MapOptions{lang});
+    mapped_records = static_cast<int64_t>(mapped.records.size());
+    for (size_t i = 0; i < mapped.records.size(); ++i) {
       const v1::PublishRequest& r = mapped.records[i];
       if (absl::Status st = hsds::ValidateMapped(r); !st.ok()) {
         ++rejected;
@@ -80,55 +155,118 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
               << (r.has_service() ? "service" : "organization") << " \""
               << Title(r) << "\" (" << mapped.sources[i] << ")\n";
     }
-  } else if (total > 0) {
+  } else {
+    // Records are mapped on a thread of their own and sent in batches as
+    // they come, kCallsInFlight calls at a time: the hub publishes while
+    // the rest is mapped. Results are taken in order, so rows are reported
+    // in input order as before.
+    const int64_t rows = static_cast<int64_t>(package->organizations.size() +
+                                              package->services.size());
+    BatchQueue queue;
+    std::thread mapper([&queue, &mapped, &lang, &package] {
+      Batch batch;
+      auto sink = [&](v1::PublishRequest record, std::string source) {
+        if (batch.records.empty()) {
+          batch.records.reserve(kPublishBatch);
+          batch.sources.reserve(kPublishBatch);
+        }
+        batch.records.push_back(std::move(record));
+        batch.sources.push_back(std::move(source));
+        if (batch.records.size() < kPublishBatch) return true;
+        return queue.Push(std::exchange(batch, Batch()));
+      };
+      mapped =
+          hsds::MapPackage(*std::move(package), hsds::MapOptions{lang}, sink);
+      if (!batch.records.empty()) queue.Push(std::move(batch));
+      queue.Close();
+    });
+
     int code = kExitOk;
-    std::optional<std::string> self = ConnectedHubId(s, &code);
-    if (!self) return code;
-    for (v1::PublishRequest& r : mapped.records) {
-      if (r.has_organization() && r.organization().has_parent() &&
-          r.organization().parent().origin().empty()) {
-        r.mutable_organization()->mutable_parent()->set_origin(*self);
-      }
-      if (r.has_service() && r.service().organization().origin().empty()) {
-        r.mutable_service()->mutable_organization()->set_origin(*self);
-      }
-    }
-    const absl::Time start = absl::Now();
+    std::optional<std::string> self;
+    std::deque<std::unique_ptr<Call>> calls;
+    v1::Admin::StubInterface* admin = nullptr;  // Once connected.
+    absl::Time start = absl::Now();
     absl::Time last_progress = start;
-    for (size_t begin = 0; begin < total; begin += kPublishBatch) {
-      const size_t end = std::min(total, begin + kPublishBatch);
-      v1::PublishBatchRequest request;
-      for (size_t i = begin; i < end; ++i) {
-        *request.add_records() = std::move(mapped.records[i]);
+    int64_t done = 0;
+    // Waits for the oldest call and counts its results; false (and `code`
+    // set) if the call failed.
+    auto finish_oldest = [&]() -> bool {
+      std::unique_ptr<Call> call = std::move(calls.front());
+      calls.pop_front();
+      grpc::Status st = call->status.get();
+      if (!st.ok()) {
+        code = s.NodeError(st);
+        return false;
       }
-      v1::PublishBatchResponse response;
-      auto ctx = s.Context(std::chrono::seconds(300));
-      grpc::Status st =
-          s.Node().admin()->PublishBatch(ctx.get(), request, &response);
-      if (!st.ok()) return s.NodeError(st);
-      for (int k = 0; k < response.results_size(); ++k) {
-        const v1::PublishBatchResult& r = response.results(k);
+      for (int k = 0; k < call->response.results_size(); ++k) {
+        const v1::PublishBatchResult& r = call->response.results(k);
         if (r.outcome() == "published") {
           ++published;
         } else if (r.outcome() == "unchanged") {
           ++unchanged;
         } else {
           ++rejected;
-          refused.push_back({mapped.sources[begin + k], r.record_id(), "", "",
+          refused.push_back({static_cast<size_t>(k) < call->sources.size()
+                                 ? call->sources[static_cast<size_t>(k)]
+                                 : "",
+                             r.record_id(), "", "",
                              absl::StrCat("refused by the hub: ", r.error()),
                              true});
         }
       }
+      done += static_cast<int64_t>(call->sources.size());
       const absl::Time now = absl::Now();
-      if (end < total && now - last_progress >= absl::Seconds(1)) {
+      if (done < rows && now - last_progress >= absl::Seconds(1)) {
         last_progress = now;
         const double seconds = absl::ToDoubleSeconds(now - start);
-        s.err() << "hsds import: " << Grouped(static_cast<int64_t>(end)) << "/"
-                << Grouped(static_cast<int64_t>(total)) << " records ("
-                << Grouped(static_cast<int64_t>(end / seconds)) << "/s)\n";
+        s.err() << "hsds import: " << Grouped(done) << "/" << Grouped(rows)
+                << " records ("
+                << Grouped(static_cast<int64_t>(static_cast<double>(done) /
+                                                seconds))
+                << "/s)\n";
         s.err().flush();
       }
+      return true;
+    };
+    while (std::optional<Batch> batch = queue.Pop()) {
+      if (!self) {
+        // Connect once there is something to send, as before streaming.
+        self = ConnectedHubId(s, &code);
+        if (!self) break;
+        admin = s.Node().admin();
+        start = last_progress = absl::Now();
+      }
+      auto call = std::make_unique<Call>();
+      mapped_records += static_cast<int64_t>(batch->records.size());
+      for (v1::PublishRequest& r : batch->records) {
+        if (r.has_organization() && r.organization().has_parent() &&
+            r.organization().parent().origin().empty()) {
+          r.mutable_organization()->mutable_parent()->set_origin(*self);
+        }
+        if (r.has_service() && r.service().organization().origin().empty()) {
+          r.mutable_service()->mutable_organization()->set_origin(*self);
+        }
+        *call->request.add_records() = std::move(r);
+      }
+      call->sources = std::move(batch->sources);
+      call->ctx = s.Context(std::chrono::seconds(300));
+      Call* c = call.get();
+      c->status = std::async(std::launch::async, [admin, c] {
+        return admin->PublishBatch(c->ctx.get(), c->request, &c->response);
+      });
+      calls.push_back(std::move(call));
+      if (calls.size() >= kCallsInFlight && !finish_oldest()) break;
     }
+    while (code == kExitOk && !calls.empty()) {
+      if (!finish_oldest()) break;
+    }
+    if (code != kExitOk) {
+      queue.Cancel();  // The mapper stops at its next batch.
+      calls.clear();   // Waits for the calls still in flight.
+      mapper.join();
+      return code;
+    }
+    mapper.join();
   }
 
   for (const hsds::Problem& p : mapped.problems) s.out() << Line(p) << "\n";
@@ -139,8 +277,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
             << n.first_where << ")\n";
   }
   s.out() << (dry_run ? "dry run: would publish " : "published ")
-          << Grouped(dry_run ? static_cast<int64_t>(total) - rejected
-                             : published)
+          << Grouped(dry_run ? mapped_records - rejected : published)
           << ", unchanged " << Grouped(unchanged) << ", rejected "
           << Grouped(rejected) << ", skipped " << Grouped(mapped.rows_skipped)
           << " rows; " << Grouped(mapped.values_not_kept)

@@ -1,5 +1,6 @@
 #include "node/storage/store.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -135,6 +136,12 @@ absl::StatusOr<uint64_t> RebuildPostingsIfStale(leveldb::DB* db,
   return records;
 }
 
+// "applied", or the error.
+std::string Describe(const absl::StatusOr<ApplyOutcome>& outcome) {
+  return outcome.ok() ? std::string(ApplyOutcomeName(*outcome))
+                      : outcome.status().ToString();
+}
+
 }  // namespace
 
 absl::Status StoreReadOnlyError(const StoreFailure& failure) {
@@ -255,6 +262,23 @@ Store::ApplyPlan Store::Plan(const crypto::VerifiedRecord& record) {
                    DeriveIndexTerms(record.body)};
 }
 
+struct Store::Pending {
+  storage::Counters counters;
+  bool counters_changed = false;
+  // Origin states the batch changed.
+  absl::flat_hash_map<std::string, storage::OriginState> origins;
+  // Hash and fork keys the batch put, with their values.
+  absl::flat_hash_map<std::string, std::string> puts;
+  // The records the batch stored, by keys::Record key: the caller's record
+  // (it outlives the batch) and the numbers the store gave it.
+  struct Record {
+    const v1::RecordBody* body;
+    uint64_t doc;
+    uint64_t change;
+  };
+  absl::flat_hash_map<std::string, Record> records;
+};
+
 absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
                                           bool sync) {
   return Apply(record, Plan(record), sync);
@@ -262,28 +286,103 @@ absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
 
 absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
                                           const ApplyPlan& plan, bool sync) {
-  absl::MutexLock lock(&mu_);
-  return ApplyLocked(record, plan, sync);
+  const crypto::VerifiedRecord* records[] = {&record};
+  const ApplyPlan* plans[] = {&plan};
+  return std::move(ApplyMany(records, plans, sync)[0]);
 }
 
-absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
-    const crypto::VerifiedRecord& record, const ApplyPlan& plan, bool sync) {
+std::vector<absl::StatusOr<ApplyOutcome>> Store::ApplyMany(
+    absl::Span<const crypto::VerifiedRecord* const> records,
+    absl::Span<const ApplyPlan* const> plans, bool sync,
+    bool stop_unless_applied) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status st = WritableLocked(); !st.ok()) {
+    return std::vector<absl::StatusOr<ApplyOutcome>>(records.size(), st);
+  }
+  std::vector<absl::StatusOr<ApplyOutcome>> out;
+  out.reserve(records.size());
+  Pending pending;
+  pending.counters = counters_;
+  leveldb::WriteBatch batch;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (stop_unless_applied && i > 0 &&
+        !(out.back().ok() && *out.back() == ApplyOutcome::kApplied)) {
+      out.resize(records.size(),
+                 absl::AbortedError(absl::StrCat("not applied: record ", i - 1,
+                                                 " of the batch was not (",
+                                                 Describe(out[i - 1]), ")")));
+      break;
+    }
+    out.push_back(ApplyToBatch(*records[i], *plans[i], &pending, &batch));
+  }
+  if (absl::Status st = CommitLocked(&pending, &batch, sync); !st.ok()) {
+    for (absl::StatusOr<ApplyOutcome>& outcome : out) {
+      if (outcome.ok()) outcome = st;
+    }
+  }
+  return out;
+}
+
+absl::Status Store::CommitLocked(Pending* pending, leveldb::WriteBatch* batch,
+                                 bool sync) {
+  for (const auto& [origin, state] : pending->origins) {
+    batch->Put(keys::Origin(origin), state.SerializeAsString());
+  }
+  if (pending->counters_changed) {
+    batch->Put(keys::kCounters, pending->counters.SerializeAsString());
+  }
+  // A batch of duplicates only writes nothing, as Apply of one does.
+  if (batch->ApproximateSize() <= leveldb::WriteBatch().ApproximateSize()) {
+    return absl::OkStatus();
+  }
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  if (absl::Status st = WriteLocked(wo, batch); !st.ok()) return st;
+  if (pending->counters_changed) counters_ = std::move(pending->counters);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ApplyOutcome> Store::ApplyToBatch(
+    const crypto::VerifiedRecord& record, const ApplyPlan& plan,
+    Pending* pending, leveldb::WriteBatch* batch) const {
   const v1::RecordBody& body = record.body;
   const std::string& origin = body.origin();
   const uint64_t seq = body.sequence();
   const std::string& hash = plan.body_hash;
   leveldb::ReadOptions ro;
-  leveldb::WriteOptions wo;
-  wo.sync = sync;
-  leveldb::WriteBatch batch;
 
-  if (absl::Status st = WritableLocked(); !st.ok()) return st;
-  absl::StatusOr<storage::OriginState> state = GetOriginState(origin);
-  if (!state.ok()) return state.status();
+  // The value of a hash or fork key, as the batch left it.
+  auto read = [&](const std::string& key,
+                  std::string* value) -> absl::StatusOr<bool> {
+    if (auto it = pending->puts.find(key); it != pending->puts.end()) {
+      *value = it->second;
+      return true;
+    }
+    leveldb::Status s = db_->Get(ro, key, value);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return FromLevelDb(s);
+    return true;
+  };
+  auto put = [&](std::string key, std::string value) {
+    batch->Put(key, value);
+    pending->puts[std::move(key)] = std::move(value);
+  };
+
+  storage::OriginState state_copy;
+  storage::OriginState* state = nullptr;
+  if (auto it = pending->origins.find(origin); it != pending->origins.end()) {
+    state_copy = it->second;
+  } else {
+    absl::StatusOr<storage::OriginState> read_state = GetOriginState(origin);
+    if (!read_state.ok()) return read_state.status();
+    state_copy = *std::move(read_state);
+  }
+  state = &state_copy;
   if (state->blocked()) {
     return absl::PermissionDeniedError("origin is blocked on this hub");
   }
   const bool new_origin = state->max_sequence() == 0 && state->records() == 0;
+  auto keep_state = [&] { pending->origins[origin] = *state; };
 
   // Keeps `record` as evidence that its origin signed two bodies for one
   // sequence (or one version), without applying it.
@@ -291,35 +390,48 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
     std::string key = keys::OriginSeq(keys::kFork, origin, seq);
     key += hash;
     std::string ignored;
-    leveldb::Status s = db_->Get(ro, key, &ignored);
-    if (s.ok()) return ApplyOutcome::kFork;  // Evidence already kept.
-    if (!s.IsNotFound()) return FromLevelDb(s);
-    batch.Put(key, record.signed_record.SerializeAsString());
+    absl::StatusOr<bool> kept = read(key, &ignored);
+    if (!kept.ok()) return kept.status();
+    if (*kept) return ApplyOutcome::kFork;  // Evidence already kept.
+    put(std::move(key), record.signed_record.SerializeAsString());
     state->set_forks(state->forks() + 1);
     if (state->first_fork_sequence() == 0 ||
         seq < state->first_fork_sequence()) {
       state->set_first_fork_sequence(seq);
     }
-    batch.Put(keys::Origin(origin), state->SerializeAsString());
-    if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
+    keep_state();
     return ApplyOutcome::kFork;
   };
 
   std::string seen_hash;
   const std::string hash_key = keys::OriginSeq(keys::kHash, origin, seq);
-  leveldb::Status s = db_->Get(ro, hash_key, &seen_hash);
-  if (s.ok()) {
+  absl::StatusOr<bool> seen = read(hash_key, &seen_hash);
+  if (!seen.ok()) return seen.status();
+  if (*seen) {
     return seen_hash == hash
                ? absl::StatusOr<ApplyOutcome>(ApplyOutcome::kDuplicate)
                : keep_fork();
   }
-  if (!s.IsNotFound()) return FromLevelDb(s);
 
-  absl::StatusOr<std::optional<StoredView>> existing =
-      Get(origin, body.record_id());
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    const v1::RecordBody& old = (*existing)->body;
+  // The version held of the record: one the batch stored, or the store's.
+  const std::string record_key = keys::Record(origin, body.record_id());
+  std::optional<Pending::Record> existing;
+  std::optional<StoredView> loaded;
+  if (auto it = pending->records.find(record_key);
+      it != pending->records.end()) {
+    existing = it->second;
+  } else {
+    absl::StatusOr<std::optional<StoredView>> got =
+        Get(origin, body.record_id());
+    if (!got.ok()) return got.status();
+    loaded = *std::move(got);
+    if (loaded.has_value()) {
+      existing = Pending::Record{&loaded->body, loaded->stored.doc(),
+                                 loaded->stored.change()};
+    }
+  }
+  if (existing.has_value()) {
+    const v1::RecordBody& old = *existing->body;
     if (old.version() == body.version() ||
         (old.version() < body.version() && old.sequence() >= seq)) {
       // Same version with another body, or a newer version that goes back in
@@ -327,42 +439,41 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
       return keep_fork();
     }
     if (old.version() > body.version()) {
-      // An older version we never saw: remember its hash so a conflicting
-      // body for the same sequence is recognised later.
-      batch.Put(hash_key, hash);
       if (seq > state->max_sequence()) {
         // Cannot happen for an honest origin (a newer version has a higher
         // sequence); treat it as contradiction.
-        batch.Clear();
         return keep_fork();
       }
-      if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
+      // An older version we never saw: remember its hash so a conflicting
+      // body for the same sequence is recognised later.
+      put(hash_key, hash);
       return ApplyOutcome::kStale;
     }
   }
 
   // Apply: replace the old version, if any, and its index entries.
-  storage::Counters counters = counters_;
+  storage::Counters& counters = pending->counters;
   uint64_t doc;
-  if (existing->has_value()) {
-    const StoredView& old = **existing;
-    doc = old.stored.doc();
-    batch.Delete(keys::OriginSeq(keys::kSeq, origin, old.body.sequence()));
-    batch.Delete(keys::Change(old.stored.change()));
-    WriteIndexEntries(doc, DeriveIndexTerms(old.body), /*remove=*/true, &batch);
-    CountRecord(old.body, -1, &counters);
+  if (existing.has_value()) {
+    const v1::RecordBody& old = *existing->body;
+    doc = existing->doc;
+    batch->Delete(keys::OriginSeq(keys::kSeq, origin, old.sequence()));
+    batch->Delete(keys::Change(existing->change));
+    WriteIndexEntries(doc, DeriveIndexTerms(old), /*remove=*/true, batch);
+    CountRecord(old, -1, &counters);
   } else {
     doc = counters.next_doc();
     counters.set_next_doc(doc + 1);
     std::string doc_value = origin;
     doc_value += body.record_id();
-    batch.Put(keys::Doc(doc), doc_value);
+    batch->Put(keys::Doc(doc), doc_value);
     state->set_records(state->records() + 1);
   }
   CountRecord(body, +1, &counters);
   if (new_origin) counters.set_origins(counters.origins() + 1);
   const uint64_t change = counters.next_change();
   counters.set_next_change(change + 1);
+  pending->counters_changed = true;
 
   storage::StoredRecord stored;
   *stored.mutable_signed_() = record.signed_record;
@@ -370,19 +481,16 @@ absl::StatusOr<ApplyOutcome> Store::ApplyLocked(
   stored.set_change(change);
   stored.set_received_at_micros(absl::ToUnixMicros(clock_->Now()));
 
-  batch.Put(hash_key, hash);
-  batch.Put(keys::OriginSeq(keys::kSeq, origin, seq), body.record_id());
+  put(hash_key, hash);
+  batch->Put(keys::OriginSeq(keys::kSeq, origin, seq), body.record_id());
   std::string doc_key;
   keys::PutBE64(&doc_key, doc);
-  batch.Put(keys::Change(change), doc_key);
-  batch.Put(keys::Record(origin, body.record_id()), stored.SerializeAsString());
-  WriteIndexEntries(doc, plan.terms, /*remove=*/false, &batch);
+  batch->Put(keys::Change(change), doc_key);
+  batch->Put(record_key, stored.SerializeAsString());
+  WriteIndexEntries(doc, plan.terms, /*remove=*/false, batch);
   if (seq > state->max_sequence()) state->set_max_sequence(seq);
-  batch.Put(keys::Origin(origin), state->SerializeAsString());
-  batch.Put(keys::kCounters, counters.SerializeAsString());
-
-  if (absl::Status st = WriteLocked(wo, &batch); !st.ok()) return st;
-  counters_ = std::move(counters);
+  keep_state();
+  pending->records[record_key] = Pending::Record{&body, doc, change};
   return ApplyOutcome::kApplied;
 }
 

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "civhub/storage/storage.pb.h"
 #include "civhub/v1/record.pb.h"
 #include "crypto/record_signing.h"
@@ -135,6 +136,25 @@ class Store {
   // The same, with `plan` = Plan(record).
   absl::StatusOr<ApplyOutcome> Apply(const crypto::VerifiedRecord& record,
                                      const ApplyPlan& plan, bool sync);
+
+  // Apply for each of `records` (with their plans, parallel to it), in
+  // order, under one hold of the store's lock and in one LevelDB write (one
+  // sync with `sync`): a later record sees the earlier ones of the batch,
+  // so the store ends exactly as after one Apply per record, with the same
+  // outcome for each. One result per record, in order. A record refused on
+  // its own (a blocked origin, a corrupt row read) does not stop the
+  // others; if the write fails, the store turns read-only and every record
+  // not already refused gets the read-only error: nothing of the batch is
+  // acknowledged, and none of it is in the store after a restart unless
+  // the whole batch is. `plans` must be at least as long as `records`.
+  // With `stop_unless_applied` (a hub publishing its own records, whose
+  // sequences must not leave a gap), the first record that is refused or
+  // not kApplied ends the batch: the ones before it are written, the ones
+  // after it are not, each with ABORTED.
+  std::vector<absl::StatusOr<ApplyOutcome>> ApplyMany(
+      absl::Span<const crypto::VerifiedRecord* const> records,
+      absl::Span<const ApplyPlan* const> plans, bool sync,
+      bool stop_unless_applied = false);
 
   // Makes every write applied so far durable.
   absl::Status Sync();
@@ -270,9 +290,19 @@ class Store {
   absl::StatusOr<std::optional<StoredView>> GetDocAt(
       uint64_t doc, const leveldb::Snapshot* snapshot) const;
 
-  absl::StatusOr<ApplyOutcome> ApplyLocked(const crypto::VerifiedRecord& record,
-                                           const ApplyPlan& plan, bool sync)
+  // What a batch (ApplyMany) has decided but LevelDB does not hold yet:
+  // the reads of a later record of the batch look here first.
+  struct Pending;
+  // Adds what Apply writes for `record` to `batch` and `pending`, reading
+  // the store as `pending` changes it. Writes nothing to LevelDB.
+  absl::StatusOr<ApplyOutcome> ApplyToBatch(
+      const crypto::VerifiedRecord& record, const ApplyPlan& plan,
+      Pending* pending, leveldb::WriteBatch* batch) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds `pending`'s origin states and counters to `batch` and writes it;
+  // on success the counters become the store's.
+  absl::Status CommitLocked(Pending* pending, leveldb::WriteBatch* batch,
+                            bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The only way the store writes: refused once a write failed; a failure
   // makes the store read-only and returns the read-only error.
   absl::Status WriteLocked(const leveldb::WriteOptions& options,

@@ -131,6 +131,96 @@ TEST_F(StoreFailureTest, AFailedWriteMakesTheStoreReadOnlyAndLosesNothing) {
   EXPECT_TRUE(Holds(other, "after-restart"));
 }
 
+// Issue 17: a batch is one write. On a full disk none of it is
+// acknowledged, the store turns read-only, and after a restart the store
+// holds what was acknowledged before and nothing of the batch.
+TEST_F(StoreFailureTest, AFailedBatchIsRefusedWholeAndLosesNothing) {
+  const crypto::PrivateKey other = NewKey();
+  std::vector<crypto::VerifiedRecord> records;
+  for (uint64_t seq = 1; seq <= 300; ++seq) {
+    records.push_back(
+        Verified(SignedOrg(other, absl::StrCat("org-", seq), 1, seq)));
+  }
+  std::vector<Store::ApplyPlan> plans;
+  for (const crypto::VerifiedRecord& r : records) {
+    plans.push_back(Store::Plan(r));
+  }
+  auto apply_many = [&](size_t begin, size_t end) {
+    std::vector<const crypto::VerifiedRecord*> batch;
+    std::vector<const Store::ApplyPlan*> batch_plans;
+    for (size_t i = begin; i < end; ++i) {
+      batch.push_back(&records[i]);
+      batch_plans.push_back(&plans[i]);
+    }
+    return store_->ApplyMany(batch, batch_plans, /*sync=*/true);
+  };
+  for (const absl::StatusOr<ApplyOutcome>& outcome : apply_many(0, 100)) {
+    ASSERT_OK(outcome);
+  }
+
+  env_.SetFull(true);
+  for (const absl::StatusOr<ApplyOutcome>& outcome : apply_many(100, 300)) {
+    EXPECT_STATUS(outcome, StatusCode::kFailedPrecondition, kReadOnly);
+  }
+  env_.SetFull(false);
+  EXPECT_TRUE(store_->failure().has_value());
+  for (const absl::StatusOr<ApplyOutcome>& outcome : apply_many(100, 101)) {
+    EXPECT_STATUS(outcome, StatusCode::kFailedPrecondition, kReadOnly);
+  }
+  EXPECT_EQ(store_->counters().organizations(), 100u);
+
+  Reopen();
+  for (size_t i = 0; i < 100; ++i) {
+    EXPECT_TRUE(Holds(other, records[i].body.record_id()))
+        << records[i].body.record_id() << " was acknowledged, then lost";
+  }
+  for (size_t i = 100; i < 300; ++i) {
+    EXPECT_FALSE(Holds(other, records[i].body.record_id()))
+        << "part of a refused batch is in the store";
+  }
+  EXPECT_EQ(store_->counters().organizations(), 100u);
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(other.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->max_sequence(), 100u);
+  // Writable again: the batch goes in whole.
+  for (const absl::StatusOr<ApplyOutcome>& outcome : apply_many(100, 300)) {
+    ASSERT_OK(outcome);
+  }
+  EXPECT_EQ(store_->counters().organizations(), 300u);
+}
+
+// The hub's PublishMany on a full disk: none of the batch is acknowledged,
+// and the hub's sequence goes on from what was.
+TEST_F(StoreFailureTest, APublishBatchOnAFullDiskIsRefusedWhole) {
+  google::protobuf::RepeatedPtrField<v1::PublishRequest> first, second;
+  for (int i = 0; i < 200; ++i) {
+    *first.Add() = OrgPublish(absl::StrCat("first-", i), {});
+    *second.Add() = OrgPublish(absl::StrCat("second-", i), {});
+  }
+  for (const absl::StatusOr<PublishResult>& r : hub_->PublishMany(first)) {
+    ASSERT_OK(r);
+  }
+  env_.SetFull(true);
+  for (const absl::StatusOr<PublishResult>& r : hub_->PublishMany(second)) {
+    EXPECT_STATUS(r, StatusCode::kFailedPrecondition, kReadOnly);
+  }
+  env_.SetFull(false);
+
+  Reopen();
+  absl::StatusOr<storage::OriginState> own =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(own);
+  EXPECT_EQ(own->max_sequence(), 200u);
+  EXPECT_TRUE(Holds(key_, "first-199"));
+  EXPECT_FALSE(Holds(key_, "second-0"));
+  std::vector<absl::StatusOr<PublishResult>> again = hub_->PublishMany(second);
+  ASSERT_OK(again[0]);
+  EXPECT_EQ(again[0]->record.body().sequence(), 201u);
+  ASSERT_OK(again[199]);
+  EXPECT_EQ(again[199]->record.body().sequence(), 400u);
+}
+
 TEST_F(StoreFailureTest, TheHubsSequenceContinuesAfterWhatWasAcknowledged) {
   std::vector<uint64_t> sequences;
   for (const char* id : {"a", "b"}) {

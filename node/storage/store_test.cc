@@ -8,6 +8,7 @@
 #include "node/records/hsds_ids.h"
 #include "node/search/directory.h"
 #include "node/storage/check.h"
+#include "node/storage/internal/store_access.h"
 #include "node/storage/postings.h"
 #include "node/storage/snapshot.h"
 #include "node/storage/store_for_tests.h"
@@ -163,6 +164,148 @@ TEST_F(StoreTest, WaitForChangeWakesOnApply) {
   EXPECT_FALSE(store_->WaitForChange(before, absl::ZeroDuration()));
   Apply(SignedOrg(key_, "a", 1, 1));
   EXPECT_TRUE(store_->WaitForChange(before, absl::ZeroDuration()));
+}
+
+// Every key and value of `store`, in order: its whole state.
+std::vector<std::pair<std::string, std::string>> Dump(const Store& store) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<leveldb::Iterator> it(
+      internal::StoreAccess::Db(store)->NewIterator(leveldb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  return out;
+}
+
+std::string Describe(const absl::StatusOr<ApplyOutcome>& outcome) {
+  return outcome.ok() ? std::string(ApplyOutcomeName(*outcome))
+                      : outcome.status().ToString();
+}
+
+// Issue 17: the hub applies a publish batch in one write (ApplyMany). It
+// must leave the store exactly as one Apply per record would, whatever the
+// batch holds: records that replace one given earlier in the same batch, a
+// stale version, a duplicate, fork evidence (kept once), a new origin and a
+// blocked one.
+TEST_F(StoreTest, ApplyManyEndsAsOneApplyPerRecord) {
+  const crypto::PrivateKey other = NewKey();
+  const crypto::PrivateKey blocked = NewKey();
+  OrgSpec renamed;
+  renamed.name = "Maji Safi Kenya (Kisumu)";
+  renamed.lat_lon = {{-0.1, 34.75}};
+  renamed.topics = {"water-sanitation", "health"};
+  OrgSpec impostor;
+  impostor.name = "Impostor";
+  const std::vector<v1::SignedRecord> signed_records = {
+      SignedOrg(key_, "held", 1, 1),           // Held before the batch.
+      SignedOrg(key_, "a", 1, 2),              // New.
+      SignedOrg(key_, "a", 2, 3, renamed),     // Replaces the one above.
+      SignedOrg(key_, "held", 2, 4, renamed),  // Replaces a held one.
+      SignedOrg(key_, "a", 1, 2),              // Duplicate of the batch's own.
+      SignedOrg(key_, "b", 1, 3, impostor),    // Fork: sequence 3 is taken.
+      SignedOrg(key_, "b", 1, 3, impostor),    // The same evidence again.
+      SignedOrg(key_, "c", 3, 9),              // Ahead of the sequence.
+      SignedOrg(key_, "c", 2, 6),              // Stale: c is at version 3.
+      SignedOrg(other, "x", 1, 1),             // A new origin.
+      SignedOrg(blocked, "y", 1, 1),           // Refused: blocked.
+      SignedOrg(other, "x", 2, 2, renamed),
+  };
+  std::vector<crypto::VerifiedRecord> records;
+  std::vector<Store::ApplyPlan> plans;
+  for (const v1::SignedRecord& r : signed_records) {
+    records.push_back(Verified(r));
+    plans.push_back(Store::Plan(records.back()));
+  }
+
+  // One Apply per record.
+  ASSERT_OK(store_->Block(blocked.public_key().bytes()));
+  std::vector<std::string> one_by_one;
+  for (const crypto::VerifiedRecord& r : records) {
+    one_by_one.push_back(Describe(store_->Apply(r, /*sync=*/false)));
+  }
+
+  // The first record alone, then the rest in one batch.
+  std::unique_ptr<Store> many = testing::OpenStore(dir_.Sub("many"), &clock_);
+  ASSERT_NE(many, nullptr);
+  ASSERT_OK(many->Block(blocked.public_key().bytes()));
+  std::vector<std::string> batched = {
+      Describe(many->Apply(records[0], /*sync=*/true))};
+  std::vector<const crypto::VerifiedRecord*> rest;
+  std::vector<const Store::ApplyPlan*> rest_plans;
+  for (size_t i = 1; i < records.size(); ++i) {
+    rest.push_back(&records[i]);
+    rest_plans.push_back(&plans[i]);
+  }
+  for (const absl::StatusOr<ApplyOutcome>& outcome :
+       many->ApplyMany(rest, rest_plans, /*sync=*/true)) {
+    batched.push_back(Describe(outcome));
+  }
+
+  EXPECT_EQ(batched, one_by_one);
+  EXPECT_EQ(one_by_one[2], "applied");
+  EXPECT_EQ(one_by_one[4], "duplicate");
+  EXPECT_EQ(one_by_one[6], "fork");
+  EXPECT_EQ(one_by_one[8], "stale");
+  EXPECT_EQ(one_by_one[10].rfind("PERMISSION_DENIED", 0), 0u) << one_by_one[10];
+  EXPECT_EQ(Dump(*many), Dump(*store_));
+  EXPECT_EQ(many->counters().SerializeAsString(),
+            store_->counters().SerializeAsString());
+  EXPECT_EQ(many->last_change(), store_->last_change());
+  absl::StatusOr<v1::CheckReport> report = CheckStore(*many);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->problem_count(), 0u) << report->DebugString();
+  auto a = many->Get(key_.public_key().bytes(), "a");
+  ASSERT_OK(a);
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->body.version(), 2u);
+}
+
+// A hub's own records take contiguous sequences: a batch of them stops at
+// the first one not applied, and nothing after it is stored.
+TEST_F(StoreTest, ApplyManyCanStopAtTheFirstRecordNotApplied) {
+  const crypto::VerifiedRecord held = Verified(SignedOrg(key_, "held", 1, 1));
+  ASSERT_EQ(Apply(held.signed_record), ApplyOutcome::kApplied);
+  const crypto::VerifiedRecord a = Verified(SignedOrg(key_, "a", 1, 2));
+  const crypto::VerifiedRecord b = Verified(SignedOrg(key_, "b", 1, 3));
+  const Store::ApplyPlan plans[] = {Store::Plan(a), Store::Plan(held),
+                                    Store::Plan(b)};
+  const crypto::VerifiedRecord* records[] = {&a, &held, &b};
+  const Store::ApplyPlan* plan_ptrs[] = {&plans[0], &plans[1], &plans[2]};
+  std::vector<absl::StatusOr<ApplyOutcome>> out =
+      store_->ApplyMany(records, plan_ptrs, /*sync=*/true,
+                        /*stop_unless_applied=*/true);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(Describe(out[0]), "applied");
+  EXPECT_EQ(Describe(out[1]), "duplicate");
+  EXPECT_STATUS(out[2], absl::StatusCode::kAborted,
+                "record 1 of the batch was not (duplicate)");
+  EXPECT_EQ(VersionOf(key_, "a"), 1u);
+  EXPECT_EQ(VersionOf(key_, "b"), 0u) << "stored after the stop";
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(key_.public_key().bytes());
+  ASSERT_OK(state);
+  EXPECT_EQ(state->max_sequence(), 2u);
+
+  // Without stopping, the rest of the batch goes on.
+  out = store_->ApplyMany(records, plan_ptrs, /*sync=*/true);
+  EXPECT_EQ(Describe(out[2]), "applied");
+  EXPECT_EQ(VersionOf(key_, "b"), 1u);
+}
+
+TEST_F(StoreTest, ApplyManyOfNothingNewWritesNothing) {
+  const crypto::VerifiedRecord a = Verified(SignedOrg(key_, "a", 1, 1));
+  ASSERT_EQ(Apply(a.signed_record), ApplyOutcome::kApplied);
+  const uint64_t change = store_->last_change();
+  const Store::ApplyPlan plan = Store::Plan(a);
+  const crypto::VerifiedRecord* records[] = {&a, &a};
+  const Store::ApplyPlan* plans[] = {&plan, &plan};
+  for (const absl::StatusOr<ApplyOutcome>& outcome :
+       store_->ApplyMany(records, plans, /*sync=*/true)) {
+    EXPECT_EQ(Describe(outcome), "duplicate");
+  }
+  EXPECT_EQ(store_->last_change(), change);
+  EXPECT_TRUE(store_->ApplyMany({}, {}, /*sync=*/true).empty());
 }
 
 // Issue 13: the words a text is indexed under changed (ICU segmentation and

@@ -221,6 +221,35 @@ class HsdsImportTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_8_bad_rows_among_batches_in_flight_are_reported_in_order(self):
+        # 1,500 rows: three PublishBatch calls, two in flight while the rest
+        # is mapped (issue 17). A bad row in each batch is still reported
+        # with its line, in input order, and the import exits 4.
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-pipeline-")
+        try:
+            path = os.path.join(tmp, "orgs.ndjson")
+            bad = {10: "not-a-uuid", 700: "also-not-a-uuid",
+                   1400: "still-not-a-uuid"}
+            with open(path, "w") as f:
+                for i in range(1500):
+                    f.write(json.dumps({
+                        "id": bad.get(i, "aaaaaaaa-9999-4999-8999-%012d" % i),
+                        "name": "Pipelined %d" % i}) + "\n")
+            for expected in [(1497, 0, 0, 3), (0, 1497, 0, 3)]:
+                out = HUB.ctl("hsds", "import", path)
+                self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+                self.assertEqual(summary(out), expected)
+                lines = [line for line in out.stdout.splitlines()
+                         if "is not a UUID" in line]
+                self.assertEqual(
+                    [line.split(" ")[0] for line in lines],
+                    ["orgs.ndjson:11:$", "orgs.ndjson:701:$",
+                     "orgs.ndjson:1401:$"], out.stdout)
+            self.assertEqual(version("hsds-aaaaaaaa-9999-4999-8999-%012d"
+                                     % 1499), 1)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
 
 if __name__ == "__main__":
     HUB.start()

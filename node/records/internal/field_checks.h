@@ -1,5 +1,6 @@
-// The checks of single fields that validation (validate.cc) builds each
-// kind's rules from: text, codes, URLs, e-mail, phones, places, references.
+// The checks of single fields that validation (validate.cc,
+// validate_matchmaking.cc) builds each kind's rules from: text, codes, URLs,
+// e-mail, phones, places, references.
 // Each returns OK or INVALID_ARGUMENT "PATH: what is wrong", PATH being the
 // field's path in the record ("organization.locations[0].country").
 // Private to node/records/. Thread-safe: pure functions.
