@@ -101,6 +101,27 @@ class Directory {
   absl::StatusOr<std::vector<std::string>> FilterValues(
       char field, absl::string_view prefix, size_t max) const;
 
+  // The other side's records ranked for a need, an offer or ad-hoc
+  // criteria (docs/matchmaking.md, "Matching"): offers for a need, needs
+  // for an offer, each passing the hard filters of ScoreMatch
+  // (match_score.h) at `now`, best score first, ties by origin key bytes
+  // then record id (the same order on every hub). Candidates are the
+  // records of the other kind listed under the group of one of the
+  // subject's capabilities (kFieldCapability postings). total_count counts
+  // every record passing the filters; the page token resumes after the last
+  // hit with the `now` of the first page, so pages do not shift as time
+  // passes.
+  //
+  // Errors: INVALID_ARGUMENT naming the field ("need.origin: ...",
+  // "criteria.mode: ...", "page_token: ..."), also for a subject of
+  // another kind ("need: ... is an organization, not a need"); NOT_FOUND
+  // for a subject the hub does not hold or that was deleted;
+  // FAILED_PRECONDITION for a subject that is not open or has expired.
+  // Cost: a record read per candidate, under `stop`'s checks.
+  absl::StatusOr<v1::MatchResponse> Match(const v1::MatchRequest& request,
+                                          absl::Time now,
+                                          const QueryStop& stop = {}) const;
+
   absl::StatusOr<v1::ListMembersResponse> ListMembers(
       const v1::ListMembersRequest& request) const;
   absl::StatusOr<v1::ListCommunitiesResponse> ListCommunities(
