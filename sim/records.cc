@@ -71,6 +71,81 @@ v1::Service MakeService(const ServiceSpec& spec) {
   return svc;
 }
 
+namespace {
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+template <typename NeedOrOffer>
+void FillNeedOrOffer(const NeedSpec& spec, NeedOrOffer* m) {
+  auto* title = m->add_titles();
+  title->set_lang(spec.lang);
+  title->set_text(spec.title);
+  for (const auto& c : spec.capabilities) m->add_capabilities(c);
+  for (const auto& l : spec.languages) m->add_languages(l);
+  v1::WorkPlace* wp = m->mutable_work_place();
+  if (spec.remote) {
+    wp->set_mode("remote");
+  } else {
+    wp->set_mode("on-site");
+    v1::Location* loc = wp->mutable_location();
+    loc->set_country(spec.country);
+    loc->set_region(spec.region);
+    loc->set_latitude(spec.lat_lon.first);
+    loc->set_longitude(spec.lat_lon.second);
+    wp->set_radius_km(spec.radius_km);
+  }
+  SetTime(spec.expires_at, m->mutable_expires_at());
+}
+
+}  // namespace
+
+v1::Need MakeNeed(const NeedSpec& spec) {
+  v1::Need n;
+  n.mutable_organization()->set_origin(spec.org_origin);
+  n.mutable_organization()->set_record_id(spec.org_id);
+  FillNeedOrOffer(spec, &n);
+  n.set_status(spec.status);
+  return n;
+}
+
+v1::Offer MakeOffer(const NeedSpec& spec, const std::string& volunteer) {
+  v1::Offer o;
+  if (volunteer.empty()) {
+    o.mutable_organization()->set_origin(spec.org_origin);
+    o.mutable_organization()->set_record_id(spec.org_id);
+  } else {
+    o.mutable_volunteer()->set_display_name(volunteer);
+  }
+  FillNeedOrOffer(spec, &o);
+  o.set_status(spec.status == "withdrawn" ? "withdrawn" : "open");
+  return o;
+}
+
+v1::Event MakeEvent(const EventSpec& spec) {
+  v1::Event e;
+  auto* name = e.add_names();
+  name->set_lang("es");
+  name->set_text(spec.name);
+  e.set_event_type("techcamp");
+  auto* org = e.add_organizers();
+  org->set_origin(spec.organizer_origin);
+  org->set_record_id(spec.organizer_id);
+  absl::TimeZone tz = absl::UTCTimeZone();
+  absl::LoadTimeZone(spec.time_zone, &tz);
+  const absl::Time start = absl::FromCivil(spec.starts_local, tz);
+  SetTime(start, e.mutable_starts_at());
+  SetTime(start + spec.length, e.mutable_ends_at());
+  e.set_time_zone(spec.time_zone);
+  e.set_recurrence(spec.recurrence);
+  e.mutable_place()->set_country(spec.country);
+  e.mutable_place()->set_city("Lima");
+  e.add_languages("es");
+  e.set_status("scheduled");
+  return e;
+}
+
 v1::PublishRequest ServicePublish(const std::string& record_id,
                                   const ServiceSpec& spec) {
   v1::PublishRequest req;

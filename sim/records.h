@@ -53,6 +53,42 @@ v1::Service MakeService(const ServiceSpec& spec);
 v1::PublishRequest ServicePublish(const std::string& record_id,
                                   const ServiceSpec& spec);
 
+// A need or an offer: on-site near Nairobi unless `remote`; expires 180
+// days after TestNow().
+struct NeedSpec {
+  std::string org_origin;  // the organization's hub id
+  std::string org_id = "org-1";
+  std::string title = "A website for our water points";
+  std::string lang = "en";
+  std::vector<std::string> capabilities = {"website"};
+  std::vector<std::string> languages = {"en", "sw"};
+  bool remote = false;
+  std::pair<double, double> lat_lon = {-1.2921, 36.8219};
+  std::string country = "KE";
+  std::string region = "KE-30";
+  double radius_km = 25;
+  std::string status = "open";
+  absl::Time expires_at = TestNow() + absl::Hours(24 * 180);
+};
+v1::Need MakeNeed(const NeedSpec& spec);
+// An organization's offer (or, with `volunteer` set, a volunteer's) of the
+// spec's capabilities; status "open" unless spec.status is "withdrawn".
+v1::Offer MakeOffer(const NeedSpec& spec, const std::string& volunteer = "");
+
+// A one-off, 3-hour TechCamp in Lima (America/Lima, 09:00-12:00 local) on
+// `starts_local`'s day.
+struct EventSpec {
+  std::string organizer_origin;
+  std::string organizer_id = "org-1";
+  std::string name = "TechCamp Lima";
+  std::string time_zone = "America/Lima";
+  absl::CivilSecond starts_local = absl::CivilSecond(2026, 7, 15, 9, 0, 0);
+  absl::Duration length = absl::Hours(3);
+  std::string recurrence;
+  std::string country = "PE";
+};
+v1::Event MakeEvent(const EventSpec& spec);
+
 // A body with the given header and payload, signed by `signer` (normally the
 // key of `origin`).
 v1::SignedRecord SignBody(const crypto::PrivateKey& signer,

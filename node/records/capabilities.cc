@@ -106,4 +106,13 @@ std::vector<std::string> CapabilityAndMembers(absl::string_view code) {
   return codes;
 }
 
+std::vector<std::string> SimilarCapabilities(absl::string_view given) {
+  static const std::vector<TaxonomyTerm>* const terms = [] {
+    auto* t = new std::vector<TaxonomyTerm>;
+    for (const Capability& c : kCapabilities) t->push_back({c.code, c.name});
+    return t;
+  }();
+  return SimilarCodes(*terms, given);
+}
+
 }  // namespace civhub::node

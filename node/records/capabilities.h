@@ -44,6 +44,10 @@ absl::string_view CapabilityGroup(absl::string_view code);
 // and, for a group, every member of it. Ordered by code.
 std::vector<std::string> CapabilityAndMembers(absl::string_view code);
 
+// The listed codes someone who typed `given` probably meant, in list order
+// (SimilarCodes in taxonomy.h over the capabilities). Empty if none.
+std::vector<std::string> SimilarCapabilities(absl::string_view given);
+
 }  // namespace civhub::node
 
 #endif  // CIVHUB_NODE_RECORDS_CAPABILITIES_H_

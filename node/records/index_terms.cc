@@ -4,10 +4,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "crypto/keys.h"
+#include "node/records/capabilities.h"
 #include "node/records/hsds_ids.h"
 #include "node/records/payload_terms.h"
 #include "node/records/record_kinds.h"
+#include "node/records/recurrence.h"
 #include "node/records/text.h"
 
 namespace civhub::node {
@@ -49,6 +52,36 @@ void AddLocalized(
     AddText(t.text(), weight, terms);
     terms->filters.emplace(kFieldLanguage, t.lang());
   }
+}
+
+void AddCodes(char field,
+              const google::protobuf::RepeatedPtrField<std::string>& codes,
+              IndexTerms* terms) {
+  for (const std::string& c : codes) terms->filters.emplace(field, c);
+}
+
+void AddRef(char field, const v1::RecordRef& ref, IndexTerms* terms) {
+  terms->filters.emplace(field, MemberKey(ref.origin(), ref.record_id()));
+}
+
+// Each capability and its group.
+void AddCapabilities(
+    const google::protobuf::RepeatedPtrField<std::string>& codes,
+    IndexTerms* terms) {
+  for (const std::string& c : codes) {
+    terms->filters.emplace(kFieldCapability, c);
+    absl::string_view group = CapabilityGroup(c);
+    if (!group.empty()) {
+      terms->filters.emplace(kFieldCapability, std::string(group));
+    }
+  }
+}
+
+void AddExpiry(const google::protobuf::Timestamp& expires, IndexTerms* terms) {
+  terms->filters.emplace(
+      kFieldExpires,
+      absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(expires.seconds()),
+                       absl::UTCTimeZone()));
 }
 
 }  // namespace
@@ -140,6 +173,57 @@ void ServiceTerms(const v1::RecordBody& body, IndexTerms* terms) {
   terms->filters.emplace(
       kFieldProvider,
       MemberKey(svc.organization().origin(), svc.organization().record_id()));
+}
+
+void NeedTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Need& n = body.need();
+  AddLocalized(n.titles(), kWeightName, terms);
+  AddLocalized(n.descriptions(), kWeightText, terms);
+  AddCapabilities(n.capabilities(), terms);
+  AddRef(kFieldOwner, n.organization(), terms);
+  AddCodes(kFieldLanguage, n.languages(), terms);
+  AddCodes(kFieldTopic, n.topics(), terms);
+  if (n.work_place().has_location()) {
+    AddLocation(n.work_place().location(), terms);
+  }
+  AddExpiry(n.expires_at(), terms);
+}
+
+void OfferTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Offer& o = body.offer();
+  AddLocalized(o.titles(), kWeightName, terms);
+  AddLocalized(o.descriptions(), kWeightText, terms);
+  AddText(o.volunteer().display_name(), kWeightName, terms);
+  AddCapabilities(o.capabilities(), terms);
+  if (o.has_organization()) AddRef(kFieldOwner, o.organization(), terms);
+  AddCodes(kFieldLanguage, o.languages(), terms);
+  AddCodes(kFieldTopic, o.topics(), terms);
+  if (o.work_place().has_location()) {
+    AddLocation(o.work_place().location(), terms);
+  }
+  AddExpiry(o.expires_at(), terms);
+}
+
+void EventTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Event& e = body.event();
+  AddLocalized(e.names(), kWeightName, terms);
+  AddLocalized(e.descriptions(), kWeightText, terms);
+  for (const v1::RecordRef& org : e.organizers()) {
+    AddRef(kFieldOwner, org, terms);
+  }
+  AddCodes(kFieldLanguage, e.languages(), terms);
+  AddCodes(kFieldTopic, e.topics(), terms);
+  if (e.has_place()) AddLocation(e.place(), terms);
+  for (std::string& month : OccurrenceMonths(e)) {
+    terms->filters.emplace(kFieldMonth, std::move(month));
+  }
+}
+
+void RegistrationTerms(const v1::RecordBody& body, IndexTerms* terms) {
+  const v1::Registration& r = body.registration();
+  AddLocalized(r.notes(), kWeightText, terms);
+  AddRef(kFieldEvent, r.event(), terms);
+  AddRef(kFieldOwner, r.organization(), terms);
 }
 
 void NoPayloadTerms(const v1::RecordBody&, IndexTerms*) {}

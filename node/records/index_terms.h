@@ -43,20 +43,26 @@ inline constexpr char kFieldHsdsId = 'u';
 // (capabilities.h: CapabilityGroup), so a search for a group finds its
 // members and matching finds a capability's siblings under one posting.
 inline constexpr char kFieldCapability = 'q';
-// The organization a need is for, an offer is from, or an event is
-// organized by: "hubid/recordid".
+// The organization a need is for, an offer is from, an event is organized
+// by, or a registration is of: "hubid/recordid".
 inline constexpr char kFieldOwner = 'w';
 // A registration's event: "hubid/recordid".
 inline constexpr char kFieldEvent = 'e';
 // An event: each UTC month "YYYY-MM" one of its occurrences overlaps,
 // within the recurrence horizon (docs/matchmaking.md, "Recurrence").
 inline constexpr char kFieldMonth = 'd';
+// Needs and offers: the UTC day of expires_at, "YYYY-MM-DD". The index does
+// not depend on the clock: search leaves expired records out at query time
+// by these postings (node/search/internal/expiry.h).
+inline constexpr char kFieldExpires = 'x';
 
 // Version of the rules that derive the filter postings (IndexTerms::filters).
 // A store whose filter postings were written under another version has them
 // rebuilt when it opens (node/storage/store.cc). Version 1 added kFieldHsdsId;
+// version 2 the postings of needs, offers, events and registrations
+// (kFieldCapability, kFieldOwner, kFieldEvent, kFieldMonth, kFieldExpires);
 // stores from before have no version.
-inline constexpr int kFilterIndexVersion = 1;
+inline constexpr int kFilterIndexVersion = 2;
 
 struct IndexTerms {
   std::map<std::string, uint8_t> tokens;

@@ -22,6 +22,17 @@ void CommunityTerms(const v1::RecordBody& body, IndexTerms* terms);
 // places (and points) of the locations it is offered at, its provider, and
 // the HSDS service_at_location id of each location.
 void ServiceTerms(const v1::RecordBody& body, IndexTerms* terms);
+// Titles, descriptions, capabilities and their groups, the organization
+// (owner), languages, topics, the work place and its point, the expiry day.
+void NeedTerms(const v1::RecordBody& body, IndexTerms* terms);
+// As a need's; a volunteer's display name is a name, and an offer without
+// an organization has no owner posting.
+void OfferTerms(const v1::RecordBody& body, IndexTerms* terms);
+// Names, descriptions, organizers (owner), languages, topics, the place and
+// its point, and the UTC months of its occurrences (recurrence.h).
+void EventTerms(const v1::RecordBody& body, IndexTerms* terms);
+// Notes, the event, and the attending organization (owner).
+void RegistrationTerms(const v1::RecordBody& body, IndexTerms* terms);
 // Adds nothing: the kind is found by its kind posting alone, or not at all.
 void NoPayloadTerms(const v1::RecordBody& body, IndexTerms* terms);
 

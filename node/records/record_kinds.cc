@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "node/records/index_terms.h"
@@ -205,6 +206,217 @@ std::vector<RecordDetail> ServiceDetails(const v1::RecordBody& body) {
   return out;
 }
 
+std::string FirstText(
+    const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts) {
+  return texts.empty() ? "(untitled)" : texts[0].text();
+}
+
+std::string RefKey(const v1::RecordRef& ref) {
+  return MemberKey(ref.origin(), ref.record_id());
+}
+
+std::string TimeLine(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%d %H:%M UTC",
+                          absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
+}
+
+// "2026-07-01 00:00 UTC – 2026-08-01 00:00 UTC", "from ... (ongoing)".
+std::string WindowLine(const v1::TimeWindow& w) {
+  if (!w.has_end()) return absl::StrCat("from ", TimeLine(w.start()));
+  return absl::StrCat(TimeLine(w.start()), " – ", TimeLine(w.end()));
+}
+
+// "on-site: Nairobi, KE-30 (within 25 km)", "remote".
+std::string WorkPlaceLine(const v1::WorkPlace& wp) {
+  std::string line = wp.mode();
+  if (wp.has_location()) {
+    absl::StrAppend(&line, ": ", LocationLine(wp.location()));
+    if (wp.radius_km() > 0) {
+      absl::StrAppend(&line,
+                      absl::StrFormat(" (within %g km)", wp.radius_km()));
+    }
+  }
+  return line;
+}
+
+std::string WorkPlaceSummary(const v1::WorkPlace& wp) {
+  if (!wp.has_location()) return wp.mode();
+  return PlaceOf(wp.location());
+}
+
+std::string NeedTitle(const v1::RecordBody& body) {
+  return FirstText(body.need().titles());
+}
+
+RecordSummary NeedSummary(const v1::RecordBody& body) {
+  const v1::Need& n = body.need();
+  RecordSummary s;
+  s.place = WorkPlaceSummary(n.work_place());
+  s.topics.assign(n.capabilities().begin(), n.capabilities().end());
+  return s;
+}
+
+std::vector<RecordDetail> NeedDetails(const v1::RecordBody& body) {
+  const v1::Need& n = body.need();
+  std::vector<RecordDetail> out;
+  AddLocalized("titles", n.titles(), &out);
+  Add("for", RefKey(n.organization()), &out);
+  Add("status", n.status(), &out);
+  Add("capabilities", absl::StrJoin(n.capabilities(), ", "), &out);
+  Add("where", WorkPlaceLine(n.work_place()), &out);
+  Add("languages", absl::StrJoin(n.languages(), ", "), &out);
+  Add("when", n.has_window() ? WindowLine(n.window()) : "ongoing", &out);
+  if (n.effort_hours() > 0) {
+    Add("effort", absl::StrCat(n.effort_hours(), " hours"), &out);
+  }
+  Add("priority", n.priority().empty() ? "normal" : n.priority(), &out);
+  Add("expires", TimeLine(n.expires_at()), &out);
+  Add("topics", absl::StrJoin(n.topics(), ", "), &out);
+  AddLocalized("about", n.descriptions(), &out);
+  return out;
+}
+
+std::string OfferTitle(const v1::RecordBody& body) {
+  const v1::Offer& o = body.offer();
+  std::string title = FirstText(o.titles());
+  if (o.has_volunteer()) {
+    absl::StrAppend(&title, " (", o.volunteer().display_name(), ")");
+  }
+  return title;
+}
+
+RecordSummary OfferSummary(const v1::RecordBody& body) {
+  const v1::Offer& o = body.offer();
+  RecordSummary s;
+  s.place = WorkPlaceSummary(o.work_place());
+  s.topics.assign(o.capabilities().begin(), o.capabilities().end());
+  return s;
+}
+
+std::vector<RecordDetail> OfferDetails(const v1::RecordBody& body) {
+  const v1::Offer& o = body.offer();
+  std::vector<RecordDetail> out;
+  AddLocalized("titles", o.titles(), &out);
+  if (o.has_organization()) {
+    Add("from", RefKey(o.organization()), &out);
+  } else {
+    Add("volunteer", o.volunteer().display_name(), &out);
+    Add("email", o.volunteer().email(), &out);
+    Add("phone", o.volunteer().phone(), &out);
+  }
+  Add("status", o.status(), &out);
+  Add("capabilities", absl::StrJoin(o.capabilities(), ", "), &out);
+  Add("where", WorkPlaceLine(o.work_place()), &out);
+  Add("languages", absl::StrJoin(o.languages(), ", "), &out);
+  Add("when", o.has_window() ? WindowLine(o.window()) : "ongoing", &out);
+  if (o.hours_per_month() > 0) {
+    Add("capacity", absl::StrCat(o.hours_per_month(), " hours a month"), &out);
+  }
+  Add("expires", TimeLine(o.expires_at()), &out);
+  Add("topics", absl::StrJoin(o.topics(), ", "), &out);
+  AddLocalized("about", o.descriptions(), &out);
+  return out;
+}
+
+// The zone an event's times are shown in: its own, UTC for all-day events.
+absl::TimeZone EventZone(const v1::Event& e) {
+  absl::TimeZone tz;
+  if (e.all_day() || !absl::LoadTimeZone(e.time_zone(), &tz)) {
+    return absl::UTCTimeZone();
+  }
+  return tz;
+}
+
+std::string EventTitle(const v1::RecordBody& body) {
+  const v1::Event& e = body.event();
+  return absl::StrCat(
+      FirstText(e.names()), " (",
+      absl::FormatTime("%Y-%m-%d",
+                       absl::FromUnixSeconds(e.starts_at().seconds()),
+                       EventZone(e)),
+      ")");
+}
+
+RecordSummary EventSummary(const v1::RecordBody& body) {
+  const v1::Event& e = body.event();
+  RecordSummary s;
+  if (e.has_place()) {
+    s.place = PlaceOf(e.place());
+  } else if (!e.online_url().empty()) {
+    s.place = "online";
+  }
+  s.topics.assign(e.topics().begin(), e.topics().end());
+  return s;
+}
+
+std::vector<RecordDetail> EventDetails(const v1::RecordBody& body) {
+  const v1::Event& e = body.event();
+  std::vector<RecordDetail> out;
+  AddLocalized("names", e.names(), &out);
+  Add("type", e.event_type(), &out);
+  Add("status", e.status(), &out);
+  RecordDetail organizers{"organized by", {}};
+  for (const v1::RecordRef& ref : e.organizers()) {
+    organizers.lines.push_back(RefKey(ref));
+  }
+  out.push_back(std::move(organizers));
+  if (e.has_community()) Add("community", RefKey(e.community()), &out);
+  if (e.all_day()) {
+    Add("when",
+        absl::StrCat(
+            absl::FormatTime("%Y-%m-%d",
+                             absl::FromUnixSeconds(e.starts_at().seconds()),
+                             absl::UTCTimeZone()),
+            " – ",
+            absl::FormatTime(
+                "%Y-%m-%d",
+                absl::FromUnixSeconds(e.ends_at().seconds()) - absl::Seconds(1),
+                absl::UTCTimeZone()),
+            " (all day)"),
+        &out);
+  } else {
+    const absl::TimeZone tz = EventZone(e);
+    Add("when",
+        absl::StrCat(
+            absl::FormatTime("%Y-%m-%d %H:%M",
+                             absl::FromUnixSeconds(e.starts_at().seconds()),
+                             tz),
+            " – ",
+            absl::FormatTime("%Y-%m-%d %H:%M",
+                             absl::FromUnixSeconds(e.ends_at().seconds()), tz),
+            " ", e.time_zone()),
+        &out);
+  }
+  Add("repeats", e.recurrence(), &out);
+  if (e.has_place()) Add("place", LocationLine(e.place()), &out);
+  Add("online", e.online_url(), &out);
+  Add("languages", absl::StrJoin(e.languages(), ", "), &out);
+  Add("topics", absl::StrJoin(e.topics(), ", "), &out);
+  if (e.capacity() > 0) Add("capacity", absl::StrCat(e.capacity()), &out);
+  if (e.has_replicates()) Add("modeled on", RefKey(e.replicates()), &out);
+  Add("website", e.url(), &out);
+  AddLocalized("about", e.descriptions(), &out);
+  return out;
+}
+
+std::string RegistrationTitle(const v1::RecordBody& body) {
+  const v1::Registration& r = body.registration();
+  return absl::StrCat(r.status(), ", ", r.attendees(),
+                      r.attendees() == 1 ? " person" : " people");
+}
+
+std::vector<RecordDetail> RegistrationDetails(const v1::RecordBody& body) {
+  const v1::Registration& r = body.registration();
+  std::vector<RecordDetail> out;
+  Add("event", RefKey(r.event()), &out);
+  Add("organization", RefKey(r.organization()), &out);
+  Add("status", r.status(), &out);
+  Add("attendees", absl::StrCat(r.attendees()), &out);
+  AddLocalized("notes", r.notes(), &out);
+  return out;
+}
+
 std::vector<RecordDetail> TombstoneDetails(const v1::RecordBody& body) {
   std::vector<RecordDetail> out;
   Add("reason", body.tombstone().reason(), &out);
@@ -298,6 +510,86 @@ const RecordKindInfo kKinds[] = {
         ServiceDetails,
         /*http_path=*/"services",
         /*hsds_object=*/"service",
+    },
+    {
+        v1::RecordBody::kNeed,
+        "need",
+        v1::RECORD_KIND_NEED,
+        'n',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::needs,
+        &Counters::set_needs,
+        v1::PublishRequest::kNeed,
+        "need",
+        "Needs (help an organization is looking for)",
+        "need",
+        "needs",
+        ValidateNeedRecord,
+        NeedTerms,
+        NeedTitle,
+        NeedSummary,
+        NeedDetails,
+    },
+    {
+        v1::RecordBody::kOffer,
+        "offer",
+        v1::RECORD_KIND_OFFER,
+        'f',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::offers,
+        &Counters::set_offers,
+        v1::PublishRequest::kOffer,
+        "offer",
+        "Offers of help (from an organization or a volunteer)",
+        "offer",
+        "offers",
+        ValidateOfferRecord,
+        OfferTerms,
+        OfferTitle,
+        OfferSummary,
+        OfferDetails,
+    },
+    {
+        v1::RecordBody::kEvent,
+        "event",
+        v1::RECORD_KIND_EVENT,
+        'v',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::events,
+        &Counters::set_events,
+        v1::PublishRequest::kEvent,
+        "event",
+        "Events (TechCamps, trainings, hackathons, meetups)",
+        "event",
+        "events",
+        ValidateEventRecord,
+        EventTerms,
+        EventTitle,
+        EventSummary,
+        EventDetails,
+    },
+    {
+        v1::RecordBody::kRegistration,
+        "registration",
+        v1::RECORD_KIND_REGISTRATION,
+        'g',
+        /*searchable=*/true,
+        /*system=*/false,
+        &Counters::registrations,
+        &Counters::set_registrations,
+        v1::PublishRequest::kRegistration,
+        "registration",
+        "Registrations (an organization of this hub attends an event)",
+        "registration",
+        "registrations",
+        ValidateRegistrationRecord,
+        RegistrationTerms,
+        RegistrationTitle,
+        NoSummary,
+        RegistrationDetails,
     },
     {
         // Not searchable; listed by kind for the network view.

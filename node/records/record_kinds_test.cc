@@ -94,6 +94,11 @@ TEST(RecordKinds, IndexLettersAreThoseOnDisk) {
   EXPECT_EQ(FindRecordKind(v1::RecordBody::kCommunity)->index_letter, 'c');
   EXPECT_EQ(FindRecordKind(v1::RecordBody::kHubProfile)->index_letter, 'h');
   EXPECT_EQ(FindRecordKind(v1::RecordBody::kPeerLink)->index_letter, 'l');
+  EXPECT_EQ(FindRecordKind(v1::RecordBody::kService)->index_letter, 's');
+  EXPECT_EQ(FindRecordKind(v1::RecordBody::kNeed)->index_letter, 'n');
+  EXPECT_EQ(FindRecordKind(v1::RecordBody::kOffer)->index_letter, 'f');
+  EXPECT_EQ(FindRecordKind(v1::RecordBody::kEvent)->index_letter, 'v');
+  EXPECT_EQ(FindRecordKind(v1::RecordBody::kRegistration)->index_letter, 'g');
   EXPECT_EQ(FindRecordKind(v1::RecordBody::kTombstone)->index_letter, '\0');
 }
 
@@ -148,7 +153,8 @@ TEST(RecordKinds, CopiesThePublishedPayload) {
   request.Clear();
   EXPECT_STATUS(CopyPublishedPayload(request, &body),
                 absl::StatusCode::kInvalidArgument,
-                "payload: set one of organization, community or service");
+                "payload: set one of organization, community, service, need, "
+                "offer, event or registration");
 }
 
 TEST(RecordKinds, DeriveIndexTermsAddsTheKindsPostings) {
@@ -238,16 +244,83 @@ TEST(RecordKinds, ValidationNamesTheKindsABodyMayHold) {
   body.set_sequence(1);
   body.mutable_issued_at()->set_seconds(
       absl::ToUnixSeconds(testing::TestNow()));
-  EXPECT_STATUS(ValidateRecordBody(body, {testing::TestNow(), true}),
-                absl::StatusCode::kInvalidArgument,
-                "payload: one of organization, community, service or tombstone "
-                "is required");
+  EXPECT_STATUS(
+      ValidateRecordBody(body, {testing::TestNow(), true}),
+      absl::StatusCode::kInvalidArgument,
+      "payload: one of organization, community, service, need, offer, "
+      "event, registration or tombstone is required");
   *body.mutable_organization() = testing::MakeOrganization({});
   EXPECT_OK(ValidateRecordBody(body, {testing::TestNow(), true}));
   body.set_record_id("~org");
   EXPECT_STATUS(ValidateRecordBody(body, {testing::TestNow(), true}),
                 absl::StatusCode::kInvalidArgument,
                 "record_id: ids starting with \"~\" are reserved");
+}
+
+// A need is found by each capability and its group, its organization, its
+// languages, its place and the day it expires.
+TEST(RecordKinds, NeedAndOfferTerms) {
+  const std::string hub = testing::NewKey().public_key().HubId();
+  testing::NeedSpec spec;
+  spec.org_origin = hub;
+  spec.capabilities = {"website", "translation", "x-solar"};
+  spec.expires_at = absl::FromCivil(absl::CivilSecond(2026, 9, 30, 23, 0, 0),
+                                    absl::UTCTimeZone());
+  v1::RecordBody body;
+  *body.mutable_need() = testing::MakeNeed(spec);
+  IndexTerms terms = DeriveIndexTerms(body);
+  for (const auto& want : std::vector<std::pair<char, std::string>>{
+           {kFieldKind, "n"},
+           {kFieldCapability, "website"},
+           {kFieldCapability, "web"},
+           {kFieldCapability, "translation"},
+           {kFieldCapability, "communication"},
+           {kFieldCapability, "x-solar"},
+           {kFieldOwner, hub + "/org-1"},
+           {kFieldLanguage, "sw"},
+           {kFieldCountry, "KE"},
+           {kFieldRegion, "KE-30"},
+           {kFieldExpires, "2026-09-30"}}) {
+    EXPECT_TRUE(terms.filters.count(want)) << want.first << " " << want.second;
+  }
+  EXPECT_EQ(terms.points.size(), 1u);
+  EXPECT_EQ(terms.tokens["website"], kWeightName);
+
+  *body.mutable_offer() = testing::MakeOffer(spec, "Ana M.");
+  terms = DeriveIndexTerms(body);
+  EXPECT_TRUE(terms.filters.count({kFieldKind, "f"}));
+  EXPECT_TRUE(terms.filters.count({kFieldCapability, "web"}));
+  EXPECT_TRUE(terms.tokens.count("ana"));
+  for (const auto& [field, value] : terms.filters) {
+    EXPECT_NE(field, kFieldOwner) << "a volunteer's offer has no owner";
+  }
+}
+
+TEST(RecordKinds, EventAndRegistrationTerms) {
+  const std::string hub = testing::NewKey().public_key().HubId();
+  testing::EventSpec spec;
+  spec.organizer_origin = hub;
+  spec.starts_local = absl::CivilSecond(2026, 7, 28, 18, 0, 0);
+  spec.recurrence = "FREQ=WEEKLY;COUNT=2";
+  v1::RecordBody body;
+  *body.mutable_event() = testing::MakeEvent(spec);
+  IndexTerms terms = DeriveIndexTerms(body);
+  EXPECT_TRUE(terms.filters.count({kFieldKind, "v"}));
+  EXPECT_TRUE(terms.filters.count({kFieldOwner, hub + "/org-1"}));
+  EXPECT_TRUE(terms.filters.count({kFieldMonth, "2026-07"}));
+  EXPECT_TRUE(terms.filters.count({kFieldMonth, "2026-08"}));
+  EXPECT_TRUE(terms.filters.count({kFieldCountry, "PE"}));
+  EXPECT_TRUE(terms.tokens.count("techcamp"));
+
+  v1::Registration* r = body.mutable_registration();
+  r->mutable_event()->set_origin(hub);
+  r->mutable_event()->set_record_id("techcamp");
+  r->mutable_organization()->set_origin(hub);
+  r->mutable_organization()->set_record_id("org-2");
+  terms = DeriveIndexTerms(body);
+  EXPECT_TRUE(terms.filters.count({kFieldKind, "g"}));
+  EXPECT_TRUE(terms.filters.count({kFieldEvent, hub + "/techcamp"}));
+  EXPECT_TRUE(terms.filters.count({kFieldOwner, hub + "/org-2"}));
 }
 
 TEST(RecordKinds, JoinsAlternatives) {

@@ -29,9 +29,21 @@ inline constexpr absl::string_view kHubProfileRecordId = "~hub";
 inline constexpr absl::string_view kLinkRecordPrefix = "~link.";
 inline constexpr size_t kLinkIdBytes = 16;
 
+// How long a need or an offer may run: expires_at is at most this long
+// after issued_at.
+inline constexpr absl::Duration kMaxExpiry = absl::Hours(24 * 366);
+inline constexpr size_t kMaxCapabilities = 16;
+inline constexpr size_t kMaxDisplayNameChars = 100;
+// Largest effort of a need, in hours.
+inline constexpr uint32_t kMaxHours = 100000;
+
 struct ValidationOptions {
   absl::Time now;
-  // Topics and organization types must be listed codes or "x-" extensions.
+  // The record is published on this hub (not received from another):
+  // topics, organization types and capabilities must be listed codes or
+  // "x-" extensions, and a need or an offer must not have expired already.
+  // Records from other hubs may carry codes of a newer list, and may expire
+  // on the way.
   bool strict_taxonomy = false;
 };
 
@@ -72,6 +84,17 @@ absl::Status ValidateHubProfileRecord(const v1::RecordBody& body,
                                       const ValidationOptions& options);
 absl::Status ValidatePeerLinkRecord(const v1::RecordBody& body,
                                     const ValidationOptions& options);
+// Needs and offers: capabilities (capabilities.h), where and when, status
+// and expiry. Events: times, time zone, recurrence (recurrence.h), place.
+// Registrations: the attending organization is one of the publishing hub's.
+absl::Status ValidateNeedRecord(const v1::RecordBody& body,
+                                const ValidationOptions& options);
+absl::Status ValidateOfferRecord(const v1::RecordBody& body,
+                                 const ValidationOptions& options);
+absl::Status ValidateEventRecord(const v1::RecordBody& body,
+                                 const ValidationOptions& options);
+absl::Status ValidateRegistrationRecord(const v1::RecordBody& body,
+                                        const ValidationOptions& options);
 
 // Returns the path of the first field in `message` (recursively) that this
 // build does not know, e.g. "organization.locations[1]: unknown field 42",

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "sim/records.h"
 #include "tests/testutil.h"
 
@@ -366,6 +367,301 @@ TEST(Validate, OrganizationLocationIdsAndParent) {
   EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
                 "organization.parent: an organization cannot be its own "
                 "parent");
+}
+
+// Needs, offers, events and registrations: a body of `key`'s hub.
+class ValidateMatchmaking : public ::testing::Test {
+ protected:
+  v1::RecordBody Body() const {
+    v1::RecordBody body;
+    body.set_origin(key_.public_key().bytes());
+    body.set_record_id("rec-1");
+    body.set_version(1);
+    body.set_sequence(1);
+    body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(TestNow()));
+    return body;
+  }
+  v1::RecordBody NeedBody() const {
+    v1::RecordBody body = Body();
+    *body.mutable_need() = testing::MakeNeed(Spec());
+    return body;
+  }
+  v1::RecordBody OfferBody(const std::string& volunteer = "") const {
+    v1::RecordBody body = Body();
+    *body.mutable_offer() = testing::MakeOffer(Spec(), volunteer);
+    return body;
+  }
+  v1::RecordBody EventBody() const {
+    v1::RecordBody body = Body();
+    testing::EventSpec spec;
+    spec.organizer_origin = hub_id_;
+    *body.mutable_event() = testing::MakeEvent(spec);
+    return body;
+  }
+  v1::RecordBody RegistrationBody() const {
+    v1::RecordBody body = Body();
+    v1::Registration* r = body.mutable_registration();
+    r->mutable_event()->set_origin(other_.public_key().HubId());
+    r->mutable_event()->set_record_id("techcamp-lima");
+    r->mutable_organization()->set_origin(hub_id_);
+    r->mutable_organization()->set_record_id("org-1");
+    r->set_attendees(3);
+    r->set_status("going");
+    return body;
+  }
+  testing::NeedSpec Spec() const {
+    testing::NeedSpec spec;
+    spec.org_origin = hub_id_;
+    return spec;
+  }
+  static void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
+    ts->set_seconds(absl::ToUnixSeconds(t));
+  }
+
+  const crypto::PrivateKey key_ = testing::NewKey();
+  const crypto::PrivateKey other_ = testing::NewKey();
+  const std::string hub_id_ = key_.public_key().HubId();
+};
+
+TEST_F(ValidateMatchmaking, AcceptsRealisticRecords) {
+  EXPECT_OK(ValidateRecordBody(NeedBody(), Strict()));
+  EXPECT_OK(ValidateRecordBody(OfferBody(), Strict()));
+  EXPECT_OK(ValidateRecordBody(OfferBody("Ana M."), Strict()));
+  EXPECT_OK(ValidateRecordBody(EventBody(), Strict()));
+  EXPECT_OK(ValidateRecordBody(RegistrationBody(), Strict()));
+  v1::RecordBody remote = NeedBody();
+  remote.mutable_need()->mutable_work_place()->Clear();
+  remote.mutable_need()->mutable_work_place()->set_mode("remote");
+  EXPECT_OK(ValidateRecordBody(remote, Strict()));
+}
+
+TEST_F(ValidateMatchmaking, NeedExpiry) {
+  v1::RecordBody body = NeedBody();
+  body.mutable_need()->clear_expires_at();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.expires_at: is required");
+  SetTime(TestNow() + absl::Hours(24 * 367),
+          body.mutable_need()->mutable_expires_at());
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "need.expires_at: 2027-06-03T12:00:00Z is more than a year "
+                "after issued_at");
+  // Expired: refused when published here, accepted from another hub.
+  SetTime(TestNow() - absl::Hours(1),
+          body.mutable_need()->mutable_expires_at());
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.expires_at: 2026-06-01T11:00:00Z is in the past");
+  EXPECT_OK(ValidateRecordBody(body, Lenient()));
+}
+
+TEST_F(ValidateMatchmaking, NeedWindowAndWorkPlace) {
+  v1::RecordBody body = NeedBody();
+  v1::Need* n = body.mutable_need();
+  SetTime(TestNow() + absl::Hours(48), n->mutable_window()->mutable_start());
+  SetTime(TestNow() + absl::Hours(24), n->mutable_window()->mutable_end());
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.window.end: before window.start");
+  n->mutable_window()->clear_end();
+  EXPECT_OK(ValidateRecordBody(body, Strict()));  // from then on, ongoing
+
+  n->mutable_work_place()->clear_location();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.work_place.location: is required unless the work is "
+                "remote");
+  n->mutable_work_place()->set_mode("remote");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.work_place.radius_km: needs a location");
+  n->mutable_work_place()->set_radius_km(0);
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+  n->mutable_work_place()->set_mode("onsite");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.work_place.mode: \"onsite\" is not one of remote, "
+                "on-site or either");
+  n->clear_work_place();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.work_place.mode: is required");
+
+  body = NeedBody();
+  body.mutable_need()
+      ->mutable_work_place()
+      ->mutable_location()
+      ->clear_latitude();
+  body.mutable_need()
+      ->mutable_work_place()
+      ->mutable_location()
+      ->clear_longitude();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.work_place.location: needs latitude and longitude");
+}
+
+TEST_F(ValidateMatchmaking, NeedFields) {
+  v1::RecordBody body = NeedBody();
+  body.mutable_need()->clear_organization();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.organization: is required");
+  body = NeedBody();
+  body.mutable_need()->clear_titles();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.titles: at least one entry is required");
+  body = NeedBody();
+  body.mutable_need()->clear_languages();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.languages: at least one is required");
+  body = NeedBody();
+  body.mutable_need()->set_status("done");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.status: \"done\" is not one of open, partly-met, met "
+                "or withdrawn");
+  body.mutable_need()->clear_status();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.status: is required");
+  body = NeedBody();
+  body.mutable_need()->set_priority("asap");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "need.priority: \"asap\" is not one of low, normal, high or "
+                "urgent");
+}
+
+// A hub publishes listed or "x-" capabilities, and accepts any well-formed
+// code from other hubs (a newer list).
+TEST_F(ValidateMatchmaking, Capabilities) {
+  v1::RecordBody body = OfferBody();
+  v1::Offer* o = body.mutable_offer();
+  o->add_capabilities("web-development");
+  o->add_capabilities("blokchain");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.capabilities[2]: \"blokchain\" is not a listed "
+                "capability; the list is in docs/matchmaking.md, "
+                "\"Capabilities\"; local ones start with \"x-\"");
+  EXPECT_OK(ValidateRecordBody(body, Lenient()));
+  o->set_capabilities(2, "web-developement");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "(did you mean web-development?)");
+  o->set_capabilities(2, "x-blockchain");
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+  o->set_capabilities(2, "Blockchain");
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "offer.capabilities[2]: \"Blockchain\" is not a code");
+  o->set_capabilities(2, "website");
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "offer.capabilities[2]: \"website\" appears more than once");
+  o->clear_capabilities();
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "offer.capabilities: at least one is required");
+  for (int i = 0; i < 17; ++i)
+    o->add_capabilities(std::string("x-c") + char('a' + i));
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "offer.capabilities: has 17 entries; the limit is 16");
+}
+
+TEST_F(ValidateMatchmaking, OfferIsFromAnOrganizationOrAVolunteer) {
+  v1::RecordBody body = OfferBody("Ana M.");
+  *body.mutable_offer()->mutable_organization() =
+      NeedBody().need().organization();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.volunteer: an offer is from an organization or a "
+                "volunteer, not both");
+  body.mutable_offer()->clear_organization();
+  body.mutable_offer()->clear_volunteer();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer: set either organization");
+  body = OfferBody("Ana M.");
+  body.mutable_offer()->mutable_volunteer()->set_display_name(
+      std::string(101, 'a'));
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.volunteer.display_name: has 101 characters; the limit "
+                "is 100");
+  body.mutable_offer()->mutable_volunteer()->set_display_name(" ");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.volunteer.display_name: is required");
+  body = OfferBody("Ana M.");
+  body.mutable_offer()->mutable_volunteer()->set_email("ana@");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.volunteer.email");
+  body.mutable_offer()->mutable_volunteer()->set_email("ana@example.org");
+  body.mutable_offer()->mutable_volunteer()->set_phone("+51 1 555 0100");
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+  body.mutable_offer()->set_hours_per_month(800);
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.hours_per_month: 800 is more hours than a month has");
+}
+
+TEST_F(ValidateMatchmaking, EventTimes) {
+  v1::RecordBody body = EventBody();
+  v1::Event* e = body.mutable_event();
+  *e->mutable_ends_at() = e->starts_at();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.ends_at: 2026-07-15T14:00:00Z is not after starts_at");
+  body = EventBody();
+  body.mutable_event()->clear_time_zone();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.time_zone: is required");
+  body.mutable_event()->set_time_zone("Lima");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.time_zone: \"Lima\" is not an IANA time zone");
+  // All day: no zone needed, but the times are midnights UTC.
+  body.mutable_event()->clear_time_zone();
+  body.mutable_event()->set_all_day(true);
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.starts_at: an all-day event starts and ends at "
+                "midnight UTC");
+  SetTime(absl::FromCivil(absl::CivilDay(2026, 7, 15), absl::UTCTimeZone()),
+          body.mutable_event()->mutable_starts_at());
+  SetTime(absl::FromCivil(absl::CivilDay(2026, 7, 17), absl::UTCTimeZone()),
+          body.mutable_event()->mutable_ends_at());
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+}
+
+TEST_F(ValidateMatchmaking, EventRecurrencePlaceAndStatus) {
+  v1::RecordBody body = EventBody();
+  body.mutable_event()->set_recurrence("FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.recurrence: BYSETPOS is not supported");
+  body.mutable_event()->set_recurrence("FREQ=MONTHLY;BYDAY=2TU;COUNT=6");
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+
+  body.mutable_event()->clear_place();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.place: a place or an online_url (or both) is required");
+  body.mutable_event()->set_online_url("https://meet.example.org/techcamp");
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+  body.mutable_event()->set_status("done");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.status: \"done\" is not one of scheduled, cancelled, "
+                "postponed or moved-online");
+  body = EventBody();
+  body.mutable_event()->clear_organizers();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.organizers: at least one is required");
+  body = EventBody();
+  body.mutable_event()->mutable_replicates()->set_origin(hub_id_);
+  body.mutable_event()->mutable_replicates()->set_record_id("rec-1");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "event.replicates: an event cannot replicate itself");
+  body.mutable_event()->mutable_replicates()->set_origin(
+      other_.public_key().HubId());
+  EXPECT_OK(ValidateRecordBody(body, Strict()));
+}
+
+TEST_F(ValidateMatchmaking, Registration) {
+  v1::RecordBody body = RegistrationBody();
+  body.mutable_registration()->mutable_organization()->set_origin(
+      other_.public_key().HubId());
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "registration.organization: must be an organization of the "
+                "publishing hub");
+  body = RegistrationBody();
+  body.mutable_registration()->set_attendees(0);
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "registration.attendees: 0 is outside [1, 10000]");
+  body = RegistrationBody();
+  body.mutable_registration()->clear_event();
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "registration.event: is required");
+  body = RegistrationBody();
+  body.mutable_registration()->set_status("maybe");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "registration.status: \"maybe\" is not one of going, "
+                "interested or cancelled");
 }
 
 }  // namespace
