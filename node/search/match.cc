@@ -14,7 +14,6 @@
 #include "node/records/capabilities.h"
 #include "node/records/index_terms.h"
 #include "node/records/record_kinds.h"
-#include "node/records/taxonomy.h"
 #include "node/search/directory.h"
 #include "node/search/internal/page_token.h"
 #include "node/search/internal/stopper.h"
@@ -87,8 +86,8 @@ absl::StatusOr<MatchPosition> DecodeToken(absl::string_view token,
                                           uint64_t query) {
   std::string raw;
   if (token.size() > kMaxTokenChars ||
-      !absl::WebSafeBase64Unescape(token, &raw) ||
-      raw.size() <= kTokenHeader || raw[0] != kTokenVersion) {
+      !absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kTokenHeader ||
+      raw[0] != kTokenVersion) {
     return absl::InvalidArgumentError(
         "page_token: is not a page token issued by this hub for Match");
   }
@@ -148,24 +147,14 @@ absl::StatusOr<Subject> RecordSubject(const StoreSnapshot& snap,
         need ? "open and partly-met needs" : "open offers", " are matched"));
   }
   if (subject.side.expires_at <= now) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(field, ": ", name, " expired at ",
-                     absl::FormatTime(absl::RFC3339_sec, subject.side.expires_at,
-                                      absl::UTCTimeZone()),
-                     "; expired records are not matched"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": ", name, " expired at ",
+        absl::FormatTime(absl::RFC3339_sec, subject.side.expires_at,
+                         absl::UTCTimeZone()),
+        "; expired records are not matched"));
   }
   subject.record = **std::move(view);
   return subject;
-}
-
-// The capability list as taxonomy terms, for suggestions.
-const std::vector<TaxonomyTerm>& CapabilityTerms() {
-  static const auto* const terms = [] {
-    auto* t = new std::vector<TaxonomyTerm>;
-    for (const Capability& c : Capabilities()) t->push_back({c.code, c.name});
-    return t;
-  }();
-  return *terms;
 }
 
 // A criteria code that is neither listed nor "x-" is refused (a typo must
@@ -179,14 +168,13 @@ absl::Status CheckCriteriaCodes(const StoreSnapshot& snap,
     PostingCursor held(snap, PostingList::Filter(kFieldCapability, code));
     if (absl::Status s = held.status(); !s.ok()) return s;
     if (held.Valid()) continue;
-    std::vector<std::string> similar = SimilarCodes(CapabilityTerms(), code);
+    std::vector<std::string> similar = SimilarCapabilities(code);
     return absl::InvalidArgumentError(absl::StrCat(
         "criteria.capabilities[", i, "]: \"", code,
         "\" is not a capability code; ",
-        similar.empty()
-            ? ""
-            : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "),
-                           "? "),
+        similar.empty() ? ""
+                        : absl::StrCat("did you mean ",
+                                       absl::StrJoin(similar, " or "), "? "),
         "the codes are listed in docs/matchmaking.md (\"Capabilities\"); "
         "local extensions start with \"x-\""));
   }
@@ -224,9 +212,10 @@ absl::StatusOr<Subject> ResolveSubject(const StoreSnapshot& snap,
 // The documents of the other kind listed under the group of any of the
 // subject's capabilities (or the code itself, for codes in no group), in
 // document order.
-absl::StatusOr<std::vector<uint64_t>> CandidateDocs(
-    const StoreSnapshot& snap, const MatchSide& subject, char want_letter,
-    internal::Stopper* stop) {
+absl::StatusOr<std::vector<uint64_t>> CandidateDocs(const StoreSnapshot& snap,
+                                                    const MatchSide& subject,
+                                                    char want_letter,
+                                                    internal::Stopper* stop) {
   std::set<std::string> keys;
   for (const std::string& c : subject.capabilities) {
     const absl::string_view group = CapabilityGroup(c);
