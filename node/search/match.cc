@@ -1,6 +1,6 @@
-// Directory::Match: the candidates a subject's capability groups list, the
-// hard filters and scores of match_score.h, and keyset paging over
-// (score, origin, record id).
+// Directory::Match: the candidates a subject's capability groups list (from
+// the match index), the hard filters and scores of match_score.h, and keyset
+// paging over (score, origin, record id).
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -15,6 +15,7 @@
 #include "node/records/index_terms.h"
 #include "node/records/record_kinds.h"
 #include "node/search/directory.h"
+#include "node/search/internal/match_index.h"
 #include "node/search/internal/page_token.h"
 #include "node/search/internal/stopper.h"
 #include "node/search/match_score.h"
@@ -38,7 +39,6 @@ struct Candidate {
   std::string origin;  // Key bytes.
   std::string record_id;
   uint64_t doc = 0;
-  v1::MatchFeatures features;
 };
 
 // Best score first; ties by origin key bytes, then record id.
@@ -209,46 +209,11 @@ absl::StatusOr<Subject> ResolveSubject(const StoreSnapshot& snap,
       "criteria");
 }
 
-// The documents of the other kind listed under the group of any of the
-// subject's capabilities (or the code itself, for codes in no group), in
-// document order.
-absl::StatusOr<std::vector<uint64_t>> CandidateDocs(const StoreSnapshot& snap,
-                                                    const MatchSide& subject,
-                                                    char want_letter,
-                                                    internal::Stopper* stop) {
-  std::set<std::string> keys;
-  for (const std::string& c : subject.capabilities) {
-    const absl::string_view group = CapabilityGroup(c);
-    keys.insert(group.empty() ? c : std::string(group));
-  }
-  const PostingList kind =
-      PostingList::Filter(kFieldKind, std::string(1, want_letter));
-  std::vector<uint64_t> docs;
-  for (const std::string& key : keys) {
-    PostingCursor cap(snap, PostingList::Filter(kFieldCapability, key));
-    PostingCursor of_kind(snap, kind);
-    while (cap.Valid() && of_kind.Valid()) {
-      if (stop->Tick()) return stop->status();
-      if (cap.doc() < of_kind.doc()) {
-        cap.Seek(of_kind.doc());
-      } else if (of_kind.doc() < cap.doc()) {
-        of_kind.Seek(cap.doc());
-      } else {
-        docs.push_back(cap.doc());
-        cap.Next();
-      }
-    }
-    if (absl::Status s = cap.status(); !s.ok()) return s;
-    if (absl::Status s = of_kind.status(); !s.ok()) return s;
-  }
-  if (keys.size() > 1) {
-    std::sort(docs.begin(), docs.end());
-    docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
-  }
-  return docs;
-}
-
 }  // namespace
+
+Directory::Directory(const Store* store)
+    : store_(store),
+      match_index_(std::make_shared<internal::MatchIndex>(store)) {}
 
 absl::StatusOr<v1::MatchResponse> Directory::Match(
     const v1::MatchRequest& request, absl::Time now,
@@ -279,34 +244,26 @@ absl::StatusOr<v1::MatchResponse> Directory::Match(
     return absl::UnimplementedError("this hub does not hold needs and offers");
   }
 
-  absl::StatusOr<std::vector<uint64_t>> docs =
-      CandidateDocs(snap, subject->side, want->index_letter, &stop);
-  if (!docs.ok()) return docs.status();
-
-  std::vector<Candidate> passed;
-  for (uint64_t doc : *docs) {
-    if (stop.Tick()) return stop.status();
-    absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(doc);
-    if (!view.ok()) return view.status();
-    if (!view->has_value()) continue;
-    const v1::RecordBody& body = (*view)->body;
-    MatchScore s;
-    if (subject->is_need && body.has_offer()) {
-      s = ScoreMatch(subject->side, OfferSide(body.offer()), now);
-    } else if (!subject->is_need && body.has_need()) {
-      s = ScoreMatch(NeedSide(body.need()), subject->side, now);
-    } else {
-      continue;
-    }
-    if (s.excluded != MatchExclusion::kNone) continue;
-    Candidate c;
-    c.score = s.score;
-    c.origin = body.origin();
-    c.record_id = body.record_id();
-    c.doc = doc;
-    c.features = std::move(s.features);
-    passed.push_back(std::move(c));
+  if (absl::Status s = match_index_->CatchUp(snap); !s.ok()) return s;
+  std::vector<std::string> keys;
+  for (const std::string& c : subject->side.capabilities) {
+    keys.push_back(internal::MatchKey(c));
   }
+  std::vector<Candidate> passed;
+  match_index_->ForEachCandidate(
+      !subject->is_need, keys,
+      [&](uint64_t doc, const internal::MatchIndex::Entry& e) {
+        if (stop.Tick()) return false;
+        double score = 0;
+        const MatchExclusion excluded =
+            subject->is_need ? ScoreOnly(subject->side, e.side, now, &score)
+                             : ScoreOnly(e.side, subject->side, now, &score);
+        if (excluded == MatchExclusion::kNone) {
+          passed.push_back({score, *e.origin, e.record_id, doc});
+        }
+        return true;
+      });
+  if (stop.stopped()) return stop.status();
 
   v1::MatchResponse out;
   out.set_total_count(static_cast<int64_t>(passed.size()));
@@ -323,14 +280,26 @@ absl::StatusOr<v1::MatchResponse> Directory::Match(
   const size_t take = std::min<size_t>(passed.size(), *page_size);
   std::partial_sort(passed.begin(), passed.begin() + take, passed.end(),
                     Before);
+  // The page's records as of the snapshot, with their features (the index
+  // may be a moment ahead of the snapshot).
   for (size_t i = 0; i < take; ++i) {
     absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(passed[i].doc);
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
+    const v1::RecordBody& body = (*view)->body;
+    MatchScore s;
+    if (subject->is_need && body.has_offer()) {
+      s = ScoreMatch(subject->side, OfferSide(body.offer()), now);
+    } else if (!subject->is_need && body.has_need()) {
+      s = ScoreMatch(NeedSide(body.need()), subject->side, now);
+    } else {
+      continue;
+    }
+    if (s.excluded != MatchExclusion::kNone) continue;
     v1::MatchHit* hit = out.add_hits();
     *hit->mutable_record() = ToRecord(**view);
-    hit->set_score(passed[i].score);
-    *hit->mutable_features() = std::move(passed[i].features);
+    hit->set_score(s.score);
+    *hit->mutable_features() = std::move(s.features);
   }
   if (take < passed.size()) {
     out.set_next_page_token(EncodeToken(query, now, passed[take - 1]));

@@ -72,7 +72,8 @@ std::pair<absl::Time, absl::Time> Clipped(const MatchSide& side,
   return {start, end};
 }
 
-// The capability feature, and the codes it was computed from.
+// The capability feature, and (with `features`) the codes it was computed
+// from.
 double CapabilityOverlap(const MatchSide& need, const MatchSide& offer,
                          v1::MatchFeatures* features) {
   if (need.capabilities.empty()) return 0;
@@ -81,7 +82,7 @@ double CapabilityOverlap(const MatchSide& need, const MatchSide& offer,
     if (std::find(offer.capabilities.begin(), offer.capabilities.end(),
                   needed) != offer.capabilities.end()) {
       sum += 1;
-      features->add_shared_capabilities(needed);
+      if (features != nullptr) features->add_shared_capabilities(needed);
       continue;
     }
     const absl::string_view group = CapabilityGroup(needed);
@@ -89,12 +90,88 @@ double CapabilityOverlap(const MatchSide& need, const MatchSide& offer,
     for (const std::string& offered : offer.capabilities) {
       if (CapabilityGroup(offered) == group) {
         sum += kPartialCapability;
-        features->add_partial_capabilities(absl::StrCat(offered, "~", needed));
+        if (features != nullptr) {
+          features->add_partial_capabilities(
+              absl::StrCat(offered, "~", needed));
+        }
         break;
       }
     }
   }
   return sum / need.capabilities.size();
+}
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// ScoreMatch and ScoreOnly: the features' values always, their codes,
+// languages and distance_km only into `f` when it is not null.
+MatchExclusion Evaluate(const MatchSide& need, const MatchSide& offer,
+                        absl::Time now, v1::MatchFeatures* f, double* score) {
+  if (!need.open || !offer.open) return MatchExclusion::kStatus;
+  if (need.expires_at <= now || offer.expires_at <= now) {
+    return MatchExclusion::kExpired;
+  }
+
+  const double capability = CapabilityOverlap(need, offer, f);
+  if (capability <= 0) return MatchExclusion::kCapability;
+
+  if (!need.languages.empty() && !offer.languages.empty()) {
+    bool shared = false;
+    for (const std::string& lang : need.languages) {
+      if (!Contains(offer.languages, lang)) continue;
+      shared = true;
+      if (f == nullptr) break;
+      f->add_shared_languages(lang);
+    }
+    if (!shared) return MatchExclusion::kLanguage;
+  }
+
+  const auto [need_start, need_end] = Clipped(need, now);
+  const auto [offer_start, offer_end] = Clipped(offer, now);
+  const absl::Duration overlap =
+      std::min(need_end, offer_end) - std::max(need_start, offer_start);
+  if (need_end <= need_start || overlap <= absl::ZeroDuration()) {
+    return MatchExclusion::kWindow;
+  }
+  const double window =
+      std::min(1.0, absl::FDivDuration(overlap, need_end - need_start));
+
+  double distance = 1;
+  const bool remote = CanWorkRemotely(need) && CanWorkRemotely(offer);
+  const bool both_have_places = need.has_place && offer.has_place;
+  if (!remote && !(CanWorkOnSite(need) && CanWorkOnSite(offer))) {
+    return MatchExclusion::kMode;
+  }
+  if (both_have_places && (!remote || f != nullptr)) {
+    const double km = DistanceKm(need.latitude, need.longitude, offer.latitude,
+                                 offer.longitude);
+    if (f != nullptr) f->set_distance_km(km);
+    if (!remote) {
+      const double reach = RadiusOf(need) + RadiusOf(offer);
+      if (km > reach) return MatchExclusion::kDistance;
+      distance = 1 - km / reach;
+    }
+  }
+
+  double capacity = kUnknownCapacityFit;
+  if (need.hours > 0 && offer.hours > 0) {
+    const double months =
+        absl::FDivDuration(overlap, absl::Hours(24 * 365.25 / 12));
+    capacity = std::min(1.0, offer.hours * months / need.hours);
+  }
+
+  if (f != nullptr) {
+    f->set_capability(capability);
+    f->set_distance(distance);
+    f->set_window_overlap(window);
+    f->set_capacity_fit(capacity);
+  }
+  *score = kMatchWeightCapability * capability +
+           kMatchWeightDistance * distance + kMatchWeightWindow * window +
+           kMatchWeightCapacity * capacity;
+  return MatchExclusion::kNone;
 }
 
 }  // namespace
@@ -222,71 +299,17 @@ absl::StatusOr<MatchSide> CriteriaSide(const v1::MatchCriteria& c) {
 MatchScore ScoreMatch(const MatchSide& need, const MatchSide& offer,
                       absl::Time now) {
   MatchScore out;
-  auto exclude = [&out](MatchExclusion why) {
-    out.excluded = why;
+  out.excluded = Evaluate(need, offer, now, &out.features, &out.score);
+  if (out.excluded != MatchExclusion::kNone) {
     out.features.Clear();
-    return out;
-  };
-  if (!need.open || !offer.open) return exclude(MatchExclusion::kStatus);
-  if (need.expires_at <= now || offer.expires_at <= now) {
-    return exclude(MatchExclusion::kExpired);
+    out.score = 0;
   }
-
-  v1::MatchFeatures& f = out.features;
-  const double capability = CapabilityOverlap(need, offer, &f);
-  if (capability <= 0) return exclude(MatchExclusion::kCapability);
-
-  if (!need.languages.empty() && !offer.languages.empty()) {
-    for (const std::string& lang : need.languages) {
-      if (std::find(offer.languages.begin(), offer.languages.end(), lang) !=
-          offer.languages.end()) {
-        f.add_shared_languages(lang);
-      }
-    }
-    if (f.shared_languages().empty()) return exclude(MatchExclusion::kLanguage);
-  }
-
-  const auto [need_start, need_end] = Clipped(need, now);
-  const auto [offer_start, offer_end] = Clipped(offer, now);
-  const absl::Duration overlap =
-      std::min(need_end, offer_end) - std::max(need_start, offer_start);
-  if (need_end <= need_start || overlap <= absl::ZeroDuration()) {
-    return exclude(MatchExclusion::kWindow);
-  }
-  const double window =
-      std::min(1.0, absl::FDivDuration(overlap, need_end - need_start));
-
-  double distance = 1;
-  const bool both_have_places = need.has_place && offer.has_place;
-  const double km = both_have_places
-                        ? DistanceKm(need.latitude, need.longitude,
-                                     offer.latitude, offer.longitude)
-                        : 0;
-  if (both_have_places) f.set_distance_km(km);
-  if (!CanWorkRemotely(need) || !CanWorkRemotely(offer)) {
-    if (!CanWorkOnSite(need) || !CanWorkOnSite(offer)) {
-      return exclude(MatchExclusion::kMode);
-    }
-    const double reach = RadiusOf(need) + RadiusOf(offer);
-    if (km > reach) return exclude(MatchExclusion::kDistance);
-    distance = 1 - km / reach;
-  }
-
-  double capacity = kUnknownCapacityFit;
-  if (need.hours > 0 && offer.hours > 0) {
-    const double months =
-        absl::FDivDuration(overlap, absl::Hours(24 * 365.25 / 12));
-    capacity = std::min(1.0, offer.hours * months / need.hours);
-  }
-
-  f.set_capability(capability);
-  f.set_distance(distance);
-  f.set_window_overlap(window);
-  f.set_capacity_fit(capacity);
-  out.score = kMatchWeightCapability * capability +
-              kMatchWeightDistance * distance + kMatchWeightWindow * window +
-              kMatchWeightCapacity * capacity;
   return out;
+}
+
+MatchExclusion ScoreOnly(const MatchSide& need, const MatchSide& offer,
+                         absl::Time now, double* score) {
+  return Evaluate(need, offer, now, nullptr, score);
 }
 
 }  // namespace civhub::node

@@ -128,6 +128,12 @@ struct MatchScore {
 MatchScore ScoreMatch(const MatchSide& need, const MatchSide& offer,
                       absl::Time now);
 
+// ScoreMatch without the features: the exclusion, and when kNone the score
+// (`*score`), the same as ScoreMatch's. Allocates nothing: for ranking many
+// candidates, whose page alone needs the features.
+MatchExclusion ScoreOnly(const MatchSide& need, const MatchSide& offer,
+                         absl::Time now, double* score);
+
 }  // namespace civhub::node
 
 #endif  // CIVHUB_NODE_SEARCH_MATCH_SCORE_H_

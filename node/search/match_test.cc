@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crypto/record_signing.h"
 #include "node/hub.h"
 #include "node/search/directory.h"
 #include "node/search/match_score.h"
@@ -150,6 +151,54 @@ TEST_F(MatchTest, DeletedOffersLeave) {
   PutOffer("b", testing::MakeOffer(Spec({"server-space"})));
   ASSERT_OK(hub_->Delete("a", "no longer offered"));
   EXPECT_EQ(All(ForNeed("need"), Now()), std::vector<std::string>{"b"});
+}
+
+// The match index, built by the first Match, follows what changes after.
+TEST_F(MatchTest, LaterPublishesUpdatesAndDeletesAreMatched) {
+  PutNeed("need", testing::MakeNeed(Spec({"website"})));
+  PutOffer("stays", testing::MakeOffer(Spec({"website"})));
+  PutOffer("changes", testing::MakeOffer(Spec({"website"})));
+  PutOffer("goes", testing::MakeOffer(Spec({"web-design"})));
+  EXPECT_EQ(All(ForNeed("need"), Now()),
+            (std::vector<std::string>{"changes", "stays", "goes"}));
+  PutOffer("changes", testing::MakeOffer(Spec({"translation"})));
+  ASSERT_OK(hub_->Delete("goes", ""));
+  PutOffer("new", testing::MakeOffer(Spec({"content-management"})));
+  EXPECT_EQ(All(ForNeed("need"), Now()),
+            (std::vector<std::string>{"stays", "new"}));
+  PutOffer("changes", testing::MakeOffer(Spec({"website", "hosting"})));
+  EXPECT_EQ(All(ForNeed("need"), Now()),
+            (std::vector<std::string>{"changes", "stays", "new"}));
+}
+
+// A blocked hub's records are purged without a trace in the change log:
+// the index starts over.
+TEST_F(MatchTest, PurgedRecordsLeaveAndReturnAfterUnblock) {
+  PutNeed("need", testing::MakeNeed(Spec({"website"})));
+  const crypto::PrivateKey other = testing::NewKey();
+  v1::RecordBody body;
+  body.set_origin(other.public_key().bytes());
+  body.set_record_id("far-offer");
+  body.set_version(1);
+  body.set_sequence(1);
+  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(Now()));
+  NeedSpec spec = Spec({"website"});
+  spec.org_origin = other.public_key().HubId();
+  *body.mutable_offer() = testing::MakeOffer(spec);
+  absl::StatusOr<crypto::VerifiedRecord> far =
+      crypto::VerifyRecord(testing::SignBody(other, body));
+  ASSERT_OK(far);
+  ASSERT_OK(store_->Apply(*far, false));
+  EXPECT_EQ(All(ForNeed("need"), Now()), std::vector<std::string>{"far-offer"});
+  ASSERT_OK(store_->Block(other.public_key().bytes()));
+  int64_t total = -1;
+  EXPECT_TRUE(All(ForNeed("need"), Now(), &total).empty());
+  EXPECT_EQ(total, 0);
+  ASSERT_OK(store_->Unblock(other.public_key().bytes()));
+  ASSERT_OK(store_->Apply(*far, false));
+  EXPECT_EQ(All(ForNeed("need"), Now(), &total),
+            std::vector<std::string>{"far-offer"});
+  EXPECT_EQ(total, 1);
 }
 
 TEST_F(MatchTest, CriteriaFindEitherSide) {
