@@ -473,6 +473,24 @@ TEST(MatchRankingTest, SomeOffersRankTheNeedsAsWrittenDown) {
   }
 }
 
+// The ranking of many candidates (ScoreOnly) and the explained page
+// (ScoreMatch) agree on every pair of the set.
+TEST(MatchRankingTest, ScoreOnlyAgreesWithScoreMatch) {
+  for (const NeedCase& c : Needs()) {
+    const MatchSide need = NeedOf(c.need);
+    for (const Fixture& o : Offers()) {
+      const MatchSide offer = OfferOf(o);
+      const MatchScore full = ScoreMatch(need, offer, Now());
+      double score = -1;
+      EXPECT_EQ(ScoreOnly(need, offer, Now(), &score), full.excluded)
+          << c.need.id << " x " << o.id;
+      if (full.excluded == MatchExclusion::kNone) {
+        EXPECT_EQ(score, full.score) << c.need.id << " x " << o.id;
+      }
+    }
+  }
+}
+
 // Each hard filter, on a pair of the set that only it excludes.
 TEST(MatchRankingTest, ExclusionsNameTheFilter) {
   auto find_need = [](const std::string& id) {

@@ -1,6 +1,8 @@
 #include "node/search/match_score.h"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "node/records/capabilities.h"
@@ -72,37 +74,45 @@ std::pair<absl::Time, absl::Time> Clipped(const MatchSide& side,
   return {start, end};
 }
 
+uint64_t Print(absl::string_view s) {
+  // Never 0, which means "no group".
+  return std::hash<std::string_view>()(std::string_view(s.data(), s.size())) |
+         1;
+}
+
+bool Contains(const std::vector<uint64_t>& v, uint64_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
 // The capability feature, and (with `features`) the codes it was computed
 // from.
 double CapabilityOverlap(const MatchSide& need, const MatchSide& offer,
                          v1::MatchFeatures* features) {
-  if (need.capabilities.empty()) return 0;
+  const size_t n = need.capability_prints.size();
+  if (n == 0) return 0;
   double sum = 0;
-  for (const std::string& needed : need.capabilities) {
-    if (std::find(offer.capabilities.begin(), offer.capabilities.end(),
-                  needed) != offer.capabilities.end()) {
+  for (size_t i = 0; i < n; ++i) {
+    if (Contains(offer.capability_prints, need.capability_prints[i])) {
       sum += 1;
-      if (features != nullptr) features->add_shared_capabilities(needed);
+      if (features != nullptr) {
+        features->add_shared_capabilities(need.capabilities[i]);
+      }
       continue;
     }
-    const absl::string_view group = CapabilityGroup(needed);
-    if (group.empty()) continue;
-    for (const std::string& offered : offer.capabilities) {
-      if (CapabilityGroup(offered) == group) {
+    const uint64_t group = need.group_prints[i];
+    if (group == 0) continue;
+    for (size_t j = 0; j < offer.group_prints.size(); ++j) {
+      if (offer.group_prints[j] == group) {
         sum += kPartialCapability;
         if (features != nullptr) {
           features->add_partial_capabilities(
-              absl::StrCat(offered, "~", needed));
+              absl::StrCat(offer.capabilities[j], "~", need.capabilities[i]));
         }
         break;
       }
     }
   }
-  return sum / need.capabilities.size();
-}
-
-bool Contains(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
+  return sum / n;
 }
 
 // ScoreMatch and ScoreOnly: the features' values always, their codes,
@@ -117,13 +127,13 @@ MatchExclusion Evaluate(const MatchSide& need, const MatchSide& offer,
   const double capability = CapabilityOverlap(need, offer, f);
   if (capability <= 0) return MatchExclusion::kCapability;
 
-  if (!need.languages.empty() && !offer.languages.empty()) {
+  if (!need.language_prints.empty() && !offer.language_prints.empty()) {
     bool shared = false;
-    for (const std::string& lang : need.languages) {
-      if (!Contains(offer.languages, lang)) continue;
+    for (size_t i = 0; i < need.language_prints.size(); ++i) {
+      if (!Contains(offer.language_prints, need.language_prints[i])) continue;
       shared = true;
       if (f == nullptr) break;
-      f->add_shared_languages(lang);
+      f->add_shared_languages(need.languages[i]);
     }
     if (!shared) return MatchExclusion::kLanguage;
   }
@@ -176,6 +186,20 @@ MatchExclusion Evaluate(const MatchSide& need, const MatchSide& offer,
 
 }  // namespace
 
+void PrepareMatchSide(MatchSide* side) {
+  side->capability_prints.clear();
+  side->group_prints.clear();
+  side->language_prints.clear();
+  for (const std::string& c : side->capabilities) {
+    side->capability_prints.push_back(Print(c));
+    const absl::string_view group = CapabilityGroup(c);
+    side->group_prints.push_back(group.empty() ? 0 : Print(group));
+  }
+  for (const std::string& l : side->languages) {
+    side->language_prints.push_back(Print(l));
+  }
+}
+
 absl::string_view MatchExclusionName(MatchExclusion exclusion) {
   switch (exclusion) {
     case MatchExclusion::kNone:
@@ -208,6 +232,7 @@ MatchSide NeedSide(const v1::Need& need) {
   if (need.has_expires_at()) side.expires_at = TimeOf(need.expires_at());
   side.hours = need.effort_hours();
   side.open = need.status() == "open" || need.status() == "partly-met";
+  PrepareMatchSide(&side);
   return side;
 }
 
@@ -221,6 +246,7 @@ MatchSide OfferSide(const v1::Offer& offer) {
   if (offer.has_expires_at()) side.expires_at = TimeOf(offer.expires_at());
   side.hours = offer.hours_per_month();
   side.open = offer.status() == "open";
+  PrepareMatchSide(&side);
   return side;
 }
 
@@ -293,6 +319,7 @@ absl::StatusOr<MatchSide> CriteriaSide(const v1::MatchCriteria& c) {
     return invalid("window.end", "must be after window.start");
   }
   side.hours = c.hours();
+  PrepareMatchSide(&side);
   return side;
 }
 

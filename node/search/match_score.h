@@ -69,7 +69,19 @@ struct MatchSide {
   // The status allows matching: a need "open" or "partly-met", an offer
   // "open".
   bool open = true;
+
+  // Set by PrepareMatchSide from the fields above: fingerprints of each
+  // capability, of its group (0: none) and of each language, in the same
+  // order, which scoring compares instead of the strings.
+  std::vector<uint64_t> capability_prints;
+  std::vector<uint64_t> group_prints;
+  std::vector<uint64_t> language_prints;
 };
+
+// Sets the fingerprints of `side`. NeedSide, OfferSide and CriteriaSide
+// return prepared sides; one built or changed by hand must be prepared
+// (again) before it is scored.
+void PrepareMatchSide(MatchSide* side);
 
 MatchSide NeedSide(const v1::Need& need);
 MatchSide OfferSide(const v1::Offer& offer);

@@ -18,6 +18,7 @@ MatchSide Remote(std::vector<std::string> capabilities) {
   s.mode = MatchSide::Mode::kRemote;
   s.languages = {"en"};
   s.expires_at = Now() + absl::Hours(24 * 100);
+  PrepareMatchSide(&s);
   return s;
 }
 
@@ -133,10 +134,13 @@ TEST(MatchScoreTest, CapacityIsTheOffersHoursOverTheOverlapAgainstTheEffort) {
 TEST(MatchScoreTest, LanguagesAreAnyWhenOneSideListsNone) {
   MatchSide need = Remote({"website"});
   need.languages.clear();
+  PrepareMatchSide(&need);
   MatchSide offer = Remote({"website"});
   offer.languages = {"fr"};
+  PrepareMatchSide(&offer);
   EXPECT_EQ(ScoreMatch(need, offer, Now()).excluded, MatchExclusion::kNone);
   need.languages = {"sw"};
+  PrepareMatchSide(&need);
   EXPECT_EQ(ScoreMatch(need, offer, Now()).excluded, MatchExclusion::kLanguage);
 }
 

@@ -35,7 +35,7 @@ void MatchIndex::Remove(uint64_t doc) {
   auto it = entries_.find(doc);
   if (it == entries_.end()) return;
   for (uint32_t key : it->second.keys) {
-    by_key_[it->second.need][key].erase(doc);
+    by_key_[it->second.need][key].erase(&it->second);
   }
   entries_.erase(it);
 }
@@ -47,7 +47,8 @@ absl::Status MatchIndex::Refresh(const StoreSnapshot& snap, uint64_t doc) {
   if (!view->has_value()) return absl::OkStatus();
   const v1::RecordBody& body = (*view)->body;
   if (!body.has_need() && !body.has_offer()) return absl::OkStatus();
-  Entry e;
+  Entry& e = entries_[doc];
+  e.doc = doc;
   e.need = body.has_need();
   e.side = e.need ? NeedSide(body.need()) : OfferSide(body.offer());
   e.origin = &*origins_.insert(body.origin()).first;
@@ -56,10 +57,9 @@ absl::Status MatchIndex::Refresh(const StoreSnapshot& snap, uint64_t doc) {
     const uint32_t key = KeyId(MatchKey(c));
     if (std::find(e.keys.begin(), e.keys.end(), key) == e.keys.end()) {
       e.keys.push_back(key);
-      by_key_[e.need][key].insert(doc);
+      by_key_[e.need][key].insert(&e);
     }
   }
-  entries_.emplace(doc, std::move(e));
   return absl::OkStatus();
 }
 
@@ -121,17 +121,15 @@ void MatchIndex::ForEachCandidate(
     }
   }
   for (size_t i = 0; i < ids.size(); ++i) {
-    for (uint64_t doc : by_key_[need][ids[i]]) {
-      auto entry = entries_.find(doc);
-      if (entry == entries_.end()) continue;
-      const Entry& e = entry->second;
+    for (const Entry* entry : by_key_[need][ids[i]]) {
+      const Entry& e = *entry;
       // Listed under an earlier key too: visited there.
       bool seen = false;
       for (size_t j = 0; j < i && !seen; ++j) {
         seen = std::find(e.keys.begin(), e.keys.end(), ids[j]) != e.keys.end();
       }
       if (seen) continue;
-      if (!visit(doc, e)) return;
+      if (!visit(e.doc, e)) return;
     }
   }
 }

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/container/node_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -40,6 +41,7 @@ namespace civhub::node::internal {
 class MatchIndex {
  public:
   struct Entry {
+    uint64_t doc = 0;
     MatchSide side;
     bool need = false;
     const std::string* origin = nullptr;  // Key bytes; owned by the index.
@@ -84,12 +86,14 @@ class MatchIndex {
   bool built_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t through_change_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t purges_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::flat_hash_map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Node-based: the sets below point into it.
+  absl::node_hash_map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
   // Origins by key bytes; node-based so Entry::origin stays put.
   absl::node_hash_set<std::string> origins_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> key_ids_ ABSL_GUARDED_BY(mu_);
-  // [need][key id]: the documents listed under the key.
-  std::vector<absl::flat_hash_set<uint64_t>> by_key_[2] ABSL_GUARDED_BY(mu_);
+  // [need][key id]: the entries listed under the key.
+  std::vector<absl::flat_hash_set<const Entry*>> by_key_[2] ABSL_GUARDED_BY(
+      mu_);
 };
 
 // The key a capability's candidates are listed under: its group, or the
