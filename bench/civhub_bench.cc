@@ -311,6 +311,10 @@ void Match(const std::string& root, uint64_t needs, uint64_t offers,
     row("queries/s, 1 thread", l.qps, "", 0);
     row("mean records passing the filters", l.mean_total, "", 0);
     row("queries", l.queries, "", 0);
+    if (l.first_ms > 0) {
+      row("first query ms (builds the match index)", l.first_ms, "", 0);
+      row("resident MB the match index added", l.first_rss_mb, "", 0);
+    }
   }
 }
 

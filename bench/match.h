@@ -26,6 +26,11 @@ struct MatchLatency {
   int queries = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0, qps = 0;
   double mean_total = 0;  // Records passing the hard filters, per query.
+  // The first query of the run, which builds the match index, and what the
+  // process's resident memory grew by over it (both 0 but for the first
+  // subject).
+  double first_ms = 0;
+  double first_rss_mb = 0;
 };
 
 // Matches `queries` open needs and `queries` open offers of the dataset
