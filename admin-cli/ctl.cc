@@ -125,6 +125,19 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
                      "Communities with organization HUB_ID/ID");
   search->add_option("--provided-by", f.provided_by,
                      "Services of organization HUB_ID/ID (or ID)");
+  search->add_option("--capability", f.capability,
+                     "Needs and offers by capability code (a group finds "
+                     "its members), e.g. web");
+  search->add_option("--organization", f.organization,
+                     "Needs, offers, events and registrations of "
+                     "organization HUB_ID/ID (or ID)");
+  search->add_option("--event", f.event,
+                     "Registrations for event HUB_ID/ID (or ID)");
+  search->add_option("--from", f.from,
+                     "Events occurring from this time (RFC 3339 or "
+                     "YYYY-MM-DD, UTC)");
+  search->add_option("--to", f.to,
+                     "... until this time (default: a year after --from)");
   search->add_option("--identifier", f.identifier,
                      "SCHEME:ID, e.g. GB-CHC:1234567");
   search->add_option("--limit", f.limit,

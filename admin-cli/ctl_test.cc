@@ -2,12 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
+#include "node/records/record_kinds.h"
+#include "node/records/validate.h"
+#include "sim/records.h"
 #include "tests/testutil.h"
 
 namespace civhub::ctl {
@@ -129,6 +134,137 @@ TEST(Ctl, SearchRefusesMalformedCodesAndRadiiWithSuggestions) {
         << err;
   }
   EXPECT_EQ(Ctl({"search", "--km", "0"}, &out, &err), kExitUsage);
+}
+
+TEST(Ctl, SearchChecksMatchmakingFlags) {
+  std::string out, err;
+  EXPECT_EQ(Ctl({"search", "--capability", "Web Development"}, &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "did you mean web-development?")) << err;
+  EXPECT_EQ(Ctl({"search", "--to", "2027-04-01"}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "--to needs --from")) << err;
+  EXPECT_EQ(Ctl({"search", "--from", "next week"}, &out, &err), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err,
+                                "--from \"next week\": expected an RFC "
+                                "3339 time"))
+      << err;
+}
+
+// Every file in examples/ reads and, with this hub's id in the references
+// civhubctl fills in, is a valid record of its directory's kind.
+TEST(Ctl, EveryExampleIsAValidRecord) {
+  const crypto::PrivateKey key = civhub::testing::NewKey();
+  const std::string self = key.public_key().HubId();
+  int files = 0;
+  // (A service's locations are copied from its provider by `put`.)
+  for (const char* dir : {"organizations", "communities", "needs", "offers",
+                          "events", "registrations"}) {
+    const std::filesystem::path path =
+        std::filesystem::path(CIVHUB_EXAMPLES_DIR) / dir;
+    for (const auto& entry : std::filesystem::directory_iterator(path)) {
+      SCOPED_TRACE(entry.path().string());
+      ++files;
+      absl::StatusOr<v1::PublishRequest> req =
+          ReadPublishFile(entry.path().string());
+      ASSERT_TRUE(req.ok()) << req.status();
+      v1::RecordBody body;
+      ASSERT_TRUE(node::CopyPublishedPayload(*req, &body).ok());
+      body.set_origin(key.public_key().bytes());
+      body.set_record_id(req->record_id());
+      body.set_version(1);
+      body.set_sequence(1);
+      body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+      // What `put` fills in: the origin of this hub's own records, and a
+      // need's or an offer's expiry.
+      std::function<void(google::protobuf::Message*)> fill =
+          [&](google::protobuf::Message* m) {
+            if (auto* ref = dynamic_cast<v1::RecordRef*>(m)) {
+              if (ref->origin().empty()) ref->set_origin(self);
+              return;
+            }
+            const auto* refl = m->GetReflection();
+            std::vector<const google::protobuf::FieldDescriptor*> fields;
+            refl->ListFields(*m, &fields);
+            for (const auto* f : fields) {
+              if (f->cpp_type() !=
+                  google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+                continue;
+              }
+              if (f->is_repeated()) {
+                for (int i = 0; i < refl->FieldSize(*m, f); ++i) {
+                  fill(refl->MutableRepeatedMessage(m, f, i));
+                }
+              } else {
+                fill(refl->MutableMessage(m, f));
+              }
+            }
+          };
+      fill(&body);
+      const int64_t expires =
+          absl::ToUnixSeconds(absl::Now() + absl::Hours(24 * 180));
+      if (body.has_need() && !body.need().has_expires_at()) {
+        body.mutable_need()->mutable_expires_at()->set_seconds(expires);
+      }
+      if (body.has_offer() && !body.offer().has_expires_at()) {
+        body.mutable_offer()->mutable_expires_at()->set_seconds(expires);
+      }
+      EXPECT_TRUE(node::ValidateRecordBody(body, {absl::Now(), true}).ok())
+          << node::ValidateRecordBody(body, {absl::Now(), true});
+    }
+  }
+  EXPECT_GE(files, 25);  // 8 + 3 + 5 + 4 + 3 + 2
+}
+
+TEST(Format, ANeedAndAVolunteersOfferShowTheirFields) {
+  v1::Record record;
+  record.set_origin("civhub1self");
+  record.set_record_id("site");
+  record.set_kind(v1::RECORD_KIND_NEED);
+  v1::RecordBody* body = record.mutable_body();
+  body->set_version(1);
+  body->set_sequence(1);
+  body->mutable_issued_at()->set_seconds(1735689600);
+  v1::Need* need = body->mutable_need();
+  need->mutable_organization()->set_origin("civhub1self");
+  need->mutable_organization()->set_record_id("msk");
+  auto* title = need->add_titles();
+  title->set_lang("en");
+  title->set_text("A website");
+  need->add_capabilities("website");
+  need->add_capabilities("translation");
+  need->mutable_work_place()->set_mode("remote");
+  need->add_languages("sw");
+  need->set_status("open");
+  need->mutable_expires_at()->set_seconds(1751328000);
+  std::ostringstream out;
+  PrintRecord(record, {}, out);
+  EXPECT_EQ(out.str(),
+            "A website  [need]\n"
+            "  record:      civhub1self/site\n"
+            "  version:     1 (sequence 1, issued 2025-01-01T00:00:00Z)\n"
+            "  titles:      [en] A website\n"
+            "  for:         civhub1self/msk\n"
+            "  status:      open\n"
+            "  capability:  website, translation\n"
+            "  where:       remote\n"
+            "  languages:   sw\n"
+            "  when:        ongoing\n"
+            "  priority:    normal\n"
+            "  expires:     2025-07-01 00:00 UTC\n");
+
+  record.set_kind(v1::RECORD_KIND_OFFER);
+  const v1::LocalizedText offer_title = *title;  // mutable_offer() drops it
+  v1::Offer* offer = body->mutable_offer();
+  offer->mutable_volunteer()->set_display_name("Ana M.");
+  *offer->add_titles() = offer_title;
+  offer->add_capabilities("web-development");
+  offer->set_status("open");
+  out.str("");
+  PrintRecord(record, {}, out);
+  EXPECT_TRUE(absl::StrContains(out.str(), "A website (Ana M.)  [offer]"))
+      << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "volunteer:   Ana M.\n"))
+      << out.str();
 }
 
 TEST(Ctl, HelpExitsZero) {

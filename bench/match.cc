@@ -357,13 +357,13 @@ absl::StatusOr<std::vector<MatchLatency>> RunMatch(const std::string& dataset,
     if (out.empty() && !requests.empty()) {
       const double rss = ResidentMb();
       const absl::Time t = absl::Now();
-      absl::StatusOr<v1::MatchResponse> r = directory.Match(requests[0], now);
+      absl::StatusOr<v1::MatchResponse> r = directory.MatchAt(requests[0], now);
       if (!r.ok()) return r.status();
       l.first_ms = absl::ToDoubleMilliseconds(absl::Now() - t);
       l.first_rss_mb = ResidentMb() - rss;
     }
     for (const v1::MatchRequest& req : requests) {  // Warm-up.
-      absl::StatusOr<v1::MatchResponse> r = directory.Match(req, now);
+      absl::StatusOr<v1::MatchResponse> r = directory.MatchAt(req, now);
       if (!r.ok()) return r.status();
     }
     std::vector<double> ms;
@@ -371,7 +371,7 @@ absl::StatusOr<std::vector<MatchLatency>> RunMatch(const std::string& dataset,
     const absl::Time start = absl::Now();
     for (const v1::MatchRequest& req : requests) {
       const absl::Time t = absl::Now();
-      absl::StatusOr<v1::MatchResponse> r = directory.Match(req, now);
+      absl::StatusOr<v1::MatchResponse> r = directory.MatchAt(req, now);
       ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
       if (!r.ok()) return r.status();
       total += r->total_count();

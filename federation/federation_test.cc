@@ -179,5 +179,80 @@ TEST_F(FederationTest, RestartKeepsLinksAndCatchesUp) {
       [&] { return NameAt(b, a, "later") == "Published While B Restarted"; }));
 }
 
+// A need published on A reaches C through B and is found there by its
+// capability's group; a registration published on C for A's event reaches
+// A, whose search counts who is coming. A need that expired on the way is
+// stored (it replicates like any record) but not found.
+TEST_F(FederationTest, NeedsEventsAndRegistrationsCrossTheNetwork) {
+  SimHub* a = Add("a");
+  SimHub* b = Add("b");
+  SimHub* c = Add("c");
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_TRUE(net_.Link("b", "c"));
+  const std::string a_id = a->key.public_key().HubId();
+  const std::string c_id = c->key.public_key().HubId();
+  auto publish = [](SimHub* hub, const std::string& id, auto set) {
+    v1::PublishRequest req;
+    req.set_record_id(id);
+    set(&req);
+    ASSERT_OK(hub->hub->Publish(req));
+  };
+  testing::NeedSpec need;
+  need.org_origin = a_id;
+  publish(a, "site", [&](v1::PublishRequest* r) {
+    *r->mutable_need() = testing::MakeNeed(need);
+  });
+  testing::EventSpec camp;
+  camp.organizer_origin = a_id;
+  publish(a, "camp", [&](v1::PublishRequest* r) {
+    *r->mutable_event() = testing::MakeEvent(camp);
+  });
+  auto search = [](SimHub* hub, v1::SearchRequest req) {
+    std::vector<std::string> ids;
+    absl::StatusOr<v1::SearchResponse> res = hub->hub->directory().Search(req);
+    EXPECT_TRUE(res.ok()) << res.status();
+    if (res.ok()) {
+      for (const auto& hit : res->hits()) {
+        ids.push_back(hit.record().record_id());
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  v1::SearchRequest web;
+  web.set_capability("web");
+  ASSERT_TRUE(RunUntil([&] { return search(c, web).size() == 1; }));
+
+  publish(c, "coming", [&](v1::PublishRequest* r) {
+    v1::Registration* reg = r->mutable_registration();
+    reg->mutable_event()->set_origin(a_id);
+    reg->mutable_event()->set_record_id("camp");
+    reg->mutable_organization()->set_origin(c_id);
+    reg->mutable_organization()->set_record_id("org-c");
+    reg->set_attendees(4);
+    reg->set_status("going");
+  });
+  v1::SearchRequest who;
+  who.mutable_event()->set_origin(a_id);
+  who.mutable_event()->set_record_id("camp");
+  ASSERT_TRUE(RunUntil([&] { return !search(a, who).empty(); }));
+  EXPECT_EQ(search(a, who), std::vector<std::string>{"coming"});
+
+  // Expires while C is cut off; C stores it when the network heals.
+  net_.Partition({{"a", "b"}, {"c"}});
+  need.expires_at = net_.clock().Now() + absl::Minutes(1);
+  publish(a, "soon", [&](v1::PublishRequest* r) {
+    *r->mutable_need() = testing::MakeNeed(need);
+  });
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(2));
+  net_.Heal();
+  ASSERT_TRUE(RunUntil([&] {
+    auto held = c->store->Get(a->key.public_key().bytes(), "soon");
+    return held.ok() && held->has_value();
+  }));
+  EXPECT_EQ(search(c, web), std::vector<std::string>{"site"});
+  EXPECT_EQ(search(b, web), std::vector<std::string>{"site"});
+}
+
 }  // namespace
 }  // namespace civhub::federation

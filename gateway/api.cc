@@ -178,6 +178,10 @@ void Api::GetHub(std::shared_ptr<const http::Request> request,
         status.set_organizations(counters.organizations());
         status.set_communities(counters.communities());
         status.set_services(counters.services());
+        status.set_needs(counters.needs());
+        status.set_offers(counters.offers());
+        status.set_events(counters.events());
+        status.set_registrations(counters.registrations());
         status.set_tombstones(counters.tombstones());
         status.set_origins(counters.origins());
         v1::GetRecordRequest get;

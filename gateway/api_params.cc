@@ -9,7 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "crypto/keys.h"
 #include "node/records/record_kinds.h"
+#include "node/records/validate.h"
 
 namespace civhub::gateway {
 namespace {
@@ -18,9 +21,10 @@ constexpr double kDefaultKm = 10;
 
 const std::vector<absl::string_view>& SearchParams() {
   static const auto* const params = new std::vector<absl::string_view>{
-      "text",        "kind", "country",    "region",    "topic",
-      "type",        "lang", "identifier", "member_of", "has_member",
-      "provided_by", "near", "km",         "page_size", "page_token"};
+      "text",        "kind",         "country",    "region",    "topic",
+      "type",        "lang",         "identifier", "member_of", "has_member",
+      "provided_by", "near",         "km",         "page_size", "page_token",
+      "capability",  "organization", "event",      "from",      "to"};
   return *params;
 }
 
@@ -55,6 +59,37 @@ absl::Status ParseRef(absl::string_view param, absl::string_view value,
   }
   ref->set_origin(std::string(parts.first));
   ref->set_record_id(std::string(parts.second));
+  return absl::OkStatus();
+}
+
+// ORIGIN/RECORD_ID, checked here: the core's "organization.origin" errors
+// would name the list endpoints' path parameters (SplitFieldOf).
+absl::Status ParseCheckedRef(absl::string_view param, absl::string_view value,
+                             v1::RecordRef* ref) {
+  if (absl::Status s = ParseRef(param, value, ref); !s.ok()) return s;
+  if (absl::StatusOr<crypto::PublicKey> key =
+          crypto::PublicKey::FromHubId(ref->origin());
+      !key.ok()) {
+    return ParamError(param, absl::StrCat("ORIGIN ", key.status().message()));
+  }
+  if (absl::Status s = node::ValidateRecordId(ref->record_id(), "RECORD_ID");
+      !s.ok()) {
+    return ParamError(param, s.message());
+  }
+  return absl::OkStatus();
+}
+
+// An RFC 3339 time ("2026-07-01T00:00:00Z", "2026-07-01T09:00:00-05:00").
+absl::Status ParseTimestamp(absl::string_view param, absl::string_view value,
+                            google::protobuf::Timestamp* ts) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, value, &t, &err)) {
+    return ParamError(param, absl::StrCat("expected an RFC 3339 time "
+                                          "(\"2026-07-01T00:00:00Z\"), got \"",
+                                          value, "\""));
+  }
+  ts->set_seconds(absl::ToUnixSeconds(t));
   return absl::OkStatus();
 }
 
@@ -172,6 +207,24 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
           !s.ok()) {
         return s;
       }
+    } else if (name == "capability") {
+      request.set_capability(value);
+    } else if (name == "organization" || name == "event") {
+      if (absl::Status s =
+              ParseCheckedRef(name, value,
+                              name == "event" ? request.mutable_event()
+                                              : request.mutable_organization());
+          !s.ok()) {
+        return s;
+      }
+    } else if (name == "from" || name == "to") {
+      if (absl::Status s = ParseTimestamp(
+              name, value,
+              name == "from" ? request.mutable_during()->mutable_start()
+                             : request.mutable_during()->mutable_end());
+          !s.ok()) {
+        return s;
+      }
     } else if (name == "near") {
       if (absl::Status s = ParseNear(value, request.mutable_near()); !s.ok()) {
         return s;
@@ -185,6 +238,16 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
       request.set_page_size(n);
     } else if (name == "page_token") {
       request.set_page_token(value);
+    }
+  }
+  if (request.has_during()) {
+    // from alone: the year after it; to alone is refused.
+    if (!request.during().has_start()) {
+      return ParamError("to", "needs from=TIME (the start of the window)");
+    }
+    if (!request.during().has_end()) {
+      request.mutable_during()->mutable_end()->set_seconds(
+          request.during().start().seconds() + 366 * 24 * 3600);
     }
   }
   if (km != nullptr) {
@@ -328,9 +391,16 @@ FieldOfMessage SplitFieldOf(absl::string_view message) {
   } else if (head == "near" && rest == "radius_km") {
     out.param = "km";
     rest = "";
+  } else if (head == "organization" && rest.empty()) {
+    // Search's organization=ORIGIN/ID (ParseCheckedRef).
+    out.param = "organization";
   } else if (head == "community" || head == "organization") {
     // The list endpoints' path: /v1/…/{origin}/{id}/….
     out.param = rest == "origin" ? "origin" : "id";
+    rest = "";
+  } else if (head == "during") {
+    // Search's window: from=, to=.
+    out.param = rest == "end" ? "to" : "from";
     rest = "";
   } else if (head == "request") {
     out.param = std::string(rest);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "sim/records.h"
 
 namespace civhub::gateway {
 namespace {
@@ -103,6 +104,43 @@ TEST(ParseSearchTest, MalformedValuesNameTheirParameter) {
     EXPECT_EQ(FieldOf(r.status()), c.field) << r.status();
     EXPECT_EQ(ErrorResponse(r.status()).status, 400);
   }
+}
+
+TEST(ParseSearchTest, MatchmakingFilters) {
+  const std::string hub = testing::NewKey().public_key().HubId();
+  absl::StatusOr<v1::SearchRequest> r = ParseSearch({
+      {"capability", "web"},
+      {"organization", hub + "/org-1"},
+      {"event", hub + "/techcamp"},
+      {"from", "2026-07-01T00:00:00Z"},
+      {"to", "2026-08-01T00:00:00-05:00"},
+  });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->capability(), "web");
+  EXPECT_EQ(r->organization().origin(), hub);
+  EXPECT_EQ(r->organization().record_id(), "org-1");
+  EXPECT_EQ(r->event().record_id(), "techcamp");
+  EXPECT_EQ(r->during().start().seconds(), 1782864000);
+  EXPECT_EQ(r->during().end().seconds(), 1785560400);
+
+  r = ParseSearch({{"from", "2026-07-01T00:00:00Z"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->during().end().seconds(), 1782864000 + 366 * 86400);
+
+  for (const auto& [query, field] :
+       std::vector<std::pair<QueryParams, std::string>>{
+           {{{"to", "2026-07-01T00:00:00Z"}}, "to"},
+           {{{"from", "2026-07-01"}}, "from"},
+           {{{"organization", "civhub1nope/org-1"}}, "organization"},
+           {{{"event", hub + "/bad id"}}, "event"},
+       }) {
+    r = ParseSearch(query);
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_EQ(FieldOf(r.status()), field) << r.status();
+  }
+  // The core's window errors name from= and to=.
+  EXPECT_EQ(ParamOfField("during.end: is not after during.start"), "to");
+  EXPECT_EQ(ParamOfField("during: spans more than 5 years"), "from");
 }
 
 TEST(ParseSearchTest, UnknownParameterSaysWhatIsKnown) {

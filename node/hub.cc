@@ -68,7 +68,7 @@ Hub::Hub(crypto::PrivateKey key, Store* store, Clock* clock,
       own_only_(key_.public_key()),
       policy_(policy != nullptr ? policy : &own_only_),
       executor_(executor != nullptr ? executor : DefaultExecutor()),
-      directory_(store) {
+      directory_(store, clock) {
   ExportRecordMetrics();
 }
 

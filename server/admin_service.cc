@@ -102,6 +102,10 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*,
   response->set_organizations(counters.organizations());
   response->set_communities(counters.communities());
   response->set_services(counters.services());
+  response->set_needs(counters.needs());
+  response->set_offers(counters.offers());
+  response->set_events(counters.events());
+  response->set_registrations(counters.registrations());
   response->set_tombstones(counters.tombstones());
   response->set_origins(counters.origins());
   response->set_own_sequence(own->max_sequence());

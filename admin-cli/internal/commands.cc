@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -24,6 +25,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/check_report.h"
+#include "node/records/capabilities.h"
 #include "node/records/record_kinds.h"
 #include "node/records/taxonomy.h"
 
@@ -43,6 +45,8 @@ std::optional<std::string> ConnectedHubId(Session& s, int* exit_code) {
 namespace {
 
 constexpr size_t kImportBatch = 500;
+// How long a need or an offer published without expires_at runs.
+constexpr absl::Duration kDefaultExpiry = absl::Hours(24 * 180);
 
 // "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to.
 std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
@@ -165,8 +169,9 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
         held->command, " put`"));
   }
   // A reference without an origin (a membership's organization, a
-  // service's provider, an organization's parent) names a record of this
-  // hub.
+  // service's provider, an organization's parent, the organization of a
+  // need or an offer, an event's organizers, community and model, a
+  // registration's event and organization) names a record of this hub.
   // (mutable_<kind>() would set the payload: only the kind it holds.)
   std::vector<v1::RecordRef*> refs;
   if (request->has_community()) {
@@ -180,6 +185,23 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
   if (request->has_organization() && request->organization().has_parent()) {
     refs.push_back(request->mutable_organization()->mutable_parent());
   }
+  if (request->has_need()) {
+    refs.push_back(request->mutable_need()->mutable_organization());
+  }
+  if (request->has_offer() && request->offer().has_organization()) {
+    refs.push_back(request->mutable_offer()->mutable_organization());
+  }
+  if (request->has_event()) {
+    v1::Event* e = request->mutable_event();
+    for (auto& org : *e->mutable_organizers()) refs.push_back(&org);
+    if (e->has_community()) refs.push_back(e->mutable_community());
+    if (e->has_replicates()) refs.push_back(e->mutable_replicates());
+  }
+  if (request->has_registration()) {
+    // The attending organization is always one of this hub's.
+    refs.push_back(request->mutable_registration()->mutable_event());
+    refs.push_back(request->mutable_registration()->mutable_organization());
+  }
   refs.erase(std::remove_if(refs.begin(), refs.end(),
                             [](const v1::RecordRef* r) {
                               return !r->origin().empty() ||
@@ -191,6 +213,20 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
     std::optional<std::string> self = ConnectedHubId(s, &code);
     if (!self) return code;
     for (v1::RecordRef* r : refs) r->set_origin(*self);
+  }
+  // A need or an offer without expires_at runs for kDefaultExpiry: files
+  // (examples/) stay publishable, and the admin is told the date.
+  google::protobuf::Timestamp* expires =
+      request->has_need()    ? request->mutable_need()->mutable_expires_at()
+      : request->has_offer() ? request->mutable_offer()->mutable_expires_at()
+                             : nullptr;
+  if (expires != nullptr && expires->seconds() == 0 && expires->nanos() == 0) {
+    const absl::Time at = absl::Now() + kDefaultExpiry;
+    expires->set_seconds(absl::ToUnixSeconds(at));
+    s.err() << file << ": no expiresAt; the "
+            << (request->has_need() ? "need" : "offer") << " expires on "
+            << absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone())
+            << " (in 180 days; at most a year after publishing)\n";
   }
   if (request->has_service()) {
     if (int code = FillServiceLocations(s, file, request->mutable_service());
@@ -384,6 +420,17 @@ int Search(Session& s, const SearchFlags& f) {
                             node::OrganizationTypes(), f.type)) {
     return *code;
   }
+  if (!f.capability.empty() && !node::IsWellFormedCode(f.capability)) {
+    std::vector<std::string> similar = node::SimilarCapabilities(f.capability);
+    return s.UsageError(absl::StrCat(
+        "--capability \"", f.capability,
+        "\" is not a well-formed capability "
+        "code",
+        similar.empty()
+            ? "; the list is in docs/matchmaking.md (\"Capabilities\")"
+            : absl::StrCat("; did you mean ", absl::StrJoin(similar, " or "),
+                           "?")));
+  }
   if (f.km_given && !(f.km > 0)) {
     return s.UsageError(
         absl::StrCat("--km ", f.km, ": the radius must be more than 0 (km)"));
@@ -400,6 +447,31 @@ int Search(Session& s, const SearchFlags& f) {
   req.set_language(f.lang);
   req.set_page_size(f.limit);
   req.set_page_token(f.page_token);
+  req.set_capability(f.capability);
+  if (!f.from.empty() || !f.to.empty()) {
+    if (f.from.empty()) return s.UsageError("--to needs --from");
+    for (auto [flag, value, ts] :
+         {std::make_tuple("--from", &f.from,
+                          req.mutable_during()->mutable_start()),
+          std::make_tuple("--to", &f.to,
+                          req.mutable_during()->mutable_end())}) {
+      if (value->empty()) continue;
+      absl::Time t;
+      std::string err;
+      if (!absl::ParseTime(absl::RFC3339_full, *value, &t, &err) &&
+          !absl::ParseTime("%Y-%m-%d", *value, absl::UTCTimeZone(), &t, &err)) {
+        return s.UsageError(absl::StrCat(
+            flag, " \"", *value,
+            "\": expected an RFC 3339 time (2026-07-01T09:00:00-05:00) or a "
+            "date (2026-07-01, midnight UTC)"));
+      }
+      ts->set_seconds(absl::ToUnixSeconds(t));
+    }
+    if (f.to.empty()) {
+      req.mutable_during()->mutable_end()->set_seconds(
+          req.during().start().seconds() + 366 * 24 * 3600);
+    }
+  }
   if (!f.kind.empty()) {
     const node::RecordKindInfo* kind = SearchableKind(f.kind);
     if (kind == nullptr) {
@@ -434,7 +506,9 @@ int Search(Session& s, const SearchFlags& f) {
   for (auto [flag, field] :
        {std::make_pair(&f.member_of, req.mutable_member_of()),
         std::make_pair(&f.has_member, req.mutable_has_member()),
-        std::make_pair(&f.provided_by, req.mutable_provided_by())}) {
+        std::make_pair(&f.provided_by, req.mutable_provided_by()),
+        std::make_pair(&f.organization, req.mutable_organization()),
+        std::make_pair(&f.event, req.mutable_event())}) {
     if (flag->empty()) continue;
     std::optional<v1::RecordRef> ref = ParseRef(s, *flag, &code);
     if (!ref) return code;
@@ -443,6 +517,8 @@ int Search(Session& s, const SearchFlags& f) {
   if (f.member_of.empty()) req.clear_member_of();
   if (f.has_member.empty()) req.clear_has_member();
   if (f.provided_by.empty()) req.clear_provided_by();
+  if (f.organization.empty()) req.clear_organization();
+  if (f.event.empty()) req.clear_event();
 
   v1::SearchResponse response;
   auto ctx = s.Context();

@@ -39,6 +39,9 @@ int ListCommunities(Session& s, const std::string& organization_ref);
 struct SearchFlags {
   std::string text, country, region, topic, type, lang, near, kind, member_of,
       has_member, provided_by, identifier, page_token;
+  // Needs and offers by capability and organization, registrations by
+  // event, events by a window [from, to) of RFC 3339 times or dates.
+  std::string capability, organization, event, from, to;
   double km = 0;
   bool km_given = false;  // --km was on the command line.
   int limit = 0;

@@ -1,12 +1,31 @@
 #include "node/records/capabilities.h"
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "node/records/taxonomy.h"
 
 namespace civhub::node {
 namespace {
+
+// docs/matchmaking.md's table lists every group and every member under it.
+TEST(CapabilitiesTest, TheDocsListEveryCapability) {
+  std::ifstream in(CIVHUB_DOCS_DIR "/matchmaking.md");
+  ASSERT_TRUE(in) << "docs/matchmaking.md";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (const Capability& c : Capabilities()) {
+    const std::string entry =
+        c.group == nullptr ? absl::StrCat("| `", c.code, "` — ", c.name, " |")
+                           : absl::StrCat("`", c.code, "` (", c.name, ")");
+    EXPECT_TRUE(absl::StrContains(doc.str(), entry))
+        << entry << " is not in docs/matchmaking.md";
+  }
+}
 
 TEST(CapabilitiesTest, ListIsSortedWellFormedAndEveryGroupIsListed) {
   std::string previous;

@@ -263,7 +263,7 @@ std::vector<RecordDetail> NeedDetails(const v1::RecordBody& body) {
   AddLocalized("titles", n.titles(), &out);
   Add("for", RefKey(n.organization()), &out);
   Add("status", n.status(), &out);
-  Add("capabilities", absl::StrJoin(n.capabilities(), ", "), &out);
+  Add("capability", absl::StrJoin(n.capabilities(), ", "), &out);
   Add("where", WorkPlaceLine(n.work_place()), &out);
   Add("languages", absl::StrJoin(n.languages(), ", "), &out);
   Add("when", n.has_window() ? WindowLine(n.window()) : "ongoing", &out);
@@ -306,7 +306,7 @@ std::vector<RecordDetail> OfferDetails(const v1::RecordBody& body) {
     Add("phone", o.volunteer().phone(), &out);
   }
   Add("status", o.status(), &out);
-  Add("capabilities", absl::StrJoin(o.capabilities(), ", "), &out);
+  Add("capability", absl::StrJoin(o.capabilities(), ", "), &out);
   Add("where", WorkPlaceLine(o.work_place()), &out);
   Add("languages", absl::StrJoin(o.languages(), ", "), &out);
   Add("when", o.has_window() ? WindowLine(o.window()) : "ongoing", &out);
@@ -356,7 +356,7 @@ std::vector<RecordDetail> EventDetails(const v1::RecordBody& body) {
   AddLocalized("names", e.names(), &out);
   Add("type", e.event_type(), &out);
   Add("status", e.status(), &out);
-  RecordDetail organizers{"organized by", {}};
+  RecordDetail organizers{"organizers", {}};
   for (const v1::RecordRef& ref : e.organizers()) {
     organizers.lines.push_back(RefKey(ref));
   }
@@ -410,7 +410,7 @@ std::vector<RecordDetail> RegistrationDetails(const v1::RecordBody& body) {
   const v1::Registration& r = body.registration();
   std::vector<RecordDetail> out;
   Add("event", RefKey(r.event()), &out);
-  Add("organization", RefKey(r.organization()), &out);
+  Add("attendee", RefKey(r.organization()), &out);
   Add("status", r.status(), &out);
   Add("attendees", absl::StrCat(r.attendees()), &out);
   AddLocalized("notes", r.notes(), &out);

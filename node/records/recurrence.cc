@@ -94,12 +94,17 @@ void ForEachOccurrence(const v1::Event& event, Visit visit) {
     visit(first, first + length);
     return;
   }
-  for (size_t n = 0; n < kMaxOccurrences; ++n) {
+  // starts_at is the first occurrence even when the rule would not give it
+  // (RFC 5545 leaves that case undefined; libical skips it).
+  if (!visit(first, first + length)) return;
+  for (size_t n = 1; n < kMaxOccurrences;) {
     icaltimetype next = icalrecur_iterator_next(it.get());
     if (icaltime_is_null_time(next)) break;
     const absl::Time start = absl::FromCivil(FromIcal(next), zone);
+    if (start <= first) continue;
     if (start > until || start >= horizon) break;
     if (!visit(start, start + length)) break;
+    ++n;
   }
 }
 

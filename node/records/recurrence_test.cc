@@ -87,6 +87,19 @@ TEST(Recurrence, WeeklyKeepsLocalTimeAcrossDst) {
   EXPECT_EQ(all[2].end, Utc(2026, 3, 31, 10));
 }
 
+// RFC 5545 leaves a start off the rule undefined; civhub keeps it first.
+TEST(Recurrence, StartsAtIsTheFirstOccurrenceEvenOffTheRule) {
+  EventSpec spec;
+  spec.time_zone = "UTC";
+  spec.starts_local = absl::CivilSecond(2026, 7, 29, 10, 0, 0);  // Wednesday
+  spec.recurrence = "FREQ=WEEKLY;BYDAY=TU;COUNT=3";
+  std::vector<Occurrence> all = Occurrences(
+      MakeEvent(spec), absl::InfinitePast(), absl::InfiniteFuture(), 10);
+  ASSERT_GE(all.size(), 3u);
+  EXPECT_EQ(all[0].start, Utc(2026, 7, 29, 10));
+  EXPECT_EQ(all[1].start, Utc(2026, 8, 4, 10));
+}
+
 TEST(Recurrence, UntilIsInclusiveAndFromToLimitSelect) {
   EventSpec spec;
   spec.time_zone = "UTC";

@@ -561,7 +561,7 @@ absl::Status CheckWorkPlace(absl::string_view path, bool has,
                                 Quoted(wp.mode()), ")"));
   }
   const std::string radius_path = absl::StrCat(path, ".radius_km");
-  if (wp.radius_km() != 0 || std::isnan(wp.radius_km())) {
+  if (wp.radius_km() != 0) {  // NaN too
     if (!wp.has_location()) return Invalid(radius_path, "needs a location");
     if (!(wp.radius_km() > 0 && wp.radius_km() <= 20040)) {
       return Invalid(radius_path,

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "civhub/v1/directory.pb.h"
+#include "node/base/clock.h"
 #include "node/storage/store.h"
 
 namespace civhub::node {
@@ -63,8 +64,9 @@ class MatchIndex;  // internal/match_index.h
 
 class Directory {
  public:
-  // `store` must outlive the Directory.
-  explicit Directory(const Store* store);
+  // `store` and `clock` must outlive the Directory. The clock says when
+  // needs and offers have expired (search and matching leave them out).
+  explicit Directory(const Store* store, const Clock* clock = SystemClock());
 
   absl::StatusOr<v1::Record> GetRecord(
       const v1::GetRecordRequest& request) const;
@@ -109,7 +111,7 @@ class Directory {
   // The other side's records ranked for a need, an offer or ad-hoc
   // criteria (docs/matchmaking.md, "Matching"): offers for a need, needs
   // for an offer, each passing the hard filters of ScoreMatch
-  // (match_score.h) at `now`, best score first, ties by origin key bytes
+  // (match_score.h) now, best score first, ties by origin key bytes
   // then record id (the same order on every hub). Candidates are the
   // records of the other kind listed under the group of one of the
   // subject's capabilities (kFieldCapability postings). total_count counts
@@ -128,8 +130,13 @@ class Directory {
   // sharing a capability group with the subject), under `stop`'s checks,
   // and a record read per hit.
   absl::StatusOr<v1::MatchResponse> Match(const v1::MatchRequest& request,
-                                          absl::Time now,
-                                          const QueryStop& stop = {}) const;
+                                          const QueryStop& stop = {}) const {
+    return MatchAt(request, clock_->Now(), stop);
+  }
+  // Match as of `now` (the clock's time for Match).
+  absl::StatusOr<v1::MatchResponse> MatchAt(const v1::MatchRequest& request,
+                                            absl::Time now,
+                                            const QueryStop& stop = {}) const;
 
   absl::StatusOr<v1::ListMembersResponse> ListMembers(
       const v1::ListMembersRequest& request) const;
@@ -146,6 +153,7 @@ class Directory {
 
  private:
   const Store* const store_;
+  const Clock* const clock_;
   // Matching's view of the needs and offers; shared so Directory stays
   // copyable.
   std::shared_ptr<internal::MatchIndex> match_index_;

@@ -475,7 +475,8 @@ TEST_F(DirectoryTest, BadRequestsNameTheField) {
   req.set_kind(v1::RECORD_KIND_TOMBSTONE);
   EXPECT_STATUS(
       dir().Search(req), StatusCode::kInvalidArgument,
-      "kind: must be ORGANIZATION, COMMUNITY, SERVICE or unspecified");
+      "kind: must be ORGANIZATION, COMMUNITY, SERVICE, NEED, OFFER, EVENT, "
+      "REGISTRATION or unspecified");
 
   // A token from one query does not continue another.
   for (int i = 0; i < 3; ++i) Put("p" + std::to_string(i), {});

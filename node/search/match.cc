@@ -211,11 +211,12 @@ absl::StatusOr<Subject> ResolveSubject(const StoreSnapshot& snap,
 
 }  // namespace
 
-Directory::Directory(const Store* store)
+Directory::Directory(const Store* store, const Clock* clock)
     : store_(store),
+      clock_(clock),
       match_index_(std::make_shared<internal::MatchIndex>(store)) {}
 
-absl::StatusOr<v1::MatchResponse> Directory::Match(
+absl::StatusOr<v1::MatchResponse> Directory::MatchAt(
     const v1::MatchRequest& request, absl::Time now,
     const QueryStop& query_stop) const {
   internal::Stopper stop(query_stop,

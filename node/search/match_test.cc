@@ -73,7 +73,7 @@ class MatchTest : public ::testing::Test {
                                int64_t* total = nullptr) {
     std::vector<std::string> ids;
     for (int pages = 0; pages < 1000; ++pages) {
-      absl::StatusOr<v1::MatchResponse> resp = dir().Match(req, now);
+      absl::StatusOr<v1::MatchResponse> resp = dir().MatchAt(req, now);
       EXPECT_TRUE(resp.ok()) << resp.status();
       if (!resp.ok()) break;
       if (total != nullptr && pages == 0) *total = resp->total_count();
@@ -111,7 +111,7 @@ TEST_F(MatchTest, NeedGetsOffersRankedWithTheirFeatures) {
   PutNeed("other-need", testing::MakeNeed(Spec({"website"})));
 
   absl::StatusOr<v1::MatchResponse> resp =
-      dir().Match(ForNeed("need-site"), Now());
+      dir().MatchAt(ForNeed("need-site"), Now());
   ASSERT_OK(resp);
   EXPECT_EQ(resp->subject().record_id(), "need-site");
   EXPECT_EQ(resp->subject().kind(), v1::RECORD_KIND_NEED);
@@ -259,31 +259,31 @@ TEST_F(MatchTest, SubjectErrorsSayWhatIsWrong) {
   PutNeed("met", testing::MakeNeed(met));
   ASSERT_OK(hub_->Publish(testing::OrgPublish("org-1", {})));
 
-  EXPECT_STATUS(dir().Match(ForNeed("missing"), Now()), StatusCode::kNotFound,
+  EXPECT_STATUS(dir().MatchAt(ForNeed("missing"), Now()), StatusCode::kNotFound,
                 "need: record");
-  EXPECT_STATUS(dir().Match(ForNeed("org-1"), Now()),
+  EXPECT_STATUS(dir().MatchAt(ForNeed("org-1"), Now()),
                 StatusCode::kInvalidArgument,
                 "is a record of kind organization");
-  EXPECT_STATUS(dir().Match(ForOffer("need"), Now()),
+  EXPECT_STATUS(dir().MatchAt(ForOffer("need"), Now()),
                 StatusCode::kInvalidArgument, "offer: ");
-  EXPECT_STATUS(dir().Match(ForNeed("met"), Now()),
+  EXPECT_STATUS(dir().MatchAt(ForNeed("met"), Now()),
                 StatusCode::kFailedPrecondition, "is met");
-  EXPECT_STATUS(dir().Match(ForNeed("need"), Now() + absl::Hours(24 * 200)),
+  EXPECT_STATUS(dir().MatchAt(ForNeed("need"), Now() + absl::Hours(24 * 200)),
                 StatusCode::kFailedPrecondition, "expired at");
   v1::MatchRequest bad_ref = ForNeed("need");
   bad_ref.mutable_need()->set_origin("civhub1nope");
-  EXPECT_STATUS(dir().Match(bad_ref, Now()), StatusCode::kInvalidArgument,
+  EXPECT_STATUS(dir().MatchAt(bad_ref, Now()), StatusCode::kInvalidArgument,
                 "need.origin:");
-  EXPECT_STATUS(dir().Match(v1::MatchRequest(), Now()),
+  EXPECT_STATUS(dir().MatchAt(v1::MatchRequest(), Now()),
                 StatusCode::kInvalidArgument, "subject:");
   v1::MatchRequest token = ForNeed("need");
   token.set_page_token("garbage");
-  EXPECT_STATUS(dir().Match(token, Now()), StatusCode::kInvalidArgument,
+  EXPECT_STATUS(dir().MatchAt(token, Now()), StatusCode::kInvalidArgument,
                 "page_token:");
   v1::MatchRequest typo;
   typo.mutable_criteria()->set_want(v1::RECORD_KIND_OFFER);
   typo.mutable_criteria()->add_capabilities("websites");
-  EXPECT_STATUS(dir().Match(typo, Now()), StatusCode::kInvalidArgument,
+  EXPECT_STATUS(dir().MatchAt(typo, Now()), StatusCode::kInvalidArgument,
                 "criteria.capabilities[0]: \"websites\" is not a capability "
                 "code; did you mean");
 }
@@ -295,14 +295,14 @@ TEST_F(MatchTest, TokenOfAnotherQueryIsRefused) {
   }
   v1::MatchRequest req = ForNeed("need");
   req.set_page_size(1);
-  absl::StatusOr<v1::MatchResponse> first = dir().Match(req, Now());
+  absl::StatusOr<v1::MatchResponse> first = dir().MatchAt(req, Now());
   ASSERT_OK(first);
   ASSERT_FALSE(first->next_page_token().empty());
   v1::MatchRequest other;
   other.mutable_criteria()->set_want(v1::RECORD_KIND_OFFER);
   other.mutable_criteria()->add_capabilities("website");
   other.set_page_token(first->next_page_token());
-  EXPECT_STATUS(dir().Match(other, Now()), StatusCode::kInvalidArgument,
+  EXPECT_STATUS(dir().MatchAt(other, Now()), StatusCode::kInvalidArgument,
                 "different query");
 }
 

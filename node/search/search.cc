@@ -19,13 +19,16 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/keys.h"
+#include "node/records/capabilities.h"
 #include "node/records/geo.h"
 #include "node/records/index_terms.h"
 #include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
+#include "node/records/recurrence.h"
 #include "node/records/taxonomy.h"
 #include "node/records/text.h"
 #include "node/search/directory.h"
+#include "node/search/internal/expiry.h"
 #include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
 #include "node/storage/postings.h"
@@ -289,6 +292,23 @@ absl::Status CheckSearchRequest(const v1::SearchRequest& r) {
                              r.identifier().identifier().empty())) {
     return invalid("identifier", "needs both scheme and identifier");
   }
+  if (!r.capability().empty() && !IsWellFormedCode(r.capability())) {
+    return invalid("capability",
+                   absl::StrCat("\"", r.capability(),
+                                "\" is not a code (lower-case words joined by "
+                                "'-', such as \"web-development\")"));
+  }
+  if (r.has_during()) {
+    if (!r.during().has_start() || !r.during().has_end()) {
+      return invalid("during", "needs both start and end");
+    }
+    const absl::Time from = absl::FromUnixSeconds(r.during().start().seconds());
+    const absl::Time to = absl::FromUnixSeconds(r.during().end().seconds());
+    if (to <= from) return invalid("during.end", "is not after during.start");
+    if (to - from > kRecurrenceHorizon) {
+      return invalid("during", "spans more than 5 years");
+    }
+  }
   if (r.has_near()) {
     const v1::GeoCircle& n = r.near();
     if (!(n.latitude() >= -90 && n.latitude() <= 90)) {
@@ -331,6 +351,61 @@ absl::Status CheckTaxonomyCode(const StoreSnapshot& snap, char index_field,
       "docs/api.md (\"Taxonomy\"); local extensions start with \"x-\""));
 }
 
+// A capability that is neither listed nor "x-" is refused, with
+// suggestions, unless a record here carries it (a newer list's code).
+absl::Status CheckCapabilityCode(const StoreSnapshot& snap,
+                                 absl::string_view code) {
+  if (code.empty() || absl::StartsWith(code, "x-") ||
+      FindCapability(code) != nullptr) {
+    return absl::OkStatus();
+  }
+  PostingCursor held(snap, PostingList::Filter(kFieldCapability, code));
+  if (absl::Status s = held.status(); !s.ok()) return s;
+  if (held.Valid()) return absl::OkStatus();
+  std::vector<std::string> similar = SimilarCapabilities(code);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "capability: \"", code, "\" is not a listed capability; ",
+      similar.empty()
+          ? ""
+          : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "? "),
+      "the list is in docs/matchmaking.md (\"Capabilities\"); local ones "
+      "start with \"x-\""));
+}
+
+// Events with an occurrence overlapping `during`: the month postings, then
+// each candidate's occurrences exactly.
+absl::StatusOr<std::unique_ptr<ListClause>> DuringClause(
+    const StoreSnapshot& snap, const v1::TimeWindow& during, Stopper* stop) {
+  const absl::Time from = absl::FromUnixSeconds(during.start().seconds()) +
+                          absl::Nanoseconds(during.start().nanos());
+  const absl::Time to = absl::FromUnixSeconds(during.end().seconds()) +
+                        absl::Nanoseconds(during.end().nanos());
+  std::vector<uint64_t> candidates;
+  PostingCursor cursor(snap);
+  for (const std::string& month : MonthsOverlapping(from, to, 100)) {
+    for (cursor.Reset(PostingList::Filter(kFieldMonth, month)); cursor.Valid();
+         cursor.Next()) {
+      if (stop->Tick()) return stop->status();
+      candidates.push_back(cursor.doc());
+    }
+  }
+  if (absl::Status s = cursor.status(); !s.ok()) return s;
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()),
+                   candidates.end());
+  std::vector<std::pair<uint64_t, double>> docs;
+  for (uint64_t doc : candidates) {
+    if (stop->Tick()) return stop->status();
+    absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(doc);
+    if (!view.ok()) return view.status();
+    if (view->has_value() && (*view)->body.has_event() &&
+        OccursDuring((*view)->body.event(), from, to)) {
+      docs.emplace_back(doc, 0);
+    }
+  }
+  return std::make_unique<ListClause>(std::move(docs));
+}
+
 struct Found {
   uint64_t doc;
   double key;  // Ascending sort key: distance, or minus the text score.
@@ -349,6 +424,8 @@ struct CheckedQuery {
   std::string member_of_origin;  // The origins' key bytes.
   std::string has_member_origin;
   std::string provider_origin;
+  std::string organization_origin;
+  std::string event_origin;
 };
 
 // Checks everything in `request` but its page token and taxonomy codes
@@ -387,6 +464,20 @@ absl::StatusOr<CheckedQuery> CheckQuery(const v1::SearchRequest& request) {
       return s;
     }
   }
+  if (request.has_organization()) {
+    if (absl::Status s = CheckRecordRef(request.organization(), "organization",
+                                        &q.organization_origin);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_event()) {
+    if (absl::Status s =
+            CheckRecordRef(request.event(), "event", &q.event_origin);
+        !s.ok()) {
+      return s;
+    }
+  }
   return q;
 }
 
@@ -394,7 +485,7 @@ absl::StatusOr<CheckedQuery> CheckQuery(const v1::SearchRequest& request) {
 absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
                                                const v1::SearchRequest& request,
                                                const CheckedQuery& q,
-                                               Stopper* stop) {
+                                               absl::Time now, Stopper* stop) {
   if (absl::Status s = CheckTaxonomyCode(
           snap, kFieldTopic, "topic", request.topic(), Topics(),
           "a topic code (such as \"disaster-response\")");
@@ -404,6 +495,10 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
   if (absl::Status s = CheckTaxonomyCode(
           snap, kFieldOrgType, "organization_type", request.organization_type(),
           OrganizationTypes(), "an organization type code (such as \"ngo\")");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckCapabilityCode(snap, request.capability());
       !s.ok()) {
     return s;
   }
@@ -458,6 +553,24 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
   if (request.has_provided_by()) {
     add_filter(kFieldProvider, MemberKey(crypto::HubIdOf(q.provider_origin),
                                          request.provided_by().record_id()));
+  }
+  if (!request.capability().empty()) {
+    // A group's code is also a posting of each of its members' records.
+    add_filter(kFieldCapability, request.capability());
+  }
+  if (request.has_organization()) {
+    add_filter(kFieldOwner, MemberKey(crypto::HubIdOf(q.organization_origin),
+                                      request.organization().record_id()));
+  }
+  if (request.has_event()) {
+    add_filter(kFieldEvent, MemberKey(crypto::HubIdOf(q.event_origin),
+                                      request.event().record_id()));
+  }
+  if (request.has_during()) {
+    absl::StatusOr<std::unique_ptr<ListClause>> c =
+        DuringClause(snap, request.during(), stop);
+    if (!c.ok()) return c.status();
+    clauses.push_back(*std::move(c));
   }
   if (request.has_has_member()) {
     add_postings(internal::CommunitiesOf(request.has_member()));
@@ -527,6 +640,26 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
   for (PostingClause* p : postings) {
     if (absl::Status s = p->status(); !s.ok()) return s;
   }
+  // Expired needs and offers are left out now, not by the index.
+  if (const RecordKindInfo* kind = FindRecordKind(request.kind());
+      kind == nullptr || kind->payload_case == v1::RecordBody::kNeed ||
+      kind->payload_case == v1::RecordBody::kOffer) {
+    std::vector<uint64_t> docs;
+    docs.reserve(matches.size());
+    for (const Found& m : matches) docs.push_back(m.doc);
+    if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
+      return s;
+    }
+    if (docs.size() != matches.size()) {
+      size_t kept = 0;
+      for (const Found& m : matches) {
+        if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
+          matches[kept++] = m;
+        }
+      }
+      matches.resize(kept);
+    }
+  }
   return matches;
 }
 
@@ -563,7 +696,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
 
   StoreSnapshot snap(*store_);
   absl::StatusOr<std::vector<Found>> found =
-      FindMatches(snap, request, *q, &stop);
+      FindMatches(snap, request, *q, clock_->Now(), &stop);
   if (!found.ok()) return found.status();
   std::vector<Found>& matches = *found;
 
@@ -608,7 +741,7 @@ absl::StatusOr<v1::SearchResponse> Directory::SearchAt(
 
   StoreSnapshot snap(*store_);
   absl::StatusOr<std::vector<Found>> found =
-      FindMatches(snap, request, *q, &stop);
+      FindMatches(snap, request, *q, clock_->Now(), &stop);
   if (!found.ok()) return found.status();
   std::vector<Found>& matches = *found;
   if (paging.modified_after != absl::InfinitePast()) {

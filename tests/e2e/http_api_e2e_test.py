@@ -51,6 +51,9 @@ def start_hub():
         ctl("community", "put", f)
     for f in sorted(glob.glob(os.path.join(SOURCE, "examples/services/*.json"))):
         ctl("service", "put", f)
+    for kind in ("need", "offer", "event", "registration"):
+        for f in sorted(glob.glob(os.path.join(SOURCE, "examples/%ss/*.json" % kind))):
+            ctl(kind, "put", f)
 
 
 def stop_hub():
@@ -407,6 +410,41 @@ class HttpApiTest(unittest.TestCase):
                          "sahel-education-sse")
         self.assertLess(time.time() - published, 5)
 
+    def test_matchmaking_search(self):
+        def ids(query):
+            status, _, res = get_json("/v1/search?" + query)
+            self.assertEqual(status, 200, res)
+            check("/v1/search", 200, res)
+            return sorted(hit["record"]["recordId"] for hit in res["hits"])
+        # A group finds its members' needs and offers.
+        self.assertEqual(ids("capability=web"), [
+            "ana-web-developer-lima", "kyiv-tech-hosting",
+            "maji-safi-kiosk-website"])
+        self.assertEqual(ids("capability=web&kind=need"),
+                         ["maji-safi-kiosk-website"])
+        # The weekly Manila clinic (Thursdays from March 4) and the Lima
+        # TechCamp (March 18-19) happen in March; Nairobi's is in February.
+        self.assertEqual(ids("from=2027-03-01T00:00:00Z&to=2027-04-01T00:00:00Z"),
+                         ["manila-security-clinic-weekly", "techcamp-lima-2027"])
+        self.assertEqual(ids("from=2027-04-20T00:00:00%2B08:00&to=2027-04-23T00:00:00Z"),
+                         ["manila-security-clinic-weekly"])  # the 8th, April 22
+        self.assertEqual(ids("event=%s/techcamp-lima-2027" % HUB["id"]), [
+            "kalayaan-at-techcamp-lima", "maji-safi-at-techcamp-lima"])
+        self.assertEqual(ids("organization=%s/kalayaan-digital" % HUB["id"]), [
+            "kalayaan-at-techcamp-lima", "kalayaan-newsroom-security",
+            "kalayaan-security-clinic", "manila-security-clinic-weekly"])
+        status, _, err = get_json("/v1/search?capability=blokchain")
+        self.assertEqual(status, 400)
+        self.assertEqual(err["field"], "capability")
+        status, _, err = get_json("/v1/search?to=2027-03-01T00:00:00Z")
+        self.assertEqual((status, err["field"]), (400, "to"))
+        # A volunteer's offer as served, checked against the document.
+        status, _, rec = get_json(self.record_path("ana-web-developer-lima"))
+        self.assertEqual(status, 200)
+        check("/v1/records/{origin}/{record_id}", 200, rec)
+        self.assertEqual(rec["kind"], "RECORD_KIND_OFFER")
+        self.assertEqual(rec["body"]["offer"]["volunteer"]["displayName"], "Ana M.")
+
     def test_hub(self):
         status, h, res = get_json("/v1/hub")
         self.assertEqual(status, 200)
@@ -414,6 +452,10 @@ class HttpApiTest(unittest.TestCase):
         self.assertEqual(res["hubId"], HUB["id"])
         self.assertGreaterEqual(int(res["organizations"]), 8)
         self.assertEqual(int(res["communities"]), 3)
+        self.assertEqual(int(res["needs"]), 5)
+        self.assertEqual(int(res["offers"]), 4)
+        self.assertEqual(int(res["events"]), 3)
+        self.assertEqual(int(res["registrations"]), 2)
         self.assertNotIn("dataDir", res)
         self.assertNotIn("memory", res)
 

@@ -1,0 +1,221 @@
+// Search over needs, offers, events and registrations: the capability,
+// organization, event and during filters, and expiry at query time.
+#include <gtest/gtest.h>
+
+#include "node/hub.h"
+#include "node/search/directory.h"
+#include "node/storage/store_for_tests.h"
+#include "sim/records.h"
+#include "tests/testutil.h"
+
+namespace civhub::node {
+namespace {
+
+using ::absl::StatusCode;
+using Ids = std::vector<std::string>;
+
+absl::Time Utc(int y, int mo, int d, int h = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, 0, 0),
+                         absl::UTCTimeZone());
+}
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+class MatchmakingSearchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
+    ASSERT_NE(store_, nullptr);
+    hub_ = std::make_unique<Hub>(key_, store_.get(), &clock_);
+  }
+
+  testing::NeedSpec Spec(std::vector<std::string> capabilities) {
+    testing::NeedSpec spec;
+    spec.org_origin = hub_id_;
+    spec.capabilities = std::move(capabilities);
+    return spec;
+  }
+  void PutNeed(const std::string& id, const testing::NeedSpec& spec) {
+    v1::PublishRequest req;
+    req.set_record_id(id);
+    *req.mutable_need() = testing::MakeNeed(spec);
+    ASSERT_OK(hub_->Publish(req));
+  }
+  void PutOffer(const std::string& id, const testing::NeedSpec& spec,
+                const std::string& volunteer = "") {
+    v1::PublishRequest req;
+    req.set_record_id(id);
+    *req.mutable_offer() = testing::MakeOffer(spec, volunteer);
+    ASSERT_OK(hub_->Publish(req));
+  }
+  void PutEvent(const std::string& id, const testing::EventSpec& spec) {
+    v1::PublishRequest req;
+    req.set_record_id(id);
+    *req.mutable_event() = testing::MakeEvent(spec);
+    ASSERT_OK(hub_->Publish(req));
+  }
+
+  Ids Find(const v1::SearchRequest& req) {
+    absl::StatusOr<v1::SearchResponse> resp = hub_->directory().Search(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    Ids ids;
+    if (!resp.ok()) return ids;
+    for (const auto& hit : resp->hits()) {
+      ids.push_back(hit.record().record_id());
+    }
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(resp->total_count(), static_cast<int64_t>(ids.size()));
+    return ids;
+  }
+  Ids Capability(const std::string& code) {
+    v1::SearchRequest req;
+    req.set_capability(code);
+    return Find(req);
+  }
+  Ids During(absl::Time from, absl::Time to) {
+    v1::SearchRequest req;
+    SetTime(from, req.mutable_during()->mutable_start());
+    SetTime(to, req.mutable_during()->mutable_end());
+    return Find(req);
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{testing::TestNow()};
+  crypto::PrivateKey key_ = testing::NewKey();
+  std::string hub_id_ = key_.public_key().HubId();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Hub> hub_;
+};
+
+// A group's code finds its members' records; a member's code only its own.
+TEST_F(MatchmakingSearchTest, CapabilityFindsMembersOfAGroup) {
+  PutNeed("need-site", Spec({"website"}));
+  PutOffer("offer-dev", Spec({"web-development", "mobile-apps"}));
+  PutOffer("offer-words", Spec({"translation"}), "Ana M.");
+  EXPECT_EQ(Capability("web"), (Ids{"need-site", "offer-dev"}));
+  EXPECT_EQ(Capability("website"), (Ids{"need-site"}));
+  EXPECT_EQ(Capability("communication"), (Ids{"offer-words"}));
+  EXPECT_EQ(Capability("software"), (Ids{"offer-dev"}));
+  EXPECT_EQ(Capability("x-solar"), (Ids{}));
+
+  v1::SearchRequest req;
+  req.set_capability("web");
+  req.set_kind(v1::RECORD_KIND_OFFER);
+  EXPECT_EQ(Find(req), (Ids{"offer-dev"}));
+  req.set_kind(v1::RECORD_KIND_NEED);
+  EXPECT_EQ(Find(req), (Ids{"need-site"}));
+
+  req.Clear();
+  req.set_capability("web-developement");
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kInvalidArgument,
+                "capability: \"web-developement\" is not a listed "
+                "capability; did you mean web-development?");
+  req.set_capability("Web");
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kInvalidArgument,
+                "capability: \"Web\" is not a code");
+}
+
+TEST_F(MatchmakingSearchTest, OrganizationFindsItsNeedsOffersAndEvents) {
+  PutNeed("need-1", Spec({"website"}));
+  testing::NeedSpec other = Spec({"hosting"});
+  other.org_id = "org-2";
+  PutOffer("offer-1", other);
+  testing::EventSpec camp;
+  camp.organizer_origin = hub_id_;
+  PutEvent("camp", camp);
+  v1::SearchRequest req;
+  req.mutable_organization()->set_origin(hub_id_);
+  req.mutable_organization()->set_record_id("org-1");
+  EXPECT_EQ(Find(req), (Ids{"camp", "need-1"}));
+  req.mutable_organization()->set_record_id("org-2");
+  EXPECT_EQ(Find(req), (Ids{"offer-1"}));
+  req.mutable_organization()->set_origin("nonsense");
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kInvalidArgument,
+                "organization.origin");
+}
+
+// Weekly on Tuesdays 18:00-21:00 UTC from July 28 until August 18: found
+// in any window holding an evening, across the month boundary, and not in
+// the days between.
+TEST_F(MatchmakingSearchTest, DuringFindsRecurringEventsExactly) {
+  testing::EventSpec spec;
+  spec.organizer_origin = hub_id_;
+  spec.time_zone = "UTC";
+  spec.starts_local = absl::CivilSecond(2026, 7, 28, 18, 0, 0);
+  spec.recurrence = "FREQ=WEEKLY;UNTIL=20260818T180000Z";
+  PutEvent("weekly", spec);
+  testing::EventSpec once;
+  once.organizer_origin = hub_id_;  // July 15, 14:00-17:00 UTC.
+  PutEvent("once", once);
+
+  EXPECT_EQ(During(Utc(2026, 7, 1), Utc(2026, 8, 1)), (Ids{"once", "weekly"}));
+  EXPECT_EQ(During(Utc(2026, 7, 31), Utc(2026, 8, 5)), (Ids{"weekly"}));
+  EXPECT_EQ(During(Utc(2026, 8, 5), Utc(2026, 8, 11)), (Ids{}));
+  EXPECT_EQ(During(Utc(2026, 8, 11, 20), Utc(2026, 8, 11, 22)),
+            (Ids{"weekly"}));
+  EXPECT_EQ(During(Utc(2026, 8, 19), Utc(2026, 12, 31)), (Ids{}));
+
+  v1::SearchRequest req;
+  SetTime(Utc(2026, 8, 5), req.mutable_during()->mutable_start());
+  SetTime(Utc(2026, 8, 1), req.mutable_during()->mutable_end());
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kInvalidArgument,
+                "during.end: is not after during.start");
+}
+
+// An expired need leaves search when its time comes, not when the index
+// changes; its record stays.
+TEST_F(MatchmakingSearchTest, ExpiredNeedsAndOffersLeaveSearch) {
+  testing::NeedSpec soon = Spec({"website"});
+  soon.expires_at = testing::TestNow() + absl::Hours(2);
+  PutNeed("need-soon", soon);
+  PutNeed("need-later", Spec({"website"}));
+  soon.expires_at = testing::TestNow() + absl::Hours(30);
+  PutOffer("offer-tomorrow", soon);
+  EXPECT_EQ(Capability("web"),
+            (Ids{"need-later", "need-soon", "offer-tomorrow"}));
+
+  clock_.Advance(absl::Hours(3));
+  EXPECT_EQ(Capability("web"), (Ids{"need-later", "offer-tomorrow"}));
+  v1::SearchRequest all;
+  EXPECT_EQ(Find(all), (Ids{"need-later", "offer-tomorrow"}));
+  all.set_kind(v1::RECORD_KIND_NEED);
+  EXPECT_EQ(Find(all), (Ids{"need-later"}));
+
+  clock_.Advance(absl::Hours(30));
+  EXPECT_EQ(Capability("web"), (Ids{"need-later"}));
+  v1::GetRecordRequest get;
+  get.set_origin(hub_id_);
+  get.set_record_id("need-soon");
+  EXPECT_OK(hub_->directory().GetRecord(get).status());
+}
+
+TEST_F(MatchmakingSearchTest, RegistrationsOfAnEvent) {
+  testing::EventSpec camp;
+  camp.organizer_origin = hub_id_;
+  PutEvent("camp", camp);
+  for (const char* id : {"reg-1", "reg-2"}) {
+    v1::PublishRequest req;
+    req.set_record_id(id);
+    v1::Registration* r = req.mutable_registration();
+    r->mutable_event()->set_origin(hub_id_);
+    r->mutable_event()->set_record_id("camp");
+    r->mutable_organization()->set_origin(hub_id_);
+    r->mutable_organization()->set_record_id("org-1");
+    r->set_attendees(2);
+    r->set_status("going");
+    ASSERT_OK(hub_->Publish(req));
+  }
+  v1::SearchRequest req;
+  req.mutable_event()->set_origin(hub_id_);
+  req.mutable_event()->set_record_id("camp");
+  EXPECT_EQ(Find(req), (Ids{"reg-1", "reg-2"}));
+  req.set_kind(v1::RECORD_KIND_REGISTRATION);
+  EXPECT_EQ(Find(req), (Ids{"reg-1", "reg-2"}));
+  req.mutable_event()->set_record_id("other");
+  EXPECT_EQ(Find(req), (Ids{}));
+}
+
+}  // namespace
+}  // namespace civhub::node
