@@ -114,7 +114,7 @@ class Directory {
   // (match_score.h) now, best score first, ties by origin key bytes
   // then record id (the same order on every hub). Candidates are the
   // records of the other kind listed under the group of one of the
-  // subject's capabilities (kFieldCapability postings). total_count counts
+  // subject's capabilities (internal/match_index.h). total_count counts
   // every record passing the filters; the page token resumes after the last
   // hit with the `now` of the first page, so pages do not shift as time
   // passes.

@@ -80,7 +80,8 @@ uint64_t Print(absl::string_view s) {
          1;
 }
 
-bool Contains(const std::vector<uint64_t>& v, uint64_t x) {
+template <typename Prints>
+bool Contains(const Prints& v, uint64_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 

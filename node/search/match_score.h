@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -73,14 +74,16 @@ struct MatchSide {
   // Set by PrepareMatchSide from the fields above: fingerprints of each
   // capability, of its group (0: none) and of each language, in the same
   // order, which scoring compares instead of the strings.
-  std::vector<uint64_t> capability_prints;
-  std::vector<uint64_t> group_prints;
-  std::vector<uint64_t> language_prints;
+  absl::InlinedVector<uint64_t, 4> capability_prints;
+  absl::InlinedVector<uint64_t, 4> group_prints;
+  absl::InlinedVector<uint64_t, 2> language_prints;
 };
 
 // Sets the fingerprints of `side`. NeedSide, OfferSide and CriteriaSide
 // return prepared sides; one built or changed by hand must be prepared
-// (again) before it is scored.
+// (again) before it is scored. ScoreOnly reads only the fingerprints of a
+// prepared side, so a side kept for it alone may drop its capability and
+// language strings; ScoreMatch needs them.
 void PrepareMatchSide(MatchSide* side);
 
 MatchSide NeedSide(const v1::Need& need);

@@ -60,6 +60,9 @@ absl::Status MatchIndex::Refresh(const StoreSnapshot& snap, uint64_t doc) {
       by_key_[e.need][key].insert(&e);
     }
   }
+  // Ranking reads the fingerprints alone (ScoreOnly).
+  e.side.capabilities = {};
+  e.side.languages = {};
   return absl::OkStatus();
 }
 
