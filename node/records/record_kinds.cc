@@ -401,8 +401,11 @@ std::vector<RecordDetail> EventDetails(const v1::RecordBody& body) {
 }
 
 std::string RegistrationTitle(const v1::RecordBody& body) {
+  // "kalayaan-digital at techcamp-lima: going, 2 people".
   const v1::Registration& r = body.registration();
-  return absl::StrCat(r.status(), ", ", r.attendees(),
+  return absl::StrCat(r.organization().record_id(), " at ",
+                      r.event().record_id(), ": ", r.status(), ", ",
+                      r.attendees(),
                       r.attendees() == 1 ? " person" : " people");
 }
 

@@ -5,8 +5,10 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -116,6 +118,12 @@ absl::Status CheckRecurrence(absl::string_view path, absl::string_view rule) {
     return Invalid(path, "give the rule without \"RRULE:\"");
   }
   if (rule.size() > 1000) return Invalid(path, "is longer than 1000 bytes");
+  for (char c : rule) {
+    if (!(absl::ascii_isalnum(c) || c == ';' || c == '=' || c == ',' ||
+          c == '-' || c == '+')) {
+      return Invalid(path, "may hold only letters, digits and ; = , + -");
+    }
+  }
   bool has_freq = false, has_count = false, has_until = false;
   for (absl::string_view part : absl::StrSplit(rule, ';')) {
     std::pair<absl::string_view, absl::string_view> kv =
@@ -160,6 +168,33 @@ absl::Status CheckRecurrence(absl::string_view path, absl::string_view rule) {
     return Invalid(path, "COUNT must be at least 1");
   }
   if (parsed.interval < 1) return Invalid(path, "INTERVAL must be at least 1");
+  // Days of the month none of the months has: the rule never repeats, and
+  // libical would search centuries for it.
+  static constexpr int kDaysIn[12] = {31, 29, 31, 30, 31, 30,
+                                      31, 31, 30, 31, 30, 31};
+  std::vector<int> months;
+  for (int i = 0; i < ICAL_BY_MONTH_SIZE &&
+                  parsed.by_month[i] != ICAL_RECURRENCE_ARRAY_MAX;
+       ++i) {
+    months.push_back(icalrecurrencetype_month_month(parsed.by_month[i]));
+  }
+  std::vector<int> days;
+  for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+                  parsed.by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX;
+       ++i) {
+    days.push_back(std::abs(parsed.by_month_day[i]));
+  }
+  if (!months.empty() && !days.empty()) {
+    bool possible = false;
+    for (int m : months) {
+      for (int d : days) possible |= m >= 1 && m <= 12 && d <= kDaysIn[m - 1];
+    }
+    if (!possible) {
+      return Invalid(path,
+                     "BYMONTHDAY names no day the BYMONTH months have: the "
+                     "event would never repeat");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -47,6 +47,16 @@ TEST(Recurrence, RefusesWhatIsOutsideTheSubsetNamingThePart) {
                 "FREQ is required");
   EXPECT_STATUS(CheckRecurrence("event.recurrence", "FREQ=WEEKLY;BYDAY=XX"),
                 kInvalid, "is not a valid RFC 5545 RRULE");
+  EXPECT_STATUS(CheckRecurrence("event.recurrence",
+                                "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"),
+                kInvalid, "BYMONTHDAY names no day the BYMONTH months have");
+  EXPECT_STATUS(CheckRecurrence("event.recurrence",
+                                "FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=-31"),
+                kInvalid, "never repeat");
+  EXPECT_OK(CheckRecurrence("event.recurrence",
+                            "FREQ=YEARLY;BYMONTH=2,3;BYMONTHDAY=30"));
+  EXPECT_STATUS(CheckRecurrence("event.recurrence", "FREQ=DAILY;COUNT=3\n"),
+                kInvalid, "may hold only letters, digits");
 }
 
 TEST(Recurrence, ChecksTimeZones) {

@@ -2,6 +2,7 @@
 // organization, event and during filters, and expiry at query time.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "node/hub.h"
 #include "node/search/directory.h"
 #include "node/storage/store_for_tests.h"
@@ -189,6 +190,40 @@ TEST_F(MatchmakingSearchTest, ExpiredNeedsAndOffersLeaveSearch) {
   get.set_origin(hub_id_);
   get.set_record_id("need-soon");
   EXPECT_OK(hub_->directory().GetRecord(get).status());
+}
+
+// Past a few hundred matches expiry is read from the expiry-day postings
+// instead of each record: the same answer.
+TEST_F(MatchmakingSearchTest, ManyExpiredNeedsLeaveSearch) {
+  for (int i = 0; i < 300; ++i) {
+    testing::NeedSpec spec = Spec({i % 2 == 0 ? "website" : "translation"});
+    // Today (the test's clock is at noon), tomorrow, and in 100 days.
+    spec.expires_at = testing::TestNow() + absl::Hours(i % 3 == 0   ? 2
+                                                       : i % 3 == 1 ? 30
+                                                                    : 2400);
+    PutNeed(absl::StrCat("need-", i), spec);
+  }
+  PutOffer("offer", Spec({"hosting"}));
+  v1::SearchRequest all;
+  int64_t total = 0;
+  auto count = [&](const v1::SearchRequest& req) {
+    absl::StatusOr<v1::SearchResponse> resp = hub_->directory().Search(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->total_count() : -1;
+  };
+  EXPECT_EQ(count(all), 301);
+  clock_.Advance(absl::Hours(3));
+  EXPECT_EQ(count(all), 201);
+  all.set_capability("web");
+  EXPECT_EQ(count(all), 100);
+  all.clear_capability();
+  clock_.Advance(absl::Hours(30));
+  EXPECT_EQ(count(all), 101);
+  all.set_kind(v1::RECORD_KIND_NEED);
+  total = count(all);
+  EXPECT_EQ(total, 100);
+  all.set_page_size(10);  // Few on the page, all counted.
+  EXPECT_EQ(count(all), 100);
 }
 
 TEST_F(MatchmakingSearchTest, RegistrationsOfAnEvent) {

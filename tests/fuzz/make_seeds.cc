@@ -13,6 +13,7 @@
 #include "civhub/v1/directory.pb.h"
 #include "civhub/v1/federation.pb.h"
 #include "crypto/record_signing.h"
+#include "node/records/record_kinds.h"
 
 namespace fs = std::filesystem;
 using namespace civhub;  // NOLINT: a tool's few lines.
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
   const crypto::PrivateKey key = *crypto::PrivateKey::Generate();
   std::vector<v1::SignedRecord> signed_records;
   uint64_t sequence = 0;
-  for (const char* kind : {"organizations", "communities"}) {
+  for (const char* kind : {"organizations", "communities", "needs", "offers",
+                           "events", "registrations"}) {
     for (const auto& entry : fs::directory_iterator(examples / kind)) {
       std::ifstream in(entry.path());
       const std::string json((std::istreambuf_iterator<char>(in)), {});
@@ -54,10 +56,31 @@ int main(int argc, char** argv) {
       body.set_version(1);
       body.set_sequence(++sequence);
       body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-      if (publish.has_organization()) {
-        *body.mutable_organization() = publish.organization();
-      } else {
-        *body.mutable_community() = publish.community();
+      if (!node::CopyPublishedPayload(publish, &body).ok()) continue;
+      // What civhubctl fills in: this hub's origin in references, and an
+      // expiry (examples/ leave them out).
+      const std::string self = key.public_key().HubId();
+      auto own = [&](v1::RecordRef* ref) {
+        if (ref->origin().empty()) ref->set_origin(self);
+      };
+      const int64_t expires =
+          absl::ToUnixSeconds(absl::Now() + absl::Hours(24 * 180));
+      if (body.has_need()) {
+        own(body.mutable_need()->mutable_organization());
+        body.mutable_need()->mutable_expires_at()->set_seconds(expires);
+      } else if (body.has_offer()) {
+        if (body.offer().has_organization()) {
+          own(body.mutable_offer()->mutable_organization());
+        }
+        body.mutable_offer()->mutable_expires_at()->set_seconds(expires);
+      } else if (body.has_event()) {
+        for (auto& org : *body.mutable_event()->mutable_organizers()) own(&org);
+        if (body.event().has_replicates()) {
+          own(body.mutable_event()->mutable_replicates());
+        }
+      } else if (body.has_registration()) {
+        own(body.mutable_registration()->mutable_event());
+        own(body.mutable_registration()->mutable_organization());
       }
       absl::StatusOr<v1::SignedRecord> signed_record =
           crypto::SignRecord(key, body.SerializeAsString());

@@ -73,36 +73,53 @@ absl::StatusOr<std::vector<uint64_t>> UnexpiredNeedsAndOffers(
 absl::Status DropExpired(const StoreSnapshot& snapshot, absl::Time now,
                          std::vector<uint64_t>* docs) {
   if (docs->empty()) return absl::OkStatus();
-  absl::StatusOr<std::vector<uint64_t>> live =
-      UnexpiredNeedsAndOffers(snapshot, now);
-  if (!live.ok()) return live.status();
-  // Needs and offers among `docs` that are not live.
+  // Needs and offers among `docs` that have expired.
   std::vector<uint64_t> expired;
-  // Few documents: a seek each; many: a scan of the kind postings.
+  PostingCursor needs(
+      snapshot,
+      PostingList::Filter(kFieldKind, KindLetter(v1::RecordBody::kNeed)));
+  PostingCursor offers(
+      snapshot,
+      PostingList::Filter(kFieldKind, KindLetter(v1::RecordBody::kOffer)));
+  if (!needs.Valid() && !offers.Valid()) {
+    if (absl::Status s = needs.status(); !s.ok()) return s;
+    return offers.status();
+  }
+  // Few documents: a seek in the kind postings each, and a record read for
+  // each need or offer; many: the expiry postings of the days to come, and
+  // a scan of the kind postings.
   constexpr size_t kSeekAtMost = 256;
-  for (auto kind : {v1::RecordBody::kNeed, v1::RecordBody::kOffer}) {
-    PostingCursor cursor(snapshot,
-                         PostingList::Filter(kFieldKind, KindLetter(kind)));
-    if (docs->size() <= kSeekAtMost) {
-      for (uint64_t doc : *docs) {
-        cursor.Seek(doc);
-        if (!cursor.Valid()) break;
-        if (cursor.doc() == doc &&
-            !std::binary_search(live->begin(), live->end(), doc)) {
-          expired.push_back(doc);
-        }
+  if (docs->size() <= kSeekAtMost) {
+    for (uint64_t doc : *docs) {
+      needs.Seek(doc);
+      offers.Seek(doc);
+      if (!(needs.Valid() && needs.doc() == doc) &&
+          !(offers.Valid() && offers.doc() == doc)) {
+        continue;
       }
-    } else {
-      for (; cursor.Valid(); cursor.Next()) {
-        if (!std::binary_search(live->begin(), live->end(), cursor.doc())) {
-          expired.push_back(cursor.doc());
+      absl::StatusOr<std::optional<StoredView>> view = snapshot.GetDoc(doc);
+      if (!view.ok()) return view.status();
+      if (!view->has_value()) continue;
+      const google::protobuf::Timestamp* expires = ExpiresAt((*view)->body);
+      if (expires != nullptr && ToTime(*expires) <= now) expired.push_back(doc);
+    }
+  } else {
+    absl::StatusOr<std::vector<uint64_t>> live =
+        UnexpiredNeedsAndOffers(snapshot, now);
+    if (!live.ok()) return live.status();
+    for (PostingCursor* cursor : {&needs, &offers}) {
+      for (; cursor->Valid(); cursor->Next()) {
+        if (!std::binary_search(live->begin(), live->end(), cursor->doc())) {
+          expired.push_back(cursor->doc());
         }
       }
     }
-    if (absl::Status s = cursor.status(); !s.ok()) return s;
+    std::sort(expired.begin(), expired.end());
+  }
+  for (PostingCursor* cursor : {&needs, &offers}) {
+    if (absl::Status s = cursor->status(); !s.ok()) return s;
   }
   if (expired.empty()) return absl::OkStatus();
-  std::sort(expired.begin(), expired.end());
   docs->erase(std::remove_if(docs->begin(), docs->end(),
                              [&](uint64_t doc) {
                                return std::binary_search(expired.begin(),

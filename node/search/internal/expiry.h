@@ -26,9 +26,10 @@ absl::StatusOr<std::vector<uint64_t>> UnexpiredNeedsAndOffers(
     const StoreSnapshot& snapshot, absl::Time now);
 
 // Removes from `docs` (sorted, unique) the needs and offers expired at
-// `now`. Cost: UnexpiredNeedsAndOffers's, and either a seek in the kind
-// postings per remaining document or (for many) a scan of every need and
-// offer posting.
+// `now`. Cost: two seeks when the store holds no needs or offers; for a
+// few hundred documents, two seeks each and a record read per need or
+// offer among them; for more, UnexpiredNeedsAndOffers's and a scan of
+// every need and offer posting.
 absl::Status DropExpired(const StoreSnapshot& snapshot, absl::Time now,
                          std::vector<uint64_t>* docs);
 
