@@ -267,6 +267,13 @@
     fact(t('topics'), e.topics && ui().joinList(e.topics.map((c) => ui().termName(ui().options().topics, c))));
     fact(t('capacity'), e.capacity && t('peopleN', {n: e.capacity}));
     fact(t('website'), e.url && ui().safeLink(e.url));
+    // The organizer's events as a feed calendar apps subscribe to
+    // (docs/calendars.md).
+    const first = (e.organizers || [])[0];
+    if (first) {
+      const feed = '/v1/events.ics?organization=' + ui().enc(first.origin + '/' + first.recordId);
+      fact(t('calendarFeed'), el('a', {href: feed, class: 'feed', type: 'text/calendar', text: t('subscribe')}));
+    }
     body.append(ui().section(t('details'), facts));
     if (e.place) body.append(ui().locationsPart([e.place]));
     const lineage = await lineagePart(e);

@@ -51,7 +51,7 @@ window.CIVHUB_MESSAGES = {
     needStatus_open: 'Open', 'needStatus_partly-met': 'Partly met', needStatus_met: 'Met',
     needStatus_withdrawn: 'Withdrawn', openUntil: 'Open until', expired: 'Expired',
     expiredLong: 'This has expired: it no longer appears in search or matching.', matchingOffers: 'Offers that match',
-    matchingNeeds: 'Needs that match', noMatches: 'Nothing matches yet.', matchCount: '{n} match, best first',
+    matchingNeeds: 'Needs that match', noMatches: 'Nothing matches yet.', matchCount: '{n} matches, best first',
     matchCountOne: '{n} match', matchScore: 'Match {pct} %', why: 'Why:', reasonSkills: 'skills: {list}',
     reasonPartly: 'partly: {list}', reasonDistance: '{km} km apart', reasonRemote: 'remote',
     reasonWindow: 'dates {pct} % covered', reasonHours: 'hours {pct} % covered', reasonLanguages: 'in {list}',
@@ -68,7 +68,7 @@ window.CIVHUB_MESSAGES = {
     noRegistrations: 'No registrations yet.',
     registrationsSummary: '{orgs} organizations from {hubs} hubs, {people} people.', ofCapacity: 'Places: {n}.',
     regStatus_going: 'going', regStatus_interested: 'interested', regStatus_cancelled: 'cancelled',
-    peopleN: '{n} people', viaHub: 'via {hub}', event: 'Event', attendee: 'Attendee', regStatusLabel: 'Status',
+    peopleN: '{n} people', calendarFeed: 'Calendar', subscribe: 'Subscribe to the organizer’s events (iCalendar)', viaHub: 'via {hub}', event: 'Event', attendee: 'Attendee', regStatusLabel: 'Status',
     attendees: 'People', notes: 'Notes',
   },
   es: {
@@ -134,7 +134,7 @@ window.CIVHUB_MESSAGES = {
     registrations: 'Quién viene', noRegistrations: 'Todavía no hay inscripciones.',
     registrationsSummary: '{orgs} organizaciones de {hubs} nodos, {people} personas.', ofCapacity: 'Plazas: {n}.',
     regStatus_going: 'asistirá', regStatus_interested: 'interesada', regStatus_cancelled: 'cancelada',
-    peopleN: '{n} personas', viaHub: 'vía {hub}', event: 'Evento', attendee: 'Participante', regStatusLabel: 'Estado',
+    peopleN: '{n} personas', calendarFeed: 'Calendario', subscribe: 'Suscribirse a los eventos de quien organiza (iCalendar)', viaHub: 'vía {hub}', event: 'Evento', attendee: 'Participante', regStatusLabel: 'Estado',
     attendees: 'Personas', notes: 'Notas',
     terms: {
       'agriculture': 'Agricultura y medios de vida rurales', 'anti-corruption': 'Lucha contra la corrupción',
@@ -226,7 +226,7 @@ window.CIVHUB_MESSAGES = {
     noRegistrations: 'Aucune inscription pour le moment.',
     registrationsSummary: '{orgs} organisations de {hubs} nœuds, {people} personnes.', ofCapacity: 'Places : {n}.',
     regStatus_going: 'présente', regStatus_interested: 'intéressée', regStatus_cancelled: 'annulée',
-    peopleN: '{n} personnes', viaHub: 'via {hub}', event: 'Événement', attendee: 'Participant',
+    peopleN: '{n} personnes', calendarFeed: 'Agenda', subscribe: 'S’abonner aux événements de l’organisateur (iCalendar)', viaHub: 'via {hub}', event: 'Événement', attendee: 'Participant',
     regStatusLabel: 'État', attendees: 'Personnes', notes: 'Notes',
     terms: {
       'agriculture': 'Agriculture et moyens de subsistance ruraux', 'anti-corruption': 'Lutte contre la corruption',
@@ -313,7 +313,7 @@ window.CIVHUB_MESSAGES = {
     registrations: 'من سيحضر', noRegistrations: 'لا تسجيلات بعد.',
     registrationsSummary: '{orgs} منظمات من {hubs} محاور، {people} أشخاص.', ofCapacity: 'المقاعد: {n}.',
     regStatus_going: 'سيحضر', regStatus_interested: 'مهتم', regStatus_cancelled: 'ألغى', peopleN: '{n} أشخاص',
-    viaHub: 'عبر {hub}', event: 'الفعالية', attendee: 'المشارك', regStatusLabel: 'الحالة', attendees: 'الأشخاص',
+    calendarFeed: 'التقويم', subscribe: 'اشترك في فعاليات الجهة المنظمة (iCalendar)', viaHub: 'عبر {hub}', event: 'الفعالية', attendee: 'المشارك', regStatusLabel: 'الحالة', attendees: 'الأشخاص',
     notes: 'ملاحظات',
     terms: {
       'agriculture': 'الزراعة وسبل العيش الريفية', 'anti-corruption': 'مكافحة الفساد',
@@ -404,7 +404,7 @@ window.CIVHUB_MESSAGES = {
     registrations: 'Nani anakuja', noRegistrations: 'Bado hakuna usajili.',
     registrationsSummary: 'Mashirika {orgs} kutoka vitovu {hubs}, watu {people}.', ofCapacity: 'Nafasi: {n}.',
     regStatus_going: 'anakuja', regStatus_interested: 'ana nia', regStatus_cancelled: 'amefuta', peopleN: 'watu {n}',
-    viaHub: 'kupitia {hub}', event: 'Tukio', attendee: 'Mshiriki', regStatusLabel: 'Hali', attendees: 'Watu',
+    calendarFeed: 'Kalenda', subscribe: 'Jisajili kwa matukio ya mwandaaji (iCalendar)', viaHub: 'kupitia {hub}', event: 'Tukio', attendee: 'Mshiriki', regStatusLabel: 'Hali', attendees: 'Watu',
     notes: 'Maelezo',
     terms: {
       'agriculture': 'Kilimo na maisha ya vijijini', 'anti-corruption': 'Kupambana na rushwa',

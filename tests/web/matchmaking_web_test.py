@@ -13,7 +13,7 @@ Arabic page lays the matches out right to left, and the browser decodes
 every field of the new kinds from the signed bytes as the hub's JSON has
 them.
 
-  matchmaking_web_test.py --civhubd PATH --civhubctl PATH
+  matchmaking_web_test.py --civhubd PATH --civhubctl PATH [--screenshots DIR]
 
 Exits 77 (skipped) when selenium or chromium is not installed.
 """
@@ -21,6 +21,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def publish(lima, manila, workdir):
         "organization": {"recordId": "kalayaan-tech"}, "attendees": 3, "status": "going"}})
 
 
-def run(lima, manila, driver):
+def run(lima, manila, driver, shots=None):
     base = "http://" + lima.http
     lima_id = lima.id
 
@@ -166,6 +167,8 @@ def run(lima, manila, driver):
           "each matching offer is verified in the browser")
     check("Manila Hub" in text(items[0]), "a match names the hub that published it")
     accessible(driver, "en", "ltr", "need page")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "need.png"))
 
     # An offer's page (Manila's, read on Lima): the needs it matches.
     driver.get(f"{base}/record/{manila.id}/offer-web-development")
@@ -182,6 +185,13 @@ def run(lima, manila, driver):
     check("Kalayaan Tech Volunteers" in body and "via Manila Hub" in text(
         driver.find_element(By.ID, "record-body")), "a registration names its organization and hub")
     check("America/Lima" in body, "the times are shown in the event's time zone")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "event.png"))
+    feed = driver.find_element(By.CSS_SELECTOR, "a.feed").get_attribute("href")
+    status, headers, ics = http_fetch.get(lima.http, feed.split(lima.http, 1)[1])
+    check(status == 200 and headers.get("content-type", "").startswith("text/calendar")
+          and re.search(rb"^SUMMARY[;:].*TechCamp Lima", ics, re.M),
+          "the event page links the organizer's events as an iCalendar feed: " + feed)
 
     # Needs near me: the browser's location in Lima finds the on-site need.
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
@@ -205,6 +215,8 @@ def run(lima, manila, driver):
     check("العروض المطابقة" in driver.find_element(By.ID, "record-body").text,
           "the matches' heading is in Arabic")
     accessible(driver, "ar", "rtl", "Arabic need page")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "need-ar.png"))
 
     # Every field of the new kinds decodes from the signed bytes as the
     # hub's JSON has it.
@@ -239,6 +251,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--civhubd", required=True)
     parser.add_argument("--civhubctl", required=True)
+    parser.add_argument("--screenshots", help="save PNGs of the pages here")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="civhub-match-web-")
     hubs, driver = [], None
@@ -252,7 +265,7 @@ def main():
         lima.ctl("peer", "approve", manila.id)
         publish(lima, manila, workdir)
         driver = browser()
-        run(lima, manila, driver)
+        run(lima, manila, driver, args.screenshots)
         print(f"PASS in {time.time() - started:.1f} s")
         return 0
     except Failure as e:
