@@ -70,6 +70,13 @@ class Hub:
         self.proc.wait(timeout=20)
 
 
+def texts(driver, selector):
+    """The text of each element matching selector, read in one script, so a
+    list the page re-renders meanwhile cannot go stale under the test."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText)", selector)
+
+
 def rfc3339(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -173,8 +180,7 @@ def run(lima, manila, driver, shots=None):
     # An offer's page (Manila's, read on Lima): the needs it matches.
     driver.get(f"{base}/record/{manila.id}/offer-web-development")
     wait(driver, "the offer's page lists the website need",
-         lambda d: any("A website for our network" in i.text
-                       for i in d.find_elements(By.CSS_SELECTOR, ".matches li.match")))
+         lambda d: any("A website for our network" in i for i in texts(d, ".matches li.match")))
 
     # The event: its lineage and who is coming, from both hubs.
     driver.get(f"{base}/record/{lima_id}/techcamp-lima")
@@ -198,15 +204,19 @@ def run(lima, manila, driver, shots=None):
     driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
                            {"latitude": -12.05, "longitude": -77.03, "accuracy": 50})
     driver.get(base + "/")
-    wait(driver, "the search page is ready", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li.result")) > 0)
+    wait(driver, "the search page is ready", lambda d: len(texts(d, "#results li.result")) > 0)
     driver.find_element(By.ID, "needs-near-me").click()
     wait(driver, "Needs near me lists the on-site need in Lima",
-         lambda d: [r.text for r in d.find_elements(By.CSS_SELECTOR, "#results li.result")]
-         and all("Need" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#results li.result"))
-         and any("Digital security workshop" in r.text or "seguridad digital" in r.text
-                 for r in d.find_elements(By.CSS_SELECTOR, "#results li.result")))
+         lambda d: (lambda found: found and all("Need" in r for r in found)
+                    and any("Digital security workshop" in r for r in found))(
+                        texts(d, "#results li.result")))
     check("kind=need" in driver.current_url and "near=" in driver.current_url,
           "Needs near me is a shareable search: " + driver.current_url)
+
+    # Spanish: capability names in the reader's language.
+    driver.get(f"{base}/record/{lima_id}/need-website?hl=es")
+    wait(driver, "the Spanish need page explains the partial match in Spanish",
+         lambda d: any("Desarrollo web ≈ Un sitio web" in i for i in texts(d, ".matches li.match")))
 
     # Arabic: the matches read right to left.
     driver.get(f"{base}/record/{lima_id}/need-website?hl=ar")
