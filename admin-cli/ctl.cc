@@ -41,6 +41,8 @@ struct Args {
   std::string lang = "en";
   bool offline = false;
   internal::SearchFlags search;
+  int match_limit = 0;
+  std::string match_page_token;
   internal::HsdsExportFlags hsds_export;
   internal::EventImportFlags event_import;
 };
@@ -148,6 +150,27 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   search->callback([&, search] {
     f.km_given = search->get_option("--km")->count() > 0;
     run = [&] { return internal::Search(s, f); };
+  });
+}
+
+void AddMatchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
+  CLI::App* match = app.add_subcommand(
+      "match",
+      "Rank the offers for a need, or the needs for an offer, across the "
+      "network, with the score and each feature");
+  match
+      ->add_option("REF", a.ref,
+                   "HUB_ID/RECORD_ID of a need or an offer, or "
+                   "RECORD_ID for this hub's records")
+      ->required();
+  match->add_option("--limit", a.match_limit,
+                    "Records to show, 1-100 (default 20)");
+  match->add_option("--page-token", a.match_page_token,
+                    "Continue a previous match");
+  match->callback([&] {
+    run = [&] {
+      return internal::Match(s, a.ref, a.match_limit, a.match_page_token);
+    };
   });
 }
 
@@ -373,6 +396,7 @@ int RunCtl(int argc, const char* const* argv, std::ostream& out,
   AddPutCommands(app, s, args, run);
   AddRecordCommands(app, s, args, run);
   AddSearchCommand(app, s, args, run);
+  AddMatchCommand(app, s, args, run);
   AddBackupCommands(app, s, args, run);
   AddHsdsCommands(app, s, args, run);
   AddEventCommands(app, s, args, run);

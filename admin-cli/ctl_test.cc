@@ -270,6 +270,55 @@ TEST(Format, ANeedAndAVolunteersOfferShowTheirFields) {
       << out.str();
 }
 
+TEST(Format, MatchesShowTheScoreEachFeatureAndWhy) {
+  v1::MatchResponse response;
+  v1::Record* subject = response.mutable_subject();
+  subject->set_origin("civhub1nairobi");
+  subject->set_record_id("kiosk-website");
+  v1::LocalizedText* title =
+      subject->mutable_body()->mutable_need()->add_titles();
+  title->set_lang("en");
+  title->set_text("A website for our kiosks");
+  v1::MatchHit* hit = response.add_hits();
+  hit->mutable_record()->set_origin("civhub1lima");
+  hit->mutable_record()->set_record_id("ana");
+  hit->mutable_record()->set_kind(v1::RECORD_KIND_OFFER);
+  v1::Offer* offer = hit->mutable_record()->mutable_body()->mutable_offer();
+  offer->add_titles()->set_text("Volunteer web development");
+  offer->mutable_volunteer()->set_display_name("Ana M.");
+  hit->set_score(0.8126);
+  v1::MatchFeatures* f = hit->mutable_features();
+  f->set_capability(0.6251);
+  f->add_shared_capabilities("website");
+  f->add_partial_capabilities("web-development~web-design");
+  f->set_distance(1);
+  f->set_distance_km(12000.4);
+  f->set_window_overlap(1);
+  f->set_capacity_fit(0.5);
+  f->add_shared_languages("en");
+  response.set_total_count(3);
+  std::ostringstream out;
+  PrintMatches(response, {{"civhub1lima", "Lima Hub"}}, out);
+  const std::string text = out.str();
+  for (const char* want :
+       {"matches for need civhub1nairobi/kiosk-website: A website for our "
+        "kiosks",
+        "SCORE", "CAPABILITY", "DISTANCE", "WINDOW", "CAPACITY", "OFFER", "WHY",
+        "0.813", "0.63", "1.00 12000 km", "0.50", "Lima Hub", "civhub1lima/ana",
+        "website; partly web-development~web-design; en",
+        "1 of 3 matching records"}) {
+    EXPECT_TRUE(absl::StrContains(text, want)) << want << " in\n" << text;
+  }
+}
+
+TEST(Ctl, MatchUsageErrorsDoNotConnect) {
+  std::string out, err;
+  EXPECT_EQ(Ctl({"match"}, &out, &err), kExitUsage);
+  EXPECT_EQ(Ctl({"match", "civhub1x/need", "--limit", "-2"}, &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err, "--limit must be 1-100")) << err;
+}
+
 TEST(Ctl, HelpExitsZero) {
   std::string out, err;
   EXPECT_EQ(Ctl({"--help"}, &out, &err), kExitOk);

@@ -180,6 +180,54 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
       << " matching records\n";
 }
 
+void PrintMatches(const v1::MatchResponse& response, const HubNames& names,
+                  std::ostream& out) {
+  const bool for_need = response.subject().body().has_need();
+  if (response.has_subject()) {
+    out << "matches for " << (for_need ? "need " : "offer ")
+        << RefOf(response.subject()) << ": "
+        << TitleOf(response.subject().body()) << "\n";
+  }
+  if (response.hits().empty()) {
+    out << "nothing matches\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  int rank = 0;
+  for (const v1::MatchHit& hit : response.hits()) {
+    const v1::MatchFeatures& f = hit.features();
+    std::vector<std::string> why;
+    if (!f.shared_capabilities().empty()) {
+      why.push_back(absl::StrJoin(f.shared_capabilities(), ","));
+    }
+    if (!f.partial_capabilities().empty()) {
+      why.push_back(absl::StrCat("partly ",
+                                 absl::StrJoin(f.partial_capabilities(), ",")));
+    }
+    if (!f.shared_languages().empty()) {
+      why.push_back(absl::StrJoin(f.shared_languages(), ","));
+    }
+    std::string distance = absl::StrFormat("%.2f", f.distance());
+    if (f.has_distance_km()) {
+      absl::StrAppend(&distance, absl::StrFormat(" %.0f km", f.distance_km()));
+    }
+    const v1::Record& r = hit.record();
+    rows.push_back({absl::StrCat(++rank), absl::StrFormat("%.3f", hit.score()),
+                    absl::StrFormat("%.2f", f.capability()), distance,
+                    absl::StrFormat("%.2f", f.window_overlap()),
+                    absl::StrFormat("%.2f", f.capacity_fit()),
+                    TitleOf(r.body()), HubName(names, r.origin()), RefOf(r),
+                    absl::StrJoin(why, "; ")});
+  }
+  PrintTable({"#", "SCORE", "CAPABILITY", "DISTANCE", "WINDOW", "CAPACITY",
+              response.has_subject() && !for_need ? "NEED" : "OFFER", "HUB",
+              "RECORD", "WHY"},
+             rows, out);
+  out << response.hits_size() << " of " << response.total_count()
+      << " matching records (score: 0.5 capability + 0.2 distance + 0.15 "
+         "window + 0.15 capacity)\n";
+}
+
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out) {
   const v1::RecordBody& b = response.record().body();
   out << (response.unchanged() ? "unchanged " : "published ")

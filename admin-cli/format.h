@@ -38,6 +38,11 @@ void PrintRecord(const v1::Record& record, const HubNames& names,
                  std::ostream& out);
 void PrintHits(const v1::SearchResponse& response, const HubNames& names,
                std::ostream& out);
+// `civhubctl match`: the subject, then the ranked records with the score
+// and each feature, and why (capabilities shared and partly met, place,
+// languages).
+void PrintMatches(const v1::MatchResponse& response, const HubNames& names,
+                  std::ostream& out);
 void PrintStatus(const v1::HubStatus& status, std::ostream& out);
 void PrintHubId(const v1::HubStatus& status, std::ostream& out);
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out);

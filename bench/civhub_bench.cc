@@ -14,6 +14,9 @@
 //           partner searching alongside: a table per attack (bench/abuse.h)
 //   http-slowloris (only when named) normal HTTP clients' latency with and
 //           without slow-loris clients (bench/http_slowloris.h)
+//   match   (only when named) Directory::Match by need and by offer over
+//           --match-needs needs and --match-offers offers, p50/p99 per
+//           query vs the targets of issue 18 (20 ms, 100 ms)
 //   hsds-import (only when named) a generated HSDS package of
 //           --hsds-records organizations imported into a new civhubd with
 //           civhubctl, vs the signing rate of one core (target 0.5)
@@ -38,6 +41,7 @@
 #include "bench/generator.h"
 #include "bench/http_api.h"
 #include "bench/http_slowloris.h"
+#include "bench/match.h"
 #include "bench/processes.h"
 #include "bench/propagation.h"
 #include "bench/search.h"
@@ -280,6 +284,40 @@ void Search(const std::string& root, uint64_t records, int rounds,
   }
 }
 
+// `match`: p50 and p99 per query against issue 18's targets.
+void Match(const std::string& root, uint64_t needs, uint64_t offers,
+           int queries, std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureMatchDataset(root, needs, offers);
+  if (!dataset.ok()) {
+    std::cerr << "match: " << dataset.status() << "\n";
+    return;
+  }
+  absl::StatusOr<std::vector<MatchLatency>> latencies =
+      RunMatch(*dataset, queries);
+  if (!latencies.ok()) {
+    std::cerr << "match: " << latencies.status() << "\n";
+    return;
+  }
+  for (const MatchLatency& l : *latencies) {
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"match", absl::StrCat("by ", l.subject, ": ", metric),
+                          value, std::move(baseline), baseline_value, "records",
+                          static_cast<double>(needs + offers)});
+    };
+    row("p50 ms", l.p50_ms, "target ms", 20);
+    row("p99 ms", l.p99_ms, "target ms", 100);
+    row("max ms", l.max_ms, "", 0);
+    row("queries/s, 1 thread", l.qps, "", 0);
+    row("mean records passing the filters", l.mean_total, "", 0);
+    row("queries", l.queries, "", 0);
+    if (l.first_ms > 0) {
+      row("first query ms (builds the match index)", l.first_ms, "", 0);
+      row("resident MB the match index added", l.first_rss_mb, "", 0);
+    }
+  }
+}
+
 // Where civhubd and civhubctl are: next to the build's bench/ directory.
 std::string BinDir(const std::string& kind) {
   char self[4096];
@@ -466,13 +504,17 @@ int main(int argc, char** argv) {
   HttpBenchOptions http_bench;
   uint64_t http_records = 20000;
   uint64_t hsds_records = 100000;
+  uint64_t match_needs = 100000;
+  uint64_t match_offers = 100000;
+  int match_queries = 200;
   app.add_option("--workloads", workloads,
                  "Comma-separated: sign, verify, ingest, propagation, sync, "
                  "search, memory, bootstrap; and soak (minutes), abuse "
                  "(issue 14's attacks on a real civhubd), http (the JSON "
-                 "API against gRPC, change-feed clients), http-slowloris and "
+                 "API against gRPC, change-feed clients), http-slowloris, "
                  "hsds-import (a generated HSDS package imported with "
-                 "civhubctl), only when named")
+                 "civhubctl) and match (needs and offers ranked), only when "
+                 "named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -519,6 +561,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--slowloris-request-timeout", slowloris.request_timeout,
                  "http-slowloris: the hub's --http-request-timeout")
+      ->capture_default_str();
+  app.add_option("--match-needs", match_needs, "match: needs in the directory")
+      ->capture_default_str();
+  app.add_option("--match-offers", match_offers,
+                 "match: offers in the directory")
+      ->capture_default_str();
+  app.add_option("--match-queries", match_queries,
+                 "match: queries by need and by offer")
       ->capture_default_str();
   app.add_option("--hsds-records", hsds_records,
                  "hsds-import: organizations in the generated HSDS package")
@@ -643,6 +693,9 @@ int main(int argc, char** argv) {
           "organizations in the package", static_cast<double>(hsds_records));
       row("seconds to write the package", h->generate_seconds, "", 0);
     }
+  }
+  if (wanted.count("match")) {
+    Match(data, match_needs, match_offers, match_queries, &results);
   }
   if (wanted.count("soak")) Soak(data, soak, &results);
   if (wanted.count("abuse")) {

@@ -71,6 +71,7 @@ void Api::AddRoutes(http::Router* router) {
   };
   router->Add("GET", "/v1/records/{origin}/{record_id}", bind(&Api::GetRecord));
   router->Add("GET", "/v1/search", bind(&Api::Search));
+  router->Add("GET", "/v1/match", bind(&Api::Match));
   router->Add("GET", "/v1/communities/{origin}/{id}/members",
               [this](Req request, http::Reply reply) {
                 ListPaged(*request, std::move(reply),
@@ -131,6 +132,21 @@ void Api::Search(std::shared_ptr<const http::Request> request,
             hub->directory().Search(search, stop);
         node::ObserveSearch(search, "http", absl::Now() - start);
         if (!found.ok()) return found.status();
+        return JsonOf(*found, kQueryCache);
+      });
+}
+
+void Api::Match(std::shared_ptr<const http::Request> request,
+                http::Reply reply) {
+  absl::StatusOr<v1::MatchRequest> match = ParseMatch(request->query);
+  if (!match.ok()) return Send(reply, ErrorResponse(match.status()));
+  const node::Hub* hub = context_.node->hub();
+  Run(*request, std::move(reply),
+      [hub, match = *std::move(match)](
+          const node::QueryStop& stop) -> absl::StatusOr<http::Response> {
+        absl::StatusOr<v1::MatchResponse> found =
+            hub->directory().Match(match, stop);
+        if (!found.ok()) return MatchErrorInApiNames(found.status());
         return JsonOf(*found, kQueryCache);
       });
 }

@@ -8,6 +8,7 @@
 //
 //   GET /v1/records/{origin}/{record_id}        v1.Record (ETag, 304)
 //   GET /v1/search?text=&kind=&…                v1.SearchResponse
+//   GET /v1/match?need=|offer=|want=&…          v1.MatchResponse
 //   GET /v1/communities/{origin}/{id}/members   v1.ListMembersResponse
 //   GET /v1/organizations/{origin}/{id}/communities
 //                                               v1.ListCommunitiesResponse
@@ -59,6 +60,7 @@ class Api {
   void GetRecord(std::shared_ptr<const http::Request> request,
                  http::Reply reply);
   void Search(std::shared_ptr<const http::Request> request, http::Reply reply);
+  void Match(std::shared_ptr<const http::Request> request, http::Reply reply);
   // The list endpoints, /v1/{kind}/{origin}/{id}/{list}: page_size and
   // page_token, the path's record in the field `path_record` of the
   // request, answered by the Directory's `list`.

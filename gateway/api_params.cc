@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "crypto/keys.h"
 #include "node/records/record_kinds.h"
@@ -456,6 +457,160 @@ http::Response ErrorResponse(const absl::Status& status) {
     response.headers.emplace_back("retry-after", "60");
   }
   return response;
+}
+
+namespace {
+
+const std::vector<absl::string_view>& MatchParams() {
+  static const auto* const params = new std::vector<absl::string_view>{
+      "need", "offer", "want", "capability", "mode",      "near",      "km",
+      "lang", "from",  "to",   "hours",      "page_size", "page_token"};
+  return *params;
+}
+
+// "a,b" as its non-empty items.
+std::vector<std::string> CommaList(absl::string_view value) {
+  std::vector<std::string> items;
+  for (absl::string_view item : absl::StrSplit(value, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (!item.empty()) items.emplace_back(item);
+  }
+  return items;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::MatchRequest> ParseMatch(const QueryParams& query) {
+  if (absl::Status s = CheckParams(query, MatchParams()); !s.ok()) return s;
+  v1::MatchRequest request;
+  v1::MatchCriteria criteria;
+  std::string subject;          // The parameter naming it.
+  std::string first_criterion;  // The first ad-hoc parameter given.
+  const std::string* km = nullptr;
+  for (const auto& [name, value] : query) {
+    if (name == "need" || name == "offer" || name == "want") {
+      if (!subject.empty()) {
+        return ParamError(name, absl::StrCat("give one of need, offer and "
+                                             "want (",
+                                             subject, " is given)"));
+      }
+      subject = name;
+    } else if (name != "page_size" && name != "page_token" &&
+               first_criterion.empty()) {
+      first_criterion = name;
+    }
+    if (name == "need" || name == "offer") {
+      if (absl::Status s = ParseRef(name, value,
+                                    name == "need" ? request.mutable_need()
+                                                   : request.mutable_offer());
+          !s.ok()) {
+        return s;
+      }
+    } else if (name == "want") {
+      if (value == "offer" || value == "offers") {
+        criteria.set_want(v1::RECORD_KIND_OFFER);
+      } else if (value == "need" || value == "needs") {
+        criteria.set_want(v1::RECORD_KIND_NEED);
+      } else {
+        return ParamError("want", absl::StrCat("expected \"offer\" (offers "
+                                               "for these criteria) or "
+                                               "\"need\", got \"",
+                                               value, "\""));
+      }
+    } else if (name == "capability") {
+      for (std::string& c : CommaList(value)) {
+        criteria.add_capabilities(std::move(c));
+      }
+    } else if (name == "mode") {
+      criteria.set_mode(value);
+    } else if (name == "near") {
+      if (absl::Status s = ParseNear(value, criteria.mutable_near()); !s.ok()) {
+        return s;
+      }
+    } else if (name == "km") {
+      km = &value;
+    } else if (name == "lang") {
+      for (std::string& l : CommaList(value)) {
+        criteria.add_languages(std::move(l));
+      }
+    } else if (name == "from" || name == "to") {
+      if (absl::Status s = ParseTimestamp(
+              name, value,
+              name == "from" ? criteria.mutable_window()->mutable_start()
+                             : criteria.mutable_window()->mutable_end());
+          !s.ok()) {
+        return s;
+      }
+    } else if (name == "hours") {
+      uint32_t hours;
+      if (!absl::SimpleAtoi(value, &hours)) {
+        return ParamError("hours",
+                          absl::StrCat("expected a whole number of hours "
+                                       "(needed, or available a month with "
+                                       "want=need), got \"",
+                                       value, "\""));
+      }
+      criteria.set_hours(hours);
+    } else if (name == "page_size") {
+      int32_t n;
+      if (absl::Status s = ParsePageSize(value, &n); !s.ok()) return s;
+      request.set_page_size(n);
+    } else if (name == "page_token") {
+      request.set_page_token(value);
+    }
+  }
+  if (subject.empty()) {
+    return ParamError("need",
+                      "give need=ORIGIN/ID (offers for a need), "
+                      "offer=ORIGIN/ID (needs for an offer) or "
+                      "want=offer|need with capability=… (ad-hoc criteria)");
+  }
+  if (subject != "want") {
+    if (!first_criterion.empty()) {
+      return ParamError(
+          first_criterion,
+          absl::StrCat("is a criterion for want=; with ", subject, "= the ",
+                       subject, "'s own fields are matched"));
+    }
+    return request;
+  }
+  if (km != nullptr) {
+    double radius;
+    if (!ParseDouble(*km, &radius) || radius <= 0 || radius > 20040) {
+      return ParamError("km", absl::StrCat("expected a radius in kilometres, "
+                                           "more than 0 and at most 20040, "
+                                           "got \"",
+                                           *km, "\""));
+    }
+    if (!criteria.has_near()) {
+      return ParamError("km", "needs near=LAT,LON (where the work is)");
+    }
+    criteria.mutable_near()->set_radius_km(radius);
+  }
+  *request.mutable_criteria() = std::move(criteria);
+  return request;
+}
+
+absl::Status MatchErrorInApiNames(const absl::Status& status) {
+  absl::string_view message = status.message();
+  if (!absl::ConsumePrefix(&message, "criteria.")) return status;
+  static constexpr std::pair<absl::string_view, absl::string_view> kNames[] = {
+      {"capabilities", "capability"},
+      {"languages", "language"},
+      {"window.start", "during.start"},
+      {"window.end", "during.end"}};
+  std::string renamed(message);
+  for (const auto& [field, param] : kNames) {
+    if (absl::StartsWith(message, field)) {
+      absl::string_view rest = message.substr(field.size());
+      if (absl::ConsumePrefix(&rest, "[")) {
+        rest = rest.substr(std::min(rest.size(), rest.find(']') + 1));
+      }
+      renamed = absl::StrCat(param, rest);
+      break;
+    }
+  }
+  return absl::Status(status.code(), renamed);
 }
 
 }  // namespace civhub::gateway

@@ -34,6 +34,23 @@ absl::Status ParamError(absl::string_view param, absl::string_view what);
 // (country codes, hub ids, text length) are passed on for it to judge.
 absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query);
 
+// GET /v1/match's parameters as a MatchRequest: exactly one of
+// need=ORIGIN/ID, offer=ORIGIN/ID or want=offer|need; with want, the ad-hoc
+// criteria capability=A,B (required), mode=remote|on-site|either,
+// near=LAT,LON, km (needs near; without km the matching default radius),
+// lang=A,B, from=TIME, to=TIME (RFC 3339) and hours; and page_size,
+// page_token. INVALID_ARGUMENT naming the parameter for a malformed,
+// repeated or unknown one, and for criteria given with need= or offer=.
+// Codes and ranges the Directory checks are passed on for it to judge.
+absl::StatusOr<v1::MatchRequest> ParseMatch(const QueryParams& query);
+
+// A Directory::Match error in the API's names: "criteria.mode: …" →
+// "mode: …", "criteria.capabilities[1]: …" → "capability: …",
+// "criteria.languages[0]: …" → "lang: …", "criteria.window.end: …" →
+// "to: …", "criteria.near.radius_km: …" → "km: …"; others unchanged. For
+// ErrorResponse, which then names the field.
+absl::Status MatchErrorInApiNames(const absl::Status& status);
+
 // page_size and page_token, the only parameters of the list endpoints;
 // INVALID_ARGUMENT naming the parameter otherwise.
 absl::Status ParsePaging(const QueryParams& query, int32_t* page_size,

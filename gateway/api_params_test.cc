@@ -149,6 +149,70 @@ TEST(ParseSearchTest, UnknownParameterSaysWhatIsKnown) {
   EXPECT_NE(r.status().message().find("country"), absl::string_view::npos);
 }
 
+TEST(ParseMatchTest, ARecordOrCriteria) {
+  absl::StatusOr<v1::MatchRequest> r =
+      ParseMatch({{"need", "civhub1abc/site"}, {"page_size", "5"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->need().origin(), "civhub1abc");
+  EXPECT_EQ(r->need().record_id(), "site");
+  EXPECT_EQ(r->page_size(), 5);
+  r = ParseMatch({{"want", "offer"},
+                  {"capability", "website, translation"},
+                  {"mode", "on-site"},
+                  {"near", "-1.29,36.82"},
+                  {"km", "40"},
+                  {"lang", "sw,en"},
+                  {"from", "2027-01-01T00:00:00Z"},
+                  {"to", "2027-03-01T00:00:00Z"},
+                  {"hours", "60"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  const v1::MatchCriteria& c = r->criteria();
+  EXPECT_EQ(c.want(), v1::RECORD_KIND_OFFER);
+  ASSERT_EQ(c.capabilities_size(), 2);
+  EXPECT_EQ(c.capabilities(1), "translation");
+  EXPECT_EQ(c.mode(), "on-site");
+  EXPECT_EQ(c.near().radius_km(), 40);
+  EXPECT_EQ(c.languages_size(), 2);
+  EXPECT_TRUE(c.window().has_start() && c.window().has_end());
+  EXPECT_EQ(c.hours(), 60u);
+}
+
+TEST(ParseMatchTest, ErrorsNameTheParameter) {
+  EXPECT_EQ(FieldOf(ParseMatch({}).status()), "need");
+  EXPECT_EQ(FieldOf(ParseMatch({{"need", "x/y"}, {"offer", "x/z"}}).status()),
+            "offer");
+  EXPECT_EQ(
+      FieldOf(ParseMatch({{"need", "x/y"}, {"capability", "web"}}).status()),
+      "capability");
+  EXPECT_EQ(FieldOf(ParseMatch({{"want", "offers-please"}}).status()), "want");
+  EXPECT_EQ(FieldOf(ParseMatch({{"want", "need"}, {"km", "5"}}).status()),
+            "km");
+  EXPECT_EQ(FieldOf(ParseMatch({{"want", "need"}, {"hours", "-1"}}).status()),
+            "hours");
+  EXPECT_EQ(FieldOf(ParseMatch({{"want", "need"}, {"text", "x"}}).status()),
+            "text");
+  // The Directory's criteria errors, in the API's names.
+  const std::pair<const char*, const char*> cases[] = {
+      {"criteria.capabilities[1]: \"Web\" is not", "capability"},
+      {"criteria.languages[0]: \"xx\" is not", "lang"},
+      {"criteria.window.end: must be after", "to"},
+      {"criteria.near.radius_km: must be", "km"},
+      {"criteria.near.latitude: must be", "near"},
+      {"criteria.mode: must be", "mode"},
+      {"need.origin: is required", "need"},
+  };
+  for (const auto& [message, field] : cases) {
+    EXPECT_EQ(
+        FieldOf(MatchErrorInApiNames(absl::InvalidArgumentError(message))),
+        field)
+        << message;
+  }
+  EXPECT_EQ(ErrorBodyValue(MatchErrorInApiNames(absl::InvalidArgumentError(
+                               "criteria.capabilities[1]: \"Web\" is not")),
+                           "message"),
+            "capability: \\\"Web\\\" is not");
+}
+
 TEST(ParsePagingTest, TakesOnlyPaging) {
   int32_t size = 0;
   std::string token;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gateway/web_files.h"
+#include "node/records/capabilities.h"
 #include "node/records/iso_codes.h"
 #include "node/records/taxonomy.h"
 
@@ -91,6 +92,19 @@ std::string JsonTerms(absl::Span<const node::TaxonomyTerm> terms) {
   return out + "]";
 }
 
+// The capabilities, each with its group's code ("" for a group).
+std::string JsonCapabilities() {
+  std::string out = "[";
+  bool first = true;
+  for (const node::Capability& c : node::Capabilities()) {
+    absl::StrAppend(&out, first ? "" : ",", "{\"code\":", http::JsonQuote(c.code),
+                    ",\"name\":", http::JsonQuote(c.name), ",\"group\":",
+                    http::JsonQuote(c.group == nullptr ? "" : c.group), "}");
+    first = false;
+  }
+  return out + "]";
+}
+
 // The filters' option lists, from the same tables the hub validates with.
 std::string OptionsJson() {
   std::string countries = "[";
@@ -115,7 +129,8 @@ std::string OptionsJson() {
       "{\"countries\":", countries,
       ",\"regions\":", JsonList(node::RegionCodes()),
       ",\"languages\":", languages, ",\"topics\":", JsonTerms(node::Topics()),
-      ",\"organizationTypes\":", JsonTerms(node::OrganizationTypes()), "}");
+      ",\"organizationTypes\":", JsonTerms(node::OrganizationTypes()),
+      ",\"capabilities\":", JsonCapabilities(), "}");
 }
 
 bool ReadFile(const std::string& path, std::string* out) {

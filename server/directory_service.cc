@@ -115,6 +115,14 @@ grpc::ServerUnaryReactor* DirectoryService::Search(
   });
 }
 
+grpc::ServerUnaryReactor* DirectoryService::Match(
+    grpc::CallbackServerContext* ctx, const v1::MatchRequest* request,
+    v1::MatchResponse* response) {
+  return Admit(ctx, [this, request, response](const node::QueryStop& stop) {
+    return Reply(hub_->directory().Match(*request, stop), response, "Match");
+  });
+}
+
 grpc::ServerUnaryReactor* DirectoryService::ListMembers(
     grpc::CallbackServerContext* ctx, const v1::ListMembersRequest* request,
     v1::ListMembersResponse* response) {

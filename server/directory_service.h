@@ -24,8 +24,8 @@ namespace civhub::server {
 struct DirectoryLimits {
   node::CallLimits calls;
   WatchLimits watch;
-  // A Search stops with DEADLINE_EXCEEDED this long after it was admitted,
-  // or at the client's own deadline if that is sooner.
+  // A Search or a Match stops with DEADLINE_EXCEEDED this long after it
+  // was admitted, or at the client's own deadline if that is sooner.
   absl::Duration search_deadline = absl::Seconds(10);
   // Refused plus cancelled calls in one second beyond which a client is
   // reported to the federation::AbuseSink.
@@ -57,6 +57,9 @@ class DirectoryService final : public v1::Directory::CallbackService {
   grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx,
                                    const v1::SearchRequest* request,
                                    v1::SearchResponse* response) override;
+  grpc::ServerUnaryReactor* Match(grpc::CallbackServerContext* ctx,
+                                  const v1::MatchRequest* request,
+                                  v1::MatchResponse* response) override;
   grpc::ServerUnaryReactor* ListMembers(
       grpc::CallbackServerContext* ctx, const v1::ListMembersRequest* request,
       v1::ListMembersResponse* response) override;

@@ -255,5 +255,66 @@ TEST_F(DirectoryServiceTest, AWatchClientThatStopsReadingIsCancelled) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
+// Match over gRPC: ranked hits with their features, and the Directory's
+// errors with their codes.
+TEST_F(DirectoryServiceTest, MatchRanksOffersAndNamesWhatIsWrong) {
+  ASSERT_NO_FATAL_FAILURE(Start(DirectoryLimits(), 1));
+  auto publish = [&](const std::string& id, bool need,
+                     std::vector<std::string> capabilities) {
+    testing::NeedSpec spec;
+    spec.org_origin = key_.public_key().HubId();
+    spec.org_id = "o0";
+    spec.capabilities = std::move(capabilities);
+    v1::PublishRequest req;
+    req.set_record_id(id);
+    if (need) {
+      *req.mutable_need() = testing::MakeNeed(spec);
+    } else {
+      *req.mutable_offer() = testing::MakeOffer(spec);
+    }
+    ASSERT_OK(hub_->Publish(req));
+  };
+  publish("need-site", true, {"website"});
+  publish("offer-dev", false, {"web-development"});
+  publish("offer-site", false, {"website"});
+  auto client = NewClient();
+  auto match = [&](v1::MatchRequest request, v1::MatchResponse* response) {
+    grpc::ClientContext ctx;
+    return client->Match(&ctx, request, response);
+  };
+
+  v1::MatchRequest request;
+  request.mutable_need()->set_origin(key_.public_key().HubId());
+  request.mutable_need()->set_record_id("need-site");
+  v1::MatchResponse response;
+  grpc::Status status = match(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.hits_size(), 2);
+  EXPECT_EQ(response.hits(0).record().record_id(), "offer-site");
+  EXPECT_EQ(response.hits(1).record().record_id(), "offer-dev");
+  EXPECT_EQ(response.hits(1).features().partial_capabilities(0),
+            "web-development~website");
+  EXPECT_EQ(response.subject().record_id(), "need-site");
+
+  request.mutable_need()->set_record_id("nothing-here");
+  status = match(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "need: record"))
+      << status.error_message();
+  request.mutable_need()->set_record_id("o0");  // An organization.
+  status = match(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "not a need"))
+      << status.error_message();
+  v1::MatchRequest criteria;
+  criteria.mutable_criteria()->set_want(v1::RECORD_KIND_OFFER);
+  criteria.mutable_criteria()->add_capabilities("website");
+  criteria.mutable_criteria()->set_mode("on-site");
+  status = match(criteria, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "criteria.near:"))
+      << status.error_message();
+}
+
 }  // namespace
 }  // namespace civhub::server

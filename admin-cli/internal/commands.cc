@@ -531,6 +531,47 @@ int Search(Session& s, const SearchFlags& f) {
   return code;
 }
 
+int Match(Session& s, const std::string& ref_text, int limit,
+          const std::string& page_token) {
+  if (limit < 0) return s.UsageError("--limit must be 1-100 (0 means 20)");
+  int code = kExitOk;
+  std::optional<v1::RecordRef> ref = ParseRef(s, ref_text, &code);
+  if (!ref) return code;
+  v1::GetRecordRequest get;
+  get.set_origin(ref->origin());
+  get.set_record_id(ref->record_id());
+  v1::Record record;
+  {
+    auto ctx = s.Context();
+    grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), get, &record);
+    if (!st.ok()) return s.NodeError(st);
+  }
+  v1::MatchRequest req;
+  if (record.body().has_need()) {
+    *req.mutable_need() = *ref;
+  } else if (record.body().has_offer()) {
+    *req.mutable_offer() = *ref;
+  } else {
+    const node::RecordKindInfo* kind = node::KindOf(record.body());
+    return s.UsageError(absl::StrCat(
+        RefOf(record), " is ",
+        kind == nullptr ? std::string("deleted")
+                        : absl::StrCat("a record of kind ", kind->name),
+        "; match takes a need (offers for it) or an offer (needs for it)"));
+  }
+  req.set_page_size(limit);
+  req.set_page_token(page_token);
+  v1::MatchResponse response;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().directory()->Match(ctx.get(), req, &response);
+  code = s.Respond(st, response, PrintMatches);
+  if (code == kExitOk && !s.json && !response.next_page_token().empty()) {
+    s.out() << "more: run the same command with --page-token "
+            << response.next_page_token() << "\n";
+  }
+  return code;
+}
+
 int ShowStatus(Session& s) {
   v1::HubStatus status;
   auto ctx = s.Context();

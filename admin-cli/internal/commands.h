@@ -62,6 +62,11 @@ int Search(Session& s, const SearchFlags& flags);
 // What `search --kind` takes: "org or community".
 std::string SearchKindChoices();
 
+// `match REF`: the offers ranked for a need, or the needs for an offer (the
+// kind is read from the record); `limit` 0 means 20.
+int Match(Session& s, const std::string& ref, int limit,
+          const std::string& page_token);
+
 // Peer links.
 // `offline`: record the link without checking the address answers first.
 // `invite`: a token from the other hub's `peer invite` (then `hub_id` is

@@ -4,6 +4,8 @@
 //   /?q=water&kind=organization&country=KE&topic=…&type=…&language=…
 //     &region=…&near=LAT,LON&km=50&hl=fr
 //   /record/{origin}/{record_id}?hl=ar
+// Needs, offers, events and registrations have their pages in
+// matchmaking.js, which uses the toolkit this file exports (CivhubUi).
 'use strict';
 (function () {
   const MESSAGES = window.CIVHUB_MESSAGES;
@@ -273,13 +275,20 @@
     if (body.organization) return 'kindOrganization';
     if (body.community) return 'kindCommunity';
     if (body.service) return 'kindService';
+    if (body.need) return 'kindNeed';
+    if (body.offer) return 'kindOffer';
+    if (body.event) return 'kindEvent';
+    if (body.registration) return 'kindRegistration';
     if (body.hubProfile) return 'kindHubProfile';
     if (body.tombstone) return 'kindTombstone';
     return 'kindOther';
   }
   function payloadNames(body) {
-    const p = body.organization || body.community || body.service;
+    const p = body.organization || body.community || body.service || body.event;
     if (p && p.names) return p.names;
+    const w = body.need || body.offer;
+    if (w && w.titles) return w.titles;
+    if (body.registration) return [{lang: '', text: t('kindRegistration') + ' ' + body.recordId}];
     if (body.hubProfile) return [{lang: '', text: body.hubProfile.name}];
     return [{lang: '', text: body.recordId}];
   }
@@ -362,6 +371,12 @@
       const p = body.organization || body.community || body.service || {};
       const meta = el('p', {class: 'meta'});
       meta.append(el('span', {class: 'kind', text: t(kindOf(body))}));
+      const more = window.CivhubMatchmaking.summary(body);
+      if (more) {
+        for (const [cls, text] of [['place', more.place], ['when', more.extra], ['status', more.status]]) {
+          if (text) meta.append(el('span', {class: cls, text}));
+        }
+      }
       const loc = body.service ? ((p.locations || [])[0] || {}).location : (p.locations || [])[0];
       if (loc) meta.append(el('span', {class: 'place', text: placeText(loc)}));
       else if (p.regionScope && p.regionScope.length) {
@@ -440,6 +455,7 @@
     body.append(el('p', {class: 'kind', text: t(kindOf(b))}));
     if (b.tombstone) body.append(el('p', {text: t('deleted')}));
     if (b.service) await servicePage(b.service, body);
+    await window.CivhubMatchmaking.page(b, body, ref);
     if (p) {
       body.append(section(t('names'), languageTexts(p.names, false)));
       if (b.organization) {
@@ -688,6 +704,10 @@
       history.replaceState(null, '', url.pathname + url.search);
       render();
     });
+    $('needs-near-me').addEventListener('click', () => {
+      setFilter('kind', 'need');
+      $('locate').click();
+    });
     $('locate').addEventListener('click', () => {
       if (!navigator.geolocation) { $('status').textContent = t('locationUnavailable'); return; }
       $('status').textContent = t('locating');
@@ -708,5 +728,13 @@
     window.addEventListener('popstate', render);
     render();
   }
+  // For matchmaking.js.
+  window.CivhubUi = {
+    t, el, pluralKey, joinList, pick, langText, languageTexts, section, list, safeLink,
+    placeText, languageName, termName, recordHref, recordPath, api, enc, hubName, mark,
+    refItem, locationsPart,
+    lang: () => ui,
+    options: () => options,
+  };
   document.addEventListener('DOMContentLoaded', start);
 })();

@@ -65,10 +65,14 @@
     4: ['address', 'string'], 5: ['postalCode', 'string'],
     6: ['latitude', 'double'], 7: ['longitude', 'double'],
     8: ['id', 'string'], 9: ['name', 'string']};
+  // google.protobuf.Timestamp, read as the RFC 3339 text its JSON form has.
+  const TIMESTAMP = {1: ['seconds', 'uint'], 2: ['nanos', 'uint']};
+  const WINDOW = {1: ['start', 'timestamp'], 2: ['end', 'timestamp']};
+  const WORK_PLACE = {1: ['mode', 'string'], 2: ['location', LOCATION], 3: ['radiusKm', 'double']};
   const SCHEMA = {
     1: ['origin', 'bytes'], 2: ['recordId', 'string'], 3: ['version', 'uint'],
     4: ['sequence', 'uint'],
-    5: ['issuedAt', {1: ['seconds', 'uint'], 2: ['nanos', 'uint']}],
+    5: ['issuedAt', TIMESTAMP],
     10: ['organization', {
       1: ['identifiers', {1: ['scheme', 'string'], 2: ['identifier', 'string']}, true],
       2: ['names', LT, true], 3: ['descriptions', LT, true],
@@ -102,8 +106,45 @@
       16: ['locations', {1: ['id', 'string'], 2: ['locationId', 'string'],
                          3: ['location', LOCATION], 4: ['descriptions', LT, true]}, true],
       17: ['minimumAge', 'uint'], 18: ['maximumAge', 'uint']}],
+    16: ['need', {
+      1: ['organization', REF], 2: ['titles', LT, true], 3: ['descriptions', LT, true],
+      4: ['capabilities', 'string', true], 5: ['workPlace', WORK_PLACE],
+      6: ['languages', 'string', true], 7: ['window', WINDOW],
+      8: ['effortHours', 'uint'], 9: ['priority', 'string'], 10: ['status', 'string'],
+      11: ['expiresAt', 'timestamp'], 12: ['topics', 'string', true]}],
+    17: ['offer', {
+      1: ['organization', REF],
+      2: ['volunteer', {1: ['displayName', 'string'], 2: ['email', 'string'], 3: ['phone', 'string']}],
+      3: ['titles', LT, true], 4: ['descriptions', LT, true],
+      5: ['capabilities', 'string', true], 6: ['workPlace', WORK_PLACE],
+      7: ['languages', 'string', true], 8: ['window', WINDOW],
+      9: ['hoursPerMonth', 'uint'], 10: ['status', 'string'],
+      11: ['expiresAt', 'timestamp'], 12: ['topics', 'string', true]}],
+    18: ['event', {
+      1: ['names', LT, true], 2: ['descriptions', LT, true], 3: ['eventType', 'string'],
+      4: ['organizers', REF, true], 5: ['community', REF],
+      6: ['startsAt', 'timestamp'], 7: ['endsAt', 'timestamp'],
+      8: ['timeZone', 'string'], 9: ['allDay', 'bool'], 10: ['recurrence', 'string'],
+      11: ['place', LOCATION], 12: ['onlineUrl', 'string'],
+      13: ['languages', 'string', true], 14: ['topics', 'string', true],
+      15: ['capacity', 'uint'], 16: ['status', 'string'], 17: ['replicates', REF],
+      18: ['url', 'string'], 19: ['icalUid', 'string']}],
+    19: ['registration', {
+      1: ['event', REF], 2: ['organization', REF], 3: ['attendees', 'uint'],
+      4: ['status', 'string'], 5: ['notes', LT, true]}],
   };
   const utf8 = new TextDecoder('utf-8', {fatal: true});
+
+  // As protobuf's JSON mapping prints a Timestamp: UTC, "Z", and 0, 3, 6 or
+  // 9 digits of fraction.
+  function rfc3339(ts) {
+    const seconds = ts.seconds || 0, nanos = ts.nanos || 0;
+    const whole = new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, '');
+    if (!nanos) return whole + 'Z';
+    let frac = String(nanos).padStart(9, '0');
+    while (frac.length > 3 && frac.endsWith('000')) frac = frac.slice(0, -3);
+    return whole + '.' + frac + 'Z';
+  }
 
   function decode(bytes, schema) {
     let pos = 0;
@@ -139,10 +180,12 @@
       } else throw new Error('bad wire type');
       if (!spec) continue;
       const [name, type, repeated] = spec;
-      if (typeof type === 'object') value = decode(raw, type);
+      if (type === 'timestamp') value = rfc3339(decode(raw, TIMESTAMP));
+      else if (typeof type === 'object') value = decode(raw, type);
       else if (type === 'string') value = utf8.decode(raw);
       else if (type === 'bytes') value = raw;
-      else if (type === 'uint' && wire !== 0) throw new Error('bad wire type');
+      else if ((type === 'uint' || type === 'bool') && wire !== 0) throw new Error('bad wire type');
+      else if (type === 'bool') value = value !== 0;
       else if (type === 'double' && wire !== 1) throw new Error('bad wire type');
       if (repeated) (out[name] = out[name] || []).push(value);
       else out[name] = value;

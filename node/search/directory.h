@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,12 +58,15 @@ struct SearchPaging {
   int64_t limit = 0;
 };
 
+namespace internal {
+class MatchIndex;  // internal/match_index.h
+}  // namespace internal
+
 class Directory {
  public:
   // `store` and `clock` must outlive the Directory. The clock says when
-  // needs and offers have expired (search leaves them out).
-  explicit Directory(const Store* store, const Clock* clock = SystemClock())
-      : store_(store), clock_(clock) {}
+  // needs and offers have expired (search and matching leave them out).
+  explicit Directory(const Store* store, const Clock* clock = SystemClock());
 
   absl::StatusOr<v1::Record> GetRecord(
       const v1::GetRecordRequest& request) const;
@@ -104,6 +108,36 @@ class Directory {
   absl::StatusOr<std::vector<std::string>> FilterValues(
       char field, absl::string_view prefix, size_t max) const;
 
+  // The other side's records ranked for a need, an offer or ad-hoc
+  // criteria (docs/matchmaking.md, "Matching"): offers for a need, needs
+  // for an offer, each passing the hard filters of ScoreMatch
+  // (match_score.h) now, best score first, ties by origin key bytes
+  // then record id (the same order on every hub). Candidates are the
+  // records of the other kind listed under the group of one of the
+  // subject's capabilities (internal/match_index.h). total_count counts
+  // every record passing the filters; the page token resumes after the last
+  // hit with the `now` of the first page, so pages do not shift as time
+  // passes.
+  //
+  // Errors: INVALID_ARGUMENT naming the field ("need.origin: ...",
+  // "criteria.mode: ...", "page_token: ..."), also for a subject of
+  // another kind ("need: ... is an organization, not a need"); NOT_FOUND
+  // for a subject the hub does not hold or that was deleted;
+  // FAILED_PRECONDITION for a subject that is not open or has expired.
+  // Cost: the first call reads every need and offer into memory (about a
+  // second per 100,000; internal/match_index.h), later calls the changes
+  // since; then about 0.2 µs per candidate (every record of the other kind
+  // sharing a capability group with the subject), under `stop`'s checks,
+  // and a record read per hit.
+  absl::StatusOr<v1::MatchResponse> Match(const v1::MatchRequest& request,
+                                          const QueryStop& stop = {}) const {
+    return MatchAt(request, clock_->Now(), stop);
+  }
+  // Match as of `now` (the clock's time for Match).
+  absl::StatusOr<v1::MatchResponse> MatchAt(const v1::MatchRequest& request,
+                                            absl::Time now,
+                                            const QueryStop& stop = {}) const;
+
   absl::StatusOr<v1::ListMembersResponse> ListMembers(
       const v1::ListMembersRequest& request) const;
   absl::StatusOr<v1::ListCommunitiesResponse> ListCommunities(
@@ -120,6 +154,9 @@ class Directory {
  private:
   const Store* const store_;
   const Clock* const clock_;
+  // Matching's view of the needs and offers; shared so Directory stays
+  // copyable.
+  std::shared_ptr<internal::MatchIndex> match_index_;
 };
 
 // Parses and checks a RecordRef's fields; `field` prefixes errors

@@ -406,14 +406,14 @@ absl::StatusOr<std::unique_ptr<ListClause>> DuringClause(
   return std::make_unique<ListClause>(std::move(docs));
 }
 
-struct Match {
+struct Found {
   uint64_t doc;
   double key;  // Ascending sort key: distance, or minus the text score.
   double distance = -1;
 };
 
 // The order of a query's results: by key, then by document.
-bool Before(const Match& a, const Match& b) {
+bool Before(const Found& a, const Found& b) {
   return a.key != b.key ? a.key < b.key : a.doc < b.doc;
 }
 
@@ -482,7 +482,7 @@ absl::StatusOr<CheckedQuery> CheckQuery(const v1::SearchRequest& request) {
 }
 
 // Every match of the checked query in `snap`, in document order, unranked.
-absl::StatusOr<std::vector<Match>> FindMatches(const StoreSnapshot& snap,
+absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
                                                const v1::SearchRequest& request,
                                                const CheckedQuery& q,
                                                absl::Time now, Stopper* stop) {
@@ -604,7 +604,7 @@ absl::StatusOr<std::vector<Match>> FindMatches(const StoreSnapshot& snap,
     return a->materialized() && !b->materialized();
   });
 
-  std::vector<Match> matches;
+  std::vector<Found> matches;
   bool done = false;
   for (Clause* c : order) done |= !c->Valid();
   uint64_t target = done ? 0 : order[0]->doc();
@@ -625,7 +625,7 @@ absl::StatusOr<std::vector<Match>> FindMatches(const StoreSnapshot& snap,
     }
     if (done) break;
     if (!aligned) continue;
-    Match m{target, 0};
+    Found m{target, 0};
     if (geo_clause != nullptr) {
       m.distance = geo_clause->value();
       m.key = m.distance;
@@ -646,13 +646,13 @@ absl::StatusOr<std::vector<Match>> FindMatches(const StoreSnapshot& snap,
       kind->payload_case == v1::RecordBody::kOffer) {
     std::vector<uint64_t> docs;
     docs.reserve(matches.size());
-    for (const Match& m : matches) docs.push_back(m.doc);
+    for (const Found& m : matches) docs.push_back(m.doc);
     if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
       return s;
     }
     if (docs.size() != matches.size()) {
       size_t kept = 0;
-      for (const Match& m : matches) {
+      for (const Found& m : matches) {
         if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
           matches[kept++] = m;
         }
@@ -664,9 +664,9 @@ absl::StatusOr<std::vector<Match>> FindMatches(const StoreSnapshot& snap,
 }
 
 // Adds a hit for each of `matches`, in order.
-absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Match> matches,
+absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
                      v1::SearchResponse* out) {
-  for (const Match& m : matches) {
+  for (const Found& m : matches) {
     absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(m.doc);
     if (!view.ok()) return view.status();
     if (!view->has_value()) continue;
@@ -695,18 +695,18 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   }
 
   StoreSnapshot snap(*store_);
-  absl::StatusOr<std::vector<Match>> found =
+  absl::StatusOr<std::vector<Found>> found =
       FindMatches(snap, request, *q, clock_->Now(), &stop);
   if (!found.ok()) return found.status();
-  std::vector<Match>& matches = *found;
+  std::vector<Found>& matches = *found;
 
   v1::SearchResponse out;
   out.set_total_count(static_cast<int64_t>(matches.size()));
   if (after.has_value()) {
-    Match last{after->id, after->key};
+    Found last{after->id, after->key};
     matches.erase(
         std::remove_if(matches.begin(), matches.end(),
-                       [&](const Match& m) { return !Before(last, m); }),
+                       [&](const Found& m) { return !Before(last, m); }),
         matches.end());
   }
   size_t take = std::min<size_t>(matches.size(), q->page_size);
@@ -740,14 +740,14 @@ absl::StatusOr<v1::SearchResponse> Directory::SearchAt(
   if (!q.ok()) return q.status();
 
   StoreSnapshot snap(*store_);
-  absl::StatusOr<std::vector<Match>> found =
+  absl::StatusOr<std::vector<Found>> found =
       FindMatches(snap, request, *q, clock_->Now(), &stop);
   if (!found.ok()) return found.status();
-  std::vector<Match>& matches = *found;
+  std::vector<Found>& matches = *found;
   if (paging.modified_after != absl::InfinitePast()) {
     // issued_at is in no index: read each match's record.
     size_t kept = 0;
-    for (const Match& m : matches) {
+    for (const Found& m : matches) {
       if (stop.Tick()) return stop.status();
       absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(m.doc);
       if (!view.ok()) return view.status();

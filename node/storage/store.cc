@@ -678,6 +678,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
     counters_ = std::move(counters);
     purged += in_batch;
     if (in_batch == 0) break;
+    purges_.fetch_add(1, std::memory_order_release);
   }
   return purged;
 }

@@ -16,6 +16,7 @@
 #ifndef CIVHUB_NODE_STORAGE_STORE_H_
 #define CIVHUB_NODE_STORAGE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -215,6 +216,12 @@ class Store {
   absl::StatusOr<uint64_t> Block(absl::string_view origin);
   // Accepts `origin` again; its records must be fetched anew.
   absl::Status Unblock(absl::string_view origin);
+  // How many batches of records Block purged since the store was opened. A
+  // purge
+  // leaves no trace in the change log, so an index kept in memory by
+  // following the log (Directory's match index) starts over when this
+  // changes.
+  uint64_t purges() const { return purges_.load(std::memory_order_acquire); }
 
   // Latest versions of records of one kind, such as hub profiles or peer
   // links. INVALID_ARGUMENT for a kind the store keeps no kind postings for
@@ -318,6 +325,7 @@ class Store {
   std::function<void(const StoreFailure&)> failure_observer_;
   uint64_t text_reindexed_ = 0;    // Set once by Open.
   uint64_t filter_reindexed_ = 0;  // Set once by Open.
+  std::atomic<uint64_t> purges_{0};
 
   mutable absl::Mutex mu_;
   storage::Counters counters_ ABSL_GUARDED_BY(mu_);

@@ -445,6 +445,47 @@ class HttpApiTest(unittest.TestCase):
         self.assertEqual(rec["kind"], "RECORD_KIND_OFFER")
         self.assertEqual(rec["body"]["offer"]["volunteer"]["displayName"], "Ana M.")
 
+    def test_match_ranks_with_features_and_names_bad_parameters(self):
+        def match(query, status=200):
+            code, _, res = get_json("/v1/match?" + query)
+            self.assertEqual(code, status, res)
+            check("/v1/match", status, res)
+            return res
+        # Offers for Maji Safi's website, best first, with their reasons.
+        res = match("need=%s/maji-safi-kiosk-website" % HUB["id"])
+        self.assertEqual([hit["record"]["recordId"] for hit in res["hits"]], [
+            "ana-web-developer-lima", "kyiv-tech-hosting",
+            "wanjiru-translation-nairobi"])
+        self.assertEqual(res["subject"]["recordId"], "maji-safi-kiosk-website")
+        self.assertEqual(int(res["totalCount"]), 3)
+        ana = res["hits"][0]
+        self.assertEqual(ana["features"]["sharedCapabilities"],
+                         ["website", "content-management"])
+        self.assertEqual(ana["features"]["partialCapabilities"],
+                         ["web-development~web-design"])
+        self.assertGreater(ana["score"], res["hits"][1]["score"])
+        # Needs for an offer, and ad-hoc criteria.
+        res = match("offer=%s/kalayaan-security-clinic" % HUB["id"])
+        self.assertEqual([hit["record"]["recordId"] for hit in res["hits"]],
+                         ["kalayaan-newsroom-security"])
+        res = match("want=offer&capability=privacy&mode=on-site"
+                    "&near=14.6,120.98&km=20")
+        self.assertEqual([hit["record"]["recordId"] for hit in res["hits"]],
+                         ["kalayaan-security-clinic"])
+        self.assertEqual(match("want=offer&capability=privacy&mode=on-site"
+                               "&near=-12.05,-77.04&km=20"), {})
+        # Errors name the parameter.
+        for query, field in [
+                ("", "need"),
+                ("want=offer&capability=websites", "capability"),
+                ("want=offer&capability=website&mode=on-site", "near"),
+                ("want=offer&capability=website&lang=xx", "lang"),
+                ("need=%s/maji-safi-kiosk-website&lang=en" % HUB["id"], "lang"),
+                ("need=%s/maji-safi-kenya" % HUB["id"], "need")]:
+            self.assertEqual(match(query, 400)["field"], field, query)
+        err = match("need=%s/no-such-need" % HUB["id"], 404)
+        self.assertEqual(err["code"], "NOT_FOUND")
+
     def test_hub(self):
         status, h, res = get_json("/v1/hub")
         self.assertEqual(status, 200)
@@ -543,6 +584,8 @@ class HttpApiTest(unittest.TestCase):
                 "{record_id}", "maji-safi-kenya").replace(
                 "{id}", "disaster-response-network" if "communities/" in path
                 else "maji-safi-kenya")
+            if path == "/v1/match":
+                url += "?need=%s/maji-safi-kiosk-website" % HUB["id"]
             status, _, _ = get(url)
             self.assertEqual(status, 200, url)
 
