@@ -288,6 +288,25 @@ TEST_F(MatchTest, SubjectErrorsSayWhatIsWrong) {
                 "code; did you mean");
 }
 
+// A client that went away stops the ranking of many candidates.
+TEST_F(MatchTest, ACancelledMatchStops) {
+  PutNeed("need", testing::MakeNeed(Spec({"website"})));
+  for (int i = 0; i < 600; ++i) {
+    PutOffer(absl::StrCat("o", i), testing::MakeOffer(Spec({"web-design"})));
+  }
+  QueryStop stop;
+  stop.cancelled = [] { return true; };
+  EXPECT_STATUS(dir().MatchAt(ForNeed("need"), Now(), stop),
+                StatusCode::kCancelled, "cancelled");
+  stop.cancelled = nullptr;
+  stop.deadline = absl::InfinitePast();
+  EXPECT_STATUS(dir().MatchAt(ForNeed("need"), Now(), stop),
+                StatusCode::kDeadlineExceeded, "narrow it");
+  int64_t total = 0;
+  All(ForNeed("need"), Now(), &total);
+  EXPECT_EQ(total, 600);
+}
+
 TEST_F(MatchTest, TokenOfAnotherQueryIsRefused) {
   PutNeed("need", testing::MakeNeed(Spec({"website"})));
   for (int i = 0; i < 3; ++i) {
