@@ -250,6 +250,16 @@ TEST_F(MatchTest, PagesCoverEveryHitOnceInOrder) {
   v1::MatchRequest paged = ForNeed("need");
   paged.set_page_size(7);
   EXPECT_EQ(All(paged, Now()), one_page);
+  // A later page ranks at the first page's time: asked for after the need
+  // expired, it still continues the list.
+  absl::StatusOr<v1::MatchResponse> first = dir().MatchAt(paged, Now());
+  ASSERT_OK(first);
+  paged.set_page_token(first->next_page_token());
+  absl::StatusOr<v1::MatchResponse> second =
+      dir().MatchAt(paged, Now() + absl::Hours(24 * 365));
+  ASSERT_OK(second);
+  ASSERT_EQ(second->hits_size(), 7);
+  EXPECT_EQ(second->hits(0).record().record_id(), one_page[7]);
 }
 
 TEST_F(MatchTest, SubjectErrorsSayWhatIsWrong) {
