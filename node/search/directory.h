@@ -124,9 +124,9 @@ class Directory {
   // another kind ("need: ... is an organization, not a need"); NOT_FOUND
   // for a subject the hub does not hold or that was deleted;
   // FAILED_PRECONDITION for a subject that is not open or has expired.
-  // Cost: the first call reads every need and offer into memory (about a
+  // Cost: the first call reads every need and offer into memory (about half a
   // second per 100,000; internal/match_index.h), later calls the changes
-  // since; then about 0.2 µs per candidate (every record of the other kind
+  // since; then about 0.15 µs per candidate (every record of the other kind
   // sharing a capability group with the subject), under `stop`'s checks,
   // and a record read per hit.
   absl::StatusOr<v1::MatchResponse> Match(const v1::MatchRequest& request,

@@ -250,6 +250,16 @@ TEST_F(MatchTest, PagesCoverEveryHitOnceInOrder) {
   v1::MatchRequest paged = ForNeed("need");
   paged.set_page_size(7);
   EXPECT_EQ(All(paged, Now()), one_page);
+  // A later page ranks at the first page's time: asked for after the need
+  // expired, it still continues the list.
+  absl::StatusOr<v1::MatchResponse> first = dir().MatchAt(paged, Now());
+  ASSERT_OK(first);
+  paged.set_page_token(first->next_page_token());
+  absl::StatusOr<v1::MatchResponse> second =
+      dir().MatchAt(paged, Now() + absl::Hours(24 * 365));
+  ASSERT_OK(second);
+  ASSERT_EQ(second->hits_size(), 7);
+  EXPECT_EQ(second->hits(0).record().record_id(), one_page[7]);
 }
 
 TEST_F(MatchTest, SubjectErrorsSayWhatIsWrong) {
@@ -286,6 +296,25 @@ TEST_F(MatchTest, SubjectErrorsSayWhatIsWrong) {
   EXPECT_STATUS(dir().MatchAt(typo, Now()), StatusCode::kInvalidArgument,
                 "criteria.capabilities[0]: \"websites\" is not a capability "
                 "code; did you mean");
+}
+
+// A client that went away stops the ranking of many candidates.
+TEST_F(MatchTest, ACancelledMatchStops) {
+  PutNeed("need", testing::MakeNeed(Spec({"website"})));
+  for (int i = 0; i < 600; ++i) {
+    PutOffer(absl::StrCat("o", i), testing::MakeOffer(Spec({"web-design"})));
+  }
+  QueryStop stop;
+  stop.cancelled = [] { return true; };
+  EXPECT_STATUS(dir().MatchAt(ForNeed("need"), Now(), stop),
+                StatusCode::kCancelled, "cancelled");
+  stop.cancelled = nullptr;
+  stop.deadline = absl::InfinitePast();
+  EXPECT_STATUS(dir().MatchAt(ForNeed("need"), Now(), stop),
+                StatusCode::kDeadlineExceeded, "narrow it");
+  int64_t total = 0;
+  All(ForNeed("need"), Now(), &total);
+  EXPECT_EQ(total, 600);
 }
 
 TEST_F(MatchTest, TokenOfAnotherQueryIsRefused) {

@@ -2,18 +2,18 @@
 // memory, by document and by capability group, kept up to date by following
 // the store's change log. Directory::Match ranks tens of thousands of
 // candidates per query; reading and parsing each from the store cost ~5 µs,
-// this costs ~0.2 µs (docs/performance.md, "Matching (issue 18)").
+// this costs ~0.15 µs (docs/performance.md, "Matching (issue 18)").
 // Private to node/search.
 //
 // Built on first use from the kind postings of needs and offers (a record
-// read each: about a second per 100,000), then brought up to each query's
+// read each: about half a second per 100,000), then brought up to each query's
 // snapshot from the change log (a record read per change since the last
 // query). A purge (Store::Block) leaves no trace in the log: a change of
 // Store::purges() starts it over. The index may be a moment ahead of a
 // query's snapshot (another query caught it up further); callers read the
 // records they return from their snapshot.
 //
-// Memory: about 300 bytes per need or offer.
+// Memory: about 370 bytes per need or offer (docs/performance.md).
 //
 // Thread-safe: CatchUp takes the writer lock, ForEachCandidate a reader
 // lock.
