@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/search.h"
 #include "crypto/key_file.h"
 #include "node/records/validate.h"
 #include "node/search/directory.h"
@@ -256,21 +257,10 @@ absl::StatusOr<std::string> EnsureMatchDataset(const std::string& root,
   const std::string dir = DatasetDir(root, needs, offers);
   struct stat st;
   if (stat((dir + "/ready").c_str(), &st) == 0) return dir;
-  std::cerr << "match: building " << dir << " (once)...\n";
-  if (std::system(
-          absl::StrCat("rm -rf '", dir, "' && mkdir -p '", dir, "'").c_str()) !=
-      0) {
-    return absl::InternalError(absl::StrCat("cannot create ", dir));
-  }
-  chmod(dir.c_str(), 0700);
-  absl::StatusOr<crypto::LoadedKey> key =
-      crypto::LoadOrCreateKeyFile(dir + "/hub.key");
-  if (!key.ok()) return key.status();
-  node::StoreOptions options;
-  options.path = dir + "/store";
-  absl::StatusOr<std::unique_ptr<node::Store>> store =
-      node::Store::Open(options);
-  if (!store.ok()) return store.status();
+  absl::StatusOr<FreshDataset> fresh = StartDataset(dir, "match");
+  if (!fresh.ok()) return fresh.status();
+  const crypto::LoadedKey* key = &fresh->key;
+  node::Store* store = fresh->store.get();
 
   NeedOfferGenerator gen(/*seed=*/18);
   const crypto::PrivateKey& hub_key = key->key;
@@ -298,12 +288,12 @@ absl::StatusOr<std::string> EnsureMatchDataset(const std::string& root,
     }
     for (const crypto::VerifiedRecord& r : SignAll(bodies)) {
       absl::StatusOr<node::ApplyOutcome> applied =
-          (*store)->Apply(r, /*sync=*/false);
+          store->Apply(r, /*sync=*/false);
       if (!applied.ok()) return applied.status();
     }
     std::cerr << "  " << first + n << " / " << total << "\n";
   }
-  if (absl::Status s = (*store)->Sync(); !s.ok()) return s;
+  if (absl::Status s = store->Sync(); !s.ok()) return s;
   std::ofstream(dir + "/ready") << "ok\n";
   return dir;
 }

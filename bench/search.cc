@@ -279,12 +279,9 @@ Latency Measure(const std::string& engine, const std::string& kind,
 
 }  // namespace
 
-absl::StatusOr<std::string> EnsureDataset(const std::string& root,
-                                          uint64_t records) {
-  const std::string dir = absl::StrCat(root, "/hub-", records);
-  struct stat st;
-  if (stat((dir + "/ready").c_str(), &st) == 0) return dir;
-  std::cerr << "dataset: building " << dir << " (once)...\n";
+absl::StatusOr<FreshDataset> StartDataset(const std::string& dir,
+                                          absl::string_view what) {
+  std::cerr << what << ": building " << dir << " (once)...\n";
   if (std::system(
           absl::StrCat("rm -rf '", dir, "' && mkdir -p '", dir, "'").c_str()) !=
       0) {
@@ -299,6 +296,18 @@ absl::StatusOr<std::string> EnsureDataset(const std::string& root,
   absl::StatusOr<std::unique_ptr<node::Store>> store =
       node::Store::Open(options);
   if (!store.ok()) return store.status();
+  return FreshDataset{*std::move(key), *std::move(store)};
+}
+
+absl::StatusOr<std::string> EnsureDataset(const std::string& root,
+                                          uint64_t records) {
+  const std::string dir = absl::StrCat(root, "/hub-", records);
+  struct stat st;
+  if (stat((dir + "/ready").c_str(), &st) == 0) return dir;
+  absl::StatusOr<FreshDataset> fresh = StartDataset(dir, "dataset");
+  if (!fresh.ok()) return fresh.status();
+  const crypto::LoadedKey* key = &fresh->key;
+  node::Store* store = fresh->store.get();
   sqlite3* db = nullptr;
   if (sqlite3_open((dir + "/fts.sqlite").c_str(), &db) != SQLITE_OK)
     return SqliteError(db, "sqlite open");
@@ -328,7 +337,7 @@ absl::StatusOr<std::string> EnsureDataset(const std::string& root,
     }
     for (const crypto::VerifiedRecord& r : SignAll(bodies)) {
       absl::StatusOr<node::ApplyOutcome> applied =
-          (*store)->Apply(r, /*sync=*/false);
+          store->Apply(r, /*sync=*/false);
       if (!applied.ok()) return applied.status();
       const v1::Organization& org = r.body.organization();
       const int64_t id = static_cast<int64_t>(r.body.sequence());
@@ -372,7 +381,7 @@ absl::StatusOr<std::string> EnsureDataset(const std::string& root,
         "CREATE INDEX meta_country ON meta(country)", "ANALYZE"}) {
     if (absl::Status s = Exec(db, sql); !s.ok()) return s;
   }
-  if (absl::Status s = (*store)->Sync(); !s.ok()) return s;
+  if (absl::Status s = store->Sync(); !s.ok()) return s;
   std::ofstream(dir + "/ready") << records << "\n";
   return dir;
 }

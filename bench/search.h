@@ -5,10 +5,14 @@
 #define CIVHUB_BENCH_SEARCH_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/key_file.h"
+#include "node/storage/store.h"
 
 namespace civhub::bench {
 
@@ -18,6 +22,16 @@ namespace civhub::bench {
 // once (minutes at 1M), then reused.
 absl::StatusOr<std::string> EnsureDataset(const std::string& root,
                                           uint64_t records);
+
+// The start of a dataset built once under `dir`: the directory emptied and
+// created (0700), a new hub key in dir/hub.key and an empty store in
+// dir/store. `what` names the dataset in the progress line on stderr.
+struct FreshDataset {
+  crypto::LoadedKey key;
+  std::unique_ptr<node::Store> store;
+};
+absl::StatusOr<FreshDataset> StartDataset(const std::string& dir,
+                                          absl::string_view what);
 
 // Total size of the dataset's signed records, serialized as sent.
 absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset);

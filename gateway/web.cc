@@ -97,9 +97,10 @@ std::string JsonCapabilities() {
   std::string out = "[";
   bool first = true;
   for (const node::Capability& c : node::Capabilities()) {
-    absl::StrAppend(&out, first ? "" : ",", "{\"code\":", http::JsonQuote(c.code),
-                    ",\"name\":", http::JsonQuote(c.name), ",\"group\":",
-                    http::JsonQuote(c.group == nullptr ? "" : c.group), "}");
+    absl::StrAppend(
+        &out, first ? "" : ",", "{\"code\":", http::JsonQuote(c.code),
+        ",\"name\":", http::JsonQuote(c.name),
+        ",\"group\":", http::JsonQuote(c.group == nullptr ? "" : c.group), "}");
     first = false;
   }
   return out + "]";

@@ -25,6 +25,9 @@
 namespace civhub::node {
 namespace {
 
+using internal::GetBE64;
+using internal::PutBE64;
+
 // What is matched against: the subject's side, and which side it plays.
 struct Subject {
   MatchSide side;
@@ -57,18 +60,6 @@ struct MatchPosition {
 constexpr char kTokenVersion = 'm';
 constexpr size_t kTokenHeader = 1 + 8 + 8 + 8 + crypto::kPublicKeySize;
 constexpr size_t kMaxTokenChars = 512;
-
-void PutBE64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((v >> shift) & 0xff));
-  }
-}
-
-uint64_t GetBE64(absl::string_view in) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
-  return v;
-}
 
 std::string EncodeToken(uint64_t query, absl::Time now, const Candidate& last) {
   std::string raw(1, kTokenVersion);

@@ -13,7 +13,8 @@ namespace {
 constexpr char kTokenVersion = 1;
 constexpr size_t kTokenBytes = 1 + 8 + 8 + 8;
 
-// Tokens hold their integers big-endian.
+}  // namespace
+
 void PutBE64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) {
     out->push_back(static_cast<char>((v >> shift) & 0xff));
@@ -25,8 +26,6 @@ uint64_t GetBE64(absl::string_view in) {
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
   return v;
 }
-
-}  // namespace
 
 uint64_t QueryFingerprint(google::protobuf::Message* request_copy) {
   const auto* desc = request_copy->GetDescriptor();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace civhub::node::internal {
@@ -18,6 +19,11 @@ struct PagePosition {
 
 // A fingerprint of `request` with its page fields cleared, so that a token
 // can only continue the query it came from.
+// Page tokens hold their integers big-endian: appends `v`'s 8 bytes to
+// `out`; reads them from the first 8 bytes of `in` (which has at least 8).
+void PutBE64(std::string* out, uint64_t v);
+uint64_t GetBE64(absl::string_view in);
+
 uint64_t QueryFingerprint(google::protobuf::Message* request_copy);
 
 std::string EncodePageToken(uint64_t query, const PagePosition& position);
