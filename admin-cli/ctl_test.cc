@@ -145,8 +145,8 @@ TEST(Ctl, SearchChecksMatchmakingFlags) {
   EXPECT_TRUE(absl::StrContains(err, "--to needs --from")) << err;
   EXPECT_EQ(Ctl({"search", "--from", "next week"}, &out, &err), kExitUsage);
   EXPECT_TRUE(absl::StrContains(err,
-                                "--from \"next week\": expected an RFC "
-                                "3339 time"))
+                                "--from \"next week\": expected a date "
+                                "(2026-07-01) or an RFC 3339 time"))
       << err;
 }
 
@@ -420,6 +420,40 @@ TEST(JsonInput, AByteOrderMarkIsAccepted) {
   absl::StatusOr<v1::PublishRequest> req = ReadPublishFile(path);
   ASSERT_OK(req);
   EXPECT_EQ(req->record_id(), "b");
+}
+
+// Issue 18: "expiresAt": "2027-06-30" was refused ("Invalid time format"),
+// though civhubctl search --to took the same date.
+TEST(JsonInput, ADateAloneIsTakenForAnExpiryAndAWindow) {
+  testing::TempDir dir;
+  std::string path = dir.Sub("need.json");
+  std::ofstream(path) << R"({"recordId": "n", "need": {
+    "window": {"start": "2027-03-01", "end": "2027-06-30"},
+    "notes": "2027-01-01",
+    "expiresAt": "2027-06-30"}})";
+  absl::StatusOr<v1::PublishRequest> req = ReadPublishFile(path);
+  // "notes" is not a field: the date expanded only where a time goes.
+  EXPECT_STATUS(req.status(), absl::StatusCode::kInvalidArgument, "notes");
+  std::ofstream(path, std::ios::trunc) << R"({"recordId": "n", "need": {
+    "window": {"start": "2027-03-01", "end": "2027-06-30"},
+    "expiresAt": "2027-06-30"}})";
+  req = ReadPublishFile(path);
+  ASSERT_OK(req);
+  auto seconds = [](int y, int m, int d) {
+    return absl::ToUnixSeconds(
+        absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone()));
+  };
+  EXPECT_EQ(req->need().window().start().seconds(), seconds(2027, 3, 1));
+  // An end and an expiry include their day.
+  EXPECT_EQ(req->need().window().end().seconds(), seconds(2027, 7, 1));
+  EXPECT_EQ(req->need().expires_at().seconds(), seconds(2027, 7, 1));
+  // Any other text still gets the parser's error, naming the field.
+  std::ofstream(path, std::ios::trunc)
+      << R"({"recordId": "n", "need": {"expiresAt": "30/06/2027"}})";
+  EXPECT_STATUS(ReadPublishFile(path).status(),
+                absl::StatusCode::kInvalidArgument,
+                "need.expires_at: \"30/06/2027\" is not a time: write a date "
+                "(2027-06-30) or an RFC 3339 time");
 }
 
 TEST(JsonInput, ABareOrganizationGetsTheWrapperAsAHint) {

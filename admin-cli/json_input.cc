@@ -14,8 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/records/record_kinds.h"
+#include "node/records/time_text.h"
 
 namespace civhub::ctl {
 namespace {
@@ -93,6 +95,16 @@ std::string Reshape(absl::string_view message, std::string* field) {
     if (absl::ConsumePrefix(&rest, ":")) {
       size_t dot = path.find_last_of(".]");
       *field = dot == std::string::npos ? path : path.substr(dot + 1);
+      // "invalid value Field 'expiresAt', Invalid time format: 30/06/2027
+      // for type google.protobuf.Timestamp"
+      constexpr absl::string_view kBadTime = "Invalid time format: ";
+      if (size_t at = rest.find(kBadTime); at != absl::string_view::npos) {
+        absl::string_view value = rest.substr(at + kBadTime.size());
+        value = value.substr(0, value.find(" for type"));
+        return absl::StrCat(path, ": \"", value,
+                            "\" is not a time: write a date (2027-06-30) or "
+                            "an RFC 3339 time (2027-06-30T09:00:00-05:00)");
+      }
       return absl::StrCat(
           path, ": ",
           absl::StrReplaceAll(absl::StripLeadingAsciiWhitespace(rest),
@@ -112,6 +124,55 @@ std::string Reshape(absl::string_view message, std::string* field) {
 std::string Located(const std::string& path, JsonPosition where) {
   if (where.line == 0) return absl::StrCat(path, ": ");
   return absl::StrCat(path, ":", where.line, ":", where.column, ": ");
+}
+
+// `json` with each date alone ("2027-06-30") that is the value of a time
+// field of a need or an offer written as the RFC 3339 time it stands for
+// (time_text.h): protobuf's JSON parser takes only the latter, and people
+// write an expiry as a date. An expiry or a window's end includes its day.
+// Only the one line holding a date grows, so a later error's line number
+// still matches the file.
+std::string ExpandDates(absl::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  absl::string_view key;
+  size_t i = 0;
+  while (i < json.size()) {
+    if (json[i] != '"') {
+      out.push_back(json[i++]);
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < json.size() && json[end] != '"') {
+      end += json[end] == '\\' ? 2 : 1;
+    }
+    if (end >= json.size()) {  // Unterminated: the parser will say so.
+      absl::StrAppend(&out, json.substr(i));
+      break;
+    }
+    const absl::string_view text = json.substr(i + 1, end - i - 1);
+    size_t next = end + 1;
+    while (next < json.size() && absl::ascii_isspace(json[next])) ++next;
+    const bool is_key = next < json.size() && json[next] == ':';
+    std::optional<absl::Time> t;
+    if (!is_key && node::IsDateAlone(text)) {
+      if (key == "expiresAt" || key == "expires_at" || key == "end") {
+        t = node::ParseTimeOrDate(text, node::DateMeans::kEndOfDay);
+      } else if (key == "start") {
+        t = node::ParseTimeOrDate(text, node::DateMeans::kStartOfDay);
+      }
+    }
+    if (t) {
+      absl::StrAppend(
+          &out, "\"",
+          absl::FormatTime(absl::RFC3339_sec, *t, absl::UTCTimeZone()), "\"");
+    } else {
+      absl::StrAppend(&out, json.substr(i, end + 1 - i));
+    }
+    if (is_key) key = text;
+    i = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -183,6 +244,7 @@ absl::StatusOr<v1::PublishRequest> ReadPublishFile(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": larger than 1 MiB"));
   }
+  json = ExpandDates(json);
   v1::PublishRequest request;
   JsonPosition where;
   if (absl::Status s = ParseJson(json, &request, &where); !s.ok()) {

@@ -197,6 +197,8 @@ TEST_F(FederationTest, NeedsEventsAndRegistrationsCrossTheNetwork) {
     set(&req);
     ASSERT_OK(hub->hub->Publish(req));
   };
+  ASSERT_OK(a->hub->Publish(testing::OrgPublish("org-1", {})));
+  ASSERT_OK(c->hub->Publish(testing::OrgPublish("org-c", {})));
   testing::NeedSpec need;
   need.org_origin = a_id;
   publish(a, "site", [&](v1::PublishRequest* r) {

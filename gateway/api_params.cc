@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "crypto/keys.h"
 #include "node/records/record_kinds.h"
+#include "node/records/time_text.h"
 #include "node/records/validate.h"
 
 namespace civhub::gateway {
@@ -80,17 +82,21 @@ absl::Status ParseCheckedRef(absl::string_view param, absl::string_view value,
   return absl::OkStatus();
 }
 
-// An RFC 3339 time ("2026-07-01T00:00:00Z", "2026-07-01T09:00:00-05:00").
+// An RFC 3339 time ("2026-07-01T00:00:00Z", "2026-07-01T09:00:00-05:00"),
+// or a date alone: from= its start, to= the day included (time_text.h).
 absl::Status ParseTimestamp(absl::string_view param, absl::string_view value,
                             google::protobuf::Timestamp* ts) {
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, value, &t, &err)) {
-    return ParamError(param, absl::StrCat("expected an RFC 3339 time "
-                                          "(\"2026-07-01T00:00:00Z\"), got \"",
+  std::optional<absl::Time> t = node::ParseTimeOrDate(
+      value, param == "to" ? node::DateMeans::kEndOfDay
+                           : node::DateMeans::kStartOfDay);
+  if (!t) {
+    return ParamError(param, absl::StrCat("expected a date (\"2026-07-01\") "
+                                          "or an RFC 3339 time "
+                                          "(\"2026-07-01T09:00:00-05:00\"), "
+                                          "got \"",
                                           value, "\""));
   }
-  ts->set_seconds(absl::ToUnixSeconds(t));
+  ts->set_seconds(absl::ToUnixSeconds(*t));
   return absl::OkStatus();
 }
 

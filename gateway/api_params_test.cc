@@ -126,11 +126,17 @@ TEST(ParseSearchTest, MatchmakingFilters) {
   r = ParseSearch({{"from", "2026-07-01T00:00:00Z"}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->during().end().seconds(), 1782864000 + 366 * 86400);
+  // Issue 18: dates alone were refused here though civhubctl took them.
+  // from= is the day's midnight UTC, to= includes its day.
+  r = ParseSearch({{"from", "2026-07-01"}, {"to", "2026-07-31"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->during().start().seconds(), 1782864000);
+  EXPECT_EQ(r->during().end().seconds(), 1782864000 + 31 * 86400);
 
   for (const auto& [query, field] :
        std::vector<std::pair<QueryParams, std::string>>{
            {{{"to", "2026-07-01T00:00:00Z"}}, "to"},
-           {{{"from", "2026-07-01"}}, "from"},
+           {{{"from", "1 July 2026"}}, "from"},
            {{{"organization", "civhub1nope/org-1"}}, "organization"},
            {{{"event", hub + "/bad id"}}, "event"},
        }) {

@@ -15,10 +15,16 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "node/record_metrics.h"
 #include "node/records/record_kinds.h"
+#include "node/records/references.h"
 #include "node/records/validate.h"
 
 namespace civhub::node {
 namespace {
+
+// "an" before "event", "organization", "offer"; "a" otherwise.
+absl::string_view ArticleFor(absl::string_view noun) {
+  return !noun.empty() && absl::StrContains("aeiou", noun.front()) ? "an" : "a";
+}
 
 std::string SerializeDeterministic(const v1::RecordBody& body) {
   std::string out;
@@ -196,6 +202,12 @@ void Hub::PublishManyLocked(
         }
         previous = (*existing)->body.version();
       }
+    }
+    if (invalid[i].ok()) {
+      invalid[i] = CheckOwnReferences(body, [&](absl::string_view id) {
+        auto it = in_batch.find(id);
+        return it == in_batch.end() ? nullptr : &*bodies[it->second];
+      });
     }
     if (!invalid[i].ok()) {
       (*results)[i] = invalid[i];
@@ -423,6 +435,9 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
 
   ValidationOptions options{now, strict};
   if (absl::Status s = ValidateRecordBody(body, options); !s.ok()) return s;
+  if (strict) {
+    if (absl::Status s = CheckOwnReferences(body, nullptr); !s.ok()) return s;
+  }
   std::string bytes = SerializeDeterministic(body);
   if (bytes.size() > crypto::kMaxBodyBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -446,6 +461,70 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
   *view.stored.mutable_signed_() = std::move(record.signed_record);
   view.body = std::move(record.body);
   return PublishResult{Directory::ToRecord(view), false};
+}
+
+absl::Status Hub::CheckOwnReferences(
+    const v1::RecordBody& body,
+    const std::function<const v1::RecordBody*(absl::string_view)>& pending)
+    const {
+  const std::string self = crypto::HubIdOf(id().bytes());
+  for (const KindedReference& r : CheckedReferences(body)) {
+    if (r.ref->origin() != self) continue;
+    const std::string& record_id = r.ref->record_id();
+    const absl::string_view wanted = FindRecordKind(r.kind)->display_name;
+    const v1::RecordBody* target = pending ? pending(record_id) : nullptr;
+    absl::StatusOr<std::optional<StoredView>> stored;
+    if (target == nullptr) {
+      stored = store_->Get(id().bytes(), record_id);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) target = &(*stored)->body;
+    }
+    if (target == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.path, ": this hub has no ", wanted, " \"", record_id,
+                       "\"", ElsewhereHint(record_id, r.kind)));
+    }
+    if (target->payload_case() == v1::RecordBody::kTombstone) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.path, ": ", wanted, " \"", record_id,
+                       "\" of this hub was deleted; publish it again first"));
+    }
+    if (target->payload_case() != r.kind) {
+      const RecordKindInfo* is = KindOf(*target);
+      return absl::InvalidArgumentError(absl::StrCat(
+          r.path, ": \"", record_id, "\" of this hub is ",
+          is != nullptr ? ArticleFor(is->display_name) : "a record", " ",
+          is != nullptr ? is->display_name : "", ", not ", ArticleFor(wanted),
+          " ", wanted));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Hub::ElsewhereHint(absl::string_view record_id,
+                               v1::RecordBody::PayloadCase kind) const {
+  const absl::string_view wanted = FindRecordKind(kind)->display_name;
+  absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+      origins = store_->Origins();
+  if (origins.ok()) {
+    for (const auto& [origin, state] : *origins) {
+      if (origin == id().bytes()) continue;
+      absl::StatusOr<std::optional<StoredView>> other =
+          store_->Get(origin, record_id);
+      if (other.ok() && other->has_value() &&
+          (*other)->body.payload_case() == kind) {
+        const std::string hub = crypto::HubIdOf(origin);
+        return absl::StrCat("; another hub has one: refer to it as \"", hub,
+                            "/", record_id,
+                            "\" (with its hub id), or publish the ", wanted,
+                            " on this hub first");
+      }
+    }
+  }
+  return absl::StrCat("; publish the ", wanted,
+                      " on this hub first, or give the hub id of the hub "
+                      "that published it (HUB_ID/",
+                      record_id, ")");
 }
 
 absl::StatusOr<Hub::Checked> Hub::Check(v1::SignedRecord record,

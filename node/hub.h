@@ -145,6 +145,21 @@ class Hub {
 
   absl::StatusOr<PublishResult> PublishBody(v1::RecordBody body, bool strict)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  // Refuses a record naming one of this hub's own records that is not there
+  // (never published, or deleted) or is of another kind: published, it
+  // would replicate to every hub as a reference to nothing. The message
+  // names the field and, when another hub's record has that id, how to
+  // refer to it. `pending` finds a record published earlier in the same
+  // batch (nullptr if none). References to other hubs' records are not
+  // checked: those may not have arrived yet.
+  absl::Status CheckOwnReferences(
+      const v1::RecordBody& body,
+      const std::function<const v1::RecordBody*(absl::string_view)>& pending)
+      const;
+  // How to mend a reference to a record id this hub lacks: the hub id of
+  // another hub holding a record of `kind` with that id, if one does.
+  std::string ElsewhereHint(absl::string_view record_id,
+                            v1::RecordBody::PayloadCase kind) const;
   absl::StatusOr<PublishResult> Retire(absl::string_view record_id,
                                        absl::string_view reason);
   // Runs fn(0) ... fn(n - 1) on the calling thread and the executor's

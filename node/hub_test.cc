@@ -223,6 +223,124 @@ TEST_F(HubTest, DeleteReplacesWithTombstone) {
   EXPECT_EQ(back->record.body().version(), 3u);
 }
 
+// Organization `org_id` of this hub says it is coming to event `event`.
+v1::PublishRequest RegistrationPublish(const std::string& self,
+                                       const v1::RecordRef& event,
+                                       const std::string& org_id) {
+  v1::PublishRequest reg;
+  reg.set_record_id(absl::StrCat(org_id, "-at-", event.record_id()));
+  v1::Registration* r = reg.mutable_registration();
+  *r->mutable_event() = event;
+  r->mutable_organization()->set_origin(self);
+  r->mutable_organization()->set_record_id(org_id);
+  r->set_attendees(2);
+  r->set_status("going");
+  return reg;
+}
+
+// A need or an offer of organization "maji-safi" of hub `self`.
+testing::NeedSpec MajiSafiSpec(const std::string& self) {
+  testing::NeedSpec spec;
+  spec.org_origin = self;
+  spec.org_id = "maji-safi";
+  return spec;
+}
+
+v1::PublishRequest NeedPublish(const std::string& id,
+                               const testing::NeedSpec& spec) {
+  v1::PublishRequest need;
+  need.set_record_id(id);
+  *need.mutable_need() = testing::MakeNeed(spec);
+  return need;
+}
+
+v1::RecordRef Ref(const std::string& origin, const std::string& id) {
+  v1::RecordRef ref;
+  ref.set_origin(origin);
+  ref.set_record_id(id);
+  return ref;
+}
+
+// Issue 18: a registration for this hub's event "techcamp-lima-2027" that
+// nobody published here was signed and replicated as a reference to nothing.
+TEST_F(HubTest, PublishRefusesReferencesToOwnRecordsThatAreNotThere) {
+  const std::string self = key_.public_key().HubId();
+  const testing::NeedSpec spec = MajiSafiSpec(self);
+  v1::PublishRequest need = NeedPublish("kiosk-website", spec);
+  EXPECT_STATUS(hub_->Publish(need), StatusCode::kInvalidArgument,
+                "need.organization: this hub has no organization "
+                "\"maji-safi\"; publish the organization on this hub first");
+
+  ASSERT_OK(hub_->Publish(OrgPublish("maji-safi", {})));
+  ASSERT_OK(hub_->Publish(need));
+
+  EXPECT_STATUS(hub_->Publish(RegistrationPublish(self, Ref(self, "maji-safi"),
+                                                  "maji-safi")),
+                StatusCode::kInvalidArgument,
+                "registration.event: \"maji-safi\" of this hub is an "
+                "organization, not an event");
+
+  ASSERT_OK(hub_->Delete("maji-safi", ""));
+  v1::PublishRequest offer;
+  offer.set_record_id("hosting");
+  *offer.mutable_offer() = testing::MakeOffer(spec);
+  EXPECT_STATUS(hub_->Publish(offer), StatusCode::kInvalidArgument,
+                "offer.organization: organization \"maji-safi\" of this hub "
+                "was deleted");
+  EXPECT_EQ(store_->counters().offers(), 0u);
+}
+
+TEST_F(HubTest, AMissingOwnReferenceNamesTheHubThatHasTheRecord) {
+  // Lima's hub published the TechCamp; a Nairobi admin registering for it
+  // wrote its id alone, which means Nairobi's own record.
+  crypto::PrivateKey lima = NewKey();
+  v1::RecordBody event;
+  event.set_origin(lima.public_key().bytes());
+  event.set_record_id("techcamp-lima-2027");
+  event.set_version(1);
+  event.set_sequence(1);
+  *event.mutable_issued_at() = google::protobuf::Timestamp();
+  event.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(clock_.Now()));
+  testing::EventSpec spec;
+  spec.organizer_origin = lima.public_key().HubId();
+  *event.mutable_event() = testing::MakeEvent(spec);
+  absl::StatusOr<crypto::VerifiedRecord> verified =
+      crypto::VerifyRecord(testing::SignBody(lima, event));
+  ASSERT_OK(verified);
+  ASSERT_OK(store_->Apply(*verified, /*sync=*/true));
+
+  ASSERT_OK(hub_->Publish(OrgPublish("maji-safi", {})));
+  const std::string self = key_.public_key().HubId();
+  v1::PublishRequest reg =
+      RegistrationPublish(self, Ref(self, "techcamp-lima-2027"), "maji-safi");
+  const std::string lima_ref =
+      absl::StrCat(lima.public_key().HubId(), "/techcamp-lima-2027");
+  EXPECT_STATUS(hub_->Publish(reg), StatusCode::kInvalidArgument,
+                absl::StrCat("registration.event: this hub has no event "
+                             "\"techcamp-lima-2027\"; another hub has one: "
+                             "refer to it as \"",
+                             lima_ref, "\""));
+  *reg.mutable_registration()->mutable_event() =
+      Ref(lima.public_key().HubId(), "techcamp-lima-2027");
+  ASSERT_OK(hub_->Publish(reg));
+}
+
+TEST_F(HubTest, PublishManyResolvesOwnReferencesWithinTheBatch) {
+  const std::string self = key_.public_key().HubId();
+  const testing::NeedSpec spec = MajiSafiSpec(self);
+  v1::PublishRequest need = NeedPublish("kiosk-website", spec);
+  v1::PublishRequest early = need;
+  early.set_record_id("too-early");
+  std::vector<absl::StatusOr<PublishResult>> results =
+      hub_->PublishMany(Batch({early, OrgPublish("maji-safi", {}), need}));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_STATUS(results[0], StatusCode::kInvalidArgument,
+                "need.organization: this hub has no organization");
+  ASSERT_OK(results[1]);
+  ASSERT_OK(results[2]);
+  EXPECT_EQ(results[2]->record.body().sequence(), 2u);
+}
+
 TEST_F(HubTest, IngestVerifiesBeforeStoring) {
   v1::SignedRecord good = SignedOrg(key_, "a", 1, 1);
   v1::SignedRecord tampered = good;

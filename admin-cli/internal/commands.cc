@@ -28,6 +28,7 @@
 #include "node/records/capabilities.h"
 #include "node/records/record_kinds.h"
 #include "node/records/taxonomy.h"
+#include "node/records/time_text.h"
 
 namespace civhub::ctl::internal {
 
@@ -456,16 +457,16 @@ int Search(Session& s, const SearchFlags& f) {
           std::make_tuple("--to", &f.to,
                           req.mutable_during()->mutable_end())}) {
       if (value->empty()) continue;
-      absl::Time t;
-      std::string err;
-      if (!absl::ParseTime(absl::RFC3339_full, *value, &t, &err) &&
-          !absl::ParseTime("%Y-%m-%d", *value, absl::UTCTimeZone(), &t, &err)) {
-        return s.UsageError(absl::StrCat(
-            flag, " \"", *value,
-            "\": expected an RFC 3339 time (2026-07-01T09:00:00-05:00) or a "
-            "date (2026-07-01, midnight UTC)"));
+      std::optional<absl::Time> t = node::ParseTimeOrDate(
+          *value, value == &f.to ? node::DateMeans::kEndOfDay
+                                 : node::DateMeans::kStartOfDay);
+      if (!t) {
+        return s.UsageError(
+            absl::StrCat(flag, " \"", *value,
+                         "\": expected a date (2026-07-01) or an RFC 3339 time "
+                         "(2026-07-01T09:00:00-05:00)"));
       }
-      ts->set_seconds(absl::ToUnixSeconds(t));
+      ts->set_seconds(absl::ToUnixSeconds(*t));
     }
     if (f.to.empty()) {
       req.mutable_during()->mutable_end()->set_seconds(

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "crypto/keys.h"
@@ -107,20 +108,28 @@ absl::Status CheckCapabilities(absl::string_view path,
     return s;
   }
   if (!strict) return absl::OkStatus();
+  // Every unknown code at once: a file with three typos is mended in one
+  // round, not three.
+  std::vector<std::string> unknown;
+  int first = -1;
   for (int i = 0; i < codes.size(); ++i) {
     if (IsPublishableCapability(codes[i])) continue;
+    if (first < 0) first = i;
     std::vector<std::string> similar = SimilarCapabilities(codes[i]);
-    return Invalid(
-        At(path, i),
-        absl::StrCat(Quoted(codes[i]), " is not a listed capability",
-                     similar.empty()
-                         ? ""
-                         : absl::StrCat(" (did you mean ",
-                                        JoinAlternatives(similar), "?)"),
-                     "; the list is in docs/matchmaking.md, \"Capabilities\"; "
-                     "local ones start with \"x-\""));
+    unknown.push_back(absl::StrCat(
+        Quoted(codes[i]), similar.empty()
+                              ? ""
+                              : absl::StrCat(" (did you mean ",
+                                             JoinAlternatives(similar), "?)")));
   }
-  return absl::OkStatus();
+  if (unknown.empty()) return absl::OkStatus();
+  return Invalid(
+      At(path, first),
+      absl::StrCat(absl::StrJoin(unknown, ", "),
+                   unknown.size() == 1 ? " is not a listed capability"
+                                       : " are not listed capabilities",
+                   "; the list is in docs/matchmaking.md, \"Capabilities\"; "
+                   "local ones start with \"x-\""));
 }
 
 // Where the work is done: a mode, and a place with coordinates unless

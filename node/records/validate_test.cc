@@ -536,6 +536,13 @@ TEST_F(ValidateMatchmaking, Capabilities) {
   o->set_capabilities(2, "web-developement");
   EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
                 "(did you mean web-development?)");
+  // Every unknown code in one message, the field naming the first.
+  o->add_capabilities("transaltion");
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                "offer.capabilities[2]: \"web-developement\" (did you mean "
+                "web-development?), \"transaltion\" (did you mean "
+                "translation?) are not listed capabilities");
+  o->mutable_capabilities()->RemoveLast();
   o->set_capabilities(2, "x-blockchain");
   EXPECT_OK(ValidateRecordBody(body, Strict()));
   o->set_capabilities(2, "Blockchain");

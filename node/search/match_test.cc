@@ -28,6 +28,11 @@ class MatchTest : public ::testing::Test {
     store_ = testing::OpenStore(dir_.Sub("store"), &clock_);
     ASSERT_NE(store_, nullptr);
     hub_ = std::make_unique<Hub>(key_, store_.get(), &clock_);
+    // The organizations the specs' needs, offers and events name: a hub
+    // refuses a reference to one of its own records that is not there.
+    for (const char* org : {"org-1", "org-2"}) {
+      ASSERT_OK(hub_->Publish(testing::OrgPublish(org, {})));
+    }
   }
 
   NeedSpec Spec(std::vector<std::string> capabilities) {
