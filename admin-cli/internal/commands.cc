@@ -215,19 +215,32 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
     if (!self) return code;
     for (v1::RecordRef* r : refs) r->set_origin(*self);
   }
-  // A need or an offer without expires_at runs for kDefaultExpiry: files
-  // (examples/) stay publishable, and the admin is told the date.
+  // A need or an offer without expires_at runs until its window ends (at
+  // most a year ahead), or kDefaultExpiry without one: files (examples/)
+  // stay publishable, and the admin is told the date.
   google::protobuf::Timestamp* expires =
       request->has_need()    ? request->mutable_need()->mutable_expires_at()
       : request->has_offer() ? request->mutable_offer()->mutable_expires_at()
                              : nullptr;
   if (expires != nullptr && expires->seconds() == 0 && expires->nanos() == 0) {
-    const absl::Time at = absl::Now() + kDefaultExpiry;
+    const v1::TimeWindow& window = request->has_need()
+                                       ? request->need().window()
+                                       : request->offer().window();
+    const absl::Time now = absl::Now();
+    const absl::Time window_end = absl::FromUnixSeconds(window.end().seconds());
+    absl::Time at = now + kDefaultExpiry;
+    std::string why = "in 180 days";
+    if (window.has_end() && window_end > now) {
+      at = std::min(window_end, now + absl::Hours(24 * 365));
+      why = at == window_end ? "when its window ends"
+                             : "in a year, the longest allowed, before its "
+                               "window ends: publish it again then";
+    }
     expires->set_seconds(absl::ToUnixSeconds(at));
     s.err() << file << ": no expiresAt; the "
             << (request->has_need() ? "need" : "offer") << " expires on "
-            << absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone())
-            << " (in 180 days; at most a year after publishing)\n";
+            << absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()) << " ("
+            << why << "; set expiresAt to choose)\n";
   }
   if (request->has_service()) {
     if (int code = FillServiceLocations(s, file, request->mutable_service());

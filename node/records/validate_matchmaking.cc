@@ -482,10 +482,15 @@ absl::Status ValidateRegistrationRecord(const v1::RecordBody& body,
     return s;
   }
   if (r.organization().origin() != crypto::HubIdOf(body.origin())) {
-    return Invalid("registration.organization",
-                   absl::StrCat("must be an organization of the publishing "
-                                "hub (origin ",
-                                crypto::HubIdOf(body.origin()), ")"));
+    return Invalid(
+        "registration.organization",
+        absl::StrCat("must be an organization of the publishing hub (origin ",
+                     crypto::HubIdOf(body.origin()),
+                     "): an organization registers through its own hub, so "
+                     "publish the registration on hub ",
+                     r.organization().origin(),
+                     ", or name one of this hub's "
+                     "organizations"));
   }
   if (r.attendees() < 1 || r.attendees() > 10000) {
     return Invalid("registration.attendees",

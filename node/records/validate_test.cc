@@ -656,6 +656,10 @@ TEST_F(ValidateMatchmaking, Registration) {
   EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
                 "registration.organization: must be an organization of the "
                 "publishing hub");
+  // Says where it goes instead.
+  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
+                absl::StrCat("publish the registration on hub ",
+                             other_.public_key().HubId()));
   body = RegistrationBody();
   body.mutable_registration()->set_attendees(0);
   EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,

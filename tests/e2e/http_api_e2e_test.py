@@ -448,6 +448,14 @@ class HttpApiTest(unittest.TestCase):
         check("/v1/records/{origin}/{record_id}", 200, rec)
         self.assertEqual(rec["kind"], "RECORD_KIND_OFFER")
         self.assertEqual(rec["body"]["offer"]["volunteer"]["displayName"], "Ana M.")
+        # A need put without expiresAt runs until its window ends (it used
+        # to expire after 180 days, in the middle of this one's window).
+        status, _, rec = get_json(self.record_path("maji-safi-kiosk-website"))
+        need = rec["body"]["need"]
+        self.assertEqual(need["expiresAt"], need["window"]["end"])
+        # Dates alone: from= its midnight, to= the day included.
+        self.assertEqual(ids("from=2027-03-01&to=2027-03-31"),
+                         ["manila-security-clinic-weekly", "techcamp-lima-2027"])
 
     def test_match_ranks_with_features_and_names_bad_parameters(self):
         def match(query, status=200):
