@@ -144,8 +144,10 @@ void Api::Match(std::shared_ptr<const http::Request> request,
   Run(*request, std::move(reply),
       [hub, match = *std::move(match)](
           const node::QueryStop& stop) -> absl::StatusOr<http::Response> {
+        const absl::Time start = absl::Now();
         absl::StatusOr<v1::MatchResponse> found =
             hub->directory().Match(match, stop);
+        node::ObserveMatch(match, "http", absl::Now() - start);
         if (!found.ok()) return MatchErrorInApiNames(found.status());
         return JsonOf(*found, kQueryCache);
       });

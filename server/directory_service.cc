@@ -119,7 +119,10 @@ grpc::ServerUnaryReactor* DirectoryService::Match(
     grpc::CallbackServerContext* ctx, const v1::MatchRequest* request,
     v1::MatchResponse* response) {
   return Admit(ctx, [this, request, response](const node::QueryStop& stop) {
-    return Reply(hub_->directory().Match(*request, stop), response, "Match");
+    const absl::Time start = absl::Now();
+    auto found = hub_->directory().Match(*request, stop);
+    node::ObserveMatch(*request, "grpc", absl::Now() - start);
+    return Reply(std::move(found), response, "Match");
   });
 }
 

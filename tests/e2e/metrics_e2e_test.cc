@@ -113,6 +113,11 @@ TEST(MetricsE2eTest, PrometheusParsesMetricsWithWhatTheHubDid) {
   EXPECT_NE(hub.Ctl({"record", "rm", "NOT A VALID ID"}).exit_code, 0);
   // An HTTP 200 before the scrape (the scrape's own is counted after it).
   ASSERT_EQ(Fetch("http://" + hub.http_address() + "/healthz").status, 200);
+  // A match with ad-hoc criteria.
+  ASSERT_EQ(Fetch("http://" + hub.http_address() +
+                  "/v1/match?want=offer&capability=website")
+                .status,
+            200);
 
   Scrape m = Fetch("http://" + hub.http_address() + "/metrics");
   ASSERT_EQ(m.status, 200) << m.raw;
@@ -127,6 +132,7 @@ TEST(MetricsE2eTest, PrometheusParsesMetricsWithWhatTheHubDid) {
       {"civhub_records_ingested", "counter"},
       {"civhub_records_refused", "counter"},
       {"civhub_search_duration_seconds", "histogram"},
+      {"civhub_match_duration_seconds", "histogram"},
       {"civhub_http_requests", "counter"},
       {"civhub_http_request_duration_seconds", "histogram"},
       {"civhub_grpc_requests", "counter"},
@@ -154,6 +160,10 @@ TEST(MetricsE2eTest, PrometheusParsesMetricsWithWhatTheHubDid) {
       << m.raw;
   EXPECT_EQ(m.Value("civhub_search_duration_seconds_bucket{api=grpc,class=text,"
                     "le=+Inf}"),
+            1)
+      << m.raw;
+  EXPECT_EQ(m.Value("civhub_match_duration_seconds_count{api=http,"
+                    "subject=criteria}"),
             1)
       << m.raw;
   EXPECT_GE(m.Value("civhub_http_requests_total{code=200,method=GET}"), 1)
