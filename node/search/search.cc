@@ -31,41 +31,18 @@
 #include "node/search/internal/expiry.h"
 #include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
+#include "node/search/internal/stopper.h"
 #include "node/storage/postings.h"
 #include "node/storage/snapshot.h"
 
 namespace civhub::node {
 namespace {
 
-// Says when a query must give up (QueryStop); Tick() once per candidate.
-class Stopper {
- public:
-  explicit Stopper(const QueryStop& stop) : stop_(stop) {}
+using internal::Stopper;
 
-  // True once the query must stop. Looks at the clock and the client only
-  // every kEvery ticks: both cost far more than a candidate.
-  bool Tick() {
-    if (!status_.ok()) return true;
-    if (++ticks_ % kEvery != 0) return false;
-    if (stop_.cancelled && stop_.cancelled()) {
-      status_ = absl::CancelledError("the client cancelled the search");
-    } else if (stop_.deadline != absl::InfiniteFuture() &&
-               absl::Now() >= stop_.deadline) {
-      status_ = absl::DeadlineExceededError(
-          "the search ran past its deadline; narrow it (more words, a "
-          "country, a kind or a smaller radius)");
-    }
-    return !status_.ok();
-  }
-  bool stopped() const { return !status_.ok(); }
-  const absl::Status& status() const { return status_; }
-
- private:
-  static constexpr uint64_t kEvery = 256;
-  const QueryStop& stop_;
-  uint64_t ticks_ = 0;
-  absl::Status status_;
-};
+constexpr absl::string_view kSearchPastDeadline =
+    "the search ran past its deadline; narrow it (more words, a country, a "
+    "kind or a smaller radius)";
 
 class Clause {
  public:
@@ -681,7 +658,7 @@ absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
 
 absl::StatusOr<v1::SearchResponse> Directory::Search(
     const v1::SearchRequest& request, const QueryStop& query_stop) const {
-  Stopper stop(query_stop);
+  Stopper stop(query_stop, std::string(kSearchPastDeadline));
   absl::StatusOr<CheckedQuery> q = CheckQuery(request);
   if (!q.ok()) return q.status();
   v1::SearchRequest copy = request;
@@ -727,7 +704,7 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
 absl::StatusOr<v1::SearchResponse> Directory::SearchAt(
     const v1::SearchRequest& request, const SearchPaging& paging,
     const QueryStop& query_stop) const {
-  Stopper stop(query_stop);
+  Stopper stop(query_stop, std::string(kSearchPastDeadline));
   if (!request.page_token().empty()) {
     return absl::InvalidArgumentError(
         "page_token: not taken with offset paging; choose the page by its "
