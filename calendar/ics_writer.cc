@@ -108,9 +108,11 @@ std::string UidOf(const v1::Record& record) {
 // copy the feed writes: the latest issued (the freshest import of the
 // source), then the smaller origin, so every hub writes the same one.
 bool Preferred(const v1::Record& a, const v1::Record& b) {
-  const int64_t ta = a.body().issued_at().seconds();
-  const int64_t tb = b.body().issued_at().seconds();
-  if (ta != tb) return ta > tb;
+  const auto issued = [](const v1::Record& r) {
+    return std::make_pair(r.body().issued_at().seconds(),
+                          r.body().issued_at().nanos());
+  };
+  if (issued(a) != issued(b)) return issued(a) > issued(b);
   return std::tie(a.origin(), a.record_id()) <
          std::tie(b.origin(), b.record_id());
 }
