@@ -356,6 +356,10 @@ void AddEventCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   imp->add_option("--country", f.country,
                   "ISO 3166-1 country of the places (default: the time "
                   "zone's)");
+  imp->add_option("--tz", f.tz,
+                  "IANA time zone of floating times (DTSTART without TZID "
+                  "and without Z), e.g. America/Lima (default: they are "
+                  "errors)");
   imp->add_flag("--dry-run", f.dry_run,
                 "Read and validate here, print what would be published and "
                 "every problem; publish nothing");

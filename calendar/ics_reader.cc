@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -12,8 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "calendar/internal/libical.h"
 #include "crypto/hash.h"
+#include "node/records/recurrence.h"
 #include "node/records/taxonomy.h"
 
 namespace civhub::calendar {
@@ -55,12 +58,77 @@ std::string NameOf(absl::string_view line) {
   return absl::AsciiStrToUpper(line.substr(0, end));
 }
 
+// The value of a content line as written: after the first colon outside a
+// quoted parameter (TZID="E. Africa Standard Time").
+std::string ValueOf(absl::string_view line) {
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '"') quoted = !quoted;
+    if (line[i] == ':' && !quoted) return std::string(line.substr(i + 1));
+  }
+  return "";
+}
+
+// Properties that carry nothing civhub models: client bookkeeping (busy
+// state, Outlook's and Thunderbird's internal counters), read silently so
+// that "not imported" lists only data a reader would miss.
+bool IsBookkeeping(absl::string_view name) {
+  return name == "TRANSP" || name == "X-CIVHUB-RECORD" ||
+         absl::StartsWith(name, "X-MICROSOFT-CDO-") ||
+         name == "X-MICROSOFT-DISALLOW-COUNTER" ||
+         absl::StartsWith(name, "X-MS-OLK-") || name == "X-MOZ-GENERATION" ||
+         name == "X-MOZ-LASTACK";
+}
+
+// Vendor properties holding the online meeting's URL (Google Meet, Teams).
+bool IsVendorMeetingUrl(absl::string_view name) {
+  return name == "X-GOOGLE-CONFERENCE" ||
+         name == "X-MICROSOFT-SKYPETEAMSMEETINGURL";
+}
+
+// What to write instead, for a property libical cannot read.
+std::string HintFor(absl::string_view name) {
+  if (name == "DTSTART" || name == "DTEND" || name == "EXDATE" ||
+      name == "RDATE" || name == "RECURRENCE-ID") {
+    return absl::StrCat(
+        "write a time as 20270819T090000 with its zone before the colon (",
+        name, ";TZID=America/Lima:20270819T090000), or in UTC as ",
+        "20270819T140000Z, or a day as ", name, ";VALUE=DATE:20270819");
+  }
+  if (name == "DURATION") return "write a duration as PT1H30M or P2D";
+  if (name == "RRULE") {
+    return "write the rule as FREQ=WEEKLY;COUNT=4 (docs/matchmaking.md, "
+           "\"Recurrence\")";
+  }
+  if (name == "GEO") {
+    return "write latitude;longitude in decimal degrees, e.g. "
+           "GEO:-16.3963;-71.5369";
+  }
+  return absl::StrCat("correct ", name,
+                      " as RFC 5545 defines it, or delete the line");
+}
+
+// libical's message about one line, with the value as written and what to
+// change. libical's own words stay (they name what it expected), without
+// its "Removing entire property: ..." tail, which is about its own tree.
+std::string ExplainLineError(const std::string& name, const std::string& line,
+                             absl::string_view message) {
+  const size_t removing = message.find(". Removing");
+  if (removing != absl::string_view::npos)
+    message = message.substr(0, removing);
+  return absl::StrCat(name.empty() ? "this line" : name, " \"", ValueOf(line),
+                      "\" cannot be read (libical: ", message,
+                      "): ", HintFor(name));
+}
+
 // What the text says about one VEVENT: where it starts, the lines of its
 // own properties by name (in order) and of its nested components, and the
 // problems found on its lines.
 struct EventLines {
   int begin = 0;
   std::map<std::string, std::deque<int>> properties;
+  // The value of each property line as written, by line.
+  std::map<int, std::string> values;
   std::vector<std::pair<std::string, int>> components;
   std::vector<IcsProblem> errors;
 
@@ -143,10 +211,11 @@ TextScan ScanLines(const std::vector<ContentLine>& lines, bool check_lines) {
     }
     if (event >= 0 && open.size() == 2) {
       scan.events[event].properties[name].push_back(l.line);
+      scan.events[event].values[l.line] = ValueOf(l.text);
     }
     if (check_lines) {
-      for (std::string& message : LineErrors(l.text)) {
-        report(l.line, std::move(message));
+      for (const std::string& message : LineErrors(l.text)) {
+        report(l.line, ExplainLineError(name, l.text, message));
       }
     }
   }
@@ -253,10 +322,18 @@ class EventMapper {
   void AddText(icalproperty* p, const char* name, const char* text,
                google::protobuf::RepeatedPtrField<v1::LocalizedText>* texts);
   void AddCategories(icalproperty* p);
-  // DTSTART / DTEND: seconds since the epoch and, for DTSTART, the zone.
-  std::optional<time_t> TimeOf(icalproperty* p, const char* name,
+  // DTSTART / DTEND / EXDATE at `line`: seconds since the epoch and, if
+  // `zone`, the zone.
+  std::optional<time_t> TimeOf(icalproperty* p, const char* name, int line,
                                std::string* zone);
   bool MapTimes();
+  bool MapExdates();
+  void MapOnlineUrl();
+  // The value of the property at `line` as the file writes it.
+  std::string Written(int line) const {
+    auto it = lines_->values.find(line);
+    return it == lines_->values.end() ? "" : it->second;
+  }
 
   icalcomponent* const vevent_;
   icalcomponent* const vcalendar_;
@@ -265,6 +342,12 @@ class EventMapper {
   const std::string calendar_zone_;
   ImportedEvent* out_ = nullptr;
   std::string location_;
+  // EXDATE properties with their lines, mapped after the times.
+  std::vector<std::pair<icalproperty*, int>> exdates_;
+  // The first vendor meeting URL (X-GOOGLE-CONFERENCE...), with its name.
+  std::string vendor_url_, vendor_url_name_;
+  int start_line_ = 0, end_line_ = 0;
+  std::string end_name_;
 };
 
 void EventMapper::AddText(
@@ -312,8 +395,7 @@ void EventMapper::AddCategories(icalproperty* p) {
 }
 
 std::optional<time_t> EventMapper::TimeOf(icalproperty* p, const char* name,
-                                          std::string* zone) {
-  const int line = lines_->Take(name);
+                                          int line, std::string* zone) {
   const icaltimetype t = icalvalue_get_datetimedate(icalproperty_get_value(p));
   if (icaltime_is_null_time(t)) {
     Error(line, absl::StrCat(name, " has no date"));
@@ -327,18 +409,30 @@ std::optional<time_t> EventMapper::TimeOf(icalproperty* p, const char* name,
   icalparameter* param =
       icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
   if (param == nullptr) {
-    Error(line, absl::StrCat(name,
-                             " is a floating time (neither TZID nor UTC "
-                             "\"Z\"): civhub needs its time zone, e.g. ",
-                             name, ";TZID=America/Lima:20270315T090000"));
+    if (!options_.floating_zone.empty()) {
+      if (zone != nullptr) *zone = options_.floating_zone;
+      return icaltime_as_timet_with_zone(
+          t, internal::BuiltinZone(options_.floating_zone));
+    }
+    Error(line,
+          absl::StrCat(name, " ", Written(line),
+                       " is a floating time (no TZID, no final \"Z\"): "
+                       "civhub needs its time zone: import with --tz ZONE "
+                       "(e.g. --tz America/Lima) for the file's floating "
+                       "times, or write ",
+                       name, ";TZID=America/Lima:", Written(line)));
     return std::nullopt;
   }
   const std::string tzid = Str(icalparameter_get_tzid(param));
-  std::optional<std::string> iana = internal::IanaZoneOf(vcalendar_, tzid);
+  std::optional<std::string> iana =
+      internal::IanaZoneOf(vcalendar_, tzid, options_.country);
   if (!iana) {
     Error(line, absl::StrCat(name, ": TZID \"", tzid,
-                             "\" is not an IANA time zone (such as "
-                             "America/Lima) and its VTIMEZONE names none"));
+                             "\" is not a time zone civhub knows: write an "
+                             "IANA zone (TZID=America/Lima) or a Windows "
+                             "zone name (TZID=SA Pacific Standard Time), or "
+                             "give its VTIMEZONE an X-LIC-LOCATION naming "
+                             "the IANA zone"));
     return std::nullopt;
   }
   if (zone != nullptr) *zone = *iana;
@@ -356,21 +450,44 @@ bool EventMapper::MapTimes() {
   const bool all_day =
       icalvalue_get_datetimedate(icalproperty_get_value(start)).is_date;
   std::string zone;
-  std::optional<time_t> starts = TimeOf(start, "DTSTART", &zone);
+  start_line_ = lines_->Take("DTSTART");
+  std::optional<time_t> starts = TimeOf(start, "DTSTART", start_line_, &zone);
   if (!starts) return false;
   std::optional<time_t> ends;
   if (icalproperty* end =
           icalcomponent_get_first_property(vevent_, ICAL_DTEND_PROPERTY)) {
-    ends = TimeOf(end, "DTEND", nullptr);
+    end_name_ = "DTEND";
+    end_line_ = lines_->Take("DTEND");
+    ends = TimeOf(end, "DTEND", end_line_, nullptr);
     if (!ends) return false;
   } else if (icalproperty* duration = icalcomponent_get_first_property(
                  vevent_, ICAL_DURATION_PROPERTY)) {
-    lines_->Take("DURATION");
+    end_name_ = "DURATION";
+    end_line_ = lines_->Take("DURATION");
     ends =
         *starts + icaldurationtype_as_int(icalproperty_get_duration(duration));
   } else {
     // RFC 5545 3.6.1: a date lasts the day, a date-time no time at all.
     ends = *starts + (all_day ? 86400 : 0);
+  }
+  if (*ends <= *starts && end_line_ == 0) {
+    Error(start_line_,
+          absl::StrCat("DTSTART ", Written(start_line_),
+                       " has neither DTEND nor DURATION: civhub needs when "
+                       "the event ends: add DTEND or DURATION (e.g. "
+                       "DURATION:PT2H)"));
+    return false;
+  }
+  if (*ends <= *starts) {
+    // In the file's own words: its local times, the line of the end.
+    Error(end_line_,
+          absl::StrCat(end_name_, " ", Written(end_line_),
+                       " ends the event before or when it starts (DTSTART ",
+                       Written(start_line_), ", line ", start_line_, "): ",
+                       end_name_ == "DTEND"
+                           ? "set DTEND to when the event ends"
+                           : "give a positive DURATION such as PT2H"));
+    return false;
   }
   SetTime(*starts, e.mutable_starts_at());
   SetTime(*ends, e.mutable_ends_at());
@@ -379,8 +496,74 @@ bool EventMapper::MapTimes() {
   return true;
 }
 
+bool EventMapper::MapExdates() {
+  v1::Event& e = out_->event;
+  if (exdates_.empty()) return true;
+  // The starts the rule gives, which an EXDATE must name to leave one out.
+  v1::Event rule_only = e;
+  rule_only.clear_excluded_starts();
+  std::set<int64_t> starts;
+  const absl::Time first = absl::FromUnixSeconds(e.starts_at().seconds());
+  for (const node::Occurrence& o :
+       node::Occurrences(rule_only, first, first + node::kRecurrenceHorizon,
+                         node::kMaxOccurrences)) {
+    starts.insert(absl::ToUnixSeconds(o.start));
+  }
+  for (const auto& [p, line] : exdates_) {
+    const icaltimetype t =
+        icalvalue_get_datetimedate(icalproperty_get_value(p));
+    if (!icaltime_is_null_time(t) && (t.is_date != 0) != e.all_day()) {
+      Error(line, absl::StrCat("EXDATE ", Written(line), " is ",
+                               e.all_day() ? "a time" : "a day",
+                               " but DTSTART (line ", start_line_, ") is ",
+                               e.all_day() ? "a day" : "a time",
+                               ": write each EXDATE the way DTSTART is "
+                               "written, the start of the occurrence to "
+                               "leave out"));
+      return false;
+    }
+    std::optional<time_t> when = TimeOf(p, "EXDATE", line, nullptr);
+    if (!when) return false;
+    if (e.recurrence().empty() || starts.count(*when) == 0) {
+      out_->not_imported.push_back(absl::StrCat(
+          "EXDATE ", Written(line),
+          e.recurrence().empty() ? " (the event has no RRULE"
+                                 : " (no occurrence of the RRULE starts then",
+          line > 0 ? absl::StrCat(", line ", line) : "", ")"));
+      continue;
+    }
+    bool seen = false;
+    for (const google::protobuf::Timestamp& x : e.excluded_starts()) {
+      seen |= x.seconds() == *when;
+    }
+    if (!seen) SetTime(*when, e.add_excluded_starts());
+  }
+  return true;
+}
+
+void EventMapper::MapOnlineUrl() {
+  v1::Event& e = out_->event;
+  if (absl::StartsWithIgnoreCase(location_, "https://") ||
+      absl::StartsWithIgnoreCase(location_, "http://")) {
+    if (e.online_url().empty()) e.set_online_url(location_);
+  }
+  if (vendor_url_.empty()) return;
+  if (e.online_url().empty()) {
+    e.set_online_url(vendor_url_);
+  } else if (e.online_url() != vendor_url_) {
+    out_->not_imported.push_back(absl::StrCat(vendor_url_name_, " ",
+                                              vendor_url_,
+                                              " (the event's "
+                                              "online URL is ",
+                                              e.online_url(), ")"));
+  }
+}
+
 bool EventMapper::Map(ImportedEvent* out) {
   out_ = out;
+  for (const auto& [name, lines] : lines_->properties) {
+    if (!lines.empty()) out->property_lines[name] = lines.front();
+  }
   v1::Event& e = out->event;
   e.set_event_type("other");
   e.set_status("scheduled");
@@ -460,6 +643,9 @@ bool EventMapper::Map(ImportedEvent* out) {
           NotImported(name, Str(icalproperty_get_value_as_string(p)));
         }
         break;
+      case ICAL_EXDATE_PROPERTY:
+        exdates_.emplace_back(p, lines_->Take(name));
+        break;
       case ICAL_DTSTAMP_PROPERTY:
       case ICAL_SEQUENCE_PROPERTY:
       case ICAL_CREATED_PROPERTY:
@@ -468,8 +654,20 @@ bool EventMapper::Map(ImportedEvent* out) {
         lines_->Take(name);
         break;
       default:
-        if (name == "X-CIVHUB-RECORD") {
+        if (IsBookkeeping(name)) {
           lines_->Take(name);
+        } else if (IsVendorMeetingUrl(name)) {
+          const std::string url(absl::StripAsciiWhitespace(
+              Str(icalproperty_get_value_as_string(p))));
+          const bool web = absl::StartsWithIgnoreCase(url, "https://") ||
+                           absl::StartsWithIgnoreCase(url, "http://");
+          if (web && (vendor_url_.empty() || vendor_url_ == url)) {
+            lines_->Take(name);
+            vendor_url_ = url;
+            vendor_url_name_ = name;
+          } else {
+            NotImported(name, url);
+          }
         } else if (name == "X-CIVHUB-STATUS") {
           lines_->Take(name);
           e.set_status(
@@ -489,16 +687,28 @@ bool EventMapper::Map(ImportedEvent* out) {
     return false;
   }
   if (!MapTimes()) return false;
+  if (!e.recurrence().empty()) {
+    const int line = out->property_lines.count("RRULE") > 0
+                         ? out->property_lines["RRULE"]
+                         : lines_->begin;
+    if (absl::Status s = node::CheckRecurrence("RRULE", e.recurrence());
+        !s.ok()) {
+      Error(line, std::string(s.message()));
+      return false;
+    }
+  }
+  if (!MapExdates()) return false;
+  MapOnlineUrl();
   for (const v1::LocalizedText& name : e.names()) {
     if (std::find(e.languages().begin(), e.languages().end(), name.lang()) ==
         e.languages().end()) {
       e.add_languages(name.lang());
     }
   }
-  if (absl::StartsWithIgnoreCase(location_, "https://") ||
-      absl::StartsWithIgnoreCase(location_, "http://")) {
-    if (e.online_url().empty()) e.set_online_url(location_);
-  } else if (!location_.empty() || geo) {
+  const bool location_is_url =
+      absl::StartsWithIgnoreCase(location_, "https://") ||
+      absl::StartsWithIgnoreCase(location_, "http://");
+  if (!location_is_url && (!location_.empty() || geo)) {
     v1::Location* place = e.mutable_place();
     place->set_address(location_);
     if (geo) {
@@ -531,6 +741,45 @@ std::string RecordIdForUid(absl::string_view uid) {
       absl::BytesToHexString(crypto::Sha256(uid)).substr(0, 10);
   return trimmed.empty() ? absl::StrCat("ev-", hash)
                          : absl::StrCat("ev-", trimmed, "-", hash);
+}
+
+std::string ExplainRefusal(const ImportedEvent& event,
+                           absl::string_view message) {
+  // Each Event field, and the properties it is read from, likeliest first.
+  static const auto* const kFrom =
+      new std::map<std::string, std::vector<std::string>>{
+          {"starts_at", {"DTSTART"}},
+          {"ends_at", {"DTEND", "DURATION", "DTSTART"}},
+          {"time_zone", {"DTSTART"}},
+          {"all_day", {"DTSTART"}},
+          {"recurrence", {"RRULE"}},
+          {"excluded_starts", {"EXDATE"}},
+          {"names", {"SUMMARY"}},
+          {"languages", {"SUMMARY"}},
+          {"descriptions", {"DESCRIPTION"}},
+          {"place", {"LOCATION", "GEO"}},
+          {"online_url",
+           {"CONFERENCE", "LOCATION", "X-GOOGLE-CONFERENCE",
+            "X-MICROSOFT-SKYPETEAMSMEETINGURL"}},
+          {"url", {"URL"}},
+          {"topics", {"CATEGORIES"}},
+          {"event_type", {"CATEGORIES"}},
+          {"status", {"STATUS", "X-CIVHUB-STATUS"}},
+          {"ical_uid", {"UID"}},
+      };
+  const size_t at = message.find("event.");
+  if (at == absl::string_view::npos) return std::string(message);
+  absl::string_view field = message.substr(at + 6);
+  field = field.substr(0, field.find_first_of(".[: "));
+  auto it = kFrom->find(std::string(field));
+  if (it == kFrom->end()) return std::string(message);
+  for (const std::string& name : it->second) {
+    auto line = event.property_lines.find(name);
+    if (line == event.property_lines.end()) continue;
+    return absl::StrCat(name, " (line ", line->second,
+                        "): ", message.substr(at));
+  }
+  return std::string(message);
 }
 
 absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,

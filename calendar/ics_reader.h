@@ -9,32 +9,44 @@
 //    parameter's language (its primary subtag, "es-PE" → "es") or
 //    ParseOptions::lang; one per language (a second one in the same
 //    language is listed as not imported); `languages` are the names';
-//  - DTSTART / DTEND or DURATION: a date-time with TZID (an IANA zone, or a
-//    VTIMEZONE whose X-LIC-LOCATION is one) or in UTC ("Z", time zone
-//    "UTC") → starts_at / ends_at in UTC and time_zone; VALUE=DATE →
-//    all_day, midnight UTC of the first day and of the day after the last;
-//    a floating time (neither) is an error;
-//  - RRULE → recurrence, as written without "RRULE:" (the hub's validator
-//    judges the subset);
+//  - DTSTART / DTEND or DURATION: a date-time with TZID (an IANA zone, a
+//    Windows zone name as Outlook writes it, or a VTIMEZONE whose
+//    X-LIC-LOCATION is one) or in UTC ("Z", time zone "UTC") → starts_at /
+//    ends_at in UTC and time_zone; VALUE=DATE → all_day, midnight UTC of
+//    the first day and of the day after the last; a floating time (neither)
+//    is in ParseOptions::floating_zone, an error without one; DTEND not
+//    after DTSTART is an error;
+//  - RRULE → recurrence, as written without "RRULE:", checked against the
+//    subset (node/records/recurrence.h); EXDATE → excluded_starts (an
+//    EXDATE no occurrence starts at is listed as not imported);
 //  - LOCATION → place.address, GEO → place.latitude/longitude, the place's
 //    country from ParseOptions::country or else the time zone's country
 //    (ICU); a LOCATION that is an http(s) URL, or CONFERENCE (RFC 7986),
-//    → online_url instead;
+//    → online_url instead; X-GOOGLE-CONFERENCE or
+//    X-MICROSOFT-SKYPETEAMSMEETINGURL → online_url when nothing else gives
+//    one;
 //  - URL → url; STATUS CANCELLED → "cancelled", TENTATIVE / CONFIRMED /
 //    none → "scheduled" (X-CIVHUB-STATUS, written by WriteIcs, wins);
 //  - CATEGORIES: an event type code (techcamp, training, hackathon, meetup,
 //    conference) → event_type (default "other"), a civhub topic code →
 //    topics, anything else listed as not imported;
-//  - DTSTAMP, SEQUENCE, CREATED, LAST-MODIFIED, CLASS:PUBLIC and
-//    X-CIVHUB-RECORD are bookkeeping, read silently; every other property
-//    and nested component (ATTENDEE, ORGANIZER, EXDATE, VALARM...) is listed.
-// An event with a parse error, no UID, no DTSTART or a floating time is
-// skipped with an error; the others are returned. Nothing is validated
-// against the hub's rules (the hub does that on publish).
+//  - DTSTAMP, SEQUENCE, CREATED, LAST-MODIFIED, CLASS:PUBLIC, TRANSP,
+//    X-CIVHUB-RECORD and the scheduling bookkeeping of Outlook
+//    (X-MICROSOFT-CDO-*, X-MICROSOFT-DISALLOW-COUNTER, X-MS-OLK-*) and
+//    Thunderbird (X-MOZ-GENERATION, X-MOZ-LASTACK) are read silently: they
+//    hold nothing civhub models; every other property and nested component
+//    (ATTENDEE, ORGANIZER, RDATE, VALARM...) is listed.
+// An event with a parse error, no UID, no DTSTART, a floating time without
+// floating_zone, times that end before they start or a rule outside the
+// subset is skipped with an error naming the property, its line and its
+// value as written, and saying what to change; the others are returned.
+// The rest of the hub's rules are checked on publish (ExplainRefusal).
+
 // Thread-safe: pure functions (libical's parser holds no shared state).
 #ifndef CIVHUB_CALENDAR_ICS_READER_H_
 #define CIVHUB_CALENDAR_ICS_READER_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +67,9 @@ struct ParseOptions {
   v1::RecordRef organizer;
   // ISO 3166-1 country of every LOCATION; empty: the time zone's country.
   std::string country;
+  // The IANA zone of floating times (DTSTART without TZID and without "Z");
+  // empty: they are errors.
+  std::string floating_zone;
 };
 
 struct IcsProblem {
@@ -71,6 +86,9 @@ struct ImportedEvent {
   int line = 0;
   // What was not imported, each "NAME (line N)" or "NAME value (line N)".
   std::vector<std::string> not_imported;
+  // The line of each property the event was read from (its first), by
+  // name ("DTEND").
+  std::map<std::string, int> property_lines;
 };
 
 struct ParsedCalendar {
@@ -89,6 +107,12 @@ absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,
 
 // The record id for an iCalendar UID (the rule above).
 std::string RecordIdForUid(absl::string_view uid);
+
+// The hub's refusal of `event` (a validation message "event.FIELD: ...") in
+// the file's terms: "DTEND (line 8): ..." naming the property the field was
+// read from; the message as it is when no property is known.
+std::string ExplainRefusal(const ImportedEvent& event,
+                           absl::string_view message);
 
 }  // namespace civhub::calendar
 

@@ -1,11 +1,15 @@
 #include "calendar/ics_writer.h"
 
+#include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "calendar/internal/libical.h"
 
 namespace civhub::calendar {
@@ -20,6 +24,24 @@ void AddX(icalcomponent* c, const char* name, const std::string& value) {
   icalproperty* p = icalproperty_new_x(value.c_str());
   icalproperty_set_x_name(p, name);
   icalcomponent_add_property(c, p);
+}
+
+// A path segment: RFC 3986 unreserved characters as they are, the rest
+// percent-encoded (hub ids and record ids are ASCII; this is for safety).
+std::string UrlPathEscape(absl::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
 }
 
 const v1::LocalizedText* InLang(
@@ -75,15 +97,57 @@ std::string PlaceText(const v1::Location& place) {
   return absl::StrJoin(parts, ", ");
 }
 
+std::string UidOf(const v1::Record& record) {
+  const v1::Event& e = record.body().event();
+  return e.ical_uid().empty()
+             ? absl::StrCat(record.record_id(), "@", record.origin())
+             : e.ical_uid();
+}
+
+// Of two records with one UID (the same .ics imported on two hubs), the
+// copy the feed writes: the latest issued (the freshest import of the
+// source), then the smaller origin, so every hub writes the same one.
+bool Preferred(const v1::Record& a, const v1::Record& b) {
+  const auto issued = [](const v1::Record& r) {
+    return std::make_pair(r.body().issued_at().seconds(),
+                          r.body().issued_at().nanos());
+  };
+  if (issued(a) != issued(b)) return issued(a) > issued(b);
+  return std::tie(a.origin(), a.record_id()) <
+         std::tie(b.origin(), b.record_id());
+}
+
+// The event's page on the web directory (gateway/web/app.js:
+// /record/{origin}/{record_id}).
+std::string PageUrl(const std::string& web_url, const v1::Record& record) {
+  return absl::StrCat(absl::StripSuffix(web_url, "/"), "/record/",
+                      UrlPathEscape(record.origin()), "/",
+                      UrlPathEscape(record.record_id()));
+}
+
+// DESCRIPTION: the text, then what calendar apps would otherwise not show:
+// the online URL of an event that also has a place (LOCATION holds the
+// place, and many apps ignore CONFERENCE), and the event's own site when
+// URL holds the hub's page.
+std::string DescriptionText(const v1::Event& e, const v1::LocalizedText* text,
+                            bool url_is_page) {
+  std::vector<std::string> parts;
+  if (text != nullptr && !text->text().empty()) parts.push_back(text->text());
+  if (e.has_place() && !e.online_url().empty()) {
+    parts.push_back(absl::StrCat("Online: ", e.online_url()));
+  }
+  if (url_is_page && !e.url().empty()) {
+    parts.push_back(absl::StrCat("Website: ", e.url()));
+  }
+  return absl::StrJoin(parts, "\n\n");
+}
+
 icalcomponent* EventComponent(const v1::Record& record,
                               const WriteOptions& options,
                               std::set<std::string>* zones) {
   const v1::Event& e = record.body().event();
   icalcomponent* c = icalcomponent_new_vevent();
-  const std::string uid =
-      e.ical_uid().empty()
-          ? absl::StrCat(record.record_id(), "@", record.origin())
-          : e.ical_uid();
+  const std::string uid = UidOf(record);
   icalcomponent_add_property(c, icalproperty_new_uid(uid.c_str()));
   const icaltimetype issued =
       UtcTime(record.body().issued_at().seconds(), false);
@@ -100,13 +164,22 @@ icalcomponent* EventComponent(const v1::Record& record,
         icalrecurrencetype_from_string(e.recurrence().c_str());
     if (rule.freq != ICAL_NO_RECURRENCE) {
       icalcomponent_add_property(c, icalproperty_new_rrule(rule));
+      for (const google::protobuf::Timestamp& t : e.excluded_starts()) {
+        icalcomponent_add_property(
+            c, TimeProperty(icalproperty_new_exdate, t, e, zones));
+      }
     }
   }
   if (const v1::LocalizedText* name = InLang(e.names(), options.lang)) {
     AddText(c, icalproperty_new_summary(name->text().c_str()), *name);
   }
-  if (const v1::LocalizedText* text = InLang(e.descriptions(), options.lang)) {
-    AddText(c, icalproperty_new_description(text->text().c_str()), *text);
+  const bool url_is_page = !options.web_url.empty();
+  const v1::LocalizedText* text = InLang(e.descriptions(), options.lang);
+  const std::string description = DescriptionText(e, text, url_is_page);
+  if (!description.empty()) {
+    v1::LocalizedText with_lang;
+    if (text != nullptr) with_lang.set_lang(text->lang());
+    AddText(c, icalproperty_new_description(description.c_str()), with_lang);
   }
   const std::string place = e.has_place() ? PlaceText(e.place()) : "";
   if (!place.empty()) {
@@ -121,8 +194,10 @@ icalcomponent* EventComponent(const v1::Record& record,
     geo.lon = e.place().longitude();
     icalcomponent_add_property(c, icalproperty_new_geo(geo));
   }
-  if (!e.url().empty()) {
-    icalcomponent_add_property(c, icalproperty_new_url(e.url().c_str()));
+  const std::string url =
+      url_is_page ? PageUrl(options.web_url, record) : e.url();
+  if (!url.empty()) {
+    icalcomponent_add_property(c, icalproperty_new_url(url.c_str()));
   }
   if (!e.online_url().empty()) {
     icalproperty* p = icalproperty_new_conference(e.online_url().c_str());
@@ -182,10 +257,18 @@ std::string WriteIcs(const std::vector<v1::Record>& records,
   AddX(cal, "X-PUBLISHED-TTL", ttl);
   icalmemory_free_buffer(ttl);
 
+  // RFC 5545 3.8.4.7: a UID names one event; apps given two VEVENTs with
+  // one UID show either, or neither, or fail the whole subscription.
+  std::map<std::string, const v1::Record*> by_uid;
+  for (const v1::Record& r : records) {
+    if (!r.body().has_event()) continue;
+    const v1::Record*& kept = by_uid[UidOf(r)];
+    if (kept == nullptr || Preferred(r, *kept)) kept = &r;
+  }
   std::set<std::string> zones;
   std::vector<icalcomponent*> events;
   for (const v1::Record& r : records) {
-    if (!r.body().has_event()) continue;
+    if (!r.body().has_event() || by_uid[UidOf(r)] != &r) continue;
     events.push_back(EventComponent(r, options, &zones));
   }
   // Time zones first: some clients read a file once, top to bottom.

@@ -105,6 +105,7 @@ TEST(WriteIcsTest, RoundTripGivesTheSameEvents) {
            "DTSTART;TZID=America/Lima:20270512T090000",
            "DTEND;TZID=America/Lima:20270513T180000",
            "RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=WE",
+           "EXDATE;TZID=America/Lima:20270519T090000",
            "SUMMARY;LANGUAGE=es:TechCamp Lima\\, edición 2027",
            "DESCRIPTION;LANGUAGE=es:Talleres; mentorías\\nsegunda línea",
            "LOCATION:Universidad del Pacífico\\, Lima",
@@ -133,6 +134,7 @@ TEST(WriteIcsTest, RoundTripGivesTheSameEvents) {
   const std::vector<ImportedEvent> first = Parse(text);
   ASSERT_EQ(first.size(), 3u);
   EXPECT_EQ(first[2].event.status(), "postponed");
+  EXPECT_EQ(first[0].event.excluded_starts_size(), 1);
   const std::string written = WriteIcs(AsRecords(first), WriteOptions());
   EXPECT_EQ(LibicalErrors(written), 0) << written;
   ExpectEqualEvents(Parse(written), first);
@@ -212,6 +214,67 @@ TEST(WriteIcsTest, RecordsWithoutUidGetOneFromTheirOriginAndId) {
   EXPECT_THAT(ics,
               HasSubstr("X-CIVHUB-RECORD:civhub1testorigin/meetup-nairobi"));
   EXPECT_EQ(Count(ics, "BEGIN:VEVENT"), 1);
+}
+
+v1::Record OnlineEvent(const std::string& origin, int64_t issued) {
+  v1::Record r;
+  r.set_origin(origin);
+  r.set_record_id("ev-same");
+  r.mutable_body()->set_version(1);
+  r.mutable_body()->mutable_issued_at()->set_seconds(issued);
+  v1::Event* e = r.mutable_body()->mutable_event();
+  e->add_names()->set_text(absl::StrCat("Copy of ", origin));
+  e->mutable_starts_at()->set_seconds(1810101600);
+  e->mutable_ends_at()->set_seconds(1810108800);
+  e->set_time_zone("Africa/Nairobi");
+  e->set_online_url("https://meet.example.org/x");
+  e->set_ical_uid("same@example.org");
+  e->set_status("scheduled");
+  return r;
+}
+
+// The same .ics imported on two hubs gave two VEVENTs with one UID.
+TEST(WriteIcsTest, OneUidIsWrittenOnceTheLatestIssuedCopy) {
+  const std::vector<v1::Record> records = {OnlineEvent("civhub1aaa", 100),
+                                           OnlineEvent("civhub1bbb", 200),
+                                           OnlineEvent("civhub1ccc", 200)};
+  const std::string ics = WriteIcs(records, WriteOptions());
+  EXPECT_EQ(LibicalErrors(ics), 0) << ics;
+  EXPECT_EQ(Count(ics, "UID:same@example.org"), 1) << ics;
+  EXPECT_THAT(ics, HasSubstr("X-CIVHUB-RECORD:civhub1bbb/ev-same"));
+  // Whatever order a hub's search gives them in.
+  EXPECT_EQ(WriteIcs({records[2], records[1], records[0]}, WriteOptions()),
+            ics);
+}
+
+TEST(WriteIcsTest, UrlIsTheEventsPageAndTheOnlineUrlIsShown) {
+  v1::Record hybrid = OnlineEvent("civhub1aaa", 100);
+  v1::Event* e = hybrid.mutable_body()->mutable_event();
+  e->set_url("https://camp.example.org/");
+  e->mutable_place()->set_address("iHub, Nairobi");
+  e->mutable_place()->set_country("KE");
+  v1::Record online = OnlineEvent("civhub1bbb", 100);
+  online.set_record_id("ev-online");
+  online.mutable_body()->mutable_event()->set_ical_uid("online@example.org");
+  WriteOptions options;
+  options.web_url = "https://hub.example.org/";
+  const std::string ics = WriteIcs({hybrid, online}, options);
+  EXPECT_EQ(LibicalErrors(ics), 0) << ics;
+  EXPECT_THAT(
+      ics, HasSubstr("URL:https://hub.example.org/record/civhub1aaa/ev-same"));
+  EXPECT_THAT(
+      ics,
+      HasSubstr("URL:https://hub.example.org/record/civhub1bbb/ev-online"));
+  std::vector<ImportedEvent> back = Parse(ics);
+  ASSERT_EQ(back.size(), 2u);
+  // The hybrid event: LOCATION is the place; DESCRIPTION says where online
+  // and the event's own site.
+  ASSERT_EQ(back[0].event.descriptions_size(), 1);
+  EXPECT_EQ(back[0].event.descriptions(0).text(),
+            "Online: https://meet.example.org/x\n\n"
+            "Website: https://camp.example.org/");
+  // The online event: LOCATION is the online URL.
+  EXPECT_THAT(ics, HasSubstr("LOCATION:https://meet.example.org/x"));
 }
 
 TEST(WriteIcsTest, EmptyFeedIsStillACalendar) {

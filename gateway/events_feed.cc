@@ -117,6 +117,7 @@ std::string BodyEtag(const std::string& body) {
 // GET /v1/events: the same events as a SearchResponse. On a worker.
 absl::StatusOr<http::Response> BuildJson(const node::Hub* hub,
                                          const FeedQuery& q,
+                                         const std::string& /*web_url*/,
                                          const node::QueryStop& stop) {
   absl::StatusOr<std::vector<v1::Record>> records = SelectEvents(hub, q, stop);
   if (!records.ok()) return records.status();
@@ -140,12 +141,14 @@ absl::StatusOr<http::Response> BuildJson(const node::Hub* hub,
 // Runs the feed's searches and writes the calendar. On a worker.
 absl::StatusOr<http::Response> BuildFeed(const node::Hub* hub,
                                          const FeedQuery& q,
+                                         const std::string& web_url,
                                          const node::QueryStop& stop) {
   absl::StatusOr<std::vector<v1::Record>> selected = SelectEvents(hub, q, stop);
   if (!selected.ok()) return selected.status();
   const std::vector<v1::Record>& records = *selected;
   calendar::WriteOptions options;
   options.lang = q.lang;
+  options.web_url = web_url;
   v1::GetRecordRequest get;
   get.set_origin(hub->id().HubId());
   get.set_record_id(std::string(node::kHubProfileRecordId));
@@ -244,18 +247,21 @@ void AddEventsFeedRoutes(const GatewayOptions& options,
                          http::Router* router) {
   const absl::Duration deadline = options.query_deadline;
   hubnode::HubNode* node = context.node;
+  const std::string web_url = options.web_url;
   using Build = absl::StatusOr<http::Response> (*)(
-      const node::Hub*, const FeedQuery&, const node::QueryStop&);
-  auto handler = [gate, deadline, node](Build build) {
-    return [gate, deadline, node, build](
+      const node::Hub*, const FeedQuery&, const std::string&,
+      const node::QueryStop&);
+  auto handler = [gate, deadline, node, web_url](Build build) {
+    return [gate, deadline, node, web_url, build](
                std::shared_ptr<const http::Request> request,
                http::Reply reply) {
       absl::StatusOr<FeedQuery> q = ParseFeedQuery(request->query, absl::Now());
       if (!q.ok()) return SendApiResponse(reply, ErrorResponse(q.status()));
       const node::Hub* hub = node->hub();
       RunQuery(gate, deadline, *request, std::move(reply),
-               [hub, build, q = *std::move(q)](const node::QueryStop& stop) {
-                 return build(hub, q, stop);
+               [hub, build, web_url,
+                q = *std::move(q)](const node::QueryStop& stop) {
+                 return build(hub, q, web_url, stop);
                });
     };
   };

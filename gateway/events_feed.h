@@ -14,6 +14,8 @@
 // occurrence in the window is earliest are written. text/calendar, an ETag
 // of the body (304 for If-None-Match), public caching for a minute.
 // Parameter errors are the API's JSON errors (400 naming the parameter).
+// With GatewayOptions::web_url, each VEVENT's URL is the event's page on the
+// web directory (calendar/ics_writer.h).
 //
 //   GET /v1/events?…the same parameters…
 //

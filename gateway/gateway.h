@@ -36,6 +36,10 @@ struct GatewayOptions {
   // /readyz, open to whoever can reach it (plain HTTP, `http`'s limits);
   // empty: none, and /metrics answers loopback clients on `http` only.
   std::string metrics_listen;
+  // The public address of this hub's web directory
+  // ("https://hub.example.org", --web-url): each event of /v1/events.ics
+  // links its page there. Empty: not known, no such links.
+  std::string web_url;
 };
 
 // What the gateway serves, owned elsewhere (HubServer). Everything must

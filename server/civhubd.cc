@@ -193,6 +193,18 @@ int main(int argc, char** argv) {
                  "served on --http-listen to loopback clients only)")
       ->check(HostPortCheck(/*allow_port_zero=*/true,
                             civhub::server::kDefaultMetricsListenPort));
+  app.add_option("--web-url", options.gateway.web_url,
+                 "The public address of this hub's web directory, e.g. "
+                 "https://hub.example.org: the calendar feed "
+                 "(/v1/events.ics) links each event's page there")
+      ->check([](const std::string& url) -> std::string {
+        if (url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0) {
+          return "";
+        }
+        return "--web-url: \"" + url +
+               "\" is not an http(s):// URL, such as "
+               "https://hub.example.org";
+      });
   app.add_option("--http-tls-cert", options.gateway.http.tls_cert_file,
                  "PEM certificate chain: serve HTTP over TLS (HTTPS)");
   app.add_option("--http-tls-key", options.gateway.http.tls_key_file,

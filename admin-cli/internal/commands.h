@@ -31,7 +31,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
 // them here. Prints each event, what it did not import, every error with
 // its line, and a summary. kExitPartial if an event was skipped or refused.
 struct EventImportFlags {
-  std::string file, organizer, country;
+  std::string file, organizer, country, tz;
   std::string lang = "en";
   bool dry_run = false;
 };

@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
+#include "node/records/recurrence.h"
 #include "node/records/validate.h"
 
 namespace civhub::ctl::internal {
@@ -71,7 +72,43 @@ std::string Describe(const calendar::ImportedEvent& e) {
   if (!e.event.recurrence().empty()) {
     absl::StrAppend(&out, " RRULE:", e.event.recurrence());
   }
+  for (const google::protobuf::Timestamp& t : e.event.excluded_starts()) {
+    v1::Event one = e.event;
+    *one.mutable_starts_at() = t;
+    absl::StrAppend(&out, " except ", When(one));
+  }
   absl::StrAppend(&out, " (line ", e.line, ")");
+  return out;
+}
+
+// Events of other hubs imported from the same iCalendar UID (the same
+// file imported on two hubs: same record id, other origin). Looked up among
+// the events overlapping `e`'s first occurrence; at most a few pages.
+std::vector<std::string> SameUidElsewhere(Session& s,
+                                          const calendar::ImportedEvent& e,
+                                          const std::string& self) {
+  v1::SearchRequest search;
+  search.set_kind(v1::RECORD_KIND_EVENT);
+  search.set_page_size(100);
+  *search.mutable_during()->mutable_start() = e.event.starts_at();
+  *search.mutable_during()->mutable_end() = e.event.ends_at();
+  std::vector<std::string> out;
+  for (int page = 0; page < 5; ++page) {
+    v1::SearchResponse response;
+    auto ctx = s.Context(std::chrono::seconds(30));
+    if (!s.Node().directory()->Search(ctx.get(), search, &response).ok()) {
+      break;  // A warning only: the import goes on without it.
+    }
+    for (const v1::SearchHit& hit : response.hits()) {
+      const v1::Record& r = hit.record();
+      if (r.origin() != self &&
+          r.body().event().ical_uid() == e.event.ical_uid()) {
+        out.push_back(absl::StrCat(r.origin(), "/", r.record_id()));
+      }
+    }
+    if (response.next_page_token().empty()) break;
+    search.set_page_token(response.next_page_token());
+  }
   return out;
 }
 
@@ -101,6 +138,12 @@ int EventImport(Session& s, const EventImportFlags& flags) {
   calendar::ParseOptions options;
   options.lang = flags.lang;
   options.country = flags.country;
+  if (!flags.tz.empty()) {
+    if (absl::Status st = node::CheckTimeZone("--tz", flags.tz); !st.ok()) {
+      return s.UsageError(st.message());
+    }
+    options.floating_zone = flags.tz;
+  }
   const size_t slash = flags.organizer.find('/');
   if (slash == std::string::npos) {
     options.organizer.set_record_id(flags.organizer);
@@ -131,23 +174,37 @@ int EventImport(Session& s, const EventImportFlags& flags) {
   int64_t published = 0, unchanged = 0, rejected = 0, not_imported = 0;
   std::vector<std::string> refused;  // Parallel to nothing: printed as is.
   std::vector<std::string> done(requests.size());
+  std::vector<std::vector<std::string>> warnings(requests.size());
   if (flags.dry_run) {
     for (size_t i = 0; i < requests.size(); ++i) {
       if (absl::Status st = ValidateLocally(requests[i]); !st.ok()) {
         ++rejected;
-        done[i] = absl::StrCat("would refuse ", Describe(parsed->events[i]),
-                               ": ", st.ToString());
+        done[i] = absl::StrCat(
+            "would refuse ", Describe(parsed->events[i]), ": ",
+            calendar::ExplainRefusal(parsed->events[i], st.message()));
       } else {
         done[i] = absl::StrCat("would publish ", Describe(parsed->events[i]));
       }
     }
   } else if (!requests.empty()) {
+    int code = kExitOk;
+    std::optional<std::string> self = ConnectedHubId(s, &code);
+    if (!self) return code;
     if (options.organizer.origin().empty()) {
-      int code = kExitOk;
-      std::optional<std::string> self = ConnectedHubId(s, &code);
-      if (!self) return code;
       for (v1::PublishRequest& r : requests) {
         r.mutable_event()->mutable_organizers(0)->set_origin(*self);
+      }
+    }
+    for (size_t i = 0; i < requests.size(); ++i) {
+      for (const std::string& other :
+           SameUidElsewhere(s, parsed->events[i], *self)) {
+        warnings[i].push_back(absl::StrCat(
+            "warning: ", other, " is the same event (UID ",
+            parsed->events[i].event.ical_uid(),
+            "), imported on another hub: both copies replicate; the feed "
+            "(/v1/events.ics) shows one of them. If that hub's copy is the "
+            "one to keep, delete this one (civhubctl record rm ",
+            parsed->events[i].record_id, ")"));
       }
     }
     for (size_t begin = 0; begin < requests.size(); begin += kPublishBatch) {
@@ -171,14 +228,16 @@ int EventImport(Session& s, const EventImportFlags& flags) {
           done[begin + k] = absl::StrCat("unchanged ", Describe(e));
         } else {
           ++rejected;
-          done[begin + k] = absl::StrCat("refused by the hub: ", Describe(e),
-                                         ": ", r.error());
+          done[begin + k] =
+              absl::StrCat("refused by the hub: ", Describe(e), ": ",
+                           calendar::ExplainRefusal(e, r.error()));
         }
       }
     }
   }
   for (size_t i = 0; i < done.size(); ++i) {
     s.out() << done[i] << "\n";
+    for (const std::string& w : warnings[i]) s.out() << "  " << w << "\n";
     for (const std::string& what : parsed->events[i].not_imported) {
       s.out() << "  not imported: " << what << "\n";
       ++not_imported;

@@ -18,13 +18,34 @@ icaltimezone* BuiltinZone(absl::string_view iana) {
 }
 
 std::optional<std::string> IanaZoneOf(icalcomponent* calendar,
-                                      absl::string_view tzid) {
+                                      absl::string_view tzid,
+                                      absl::string_view region) {
   for (size_t from = 0; from < tzid.size();) {
     absl::string_view candidate = tzid.substr(from);
     if (BuiltinZone(candidate) != nullptr) return std::string(candidate);
     const size_t slash = tzid.find('/', from);
     if (slash == absl::string_view::npos) break;
     from = slash + 1;
+  }
+  // Outlook and Exchange name zones by their Windows ids ("Pacific Standard
+  // Time"); CLDR maps each to its IANA zone (the "001" territory's).
+  const std::string region_code(region);
+  const icu::UnicodeString windows_id = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(tzid.data(), static_cast<int32_t>(tzid.size())));
+  icu::UnicodeString windows_iana;
+  UErrorCode status = U_ZERO_ERROR;
+  if (!region_code.empty()) {
+    icu::TimeZone::getIDForWindowsID(windows_id, region_code.c_str(),
+                                     windows_iana, status);
+  }
+  if (U_FAILURE(status) || windows_iana.isEmpty()) {
+    status = U_ZERO_ERROR;
+    icu::TimeZone::getIDForWindowsID(windows_id, nullptr, windows_iana, status);
+  }
+  if (U_SUCCESS(status) && !windows_iana.isEmpty()) {
+    std::string iana;
+    windows_iana.toUTF8String(iana);
+    if (BuiltinZone(iana) != nullptr) return iana;
   }
   if (calendar != nullptr) {
     icaltimezone* zone =

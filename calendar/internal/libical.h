@@ -28,11 +28,16 @@ icaltimezone* BuiltinZone(absl::string_view iana);
 
 // The IANA id a TZID parameter stands for: the TZID itself, a suffix of a
 // prefixed one ("/freeassociation.sourceforge.net/America/Lima",
-// "/mozilla.org/20050126_1/America/Lima"), or the X-LIC-LOCATION of the
+// "/mozilla.org/20050126_1/America/Lima"), the zone of a Windows time zone
+// name as Outlook writes it ("SA Pacific Standard Time" → America/Bogota,
+// ICU's CLDR mapping), or the X-LIC-LOCATION of the
 // VTIMEZONE `calendar` defines for it; nullopt if none is a zone libical
 // knows.
+// `region` (ISO 3166-1, may be empty) picks among the zones of a Windows
+// name: "SA Pacific Standard Time" is America/Lima in PE.
 std::optional<std::string> IanaZoneOf(icalcomponent* calendar,
-                                      absl::string_view tzid);
+                                      absl::string_view tzid,
+                                      absl::string_view region = "");
 
 // The ISO 3166-1 code of the country an IANA zone is in (ICU's zone
 // metadata), or "" for zones of no country ("UTC", "Etc/GMT+5").

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,10 +56,10 @@ absl::CivilSecond FromIcal(const icaltimetype& t) {
                                        t.second);
 }
 
-// Calls `visit(start, end)` for each occurrence within the horizon, in
-// order, until it returns false.
+// Calls `visit(start, end)` for each start the rule gives within the
+// horizon (excluded_starts included), in order, until it returns false.
 template <typename Visit>
-void ForEachOccurrence(const v1::Event& event, Visit visit) {
+void ForEachRuleStart(const v1::Event& event, Visit visit) {
   const absl::Time first = ToTime(event.starts_at());
   const absl::Duration length = ToTime(event.ends_at()) - first;
   if (event.recurrence().empty()) {
@@ -110,7 +111,74 @@ void ForEachOccurrence(const v1::Event& event, Visit visit) {
   }
 }
 
+// ForEachRuleStart without the occurrences excluded_starts leaves out. An
+// excluded start still counts towards kMaxOccurrences: the horizon is the
+// rule's, whatever is left out of it.
+template <typename Visit>
+void ForEachOccurrence(const v1::Event& event, Visit visit) {
+  if (event.excluded_starts().empty()) return ForEachRuleStart(event, visit);
+  std::set<absl::Time> excluded;
+  for (const google::protobuf::Timestamp& t : event.excluded_starts()) {
+    excluded.insert(ToTime(t));
+  }
+  ForEachRuleStart(event, [&](absl::Time start, absl::Time end) {
+    return excluded.count(start) > 0 || visit(start, end);
+  });
+}
+
+// "2027-06-08 18:00 America/Lima", "2027-06-08" for all-day events: as the
+// organizer wrote it, not in UTC.
+std::string LocalTime(const v1::Event& event, absl::Time t) {
+  if (event.all_day()) {
+    return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone());
+  }
+  absl::TimeZone zone = absl::UTCTimeZone();
+  absl::LoadTimeZone(event.time_zone(), &zone);
+  return absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M", t, zone), " ",
+                      event.time_zone());
+}
+
 }  // namespace
+
+absl::Status CheckExcludedStarts(absl::string_view path,
+                                 const v1::Event& event) {
+  if (event.excluded_starts().empty()) return absl::OkStatus();
+  if (event.recurrence().empty()) {
+    return Invalid(path,
+                   "requires a recurrence (an event that happens once has no "
+                   "occurrence to leave out)");
+  }
+  if (static_cast<size_t>(event.excluded_starts_size()) > kMaxOccurrences) {
+    return Invalid(path,
+                   absl::StrCat("has more than ", kMaxOccurrences, " entries"));
+  }
+  std::set<absl::Time> starts;
+  ForEachRuleStart(event, [&](absl::Time start, absl::Time) {
+    starts.insert(start);
+    return true;
+  });
+  std::set<absl::Time> excluded;
+  for (int i = 0; i < event.excluded_starts_size(); ++i) {
+    const absl::Time t = ToTime(event.excluded_starts(i));
+    const std::string at = absl::StrCat(path, "[", i, "]");
+    if (starts.count(t) == 0) {
+      return Invalid(at, absl::StrCat(LocalTime(event, t),
+                                      " is not the start of an occurrence of "
+                                      "the recurrence (give the start of the "
+                                      "occurrence to leave out)"));
+    }
+    if (!excluded.insert(t).second) {
+      return Invalid(
+          at, absl::StrCat(LocalTime(event, t), " is listed more than once"));
+    }
+  }
+  if (excluded.size() == starts.size()) {
+    return Invalid(path,
+                   "leaves out every occurrence: the event would never "
+                   "happen (delete it, or set its status to \"cancelled\")");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckRecurrence(absl::string_view path, absl::string_view rule) {
   if (rule.empty()) return absl::OkStatus();

@@ -1,6 +1,6 @@
 // The occurrences of an event: its first (starts_at to ends_at) and those
-// its recurrence rule adds, an RFC 5545 RRULE of the subset documented in
-// docs/matchmaking.md ("Recurrence"):
+// its recurrence rule adds, less those its excluded_starts leave out, an RFC
+// 5545 RRULE of the subset documented in docs/matchmaking.md ("Recurrence"):
 //
 //   FREQ=DAILY|WEEKLY|MONTHLY|YEARLY (required), INTERVAL, COUNT or UNTIL
 //   (not both), BYDAY, BYMONTHDAY, BYMONTH, WKST
@@ -48,6 +48,13 @@ struct Occurrence {
 // the part outside it ("event.recurrence: BYSETPOS is not supported ...")
 // or libical's complaint. An empty rule is OK (the event happens once).
 absl::Status CheckRecurrence(absl::string_view path, absl::string_view rule);
+
+// OK if each of `event`'s excluded_starts (iCalendar EXDATE) is the start
+// of a distinct occurrence its rule gives within the horizon, and they leave
+// at least one; else INVALID_ARGUMENT "PATH[i]: ..." with the time in the
+// event's zone. `event`'s times and rule must be valid. No exclusions: OK.
+absl::Status CheckExcludedStarts(absl::string_view path,
+                                 const v1::Event& event);
 
 // OK if `zone` is an IANA time zone name ICU knows ("Africa/Nairobi",
 // "America/Lima", "UTC"); else INVALID_ARGUMENT "PATH: ...".

@@ -97,6 +97,43 @@ TEST(Recurrence, WeeklyKeepsLocalTimeAcrossDst) {
   EXPECT_EQ(all[2].end, Utc(2026, 3, 31, 10));
 }
 
+// iCalendar EXDATE: the occurrence is left out of every window (search,
+// month postings, the feed); an exclusion that names no occurrence, or a
+// rule-less event's, is refused in the event's own time.
+TEST(Recurrence, ExcludedStartsAreLeftOut) {
+  EventSpec spec;
+  spec.time_zone = "America/Lima";
+  spec.starts_local = absl::CivilSecond(2027, 6, 1, 18, 0, 0);
+  spec.length = absl::Hours(1);
+  spec.recurrence = "FREQ=WEEKLY;COUNT=4";
+  v1::Event e = MakeEvent(spec);
+  EXPECT_OK(CheckExcludedStarts("event.excluded_starts", e));
+  e.add_excluded_starts()->set_seconds(
+      absl::ToUnixSeconds(Utc(2027, 6, 8, 23)));
+  EXPECT_OK(CheckExcludedStarts("event.excluded_starts", e));
+  std::vector<Occurrence> all =
+      Occurrences(e, absl::InfinitePast(), absl::InfiniteFuture(), 10);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].start, Utc(2027, 6, 15, 23));
+  EXPECT_FALSE(OccursDuring(e, Utc(2027, 6, 8), Utc(2027, 6, 10)));
+
+  e.add_excluded_starts()->set_seconds(
+      absl::ToUnixSeconds(Utc(2027, 6, 9, 23)));
+  EXPECT_STATUS(CheckExcludedStarts("event.excluded_starts", e), kInvalid,
+                "event.excluded_starts[1]: 2027-06-09 18:00 America/Lima is "
+                "not the start of an occurrence");
+  e.mutable_excluded_starts()->RemoveLast();
+  for (int d : {1, 15, 22}) {
+    e.add_excluded_starts()->set_seconds(
+        absl::ToUnixSeconds(Utc(2027, 6, d, 23)));
+  }
+  EXPECT_STATUS(CheckExcludedStarts("event.excluded_starts", e), kInvalid,
+                "leaves out every occurrence");
+  e.clear_recurrence();
+  EXPECT_STATUS(CheckExcludedStarts("event.excluded_starts", e), kInvalid,
+                "requires a recurrence");
+}
+
 // RFC 5545 leaves a start off the rule undefined; civhub keeps it first.
 TEST(Recurrence, StartsAtIsTheFirstOccurrenceEvenOffTheRule) {
   EventSpec spec;

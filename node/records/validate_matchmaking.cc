@@ -426,6 +426,14 @@ absl::Status ValidateEventRecord(const v1::RecordBody& body,
   if (s = CheckRecurrence("event.recurrence", e.recurrence()); !s.ok()) {
     return s;
   }
+  for (int i = 0; i < e.excluded_starts_size(); ++i) {
+    if (s = CheckTimestamp(At("event.excluded_starts", i),
+                           e.excluded_starts(i));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (s = CheckExcludedStarts("event.excluded_starts", e); !s.ok()) return s;
   if (!e.has_place() && e.online_url().empty()) {
     return Invalid("event.place",
                    "a place or an online_url (or both) is required");

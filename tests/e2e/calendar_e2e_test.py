@@ -38,6 +38,7 @@ ORGANIZER = "red-mujeres-emprendedoras"
 SUMMARY = re.compile(r"publish(?:ed)? (\d+), unchanged (\d+), rejected (\d+), "
                      r"skipped (\d+) events")
 YEAR_2027 = "/v1/events.ics?from=2027-01-01&to=2028-01-01"
+WEB_URL = "https://hub.example.org"
 
 
 class Hub:
@@ -80,7 +81,8 @@ def fetch_events(path):
 
 def setUpModule():
     Hub.data = tempfile.mkdtemp(prefix="civhub-calendar-")
-    Hub.proc, Hub.hub_id, Hub.http = civhubd_process.launch(CIVHUBD, Hub.data)
+    Hub.proc, Hub.hub_id, Hub.http = civhubd_process.launch(
+        CIVHUBD, Hub.data, "--web-url", WEB_URL)
     out = ctl("org", "put", ORG)
     assert out.returncode == 0, out.stdout + out.stderr
 
@@ -145,7 +147,13 @@ class CalendarTest(unittest.TestCase):
         self.assertEqual(start.utcoffset(), datetime.timedelta(hours=-5))
         self.assertEqual(start.astimezone(datetime.timezone.utc).hour, 14)
         self.assertEqual(str(camp["STATUS"]), "CONFIRMED")
-        self.assertEqual(str(camp["URL"]), "https://techcamp.remep.example.pe/arequipa-2027/")
+        # URL: the event's page on the hub's web directory (--web-url); the
+        # event's own site is in DESCRIPTION.
+        self.assertRegex(str(camp["URL"]),
+                         r"^https://hub\.example\.org/record/%s/ev-techcamp-"
+                         % Hub.hub_id)
+        self.assertIn("Website: https://techcamp.remep.example.pe/arequipa-2027/",
+                      str(camp["DESCRIPTION"]))
         self.assertIn("Universidad Nacional de San Agustín", str(camp["LOCATION"]))
         self.assertAlmostEqual(camp["GEO"].latitude, -16.3963)
         self.assertIn("mailto:contacto@remep.example.pe", str(camp["ORGANIZER"]))
@@ -221,6 +229,73 @@ class CalendarTest(unittest.TestCase):
         self.assertEqual(ids, set(re.findall(r"^would publish (\S+)",
                                              first.stdout, re.M)))
         self.assertEqual(len(ids), 3)
+
+    def test_6_outlook_google_and_floating_exports(self):
+        """Windows zone names, EXDATE, X-GOOGLE-CONFERENCE, TRANSP and
+        floating times, as Outlook, Google and others export them."""
+        outlook = write_ics("outlook.ics", [
+            "BEGIN:VTIMEZONE", "TZID:E. Africa Standard Time",
+            "BEGIN:STANDARD", "DTSTART:16010101T000000",
+            "TZOFFSETFROM:+0300", "TZOFFSETTO:+0300", "END:STANDARD",
+            "END:VTIMEZONE",
+            "BEGIN:VEVENT", "UID:outlook-nairobi@example.org",
+            "DTSTAMP:20270101T120000Z",
+            'DTSTART;TZID="E. Africa Standard Time":20270510T090000',
+            'DTEND;TZID="E. Africa Standard Time":20270510T170000',
+            "SUMMARY:Data protection clinic", "LOCATION:iHub\\, Nairobi",
+            "TRANSP:OPAQUE", "X-MICROSOFT-CDO-BUSYSTATUS:BUSY", "END:VEVENT",
+            "BEGIN:VEVENT", "UID:google-weekly@example.org",
+            "DTSTAMP:20270101T120000Z",
+            "DTSTART;TZID=SA Pacific Standard Time:20270601T180000",
+            "DTEND;TZID=SA Pacific Standard Time:20270601T193000",
+            "RRULE:FREQ=WEEKLY;COUNT=4",
+            "EXDATE;TZID=SA Pacific Standard Time:20270608T180000",
+            "SUMMARY:Weekly open data office hours",
+            "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij",
+            "TRANSP:TRANSPARENT", "END:VEVENT"])
+        out = ctl("event", "import", outlook, "--organizer", ORGANIZER,
+                  "--country", "PE")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(summary(out), (2, 0, 0, 0))
+        self.assertNotIn("not imported:", out.stdout)
+        self.assertIn("2027-06-01 18:00 America/Lima RRULE:FREQ=WEEKLY;COUNT=4 "
+                      "except 2027-06-08 18:00 America/Lima", out.stdout)
+        _, body, events = fetch_events(
+            "/v1/events.ics?from=2027-05-01&to=2027-07-01")
+        nairobi = events["outlook-nairobi@example.org"]["DTSTART"].dt
+        self.assertEqual((nairobi.hour, nairobi.utcoffset()),
+                         (9, datetime.timedelta(hours=3)))
+        weekly = events["google-weekly@example.org"]
+        excluded = [d.dt for d in weekly["EXDATE"].dts]
+        self.assertEqual([(d.month, d.day, d.hour) for d in excluded],
+                         [(6, 8, 18)])
+        self.assertEqual(str(weekly["LOCATION"]),
+                         "https://meet.google.com/abc-defg-hij")
+        # The week left out is not in a window holding only it.
+        _, _, june_8 = fetch_events(
+            "/v1/events.ics?from=2027-06-08&to=2027-06-10")
+        self.assertNotIn("google-weekly@example.org", june_8)
+        floating = write_ics("floating.ics", [
+            "BEGIN:VEVENT", "UID:floating@example.org",
+            "DTSTART:20270901T090000", "DTEND:20270901T120000",
+            "SUMMARY:Floating workshop", "LOCATION:Kampala", "END:VEVENT"])
+        out = ctl("event", "import", floating, "--organizer", ORGANIZER)
+        self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+        self.assertRegex(out.stdout, r"floating\.ics:6: DTSTART 20270901T090000 "
+                         r"is a floating time .*--tz ZONE")
+        out = ctl("event", "import", floating, "--organizer", ORGANIZER,
+                  "--tz", "Africa/Kampala")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("2027-09-01 09:00 Africa/Kampala", out.stdout)
+
+
+def write_ics(name, event_lines):
+    path = os.path.join(Hub.data, name)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0",
+                              "PRODID:-//test//EN", *event_lines,
+                              "END:VCALENDAR"]) + "\r\n")
+    return path
 
 
 if __name__ == "__main__":

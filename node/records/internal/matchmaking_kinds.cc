@@ -198,6 +198,16 @@ std::vector<RecordDetail> EventDetails(const v1::RecordBody& body) {
         &out);
   }
   Add("repeats", e.recurrence(), &out);
+  if (!e.excluded_starts().empty()) {
+    RecordDetail except{"except", {}};
+    const absl::TimeZone tz = e.all_day() ? absl::UTCTimeZone() : EventZone(e);
+    for (const google::protobuf::Timestamp& t : e.excluded_starts()) {
+      except.lines.push_back(
+          absl::FormatTime(e.all_day() ? "%Y-%m-%d" : "%Y-%m-%d %H:%M",
+                           absl::FromUnixSeconds(t.seconds()), tz));
+    }
+    out.push_back(std::move(except));
+  }
   if (e.has_place()) Add("place", LocationLine(e.place()), &out);
   Add("online", e.online_url(), &out);
   Add("languages", absl::StrJoin(e.languages(), ", "), &out);
