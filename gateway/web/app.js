@@ -241,18 +241,23 @@
   const enc = encodeURIComponent;
   function recordPath(origin, id) { return '/v1/records/' + enc(origin) + '/' + enc(id); }
 
-  // Hub names, from each hub's signed profile record "~hub" when this hub
-  // holds it and it verifies; else a short hub id.
-  const hubNames = new Map();
-  function shortId(origin) { return origin.slice(0, 12) + '…' + origin.slice(-4); }
-  function hubName(origin) {
-    if (!hubNames.has(origin)) {
-      hubNames.set(origin, api(recordPath(origin, '~hub'))
+  // Each hub's signed profile record "~hub" (name, region, contact) when
+  // this hub holds it and it verifies; else null.
+  const hubProfiles = new Map();
+  function hubProfile(origin) {
+    if (!hubProfiles.has(origin)) {
+      hubProfiles.set(origin, api(recordPath(origin, '~hub'))
         .then((r) => V.verifyRecord(r, {origin, recordId: '~hub'}))
-        .then((v) => (v.state !== 'bad' && v.body.hubProfile && v.body.hubProfile.name) || shortId(origin))
-        .catch(() => shortId(origin)));
+        .then((v) => (v.state !== 'bad' && v.body.hubProfile) || null)
+        .catch(() => null));
     }
-    return hubNames.get(origin);
+    return hubProfiles.get(origin);
+  }
+  // Hub names, from the profile; else a short hub id.
+  function shortId(origin) { return origin.slice(0, 12) + '…' + origin.slice(-4); }
+  async function hubName(origin) {
+    const profile = await hubProfile(origin);
+    return (profile && profile.name) || shortId(origin);
   }
 
   // The signature mark: "signed by <hub> · <fingerprint>", or a warning.
@@ -731,7 +736,7 @@
   // For matchmaking.js.
   window.CivhubUi = {
     t, el, pluralKey, joinList, pick, langText, languageTexts, section, list, safeLink,
-    placeText, languageName, termName, recordHref, recordPath, api, enc, hubName, mark,
+    placeText, languageName, termName, recordHref, recordPath, api, enc, hubName, hubProfile, mark,
     refItem, locationsPart,
     lang: () => ui,
     options: () => options,
