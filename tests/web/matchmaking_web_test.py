@@ -288,6 +288,20 @@ def run(lima, manila, driver, expires_soon, shots=None):
           "the matches part explains the need is no longer matched, without the hub's raw error")
     if shots:
         driver.save_screenshot(os.path.join(shots, "need-expired.png"))
+    # civhubctl says the same, with what to do.
+    expired_on = datetime.datetime.fromtimestamp(int(expires_soon), datetime.timezone.utc).strftime("%Y-%m-%d")
+    r = subprocess.run([lima.civhubctl, "--data-dir", lima.data, "match", "need-survey"],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and f"expired on {expired_on}; publish it again with a later expiresAt" in r.stderr
+          and "failed precondition" not in r.stderr,
+          "civhubctl match of an expired need says when it expired and what to do: " + r.stderr.strip())
+    got = lima.ctl("record", "get", "need-survey").stdout
+    check(f"status:      expired on {expired_on}; publish it again" in got and "open" not in got,
+          "civhubctl record get shows an expired need's status as expired, not open")
+    got = lima.ctl("record", "get", "techcamp-lima").stdout
+    check("registered:  3 organizations from 2 hubs" in got and "5 people going, 2 interested" in got,
+          "civhubctl record get of an event totals who is coming: "
+          + next((line for line in got.splitlines() if "registered" in line), ""))
     for lang, said in (("es", "Venció el"), ("fr", "Expiré le"), ("ar", "انتهت صلاحيته في"),
                        ("sw", "Muda wake uliisha")):
         driver.get(f"{base}/record/{lima_id}/need-survey?hl={lang}")
