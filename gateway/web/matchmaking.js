@@ -52,14 +52,17 @@
     return p.expiresAt && Date.parse(p.expiresAt) <= Date.now();
   }
 
-  // What a result line shows of a record of these kinds.
-  function summary(body) {
+  // What a result line shows of a record of these kinds; an event's date
+  // is its next occurrence (the search hit's), not its first.
+  function summary(body, hit) {
     const p = body.need || body.offer || body.event;
     if (!p) return null;
     const out = {place: null, status: null, extra: null};
     if (body.event) {
       out.place = p.place ? ui().placeText(p.place) : (p.onlineUrl ? t('online') : null);
-      out.extra = dateText(p.startsAt, p.allDay ? 'UTC' : p.timeZone, !p.allDay);
+      const next = hit && hit.nextOccurrence && hit.nextOccurrence.start;
+      const date = dateText(next || p.startsAt, p.allDay ? 'UTC' : p.timeZone, !p.allDay);
+      out.extra = next && p.recurrence ? t('nextOn', {date}) : date;
       if (p.status && p.status !== 'scheduled') out.status = t('eventStatus_' + p.status);
     } else {
       out.place = workPlaceText(p.workPlace);

@@ -77,6 +77,7 @@ window.CIVHUB_MESSAGES = {
     notCovered: 'not covered: {list}', hubContact: 'Contact through the hub', nextOn: 'next: {date}',
     dateFrom: 'From (date)', dateTo: 'To (date)', capabilityFilter: 'Skill or resource',
     badDates: 'Give the start date (From) before the end date (To).',
+    filtersHelp: 'Skills find needs and offers; dates find events happening then.',
   },
   es: {
     title: 'Directorio de la sociedad civil', skip: 'Saltar al contenido', interfaceLanguage: 'Idioma',
@@ -149,6 +150,7 @@ window.CIVHUB_MESSAGES = {
     notCovered: 'sin cubrir: {list}', hubContact: 'Contacto a través del nodo', nextOn: 'próxima: {date}',
     dateFrom: 'Desde (fecha)', dateTo: 'Hasta (fecha)', capabilityFilter: 'Habilidad o recurso',
     badDates: 'Indique la fecha de inicio (Desde) antes de la fecha final (Hasta).',
+    filtersHelp: 'Las habilidades encuentran necesidades y ofertas; las fechas, eventos en esos días.',
     capabilityNames: {
       'accounting': 'Contabilidad', 'blogging': 'Blogs', 'communication': 'Comunicación y medios',
       'connectivity': 'Conexión a internet', 'content-management': 'Gestores de contenidos',
@@ -274,6 +276,7 @@ window.CIVHUB_MESSAGES = {
     notCovered: 'non couvert : {list}', hubContact: 'Contact par le nœud', nextOn: 'prochaine : {date}',
     dateFrom: 'Du (date)', dateTo: 'Au (date)', capabilityFilter: 'Compétence ou ressource',
     badDates: 'Indiquez la date de début (Du) avant la date de fin (Au).',
+    filtersHelp: 'Les compétences trouvent besoins et offres ; les dates, les événements ces jours-là.',
     capabilityNames: {
       'accounting': 'Comptabilité', 'blogging': 'Blogs', 'communication': 'Communication et médias',
       'connectivity': 'Connexion à internet', 'content-management': 'Systèmes de gestion de contenu',
@@ -395,6 +398,7 @@ window.CIVHUB_MESSAGES = {
     notCovered: 'غير مغطاة: {list}', hubContact: 'التواصل عبر المحور', nextOn: 'الموعد القادم: {date}',
     dateFrom: 'من تاريخ', dateTo: 'إلى تاريخ', capabilityFilter: 'مهارة أو مورد',
     badDates: 'أدخل تاريخ البداية (من) قبل تاريخ النهاية (إلى).',
+    filtersHelp: 'المهارات تجد الاحتياجات والعروض؛ والتواريخ تجد الفعاليات التي تقام فيها.',
     capabilityNames: {
       'accounting': 'المحاسبة ومسك الدفاتر', 'blogging': 'التدوين', 'communication': 'الاتصال والإعلام',
       'connectivity': 'الاتصال بالإنترنت', 'content-management': 'أنظمة إدارة المحتوى',
@@ -518,6 +522,7 @@ window.CIVHUB_MESSAGES = {
     nextOn: 'ijayo: {date}', dateFrom: 'Kuanzia (tarehe)', dateTo: 'Hadi (tarehe)',
     capabilityFilter: 'Ujuzi au rasilimali',
     badDates: 'Weka tarehe ya kuanza (Kuanzia) kabla ya tarehe ya mwisho (Hadi).',
+    filtersHelp: 'Ujuzi hupata mahitaji na matoleo; tarehe hupata matukio yanayofanyika wakati huo.',
     capabilityNames: {
       'accounting': 'Uhasibu', 'blogging': 'Kublogu', 'communication': 'Mawasiliano na vyombo vya habari',
       'connectivity': 'Muunganisho wa intaneti', 'content-management': 'Mifumo ya kusimamia maudhui',

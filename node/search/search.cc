@@ -708,8 +708,9 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
       matches.resize(kept);
     }
   }
-  if (request.kind() == v1::RECORD_KIND_EVENT && request.text().empty() &&
-      !request.has_near()) {
+  // `during` finds events only, so a query with it is one for events.
+  if ((request.kind() == v1::RECORD_KIND_EVENT || request.has_during()) &&
+      request.text().empty() && !request.has_near()) {
     if (absl::Status s =
             KeyEventsByDate(snap, EventsFrom(request, now), &matches, stop);
         !s.ok()) {

@@ -157,6 +157,15 @@ def publish(lima, manila, workdir):
         "timeZone": "America/Lima", "place": lima_place, "languages": ["es", "en"],
         "topics": ["civic-tech"], "capacity": 60, "status": "scheduled",
         "replicates": {"origin": manila.id, "recordId": "techcamp-manila"}}})
+    # A weekly meetup that began last week: its next occurrence is the one
+    # a reader needs, tomorrow, not its first.
+    meetup_first = (now - datetime.timedelta(days=6)).replace(hour=18, minute=0, second=0)
+    lima.put(workdir, "event", {"recordId": "meetup-lima", "event": {
+        "names": [lt("es", "Encuentro cívico semanal")], "eventType": "meetup",
+        "organizers": [{"recordId": "red-digital-lima"}],
+        "startsAt": rfc3339(meetup_first), "endsAt": rfc3339(meetup_first + datetime.timedelta(hours=2)),
+        "timeZone": "UTC", "recurrence": "FREQ=WEEKLY;COUNT=4", "place": lima_place,
+        "languages": ["es"], "status": "scheduled"}})
     lima.put(workdir, "registration", {"recordId": "reg-red-digital", "registration": {
         "event": {"recordId": "techcamp-lima"}, "organization": {"recordId": "red-digital-lima"},
         "attendees": 2, "status": "going"}})
@@ -240,6 +249,38 @@ def run(lima, manila, driver, expires_soon, shots=None):
     check(status == 200 and headers.get("content-type", "").startswith("text/calendar")
           and re.search(rb"^SUMMARY[;:].*TechCamp Lima", ics, re.M),
           "the event page links the organizer's events as an iCalendar feed: " + feed)
+
+    # Events come by their next occurrence, soonest first; the weekly
+    # meetup shows the coming one, not the first (last week's).
+    driver.get(base + "/?kind=event")
+    wait(driver, "the event search lists the three events",
+         lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li.result .mark")) == 3)
+    found = texts(driver, "#results li.result")
+    check([r.split("\n")[0] for r in found] == ["Encuentro cívico semanal", "TechCamp Manila", "TechCamp Lima"],
+          "events come soonest first: " + " | ".join(r.split("\n")[0] for r in found))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    meetup_next = now.replace(hour=18, minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+    want = f"next: {meetup_next.strftime('%B')} {meetup_next.day}, {meetup_next.year}"
+    check(want in found[0], f"the weekly meetup shows its next occurrence ({want}): {found[0]}")
+    check(driver.find_element(By.ID, "search-heading").text
+          == "Find organizations, communities, services, needs, offers and events",
+          "the heading names every kind the page finds")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "events.png"))
+    # Dates find events happening then; skills find needs and offers.
+    in_two_months = (now + datetime.timedelta(days=60)).date()
+    driver.get(base + f"/?from={in_two_months - datetime.timedelta(days=3)}&to={in_two_months + datetime.timedelta(days=3)}")
+    wait(driver, "a date range finds the event happening then",
+         lambda d: [r.split("\n")[0] for r in texts(d, "#results li.result")] == ["TechCamp Lima"])
+    check(driver.find_element(By.ID, "from").get_attribute("value") == str(in_two_months - datetime.timedelta(days=3)),
+          "the date filter keeps its value from the URL")
+    driver.get(base + "/?capability=gis")
+    wait(driver, "a skill finds the need listing it",
+         lambda d: [r.split("\n")[0] for r in texts(d, "#results li.result")] == ["A website for our network"])
+    driver.get(base + "/?hl=sw")
+    wait(driver, "the Swahili heading names every kind",
+         lambda d: d.find_element(By.ID, "search-heading").text
+         == "Tafuta mashirika, jumuiya, huduma, mahitaji, matoleo na matukio")
 
     # Needs near me: the browser's location in Lima finds the on-site need.
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
@@ -332,7 +373,7 @@ def run(lima, manila, driver, expires_soon, shots=None):
         }
         done([n, out]);
       })().catch((e) => done([0, [String(e)]]));""")
-    check(differ[0] == 11 and differ[1] == [],
+    check(differ[0] == 12 and differ[1] == [],
           f"the browser verifies and decodes every field of the {differ[0]} needs, offers,"
           f" events and registrations as the hub's JSON has them ({differ[1]})")
 
