@@ -5,9 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
 #include "node/records/record_kinds.h"
@@ -238,7 +242,7 @@ TEST(Format, ANeedAndAVolunteersOfferShowTheirFields) {
   need->mutable_work_place()->set_mode("remote");
   need->add_languages("sw");
   need->set_status("open");
-  need->mutable_expires_at()->set_seconds(1751328000);
+  need->mutable_expires_at()->set_seconds(4102444800);  // 2100-01-01
   std::ostringstream out;
   PrintRecord(record, {}, out);
   EXPECT_EQ(out.str(),
@@ -253,7 +257,7 @@ TEST(Format, ANeedAndAVolunteersOfferShowTheirFields) {
             "  languages:   sw\n"
             "  when:        ongoing\n"
             "  priority:    normal\n"
-            "  expires:     2025-07-01 00:00 UTC\n");
+            "  expires:     2100-01-01 00:00 UTC\n");
 
   record.set_kind(v1::RECORD_KIND_OFFER);
   const v1::LocalizedText offer_title = *title;  // mutable_offer() drops it
@@ -270,6 +274,36 @@ TEST(Format, ANeedAndAVolunteersOfferShowTheirFields) {
       << out.str();
 }
 
+// A regression: an expired need showed "status: open" though the hub no
+// longer matches it.
+TEST(Format, AnExpiredNeedOrOfferSaysWhenAndWhatToDo) {
+  v1::Record record;
+  record.set_origin("civhub1self");
+  record.set_record_id("survey");
+  record.set_kind(v1::RECORD_KIND_NEED);
+  v1::Need* need = record.mutable_body()->mutable_need();
+  need->add_titles()->set_text("A survey");
+  need->set_status("open");
+  need->mutable_expires_at()->set_seconds(1751328000);  // 2025-07-01
+  std::ostringstream out;
+  PrintRecord(record, {}, out);
+  EXPECT_TRUE(absl::StrContains(
+      out.str(),
+      "  status:      expired on 2025-07-01; publish it again with a later "
+      "expiresAt\n"))
+      << out.str();
+  EXPECT_FALSE(absl::StrContains(out.str(), "open")) << out.str();
+
+  v1::Offer* offer = record.mutable_body()->mutable_offer();
+  offer->add_titles()->set_text("Surveys");
+  offer->set_status("open");
+  offer->mutable_expires_at()->set_seconds(1751328000);
+  EXPECT_EQ(ExpiredNote(record.body(), absl::FromUnixSeconds(1751328001)),
+            "expired on 2025-07-01; publish it again with a later expiresAt");
+  EXPECT_EQ(ExpiredNote(record.body(), absl::FromUnixSeconds(1751327999)),
+            std::nullopt);
+}
+
 TEST(Format, MatchesShowTheScoreEachFeatureAndWhy) {
   v1::MatchResponse response;
   v1::Record* subject = response.mutable_subject();
@@ -279,6 +313,9 @@ TEST(Format, MatchesShowTheScoreEachFeatureAndWhy) {
       subject->mutable_body()->mutable_need()->add_titles();
   title->set_lang("en");
   title->set_text("A website for our kiosks");
+  for (const char* c : {"website", "web-design", "gis"}) {
+    subject->mutable_body()->mutable_need()->add_capabilities(c);
+  }
   v1::MatchHit* hit = response.add_hits();
   hit->mutable_record()->set_origin("civhub1lima");
   hit->mutable_record()->set_record_id("ana");
@@ -296,19 +333,101 @@ TEST(Format, MatchesShowTheScoreEachFeatureAndWhy) {
   f->set_window_overlap(1);
   f->set_capacity_fit(0.5);
   f->add_shared_languages("en");
+  // An organization's offer on a hub with a full-length id.
+  const std::string manila =
+      "civhub1ewsz8mnnyheldnhy9tuxnhctgs8kmlgng8nrkqal6j7lf32j37yqaery88";
+  v1::MatchHit* org_hit = response.add_hits();
+  org_hit->mutable_record()->set_origin(manila);
+  org_hit->mutable_record()->set_record_id("gis-help");
+  v1::Offer* org_offer =
+      org_hit->mutable_record()->mutable_body()->mutable_offer();
+  org_offer->add_titles()->set_text("Maps");
+  org_offer->mutable_organization()->set_origin(manila);
+  org_offer->mutable_organization()->set_record_id("kalayaan-tech");
+  org_hit->mutable_features()->add_shared_capabilities("gis");
   response.set_total_count(3);
   std::ostringstream out;
-  PrintMatches(response, {{"civhub1lima", "Lima Hub"}}, out);
+  PrintMatches(response, {{"civhub1lima", "Lima Hub"}},
+               {{manila + "/kalayaan-tech", "Kalayaan Tech Volunteers"}}, out);
   const std::string text = out.str();
   for (const char* want :
        {"matches for need civhub1nairobi/kiosk-website: A website for our "
         "kiosks",
-        "SCORE", "CAPABILITY", "DISTANCE", "WINDOW", "CAPACITY", "OFFER", "WHY",
-        "0.813", "0.63", "1.00 12000 km", "0.50", "Lima Hub", "civhub1lima/ana",
-        "website; partly web-development~web-design; en",
-        "1 of 3 matching records"}) {
+        "SCORE",
+        "CAPABILITY",
+        "DISTANCE",
+        "WINDOW",
+        "CAPACITY",
+        "OFFER",
+        "OFFERED BY",
+        "WHY",
+        "NOT COVERED",
+        "0.813",
+        "0.63",
+        "1.00 12000 km",
+        "0.50",
+        "Lima Hub",
+        "civhub1lima/ana",
+        "Ana M. (volunteer)",
+        "Kalayaan Tech Volunteers",
+        "civhub1ewsz8mn…/gis-help",
+        "skills: A website; partly: Web development for Web design; "
+        "languages: en",
+        "skills: Geographic information systems",
+        "2 of 3 matching records"}) {
     EXPECT_TRUE(absl::StrContains(text, want)) << want << " in\n" << text;
   }
+  // The raw codes are gone, and so is the full hub id.
+  EXPECT_FALSE(absl::StrContains(text, "web-development~")) << text;
+  EXPECT_FALSE(absl::StrContains(text, manila)) << text;
+  // Ana's offer leaves the need's GIS uncovered; the GIS offer leaves
+  // the website and web design.
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  ASSERT_GE(lines.size(), 4u) << text;
+  EXPECT_TRUE(absl::EndsWith(lines[2], "Geographic information systems"))
+      << lines[2];
+  EXPECT_TRUE(absl::EndsWith(lines[3], "A website, Web design")) << lines[3];
+}
+
+TEST(Format, SearchHitsOfNeedsAndOffersLabelCapabilities) {
+  v1::SearchResponse response;
+  v1::Record* r = response.add_hits()->mutable_record();
+  r->set_origin(
+      "civhub1ewsz8mnnyheldnhy9tuxnhctgs8kmlgng8nrkqal6j7lf32j37yqaery88");
+  r->set_record_id("need-website");
+  r->set_kind(v1::RECORD_KIND_NEED);
+  r->mutable_body()->mutable_need()->add_titles()->set_text("A website");
+  r->mutable_body()->mutable_need()->add_capabilities("website");
+  response.set_total_count(1);
+  std::ostringstream out;
+  PrintHits(response, {}, out);
+  EXPECT_TRUE(absl::StrContains(out.str(), "CAPABILITIES")) << out.str();
+  EXPECT_FALSE(absl::StrContains(out.str(), "TOPICS")) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "civhub1ewsz8mn…/need-website"))
+      << out.str();
+}
+
+TEST(Format, AnEventsRegistrationsCountGoingAndInterestedApart) {
+  RegistrationTally tally;
+  auto add = [&](const char* origin, const char* status, int attendees) {
+    v1::Record r;
+    r.set_origin(origin);
+    v1::Registration* reg = r.mutable_body()->mutable_registration();
+    reg->set_status(status);
+    reg->set_attendees(attendees);
+    tally.Add(r);
+  };
+  add("civhub1lima", "going", 2);
+  add("civhub1manila", "going", 3);
+  add("civhub1manila", "interested", 2);
+  add("civhub1manila", "cancelled", 9);
+  std::ostringstream out;
+  PrintRegistrationTally(
+      tally, {{"civhub1lima", "Lima Hub"}, {"civhub1manila", "Manila Hub"}},
+      out);
+  EXPECT_EQ(out.str(),
+            "  registered:  3 organizations from 2 hubs (Lima Hub 1, Manila "
+            "Hub 2): 5 people going, 2 interested\n");
 }
 
 TEST(Ctl, MatchUsageErrorsDoNotConnect) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,6 +15,7 @@
 #include "absl/time/time.h"
 #include "federation/network_dot.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/records/capabilities.h"
 #include "node/records/record_kinds.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
@@ -64,6 +67,36 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
                           absl::UTCTimeZone());
 }
 
+// A need's or an offer's expires_at, when it has passed by `now`; else
+// nullopt. The record stays in the log, but search and matching leave it out.
+std::optional<absl::Time> ExpiredAt(const v1::RecordBody& body,
+                                    absl::Time now) {
+  const google::protobuf::Timestamp* ts = nullptr;
+  if (body.has_need() && body.need().has_expires_at()) {
+    ts = &body.need().expires_at();
+  } else if (body.has_offer() && body.offer().has_expires_at()) {
+    ts = &body.offer().expires_at();
+  }
+  if (ts == nullptr) return std::nullopt;
+  const absl::Time at = absl::FromUnixSeconds(ts->seconds());
+  if (at > now) return std::nullopt;
+  return at;
+}
+
+// A capability by its English name ("A website"); an "x-" code or one this
+// build does not list by its code.
+std::string CapabilityWords(absl::string_view code) {
+  const node::Capability* c = node::FindCapability(code);
+  return c == nullptr ? std::string(code) : std::string(c->name);
+}
+
+std::string CapabilityList(
+    const google::protobuf::RepeatedPtrField<std::string>& codes) {
+  return absl::StrJoin(codes, ", ", [](std::string* out, const std::string& c) {
+    out->append(CapabilityWords(c));
+  });
+}
+
 void Line(std::ostream& out, absl::string_view label, absl::string_view value) {
   if (value.empty()) return;
   out << "  " << std::left << std::setw(13) << absl::StrCat(label, ":") << value
@@ -113,6 +146,29 @@ std::string RefOf(const v1::Record& record) {
   return absl::StrCat(record.origin(), "/", record.record_id());
 }
 
+std::string ShortHubId(absl::string_view hub_id) {
+  if (hub_id.size() <= kShortHubIdLength + 1) return std::string(hub_id);
+  return absl::StrCat(hub_id.substr(0, kShortHubIdLength), "…");
+}
+
+std::string ShortRefOf(const v1::Record& record) {
+  return absl::StrCat(ShortHubId(record.origin()), "/", record.record_id());
+}
+
+std::string ExpiredText(absl::Time expired_at) {
+  return absl::StrCat(
+      "expired on ",
+      absl::FormatTime("%Y-%m-%d", expired_at, absl::UTCTimeZone()),
+      "; publish it again with a later expiresAt");
+}
+
+std::optional<std::string> ExpiredNote(const v1::RecordBody& body,
+                                       absl::Time now) {
+  std::optional<absl::Time> at = ExpiredAt(body, now);
+  if (!at) return std::nullopt;
+  return ExpiredText(*at);
+}
+
 std::string TitleOf(const v1::RecordBody& body) {
   const node::RecordKindInfo* kind = node::KindOf(body);
   return kind == nullptr ? "(deleted)" : kind->title(body);
@@ -134,7 +190,14 @@ void PrintRecord(const v1::Record& record, const HubNames& names,
                     FormatTimestamp(b.issued_at()), ")"));
   const node::RecordKindInfo* kind = node::KindOf(b);
   if (kind == nullptr) return;
+  // An expired need or offer says so where its status would be: "open"
+  // would tell the reader it can still be matched.
+  const std::optional<std::string> expired = ExpiredNote(b, absl::Now());
   for (const node::RecordDetail& d : kind->details(b)) {
+    if (expired && d.label == "status") {
+      Line(out, d.label, *expired);
+      continue;
+    }
     std::string value = absl::StrJoin(d.lines, "\n               ");
     if (d.hub_id) {
       std::string name = HubName(names, value);
@@ -151,9 +214,15 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
     return;
   }
   bool with_distance = false;
-  for (const auto& hit : response.hits())
+  // Needs and offers list capabilities where other kinds list topics.
+  bool only_work = true;
+  for (const auto& hit : response.hits()) {
     with_distance |= hit.has_distance_km();
-  std::vector<std::string> header = {"NAME", "KIND", "WHERE", "TOPICS"};
+    only_work &=
+        hit.record().body().has_need() || hit.record().body().has_offer();
+  }
+  std::vector<std::string> header = {"NAME", "KIND", "WHERE",
+                                     only_work ? "CAPABILITIES" : "TOPICS"};
   if (with_distance) header.push_back("KM");
   header.push_back("HUB");
   header.push_back("RECORD");
@@ -172,7 +241,7 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
                         : "");
     }
     row.push_back(HubName(names, r.origin()));
-    row.push_back(RefOf(r));
+    row.push_back(ShortRefOf(r));
     rows.push_back(std::move(row));
   }
   PrintTable(header, rows, out);
@@ -180,8 +249,82 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
       << " matching records\n";
 }
 
+namespace {
+
+// The capabilities of `needed` that `f` shows neither shared nor partly
+// matched ("web-development~website": the offer's code, then the need's).
+std::vector<std::string> Uncovered(
+    const google::protobuf::RepeatedPtrField<std::string>& needed,
+    const v1::MatchFeatures& f) {
+  std::vector<std::string> out;
+  for (const std::string& c : needed) {
+    bool covered = absl::c_linear_search(f.shared_capabilities(), c);
+    for (const std::string& pair : f.partial_capabilities()) {
+      covered |= absl::EndsWith(pair, absl::StrCat("~", c));
+    }
+    if (!covered) out.push_back(CapabilityWords(c));
+  }
+  return out;
+}
+
+// Why a hit ranks where it does, in words: "skills: A website; partly: Web
+// development for A website; languages: en".
+std::string WhyWords(const v1::MatchFeatures& f) {
+  std::vector<std::string> why;
+  if (!f.shared_capabilities().empty()) {
+    why.push_back(
+        absl::StrCat("skills: ", CapabilityList(f.shared_capabilities())));
+  }
+  if (!f.partial_capabilities().empty()) {
+    why.push_back(absl::StrCat(
+        "partly: ",
+        absl::StrJoin(f.partial_capabilities(), ", ",
+                      [](std::string* out, const std::string& pair) {
+                        const size_t tilde = pair.find('~');
+                        if (tilde == std::string::npos) {
+                          out->append(CapabilityWords(pair));
+                          return;
+                        }
+                        absl::StrAppend(
+                            out, CapabilityWords(pair.substr(0, tilde)),
+                            " for ", CapabilityWords(pair.substr(tilde + 1)));
+                      })));
+  }
+  if (!f.shared_languages().empty()) {
+    why.push_back(
+        absl::StrCat("languages: ", absl::StrJoin(f.shared_languages(), ", ")));
+  }
+  return absl::StrJoin(why, "; ");
+}
+
+// Who offers or needs a hit: the volunteer's display name, or the
+// organization's name from `who` (else its short reference).
+std::string WhoOf(const v1::RecordBody& body, const RecordNames& who) {
+  const v1::RecordRef* org = nullptr;
+  if (body.has_offer()) {
+    if (body.offer().has_volunteer()) {
+      return absl::StrCat(body.offer().volunteer().display_name(),
+                          " (volunteer)");
+    }
+    if (body.offer().has_organization()) org = &body.offer().organization();
+  } else if (body.has_need() && body.need().has_organization()) {
+    org = &body.need().organization();
+  }
+  if (org == nullptr) return "";
+  auto it = who.find(absl::StrCat(org->origin(), "/", org->record_id()));
+  if (it != who.end()) return it->second;
+  return absl::StrCat(ShortHubId(org->origin()), "/", org->record_id());
+}
+
+}  // namespace
+
 void PrintMatches(const v1::MatchResponse& response, const HubNames& names,
                   std::ostream& out) {
+  PrintMatches(response, names, {}, out);
+}
+
+void PrintMatches(const v1::MatchResponse& response, const HubNames& names,
+                  const RecordNames& who, std::ostream& out) {
   const bool for_need = response.subject().body().has_need();
   if (response.has_subject()) {
     out << "matches for " << (for_need ? "need " : "offer ")
@@ -196,36 +339,67 @@ void PrintMatches(const v1::MatchResponse& response, const HubNames& names,
   int rank = 0;
   for (const v1::MatchHit& hit : response.hits()) {
     const v1::MatchFeatures& f = hit.features();
-    std::vector<std::string> why;
-    if (!f.shared_capabilities().empty()) {
-      why.push_back(absl::StrJoin(f.shared_capabilities(), ","));
-    }
-    if (!f.partial_capabilities().empty()) {
-      why.push_back(absl::StrCat("partly ",
-                                 absl::StrJoin(f.partial_capabilities(), ",")));
-    }
-    if (!f.shared_languages().empty()) {
-      why.push_back(absl::StrJoin(f.shared_languages(), ","));
-    }
     std::string distance = absl::StrFormat("%.2f", f.distance());
     if (f.has_distance_km()) {
       absl::StrAppend(&distance, absl::StrFormat(" %.0f km", f.distance_km()));
     }
     const v1::Record& r = hit.record();
+    // The needed capabilities: the subject's when it is a need, else the
+    // hit's (a need matched to an offer).
+    std::vector<std::string> missing;
+    if (for_need) {
+      missing = Uncovered(response.subject().body().need().capabilities(), f);
+    } else if (r.body().has_need()) {
+      missing = Uncovered(r.body().need().capabilities(), f);
+    }
     rows.push_back({absl::StrCat(++rank), absl::StrFormat("%.3f", hit.score()),
                     absl::StrFormat("%.2f", f.capability()), distance,
                     absl::StrFormat("%.2f", f.window_overlap()),
                     absl::StrFormat("%.2f", f.capacity_fit()),
-                    TitleOf(r.body()), HubName(names, r.origin()), RefOf(r),
-                    absl::StrJoin(why, "; ")});
+                    TitleOf(r.body()), WhoOf(r.body(), who),
+                    HubName(names, r.origin()), ShortRefOf(r), WhyWords(f),
+                    absl::StrJoin(missing, ", ")});
   }
   PrintTable({"#", "SCORE", "CAPABILITY", "DISTANCE", "WINDOW", "CAPACITY",
-              response.has_subject() && !for_need ? "NEED" : "OFFER", "HUB",
-              "RECORD", "WHY"},
+              response.has_subject() && !for_need ? "NEED" : "OFFER",
+              response.has_subject() && !for_need ? "NEEDED BY" : "OFFERED BY",
+              "HUB", "RECORD", "WHY", "NOT COVERED"},
              rows, out);
   out << response.hits_size() << " of " << response.total_count()
       << " matching records (score: 0.5 capability + 0.2 distance + 0.15 "
          "window + 0.15 capacity)\n";
+}
+
+void RegistrationTally::Add(const v1::Record& record) {
+  if (!record.body().has_registration()) return;
+  const v1::Registration& r = record.body().registration();
+  if (r.status() == "cancelled") return;
+  ++organizations;
+  ++hubs[record.origin()];
+  if (r.status() == "going") going += r.attendees();
+  if (r.status() == "interested") interested += r.attendees();
+}
+
+void PrintRegistrationTally(const RegistrationTally& tally,
+                            const HubNames& names, std::ostream& out) {
+  if (tally.organizations == 0) {
+    Line(out, "registered", "none yet");
+    return;
+  }
+  std::vector<std::string> hubs;
+  for (const auto& [origin, n] : tally.hubs) {
+    std::string name = HubName(names, origin);
+    hubs.push_back(
+        absl::StrCat(name.empty() ? ShortHubId(origin) : name, " ", n));
+  }
+  Line(out, "registered",
+       absl::StrCat(
+           tally.organizations,
+           tally.organizations == 1 ? " organization" : " organizations",
+           " from ", tally.hubs.size(),
+           tally.hubs.size() == 1 ? " hub (" : " hubs (",
+           absl::StrJoin(hubs, ", "), "): ", tally.going, " people going, ",
+           tally.interested, " interested"));
 }
 
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out) {
@@ -516,11 +690,12 @@ void PrintMembers(const v1::ListMembersResponse& response,
   std::vector<std::vector<std::string>> rows;
   for (const auto& m : response.members()) {
     const v1::RecordRef& ref = m.membership().organization();
-    rows.push_back({m.has_organization() ? TitleOf(m.organization().body())
-                                         : "(not on this hub)",
-                    m.membership().role(), m.membership().since(),
-                    HubName(names, ref.origin()),
-                    absl::StrCat(ref.origin(), "/", ref.record_id())});
+    rows.push_back(
+        {m.has_organization() ? TitleOf(m.organization().body())
+                              : "(not on this hub)",
+         m.membership().role(), m.membership().since(),
+         HubName(names, ref.origin()),
+         absl::StrCat(ShortHubId(ref.origin()), "/", ref.record_id())});
   }
   PrintTable({"ORGANIZATION", "ROLE", "SINCE", "HUB", "RECORD"}, rows, out);
   out << response.members_size() << " of " << response.total_count()
@@ -534,7 +709,7 @@ void PrintCommunities(const v1::ListCommunitiesResponse& response,
     rows.push_back({TitleOf(c.community().body()), c.membership().role(),
                     c.membership().since(),
                     HubName(names, c.community().origin()),
-                    RefOf(c.community())});
+                    ShortRefOf(c.community())});
   }
   PrintTable({"COMMUNITY", "ROLE", "SINCE", "HUB", "RECORD"}, rows, out);
   out << response.communities_size() << " of " << response.total_count()

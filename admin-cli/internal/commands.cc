@@ -46,10 +46,41 @@ std::optional<std::string> ConnectedHubId(Session& s, int* exit_code) {
 namespace {
 
 constexpr size_t kImportBatch = 500;
+// "civhub1" and the bech32m of a 32-byte key with its checksum.
+constexpr size_t kFullHubIdLength = 7 + 52 + 6;
 // How long a need or an offer published without expires_at runs.
 constexpr absl::Duration kDefaultExpiry = absl::Hours(24 * 180);
 
-// "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to.
+// The hub id of the network's one hub whose id starts with `prefix` (as
+// tables shorten them: "civhub1ewsz8mn…"), or nullopt with the exit code.
+std::optional<std::string> ResolveHubPrefix(Session& s, absl::string_view text,
+                                            int* exit_code) {
+  absl::string_view prefix = text;
+  absl::ConsumeSuffix(&prefix, "…");
+  v1::Network network;
+  auto ctx = s.Context();
+  grpc::Status st = s.Node().admin()->GetNetwork(ctx.get(), {}, &network);
+  if (!st.ok()) {
+    *exit_code = s.NodeError(st);
+    return std::nullopt;
+  }
+  std::vector<std::string> found;
+  for (const v1::NetworkHub& h : network.hubs()) {
+    if (absl::StartsWith(h.hub_id(), prefix)) found.push_back(h.hub_id());
+  }
+  if (found.size() == 1) return found[0];
+  *exit_code = s.UsageError(absl::StrCat(
+      "\"", text, "\" is ",
+      found.empty()
+          ? "not the start of the id of a hub this hub knows"
+          : absl::StrCat("the start of ", found.size(), " hubs' ids (",
+                         absl::StrJoin(found, ", "), ")"),
+      "; give more of the hub id (civhubctl network lists them)"));
+  return std::nullopt;
+}
+
+// "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to. ORIGIN
+// may be a hub id's start, as tables show it ("civhub1ewsz8mn…").
 std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
                                       int* exit_code) {
   v1::RecordRef ref;
@@ -67,6 +98,13 @@ std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
     *exit_code = s.UsageError(absl::StrCat(
         "\"", text, "\" is not a record reference: use HUB_ID/RECORD_ID"));
     return std::nullopt;
+  }
+  if (absl::EndsWith(ref.origin(), "…") ||
+      ref.origin().size() < kFullHubIdLength) {
+    std::optional<std::string> origin =
+        ResolveHubPrefix(s, ref.origin(), exit_code);
+    if (!origin) return std::nullopt;
+    ref.set_origin(*origin);
   }
   return ref;
 }
@@ -545,6 +583,29 @@ int Search(Session& s, const SearchFlags& f) {
   return code;
 }
 
+// The names of the organizations offering or needing the hits, from their
+// records on this hub; one missing is left out (shown by reference).
+RecordNames OrganizationNames(Session& s, const v1::MatchResponse& response) {
+  RecordNames names;
+  for (const v1::MatchHit& hit : response.hits()) {
+    const v1::RecordBody& b = hit.record().body();
+    const v1::RecordRef& org =
+        b.has_need() ? b.need().organization() : b.offer().organization();
+    if (org.record_id().empty()) continue;
+    const std::string key = absl::StrCat(org.origin(), "/", org.record_id());
+    if (names.count(key)) continue;
+    v1::GetRecordRequest get;
+    get.set_origin(org.origin());
+    get.set_record_id(org.record_id());
+    v1::Record record;
+    auto ctx = s.Context();
+    if (s.Node().directory()->GetRecord(ctx.get(), get, &record).ok()) {
+      names[key] = TitleOf(record.body());
+    }
+  }
+  return names;
+}
+
 int Match(Session& s, const std::string& ref_text, int limit,
           const std::string& page_token) {
   if (limit < 0) return s.UsageError("--limit must be 1-100 (0 means 20)");
@@ -559,6 +620,13 @@ int Match(Session& s, const std::string& ref_text, int limit,
     auto ctx = s.Context();
     grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), get, &record);
     if (!st.ok()) return s.NodeError(st);
+  }
+  // The hub refuses to match an expired need or offer; say what to do.
+  if (std::optional<std::string> expired =
+          ExpiredNote(record.body(), absl::Now())) {
+    s.err() << "civhubctl: " << (record.body().has_need() ? "need " : "offer ")
+            << RefOf(record) << " " << *expired << "\n";
+    return kExitNode;
   }
   v1::MatchRequest req;
   if (record.body().has_need()) {
@@ -578,7 +646,11 @@ int Match(Session& s, const std::string& ref_text, int limit,
   v1::MatchResponse response;
   auto ctx = s.Context();
   grpc::Status st = s.Node().directory()->Match(ctx.get(), req, &response);
-  code = s.Respond(st, response, PrintMatches);
+  if (!st.ok() || s.json) {
+    code = s.Respond(st, response, PrintMatches);
+  } else {
+    PrintMatches(response, s.Names(), OrganizationNames(s, response), s.out());
+  }
   if (code == kExitOk && !s.json && !response.next_page_token().empty()) {
     s.out() << "more: run the same command with --page-token "
             << response.next_page_token() << "\n";
@@ -604,6 +676,26 @@ int ShowHubId(Session& s) {
   return s.Respond(st, id, PrintHubId);
 }
 
+// Who is coming to the event `ref`: the registrations this hub holds (from
+// every hub), totalled, as the organizer's hub counts them.
+int PrintEventRegistrations(Session& s, const v1::RecordRef& ref) {
+  v1::SearchRequest req;
+  req.set_kind(v1::RECORD_KIND_REGISTRATION);
+  *req.mutable_event() = ref;
+  req.set_page_size(100);
+  RegistrationTally tally;
+  do {
+    v1::SearchResponse response;
+    auto ctx = s.Context();
+    grpc::Status st = s.Node().directory()->Search(ctx.get(), req, &response);
+    if (!st.ok()) return s.NodeError(st);
+    for (const v1::SearchHit& hit : response.hits()) tally.Add(hit.record());
+    req.set_page_token(response.next_page_token());
+  } while (!req.page_token().empty());
+  PrintRegistrationTally(tally, s.Names(), s.out());
+  return kExitOk;
+}
+
 int GetRecord(Session& s, const std::string& ref_text) {
   int code = kExitOk;
   std::optional<v1::RecordRef> ref = ParseRef(s, ref_text, &code);
@@ -614,7 +706,11 @@ int GetRecord(Session& s, const std::string& ref_text) {
   v1::Record record;
   auto ctx = s.Context();
   grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), req, &record);
-  return s.Respond(st, record, PrintRecord);
+  code = s.Respond(st, record, PrintRecord);
+  if (code == kExitOk && !s.json && record.body().has_event()) {
+    code = PrintEventRegistrations(s, *ref);
+  }
+  return code;
 }
 
 int DeleteRecord(Session& s, const std::string& id, const std::string& reason) {

@@ -2,7 +2,7 @@
 // filters, a record page, every record checked by verify.js. Plain DOM, no
 // build step; the state lives in the URL so every view can be shared:
 //   /?q=water&kind=organization&country=KE&topic=…&type=…&language=…
-//     &region=…&near=LAT,LON&km=50&hl=fr
+//     &region=…&near=LAT,LON&km=50&capability=…&from=YYYY-MM-DD&to=…&hl=fr
 //   /record/{origin}/{record_id}?hl=ar
 // Needs, offers, events and registrations have their pages in
 // matchmaking.js, which uses the toolkit this file exports (CivhubUi).
@@ -11,7 +11,7 @@
   const MESSAGES = window.CIVHUB_MESSAGES;
   const V = window.CivhubVerify;
   const LANGS = ['en', 'es', 'fr', 'ar', 'sw'];
-  const FILTERS = ['kind', 'country', 'region', 'topic', 'type', 'language', 'near', 'km'];
+  const FILTERS = ['kind', 'country', 'region', 'topic', 'type', 'language', 'near', 'km', 'capability', 'from', 'to'];
   const $ = (id) => document.getElementById(id);
   let ui = 'en';
   let options = {countries: [], regions: [], languages: [], topics: [], organizationTypes: []};
@@ -189,6 +189,7 @@
     fillSelect('language', options.languages.map((c) => ({code: c.code, label: languageName(c.code)})));
     fillSelect('topic', options.topics.map((c) => ({code: c.code, label: termName(options.topics, c.code)})));
     fillSelect('type', options.organizationTypes.map((c) => ({code: c.code, label: termName(options.organizationTypes, c.code)})));
+    fillSelect('capability', (options.capabilities || []).map((c) => ({code: c.code, label: window.CivhubMatchmaking.capabilityName(c.code)})));
     fillRegions();
   }
   function fillRegions() {
@@ -241,18 +242,23 @@
   const enc = encodeURIComponent;
   function recordPath(origin, id) { return '/v1/records/' + enc(origin) + '/' + enc(id); }
 
-  // Hub names, from each hub's signed profile record "~hub" when this hub
-  // holds it and it verifies; else a short hub id.
-  const hubNames = new Map();
-  function shortId(origin) { return origin.slice(0, 12) + '…' + origin.slice(-4); }
-  function hubName(origin) {
-    if (!hubNames.has(origin)) {
-      hubNames.set(origin, api(recordPath(origin, '~hub'))
+  // Each hub's signed profile record "~hub" (name, region, contact) when
+  // this hub holds it and it verifies; else null.
+  const hubProfiles = new Map();
+  function hubProfile(origin) {
+    if (!hubProfiles.has(origin)) {
+      hubProfiles.set(origin, api(recordPath(origin, '~hub'))
         .then((r) => V.verifyRecord(r, {origin, recordId: '~hub'}))
-        .then((v) => (v.state !== 'bad' && v.body.hubProfile && v.body.hubProfile.name) || shortId(origin))
-        .catch(() => shortId(origin)));
+        .then((v) => (v.state !== 'bad' && v.body.hubProfile) || null)
+        .catch(() => null));
     }
-    return hubNames.get(origin);
+    return hubProfiles.get(origin);
+  }
+  // Hub names, from the profile; else a short hub id.
+  function shortId(origin) { return origin.slice(0, 12) + '…' + origin.slice(-4); }
+  async function hubName(origin) {
+    const profile = await hubProfile(origin);
+    return (profile && profile.name) || shortId(origin);
   }
 
   // The signature mark: "signed by <hub> · <fingerprint>", or a warning.
@@ -304,8 +310,18 @@
   function searchQuery(params) {
     const api = new URLSearchParams();
     const map = {q: 'text', kind: 'kind', country: 'country', region: 'region',
-      topic: 'topic', type: 'type', language: 'lang', near: 'near', km: 'km'};
+      topic: 'topic', type: 'type', language: 'lang', near: 'near', km: 'km', capability: 'capability'};
     for (const [k, v] of params) if (v && map[k]) api.set(map[k], v);
+    const dates = Object.fromEntries(params.filter(([k]) => k === 'from' || k === 'to'));
+    if (dates.from || dates.to) {
+      // Whole days in UTC, the end date included; "to" alone: from today.
+      const from = dates.from || new Date().toISOString().slice(0, 10);
+      api.set('from', from + 'T00:00:00Z');
+      if (dates.to) {
+        if (dates.to < from) return {field: 'to', message: t('badDates')};
+        api.set('to', new Date(Date.parse(dates.to + 'T00:00:00Z') + 86400000).toISOString().replace('.000Z', 'Z'));
+      }
+    }
     if (api.has('near')) {
       const near = api.get('near').replace(/\s+/g, '');
       if (!/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(near)) return {field: 'near', message: t('badNear')};
@@ -371,7 +387,7 @@
       const p = body.organization || body.community || body.service || {};
       const meta = el('p', {class: 'meta'});
       meta.append(el('span', {class: 'kind', text: t(kindOf(body))}));
-      const more = window.CivhubMatchmaking.summary(body);
+      const more = window.CivhubMatchmaking.summary(body, hit);
       if (more) {
         for (const [cls, text] of [['place', more.place], ['when', more.extra], ['status', more.status]]) {
           if (text) meta.append(el('span', {class: cls, text}));
@@ -731,7 +747,7 @@
   // For matchmaking.js.
   window.CivhubUi = {
     t, el, pluralKey, joinList, pick, langText, languageTexts, section, list, safeLink,
-    placeText, languageName, termName, recordHref, recordPath, api, enc, hubName, mark,
+    placeText, languageName, termName, recordHref, recordPath, api, enc, hubName, hubProfile, mark,
     refItem, locationsPart,
     lang: () => ui,
     options: () => options,

@@ -52,14 +52,17 @@
     return p.expiresAt && Date.parse(p.expiresAt) <= Date.now();
   }
 
-  // What a result line shows of a record of these kinds.
-  function summary(body) {
+  // What a result line shows of a record of these kinds; an event's date
+  // is its next occurrence (the search hit's), not its first.
+  function summary(body, hit) {
     const p = body.need || body.offer || body.event;
     if (!p) return null;
     const out = {place: null, status: null, extra: null};
     if (body.event) {
       out.place = p.place ? ui().placeText(p.place) : (p.onlineUrl ? t('online') : null);
-      out.extra = dateText(p.startsAt, p.allDay ? 'UTC' : p.timeZone, !p.allDay);
+      const next = hit && hit.nextOccurrence && hit.nextOccurrence.start;
+      const date = dateText(next || p.startsAt, p.allDay ? 'UTC' : p.timeZone, !p.allDay);
+      out.extra = next && p.recurrence ? t('nextOn', {date}) : date;
       if (p.status && p.status !== 'scheduled') out.status = t('eventStatus_' + p.status);
     } else {
       out.place = workPlaceText(p.workPlace);
@@ -70,8 +73,24 @@
     return out;
   }
 
-  // "Match 82 %" and why: each feature as a coordinator reads it.
-  function reasons(hit) {
+  // The needed capabilities a hit covers neither exactly nor partly
+  // ("web-development~website": the offer's code, then the need's).
+  function uncovered(needed, f) {
+    const partly = new Set((f.partialCapabilities || []).map((pair) => pair.split('~')[1]));
+    const shared = new Set(f.sharedCapabilities || []);
+    return (needed || []).filter((c) => !shared.has(c) && !partly.has(c));
+  }
+  // Who stands behind a need or an offer: its organization's name (from
+  // the organization's record when this hub holds it), or the volunteer's.
+  async function whoPart(p) {
+    if (p.volunteer) return ui().langText({text: t('volunteerNamed', {name: p.volunteer.displayName})});
+    if (p.organization) return recordOrRef(p.organization);
+    return null;
+  }
+
+  // "Match 82 %" and why: each feature as a coordinator reads it. `subject`
+  // is the need or offer of the page.
+  function reasons(hit, subject) {
     const f = hit.features || {};
     const lang = ui().lang();
     const pct = (x) => Math.round((x || 0) * 100).toLocaleString(lang);
@@ -100,14 +119,32 @@
       const title = ui().pick(p.titles) || {text: hit.record.recordId, lang: ''};
       link.textContent = title.text;
       if (title.lang) link.lang = title.lang;
+      const who = await whoPart(p);
+      if (who) li.append(el('p', {class: 'who'}, t(b.need ? 'neededBy' : 'offeredBy') + ' ', who));
+      const missing = uncovered(b.need ? p.capabilities : subject.capabilities, f);
+      if (missing.length) {
+        li.append(el('p', {class: 'uncovered', text: t('notCovered', {list: ui().joinList(missing.map(capabilityName))})}));
+      }
       const hub = await ui().hubName(hit.record.origin);
       li.append(el('p', {class: 'publisher', text: t('publishedBy', {hub})}));
       li.append(ui().mark(v, hub, false));
     });
     return li;
   }
-  async function matchesPart(side, ref) {
+  // Whether the hub matches `p` now; else why not, in the reader's words
+  // (the hub refuses to match an expired or closed one).
+  function notMatchedReason(p, side) {
+    if (expired(p)) return t('expiredNotMatched', {date: dateText(p.expiresAt)});
+    const open = side === 'need' ? ['open', 'partly-met'] : ['open'];
+    if (p.status && !open.includes(p.status)) {
+      return t('notMatchedStatus', {status: t('needStatus_' + p.status)});
+    }
+    return null;
+  }
+  async function matchesPart(side, ref, p) {
     const s = ui().section(t(side === 'need' ? 'matchingOffers' : 'matchingNeeds'));
+    const why = notMatchedReason(p, side);
+    if (why) { s.append(el('p', {class: 'not-matched', text: why})); return s; }
     try {
       const r = await ui().api('/v1/match?' + side + '=' + ui().enc(ref.origin + '/' + ref.recordId) + '&page_size=20');
       const hits = r.hits || [];
@@ -115,12 +152,27 @@
       s.append(el('p', {class: 'help', text: t(ui().pluralKey('matchCount', Number(r.totalCount || hits.length)),
         {n: Number(r.totalCount || hits.length).toLocaleString(ui().lang())})}));
       const ol = el('ol', {class: 'matches'});
-      for (const h of hits) ol.append(reasons(h));
+      for (const h of hits) ol.append(reasons(h, p));
       s.append(ol);
     } catch (e) {
       s.append(el('p', {text: t('loadError', {msg: e.message})}));
     }
     return s;
+  }
+
+  // The publishing hub's name and contact (an email address or a URL),
+  // from its signed profile: how a volunteer who published neither email
+  // nor phone is reached.
+  async function hubContactPart(origin) {
+    const profile = await ui().hubProfile(origin);
+    const name = await ui().hubName(origin);
+    const out = el('span', {class: 'hub-contact'}, ui().langText({text: name}));
+    const c = profile && profile.contact;
+    if (!c) return out;
+    const link = /^[^@\s]+@[^@\s]+$/.test(c)
+      ? el('a', {href: 'mailto:' + c, dir: 'ltr', text: c}) : ui().safeLink(c);
+    out.append(': ', link);
+    return out;
   }
 
   async function recordOrRef(ref, extra) {
@@ -133,7 +185,9 @@
   async function needOrOffer(b, body, ref) {
     const p = b.need || b.offer;
     const side = b.need ? 'need' : 'offer';
-    if (expired(p)) body.append(el('p', {class: 'mark unverified', text: t('expiredLong')}));
+    if (expired(p)) {
+      body.append(el('p', {class: 'mark unverified expired', text: t('expiredOn', {date: dateText(p.expiresAt)})}));
+    }
     body.append(ui().section(t('titles'), ui().languageTexts(p.titles || [], false)));
     if (p.descriptions) body.append(ui().section(t('descriptions'), ui().languageTexts(p.descriptions, true)));
     const facts = el('dl', {class: 'facts'});
@@ -146,6 +200,7 @@
       if (v.phone) who.append(' · ', el('a', {href: 'tel:' + v.phone.replace(/[^+\d]/g, ''), dir: 'ltr', text: v.phone}));
       if (!v.email && !v.phone) who.append(' — ', t('throughHub'));
       fact(t('offeredBy'), who);
+      if (!v.email && !v.phone) fact(t('hubContact'), await hubContactPart(ref.origin));
     }
     fact(t('capabilities'), ui().list((p.capabilities || []).map(capabilityName)));
     fact(t('workPlace'), workPlaceText(p.workPlace));
@@ -157,14 +212,18 @@
     } else {
       fact(t('capacity'), p.hoursPerMonth && t('hoursMonth', {n: p.hoursPerMonth.toLocaleString(ui().lang())}));
     }
-    fact(t('needStatus'), p.status && t('needStatus_' + p.status));
-    fact(t('openUntil'), dateText(p.expiresAt));
+    if (expired(p)) {
+      fact(t('needStatus'), t('expiredOn', {date: dateText(p.expiresAt)}));
+    } else {
+      fact(t('needStatus'), p.status && t('needStatus_' + p.status));
+      fact(t('openUntil'), dateText(p.expiresAt));
+    }
     fact(t('topics'), p.topics && ui().joinList(p.topics.map((c) => ui().termName(ui().options().topics, c))));
     body.append(ui().section(t('details'), facts));
     if (p.workPlace && p.workPlace.location && p.workPlace.mode !== 'remote') {
       body.append(ui().locationsPart([p.workPlace.location]));
     }
-    body.append(await matchesPart(side, ref));
+    body.append(await matchesPart(side, ref, p));
   }
 
   // "Every week on Tuesday, 4 times": the documented RRULE subset in words;
@@ -220,22 +279,26 @@
       const r = await ui().api('/v1/search?kind=registration&page_size=100&event=' + ui().enc(ref.origin + '/' + ref.recordId));
       const hits = r.hits || [];
       const going = [];
-      let people = 0;
+      const people = {going: 0, interested: 0};
       const hubs = new Set();
       for (const h of hits) {
         const v = await V.verifyRecord(h.record);
         const reg = v.body && v.body.registration;
         if (!reg || v.state === 'bad' || reg.status === 'cancelled') continue;
         hubs.add(h.record.origin);
-        if (reg.status === 'going') people += reg.attendees || 0;
+        if (reg.status in people) people[reg.status] += reg.attendees || 0;
         const hub = await ui().hubName(h.record.origin);
         const extra = ' — ' + t('regStatus_' + reg.status) +
           (reg.attendees ? ', ' + t('peopleN', {n: reg.attendees}) : '') + ' · ' + t('viaHub', {hub});
-        going.push(await recordOrRef(reg.organization || {origin: '', recordId: ''}, extra));
+        const item = el('span', {class: 'registration'},
+          await recordOrRef(reg.organization || {origin: '', recordId: ''}, extra));
+        item.append(ui().mark(v, hub, false));
+        going.push(item);
       }
       if (!going.length) { s.append(el('p', {text: t('noRegistrations')})); return s; }
       s.append(el('p', {class: 'registration-summary',
-        text: t('registrationsSummary', {orgs: going.length, hubs: hubs.size, people}) +
+        text: t('registrationsSummary', {orgs: going.length, hubs: hubs.size, going: people.going,
+          interested: people.interested}) +
               (capacity ? ' ' + t('ofCapacity', {n: capacity}) : '')}));
       s.append(ui().list(going));
     } catch (e) {

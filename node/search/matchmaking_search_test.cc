@@ -2,6 +2,8 @@
 // organization, event and during filters, and expiry at query time.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "node/hub.h"
 #include "node/search/directory.h"
@@ -168,6 +170,63 @@ TEST_F(MatchmakingSearchTest, DuringFindsRecurringEventsExactly) {
   SetTime(Utc(2026, 8, 1), req.mutable_during()->mutable_end());
   EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kInvalidArgument,
                 "during.end: is not after during.start");
+}
+
+// A regression: events came in record order with their first occurrence,
+// so a weekly meetup showed a date long past. Events searched without text
+// or place come soonest first by their next occurrence, each hit carrying
+// it; those that are over come last.
+TEST_F(MatchmakingSearchTest, EventsComeByTheirNextOccurrence) {
+  auto event = [&](const std::string& id, absl::CivilSecond starts,
+                   const std::string& recurrence) {
+    testing::EventSpec spec;
+    spec.organizer_origin = hub_id_;
+    spec.time_zone = "UTC";
+    spec.starts_local = starts;
+    spec.recurrence = recurrence;
+    PutEvent(id, spec);
+  };
+  event("later", absl::CivilSecond(2026, 8, 10, 9, 0, 0), "");
+  event("over", absl::CivilSecond(2026, 6, 10, 9, 0, 0), "");
+  event("weekly", absl::CivilSecond(2026, 7, 1, 18, 0, 0),
+        "FREQ=WEEKLY;COUNT=10");
+  event("soon", absl::CivilSecond(2026, 7, 25, 9, 0, 0), "");
+  clock_.Advance(Utc(2026, 7, 20) - clock_.Now());
+
+  v1::SearchRequest req;
+  req.set_kind(v1::RECORD_KIND_EVENT);
+  req.set_page_size(2);
+  std::vector<std::string> order;
+  std::map<std::string, int64_t> next;
+  do {
+    absl::StatusOr<v1::SearchResponse> resp = hub_->directory().Search(req);
+    ASSERT_OK(resp.status());
+    for (const v1::SearchHit& hit : resp->hits()) {
+      order.push_back(hit.record().record_id());
+      if (hit.has_next_occurrence()) {
+        next[hit.record().record_id()] =
+            hit.next_occurrence().start().seconds();
+      }
+    }
+    req.set_page_token(resp->next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_EQ(order, (Ids{"weekly", "soon", "later", "over"}));
+  EXPECT_EQ(next["weekly"], absl::ToUnixSeconds(Utc(2026, 7, 22, 18)));
+  EXPECT_EQ(next["soon"], absl::ToUnixSeconds(Utc(2026, 7, 25, 9)));
+  EXPECT_EQ(next.count("over"), 0u);
+
+  // With a window: the first occurrence within it.
+  req.clear_page_token();
+  req.set_page_size(10);
+  SetTime(Utc(2026, 8, 1), req.mutable_during()->mutable_start());
+  SetTime(Utc(2026, 9, 1), req.mutable_during()->mutable_end());
+  absl::StatusOr<v1::SearchResponse> august = hub_->directory().Search(req);
+  ASSERT_OK(august.status());
+  ASSERT_EQ(august->hits_size(), 2);
+  EXPECT_EQ(august->hits(0).record().record_id(), "weekly");
+  EXPECT_EQ(august->hits(0).next_occurrence().start().seconds(),
+            absl::ToUnixSeconds(Utc(2026, 8, 5, 18)));
+  EXPECT_EQ(august->hits(1).record().record_id(), "later");
 }
 
 // An expired need leaves search when its time comes, not when the index

@@ -9,6 +9,7 @@
 // queries, else in document order.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "absl/container/flat_hash_map.h"
@@ -458,6 +459,53 @@ absl::StatusOr<CheckedQuery> CheckQuery(const v1::SearchRequest& request) {
   return q;
 }
 
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) /
+                                     absl::Nanoseconds(1)));
+}
+
+// Where an event's "next" occurrence is looked for from: the query's
+// window's start, else now.
+absl::Time EventsFrom(const v1::SearchRequest& request, absl::Time now) {
+  if (!request.has_during()) return now;
+  return absl::FromUnixSeconds(request.during().start().seconds()) +
+         absl::Nanoseconds(request.during().start().nanos());
+}
+
+// The event's first occurrence under way or starting at `from` or later.
+std::optional<Occurrence> NextOccurrence(const v1::Event& event,
+                                         absl::Time from) {
+  std::vector<Occurrence> next =
+      Occurrences(event, from, from + kRecurrenceHorizon, 1);
+  if (next.empty()) return std::nullopt;
+  return next.front();
+}
+
+// Past every next occurrence's key (seconds since 1970): events that are
+// over sort after those to come, the latest first.
+constexpr double kOverKey = 1e15;
+
+// Events searched with neither text nor place to rank them: by their next
+// occurrence, soonest first (a reader looks for what comes next).
+absl::Status KeyEventsByDate(const StoreSnapshot& snap, absl::Time from,
+                             std::vector<Found>* matches, Stopper* stop) {
+  for (Found& m : *matches) {
+    if (stop->Tick()) return stop->status();
+    absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(m.doc);
+    if (!view.ok()) return view.status();
+    if (!view->has_value() || !(*view)->body.has_event()) continue;
+    const v1::Event& event = (*view)->body.event();
+    if (std::optional<Occurrence> next = NextOccurrence(event, from)) {
+      m.key = absl::ToDoubleSeconds(next->start - absl::UnixEpoch());
+    } else {
+      m.key = kOverKey - static_cast<double>(event.starts_at().seconds());
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Every match of the checked query in `snap`, in document order, unranked.
 absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
                                                const v1::SearchRequest& request,
@@ -637,12 +685,22 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
       matches.resize(kept);
     }
   }
+  // `during` finds events only, so a query with it is one for events.
+  if ((request.kind() == v1::RECORD_KIND_EVENT || request.has_during()) &&
+      request.text().empty() && !request.has_near()) {
+    if (absl::Status s =
+            KeyEventsByDate(snap, EventsFrom(request, now), &matches, stop);
+        !s.ok()) {
+      return s;
+    }
+  }
   return matches;
 }
 
-// Adds a hit for each of `matches`, in order.
+// Adds a hit for each of `matches`, in order; an event's with its next
+// occurrence from `from`.
 absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
-                     v1::SearchResponse* out) {
+                     absl::Time from, v1::SearchResponse* out) {
   for (const Found& m : matches) {
     absl::StatusOr<std::optional<StoredView>> view = snap.GetDoc(m.doc);
     if (!view.ok()) return view.status();
@@ -650,6 +708,14 @@ absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
     v1::SearchHit* hit = out->add_hits();
     *hit->mutable_record() = Directory::ToRecord(**view);
     if (m.distance >= 0) hit->set_distance_km(m.distance);
+    if ((*view)->body.has_event()) {
+      if (std::optional<Occurrence> next =
+              NextOccurrence((*view)->body.event(), from)) {
+        SetTimestamp(next->start,
+                     hit->mutable_next_occurrence()->mutable_start());
+        SetTimestamp(next->end, hit->mutable_next_occurrence()->mutable_end());
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -689,8 +755,8 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   size_t take = std::min<size_t>(matches.size(), q->page_size);
   std::partial_sort(matches.begin(), matches.begin() + take, matches.end(),
                     Before);
-  if (absl::Status s =
-          AddHits(snap, absl::MakeConstSpan(matches).first(take), &out);
+  if (absl::Status s = AddHits(snap, absl::MakeConstSpan(matches).first(take),
+                               EventsFrom(request, clock_->Now()), &out);
       !s.ok()) {
     return s;
   }
@@ -749,7 +815,8 @@ absl::StatusOr<v1::SearchResponse> Directory::SearchAt(
   std::partial_sort(matches.begin(), matches.begin() + end, matches.end(),
                     Before);
   if (absl::Status s = AddHits(
-          snap, absl::MakeConstSpan(matches).subspan(begin, end - begin), &out);
+          snap, absl::MakeConstSpan(matches).subspan(begin, end - begin),
+          EventsFrom(request, clock_->Now()), &out);
       !s.ok()) {
     return s;
   }

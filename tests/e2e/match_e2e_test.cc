@@ -102,6 +102,8 @@ TEST(MatchE2eTest, ANeedOnAIsMatchedByOffersOnCThroughB) {
     EXPECT_EQ(at_b.hits(i).score(), at_a.hits(i).score()) << i;
   }
 
+  // civhubctl's tables show a hub id's first 14 characters and "…".
+  auto Short = [](const std::string& id) { return id.substr(0, 14) + "…"; };
   // As a coordinator on A sees it: ranked, each feature, and why.
   RunResult table = a.Ctl({"match", "maji-safi-kiosk-website"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
@@ -113,18 +115,38 @@ TEST(MatchE2eTest, ANeedOnAIsMatchedByOffersOnCThroughB) {
   EXPECT_LT(kyiv_at, wanjiru_at) << table.out;
   for (const char* want :
        {"matches for need", "SCORE", "CAPABILITY", "WINDOW", "CAPACITY",
-        "website,content-management; partly web-development~web-design",
+        "OFFERED BY", "NOT COVERED",
+        "skills: A website, Content management systems; partly: Web "
+        "development for Web design",
         "3 of 3 matching records"}) {
     EXPECT_TRUE(absl::StrContains(table.out, want)) << want << "\n"
                                                     << table.out;
   }
+  // Who offers: Kyiv's organization by its name, from its record on A.
+  EXPECT_TRUE(absl::StrContains(table.out, "Київська мережа техволонтерів") ||
+              absl::StrContains(table.out, "Kyiv Tech Volunteers Network"))
+      << table.out;
+  // Wanjiru translates: the need's web work is not covered.
+  const size_t wanjiru_line = table.out.rfind('\n', wanjiru_at);
+  EXPECT_TRUE(absl::StrContains(
+      table.out.substr(wanjiru_line,
+                       table.out.find('\n', wanjiru_at) - wanjiru_line),
+      "A website, Web design, Content management systems"))
+      << table.out;
+  // Hub ids are shortened in the table, and the short form is a reference
+  // civhubctl takes.
+  EXPECT_FALSE(absl::StrContains(table.out, c.hub_id())) << table.out;
+  RunResult by_prefix =
+      a.Ctl({"record", "get", Short(c.hub_id()) + "/ana-web-developer-lima"});
+  EXPECT_EQ(by_prefix.exit_code, 0) << by_prefix.err;
+  EXPECT_TRUE(absl::StrContains(by_prefix.out, c.hub_id())) << by_prefix.out;
   // The other way round on C, once A's need arrived: needs for Ana's offer.
   RunResult needs;
   EXPECT_TRUE(WaitFor([&] {
     needs = c.Ctl({"match", "ana-web-developer-lima", "--limit", "5"});
     return needs.exit_code == 0 &&
            absl::StrContains(needs.out,
-                             a.hub_id() + "/maji-safi-kiosk-website");
+                             Short(a.hub_id()) + "/maji-safi-kiosk-website");
   })) << needs.out
       << needs.err;
   // An organization is neither side.

@@ -40,12 +40,12 @@ from selenium.webdriver.common.by import By  # noqa: E402
 
 
 class Hub:
-    def __init__(self, civhubd, civhubctl, workdir, name, region):
+    def __init__(self, civhubd, civhubctl, workdir, name, region, contact):
         self.civhubctl = civhubctl
         self.data = os.path.join(workdir, name.split()[0].lower())
         self.proc, self.id, self.http = civhubd_process.launch(
             civhubd, self.data, "--name", name, "--region", region,
-            "--sync-interval", "1")
+            "--contact", contact, "--sync-interval", "1")
         self.status = json.loads(self.ctl("status", "--json").stdout)
 
     def ctl(self, *args):
@@ -85,7 +85,13 @@ def lt(lang, s):
     return {"lang": lang, "text": s}
 
 
+# When the need published to expire during the test does; the test waits
+# for this time before it reads that need's page.
+EXPIRY_SECONDS = 5
+
+
 def publish(lima, manila, workdir):
+    """Publishes the records; returns when the short-lived need expires."""
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     soon, later = now + datetime.timedelta(days=30), now + datetime.timedelta(days=120)
     expires = rfc3339(now + datetime.timedelta(days=200))
@@ -99,7 +105,7 @@ def publish(lima, manila, workdir):
         "organization": {"recordId": "red-digital-lima"},
         "titles": [lt("es", "Un sitio web para nuestra red"), lt("en", "A website for our network")],
         "descriptions": [lt("es", "Necesitamos un sitio sencillo, en español, que podamos actualizar.")],
-        "capabilities": ["website"], "workPlace": {"mode": "remote"},
+        "capabilities": ["website", "gis"], "workPlace": {"mode": "remote"},
         "languages": ["es", "en"], "window": window, "effortHours": 40,
         "priority": "high", "status": "open", "expiresAt": expires}})
     lima.put(workdir, "need", {"recordId": "need-security-training", "need": {
@@ -108,6 +114,12 @@ def publish(lima, manila, workdir):
         "capabilities": ["digital-security", "training"],
         "workPlace": {"mode": "on-site", "location": lima_place, "radiusKm": 30},
         "languages": ["es"], "status": "open", "expiresAt": expires}})
+    expires_soon = now + datetime.timedelta(seconds=EXPIRY_SECONDS)
+    lima.put(workdir, "need", {"recordId": "need-survey", "need": {
+        "organization": {"recordId": "red-digital-lima"},
+        "titles": [lt("en", "A survey of our members")], "capabilities": ["website"],
+        "workPlace": {"mode": "remote"}, "languages": ["es", "en"], "status": "open",
+        "expiresAt": rfc3339(expires_soon)}})
     manila.put(workdir, "org", {"recordId": "kalayaan-tech", "organization": {
         "names": [lt("en", "Kalayaan Tech Volunteers")], "types": ["ngo"],
         "languages": ["en", "tl"], "locations": [{"country": "PH", "city": "Manila",
@@ -122,6 +134,14 @@ def publish(lima, manila, workdir):
             "organization": {"recordId": "kalayaan-tech"}, "titles": [lt("en", title)],
             "capabilities": caps, "workPlace": {"mode": "remote"}, "languages": langs,
             "hoursPerMonth": hours, "status": "open", "expiresAt": expires}})
+    # A volunteer who published neither email nor phone: reached through
+    # Manila's hub.
+    manila.put(workdir, "offer", {"recordId": "offer-ana", "offer": {
+        "volunteer": {"displayName": "Ana M."}, "titles": [lt("en", "Surveys on weekends")],
+        "capabilities": ["surveys"], "workPlace": {"mode": "remote"}, "languages": ["en"],
+        "hoursPerMonth": 8, "status": "open", "expiresAt": expires}})
+    manila.put(workdir, "org", {"recordId": "manila-makers", "organization": {
+        "names": [lt("en", "Manila Makers")], "types": ["ngo"], "languages": ["en"]}})
     first_day = (now + datetime.timedelta(days=60)).replace(hour=14, minute=0, second=0)
     manila.put(workdir, "event", {"recordId": "techcamp-manila", "event": {
         "names": [lt("en", "TechCamp Manila")], "eventType": "techcamp",
@@ -137,26 +157,39 @@ def publish(lima, manila, workdir):
         "timeZone": "America/Lima", "place": lima_place, "languages": ["es", "en"],
         "topics": ["civic-tech"], "capacity": 60, "status": "scheduled",
         "replicates": {"origin": manila.id, "recordId": "techcamp-manila"}}})
+    # A weekly meetup that began last week: its next occurrence is the one
+    # a reader needs, tomorrow, not its first.
+    meetup_first = (now - datetime.timedelta(days=6)).replace(hour=18, minute=0, second=0)
+    lima.put(workdir, "event", {"recordId": "meetup-lima", "event": {
+        "names": [lt("es", "Encuentro cívico semanal")], "eventType": "meetup",
+        "organizers": [{"recordId": "red-digital-lima"}],
+        "startsAt": rfc3339(meetup_first), "endsAt": rfc3339(meetup_first + datetime.timedelta(hours=2)),
+        "timeZone": "UTC", "recurrence": "FREQ=WEEKLY;COUNT=4", "place": lima_place,
+        "languages": ["es"], "status": "scheduled"}})
     lima.put(workdir, "registration", {"recordId": "reg-red-digital", "registration": {
         "event": {"recordId": "techcamp-lima"}, "organization": {"recordId": "red-digital-lima"},
         "attendees": 2, "status": "going"}})
     manila.put(workdir, "registration", {"recordId": "reg-kalayaan-lima", "registration": {
         "event": {"origin": lima.id, "recordId": "techcamp-lima"},
         "organization": {"recordId": "kalayaan-tech"}, "attendees": 3, "status": "going"}})
+    manila.put(workdir, "registration", {"recordId": "reg-makers-lima", "registration": {
+        "event": {"origin": lima.id, "recordId": "techcamp-lima"},
+        "organization": {"recordId": "manila-makers"}, "attendees": 2, "status": "interested"}})
+    return expires_soon.timestamp()
 
 
-def run(lima, manila, driver, shots=None):
+def run(lima, manila, driver, expires_soon, shots=None):
     base = "http://" + lima.http
     lima_id = lima.id
 
     # Lima holds Manila's records once they have replicated.
     deadline = time.time() + 60
-    while lima.search("kind=offer").get("totalCount") != "3" or \
-            lima.search("kind=registration").get("totalCount") != "2":
+    while lima.search("kind=offer").get("totalCount") != "4" or \
+            lima.search("kind=registration").get("totalCount") != "3":
         if time.time() > deadline:
-            raise Failure("Lima did not receive Manila's offers and registration in 60 s")
+            raise Failure("Lima did not receive Manila's offers and registrations in 60 s")
         time.sleep(0.2)  # polling another process's state
-    check(True, "Lima holds Manila's 3 offers and both registrations")
+    check(True, "Lima holds Manila's 4 offers and the 3 registrations")
 
     # The need's page: Manila's offers ranked, with reasons.
     driver.get(f"{base}/record/{lima_id}/need-website")
@@ -173,6 +206,11 @@ def run(lima, manila, driver, shots=None):
     check(marks(driver, ".matches") == ["signed", "signed"],
           "each matching offer is verified in the browser")
     check("Manila Hub" in text(items[0]), "a match names the hub that published it")
+    check("Offered by Kalayaan Tech Volunteers" in items[0].text,
+          "a match names the organization offering it: " + items[0].text)
+    check(all("not covered: Geographic information systems" in i.text for i in items)
+          and "not covered: A website" not in items[1].text,
+          "each match names the needed skills it does not cover (a partly covered one is covered)")
     accessible(driver, "en", "ltr", "need page")
     if shots:
         driver.save_screenshot(os.path.join(shots, "need.png"))
@@ -181,11 +219,24 @@ def run(lima, manila, driver, shots=None):
     driver.get(f"{base}/record/{manila.id}/offer-web-development")
     wait(driver, "the offer's page lists the website need",
          lambda d: any("A website for our network" in i for i in texts(d, ".matches li.match")))
+    wait(driver, "a matching need names the organization needing it and what the offer lacks",
+         lambda d: any("Needed by Red Digital Lima" in i and "not covered: Geographic information systems" in i
+                       for i in texts(d, ".matches li.match")))
+
+    # A volunteer reached through the hub: the hub's name and contact.
+    driver.get(f"{base}/record/{manila.id}/offer-ana")
+    wait(driver, "the volunteer's offer shows the publishing hub's contact",
+         lambda d: "Manila Hub: volunteers@manila.example" in "".join(texts(d, ".hub-contact")))
+    check(driver.find_element(By.CSS_SELECTOR, ".hub-contact a").get_attribute("href")
+          == "mailto:volunteers@manila.example", "the hub's contact is a mail link")
 
     # The event: its lineage and who is coming, from both hubs.
     driver.get(f"{base}/record/{lima_id}/techcamp-lima")
-    wait(driver, "the event page shows who is coming from both hubs",
-         lambda d: "2 organizations from 2 hubs, 5 people" in d.find_element(By.ID, "record-body").text)
+    wait(driver, "the event page shows who is coming from both hubs, going and interested apart",
+         lambda d: "3 organizations from 2 hubs: 5 people going, 2 interested."
+         in d.find_element(By.ID, "record-body").text)
+    wait(driver, "each registration carries its signature mark",
+         lambda d: marks(d, ".registration") == ["signed"] * 3)
     body = driver.find_element(By.ID, "record-body").text
     check("TechCamp Manila" in body, "the event page shows the TechCamp it was modeled on")
     check("Kalayaan Tech Volunteers" in body and "via Manila Hub" in text(
@@ -198,6 +249,38 @@ def run(lima, manila, driver, shots=None):
     check(status == 200 and headers.get("content-type", "").startswith("text/calendar")
           and re.search(rb"^SUMMARY[;:].*TechCamp Lima", ics, re.M),
           "the event page links the organizer's events as an iCalendar feed: " + feed)
+
+    # Events come by their next occurrence, soonest first; the weekly
+    # meetup shows the coming one, not the first (last week's).
+    driver.get(base + "/?kind=event")
+    wait(driver, "the event search lists the three events",
+         lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li.result .mark")) == 3)
+    found = texts(driver, "#results li.result")
+    check([r.split("\n")[0] for r in found] == ["Encuentro cívico semanal", "TechCamp Manila", "TechCamp Lima"],
+          "events come soonest first: " + " | ".join(r.split("\n")[0] for r in found))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    meetup_next = now.replace(hour=18, minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+    want = f"next: {meetup_next.strftime('%B')} {meetup_next.day}, {meetup_next.year}"
+    check(want in found[0], f"the weekly meetup shows its next occurrence ({want}): {found[0]}")
+    check(driver.find_element(By.ID, "search-heading").text
+          == "Find organizations, communities, services, needs, offers and events",
+          "the heading names every kind the page finds")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "events.png"))
+    # Dates find events happening then; skills find needs and offers.
+    in_two_months = (now + datetime.timedelta(days=60)).date()
+    driver.get(base + f"/?from={in_two_months - datetime.timedelta(days=3)}&to={in_two_months + datetime.timedelta(days=3)}")
+    wait(driver, "a date range finds the event happening then",
+         lambda d: [r.split("\n")[0] for r in texts(d, "#results li.result")] == ["TechCamp Lima"])
+    check(driver.find_element(By.ID, "from").get_attribute("value") == str(in_two_months - datetime.timedelta(days=3)),
+          "the date filter keeps its value from the URL")
+    driver.get(base + "/?capability=gis")
+    wait(driver, "a skill finds the need listing it",
+         lambda d: [r.split("\n")[0] for r in texts(d, "#results li.result")] == ["A website for our network"])
+    driver.get(base + "/?hl=sw")
+    wait(driver, "the Swahili heading names every kind",
+         lambda d: d.find_element(By.ID, "search-heading").text
+         == "Tafuta mashirika, jumuiya, huduma, mahitaji, matoleo na matukio")
 
     # Needs near me: the browser's location in Lima finds the on-site need.
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
@@ -225,8 +308,46 @@ def run(lima, manila, driver, shots=None):
     check("العروض المطابقة" in driver.find_element(By.ID, "record-body").text,
           "the matches' heading is in Arabic")
     accessible(driver, "ar", "rtl", "Arabic need page")
+    arabic = driver.find_element(By.ID, "record-body").text
+    check("\u0640" not in arabic and "اللغات: " in arabic,
+          "the Arabic reasons have no stray tatweel (ـ) and name the shared languages")
     if shots:
         driver.save_screenshot(os.path.join(shots, "need-ar.png"))
+
+    # A need past its expiry: said so, with the date, not matched.
+    while time.time() <= expires_soon:
+        time.sleep(expires_soon - time.time() + 0.1)  # waiting for the clock, not for a process
+    driver.get(f"{base}/record/{lima_id}/need-survey")
+    wait(driver, "the expired need's page says when it expired",
+         lambda d: "Expired on" in d.find_element(By.ID, "record-body").text)
+    body = driver.find_element(By.ID, "record-body")
+    facts = dict(zip(texts(driver, ".facts dt"), texts(driver, ".facts dd")))
+    check(facts.get("Status", "").startswith("Expired on ") and "Open" not in facts.values(),
+          "an expired need's status is 'Expired on <date>', not 'Open': " + str(facts.get("Status")))
+    check("no longer takes part in matching" in driver.find_element(By.CSS_SELECTOR, ".not-matched").text
+          and "FAILED_PRECONDITION" not in body.text and "expired records" not in body.text,
+          "the matches part explains the need is no longer matched, without the hub's raw error")
+    if shots:
+        driver.save_screenshot(os.path.join(shots, "need-expired.png"))
+    # civhubctl says the same, with what to do.
+    expired_on = datetime.datetime.fromtimestamp(int(expires_soon), datetime.timezone.utc).strftime("%Y-%m-%d")
+    r = subprocess.run([lima.civhubctl, "--data-dir", lima.data, "match", "need-survey"],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and f"expired on {expired_on}; publish it again with a later expiresAt" in r.stderr
+          and "failed precondition" not in r.stderr,
+          "civhubctl match of an expired need says when it expired and what to do: " + r.stderr.strip())
+    got = lima.ctl("record", "get", "need-survey").stdout
+    check(f"status:      expired on {expired_on}; publish it again" in got and "open" not in got,
+          "civhubctl record get shows an expired need's status as expired, not open")
+    got = lima.ctl("record", "get", "techcamp-lima").stdout
+    check("registered:  3 organizations from 2 hubs" in got and "5 people going, 2 interested" in got,
+          "civhubctl record get of an event totals who is coming: "
+          + next((line for line in got.splitlines() if "registered" in line), ""))
+    for lang, said in (("es", "Venció el"), ("fr", "Expiré le"), ("ar", "انتهت صلاحيته في"),
+                       ("sw", "Muda wake uliisha")):
+        driver.get(f"{base}/record/{lima_id}/need-survey?hl={lang}")
+        wait(driver, f"the expired need's page in {lang} says when it expired",
+             lambda d: said in d.find_element(By.CSS_SELECTOR, ".not-matched").text)
 
     # Every field of the new kinds decodes from the signed bytes as the
     # hub's JSON has it.
@@ -252,7 +373,7 @@ def run(lima, manila, driver, shots=None):
         }
         done([n, out]);
       })().catch((e) => done([0, [String(e)]]));""")
-    check(differ[0] == 9 and differ[1] == [],
+    check(differ[0] == 12 and differ[1] == [],
           f"the browser verifies and decodes every field of the {differ[0]} needs, offers,"
           f" events and registrations as the hub's JSON has them ({differ[1]})")
 
@@ -267,15 +388,17 @@ def main():
     hubs, driver = [], None
     started = time.time()
     try:
-        lima = Hub(args.civhubd, args.civhubctl, workdir, "Lima Hub", "PE")
+        lima = Hub(args.civhubd, args.civhubctl, workdir, "Lima Hub", "PE",
+                   "https://lima.example/contact")
         hubs.append(lima)
-        manila = Hub(args.civhubd, args.civhubctl, workdir, "Manila Hub", "PH")
+        manila = Hub(args.civhubd, args.civhubctl, workdir, "Manila Hub", "PH",
+                     "volunteers@manila.example")
         hubs.append(manila)
         manila.ctl("peer", "add", lima.status["federationAddress"], lima.id)
         lima.ctl("peer", "approve", manila.id)
-        publish(lima, manila, workdir)
+        expires_soon = publish(lima, manila, workdir)
         driver = browser()
-        run(lima, manila, driver, args.screenshots)
+        run(lima, manila, driver, expires_soon, args.screenshots)
         print(f"PASS in {time.time() - started:.1f} s")
         return 0
     except Failure as e:
