@@ -321,6 +321,9 @@
         (e.timeZone ? ' (' + e.timeZone + ')' : '');
     fact(t('when'), when);
     fact(t('repeats'), e.recurrence && recurrenceText(e.recurrence));
+    // Occurrences that do not happen (iCalendar EXDATE).
+    fact(t('except'), e.excludedStarts && ui().joinList(e.excludedStarts.map((s) =>
+      e.allDay ? dateText(s, 'UTC') : dateText(s, e.timeZone, true))));
     fact(t('place'), e.place && ui().placeText(e.place));
     fact(t('online'), e.onlineUrl && ui().safeLink(e.onlineUrl));
     const organizers = await Promise.all((e.organizers || []).map((o) => recordOrRef(o)));

@@ -128,7 +128,8 @@
       11: ['place', LOCATION], 12: ['onlineUrl', 'string'],
       13: ['languages', 'string', true], 14: ['topics', 'string', true],
       15: ['capacity', 'uint'], 16: ['status', 'string'], 17: ['replicates', REF],
-      18: ['url', 'string'], 19: ['icalUid', 'string']}],
+      18: ['url', 'string'], 19: ['icalUid', 'string'],
+      20: ['excludedStarts', 'timestamp', true]}],
     19: ['registration', {
       1: ['event', REF], 2: ['organization', REF], 3: ['attendees', 'uint'],
       4: ['status', 'string'], 5: ['notes', LT, true]}],
