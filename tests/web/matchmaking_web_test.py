@@ -165,6 +165,8 @@ def publish(lima, manila, workdir):
         "organizers": [{"recordId": "red-digital-lima"}],
         "startsAt": rfc3339(meetup_first), "endsAt": rfc3339(meetup_first + datetime.timedelta(hours=2)),
         "timeZone": "UTC", "recurrence": "FREQ=WEEKLY;COUNT=4", "place": lima_place,
+        # The last one does not happen (iCalendar EXDATE).
+        "excludedStarts": [rfc3339(meetup_first + datetime.timedelta(days=21))],
         "languages": ["es"], "status": "scheduled"}})
     lima.put(workdir, "registration", {"recordId": "reg-red-digital", "registration": {
         "event": {"recordId": "techcamp-lima"}, "organization": {"recordId": "red-digital-lima"},
@@ -262,6 +264,15 @@ def run(lima, manila, driver, expires_soon, shots=None):
     meetup_next = now.replace(hour=18, minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
     want = f"next: {meetup_next.strftime('%B')} {meetup_next.day}, {meetup_next.year}"
     check(want in found[0], f"the weekly meetup shows its next occurrence ({want}): {found[0]}")
+    # Its page says which occurrence does not happen: the hub's data said so
+    # while the page showed every week.
+    driver.get(f"{base}/record/{lima_id}/meetup-lima")
+    wait(driver, "the meetup's page shows its facts",
+         lambda d: "Repeats" in d.find_element(By.TAG_NAME, "main").text)
+    facts = driver.find_element(By.TAG_NAME, "main").text
+    skipped = meetup_first + datetime.timedelta(days=21)
+    check(f"Except on\n{skipped.strftime('%B')} {skipped.day}, {skipped.year}" in facts,
+          f"the meetup's page lists the excluded occurrence ({skipped:%Y-%m-%d}): {facts}")
     check(driver.find_element(By.ID, "search-heading").text
           == "Find organizations, communities, services, needs, offers and events",
           "the heading names every kind the page finds")
