@@ -482,7 +482,7 @@ absl::Status Hub::CheckOwnReferences(
     if (target == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(r.path, ": this hub has no ", wanted, " \"", record_id,
-                       "\"", ElsewhereHint(record_id, r.kind)));
+                       "\"", ElsewhereHint(record_id, r.kind, r.own_only)));
     }
     if (target->payload_case() == v1::RecordBody::kTombstone) {
       return absl::InvalidArgumentError(
@@ -502,7 +502,8 @@ absl::Status Hub::CheckOwnReferences(
 }
 
 std::string Hub::ElsewhereHint(absl::string_view record_id,
-                               v1::RecordBody::PayloadCase kind) const {
+                               v1::RecordBody::PayloadCase kind,
+                               bool own_only) const {
   const absl::string_view wanted = FindRecordKind(kind)->display_name;
   absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
       origins = store_->Origins();
@@ -514,6 +515,13 @@ std::string Hub::ElsewhereHint(absl::string_view record_id,
       if (other.ok() && other->has_value() &&
           (*other)->body.payload_case() == kind) {
         const std::string hub = crypto::HubIdOf(origin);
+        if (own_only) {
+          // Naming it there would be refused too (validate_matchmaking.cc).
+          return absl::StrCat("; hub ", hub,
+                              " has one: an organization speaks through its "
+                              "own hub, so publish this on hub ",
+                              hub);
+        }
         return absl::StrCat("; another hub has one: refer to it as \"", hub,
                             "/", record_id,
                             "\" (with its hub id), or publish the ", wanted,

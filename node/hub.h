@@ -158,8 +158,11 @@ class Hub {
       const;
   // How to mend a reference to a record id this hub lacks: the hub id of
   // another hub holding a record of `kind` with that id, if one does.
+  // `own_only`: the field must name one of this hub's records, so the
+  // record goes to that other hub instead.
   std::string ElsewhereHint(absl::string_view record_id,
-                            v1::RecordBody::PayloadCase kind) const;
+                            v1::RecordBody::PayloadCase kind,
+                            bool own_only) const;
   absl::StatusOr<PublishResult> Retire(absl::string_view record_id,
                                        absl::string_view reason);
   // Runs fn(0) ... fn(n - 1) on the calling thread and the executor's

@@ -323,6 +323,30 @@ TEST_F(HubTest, AMissingOwnReferenceNamesTheHubThatHasTheRecord) {
   *reg.mutable_registration()->mutable_event() =
       Ref(lima.public_key().HubId(), "techcamp-lima-2027");
   ASSERT_OK(hub_->Publish(reg));
+
+  // An organization of Lima's registers through Lima's hub: naming it with
+  // Lima's hub id here would be refused too, so the hint says where to go.
+  v1::RecordBody org;
+  org.set_origin(lima.public_key().bytes());
+  org.set_record_id("red-lima");
+  org.set_version(1);
+  org.set_sequence(2);
+  *org.mutable_issued_at() = event.issued_at();
+  *org.mutable_organization() = testing::MakeOrganization({});
+  verified = crypto::VerifyRecord(testing::SignBody(lima, org));
+  ASSERT_OK(verified);
+  ASSERT_OK(store_->Apply(*verified, /*sync=*/true));
+  EXPECT_STATUS(
+      hub_->Publish(RegistrationPublish(
+          self, Ref(lima.public_key().HubId(), "techcamp-lima-2027"),
+          "red-lima")),
+      StatusCode::kInvalidArgument,
+      absl::StrCat("registration.organization: this hub has no organization "
+                   "\"red-lima\"; hub ",
+                   lima.public_key().HubId(),
+                   " has one: an organization speaks through its own hub, so "
+                   "publish this on hub ",
+                   lima.public_key().HubId()));
 }
 
 TEST_F(HubTest, PublishManyResolvesOwnReferencesWithinTheBatch) {

@@ -11,13 +11,13 @@ std::vector<KindedReference> CheckedReferences(const v1::RecordBody& body) {
     case Case::kNeed:
       if (body.need().has_organization()) {
         refs.push_back({"need.organization", &body.need().organization(),
-                        Case::kOrganization});
+                        Case::kOrganization, /*own_only=*/true});
       }
       break;
     case Case::kOffer:
       if (body.offer().has_organization()) {
         refs.push_back({"offer.organization", &body.offer().organization(),
-                        Case::kOrganization});
+                        Case::kOrganization, /*own_only=*/true});
       }
       break;
     case Case::kEvent: {
@@ -42,7 +42,7 @@ std::vector<KindedReference> CheckedReferences(const v1::RecordBody& body) {
       if (body.registration().has_organization()) {
         refs.push_back({"registration.organization",
                         &body.registration().organization(),
-                        Case::kOrganization});
+                        Case::kOrganization, /*own_only=*/true});
       }
       break;
     default:

@@ -13,6 +13,9 @@ struct KindedReference {
   std::string path;  // the field, as errors name it: "event.organizers[1]"
   const v1::RecordRef* ref;
   v1::RecordBody::PayloadCase kind;  // kOrganization, kCommunity, kEvent
+  // Must name one of the publishing hub's own records (validate.h): the
+  // organization of a need, an offer or a registration.
+  bool own_only = false;
 };
 
 // The references of a need, offer, event or registration, which must name a

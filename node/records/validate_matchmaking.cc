@@ -246,6 +246,24 @@ absl::Status CheckNeedOrOfferText(
                     options.strict_taxonomy, "topic");
 }
 
+// `ref` names an organization of the hub publishing `body`: an
+// organization speaks through its own hub, whose signature vouches for it,
+// so no hub can say another hub's organization needs, offers or attends.
+absl::Status CheckOwnOrganization(absl::string_view path,
+                                  const v1::RecordRef& ref,
+                                  const v1::RecordBody& body,
+                                  absl::string_view who) {
+  const std::string self = crypto::HubIdOf(body.origin());
+  if (ref.origin() == self) return absl::OkStatus();
+  return Invalid(
+      path,
+      absl::StrCat("must be an organization of the publishing hub "
+                   "(origin ",
+                   self, "): ", who,
+                   " through its own hub, so publish this on hub ",
+                   ref.origin(), ", or name one of this hub's organizations"));
+}
+
 }  // namespace
 
 absl::Status ValidateNeedRecord(const v1::RecordBody& body,
@@ -255,6 +273,11 @@ absl::Status ValidateNeedRecord(const v1::RecordBody& body,
   absl::Status s;
   if (s = CheckRequiredRef("need.organization", n.has_organization(),
                            n.organization(), "the organization in need");
+      !s.ok()) {
+    return s;
+  }
+  if (s = CheckOwnOrganization("need.organization", n.organization(), body,
+                               "an organization publishes its needs");
       !s.ok()) {
     return s;
   }
@@ -308,6 +331,11 @@ absl::Status ValidateOfferRecord(const v1::RecordBody& body,
   }
   if (o.has_organization()) {
     if (s = CheckRecordRef("offer.organization", o.organization()); !s.ok()) {
+      return s;
+    }
+    if (s = CheckOwnOrganization("offer.organization", o.organization(), body,
+                                 "an organization publishes its offers");
+        !s.ok()) {
       return s;
     }
   } else {
@@ -489,16 +517,10 @@ absl::Status ValidateRegistrationRecord(const v1::RecordBody& body,
       !s.ok()) {
     return s;
   }
-  if (r.organization().origin() != crypto::HubIdOf(body.origin())) {
-    return Invalid(
-        "registration.organization",
-        absl::StrCat("must be an organization of the publishing hub (origin ",
-                     crypto::HubIdOf(body.origin()),
-                     "): an organization registers through its own hub, so "
-                     "publish the registration on hub ",
-                     r.organization().origin(),
-                     ", or name one of this hub's "
-                     "organizations"));
+  if (s = CheckOwnOrganization("registration.organization", r.organization(),
+                               body, "an organization registers");
+      !s.ok()) {
+    return s;
   }
   if (r.attendees() < 1 || r.attendees() > 10000) {
     return Invalid("registration.attendees",

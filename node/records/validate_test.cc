@@ -649,6 +649,31 @@ TEST_F(ValidateMatchmaking, EventRecurrencePlaceAndStatus) {
   EXPECT_OK(ValidateRecordBody(body, Strict()));
 }
 
+// Issue 18: a hub could publish a need for another hub's organization,
+// signed by itself: any hub could say anyone's organization needs help.
+TEST_F(ValidateMatchmaking, NeedsAndOffersAreOfThePublishingHubsOrganizations) {
+  v1::RecordBody need = NeedBody();
+  need.mutable_need()->mutable_organization()->set_origin(
+      other_.public_key().HubId());
+  EXPECT_STATUS(ValidateRecordBody(need, Strict()), kInvalid,
+                absl::StrCat("need.organization: must be an organization of "
+                             "the publishing hub (origin ",
+                             hub_id_,
+                             "): an organization publishes its needs through "
+                             "its own hub, so publish this on hub ",
+                             other_.public_key().HubId()));
+  // Received from another hub, too: it is the publishing hub that vouches.
+  EXPECT_STATUS(ValidateRecordBody(need, Lenient()), kInvalid,
+                "need.organization: must be an organization of the publishing "
+                "hub");
+  v1::RecordBody offer = OfferBody();
+  offer.mutable_offer()->mutable_organization()->set_origin(
+      other_.public_key().HubId());
+  EXPECT_STATUS(ValidateRecordBody(offer, Strict()), kInvalid,
+                "offer.organization: must be an organization of the "
+                "publishing hub");
+}
+
 TEST_F(ValidateMatchmaking, Registration) {
   v1::RecordBody body = RegistrationBody();
   body.mutable_registration()->mutable_organization()->set_origin(
@@ -657,9 +682,9 @@ TEST_F(ValidateMatchmaking, Registration) {
                 "registration.organization: must be an organization of the "
                 "publishing hub");
   // Says where it goes instead.
-  EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
-                absl::StrCat("publish the registration on hub ",
-                             other_.public_key().HubId()));
+  EXPECT_STATUS(
+      ValidateRecordBody(body, Strict()), kInvalid,
+      absl::StrCat("publish this on hub ", other_.public_key().HubId()));
   body = RegistrationBody();
   body.mutable_registration()->set_attendees(0);
   EXPECT_STATUS(ValidateRecordBody(body, Strict()), kInvalid,
