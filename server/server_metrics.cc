@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
+#include "node/records/record_kinds.h"
 #include "server/admin_service.h"
 #include "server/process_memory.h"
 
@@ -109,14 +110,15 @@ std::vector<prometheus::MetricFamily> ServerMetrics::Collect() const {
       sources_.node == nullptr ? nullptr : sources_.node->store();
   if (store != nullptr) {
     storage::Counters c = store->counters();
+    // Every kind of the registry, so a kind added there is counted here.
     b.Gauge("civhub_records",
-            "Records held (latest versions), by kind: organization, "
-            "community, tombstone (deleted), hub_profile, peer_link")
-        .Add(static_cast<double>(c.organizations()), {{"kind", "organization"}})
-        .Add(static_cast<double>(c.communities()), {{"kind", "community"}})
-        .Add(static_cast<double>(c.tombstones()), {{"kind", "tombstone"}})
-        .Add(static_cast<double>(c.hub_profiles()), {{"kind", "hub_profile"}})
-        .Add(static_cast<double>(c.peer_links()), {{"kind", "peer_link"}});
+            "Records held (latest versions), by kind (the record kinds' "
+            "names: organization, service, need, event, tombstone for a "
+            "deleted record, ...)");
+    for (const node::RecordKindInfo& kind : node::RecordKinds()) {
+      b.Add(static_cast<double>((c.*kind.count)()),
+            {{"kind", std::string(kind.name)}});
+    }
     b.Gauge("civhub_origins",
             "Hubs whose records this hub holds, itself included")
         .Add(static_cast<double>(c.origins()));

@@ -18,6 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "harness/hub_process.h"
 #include "tests/testutil.h"
@@ -146,6 +147,14 @@ TEST(MetricsE2eTest, PrometheusParsesMetricsWithWhatTheHubDid) {
   ExpectFamilies(m, expected);
   if (HasFailure()) return;
   EXPECT_GE(m.Value("civhub_records{kind=organization}"), 1) << m.raw;
+  // Every kind is counted, the ones issues 17 and 18 added too (they were
+  // missing: an operator could not watch needs or events).
+  for (const char* kind :
+       {"service", "need", "offer", "event", "registration"}) {
+    EXPECT_EQ(m.Value(absl::StrCat("civhub_records{kind=", kind, "}")), 0)
+        << kind << "\n"
+        << m.raw;
+  }
   EXPECT_EQ(m.Value("civhub_origins{}"), 1);
   EXPECT_GE(
       m.Value("civhub_records_ingested_total{outcome=applied,source=publish}"),
