@@ -21,11 +21,6 @@
 namespace civhub::node {
 namespace {
 
-// "an" before "event", "organization", "offer"; "a" otherwise.
-absl::string_view ArticleFor(absl::string_view noun) {
-  return !noun.empty() && absl::StrContains("aeiou", noun.front()) ? "an" : "a";
-}
-
 std::string SerializeDeterministic(const v1::RecordBody& body) {
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);
@@ -493,9 +488,8 @@ absl::Status Hub::CheckOwnReferences(
       const RecordKindInfo* is = KindOf(*target);
       return absl::InvalidArgumentError(absl::StrCat(
           r.path, ": \"", record_id, "\" of this hub is ",
-          is != nullptr ? ArticleFor(is->display_name) : "a record", " ",
-          is != nullptr ? is->display_name : "", ", not ", ArticleFor(wanted),
-          " ", wanted));
+          is != nullptr ? WithArticle(is->display_name) : "another record",
+          ", not ", WithArticle(wanted)));
     }
   }
   return absl::OkStatus();

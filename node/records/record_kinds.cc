@@ -3,6 +3,7 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
@@ -491,6 +492,11 @@ std::string JoinAlternatives(const std::vector<std::string>& words) {
   return absl::StrCat(
       absl::StrJoin(words.begin(), std::prev(words.end()), ", "), " or ",
       words.back());
+}
+
+std::string WithArticle(absl::string_view noun) {
+  const bool vowel = !noun.empty() && absl::StrContains("aeiou", noun.front());
+  return absl::StrCat(vowel ? "an " : "a ", noun);
 }
 
 }  // namespace civhub::node

@@ -127,6 +127,10 @@ void CountRecord(const v1::RecordBody& body, int delta,
 // "a", "a or b", "a, b or c": alternatives for a message.
 std::string JoinAlternatives(const std::vector<std::string>& words);
 
+// "an event", "an organization", "a need": a kind's display name with its
+// article, for messages.
+std::string WithArticle(absl::string_view noun);
+
 }  // namespace civhub::node
 
 #endif  // CIVHUB_NODE_RECORDS_RECORD_KINDS_H_

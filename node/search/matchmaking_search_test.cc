@@ -313,8 +313,26 @@ TEST_F(MatchmakingSearchTest, RegistrationsOfAnEvent) {
   EXPECT_EQ(Find(req), (Ids{"reg-1", "reg-2"}));
   req.set_kind(v1::RECORD_KIND_REGISTRATION);
   EXPECT_EQ(Find(req), (Ids{"reg-1", "reg-2"}));
-  req.mutable_event()->set_record_id("other");
-  EXPECT_EQ(Find(req), (Ids{}));
+  // Issue 18: a mistyped event gave no registrations, read as "nobody is
+  // coming"; it is said, naming the parameter.
+  req.mutable_event()->set_record_id("camp-typo");
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kNotFound,
+                absl::StrCat("event: this hub holds no event ", hub_id_,
+                             "/camp-typo; check the hub id and the id"));
+  req.mutable_event()->set_record_id("org-1");
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kInvalidArgument,
+                "/org-1 is an organization, not an event");
+  req.clear_event();
+  req.mutable_organization()->set_origin(hub_id_);
+  req.mutable_organization()->set_record_id("org-3");
+  EXPECT_STATUS(hub_->directory().Search(req), StatusCode::kNotFound,
+                "organization: this hub holds no organization");
+  // A deleted event's registrations are still found.
+  ASSERT_OK(hub_->Delete("camp", "cancelled"));
+  req.clear_organization();
+  req.mutable_event()->set_origin(hub_id_);
+  req.mutable_event()->set_record_id("camp");
+  EXPECT_EQ(Find(req), (Ids{"reg-1", "reg-2"}));
 }
 
 }  // namespace

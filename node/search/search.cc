@@ -331,6 +331,37 @@ absl::Status CheckTaxonomyCode(const StoreSnapshot& snap, char index_field,
 
 // A capability that is neither listed nor "x-" is refused, with
 // suggestions, unless a record here carries it (a newer list's code).
+// A search naming a record (organization=, event=) that this hub never
+// held matches nothing; said, since an empty answer reads as "nobody
+// registered" when the reference was mistyped. A deleted record is held
+// (its tombstone): records naming it may still be live.
+absl::Status CheckNamedRecord(const StoreSnapshot& snap,
+                              absl::string_view field,
+                              const std::string& origin,
+                              const v1::RecordRef& ref,
+                              v1::RecordBody::PayloadCase kind) {
+  absl::StatusOr<std::optional<StoredView>> view =
+      snap.Get(origin, ref.record_id());
+  if (!view.ok()) return view.status();
+  const absl::string_view wanted = FindRecordKind(kind)->display_name;
+  if (!view->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        field, ": this hub holds no ", wanted, " ", ref.origin(), "/",
+        ref.record_id(), "; check the hub id and the id (search with kind=",
+        FindRecordKind(kind)->name, " lists the ones it holds)"));
+  }
+  const v1::RecordBody& body = (*view)->body;
+  if (body.payload_case() != kind &&
+      body.payload_case() != v1::RecordBody::kTombstone) {
+    const RecordKindInfo* is = KindOf(body);
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", ref.origin(), "/", ref.record_id(), " is ",
+        is != nullptr ? WithArticle(is->display_name) : "another record",
+        ", not ", WithArticle(wanted)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCapabilityCode(const StoreSnapshot& snap,
                                  absl::string_view code) {
   if (code.empty() || absl::StartsWith(code, "x-") ||
@@ -526,6 +557,22 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
   if (absl::Status s = CheckCapabilityCode(snap, request.capability());
       !s.ok()) {
     return s;
+  }
+  if (request.has_organization()) {
+    if (absl::Status s = CheckNamedRecord(
+            snap, "organization", q.organization_origin, request.organization(),
+            v1::RecordBody::kOrganization);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_event()) {
+    if (absl::Status s =
+            CheckNamedRecord(snap, "event", q.event_origin, request.event(),
+                             v1::RecordBody::kEvent);
+        !s.ok()) {
+      return s;
+    }
   }
 
   std::vector<std::unique_ptr<Clause>> clauses;
