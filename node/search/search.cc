@@ -329,8 +329,6 @@ absl::Status CheckTaxonomyCode(const StoreSnapshot& snap, char index_field,
       "docs/api.md (\"Taxonomy\"); local extensions start with \"x-\""));
 }
 
-// A capability that is neither listed nor "x-" is refused, with
-// suggestions, unless a record here carries it (a newer list's code).
 // A search naming a record (organization=, event=) that this hub never
 // held matches nothing; said, since an empty answer reads as "nobody
 // registered" when the reference was mistyped. A deleted record is held
@@ -362,6 +360,8 @@ absl::Status CheckNamedRecord(const StoreSnapshot& snap,
   return absl::OkStatus();
 }
 
+// A capability that is neither listed nor "x-" is refused, with
+// suggestions, unless a record here carries it (a newer list's code).
 absl::Status CheckCapabilityCode(const StoreSnapshot& snap,
                                  absl::string_view code) {
   if (code.empty() || absl::StartsWith(code, "x-") ||
