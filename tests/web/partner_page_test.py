@@ -6,7 +6,7 @@ Publishes the examples on a hub, serves examples/web/ from another port,
 and in headless Chromium: the kind menu offers every kind a search takes;
 a search of each kind lists records by their names (titles for needs and
 offers, "ORGANIZATION at EVENT" for registrations) in the reader's
-language, never by their ids; a need opened is verified; and a record
+language (else English), never by their ids; a need opened is verified; and a record
 served altered is refused with a plain reason: one whose signed origin
 (field 1) is not the key in its hub id, though its signature verifies with
 that key, and one whose signed bytes were changed on the way.
@@ -20,7 +20,6 @@ import base64
 import functools
 import glob
 import http.server
-import json
 import os
 import shutil
 import subprocess
@@ -215,6 +214,26 @@ def run(driver, hub_addr, page_url, hub):
     _, _, need = http_fetch.get_json(hub_addr, "/v1/records/%s/maji-safi-kiosk-website" % hub)
     text = shown_as(altered(need), "a need altered on the way")
     check("the signature does not verify" in text, "... saying the signature does not verify")
+
+    # A Swahili reader: names in Swahili where the record has them, else in
+    # English (not the record's first language, Spanish for Lima's).
+    ua = driver.execute_script("return navigator.userAgent")
+    driver.execute_cdp_cmd("Network.setUserAgentOverride",
+                           {"userAgent": ua, "acceptLanguage": "sw"})
+    driver.refresh()
+    driver.find_element(By.ID, "hub").clear()
+    driver.find_element(By.ID, "hub").send_keys("http://" + hub_addr)
+    driver.find_element(By.ID, "text").clear()
+    menu = Select(driver.find_element(By.ID, "kind"))
+    menu.select_by_value("event")
+    driver.find_element(By.CSS_SELECTOR, "#search button").click()
+    wait.until(lambda d: d.find_element(By.ID, "status").text == "3 found")
+    shown = driver.execute_script(
+        "return [...document.querySelectorAll('#results a')].map((a) => a.textContent)")
+    check(sorted(shown) == ["TechCamp Lima 2027: technology for women entrepreneurs",
+                            "TechCamp Nairobi 2027: maji, data na jamii",
+                            "Thursday digital security clinic"],
+          f"a Swahili reader sees Swahili names, else English ones: {shown}")
 
 
 def main():
