@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -86,6 +87,19 @@ def get_json(path, headers=None):
     return http_fetch.get_json(HUB["addr"], path, headers)
 
 
+def request_raw(text):
+    """(status, headers dict in lower case, JSON body) of a request sent as
+    raw bytes, for those http.client will not send; the hub closes after."""
+    with socket.create_connection(tuple(HUB["addr"].rsplit(":", 1)),
+                                  timeout=10) as sock:
+        sock.sendall(text.encode())
+        resp = http.client.HTTPResponse(sock)
+        resp.begin()
+        body = resp.read()
+        return (resp.status, {k.lower(): v for k, v in resp.getheaders()},
+                json.loads(body))
+
+
 class Stream:
     """An open /v1/changes response, read line by line."""
 
@@ -124,11 +138,16 @@ with open(os.path.join(SOURCE, "gateway/openapi.json")) as f:
     DOC = json.load(f)
 
 
+def resolve(response):
+    """A response object, its $ref into components/responses followed."""
+    if "$ref" in response:
+        return DOC["components"]["responses"][response["$ref"].split("/")[-1]]
+    return response
+
+
 def schema_for(path, status, content_type="application/json"):
     op = DOC["paths"][path]["get"]
-    response = op["responses"][str(status)]
-    if "$ref" in response:
-        response = DOC["components"]["responses"][response["$ref"].split("/")[-1]]
+    response = resolve(op["responses"][str(status)])
     schema = response["content"][content_type]["schema"]
     return dict(schema, components=DOC["components"])
 
@@ -576,6 +595,37 @@ class HttpApiTest(unittest.TestCase):
             proc.terminate()
             proc.wait(timeout=30)
             shutil.rmtree(data, ignore_errors=True)
+
+    def test_every_path_declares_405_413_431_and_the_hub_sends_them(self):
+        for path, item in DOC["paths"].items():
+            responses = item["get"]["responses"]
+            for status in ("405", "413", "429", "431"):
+                self.assertIn(status, responses, path)
+            self.assertIn("Allow", resolve(responses["405"])["headers"], path)
+        # A method the path does not take: 405, naming those it takes.
+        for documented, path in [
+                ("/v1/search", "/v1/search"),
+                ("/v1/records/{origin}/{record_id}", self.record_path("x"))]:
+            status, h, err = request_raw(
+                "DELETE %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
+            self.assertEqual(status, 405, path)
+            self.assertEqual(h["allow"], "GET, HEAD, OPTIONS")
+            self.assertEqual(h["access-control-allow-origin"], "*")
+            check(documented, 405, err)
+            self.assertEqual(err["code"], "UNIMPLEMENTED")
+        # Headers past the hub's 16 KiB: 431.
+        status, _, err = request_raw(
+            "GET /v1/hub HTTP/1.1\r\nHost: x\r\nX-Padding: %s\r\n\r\n"
+            % ("a" * 17000))
+        self.assertEqual(status, 431)
+        check("/v1/hub", 431, err)
+        self.assertIn("request headers are larger than", err["message"])
+        # A body past the hub's 64 KiB, announced: 413.
+        status, _, err = request_raw(
+            "GET /v1/hub HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        self.assertEqual(status, 413)
+        check("/v1/hub", 413, err)
+        self.assertIn("request body is larger than", err["message"])
 
     def test_openapi_document_is_served_and_matches_the_routes(self):
         status, _, served = get_json("/v1/openapi.json")
