@@ -1,18 +1,23 @@
 #include "harness/hub_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <random>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 extern char** environ;
@@ -25,6 +30,35 @@ std::string Slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// A free loopback port below the kernel's ephemeral range. A restarted hub
+// keeps its federation port (peers dial it there); had it been given one
+// of the ephemeral range (":0"), another test's civhubd or client could be
+// handed that port while the hub was down, and the restart failed with
+// "address already in use" (ProfileE2eTest, under a loaded ctest -j2).
+// Ports below the range are only ever taken on request.
+int PortBelowEphemeralRange() {
+  int ephemeral_low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  const int low = 10000;
+  if (ephemeral_low <= low + 1000) return 0;
+  static std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> pick(low, ephemeral_low - 1);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int port = pick(random);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free =
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) return port;
+  }
+  return 0;
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_path,
@@ -78,8 +112,10 @@ HubProcess::~HubProcess() {
 
 bool HubProcess::Start(const std::vector<std::string>& extra_args) {
   // A restarted hub keeps its federation address: peers dial it there.
-  const std::string peer_listen =
-      federation_address_.empty() ? "127.0.0.1:0" : federation_address_;
+  if (federation_address_.empty()) {
+    federation_address_ = absl::StrCat("127.0.0.1:", PortBelowEphemeralRange());
+  }
+  const std::string peer_listen = federation_address_;
   std::vector<std::string> argv = {
       CIVHUBD_PATH,  "--data-dir",    data_dir_,   "--listen",
       "127.0.0.1:0", "--peer-listen", peer_listen, "--sync-interval",
