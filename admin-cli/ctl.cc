@@ -348,8 +348,9 @@ void AddEventCommands(CLI::App& app, Session& s, Args& a, Command& run) {
   imp->add_option("FILE", f.file, "The .ics file")->required();
   imp->add_option("--organizer", f.organizer,
                   "The organizing organization of every event: ORG_ID of "
-                  "this hub, or HUB_ID/ORG_ID (checked on the hub first; its "
-                  "first location's country is the default of --country)")
+                  "this hub, or HUB_ID/ORG_ID (checked on the hub first; "
+                  "its first location's country stands in for --country, "
+                  "see there)")
       ->required();
   imp->add_option("--lang", f.lang,
                   "ISO 639-1 language of texts without LANGUAGE= (default "
