@@ -347,15 +347,26 @@ void AddEventCommands(CLI::App& app, Session& s, Args& a, Command& run) {
       "updates them (exit status 4 if some were skipped or refused)");
   imp->add_option("FILE", f.file, "The .ics file")->required();
   imp->add_option("--organizer", f.organizer,
-                  "The organizing organization: ORG_ID of this hub, or "
-                  "HUB_ID/ORG_ID")
+                  "The organizing organization of every event: ORG_ID of "
+                  "this hub, or HUB_ID/ORG_ID (checked on the hub first; "
+                  "its first location's country stands in for --country, "
+                  "see there)")
       ->required();
   imp->add_option("--lang", f.lang,
                   "ISO 639-1 language of texts without LANGUAGE= (default "
                   "en)");
   imp->add_option("--country", f.country,
-                  "ISO 3166-1 country of the places (default: the time "
-                  "zone's)");
+                  "ISO 3166-1 country of the places, and the one whose zone "
+                  "a Windows zone name (Outlook's TZID) means (default: the "
+                  "organizer's for Windows names; for places, the time "
+                  "zone's, else the organizer's)");
+  imp->add_option("--type", f.type,
+                  "The event type of every event of the file: techcamp, "
+                  "training, hackathon, meetup, conference or other "
+                  "(default: from CATEGORIES, else other)");
+  imp->add_option("--replicates", f.replicates,
+                  "The event every event of the file was modeled on: "
+                  "EVENT_ID of this hub, or HUB_ID/EVENT_ID");
   imp->add_option("--tz", f.tz,
                   "IANA time zone of floating times (DTSTART without TZID "
                   "and without Z), e.g. America/Lima (default: they are "

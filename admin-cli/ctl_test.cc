@@ -760,16 +760,36 @@ constexpr char kTwoEvents[] =
     "END:VEVENT\r\n"
     "END:VCALENDAR\r\n";
 
+// A node that is not running: every call fails UNAVAILABLE.
+std::unique_ptr<NodeConnection> DownNode(const std::string&) {
+  return ConnectUnixSocket("/nonexistent/admin.sock");
+}
+
+int CtlWithoutNode(std::vector<const char*> argv, std::string* out,
+                   std::string* err) {
+  argv.insert(argv.begin(), "civhubctl");
+  std::ostringstream o, e;
+  int code = RunCtl(static_cast<int>(argv.size()), argv.data(), o, e, DownNode);
+  *out = o.str();
+  *err = e.str();
+  return code;
+}
+
 TEST(Ctl, EventImportDryRunValidatesHereAndNamesLines) {
   testing::TempDir dir;
   const std::string path = dir.Sub("events.ics");
   std::ofstream(path) << kTwoEvents;
   std::string out, err;
-  EXPECT_EQ(
-      Ctl({"event", "import", path.c_str(), "--organizer", "ihub", "--dry-run"},
-          &out, &err),
-      kExitPartial)
+  // Without a hub a dry run still reads and validates the file, and says
+  // what it could not check.
+  EXPECT_EQ(CtlWithoutNode({"event", "import", path.c_str(), "--organizer",
+                            "ihub", "--dry-run"},
+                           &out, &err),
+            kExitPartial)
       << err;
+  EXPECT_TRUE(absl::StrContains(err, "warning: cannot reach civhubd")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "--organizer not checked")) << err;
+  EXPECT_TRUE(absl::StrContains(out, "Africa/Nairobi in KE (line 3)")) << out;
   EXPECT_TRUE(absl::StrContains(out, "would publish ev-camp-example-org-"))
       << out;
   EXPECT_TRUE(absl::StrContains(out, "2027-05-12 09:00 Africa/Nairobi")) << out;
@@ -799,6 +819,35 @@ TEST(Ctl, EventImportUsageErrors) {
                 &out, &err),
             kExitUsage);
   EXPECT_TRUE(absl::StrContains(err, "--lang: \"spanish\"")) << err;
+  // --type and --replicates are checked before anything reaches a hub.
+  EXPECT_EQ(Ctl({"event", "import", ics.c_str(), "--organizer", "o", "--type",
+                 "tech-camp"},
+                &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(
+      err,
+      "--type: \"tech-camp\" is not an event type; did you mean "
+      "techcamp?"))
+      << err;
+  EXPECT_EQ(Ctl({"event", "import", ics.c_str(), "--organizer", "o", "--type",
+                 "party"},
+                &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err,
+                                "the types are: techcamp training "
+                                "hackathon meetup conference other"))
+      << err;
+  EXPECT_EQ(Ctl({"event", "import", ics.c_str(), "--organizer", "o",
+                 "--replicates", "civhub1abc/"},
+                &out, &err),
+            kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err,
+                                "--replicates: \"civhub1abc/\" is not an "
+                                "event"))
+      << err;
+  EXPECT_EQ(Ctl({"event", "import", "--help"}, &out, &err), kExitOk);
+  EXPECT_TRUE(absl::StrContains(out, "--replicates")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "every event of the file")) << out;
   EXPECT_EQ(Ctl({"event", "--help"}, &out, &err), kExitOk);
   EXPECT_TRUE(absl::StrContains(out, "put")) << out;
   EXPECT_TRUE(absl::StrContains(out, "import")) << out;

@@ -11,9 +11,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "calendar/internal/description.h"
 #include "calendar/internal/libical.h"
 #include "crypto/hash.h"
 #include "node/records/recurrence.h"
@@ -326,8 +328,18 @@ class EventMapper {
   // `zone`, the zone.
   std::optional<time_t> TimeOf(icalproperty* p, const char* name, int line,
                                std::string* zone);
+  // The country a Windows zone name's zone is chosen for ("" if unknown).
+  const std::string& Region() const {
+    return options_.country.empty() ? options_.default_country
+                                    : options_.country;
+  }
+  // A Windows zone name mapped to `iana` without knowing which of its
+  // countries is meant: said once per TZID, if it has several.
+  void WarnWindowsGuess(const char* name, int line, const std::string& tzid,
+                        const std::string& iana);
   bool MapTimes();
   bool MapExdates();
+  void MapPlace(const std::optional<icalgeotype>& geo);
   void MapOnlineUrl();
   // The value of the property at `line` as the file writes it.
   std::string Written(int line) const {
@@ -348,7 +360,32 @@ class EventMapper {
   std::string vendor_url_, vendor_url_name_;
   int start_line_ = 0, end_line_ = 0;
   std::string end_name_;
+  std::set<std::string> warned_tzids_;
 };
+
+void EventMapper::WarnWindowsGuess(const char* name, int line,
+                                   const std::string& tzid,
+                                   const std::string& iana) {
+  if (!warned_tzids_.insert(tzid).second) return;
+  const std::vector<std::string> countries =
+      internal::CountriesOfWindowsZone(tzid);
+  if (countries.size() < 2) return;
+  const std::string taken = internal::CountryOfZone(iana);
+  // An example of --country: one of the other countries.
+  const std::string other =
+      countries.front() != taken ? countries.front() : countries.back();
+  const std::string& region = Region();
+  out_->warnings.push_back(absl::StrCat(
+      name, line > 0 ? absl::StrCat(" (line ", line, ")") : "", ": TZID \"",
+      tzid, "\" is a Windows zone name for zones of several countries (",
+      absl::StrJoin(countries, ", "), "); taken as ", iana, " (", taken,
+      ") because ",
+      region.empty() ? "the country is not known"
+                     : absl::StrCat("it has no zone in ", region),
+      ": pass --country with the event's country (e.g. --country ", other, ")",
+      region.empty() ? ", or an --organizer whose organization has a location"
+                     : ""));
+}
 
 void EventMapper::AddText(
     icalproperty* p, const char* name, const char* text,
@@ -362,7 +399,17 @@ void EventMapper::AddText(
   lines_->Take(name);
   v1::LocalizedText* t = texts->Add();
   t->set_lang(lang);
-  t->set_text(Str(text));
+  if (std::string(name) != "DESCRIPTION") {
+    t->set_text(Str(text));
+    return;
+  }
+  internal::CleanedDescription clean = internal::CleanDescription(Str(text));
+  t->set_text(std::move(clean.text));
+  // The Meet block's address is the meeting's when nothing else names one.
+  if (!clean.meet_url.empty() && vendor_url_.empty()) {
+    vendor_url_ = clean.meet_url;
+    vendor_url_name_ = "DESCRIPTION's Google Meet address";
+  }
 }
 
 void EventMapper::AddCategories(icalproperty* p) {
@@ -424,8 +471,10 @@ std::optional<time_t> EventMapper::TimeOf(icalproperty* p, const char* name,
     return std::nullopt;
   }
   const std::string tzid = Str(icalparameter_get_tzid(param));
+  bool windows_guess = false;
   std::optional<std::string> iana =
-      internal::IanaZoneOf(vcalendar_, tzid, options_.country);
+      internal::IanaZoneOf(vcalendar_, tzid, Region(), &windows_guess);
+  if (iana && windows_guess) WarnWindowsGuess(name, line, tzid, *iana);
   if (!iana) {
     Error(line, absl::StrCat(name, ": TZID \"", tzid,
                              "\" is not a time zone civhub knows: write an "
@@ -557,6 +606,39 @@ void EventMapper::MapOnlineUrl() {
                                               "online URL is ",
                                               e.online_url(), ")"));
   }
+}
+
+// "Quezon City, Metro Manila, Philippines, Philippines" (an address book
+// entry's country after a map's full address) → "..., Philippines".
+std::string WithoutRepeatedLastPart(const std::string& location) {
+  std::vector<absl::string_view> parts = absl::StrSplit(location, ',');
+  if (parts.size() < 3) return location;
+  absl::string_view last = absl::StripAsciiWhitespace(parts.back());
+  absl::string_view before =
+      absl::StripAsciiWhitespace(parts[parts.size() - 2]);
+  if (last.empty() || !absl::EqualsIgnoreCase(last, before)) return location;
+  parts.pop_back();
+  return absl::StrJoin(parts, ",");
+}
+
+void EventMapper::MapPlace(const std::optional<icalgeotype>& geo) {
+  v1::Event& e = out_->event;
+  const bool location_is_url =
+      absl::StartsWithIgnoreCase(location_, "https://") ||
+      absl::StartsWithIgnoreCase(location_, "http://");
+  if (location_is_url || (location_.empty() && !geo)) return;
+  v1::Location* place = e.mutable_place();
+  place->set_address(WithoutRepeatedLastPart(location_));
+  if (geo) {
+    place->set_latitude(geo->lat);
+    place->set_longitude(geo->lon);
+  }
+  const std::string& zone =
+      e.time_zone().empty() ? calendar_zone_ : e.time_zone();
+  std::string country = options_.country;
+  if (country.empty()) country = internal::CountryOfZone(zone);
+  if (country.empty()) country = options_.default_country;
+  place->set_country(country);
 }
 
 bool EventMapper::Map(ImportedEvent* out) {
@@ -705,20 +787,10 @@ bool EventMapper::Map(ImportedEvent* out) {
       e.add_languages(name.lang());
     }
   }
-  const bool location_is_url =
-      absl::StartsWithIgnoreCase(location_, "https://") ||
-      absl::StartsWithIgnoreCase(location_, "http://");
-  if (!location_is_url && (!location_.empty() || geo)) {
-    v1::Location* place = e.mutable_place();
-    place->set_address(location_);
-    if (geo) {
-      place->set_latitude(geo->lat);
-      place->set_longitude(geo->lon);
-    }
-    const std::string& zone =
-        e.time_zone().empty() ? calendar_zone_ : e.time_zone();
-    place->set_country(options_.country.empty() ? internal::CountryOfZone(zone)
-                                                : options_.country);
+  MapPlace(geo);
+  if (!options_.event_type.empty()) e.set_event_type(options_.event_type);
+  if (!options_.replicates.record_id().empty()) {
+    *e.mutable_replicates() = options_.replicates;
   }
   out->record_id = RecordIdForUid(e.ical_uid());
   return true;
@@ -773,23 +845,52 @@ std::string ExplainRefusal(const ImportedEvent& event,
   field = field.substr(0, field.find_first_of(".[: "));
   auto it = kFrom->find(std::string(field));
   if (it == kFrom->end()) return std::string(message);
+  // The place's country comes from the command line or the time zone,
+  // never from the file: say which flag gives it.
+  std::string hint;
+  if (absl::StartsWith(message.substr(at),
+                       "event.place.country: is required")) {
+    hint =
+        ": pass --country with the place's country (e.g. --country PH) "
+        "(without it: the time zone's country, else the --organizer "
+        "organization's)";
+  }
   for (const std::string& name : it->second) {
     auto line = event.property_lines.find(name);
     if (line == event.property_lines.end()) continue;
     return absl::StrCat(name, " (line ", line->second,
-                        "): ", message.substr(at));
+                        "): ", message.substr(at), hint);
   }
-  return std::string(message);
+  return absl::StrCat(message, hint);
 }
 
-absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,
-                                        const ParseOptions& options) {
-  internal::InitLibical();
+absl::Status CheckIsIcs(absl::string_view text) {
   if (text.size() > kMaxIcsBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("the file has ", text.size(), " bytes, more than the ",
                      kMaxIcsBytes, " civhub reads"));
   }
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // A byte-order mark.
+  // The first content line, without unfolding the whole file.
+  int line = 1;
+  while (absl::ConsumePrefix(&text, "\r\n") ||
+         absl::ConsumePrefix(&text, "\n")) {
+    ++line;
+  }
+  absl::string_view first = text.substr(0, text.find('\n'));
+  absl::ConsumeSuffix(&first, "\r");
+  if (!absl::EqualsIgnoreCase(first, "BEGIN:VCALENDAR")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", text.empty() ? 1 : line,
+                     ": not iCalendar: expected BEGIN:VCALENDAR"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,
+                                        const ParseOptions& options) {
+  internal::InitLibical();
+  if (absl::Status s = CheckIsIcs(text); !s.ok()) return s;
   absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // A byte-order mark.
   const std::vector<ContentLine> lines = Unfold(text);
   if (lines.empty() ||

@@ -8,28 +8,35 @@
 //  - SUMMARY / DESCRIPTION → names / descriptions, in their LANGUAGE
 //    parameter's language (its primary subtag, "es-PE" → "es") or
 //    ParseOptions::lang; one per language (a second one in the same
-//    language is listed as not imported); `languages` are the names';
+//    language is listed as not imported); `languages` are the names'; a
+//    DESCRIPTION in HTML (Google Calendar's) becomes plain text and its
+//    Google Meet block ("-::~:~::~" lines) is left out
+//    (internal/description.h);
 //  - DTSTART / DTEND or DURATION: a date-time with TZID (an IANA zone, a
 //    Windows zone name as Outlook writes it, or a VTIMEZONE whose
-//    X-LIC-LOCATION is one) or in UTC ("Z", time zone "UTC") → starts_at /
-//    ends_at in UTC and time_zone; VALUE=DATE → all_day, midnight UTC of
-//    the first day and of the day after the last; a floating time (neither)
-//    is in ParseOptions::floating_zone, an error without one; DTEND not
-//    after DTSTART is an error;
+//    X-LIC-LOCATION is one; a Windows name's zone is the one of the
+//    country, ParseOptions::country or else default_country, with a
+//    warning when neither picks it) or in UTC ("Z", time zone "UTC") →
+//    starts_at / ends_at in UTC and time_zone; VALUE=DATE → all_day, midnight
+//    UTC of the first day and of the day after the last; a floating time
+//    (neither) is in ParseOptions::floating_zone, an error without one; DTEND
+//    not after DTSTART is an error;
 //  - RRULE → recurrence, as written without "RRULE:", checked against the
 //    subset (node/records/recurrence.h); EXDATE → excluded_starts (an
 //    EXDATE no occurrence starts at is listed as not imported);
-//  - LOCATION → place.address, GEO → place.latitude/longitude, the place's
-//    country from ParseOptions::country or else the time zone's country
-//    (ICU); a LOCATION that is an http(s) URL, or CONFERENCE (RFC 7986),
-//    → online_url instead; X-GOOGLE-CONFERENCE or
+//  - LOCATION → place.address (a last part repeated, "Manila, Philippines,
+//    Philippines", once), GEO → place.latitude/longitude, the place's
+//    country from ParseOptions::country, else the time zone's country
+//    (ICU), else default_country; a LOCATION that is an http(s) URL, or
+//    CONFERENCE (RFC 7986), → online_url instead; X-GOOGLE-CONFERENCE or
 //    X-MICROSOFT-SKYPETEAMSMEETINGURL → online_url when nothing else gives
 //    one;
 //  - URL → url; STATUS CANCELLED → "cancelled", TENTATIVE / CONFIRMED /
 //    none → "scheduled" (X-CIVHUB-STATUS, written by WriteIcs, wins);
 //  - CATEGORIES: an event type code (techcamp, training, hackathon, meetup,
-//    conference) → event_type (default "other"), a civhub topic code →
-//    topics, anything else listed as not imported;
+//    conference) → event_type (default "other"; ParseOptions::event_type
+//    wins), a civhub topic code → topics, anything else listed as not
+//    imported; ParseOptions::replicates → every event's `replicates`;
 //  - DTSTAMP, SEQUENCE, CREATED, LAST-MODIFIED, CLASS:PUBLIC, TRANSP,
 //    X-CIVHUB-RECORD and the scheduling bookkeeping of Outlook
 //    (X-MICROSOFT-CDO-*, X-MICROSOFT-DISALLOW-COUNTER, X-MS-OLK-*) and
@@ -65,8 +72,18 @@ struct ParseOptions {
   // The organizer of every event (ORGANIZER is a mailto: address, not a
   // record); an empty origin stands for the publishing hub.
   v1::RecordRef organizer;
-  // ISO 3166-1 country of every LOCATION; empty: the time zone's country.
+  // ISO 3166-1 country of every LOCATION, and the one whose zone a Windows
+  // zone name stands for; empty: default_country's zone, and the time
+  // zone's country.
   std::string country;
+  // The country assumed when `country` is empty (the organizer's): picks
+  // a Windows zone name's zone, and is the country of a place whose time
+  // zone has none ("UTC").
+  std::string default_country;
+  // Non-empty: the event_type of every event, whatever CATEGORIES says.
+  std::string event_type;
+  // Set: the event every event replicates (Event.replicates).
+  v1::RecordRef replicates;
   // The IANA zone of floating times (DTSTART without TZID and without "Z");
   // empty: they are errors.
   std::string floating_zone;
@@ -86,6 +103,8 @@ struct ImportedEvent {
   int line = 0;
   // What was not imported, each "NAME (line N)" or "NAME value (line N)".
   std::vector<std::string> not_imported;
+  // What was imported on a guess to check ("DTSTART (line 7): TZID ...").
+  std::vector<std::string> warnings;
   // The line of each property the event was read from (its first), by
   // name ("DTEND").
   std::map<std::string, int> property_lines;
@@ -104,6 +123,10 @@ struct ParsedCalendar {
 // every event that could be read, and the errors of the others.
 absl::StatusOr<ParsedCalendar> ParseIcs(absl::string_view text,
                                         const ParseOptions& options);
+
+// OK if `text` could be iCalendar (what ParseIcs refuses outright, it
+// refuses too): a cheap check before anything else is done with the file.
+absl::Status CheckIsIcs(absl::string_view text);
 
 // The record id for an iCalendar UID (the rule above).
 std::string RecordIdForUid(absl::string_view uid);

@@ -311,6 +311,208 @@ TEST(ParseIcsTest, WindowsZoneNamesAreTheirIanaZones) {
                                                 absl::UTCTimeZone())));
 }
 
+// An Outlook export from Manila names "Singapore Standard Time", which
+// stands for zones of five countries: it was stored as Asia/Singapore, SG.
+const char* const kManilaOutlook[] = {
+    "BEGIN:VCALENDAR",
+    "BEGIN:VTIMEZONE",
+    "TZID:Singapore Standard Time",
+    "BEGIN:STANDARD",
+    "DTSTART:16010101T000000",
+    "TZOFFSETFROM:+0800",
+    "TZOFFSETTO:+0800",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+    "BEGIN:VEVENT",
+    "UID:manila@example.org",
+    "DTSTART;TZID=\"Singapore Standard Time\":20270515T090000",  // line 12
+    "DTEND;TZID=\"Singapore Standard Time\":20270515T170000",
+    "LOCATION:UP Diliman\\, Quezon City",
+    "END:VEVENT",
+    "END:VCALENDAR",
+};
+
+TEST(ParseIcsTest, TheOrganizersCountryPicksAWindowsNamesZone) {
+  const std::string text =
+      Ics({std::begin(kManilaOutlook), std::end(kManilaOutlook)});
+  ParseOptions options = Options();
+  options.default_country = "PH";
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, options);
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 1u) << absl::StrJoin(Messages(*c), "\n");
+  EXPECT_EQ(c->events[0].event.time_zone(), "Asia/Manila");
+  EXPECT_EQ(c->events[0].event.place().country(), "PH");
+  EXPECT_THAT(c->events[0].warnings, IsEmpty());
+  // --country wins over the organizer's.
+  options.country = "MY";
+  c = ParseIcs(text, options);
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->events[0].event.time_zone(), "Asia/Kuala_Lumpur");
+  EXPECT_EQ(c->events[0].event.place().country(), "MY");
+}
+
+TEST(ParseIcsTest, AWindowsNameMappedWithoutItsCountryIsAWarning) {
+  const std::string text =
+      Ics({std::begin(kManilaOutlook), std::end(kManilaOutlook)});
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, Options());
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 1u) << absl::StrJoin(Messages(*c), "\n");
+  EXPECT_EQ(c->events[0].event.time_zone(), "Asia/Singapore");
+  EXPECT_THAT(
+      c->events[0].warnings,
+      ElementsAre(
+          "DTSTART (line 12): TZID \"Singapore Standard Time\" is a Windows "
+          "zone name for zones of several countries (BN, ID, MY, PH, SG); "
+          "taken as Asia/Singapore (SG) because the country is not known: "
+          "pass --country with the event's country (e.g. --country BN), or "
+          "an --organizer whose organization has a location"));
+  // A country the name has no zone in is no better.
+  ParseOptions peru = Options();
+  peru.default_country = "PE";
+  c = ParseIcs(text, peru);
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events[0].warnings.size(), 1u);
+  EXPECT_THAT(c->events[0].warnings[0], HasSubstr("it has no zone in PE"));
+  // A name of one country's zones needs no warning.
+  const std::string india = Ics({
+      "BEGIN:VCALENDAR",
+      "BEGIN:VEVENT",
+      "UID:delhi@example.org",
+      "DTSTART;TZID=India Standard Time:20270510T090000",
+      "DURATION:PT1H",
+      "END:VEVENT",
+      "END:VCALENDAR",
+  });
+  c = ParseIcs(india, Options());
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0].event.time_zone(), "Asia/Calcutta");  // CLDR's id.
+  EXPECT_THAT(c->events[0].warnings, IsEmpty());
+}
+
+// A UTC event has no country of its own: the organizer's is the place's.
+TEST(ParseIcsTest, APlaceInUtcTakesTheDefaultCountry) {
+  const std::string text = Ics({
+      "BEGIN:VCALENDAR",
+      "BEGIN:VEVENT",
+      "UID:utc@example.org",
+      "DTSTART:20270901T010000Z",
+      "DTEND:20270901T030000Z",
+      "LOCATION:Makati City",
+      "END:VEVENT",
+      "END:VCALENDAR",
+  });
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, Options());
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0].event.place().country(), "");
+  ParseOptions options = Options();
+  options.default_country = "PH";
+  c = ParseIcs(text, options);
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->events[0].event.place().country(), "PH");
+}
+
+TEST(ParseIcsTest, TypeAndLineageApplyToEveryEvent) {
+  const std::string text = Ics({
+      "BEGIN:VCALENDAR",
+      "BEGIN:VEVENT",
+      "UID:a@example.org",
+      "DTSTART:20270901T010000Z",
+      "DURATION:PT1H",
+      "CATEGORIES:meetup",
+      "END:VEVENT",
+      "BEGIN:VEVENT",
+      "UID:b@example.org",
+      "DTSTART:20270902T010000Z",
+      "DURATION:PT1H",
+      "END:VEVENT",
+      "END:VCALENDAR",
+  });
+  ParseOptions options = Options();
+  options.event_type = "techcamp";
+  options.replicates.set_origin("civhub1first");
+  options.replicates.set_record_id("techcamp-first");
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, options);
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 2u);
+  for (const ImportedEvent& e : c->events) {
+    EXPECT_EQ(e.event.event_type(), "techcamp") << e.record_id;
+    EXPECT_EQ(e.event.replicates().origin(), "civhub1first");
+    EXPECT_EQ(e.event.replicates().record_id(), "techcamp-first");
+  }
+  c = ParseIcs(text, Options());
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->events[0].event.event_type(), "meetup");
+  EXPECT_EQ(c->events[1].event.event_type(), "other");
+  EXPECT_FALSE(c->events[1].event.has_replicates());
+}
+
+// Google Calendar exports its editor's HTML and a Meet block; both were
+// stored as written.
+TEST(ParseIcsTest, GoogleDescriptionsBecomePlainText) {
+  const std::string text = Ics({
+      "BEGIN:VCALENDAR",
+      "BEGIN:VEVENT",
+      "UID:7kukuqrfedlm2f9t0s2ce9hbrc@google.com",
+      "DTSTART:20270820T010000Z",
+      "DTEND:20270820T090000Z",
+      "DESCRIPTION:<b>TechCamp Manila 2027</b><br>Civic tech&nbsp\\;for "
+      "NGOs &amp\\; LGUs.<br><br>Register: <a href=\"https://www.google.com/"
+      "url?q=https://kalaayan.example.ph/techcamp%3Fref%3Dcal&amp\\;sa=D\">"
+      "kalaayan.example.ph/techcamp</a><br><a href=\"https://kalaayan."
+      "example.ph/\">https://kalaayan.example.ph/</a><ul><li>one</li><li>two"
+      "</li></ul>\\n\\n-::~:~::~:~:~:~:~:~:~:~:~:~:~::~:~::-\\nJoin with "
+      "Google Meet: https://meet.google.com/abc-defg-hij\\n\\nPlease do not "
+      "edit this section.\\n-::~:~::~:~:~:~:~:~:~:~:~:~:~::~:~::-",
+      "LOCATION:Ateneo de Manila University\\, Quezon City\\, Metro Manila\\, "
+      "Philippines\\, Philippines",
+      "END:VEVENT",
+      "END:VCALENDAR",
+  });
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, Options());
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 1u) << absl::StrJoin(Messages(*c), "\n");
+  const v1::Event& e = c->events[0].event;
+  ASSERT_EQ(e.descriptions_size(), 1);
+  EXPECT_EQ(e.descriptions(0).text(),
+            "TechCamp Manila 2027\n"
+            "Civic tech for NGOs & LGUs.\n"
+            "\n"
+            "Register: kalaayan.example.ph/techcamp "
+            "(https://kalaayan.example.ph/techcamp?ref=cal)\n"
+            "https://kalaayan.example.ph/\n"
+            "- one\n"
+            "- two");
+  // The Meet block's address is the meeting's when nothing else says.
+  EXPECT_EQ(e.online_url(), "https://meet.google.com/abc-defg-hij");
+  EXPECT_EQ(e.place().address(),
+            "Ateneo de Manila University, Quezon City, Metro Manila, "
+            "Philippines");
+  EXPECT_THAT(c->events[0].not_imported, IsEmpty());
+}
+
+TEST(ParseIcsTest, PlainDescriptionsStayAsWritten) {
+  const std::string text = Ics({
+      "BEGIN:VCALENDAR",
+      "BEGIN:VEVENT",
+      "UID:plain@example.org",
+      "DTSTART:20270820T010000Z",
+      "DTEND:20270820T090000Z",
+      "DESCRIPTION:Bring a laptop if RAM < 8 GB\\, say so.\\n\\nAgenda:  "
+      "talks",
+      "LOCATION:Cebu\\, Philippines",
+      "END:VEVENT",
+      "END:VCALENDAR",
+  });
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, Options());
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0].event.descriptions(0).text(),
+            "Bring a laptop if RAM < 8 GB, say so.\n\nAgenda:  talks");
+  EXPECT_EQ(c->events[0].event.place().address(), "Cebu, Philippines");
+}
+
 TEST(ParseIcsTest, FloatingTimesAreInTheGivenZone) {
   const std::string text = Ics({
       "BEGIN:VCALENDAR",
@@ -414,6 +616,14 @@ TEST(ParseIcsTest, HubRefusalsNameTheProperty) {
   EXPECT_EQ(ExplainRefusal(e, "INVALID_ARGUMENT: event.names[0].text: long"),
             "SUMMARY (line 6): event.names[0].text: long");
   EXPECT_EQ(ExplainRefusal(e, "event.url: bad"), "event.url: bad");
+  // A place without a country: what gives it, not only that it lacks one.
+  e.property_lines["LOCATION"] = 7;
+  EXPECT_THAT(
+      ExplainRefusal(e,
+                     "event.place.country: is required (an ISO 3166-1 "
+                     "alpha-2 code such as \"KE\")"),
+      HasSubstr("LOCATION (line 7): event.place.country: is required (an ISO "
+                "3166-1 alpha-2 code such as \"KE\"): pass --country"));
 }
 
 // TRANSP and vendor bookkeeping used to be reported as data not imported;

@@ -79,8 +79,8 @@ std::optional<std::string> ResolveHubPrefix(Session& s, absl::string_view text,
   return std::nullopt;
 }
 
-// "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to. ORIGIN
-// may be a hub id's start, as tables show it ("civhub1ewsz8mn…").
+}  // namespace
+
 std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
                                       int* exit_code) {
   v1::RecordRef ref;
@@ -108,6 +108,8 @@ std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
   }
   return ref;
 }
+
+namespace {
 
 // A searchable kind by its command ("org") or name ("organization").
 const node::RecordKindInfo* SearchableKind(absl::string_view word) {

@@ -17,6 +17,12 @@ int ShowStatus(Session& s);
 // node cannot say.
 std::optional<std::string> ConnectedHubId(Session& s, int* exit_code);
 
+// "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to. ORIGIN
+// may be a hub id's start, as tables show it ("civhub1ewsz8mn…"). nullopt
+// (the error reported, `*exit_code` set) if it is none.
+std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
+                                      int* exit_code);
+
 // `hsds import PATH`: reads HSDS input (hsds/package_reader.h), maps it
 // (hsds/from_hsds.h) with texts in `lang`, and publishes the records with
 // PublishBatch, the hub's id in every reference without an origin; with
@@ -27,11 +33,16 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
 
 // `event import FILE.ics`: reads the file's VEVENTs (calendar/ics_reader.h)
 // and publishes them with PublishBatch, `organizer` (ORG_ID of this hub or
-// HUB_ID/ORG_ID) as each one's organizer; with `dry_run` only validates
-// them here. Prints each event, what it did not import, every error with
-// its line, and a summary. kExitPartial if an event was skipped or refused.
+// HUB_ID/ORG_ID, checked on the hub first; its first location's country is
+// the default country) as each one's organizer; with `dry_run` only
+// validates them here (the hub still checks the organizer if reachable). Prints
+// each event, what it did not import, every error with its line, and a summary.
+// kExitPartial if an event was skipped or refused.
 struct EventImportFlags {
   std::string file, organizer, country, tz;
+  // --type: every event's event_type; --replicates: ORIGIN/ID or ID of the
+  // event every event replicates.
+  std::string type, replicates;
   std::string lang = "en";
   bool dry_run = false;
 };

@@ -2,7 +2,9 @@
 // published with Admin.PublishBatch.
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
 #include "node/records/recurrence.h"
+#include "node/records/taxonomy.h"
 #include "node/records/validate.h"
 
 namespace civhub::ctl::internal {
@@ -39,8 +42,13 @@ absl::Status ValidateLocally(const v1::PublishRequest& request) {
   if (absl::Status s = node::CopyPublishedPayload(request, &body); !s.ok()) {
     return s;
   }
+  // Without the hub (a dry run it could not check), ids of "this hub".
   for (v1::RecordRef& r : *body.mutable_event()->mutable_organizers()) {
     if (r.origin().empty()) r.set_origin(crypto::HubIdOf(PlaceholderKey()));
+  }
+  v1::Event& event = *body.mutable_event();
+  if (event.has_replicates() && event.replicates().origin().empty()) {
+    event.mutable_replicates()->set_origin(crypto::HubIdOf(PlaceholderKey()));
   }
   body.set_origin(PlaceholderKey());
   body.set_record_id(request.record_id());
@@ -76,6 +84,12 @@ std::string Describe(const calendar::ImportedEvent& e) {
     v1::Event one = e.event;
     *one.mutable_starts_at() = t;
     absl::StrAppend(&out, " except ", When(one));
+  }
+  if (e.event.has_place()) {
+    absl::StrAppend(&out, " in ",
+                    e.event.place().country().empty()
+                        ? "no country"
+                        : e.event.place().country());
   }
   absl::StrAppend(&out, " (line ", e.line, ")");
   return out;
@@ -122,9 +136,21 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return text;
 }
 
-}  // namespace
+// ORG_ID or HUB_ID/ORG_ID as given; an empty origin is this hub's.
+v1::RecordRef SplitRef(const std::string& text) {
+  v1::RecordRef ref;
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    ref.set_record_id(text);
+  } else {
+    ref.set_origin(text.substr(0, slash));
+    ref.set_record_id(text.substr(slash + 1));
+  }
+  return ref;
+}
 
-int EventImport(Session& s, const EventImportFlags& flags) {
+// The flags that need no hub; the exit code of the first wrong one.
+std::optional<int> CheckFlags(Session& s, const EventImportFlags& flags) {
   if (!node::IsLanguageCode(flags.lang)) {
     return s.UsageError(absl::StrCat("--lang: \"", flags.lang,
                                      "\" is not an ISO 639-1 code such as "
@@ -135,29 +161,210 @@ int EventImport(Session& s, const EventImportFlags& flags) {
                                      "\" is not an ISO 3166-1 code such as "
                                      "PE, KE"));
   }
-  calendar::ParseOptions options;
-  options.lang = flags.lang;
-  options.country = flags.country;
   if (!flags.tz.empty()) {
     if (absl::Status st = node::CheckTimeZone("--tz", flags.tz); !st.ok()) {
       return s.UsageError(st.message());
     }
-    options.floating_zone = flags.tz;
   }
-  const size_t slash = flags.organizer.find('/');
-  if (slash == std::string::npos) {
-    options.organizer.set_record_id(flags.organizer);
-  } else {
-    options.organizer.set_origin(flags.organizer.substr(0, slash));
-    options.organizer.set_record_id(flags.organizer.substr(slash + 1));
-  }
-  if (options.organizer.record_id().empty()) {
+  if (SplitRef(flags.organizer).record_id().empty()) {
     return s.UsageError(
         absl::StrCat("--organizer: \"", flags.organizer,
                      "\" is not an organization: use ORG_ID or HUB_ID/ORG_ID"));
   }
+  if (!flags.type.empty()) {
+    bool known = false;
+    for (const node::TaxonomyTerm& t : node::EventTypes()) {
+      known |= flags.type == t.code;
+    }
+    if (!known) {
+      std::vector<std::string> similar =
+          node::SimilarCodes(node::EventTypes(), flags.type);
+      std::vector<std::string> all;
+      for (const node::TaxonomyTerm& t : node::EventTypes()) {
+        all.emplace_back(t.code);
+      }
+      return s.UsageError(absl::StrCat(
+          "--type: \"", flags.type, "\" is not an event type; ",
+          similar.empty()
+              ? absl::StrCat("the types are: ", absl::StrJoin(all, " "))
+              : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "),
+                             "?")));
+    }
+  }
+  if (!flags.replicates.empty() &&
+      (SplitRef(flags.replicates).record_id().empty() ||
+       flags.replicates.front() == '/')) {
+    return s.UsageError(absl::StrCat(
+        "--replicates: \"", flags.replicates,
+        "\" is not an event: use EVENT_ID of this hub or HUB_ID/EVENT_ID"));
+  }
+  return std::nullopt;
+}
+
+// The ids of `origin`'s organizations (every hub holds every record) near
+// `given`: within two typos, containing it (or their name does), or
+// sharing its first word ("kalaayan-ph" → kalaayan-digital).
+std::vector<std::string> SimilarOrganizationIds(Session& s,
+                                                const std::string& origin,
+                                                const std::string& given) {
+  std::vector<std::string> ids, names;
+  v1::SearchRequest search;
+  search.set_kind(v1::RECORD_KIND_ORGANIZATION);
+  search.set_page_size(100);
+  for (int page = 0; page < 50; ++page) {
+    v1::SearchResponse response;
+    auto ctx = s.Context(std::chrono::seconds(30));
+    if (!s.Node().directory()->Search(ctx.get(), search, &response).ok()) {
+      break;  // Only a suggestion: the error goes out without it.
+    }
+    for (const v1::SearchHit& hit : response.hits()) {
+      const v1::Record& r = hit.record();
+      if (r.origin() != origin) continue;
+      ids.push_back(r.record_id());
+      const auto& org_names = r.body().organization().names();
+      names.push_back(org_names.empty() ? "" : org_names[0].text());
+    }
+    if (response.next_page_token().empty()) break;
+    search.set_page_token(response.next_page_token());
+  }
+  std::vector<node::TaxonomyTerm> terms;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    terms.push_back({ids[i].c_str(), names[i].c_str()});
+  }
+  std::vector<std::string> similar = node::SimilarCodes(terms, given);
+  const std::string first_word = given.substr(0, given.find('-'));
+  for (const std::string& id : ids) {
+    if (first_word.size() >= 4 && id.substr(0, id.find('-')) == first_word &&
+        std::find(similar.begin(), similar.end(), id) == similar.end()) {
+      similar.push_back(id);
+    }
+  }
+  if (similar.size() > 5) similar.resize(5);
+  return similar;
+}
+
+// What the hub says about --organizer and --replicates.
+struct HubChecks {
+  int code = kExitOk;
+  v1::RecordRef organizer, replicates;
+  // The organizer's first location's country; "" if it has none.
+  std::string organizer_country;
+};
+
+// The record `ref` names on the hub, with `flag` named in the error if
+// there is none of `kind`; nullopt with `*code` set otherwise.
+std::optional<v1::Record> FetchFlagRecord(Session& s, const char* flag,
+                                          const std::string& given,
+                                          const v1::RecordRef& ref,
+                                          v1::RecordBody::PayloadCase kind,
+                                          int* code) {
+  v1::GetRecordRequest request;
+  request.set_origin(ref.origin());
+  request.set_record_id(ref.record_id());
+  v1::Record record;
+  auto ctx = s.Context();
+  grpc::Status st =
+      s.Node().directory()->GetRecord(ctx.get(), request, &record);
+  const char* kind_name =
+      kind == v1::RecordBody::kOrganization ? "organization" : "event";
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND) {
+    std::string hint;
+    if (kind == v1::RecordBody::kOrganization) {
+      std::vector<std::string> similar =
+          SimilarOrganizationIds(s, ref.origin(), ref.record_id());
+      hint = similar.empty()
+                 ? "; civhubctl search --kind org lists the organizations"
+                 : absl::StrCat("; did you mean ",
+                                absl::StrJoin(similar, " or "), "?");
+    } else {
+      hint = "; civhubctl search --kind event lists the events";
+    }
+    *code = s.UsageError(absl::StrCat(flag, ": this hub holds no ", kind_name,
+                                      " \"", given, "\"", hint));
+    return std::nullopt;
+  }
+  if (!st.ok()) {
+    *code = s.NodeError(st);
+    return std::nullopt;
+  }
+  if (record.body().payload_case() != kind) {
+    const node::RecordKindInfo* info = node::KindOf(record.body());
+    *code = s.UsageError(absl::StrCat(
+        flag, ": \"", given, "\" is ",
+        info == nullptr ? std::string("a record")
+                        : absl::StrCat("a record of kind ", info->name),
+        ", not an ", kind_name));
+    return std::nullopt;
+  }
+  return record;
+}
+
+// Checks --organizer (and --replicates) on the hub, once, before any event
+// is read or published. A dry run the hub cannot be reached for goes on
+// without, saying what it did not check.
+HubChecks CheckOnHub(Session& s, const EventImportFlags& flags) {
+  HubChecks out;
+  out.organizer = SplitRef(flags.organizer);
+  if (!flags.replicates.empty()) out.replicates = SplitRef(flags.replicates);
+  v1::HubStatus status;
+  auto ctx = s.Context(std::chrono::seconds(10));
+  grpc::Status st = s.Node().admin()->GetStatus(ctx.get(), {}, &status);
+  if (!st.ok()) {
+    if (flags.dry_run &&
+        (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+      s.err() << "civhubctl: warning: cannot reach civhubd at unix:"
+              << s.SocketPath() << ": --organizer"
+              << (flags.replicates.empty() ? "" : " and --replicates")
+              << " not checked, and places have no default country from the "
+                 "organizer; the import itself checks them\n";
+      return out;
+    }
+    out.code = s.NodeError(st);
+    return out;
+  }
+  std::optional<v1::RecordRef> organizer =
+      ParseRef(s, flags.organizer, &out.code);
+  if (!organizer) return out;
+  std::optional<v1::Record> org =
+      FetchFlagRecord(s, "--organizer", flags.organizer, *organizer,
+                      v1::RecordBody::kOrganization, &out.code);
+  if (!org) return out;
+  out.organizer = *organizer;
+  const auto& locations = org->body().organization().locations();
+  if (!locations.empty()) out.organizer_country = locations[0].country();
+  if (flags.replicates.empty()) return out;
+  std::optional<v1::RecordRef> replicates =
+      ParseRef(s, flags.replicates, &out.code);
+  if (!replicates) return out;
+  if (!FetchFlagRecord(s, "--replicates", flags.replicates, *replicates,
+                       v1::RecordBody::kEvent, &out.code)) {
+    return out;
+  }
+  out.replicates = *replicates;
+  return out;
+}
+
+}  // namespace
+
+int EventImport(Session& s, const EventImportFlags& flags) {
+  if (std::optional<int> code = CheckFlags(s, flags)) return *code;
+  calendar::ParseOptions options;
+  options.lang = flags.lang;
+  options.country = flags.country;
+  options.event_type = flags.type;
+  options.floating_zone = flags.tz;
+  // The file's own errors first: they need no hub.
   absl::StatusOr<std::string> text = ReadFile(flags.file);
   if (!text.ok()) return s.UsageError(text.status().message());
+  if (absl::Status st = calendar::CheckIsIcs(*text); !st.ok()) {
+    return s.UsageError(absl::StrCat(flags.file, ": ", st.message()));
+  }
+  const HubChecks hub = CheckOnHub(s, flags);
+  if (hub.code != kExitOk) return hub.code;
+  options.organizer = hub.organizer;
+  options.replicates = hub.replicates;
+  options.default_country = hub.organizer_country;
   absl::StatusOr<calendar::ParsedCalendar> parsed =
       calendar::ParseIcs(*text, options);
   if (!parsed.ok()) {
@@ -190,11 +397,6 @@ int EventImport(Session& s, const EventImportFlags& flags) {
     int code = kExitOk;
     std::optional<std::string> self = ConnectedHubId(s, &code);
     if (!self) return code;
-    if (options.organizer.origin().empty()) {
-      for (v1::PublishRequest& r : requests) {
-        r.mutable_event()->mutable_organizers(0)->set_origin(*self);
-      }
-    }
     for (size_t i = 0; i < requests.size(); ++i) {
       for (const std::string& other :
            SameUidElsewhere(s, parsed->events[i], *self)) {
@@ -237,6 +439,9 @@ int EventImport(Session& s, const EventImportFlags& flags) {
   }
   for (size_t i = 0; i < done.size(); ++i) {
     s.out() << done[i] << "\n";
+    for (const std::string& w : parsed->events[i].warnings) {
+      s.out() << "  warning: " << w << "\n";
+    }
     for (const std::string& w : warnings[i]) s.out() << "  " << w << "\n";
     for (const std::string& what : parsed->events[i].not_imported) {
       s.out() << "  not imported: " << what << "\n";

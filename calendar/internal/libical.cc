@@ -1,9 +1,12 @@
 #include "calendar/internal/libical.h"
 
+#include <unicode/strenum.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
+#include <memory>
 #include <mutex>
+#include <set>
 
 namespace civhub::calendar::internal {
 
@@ -19,7 +22,9 @@ icaltimezone* BuiltinZone(absl::string_view iana) {
 
 std::optional<std::string> IanaZoneOf(icalcomponent* calendar,
                                       absl::string_view tzid,
-                                      absl::string_view region) {
+                                      absl::string_view region,
+                                      bool* windows_guess) {
+  if (windows_guess != nullptr) *windows_guess = false;
   for (size_t from = 0; from < tzid.size();) {
     absl::string_view candidate = tzid.substr(from);
     if (BuiltinZone(candidate) != nullptr) return std::string(candidate);
@@ -45,7 +50,13 @@ std::optional<std::string> IanaZoneOf(icalcomponent* calendar,
   if (U_SUCCESS(status) && !windows_iana.isEmpty()) {
     std::string iana;
     windows_iana.toUTF8String(iana);
-    if (BuiltinZone(iana) != nullptr) return iana;
+    if (BuiltinZone(iana) != nullptr) {
+      // ICU answers with the main zone for a region the name has none in.
+      if (windows_guess != nullptr) {
+        *windows_guess = region_code.empty() || CountryOfZone(iana) != region;
+      }
+      return iana;
+    }
   }
   if (calendar != nullptr) {
     icaltimezone* zone =
@@ -68,6 +79,33 @@ std::string CountryOfZone(absl::string_view iana) {
       region, sizeof region, status);
   if (U_FAILURE(status) || n != 2) return "";  // "001": the world.
   return std::string(region, 2);
+}
+
+std::vector<std::string> CountriesOfWindowsZone(absl::string_view windows_id) {
+  const icu::UnicodeString wanted =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(
+          windows_id.data(), static_cast<int32_t>(windows_id.size())));
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::StringEnumeration> zones(
+      icu::TimeZone::createTimeZoneIDEnumeration(
+          UCAL_ZONE_TYPE_CANONICAL_LOCATION, nullptr, nullptr, status));
+  std::set<std::string> countries;
+  if (U_FAILURE(status) || zones == nullptr) return {};
+  // CLDR maps each IANA zone to one Windows name; the name's zones are the
+  // ones that map back to it (a few hundred to look at, on a warning path).
+  while (const icu::UnicodeString* zone = zones->snext(status)) {
+    if (U_FAILURE(status)) break;
+    icu::UnicodeString windows;
+    UErrorCode zone_status = U_ZERO_ERROR;
+    icu::TimeZone::getWindowsID(*zone, windows, zone_status);
+    if (U_FAILURE(zone_status) || windows != wanted) continue;
+    std::string iana;
+    zone->toUTF8String(iana);
+    if (std::string country = CountryOfZone(iana); !country.empty()) {
+      countries.insert(std::move(country));
+    }
+  }
+  return {countries.begin(), countries.end()};
 }
 
 }  // namespace civhub::calendar::internal

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -34,10 +35,19 @@ icaltimezone* BuiltinZone(absl::string_view iana);
 // VTIMEZONE `calendar` defines for it; nullopt if none is a zone libical
 // knows.
 // `region` (ISO 3166-1, may be empty) picks among the zones of a Windows
-// name: "SA Pacific Standard Time" is America/Lima in PE.
+// name: "SA Pacific Standard Time" is America/Lima in PE. `*windows_guess`
+// (if given) is set when the TZID was a Windows name and `region` did not
+// pick its zone (empty, or a country the name has no zone in): CLDR's main
+// zone was taken.
 std::optional<std::string> IanaZoneOf(icalcomponent* calendar,
                                       absl::string_view tzid,
-                                      absl::string_view region = "");
+                                      absl::string_view region = "",
+                                      bool* windows_guess = nullptr);
+
+// The ISO 3166-1 codes, sorted, of the countries whose zones a Windows zone
+// name stands for ("Singapore Standard Time": BN, ID, MY, PH, SG); empty
+// if it is no Windows name.
+std::vector<std::string> CountriesOfWindowsZone(absl::string_view windows_id);
 
 // The ISO 3166-1 code of the country an IANA zone is in (ICU's zone
 // metadata), or "" for zones of no country ("UTC", "Etc/GMT+5").

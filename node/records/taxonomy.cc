@@ -79,6 +79,15 @@ absl::Span<const TaxonomyTerm> Topics() { return kTopics; }
 absl::Span<const TaxonomyTerm> OrganizationTypes() {
   return kOrganizationTypes;
 }
+absl::Span<const TaxonomyTerm> EventTypes() {
+  // Event.event_type (record.proto); a closed list, unlike the others.
+  static constexpr TaxonomyTerm kEventTypes[] = {
+      {"techcamp", "TechCamp"},     {"training", "Training"},
+      {"hackathon", "Hackathon"},   {"meetup", "Meetup"},
+      {"conference", "Conference"}, {"other", "Other"},
+  };
+  return kEventTypes;
+}
 
 bool IsWellFormedCode(absl::string_view code) {
   if (code.empty() || code.size() > 64) return false;

@@ -24,6 +24,8 @@ struct TaxonomyTerm {
 
 absl::Span<const TaxonomyTerm> Topics();
 absl::Span<const TaxonomyTerm> OrganizationTypes();
+// The codes of Event.event_type: "techcamp" ... "other" (no extensions).
+absl::Span<const TaxonomyTerm> EventTypes();
 
 // Lower-case ASCII words joined by single '-', 1-64 bytes.
 bool IsWellFormedCode(absl::string_view code);

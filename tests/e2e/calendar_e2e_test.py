@@ -288,6 +288,124 @@ class CalendarTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("2027-09-01 09:00 Africa/Kampala", out.stdout)
 
+    def test_7_manila_outlook_and_google_exports(self):
+        """A trial from Manila: Outlook's "Singapore Standard Time" was
+        stored as Singapore's; Google's HTML description, a type and a
+        lineage it cannot export; a misspelled --organizer accepted by a
+        dry run."""
+        org = os.path.join(Hub.data, "kalaayan.json")
+        with open(org, "w", encoding="utf-8") as f:
+            f.write('{"recordId": "kalaayan-digital", "organization": {'
+                    '"names": [{"lang": "en", "text": "Kalaayan Digital"}], '
+                    '"types": ["ngo"], "locations": [{"country": "PH", '
+                    '"city": "Quezon City"}], "languages": ["en", "tl"]}}')
+        out = ctl("org", "put", org)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        outlook = write_ics("manila-outlook.ics", [
+            "BEGIN:VTIMEZONE", "TZID:Singapore Standard Time",
+            "BEGIN:STANDARD", "DTSTART:16010101T000000",
+            "TZOFFSETFROM:+0800", "TZOFFSETTO:+0800", "END:STANDARD",
+            "END:VTIMEZONE",
+            "BEGIN:VEVENT", "UID:040000008200E00074C5B7101A82E008A0B1",
+            "DTSTAMP:20270110T020000Z", "CLASS:PUBLIC",
+            'DTSTART;TZID="Singapore Standard Time":20270515T090000',
+            'DTEND;TZID="Singapore Standard Time":20270515T170000',
+            "SUMMARY;LANGUAGE=en-us:TechCamp Manila 2025",
+            "LOCATION:UP Diliman\\, Quezon City", "TRANSP:OPAQUE",
+            "X-MICROSOFT-CDO-BUSYSTATUS:BUSY", "END:VEVENT"])
+        # A misspelled organizer: one error, before anything, dry run or not.
+        for dry in (["--dry-run"], []):
+            out = ctl("event", "import", outlook, "--organizer",
+                      "kalayan-digital", *dry)
+            self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+            self.assertEqual(out.stdout, "")
+            self.assertEqual(
+                out.stderr, 'civhubctl: --organizer: this hub holds no '
+                'organization "kalayan-digital"; did you mean '
+                'kalaayan-digital?\n')
+        out = ctl("event", "import", outlook, "--organizer", "kalaayan-digital")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn('"TechCamp Manila 2025" 2027-05-15 09:00 Asia/Manila '
+                      "in PH (line 12)", out.stdout)
+        self.assertNotIn("warning", out.stdout)
+        first = re.search(r"^published (\S+)", out.stdout, re.M).group(1)
+        # An organizer in PE, where the name has no zone: Singapore's zone,
+        # with a warning.
+        out = ctl("event", "import", outlook, "--organizer",
+                  "%s/%s" % (Hub.hub_id, ORGANIZER), "--dry-run")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("warning: DTSTART (line 16): TZID \"Singapore Standard "
+                      "Time\" is a Windows zone name for zones of several "
+                      "countries (BN, ID, MY, PH, SG); taken as Asia/Singapore "
+                      "(SG) because it has no zone in PE", out.stdout)
+
+        google = write_ics("manila-google.ics", [
+            "X-WR-TIMEZONE:Asia/Manila",
+            "BEGIN:VEVENT", "DTSTART:20270820T010000Z",
+            "DTEND:20270820T090000Z", "DTSTAMP:20270105T033012Z",
+            "UID:7kukuqrfedlm2f9t0s2ce9hbrc@google.com",
+            "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij",
+            "DESCRIPTION:<b>TechCamp Manila 2027</b><br>Civic tech for NGOs"
+            "&nbsp\\;in Metro Manila.<br>Register: <a href=\"https://www."
+            "google.com/url?q=https://kalaayan.example.ph/techcamp&amp\\;sa"
+            "=D\">kalaayan.example.ph/techcamp</a>\\n\\n-::~:~::~:~:~:~:~"
+            "::~:~::-\\nJoin with Google Meet: https://meet.google.com/abc-"
+            "defg-hij\\nPlease do not edit this section.\\n-::~:~::~:~:~:~"
+            ":~::~:~::-",
+            "LOCATION:Ateneo de Manila University\\, Quezon City\\, Metro "
+            "Manila\\, Philippines\\, Philippines",
+            "SUMMARY:TechCamp Manila 2027", "STATUS:CONFIRMED",
+            "TRANSP:OPAQUE", "END:VEVENT"])
+        out = ctl("event", "import", google, "--organizer", "kalaayan-digital",
+                  "--type", "tech-camp")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("did you mean techcamp?", out.stderr)
+        out = ctl("event", "import", google, "--organizer", "kalaayan-digital",
+                  "--type", "techcamp", "--replicates", first)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("2027-08-20 01:00 UTC in PH", out.stdout)
+        record_id = re.search(r"^published (\S+)", out.stdout, re.M).group(1)
+        status, _, doc = http_fetch.get_json(
+            Hub.http, "/v1/records/%s/%s" % (Hub.hub_id, record_id))
+        self.assertEqual(status, 200)
+        event = doc["body"]["event"]
+        self.assertEqual(event["eventType"], "techcamp")
+        self.assertEqual(event["replicates"],
+                         {"origin": Hub.hub_id, "recordId": first})
+        self.assertEqual(
+            event["descriptions"][0]["text"],
+            "TechCamp Manila 2027\nCivic tech for NGOs in Metro Manila.\n"
+            "Register: kalaayan.example.ph/techcamp "
+            "(https://kalaayan.example.ph/techcamp)")
+        self.assertEqual(event["place"]["country"], "PH")
+        self.assertEqual(event["place"]["address"],
+                         "Ateneo de Manila University, Quezon City, Metro "
+                         "Manila, Philippines")
+        self.assertEqual(event["onlineUrl"],
+                         "https://meet.google.com/abc-defg-hij")
+
+    def test_8_a_place_without_a_country_says_to_pass_country(self):
+        org = os.path.join(Hub.data, "roving.json")
+        with open(org, "w", encoding="utf-8") as f:
+            f.write('{"recordId": "roving-coders", "organization": {"names": '
+                    '[{"lang": "en", "text": "Roving Coders"}], '
+                    '"types": ["ngo"]}}')
+        out = ctl("org", "put", org)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        utc = write_ics("utc.ics", [
+            "BEGIN:VEVENT", "UID:utc-1@example.org",
+            "DTSTART:20270901T010000Z", "DTEND:20270901T030000Z",
+            "SUMMARY:Open data meetup", "LOCATION:Makati City", "END:VEVENT"])
+        out = ctl("event", "import", utc, "--organizer", "roving-coders")
+        self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+        self.assertIn("LOCATION (line 9): event.place.country: is required",
+                      out.stdout)
+        self.assertIn("pass --country", out.stdout)
+        out = ctl("event", "import", utc, "--organizer", "roving-coders",
+                  "--country", "PH")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("2027-09-01 01:00 UTC in PH", out.stdout)
+
 
 def write_ics(name, event_lines):
     path = os.path.join(Hub.data, name)
