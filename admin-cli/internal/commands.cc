@@ -182,6 +182,36 @@ std::string SearchKindChoices() {
   return node::JoinAlternatives(commands);
 }
 
+namespace {
+
+// Says which of `refs` (other hubs' records a record just published names)
+// this hub does not hold: a mistyped id would otherwise go unnoticed, the
+// record pointing at nothing on every hub.
+void WarnOfMissingReferences(Session& s, const std::string& file,
+                             const std::vector<v1::RecordRef>& refs) {
+  for (const v1::RecordRef& ref : refs) {
+    v1::GetRecordRequest req;
+    req.set_origin(ref.origin());
+    req.set_record_id(ref.record_id());
+    v1::Record record;
+    auto ctx = s.Context();
+    grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), req, &record);
+    if (st.error_code() != grpc::StatusCode::NOT_FOUND) continue;
+    const std::string name = absl::StrCat(ref.origin(), "/", ref.record_id());
+    if (absl::StrContains(st.error_message(), "deleted")) {
+      s.err() << file << ": warning: " << name
+              << " was deleted by its hub; the record names it still\n";
+    } else {
+      s.err() << file << ": warning: this hub holds no record " << name
+              << "; if the id is right it is on its way from its hub, else "
+                 "fix the file and put it again (civhubctl search lists what "
+                 "this hub holds)\n";
+    }
+  }
+}
+
+}  // namespace
+
 int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
               v1::PublishRequest::PayloadCase want) {
   absl::StatusOr<v1::PublishRequest> request = ReadPublishFile(file);
@@ -243,6 +273,13 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
     refs.push_back(request->mutable_registration()->mutable_event());
     refs.push_back(request->mutable_registration()->mutable_organization());
   }
+  // References to other hubs' records, as written: the hub cannot refuse
+  // one it does not hold yet (it may be on its way), so a missing one is
+  // said after publishing.
+  std::vector<v1::RecordRef> named;
+  for (const v1::RecordRef* r : refs) {
+    if (!r->origin().empty() && !r->record_id().empty()) named.push_back(*r);
+  }
   refs.erase(std::remove_if(refs.begin(), refs.end(),
                             [](const v1::RecordRef* r) {
                               return !r->origin().empty() ||
@@ -257,7 +294,8 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
   }
   // A need or an offer without expires_at runs until its window ends (at
   // most a year ahead), or kDefaultExpiry without one: files (examples/)
-  // stay publishable, and the admin is told the date.
+  // stay publishable, and the admin is told the date once it is published.
+  std::string expiry_note;
   google::protobuf::Timestamp* expires =
       request->has_need()    ? request->mutable_need()->mutable_expires_at()
       : request->has_offer() ? request->mutable_offer()->mutable_expires_at()
@@ -277,10 +315,10 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
                                "window ends: publish it again then";
     }
     expires->set_seconds(absl::ToUnixSeconds(at));
-    s.err() << file << ": no expiresAt; the "
-            << (request->has_need() ? "need" : "offer") << " expires on "
-            << absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()) << " ("
-            << why << "; set expiresAt to choose)\n";
+    expiry_note = absl::StrCat(
+        file, ": no expiresAt; the ", request->has_need() ? "need" : "offer",
+        " expires on ", absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()),
+        " (", why, "; set expiresAt to choose)\n");
   }
   if (request->has_service()) {
     if (int code = FillServiceLocations(s, file, request->mutable_service());
@@ -291,7 +329,11 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
   v1::PublishResponse response;
   auto ctx = s.Context();
   grpc::Status st = s.Node().admin()->Publish(ctx.get(), *request, &response);
-  return s.Respond(st, response, PrintPublished);
+  const int code = s.Respond(st, response, PrintPublished);
+  if (code != kExitOk) return code;
+  s.err() << expiry_note;
+  WarnOfMissingReferences(s, file, named);
+  return code;
 }
 int Export(Session& s, const std::string& file) {
   std::ofstream file_out;
