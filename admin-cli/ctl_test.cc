@@ -564,8 +564,8 @@ TEST(JsonInput, ADateAloneIsTakenForAnExpiryAndAWindow) {
   };
   EXPECT_EQ(req->need().window().start().seconds(), seconds(2027, 3, 1));
   // An end and an expiry include their day.
-  EXPECT_EQ(req->need().window().end().seconds(), seconds(2027, 7, 1));
-  EXPECT_EQ(req->need().expires_at().seconds(), seconds(2027, 7, 1));
+  EXPECT_EQ(req->need().window().end().seconds(), seconds(2027, 7, 1) - 1);
+  EXPECT_EQ(req->need().expires_at().seconds(), seconds(2027, 7, 1) - 1);
   // Any other text still gets the parser's error, naming the field.
   std::ofstream(path, std::ios::trunc)
       << R"({"recordId": "n", "need": {"expiresAt": "30/06/2027"}})";
@@ -573,6 +573,14 @@ TEST(JsonInput, ADateAloneIsTakenForAnExpiryAndAWindow) {
                 absl::StatusCode::kInvalidArgument,
                 "need.expires_at: \"30/06/2027\" is not a time: write a date "
                 "(2027-06-30) or an RFC 3339 time");
+  // An event's start is a time: the message does not offer a date (a
+  // trial was told to write "2027-06-30", which it had written).
+  std::ofstream(path, std::ios::trunc)
+      << R"({"recordId": "e", "event": {"startsAt": "2027-06-30"}})";
+  EXPECT_STATUS(ReadPublishFile(path).status(),
+                absl::StatusCode::kInvalidArgument,
+                "event.starts_at: \"2027-06-30\" is not a time: write an RFC "
+                "3339 time (2027-06-30T09:00:00-05:00, with its offset or Z)");
 }
 
 TEST(JsonInput, ABareOrganizationGetsTheWrapperAsAHint) {

@@ -101,9 +101,15 @@ std::string Reshape(absl::string_view message, std::string* field) {
       if (size_t at = rest.find(kBadTime); at != absl::string_view::npos) {
         absl::string_view value = rest.substr(at + kBadTime.size());
         value = value.substr(0, value.find(" for type"));
-        return absl::StrCat(path, ": \"", value,
-                            "\" is not a time: write a date (2027-06-30) or "
-                            "an RFC 3339 time (2027-06-30T09:00:00-05:00)");
+        // ExpandDates takes a date alone only where it means a day.
+        const bool day = absl::EndsWith(path, "expires_at") ||
+                         absl::EndsWith(path, "window.start") ||
+                         absl::EndsWith(path, "window.end");
+        return absl::StrCat(
+            path, ": \"", value, "\" is not a time: write ",
+            day ? "a date (2027-06-30) or " : "",
+            "an RFC 3339 time (2027-06-30T09:00:00-05:00, with its offset or "
+            "Z)");
       }
       return absl::StrCat(
           path, ": ",

@@ -131,7 +131,7 @@ TEST(ParseSearchTest, MatchmakingFilters) {
   r = ParseSearch({{"from", "2026-07-01"}, {"to", "2026-07-31"}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->during().start().seconds(), 1782864000);
-  EXPECT_EQ(r->during().end().seconds(), 1782864000 + 31 * 86400);
+  EXPECT_EQ(r->during().end().seconds(), 1782864000 + 31 * 86400 - 1);
 
   for (const auto& [query, field] :
        std::vector<std::pair<QueryParams, std::string>>{

@@ -15,6 +15,7 @@
 #include "crypto/hash.h"
 #include "gateway/query_runner.h"
 #include "node/records/recurrence.h"
+#include "node/records/time_text.h"
 #include "node/records/validate.h"
 
 namespace civhub::gateway {
@@ -24,13 +25,15 @@ constexpr int32_t kFeedPage = 100;
 // Distinct organizers looked up for ORGANIZER lines, per feed.
 constexpr size_t kMaxOrganizerLookups = 200;
 
+// A date alone means what it does in /v1/search (time_text.h): from= its
+// midnight UTC, to= the day included (from=2027-04-14&to=2027-04-14 is that
+// day; it was refused, "to must be after from").
 absl::StatusOr<absl::Time> ParseWhen(absl::string_view param,
                                      const std::string& value) {
-  absl::Time t;
-  std::string err;
-  if (absl::ParseTime(absl::RFC3339_full, value, &t, &err)) return t;
-  if (absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &t, &err)) {
-    return t;
+  if (std::optional<absl::Time> t = node::ParseTimeOrDate(
+          value, param == "to" ? node::DateMeans::kEndOfDay
+                               : node::DateMeans::kStartOfDay)) {
+    return *t;
   }
   return ParamError(param,
                     absl::StrCat("\"", value,

@@ -41,6 +41,15 @@ TEST(ParseFeedQueryTest, FiltersAndDatesAreTaken) {
   EXPECT_EQ(q->lang, "es");
 }
 
+// Issue 18: from=2027-04-14&to=2027-04-14 was refused ("to: must be after
+// from") though /v1/search took it as that day.
+TEST(ParseFeedQueryTest, ADateInToIncludesTheDay) {
+  absl::StatusOr<FeedQuery> q =
+      ParseFeedQuery({{"from", "2027-04-14"}, {"to", "2027-04-14"}}, kNow);
+  ASSERT_OK(q.status());
+  EXPECT_EQ(q->to - q->from, absl::Hours(24) - absl::Seconds(1));
+}
+
 TEST(ParseFeedQueryTest, BadParametersAreNamed) {
   EXPECT_STATUS(ParseFeedQuery({{"from", "next week"}}, kNow),
                 absl::StatusCode::kInvalidArgument, "from: \"next week\"");

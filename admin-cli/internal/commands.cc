@@ -182,6 +182,36 @@ std::string SearchKindChoices() {
   return node::JoinAlternatives(commands);
 }
 
+namespace {
+
+// Says which of `refs` (other hubs' records a record just published names)
+// this hub does not hold: a mistyped id would otherwise go unnoticed, the
+// record pointing at nothing on every hub.
+void WarnOfMissingReferences(Session& s, const std::string& file,
+                             const std::vector<v1::RecordRef>& refs) {
+  for (const v1::RecordRef& ref : refs) {
+    v1::GetRecordRequest req;
+    req.set_origin(ref.origin());
+    req.set_record_id(ref.record_id());
+    v1::Record record;
+    auto ctx = s.Context();
+    grpc::Status st = s.Node().directory()->GetRecord(ctx.get(), req, &record);
+    if (st.error_code() != grpc::StatusCode::NOT_FOUND) continue;
+    const std::string name = absl::StrCat(ref.origin(), "/", ref.record_id());
+    if (absl::StrContains(st.error_message(), "deleted")) {
+      s.err() << file << ": warning: " << name
+              << " was deleted by its hub; the record names it still\n";
+    } else {
+      s.err() << file << ": warning: this hub holds no record " << name
+              << "; if the id is right it is on its way from its hub, else "
+                 "fix the file and put it again (civhubctl search lists what "
+                 "this hub holds)\n";
+    }
+  }
+}
+
+}  // namespace
+
 int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
               v1::PublishRequest::PayloadCase want) {
   absl::StatusOr<v1::PublishRequest> request = ReadPublishFile(file);
@@ -243,6 +273,13 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
     refs.push_back(request->mutable_registration()->mutable_event());
     refs.push_back(request->mutable_registration()->mutable_organization());
   }
+  // References to other hubs' records, as written: the hub cannot refuse
+  // one it does not hold yet (it may be on its way), so a missing one is
+  // said after publishing.
+  std::vector<v1::RecordRef> named;
+  for (const v1::RecordRef* r : refs) {
+    if (!r->origin().empty() && !r->record_id().empty()) named.push_back(*r);
+  }
   refs.erase(std::remove_if(refs.begin(), refs.end(),
                             [](const v1::RecordRef* r) {
                               return !r->origin().empty() ||
@@ -257,7 +294,8 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
   }
   // A need or an offer without expires_at runs until its window ends (at
   // most a year ahead), or kDefaultExpiry without one: files (examples/)
-  // stay publishable, and the admin is told the date.
+  // stay publishable, and the admin is told the date once it is published.
+  std::string expiry_note;
   google::protobuf::Timestamp* expires =
       request->has_need()    ? request->mutable_need()->mutable_expires_at()
       : request->has_offer() ? request->mutable_offer()->mutable_expires_at()
@@ -277,10 +315,10 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
                                "window ends: publish it again then";
     }
     expires->set_seconds(absl::ToUnixSeconds(at));
-    s.err() << file << ": no expiresAt; the "
-            << (request->has_need() ? "need" : "offer") << " expires on "
-            << absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()) << " ("
-            << why << "; set expiresAt to choose)\n";
+    expiry_note = absl::StrCat(
+        file, ": no expiresAt; the ", request->has_need() ? "need" : "offer",
+        " expires on ", absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()),
+        " (", why, "; set expiresAt to choose)\n");
   }
   if (request->has_service()) {
     if (int code = FillServiceLocations(s, file, request->mutable_service());
@@ -291,7 +329,11 @@ int PutRecord(Session& s, const std::string& file, const std::string& id_flag,
   v1::PublishResponse response;
   auto ctx = s.Context();
   grpc::Status st = s.Node().admin()->Publish(ctx.get(), *request, &response);
-  return s.Respond(st, response, PrintPublished);
+  const int code = s.Respond(st, response, PrintPublished);
+  if (code != kExitOk) return code;
+  s.err() << expiry_note;
+  WarnOfMissingReferences(s, file, named);
+  return code;
 }
 int Export(Session& s, const std::string& file) {
   std::ofstream file_out;
@@ -751,147 +793,6 @@ int ListCommunities(Session& s, const std::string& ref_text) {
   grpc::Status st =
       s.Node().directory()->ListCommunities(ctx.get(), req, &response);
   return s.Respond(st, response, PrintCommunities);
-}
-
-int AddPeer(Session& s, const std::string& address, const std::string& hub_id,
-            bool offline, const std::string& invite) {
-  v1::AddPeerRequest req;
-  req.set_address(address);
-  req.set_hub_id(hub_id);
-  req.set_offline(offline);
-  req.set_invite(std::string(absl::StripAsciiWhitespace(invite)));
-  v1::Peer peer;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->AddPeer(ctx.get(), req, &peer);
-  if (!st.ok() || s.json) return s.Respond(st, peer, PrintPeerState);
-  // The other admin needs this hub's id to approve.
-  v1::HubStatus self;
-  auto status_ctx = s.Context();
-  st = s.Node().admin()->GetStatus(status_ctx.get(), {}, &self);
-  if (!st.ok()) return s.NodeError(st);
-  PrintPeerAdded(peer, self, s.out());
-  return kExitOk;
-}
-
-int CreateInvite(Session& s, const std::string& valid_for,
-                 const std::string& note) {
-  absl::Duration d = absl::ZeroDuration();
-  int64_t days = 0;
-  if (valid_for.empty()) {
-  } else if (absl::EndsWith(valid_for, "d") &&
-             absl::SimpleAtoi(
-                 absl::string_view(valid_for).substr(0, valid_for.size() - 1),
-                 &days) &&
-             days > 0) {
-    d = absl::Hours(24 * days);
-  } else if (!absl::ParseDuration(valid_for, &d) || d <= absl::ZeroDuration()) {
-    return s.UsageError(
-        absl::StrCat("--valid-for: \"", valid_for,
-                     "\" is not a duration (e.g. 30m, 24h, 7d; at most 30d)"));
-  }
-  v1::CreateInviteRequest req;
-  req.set_valid_for_seconds(absl::ToInt64Seconds(d));
-  req.set_note(note);
-  v1::Invite invite;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->CreateInvite(ctx.get(), req, &invite);
-  return s.Respond(st, invite, PrintInviteCreated);
-}
-
-int ListInvites(Session& s) {
-  v1::ListInvitesResponse response;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->ListInvites(ctx.get(), {}, &response);
-  return s.Respond(st, response, PrintInvites);
-}
-
-int RevokeInvite(Session& s, const std::string& id) {
-  v1::RevokeInviteRequest req;
-  req.set_id(id);
-  v1::Invite invite;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->RevokeInvite(ctx.get(), req, &invite);
-  return s.Respond(st, invite, PrintInviteRevoked);
-}
-
-int ListPendingPeers(Session& s) {
-  v1::ListPendingPeersResponse response;
-  auto ctx = s.Context();
-  grpc::Status st =
-      s.Node().admin()->ListPendingPeers(ctx.get(), {}, &response);
-  return s.Respond(st, response, PrintPending);
-}
-
-namespace {
-
-// approve, reject and remove: one peer, one Admin call, the peer's new state.
-int PeerAction(Session& s, const std::string& hub_id,
-               grpc::Status (v1::Admin::StubInterface::*call)(
-                   grpc::ClientContext*, const v1::PeerRequest&, v1::Peer*)) {
-  v1::PeerRequest req;
-  req.set_hub_id(hub_id);
-  v1::Peer peer;
-  auto ctx = s.Context();
-  grpc::Status st = (s.Node().admin()->*call)(ctx.get(), req, &peer);
-  return s.Respond(st, peer, PrintPeerState);
-}
-
-}  // namespace
-
-int ApprovePeer(Session& s, const std::string& hub_id) {
-  return PeerAction(s, hub_id, &v1::Admin::StubInterface::ApprovePeer);
-}
-
-int RejectPeer(Session& s, const std::string& hub_id) {
-  return PeerAction(s, hub_id, &v1::Admin::StubInterface::RejectPeer);
-}
-
-int RemovePeer(Session& s, const std::string& hub_id) {
-  return PeerAction(s, hub_id, &v1::Admin::StubInterface::RemovePeer);
-}
-
-int ListPeers(Session& s) {
-  v1::ListPeersResponse response;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->ListPeers(ctx.get(), {}, &response);
-  return s.Respond(st, response, PrintPeers);
-}
-
-int BlockOrigin(Session& s, const std::string& hub_id) {
-  v1::BlockRequest req;
-  req.set_hub_id(hub_id);
-  v1::BlockResponse response;
-  auto ctx = s.Context(std::chrono::seconds(600));
-  grpc::Status st = s.Node().admin()->BlockOrigin(ctx.get(), req, &response);
-  if (!st.ok()) return s.NodeError(st);
-  if (s.json) {
-    s.out() << ToJson(response);
-  } else {
-    s.out() << "blocked " << hub_id << ": " << response.purged()
-            << " records purged; its records are refused and not forwarded\n";
-  }
-  return kExitOk;
-}
-
-int UnblockOrigin(Session& s, const std::string& hub_id) {
-  v1::BlockRequest req;
-  req.set_hub_id(hub_id);
-  v1::BlockResponse response;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->UnblockOrigin(ctx.get(), req, &response);
-  if (!st.ok()) return s.NodeError(st);
-  if (!s.json) {
-    s.out() << "unblocked " << hub_id
-            << ": its records will be fetched again\n";
-  }
-  return kExitOk;
-}
-
-int ShowNetwork(Session& s, bool dot) {
-  v1::Network network;
-  auto ctx = s.Context();
-  grpc::Status st = s.Node().admin()->GetNetwork(ctx.get(), {}, &network);
-  return s.Respond(st, network, dot ? PrintNetworkDot : PrintNetwork);
 }
 
 int Check(Session& s) {

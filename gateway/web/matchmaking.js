@@ -289,7 +289,7 @@
         if (reg.status in people) people[reg.status] += reg.attendees || 0;
         const hub = await ui().hubName(h.record.origin);
         const extra = ' — ' + t('regStatus_' + reg.status) +
-          (reg.attendees ? ', ' + t('peopleN', {n: reg.attendees}) : '') + ' · ' + t('viaHub', {hub});
+          (reg.attendees ? ', ' + t(ui().pluralKey('peopleN', reg.attendees), {n: reg.attendees}) : '') + ' · ' + t('viaHub', {hub});
         const item = el('span', {class: 'registration'},
           await recordOrRef(reg.organization || {origin: '', recordId: ''}, extra));
         item.append(ui().mark(v, hub, false));
@@ -331,7 +331,7 @@
     if (e.community) fact(t('community'), await recordOrRef(e.community));
     fact(t('languagesWork'), e.languages && ui().joinList(e.languages.map(ui().languageName)));
     fact(t('topics'), e.topics && ui().joinList(e.topics.map((c) => ui().termName(ui().options().topics, c))));
-    fact(t('capacity'), e.capacity && t('peopleN', {n: e.capacity}));
+    fact(t('capacity'), e.capacity && t(ui().pluralKey('peopleN', e.capacity), {n: e.capacity}));
     fact(t('website'), e.url && ui().safeLink(e.url));
     // The organizer's events as a feed calendar apps subscribe to
     // (docs/calendars.md).
@@ -354,7 +354,7 @@
     fact(t('event'), r.event && await recordOrRef(r.event));
     fact(t('attendee'), r.organization && await recordOrRef(r.organization));
     fact(t('regStatusLabel'), r.status && t('regStatus_' + r.status));
-    fact(t('attendees'), r.attendees && t('peopleN', {n: r.attendees}));
+    fact(t('attendees'), r.attendees && t(ui().pluralKey('peopleN', r.attendees), {n: r.attendees}));
     body.append(ui().section(t('details'), facts));
     if (r.notes) body.append(ui().section(t('notes'), ui().languageTexts(r.notes, true)));
   }

@@ -69,7 +69,7 @@ window.CIVHUB_MESSAGES = {
     noRegistrations: 'No registrations yet.',
     registrationsSummary: '{orgs} organizations from {hubs} hubs: {going} people going, {interested} interested.', ofCapacity: 'Places: {n}.',
     regStatus_going: 'going', regStatus_interested: 'interested', regStatus_cancelled: 'cancelled',
-    peopleN: '{n} people', calendarFeed: 'Calendar', subscribe: 'Subscribe to the organizer’s events (iCalendar)', viaHub: 'via {hub}', event: 'Event', attendee: 'Attendee', regStatusLabel: 'Status',
+    peopleN: '{n} people', peopleNOne: '{n} person', calendarFeed: 'Calendar', subscribe: 'Subscribe to the organizer’s events (iCalendar)', viaHub: 'via {hub}', event: 'Event', attendee: 'Attendee', regStatusLabel: 'Status',
     attendees: 'People', notes: 'Notes',
     expiredOn: 'Expired on {date}',
     expiredNotMatched: 'This expired on {date}: it no longer takes part in matching. Its publisher can publish it again with a later expiry date.',
@@ -141,7 +141,7 @@ window.CIVHUB_MESSAGES = {
     registrations: 'Quién viene', noRegistrations: 'Todavía no hay inscripciones.',
     registrationsSummary: '{orgs} organizaciones de {hubs} nodos: {going} personas asistirán, {interested} interesadas.', ofCapacity: 'Plazas: {n}.',
     regStatus_going: 'asistirá', regStatus_interested: 'interesada', regStatus_cancelled: 'cancelada',
-    peopleN: '{n} personas', calendarFeed: 'Calendario', subscribe: 'Suscribirse a los eventos de quien organiza (iCalendar)', viaHub: 'vía {hub}', event: 'Evento', attendee: 'Participante', regStatusLabel: 'Estado',
+    peopleN: '{n} personas', peopleNOne: '{n} persona', calendarFeed: 'Calendario', subscribe: 'Suscribirse a los eventos de quien organiza (iCalendar)', viaHub: 'vía {hub}', event: 'Evento', attendee: 'Participante', regStatusLabel: 'Estado',
     attendees: 'Personas', notes: 'Notas',
     // Capability names (node/records/capabilities.cc), by code.
     expiredOn: 'Venció el {date}',
@@ -267,7 +267,7 @@ window.CIVHUB_MESSAGES = {
     noRegistrations: 'Aucune inscription pour le moment.',
     registrationsSummary: '{orgs} organisations de {hubs} nœuds : {going} personnes présentes, {interested} intéressées.', ofCapacity: 'Places : {n}.',
     regStatus_going: 'présente', regStatus_interested: 'intéressée', regStatus_cancelled: 'annulée',
-    peopleN: '{n} personnes', calendarFeed: 'Agenda', subscribe: 'S’abonner aux événements de l’organisateur (iCalendar)', viaHub: 'via {hub}', event: 'Événement', attendee: 'Participant',
+    peopleN: '{n} personnes', peopleNOne: '{n} personne', calendarFeed: 'Agenda', subscribe: 'S’abonner aux événements de l’organisateur (iCalendar)', viaHub: 'via {hub}', event: 'Événement', attendee: 'Participant',
     regStatusLabel: 'État', attendees: 'Personnes', notes: 'Notes',
     // Capability names (node/records/capabilities.cc), by code.
     expiredOn: 'Expiré le {date}',
@@ -388,7 +388,7 @@ window.CIVHUB_MESSAGES = {
     community: 'المجتمع', lineage: 'مستوحاة من', lineageHelp: 'الفعاليات التي استُوحيت منها هذه، حتى الأولى.',
     registrations: 'من سيحضر', noRegistrations: 'لا تسجيلات بعد.',
     registrationsSummary: '{orgs} منظمات من {hubs} محاور: {going} أشخاص سيحضرون، {interested} مهتمون.', ofCapacity: 'المقاعد: {n}.',
-    regStatus_going: 'سيحضر', regStatus_interested: 'مهتم', regStatus_cancelled: 'ألغى', peopleN: '{n} أشخاص',
+    regStatus_going: 'سيحضر', regStatus_interested: 'مهتم', regStatus_cancelled: 'ألغى', peopleN: '{n} أشخاص', peopleNOne: 'شخص واحد', peopleN_two: 'شخصان', peopleN_many: '{n} شخصًا', peopleN_other: '{n} شخص',
     calendarFeed: 'التقويم', subscribe: 'اشترك في فعاليات الجهة المنظمة (iCalendar)', viaHub: 'عبر {hub}', event: 'الفعالية', attendee: 'المشارك', regStatusLabel: 'الحالة', attendees: 'الأشخاص',
     notes: 'ملاحظات',
     // Capability names (node/records/capabilities.cc), by code.
@@ -511,7 +511,7 @@ window.CIVHUB_MESSAGES = {
     lineage: 'Limeigwa kutoka', lineageHelp: 'Matukio ambayo tukio hili liliigwa kutoka kwayo, hadi la kwanza.',
     registrations: 'Nani anakuja', noRegistrations: 'Bado hakuna usajili.',
     registrationsSummary: 'Mashirika {orgs} kutoka vitovu {hubs}: watu {going} wanakuja, {interested} wana nia.', ofCapacity: 'Nafasi: {n}.',
-    regStatus_going: 'anakuja', regStatus_interested: 'ana nia', regStatus_cancelled: 'amefuta', peopleN: 'watu {n}',
+    regStatus_going: 'anakuja', regStatus_interested: 'ana nia', regStatus_cancelled: 'amefuta', peopleN: 'watu {n}', peopleNOne: 'mtu {n}',
     calendarFeed: 'Kalenda', subscribe: 'Jisajili kwa matukio ya mwandaaji (iCalendar)', viaHub: 'kupitia {hub}', event: 'Tukio', attendee: 'Mshiriki', regStatusLabel: 'Hali', attendees: 'Watu',
     notes: 'Maelezo',
     // Capability names (node/records/capabilities.cc), by code.

@@ -25,8 +25,10 @@ std::optional<absl::Time> ParseTimeOrDate(absl::string_view text,
   if (!IsDateAlone(text) || !absl::ParseCivilTime(text, &day)) {
     return std::nullopt;
   }
-  if (means == DateMeans::kEndOfDay) ++day;
-  return absl::FromCivil(day, absl::UTCTimeZone());
+  const absl::Time midnight = absl::FromCivil(day, absl::UTCTimeZone());
+  return means == DateMeans::kEndOfDay ? midnight + absl::Hours(24) -
+                                             absl::Seconds(1)
+                                       : midnight;
 }
 
 }  // namespace civhub::node

@@ -11,8 +11,9 @@ namespace civhub::node {
 // Which instant a date alone ("2027-06-30") stands for.
 enum class DateMeans {
   kStartOfDay,  // its midnight, UTC: a window's start, search's from=
-  kEndOfDay,    // the next midnight, UTC, the day included: an end, to=,
-                // an expiry ("expires 2027-06-30" runs through that day)
+  kEndOfDay,    // its last second, 23:59:59 UTC, the day included: an end,
+                // to=, an expiry ("expires 2027-06-30" runs through that
+                // day, and is shown back as that day)
 };
 
 // An RFC 3339 time ("2027-06-30T09:00:00-05:00", "2027-06-30T14:00:00Z"),

@@ -14,10 +14,12 @@ absl::Time Utc(int y, int m, int d, int h = 0) {
 TEST(ParseTimeOrDate, ADateAloneIsItsStartOrTheDayIncluded) {
   EXPECT_EQ(ParseTimeOrDate("2027-06-30", DateMeans::kStartOfDay),
             Utc(2027, 6, 30));
+  // Its last second: shown back, it is the day written (a trial read
+  // "expires 2027-07-01" for a need it had said expires on 2027-06-30).
   EXPECT_EQ(ParseTimeOrDate("2027-06-30", DateMeans::kEndOfDay),
-            Utc(2027, 7, 1));
+            Utc(2027, 7, 1) - absl::Seconds(1));
   EXPECT_EQ(ParseTimeOrDate("2027-12-31", DateMeans::kEndOfDay),
-            Utc(2028, 1, 1));
+            Utc(2028, 1, 1) - absl::Seconds(1));
 }
 
 TEST(ParseTimeOrDate, RFC3339TimesAreExact) {

@@ -6,6 +6,7 @@
 // its own offer.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,21 @@ TEST(MatchE2eTest, ANeedOnAIsMatchedByOffersOnCThroughB) {
   RunResult org = a.Ctl({"match", "maji-safi-kenya"});
   EXPECT_EQ(org.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(org.err, "match takes a need")) << org.err;
+
+  // A registration for another hub's event this hub does not hold is
+  // published (it may be on its way) but said: a mistyped id went unnoticed.
+  const std::string reg = dir.Sub("reg.json");
+  std::ofstream(reg) << R"({"recordId": "msk-at-camp", "registration": {
+      "event": {"origin": ")"
+                     << b.hub_id() << R"(", "recordId": "techcamp-nope"},
+      "organization": {"recordId": "maji-safi-kenya"},
+      "attendees": 2, "status": "going"}})";
+  RunResult put = a.Ctl({"registration", "put", reg});
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_TRUE(absl::StrContains(
+      put.err, absl::StrCat("warning: this hub holds no record ", b.hub_id(),
+                            "/techcamp-nope")))
+      << put.err;
 }
 
 }  // namespace
