@@ -97,6 +97,33 @@ absl::StatusOr<MatchPosition> DecodeToken(absl::string_view token,
   return pos;
 }
 
+// `not_found` with, when another hub's record has the id `ref` names, how
+// to name that one: civhubctl takes a bare id for the hub it talks to, and
+// a coordinator on Lima's hub matching Nairobi's need by its id alone was
+// told only "not on this hub".
+absl::Status WithHolderHint(const Store& store, const StoreSnapshot& snap,
+                            const absl::Status& not_found,
+                            const v1::RecordRef& ref) {
+  absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
+      origins = store.Origins();
+  if (!origins.ok()) return not_found;
+  for (const auto& [origin, state] : *origins) {
+    const std::string hub = crypto::HubIdOf(origin);
+    if (hub == ref.origin()) continue;
+    absl::StatusOr<std::optional<StoredView>> view =
+        snap.Get(origin, ref.record_id());
+    if (!view.ok() || !view->has_value()) continue;
+    const v1::RecordBody& body = (*view)->body;
+    if (!body.has_need() && !body.has_offer()) continue;
+    return absl::Status(
+        not_found.code(),
+        absl::StrCat(not_found.message(), "; hub ", hub, " has ",
+                     body.has_need() ? "a need" : "an offer",
+                     " with this id: ", hub, "/", ref.record_id()));
+  }
+  return not_found;
+}
+
 // The subject a request names, read from `snap`.
 absl::StatusOr<Subject> RecordSubject(const StoreSnapshot& snap,
                                       const v1::RecordRef& ref, bool need,
@@ -229,6 +256,12 @@ absl::StatusOr<v1::MatchResponse> Directory::MatchAt(
 
   StoreSnapshot snap(*store_);
   absl::StatusOr<Subject> subject = ResolveSubject(snap, request, now);
+  if (absl::IsNotFound(subject.status()) &&
+      (request.has_need() || request.has_offer())) {
+    return WithHolderHint(
+        *store_, snap, subject.status(),
+        request.has_need() ? request.need() : request.offer());
+  }
   if (!subject.ok()) return subject.status();
   const RecordKindInfo* want = FindRecordKind(
       subject->is_need ? v1::RECORD_KIND_OFFER : v1::RECORD_KIND_NEED);

@@ -276,6 +276,27 @@ TEST_F(MatchTest, SubjectErrorsSayWhatIsWrong) {
 
   EXPECT_STATUS(dir().MatchAt(ForNeed("missing"), Now()), StatusCode::kNotFound,
                 "need: record");
+  // Another hub's need with the id: the message names it (a coordinator
+  // gave the id alone, which means this hub's).
+  crypto::PrivateKey nairobi = testing::NewKey();
+  v1::RecordBody other;
+  other.set_origin(nairobi.public_key().bytes());
+  other.set_record_id("kiosk-site");
+  other.set_version(1);
+  other.set_sequence(1);
+  other.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(Now()));
+  NeedSpec theirs = Spec({"website"});
+  theirs.org_origin = nairobi.public_key().HubId();
+  *other.mutable_need() = testing::MakeNeed(theirs);
+  absl::StatusOr<crypto::VerifiedRecord> verified =
+      crypto::VerifyRecord(testing::SignBody(nairobi, other));
+  ASSERT_OK(verified);
+  ASSERT_OK(store_->Apply(*verified, /*sync=*/true));
+  EXPECT_STATUS(
+      dir().MatchAt(ForNeed("kiosk-site"), Now()), StatusCode::kNotFound,
+      absl::StrCat("is not on this hub; hub ", nairobi.public_key().HubId(),
+                   " has a need with this id: ", nairobi.public_key().HubId(),
+                   "/kiosk-site"));
   EXPECT_STATUS(dir().MatchAt(ForNeed("org-1"), Now()),
                 StatusCode::kInvalidArgument,
                 "is a record of kind organization");
