@@ -548,6 +548,11 @@ TEST_F(ValidateMatchmaking, Capabilities) {
   o->set_capabilities(2, "Blockchain");
   EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
                 "offer.capabilities[2]: \"Blockchain\" is not a code");
+  // A listed code written as words is named (the example was a topic's).
+  o->set_capabilities(2, "Web Design");
+  EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
+                "offer.capabilities[2]: \"Web Design\" is not a code "
+                "(lower-case words joined by '-'): did you mean web-design?");
   o->set_capabilities(2, "website");
   EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
                 "offer.capabilities[2]: \"website\" appears more than once");

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "crypto/keys.h"
@@ -137,10 +138,19 @@ absl::Status CheckCodes(absl::string_view path,
   for (int i = 0; i < codes.size(); ++i) {
     const std::string& code = codes[i];
     if (!IsWellFormedCode(code)) {
-      return Invalid(At(path, i),
-                     absl::StrCat(Quoted(code),
-                                  " is not a code (lower-case words joined by "
-                                  "'-', such as \"disaster-response\")"));
+      // "Website", "Web Development": the code a person meant, if listed.
+      std::string meant = absl::AsciiStrToLower(code);
+      absl::StrReplaceAll({{" ", "-"}, {"_", "-"}}, &meant);
+      const bool listed = IsWellFormedCode(meant) && publishable(meant) &&
+                          !absl::StartsWith(meant, "x-");
+      return Invalid(
+          At(path, i),
+          absl::StrCat(Quoted(code),
+                       " is not a code (lower-case words joined "
+                       "by '-'",
+                       listed
+                           ? absl::StrCat("): did you mean ", meant, "?")
+                           : absl::StrCat(", such as \"disaster-response\")")));
     }
     if (strict && !publishable(code)) {
       return Invalid(At(path, i),
