@@ -592,7 +592,7 @@ void PrintNetworkDot(const v1::Network& network, std::ostream& out) {
 }
 
 void PrintHubId(const v1::HubStatus& status, std::ostream& out) {
-  out << status.hub_id() << "\nfingerprint " << status.fingerprint() << "\n";
+  out << status.hub_id() << "\n";
 }
 
 namespace {

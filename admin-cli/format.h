@@ -83,6 +83,7 @@ struct RegistrationTally {
 void PrintRegistrationTally(const RegistrationTally& tally,
                             const HubNames& names, std::ostream& out);
 void PrintStatus(const v1::HubStatus& status, std::ostream& out);
+// The hub id alone, a line: what `$(civhubctl hub id)` captures.
 void PrintHubId(const v1::HubStatus& status, std::ostream& out);
 void PrintPublished(const v1::PublishResponse& response, std::ostream& out);
 void PrintDeleted(const v1::PublishResponse& response, std::ostream& out);

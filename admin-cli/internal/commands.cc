@@ -717,7 +717,14 @@ int ShowHubId(Session& s) {
   v1::HubStatus id;
   id.set_hub_id(status.hub_id());
   id.set_fingerprint(status.fingerprint());
-  return s.Respond(st, id, PrintHubId);
+  const int code = s.Respond(st, id, PrintHubId);
+  // The fingerprint, read aloud to the other admin, on stderr: stdout is
+  // the id alone, for `civhubctl peer add ADDRESS $(civhubctl hub id)`
+  // (with both lines, the command was refused).
+  if (code == kExitOk && !s.json) {
+    s.err() << "fingerprint " << status.fingerprint() << "\n";
+  }
+  return code;
 }
 
 // Who is coming to the event `ref`: the registrations this hub holds (from

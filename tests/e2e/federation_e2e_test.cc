@@ -333,6 +333,22 @@ TEST_F(FederationE2eTest, StoppedHubCatchesUpOnAThousandRecords) {
   EXPECT_FALSE(absl::StrContains(peers.out, "removed")) << peers.out;
 }
 
+// docs/operations.md has admins exchange `civhubctl hub id`; it printed the
+// fingerprint on stdout too, so `peer add ADDRESS $(civhubctl hub id)` was
+// refused ("arguments were not expected").
+TEST_F(FederationE2eTest, HubIdPrintsTheIdAloneForPeerAdd) {
+  HubProcess& a = Start("a");
+  HubProcess& b = Start("b");
+  RunResult id = b.Ctl({"hub", "id"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  EXPECT_EQ(id.out, b.hub_id() + "\n");
+  EXPECT_TRUE(absl::StartsWith(id.err, "fingerprint ")) << id.err;
+  RunResult add =
+      a.Ctl({"peer", "add", b.federation_address(),
+             std::string(absl::StripTrailingAsciiWhitespace(id.out))});
+  EXPECT_EQ(add.exit_code, 0) << add.err;
+}
+
 TEST_F(FederationE2eTest, UnlinkedHubsAndImpostorsAreRefused) {
   HubProcess& a = Start("a");
   HubProcess& b = Start("b");
