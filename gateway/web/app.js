@@ -299,7 +299,11 @@
     return [{lang: '', text: body.recordId}];
   }
   function placeText(loc) {
-    return joinList([loc.city, loc.region, loc.country ? countryName(loc.country) : ''].filter(Boolean));
+    // A place imported from a calendar holds its whole address in `city`
+    // ("Quezon City, Metro Manila, Philippines"): the country once.
+    const country = loc.country ? countryName(loc.country) : '';
+    const named = (loc.city || '').toLowerCase().endsWith(country.toLowerCase());
+    return joinList([loc.city, loc.region, named ? '' : country].filter(Boolean));
   }
 
   // --- Search ---

@@ -165,7 +165,10 @@ def publish(lima, manila, workdir):
         "descriptions": [lt("es", "Cada semana:\n- 18:00 presentaciones\n- 19:00 trabajo en grupos")],
         "organizers": [{"recordId": "red-digital-lima"}],
         "startsAt": rfc3339(meetup_first), "endsAt": rfc3339(meetup_first + datetime.timedelta(hours=2)),
-        "timeZone": "UTC", "recurrence": "FREQ=WEEKLY;COUNT=4", "place": lima_place,
+        "timeZone": "UTC", "recurrence": "FREQ=WEEKLY;COUNT=4",
+        # As a calendar import keeps it: the whole address as the city.
+        "place": {"country": "PE", "city": "Av. Larco 101, Miraflores, Peru",
+                  "latitude": -12.12, "longitude": -77.03},
         # The last one does not happen (iCalendar EXDATE).
         "excludedStarts": [rfc3339(meetup_first + datetime.timedelta(days=21))],
         "languages": ["es"], "status": "scheduled"}})
@@ -281,6 +284,8 @@ def run(lima, manila, driver, expires_soon, shots=None):
     skipped = meetup_next + datetime.timedelta(days=14)  # the fourth
     check(f"Except on\n{skipped.strftime('%B')} {skipped.day}, {skipped.year}" in facts,
           f"the meetup's page lists the excluded occurrence ({skipped:%Y-%m-%d}): {facts}")
+    check("Miraflores, Peru\n" in facts + "\n" and "Peru, Peru" not in facts,
+          f"an address ending in its country names it once: {facts}")
     # A description keeps its lines (an agenda ran together on one line).
     check("Cada semana:\n- 18:00 presentaciones\n- 19:00 trabajo en grupos" in facts,
           f"the meetup's description keeps its line breaks: {facts}")
