@@ -101,16 +101,20 @@ double CapabilityOverlap(const MatchSide& need, const MatchSide& offer,
       continue;
     }
     const uint64_t group = need.group_prints[i];
-    if (group == 0) continue;
-    for (size_t j = 0; j < offer.group_prints.size(); ++j) {
+    bool partly = false;
+    for (size_t j = 0; group != 0 && j < offer.group_prints.size(); ++j) {
       if (offer.group_prints[j] == group) {
         sum += kPartialCapability;
+        partly = true;
         if (features != nullptr) {
           features->add_partial_capabilities(
               absl::StrCat(offer.capabilities[j], "~", need.capabilities[i]));
         }
         break;
       }
+    }
+    if (!partly && features != nullptr) {
+      features->add_uncovered_capabilities(need.capabilities[i]);
     }
   }
   return sum / n;

@@ -48,6 +48,20 @@ TEST(MatchScoreTest, ExactMatchScoresOneAndSaysWhy) {
   EXPECT_FALSE(s.features.has_distance_km());
 }
 
+// The API said what matched, not what is left to find (the web page and
+// civhubctl worked it out themselves).
+TEST(MatchScoreTest, TheNeedsCapabilitiesNotMetAreNamed) {
+  MatchScore s = ScoreMatch(Remote({"website", "translation", "hosting"}),
+                            Remote({"website", "social-media"}), Now());
+  ASSERT_EQ(s.excluded, MatchExclusion::kNone);
+  // translation partly (social-media, its group), hosting not at all.
+  ASSERT_EQ(s.features.uncovered_capabilities_size(), 1);
+  EXPECT_EQ(s.features.uncovered_capabilities(0), "hosting");
+  EXPECT_EQ(ScoreMatch(Remote({"website"}), Remote({"website"}), Now())
+                .features.uncovered_capabilities_size(),
+            0);
+}
+
 TEST(MatchScoreTest, WebDevelopmentPartlyMeetsAWebsiteNamingBoth) {
   MatchScore s =
       ScoreMatch(Remote({"website"}), Remote({"web-development"}), Now());
