@@ -263,9 +263,9 @@ std::string Lang(icalproperty* p, const std::string& fallback) {
 
 std::string Str(const char* s) { return s == nullptr ? "" : s; }
 
-// The zone a calendar names for itself: X-WR-TIMEZONE, or its only
-// VTIMEZONE; "" if neither names an IANA zone.
-std::string CalendarZone(icalcomponent* vcalendar) {
+// The IANA zone of the calendar's X-WR-TIMEZONE (Google Calendar's, Apple's);
+// "" without one.
+std::string WrTimeZone(icalcomponent* vcalendar) {
   for (icalproperty* p =
            icalcomponent_get_first_property(vcalendar, ICAL_X_PROPERTY);
        p != nullptr;
@@ -276,6 +276,13 @@ std::string CalendarZone(icalcomponent* vcalendar) {
           .value_or("");
     }
   }
+  return "";
+}
+
+// The zone a calendar names for itself: X-WR-TIMEZONE, or its only
+// VTIMEZONE; "" if neither names an IANA zone.
+std::string CalendarZone(icalcomponent* vcalendar) {
+  if (std::string zone = WrTimeZone(vcalendar); !zone.empty()) return zone;
   if (icalcomponent_count_components(vcalendar, ICAL_VTIMEZONE_COMPONENT) !=
       1) {
     return "";
@@ -541,6 +548,18 @@ bool EventMapper::MapTimes() {
   SetTime(*starts, e.mutable_starts_at());
   SetTime(*ends, e.mutable_ends_at());
   e.set_all_day(all_day);
+  // Google Calendar writes a one-off event's times in UTC and names the
+  // calendar's zone in X-WR-TIMEZONE: the same instants, shown as the
+  // organizer wrote them (09:00 in Nairobi, not 06:00 UTC). A repeating
+  // one keeps UTC: its rule was expanded in UTC by the calendar that wrote
+  // it, and a zone with summer time would move its later occurrences.
+  if (zone == "UTC" && !all_day &&
+      icalcomponent_get_first_property(vevent_, ICAL_RRULE_PROPERTY) ==
+          nullptr) {
+    if (std::string named = WrTimeZone(vcalendar_); !named.empty()) {
+      zone = std::move(named);
+    }
+  }
   e.set_time_zone(zone);
   return true;
 }

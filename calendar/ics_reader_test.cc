@@ -273,6 +273,36 @@ TEST(ParseIcsTest, PrefixedTzidAndLanguageSubtagsAreUnderstood) {
               ElementsAre("SUMMARY (a second one in sw) (line 7)"));
 }
 
+// Google Calendar writes one-off events in UTC and names the calendar's
+// zone: a Nairobi coordinator read "06:00 (UTC)" for a 09:00 TechCamp.
+TEST(ParseIcsTest, AOneOffUtcEventTakesTheCalendarsZone) {
+  const std::string text = Ics({
+      "BEGIN:VCALENDAR",
+      "X-WR-TIMEZONE:Africa/Nairobi",
+      "BEGIN:VEVENT",
+      "UID:kisumu@google.com",
+      "DTSTART:20270512T060000Z",
+      "DTEND:20270512T140000Z",
+      "SUMMARY:TechCamp Kisumu",
+      "END:VEVENT",
+      "BEGIN:VEVENT",
+      "UID:weekly@google.com",
+      "DTSTART:20270512T060000Z",
+      "DTEND:20270512T070000Z",
+      "RRULE:FREQ=WEEKLY;COUNT=3",
+      "SUMMARY:Weekly call",
+      "END:VEVENT",
+      "END:VCALENDAR",
+  });
+  absl::StatusOr<ParsedCalendar> c = ParseIcs(text, Options());
+  ASSERT_OK(c.status());
+  ASSERT_EQ(c->events.size(), 2u);
+  EXPECT_EQ(c->events[0].event.time_zone(), "Africa/Nairobi");
+  EXPECT_EQ(c->events[0].event.starts_at().seconds(), 1810101600);  // 06:00Z
+  // A repeating one keeps the zone its rule was written in.
+  EXPECT_EQ(c->events[1].event.time_zone(), "UTC");
+}
+
 // Outlook and Exchange write Windows zone names; they used to be refused.
 TEST(ParseIcsTest, WindowsZoneNamesAreTheirIanaZones) {
   const std::string text = Ics({
