@@ -246,6 +246,8 @@ std::vector<std::string> SimilarOrganizationIds(Session& s,
 // What the hub says about --organizer and --replicates.
 struct HubChecks {
   int code = kExitOk;
+  // The hub's id; "" if a dry run could not reach it.
+  std::string self;
   v1::RecordRef organizer, replicates;
   // The organizer's first location's country; "" if it has none.
   std::string organizer_country;
@@ -323,6 +325,7 @@ HubChecks CheckOnHub(Session& s, const EventImportFlags& flags) {
     out.code = s.NodeError(st);
     return out;
   }
+  out.self = status.hub_id();
   std::optional<v1::RecordRef> organizer =
       ParseRef(s, flags.organizer, &out.code);
   if (!organizer) return out;
@@ -382,6 +385,22 @@ int EventImport(Session& s, const EventImportFlags& flags) {
   std::vector<std::string> refused;  // Parallel to nothing: printed as is.
   std::vector<std::string> done(requests.size());
   std::vector<std::vector<std::string>> warnings(requests.size());
+  // The same event imported on another hub: said before publishing, and in
+  // a dry run too when the hub answers.
+  for (size_t i = 0; !hub.self.empty() && i < requests.size(); ++i) {
+    for (const std::string& other :
+         SameUidElsewhere(s, parsed->events[i], hub.self)) {
+      warnings[i].push_back(absl::StrCat(
+          "warning: ", other, " is the same event (UID ",
+          parsed->events[i].event.ical_uid(),
+          "), imported on another hub: both copies replicate; the feed "
+          "(/v1/events.ics) shows one of them. If that hub's copy is the "
+          "one to keep, ",
+          flags.dry_run ? "do not import this one"
+                        : absl::StrCat("delete this one (civhubctl record rm ",
+                                       parsed->events[i].record_id, ")")));
+    }
+  }
   if (flags.dry_run) {
     for (size_t i = 0; i < requests.size(); ++i) {
       if (absl::Status st = ValidateLocally(requests[i]); !st.ok()) {
@@ -394,21 +413,6 @@ int EventImport(Session& s, const EventImportFlags& flags) {
       }
     }
   } else if (!requests.empty()) {
-    int code = kExitOk;
-    std::optional<std::string> self = ConnectedHubId(s, &code);
-    if (!self) return code;
-    for (size_t i = 0; i < requests.size(); ++i) {
-      for (const std::string& other :
-           SameUidElsewhere(s, parsed->events[i], *self)) {
-        warnings[i].push_back(absl::StrCat(
-            "warning: ", other, " is the same event (UID ",
-            parsed->events[i].event.ical_uid(),
-            "), imported on another hub: both copies replicate; the feed "
-            "(/v1/events.ics) shows one of them. If that hub's copy is the "
-            "one to keep, delete this one (civhubctl record rm ",
-            parsed->events[i].record_id, ")"));
-      }
-    }
     for (size_t begin = 0; begin < requests.size(); begin += kPublishBatch) {
       const size_t end = std::min(requests.size(), begin + kPublishBatch);
       v1::PublishBatchRequest request;

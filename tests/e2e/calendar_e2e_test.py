@@ -11,12 +11,14 @@ under the same record ids.
     calendar_e2e_test.py CIVHUBD CIVHUBCTL SOURCE_DIR
 """
 import datetime
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import icalendar
@@ -406,6 +408,38 @@ class CalendarTest(unittest.TestCase):
                   "--country", "PH")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("2027-09-01 01:00 UTC in PH", out.stdout)
+
+    def test_9_the_same_file_on_a_second_hub_is_said_before_publishing(self):
+        """Two regional hosts import one event site's export: the second is
+        told, in a dry run already, that the first hub has each event."""
+        data = tempfile.mkdtemp(prefix="civhub-calendar-b-")
+        proc, b_id, _ = civhubd_process.launch(CIVHUBD, data)
+        try:
+            def ctl_b(*args):
+                return subprocess.run([CIVHUBCTL, "--data-dir", data, *args],
+                                      capture_output=True, text=True, timeout=120)
+            a_status = json.loads(ctl("--json", "status").stdout)
+            out = ctl_b("peer", "add", a_status["federationAddress"], Hub.hub_id)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            out = ctl("peer", "approve", b_id)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertEqual(ctl_b("org", "put", ORG).returncode, 0)
+            # A's three events reach B.
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                found = ctl_b("--json", "search", "--kind", "event", "--organization",
+                              f"{Hub.hub_id}/{ORGANIZER}")
+                if found.returncode == 0 and found.stdout.count('"recordId"') >= 3:
+                    break
+                time.sleep(0.2)
+            out = ctl_b("event", "import", ICS, "--organizer", ORGANIZER, "--dry-run")
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertEqual(out.stdout.count("is the same event (UID"), 3, out.stdout)
+            self.assertIn("do not import this one", out.stdout)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            shutil.rmtree(data, ignore_errors=True)
 
 
 def write_ics(name, event_lines):
