@@ -147,6 +147,12 @@ TEST(Ctl, SearchChecksMatchmakingFlags) {
   EXPECT_TRUE(absl::StrContains(err, "did you mean web-development?")) << err;
   EXPECT_EQ(Ctl({"search", "--to", "2027-04-01"}, &out, &err), kExitUsage);
   EXPECT_TRUE(absl::StrContains(err, "--to needs --from")) << err;
+  EXPECT_EQ(
+      Ctl({"search", "--from", "2027-04-14", "--to", "2027-04-13"}, &out, &err),
+      kExitUsage);
+  EXPECT_TRUE(absl::StrContains(
+      err, "--to \"2027-04-13\" is not after --from \"2027-04-14\""))
+      << err;
   EXPECT_EQ(Ctl({"search", "--from", "next week"}, &out, &err), kExitUsage);
   EXPECT_TRUE(absl::StrContains(err,
                                 "--from \"next week\": expected a date "

@@ -566,6 +566,10 @@ int Search(Session& s, const SearchFlags& f) {
     if (f.to.empty()) {
       req.mutable_during()->mutable_end()->set_seconds(
           req.during().start().seconds() + 366 * 24 * 3600);
+    } else if (req.during().end().seconds() <= req.during().start().seconds()) {
+      // Said in the flags' terms (the hub names during.end).
+      return s.UsageError(absl::StrCat(
+          "--to \"", f.to, "\" is not after --from \"", f.from, "\""));
     }
   }
   if (!f.kind.empty()) {
