@@ -105,7 +105,13 @@ TEST(MatchE2eTest, ANeedOnAIsMatchedByOffersOnCThroughB) {
 
   // civhubctl's tables show a hub id's first 14 characters and "…".
   auto Short = [](const std::string& id) { return id.substr(0, 14) + "…"; };
-  // As a coordinator on A sees it: ranked, each feature, and why.
+  // As a coordinator on A sees it: ranked, each feature, and why. Kyiv's
+  // organization may reach A after its offer (pushes relayed through B are
+  // not ordered with anti-entropy's pulls): named once A holds it.
+  ASSERT_TRUE(WaitFor([&] {
+    return a.Ctl({"record", "get", c.hub_id() + "/kyiv-tech-volunteers"})
+               .exit_code == 0;
+  }));
   RunResult table = a.Ctl({"match", "maji-safi-kiosk-website"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   const size_t ana_at = table.out.find("ana-web-developer-lima");
