@@ -523,6 +523,9 @@ std::string Hub::ElsewhereHint(absl::string_view record_id,
       }
     }
   }
+  if (own_only) {
+    return absl::StrCat("; publish the ", wanted, " on this hub first");
+  }
   return absl::StrCat("; publish the ", wanted,
                       " on this hub first, or give the hub id of the hub "
                       "that published it (HUB_ID/",

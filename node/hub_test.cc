@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
 #include "node/storage/store_for_tests.h"
@@ -270,6 +271,9 @@ TEST_F(HubTest, PublishRefusesReferencesToOwnRecordsThatAreNotThere) {
   EXPECT_STATUS(hub_->Publish(need), StatusCode::kInvalidArgument,
                 "need.organization: this hub has no organization "
                 "\"maji-safi\"; publish the organization on this hub first");
+  // Not "or give the hub id of …": another hub's would be refused too.
+  EXPECT_FALSE(
+      absl::StrContains(hub_->Publish(need).status().message(), "HUB_ID"));
 
   ASSERT_OK(hub_->Publish(OrgPublish("maji-safi", {})));
   ASSERT_OK(hub_->Publish(need));
