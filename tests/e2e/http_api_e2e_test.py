@@ -62,6 +62,8 @@ def start_hub():
 
 
 def stop_hub():
+    if "proc" not in HUB:
+        return
     HUB["proc"].terminate()
     HUB["proc"].wait(timeout=30)
     shutil.rmtree(HUB["data"], ignore_errors=True)
@@ -675,8 +677,10 @@ class HttpApiTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    start_hub()
     try:
+        # Inside the try: a publish failing while the hub is set up must not
+        # leave its civhubd running after the test (one did, for hours).
+        start_hub()
         result = unittest.main(exit=False, verbosity=2).result
     finally:
         stop_hub()
