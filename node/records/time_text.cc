@@ -26,9 +26,9 @@ std::optional<absl::Time> ParseTimeOrDate(absl::string_view text,
     return std::nullopt;
   }
   const absl::Time midnight = absl::FromCivil(day, absl::UTCTimeZone());
-  return means == DateMeans::kEndOfDay ? midnight + absl::Hours(24) -
-                                             absl::Seconds(1)
-                                       : midnight;
+  return means == DateMeans::kEndOfDay
+             ? midnight + absl::Hours(24) - absl::Seconds(1)
+             : midnight;
 }
 
 }  // namespace civhub::node
