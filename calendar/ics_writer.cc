@@ -5,12 +5,12 @@
 #include <tuple>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "calendar/internal/libical.h"
+#include "http/url.h"
 
 namespace civhub::calendar {
 namespace {
@@ -24,24 +24,6 @@ void AddX(icalcomponent* c, const char* name, const std::string& value) {
   icalproperty* p = icalproperty_new_x(value.c_str());
   icalproperty_set_x_name(p, name);
   icalcomponent_add_property(c, p);
-}
-
-// A path segment: RFC 3986 unreserved characters as they are, the rest
-// percent-encoded (hub ids and record ids are ASCII; this is for safety).
-std::string UrlPathEscape(absl::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 const v1::LocalizedText* InLang(
@@ -121,8 +103,8 @@ bool Preferred(const v1::Record& a, const v1::Record& b) {
 // /record/{origin}/{record_id}).
 std::string PageUrl(const std::string& web_url, const v1::Record& record) {
   return absl::StrCat(absl::StripSuffix(web_url, "/"), "/record/",
-                      UrlPathEscape(record.origin()), "/",
-                      UrlPathEscape(record.record_id()));
+                      http::PercentEncode(record.origin()), "/",
+                      http::PercentEncode(record.record_id()));
 }
 
 // DESCRIPTION: the text, then what calendar apps would otherwise not show:
