@@ -167,8 +167,15 @@ void Propagation(const std::vector<int>& sizes, int updates,
     row("ms to 50% of hubs", r.p50_ms, "", 0);
     row("ms to 99% of hubs", r.p99_ms, "Serf, 99.99% of nodes, ms", SerfMs(n));
     row("ms to 100% of hubs", r.p100_ms, "target: all hubs in 1 s", 1000);
-    row("body sends per update", r.sends_per_update, "N-1 (each hub once)",
-        n - 1);
+    row("% of hubs within 1.3x the shortest-path bound", 100 * r.within_1_3,
+        "target: 100%", 100);
+    row("arrival / shortest-path bound, p50", r.bound_ratio_p50, "", 0);
+    row("arrival / shortest-path bound, p99", r.bound_ratio_p99, "target: 1.3",
+        1.3);
+    row("arrival / shortest-path bound, max", r.bound_ratio_max, "target: 1.3",
+        1.3);
+    row("body sends per update", r.sends_per_update, "target: 1.05 (N-1)",
+        1.05 * (n - 1));
     row("body sends per update", r.sends_per_update, "eager gossip, 3(N-1)",
         3.0 * (n - 1));
     row("announces per update", r.announces_per_update, "", 0);

@@ -1,6 +1,10 @@
 #include "bench/propagation.h"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <queue>
 #include <random>
 #include <set>
 
@@ -58,6 +62,34 @@ std::vector<std::pair<int, int>> RegionalGraph(int hubs, uint64_t seed) {
   return links;
 }
 
+std::vector<absl::Duration> ShortestArrival(
+    int hubs, const std::vector<std::pair<int, int>>& links, int origin,
+    const std::function<absl::Duration(int, int)>& latency) {
+  std::vector<std::vector<std::pair<int, absl::Duration>>> adj(hubs);
+  for (auto [a, b] : links) {
+    const absl::Duration d = latency(a, b);
+    adj[a].emplace_back(b, d);
+    adj[b].emplace_back(a, d);
+  }
+  std::vector<absl::Duration> dist(hubs, absl::InfiniteDuration());
+  using Item = std::pair<absl::Duration, int>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
+  dist[origin] = absl::ZeroDuration();
+  queue.emplace(dist[origin], origin);
+  while (!queue.empty()) {
+    auto [d, at] = queue.top();
+    queue.pop();
+    if (d > dist[at]) continue;
+    for (auto [next, w] : adj[at]) {
+      if (d + w < dist[next]) {
+        dist[next] = d + w;
+        queue.emplace(dist[next], next);
+      }
+    }
+  }
+  return dist;
+}
+
 PropagationResult RunPropagation(const PropagationOptions& options) {
   const absl::Time wall_start = absl::Now();
   sim::SimOptions sim_options;
@@ -96,10 +128,20 @@ PropagationResult RunPropagation(const PropagationOptions& options) {
       idle_bytes / options.hubs / absl::ToDoubleSeconds(options.idle_window);
   result.idle_bytes_per_round = idle_calls > 0 ? idle_bytes / idle_calls : 0;
 
+  std::map<sim::SimHub*, int> index_of;
+  for (int i = 0; i < options.hubs; ++i) index_of[net.hub(names[i])] = i;
+  auto latency = [&](int a, int b) {
+    return net.LatencyBetween(names[a], names[b]);
+  };
+  std::vector<double> bound_ratios;  // Every (update, hub) but the origins.
+
   std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
   double sends = 0, announces = 0;
   for (int u = 0; u < options.updates; ++u) {
-    sim::SimHub* origin = net.hub(names[rng() % names.size()]);
+    const int origin_index = static_cast<int>(rng() % names.size());
+    sim::SimHub* origin = net.hub(names[origin_index]);
+    const std::vector<absl::Duration> bound =
+        ShortestArrival(options.hubs, links, origin_index, latency);
     testing::OrgSpec spec;
     spec.name = absl::StrCat("Update ", u, " of the propagation benchmark");
     before = net.traffic();
@@ -118,13 +160,20 @@ PropagationResult RunPropagation(const PropagationOptions& options) {
       if (reached.count(h) || !h->store->Seen(key, sequence).value_or(false))
         return;
       reached.insert(h);
-      times_ms.push_back(absl::ToDoubleMilliseconds(net.clock().Now() - t0));
+      const absl::Duration took = net.clock().Now() - t0;
+      times_ms.push_back(absl::ToDoubleMilliseconds(took));
+      bound_ratios.push_back(absl::FDivDuration(took, bound[index_of[h]]));
     });
     const bool complete = net.scheduler().RunUntil(
         [&] { return static_cast<int>(reached.size()) == options.hubs; },
         t0 + absl::Seconds(60));
     net.SetDeliveryObserver(nullptr);
-    if (!complete) ++result.incomplete;
+    if (!complete) {
+      ++result.incomplete;
+      // A hub never reached is as far from its bound as a ratio can say.
+      const size_t missing = options.hubs - reached.size();
+      bound_ratios.insert(bound_ratios.end(), missing, HUGE_VAL);
+    }
     auto at = [&](double fraction) {
       const size_t need = static_cast<size_t>(
           std::ceil(fraction * static_cast<double>(options.hubs)));
@@ -138,6 +187,22 @@ PropagationResult RunPropagation(const PropagationOptions& options) {
     run_for(options.sync_interval * 2);
     sends += net.traffic().records_sent - before.records_sent;
     announces += net.traffic().announced_records - before.announced_records;
+  }
+  if (!bound_ratios.empty()) {
+    std::sort(bound_ratios.begin(), bound_ratios.end());
+    const double n = static_cast<double>(bound_ratios.size());
+    auto quantile = [&](double q) {
+      return bound_ratios[std::min(bound_ratios.size() - 1,
+                                   static_cast<size_t>(std::ceil(q * n)) - 1)];
+    };
+    result.within_1_3 =
+        static_cast<double>(
+            std::upper_bound(bound_ratios.begin(), bound_ratios.end(), 1.3) -
+            bound_ratios.begin()) /
+        n;
+    result.bound_ratio_p50 = quantile(0.5);
+    result.bound_ratio_p99 = quantile(0.99);
+    result.bound_ratio_max = bound_ratios.back();
   }
   result.sends_per_update = sends / options.updates;
   result.announces_per_update = announces / options.updates;

@@ -5,6 +5,7 @@
 #define CIVHUB_BENCH_PROPAGATION_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,13 @@ struct PropagationResult {
   double p50_ms = 0, p99_ms = 0, p100_ms = 0;
   double worst_p100_ms = 0;
   int incomplete = 0;  // Updates that had not reached every hub in 60 s.
+  // Against the physical bound: for each hub other than the origin, its
+  // arrival time over the earliest time any store-and-forward scheme could
+  // reach it (the shortest path from the origin over the links' one-way
+  // latencies). Over every (update, hub) pair: the share within 1.3 x the
+  // bound, and the ratio's median, 99th percentile and maximum.
+  double within_1_3 = 0;
+  double bound_ratio_p50 = 0, bound_ratio_p99 = 0, bound_ratio_max = 0;
   // Per update: record bodies sent (pushes, fetches, sync replies), and
   // 40-byte announces.
   double sends_per_update = 0;
@@ -46,6 +54,12 @@ struct PropagationResult {
 // hubs, each hub 3-5 links, mostly within its region, a few across.
 // Connected. Deterministic in `seed`.
 std::vector<std::pair<int, int>> RegionalGraph(int hubs, uint64_t seed);
+
+// The shortest-path distance from `origin` to every hub over `links`,
+// each link weighted by `latency(a, b)` (Dijkstra).
+std::vector<absl::Duration> ShortestArrival(
+    int hubs, const std::vector<std::pair<int, int>>& links, int origin,
+    const std::function<absl::Duration(int, int)>& latency);
 
 PropagationResult RunPropagation(const PropagationOptions& options);
 

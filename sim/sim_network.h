@@ -213,6 +213,10 @@ class SimNetwork {
   void Send(const crypto::PublicKey& from, const federation::PeerAddress& to,
             Request request, federation::Reply<Response> reply,
             Handler handler);
+  // The one-way latency of the link between hubs `a` and `b` (by name):
+  // fixed per pair and seed, in [min_latency, max_latency].
+  absl::Duration LatencyBetween(const std::string& a,
+                                const std::string& b) const;
   // What a connection from `from` to `to` finds (see Transport::Probe).
   void Probe(const crypto::PublicKey& from, const federation::PeerAddress& to,
              std::function<void(absl::Status)> done);
@@ -225,8 +229,6 @@ class SimNetwork {
                  const std::function<void(SimHub*)>& before_start = nullptr);
   crypto::PrivateKey KeyFor(const std::string& name) const;
 
-  absl::Duration LatencyBetween(const std::string& a,
-                                const std::string& b) const;
   // Time to carry `bytes` over one link.
   absl::Duration Transmission(size_t bytes) const {
     return options_.bandwidth > 0 ? absl::Seconds(bytes / options_.bandwidth)
