@@ -49,7 +49,8 @@ AntiEntropy::AntiEntropy(Host* host, SharedState* shared, node::Hub* hub,
       scheduler_(scheduler),
       transport_(transport),
       options_(options),
-      self_(std::move(self)) {}
+      self_(std::move(self)),
+      pull_(this, shared, store_, trust, transport, options, self_) {}
 
 absl::StatusOr<Vector> AntiEntropy::CurrentVector() const {
   absl::StatusOr<std::vector<std::pair<std::string, storage::OriginState>>>
@@ -116,6 +117,9 @@ void AntiEntropy::RunRound(const std::string& peer, uint64_t generation) {
     rt.round_generation = generation;
     rt.round_after_running = false;
     full = !rt.told_known;
+    // Origins being pulled are stated as held through the pull's target:
+    // the peer would otherwise send their records again.
+    pull_.ClaimLocked(*vector);
     request.set_vector_digest(Digest(*vector));
     *request.mutable_changes() = Changes(full ? Vector() : rt.told, *vector);
     request.set_full(full);
@@ -254,6 +258,9 @@ void AntiEntropy::OnSyncResponse(const std::string& peer, uint64_t generation,
   }
   if (publish_system) host_->PublishSystemRecords();
   host_->Relay(applied.relay, applied.relay_keys, peer);
+  // A backlog: pulled by ranges, several at once (a no-op if no peer holds
+  // more than a round's worth of an origin beyond this hub's watermark).
+  pull_.Consider(peer, response->more());
   ScheduleRound(
       peer, more ? absl::ZeroDuration() : [&] {
         absl::MutexLock lock(&shared_->mu);
@@ -347,14 +354,17 @@ absl::StatusOr<v1::SyncResponse> AntiEntropy::HandleSync(
     absl::MutexLock lock(&shared_->mu);
     if (absl::Status s = host_->RequireActiveLocked(caller); !s.ok()) return s;
     PeerRuntime& rt = shared_->runtime[peer];
-    theirs = Apply(rt.view_known && !request.full() ? rt.view : Vector(),
-                   request.changes());
-    if (Digest(theirs) != request.vector_digest()) {
-      rt.view_known = false;
-      response.set_need_full_vector(true);
-      return response;
+    if (!request.has_range()) {
+      theirs = Apply(rt.view_known && !request.full() ? rt.view : Vector(),
+                     request.changes());
+      if (Digest(theirs) != request.vector_digest()) {
+        rt.view_known = false;
+        response.set_need_full_vector(true);
+        return response;
+      }
     }
   }
+  if (request.has_range()) return ServeRange(request);
   absl::StatusOr<Vector> ours = CurrentVector();
   if (!ours.ok()) return ours.status();
   size_t records_left =
@@ -433,6 +443,52 @@ absl::StatusOr<v1::SyncResponse> AntiEntropy::HandleSync(
   }
   rt.view = std::move(theirs);
   rt.view_known = true;
+  return response;
+}
+
+absl::StatusOr<v1::SyncResponse> AntiEntropy::ServeRange(
+    const v1::SyncRequest& request) {
+  const v1::SequenceRange& range = request.range();
+  if (range.origin().size() != crypto::kPublicKeySize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "range.origin: must be a ", crypto::kPublicKeySize, "-byte key"));
+  }
+  if (range.through() <= range.after()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("range.through: ", range.through(),
+                     " must be above range.after (", range.after(), ")"));
+  }
+  v1::SyncResponse response;
+  // What a round would send: trusted origins, not blocked, up to what this
+  // hub vouches for.
+  if (range.origin() != self_ && !trust_->Trusted(range.origin())) {
+    return response;
+  }
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(range.origin());
+  if (!state.ok()) return state.status();
+  if (state->blocked()) return response;
+  const uint64_t through = std::min<uint64_t>(
+      range.through(), range.origin() == self_ ? state->max_sequence()
+                                               : state->complete_through());
+  if (through <= range.after()) return response;
+  const size_t max_records =
+      std::min<uint32_t>(request.max_records() == 0 ? options_->sync_max_records
+                                                    : request.max_records(),
+                         options_->sync_max_records);
+  const size_t max_bytes = std::min<uint32_t>(
+      request.max_bytes() == 0 ? options_->sync_max_bytes : request.max_bytes(),
+      options_->sync_max_bytes);
+  absl::StatusOr<node::Store::SequenceBatch> batch = store_->RecordsAfter(
+      range.origin(), range.after(), through, max_records, max_bytes);
+  if (!batch.ok()) return batch.status();
+  for (v1::SignedRecord& r : batch->records) {
+    *response.add_records() = std::move(r);
+  }
+  v1::OriginWatermark* covered = response.add_covered();
+  covered->set_origin(range.origin());
+  covered->set_sequence(batch->last);
+  response.set_more(batch->last < range.through());
   return response;
 }
 

@@ -35,6 +35,7 @@
 #include "crypto/keys.h"
 #include "federation/options.h"
 #include "federation/peer_state.h"
+#include "federation/pull.h"
 #include "federation/transport.h"
 #include "federation/trust.h"
 #include "federation/vector.h"
@@ -42,7 +43,7 @@
 
 namespace civhub::federation {
 
-class AntiEntropy {
+class AntiEntropy : private Pull::Host {
  public:
   // What AntiEntropy asks of the rest of Federation.
   class Host {
@@ -117,7 +118,27 @@ class AntiEntropy {
   // errors.
   absl::StatusOr<Vector> CurrentVector() const;
 
+  // What the range pulls of a backlog did (Pull).
+  Pull::Counters pull_counters() const { return pull_.counters(); }
+
  private:
+  // Pull::Host.
+  Applied ApplyPulled(
+      const std::string& peer,
+      const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records)
+      override {
+    return ApplyFromPeer(peer, records);
+  }
+  void RebuildTrust() override { host_->RebuildTrust(); }
+  void Relay(const std::vector<v1::SignedRecord>& records,
+             const std::vector<RecordKey>& keys,
+             const std::string& from) override {
+    host_->Relay(records, keys, from);
+  }
+  // HandleSync of a range pull (SyncRequest.range), the caller's link
+  // checked.
+  absl::StatusOr<v1::SyncResponse> ServeRange(const v1::SyncRequest& request);
+
   void RunRound(const std::string& peer, uint64_t generation)
       ABSL_LOCKS_EXCLUDED(shared_->mu);
   void OnSyncResponse(const std::string& peer, uint64_t generation, Vector sent,
@@ -134,6 +155,7 @@ class AntiEntropy {
   Transport* const transport_;
   const FederationOptions* const options_;
   const std::string self_;  // Raw key.
+  Pull pull_;               // Catching up on a backlog.
 };
 
 }  // namespace civhub::federation

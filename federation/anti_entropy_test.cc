@@ -224,6 +224,84 @@ TEST_F(FederationTest, StoppedHubCatchesUpAfterRestart) {
   EXPECT_EQ(state->complete_through(), own->max_sequence());
 }
 
+// A and B hold `records` of A's; N, new, is linked to both and pulls them
+// in ranges of 50 (sync_max_records). Returns N.
+class PullTest : public FederationTest {
+ protected:
+  SimHub* NewHubBehindTwoPeers(int records) {
+    FederationOptions options;
+    options.sync_max_records = 50;
+    for (const char* name : {"a", "b", "n"}) {
+      EXPECT_NE(net_.AddHub(name, options), nullptr);
+    }
+    a_ = net_.hub("a");
+    b_ = net_.hub("b");
+    EXPECT_TRUE(net_.Link("a", "b"));
+    for (int i = 0; i < records; ++i) {
+      Publish(a_, absl::StrCat("org", i), absl::StrCat("Org ", i));
+    }
+    EXPECT_TRUE(RunUntil([&] {
+      return b_->store->counters().organizations() ==
+             static_cast<uint64_t>(records);
+    }));
+    auto own = a_->store->GetOriginState(origin());
+    EXPECT_TRUE(own.ok());
+    last_ = own->max_sequence();
+    // Pushes still queued at A when B has them all (B's rounds were
+    // faster) go first.
+    net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));
+    before_ = net_.traffic();
+    EXPECT_TRUE(net_.Link("n", "a"));
+    EXPECT_TRUE(net_.Link("n", "b"));
+    return net_.hub("n");
+  }
+
+  std::string origin() const { return a_->key.public_key().bytes(); }
+
+  // N holds A's whole prefix (A publishes link records after it).
+  bool CaughtUp(SimHub* n) {
+    auto state = n->store->GetOriginState(origin());
+    return state.ok() && state->complete_through() >= last_;
+  }
+
+  SimHub* a_ = nullptr;
+  SimHub* b_ = nullptr;
+  uint64_t last_ = 0;
+  sim::TrafficCounters before_;
+};
+
+TEST_F(PullTest, NewHubPullsABacklogFromEveryPeerPipelinedOnce) {
+  constexpr int kRecords = 600;
+  SimHub* n = NewHubBehindTwoPeers(kRecords);
+  ASSERT_TRUE(RunUntil([&] { return CaughtUp(n); }));
+  EXPECT_EQ(n->store->counters().organizations(), uint64_t{kRecords});
+  Pull::Counters c = n->federation->GetPullCounters();
+  // Several ranges out at once, from both peers.
+  EXPECT_GT(c.most_outstanding, 2u);
+  EXPECT_GT(c.asked_of[origin()], 0u);
+  EXPECT_GT(c.asked_of[b_->key.public_key().bytes()], 0u);
+  EXPECT_EQ(c.ranges_failed, 0u);
+  // Each record about once: at most the first round's 50 from each peer
+  // (sent before the pull started) twice, plus the hubs' link records.
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));
+  EXPECT_LE(net_.traffic().records_sent - before_.records_sent,
+            uint64_t{kRecords + 2 * 50 + 20});
+}
+
+TEST_F(PullTest, RangesOfAPeerThatGoesDownAreAskedOfAnother) {
+  constexpr int kRecords = 600;
+  SimHub* n = NewHubBehindTwoPeers(kRecords);
+  ASSERT_TRUE(RunUntil([&] {
+    return n->federation->GetPullCounters().ranges_asked > 0 &&
+           n->store->counters().organizations() >= 100;
+  }));
+  ASSERT_LT(n->store->counters().organizations(), uint64_t{kRecords});
+  net_.SetDown("a", true);
+  ASSERT_TRUE(RunUntil([&] { return CaughtUp(n); }));
+  EXPECT_EQ(n->store->counters().organizations(), uint64_t{kRecords});
+  EXPECT_GT(n->federation->GetPullCounters().ranges_failed, 0u);
+}
+
 TEST_F(FederationTest, RestartedHubCatchesUpTwoHopsAway) {
   SimHub* a = Add("a");
   Add("b");

@@ -210,6 +210,19 @@ size_t Federation::CountPeers(v1::PeerState state) {
       [state](const auto& p) { return p.second.state() == state; }));
 }
 
+std::map<std::string, Federation::AnnounceCounters>
+Federation::GetAnnounceCounters() {
+  std::map<std::string, AnnounceCounters> out;
+  absl::MutexLock lock(&shared_.mu);
+  for (const auto& [peer, rt] : shared_.runtime) {
+    if (rt.announce_queue_high_water == 0) continue;  // Never announced to.
+    AnnounceCounters& c = out[crypto::HubIdOf(peer)];
+    c.dropped = rt.announces_dropped;
+    c.queue_high_water = rt.announce_queue_high_water;
+  }
+  return out;
+}
+
 absl::StatusOr<uint64_t> Federation::Block(const std::string& hub_id) {
   absl::StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromHubId(hub_id);
   if (!key.ok()) return key.status();

@@ -186,6 +186,18 @@ class Federation : private Spreading::Host,
   absl::StatusOr<v1::Network> GetNetwork();
   // Peers in `state`. No errors.
   size_t CountPeers(v1::PeerState state);
+  // Of each peer this hub has announced to (by hub id): announces dropped
+  // at options.max_announce_queue since start (anti-entropy carried those
+  // records), and the longest its announce queue has been. No errors.
+  struct AnnounceCounters {
+    uint64_t dropped = 0;
+    size_t queue_high_water = 0;
+  };
+  std::map<std::string, AnnounceCounters> GetAnnounceCounters();
+  // What the range pulls of a backlog did since start (Pull). No errors.
+  Pull::Counters GetPullCounters() const {
+    return anti_entropy_.pull_counters();
+  }
 
   // --- Calls from other hubs; `caller` is the key the transport
   // authenticated. Each but the link calls first checks that `caller` has

@@ -31,6 +31,13 @@ struct FederationOptions {
   // Flow control for one Sync reply.
   uint32_t sync_max_records = 1000;
   uint32_t sync_max_bytes = 4 << 20;
+  // Catching up on a backlog (a peer holds more than sync_max_records of
+  // an origin beyond this hub's watermark): range pulls of sync_max_records
+  // sequences, at most this many asked of each peer and not yet applied.
+  // 4 keeps the next replies on the way while one is applied (2 would
+  // leave the pipe empty whenever a reply comes back late), for at most 4
+  // replies (sync_max_bytes each, about 430 kB for 1,000 records) per peer.
+  size_t pull_depth = 4;
   // Records per Push and per Fetch call; references per Announce call.
   // A Push of push_batch records must fit kMaxInboundMessageBytes.
   size_t push_batch = 64;
@@ -38,6 +45,15 @@ struct FederationOptions {
   // Announced records waiting to be fetched, at most; announces beyond it
   // are ignored (anti-entropy still delivers those records).
   size_t max_wanted = 100000;
+  // References waiting to be announced to one peer, at most. Announces only
+  // make records arrive sooner than the next anti-entropy round, which
+  // carries whatever was not announced: past the bound they are dropped and
+  // counted (Federation::AnnounceCounters), not queued. 4,096 is four
+  // Announce calls: far more than a burst of publishes between two rounds
+  // (a hub pulling a backlog does not announce it, see Spreading::Relay),
+  // and about 400 kB per peer at worst (a 32-byte origin on the heap per
+  // reference).
+  size_t max_announce_queue = 4096;
   // Seeds jitter and link ids; 0 picks a random seed.
   uint64_t seed = 0;
   // How long each call to another hub may take before it fails with

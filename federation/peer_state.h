@@ -65,13 +65,21 @@ struct PeerRuntime {
   // A round of the current generation waits for the running one's reply.
   bool round_after_running = false;
   absl::Duration backoff = absl::ZeroDuration();
+  // The peer answered a range pull with need_full_vector: it predates
+  // ranges and is not asked for one again (Pull).
+  bool no_ranges = false;
   // Origins the peer relayed fork evidence for (shown in `peer list`).
   std::set<std::string> forked_origins;
 
   // --- Spreading (Spreading, spreading.cc: push, announce, fetch) ---
   std::deque<v1::SignedRecord> push_queue;
   bool push_in_flight = false;
-  std::deque<RecordKey> announce_queue;   // To announce to the peer.
+  // To announce to the peer: at most options.max_announce_queue.
+  std::deque<RecordKey> announce_queue;
+  // Announces dropped at the bound (anti-entropy carries those records),
+  // and the longest the queue has been. Shown on /metrics.
+  uint64_t announces_dropped = 0;
+  size_t announce_queue_high_water = 0;
   std::vector<RecordKey> announce_retry;  // A failed batch, sent again.
   bool announce_in_flight = false;
   std::deque<RecordKey> fetch_queue;  // To fetch from the peer.

@@ -35,20 +35,37 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
     for (size_t i = 0; i < records.size(); ++i) {
       const auto& [origin, sequence] = keys[i];
       auto it = rt.holds.find(origin);
-      if (it != rt.holds.end() && it->second >= sequence) continue;
+      const uint64_t held = it == rt.holds.end() ? 0 : it->second;
+      if (held >= sequence) continue;
       if (std::find(holders[i].begin(), holders[i].end(), key) !=
           holders[i].end()) {
         continue;
       }
       if (origin == self_) {
         rt.push_queue.push_back(records[i]);
-      } else {
-        rt.announce_queue.emplace_back(origin, sequence);
+      } else if (sequence - held <= options_->sync_max_records) {
+        QueueAnnounceLocked(rt, keys[i]);
       }
+      // Else the peer lacks more than a round's worth of this origin before
+      // it (it is catching up, or this hub is): its rounds bring this record
+      // along with those, 1,000 a call, sooner than fetches of 64 would.
     }
     SendPushes(key);
     SendAnnounces(key);
   }
+}
+
+void Spreading::QueueAnnounceLocked(PeerRuntime& rt, const RecordKey& key) {
+  // Past the bound the peer's rounds carry the record: dropping costs a
+  // little latency, growing would cost a hub catching up a queue entry per
+  // record per peer.
+  if (rt.announce_queue.size() >= options_->max_announce_queue) {
+    ++rt.announces_dropped;
+    return;
+  }
+  rt.announce_queue.push_back(key);
+  rt.announce_queue_high_water =
+      std::max(rt.announce_queue_high_water, rt.announce_queue.size());
 }
 
 void Spreading::SendPushes(const std::string& peer) {
@@ -118,10 +135,21 @@ void Spreading::OnAnnounceResponse(
   if (!response.ok()) {
     // Once more (a lost message), then anti-entropy's turn.
     if (rt.announce_retry.empty()) {
+      // Within the bound: what was queued meanwhile keeps its place, the
+      // rest of the batch is left to the rounds.
+      const size_t room =
+          options_->max_announce_queue -
+          std::min(options_->max_announce_queue, rt.announce_queue.size());
+      if (asked.size() > room) {
+        rt.announces_dropped += asked.size() - room;
+        asked.resize(room);
+      }
       rt.announce_retry = std::move(asked);
       rt.announce_queue.insert(rt.announce_queue.begin(),
                                rt.announce_retry.begin(),
                                rt.announce_retry.end());
+      rt.announce_queue_high_water =
+          std::max(rt.announce_queue_high_water, rt.announce_queue.size());
     } else {
       rt.announce_retry.clear();
       rt.announce_queue.clear();

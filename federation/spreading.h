@@ -85,8 +85,12 @@ class Spreading {
 
   // Offers `records` (whose (origin, sequence) are `keys`) to every active
   // peer but `except` that is not known to hold them and did not announce
-  // them: this hub's own are pushed, others announced. Marks them stored
-  // for the fetches waiting on them. Nothing once stopped.
+  // them: this hub's own are pushed, others announced — unless the peer is
+  // known to lack more than options.sync_max_records of that origin before
+  // the record (its rounds carry it), and at most
+  // options.max_announce_queue waiting per peer (the rest dropped, counted:
+  // rounds carry them too). Marks them stored for the fetches waiting on
+  // them. Nothing once stopped.
   void Relay(const std::vector<v1::SignedRecord>& records,
              const std::vector<RecordKey>& keys, const std::string& except)
       ABSL_LOCKS_EXCLUDED(shared_->mu);
@@ -113,6 +117,10 @@ class Spreading {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
 
  private:
+  // Queues `key` to be announced to the peer of `rt`, or drops it (counted)
+  // if the queue is at options.max_announce_queue.
+  void QueueAnnounceLocked(PeerRuntime& rt, const RecordKey& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
   void SendPushes(const std::string& peer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu);
   void OnPushResponse(const std::string& peer,

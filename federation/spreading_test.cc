@@ -256,6 +256,53 @@ TEST_F(FederationTest, FetchFallsBackToTheNextAnnouncer) {
                 "records[0].origin");
 }
 
+// A hub receiving far more records than an announce queue holds (16 here)
+// drops the announces past the bound, and counts them; its peers still get
+// every record, from their rounds.
+TEST_F(FederationTest, AnnounceQueueStaysWithinItsBoundAndPeersConverge) {
+  FederationOptions options;
+  options.max_announce_queue = 16;
+  for (const char* name : {"a", "b", "c", "d"}) {
+    ASSERT_NE(net_.AddHub(name, options), nullptr);
+  }
+  ASSERT_TRUE(net_.Link("a", "b"));
+  ASSERT_TRUE(net_.Link("b", "c"));
+  ASSERT_TRUE(net_.Link("b", "d"));
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(1));
+  SimHub* a = net_.hub("a");
+  constexpr int kRecords = 300;
+  for (int i = 0; i < kRecords; ++i) {
+    Publish(a, absl::StrCat("org-", i), absl::StrCat("Org ", i));
+  }
+  const std::string origin = a->key.public_key().bytes();
+  auto state = a->store->GetOriginState(origin);
+  ASSERT_OK(state);
+  const uint64_t last = state->max_sequence();
+  // B pushes nothing of A's and announces everything it received: C and D
+  // hold all of A's records once their watermark reaches A's last.
+  ASSERT_TRUE(RunUntil([&] {
+    for (const char* name : {"c", "d"}) {
+      auto s = net_.hub(name)->store->GetOriginState(origin);
+      if (!s.ok() || s->complete_through() < last) return false;
+    }
+    return true;
+  }));
+  for (const char* name : {"b", "c", "d"}) {
+    for (int i = 0; i < kRecords; ++i) {
+      ASSERT_EQ(NameAt(net_.hub(name), a, absl::StrCat("org-", i)),
+                absl::StrCat("Org ", i))
+          << name;
+    }
+  }
+  const auto counters = net_.hub("b")->federation->GetAnnounceCounters();
+  for (const char* name : {"c", "d"}) {
+    auto it = counters.find(net_.hub(name)->key.public_key().HubId());
+    ASSERT_NE(it, counters.end()) << name;
+    EXPECT_EQ(it->second.queue_high_water, 16u) << name;
+    EXPECT_GT(it->second.dropped, 0u) << name;
+  }
+}
+
 // The federation port's receive limit takes the largest legitimate
 // messages: a full Push, and a Sync stating 100,000 origins.
 TEST(InboundLimitTest, FitsAFullPushAndALargeVector) {

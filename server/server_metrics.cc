@@ -73,6 +73,12 @@ void AddPeers(federation::Federation* fed, metrics::FamilyBuilder& b) {
     }
     b.Add(p.forked_origins_size(), {{"peer", p.hub_id()}});
   }
+  b.Counter("civhub_peer_announces_dropped_total",
+            "Announces to a peer dropped because its queue was full "
+            "(anti-entropy rounds carry those records)");
+  for (const auto& [hub_id, c] : fed->GetAnnounceCounters()) {
+    b.Add(static_cast<double>(c.dropped), {{"peer", hub_id}});
+  }
 }
 
 void AddConnections(const char* port, const ConnectionGuard* guard,
