@@ -44,6 +44,7 @@
 #include "bench/match.h"
 #include "bench/processes.h"
 #include "bench/propagation.h"
+#include "bench/scale.h"
 #include "bench/search.h"
 #include "bench/sync.h"
 #include "crypto/record_signing.h"
@@ -348,6 +349,58 @@ bool LinkBinaries(const std::string& bin, absl::string_view workload) {
   return true;
 }
 
+// Issue 19's 10-million-record hub: build it (timed), then its store's
+// bytes per record, civhubd's memory serving it and a full check's time.
+void Scale(const std::string& data, uint64_t records, double sign_per_s,
+           double verify_per_s, unsigned cores, std::vector<Result>* results) {
+  std::cerr << "scale: a hub of " << records << " organizations...\n";
+  absl::StatusOr<ScaleDataset> dataset = EnsureScaleDataset(data, records);
+  if (!dataset.ok()) {
+    std::cerr << "scale: " << dataset.status() << "\n";
+    return;
+  }
+  auto row = [&](std::string metric, double value, std::string baseline,
+                 double baseline_value) {
+    results->push_back({"scale", std::move(metric), value, std::move(baseline),
+                        baseline_value, "records",
+                        static_cast<double>(records)});
+  };
+  row("build: records/s (generate, sign, Store::ApplyMany)",
+      dataset->records_per_s, absl::StrCat("openssl sign/s, ", cores, " cores"),
+      sign_per_s * cores);
+  row("build: minutes", dataset->build_seconds / 60, "", 0);
+  const double store_bytes =
+      static_cast<double>(DirectoryBytes(dataset->dir + "/store"));
+  row("store bytes per record", store_bytes / static_cast<double>(records), "",
+      0);
+  row("store GB", store_bytes / 1e9, "", 0);
+  const std::string bin = dataset->dir + "-bin";
+  if (!LinkBinaries(bin, "scale")) return;
+  std::cerr << "scale: civhubd --check...\n";
+  const absl::Time check_start = absl::Now();
+  const int check = std::system(
+      absl::StrCat("'", bin, "/civhubd' --check --data-dir '", dataset->dir,
+                   "' > '", dataset->dir, "-check.txt' 2>&1")
+          .c_str());
+  const double check_seconds = absl::ToDoubleSeconds(absl::Now() - check_start);
+  if (check != 0) {
+    std::cerr << "scale: civhubd --check found problems or failed; see "
+              << dataset->dir << "-check.txt\n";
+  }
+  row("civhubd --check: seconds", check_seconds,
+      absl::StrCat("verify bound, ", cores, " cores, s"),
+      static_cast<double>(records) / (verify_per_s * cores));
+  std::cerr << "scale: civhubd serving it...\n";
+  absl::StatusOr<MemoryResult> m = RunMemory(bin, dataset->dir);
+  if (!m.ok()) {
+    std::cerr << "scale: " << m.status() << "\n";
+    return;
+  }
+  row("civhubd RSS MB after 300 searches", m->rss_mb, "target: 512 MB", 512);
+  row("civhubd peak RSS MB", m->peak_mb, "target: 512 MB", 512);
+  row("civhubd seconds to start", m->start_seconds, "", 0);
+}
+
 void Processes(const std::string& data, uint64_t records, bool memory,
                bool bootstrap, double verify_per_s, unsigned cores,
                std::vector<Result>* results) {
@@ -511,6 +564,7 @@ int main(int argc, char** argv) {
   HttpBenchOptions http_bench;
   uint64_t http_records = 20000;
   uint64_t hsds_records = 100000;
+  uint64_t scale_records = 10000000;
   uint64_t match_needs = 100000;
   uint64_t match_offers = 100000;
   int match_queries = 200;
@@ -520,8 +574,8 @@ int main(int argc, char** argv) {
                  "(issue 14's attacks on a real civhubd), http (the JSON "
                  "API against gRPC, change-feed clients), http-slowloris, "
                  "hsds-import (a generated HSDS package imported with "
-                 "civhubctl) and match (needs and offers ranked), only when "
-                 "named")
+                 "civhubctl), match (needs and offers ranked) and scale (a "
+                 "hub of --scale-records organizations), only when named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -589,6 +643,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--search-records", search_records,
                  "search, memory, bootstrap: organizations in the directory")
+      ->capture_default_str();
+  app.add_option("--scale-records", scale_records,
+                 "scale: organizations in the hub built for it")
       ->capture_default_str();
   app.add_option("--rounds", rounds, "search: passes over each query set")
       ->capture_default_str();
@@ -673,6 +730,9 @@ int main(int argc, char** argv) {
   if (wanted.count("memory") || wanted.count("bootstrap")) {
     Processes(data, search_records, wanted.count("memory") > 0,
               wanted.count("bootstrap") > 0, ossl_verify, cores, &results);
+  }
+  if (wanted.count("scale")) {
+    Scale(data, scale_records, ossl_sign, ossl_verify, cores, &results);
   }
   if (wanted.count("hsds-import")) {
     std::cerr << "hsds-import: a package of " << hsds_records
