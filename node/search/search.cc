@@ -8,6 +8,7 @@
 // ranked: nearest first for radius queries, best text score first for text
 // queries, else in document order.
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -537,11 +538,10 @@ absl::Status KeyEventsByDate(const StoreSnapshot& snap, absl::Time from,
   return absl::OkStatus();
 }
 
-// Every match of the checked query in `snap`, in document order, unranked.
-absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
-                                               const v1::SearchRequest& request,
-                                               const CheckedQuery& q,
-                                               absl::Time now, Stopper* stop) {
+// Checks what in `request` names codes or records the store must hold.
+absl::Status CheckAgainstStore(const StoreSnapshot& snap,
+                               const v1::SearchRequest& request,
+                               const CheckedQuery& q) {
   if (absl::Status s = CheckTaxonomyCode(
           snap, kFieldTopic, "topic", request.topic(), Topics(),
           "a topic code (such as \"disaster-response\")");
@@ -574,11 +574,40 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
       return s;
     }
   }
+  return absl::OkStatus();
+}
 
+// The clauses of a checked query, ready to intersect, and what ranks its
+// matches. Movable: the clauses live on the heap.
+struct QueryPlan {
   std::vector<std::unique_ptr<Clause>> clauses;
+  // The clauses in the order the intersection steps them.
+  std::vector<Clause*> order;
   std::vector<ListClause*> text_clauses;
   ListClause* geo_clause = nullptr;
   std::vector<PostingClause*> postings;
+  // Needs or offers may match: expired ones are left out after matching.
+  bool may_expire = false;
+  // Events ranked by their next occurrence (every match's record is read).
+  bool events_by_date = false;
+
+  // Whether matches are ranked in the order the intersection finds them
+  // (document order): then the first k found are the first page.
+  bool in_document_order() const {
+    return text_clauses.empty() && geo_clause == nullptr && !events_by_date;
+  }
+};
+
+// Builds the clauses of the checked query. Text, radius and membership
+// clauses are read whole here; filter postings as the intersection goes.
+absl::StatusOr<QueryPlan> PlanQuery(const StoreSnapshot& snap,
+                                    const v1::SearchRequest& request,
+                                    const CheckedQuery& q, Stopper* stop) {
+  QueryPlan plan;
+  std::vector<std::unique_ptr<Clause>>& clauses = plan.clauses;
+  std::vector<ListClause*>& text_clauses = plan.text_clauses;
+  ListClause*& geo_clause = plan.geo_clause;
+  std::vector<PostingClause*>& postings = plan.postings;
   auto add_postings = [&](PostingList list) {
     auto c = std::make_unique<PostingClause>(snap, std::move(list));
     postings.push_back(c.get());
@@ -670,17 +699,32 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
   if (clauses.empty()) add_filter(kFieldAll, "");
 
   // Materialized clauses first: they are cheap to step and often small.
-  std::vector<Clause*> order;
-  for (auto& c : clauses) order.push_back(c.get());
-  std::stable_sort(order.begin(), order.end(), [](Clause* a, Clause* b) {
-    return a->materialized() && !b->materialized();
-  });
+  for (auto& c : clauses) plan.order.push_back(c.get());
+  std::stable_sort(plan.order.begin(), plan.order.end(),
+                   [](Clause* a, Clause* b) {
+                     return a->materialized() && !b->materialized();
+                   });
+  const RecordKindInfo* kind = FindRecordKind(request.kind());
+  plan.may_expire = kind == nullptr ||
+                    kind->payload_case == v1::RecordBody::kNeed ||
+                    kind->payload_case == v1::RecordBody::kOffer;
+  // `during` finds events only, so a query with it is one for events.
+  plan.events_by_date =
+      (request.kind() == v1::RECORD_KIND_EVENT || request.has_during()) &&
+      request.text().empty() && !request.has_near();
+  return plan;
+}
 
-  std::vector<Found> matches;
+// Appends to `out` the plan's next matches in document order, at most
+// `max`, resuming where the previous call stopped. Returns whether the
+// intersection is over (no match left).
+absl::StatusOr<bool> NextMatches(QueryPlan* plan, size_t max,
+                                 std::vector<Found>* out, Stopper* stop) {
+  const std::vector<Clause*>& order = plan->order;
   bool done = false;
   for (Clause* c : order) done |= !c->Valid();
   uint64_t target = done ? 0 : order[0]->doc();
-  while (!done) {
+  for (size_t found = 0; !done && found < max;) {
     if (stop->Tick()) return stop->status();
     bool aligned = true;
     for (Clause* c : order) {
@@ -698,43 +742,60 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
     if (done) break;
     if (!aligned) continue;
     Found m{target, 0};
-    if (geo_clause != nullptr) {
-      m.distance = geo_clause->value();
+    if (plan->geo_clause != nullptr) {
+      m.distance = plan->geo_clause->value();
       m.key = m.distance;
     } else {
-      for (ListClause* t : text_clauses) m.key -= t->value();
+      for (ListClause* t : plan->text_clauses) m.key -= t->value();
     }
-    matches.push_back(m);
+    out->push_back(m);
+    ++found;
     order[0]->Next();
-    if (!order[0]->Valid()) break;
-    target = order[0]->doc();
+    done = !order[0]->Valid();
+    if (!done) target = order[0]->doc();
   }
-  for (PostingClause* p : postings) {
+  for (PostingClause* p : plan->postings) {
     if (absl::Status s = p->status(); !s.ok()) return s;
   }
-  // Expired needs and offers are left out now, not by the index.
-  if (const RecordKindInfo* kind = FindRecordKind(request.kind());
-      kind == nullptr || kind->payload_case == v1::RecordBody::kNeed ||
-      kind->payload_case == v1::RecordBody::kOffer) {
-    std::vector<uint64_t> docs;
-    docs.reserve(matches.size());
-    for (const Found& m : matches) docs.push_back(m.doc);
-    if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
-      return s;
-    }
-    if (docs.size() != matches.size()) {
-      size_t kept = 0;
-      for (const Found& m : matches) {
-        if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
-          matches[kept++] = m;
-        }
-      }
-      matches.resize(kept);
+  return done;
+}
+
+// Leaves out of `matches` (in document order) the needs and offers
+// expired at `now`: the index does not, as it does not depend on the clock.
+absl::Status DropExpiredMatches(const StoreSnapshot& snap, absl::Time now,
+                                std::vector<Found>* matches) {
+  std::vector<uint64_t> docs;
+  docs.reserve(matches->size());
+  for (const Found& m : *matches) docs.push_back(m.doc);
+  if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
+    return s;
+  }
+  if (docs.size() == matches->size()) return absl::OkStatus();
+  size_t kept = 0;
+  for (const Found& m : *matches) {
+    if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
+      (*matches)[kept++] = m;
     }
   }
-  // `during` finds events only, so a query with it is one for events.
-  if ((request.kind() == v1::RECORD_KIND_EVENT || request.has_during()) &&
-      request.text().empty() && !request.has_near()) {
+  matches->resize(kept);
+  return absl::OkStatus();
+}
+
+// Every match of the planned query, in document order, keyed for ranking.
+absl::StatusOr<std::vector<Found>> AllMatches(const StoreSnapshot& snap,
+                                              const v1::SearchRequest& request,
+                                              QueryPlan* plan, absl::Time now,
+                                              Stopper* stop) {
+  std::vector<Found> matches;
+  absl::StatusOr<bool> done =
+      NextMatches(plan, std::numeric_limits<size_t>::max(), &matches, stop);
+  if (!done.ok()) return done.status();
+  if (plan->may_expire) {
+    if (absl::Status s = DropExpiredMatches(snap, now, &matches); !s.ok()) {
+      return s;
+    }
+  }
+  if (plan->events_by_date) {
     if (absl::Status s =
             KeyEventsByDate(snap, EventsFrom(request, now), &matches, stop);
         !s.ok()) {
@@ -742,6 +803,18 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
     }
   }
   return matches;
+}
+
+// Every match of the checked query in `snap`, in document order, keyed for
+// ranking.
+absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
+                                               const v1::SearchRequest& request,
+                                               const CheckedQuery& q,
+                                               absl::Time now, Stopper* stop) {
+  if (absl::Status s = CheckAgainstStore(snap, request, q); !s.ok()) return s;
+  absl::StatusOr<QueryPlan> plan = PlanQuery(snap, request, q, stop);
+  if (!plan.ok()) return plan.status();
+  return AllMatches(snap, request, &*plan, now, stop);
 }
 
 // Adds a hit for each of `matches`, in order; an event's with its next
@@ -767,6 +840,90 @@ absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
   return absl::OkStatus();
 }
 
+// A page of a query's matches, ranked, and how many match in all.
+struct CountedPage {
+  // The page's matches and, when another page follows, one more.
+  std::vector<Found> matches;
+  int64_t total = 0;
+  // `total` is the cap: more than that many match.
+  bool total_is_lower_bound = false;
+};
+
+// Matches read per step before the page's start (a page token's position)
+// is reached: few enough for DropExpired's per-document seeks.
+constexpr size_t kSkipBatch = 256;
+
+// The page after `after` (from the first match without it) of a query
+// ranked in document order, and the count of its matches from the first:
+// exact while at most `count_up_to`; past that the intersection stops as
+// soon as the page is full, and the total is `count_up_to`, a lower bound.
+// Stopping is what the cap is for: a filter matching half the directory
+// costs its first page and `count_up_to` steps, not a step per match.
+absl::StatusOr<CountedPage> PageInDocumentOrder(
+    const StoreSnapshot& snap, QueryPlan* plan,
+    const std::optional<Found>& after, size_t take, size_t count_up_to,
+    absl::Time now, Stopper* stop) {
+  CountedPage out;
+  const size_t enough = count_up_to == std::numeric_limits<size_t>::max()
+                            ? count_up_to
+                            : count_up_to + 1;
+  size_t counted = 0;
+  bool done = false;
+  std::vector<Found> batch;
+  while (!done && (counted < enough || out.matches.size() <= take)) {
+    const size_t for_count = counted < enough ? enough - counted : 0;
+    const size_t for_page = out.matches.empty() && after.has_value()
+                                ? kSkipBatch
+                                : take + 1 - out.matches.size();
+    batch.clear();
+    absl::StatusOr<bool> over =
+        NextMatches(plan, std::max(for_count, for_page), &batch, stop);
+    if (!over.ok()) return over.status();
+    done = *over;
+    if (plan->may_expire) {
+      if (absl::Status s = DropExpiredMatches(snap, now, &batch); !s.ok()) {
+        return s;
+      }
+    }
+    counted += batch.size();
+    for (const Found& m : batch) {
+      if (out.matches.size() > take) break;
+      if (!after.has_value() || Before(*after, m)) out.matches.push_back(m);
+    }
+  }
+  out.total_is_lower_bound = !done && counted >= enough;
+  out.total =
+      static_cast<int64_t>(out.total_is_lower_bound ? count_up_to : counted);
+  return out;
+}
+
+// The page after `after` of a query ranked by text score, distance or
+// date, and the exact count: ranking reads every match's key anyway (the
+// clauses hold them all), so the count adds no reads.
+absl::StatusOr<CountedPage> RankedPage(const StoreSnapshot& snap,
+                                       const v1::SearchRequest& request,
+                                       QueryPlan* plan,
+                                       const std::optional<Found>& after,
+                                       size_t take, absl::Time now,
+                                       Stopper* stop) {
+  absl::StatusOr<std::vector<Found>> all =
+      AllMatches(snap, request, plan, now, stop);
+  if (!all.ok()) return all.status();
+  CountedPage out;
+  out.total = static_cast<int64_t>(all->size());
+  out.matches = *std::move(all);
+  std::vector<Found>& m = out.matches;
+  if (after.has_value()) {
+    m.erase(std::remove_if(m.begin(), m.end(),
+                           [&](const Found& f) { return !Before(*after, f); }),
+            m.end());
+  }
+  const size_t n = std::min(m.size(), take + 1);
+  std::partial_sort(m.begin(), m.begin() + n, m.end(), Before);
+  m.resize(n);
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::SearchResponse> Directory::Search(
@@ -776,40 +933,41 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   if (!q.ok()) return q.status();
   v1::SearchRequest copy = request;
   const uint64_t query = internal::QueryFingerprint(&copy);
-  std::optional<internal::PagePosition> after;
+  std::optional<Found> after;
   if (!request.page_token().empty()) {
     absl::StatusOr<internal::PagePosition> pos =
         internal::DecodePageToken(request.page_token(), query);
     if (!pos.ok()) return pos.status();
-    after = *pos;
+    after = Found{pos->id, pos->key};
   }
 
   StoreSnapshot snap(*store_);
-  absl::StatusOr<std::vector<Found>> found =
-      FindMatches(snap, request, *q, clock_->Now(), &stop);
-  if (!found.ok()) return found.status();
-  std::vector<Found>& matches = *found;
+  if (absl::Status s = CheckAgainstStore(snap, request, *q); !s.ok()) return s;
+  absl::StatusOr<QueryPlan> plan = PlanQuery(snap, request, *q, &stop);
+  if (!plan.ok()) return plan.status();
+  const absl::Time now = clock_->Now();
+  const size_t take = static_cast<size_t>(q->page_size);
+  absl::StatusOr<CountedPage> page =
+      plan->in_document_order()
+          ? PageInDocumentOrder(snap, &*plan, after, take,
+                                options_.exact_count_up_to, now, &stop)
+          : RankedPage(snap, request, &*plan, after, take, now, &stop);
+  if (!page.ok()) return page.status();
 
   v1::SearchResponse out;
-  out.set_total_count(static_cast<int64_t>(matches.size()));
-  if (after.has_value()) {
-    Found last{after->id, after->key};
-    matches.erase(
-        std::remove_if(matches.begin(), matches.end(),
-                       [&](const Found& m) { return !Before(last, m); }),
-        matches.end());
-  }
-  size_t take = std::min<size_t>(matches.size(), q->page_size);
-  std::partial_sort(matches.begin(), matches.begin() + take, matches.end(),
-                    Before);
-  if (absl::Status s = AddHits(snap, absl::MakeConstSpan(matches).first(take),
-                               EventsFrom(request, clock_->Now()), &out);
+  out.set_total_count(page->total);
+  out.set_total_count_is_lower_bound(page->total_is_lower_bound);
+  const size_t shown = std::min(take, page->matches.size());
+  if (absl::Status s =
+          AddHits(snap, absl::MakeConstSpan(page->matches).first(shown),
+                  EventsFrom(request, now), &out);
       !s.ok()) {
     return s;
   }
-  if (take < matches.size()) {
-    out.set_next_page_token(internal::EncodePageToken(
-        query, {matches[take - 1].key, matches[take - 1].doc}));
+  if (page->matches.size() > take) {
+    const Found& last = page->matches[take - 1];
+    out.set_next_page_token(
+        internal::EncodePageToken(query, {last.key, last.doc}));
   }
   return out;
 }
