@@ -128,6 +128,28 @@ TEST_F(SearchCountTest, RankedQueriesCountExactlyPastTheCap) {
   EXPECT_EQ(All(*capped_, text), All(*uncapped_, text));
 }
 
+// Filter clauses step before they seek (PostingClause): dense and sparse
+// runs of matches, in turn, give the same matches as the filters say.
+TEST_F(SearchCountTest, TwoFiltersIntersectAlikeInDenseAndSparseRuns) {
+  Ids want;
+  for (int i = 0; i < 90; ++i) {
+    testing::OrgSpec spec;
+    // Dense: both on every other record; sparse: one record in 13 in KE.
+    const bool dense = i < 30 || i >= 60;
+    spec.country = (dense ? i % 2 == 0 : i % 13 == 0) ? "KE" : "UG";
+    spec.topics = {i % 3 != 1 ? "health" : "education"};
+    const std::string id = absl::StrCat("org-", i);
+    ASSERT_OK(hub_->Publish(testing::OrgPublish(id, spec)));
+    if (spec.country == "KE" && spec.topics[0] == "health") want.push_back(id);
+  }
+  v1::SearchRequest req;
+  req.set_country("KE");
+  req.set_topic("health");
+  req.set_page_size(7);
+  EXPECT_EQ(All(*uncapped_, req), want);
+  EXPECT_EQ(All(*capped_, req), want);
+}
+
 TEST_F(SearchCountTest, ExpiredNeedsAreNotCountedTowardsTheCap) {
   ASSERT_OK(hub_->Publish(testing::OrgPublish("org-1", {})));
   // Needs 0-5 expire in a day, 6-8 in half a year.
