@@ -78,12 +78,19 @@ class MatchIndex;  // internal/match_index.h
 class Directory {
  public:
   // `store` and `clock` must outlive the Directory. The clock says when
-  // needs and offers have expired (search and matching leave them out).
+  // needs and offers have expired (search and matching leave them out);
+  // `options` how Search counts.
   explicit Directory(const Store* store, const Clock* clock = SystemClock(),
                      const SearchOptions& options = {});
 
   absl::StatusOr<v1::Record> GetRecord(
       const v1::GetRecordRequest& request) const;
+  // A page of the records matching `request`, in the query's order
+  // (docs/api.md, "Search"), and total_count: exact, unless a query in
+  // store order (filters only) has more than the options' exact_count_up_to
+  // matches; then counting stops there once the page is full, and the
+  // response says total_count_is_lower_bound. The page is the same either
+  // way.
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request,
                                             const QueryStop& stop = {}) const;
   // Search with offset paging: the same matches in the same order as
