@@ -6,7 +6,10 @@
 // postings or need per-document values. Clauses are intersected by leapfrog
 // (each cursor seeks to the largest current document), then the matches are
 // ranked: nearest first for radius queries, best text score first for text
-// queries, else in document order.
+// queries, else in document order. A query in document order stops once
+// its page is full and its count has passed the cap (SearchOptions); the
+// others rank, and so count, every match. Request checks are in
+// internal/search_checks.
 #include <algorithm>
 #include <limits>
 #include <memory>
@@ -15,16 +18,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/keys.h"
-#include "node/records/capabilities.h"
 #include "node/records/geo.h"
 #include "node/records/index_terms.h"
-#include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
 #include "node/records/recurrence.h"
 #include "node/records/taxonomy.h"
@@ -33,6 +32,7 @@
 #include "node/search/internal/expiry.h"
 #include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
+#include "node/search/internal/search_checks.h"
 #include "node/search/internal/stopper.h"
 #include "node/storage/postings.h"
 #include "node/storage/snapshot.h"
@@ -40,6 +40,10 @@
 namespace civhub::node {
 namespace {
 
+using internal::CheckCapabilityCode;
+using internal::CheckNamedRecord;
+using internal::CheckSearchRequest;
+using internal::CheckTaxonomyCode;
 using internal::Stopper;
 
 constexpr absl::string_view kSearchPastDeadline =
@@ -246,159 +250,6 @@ absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(const StoreSnapshot& snap,
   if (absl::Status s = cursor.status(); !s.ok()) return s;
   return std::make_unique<ListClause>(
       Normalize(std::move(docs), [](double a, double b) { return a < b; }));
-}
-
-absl::Status CheckSearchRequest(const v1::SearchRequest& r) {
-  auto invalid = [](absl::string_view field, absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
-  };
-  if (r.text().size() > kMaxSearchTextBytes) {
-    return invalid(
-        "text", absl::StrCat("is longer than ", kMaxSearchTextBytes, " bytes"));
-  }
-  if (!IsValidUtf8(r.text())) return invalid("text", "is not valid UTF-8");
-  // Kinds without postings are refused; the hub's system kinds are accepted
-  // and, not being searchable, select nothing beyond the other fields.
-  if (const RecordKindInfo* kind = FindRecordKind(r.kind());
-      r.kind() != v1::RECORD_KIND_UNSPECIFIED &&
-      (kind == nullptr || kind->index_letter == '\0')) {
-    std::vector<std::string> names;
-    for (const RecordKindInfo& k : RecordKinds()) {
-      if (k.searchable) {
-        names.push_back(absl::AsciiStrToUpper(k.name));
-      }
-    }
-    names.emplace_back("unspecified");
-    return invalid("kind", absl::StrCat("must be ", JoinAlternatives(names)));
-  }
-  if (!r.country().empty() && !IsCountryCode(r.country())) {
-    return invalid("country", absl::StrCat("\"", r.country(),
-                                           "\" is not an ISO 3166-1 alpha-2 "
-                                           "code (such as \"KE\")"));
-  }
-  if (!r.region().empty() && !IsRegionCode(r.region())) {
-    return invalid("region", absl::StrCat("\"", r.region(),
-                                          "\" is not an ISO 3166-2 code (such "
-                                          "as \"KE-30\")"));
-  }
-  if (!r.language().empty() && !IsLanguageCode(r.language())) {
-    return invalid("language", absl::StrCat("\"", r.language(),
-                                            "\" is not an ISO 639-1 code (such "
-                                            "as \"sw\")"));
-  }
-  if (r.has_identifier() && (r.identifier().scheme().empty() ||
-                             r.identifier().identifier().empty())) {
-    return invalid("identifier", "needs both scheme and identifier");
-  }
-  if (!r.capability().empty() && !IsWellFormedCode(r.capability())) {
-    return invalid("capability",
-                   absl::StrCat("\"", r.capability(),
-                                "\" is not a code (lower-case words joined by "
-                                "'-', such as \"web-development\")"));
-  }
-  if (r.has_during()) {
-    if (!r.during().has_start() || !r.during().has_end()) {
-      return invalid("during", "needs both start and end");
-    }
-    const absl::Time from = absl::FromUnixSeconds(r.during().start().seconds());
-    const absl::Time to = absl::FromUnixSeconds(r.during().end().seconds());
-    if (to <= from) return invalid("during.end", "is not after during.start");
-    if (to - from > kRecurrenceHorizon) {
-      return invalid("during", "spans more than 5 years");
-    }
-  }
-  if (r.has_near()) {
-    const v1::GeoCircle& n = r.near();
-    if (!(n.latitude() >= -90 && n.latitude() <= 90)) {
-      return invalid("near.latitude", "must be within [-90, 90]");
-    }
-    if (!(n.longitude() >= -180 && n.longitude() <= 180)) {
-      return invalid("near.longitude", "must be within [-180, 180]");
-    }
-    if (!(n.radius_km() > 0 && n.radius_km() <= 20040)) {
-      return invalid("near.radius_km", "must be within (0, 20040]");
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A topic or organization type that is neither on this hub's list nor an
-// "x-" extension is refused (a typo must not answer "nothing found"),
-// unless a record here carries it: hubs with a newer list publish codes
-// this one does not know yet, and those stay searchable.
-absl::Status CheckTaxonomyCode(const StoreSnapshot& snap, char index_field,
-                               absl::string_view field, absl::string_view code,
-                               absl::Span<const TaxonomyTerm> terms,
-                               absl::string_view what) {
-  if (code.empty() || absl::StartsWith(code, "x-")) return absl::OkStatus();
-  for (const TaxonomyTerm& t : terms) {
-    if (code == t.code) return absl::OkStatus();
-  }
-  if (IsWellFormedCode(code)) {
-    PostingCursor held(snap, PostingList::Filter(index_field, code));
-    if (absl::Status s = held.status(); !s.ok()) return s;
-    if (held.Valid()) return absl::OkStatus();
-  }
-  std::vector<std::string> similar = SimilarCodes(terms, code);
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": \"", code, "\" is not ", what, "; ",
-      similar.empty()
-          ? ""
-          : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "? "),
-      "the codes are listed in the hub's /static/options.json and in "
-      "docs/api.md (\"Taxonomy\"); local extensions start with \"x-\""));
-}
-
-// A search naming a record (organization=, event=) that this hub never
-// held matches nothing; said, since an empty answer reads as "nobody
-// registered" when the reference was mistyped. A deleted record is held
-// (its tombstone): records naming it may still be live.
-absl::Status CheckNamedRecord(const StoreSnapshot& snap,
-                              absl::string_view field,
-                              const std::string& origin,
-                              const v1::RecordRef& ref,
-                              v1::RecordBody::PayloadCase kind) {
-  absl::StatusOr<std::optional<StoredView>> view =
-      snap.Get(origin, ref.record_id());
-  if (!view.ok()) return view.status();
-  const absl::string_view wanted = FindRecordKind(kind)->display_name;
-  if (!view->has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        field, ": this hub holds no ", wanted, " ", ref.origin(), "/",
-        ref.record_id(), "; check the hub id and the id (search with kind=",
-        FindRecordKind(kind)->name, " lists the ones it holds)"));
-  }
-  const v1::RecordBody& body = (*view)->body;
-  if (body.payload_case() != kind &&
-      body.payload_case() != v1::RecordBody::kTombstone) {
-    const RecordKindInfo* is = KindOf(body);
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", ref.origin(), "/", ref.record_id(), " is ",
-        is != nullptr ? WithArticle(is->display_name) : "another record",
-        ", not ", WithArticle(wanted)));
-  }
-  return absl::OkStatus();
-}
-
-// A capability that is neither listed nor "x-" is refused, with
-// suggestions, unless a record here carries it (a newer list's code).
-absl::Status CheckCapabilityCode(const StoreSnapshot& snap,
-                                 absl::string_view code) {
-  if (code.empty() || absl::StartsWith(code, "x-") ||
-      FindCapability(code) != nullptr) {
-    return absl::OkStatus();
-  }
-  PostingCursor held(snap, PostingList::Filter(kFieldCapability, code));
-  if (absl::Status s = held.status(); !s.ok()) return s;
-  if (held.Valid()) return absl::OkStatus();
-  std::vector<std::string> similar = SimilarCapabilities(code);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "capability: \"", code, "\" is not a listed capability; ",
-      similar.empty()
-          ? ""
-          : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "? "),
-      "the list is in docs/matchmaking.md (\"Capabilities\"); local ones "
-      "start with \"x-\""));
 }
 
 // Events with an occurrence overlapping `during`: the month postings, then
