@@ -413,6 +413,26 @@ TEST(Format, SearchHitsOfNeedsAndOffersLabelCapabilities) {
       << out.str();
 }
 
+TEST(Format, ACountStoppedAtTheHubsCapSaysMoreThan) {
+  v1::SearchResponse response;
+  v1::Record* r = response.add_hits()->mutable_record();
+  r->set_origin("civhub1lima");
+  r->set_record_id("org-1");
+  r->mutable_body()->mutable_organization()->add_names()->set_text("Agua");
+  response.set_total_count(10000);
+  response.set_total_count_is_lower_bound(true);
+  std::ostringstream out;
+  PrintHits(response, {}, out);
+  EXPECT_TRUE(
+      absl::StrContains(out.str(), "1 of more than 10000 matching records"))
+      << out.str();
+  response.set_total_count_is_lower_bound(false);
+  std::ostringstream exact;
+  PrintHits(response, {}, exact);
+  EXPECT_TRUE(absl::StrContains(exact.str(), "1 of 10000 matching records"))
+      << exact.str();
+}
+
 TEST(Format, AnEventsRegistrationsCountGoingAndInterestedApart) {
   RegistrationTally tally;
   auto add = [&](const char* origin, const char* status, int attendees) {
@@ -747,7 +767,7 @@ TEST(Format, ARecordShowsItsKindsFields) {
 TEST(Format, JsonHasEveryField) {
   EXPECT_EQ(ToJson(v1::SearchResponse()),
             "{\n \"hits\": [],\n \"totalCount\": \"0\",\n \"nextPageToken\": "
-            "\"\"\n}\n");
+            "\"\",\n \"totalCountIsLowerBound\": false\n}\n");
 }
 
 }  // namespace

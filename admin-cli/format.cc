@@ -245,8 +245,10 @@ void PrintHits(const v1::SearchResponse& response, const HubNames& names,
     rows.push_back(std::move(row));
   }
   PrintTable(header, rows, out);
-  out << response.hits_size() << " of " << response.total_count()
-      << " matching records\n";
+  // Past the hub's cap a filter search stops counting (docs/api.md).
+  out << response.hits_size() << " of "
+      << (response.total_count_is_lower_bound() ? "more than " : "")
+      << response.total_count() << " matching records\n";
 }
 
 namespace {

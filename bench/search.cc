@@ -18,9 +18,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/xapian_baseline.h"
 #include "crypto/key_file.h"
 #include "hubnode/hub_node.h"
 #include "node/hub.h"
+#include "node/records/geo.h"
+#include "node/search/directory.h"
 #include "server/directory_service.h"
 
 namespace civhub::bench {
@@ -65,15 +68,6 @@ void BindText(sqlite3_stmt* s, int i, const std::string& text) {
                     SQLITE_TRANSIENT);
 }
 
-double KmBetween(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kRad = M_PI / 180;
-  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) *
-                       std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 6371.0 * 2 * std::atan2(std::sqrt(a), std::sqrt(1 - a));
-}
-
 absl::Status CreateSqlite(sqlite3* db) {
   for (const char* sql : {
            "PRAGMA journal_mode=OFF",
@@ -98,20 +92,24 @@ struct Query {
   std::string fts;  // FTS5 MATCH expression (text queries)
 };
 
+Query TextQuery(const char* text) {
+  Query q;
+  q.request.set_text(text);
+  // civhub: every word must match, the last also as a prefix.
+  std::vector<std::string> words = absl::StrSplit(text, ' ');
+  for (size_t i = 0; i < words.size(); ++i) {
+    absl::StrAppend(&q.fts, i ? " " : "", "\"", words[i], "\"",
+                    i + 1 == words.size() ? "*" : "");
+  }
+  return q;
+}
+
 std::vector<Query> TextQueries() {
   std::vector<Query> out;
   for (const char* text :
        {"water", "clean water", "agua", "maji safi", "digital freedom",
         "educacion", "women rights", "wat", "fondation eau", "nairobi"}) {
-    Query q;
-    q.request.set_text(text);
-    // civhub: every word must match, the last also as a prefix.
-    std::vector<std::string> words = absl::StrSplit(text, ' ');
-    for (size_t i = 0; i < words.size(); ++i) {
-      absl::StrAppend(&q.fts, i ? " " : "", "\"", words[i], "\"",
-                      i + 1 == words.size() ? "*" : "");
-    }
-    out.push_back(std::move(q));
+    out.push_back(TextQuery(text));
   }
   return out;
 }
@@ -149,6 +147,58 @@ std::vector<Query> RadiusQueries() {
   return out;
 }
 
+std::vector<Query> TextFilterQueries() {
+  std::vector<Query> out;
+  for (auto [text, country, topic] :
+       std::vector<std::tuple<const char*, const char*, const char*>>{
+           {"water", "KE", ""},
+           {"agua", "PE", ""},
+           {"digital freedom", "", "digital-freedom"},
+           {"educacion", "MX", "education"},
+           {"women rights", "", "womens-issues"}}) {
+    Query q = TextQuery(text);
+    q.request.set_country(country);
+    q.request.set_topic(topic);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+std::vector<Query> FilterRadiusQueries() {
+  std::vector<Query> out;
+  for (auto [lat, lon, km, country, topic] : std::vector<
+           std::tuple<double, double, double, const char*, const char*>>{
+           {-1.2864, 36.8172, 25, "", "water-sanitation"},
+           {-12.0464, -77.0428, 25, "PE", "education"},
+           {14.5995, 120.9842, 50, "", "disaster-response"},
+           {51.5074, -0.1278, 10, "GB", ""},
+           {50.4501, 30.5234, 20, "", "civic-tech"}}) {
+    Query q;
+    q.request.mutable_near()->set_latitude(lat);
+    q.request.mutable_near()->set_longitude(lon);
+    q.request.mutable_near()->set_radius_km(km);
+    q.request.set_country(country);
+    q.request.set_topic(topic);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+// Counts of SQLite's filter queries stop past civhub's cap, as civhub's
+// do (SearchOptions::exact_count_up_to), so both give the same answer.
+const size_t kCountCap = node::SearchOptions().exact_count_up_to;
+
+// `SELECT count(*)` of `from_where`, stopping past kCountCap.
+std::string CappedCount(absl::string_view from_where) {
+  return absl::StrCat("SELECT count(*) FROM (SELECT 1 ", from_where, " LIMIT ",
+                      kCountCap + 1, ")");
+}
+
+// A count of the capped statement as civhub reports it.
+int64_t AsCapped(int64_t n) {
+  return std::min<int64_t>(n, static_cast<int64_t>(kCountCap));
+}
+
 // A page of 20 hits (records) and the total count: what civhub returns.
 struct SqliteEngine {
   explicit SqliteEngine(sqlite3* db)
@@ -156,45 +206,72 @@ struct SqliteEngine {
              "SELECT m.record FROM fts JOIN meta m ON m.id = fts.rowid "
              "WHERE fts MATCH ?1 ORDER BY rank LIMIT 20"),
         text_count(db, "SELECT count(*) FROM fts WHERE fts MATCH ?1"),
+        text_filter(db,
+                    "SELECT m.record FROM fts JOIN meta m ON m.id = fts.rowid "
+                    "WHERE fts MATCH ?1 AND (?2 = '' OR m.country = ?2) AND "
+                    "(?3 = '' OR EXISTS (SELECT 1 FROM topics t WHERE "
+                    "t.topic = ?3 AND t.id = m.id)) ORDER BY rank LIMIT 20"),
+        text_filter_count(db,
+                          "SELECT count(*) FROM fts JOIN meta m ON m.id = "
+                          "fts.rowid WHERE fts MATCH ?1 AND (?2 = '' OR "
+                          "m.country = ?2) AND (?3 = '' OR EXISTS (SELECT 1 "
+                          "FROM topics t WHERE t.topic = ?3 AND t.id = m.id))"),
         country_topic(db,
                       "SELECT m.record FROM topics t JOIN meta m ON m.id = "
                       "t.id WHERE t.topic = ?2 AND m.country = ?1 LIMIT 20"),
-        country_topic_count(db,
-                            "SELECT count(*) FROM topics t JOIN meta m ON "
-                            "m.id = t.id WHERE t.topic = ?2 AND m.country = "
-                            "?1"),
+        country_topic_count(
+            db, CappedCount("FROM topics t JOIN meta m ON m.id = t.id WHERE "
+                            "t.topic = ?2 AND m.country = ?1")
+                    .c_str()),
         country(db, "SELECT record FROM meta WHERE country = ?1 LIMIT 20"),
-        country_count(db, "SELECT count(*) FROM meta WHERE country = ?1"),
+        country_count(db, CappedCount("FROM meta WHERE country = ?1").c_str()),
         topic(db,
               "SELECT m.record FROM topics t JOIN meta m ON m.id = t.id "
               "WHERE t.topic = ?1 LIMIT 20"),
-        topic_count(db, "SELECT count(*) FROM topics WHERE topic = ?1"),
+        topic_count(db, CappedCount("FROM topics WHERE topic = ?1").c_str()),
         box(db,
             "SELECT g.id, m.lat, m.lon FROM geo g JOIN meta m ON m.id = g.id "
             "WHERE g.minlat >= ?1 AND g.maxlat <= ?2 AND g.minlon >= ?3 AND "
             "g.maxlon <= ?4"),
+        box_filter(db,
+                   "SELECT g.id, m.lat, m.lon FROM geo g JOIN meta m ON m.id "
+                   "= g.id WHERE g.minlat >= ?1 AND g.maxlat <= ?2 AND "
+                   "g.minlon >= ?3 AND g.maxlon <= ?4 AND (?5 = '' OR "
+                   "m.country = ?5) AND (?6 = '' OR EXISTS (SELECT 1 FROM "
+                   "topics t WHERE t.topic = ?6 AND t.id = g.id))"),
         record(db, "SELECT record FROM meta WHERE id = ?1") {}
 
-  // Returns the total count; reads the page's records.
+  // Returns the total count as civhub reports it (filter queries' capped);
+  // reads the page's records.
   int64_t Run(const Query& q) {
     const v1::SearchRequest& r = q.request;
+    const bool filtered = !r.country().empty() || !r.topic().empty();
     if (!r.text().empty()) {
-      return Page(text, text_count,
-                  [&](sqlite3_stmt* s) { BindText(s, 1, q.fts); });
-    }
-    if (r.has_near()) return Near(r.near());
-    if (!r.country().empty() && !r.topic().empty()) {
-      return Page(country_topic, country_topic_count, [&](sqlite3_stmt* s) {
-        BindText(s, 1, r.country());
-        BindText(s, 2, r.topic());
+      if (!filtered) {
+        return Page(text, text_count,
+                    [&](sqlite3_stmt* s) { BindText(s, 1, q.fts); });
+      }
+      return Page(text_filter, text_filter_count, [&](sqlite3_stmt* s) {
+        BindText(s, 1, q.fts);
+        BindText(s, 2, r.country());
+        BindText(s, 3, r.topic());
       });
     }
-    if (!r.country().empty()) {
-      return Page(country, country_count,
-                  [&](sqlite3_stmt* s) { BindText(s, 1, r.country()); });
+    if (r.has_near()) return Near(r);
+    if (!r.country().empty() && !r.topic().empty()) {
+      return AsCapped(
+          Page(country_topic, country_topic_count, [&](sqlite3_stmt* s) {
+            BindText(s, 1, r.country());
+            BindText(s, 2, r.topic());
+          }));
     }
-    return Page(topic, topic_count,
-                [&](sqlite3_stmt* s) { BindText(s, 1, r.topic()); });
+    if (!r.country().empty()) {
+      return AsCapped(Page(country, country_count, [&](sqlite3_stmt* s) {
+        BindText(s, 1, r.country());
+      }));
+    }
+    return AsCapped(Page(topic, topic_count,
+                         [&](sqlite3_stmt* s) { BindText(s, 1, r.topic()); }));
   }
 
   int64_t Page(Statement& page, Statement& count,
@@ -214,24 +291,33 @@ struct SqliteEngine {
     return n;
   }
 
-  // Nearest first within the circle: the R*Tree's box, then distances.
-  int64_t Near(const v1::GeoCircle& c) {
+  // Nearest first within the circle: the R*Tree's box (and the filters),
+  // then distances by civhub's haversine, so both engines draw the circle's
+  // edge alike.
+  int64_t Near(const v1::SearchRequest& r) {
+    const v1::GeoCircle& c = r.near();
+    const bool filtered = !r.country().empty() || !r.topic().empty();
+    Statement& in_box = filtered ? box_filter : box;
     const double dlat = c.radius_km() / 111.0;
     const double dlon =
         c.radius_km() / (111.0 * std::cos(c.latitude() * M_PI / 180));
-    sqlite3_bind_double(box.get(), 1, c.latitude() - dlat);
-    sqlite3_bind_double(box.get(), 2, c.latitude() + dlat);
-    sqlite3_bind_double(box.get(), 3, c.longitude() - dlon);
-    sqlite3_bind_double(box.get(), 4, c.longitude() + dlon);
-    std::vector<std::pair<double, int64_t>> within;
-    while (sqlite3_step(box.get()) == SQLITE_ROW) {
-      const double km = KmBetween(c.latitude(), c.longitude(),
-                                  sqlite3_column_double(box.get(), 1),
-                                  sqlite3_column_double(box.get(), 2));
-      if (km <= c.radius_km())
-        within.emplace_back(km, sqlite3_column_int64(box.get(), 0));
+    sqlite3_bind_double(in_box.get(), 1, c.latitude() - dlat);
+    sqlite3_bind_double(in_box.get(), 2, c.latitude() + dlat);
+    sqlite3_bind_double(in_box.get(), 3, c.longitude() - dlon);
+    sqlite3_bind_double(in_box.get(), 4, c.longitude() + dlon);
+    if (filtered) {
+      BindText(in_box.get(), 5, r.country());
+      BindText(in_box.get(), 6, r.topic());
     }
-    box.Reset();
+    std::vector<std::pair<double, int64_t>> within;
+    while (sqlite3_step(in_box.get()) == SQLITE_ROW) {
+      const double km = node::DistanceKm(
+          c.latitude(), c.longitude(), sqlite3_column_double(in_box.get(), 1),
+          sqlite3_column_double(in_box.get(), 2));
+      if (km <= c.radius_km())
+        within.emplace_back(km, sqlite3_column_int64(in_box.get(), 0));
+    }
+    in_box.Reset();
     const size_t n = std::min<size_t>(20, within.size());
     std::partial_sort(within.begin(), within.begin() + n, within.end());
     std::string sink;
@@ -247,8 +333,9 @@ struct SqliteEngine {
     return static_cast<int64_t>(within.size());
   }
 
-  Statement text, text_count, country_topic, country_topic_count, country,
-      country_count, topic, topic_count, box, record;
+  Statement text, text_count, text_filter, text_filter_count, country_topic,
+      country_topic_count, country, country_count, topic, topic_count, box,
+      box_filter, record;
 };
 
 Latency Measure(const std::string& engine, const std::string& kind,
@@ -398,8 +485,7 @@ absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset) {
   return static_cast<uint64_t>(sqlite3_column_int64(sum.get(), 0));
 }
 
-absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
-                                               int rounds) {
+absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
   hubnode::HubNodeOptions options;
   options.store.path = dataset + "/store";
   options.key_file = dataset + "/hub.key";
@@ -426,13 +512,47 @@ absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
   auto stub = v1::Directory::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
 
-  std::vector<Latency> out;
+#ifdef CIVHUB_HAVE_XAPIAN
+  absl::StatusOr<std::unique_ptr<XapianBaseline>> xapian =
+      XapianBaseline::Open(dataset);
+  if (!xapian.ok()) return xapian.status();
+#endif
+
+  SearchRun run;
   for (auto [kind, queries] :
        std::vector<std::pair<std::string, std::vector<Query>>>{
            {"text", TextQueries()},
            {"filter", FilterQueries()},
-           {"radius", RadiusQueries()}}) {
+           {"radius", RadiusQueries()},
+           {"text + filter", TextFilterQueries()},
+           {"filter + radius", FilterRadiusQueries()}}) {
     std::cerr << "search: " << kind << " queries...\n";
+    Agreement agreement{kind, static_cast<int>(queries.size()), 0, 0, 0};
+    for (const Query& q : queries) {
+      absl::StatusOr<v1::SearchResponse> r = hub.directory().Search(q.request);
+      const int64_t civhub = r.ok() ? r->total_count() : -1;
+      const int64_t other = sqlite.Run(q);
+      agreement.with_sqlite += civhub == other;
+      agreement.lower_bounds += r.ok() && r->total_count_is_lower_bound();
+      if (civhub != other) {
+        std::cerr << "search: " << kind << " \"" << q.request.ShortDebugString()
+                  << "\": civhub counts " << civhub << ", SQLite " << other
+                  << "\n";
+      }
+#ifdef CIVHUB_HAVE_XAPIAN
+      if (!q.request.text().empty()) {
+        const int64_t x = (*xapian)->Run(q.request, /*exact=*/true);
+        agreement.with_xapian += civhub == x;
+        if (civhub != x) {
+          std::cerr << "search: " << kind << " \""
+                    << q.request.ShortDebugString() << "\": civhub counts "
+                    << civhub << ", Xapian " << x << "\n";
+        }
+      }
+#endif
+    }
+    run.agreements.push_back(agreement);
+    std::vector<Latency>& out = run.latencies;
     out.push_back(Measure("civhub", kind, queries, rounds, [&](const Query& q) {
       absl::StatusOr<v1::SearchResponse> r = hub.directory().Search(q.request);
       return r.ok() ? r->total_count() : -1;
@@ -445,11 +565,20 @@ absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
                                        ? r.total_count()
                                        : -1;
                           }));
-    out.push_back(Measure("SQLite FTS5", kind, queries, rounds,
+    out.push_back(Measure("SQLite", kind, queries, rounds,
                           [&](const Query& q) { return sqlite.Run(q); }));
+#ifdef CIVHUB_HAVE_XAPIAN
+    if (!queries[0].request.text().empty()) {
+      for (bool exact : {false, true}) {
+        out.push_back(Measure(
+            exact ? "Xapian, exact count" : "Xapian", kind, queries, rounds,
+            [&](const Query& q) { return (*xapian)->Run(q.request, exact); }));
+      }
+    }
+#endif
   }
   server->Shutdown();
-  return out;
+  return run;
 }
 
 }  // namespace civhub::bench

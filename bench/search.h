@@ -1,6 +1,8 @@
 // A hub data directory holding N generated organizations (reused between
-// runs), and the `search` workload over it: text, filter and radius queries,
-// in-process and over gRPC, against SQLite FTS5 on the same data.
+// runs), and the `search` workload over it: text, filter, radius, text +
+// filter and filter + radius queries, in-process and over gRPC, against
+// SQLite (FTS5, B-tree indexes, R*Tree) and, for text, Xapian on the same
+// data.
 #ifndef CIVHUB_BENCH_SEARCH_H_
 #define CIVHUB_BENCH_SEARCH_H_
 
@@ -37,15 +39,34 @@ absl::StatusOr<FreshDataset> StartDataset(const std::string& dir,
 absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset);
 
 struct Latency {
-  std::string engine;  // "civhub", "civhub over gRPC", "SQLite FTS5"
-  std::string kind;    // "text", "filter", "radius"
+  // "civhub", "civhub over gRPC", "SQLite", "Xapian", "Xapian, exact count"
+  std::string engine;
+  // "text", "filter", "radius", "text + filter", "filter + radius"
+  std::string kind;
   double p50_us = 0, p99_us = 0, qps = 0;
   double mean_hits = 0;  // total_count / matches reported, for sanity
 };
 
-// Runs each query kind `rounds` times over its query set on every engine.
-absl::StatusOr<std::vector<Latency>> RunSearch(const std::string& dataset,
-                                               int rounds);
+// Whether the engines found as many matches for each query of a kind:
+// civhub's total_count against SQLite's count (filter queries' capped as
+// civhub's) and Xapian's exact count (text kinds).
+struct Agreement {
+  std::string kind;
+  int queries = 0;
+  int with_sqlite = 0;
+  int with_xapian = 0;   // 0 without Xapian or text
+  int lower_bounds = 0;  // civhub counts that stopped at the cap
+};
+
+struct SearchRun {
+  std::vector<Latency> latencies;
+  std::vector<Agreement> agreements;
+};
+
+// Runs each query kind `rounds` times over its query set on every engine
+// (Xapian where built with it: text kinds only), after checking the engines
+// agree on each query's count (disagreements are printed on stderr).
+absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds);
 
 }  // namespace civhub::bench
 

@@ -370,7 +370,9 @@
     if (seq !== searchSeq) return;  // A newer search has begun.
     const hits = response.hits || [];
     const total = Number(response.totalCount || 0);
-    status.textContent = total ? t(pluralKey('resultCount', total), {n: total.toLocaleString(ui)}) : t('noResults');
+    // Past the hub's cap (10,000) a filter search stops counting: "more than".
+    const countKey = response.totalCountIsLowerBound ? 'resultCountMore' : pluralKey('resultCount', total);
+    status.textContent = total ? t(countKey, {n: total.toLocaleString(ui)}) : t('noResults');
     if (!more) $('results').replaceChildren();
     nextToken = response.nextPageToken || '';
     $('more').hidden = !nextToken;

@@ -58,6 +58,19 @@ struct SearchPaging {
   int64_t limit = 0;
 };
 
+// How Search counts a query's matches (total_count).
+struct SearchOptions {
+  // A query ranked in the order records were stored (filters alone, no
+  // text, `near` or events by date) is counted exactly up to this many
+  // matches; past that Search stops once its page is full and answers
+  // total_count = this, total_count_is_lower_bound (docs/api.md). Lucene
+  // counts to 1,000 by default, Elasticsearch to 10,000 (track_total_hits):
+  // 10,000 is 500 pages of 20, and at about a microsecond a match it
+  // bounds the count's cost at ~10 ms. Queries ranked by text, distance
+  // or date read every match's key to rank, so their count stays exact.
+  size_t exact_count_up_to = 10000;
+};
+
 namespace internal {
 class MatchIndex;  // internal/match_index.h
 }  // namespace internal
@@ -65,11 +78,19 @@ class MatchIndex;  // internal/match_index.h
 class Directory {
  public:
   // `store` and `clock` must outlive the Directory. The clock says when
-  // needs and offers have expired (search and matching leave them out).
-  explicit Directory(const Store* store, const Clock* clock = SystemClock());
+  // needs and offers have expired (search and matching leave them out);
+  // `options` how Search counts.
+  explicit Directory(const Store* store, const Clock* clock = SystemClock(),
+                     const SearchOptions& options = {});
 
   absl::StatusOr<v1::Record> GetRecord(
       const v1::GetRecordRequest& request) const;
+  // A page of the records matching `request`, in the query's order
+  // (docs/api.md, "Search"), and total_count: exact, unless a query in
+  // store order (filters only) has more than the options' exact_count_up_to
+  // matches; then counting stops there once the page is full, and the
+  // response says total_count_is_lower_bound. The page is the same either
+  // way.
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request,
                                             const QueryStop& stop = {}) const;
   // Search with offset paging: the same matches in the same order as
@@ -154,6 +175,7 @@ class Directory {
  private:
   const Store* const store_;
   const Clock* const clock_;
+  const SearchOptions options_;
   // Matching's view of the needs and offers; shared so Directory stays
   // copyable.
   std::shared_ptr<internal::MatchIndex> match_index_;

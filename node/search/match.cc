@@ -229,9 +229,11 @@ absl::StatusOr<Subject> ResolveSubject(const StoreSnapshot& snap,
 
 }  // namespace
 
-Directory::Directory(const Store* store, const Clock* clock)
+Directory::Directory(const Store* store, const Clock* clock,
+                     const SearchOptions& options)
     : store_(store),
       clock_(clock),
+      options_(options),
       match_index_(std::make_shared<internal::MatchIndex>(store)) {}
 
 absl::StatusOr<v1::MatchResponse> Directory::MatchAt(

@@ -6,24 +6,24 @@
 // postings or need per-document values. Clauses are intersected by leapfrog
 // (each cursor seeks to the largest current document), then the matches are
 // ranked: nearest first for radius queries, best text score first for text
-// queries, else in document order.
+// queries, else in document order. A query in document order stops once
+// its page is full and its count has passed the cap (SearchOptions); the
+// others rank, and so count, every match. Request checks are in
+// internal/search_checks.
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/keys.h"
-#include "node/records/capabilities.h"
 #include "node/records/geo.h"
 #include "node/records/index_terms.h"
-#include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
 #include "node/records/recurrence.h"
 #include "node/records/taxonomy.h"
@@ -32,6 +32,7 @@
 #include "node/search/internal/expiry.h"
 #include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
+#include "node/search/internal/search_checks.h"
 #include "node/search/internal/stopper.h"
 #include "node/storage/postings.h"
 #include "node/storage/snapshot.h"
@@ -39,6 +40,10 @@
 namespace civhub::node {
 namespace {
 
+using internal::CheckCapabilityCode;
+using internal::CheckNamedRecord;
+using internal::CheckSearchRequest;
+using internal::CheckTaxonomyCode;
 using internal::Stopper;
 
 constexpr absl::string_view kSearchPastDeadline =
@@ -64,13 +69,32 @@ class PostingClause : public Clause {
       : cursor_(snap, std::move(list)) {}
   bool Valid() const override { return cursor_.Valid(); }
   uint64_t doc() const override { return cursor_.doc(); }
-  void Seek(uint64_t target) override { cursor_.Seek(target); }
+  // Steps a few postings before seeking: in a dense intersection the
+  // target is mostly a posting or two ahead, and a step (the LevelDB
+  // iterator's next key) costs a fraction of a seek (a search of the
+  // table's index and block). How many adapts: halved when the target was
+  // further (a sparse clause drives), doubled when steps reached it.
+  void Seek(uint64_t target) override {
+    int taken = 0;
+    for (; taken < steps_ && cursor_.Valid() && cursor_.doc() < target;
+         ++taken) {
+      cursor_.Next();
+    }
+    if (cursor_.Valid() && cursor_.doc() < target) {
+      cursor_.Seek(target);
+      steps_ = std::max(1, steps_ / 2);
+    } else if (taken > 0) {
+      steps_ = std::min(kMaxStepsBeforeSeek, steps_ * 2);
+    }
+  }
   void Next() override { cursor_.Next(); }
   bool materialized() const override { return false; }
   absl::Status status() const { return cursor_.status(); }
 
  private:
+  static constexpr int kMaxStepsBeforeSeek = 8;
   PostingCursor cursor_;
+  int steps_ = kMaxStepsBeforeSeek;
 };
 
 // A sorted, de-duplicated list of documents with a value per document.
@@ -226,159 +250,6 @@ absl::StatusOr<std::unique_ptr<ListClause>> GeoClause(const StoreSnapshot& snap,
   if (absl::Status s = cursor.status(); !s.ok()) return s;
   return std::make_unique<ListClause>(
       Normalize(std::move(docs), [](double a, double b) { return a < b; }));
-}
-
-absl::Status CheckSearchRequest(const v1::SearchRequest& r) {
-  auto invalid = [](absl::string_view field, absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
-  };
-  if (r.text().size() > kMaxSearchTextBytes) {
-    return invalid(
-        "text", absl::StrCat("is longer than ", kMaxSearchTextBytes, " bytes"));
-  }
-  if (!IsValidUtf8(r.text())) return invalid("text", "is not valid UTF-8");
-  // Kinds without postings are refused; the hub's system kinds are accepted
-  // and, not being searchable, select nothing beyond the other fields.
-  if (const RecordKindInfo* kind = FindRecordKind(r.kind());
-      r.kind() != v1::RECORD_KIND_UNSPECIFIED &&
-      (kind == nullptr || kind->index_letter == '\0')) {
-    std::vector<std::string> names;
-    for (const RecordKindInfo& k : RecordKinds()) {
-      if (k.searchable) {
-        names.push_back(absl::AsciiStrToUpper(k.name));
-      }
-    }
-    names.emplace_back("unspecified");
-    return invalid("kind", absl::StrCat("must be ", JoinAlternatives(names)));
-  }
-  if (!r.country().empty() && !IsCountryCode(r.country())) {
-    return invalid("country", absl::StrCat("\"", r.country(),
-                                           "\" is not an ISO 3166-1 alpha-2 "
-                                           "code (such as \"KE\")"));
-  }
-  if (!r.region().empty() && !IsRegionCode(r.region())) {
-    return invalid("region", absl::StrCat("\"", r.region(),
-                                          "\" is not an ISO 3166-2 code (such "
-                                          "as \"KE-30\")"));
-  }
-  if (!r.language().empty() && !IsLanguageCode(r.language())) {
-    return invalid("language", absl::StrCat("\"", r.language(),
-                                            "\" is not an ISO 639-1 code (such "
-                                            "as \"sw\")"));
-  }
-  if (r.has_identifier() && (r.identifier().scheme().empty() ||
-                             r.identifier().identifier().empty())) {
-    return invalid("identifier", "needs both scheme and identifier");
-  }
-  if (!r.capability().empty() && !IsWellFormedCode(r.capability())) {
-    return invalid("capability",
-                   absl::StrCat("\"", r.capability(),
-                                "\" is not a code (lower-case words joined by "
-                                "'-', such as \"web-development\")"));
-  }
-  if (r.has_during()) {
-    if (!r.during().has_start() || !r.during().has_end()) {
-      return invalid("during", "needs both start and end");
-    }
-    const absl::Time from = absl::FromUnixSeconds(r.during().start().seconds());
-    const absl::Time to = absl::FromUnixSeconds(r.during().end().seconds());
-    if (to <= from) return invalid("during.end", "is not after during.start");
-    if (to - from > kRecurrenceHorizon) {
-      return invalid("during", "spans more than 5 years");
-    }
-  }
-  if (r.has_near()) {
-    const v1::GeoCircle& n = r.near();
-    if (!(n.latitude() >= -90 && n.latitude() <= 90)) {
-      return invalid("near.latitude", "must be within [-90, 90]");
-    }
-    if (!(n.longitude() >= -180 && n.longitude() <= 180)) {
-      return invalid("near.longitude", "must be within [-180, 180]");
-    }
-    if (!(n.radius_km() > 0 && n.radius_km() <= 20040)) {
-      return invalid("near.radius_km", "must be within (0, 20040]");
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A topic or organization type that is neither on this hub's list nor an
-// "x-" extension is refused (a typo must not answer "nothing found"),
-// unless a record here carries it: hubs with a newer list publish codes
-// this one does not know yet, and those stay searchable.
-absl::Status CheckTaxonomyCode(const StoreSnapshot& snap, char index_field,
-                               absl::string_view field, absl::string_view code,
-                               absl::Span<const TaxonomyTerm> terms,
-                               absl::string_view what) {
-  if (code.empty() || absl::StartsWith(code, "x-")) return absl::OkStatus();
-  for (const TaxonomyTerm& t : terms) {
-    if (code == t.code) return absl::OkStatus();
-  }
-  if (IsWellFormedCode(code)) {
-    PostingCursor held(snap, PostingList::Filter(index_field, code));
-    if (absl::Status s = held.status(); !s.ok()) return s;
-    if (held.Valid()) return absl::OkStatus();
-  }
-  std::vector<std::string> similar = SimilarCodes(terms, code);
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": \"", code, "\" is not ", what, "; ",
-      similar.empty()
-          ? ""
-          : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "? "),
-      "the codes are listed in the hub's /static/options.json and in "
-      "docs/api.md (\"Taxonomy\"); local extensions start with \"x-\""));
-}
-
-// A search naming a record (organization=, event=) that this hub never
-// held matches nothing; said, since an empty answer reads as "nobody
-// registered" when the reference was mistyped. A deleted record is held
-// (its tombstone): records naming it may still be live.
-absl::Status CheckNamedRecord(const StoreSnapshot& snap,
-                              absl::string_view field,
-                              const std::string& origin,
-                              const v1::RecordRef& ref,
-                              v1::RecordBody::PayloadCase kind) {
-  absl::StatusOr<std::optional<StoredView>> view =
-      snap.Get(origin, ref.record_id());
-  if (!view.ok()) return view.status();
-  const absl::string_view wanted = FindRecordKind(kind)->display_name;
-  if (!view->has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        field, ": this hub holds no ", wanted, " ", ref.origin(), "/",
-        ref.record_id(), "; check the hub id and the id (search with kind=",
-        FindRecordKind(kind)->name, " lists the ones it holds)"));
-  }
-  const v1::RecordBody& body = (*view)->body;
-  if (body.payload_case() != kind &&
-      body.payload_case() != v1::RecordBody::kTombstone) {
-    const RecordKindInfo* is = KindOf(body);
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", ref.origin(), "/", ref.record_id(), " is ",
-        is != nullptr ? WithArticle(is->display_name) : "another record",
-        ", not ", WithArticle(wanted)));
-  }
-  return absl::OkStatus();
-}
-
-// A capability that is neither listed nor "x-" is refused, with
-// suggestions, unless a record here carries it (a newer list's code).
-absl::Status CheckCapabilityCode(const StoreSnapshot& snap,
-                                 absl::string_view code) {
-  if (code.empty() || absl::StartsWith(code, "x-") ||
-      FindCapability(code) != nullptr) {
-    return absl::OkStatus();
-  }
-  PostingCursor held(snap, PostingList::Filter(kFieldCapability, code));
-  if (absl::Status s = held.status(); !s.ok()) return s;
-  if (held.Valid()) return absl::OkStatus();
-  std::vector<std::string> similar = SimilarCapabilities(code);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "capability: \"", code, "\" is not a listed capability; ",
-      similar.empty()
-          ? ""
-          : absl::StrCat("did you mean ", absl::StrJoin(similar, " or "), "? "),
-      "the list is in docs/matchmaking.md (\"Capabilities\"); local ones "
-      "start with \"x-\""));
 }
 
 // Events with an occurrence overlapping `during`: the month postings, then
@@ -537,11 +408,10 @@ absl::Status KeyEventsByDate(const StoreSnapshot& snap, absl::Time from,
   return absl::OkStatus();
 }
 
-// Every match of the checked query in `snap`, in document order, unranked.
-absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
-                                               const v1::SearchRequest& request,
-                                               const CheckedQuery& q,
-                                               absl::Time now, Stopper* stop) {
+// Checks what in `request` names codes or records the store must hold.
+absl::Status CheckAgainstStore(const StoreSnapshot& snap,
+                               const v1::SearchRequest& request,
+                               const CheckedQuery& q) {
   if (absl::Status s = CheckTaxonomyCode(
           snap, kFieldTopic, "topic", request.topic(), Topics(),
           "a topic code (such as \"disaster-response\")");
@@ -574,11 +444,40 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
       return s;
     }
   }
+  return absl::OkStatus();
+}
 
+// The clauses of a checked query, ready to intersect, and what ranks its
+// matches. Movable: the clauses live on the heap.
+struct QueryPlan {
   std::vector<std::unique_ptr<Clause>> clauses;
+  // The clauses in the order the intersection steps them.
+  std::vector<Clause*> order;
   std::vector<ListClause*> text_clauses;
   ListClause* geo_clause = nullptr;
   std::vector<PostingClause*> postings;
+  // Needs or offers may match: expired ones are left out after matching.
+  bool may_expire = false;
+  // Events ranked by their next occurrence (every match's record is read).
+  bool events_by_date = false;
+
+  // Whether matches are ranked in the order the intersection finds them
+  // (document order): then the first k found are the first page.
+  bool in_document_order() const {
+    return text_clauses.empty() && geo_clause == nullptr && !events_by_date;
+  }
+};
+
+// Builds the clauses of the checked query. Text, radius and membership
+// clauses are read whole here; filter postings as the intersection goes.
+absl::StatusOr<QueryPlan> PlanQuery(const StoreSnapshot& snap,
+                                    const v1::SearchRequest& request,
+                                    const CheckedQuery& q, Stopper* stop) {
+  QueryPlan plan;
+  std::vector<std::unique_ptr<Clause>>& clauses = plan.clauses;
+  std::vector<ListClause*>& text_clauses = plan.text_clauses;
+  ListClause*& geo_clause = plan.geo_clause;
+  std::vector<PostingClause*>& postings = plan.postings;
   auto add_postings = [&](PostingList list) {
     auto c = std::make_unique<PostingClause>(snap, std::move(list));
     postings.push_back(c.get());
@@ -670,17 +569,32 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
   if (clauses.empty()) add_filter(kFieldAll, "");
 
   // Materialized clauses first: they are cheap to step and often small.
-  std::vector<Clause*> order;
-  for (auto& c : clauses) order.push_back(c.get());
-  std::stable_sort(order.begin(), order.end(), [](Clause* a, Clause* b) {
-    return a->materialized() && !b->materialized();
-  });
+  for (auto& c : clauses) plan.order.push_back(c.get());
+  std::stable_sort(plan.order.begin(), plan.order.end(),
+                   [](Clause* a, Clause* b) {
+                     return a->materialized() && !b->materialized();
+                   });
+  const RecordKindInfo* kind = FindRecordKind(request.kind());
+  plan.may_expire = kind == nullptr ||
+                    kind->payload_case == v1::RecordBody::kNeed ||
+                    kind->payload_case == v1::RecordBody::kOffer;
+  // `during` finds events only, so a query with it is one for events.
+  plan.events_by_date =
+      (request.kind() == v1::RECORD_KIND_EVENT || request.has_during()) &&
+      request.text().empty() && !request.has_near();
+  return plan;
+}
 
-  std::vector<Found> matches;
+// Appends to `out` the plan's next matches in document order, at most
+// `max`, resuming where the previous call stopped. Returns whether the
+// intersection is over (no match left).
+absl::StatusOr<bool> NextMatches(QueryPlan* plan, size_t max,
+                                 std::vector<Found>* out, Stopper* stop) {
+  const std::vector<Clause*>& order = plan->order;
   bool done = false;
   for (Clause* c : order) done |= !c->Valid();
   uint64_t target = done ? 0 : order[0]->doc();
-  while (!done) {
+  for (size_t found = 0; !done && found < max;) {
     if (stop->Tick()) return stop->status();
     bool aligned = true;
     for (Clause* c : order) {
@@ -698,43 +612,60 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
     if (done) break;
     if (!aligned) continue;
     Found m{target, 0};
-    if (geo_clause != nullptr) {
-      m.distance = geo_clause->value();
+    if (plan->geo_clause != nullptr) {
+      m.distance = plan->geo_clause->value();
       m.key = m.distance;
     } else {
-      for (ListClause* t : text_clauses) m.key -= t->value();
+      for (ListClause* t : plan->text_clauses) m.key -= t->value();
     }
-    matches.push_back(m);
+    out->push_back(m);
+    ++found;
     order[0]->Next();
-    if (!order[0]->Valid()) break;
-    target = order[0]->doc();
+    done = !order[0]->Valid();
+    if (!done) target = order[0]->doc();
   }
-  for (PostingClause* p : postings) {
+  for (PostingClause* p : plan->postings) {
     if (absl::Status s = p->status(); !s.ok()) return s;
   }
-  // Expired needs and offers are left out now, not by the index.
-  if (const RecordKindInfo* kind = FindRecordKind(request.kind());
-      kind == nullptr || kind->payload_case == v1::RecordBody::kNeed ||
-      kind->payload_case == v1::RecordBody::kOffer) {
-    std::vector<uint64_t> docs;
-    docs.reserve(matches.size());
-    for (const Found& m : matches) docs.push_back(m.doc);
-    if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
-      return s;
-    }
-    if (docs.size() != matches.size()) {
-      size_t kept = 0;
-      for (const Found& m : matches) {
-        if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
-          matches[kept++] = m;
-        }
-      }
-      matches.resize(kept);
+  return done;
+}
+
+// Leaves out of `matches` (in document order) the needs and offers
+// expired at `now`: the index does not, as it does not depend on the clock.
+absl::Status DropExpiredMatches(const StoreSnapshot& snap, absl::Time now,
+                                std::vector<Found>* matches) {
+  std::vector<uint64_t> docs;
+  docs.reserve(matches->size());
+  for (const Found& m : *matches) docs.push_back(m.doc);
+  if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
+    return s;
+  }
+  if (docs.size() == matches->size()) return absl::OkStatus();
+  size_t kept = 0;
+  for (const Found& m : *matches) {
+    if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
+      (*matches)[kept++] = m;
     }
   }
-  // `during` finds events only, so a query with it is one for events.
-  if ((request.kind() == v1::RECORD_KIND_EVENT || request.has_during()) &&
-      request.text().empty() && !request.has_near()) {
+  matches->resize(kept);
+  return absl::OkStatus();
+}
+
+// Every match of the planned query, in document order, keyed for ranking.
+absl::StatusOr<std::vector<Found>> AllMatches(const StoreSnapshot& snap,
+                                              const v1::SearchRequest& request,
+                                              QueryPlan* plan, absl::Time now,
+                                              Stopper* stop) {
+  std::vector<Found> matches;
+  absl::StatusOr<bool> done =
+      NextMatches(plan, std::numeric_limits<size_t>::max(), &matches, stop);
+  if (!done.ok()) return done.status();
+  if (plan->may_expire) {
+    if (absl::Status s = DropExpiredMatches(snap, now, &matches); !s.ok()) {
+      return s;
+    }
+  }
+  if (plan->events_by_date) {
     if (absl::Status s =
             KeyEventsByDate(snap, EventsFrom(request, now), &matches, stop);
         !s.ok()) {
@@ -742,6 +673,18 @@ absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
     }
   }
   return matches;
+}
+
+// Every match of the checked query in `snap`, in document order, keyed for
+// ranking.
+absl::StatusOr<std::vector<Found>> FindMatches(const StoreSnapshot& snap,
+                                               const v1::SearchRequest& request,
+                                               const CheckedQuery& q,
+                                               absl::Time now, Stopper* stop) {
+  if (absl::Status s = CheckAgainstStore(snap, request, q); !s.ok()) return s;
+  absl::StatusOr<QueryPlan> plan = PlanQuery(snap, request, q, stop);
+  if (!plan.ok()) return plan.status();
+  return AllMatches(snap, request, &*plan, now, stop);
 }
 
 // Adds a hit for each of `matches`, in order; an event's with its next
@@ -767,6 +710,90 @@ absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
   return absl::OkStatus();
 }
 
+// A page of a query's matches, ranked, and how many match in all.
+struct CountedPage {
+  // The page's matches and, when another page follows, one more.
+  std::vector<Found> matches;
+  int64_t total = 0;
+  // `total` is the cap: more than that many match.
+  bool total_is_lower_bound = false;
+};
+
+// Matches read per step before the page's start (a page token's position)
+// is reached: few enough for DropExpired's per-document seeks.
+constexpr size_t kSkipBatch = 256;
+
+// The page after `after` (from the first match without it) of a query
+// ranked in document order, and the count of its matches from the first:
+// exact while at most `count_up_to`; past that the intersection stops as
+// soon as the page is full, and the total is `count_up_to`, a lower bound.
+// Stopping is what the cap is for: a filter matching half the directory
+// costs its first page and `count_up_to` steps, not a step per match.
+absl::StatusOr<CountedPage> PageInDocumentOrder(
+    const StoreSnapshot& snap, QueryPlan* plan,
+    const std::optional<Found>& after, size_t take, size_t count_up_to,
+    absl::Time now, Stopper* stop) {
+  CountedPage out;
+  const size_t enough = count_up_to == std::numeric_limits<size_t>::max()
+                            ? count_up_to
+                            : count_up_to + 1;
+  size_t counted = 0;
+  bool done = false;
+  std::vector<Found> batch;
+  while (!done && (counted < enough || out.matches.size() <= take)) {
+    const size_t for_count = counted < enough ? enough - counted : 0;
+    const size_t for_page = out.matches.empty() && after.has_value()
+                                ? kSkipBatch
+                                : take + 1 - out.matches.size();
+    batch.clear();
+    absl::StatusOr<bool> over =
+        NextMatches(plan, std::max(for_count, for_page), &batch, stop);
+    if (!over.ok()) return over.status();
+    done = *over;
+    if (plan->may_expire) {
+      if (absl::Status s = DropExpiredMatches(snap, now, &batch); !s.ok()) {
+        return s;
+      }
+    }
+    counted += batch.size();
+    for (const Found& m : batch) {
+      if (out.matches.size() > take) break;
+      if (!after.has_value() || Before(*after, m)) out.matches.push_back(m);
+    }
+  }
+  out.total_is_lower_bound = !done && counted >= enough;
+  out.total =
+      static_cast<int64_t>(out.total_is_lower_bound ? count_up_to : counted);
+  return out;
+}
+
+// The page after `after` of a query ranked by text score, distance or
+// date, and the exact count: ranking reads every match's key anyway (the
+// clauses hold them all), so the count adds no reads.
+absl::StatusOr<CountedPage> RankedPage(const StoreSnapshot& snap,
+                                       const v1::SearchRequest& request,
+                                       QueryPlan* plan,
+                                       const std::optional<Found>& after,
+                                       size_t take, absl::Time now,
+                                       Stopper* stop) {
+  absl::StatusOr<std::vector<Found>> all =
+      AllMatches(snap, request, plan, now, stop);
+  if (!all.ok()) return all.status();
+  CountedPage out;
+  out.total = static_cast<int64_t>(all->size());
+  out.matches = *std::move(all);
+  std::vector<Found>& m = out.matches;
+  if (after.has_value()) {
+    m.erase(std::remove_if(m.begin(), m.end(),
+                           [&](const Found& f) { return !Before(*after, f); }),
+            m.end());
+  }
+  const size_t n = std::min(m.size(), take + 1);
+  std::partial_sort(m.begin(), m.begin() + n, m.end(), Before);
+  m.resize(n);
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::SearchResponse> Directory::Search(
@@ -776,40 +803,41 @@ absl::StatusOr<v1::SearchResponse> Directory::Search(
   if (!q.ok()) return q.status();
   v1::SearchRequest copy = request;
   const uint64_t query = internal::QueryFingerprint(&copy);
-  std::optional<internal::PagePosition> after;
+  std::optional<Found> after;
   if (!request.page_token().empty()) {
     absl::StatusOr<internal::PagePosition> pos =
         internal::DecodePageToken(request.page_token(), query);
     if (!pos.ok()) return pos.status();
-    after = *pos;
+    after = Found{pos->id, pos->key};
   }
 
   StoreSnapshot snap(*store_);
-  absl::StatusOr<std::vector<Found>> found =
-      FindMatches(snap, request, *q, clock_->Now(), &stop);
-  if (!found.ok()) return found.status();
-  std::vector<Found>& matches = *found;
+  if (absl::Status s = CheckAgainstStore(snap, request, *q); !s.ok()) return s;
+  absl::StatusOr<QueryPlan> plan = PlanQuery(snap, request, *q, &stop);
+  if (!plan.ok()) return plan.status();
+  const absl::Time now = clock_->Now();
+  const size_t take = static_cast<size_t>(q->page_size);
+  absl::StatusOr<CountedPage> page =
+      plan->in_document_order()
+          ? PageInDocumentOrder(snap, &*plan, after, take,
+                                options_.exact_count_up_to, now, &stop)
+          : RankedPage(snap, request, &*plan, after, take, now, &stop);
+  if (!page.ok()) return page.status();
 
   v1::SearchResponse out;
-  out.set_total_count(static_cast<int64_t>(matches.size()));
-  if (after.has_value()) {
-    Found last{after->id, after->key};
-    matches.erase(
-        std::remove_if(matches.begin(), matches.end(),
-                       [&](const Found& m) { return !Before(last, m); }),
-        matches.end());
-  }
-  size_t take = std::min<size_t>(matches.size(), q->page_size);
-  std::partial_sort(matches.begin(), matches.begin() + take, matches.end(),
-                    Before);
-  if (absl::Status s = AddHits(snap, absl::MakeConstSpan(matches).first(take),
-                               EventsFrom(request, clock_->Now()), &out);
+  out.set_total_count(page->total);
+  out.set_total_count_is_lower_bound(page->total_is_lower_bound);
+  const size_t shown = std::min(take, page->matches.size());
+  if (absl::Status s =
+          AddHits(snap, absl::MakeConstSpan(page->matches).first(shown),
+                  EventsFrom(request, now), &out);
       !s.ok()) {
     return s;
   }
-  if (take < matches.size()) {
-    out.set_next_page_token(internal::EncodePageToken(
-        query, {matches[take - 1].key, matches[take - 1].doc}));
+  if (page->matches.size() > take) {
+    const Found& last = page->matches[take - 1];
+    out.set_next_page_token(
+        internal::EncodePageToken(query, {last.key, last.doc}));
   }
   return out;
 }

@@ -84,7 +84,9 @@ class Hub:
 def tampering_proxy(upstream):
     """Forwards GETs to the hub; in answers to /v1/records/… (not the hubs'
     profiles "~hub") it flips one bit of the record's name inside the signed
-    bytes, as a hostile relay would. Returns the server (serving)."""
+    bytes, as a hostile relay would; answers to /v1/search say 10,000 and
+    more match, as a hub's do once a filter search passes its count cap.
+    Returns the server (serving)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -104,6 +106,11 @@ def tampering_proxy(upstream):
                 signed = signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1:]
                 record["signed"]["body"] = base64.b64encode(signed).decode()
                 body = json.dumps(record).encode()
+            if self.path.startswith("/v1/search") and status == 200:
+                found = json.loads(body)
+                found["totalCount"] = "10000"
+                found["totalCountIsLowerBound"] = True
+                body = json.dumps(found).encode()
             self.send_response(status)
             for k, v in headers.items():
                 if k not in ("content-length", "transfer-encoding", "connection", "etag"):
@@ -498,6 +505,15 @@ def run(args, hub, driver, proxy):
           f"altered record: '{mark.text}'")
     if shots:
         driver.save_screenshot(os.path.join(shots, "web-record-altered.png"))
+
+    # Past the hub's count cap the count reads "more than", in each language.
+    for lang, want in (("en", "More than 10,000 results"),
+                       ("es", "Más de 10.000 resultados"),
+                       ("fr", "Plus de 10\u202f000 résultats"),
+                       ("sw", "Matokeo zaidi ya 10,000")):
+        driver.get(f"http://127.0.0.1:{proxy.server_address[1]}/?country=KE&hl={lang}")
+        wait(driver, f"{lang}: the count reads '{want}'",
+             lambda d: d.find_element(By.ID, "status").text == want)
 
 
 def main():
