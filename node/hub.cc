@@ -573,6 +573,8 @@ absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
 // spread a LevelDB write over many records, few enough that checking
 // threads are not left waiting on a long apply.
 constexpr size_t kApplyRun = 256;
+// Fewest it applies at once while records are left to check.
+constexpr size_t kMinApplyRun = 64;
 
 std::vector<IngestResult> Hub::IngestMany(
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
@@ -603,10 +605,18 @@ std::vector<IngestResult> Hub::IngestMany(
     std::vector<const Store::ApplyPlan*> run_plans;
     std::vector<size_t> run_index;  // Position in `records` of each.
     while (applied < n) {
-      if (!ready[applied].load(std::memory_order_acquire)) {
+      size_t ready_run = 0;
+      while (applied + ready_run < n && ready_run < kApplyRun &&
+             ready[applied + ready_run].load(std::memory_order_acquire)) {
+        ++ready_run;
+      }
+      // A short run waits while there is checking left to do: the store
+      // writes a run's postings of one list as one block, so longer runs
+      // cost it fewer keys (and compaction) per record.
+      if (ready_run == 0 || (ready_run < kMinApplyRun && next < n)) {
         if (size_t mine = next++; mine < n) {
           check(mine);
-        } else {
+        } else if (ready_run == 0) {
           std::this_thread::yield();  // A helper is finishing the record.
         }
         continue;

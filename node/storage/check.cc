@@ -147,10 +147,8 @@ std::string Checker::Name(absl::string_view key) {
                          key[0] == keys::kGeo)) {
     const uint64_t last = keys::GetBE64(key.substr(key.size() - 8));
     return absl::StrCat(std::string(1, key[0]), " \"",
-                        absl::CHexEscape(key.substr(1, key.size() - 9)), "\" ",
-                        last == internal::kOpenBlock
-                            ? std::string("open block")
-                            : absl::StrCat("block through document ", last));
+                        absl::CHexEscape(key.substr(1, key.size() - 9)),
+                        "\" block through document ", last);
   }
   return absl::CHexEscape(key);
 }

@@ -104,8 +104,8 @@ absl::Status DeleteTag(leveldb::DB* db, char tag, uint64_t* deleted) {
 // would leave postings behind (it removes those its old body gives under
 // the new rules); a store of another posting format (one key per
 // posting) could not be read at all. Records are read in document order
-// (through the document keys) so that postings are only ever appended:
-// every block but each list's open one comes out full. Written in batches
+// (through the document keys) so that postings are only ever appended,
+// without a read, and blocks come out full. Written in batches
 // of a few thousand records; interrupted, it starts over at the next
 // open: the versions are written last.
 absl::Status RebuildPostings(leveldb::DB* db, Rebuild* rebuild) {
@@ -120,7 +120,10 @@ absl::Status RebuildPostings(leveldb::DB* db, Rebuild* rebuild) {
   internal::PostingOps ops;
   leveldb::WriteBatch batch;
   auto flush = [&]() -> absl::Status {
-    if (absl::Status s = ops.Write(db, &batch); !s.ok()) return s;
+    // fresh_from 0: in document order, each document is past every block.
+    if (absl::Status s = ops.Write(db, /*fresh_from=*/0, &batch); !s.ok()) {
+      return s;
+    }
     leveldb::Status w = db->Write(leveldb::WriteOptions(), &batch);
     batch.Clear();
     return FromLevelDb(w);
@@ -160,7 +163,9 @@ absl::Status RebuildPostings(leveldb::DB* db, Rebuild* rebuild) {
     }
   }
   if (!it->status().ok()) return FromLevelDb(it->status());
-  if (absl::Status st = ops.Write(db, &batch); !st.ok()) return st;
+  if (absl::Status st = ops.Write(db, /*fresh_from=*/0, &batch); !st.ok()) {
+    return st;
+  }
   batch.Put(keys::kTextIndexVersion, std::to_string(kTextIndexVersion));
   batch.Put(keys::kFilterIndexVersion, std::to_string(kFilterIndexVersion));
   batch.Put(keys::kPostingFormatVersion, std::to_string(keys::kPostingFormat));
@@ -387,8 +392,11 @@ std::vector<absl::StatusOr<ApplyOutcome>> Store::ApplyMany(
 absl::Status Store::CommitLocked(Pending* pending, leveldb::WriteBatch* batch,
                                  bool sync) {
   // Under mu_, so the blocks read are the latest and no other write moves
-  // them before this batch lands.
-  if (absl::Status st = pending->postings.Write(db_.get(), batch); !st.ok()) {
+  // them before this batch lands. Documents numbered in this batch are in
+  // no block yet: their postings are appended without a read.
+  if (absl::Status st =
+          pending->postings.Write(db_.get(), counters_.next_doc(), batch);
+      !st.ok()) {
     return st;
   }
   for (const auto& [origin, state] : pending->origins) {
@@ -736,7 +744,9 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
         batch.Delete(it->key());
       }
     }
-    if (absl::Status st = postings.Write(db_.get(), &batch); !st.ok()) {
+    if (absl::Status st =
+            postings.Write(db_.get(), counters_.next_doc(), &batch);
+        !st.ok()) {
       return st;
     }
     state->set_records(state->records() -

@@ -12,9 +12,6 @@
 
 namespace civhub::node::internal {
 
-// The key "document" of a list's open (last) block.
-inline constexpr uint64_t kOpenBlock = ~uint64_t{0};
-
 // One posting: a document and what the list keeps for it. Text: the
 // weight (1 byte). Filter: nothing. Geo: the location's index in the
 // record, then latitude and longitude as native doubles (17 bytes); a
@@ -33,9 +30,8 @@ size_t PayloadSize(char tag);
 class BlockReader {
  public:
   BlockReader() = default;
-  // `last` is the document of the block's key (kOpenBlock for the open
-  // block); `repeats` whether a document may repeat (geo: one posting per
-  // location).
+  // `last` is the document of the block's key; `repeats` whether a document may
+  // repeat (geo: one posting per location).
   void Reset(absl::string_view value, size_t payload_size, uint64_t last,
              bool repeats);
   // The next posting; false at the end or once malformed().

@@ -22,8 +22,8 @@ inline constexpr char kFork = 'F';    // F origin seq hash -> SignedRecord
 inline constexpr char kOrigin = 'O';  // O origin -> OriginState
 inline constexpr char kChange = 'C';  // C change -> doc (latest per record)
 // Posting lists, as blocks of postings (posting_blocks.h): the key is the
-// list's prefix and the last document of the block (all ones for a list's
-// open, last block); the value the block's postings.
+// list's prefix and the last document of the block; the value the block's
+// postings.
 inline constexpr char kText = 'T';    // T token \0 last -> (doc weight)...
 inline constexpr char kFilter = 'X';  // X field value \0 last -> (doc)...
 inline constexpr char kGeo = 'G';     // G level cell last -> (doc n lat lon)...

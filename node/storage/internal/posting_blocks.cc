@@ -91,8 +91,8 @@ void BlockReader::Reset(absl::string_view value, size_t payload_size,
 bool BlockReader::Next(Posting* posting) {
   if (malformed_) return false;
   if (left_ == 0) {
-    // The key names the last document, unless it is the open block.
-    malformed_ = p_ != end_ || (last_ != kOpenBlock && doc_ != last_);
+    // The key names the last document.
+    malformed_ = p_ != end_ || doc_ != last_;
     return false;
   }
   uint64_t delta;
@@ -152,7 +152,8 @@ void PostingOps::Add(uint64_t doc, const IndexTerms& terms, bool remove) {
   });
 }
 
-absl::Status PostingOps::Write(leveldb::DB* db, leveldb::WriteBatch* batch) {
+absl::Status PostingOps::Write(leveldb::DB* db, uint64_t fresh_from,
+                               leveldb::WriteBatch* batch) {
   if (ops_.empty()) return absl::OkStatus();
   // List by list, document by document; a document's ops in the order
   // they were made.
@@ -160,8 +161,8 @@ absl::Status PostingOps::Write(leveldb::DB* db, leveldb::WriteBatch* batch) {
     const int c = a.list.compare(b.list);
     return c != 0 ? c < 0 : a.doc < b.doc;
   });
-  std::unique_ptr<leveldb::Iterator> it(
-      db->NewIterator(leveldb::ReadOptions()));
+  // Created only if a change needs a read: a batch of new records has none.
+  std::unique_ptr<leveldb::Iterator> it;
   std::vector<DocChange> changes;
   absl::Status status;
   for (size_t i = 0; i < ops_.size() && status.ok();) {
@@ -181,7 +182,10 @@ absl::Status PostingOps::Write(leveldb::DB* db, leveldb::WriteBatch* batch) {
       change.adds_end = j;
       changes.push_back(change);
     }
-    status = WriteList(it.get(), list, changes, batch);
+    if (it == nullptr && changes.front().doc < fresh_from) {
+      it.reset(db->NewIterator(leveldb::ReadOptions()));
+    }
+    status = WriteList(it.get(), list, changes, fresh_from, batch);
     i = j;
   }
   ops_.clear();
@@ -191,6 +195,7 @@ absl::Status PostingOps::Write(leveldb::DB* db, leveldb::WriteBatch* batch) {
 absl::Status PostingOps::WriteList(leveldb::Iterator* it,
                                    const std::string& list,
                                    const std::vector<DocChange>& changes,
+                                   uint64_t fresh_from,
                                    leveldb::WriteBatch* batch) {
   const char tag = list[0];
   const size_t payload_size = PayloadSize(tag);
@@ -199,60 +204,63 @@ absl::Status PostingOps::WriteList(leveldb::Iterator* it,
   std::vector<Posting> merged;
   std::string key;
   std::string value;
-  for (size_t c = 0; c < changes.size();) {
-    // The block that can hold changes[c].doc: the first whose key is at or
-    // after it, or none (then a new open block).
+  auto put = [&](size_t from, size_t to) {
     key = list;
-    keys::PutBE64(&key, changes[c].doc);
-    it->Seek(key);
+    keys::PutBE64(&key, merged[to - 1].doc);
+    value.clear();
+    EncodeBlock(&merged[from], to - from, payload_size, &value);
+    batch->Put(key, value);
+    return key;
+  };
+  for (size_t c = 0; c < changes.size();) {
+    // The block that can hold changes[c].doc: the first whose last
+    // document is at or after it. None for a new document (past every
+    // block, with no read) or for one past the list's last block.
+    bool found = false;
     std::string old_key;
-    uint64_t last = kOpenBlock;
+    uint64_t last = 0;
     old.clear();
-    if (it->Valid() && it->key().starts_with(list)) {
-      old_key = it->key().ToString();
-      if (old_key.size() != list.size() + 8) return MalformedBlock(old_key);
-      last = keys::GetBE64(absl::string_view(old_key).substr(list.size()));
-      const leveldb::Slice v = it->value();
-      if (!DecodeBlock(absl::string_view(v.data(), v.size()), payload_size,
-                       last, tag == keys::kGeo, &old)) {
-        return MalformedBlock(old_key);
+    if (changes[c].doc < fresh_from) {
+      key = list;
+      keys::PutBE64(&key, changes[c].doc);
+      it->Seek(key);
+      if (it->Valid() && it->key().starts_with(list)) {
+        found = true;
+        old_key = it->key().ToString();
+        if (old_key.size() != list.size() + 8) return MalformedBlock(old_key);
+        last = keys::GetBE64(absl::string_view(old_key).substr(list.size()));
+        const leveldb::Slice v = it->value();
+        if (!DecodeBlock(absl::string_view(v.data(), v.size()), payload_size,
+                         last, tag == keys::kGeo, &old)) {
+          return MalformedBlock(old_key);
+        }
+      } else if (!it->status().ok()) {
+        return FromLevelDb(it->status());
       }
-    } else if (!it->status().ok()) {
-      return FromLevelDb(it->status());
     }
     size_t e = c;
-    while (e < changes.size() && changes[e].doc <= last) ++e;
+    if (found) {
+      while (e < changes.size() && changes[e].doc <= last) ++e;
+    } else {
+      e = changes.size();  // Appended: after every block of the list.
+    }
     merged.clear();
     Merge(old, tag, changes.data() + c, changes.data() + e, &merged);
 
+    // Appended postings fill blocks in order; a block that grew past the
+    // cap splits into even parts. Never between two postings of one
+    // document: a writer finds a document's postings in one block.
     bool old_kept = false;
-    auto put = [&](size_t from, size_t to, uint64_t key_doc) {
-      key = list;
-      keys::PutBE64(&key, key_doc);
-      old_kept = old_kept || key == old_key;
-      value.clear();
-      EncodeBlock(&merged[from], to - from, payload_size, &value);
-      batch->Put(key, value);
-    };
-    if (last == kOpenBlock) {
-      // Appends: full blocks, and what is left stays open for the next.
-      size_t at = 0;
-      for (size_t end; at < merged.size() &&
-                       (end = ChunkEnd(merged, at, cap)) < merged.size();
-           at = end) {
-        put(at, end, merged[end - 1].doc);
-      }
-      if (at < merged.size()) put(at, merged.size(), kOpenBlock);
-    } else if (!merged.empty()) {
-      // A block that grew past the cap splits into even parts.
-      const size_t parts = (merged.size() + cap - 1) / cap;
-      const size_t each = (merged.size() + parts - 1) / parts;
-      for (size_t at = 0, end; at < merged.size(); at = end) {
-        end = ChunkEnd(merged, at, each);
-        put(at, end, merged[end - 1].doc);
-      }
+    size_t each = cap;
+    if (found) {
+      const size_t parts = std::max<size_t>(1, (merged.size() + cap - 1) / cap);
+      each = (merged.size() + parts - 1) / parts;
     }
-    if (!old_key.empty() && !old_kept) batch->Delete(old_key);
+    for (size_t at = 0, end; at < merged.size(); at = end) {
+      end = ChunkEnd(merged, at, each);
+      old_kept = put(at, end) == old_key || old_kept;
+    }
+    if (found && !old_kept) batch->Delete(old_key);
     c = e;
   }
   return absl::OkStatus();

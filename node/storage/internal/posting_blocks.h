@@ -1,10 +1,9 @@
 // Posting lists stored as blocks: the key of a block is its list's prefix
 // (keys::TextPrefix, FilterPrefix, GeoCellPrefix) and the last document it
-// holds, BE64; the value is its postings in document order. The last block
-// of a list, the one new documents go to, is keyed kOpenBlock instead, so
-// that one Seek(prefix + BE64(doc)) finds the only block that can hold
-// `doc` whether or not it is past every other block. docs/architecture.md,
-// "Storage layout", describes the same. Private to node/storage.
+// holds, BE64; the value is its postings in document order, so that one
+// Seek(prefix + BE64(doc)) lands on the only block that can hold `doc`.
+// docs/architecture.md, "Storage layout", describes the same. Private to
+// node/storage.
 #ifndef CIVHUB_NODE_STORAGE_INTERNAL_POSTING_BLOCKS_H_
 #define CIVHUB_NODE_STORAGE_INTERNAL_POSTING_BLOCKS_H_
 
@@ -55,10 +54,13 @@ class PostingOps {
 
   // Adds to `batch` the block writes that make `db` (as it is now, without
   // `batch`) hold the changes: each block a change falls in is read once
-  // and rewritten (split at MaxBlockPostings, deleted once empty). Clears
-  // the ops. DATA_LOSS if a block to change is malformed; an I/O error as
-  // FromLevelDb gives it.
-  absl::Status Write(leveldb::DB* db, leveldb::WriteBatch* batch);
+  // and rewritten (split at MaxBlockPostings, deleted once empty);
+  // documents from `fresh_from` on, which no block holds yet (the batch's
+  // new records), go into new blocks after the list's last without a
+  // read. Clears the ops. DATA_LOSS if a block to change is malformed; an
+  // I/O error as FromLevelDb gives it.
+  absl::Status Write(leveldb::DB* db, uint64_t fresh_from,
+                     leveldb::WriteBatch* batch);
 
  private:
   struct Op {
@@ -76,7 +78,7 @@ class PostingOps {
   };
   absl::Status WriteList(leveldb::Iterator* it, const std::string& list,
                          const std::vector<DocChange>& changes,
-                         leveldb::WriteBatch* batch);
+                         uint64_t fresh_from, leveldb::WriteBatch* batch);
   void Merge(const std::vector<Posting>& old, char tag, const DocChange* begin,
              const DocChange* end, std::vector<Posting>* out) const;
 
