@@ -8,9 +8,10 @@ namespace civhub::node {
 std::string FormatCheckReport(const v1::CheckReport& report) {
   std::string out = absl::StrFormat(
       "checked %d records (every signature verified again), %d index "
-      "entries, %d origin(s), %d fork evidence record(s) in %.1f s: ",
-      report.records(), report.index_entries(), report.origins(),
-      report.fork_evidence(), report.seconds());
+      "entries in %d blocks, %d origin(s), %d fork evidence record(s) in "
+      "%.1f s: ",
+      report.records(), report.index_entries(), report.index_blocks(),
+      report.origins(), report.fork_evidence(), report.seconds());
   if (report.problem_count() == 0) return out + "no problems\n";
   absl::StrAppend(&out, report.problem_count(), " problem(s)\n");
   for (const std::string& problem : report.problems()) {

@@ -569,6 +569,13 @@ absl::StatusOr<ApplyOutcome> Hub::Ingest(v1::SignedRecord record, bool sync) {
   return outcome;
 }
 
+// Most records Hub::IngestMany applies in one Store::ApplyMany: enough to
+// spread a LevelDB write over many records, few enough that checking
+// threads are not left waiting on a long apply.
+constexpr size_t kApplyRun = 256;
+// Fewest it applies at once while records are left to check.
+constexpr size_t kMinApplyRun = 64;
+
 std::vector<IngestResult> Hub::IngestMany(
     const google::protobuf::RepeatedPtrField<v1::SignedRecord>& records,
     bool sync) {
@@ -588,23 +595,57 @@ std::vector<IngestResult> Hub::IngestMany(
   // This thread applies records in order (a later version must find the
   // earlier one) as soon as they are checked, and checks records itself
   // while the next one to apply is not ready: applying overlaps checking,
-  // and the batch completes even if no helper ever starts.
+  // and the batch completes even if no helper ever starts. It applies the
+  // whole run of records already checked in one Store::ApplyMany (one
+  // lock hold, one LevelDB write): the store ends as after one Apply each,
+  // with the same outcome for each, at a fraction of the write cost.
   auto apply_in_order = [&] {
     size_t applied = 0;
+    std::vector<const crypto::VerifiedRecord*> run_records;
+    std::vector<const Store::ApplyPlan*> run_plans;
+    std::vector<size_t> run_index;  // Position in `records` of each.
     while (applied < n) {
-      const size_t i = applied;
-      if (ready[i].load(std::memory_order_acquire)) {
-        absl::StatusOr<Checked>& c = *checked[i];
-        results[i].outcome =
-            c.ok() ? store_->Apply(c->record, c->plan, /*sync=*/false)
-                   : absl::StatusOr<ApplyOutcome>(c.status());
-        checked[i].reset();
-        ++applied;
-      } else if (size_t mine = next++; mine < n) {
-        check(mine);
-      } else {
-        std::this_thread::yield();  // A helper is finishing record i.
+      size_t ready_run = 0;
+      while (applied + ready_run < n && ready_run < kApplyRun &&
+             ready[applied + ready_run].load(std::memory_order_acquire)) {
+        ++ready_run;
       }
+      // A short run waits while there is checking left to do: the store
+      // writes a run's postings of one list as one block, so longer runs
+      // cost it fewer keys (and compaction) per record.
+      if (ready_run == 0 || (ready_run < kMinApplyRun && next < n)) {
+        if (size_t mine = next++; mine < n) {
+          check(mine);
+        } else if (ready_run == 0) {
+          std::this_thread::yield();  // A helper is finishing the record.
+        }
+        continue;
+      }
+      size_t end = applied;
+      run_records.clear();
+      run_plans.clear();
+      run_index.clear();
+      while (end < n && end - applied < kApplyRun &&
+             ready[end].load(std::memory_order_acquire)) {
+        absl::StatusOr<Checked>& c = *checked[end];
+        if (c.ok()) {
+          run_records.push_back(&c->record);
+          run_plans.push_back(&c->plan);
+          run_index.push_back(end);
+        } else {
+          results[end].outcome = c.status();
+        }
+        ++end;
+      }
+      if (!run_records.empty()) {
+        std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
+            store_->ApplyMany(run_records, run_plans, /*sync=*/false);
+        for (size_t k = 0; k < outcomes.size(); ++k) {
+          results[run_index[k]].outcome = std::move(outcomes[k]);
+        }
+      }
+      for (size_t i = applied; i < end; ++i) checked[i].reset();
+      applied = end;
     }
   };
   // A thread per ~16 records at most: small pushes stay on the caller.

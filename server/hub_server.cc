@@ -313,7 +313,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                   std::string(node::StoreReadOnlyError(failure).message()),
                   failure.detail);
   });
-  if (store->text_reindexed() > 0) {
+  if (store->postings_relaid()) {
+    spdlog::info(
+        "rebuilt the index of {} records in blocks of postings: the store "
+        "held one key per posting",
+        store->text_reindexed());
+  } else if (store->text_reindexed() > 0) {
     spdlog::info(
         "rebuilt the text index of {} records: the store was written under "
         "older word rules (text index version {} now)",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,12 +16,11 @@
 #include "crypto/keys.h"
 #include "crypto/record_signing.h"
 #include "leveldb/db.h"
-#include "leveldb/write_batch.h"
 #include "node/records/index_terms.h"
 #include "node/records/record_kinds.h"
-#include "node/storage/internal/index_entries.h"
 #include "node/storage/internal/keys.h"
 #include "node/storage/internal/leveldb_status.h"
+#include "node/storage/internal/posting_blocks.h"
 #include "node/storage/internal/store_access.h"
 
 namespace civhub::node {
@@ -28,16 +28,6 @@ namespace {
 
 constexpr size_t kMaxListed = 100;
 constexpr size_t kOriginBytes = crypto::kPublicKeySize;
-
-// The (key, value) pairs a WriteBatch would put.
-class PutCollector : public leveldb::WriteBatch::Handler {
- public:
-  void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
-    puts.emplace_back(key.ToString(), value.ToString());
-  }
-  void Delete(const leveldb::Slice&) override {}
-  std::vector<std::pair<std::string, std::string>> puts;
-};
 
 // What one origin's records and keys add up to.
 struct OriginTally {
@@ -104,6 +94,14 @@ class Checker {
   absl::StatusOr<uint64_t> CheckRecords();
   // `what` names a key: tag, origin as a hub id, the rest in hex.
   static std::string Name(absl::string_view key);
+  // Checks that the block of `list` that can hold `want.doc` holds it,
+  // with its payload.
+  void ExpectPosting(Loaded* r, leveldb::Iterator* it, const std::string& list,
+                     const internal::Posting& want,
+                     const std::string& record) const;
+  // Checks every posting block: well formed, in order, each posting of a
+  // live document. Returns the postings counted.
+  absl::StatusOr<uint64_t> CheckBlocks();
   bool LiveDoc(uint64_t doc) const {
     return doc < live_docs_.size() && live_docs_[doc];
   }
@@ -143,14 +141,22 @@ std::string Checker::Name(absl::string_view key) {
         crypto::HubIdOf(std::string(key.substr(1, kOriginBytes))), " ",
         absl::CHexEscape(key.substr(1 + kOriginBytes)));
   }
-  // Postings: tag, term (text or field and value), then the document.
-  if (key.size() > 9 && (key[0] == keys::kText || key[0] == keys::kFilter)) {
+  // Posting blocks: tag, list (term, or field and value, or level and
+  // cell), then the block's last document.
+  if (key.size() > 9 && (key[0] == keys::kText || key[0] == keys::kFilter ||
+                         key[0] == keys::kGeo)) {
+    const uint64_t last = keys::GetBE64(key.substr(key.size() - 8));
     return absl::StrCat(std::string(1, key[0]), " \"",
-                        absl::CHexEscape(key.substr(1, key.size() - 10)),
-                        "\" document ",
-                        keys::GetBE64(key.substr(key.size() - 8)));
+                        absl::CHexEscape(key.substr(1, key.size() - 9)),
+                        "\" block through document ", last);
   }
   return absl::CHexEscape(key);
+}
+
+// `list`'s posting of `doc`, named for a problem: tag, list, document.
+std::string PostingName(absl::string_view list, uint64_t doc) {
+  return absl::StrCat(std::string(1, list[0]), " \"",
+                      absl::CHexEscape(list.substr(1)), "\" document ", doc);
 }
 
 absl::StatusOr<uint64_t> Checker::CheckRecords() {
@@ -237,18 +243,107 @@ void Checker::Examine(Loaded* r) const {
   Expect(r, keys::Doc(doc), origin + id, record, "document");
   Expect(r, keys::Change(stored.change()), doc_key, record, "change log");
 
-  // Every posting the body derives must be there, with its value.
-  leveldb::WriteBatch batch;
-  internal::WriteIndexEntries(doc, DeriveIndexTerms(body), /*remove=*/false,
-                              &batch);
-  PutCollector postings;
-  (void)batch.Iterate(&postings);
-  for (const auto& [posting, want] : postings.puts) {
-    ++r->postings;
-    Expect(r, posting, want, record,
-           absl::StrCat("index (", Name(posting), ")"));
-  }
+  // Every posting the body derives must be there, with its payload.
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro_));
+  internal::ForEachPosting(
+      doc, DeriveIndexTerms(body),
+      [&](const std::string& list, const internal::Posting& want) {
+        ++r->postings;
+        ExpectPosting(r, it.get(), list, want, record);
+      });
   r->verified = *std::move(verified);
+}
+
+void Checker::ExpectPosting(Loaded* r, leveldb::Iterator* it,
+                            const std::string& list,
+                            const internal::Posting& want,
+                            const std::string& record) const {
+  std::string key = list;
+  keys::PutBE64(&key, want.doc);
+  it->Seek(key);
+  const char tag = list[0];
+  const size_t payload_size = internal::PayloadSize(tag);
+  const std::string what =
+      absl::StrCat(record, ": its index (", PostingName(list, want.doc), ")");
+  bool found = false;
+  bool wrong = false;
+  if (it->Valid() && it->key().starts_with(list) &&
+      it->key().size() == list.size() + 8) {
+    // A malformed block is reported by CheckBlocks; here it holds nothing.
+    std::vector<internal::Posting> block;
+    const leveldb::Slice v = it->value();
+    const uint64_t last =
+        keys::GetBE64(absl::string_view(it->key().data() + list.size(), 8));
+    if (!internal::DecodeBlock(absl::string_view(v.data(), v.size()),
+                               payload_size, last, tag == keys::kGeo, &block)) {
+      block.clear();
+    }
+    for (const internal::Posting& got : block) {
+      if (got.doc != want.doc ||
+          (tag == keys::kGeo && got.payload[0] != want.payload[0])) {
+        continue;
+      }
+      found = true;
+      wrong = std::memcmp(got.payload.data(), want.payload.data(),
+                          payload_size) != 0;
+      break;
+    }
+  } else if (!it->status().ok()) {
+    r->status = internal::FromLevelDb(it->status());
+    return;
+  }
+  if (!found) {
+    r->problems.push_back(absl::StrCat(what, " entry is missing"));
+  } else if (wrong) {
+    r->problems.push_back(absl::StrCat(what, " entry is wrong"));
+  }
+}
+
+absl::StatusOr<uint64_t> Checker::CheckBlocks() {
+  uint64_t postings = 0;
+  std::string previous_list;
+  uint64_t previous_last = 0;
+  for (char tag : {keys::kText, keys::kFilter, keys::kGeo}) {
+    const size_t payload_size = internal::PayloadSize(tag);
+    absl::StatusOr<uint64_t> blocks =
+        Scan(tag, [&](absl::string_view k, absl::string_view v) {
+          // Text and filter lists end with "\0", geo lists are 10 bytes.
+          const size_t list_size = k.size() >= 8 ? k.size() - 8 : 0;
+          const absl::string_view list = k.substr(0, list_size);
+          if (list_size < 2 || (tag == keys::kGeo && list_size != 10) ||
+              (tag != keys::kGeo && list.back() != '\0')) {
+            Problem(absl::StrCat("index block ", Name(k), " is malformed"));
+            return;
+          }
+          const uint64_t last = keys::GetBE64(k.substr(list_size));
+          const uint64_t after = list == previous_list ? previous_last : 0;
+          previous_list = std::string(list);
+          previous_last = last;
+          internal::BlockReader block;
+          block.Reset(v, payload_size, last, tag == keys::kGeo);
+          internal::Posting posting;
+          bool first = true;
+          while (block.Next(&posting)) {
+            ++postings;
+            if (first && posting.doc <= after) {
+              Problem(absl::StrCat("index block ", Name(k),
+                                   " overlaps the block before it"));
+            }
+            first = false;
+            if (!LiveDoc(posting.doc)) {
+              Problem(absl::StrCat(
+                  "index entry ", PostingName(list, posting.doc),
+                  " names document ", posting.doc, ", which does not exist"));
+            }
+          }
+          if (block.malformed()) {
+            Problem(absl::StrCat("index block ", Name(k), " is malformed"));
+          }
+        });
+    if (!blocks.ok()) return blocks.status();
+    report_.set_index_blocks(report_.index_blocks() + *blocks);
+  }
+  return postings;
 }
 
 void Checker::Tally(Loaded& r) {
@@ -302,34 +397,11 @@ absl::StatusOr<v1::CheckReport> Checker::Run() {
 
   // Postings: each must name a live document; with every expected posting
   // found above, equal counts mean no stale posting is left.
-  uint64_t postings = 0;
-  auto posting_doc = [&](absl::string_view k, size_t doc_at) {
-    ++postings;
-    if (k.size() < doc_at + 8) {
-      Problem(absl::StrCat("index entry ", Name(k), " is malformed"));
-      return;
-    }
-    const uint64_t doc = keys::GetBE64(k.substr(doc_at, 8));
-    if (!LiveDoc(doc)) {
-      Problem(absl::StrCat("index entry ", Name(k), " names document ", doc,
-                           ", which does not exist"));
-    }
-  };
-  for (char tag : {keys::kText, keys::kFilter}) {
-    absl::StatusOr<uint64_t> n =
-        Scan(tag, [&](absl::string_view k, absl::string_view) {
-          posting_doc(k, k.size() >= 8 ? k.size() - 8 : k.size());
-        });
-    if (!n.ok()) return n.status();
-  }
-  // G level cell(8) doc(8) n(1).
-  absl::StatusOr<uint64_t> geo =
-      Scan(keys::kGeo,
-           [&](absl::string_view k, absl::string_view) { posting_doc(k, 10); });
-  if (!geo.ok()) return geo.status();
-  report_.set_index_entries(postings);
-  if (postings != expected_postings_) {
-    Problem(absl::StrCat(postings, " index entries where the records derive ",
+  absl::StatusOr<uint64_t> postings = CheckBlocks();
+  if (!postings.ok()) return postings.status();
+  report_.set_index_entries(*postings);
+  if (*postings != expected_postings_) {
+    Problem(absl::StrCat(*postings, " index entries where the records derive ",
                          expected_postings_));
   }
 

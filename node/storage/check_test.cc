@@ -8,6 +8,7 @@
 #include "crypto/record_signing.h"
 #include "leveldb/db.h"
 #include "node/storage/internal/keys.h"
+#include "node/storage/internal/posting_blocks.h"
 #include "node/storage/internal/store_access.h"
 #include "node/storage/store_for_tests.h"
 #include "sim/records.h"
@@ -77,26 +78,80 @@ TEST_F(CheckTest, ConsistentStoreHasNoProblems) {
 }
 
 TEST_F(CheckTest, MissingPostingIsFound) {
+  // Take the first posting out of the first text block.
   leveldb::DB* db = Db();
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator({}));
   it->Seek(std::string(1, keys::kText));
   ASSERT_TRUE(it->Valid());
-  const std::string posting = it->key().ToString();
-  ASSERT_TRUE(db->Delete({}, posting).ok());
+  const std::string key = it->key().ToString();
+  std::vector<internal::Posting> postings;
+  ASSERT_TRUE(internal::DecodeBlock(it->value().ToString(), 1,
+                                    keys::GetBE64(key.substr(key.size() - 8)),
+                                    false, &postings));
+  postings.erase(postings.begin());
+  if (postings.empty()) {
+    ASSERT_TRUE(db->Delete({}, key).ok());
+  } else {
+    std::string value;
+    internal::EncodeBlock(postings.data(), postings.size(), 1, &value);
+    ASSERT_TRUE(db->Put({}, key, value).ok());
+  }
   v1::CheckReport report = Check();
   EXPECT_EQ(report.problem_count(), 2u) << Problems(report);
   EXPECT_TRUE(absl::StrContains(Problems(report), "index")) << Problems(report);
   EXPECT_TRUE(absl::StrContains(Problems(report), "is missing"));
 }
 
+// Writes a block of `list` holding `docs` (weight 1), keyed by the last.
+void PutTextBlock(leveldb::DB* db, const std::string& list,
+                  std::vector<uint64_t> docs) {
+  std::vector<internal::Posting> postings;
+  for (uint64_t doc : docs) {
+    internal::Posting& p = postings.emplace_back();
+    p.doc = doc;
+    p.payload[0] = 1;
+  }
+  std::string key = list;
+  keys::PutBE64(&key, docs.back());
+  std::string value;
+  internal::EncodeBlock(postings.data(), postings.size(), 1, &value);
+  ASSERT_TRUE(db->Put({}, key, value).ok());
+}
+
 TEST_F(CheckTest, PostingOfAGoneDocumentIsFound) {
-  std::string stale = keys::TextPrefix("ghost", /*exact=*/true);
-  keys::PutBE64(&stale, 999);
-  char weight = 1;
-  ASSERT_TRUE(Db()->Put({}, stale, leveldb::Slice(&weight, 1)).ok());
+  PutTextBlock(Db(), keys::TextPrefix("ghost", /*exact=*/true), {999});
   v1::CheckReport report = Check();
   EXPECT_EQ(report.problem_count(), 2u) << Problems(report);
   EXPECT_TRUE(absl::StrContains(Problems(report), "names document 999"));
+}
+
+TEST_F(CheckTest, StalePostingOfALiveDocumentIsFound) {
+  // Record "b" (a live document) under a word its body does not have.
+  const uint64_t doc =
+      (*store_->Get(key_.public_key().bytes(), "b"))->stored.doc();
+  PutTextBlock(Db(), keys::TextPrefix("ghost", /*exact=*/true), {doc});
+  v1::CheckReport report = Check();
+  EXPECT_EQ(report.problem_count(), 1u) << Problems(report);
+  EXPECT_TRUE(absl::StrContains(Problems(report), "where the records derive"))
+      << Problems(report);
+}
+
+TEST_F(CheckTest, MalformedBlockIsFound) {
+  // Cut the last byte off the first filter block: its postings are gone
+  // for the records, and the block is named.
+  leveldb::DB* db = Db();
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator({}));
+  it->Seek(std::string(1, keys::kFilter));
+  ASSERT_TRUE(it->Valid());
+  const std::string key = it->key().ToString();
+  std::string value = it->value().ToString();
+  value.push_back('\x05');  // A stray byte after the last posting.
+  ASSERT_TRUE(db->Put({}, key, value).ok());
+  v1::CheckReport report = Check();
+  EXPECT_TRUE(absl::StrContains(Problems(report), "is malformed"))
+      << Problems(report);
+  EXPECT_TRUE(absl::StrContains(Problems(report), "is missing"))
+      << Problems(report);
 }
 
 TEST_F(CheckTest, TamperedStoredSignatureIsFound) {

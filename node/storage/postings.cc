@@ -3,6 +3,8 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "leveldb/db.h"
 #include "leveldb/iterator.h"
 #include "node/storage/internal/keys.h"
@@ -22,7 +24,8 @@ PostingList PostingList::Filter(char field, absl::string_view value) {
 }
 
 PostingList PostingList::Text(absl::string_view word, bool prefix) {
-  // "T" word "\0" doc: the word's own keys, the shortest a posting has.
+  // "T" word "\0" last: the word's own blocks, the shortest keys a text
+  // block has.
   return PostingList(Kind::kText, keys::TextPrefix(word, !prefix),
                      1 + word.size() + 1 + 8);
 }
@@ -47,61 +50,84 @@ PostingCursor::~PostingCursor() = default;
 
 void PostingCursor::Reset(PostingList list) {
   list_ = std::move(list);
+  status_ = absl::OkStatus();
+  in_block_ = false;
   it_->Seek(list_.prefix_);
-  Load();
+  Advance();
 }
 
-void PostingCursor::Next() {
-  it_->Next();
-  Load();
-}
+void PostingCursor::Next() { Advance(); }
 
 void PostingCursor::Seek(uint64_t target) {
   if (!valid_ || doc_ >= target) return;
-  seek_key_ = list_.prefix_;
-  keys::PutBE64(&seek_key_, target);
-  it_->Seek(seek_key_);
-  Load();
+  if (target > block_last_) {
+    // Past this block: the first block whose last document is >= target.
+    seek_key_ = list_.prefix_;
+    keys::PutBE64(&seek_key_, target);
+    it_->Seek(seek_key_);
+    in_block_ = false;
+  }
+  do {
+    Advance();
+  } while (valid_ && doc_ < target);
 }
 
 absl::Status PostingCursor::status() const {
+  if (!status_.ok()) return status_;
   return internal::FromLevelDb(it_->status());
 }
 
-void PostingCursor::Load() {
-  const std::string& prefix = list_.prefix_;
-  for (; it_->Valid(); it_->Next()) {
-    const leveldb::Slice key = it_->key();
-    if (!key.starts_with(prefix)) break;
-    switch (list_.kind_) {
-      case PostingList::Kind::kFilter:
-        // "X" field value "\0" doc.
-        valid_ = key.size() >= prefix.size() + 8;
-        if (valid_) doc_ = DocAt(key, prefix.size());
-        return;
-      case PostingList::Kind::kText: {
-        // "T" word "\0" doc -> weight.
-        if (key.size() < list_.exact_key_size_) continue;
-        doc_ = DocAt(key, key.size() - 8);
-        exact_ = key.size() == list_.exact_key_size_;
-        const leveldb::Slice value = it_->value();
-        weight_ = value.empty() ? 1 : static_cast<uint8_t>(value[0]);
-        valid_ = true;
-        return;
-      }
-      case PostingList::Kind::kGeo: {
-        // "G" level cell doc n -> latitude longitude.
-        const leveldb::Slice value = it_->value();
-        if (key.size() < prefix.size() + 8 || value.size() != 16) continue;
-        doc_ = DocAt(key, prefix.size());
-        std::memcpy(&latitude_, value.data(), 8);
-        std::memcpy(&longitude_, value.data() + 8, 8);
-        valid_ = true;
-        return;
-      }
-    }
-  }
+void PostingCursor::Fail() {
+  status_ = absl::DataLossError(absl::StrCat(
+      "store: the posting block ", absl::CHexEscape(it_->key().ToString()),
+      " is malformed; run civhubctl check"));
   valid_ = false;
+  in_block_ = false;
+}
+
+void PostingCursor::Advance() {
+  const std::string& prefix = list_.prefix_;
+  const PostingList::Kind kind = list_.kind_;
+  while (true) {
+    if (in_block_) {
+      if (block_.Next(nullptr)) {
+        doc_ = block_.doc();
+        const char* payload = block_.payload();
+        if (kind == PostingList::Kind::kText) {
+          weight_ = static_cast<uint8_t>(payload[0]);
+        } else if (kind == PostingList::Kind::kGeo) {
+          std::memcpy(&latitude_, payload + 1, 8);
+          std::memcpy(&longitude_, payload + 9, 8);
+        }
+        valid_ = true;
+        return;
+      }
+      if (block_.malformed()) return Fail();
+      in_block_ = false;
+      it_->Next();
+    }
+    if (!it_->Valid() || !it_->key().starts_with(prefix)) {
+      valid_ = false;
+      return;
+    }
+    // prefix, then for text prefix lists the rest of a longer word and
+    // "\0", then the block's last document.
+    const leveldb::Slice key = it_->key();
+    const size_t min_size = kind == PostingList::Kind::kText
+                                ? list_.exact_key_size_
+                                : prefix.size() + 8;
+    if (key.size() < min_size ||
+        (kind != PostingList::Kind::kText && key.size() != min_size)) {
+      return Fail();
+    }
+    block_last_ = DocAt(key, key.size() - 8);
+    exact_ = key.size() == list_.exact_key_size_;
+    const leveldb::Slice value = it_->value();
+    const char tag = prefix[0];
+    block_.Reset(absl::string_view(value.data(), value.size()),
+                 internal::PayloadSize(tag), block_last_, tag == keys::kGeo);
+    in_block_ = true;
+  }
 }
 
 absl::StatusOr<std::vector<std::string>> ListFilterValues(
@@ -112,7 +138,7 @@ absl::StatusOr<std::vector<std::string>> ListFilterValues(
   leveldb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot_;
   std::unique_ptr<leveldb::Iterator> it(snapshot.store_.db_->NewIterator(ro));
-  // "X" field value "\0" doc: the keys of the values starting with `prefix`
+  // "X" field value "\0" last: the keys of the values starting with `prefix`
   // start with `start`.
   std::string start = keys::FilterPrefix(field, prefix);
   start.pop_back();
@@ -126,7 +152,7 @@ absl::StatusOr<std::vector<std::string>> ListFilterValues(
       return absl::DataLossError("store: a filter posting is malformed");
     }
     values.emplace_back(rest.substr(0, end));
-    // Past every posting of this value: its keys continue with "\0".
+    // Past every block of this value: its keys continue with "\0".
     next.assign(key.data(), 2 + end);
     next.push_back('\1');
     it->Seek(next);

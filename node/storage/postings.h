@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/storage/internal/block_reader.h"
 #include "node/storage/snapshot.h"
 
 namespace leveldb {
@@ -48,8 +49,10 @@ class PostingList {
   size_t exact_key_size_ = 0;  // Text: the size of the word's own keys.
 };
 
-// Reads one posting list at a time, in key order. Costs what LevelDB's
-// iterator costs per posting: no allocation, no virtual call of its own.
+// Reads one posting list at a time, in key order. The list's postings are
+// stored in blocks of up to a few hundred (internal/posting_blocks.h):
+// stepping within a block decodes a varint and costs no LevelDB call; a
+// Seek within the current block does not seek LevelDB. No allocation.
 //
 // Not thread-safe: one query's. The snapshot must outlive the cursor.
 class PostingCursor {
@@ -90,13 +93,19 @@ class PostingCursor {
   absl::Status status() const;
 
  private:
-  // Positions on the posting at or after the iterator, skipping malformed
-  // entries of text and geo lists (a malformed filter entry ends the list).
-  void Load();
+  // To the next posting: the next of the current block, else the first of
+  // the next block of the list (the iterator's). A malformed block ends
+  // the list with DATA_LOSS.
+  void Advance();
+  void Fail();
 
   std::unique_ptr<leveldb::Iterator> it_;
   PostingList list_;
   std::string seek_key_;  // Reused by Seek.
+  internal::BlockReader block_;
+  bool in_block_ = false;    // block_ reads the iterator's value.
+  uint64_t block_last_ = 0;  // The document of the block's key.
+  absl::Status status_;      // DATA_LOSS once a block was malformed.
   bool valid_ = false;
   uint64_t doc_ = 0;
   uint8_t weight_ = 0;

@@ -13,16 +13,17 @@
 #include "node/records/index_terms.h"
 #include "node/records/record_kinds.h"
 #include "node/records/text.h"
-#include "node/storage/internal/index_entries.h"
 #include "node/storage/internal/keys.h"
 #include "node/storage/internal/leveldb_status.h"
+#include "node/storage/internal/posting_blocks.h"
 #include "node/storage/internal/store_access.h"
+#include "node/storage/postings.h"
+#include "node/storage/snapshot.h"
 
 namespace civhub::node {
 namespace {
 
 using internal::FromLevelDb;
-using internal::WriteIndexEntries;
 
 constexpr absl::string_view kReadOnly =
     "store is read-only after a write failed: ";
@@ -57,83 +58,154 @@ absl::Status ParseRecordRow(leveldb::Slice value, storage::StoredRecord* stored,
   return absl::OkStatus();
 }
 
-// The postings Open rebuilds when the rules that derive them change.
-struct PostingRules {
-  char tag;                 // keys::kText or keys::kFilter.
-  const char* version_key;  // keys::kTextIndexVersion, ...
-  int version;              // kTextIndexVersion, ...
+// True if the store holds postings under another `version` than the one
+// in `key` (or was written before the key existed).
+absl::StatusOr<bool> IsStale(leveldb::DB* db, const char* key, int version) {
+  std::string stored;
+  leveldb::Status s = db->Get(leveldb::ReadOptions(), key, &stored);
+  if (s.ok()) return stored != std::to_string(version);
+  if (!s.IsNotFound()) return FromLevelDb(s);
+  return true;
+}
+
+// Which postings Open rebuilds, and how many records it reindexed.
+struct Rebuild {
+  bool text = false;
+  bool filter = false;
+  bool geo = false;
+  uint64_t text_records = 0;
+  uint64_t filter_records = 0;
 };
 
-// Rebuilds every posting under `rules.tag` if the store was written under
-// another version of the rules (or before the version key existed): search
-// would otherwise miss what the old rules never produced, and replacing a
-// record would leave postings behind (it removes those its old body gives
-// under the new rules). Returns the number of records reindexed. Written in
-// batches of a few MiB; interrupted, it starts over at the next open: the
-// version is written last.
-absl::StatusOr<uint64_t> RebuildPostingsIfStale(leveldb::DB* db,
-                                                const PostingRules& rules) {
-  const std::string current = std::to_string(rules.version);
-  std::string stored_version;
-  leveldb::Status s =
-      db->Get(leveldb::ReadOptions(), rules.version_key, &stored_version);
-  if (s.ok() && stored_version == current) return 0;
-  if (!s.ok() && !s.IsNotFound()) return FromLevelDb(s);
-
+// Deletes every key that starts with `tag`, in batches of a few MiB; adds
+// the number deleted to `*deleted`.
+absl::Status DeleteTag(leveldb::DB* db, char tag, uint64_t* deleted) {
   leveldb::WriteBatch batch;
-  auto flush_if_large = [&](bool force) -> absl::Status {
-    if (!force && batch.ApproximateSize() < (4 << 20)) return absl::OkStatus();
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix(1, tag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    batch.Delete(it->key());
+    ++*deleted;
+    if (batch.ApproximateSize() >= (4 << 20)) {
+      if (absl::Status s = FromLevelDb(db->Write({}, &batch)); !s.ok()) {
+        return s;
+      }
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status());
+  return FromLevelDb(db->Write({}, &batch));
+}
+
+// Rebuilds the postings `rebuild` names from the records: search would
+// otherwise miss what older rules never produced, and replacing a record
+// would leave postings behind (it removes those its old body gives under
+// the new rules); a store of another posting format (one key per
+// posting) could not be read at all. Records are read in document order
+// (through the document keys) so that postings are only ever appended,
+// without a read, and blocks come out full. Written in batches
+// of a few thousand records; interrupted, it starts over at the next
+// open: the versions are written last.
+absl::Status RebuildPostings(leveldb::DB* db, Rebuild* rebuild) {
+  std::string tags;
+  if (rebuild->text) tags += keys::kText;
+  if (rebuild->filter) tags += keys::kFilter;
+  if (rebuild->geo) tags += keys::kGeo;
+  uint64_t deleted = 0;
+  for (char tag : tags) {
+    if (absl::Status s = DeleteTag(db, tag, &deleted); !s.ok()) return s;
+  }
+  internal::PostingOps ops;
+  leveldb::WriteBatch batch;
+  auto flush = [&]() -> absl::Status {
+    // fresh_from 0: in document order, each document is past every block.
+    if (absl::Status s = ops.Write(db, /*fresh_from=*/0, &batch); !s.ok()) {
+      return s;
+    }
     leveldb::Status w = db->Write(leveldb::WriteOptions(), &batch);
     batch.Clear();
     return FromLevelDb(w);
   };
   std::unique_ptr<leveldb::Iterator> it(
       db->NewIterator(leveldb::ReadOptions()));
-  const std::string prefix(1, rules.tag);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+  const std::string doc_prefix(1, keys::kDoc);
+  std::string row;
+  for (it->Seek(doc_prefix); it->Valid() && it->key().starts_with(doc_prefix);
        it->Next()) {
-    batch.Delete(it->key());
-    if (absl::Status st = flush_if_large(false); !st.ok()) return st;
-  }
-  if (!it->status().ok()) return FromLevelDb(it->status());
-  uint64_t records = 0;
-  const std::string record_prefix(1, keys::kRecord);
-  for (it->Seek(record_prefix);
-       it->Valid() && it->key().starts_with(record_prefix); it->Next()) {
+    const absl::string_view name(it->value().data(), it->value().size());
+    if (name.size() < crypto::kPublicKeySize) {
+      return absl::DataLossError("store: document entry is corrupt");
+    }
+    leveldb::Status s =
+        db->Get(leveldb::ReadOptions(),
+                keys::Record(name.substr(0, crypto::kPublicKeySize),
+                             name.substr(crypto::kPublicKeySize)),
+                &row);
+    if (s.IsNotFound()) continue;  // The store check reports it.
+    if (!s.ok()) return FromLevelDb(s);
     storage::StoredRecord stored;
     v1::RecordBody body;
-    if (absl::Status st = ParseRecordRow(it->value(), &stored, &body);
-        !st.ok()) {
+    if (absl::Status st = ParseRecordRow(row, &stored, &body); !st.ok()) {
       return st;
     }
     IndexTerms all = DeriveIndexTerms(body);
     IndexTerms part;
-    if (rules.tag == keys::kText) {
-      part.tokens = std::move(all.tokens);
-    } else {
-      part.filters = std::move(all.filters);
+    if (rebuild->text) part.tokens = std::move(all.tokens);
+    if (rebuild->filter) part.filters = std::move(all.filters);
+    if (rebuild->geo) part.points = std::move(all.points);
+    rebuild->text_records += part.tokens.empty() ? 0 : 1;
+    rebuild->filter_records += part.filters.empty() ? 0 : 1;
+    ops.Add(stored.doc(), part, /*remove=*/false);
+    if (ops.size() >= (1 << 18)) {
+      if (absl::Status st = flush(); !st.ok()) return st;
     }
-    if (part.tokens.empty() && part.filters.empty()) continue;
-    WriteIndexEntries(stored.doc(), part, /*remove=*/false, &batch);
-    ++records;
-    if (absl::Status st = flush_if_large(false); !st.ok()) return st;
   }
   if (!it->status().ok()) return FromLevelDb(it->status());
-  batch.Put(rules.version_key, current);
+  if (absl::Status st = ops.Write(db, /*fresh_from=*/0, &batch); !st.ok()) {
+    return st;
+  }
+  batch.Put(keys::kTextIndexVersion, std::to_string(kTextIndexVersion));
+  batch.Put(keys::kFilterIndexVersion, std::to_string(kFilterIndexVersion));
+  batch.Put(keys::kPostingFormatVersion, std::to_string(keys::kPostingFormat));
   leveldb::WriteOptions wo;
   wo.sync = true;
   if (absl::Status st = FromLevelDb(db->Write(wo, &batch)); !st.ok()) {
     return st;
   }
-  if (records > 0) {
-    // The old postings are deletion markers now: compact them away at once
-    // rather than have every search step over them (and the store hold
-    // both) until LevelDB gets there.
-    const std::string end(1, rules.tag + 1);
-    const leveldb::Slice begin_slice(prefix), end_slice(end);
+  // The old postings are deletion markers now: compact them away at once
+  // rather than have every search step over them (and the store hold
+  // both) until LevelDB gets there. (Not for a new store: a compaction
+  // starts LevelDB's background thread, which simulations must not.)
+  if (deleted == 0) return absl::OkStatus();
+  for (char tag : tags) {
+    const std::string begin(1, tag), end(1, tag + 1);
+    const leveldb::Slice begin_slice(begin), end_slice(end);
     db->CompactRange(&begin_slice, &end_slice);
   }
-  return records;
+  return absl::OkStatus();
+}
+
+// Rebuilds what is stale: postings of rules that changed (text, filter),
+// and all of them if the store holds another posting format.
+absl::StatusOr<Rebuild> RebuildPostingsIfStale(leveldb::DB* db) {
+  Rebuild rebuild;
+  absl::StatusOr<bool> format =
+      IsStale(db, keys::kPostingFormatVersion, keys::kPostingFormat);
+  absl::StatusOr<bool> text =
+      IsStale(db, keys::kTextIndexVersion, kTextIndexVersion);
+  absl::StatusOr<bool> filter =
+      IsStale(db, keys::kFilterIndexVersion, kFilterIndexVersion);
+  for (const absl::StatusOr<bool>* s : {&format, &text, &filter}) {
+    if (!s->ok()) return s->status();
+  }
+  rebuild.geo = *format;
+  rebuild.text = *format || *text;
+  rebuild.filter = *format || *filter;
+  if (!rebuild.text && !rebuild.filter) return rebuild;
+  if (absl::Status s = RebuildPostings(db, &rebuild); !s.ok()) return s;
+  return rebuild;
 }
 
 // "applied", or the error.
@@ -232,27 +304,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   if (counters.next_doc() == 0) counters.set_next_doc(1);
   if (counters.next_change() == 0) counters.set_next_change(1);
-  uint64_t reindexed[2] = {0, 0};
-  const PostingRules rules[2] = {
-      {keys::kText, keys::kTextIndexVersion, kTextIndexVersion},
-      {keys::kFilter, keys::kFilterIndexVersion, kFilterIndexVersion},
-  };
-  for (int i = 0; i < 2; ++i) {
-    absl::StatusOr<uint64_t> n = RebuildPostingsIfStale(db.get(), rules[i]);
-    if (!n.ok()) {
-      return absl::Status(
-          n.status().code(),
-          absl::StrCat("cannot rebuild the ", i == 0 ? "text" : "filter",
-                       " index of the store at ", options.path, ": ",
-                       n.status().message()));
-    }
-    reindexed[i] = *n;
+  absl::StatusOr<Rebuild> rebuilt = RebuildPostingsIfStale(db.get());
+  if (!rebuilt.ok()) {
+    return absl::Status(
+        rebuilt.status().code(),
+        absl::StrCat("cannot rebuild the index of the store at ", options.path,
+                     ": ", rebuilt.status().message()));
   }
   std::unique_ptr<Store> store(new Store(options, std::move(db),
                                          std::move(cache), std::move(filter),
                                          std::move(counters)));
-  store->text_reindexed_ = reindexed[0];
-  store->filter_reindexed_ = reindexed[1];
+  store->text_reindexed_ = rebuilt->text_records;
+  store->filter_reindexed_ = rebuilt->filter_records;
+  store->postings_relaid_ = rebuilt->geo;
   return store;
 }
 
@@ -277,6 +341,8 @@ struct Store::Pending {
     uint64_t change;
   };
   absl::flat_hash_map<std::string, Record> records;
+  // The batch's posting changes; CommitLocked writes their blocks.
+  internal::PostingOps postings;
 };
 
 absl::StatusOr<ApplyOutcome> Store::Apply(const crypto::VerifiedRecord& record,
@@ -325,6 +391,14 @@ std::vector<absl::StatusOr<ApplyOutcome>> Store::ApplyMany(
 
 absl::Status Store::CommitLocked(Pending* pending, leveldb::WriteBatch* batch,
                                  bool sync) {
+  // Under mu_, so the blocks read are the latest and no other write moves
+  // them before this batch lands. Documents numbered in this batch are in
+  // no block yet: their postings are appended without a read.
+  if (absl::Status st =
+          pending->postings.Write(db_.get(), counters_.next_doc(), batch);
+      !st.ok()) {
+    return st;
+  }
   for (const auto& [origin, state] : pending->origins) {
     batch->Put(keys::Origin(origin), state.SerializeAsString());
   }
@@ -459,7 +533,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyToBatch(
     doc = existing->doc;
     batch->Delete(keys::OriginSeq(keys::kSeq, origin, old.sequence()));
     batch->Delete(keys::Change(existing->change));
-    WriteIndexEntries(doc, DeriveIndexTerms(old), /*remove=*/true, batch);
+    pending->postings.Add(doc, DeriveIndexTerms(old), /*remove=*/true);
     CountRecord(old, -1, &counters);
   } else {
     doc = counters.next_doc();
@@ -487,7 +561,7 @@ absl::StatusOr<ApplyOutcome> Store::ApplyToBatch(
   keys::PutBE64(&doc_key, doc);
   batch->Put(keys::Change(change), doc_key);
   batch->Put(record_key, stored.SerializeAsString());
-  WriteIndexEntries(doc, plan.terms, /*remove=*/false, batch);
+  pending->postings.Add(doc, plan.terms, /*remove=*/false);
   if (seq > state->max_sequence()) state->set_max_sequence(seq);
   keep_state();
   pending->records[record_key] = Pending::Record{&body, doc, change};
@@ -640,6 +714,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
     leveldb::WriteBatch batch;
     storage::Counters counters = counters_;
     size_t in_batch = 0;
+    internal::PostingOps postings;
     std::unique_ptr<leveldb::Iterator> it(
         db_->NewIterator(leveldb::ReadOptions()));
     for (it->Seek(record_prefix);
@@ -655,8 +730,7 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
       batch.Delete(keys::Doc(stored.doc()));
       batch.Delete(keys::OriginSeq(keys::kSeq, origin, body.sequence()));
       batch.Delete(keys::Change(stored.change()));
-      WriteIndexEntries(stored.doc(), DeriveIndexTerms(body), /*remove=*/true,
-                        &batch);
+      postings.Add(stored.doc(), DeriveIndexTerms(body), /*remove=*/true);
       CountRecord(body, -1, &counters);
     }
     if (!it->status().ok()) return FromLevelDb(it->status());
@@ -669,6 +743,11 @@ absl::StatusOr<uint64_t> Store::Block(absl::string_view origin) {
            it->Valid() && it->key().starts_with(hash_prefix); it->Next()) {
         batch.Delete(it->key());
       }
+    }
+    if (absl::Status st =
+            postings.Write(db_.get(), counters_.next_doc(), &batch);
+        !st.ok()) {
+      return st;
     }
     state->set_records(state->records() -
                        std::min<uint64_t>(state->records(), in_batch));
@@ -723,19 +802,17 @@ absl::StatusOr<std::vector<StoredView>> Store::RecordsOfKind(
         "store: records of kind ", static_cast<int>(kind), " are not listed"));
   }
   std::vector<StoredView> out;
-  const std::string prefix =
-      keys::FilterPrefix(kFieldKind, std::string(1, info->index_letter));
-  leveldb::ReadOptions ro;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    uint64_t doc =
-        keys::GetBE64(absl::string_view(it->key().data() + prefix.size(), 8));
-    absl::StatusOr<std::optional<StoredView>> view = GetDoc(doc);
+  StoreSnapshot snapshot(*this);
+  PostingCursor cursor(
+      snapshot,
+      PostingList::Filter(kFieldKind, std::string(1, info->index_letter)));
+  for (; cursor.Valid(); cursor.Next()) {
+    absl::StatusOr<std::optional<StoredView>> view =
+        snapshot.GetDoc(cursor.doc());
     if (!view.ok()) return view.status();
     if (view->has_value()) out.push_back(**std::move(view));
   }
-  if (!it->status().ok()) return FromLevelDb(it->status());
+  if (absl::Status s = cursor.status(); !s.ok()) return s;
   return out;
 }
 

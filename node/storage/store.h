@@ -269,6 +269,10 @@ class Store {
   // under another kFilterIndexVersion (before HSDS id postings, for one);
   // 0 if it was not.
   uint64_t filter_reindexed() const { return filter_reindexed_; }
+  // True if Open rebuilt every posting because the store held them in
+  // another layout (one key per posting, before blocks); text_reindexed
+  // and filter_reindexed then count the records.
+  bool postings_relaid() const { return postings_relaid_; }
 
   // Change number of the latest applied record; 0 if none.
   uint64_t last_change() const;
@@ -325,6 +329,7 @@ class Store {
   std::function<void(const StoreFailure&)> failure_observer_;
   uint64_t text_reindexed_ = 0;    // Set once by Open.
   uint64_t filter_reindexed_ = 0;  // Set once by Open.
+  bool postings_relaid_ = false;   // Set once by Open.
   std::atomic<uint64_t> purges_{0};
 
   mutable absl::Mutex mu_;

@@ -8,6 +8,8 @@
 #include "node/records/hsds_ids.h"
 #include "node/search/directory.h"
 #include "node/storage/check.h"
+#include "node/storage/internal/keys.h"
+#include "node/storage/internal/posting_blocks.h"
 #include "node/storage/internal/store_access.h"
 #include "node/storage/postings.h"
 #include "node/storage/snapshot.h"
@@ -166,13 +168,33 @@ TEST_F(StoreTest, WaitForChangeWakesOnApply) {
   EXPECT_TRUE(store_->WaitForChange(before, absl::ZeroDuration()));
 }
 
-// Every key and value of `store`, in order: its whole state.
+// Every key and value of `store`, in order: its whole state. Posting
+// blocks as their postings (list, document, payload), one entry each: how
+// postings are cut into blocks depends on how records were batched.
 std::vector<std::pair<std::string, std::string>> Dump(const Store& store) {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<leveldb::Iterator> it(
       internal::StoreAccess::Db(store)->NewIterator(leveldb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out.emplace_back(it->key().ToString(), it->value().ToString());
+    const std::string key = it->key().ToString();
+    const char tag = key[0];
+    if (tag != keys::kText && tag != keys::kFilter && tag != keys::kGeo) {
+      out.emplace_back(key, it->value().ToString());
+      continue;
+    }
+    const std::string list = key.substr(0, key.size() - 8);
+    std::vector<internal::Posting> postings;
+    EXPECT_TRUE(internal::DecodeBlock(it->value().ToString(),
+                                      internal::PayloadSize(tag),
+                                      keys::GetBE64(key.substr(key.size() - 8)),
+                                      tag == keys::kGeo, &postings))
+        << key;
+    for (const internal::Posting& p : postings) {
+      std::string posting = list;
+      keys::PutBE64(&posting, p.doc);
+      out.emplace_back(
+          posting, std::string(p.payload.data(), internal::PayloadSize(tag)));
+    }
   }
   EXPECT_TRUE(it->status().ok()) << it->status().ToString();
   return out;

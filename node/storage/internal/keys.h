@@ -21,9 +21,12 @@ inline constexpr char kHash = 'H';    // H origin seq -> body hash (all seen)
 inline constexpr char kFork = 'F';    // F origin seq hash -> SignedRecord
 inline constexpr char kOrigin = 'O';  // O origin -> OriginState
 inline constexpr char kChange = 'C';  // C change -> doc (latest per record)
-inline constexpr char kText = 'T';    // T token \0 doc -> weight
-inline constexpr char kFilter = 'X';  // X field value \0 doc -> ""
-inline constexpr char kGeo = 'G';     // G level cell doc n -> lat lon
+// Posting lists, as blocks of postings (posting_blocks.h): the key is the
+// list's prefix and the last document of the block; the value the block's
+// postings.
+inline constexpr char kText = 'T';    // T token \0 last -> (doc weight)...
+inline constexpr char kFilter = 'X';  // X field value \0 last -> (doc)...
+inline constexpr char kGeo = 'G';     // G level cell last -> (doc n lat lon)...
 inline constexpr char kAux = 'Z';     // Z name -> value (federation state)
 
 // Filter fields, the byte after kFilter, are IndexTerms' (kField* in
@@ -39,6 +42,10 @@ inline constexpr char kTextIndexVersion[] = "Mtext-index-version";
 // string. Stores written before it existed (before HSDS id postings) have
 // none.
 inline constexpr char kFilterIndexVersion[] = "Mfilter-index-version";
+// kPostingFormat of the posting keys (kText, kFilter, kGeo), as a decimal
+// string. Stores written before it existed hold one key per posting.
+inline constexpr char kPostingFormatVersion[] = "Mposting-format";
+inline constexpr int kPostingFormat = 2;  // Blocks (posting_blocks.h).
 // Written by Store::Sync (a synced write flushes the log).
 inline constexpr char kSync[] = "Msync";
 
@@ -90,7 +97,7 @@ inline std::string Change(uint64_t change) {
   return k;
 }
 
-// Prefix of all postings of `token`'s term (exact), or of every term that
+// Prefix of all posting blocks of `token`'s term (exact), or of every term that
 // starts with `token` when `exact` is false.
 inline std::string TextPrefix(absl::string_view token, bool exact) {
   std::string k(1, kText);
