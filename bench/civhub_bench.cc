@@ -369,8 +369,9 @@ bool LinkBinaries(const std::string& bin, absl::string_view workload) {
 
 // Issue 19's 10-million-record hub: build it (timed), then its store's
 // bytes per record, civhubd's memory serving it and a full check's time.
-void Scale(const std::string& data, uint64_t records, double sign_per_s,
-           double verify_per_s, unsigned cores, std::vector<Result>* results) {
+void Scale(const std::string& data, uint64_t records, int rounds,
+           double sign_per_s, double verify_per_s, unsigned cores,
+           std::vector<Result>* results) {
   std::cerr << "scale: a hub of " << records << " organizations...\n";
   absl::StatusOr<ScaleDataset> dataset = EnsureScaleDataset(data, records);
   if (!dataset.ok()) {
@@ -408,6 +409,20 @@ void Scale(const std::string& data, uint64_t records, double sign_per_s,
   row("civhubd --check: seconds", check_seconds,
       absl::StrCat("verify bound, ", cores, " cores, s"),
       static_cast<double>(records) / (verify_per_s * cores));
+  std::cerr << "scale: each query class, in-process and over gRPC...\n";
+  absl::StatusOr<SearchRun> search =
+      RunSearch(dataset->dir, rounds, /*baselines=*/false);
+  if (!search.ok()) {
+    std::cerr << "scale: " << search.status() << "\n";
+  } else {
+    for (const Latency& l : search->latencies) {
+      row(absl::StrCat(l.kind, ", ", l.engine, ": p50 ms"), l.p50_us / 1000, "",
+          0);
+      row(absl::StrCat(l.kind, ", ", l.engine, ": p99 ms"), l.p99_us / 1000, "",
+          0);
+      row(absl::StrCat(l.kind, ": mean matches"), l.mean_hits, "", 0);
+    }
+  }
   std::cerr << "scale: civhubd serving it...\n";
   absl::StatusOr<MemoryResult> m = RunMemory(bin, dataset->dir);
   if (!m.ok()) {
@@ -750,7 +765,7 @@ int main(int argc, char** argv) {
               wanted.count("bootstrap") > 0, ossl_verify, cores, &results);
   }
   if (wanted.count("scale")) {
-    Scale(data, scale_records, ossl_sign, ossl_verify, cores, &results);
+    Scale(data, scale_records, rounds, ossl_sign, ossl_verify, cores, &results);
   }
   if (wanted.count("hsds-import")) {
     std::cerr << "hsds-import: a package of " << hsds_records

@@ -13,6 +13,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -485,7 +486,8 @@ absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset) {
   return static_cast<uint64_t>(sqlite3_column_int64(sum.get(), 0));
 }
 
-absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
+absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
+                                    bool baselines) {
   hubnode::HubNodeOptions options;
   options.store.path = dataset + "/store";
   options.key_file = dataset + "/hub.key";
@@ -495,12 +497,14 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
   node::Hub& hub = *(*node)->hub();
 
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2((dataset + "/fts.sqlite").c_str(), &db,
+  if (baselines &&
+      sqlite3_open_v2((dataset + "/fts.sqlite").c_str(), &db,
                       SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     return SqliteError(db, "sqlite open");
   }
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> close_db(db, sqlite3_close);
-  SqliteEngine sqlite(db);
+  std::optional<SqliteEngine> sqlite;
+  if (baselines) sqlite.emplace(db);
 
   server::DirectoryService service(&hub, /*abuse=*/nullptr);
   int port = 0;
@@ -513,9 +517,13 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
       absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
 
 #ifdef CIVHUB_HAVE_XAPIAN
-  absl::StatusOr<std::unique_ptr<XapianBaseline>> xapian =
-      XapianBaseline::Open(dataset);
-  if (!xapian.ok()) return xapian.status();
+  std::unique_ptr<XapianBaseline> xapian;
+  if (baselines) {
+    absl::StatusOr<std::unique_ptr<XapianBaseline>> opened =
+        XapianBaseline::Open(dataset);
+    if (!opened.ok()) return opened.status();
+    xapian = *std::move(opened);
+  }
 #endif
 
   SearchRun run;
@@ -528,10 +536,10 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
            {"filter + radius", FilterRadiusQueries()}}) {
     std::cerr << "search: " << kind << " queries...\n";
     Agreement agreement{kind, static_cast<int>(queries.size()), 0, 0, 0};
-    for (const Query& q : queries) {
+    for (const Query& q : baselines ? queries : std::vector<Query>()) {
       absl::StatusOr<v1::SearchResponse> r = hub.directory().Search(q.request);
       const int64_t civhub = r.ok() ? r->total_count() : -1;
-      const int64_t other = sqlite.Run(q);
+      const int64_t other = sqlite->Run(q);
       agreement.with_sqlite += civhub == other;
       agreement.lower_bounds += r.ok() && r->total_count_is_lower_bound();
       if (civhub != other) {
@@ -541,7 +549,7 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
       }
 #ifdef CIVHUB_HAVE_XAPIAN
       if (!q.request.text().empty()) {
-        const int64_t x = (*xapian)->Run(q.request, /*exact=*/true);
+        const int64_t x = xapian->Run(q.request, /*exact=*/true);
         agreement.with_xapian += civhub == x;
         if (civhub != x) {
           std::cerr << "search: " << kind << " \""
@@ -551,7 +559,7 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
       }
 #endif
     }
-    run.agreements.push_back(agreement);
+    if (baselines) run.agreements.push_back(agreement);
     std::vector<Latency>& out = run.latencies;
     out.push_back(Measure("civhub", kind, queries, rounds, [&](const Query& q) {
       absl::StatusOr<v1::SearchResponse> r = hub.directory().Search(q.request);
@@ -565,14 +573,15 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds) {
                                        ? r.total_count()
                                        : -1;
                           }));
+    if (!baselines) continue;
     out.push_back(Measure("SQLite", kind, queries, rounds,
-                          [&](const Query& q) { return sqlite.Run(q); }));
+                          [&](const Query& q) { return sqlite->Run(q); }));
 #ifdef CIVHUB_HAVE_XAPIAN
     if (!queries[0].request.text().empty()) {
       for (bool exact : {false, true}) {
         out.push_back(Measure(
             exact ? "Xapian, exact count" : "Xapian", kind, queries, rounds,
-            [&](const Query& q) { return (*xapian)->Run(q.request, exact); }));
+            [&](const Query& q) { return xapian->Run(q.request, exact); }));
       }
     }
 #endif

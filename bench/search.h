@@ -65,8 +65,11 @@ struct SearchRun {
 
 // Runs each query kind `rounds` times over its query set on every engine
 // (Xapian where built with it: text kinds only), after checking the engines
-// agree on each query's count (disagreements are printed on stderr).
-absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds);
+// agree on each query's count (disagreements are printed on stderr). With
+// `baselines` false, civhub alone (in-process and over gRPC): for datasets
+// built without the baselines' databases (EnsureScaleDataset).
+absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
+                                    bool baselines = true);
 
 }  // namespace civhub::bench
 
