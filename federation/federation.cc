@@ -23,7 +23,7 @@ Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
       self_(hub->id().bytes()),
       shared_(store_, hub->clock(), self_, options_.seed),
       spreading_(this, &shared_, store_, hub->clock(), scheduler, transport,
-                 &options_, self_),
+                 &options_, self_, trust),
       anti_entropy_(this, &shared_, hub, trust, scheduler, transport, &options_,
                     self_),
       links_(this, &shared_, hub, scheduler, transport, &options_, self_) {}
