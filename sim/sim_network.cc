@@ -132,12 +132,14 @@ void SimNetwork::AddEstablished(const std::vector<std::string>& names,
     peers[b].push_back(a);
   }
   // The links as every hub would know them from the link records: one
-  // graph shared by all (its trees are computed once, not once per hub).
+  // graph shared by all (its trees are computed once, not once per hub),
+  // each link weighted by its latency, what both ends' measured rtt / 2
+  // converges to and publishes.
   std::vector<federation::LinkGraph::Link> graph_links;
   for (auto [a, b] : links) {
     graph_links.push_back({keys[a].public_key().bytes(),
                            keys[b].public_key().bytes(),
-                           federation::kDefaultLinkWeight});
+                           LatencyBetween(names[a], names[b])});
   }
   auto graph = std::make_shared<const federation::LinkGraph>(graph_links);
   options.publish_system_records = false;

@@ -173,7 +173,8 @@ class SimNetwork {
   // without link handshakes or link records (TrustGraph::AssumeTrusted;
   // hubs publish no system records), and knowing the links as the link
   // records would tell them (TrustGraph::AssumeGraph: one graph shared by
-  // every hub, each link at kDefaultLinkWeight). For measuring how records
+  // every hub, each link weighted by LatencyBetween, what the latency both
+  // ends measure and publish converges to). For measuring how records
   // spread through networks too large to set up link by link (civhub-bench).
   // `also_trusted`: more origins every hub accepts (raw keys).
   void AddEstablished(const std::vector<std::string>& names,
