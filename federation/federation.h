@@ -285,7 +285,8 @@ class Federation : private Spreading::Host,
   void Relay(const std::vector<v1::SignedRecord>& records,
              const std::vector<RecordKey>& keys,
              const std::string& from) override {
-    spreading_.Relay(records, keys, from);
+    // Records a round carried came off the tree: announced (see Relay).
+    spreading_.Relay(records, keys, from, /*on_tree=*/false);
   }
 
   node::Hub* const hub_;

@@ -23,7 +23,7 @@ std::optional<LinkGraph::Place> Spreading::PlaceOf(
 
 void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
                       const std::vector<RecordKey>& keys,
-                      const std::string& except) {
+                      const std::string& except, bool on_tree) {
   if (records.empty()) return;
   // Each origin's tree, looked up before the lock (it may be computed).
   std::map<std::string, std::optional<LinkGraph::Place>> places;
@@ -55,9 +55,9 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
         continue;
       }
       const std::optional<LinkGraph::Place>& place = places[origin];
-      const bool child =
-          place.has_value() && std::binary_search(place->children.begin(),
-                                                  place->children.end(), key);
+      const bool child = on_tree && place.has_value() &&
+                         std::binary_search(place->children.begin(),
+                                            place->children.end(), key);
       // Else the peer lacks more than a round's worth of this origin before
       // it (it is catching up, or this hub is): its rounds bring this record
       // along with those, 1,000 a call, sooner than pushes or fetches of 64
@@ -304,8 +304,9 @@ void Spreading::OnFetchResponse(const std::string& peer,
   } else {
     host_->NoteCallError(peer, "fetch", response.status());
   }
-  // Marks what arrived as stored and announces it (not to its announcers).
-  Relay(applied.relay, applied.relay_keys, peer);
+  // Marks what arrived as stored and announces it (not to its announcers):
+  // the repair path, not pushed on (see Relay).
+  Relay(applied.relay, applied.relay_keys, peer, /*on_tree=*/false);
   absl::MutexLock lock(&shared_->mu);
   shared_->runtime[peer].fetch_in_flight = false;
   if (response.ok()) NoteRtt(shared_->runtime[peer], clock_->Now() - sent);

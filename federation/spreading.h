@@ -106,17 +106,21 @@ class Spreading {
 
   // Offers `records` (whose (origin, sequence) are `keys`) to every active
   // peer but `except` that is not known to hold them and did not announce
-  // them: pushed to this hub's children in the origin's tree, announced to
-  // the other peers (without a tree: this hub's own pushed, others
-  // announced) — unless the peer is known to lack more than
-  // options.sync_max_records of that origin before the record (its rounds
-  // carry it; this hub's own are pushed all the same), and at most
+  // them: if `on_tree` (published here, or pushed here), pushed to this
+  // hub's children in the origin's tree and announced to the other peers;
+  // else (fetched, or carried by a round: the repair path) announced to
+  // every peer, children too — they may have fetched the record from
+  // others meanwhile, and a push would be their second body, while one
+  // that has not fetches it from this hub, its parent, at once. Without a
+  // tree: this hub's own pushed, others announced — unless the peer is known to
+  // lack more than options.sync_max_records of that origin before the record
+  // (its rounds carry it; this hub's own are pushed all the same), and at most
   // options.max_announce_queue announces waiting per peer (the rest
   // dropped, counted: rounds carry them too). Marks them stored for the
   // fetches waiting on them. Nothing once stopped.
   void Relay(const std::vector<v1::SignedRecord>& records,
-             const std::vector<RecordKey>& keys, const std::string& except)
-      ABSL_LOCKS_EXCLUDED(shared_->mu);
+             const std::vector<RecordKey>& keys, const std::string& except,
+             bool on_tree = true) ABSL_LOCKS_EXCLUDED(shared_->mu);
 
   // `peer` (active: the caller checked) announced `request`'s records:
   // queues fetches of those this hub lacks, one announcer at a time, at

@@ -214,6 +214,16 @@ TEST_F(SpreadingInTree, RecordsArePushedToTreeChildrenAndAnnouncedToOthers) {
   EXPECT_TRUE(transport_.announces.empty());
 }
 
+TEST_F(SpreadingInTree, RepairedRecordsAreAnnouncedToChildrenNotPushed) {
+  // Fetched (its push was lost): C may have fetched it elsewhere meanwhile.
+  tree_part_.Relay({testing::SignedOrg(origin_key_, "org1", 1, 1)},
+                   {{origin_, 1}}, /*except=*/second().bytes(),
+                   /*on_tree=*/false);
+  EXPECT_TRUE(transport_.pushes.empty());
+  EXPECT_EQ(To(transport_.announces),
+            (std::set<std::string>{peer().bytes(), third().bytes()}));
+}
+
 TEST_F(SpreadingInTree, AnnounceFromOffTheTreeWaitsForTheParentsPush) {
   ASSERT_OK(tree_part_.HandleAnnounce(second().bytes(), Announce(origin_, 1)));
   // P's push should come first: no fetch yet.
@@ -427,9 +437,12 @@ TEST_F(TreeTest, LostPushIsRepairedByAnnounceAndFetch) {
     return call.caller == parent && call.callee == "c" &&
            call.method == "PushRequest";
   });
+  const sim::TrafficCounters before = net_.traffic();
   Publish(a, "org", "Water Point");
-  // c fetches from the other neighbour that announced it, and pushes on to
-  // d, long before the lost push's 2 s timeout (and with no rounds).
+  // c fetches from the other neighbour that announced it, and announces it
+  // on to d (which might have fetched it elsewhere meanwhile), which
+  // fetches from c: long before the lost push's 2 s timeout, with no
+  // rounds.
   EXPECT_TRUE(RunUntil(
       [&] {
         return NameAt(c, a, "org") == "Water Point" &&
@@ -437,7 +450,9 @@ TEST_F(TreeTest, LostPushIsRepairedByAnnounceAndFetch) {
       },
       absl::Milliseconds(500)));
   net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(1));
-  EXPECT_EQ(fetches_, std::vector<std::string>{"c"});
+  EXPECT_EQ(fetches_, (std::vector<std::string>{"c", "d"}));
+  // One body a hub, and the one lost.
+  EXPECT_EQ(net_.traffic().records_sent - before.records_sent, 5u);
 }
 
 TEST_F(TreeTest, EveryHubComputesTheSameTree) {
