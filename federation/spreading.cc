@@ -58,10 +58,11 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
       const bool child = on_tree && place.has_value() &&
                          std::binary_search(place->children.begin(),
                                             place->children.end(), key);
-      // Else the peer lacks more than a round's worth of this origin before
-      // it (it is catching up, or this hub is): its rounds bring this record
-      // along with those, 1,000 a call, sooner than pushes or fetches of 64
-      // would. This hub's own records no peer can hold yet.
+      // Offered only if the peer lacks at most a round's worth of this
+      // origin before it. Beyond that (it is catching up, or this hub is)
+      // its rounds bring the record along with those, 1,000 a call, sooner
+      // than pushes or fetches of 64 would — but for this hub's own
+      // records, which no peer can hold yet.
       const bool within = sequence - held <= options_->sync_max_records;
       if (place.has_value() ? child && (within || origin == self_)
                             : origin == self_) {
