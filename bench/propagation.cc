@@ -201,6 +201,7 @@ PropagationResult RunPropagation(const PropagationOptions& options) {
             bound_ratios.begin()) /
         n;
     result.bound_ratio_p50 = quantile(0.5);
+    result.bound_ratio_p90 = quantile(0.9);
     result.bound_ratio_p99 = quantile(0.99);
     result.bound_ratio_max = bound_ratios.back();
   }

@@ -37,9 +37,10 @@ struct PropagationResult {
   // arrival time over the earliest time any store-and-forward scheme could
   // reach it (the shortest path from the origin over the links' one-way
   // latencies). Over every (update, hub) pair: the share within 1.3 x the
-  // bound, and the ratio's median, 99th percentile and maximum.
+  // bound, and the ratio's median, 90th and 99th percentiles and maximum.
   double within_1_3 = 0;
-  double bound_ratio_p50 = 0, bound_ratio_p99 = 0, bound_ratio_max = 0;
+  double bound_ratio_p50 = 0, bound_ratio_p90 = 0, bound_ratio_p99 = 0,
+         bound_ratio_max = 0;
   // Per update: record bodies sent (pushes, fetches, sync replies), and
   // 40-byte announces.
   double sends_per_update = 0;

@@ -140,7 +140,7 @@ void AntiEntropy::OnSyncResponse(const std::string& peer, uint64_t generation,
                                  Vector sent, bool sent_full,
                                  absl::Time sent_at,
                                  absl::StatusOr<v1::SyncResponse> response) {
-  bool stale, resume = false;
+  bool stale, resume = false, latency_due = false;
   {
     absl::MutexLock lock(&shared_->mu);
     PeerRuntime& rt = shared_->runtime[peer];
@@ -151,12 +151,16 @@ void AntiEntropy::OnSyncResponse(const std::string& peer, uint64_t generation,
       resume = std::exchange(rt.round_after_running, false);
     } else if (response.ok()) {
       NoteRtt(shared_->runtime[peer], hub_->clock()->Now() - sent_at);
+      latency_due = LinkLatencyDue(rt, hub_->clock()->Now());
     }
   }
   if (stale) {
     if (resume) ScheduleRound(peer, absl::ZeroDuration());
     return;
   }
+  // The link's measured latency moved: its link record says so (the
+  // weight of the link in every hub's trees).
+  if (latency_due) host_->PublishSystemRecords();
   if (!response.ok()) {
     if (response.status().code() == absl::StatusCode::kPermissionDenied) {
       // Only the peer itself can say this over its pinned connection.

@@ -417,9 +417,11 @@ TEST_F(FederationTest, ImpliedCoverageAdvancesTheWatermark) {
   const std::string origin = a->key.public_key().bytes();
   auto a_state = a->store->GetOriginState(origin);
   ASSERT_OK(a_state);
+  // At least: A republishes its link record once it has measured the
+  // link's latency.
   ASSERT_TRUE(RunUntil([&] {
     auto at_b = b->store->GetOriginState(origin);
-    return at_b.ok() && at_b->complete_through() == a_state->max_sequence();
+    return at_b.ok() && at_b->complete_through() >= a_state->max_sequence();
   }));
   v1::SyncRequest empty;
   empty.set_vector_digest(Digest(Vector()));
@@ -433,7 +435,7 @@ TEST_F(FederationTest, ImpliedCoverageAdvancesTheWatermark) {
   // C, syncing for itself, ends with a's whole prefix and then idles.
   ASSERT_TRUE(RunUntil([&] {
     auto at_c = c->store->GetOriginState(origin);
-    return at_c.ok() && at_c->complete_through() == a_state->max_sequence();
+    return at_c.ok() && at_c->complete_through() >= a_state->max_sequence();
   }));
   // Once the link records of b-c have settled too, rounds carry nothing.
   net_.scheduler().RunUntil(net_.clock().Now() + absl::Seconds(30));

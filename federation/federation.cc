@@ -23,7 +23,7 @@ Federation::Federation(node::Hub* hub, TrustGraph* trust, Scheduler* scheduler,
       self_(hub->id().bytes()),
       shared_(store_, hub->clock(), self_, options_.seed),
       spreading_(this, &shared_, store_, hub->clock(), scheduler, transport,
-                 &options_, self_),
+                 &options_, self_, trust),
       anti_entropy_(this, &shared_, hub, trust, scheduler, transport, &options_,
                     self_),
       links_(this, &shared_, hub, scheduler, transport, &options_, self_) {}
@@ -59,9 +59,25 @@ absl::Status Federation::Start() {
   absl::StatusOr<std::optional<node::StoredView>> profile =
       store_->Get(self_, node::kHubProfileRecordId);
   if (!profile.ok()) return profile.status();
+  // What this hub's link records claim already: republished only when
+  // the latency moves (LinkLatencyDue), not on every restart.
+  std::map<std::string, absl::Duration> claimed;
+  for (const std::string& peer : active) {
+    absl::StatusOr<std::optional<node::StoredView>> link =
+        store_->Get(self_, LinkRecordId(peer));
+    if (link.ok() && link->has_value() && (*link)->body.has_peer_link()) {
+      claimed[peer] =
+          absl::Microseconds((*link)->body.peer_link().latency_micros());
+    }
+  }
   {
     absl::MutexLock lock(&shared_.mu);
     shared_.system_records_pending = !profile->has_value();
+    for (const auto& [peer, latency] : claimed) {
+      PeerRuntime& rt = shared_.runtime[peer];
+      rt.published_latency = latency;
+      rt.latency_published_at = hub_->clock()->Now();
+    }
   }
   PublishSystemRecords();
   RebuildTrust();
@@ -88,14 +104,23 @@ void Federation::PublishSystemRecords() {
     profile.set_record_id(std::string(node::kHubProfileRecordId));
     *profile.mutable_hub_profile() = options_.profile;
     bodies.push_back(std::move(profile));
+    const absl::Time now = hub_->clock()->Now();
     for (const auto& [key, record] : shared_.table.rows()) {
       if (record.state() != v1::PEER_STATE_ACTIVE) continue;
+      PeerRuntime& rt = shared_.runtime[key];
+      if (LinkLatencyDue(rt, now)) {
+        rt.published_latency = rt.rtt / 2;
+        rt.latency_published_at = now;
+      }
       v1::RecordBody link;
       link.set_record_id(LinkRecordId(key));
       link.mutable_peer_link()->set_peer(crypto::HubIdOf(key));
       link.mutable_peer_link()->set_link_id(record.link_id());
       link.mutable_peer_link()->set_peer_signature(
           record.peer_link_signature());
+      link.mutable_peer_link()->set_latency_micros(static_cast<uint32_t>(
+          std::min<int64_t>(node::kMaxLinkLatencyMicros,
+                            absl::ToInt64Microseconds(rt.published_latency))));
       bodies.push_back(std::move(link));
     }
   }
@@ -129,7 +154,8 @@ void Federation::RebuildTrust() {
           crypto::PublicKey::FromHubId(link.peer());
       if (!peer.ok()) continue;
       claims.push_back({view.body.origin(), peer->bytes(), link.link_id(),
-                        link.peer_signature()});
+                        link.peer_signature(),
+                        absl::Microseconds(link.latency_micros())});
     }
   }
   std::set<std::string> blocked;

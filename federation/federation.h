@@ -13,10 +13,11 @@
 //     rounds: one Sync per interval sends the vector's digest and what
 //     changed since the peer was last told; the peer answers with exactly
 //     the records the caller lacks. An idle round costs a few dozen bytes;
-//   - Spreading (spreading.h): between rounds, new records spread
-//     announce-then-fetch: a hub pushes the records it publishes whole and
-//     announces those it received by (origin, sequence); a peer fetches what
-//     it lacks from one announcer at a time, so each hub receives each body
+//   - Spreading (spreading.h): between rounds, new records spread along
+//     each origin's shortest-path tree: a hub pushes a record whole to its
+//     children in the tree (tree.h) and announces it by (origin, sequence)
+//     to its other peers; a peer fetches what it lacks from one announcer
+//     at a time (the repair of a lost push), so each hub receives each body
 //     about once however many of its peers have it.
 //
 // They share one SharedState (peer_state.h). Federation itself does start,
@@ -284,7 +285,8 @@ class Federation : private Spreading::Host,
   void Relay(const std::vector<v1::SignedRecord>& records,
              const std::vector<RecordKey>& keys,
              const std::string& from) override {
-    spreading_.Relay(records, keys, from);
+    // Records a round carried came off the tree: announced (see Relay).
+    spreading_.Relay(records, keys, from, /*on_tree=*/false);
   }
 
   node::Hub* const hub_;

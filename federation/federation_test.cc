@@ -256,5 +256,76 @@ TEST_F(FederationTest, NeedsEventsAndRegistrationsCrossTheNetwork) {
   EXPECT_EQ(search(b, web), std::vector<std::string>{"site"});
 }
 
+TEST(LinkLatencyDueTest, ClaimsTheFirstMeasurementThenOnlyLargeHourlyMoves) {
+  PeerRuntime rt;
+  const absl::Time t0 = testing::TestNow();
+  EXPECT_FALSE(LinkLatencyDue(rt, t0));  // Not measured.
+  rt.rtt = absl::Milliseconds(40);
+  EXPECT_TRUE(LinkLatencyDue(rt, t0));  // First claim: at once.
+  rt.published_latency = absl::Milliseconds(20);
+  rt.latency_published_at = t0;
+  rt.rtt = absl::Milliseconds(48);  // 24 ms: within a quarter (jitter).
+  EXPECT_FALSE(LinkLatencyDue(rt, t0 + absl::Hours(2)));
+  rt.rtt = absl::Milliseconds(60);  // 30 ms: half again.
+  EXPECT_FALSE(LinkLatencyDue(rt, t0 + absl::Minutes(59)));
+  EXPECT_TRUE(LinkLatencyDue(rt, t0 + absl::Hours(1)));
+  rt.rtt = absl::Milliseconds(20);  // 10 ms: down by half.
+  EXPECT_TRUE(LinkLatencyDue(rt, t0 + absl::Hours(1)));
+}
+
+// Each end's link record claims the latency it measured (rtt / 2: the
+// simulator's latency of the link exactly), and every hub weighs the link
+// by it: the trees follow latency, not hops.
+TEST(LinkLatencyTest, LinkRecordsClaimTheMeasuredLatencyAndTreesFollowIt) {
+  testing::TempDir dir;
+  sim::SimOptions options;
+  options.dir = dir.path();
+  options.start = testing::TestNow();
+  options.seed = 5;
+  options.min_latency = absl::Milliseconds(10);
+  options.max_latency = absl::Milliseconds(50);
+  SimNetwork net(options);
+  const std::vector<std::string> names = {"a", "b", "c", "d"};
+  for (const std::string& name : names) ASSERT_NE(net.AddHub(name), nullptr);
+  const std::vector<std::pair<std::string, std::string>> links = {
+      {"a", "b"}, {"b", "c"}, {"c", "d"}, {"d", "a"}, {"a", "c"}};
+  for (const auto& [x, y] : links) ASSERT_TRUE(net.Link(x, y));
+  // A few rounds measure every link; the claims spread.
+  net.scheduler().RunUntil(net.clock().Now() + absl::Minutes(1));
+  std::vector<LinkGraph::Link> expected;
+  for (const auto& [x, y] : links) {
+    SimHub* hx = net.hub(x);
+    SimHub* hy = net.hub(y);
+    for (auto [from, to] : {std::pair(hx, hy), std::pair(hy, hx)}) {
+      auto view = from->store->Get(
+          from->key.public_key().bytes(),
+          absl::StrCat(node::kLinkRecordPrefix, to->key.public_key().HubId()));
+      ASSERT_OK(view);
+      ASSERT_TRUE(view->has_value()) << from->name << " " << to->name;
+      EXPECT_EQ((*view)->body.peer_link().latency_micros(),
+                absl::ToInt64Microseconds(net.LatencyBetween(x, y)))
+          << from->name << " about " << to->name;
+    }
+    expected.push_back({hx->key.public_key().bytes(),
+                        hy->key.public_key().bytes(),
+                        net.LatencyBetween(x, y)});
+  }
+  // Every hub's trees are those of the links at their latencies.
+  LinkGraph reference(expected);
+  for (const std::string& origin : names) {
+    const std::string o = net.hub(origin)->key.public_key().bytes();
+    for (const std::string& name : names) {
+      const std::string h = net.hub(name)->key.public_key().bytes();
+      auto graph = net.hub(name)->trust->Graph();
+      ASSERT_NE(graph, nullptr);
+      auto got = graph->PlaceOf(o, h);
+      auto want = reference.PlaceOf(o, h);
+      ASSERT_TRUE(got.has_value() && want.has_value());
+      EXPECT_EQ(got->parent, want->parent) << origin << " at " << name;
+      EXPECT_EQ(got->children, want->children) << origin << " at " << name;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace civhub::federation

@@ -23,6 +23,15 @@ std::string LinkRecordId(const std::string& peer) {
   return absl::StrCat(node::kLinkRecordPrefix, crypto::HubIdOf(peer));
 }
 
+bool LinkLatencyDue(const PeerRuntime& rt, absl::Time now) {
+  if (rt.rtt == absl::ZeroDuration()) return false;
+  const absl::Duration measured = rt.rtt / 2;
+  if (rt.published_latency == absl::ZeroDuration()) return true;
+  return absl::AbsDuration(measured - rt.published_latency) >
+             rt.published_latency / 4 &&
+         now - rt.latency_published_at >= absl::Hours(1);
+}
+
 RecordKey ReadKey(const v1::SignedRecord& record) {
   v1::RecordBody body;
   if (!body.ParseFromString(record.body())) return {"", 0};

@@ -87,7 +87,20 @@ struct PeerRuntime {
   // Smoothed round-trip time of calls to the peer (rounds and fetches);
   // zero until measured. Sets how long a fetch waits before hedging.
   absl::Duration rtt = absl::ZeroDuration();
+
+  // --- The link record (Federation::PublishSystemRecords) ---
+  // The one-way latency this hub's link record for the peer claims, and
+  // when it was last set (see LinkLatencyDue); zero: none.
+  absl::Duration published_latency = absl::ZeroDuration();
+  absl::Time latency_published_at = absl::InfinitePast();
 };
+
+// Whether the link record for the peer of `rt` should claim a new latency
+// at `now`: measured (rtt / 2) and never claimed, or off the claim by more
+// than a quarter with the last claim an hour old or more. Each republish
+// of a link record spreads to every hub (and moves trees): jitter must not
+// republish, nor a drifting link more than hourly.
+bool LinkLatencyDue(const PeerRuntime& rt, absl::Time now);
 
 // (origin, sequence) of a record, read from its body without verifying it.
 // Only for records ingest did not verify: this hub's own (from the publish

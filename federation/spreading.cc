@@ -13,10 +13,23 @@
 
 namespace civhub::federation {
 
+std::optional<LinkGraph::Place> Spreading::PlaceOf(
+    const std::string& origin) const {
+  if (trust_ == nullptr) return std::nullopt;
+  std::shared_ptr<const LinkGraph> graph = trust_->Graph();
+  if (graph == nullptr) return std::nullopt;
+  return graph->PlaceOf(origin, self_);
+}
+
 void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
                       const std::vector<RecordKey>& keys,
-                      const std::string& except) {
+                      const std::string& except, bool on_tree) {
   if (records.empty()) return;
+  // Each origin's tree, looked up before the lock (it may be computed).
+  std::map<std::string, std::optional<LinkGraph::Place>> places;
+  for (const RecordKey& key : keys) {
+    if (!places.count(key.first)) places[key.first] = PlaceOf(key.first);
+  }
   absl::MutexLock lock(&shared_->mu);
   if (shared_->stopped) return;
   // Peers that announced a record hold it: they need no announce back.
@@ -41,14 +54,22 @@ void Spreading::Relay(const std::vector<v1::SignedRecord>& records,
           holders[i].end()) {
         continue;
       }
-      if (origin == self_) {
+      const std::optional<LinkGraph::Place>& place = places[origin];
+      const bool child = on_tree && place.has_value() &&
+                         std::binary_search(place->children.begin(),
+                                            place->children.end(), key);
+      // Offered only if the peer lacks at most a round's worth of this
+      // origin before it. Beyond that (it is catching up, or this hub is)
+      // its rounds bring the record along with those, 1,000 a call, sooner
+      // than pushes or fetches of 64 would — but for this hub's own
+      // records, which no peer can hold yet.
+      const bool within = sequence - held <= options_->sync_max_records;
+      if (place.has_value() ? child && (within || origin == self_)
+                            : origin == self_) {
         rt.push_queue.push_back(records[i]);
-      } else if (sequence - held <= options_->sync_max_records) {
+      } else if (within) {
         QueueAnnounceLocked(rt, keys[i]);
       }
-      // Else the peer lacks more than a round's worth of this origin before
-      // it (it is catching up, or this hub is): its rounds bring this record
-      // along with those, 1,000 a call, sooner than fetches of 64 would.
     }
     SendPushes(key);
     SendAnnounces(key);
@@ -77,15 +98,20 @@ void Spreading::SendPushes(const std::string& peer) {
     *request.add_records() = std::move(rt.push_queue.front());
     rt.push_queue.pop_front();
   }
+  std::vector<RecordKey> keys;
+  for (const v1::SignedRecord& r : request.records())
+    keys.push_back(ReadKey(r));
   rt.push_in_flight = true;
   transport_->Push(AddressOf(shared_->table.rows()[peer]),
                    options_->deadlines.push, std::move(request),
-                   [this, peer](absl::StatusOr<v1::PushResponse> response) {
-                     OnPushResponse(peer, std::move(response));
+                   [this, peer, keys = std::move(keys)](
+                       absl::StatusOr<v1::PushResponse> response) mutable {
+                     OnPushResponse(peer, std::move(keys), std::move(response));
                    });
 }
 
 void Spreading::OnPushResponse(const std::string& peer,
+                               std::vector<RecordKey> pushed,
                                absl::StatusOr<v1::PushResponse> response) {
   if (!response.ok()) {
     host_->NoteCallError(peer, "push", response.status());
@@ -94,8 +120,16 @@ void Spreading::OnPushResponse(const std::string& peer,
   PeerRuntime& rt = shared_->runtime[peer];
   rt.push_in_flight = false;
   if (shared_->stopped) return;
-  // On failure anti-entropy catches the peer up; drop what was queued.
-  if (!response.ok()) rt.push_queue.clear();
+  if (!response.ok()) {
+    // The peer may have got them (a lost reply) or not: announced, it
+    // fetches what it lacks, a body only if the push was lost. What was
+    // queued behind is dropped: anti-entropy catches the peer up.
+    rt.push_queue.clear();
+    for (const RecordKey& key : pushed) {
+      if (key.second > 0) QueueAnnounceLocked(rt, key);
+    }
+    SendAnnounces(peer);
+  }
   SendPushes(peer);
 }
 
@@ -271,8 +305,9 @@ void Spreading::OnFetchResponse(const std::string& peer,
   } else {
     host_->NoteCallError(peer, "fetch", response.status());
   }
-  // Marks what arrived as stored and announces it (not to its announcers).
-  Relay(applied.relay, applied.relay_keys, peer);
+  // Marks what arrived as stored and announces it (not to its announcers):
+  // the repair path, not pushed on (see Relay).
+  Relay(applied.relay, applied.relay_keys, peer, /*on_tree=*/false);
   absl::MutexLock lock(&shared_->mu);
   shared_->runtime[peer].fetch_in_flight = false;
   if (response.ok()) NoteRtt(shared_->runtime[peer], clock_->Now() - sent);
@@ -329,9 +364,19 @@ absl::StatusOr<v1::AnnounceResponse> Spreading::HandleAnnounce(
     if (!seen.ok()) return seen.status();
     if (!*seen) lacking.emplace_back(ref.origin(), ref.sequence());
   }
+  // The tree parent of each origin (before the lock: a tree may be
+  // computed).
+  std::map<std::string, std::string> parent_of;
+  for (const RecordKey& key : lacking) {
+    if (parent_of.count(key.first)) continue;
+    std::optional<LinkGraph::Place> place = PlaceOf(key.first);
+    parent_of[key.first] = place.has_value() ? place->parent : "";
+  }
   absl::MutexLock lock(&shared_->mu);
   if (shared_->stopped) return v1::AnnounceResponse();
   std::set<std::string> to_fetch_from;
+  std::vector<RecordKey> awaiting;  // For the parent's push, a grace long.
+  absl::Duration grace = absl::ZeroDuration();
   for (RecordKey& key : lacking) {
     auto it = wanted_.find(key);
     if (it == wanted_.end()) {
@@ -344,12 +389,50 @@ absl::StatusOr<v1::AnnounceResponse> Spreading::HandleAnnounce(
       continue;
     }
     w.announcers.push_back(peer);
+    if (w.stored || !w.asking.empty() || w.awaiting_parent) continue;
+    const std::string& parent = parent_of[key.first];
+    auto row = parent.empty() ? shared_->table.rows().end()
+                              : shared_->table.rows().find(parent);
+    if (parent != peer && row != shared_->table.rows().end() &&
+        row->second.state() == v1::PEER_STATE_ACTIVE) {
+      w.awaiting_parent = true;
+      grace = std::max(grace, TreeGraceLocked(parent));
+      awaiting.push_back(std::move(key));
+      continue;
+    }
     // One announcer at a time: the first is asked, the others wait (see
     // Hedge).
-    if (!w.stored && w.asking.empty()) AskNextLocked(key, w, &to_fetch_from);
+    AskNextLocked(key, w, &to_fetch_from);
   }
   for (const std::string& p : to_fetch_from) SendFetches(p);
+  if (!awaiting.empty()) {
+    scheduler_->RunAfter(
+        grace, [this, awaiting = std::move(awaiting)] { GraceOver(awaiting); });
+  }
   return v1::AnnounceResponse();
+}
+
+absl::Duration Spreading::TreeGraceLocked(const std::string& parent) {
+  const absl::Duration rtt = shared_->runtime[parent].rtt;
+  return rtt == absl::ZeroDuration()
+             ? absl::Milliseconds(50)
+             : std::clamp(rtt / 4, absl::Milliseconds(5),
+                          absl::Milliseconds(250));
+}
+
+void Spreading::GraceOver(const std::vector<RecordKey>& keys) {
+  absl::MutexLock lock(&shared_->mu);
+  if (shared_->stopped) return;
+  std::set<std::string> to_send;
+  for (const RecordKey& key : keys) {
+    auto it = wanted_.find(key);
+    if (it == wanted_.end()) continue;  // The push came.
+    Wanted& w = it->second;
+    w.awaiting_parent = false;
+    if (w.stored || !w.asking.empty()) continue;
+    if (!AskNextLocked(key, w, &to_send)) wanted_.erase(it);
+  }
+  for (const std::string& p : to_send) SendFetches(p);
 }
 
 absl::StatusOr<v1::FetchResponse> Spreading::HandleFetch(

@@ -159,6 +159,133 @@ TEST_F(SpreadingAlone, FetchServesWhatIsHeldAndBadReferencesAreRefused) {
   EXPECT_TRUE(transport_.fetches.empty());
 }
 
+// Spreading with the links known (TrustGraph::AssumeGraph). The origin O
+// reaches this hub M through P (10 + 10 ms) sooner than through S
+// (10 + 25 ms): P is M's parent in O's tree. C hangs under M.
+class SpreadingInTree : public SpreadingAlone {
+ protected:
+  SpreadingInTree() {
+    auto ms = [](int n) { return absl::Milliseconds(n); };
+    trust_.AssumeGraph(std::make_shared<LinkGraph>(
+        std::vector<LinkGraph::Link>{{origin_, peer().bytes(), ms(10)},
+                                     {peer().bytes(), self(), ms(10)},
+                                     {origin_, second().bytes(), ms(10)},
+                                     {second().bytes(), self(), ms(25)},
+                                     {self(), third().bytes(), ms(10)}}));
+    AddActive(peer());
+    AddActive(second());
+    AddActive(third());
+  }
+
+  // The peers' addresses are all "peer:7341": calls tell them by key.
+  template <typename Call>
+  static std::set<std::string> To(const std::vector<Call>& calls) {
+    std::set<std::string> out;
+    for (const Call& c : calls) out.insert(c.to.key.bytes());
+    return out;
+  }
+
+  crypto::PrivateKey third_key_ = testing::NewKey();
+  const crypto::PublicKey& third() const { return third_key_.public_key(); }
+  Spreading tree_part_{&host_,    shared_.get(), store_.get(),
+                       &clock_,   &scheduler_,   &transport_,
+                       &options_, self(),        &trust_};
+};
+
+TEST_F(SpreadingInTree, RecordsArePushedToTreeChildrenAndAnnouncedToOthers) {
+  const v1::SignedRecord relayed =
+      testing::SignedOrg(origin_key_, "org1", 1, 1);
+  tree_part_.Relay({relayed}, {{origin_, 1}}, /*except=*/peer().bytes());
+  // C, M's only child in O's tree, gets the body; S, a peer off the tree,
+  // an announce; P, the parent it came from, nothing.
+  EXPECT_EQ(To(transport_.pushes), std::set<std::string>{third().bytes()});
+  EXPECT_EQ(To(transport_.announces), std::set<std::string>{second().bytes()});
+
+  // M's own record: M's tree is a star here, every peer a child.
+  const v1::SignedRecord own = testing::SignedOrg(key_, "org1", 1, 1);
+  transport_.pushes[0].reply(v1::PushResponse());  // One in flight a peer.
+  transport_.announces[0].reply(v1::AnnounceResponse());
+  transport_.pushes.clear();
+  transport_.announces.clear();
+  tree_part_.Relay({own}, {{self(), 1}}, /*except=*/"");
+  EXPECT_EQ(To(transport_.pushes),
+            (std::set<std::string>{peer().bytes(), second().bytes(),
+                                   third().bytes()}));
+  EXPECT_TRUE(transport_.announces.empty());
+}
+
+TEST_F(SpreadingInTree, RepairedRecordsAreAnnouncedToChildrenNotPushed) {
+  // Fetched (its push was lost): C may have fetched it elsewhere meanwhile.
+  tree_part_.Relay({testing::SignedOrg(origin_key_, "org1", 1, 1)},
+                   {{origin_, 1}}, /*except=*/second().bytes(),
+                   /*on_tree=*/false);
+  EXPECT_TRUE(transport_.pushes.empty());
+  EXPECT_EQ(To(transport_.announces),
+            (std::set<std::string>{peer().bytes(), third().bytes()}));
+}
+
+TEST_F(SpreadingInTree, AnnounceFromOffTheTreeWaitsForTheParentsPush) {
+  ASSERT_OK(tree_part_.HandleAnnounce(second().bytes(), Announce(origin_, 1)));
+  // P's push should come first: no fetch yet.
+  RunFor(absl::Milliseconds(40));
+  EXPECT_TRUE(transport_.fetches.empty());
+  // It comes: nothing is fetched, ever.
+  tree_part_.Relay({testing::SignedOrg(origin_key_, "org1", 1, 1)},
+                   {{origin_, 1}}, /*except=*/peer().bytes());
+  RunFor(absl::Seconds(10));
+  EXPECT_TRUE(transport_.fetches.empty());
+}
+
+TEST_F(SpreadingInTree, LostPushIsRepairedFromTheAnnouncerAfterTheGrace) {
+  ASSERT_OK(tree_part_.HandleAnnounce(second().bytes(), Announce(origin_, 1)));
+  // No round trip to P measured yet: 50 ms of grace, then S is asked.
+  RunFor(absl::Milliseconds(45));
+  EXPECT_TRUE(transport_.fetches.empty());
+  RunFor(absl::Milliseconds(10));
+  ASSERT_EQ(transport_.fetches.size(), 1u);
+  EXPECT_EQ(transport_.fetches[0].to.key.bytes(), second().bytes());
+}
+
+TEST_F(SpreadingInTree, AnnounceFromTheParentIsFetchedAtOnce) {
+  ASSERT_OK(tree_part_.HandleAnnounce(peer().bytes(), Announce(origin_, 1)));
+  ASSERT_EQ(transport_.fetches.size(), 1u);
+  EXPECT_EQ(transport_.fetches[0].to.key.bytes(), peer().bytes());
+}
+
+TEST_F(SpreadingInTree, FailedPushIsAnnouncedSoThePeerCanFetch) {
+  tree_part_.Relay({testing::SignedOrg(origin_key_, "org1", 1, 1)},
+                   {{origin_, 1}}, /*except=*/peer().bytes());
+  ASSERT_EQ(transport_.pushes.size(), 1u);
+  const size_t announced = transport_.announces.size();
+  transport_.pushes[0].reply(absl::UnavailableError("lost"));
+  ASSERT_EQ(transport_.announces.size(), announced + 1);
+  EXPECT_EQ(transport_.announces.back().to.key.bytes(), third().bytes());
+  EXPECT_EQ(transport_.announces.back().request.records(0).origin(), origin_);
+}
+
+// A hub that knows no links (no link records yet) spreads as before trees:
+// its own records pushed to every peer, others announced, announces
+// fetched at once.
+TEST_F(SpreadingAlone, WithoutKnownLinksOwnArePushedOthersAnnounced) {
+  AddActive(peer());
+  AddActive(second());
+  ASSERT_EQ(trust_.Graph(), nullptr);
+  Spreading with_trust{&host_,    shared_.get(), store_.get(),
+                       &clock_,   &scheduler_,   &transport_,
+                       &options_, self(),        &trust_};
+  with_trust.Relay({testing::SignedOrg(key_, "org1", 1, 1),
+                    testing::SignedOrg(origin_key_, "org1", 1, 1)},
+                   {{self(), 1}, {origin_, 1}}, /*except=*/"");
+  ASSERT_EQ(transport_.pushes.size(), 2u);
+  for (const auto& push : transport_.pushes) {
+    ASSERT_EQ(push.request.records_size(), 1);
+    EXPECT_EQ(ReadKey(push.request.records(0)), RecordKey(self(), 1));
+  }
+  ASSERT_EQ(transport_.announces.size(), 2u);
+  ASSERT_OK(with_trust.HandleAnnounce(peer().bytes(), Announce(origin_, 2)));
+  EXPECT_EQ(transport_.fetches.size(), 1u);
+}
+
 TEST_F(FederationTest, RecordsCrossTwoHopsAndUpdatesAndDeletesFollow) {
   SimHub* a = Add("a");
   Add("b");
@@ -256,9 +383,108 @@ TEST_F(FederationTest, FetchFallsBackToTheNextAnnouncer) {
                 "records[0].origin");
 }
 
+// Hubs a-b-c-d in a line, and a-e-c beside it. Each hub knows every link
+// once the link records have spread.
+class TreeTest : public FederationTest {
+ protected:
+  void SetUp() override {
+    for (const char* name : {"a", "b", "c", "d", "e"}) Add(name, kNoRounds);
+    for (auto [x, y] : std::vector<std::pair<std::string, std::string>>{
+             {"a", "b"}, {"b", "c"}, {"c", "d"}, {"a", "e"}, {"e", "c"}}) {
+      ASSERT_TRUE(net_.Link(x, y)) << x << "-" << y;
+    }
+    ASSERT_TRUE(RunUntil([&] {
+      for (const auto& [name, h] : net_.hubs()) {
+        auto graph = h->trust->Graph();
+        if (graph == nullptr || graph->links() != 5) return false;
+      }
+      return true;
+    }));
+    net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(1));
+    net_.SetCallObserver([this](const sim::SimNetwork::CallInfo& call) {
+      if (call.method == "FetchRequest") fetches_.push_back(call.caller);
+    });
+  }
+  std::vector<std::string> fetches_;  // Callers, in order.
+};
+
+TEST_F(TreeTest, RecordReachesThreeHopsByPushesOnlyAtOneLatencyAHop) {
+  SimHub* a = net_.hub("a");
+  SimHub* d = net_.hub("d");
+  const sim::TrafficCounters before = net_.traffic();
+  Publish(a, "org", "Water Point");
+  // 3 hops of 20 ms: pushed, not announced, fetched and replied (180 ms).
+  EXPECT_TRUE(RunUntil([&] { return NameAt(d, a, "org") == "Water Point"; },
+                       absl::Milliseconds(60)));
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(1));
+  EXPECT_TRUE(fetches_.empty());
+  // One body per hub: b, c, d, e.
+  EXPECT_EQ(net_.traffic().records_sent - before.records_sent, 4u);
+  EXPECT_EQ(net_.traffic().pushed_records - before.pushed_records, 4u);
+}
+
+TEST_F(TreeTest, LostPushIsRepairedByAnnounceAndFetch) {
+  SimHub* a = net_.hub("a");
+  SimHub* c = net_.hub("c");
+  SimHub* d = net_.hub("d");
+  const std::string origin = a->key.public_key().bytes();
+  auto place = c->trust->Graph()->PlaceOf(origin, c->key.public_key().bytes());
+  ASSERT_TRUE(place.has_value());
+  const std::string parent =
+      net_.hub("b")->key.public_key().bytes() == place->parent ? "b" : "e";
+  // The push of c's parent to c is lost.
+  net_.SetDropFilter([&](const sim::SimNetwork::CallInfo& call) {
+    return call.caller == parent && call.callee == "c" &&
+           call.method == "PushRequest";
+  });
+  const sim::TrafficCounters before = net_.traffic();
+  Publish(a, "org", "Water Point");
+  // c fetches from the other neighbour that announced it, and announces it
+  // on to d (which might have fetched it elsewhere meanwhile), which
+  // fetches from c: long before the lost push's 2 s timeout, with no
+  // rounds.
+  EXPECT_TRUE(RunUntil(
+      [&] {
+        return NameAt(c, a, "org") == "Water Point" &&
+               NameAt(d, a, "org") == "Water Point";
+      },
+      absl::Milliseconds(500)));
+  net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(1));
+  EXPECT_EQ(fetches_, (std::vector<std::string>{"c", "d"}));
+  // One body a hub, and the one lost.
+  EXPECT_EQ(net_.traffic().records_sent - before.records_sent, 5u);
+}
+
+TEST_F(TreeTest, EveryHubComputesTheSameTree) {
+  for (const auto& [origin_name, origin] : net_.hubs()) {
+    const std::string o = origin->key.public_key().bytes();
+    int edges = 0;
+    for (const auto& [name, h] : net_.hubs()) {
+      const std::string self = h->key.public_key().bytes();
+      auto place = h->trust->Graph()->PlaceOf(o, self);
+      ASSERT_TRUE(place.has_value());
+      if (place->parent.empty()) continue;
+      ++edges;
+      // The parent, on its own copy of the links, counts this hub a child.
+      SimHub* parent = nullptr;
+      for (const auto& [n, p] : net_.hubs()) {
+        if (p->key.public_key().bytes() == place->parent) parent = p.get();
+      }
+      ASSERT_NE(parent, nullptr);
+      auto up = parent->trust->Graph()->PlaceOf(o, place->parent);
+      ASSERT_TRUE(up.has_value());
+      EXPECT_NE(std::find(up->children.begin(), up->children.end(), self),
+                up->children.end())
+          << origin_name << ": " << name;
+    }
+    EXPECT_EQ(edges, 4) << origin_name;
+  }
+}
+
 // A hub receiving far more records than an announce queue holds (16 here)
 // drops the announces past the bound, and counts them; its peers still get
-// every record, from their rounds.
+// every record. Here B pushes A's records to C and D (its children in A's
+// tree), and C and D, linked, announce them to each other.
 TEST_F(FederationTest, AnnounceQueueStaysWithinItsBoundAndPeersConverge) {
   FederationOptions options;
   options.max_announce_queue = 16;
@@ -268,6 +494,7 @@ TEST_F(FederationTest, AnnounceQueueStaysWithinItsBoundAndPeersConverge) {
   ASSERT_TRUE(net_.Link("a", "b"));
   ASSERT_TRUE(net_.Link("b", "c"));
   ASSERT_TRUE(net_.Link("b", "d"));
+  ASSERT_TRUE(net_.Link("c", "d"));
   net_.scheduler().RunUntil(net_.clock().Now() + absl::Minutes(1));
   SimHub* a = net_.hub("a");
   constexpr int kRecords = 300;
@@ -278,8 +505,7 @@ TEST_F(FederationTest, AnnounceQueueStaysWithinItsBoundAndPeersConverge) {
   auto state = a->store->GetOriginState(origin);
   ASSERT_OK(state);
   const uint64_t last = state->max_sequence();
-  // B pushes nothing of A's and announces everything it received: C and D
-  // hold all of A's records once their watermark reaches A's last.
+  // C and D hold all of A's records once their watermark reaches A's last.
   ASSERT_TRUE(RunUntil([&] {
     for (const char* name : {"c", "d"}) {
       auto s = net_.hub(name)->store->GetOriginState(origin);
@@ -294,12 +520,12 @@ TEST_F(FederationTest, AnnounceQueueStaysWithinItsBoundAndPeersConverge) {
           << name;
     }
   }
-  const auto counters = net_.hub("b")->federation->GetAnnounceCounters();
-  for (const char* name : {"c", "d"}) {
-    auto it = counters.find(net_.hub(name)->key.public_key().HubId());
-    ASSERT_NE(it, counters.end()) << name;
-    EXPECT_EQ(it->second.queue_high_water, 16u) << name;
-    EXPECT_GT(it->second.dropped, 0u) << name;
+  for (auto [from, to] : {std::pair("c", "d"), std::pair("d", "c")}) {
+    const auto counters = net_.hub(from)->federation->GetAnnounceCounters();
+    auto it = counters.find(net_.hub(to)->key.public_key().HubId());
+    ASSERT_NE(it, counters.end()) << from << " to " << to;
+    EXPECT_EQ(it->second.queue_high_water, 16u) << from << " to " << to;
+    EXPECT_GT(it->second.dropped, 0u) << from << " to " << to;
   }
 }
 

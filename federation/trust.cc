@@ -1,5 +1,6 @@
 #include "federation/trust.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -25,12 +26,25 @@ bool VerifyLinkSignature(absl::string_view signer, absl::string_view other,
                      LinkStatement(link_id, signer, other), signature);
 }
 
+namespace {
+
+bool SameLinks(const std::vector<LinkGraph::Link>& a,
+               const std::vector<LinkGraph::Link>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const LinkGraph::Link& x, const LinkGraph::Link& y) {
+                      return x.a == y.a && x.b == y.b && x.weight == y.weight;
+                    });
+}
+
+}  // namespace
+
 void TrustGraph::Rebuild(const std::vector<std::string>& direct_peers,
                          const std::vector<LinkClaim>& claims,
                          const std::set<std::string>& blocked) {
   // A claim X->Y counts if Y signed it; a link is active if both X->Y and
   // Y->X count with the same link id.
   std::map<std::pair<std::string, std::string>, std::string> valid;
+  std::map<std::pair<std::string, std::string>, absl::Duration> latency;
   std::set<std::string> verified;
   {
     absl::MutexLock lock(&mu_);
@@ -44,10 +58,12 @@ void TrustGraph::Rebuild(const std::vector<std::string>& direct_peers,
         VerifyLinkSignature(c.peer, c.origin, c.link_id, c.peer_signature)) {
       verified.insert(std::move(id));
       valid[{c.origin, c.peer}] = c.link_id;
+      latency[{c.origin, c.peer}] = c.latency;
     }
   }
   std::map<std::string, std::vector<std::string>> adjacent;
   std::vector<std::pair<std::string, std::string>> links;
+  std::vector<LinkGraph::Link> graph_links;  // In key order.
   for (const auto& [ends, link_id] : valid) {
     const auto& [x, y] = ends;
     if (x >= y) continue;  // Each pair once.
@@ -56,6 +72,7 @@ void TrustGraph::Rebuild(const std::vector<std::string>& direct_peers,
     adjacent[x].push_back(y);
     adjacent[y].push_back(x);
     links.emplace_back(x, y);
+    graph_links.push_back({x, y, LinkWeight(latency[{x, y}], latency[{y, x}])});
   }
   const std::string& self = self_.bytes();
   for (const std::string& peer : direct_peers) {
@@ -76,6 +93,11 @@ void TrustGraph::Rebuild(const std::vector<std::string>& direct_peers,
     }
   }
   absl::MutexLock lock(&mu_);
+  if (!SameLinks(graph_links, graph_links_)) {
+    graph_ = graph_links.empty() ? nullptr
+                                 : std::make_shared<LinkGraph>(graph_links);
+    graph_links_ = std::move(graph_links);
+  }
   trusted_ = std::move(trusted);
   blocked_ = blocked;
   links_ = std::move(links);
@@ -112,6 +134,11 @@ bool TrustGraph::Trusted(absl::string_view origin) const {
   const std::string key(origin);
   return trusted_.count(key) > 0 ||
          (assumed_ != nullptr && assumed_->count(key) > 0);
+}
+
+std::shared_ptr<const LinkGraph> TrustGraph::Graph() const {
+  absl::MutexLock lock(&mu_);
+  return assumed_graph_ != nullptr ? assumed_graph_ : graph_;
 }
 
 std::vector<std::pair<std::string, std::string>> TrustGraph::Links() const {

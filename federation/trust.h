@@ -16,6 +16,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "crypto/keys.h"
+#include "federation/tree.h"
 #include "node/hub.h"
 
 namespace civhub::federation {
@@ -37,6 +38,9 @@ struct LinkClaim {
   std::string peer;    // the other end (32-byte key)
   std::string link_id;
   std::string peer_signature;
+  // The one-way latency the publishing end measured on the link; zero if
+  // it published none.
+  absl::Duration latency = absl::ZeroDuration();
 };
 
 class TrustGraph : public node::OriginPolicy {
@@ -70,6 +74,22 @@ class TrustGraph : public node::OriginPolicy {
   // Active links between other hubs and with this hub, as key pairs.
   std::vector<std::pair<std::string, std::string>> Links() const;
 
+  // The links every hub can know of (both ends' link records held), each
+  // weighted by LinkWeight of both ends' latency claims, for the origins'
+  // shortest-path trees (tree.h). A link of this hub's own whose records
+  // have not spread yet is left out: other hubs would not count it, and
+  // the trees must be the same on every hub. nullptr while there is none
+  // (a new hub: Spreading then does without trees). The same object until
+  // the links or their weights change, so its cached trees survive
+  // rebuilds for other reasons.
+  std::shared_ptr<const LinkGraph> Graph() const;
+  // Uses `graph` instead of the links of records. Only for simulations of
+  // an established network (see AssumeTrusted), whose hubs share one.
+  void AssumeGraph(std::shared_ptr<const LinkGraph> graph) {
+    absl::MutexLock lock(&mu_);
+    assumed_graph_ = std::move(graph);
+  }
+
  private:
   const crypto::PublicKey self_;
   mutable absl::Mutex mu_;
@@ -77,6 +97,10 @@ class TrustGraph : public node::OriginPolicy {
   std::set<std::string> blocked_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::set<std::string>> assumed_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::string>> links_ ABSL_GUARDED_BY(mu_);
+  // What graph_ was built from, to keep it while they stay the same.
+  std::vector<LinkGraph::Link> graph_links_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const LinkGraph> graph_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const LinkGraph> assumed_graph_ ABSL_GUARDED_BY(mu_);
   // Link claims whose signature verified (origin, peer, link id, signature).
   std::set<std::string> verified_ ABSL_GUARDED_BY(mu_);
 };

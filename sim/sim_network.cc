@@ -131,10 +131,22 @@ void SimNetwork::AddEstablished(const std::vector<std::string>& names,
     peers[a].push_back(b);
     peers[b].push_back(a);
   }
+  // The links as every hub would know them from the link records: one
+  // graph shared by all (its trees are computed once, not once per hub),
+  // each link weighted by its latency, what both ends' measured rtt / 2
+  // converges to and publishes.
+  std::vector<federation::LinkGraph::Link> graph_links;
+  for (auto [a, b] : links) {
+    graph_links.push_back({keys[a].public_key().bytes(),
+                           keys[b].public_key().bytes(),
+                           LatencyBetween(names[a], names[b])});
+  }
+  auto graph = std::make_shared<const federation::LinkGraph>(graph_links);
   options.publish_system_records = false;
   for (size_t i = 0; i < names.size(); ++i) {
     auto install = [&](SimHub* h) {
       h->trust->AssumeTrusted(everyone);
+      h->trust->AssumeGraph(graph);
       for (int p : peers[i]) {
         storage::PeerRecord record;
         record.set_key(keys[p].public_key().bytes());
@@ -252,7 +264,12 @@ void SimNetwork::Send(const crypto::PublicKey& from,
       reply(absl::UnavailableError(absl::StrCat(address, " is unreachable")));
     });
   };
-  if (caller_down || Lost(caller, callee)) return unreachable(options_.timeout);
+  if (caller_down ||
+      (drop_ && drop_({caller, callee, Request::descriptor()->name(),
+                       request.ByteSizeLong(), 0})) ||
+      Lost(caller, callee)) {
+    return unreachable(options_.timeout);
+  }
   const absl::Duration out = latency + Transmission(request.ByteSizeLong());
   scheduler_.RunAfter(out, [this, from, to, caller, callee, latency,
                             unreachable, request = std::move(request),

@@ -171,8 +171,11 @@ class SimNetwork {
   // Builds an established network in one step: hubs `names`, linked as
   // `links` (indexes into `names`) say, each trusting all the others
   // without link handshakes or link records (TrustGraph::AssumeTrusted;
-  // hubs publish no system records). For measuring how records spread
-  // through networks too large to set up link by link (civhub-bench).
+  // hubs publish no system records), and knowing the links as the link
+  // records would tell them (TrustGraph::AssumeGraph: one graph shared by
+  // every hub, each link weighted by LatencyBetween, what the latency both
+  // ends measure and publish converges to). For measuring how records
+  // spread through networks too large to set up link by link (civhub-bench).
   // `also_trusted`: more origins every hub accepts (raw keys).
   void AddEstablished(const std::vector<std::string>& names,
                       const std::vector<std::pair<int, int>>& links,
@@ -192,6 +195,13 @@ class SimNetwork {
   };
   void SetCallObserver(std::function<void(const CallInfo&)> observer) {
     called_ = std::move(observer);
+  }
+
+  // Loses each request `drop` returns true for (response_bytes is 0): its
+  // caller sees UNAVAILABLE after SimOptions::timeout. For tests that lose
+  // one message in particular.
+  void SetDropFilter(std::function<bool(const CallInfo&)> drop) {
+    drop_ = std::move(drop);
   }
 
   // Runs after each delivery to a hub: a call handled there, or a reply
@@ -256,6 +266,7 @@ class SimNetwork {
   TrafficCounters traffic_;
   std::function<void(SimHub*)> delivered_;
   std::function<void(const CallInfo&)> called_;
+  std::function<bool(const CallInfo&)> drop_;
 };
 
 }  // namespace civhub::sim

@@ -353,6 +353,13 @@ absl::Status ValidatePeerLink(const v1::PeerLink& link,
   if (link.peer_signature().size() != crypto::kSignatureSize) {
     return Invalid("peer_link.peer_signature", "must be 64 bytes");
   }
+  if (link.latency_micros() > kMaxLinkLatencyMicros) {
+    return Invalid("peer_link.latency_micros",
+                   absl::StrCat(link.latency_micros(), " is more than ",
+                                kMaxLinkLatencyMicros,
+                                " (10 s): give the link's one-way latency in "
+                                "microseconds, or 0 if it is not measured"));
+  }
   return absl::OkStatus();
 }
 

@@ -28,6 +28,9 @@ inline constexpr int64_t kEarliestIssuedAtUnixSeconds =
 inline constexpr absl::string_view kHubProfileRecordId = "~hub";
 inline constexpr absl::string_view kLinkRecordPrefix = "~link.";
 inline constexpr size_t kLinkIdBytes = 16;
+// The largest one-way latency a link record may claim (PeerLink
+// latency_micros): 10 s.
+inline constexpr uint32_t kMaxLinkLatencyMicros = 10'000'000;
 
 // How long a need or an offer may run: expires_at is at most this long
 // after issued_at.

@@ -48,6 +48,22 @@ TEST(Validate, AcceptsRealisticOrganization) {
   EXPECT_OK(ValidateRecordBody(Body(org), Strict()));
 }
 
+TEST(Validate, LinkLatencyIsBounded) {
+  v1::RecordBody body;
+  v1::PeerLink* link = body.mutable_peer_link();
+  link->set_peer(testing::NewKey().public_key().HubId());
+  link->set_link_id(std::string(kLinkIdBytes, 'L'));
+  link->set_peer_signature(std::string(crypto::kSignatureSize, 's'));
+  body.set_record_id(absl::StrCat(kLinkRecordPrefix, link->peer()));
+  EXPECT_OK(ValidatePeerLinkRecord(body, Strict()));  // Not measured: 0.
+  link->set_latency_micros(kMaxLinkLatencyMicros);
+  EXPECT_OK(ValidatePeerLinkRecord(body, Strict()));
+  link->set_latency_micros(kMaxLinkLatencyMicros + 1);
+  EXPECT_STATUS(ValidatePeerLinkRecord(body, Strict()), kInvalid,
+                "peer_link.latency_micros: 10000001 is more than 10000000 "
+                "(10 s)");
+}
+
 TEST(Validate, NamesTheFieldOfBadCodes) {
   OrgSpec spec;
   spec.country = "XX";
