@@ -14,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -105,6 +106,13 @@ TEST(CrashE2eTest, SigkillDuringA100kIngestLosesNothing) {
   // Rounds: import from the last acknowledged batch on; kill at a random
   // moment; check the stopped store; restart and look for every
   // acknowledged record.
+  constexpr int kKills = 4;
+  std::vector<int> kill_points;
+  for (int k = 0; k < kKills; ++k) {
+    kill_points.push_back(
+        std::uniform_int_distribution<int>(kBatch, kRecords - kBatch)(rng));
+  }
+  std::sort(kill_points.begin(), kill_points.end());
   std::atomic<int> acked{0};
   int kills = 0;
   ASSERT_TRUE(hub.Start());
@@ -129,13 +137,18 @@ TEST(CrashE2eTest, SigkillDuringA100kIngestLosesNothing) {
         acked = from + req.records_size();  // Durable: the call returned.
       }
     });
-    // The random moment: somewhere in the next 0.5-4 s of importing.
-    const absl::Duration moment =
-        absl::Milliseconds(std::uniform_int_distribution<int>(500, 4000)(rng));
-    const absl::Time deadline = absl::Now() + moment;
-    while (absl::Now() < deadline && acked < kRecords) {
-      absl::SleepFor(absl::Milliseconds(5));
+    // The random moment, chosen by progress rather than by time, so that a
+    // faster hub is killed as often as a slower one (with 0.5-4 s a round,
+    // posting blocks made the import finish after two kills): past the
+    // round's kill point (kKills of them, drawn up front), then 0-200 ms
+    // into the batches after it. The last round imports to the end.
+    const int target = kills < kKills ? kill_points[kills] : kRecords;
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (acked < target && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(2));
     }
+    absl::SleepFor(
+        absl::Milliseconds(std::uniform_int_distribution<int>(0, 200)(rng)));
     const bool killed = acked < kRecords;
     if (killed) {
       hub.Kill();
