@@ -43,7 +43,7 @@ enum class Mode {
   // Sums a digest of each one; the scans of the store sum the same of what
   // it holds, and equal sums mean every one is there with its value. No
   // random reads (a LevelDB Seek and block decode per posting, ~30 a
-  // record, took 60 % of the check's time), but a difference names nothing.
+  // record, took 45 % of the check's time), but a difference names nothing.
   kDigest,
   // Reads each one back: names every one missing or wrong.
   kLookup,
