@@ -181,5 +181,109 @@ TEST_F(CheckTest, LostRecordIsFoundThroughItsEntries) {
       << problems;
 }
 
+// The first block of `tag` holding at least `at_least` postings: its key,
+// or "" if none does.
+std::string BlockOfAtLeast(leveldb::DB* db, char tag, size_t at_least) {
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator({}));
+  const std::string prefix(1, tag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    const std::string key = it->key().ToString();
+    std::vector<internal::Posting> postings;
+    if (internal::DecodeBlock(it->value().ToString(),
+                              internal::PayloadSize(tag),
+                              keys::GetBE64(key.substr(key.size() - 8)),
+                              tag == keys::kGeo, &postings) &&
+        postings.size() >= at_least) {
+      return key;
+    }
+  }
+  return "";
+}
+
+TEST_F(CheckTest, WrongWeightInAFullBlockIsFound) {
+  // 300 records sharing their words, applied in one batch, fill whole text
+  // blocks (256 postings).
+  crypto::PrivateKey bulk = NewKey();
+  std::vector<crypto::VerifiedRecord> records;
+  std::vector<Store::ApplyPlan> plans;
+  for (uint64_t n = 1; n <= 300; ++n) {
+    absl::StatusOr<crypto::VerifiedRecord> v =
+        crypto::VerifyRecord(SignedOrg(bulk, absl::StrCat("bulk-", n), 1, n));
+    ASSERT_OK(v);
+    records.push_back(*std::move(v));
+  }
+  std::vector<const crypto::VerifiedRecord*> record_ptrs;
+  std::vector<const Store::ApplyPlan*> plan_ptrs;
+  plans.reserve(records.size());
+  for (const crypto::VerifiedRecord& record : records) {
+    plans.push_back(Store::Plan(record));
+    record_ptrs.push_back(&record);
+    plan_ptrs.push_back(&plans.back());
+  }
+  for (const auto& applied :
+       store_->ApplyMany(record_ptrs, plan_ptrs, /*sync=*/false)) {
+    ASSERT_OK(applied);
+  }
+  leveldb::DB* db = Db();
+  const std::string key = BlockOfAtLeast(db, keys::kText, 200);
+  ASSERT_FALSE(key.empty());
+  std::string value;
+  ASSERT_TRUE(db->Get({}, key, &value).ok());
+  std::vector<internal::Posting> postings;
+  ASSERT_TRUE(internal::DecodeBlock(
+      value, 1, keys::GetBE64(key.substr(key.size() - 8)), false, &postings));
+  postings[postings.size() / 2].payload[0] ^= 1;  // Its weight, not its doc.
+  value.clear();
+  internal::EncodeBlock(postings.data(), postings.size(), 1, &value);
+  ASSERT_TRUE(db->Put({}, key, value).ok());
+  v1::CheckReport report = Check();
+  EXPECT_EQ(report.problem_count(), 1u) << Problems(report);
+  EXPECT_TRUE(absl::StrContains(
+      Problems(report),
+      absl::StrCat("document ", postings[postings.size() / 2].doc,
+                   ") entry is wrong")))
+      << Problems(report);
+}
+
+TEST_F(CheckTest, WrongSequenceEntryIsFound) {
+  // Record "b" is sequence 2 of its origin.
+  ASSERT_TRUE(
+      Db()->Put({}, keys::OriginSeq(keys::kSeq, key_.public_key().bytes(), 2),
+                "not-b")
+          .ok());
+  v1::CheckReport report = Check();
+  EXPECT_EQ(report.problem_count(), 1u) << Problems(report);
+  EXPECT_TRUE(
+      absl::StrContains(Problems(report), "/b: its sequence entry is wrong"))
+      << Problems(report);
+}
+
+TEST_F(CheckTest, WrongBodyHashEntryIsFound) {
+  ASSERT_TRUE(
+      Db()->Put({}, keys::OriginSeq(keys::kHash, key_.public_key().bytes(), 2),
+                std::string(keys::kBodyHashBytes, 'x'))
+          .ok());
+  v1::CheckReport report = Check();
+  EXPECT_EQ(report.problem_count(), 1u) << Problems(report);
+  EXPECT_TRUE(
+      absl::StrContains(Problems(report), "/b: its body hash entry is wrong"))
+      << Problems(report);
+}
+
+TEST_F(CheckTest, MissingChangeLogEntryIsFound) {
+  const uint64_t change =
+      (*store_->Get(key_.public_key().bytes(), "b"))->stored.change();
+  ASSERT_TRUE(Db()->Delete({}, keys::Change(change)).ok());
+  v1::CheckReport report = Check();
+  EXPECT_EQ(report.problem_count(), 2u) << Problems(report);
+  EXPECT_TRUE(absl::StrContains(Problems(report),
+                                "/b: its change log entry is missing"))
+      << Problems(report);
+  EXPECT_TRUE(
+      absl::StrContains(Problems(report), "3 change log entries for 4 records"))
+      << Problems(report);
+}
+
 }  // namespace
 }  // namespace civhub::node
