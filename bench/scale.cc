@@ -40,14 +40,7 @@ Chunk MakeChunk(const crypto::PrivateKey& key, uint64_t c, uint64_t records) {
   const uint64_t first = c * kChunk;
   const uint64_t end = std::min(records, first + kChunk);
   for (uint64_t i = first; i < end; ++i) {
-    v1::RecordBody body;
-    body.set_origin(key.public_key().bytes());
-    body.set_record_id(absl::StrCat("org-", i));
-    body.set_version(1);
-    body.set_sequence(i + 1);
-    body.mutable_issued_at()->set_seconds(1780000000 +
-                                          static_cast<int64_t>(i % 10000000));
-    *body.mutable_organization() = gen.Organization(i);
+    v1::RecordBody body = gen.OrganizationBody(key.public_key(), i);
     const std::string bytes = body.SerializeAsString();
     chunk.records.push_back(crypto::VerifiedRecord{
         key.public_key(), std::move(body), *crypto::SignRecord(key, bytes)});

@@ -414,15 +414,9 @@ absl::StatusOr<std::string> EnsureDataset(const std::string& root,
     const uint64_t n = std::min(kBatch, records - first);
     std::vector<std::pair<const crypto::PrivateKey*, std::string>> bodies;
     for (uint64_t i = first; i < first + n; ++i) {
-      v1::RecordBody body;
-      body.set_origin(hub_key.public_key().bytes());
-      body.set_record_id(absl::StrCat("org-", i));
-      body.set_version(1);
-      body.set_sequence(i + 1);
-      body.mutable_issued_at()->set_seconds(1780000000 +
-                                            static_cast<int64_t>(i));
-      *body.mutable_organization() = gen.Organization(i);
-      bodies.emplace_back(&hub_key, body.SerializeAsString());
+      bodies.emplace_back(
+          &hub_key,
+          gen.OrganizationBody(hub_key.public_key(), i).SerializeAsString());
     }
     for (const crypto::VerifiedRecord& r : SignAll(bodies)) {
       absl::StatusOr<node::ApplyOutcome> applied =
