@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/search.h"
 #include "crypto/keys.h"
 #include "harness/attack.h"
 #include "harness/hub_process.h"
@@ -157,6 +158,19 @@ int RunAbuse(const std::string& dataset, const AbuseOptions& options) {
             .c_str());
   }
   return not_held;
+}
+
+void AbuseWorkload(const std::string& data, uint64_t records,
+                   const AbuseOptions& options, std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
+  if (!dataset.ok()) {
+    std::cerr << "abuse: " << dataset.status() << "\n";
+    return;
+  }
+  const int not_held = RunAbuse(*dataset, options);
+  results->push_back({"abuse", "attacks the hub did not hold",
+                      static_cast<double>(not_held), "target", 0, "records",
+                      static_cast<double>(records)});
 }
 
 }  // namespace civhub::bench

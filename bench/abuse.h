@@ -7,8 +7,12 @@
 #ifndef CIVHUB_BENCH_ABUSE_H_
 #define CIVHUB_BENCH_ABUSE_H_
 
+#include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -24,6 +28,11 @@ struct AbuseOptions {
 // did not hold (errors, p99, memory, threads or recovery past issue 14's
 // bounds).
 int RunAbuse(const std::string& dataset, const AbuseOptions& options);
+
+// `abuse`: RunAbuse over the dataset of `records` under `data`
+// (EnsureDataset); one row, the attacks the hub did not hold.
+void AbuseWorkload(const std::string& data, uint64_t records,
+                   const AbuseOptions& options, std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

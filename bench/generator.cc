@@ -169,19 +169,25 @@ v1::Organization Generator::Organization(uint64_t index) {
   return org;
 }
 
+v1::RecordBody Generator::OrganizationBody(const crypto::PublicKey& origin,
+                                           uint64_t index) {
+  v1::RecordBody body;
+  body.set_origin(origin.bytes());
+  body.set_record_id(absl::StrCat("org-", index));
+  body.set_version(1);
+  body.set_sequence(index + 1);
+  body.mutable_issued_at()->set_seconds(1780000000 +
+                                        static_cast<int64_t>(index % 10000000));
+  *body.mutable_organization() = Organization(index);
+  return body;
+}
+
 std::vector<std::string> Generator::Bodies(const crypto::PublicKey& origin,
                                            size_t count) {
   std::vector<std::string> out;
   out.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    v1::RecordBody body;
-    body.set_origin(origin.bytes());
-    body.set_record_id(absl::StrCat("org-", i));
-    body.set_version(1);
-    body.set_sequence(i + 1);
-    body.mutable_issued_at()->set_seconds(1780000000 + static_cast<int64_t>(i));
-    *body.mutable_organization() = Organization(i);
-    out.push_back(body.SerializeAsString());
+    out.push_back(OrganizationBody(origin, i).SerializeAsString());
   }
   return out;
 }

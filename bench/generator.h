@@ -24,6 +24,13 @@ class Generator {
   // Organization `index` (record id "org-<index>").
   v1::Organization Organization(uint64_t index);
 
+  // The body of organization `index` of `origin`, ready to serialize and
+  // sign: record id "org-<index>", version 1, sequence index + 1, issued at
+  // 1780000000 + index seconds (modulo 10 million: in the past however
+  // many records a dataset holds).
+  v1::RecordBody OrganizationBody(const crypto::PublicKey& origin,
+                                  uint64_t index);
+
   // Serialized bodies of `count` new organizations of `origin`, sequences
   // 1..count, ready to sign.
   std::vector<std::string> Bodies(const crypto::PublicKey& origin,

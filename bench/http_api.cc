@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/search.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "harness/hub_process.h"
 #include "harness/partner.h"
@@ -392,6 +393,38 @@ absl::StatusOr<HttpBenchResult> RunHttpBench(const std::string& dataset,
   hub.Stop();
   (void)std::system(absl::StrCat("rm -rf '", dir, "' '", file, "'").c_str());
   return result;
+}
+
+void HttpWorkload(const std::string& data, uint64_t records,
+                  const HttpBenchOptions& options,
+                  std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
+  absl::StatusOr<HttpBenchResult> h =
+      dataset.ok() ? RunHttpBench(*dataset, data, options)
+                   : absl::StatusOr<HttpBenchResult>(dataset.status());
+  if (!h.ok()) {
+    std::cerr << "http: " << h.status() << "\n";
+    return;
+  }
+  const WorkloadRows row(results, "http", "records",
+                         static_cast<double>(records));
+  const std::string threads = absl::StrCat(options.clients, " clients");
+  row(absl::StrCat("HTTP/JSON searches/s, ", threads), h->http_qps,
+      "gRPC searches/s, same run", h->grpc_qps);
+  row("HTTP/JSON search p50 ms", h->http_p50_ms, "gRPC p50 ms", h->grpc_p50_ms);
+  row("HTTP/JSON search p99 ms", h->http_p99_ms, "gRPC p99 ms", h->grpc_p99_ms);
+  row("search errors, HTTP + gRPC",
+      static_cast<double>(h->http_errors + h->grpc_errors), "target", 0);
+  if (options.sse_clients > 0) {
+    row("change-feed clients caught up", h->sse_connected, "clients opened",
+        options.sse_clients);
+    row("hub RSS KB per change-feed client", h->sse_kb_per_client, "target KB",
+        10);
+    row("s until a change reached every client", h->sse_fanout_s, "target s",
+        1);
+    row("clients the change reached", h->sse_reached, "caught up",
+        h->sse_connected);
+  }
 }
 
 }  // namespace civhub::bench

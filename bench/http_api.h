@@ -7,9 +7,12 @@
 #ifndef CIVHUB_BENCH_HTTP_API_H_
 #define CIVHUB_BENCH_HTTP_API_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -35,6 +38,13 @@ struct HttpBenchResult {
 absl::StatusOr<HttpBenchResult> RunHttpBench(const std::string& dataset,
                                              const std::string& scratch,
                                              const HttpBenchOptions& options);
+
+// `http`: RunHttpBench over the dataset of `records` under `data`
+// (EnsureDataset); HTTP/JSON's rows against gRPC's, and the change-feed
+// crowd's against issue 16's targets.
+void HttpWorkload(const std::string& data, uint64_t records,
+                  const HttpBenchOptions& options,
+                  std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

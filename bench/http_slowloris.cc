@@ -257,4 +257,34 @@ absl::StatusOr<SlowlorisResult> RunHttpSlowloris(
   return result;
 }
 
+void HttpSlowlorisWorkload(const std::string& data,
+                           const SlowlorisOptions& options,
+                           std::vector<Result>* results) {
+  absl::StatusOr<SlowlorisResult> r = RunHttpSlowloris(data, options);
+  if (!r.ok()) {
+    std::cerr << "http-slowloris: " << r.status() << "\n";
+    return;
+  }
+  const std::string with = absl::StrCat(options.slow_clients, " slow clients");
+  const double n = options.slow_clients;
+  results->push_back({"http-slowloris", "GET /healthz p50 ms, " + with,
+                      r->p50_under_ms, "p50 alone", r->p50_alone_ms, "clients",
+                      n});
+  results->push_back({"http-slowloris", "GET /healthz p99 ms, " + with,
+                      r->p99_under_ms, "p99 alone", r->p99_alone_ms, "clients",
+                      n});
+  results->push_back({"http-slowloris", "GET /healthz requests, " + with,
+                      static_cast<double>(r->requests_under), "requests alone",
+                      static_cast<double>(r->requests_alone), "clients", n});
+  results->push_back({"http-slowloris", "normal requests failed",
+                      static_cast<double>(r->errors), "target", 0, "clients",
+                      n});
+  results->push_back({"http-slowloris",
+                      "slow connections open at the end; closed by the hub",
+                      static_cast<double>(r->slow_open), "closed",
+                      static_cast<double>(r->slow_closed), "clients", n});
+  results->push_back({"http-slowloris", "hub RSS MB, " + with, r->rss_mb_under,
+                      "RSS alone", r->rss_mb_alone, "clients", n});
+}
+
 }  // namespace civhub::bench

@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -38,6 +40,12 @@ struct SlowlorisResult {
 // Starts civhubd on a fresh data dir under `dir` and runs both phases.
 absl::StatusOr<SlowlorisResult> RunHttpSlowloris(
     const std::string& dir, const SlowlorisOptions& options);
+
+// `http-slowloris`: RunHttpSlowloris under `data`; the normal clients'
+// rows under the slow clients against alone.
+void HttpSlowlorisWorkload(const std::string& data,
+                           const SlowlorisOptions& options,
+                           std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

@@ -381,4 +381,38 @@ absl::StatusOr<std::vector<MatchLatency>> RunMatch(const std::string& dataset,
   return out;
 }
 
+// `match`: p50 and p99 per query against issue 18's targets.
+void MatchWorkload(const std::string& root, uint64_t needs, uint64_t offers,
+                   int queries, std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureMatchDataset(root, needs, offers);
+  if (!dataset.ok()) {
+    std::cerr << "match: " << dataset.status() << "\n";
+    return;
+  }
+  absl::StatusOr<std::vector<MatchLatency>> latencies =
+      RunMatch(*dataset, queries);
+  if (!latencies.ok()) {
+    std::cerr << "match: " << latencies.status() << "\n";
+    return;
+  }
+  for (const MatchLatency& l : *latencies) {
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"match", absl::StrCat("by ", l.subject, ": ", metric),
+                          value, std::move(baseline), baseline_value, "records",
+                          static_cast<double>(needs + offers)});
+    };
+    row("p50 ms", l.p50_ms, "target ms", 20);
+    row("p99 ms", l.p99_ms, "target ms", 100);
+    row("max ms", l.max_ms, "", 0);
+    row("queries/s, 1 thread", l.qps, "", 0);
+    row("mean records passing the filters", l.mean_total, "", 0);
+    row("queries", l.queries, "", 0);
+    if (l.first_ms > 0) {
+      row("first query ms (builds the match index)", l.first_ms, "", 0);
+      row("resident MB the match index added", l.first_rss_mb, "", 0);
+    }
+  }
+}
+
 }  // namespace civhub::bench

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -38,6 +39,11 @@ struct MatchLatency {
 // pass; latency per query.
 absl::StatusOr<std::vector<MatchLatency>> RunMatch(const std::string& dataset,
                                                    int queries);
+
+// `match`: RunMatch over the dataset of `needs` and `offers` under
+// `root`; p50 and p99 per query against issue 18's targets.
+void MatchWorkload(const std::string& root, uint64_t needs, uint64_t offers,
+                   int queries, std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

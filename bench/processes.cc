@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/search.h"
 #include "civhub/v1/admin.grpc.pb.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "harness/tcp_relay.h"
@@ -499,6 +500,162 @@ absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
   result.max_ms = all.empty() ? 0 : all.back();
   result.qps = static_cast<double>(result.searches) / seconds;
   return result;
+}
+
+namespace {
+
+// Where civhubd and civhubctl are: next to the build's bench/ directory.
+std::string BinDir(const std::string& kind) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string dir(self, n > 0 ? static_cast<size_t>(n) : 0);
+  dir = dir.substr(0, dir.rfind('/'));  // build/bench
+  dir = dir.substr(0, dir.rfind('/'));  // build
+  return kind == "civhubd" ? dir + "/server" : dir + "/admin-cli";
+}
+
+}  // namespace
+
+// civhubd and civhubctl side by side in `bin`, as scripts/run installs
+// them; false (and a message naming `workload`) if they cannot be linked.
+bool LinkBinaries(const std::string& bin, absl::string_view workload) {
+  if (std::system(absl::StrCat("mkdir -p '", bin, "' && ln -sf '",
+                               BinDir("civhubd"), "/civhubd' '",
+                               BinDir("civhubctl"), "/civhubctl' '", bin, "/'")
+                      .c_str()) != 0) {
+    std::cerr << workload << ": cannot find civhubd and civhubctl\n";
+    return false;
+  }
+  return true;
+}
+
+void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
+                      bool bootstrap, double verify_per_s, unsigned cores,
+                      std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
+  if (!dataset.ok()) {
+    std::cerr << "processes: " << dataset.status() << "\n";
+    return;
+  }
+  const std::string bin = *dataset + "-bin";
+  if (!LinkBinaries(bin, "processes")) return;
+  auto row = [&](std::string workload, std::string metric, double value,
+                 std::string baseline, double baseline_value) {
+    results->push_back({std::move(workload), std::move(metric), value,
+                        std::move(baseline), baseline_value, "records",
+                        static_cast<double>(records)});
+  };
+  if (memory) {
+    std::cerr << "memory: civhubd serving " << records << " records...\n";
+    absl::StatusOr<MemoryResult> m = RunMemory(bin, *dataset);
+    if (!m.ok()) {
+      std::cerr << "memory: " << m.status() << "\n";
+    } else {
+      row("memory", absl::StrCat("RSS MB, ", records, " records"), m->rss_mb,
+          "target: 1 GiB", 1024);
+      row("memory", "peak RSS MB", m->peak_mb, "target: 1 GiB", 1024);
+      row("memory", "seconds to start", m->start_seconds, "", 0);
+    }
+  }
+  if (bootstrap) {
+    std::cerr << "bootstrap: a new hub linked to one of " << records
+              << " records...\n";
+    absl::StatusOr<BootstrapResult> b = RunBootstrap(bin, *dataset, records);
+    if (!b.ok()) {
+      std::cerr << "bootstrap: " << b.status() << "\n";
+    } else {
+      row("bootstrap", "seconds to hold every record", b->seconds,
+          absl::StrCat("verify bound, ", cores, " cores, s"),
+          static_cast<double>(records) / (verify_per_s * cores));
+      row("bootstrap", "records/s", b->records_per_s,
+          absl::StrCat("verify bound, ", cores, " cores"),
+          verify_per_s * cores);
+      row("bootstrap", "peak RSS MB of the new hub", b->peak_mb,
+          "target: 1 GiB", 1024);
+      absl::StatusOr<uint64_t> record_bytes = DatasetRecordBytes(*dataset);
+      row("bootstrap", "MB to the new hub (TLS)",
+          static_cast<double>(b->bytes_down) / 1e6, "signed records, MB",
+          record_bytes.ok() ? static_cast<double>(*record_bytes) / 1e6 : 0);
+      row("bootstrap", "kB from the new hub (TLS)",
+          static_cast<double>(b->bytes_up) / 1e3, "", 0);
+    }
+  }
+}
+
+// `soak`: hubs under search and publish load (docs/reliability.md).
+void SoakWorkload(const std::string& data, const SoakOptions& options,
+                  std::vector<Result>* results) {
+  const std::string bin = data + "/soak-bin";
+  if (!LinkBinaries(bin, "soak")) return;
+  std::cerr << "soak: " << options.hubs << " hubs, " << options.search_clients
+            << " search clients, " << options.publishes_per_second
+            << " publishes/s"
+            << (options.records > 0
+                    ? absl::StrCat(" over ", options.records, " organizations")
+                    : std::string(" of new organizations"))
+            << " for " << options.seconds << " s...\n";
+  absl::StatusOr<SoakResult> r = RunSoak(bin, data + "/soak", options);
+  if (!r.ok()) {
+    std::cerr << "soak: " << r.status() << "\n";
+    return;
+  }
+  const WorkloadRows row(results, "soak", "hubs",
+                         static_cast<double>(options.hubs));
+  row("searches", static_cast<double>(r->searches));
+  row("search errors", static_cast<double>(r->search_errors), "target", 0);
+  row("searches/s (all hubs)", r->qps);
+  row("search p50 ms", r->p50_ms);
+  row("search p99 ms", r->p99_ms);
+  row("search p99.9 ms", r->p999_ms);
+  row("search max ms", r->max_ms);
+  row("publishes", static_cast<double>(r->publishes));
+  row("publish errors", static_cast<double>(r->publish_errors), "target", 0);
+  for (size_t h = 0; h < r->memory.size(); ++h) {
+    const auto& m = r->memory[h];
+    for (int q = 1; q < 4; ++q) {
+      row(absl::StrCat("hub ", h, " RSS MB, quarter ", q + 1, " (max)"),
+          m[q].rss_mb, "quarter 1 (warm-up)", m[0].rss_mb);
+    }
+    for (int q = 1; q < 4; ++q) {
+      row(absl::StrCat("hub ", h, " RssAnon MB, quarter ", q + 1), m[q].anon_mb,
+          "quarter 1 (warm-up)", m[0].anon_mb);
+    }
+    row(absl::StrCat("hub ", h, " RssFile MB, quarter 4"), m[3].file_mb,
+        "quarter 1 (warm-up)", m[0].file_mb);
+    for (int q = 1; q < 4; ++q) {
+      row(absl::StrCat("hub ", h, " heap in use MB, quarter ", q + 1),
+          m[q].heap_in_use_mb, "quarter 1 (warm-up)", m[0].heap_in_use_mb);
+    }
+    row(absl::StrCat("hub ", h, " heap held MB, quarter 4"), m[3].heap_held_mb,
+        "quarter 1 (warm-up)", m[0].heap_held_mb);
+    row(absl::StrCat("hub ", h, " LevelDB caches MB, quarter 4"),
+        m[3].store_cache_mb, "quarter 1 (warm-up)", m[0].store_cache_mb);
+  }
+  row("seconds to converge after the load", r->converge_seconds);
+}
+
+void HsdsImportWorkload(const std::string& data, uint64_t records,
+                        double sign_per_s, std::vector<Result>* results) {
+  std::cerr << "hsds-import: a package of " << records
+            << " organizations into a new hub...\n";
+  const std::string bin = data + "/hsds-bin";
+  absl::StatusOr<HsdsImportResult> h =
+      LinkBinaries(bin, "hsds-import")
+          ? RunHsdsImport(bin, data, records)
+          : absl::StatusOr<HsdsImportResult>(absl::NotFoundError("no civhubd"));
+  if (!h.ok()) {
+    std::cerr << "hsds-import: " << h.status() << "\n";
+    return;
+  }
+  const WorkloadRows row(results, "hsds-import", "records",
+                         static_cast<double>(records));
+  row("records/s (civhubctl hsds import)", h->records_per_s,
+      "openssl sign/s, 1 core (target 0.5)", sign_per_s);
+  row("seconds to import", h->seconds, "", 0);
+  row("seconds to re-import (unchanged)", h->reimport_seconds, "", 0);
+  row("organizations held after", static_cast<double>(h->published),
+      "organizations in the package", static_cast<double>(records));
+  row("seconds to write the package", h->generate_seconds, "", 0);
 }
 
 }  // namespace civhub::bench

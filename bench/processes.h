@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -102,6 +103,28 @@ struct SoakResult {
 absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
                                    const std::string& dir,
                                    const SoakOptions& options);
+
+// civhubd and civhubctl of this build linked side by side in `bin`, as
+// scripts/run installs them; false (and a message on stderr naming
+// `workload`) if they cannot be linked.
+bool LinkBinaries(const std::string& bin, absl::string_view workload);
+
+// `memory` and `bootstrap` (each when asked for) over the dataset of
+// `records` under `data` (EnsureDataset); bootstrap against the verify
+// bound of `cores`.
+void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
+                      bool bootstrap, double verify_per_s, unsigned cores,
+                      std::vector<Result>* results);
+
+// `soak`: RunSoak under `data`; rows of searches, publishes and each hub's
+// memory by quarter against the first (the warm-up).
+void SoakWorkload(const std::string& data, const SoakOptions& options,
+                  std::vector<Result>* results);
+
+// `hsds-import`: RunHsdsImport of `records` under `data`, against
+// openssl's `sign_per_s` on one core.
+void HsdsImportWorkload(const std::string& data, uint64_t records,
+                        double sign_per_s, std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

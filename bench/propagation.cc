@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <queue>
 #include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "sim/records.h"
 #include "sim/sim_network.h"
 
@@ -209,6 +211,59 @@ PropagationResult RunPropagation(const PropagationOptions& options) {
   result.announces_per_update = announces / options.updates;
   result.wall_seconds = absl::ToDoubleSeconds(absl::Now() - wall_start);
   return result;
+}
+
+namespace {
+
+// Serf's convergence simulator (serf.io/docs/internals/simulator), 1%
+// packet loss: time until 99.99 % of nodes have a message.
+double SerfMs(int hubs) {
+  if (hubs <= 100) return 1400;  // Its chart at 100 nodes: about 1.4 s.
+  return hubs <= 1000 ? 2200 : 2600;
+}
+
+}  // namespace
+
+void PropagationWorkload(const std::vector<int>& sizes, int updates,
+                         double loss, std::vector<Result>* results) {
+  for (int n : sizes) {
+    PropagationOptions options;
+    options.hubs = n;
+    options.updates = updates;
+    options.loss = loss;
+    std::cerr << "propagation: " << n << " simulated hubs...\n";
+    PropagationResult r = RunPropagation(options);
+    std::cerr << absl::StrFormat(
+        "  %d links, %d updates, %d incomplete, worst %.0f ms, %.1f s wall\n",
+        r.links, updates, r.incomplete, r.worst_p100_ms, r.wall_seconds);
+    const std::string at = absl::StrCat(n, " hubs");
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"propagation", absl::StrCat(metric, ", ", at), value,
+                          std::move(baseline), baseline_value, "hubs",
+                          static_cast<double>(n)});
+    };
+    row("ms to 50% of hubs", r.p50_ms, "", 0);
+    row("ms to 99% of hubs", r.p99_ms, "Serf, 99.99% of nodes, ms", SerfMs(n));
+    row("ms to 100% of hubs", r.p100_ms, "target: all hubs in 1 s", 1000);
+    row("% of hubs within 1.3x the shortest-path bound", 100 * r.within_1_3,
+        "target: 100%", 100);
+    row("arrival / shortest-path bound, p50", r.bound_ratio_p50, "", 0);
+    row("arrival / shortest-path bound, p90", r.bound_ratio_p90, "target: 1.3",
+        1.3);
+    row("arrival / shortest-path bound, p99", r.bound_ratio_p99, "target: 1.3",
+        1.3);
+    row("arrival / shortest-path bound, max", r.bound_ratio_max, "target: 1.3",
+        1.3);
+    row("body sends per update", r.sends_per_update, "target: 1.05 (N-1)",
+        1.05 * (n - 1));
+    row("body sends per update", r.sends_per_update, "eager gossip, 3(N-1)",
+        3.0 * (n - 1));
+    row("announces per update", r.announces_per_update, "", 0);
+    row("idle bytes/hub/s", r.idle_bytes_per_hub_s, "", 0);
+    row("idle bytes per round", r.idle_bytes_per_round, "target: 64 B each way",
+        128);
+  }
 }
 
 }  // namespace civhub::bench

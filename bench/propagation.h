@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -63,6 +64,11 @@ std::vector<absl::Duration> ShortestArrival(
     const std::function<absl::Duration(int, int)>& latency);
 
 PropagationResult RunPropagation(const PropagationOptions& options);
+
+// `propagation`: RunPropagation on a network of each of `sizes` hubs,
+// rows against Serf's convergence and issue 19's targets.
+void PropagationWorkload(const std::vector<int>& sizes, int updates,
+                         double loss, std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

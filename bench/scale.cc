@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/processes.h"
 #include "bench/search.h"
 
 namespace civhub::bench {
@@ -39,14 +40,7 @@ Chunk MakeChunk(const crypto::PrivateKey& key, uint64_t c, uint64_t records) {
   const uint64_t first = c * kChunk;
   const uint64_t end = std::min(records, first + kChunk);
   for (uint64_t i = first; i < end; ++i) {
-    v1::RecordBody body;
-    body.set_origin(key.public_key().bytes());
-    body.set_record_id(absl::StrCat("org-", i));
-    body.set_version(1);
-    body.set_sequence(i + 1);
-    body.mutable_issued_at()->set_seconds(1780000000 +
-                                          static_cast<int64_t>(i % 10000000));
-    *body.mutable_organization() = gen.Organization(i);
+    v1::RecordBody body = gen.OrganizationBody(key.public_key(), i);
     const std::string bytes = body.SerializeAsString();
     chunk.records.push_back(crypto::VerifiedRecord{
         key.public_key(), std::move(body), *crypto::SignRecord(key, bytes)});
@@ -169,6 +163,69 @@ absl::StatusOr<ScaleDataset> EnsureScaleDataset(const std::string& root,
   }
   if (absl::Status s = Build(out.dir, records, &out); !s.ok()) return s;
   return out;
+}
+
+// Issue 19's 10-million-record hub: build it (timed), then its store's
+// bytes per record, civhubd's memory serving it and a full check's time.
+void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
+                   double sign_per_s, double verify_per_s, unsigned cores,
+                   std::vector<Result>* results) {
+  std::cerr << "scale: a hub of " << records << " organizations...\n";
+  absl::StatusOr<ScaleDataset> dataset = EnsureScaleDataset(data, records);
+  if (!dataset.ok()) {
+    std::cerr << "scale: " << dataset.status() << "\n";
+    return;
+  }
+  const WorkloadRows row(results, "scale", "records",
+                         static_cast<double>(records));
+  row("build: records/s (generate, sign, Store::ApplyMany)",
+      dataset->records_per_s, absl::StrCat("openssl sign/s, ", cores, " cores"),
+      sign_per_s * cores);
+  row("build: minutes", dataset->build_seconds / 60, "", 0);
+  const double store_bytes =
+      static_cast<double>(DirectoryBytes(dataset->dir + "/store"));
+  row("store bytes per record", store_bytes / static_cast<double>(records), "",
+      0);
+  row("store GB", store_bytes / 1e9, "", 0);
+  const std::string bin = dataset->dir + "-bin";
+  if (!LinkBinaries(bin, "scale")) return;
+  std::cerr << "scale: civhubd --check...\n";
+  const absl::Time check_start = absl::Now();
+  const int check = std::system(
+      absl::StrCat("'", bin, "/civhubd' --check --data-dir '", dataset->dir,
+                   "' > '", dataset->dir, "-check.txt' 2>&1")
+          .c_str());
+  const double check_seconds = absl::ToDoubleSeconds(absl::Now() - check_start);
+  if (check != 0) {
+    std::cerr << "scale: civhubd --check found problems or failed; see "
+              << dataset->dir << "-check.txt\n";
+  }
+  row("civhubd --check: seconds", check_seconds,
+      absl::StrCat("verify bound, ", cores, " cores, s"),
+      static_cast<double>(records) / (verify_per_s * cores));
+  std::cerr << "scale: each query class, in-process and over gRPC...\n";
+  absl::StatusOr<SearchRun> search =
+      RunSearch(dataset->dir, rounds, /*baselines=*/false);
+  if (!search.ok()) {
+    std::cerr << "scale: " << search.status() << "\n";
+  } else {
+    for (const Latency& l : search->latencies) {
+      row(absl::StrCat(l.kind, ", ", l.engine, ": p50 ms"), l.p50_us / 1000, "",
+          0);
+      row(absl::StrCat(l.kind, ", ", l.engine, ": p99 ms"), l.p99_us / 1000, "",
+          0);
+      row(absl::StrCat(l.kind, ": mean matches"), l.mean_hits, "", 0);
+    }
+  }
+  std::cerr << "scale: civhubd serving it...\n";
+  absl::StatusOr<MemoryResult> m = RunMemory(bin, dataset->dir);
+  if (!m.ok()) {
+    std::cerr << "scale: " << m.status() << "\n";
+    return;
+  }
+  row("civhubd RSS MB after 300 searches", m->rss_mb, "target: 512 MB", 512);
+  row("civhubd peak RSS MB", m->peak_mb, "target: 512 MB", 512);
+  row("civhubd seconds to start", m->start_seconds, "", 0);
 }
 
 }  // namespace civhub::bench

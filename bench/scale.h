@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/results.h"
 
 namespace civhub::bench {
 
@@ -31,6 +33,14 @@ absl::StatusOr<ScaleDataset> EnsureScaleDataset(const std::string& root,
 
 // Bytes of every file under `dir`.
 uint64_t DirectoryBytes(const std::string& dir);
+
+// `scale`: the hub of `records` (EnsureScaleDataset under `data`), its
+// build rate against openssl's `sign_per_s` on `cores`, its store's bytes,
+// a full civhubd --check against the verify bound, each query class's
+// latency and civhubd's memory serving it.
+void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
+                   double sign_per_s, double verify_per_s, unsigned cores,
+                   std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -413,15 +414,9 @@ absl::StatusOr<std::string> EnsureDataset(const std::string& root,
     const uint64_t n = std::min(kBatch, records - first);
     std::vector<std::pair<const crypto::PrivateKey*, std::string>> bodies;
     for (uint64_t i = first; i < first + n; ++i) {
-      v1::RecordBody body;
-      body.set_origin(hub_key.public_key().bytes());
-      body.set_record_id(absl::StrCat("org-", i));
-      body.set_version(1);
-      body.set_sequence(i + 1);
-      body.mutable_issued_at()->set_seconds(1780000000 +
-                                            static_cast<int64_t>(i));
-      *body.mutable_organization() = gen.Organization(i);
-      bodies.emplace_back(&hub_key, body.SerializeAsString());
+      bodies.emplace_back(
+          &hub_key,
+          gen.OrganizationBody(hub_key.public_key(), i).SerializeAsString());
     }
     for (const crypto::VerifiedRecord& r : SignAll(bodies)) {
       absl::StatusOr<node::ApplyOutcome> applied =
@@ -588,6 +583,60 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
   }
   server->Shutdown();
   return run;
+}
+
+void SearchWorkload(const std::string& root, uint64_t records, int rounds,
+                    std::vector<Result>* results) {
+  absl::StatusOr<std::string> dataset = EnsureDataset(root, records);
+  if (!dataset.ok()) {
+    std::cerr << "search: " << dataset.status() << "\n";
+    return;
+  }
+  absl::StatusOr<SearchRun> run = RunSearch(*dataset, rounds);
+  if (!run.ok()) {
+    std::cerr << "search: " << run.status() << "\n";
+    return;
+  }
+  const double n = static_cast<double>(records);
+  std::map<std::string, Latency> sqlite, xapian;
+  for (const Latency& l : run->latencies) {
+    if (l.engine == "SQLite") sqlite[l.kind] = l;
+    if (l.engine == "Xapian") xapian[l.kind] = l;
+  }
+  for (const Latency& l : run->latencies) {
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back(
+          {"search", absl::StrCat(l.kind, ", ", l.engine, ": ", metric), value,
+           std::move(baseline), baseline_value, "records", n});
+    };
+    const Latency& base = sqlite[l.kind];
+    const bool self = l.engine == "SQLite";
+    row("p50 us", l.p50_us, self ? "" : "SQLite p50 us",
+        self ? 0 : base.p50_us);
+    row("p99 us", l.p99_us, self ? "" : "SQLite p99 us",
+        self ? 0 : base.p99_us);
+    row("queries/s", l.qps, self ? "" : "SQLite queries/s",
+        self ? 0 : base.qps);
+    row("mean matches", l.mean_hits, "", 0);
+    // civhub against Xapian's estimate (its default: the faster of the two).
+    if (l.engine == "civhub" && xapian.count(l.kind) > 0) {
+      row("p50 us", l.p50_us, "Xapian p50 us", xapian[l.kind].p50_us);
+      row("p99 us", l.p99_us, "Xapian p99 us", xapian[l.kind].p99_us);
+    }
+  }
+  for (const Agreement& a : run->agreements) {
+    auto row = [&](std::string metric, double value) {
+      results->push_back({"search", absl::StrCat(a.kind, ": ", metric), value,
+                          "queries", static_cast<double>(a.queries), "records",
+                          n});
+    };
+    row("queries counted alike, civhub and SQLite", a.with_sqlite);
+    if (a.with_xapian > 0) {
+      row("queries counted alike, civhub and Xapian", a.with_xapian);
+    }
+    row("civhub counts stopped at the cap", a.lower_bounds);
+  }
 }
 
 }  // namespace civhub::bench

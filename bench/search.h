@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "bench/results.h"
 #include "crypto/key_file.h"
 #include "node/storage/store.h"
 
@@ -70,6 +71,12 @@ struct SearchRun {
 // built without the baselines' databases (EnsureScaleDataset).
 absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
                                     bool baselines = true);
+
+// `search`: RunSearch over the dataset of `records` under `root`; rows of
+// each engine's latency against SQLite's (and civhub's against Xapian's),
+// and how often the engines' counts agreed. Errors go to stderr.
+void SearchWorkload(const std::string& root, uint64_t records, int rounds,
+                    std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

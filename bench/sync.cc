@@ -8,9 +8,12 @@
 #include <set>
 #include <thread>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/search.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "crypto/record_signing.h"
@@ -214,6 +217,90 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
                         : "1,000 scattered over the origins",
            1000, true);
   return run;
+}
+
+namespace {
+
+// Negentropy's figures for two 1M-element sets (its README and the
+// "Range-Based Set Reconciliation" article): bytes (ids only, no payload)
+// and round trips.
+struct NegentropyFigure {
+  double bytes;
+  int round_trips;
+};
+NegentropyFigure Negentropy(const std::string& name) {
+  if (name == "idle") return {337, 1};
+  if (name == "1 difference") return {2 * 1150, 3};
+  if (name.rfind("1,000 recent", 0) == 0) return {34000, 3};
+  return {1360000, 3};
+}
+
+// Sizes above this come from a generated hub directory on disk (built once,
+// shared with the search workload); smaller ones are generated in memory.
+constexpr uint64_t kInMemoryRecords = 100000;
+
+void SyncRows(const std::string& data, const std::vector<uint64_t>& sizes,
+              int origins, std::vector<Result>* results) {
+  for (uint64_t n : sizes) {
+    std::cerr << "sync: two hubs of " << n << " records, " << origins
+              << " origin(s)...\n";
+    std::string dataset;
+    if (n > kInMemoryRecords && origins == 1) {
+      absl::StatusOr<std::string> d = EnsureDataset(data, n);
+      if (!d.ok()) {
+        std::cerr << "sync: " << d.status() << "\n";
+        continue;
+      }
+      dataset = *d;
+    }
+    SyncRun run = RunSync(n, origins, /*seed=*/1, dataset);
+    std::cerr << absl::StrFormat("  loaded in %.0f s\n", run.load_seconds);
+    const std::string at = absl::StrCat(
+        n, " records",
+        origins > 1 ? absl::StrCat(", ", origins, " origins") : "");
+    auto row = [&](std::string metric, double value, std::string baseline,
+                   double baseline_value) {
+      results->push_back({"sync", absl::StrCat(metric, " @", at), value,
+                          std::move(baseline), baseline_value, "records",
+                          static_cast<double>(n)});
+    };
+    row("first contact: bytes up+down",
+        static_cast<double>(run.first_contact.request_bytes +
+                            run.first_contact.response_bytes),
+        "", 0);
+    for (const SyncCase& c : run.cases) {
+      const double total =
+          static_cast<double>(c.request_bytes + c.response_bytes);
+      const NegentropyFigure neg = Negentropy(c.name);
+      row(absl::StrCat(c.name, ": bytes up"), c.request_bytes, "", 0);
+      row(absl::StrCat(c.name, ": bytes down"), c.response_bytes, "", 0);
+      row(absl::StrCat(c.name, ": overhead bytes"),
+          total - static_cast<double>(c.record_bytes),
+          "Negentropy at 1M, ids only", neg.bytes);
+      row(absl::StrCat(c.name, ": round trips"), c.round_trips,
+          "Negentropy at 1M", neg.round_trips);
+      if (c.records > 0) {
+        row(absl::StrCat(c.name, ": bytes/(records+64)"),
+            total / static_cast<double>(c.record_bytes + 64), "target", 1.05);
+        row(absl::StrCat(c.name, ": bodies sent/needed"),
+            static_cast<double>(c.records_sent) /
+                static_cast<double>(c.records),
+            "target: none the peer had", 1);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void SyncWorkload(const std::string& data, const std::vector<uint64_t>& sizes,
+                  int origins, std::vector<Result>* results) {
+  SyncRows(data, sizes, 1, results);
+  // Many origins in memory, at most kInMemoryRecords.
+  if (origins > 1 && !sizes.empty()) {
+    SyncRows(data, {std::min(sizes.back(), kInMemoryRecords)}, origins,
+             results);
+  }
 }
 
 }  // namespace civhub::bench

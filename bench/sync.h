@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/results.h"
+
 namespace civhub::bench {
 
 struct SyncCase {
@@ -39,6 +41,13 @@ struct SyncRun {
 // used instead of generating `records` in memory: the way to 1M records.
 SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
                 const std::string& dataset = "");
+
+// `sync`: RunSync at each of `sizes` with one origin (sizes above 100,000
+// from a dataset under `data`, see EnsureDataset), then with `origins`
+// origins at the largest size (at most 100,000, in memory); rows against
+// Negentropy's figures.
+void SyncWorkload(const std::string& data, const std::vector<uint64_t>& sizes,
+                  int origins, std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

@@ -4,12 +4,11 @@
 // "clause"): filter postings are read lazily from the store; text, radius and
 // membership conditions are materialized because they merge several
 // postings or need per-document values. Clauses are intersected by leapfrog
-// (each cursor seeks to the largest current document), then the matches are
-// ranked: nearest first for radius queries, best text score first for text
-// queries, else in document order. A query in document order stops once
-// its page is full and its count has passed the cap (SearchOptions); the
-// others rank, and so count, every match. Request checks are in
-// internal/search_checks.
+// (internal/intersection), then the matches are ranked: nearest first for
+// radius queries, best text score first for text queries, else in document
+// order. A query in document order stops once its page is full and its
+// count has passed the cap (SearchOptions); the others rank, and so count,
+// every match. Request checks are in internal/search_checks.
 #include <algorithm>
 #include <limits>
 #include <memory>
@@ -29,7 +28,7 @@
 #include "node/records/taxonomy.h"
 #include "node/records/text.h"
 #include "node/search/directory.h"
-#include "node/search/internal/expiry.h"
+#include "node/search/internal/intersection.h"
 #include "node/search/internal/membership.h"
 #include "node/search/internal/page_token.h"
 #include "node/search/internal/search_checks.h"
@@ -40,99 +39,26 @@
 namespace civhub::node {
 namespace {
 
+using internal::Before;
 using internal::CheckCapabilityCode;
 using internal::CheckNamedRecord;
 using internal::CheckSearchRequest;
 using internal::CheckTaxonomyCode;
+using internal::Clause;
+using internal::CountedPage;
+using internal::DropExpiredMatches;
+using internal::Found;
+using internal::ListClause;
+using internal::NextMatches;
+using internal::Normalize;
+using internal::PageInDocumentOrder;
+using internal::PostingClause;
+using internal::QueryPlan;
 using internal::Stopper;
 
 constexpr absl::string_view kSearchPastDeadline =
     "the search ran past its deadline; narrow it (more words, a country, a "
     "kind or a smaller radius)";
-
-class Clause {
- public:
-  virtual ~Clause() = default;
-  virtual bool Valid() const = 0;
-  virtual uint64_t doc() const = 0;
-  // Moves to the first document >= target.
-  virtual void Seek(uint64_t target) = 0;
-  virtual void Next() = 0;
-  // Lazy clauses cost more per step; intersect the materialized ones first.
-  virtual bool materialized() const = 0;
-};
-
-// A posting list of the store, in document order, read as it goes.
-class PostingClause : public Clause {
- public:
-  PostingClause(const StoreSnapshot& snap, PostingList list)
-      : cursor_(snap, std::move(list)) {}
-  bool Valid() const override { return cursor_.Valid(); }
-  uint64_t doc() const override { return cursor_.doc(); }
-  // Steps a few postings before seeking: in a dense intersection the
-  // target is mostly a posting or two ahead, and a step (the LevelDB
-  // iterator's next key) costs a fraction of a seek (a search of the
-  // table's index and block). How many adapts: halved when the target was
-  // further (a sparse clause drives), doubled when steps reached it.
-  void Seek(uint64_t target) override {
-    int taken = 0;
-    for (; taken < steps_ && cursor_.Valid() && cursor_.doc() < target;
-         ++taken) {
-      cursor_.Next();
-    }
-    if (cursor_.Valid() && cursor_.doc() < target) {
-      cursor_.Seek(target);
-      steps_ = std::max(1, steps_ / 2);
-    } else if (taken > 0) {
-      steps_ = std::min(kMaxStepsBeforeSeek, steps_ * 2);
-    }
-  }
-  void Next() override { cursor_.Next(); }
-  bool materialized() const override { return false; }
-  absl::Status status() const { return cursor_.status(); }
-
- private:
-  static constexpr int kMaxStepsBeforeSeek = 8;
-  PostingCursor cursor_;
-  int steps_ = kMaxStepsBeforeSeek;
-};
-
-// A sorted, de-duplicated list of documents with a value per document.
-class ListClause : public Clause {
- public:
-  explicit ListClause(std::vector<std::pair<uint64_t, double>> docs)
-      : docs_(std::move(docs)) {}
-  bool Valid() const override { return pos_ < docs_.size(); }
-  uint64_t doc() const override { return docs_[pos_].first; }
-  double value() const { return docs_[pos_].second; }
-  void Seek(uint64_t target) override {
-    auto it = std::lower_bound(docs_.begin() + pos_, docs_.end(), target,
-                               [](const std::pair<uint64_t, double>& e,
-                                  uint64_t t) { return e.first < t; });
-    pos_ = it - docs_.begin();
-  }
-  void Next() override { ++pos_; }
-  bool materialized() const override { return true; }
-
- private:
-  std::vector<std::pair<uint64_t, double>> docs_;
-  size_t pos_ = 0;
-};
-
-// Sorts by document and keeps, per document, the value `better` prefers.
-template <typename Better>
-std::vector<std::pair<uint64_t, double>> Normalize(
-    std::vector<std::pair<uint64_t, double>> docs, Better better) {
-  std::sort(docs.begin(), docs.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : better(a.second, b.second);
-  });
-  docs.erase(std::unique(docs.begin(), docs.end(),
-                         [](const auto& a, const auto& b) {
-                           return a.first == b.first;
-                         }),
-             docs.end());
-  return docs;
-}
 
 // One word of the query. A document matches it if it has a word equal to
 // one of `forms` (or starting with it, with `prefix`), or — for a word of
@@ -286,17 +212,6 @@ absl::StatusOr<std::unique_ptr<ListClause>> DuringClause(
   return std::make_unique<ListClause>(std::move(docs));
 }
 
-struct Found {
-  uint64_t doc;
-  double key;  // Ascending sort key: distance, or minus the text score.
-  double distance = -1;
-};
-
-// The order of a query's results: by key, then by document.
-bool Before(const Found& a, const Found& b) {
-  return a.key != b.key ? a.key < b.key : a.doc < b.doc;
-}
-
 // A search request checked, with what checking it parsed.
 struct CheckedQuery {
   int page_size = 0;
@@ -447,27 +362,6 @@ absl::Status CheckAgainstStore(const StoreSnapshot& snap,
   return absl::OkStatus();
 }
 
-// The clauses of a checked query, ready to intersect, and what ranks its
-// matches. Movable: the clauses live on the heap.
-struct QueryPlan {
-  std::vector<std::unique_ptr<Clause>> clauses;
-  // The clauses in the order the intersection steps them.
-  std::vector<Clause*> order;
-  std::vector<ListClause*> text_clauses;
-  ListClause* geo_clause = nullptr;
-  std::vector<PostingClause*> postings;
-  // Needs or offers may match: expired ones are left out after matching.
-  bool may_expire = false;
-  // Events ranked by their next occurrence (every match's record is read).
-  bool events_by_date = false;
-
-  // Whether matches are ranked in the order the intersection finds them
-  // (document order): then the first k found are the first page.
-  bool in_document_order() const {
-    return text_clauses.empty() && geo_clause == nullptr && !events_by_date;
-  }
-};
-
 // Builds the clauses of the checked query. Text, radius and membership
 // clauses are read whole here; filter postings as the intersection goes.
 absl::StatusOr<QueryPlan> PlanQuery(const StoreSnapshot& snap,
@@ -585,72 +479,6 @@ absl::StatusOr<QueryPlan> PlanQuery(const StoreSnapshot& snap,
   return plan;
 }
 
-// Appends to `out` the plan's next matches in document order, at most
-// `max`, resuming where the previous call stopped. Returns whether the
-// intersection is over (no match left).
-absl::StatusOr<bool> NextMatches(QueryPlan* plan, size_t max,
-                                 std::vector<Found>* out, Stopper* stop) {
-  const std::vector<Clause*>& order = plan->order;
-  bool done = false;
-  for (Clause* c : order) done |= !c->Valid();
-  uint64_t target = done ? 0 : order[0]->doc();
-  for (size_t found = 0; !done && found < max;) {
-    if (stop->Tick()) return stop->status();
-    bool aligned = true;
-    for (Clause* c : order) {
-      c->Seek(target);
-      if (!c->Valid()) {
-        done = true;
-        break;
-      }
-      if (c->doc() > target) {
-        target = c->doc();
-        aligned = false;
-        break;
-      }
-    }
-    if (done) break;
-    if (!aligned) continue;
-    Found m{target, 0};
-    if (plan->geo_clause != nullptr) {
-      m.distance = plan->geo_clause->value();
-      m.key = m.distance;
-    } else {
-      for (ListClause* t : plan->text_clauses) m.key -= t->value();
-    }
-    out->push_back(m);
-    ++found;
-    order[0]->Next();
-    done = !order[0]->Valid();
-    if (!done) target = order[0]->doc();
-  }
-  for (PostingClause* p : plan->postings) {
-    if (absl::Status s = p->status(); !s.ok()) return s;
-  }
-  return done;
-}
-
-// Leaves out of `matches` (in document order) the needs and offers
-// expired at `now`: the index does not, as it does not depend on the clock.
-absl::Status DropExpiredMatches(const StoreSnapshot& snap, absl::Time now,
-                                std::vector<Found>* matches) {
-  std::vector<uint64_t> docs;
-  docs.reserve(matches->size());
-  for (const Found& m : *matches) docs.push_back(m.doc);
-  if (absl::Status s = internal::DropExpired(snap, now, &docs); !s.ok()) {
-    return s;
-  }
-  if (docs.size() == matches->size()) return absl::OkStatus();
-  size_t kept = 0;
-  for (const Found& m : *matches) {
-    if (std::binary_search(docs.begin(), docs.end(), m.doc)) {
-      (*matches)[kept++] = m;
-    }
-  }
-  matches->resize(kept);
-  return absl::OkStatus();
-}
-
 // Every match of the planned query, in document order, keyed for ranking.
 absl::StatusOr<std::vector<Found>> AllMatches(const StoreSnapshot& snap,
                                               const v1::SearchRequest& request,
@@ -708,63 +536,6 @@ absl::Status AddHits(const StoreSnapshot& snap, absl::Span<const Found> matches,
     }
   }
   return absl::OkStatus();
-}
-
-// A page of a query's matches, ranked, and how many match in all.
-struct CountedPage {
-  // The page's matches and, when another page follows, one more.
-  std::vector<Found> matches;
-  int64_t total = 0;
-  // `total` is the cap: more than that many match.
-  bool total_is_lower_bound = false;
-};
-
-// Matches read per step before the page's start (a page token's position)
-// is reached: few enough for DropExpired's per-document seeks.
-constexpr size_t kSkipBatch = 256;
-
-// The page after `after` (from the first match without it) of a query
-// ranked in document order, and the count of its matches from the first:
-// exact while at most `count_up_to`; past that the intersection stops as
-// soon as the page is full, and the total is `count_up_to`, a lower bound.
-// Stopping is what the cap is for: a filter matching half the directory
-// costs its first page and `count_up_to` steps, not a step per match.
-absl::StatusOr<CountedPage> PageInDocumentOrder(
-    const StoreSnapshot& snap, QueryPlan* plan,
-    const std::optional<Found>& after, size_t take, size_t count_up_to,
-    absl::Time now, Stopper* stop) {
-  CountedPage out;
-  const size_t enough = count_up_to == std::numeric_limits<size_t>::max()
-                            ? count_up_to
-                            : count_up_to + 1;
-  size_t counted = 0;
-  bool done = false;
-  std::vector<Found> batch;
-  while (!done && (counted < enough || out.matches.size() <= take)) {
-    const size_t for_count = counted < enough ? enough - counted : 0;
-    const size_t for_page = out.matches.empty() && after.has_value()
-                                ? kSkipBatch
-                                : take + 1 - out.matches.size();
-    batch.clear();
-    absl::StatusOr<bool> over =
-        NextMatches(plan, std::max(for_count, for_page), &batch, stop);
-    if (!over.ok()) return over.status();
-    done = *over;
-    if (plan->may_expire) {
-      if (absl::Status s = DropExpiredMatches(snap, now, &batch); !s.ok()) {
-        return s;
-      }
-    }
-    counted += batch.size();
-    for (const Found& m : batch) {
-      if (out.matches.size() > take) break;
-      if (!after.has_value() || Before(*after, m)) out.matches.push_back(m);
-    }
-  }
-  out.total_is_lower_bound = !done && counted >= enough;
-  out.total =
-      static_cast<int64_t>(out.total_is_lower_bound ? count_up_to : counted);
-  return out;
 }
 
 // The page after `after` of a query ranked by text score, distance or
