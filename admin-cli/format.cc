@@ -599,19 +599,16 @@ void PrintHubId(const v1::HubStatus& status, std::ostream& out) {
 
 namespace {
 
-// "52.1 MiB resident; heap 30.5 of 41.0 MiB in use (jemalloc), store caches
-// 17.9 MiB"
+// "52.1 MiB resident; heap 30.5 of 41.0 MiB in use, store caches 17.9 MiB"
 std::string FormatMemory(const v1::MemoryUsage& m) {
   auto mib = [](uint64_t bytes) {
     return absl::StrFormat("%.1f", static_cast<double>(bytes) / 1048576.0);
   };
   std::string text = absl::StrCat(mib(m.resident_bytes()), " MiB resident");
   if (m.heap_held_bytes() > 0) {
-    absl::StrAppend(
-        &text, "; heap ", mib(m.heap_in_use_bytes()), " of ",
-        mib(m.heap_held_bytes()), " MiB in use",
-        m.allocator().empty() ? "" : absl::StrCat(" (", m.allocator(), ")"),
-        ", store caches ", mib(m.store_cache_bytes()), " MiB");
+    absl::StrAppend(&text, "; heap ", mib(m.heap_in_use_bytes()), " of ",
+                    mib(m.heap_held_bytes()), " MiB in use, store caches ",
+                    mib(m.store_cache_bytes()), " MiB");
   }
   return text;
 }

@@ -19,16 +19,6 @@
 #include "server/listen_address.h"
 #include "server/process_memory.h"
 
-// jemalloc's settings for civhubd, read when it starts (MALLOC_CONF in the
-// environment adds to them and wins). Allocations of 1 MiB and more (large
-// request and reply buffers) come from an arena that gives their pages back
-// as soon as they are freed, as glibc's mmapped chunks were: with jemalloc's
-// defaults a flood of 15 MiB messages held 293 MB at its peak where glibc
-// held 145 (AbuseE2eTest.BigUnauthenticatedLinkRequestsAreNotBuffered).
-// Other freed pages go back after about a second.
-extern "C" const char* malloc_conf;
-const char* malloc_conf = "oversize_threshold:1048576,dirty_decay_ms:1000";
-
 namespace {
 
 // How the user should invoke civhubctl: from the same directory as civhubd

@@ -5,6 +5,7 @@
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -590,7 +591,7 @@ void HubServer::Housekeep() {
     // Free memory the allocator holds (ProcessMemory: held − in use).
     v1::MemoryUsage m = ReadProcessMemory();
     if (m.heap_held_bytes() > m.heap_in_use_bytes() + kTrimAboveBytes) {
-      ReleaseFreeMemory();
+      ::malloc_trim(0);
     }
   }
 }

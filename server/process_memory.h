@@ -6,18 +6,9 @@
 
 namespace civhub::server {
 
-// Whether this process runs on jemalloc (civhubd, civhubctl and
-// civhub-bench are linked with it; tests and sanitizer builds are not).
-bool UsingJemalloc();
-
 // Resident set size (from /proc/self/status) and the allocator's view
-// (jemalloc's stats.allocated and stats.resident, else glibc's mallinfo2).
-// store_cache_bytes is left for the caller.
+// (glibc's mallinfo2). store_cache_bytes is left for the caller.
 v1::MemoryUsage ReadProcessMemory();
-
-// Gives the memory the allocator holds unused back to the system:
-// jemalloc's purge of every arena, or glibc's malloc_trim.
-void ReleaseFreeMemory();
 
 // Caps glibc's malloc arenas at one per core (at least 2) instead of its
 // default of eight per core. Each arena keeps the memory freed into it for
@@ -25,8 +16,7 @@ void ReleaseFreeMemory();
 // memory in use (docs/reliability.md, "Where the memory goes"). Leaves the
 // allocator alone if the operator set MALLOC_ARENA_MAX or a
 // glibc.malloc.arena_max tunable. Call first thing in main(), before any
-// thread starts. Returns the cap set; 0 if it set none (or the process
-// runs on jemalloc, whose arenas return freed pages on their own).
+// thread starts. Returns the cap set; 0 if it set none.
 int LimitMallocArenas();
 
 }  // namespace civhub::server

@@ -106,7 +106,7 @@ std::vector<prometheus::MetricFamily> ServerMetrics::Collect() const {
   b.Gauge("civhub_memory_resident_bytes", "Resident set size (VmRSS)")
       .Add(static_cast<double>(memory.resident_bytes()));
   b.Gauge("civhub_memory_heap_in_use_bytes",
-          "Heap allocated and not yet freed (jemalloc stats.allocated)")
+          "Heap allocated and not yet freed (glibc mallinfo2)")
       .Add(static_cast<double>(memory.heap_in_use_bytes()));
   b.Gauge("civhub_memory_heap_held_bytes",
           "Heap the allocator holds from the system, in use or free")

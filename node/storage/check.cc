@@ -583,9 +583,18 @@ absl::StatusOr<v1::CheckReport> CheckStore(const Store& store) {
   }
   Checker checker(store, Mode::kLookup);
   absl::StatusOr<v1::CheckReport> report = checker.Run();
-  if (report.ok()) {
-    report->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+  if (!report.ok()) return report;
+  if (report->problem_count() == 0) {
+    // Within one snapshot the digests differed, so something is wrong even
+    // though no lookup could name it: never report such a store sound.
+    report->add_problems(
+        "the store's entries differ from what its records imply, but no one "
+        "entry could be named: the disk or the files were damaged; restore the "
+        "hub from an export and its peers (docs/operations.md, \"Checking a "
+        "hub\")");
+    report->set_problem_count(1);
   }
+  report->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
   return report;
 }
 
