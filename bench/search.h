@@ -62,6 +62,11 @@ struct Agreement {
 struct SearchRun {
   std::vector<Latency> latencies;
   std::vector<Agreement> agreements;
+  // Before the queries, the store's small posting blocks were merged as a
+  // running civhubd merges them (Store::MergePostingBlocks): how many
+  // blocks that removed, in how long. Zero once a run has settled it.
+  uint64_t merged_blocks = 0;
+  double merge_seconds = 0;
 };
 
 // Runs each query kind `rounds` times over its query set on every engine

@@ -107,8 +107,12 @@ class HubServer {
 
  private:
   HubServer() = default;
-  // Every 2 s until Shutdown: gives memory the allocator holds unused back.
+  // Every 2 s until Shutdown: gives memory the allocator holds unused back,
+  // and merges small posting blocks (MergePostings).
   void Housekeep();
+  // Runs Store::MergePostingBlocks steps for at most 100 ms; after each
+  // whole pass over the posting lists, rests 5 minutes.
+  void MergePostings() ABSL_EXCLUSIVE_LOCKS_REQUIRED(housekeeper_mu_);
 
   std::string data_dir_;
   std::string public_address_;
@@ -144,6 +148,9 @@ class HubServer {
   std::thread housekeeper_;
   absl::Mutex housekeeper_mu_;
   bool stopping_ ABSL_GUARDED_BY(housekeeper_mu_) = false;
+  absl::Time merge_resume_at_ ABSL_GUARDED_BY(housekeeper_mu_) =
+      absl::InfinitePast();
+  uint64_t merge_removed_in_pass_ ABSL_GUARDED_BY(housekeeper_mu_) = 0;
   bool shut_down_ = false;
 };
 

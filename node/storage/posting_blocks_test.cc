@@ -147,6 +147,63 @@ TEST_F(PostingBlocksTest, OneRecordAtATimeAppendsABlockPerWrite) {
   ExpectSound();
 }
 
+// Runs merge steps of `max_blocks` until a pass is done; the blocks they
+// removed.
+uint64_t MergeAll(Store* store, size_t max_blocks) {
+  uint64_t removed = 0;
+  for (int steps = 0; steps < 100000; ++steps) {
+    absl::StatusOr<Store::PostingMergeStep> step =
+        store->MergePostingBlocks(max_blocks);
+    EXPECT_OK(step);
+    if (!step.ok()) break;
+    removed += step->blocks_removed;
+    if (step->pass_done) break;
+  }
+  return removed;
+}
+
+TEST_F(PostingBlocksTest, MergingATrickleMakesFullBlocksThatReadTheSame) {
+  // 600 publishes one at a time: 600 one-posting blocks of "shared".
+  std::vector<uint64_t> docs;
+  for (int i = 0; i < 600; ++i) {
+    ApplyAll(
+        {Org(key_, absl::StrCat("org-", i), absl::StrCat("Shared Trust ", i))});
+    docs.push_back(DocOf(key_, absl::StrCat("org-", i)));
+  }
+  ASSERT_EQ(Blocks("shared").size(), 600u);
+  // Small steps: runs are never split between two steps.
+  EXPECT_GT(MergeAll(store_.get(), /*max_blocks=*/7), 0u);
+  EXPECT_EQ(Blocks("shared"), (std::vector<size_t>{256, 256, 88}));
+  EXPECT_EQ(Blocks("trust"), (std::vector<size_t>{256, 256, 88}));
+  EXPECT_EQ(Docs("shared"), docs);
+  ExpectSound();
+  // A second pass finds nothing left to merge.
+  EXPECT_EQ(MergeAll(store_.get(), 1000), 0u);
+
+  // Writes after the merge land in the merged blocks: a rename leaves the
+  // middle one, new records append after the last.
+  ApplyAll({Org(key_, "org-300", "Renamed Alliance", 2)});
+  for (int i = 600; i < 610; ++i) {
+    ApplyAll({Org(key_, absl::StrCat("org-", i), "Shared Trust")});
+    docs.push_back(DocOf(key_, absl::StrCat("org-", i)));
+  }
+  std::vector<uint64_t> without = docs;
+  without.erase(without.begin() + 300);
+  EXPECT_EQ(Docs("shared"), without);
+  EXPECT_EQ(Blocks("shared"),
+            (std::vector<size_t>{256, 255, 88, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}));
+  ExpectSound();
+  // Ten blocks of each list the ten new records are in.
+  EXPECT_GE(MergeAll(store_.get(), 1000), 10u);
+  EXPECT_EQ(Blocks("shared"), (std::vector<size_t>{256, 255, 98}));
+  EXPECT_EQ(Docs("shared"), without);
+  ExpectSound();
+  // And survive a reopen.
+  Reopen();
+  EXPECT_EQ(Blocks("shared"), (std::vector<size_t>{256, 255, 98}));
+  EXPECT_EQ(Docs("shared"), without);
+}
+
 TEST_F(PostingBlocksTest, RemovalFromAMiddleBlockAndReAddingTheSameDoc) {
   std::vector<uint64_t> docs = ApplySixHundred();
   // Renamed: its document leaves the middle block of "shared".

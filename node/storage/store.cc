@@ -15,6 +15,7 @@
 #include "node/storage/internal/keys.h"
 #include "node/storage/internal/leveldb_status.h"
 #include "node/storage/internal/posting_blocks.h"
+#include "node/storage/internal/posting_merge.h"
 #include "node/storage/internal/posting_writes.h"
 #include "node/storage/internal/record_row.h"
 #include "node/storage/internal/store_access.h"
@@ -791,6 +792,24 @@ uint64_t Store::CacheBytes() const {
 uint64_t Store::last_change() const {
   absl::MutexLock lock(&mu_);
   return counters_.next_change() - 1;
+}
+
+absl::StatusOr<Store::PostingMergeStep> Store::MergePostingBlocks(
+    size_t max_blocks) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status st = WritableLocked(); !st.ok()) return st;
+  leveldb::WriteBatch batch;
+  absl::StatusOr<internal::MergeStep> step =
+      internal::MergeSmallBlocks(db_.get(), max_blocks, &merge_cursor_, &batch);
+  if (!step.ok()) return step.status();
+  if (step->blocks_removed > 0) {
+    if (absl::Status st = WriteLocked(leveldb::WriteOptions(), &batch);
+        !st.ok()) {
+      return st;
+    }
+  }
+  return PostingMergeStep{step->blocks_read, step->blocks_removed,
+                          step->pass_done};
 }
 
 bool Store::WaitForChange(uint64_t after, absl::Duration timeout) const {

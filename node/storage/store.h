@@ -280,6 +280,24 @@ class Store {
   // whether one exists.
   bool WaitForChange(uint64_t after, absl::Duration timeout) const;
 
+  // One step of the background merge of small posting blocks: a record
+  // applied alone (a publish, a short run of replicated records) appends a
+  // block of one or a few postings to each of its lists, and the merge
+  // rewrites each run of adjacent blocks of one list that fit in one block
+  // as that block (internal/posting_merge.h), so that queries read a
+  // LevelDB entry per ~256 postings again. Reads about `max_blocks` blocks
+  // under the store's write lock (writers wait for it: ~1 ms per 1,000),
+  // from where the last step stopped; steps wrap around. Not synced: a
+  // merge lost in a crash leaves the blocks it would have replaced, which
+  // hold the same postings. Refused once the store is read-only.
+  struct PostingMergeStep {
+    uint64_t blocks_read = 0;
+    uint64_t blocks_removed = 0;
+    // The step reached the last list; the next starts from the first.
+    bool pass_done = false;
+  };
+  absl::StatusOr<PostingMergeStep> MergePostingBlocks(size_t max_blocks);
+
  private:
   friend class StoreSnapshot;
   friend class PostingCursor;
@@ -334,6 +352,8 @@ class Store {
 
   mutable absl::Mutex mu_;
   storage::Counters counters_ ABSL_GUARDED_BY(mu_);
+  // Where the next MergePostingBlocks step starts; empty: the first list.
+  std::string merge_cursor_ ABSL_GUARDED_BY(mu_);
   std::optional<StoreFailure> failure_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -113,6 +113,11 @@ bool BlockReader::Next(Posting* posting) {
   return true;
 }
 
+bool BlockCount(absl::string_view value, uint64_t* n) {
+  const char* p = value.data();
+  return GetVarint(&p, value.data() + value.size(), n);
+}
+
 bool DecodeBlock(absl::string_view value, size_t payload_size, uint64_t last,
                  bool repeats, std::vector<Posting>* out) {
   BlockReader reader;

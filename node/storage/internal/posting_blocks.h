@@ -32,6 +32,10 @@ size_t MaxBlockPostings(char tag);
 void EncodeBlock(const Posting* postings, size_t n, size_t payload_size,
                  std::string* out);
 
+// The count of postings a block says it holds (its first varint); false if
+// it does not start with one.
+bool BlockCount(absl::string_view value, uint64_t* n);
+
 // Decodes a whole block; false if it is malformed.
 bool DecodeBlock(absl::string_view value, size_t payload_size, uint64_t last,
                  bool repeats, std::vector<Posting>* out);
