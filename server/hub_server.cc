@@ -604,8 +604,12 @@ void HubServer::MergePostings() {
   constexpr size_t kStepBlocks = 2000;
   constexpr absl::Duration kBudget = absl::Milliseconds(100);
   constexpr absl::Duration kRest = absl::Minutes(5);
-  if (absl::Now() < merge_resume_at_) return;
+  constexpr uint64_t kChangesToWake = 10000;
   node::Store* store = node_->store();
+  if (absl::Now() < merge_resume_at_ &&
+      store->last_change() < merge_pass_change_ + kChangesToWake) {
+    return;
+  }
   for (const absl::Time end = absl::Now() + kBudget; absl::Now() < end;) {
     absl::StatusOr<node::Store::PostingMergeStep> step =
         store->MergePostingBlocks(kStepBlocks);
@@ -626,6 +630,7 @@ void HubServer::MergePostings() {
       }
       merge_removed_in_pass_ = 0;
       merge_resume_at_ = absl::Now() + kRest;
+      merge_pass_change_ = store->last_change();
       return;
     }
   }

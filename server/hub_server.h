@@ -111,7 +111,8 @@ class HubServer {
   // and merges small posting blocks (MergePostings).
   void Housekeep();
   // Runs Store::MergePostingBlocks steps for at most 100 ms; after each
-  // whole pass over the posting lists, rests 5 minutes.
+  // whole pass over the posting lists, rests 5 minutes, or until 10,000
+  // more changes were applied (a bootstrap, an import).
   void MergePostings() ABSL_EXCLUSIVE_LOCKS_REQUIRED(housekeeper_mu_);
 
   std::string data_dir_;
@@ -151,6 +152,8 @@ class HubServer {
   absl::Time merge_resume_at_ ABSL_GUARDED_BY(housekeeper_mu_) =
       absl::InfinitePast();
   uint64_t merge_removed_in_pass_ ABSL_GUARDED_BY(housekeeper_mu_) = 0;
+  // The store's last change when the last merge pass ended.
+  uint64_t merge_pass_change_ ABSL_GUARDED_BY(housekeeper_mu_) = 0;
   bool shut_down_ = false;
 };
 

@@ -1,5 +1,8 @@
 #include "node/storage/store.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
@@ -108,6 +111,37 @@ Store::~Store() {
   db_.reset();
 }
 
+namespace {
+
+// LevelDB, told to create a missing database, takes a directory without
+// its CURRENT file for a new one and deletes the table files it finds
+// there: a store whose CURRENT was lost (a damaged disk, a partial copy)
+// would be wiped by the next start or `civhubd --check`. So a directory
+// that holds LevelDB's files but no CURRENT is refused, and nothing in it
+// is touched.
+absl::Status RefuseWithoutCurrent(leveldb::Env* env, const std::string& path) {
+  std::vector<std::string> children;
+  if (!env->GetChildren(path, &children).ok()) return absl::OkStatus();
+  bool current = false;
+  std::string found;
+  for (const std::string& name : children) {
+    if (name == "CURRENT") current = true;
+    if (absl::StartsWith(name, "MANIFEST-") || absl::EndsWith(name, ".ldb") ||
+        absl::EndsWith(name, ".sst") || absl::EndsWith(name, ".log")) {
+      found = name;
+    }
+  }
+  if (current || found.empty()) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "cannot open store at ", path, ": it holds the store's files (", found,
+      ") but not its CURRENT file, so it is damaged; nothing was changed. "
+      "Restore the data dir from a backup (docs/operations.md, \"Backups "
+      "and restore\"), or move the store aside and let the hub refill from "
+      "its peers"));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const StoreOptions& options) {
   std::unique_ptr<leveldb::Cache> cache(
@@ -122,6 +156,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   lo.max_file_size = 8 << 20;
   lo.max_open_files = options.max_open_files;
   if (options.env != nullptr) lo.env = internal::StoreAccess::Env(*options.env);
+  if (absl::Status st = RefuseWithoutCurrent(lo.env, options.path); !st.ok()) {
+    return st;
+  }
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, options.path, &raw);
   if (!s.ok()) {

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "crypto/record_signing.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
@@ -54,6 +61,39 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   crypto::PrivateKey key_ = NewKey();
 };
+
+TEST_F(StoreTest, AStoreWithoutItsCurrentFileIsRefusedAndKept) {
+  // Found in a trial: LevelDB took the directory for a new database and
+  // deleted every table file, and the check then said "no problems".
+  OrgSpec spec;
+  ASSERT_EQ(Apply(SignedOrg(key_, "org-1", 1, 1, spec)),
+            ApplyOutcome::kApplied);
+  store_.reset();
+  const std::string path = dir_.Sub("store");
+  ASSERT_EQ(std::remove((path + "/CURRENT").c_str()), 0);
+  auto files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(path)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> before = files();
+
+  StoreOptions options;
+  options.path = path;
+  options.clock = &clock_;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "CURRENT"))
+      << store.status();
+  EXPECT_TRUE(
+      absl::StrContains(store.status().message(), "nothing was changed"))
+      << store.status();
+  EXPECT_EQ(files(), before);
+}
 
 TEST_F(StoreTest, NewerVersionReplacesOlder) {
   EXPECT_EQ(Apply(SignedOrg(key_, "a", 1, 1)), ApplyOutcome::kApplied);
