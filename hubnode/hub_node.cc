@@ -1,7 +1,9 @@
 #include "hubnode/hub_node.h"
 
+#include <filesystem>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "crypto/key_file.h"
 
 namespace civhub::hubnode {
@@ -16,6 +18,17 @@ absl::StatusOr<std::unique_ptr<HubNode>> HubNode::Open(HubNodeOptions options) {
   if (!store.ok()) return store.status();
   // The key after the store: its lock has kept out any other process.
   bool key_created = false;
+  if (!options.key && (*store)->last_change() > 0 &&
+      !std::filesystem::exists(options.key_file)) {
+    // A new key over a store that holds records would make a new hub of
+    // an old one: its own records become another origin's that it cannot
+    // update, and its peers, which pinned the old key, refuse it.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the hub key ", options.key_file,
+        " is missing but the store holds records: restore hub.key from your "
+        "backup (docs/operations.md, \"The key\"); to start this data dir "
+        "as a new hub instead, move its store aside first"));
+  }
   if (!options.key) {
     absl::StatusOr<crypto::LoadedKey> loaded =
         crypto::LoadOrCreateKeyFile(options.key_file);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -231,6 +232,30 @@ TEST_F(HubNodeTest, SecondNodeOnADataDirFailsBeforeTouchingAKey) {
   options.key_file = dir_.Sub("other.key");
   EXPECT_FALSE(HubNode::Open(options).ok());
   EXPECT_FALSE(Exists(dir_.Sub("other.key")));
+}
+
+TEST_F(HubNodeTest, AStoreWithRecordsIsNotGivenANewKey) {
+  // Found in a trial: with hub.key gone, the next start made a new identity
+  // and served the hub's own records as another origin's.
+  HubNodeOptions options;
+  options.store.path = dir_.Sub("store");
+  options.key_file = dir_.Sub("hub.key");
+  options.clock = &clock_;
+  options.executor = &executor_;
+  {
+    absl::StatusOr<std::unique_ptr<HubNode>> node = HubNode::Open(options);
+    ASSERT_OK(node);
+    ASSERT_OK((*node)->hub()->Publish(OrgPublish("org-1", {})));
+  }
+  ASSERT_EQ(std::remove(dir_.Sub("hub.key").c_str()), 0);
+  EXPECT_STATUS(HubNode::Open(options), absl::StatusCode::kFailedPrecondition,
+                "missing but the store holds records");
+  EXPECT_FALSE(Exists(dir_.Sub("hub.key")));
+  // A new data dir still gets its key on first start.
+  options.store.path = dir_.Sub("store2");
+  absl::StatusOr<std::unique_ptr<HubNode>> fresh = HubNode::Open(options);
+  ASSERT_OK(fresh);
+  EXPECT_TRUE((*fresh)->key_created());
 }
 
 TEST_F(HubNodeTest, NeedsAKey) {
