@@ -22,37 +22,24 @@
 #include "node/storage/internal/posting_writes.h"
 #include "node/storage/internal/record_row.h"
 #include "node/storage/internal/store_access.h"
+#include "node/storage/internal/store_files.h"
 #include "node/storage/postings.h"
 #include "node/storage/snapshot.h"
 
 namespace civhub::node {
 namespace {
 
+using internal::FailureReason;
 using internal::FromLevelDb;
+using internal::IsLockFailure;
 using internal::ParseRecordRow;
+using internal::RefuseWithoutCurrent;
 
 constexpr absl::string_view kReadOnly =
     "store is read-only after a write failed: ";
 
 // Marks the error of Store::Open when another Store holds the directory.
 constexpr absl::string_view kLockedPayload = "civhub.storage/locked";
-
-// True if DB::Open failed because it could not lock the database: another
-// process holds the lock (fcntl), or another DB in this process ("already
-// held by process"). LevelDB's Env reports both as an IO error on
-// "lock <file>" and has no code of its own for it.
-bool IsLockFailure(const leveldb::Status& s) {
-  return s.IsIOError() && absl::StartsWith(s.ToString(), "IO error: lock ");
-}
-
-// The system's words from LevelDB's "IO error: <file>: <strerror>"; the
-// whole status for other errors.
-std::string FailureReason(const leveldb::Status& s) {
-  std::string text = s.ToString();
-  if (!s.IsIOError()) return text;
-  const size_t colon = text.rfind(": ");
-  return colon == std::string::npos ? text : text.substr(colon + 2);
-}
 
 // "applied", or the error.
 std::string Describe(const absl::StatusOr<ApplyOutcome>& outcome) {
@@ -110,37 +97,6 @@ Store::~Store() {
   // The DB uses the cache and filter policy; close it first.
   db_.reset();
 }
-
-namespace {
-
-// LevelDB, told to create a missing database, takes a directory without
-// its CURRENT file for a new one and deletes the table files it finds
-// there: a store whose CURRENT was lost (a damaged disk, a partial copy)
-// would be wiped by the next start or `civhubd --check`. So a directory
-// that holds LevelDB's files but no CURRENT is refused, and nothing in it
-// is touched.
-absl::Status RefuseWithoutCurrent(leveldb::Env* env, const std::string& path) {
-  std::vector<std::string> children;
-  if (!env->GetChildren(path, &children).ok()) return absl::OkStatus();
-  bool current = false;
-  std::string found;
-  for (const std::string& name : children) {
-    if (name == "CURRENT") current = true;
-    if (absl::StartsWith(name, "MANIFEST-") || absl::EndsWith(name, ".ldb") ||
-        absl::EndsWith(name, ".sst") || absl::EndsWith(name, ".log")) {
-      found = name;
-    }
-  }
-  if (current || found.empty()) return absl::OkStatus();
-  return absl::DataLossError(absl::StrCat(
-      "cannot open store at ", path, ": it holds the store's files (", found,
-      ") but not its CURRENT file, so it is damaged; nothing was changed. "
-      "Restore the data dir from a backup (docs/operations.md, \"Backups "
-      "and restore\"), or move the store aside and let the hub refill from "
-      "its peers"));
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const StoreOptions& options) {
