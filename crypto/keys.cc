@@ -205,7 +205,16 @@ absl::StatusOr<PublicKey> PublicKey::FromHubId(absl::string_view hub_id) {
 std::string PublicKey::HubId() const { return Bech32mEncode(kHubIdHrp, raw_); }
 
 std::string HubIdOf(absl::string_view raw_key) {
-  return Bech32mEncode(kHubIdHrp, raw_key);
+  // Publishing, indexing and results ask for the same origin's id record
+  // after record (a few µs of Bech32m each time): each thread keeps its
+  // last answer.
+  thread_local std::string last_key;
+  thread_local std::string last_id;
+  if (last_id.empty() || raw_key != last_key) {
+    last_id = Bech32mEncode(kHubIdHrp, raw_key);
+    last_key.assign(raw_key.data(), raw_key.size());
+  }
+  return last_id;
 }
 
 std::string PublicKey::Fingerprint() const {

@@ -1,10 +1,12 @@
 #include "hsds/package_reader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -174,6 +176,98 @@ void CountTable(const fs::path& file, const std::string& name,
   while (csv->Next(&row)) ++rows;
   if (rows > 0) {
     CountNotKept(package, absl::StrCat(table, ".*"), name, rows);
+  }
+}
+
+// One table of a data package, read on its own into `part`.
+struct TableRead {
+  std::string table;
+  std::string name;  // The file's name, as problems give it.
+  fs::path file;
+  size_t problem_slot;  // Where its problems go among the package's.
+  Package part;
+};
+
+void ReadOneTable(const CsvLimits& limits, TableRead* read) {
+  const std::string& t = read->table;
+  Package* p = &read->part;
+  auto table = [&](auto* rows) {
+    ReadTable(read->file, read->name, t, limits, rows, p);
+  };
+  if (t == "organization") {
+    table(&p->organizations);
+  } else if (t == "service") {
+    table(&p->services);
+  } else if (t == "location") {
+    table(&p->locations);
+  } else if (t == "address") {
+    table(&p->addresses);
+  } else if (t == "phone") {
+    table(&p->phones);
+  } else if (t == "organization_identifier") {
+    table(&p->organization_identifiers);
+  } else if (t == "service_area") {
+    table(&p->service_areas);
+  } else if (t == "service_at_location") {
+    table(&p->service_at_locations);
+  } else if (t == "language") {
+    table(&p->languages);
+  } else if (t == "attribute") {
+    table(&p->attributes);
+  } else if (t == "taxonomy_term") {
+    table(&p->taxonomy_terms);
+  } else {
+    CountTable(read->file, read->name, t, limits, p);
+  }
+}
+
+// Reads every table, several at once: a package's tables are independent
+// until mapping joins them, and reading them is most of the time before an
+// import can send its first batch.
+void ReadTables(const CsvLimits& limits, std::vector<TableRead>* tables) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < tables->size(); i = next++) {
+      ReadOneTable(limits, &(*tables)[i]);
+    }
+  };
+  const size_t threads = std::min<size_t>(
+      tables->size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+}
+
+template <typename T>
+void Append(std::vector<T>&& from, std::vector<T>* to) {
+  if (to->empty()) {
+    *to = std::move(from);
+  } else {
+    std::move(from.begin(), from.end(), std::back_inserter(*to));
+  }
+}
+
+// Adds a table's rows and what it did not keep to `package`, and its
+// problems to `problems`.
+void MergeInto(Package part, Package* package, std::vector<Problem>* problems) {
+  Append(std::move(part.organizations), &package->organizations);
+  Append(std::move(part.services), &package->services);
+  Append(std::move(part.locations), &package->locations);
+  Append(std::move(part.addresses), &package->addresses);
+  Append(std::move(part.phones), &package->phones);
+  Append(std::move(part.organization_identifiers),
+         &package->organization_identifiers);
+  Append(std::move(part.service_areas), &package->service_areas);
+  Append(std::move(part.service_at_locations), &package->service_at_locations);
+  Append(std::move(part.languages), &package->languages);
+  Append(std::move(part.attributes), &package->attributes);
+  Append(std::move(part.taxonomy_terms), &package->taxonomy_terms);
+  Append(std::move(part.problems), problems);
+  for (auto& [key, n] : part.not_kept) {
+    NotKept& to = package->not_kept[key];
+    if (to.count == 0) to.first_where = std::move(n.first_where);
+    to.count += n.count;
   }
 }
 
@@ -569,6 +663,7 @@ absl::StatusOr<Package> ReadDataPackage(const std::string& datapackage_json,
         datapackage_json, ": no \"resources\" list (not a data package)"));
   }
   Package package;
+  std::vector<TableRead> tables;
   const auto& list = resources->second.list_value();
   for (int i = 0; i < list.values_size(); ++i) {
     const auto& fields = list.values(i).struct_value().fields();
@@ -604,34 +699,26 @@ absl::StatusOr<Package> ReadDataPackage(const std::string& datapackage_json,
                                   true});
       continue;
     }
-    if (table == "organization") {
-      ReadTable(file, name, table, limits, &package.organizations, &package);
-    } else if (table == "service") {
-      ReadTable(file, name, table, limits, &package.services, &package);
-    } else if (table == "location") {
-      ReadTable(file, name, table, limits, &package.locations, &package);
-    } else if (table == "address") {
-      ReadTable(file, name, table, limits, &package.addresses, &package);
-    } else if (table == "phone") {
-      ReadTable(file, name, table, limits, &package.phones, &package);
-    } else if (table == "organization_identifier") {
-      ReadTable(file, name, table, limits, &package.organization_identifiers,
-                &package);
-    } else if (table == "service_area") {
-      ReadTable(file, name, table, limits, &package.service_areas, &package);
-    } else if (table == "service_at_location") {
-      ReadTable(file, name, table, limits, &package.service_at_locations,
-                &package);
-    } else if (table == "language") {
-      ReadTable(file, name, table, limits, &package.languages, &package);
-    } else if (table == "attribute") {
-      ReadTable(file, name, table, limits, &package.attributes, &package);
-    } else if (table == "taxonomy_term") {
-      ReadTable(file, name, table, limits, &package.taxonomy_terms, &package);
-    } else {
-      CountTable(file, name, table, limits, &package);
-    }
+    // Read below, in parallel; its problems follow those found so far.
+    package.problems.push_back({});
+    tables.push_back({table, name, file, package.problems.size() - 1, {}});
   }
+  ReadTables(limits, &tables);
+  // In the manifest's order, so the output does not depend on which
+  // thread finished first.
+  std::vector<Problem> problems;
+  size_t next = 0;
+  for (TableRead& read : tables) {
+    for (; next < read.problem_slot; ++next) {
+      problems.push_back(std::move(package.problems[next]));
+    }
+    ++next;  // The slot itself.
+    MergeInto(std::move(read.part), &package, &problems);
+  }
+  for (; next < package.problems.size(); ++next) {
+    problems.push_back(std::move(package.problems[next]));
+  }
+  package.problems = std::move(problems);
   return package;
 }
 

@@ -103,20 +103,27 @@ std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
   std::vector<absl::StatusOr<PublishResult>> results(
       static_cast<size_t>(requests.size()),
       absl::InternalError("not published"));
+  StoredBatch batch;
   {
     absl::MutexLock lock(&publish_mu_);
-    PublishManyLocked(requests, &results);
+    batch = PublishManyLocked(requests, &results);
   }
+  // The next batch may check, sign and store while this one syncs; its
+  // own sync then covers both. Observers hear of records only once synced:
+  // a record announced to peers must survive a crash, or its sequence
+  // could be reused.
+  FinishBatch(std::move(batch), &results);
   for (absl::StatusOr<PublishResult>& result : results) {
     result = Notify(std::move(result));
   }
   return results;
 }
 
-void Hub::PublishManyLocked(
+Hub::StoredBatch Hub::PublishManyLocked(
     const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
     std::vector<absl::StatusOr<PublishResult>>* results) {
   const size_t n = results->size();
+  StoredBatch out;
   const std::string& origin = id().bytes();
   const absl::Time now = clock_->Now();
   std::vector<std::optional<v1::RecordBody>> bodies(n);
@@ -128,6 +135,11 @@ void Hub::PublishManyLocked(
   // unchanged even if it would not pass now (step 2 decides): invalid[i]
   // holds why body i may not be published.
   std::vector<absl::Status> invalid(n);
+  // existing[i]: the store's current version of body i's record, read here
+  // on every thread rather than one by one in step 2. Only this hub writes
+  // its own records, under publish_mu_, so they stay current.
+  std::vector<absl::StatusOr<std::optional<StoredView>>> existing(n,
+                                                                  std::nullopt);
   ParallelFor(n, [&](size_t i) {
     const v1::PublishRequest& request = requests[static_cast<int>(i)];
     absl::StatusOr<PublishResult>& result = (*results)[i];
@@ -153,6 +165,7 @@ void Hub::PublishManyLocked(
           absl::StrCat("record is ", size, " bytes when signed; the limit is ",
                        crypto::kMaxBodyBytes));
     }
+    existing[i] = store_->Get(origin, body.record_id());
     bodies[i] = std::move(body);
   });
 
@@ -161,13 +174,13 @@ void Hub::PublishManyLocked(
   absl::StatusOr<storage::OriginState> state = store_->GetOriginState(origin);
   if (!state.ok()) {
     for (auto& result : *results) result = state.status();
-    return;
+    return out;
   }
   uint64_t sequence = state->max_sequence();
   // Per record id: the request that last published it in this batch.
   absl::flat_hash_map<std::string, size_t> in_batch;
-  // same_as[i]: request i is unchanged from request same_as[i] of the batch.
-  std::vector<std::optional<size_t>> same_as(n);
+  std::vector<std::optional<size_t>>& same_as = out.same_as;
+  same_as.resize(n);
   std::vector<size_t> to_sign;
   for (size_t i = 0; i < n; ++i) {
     if (!bodies[i].has_value()) continue;
@@ -182,20 +195,19 @@ void Hub::PublishManyLocked(
       }
       previous = earlier.version();
     } else {
-      absl::StatusOr<std::optional<StoredView>> existing =
-          store_->Get(origin, body.record_id());
-      if (!existing.ok()) {
-        (*results)[i] = existing.status();
+      const absl::StatusOr<std::optional<StoredView>>& stored = existing[i];
+      if (!stored.ok()) {
+        (*results)[i] = stored.status();
         bodies[i].reset();
         continue;
       }
-      if (existing->has_value()) {
-        if (SamePayload((*existing)->body, body)) {
-          (*results)[i] = PublishResult{Directory::ToRecord(**existing), true};
+      if (stored->has_value()) {
+        if (SamePayload((*stored)->body, body)) {
+          (*results)[i] = PublishResult{Directory::ToRecord(**stored), true};
           bodies[i].reset();
           continue;
         }
-        previous = (*existing)->body.version();
+        previous = (*stored)->body.version();
       }
     }
     if (invalid[i].ok()) {
@@ -221,9 +233,10 @@ void Hub::PublishManyLocked(
   // itself while too few are ready: applying overlaps signing, and the
   // store's lock and LevelDB's write path are taken once per run, not per
   // record. A store failure fails the rest (their sequences would
-  // otherwise leave a gap). Then one sync for the batch.
+  // otherwise leave a gap). FinishBatch syncs, after the lock.
   const size_t m = to_sign.size();
-  std::vector<std::optional<Checked>> checked(n);
+  std::vector<std::optional<Checked>>& checked = out.checked;
+  checked.resize(n);
   // ready[k]: to_sign[k] is signed (or failed). Value-initialized: false.
   std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[m]());
   std::atomic<size_t> next{0};
@@ -245,7 +258,7 @@ void Hub::PublishManyLocked(
     for (size_t k = next++; k < m; k = next++) sign(k);
   };
   absl::Status failed;
-  std::vector<size_t> applied;
+  std::vector<size_t>& applied = out.applied;
   std::vector<const crypto::VerifiedRecord*> run_records;
   std::vector<const Store::ApplyPlan*> run_plans;
   std::vector<size_t> run;  // Request indexes of the run.
@@ -319,20 +332,26 @@ void Hub::PublishManyLocked(
       static_cast<size_t>(executor_->parallelism()), (m + 15) / 16);
   executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
                             help, apply_in_order);
-  if (!applied.empty()) {
+  return out;
+}
+
+void Hub::FinishBatch(StoredBatch batch,
+                      std::vector<absl::StatusOr<PublishResult>>* results) {
+  if (!batch.applied.empty()) {
     if (absl::Status s = store_->Sync(); !s.ok()) {
-      for (size_t i : applied) (*results)[i] = s;
-      applied.clear();
+      for (size_t i : batch.applied) (*results)[i] = s;
+      batch.applied.clear();
     }
   }
-  for (size_t i : applied) {
+  for (size_t i : batch.applied) {
     StoredView view;
     *view.stored.mutable_signed_() =
-        std::move(checked[i]->record.signed_record);
-    view.body = std::move(checked[i]->record.body);
+        std::move(batch.checked[i]->record.signed_record);
+    view.body = std::move(batch.checked[i]->record.body);
     (*results)[i] = PublishResult{Directory::ToRecord(view), false};
   }
-  for (size_t i = 0; i < n; ++i) {
+  const std::vector<std::optional<size_t>>& same_as = batch.same_as;
+  for (size_t i = 0; i < same_as.size(); ++i) {
     if (!same_as[i].has_value()) continue;
     const absl::StatusOr<PublishResult>& earlier = (*results)[*same_as[i]];
     if (earlier.ok()) {

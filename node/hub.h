@@ -168,11 +168,24 @@ class Hub {
   // Runs fn(0) ... fn(n - 1) on the calling thread and the executor's
   // helpers (one per 16 items at most); returns when all have run.
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
-  // PublishMany's work under publish_mu_, before any observer runs.
-  void PublishManyLocked(
+  // What PublishManyLocked stored and left to finish outside the lock.
+  struct StoredBatch {
+    std::vector<size_t> applied;  // Request indexes, in the store unsynced.
+    std::vector<std::optional<Checked>> checked;  // By request index.
+    // same_as[i]: request i is unchanged from request same_as[i].
+    std::vector<std::optional<size_t>> same_as;
+  };
+  // PublishMany's work under publish_mu_: checks, signs and stores the
+  // batch (unsynced); sets the results of requests that failed or were
+  // unchanged from the store.
+  StoredBatch PublishManyLocked(
       const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
       std::vector<absl::StatusOr<PublishResult>>* results)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  // PublishMany's work after the lock: one sync for the batch, then the
+  // results of what it stored.
+  void FinishBatch(StoredBatch batch,
+                   std::vector<absl::StatusOr<PublishResult>>* results);
   // Retire's work, under publish_mu_ (it takes the lock itself).
   absl::StatusOr<PublishResult> RetireLocked(absl::string_view record_id,
                                              absl::string_view reason);
