@@ -523,6 +523,17 @@ TEST(StartupE2eTest, CheckOfNoHubSaysSoAndCreatesNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.Sub("empty")));
 }
 
+TEST(StartupE2eTest, AFreshHubLogsNoIndexRebuild) {
+  // Found in a trial: a first start logged "rebuilt the index of 0 records
+  // in blocks of postings".
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  EXPECT_TRUE(absl::StrContains(hub.log(), " serving directory on "))
+      << hub.log();
+  EXPECT_FALSE(absl::StrContains(hub.log(), "rebuilt")) << hub.log();
+}
+
 TEST(StartupE2eTest, CtlExplainsWhenNoHubRuns) {
   TempDir dir;
   RunResult r =
