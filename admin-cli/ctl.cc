@@ -6,10 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "admin-cli/internal/commands.h"
 #include "admin-cli/internal/hsds_export.h"
 #include "admin-cli/internal/session.h"
+#include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
 
 namespace civhub::ctl {
@@ -49,6 +51,25 @@ struct Args {
 
 // The command to run once parsing succeeded.
 using Command = std::function<int()>;
+
+// --country takes an ISO 3166-1 alpha-2 code in either case ("ke" is KE,
+// as a person types it); the hub's API takes the code as records hold it,
+// upper case, so it is upper-cased here, at the edge. A non-code is
+// refused before anything reaches the hub.
+CLI::Validator CountryCode() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const std::string upper = absl::AsciiStrToUpper(value);
+        if (!node::IsCountryCode(upper)) {
+          return absl::StrCat("\"", value,
+                              "\" is not an ISO 3166-1 alpha-2 country code, "
+                              "such as KE or PE");
+        }
+        value = upper;
+        return "";
+      },
+      "CC");
+}
 
 void AddIdentityCommands(CLI::App& app, Session& s, Command& run) {
   app.add_subcommand("status", "Show the hub's id, counts, size and uptime")
@@ -114,7 +135,8 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   internal::SearchFlags& f = a.search;
   CLI::App* search = app.add_subcommand("search", "Search the directory");
   search->add_option("TEXT", f.text, "Words to find in names and descriptions");
-  search->add_option("--country", f.country, "ISO 3166-1 alpha-2, e.g. KE");
+  search->add_option("--country", f.country, "ISO 3166-1 alpha-2, e.g. KE")
+      ->transform(CountryCode());
   search->add_option("--region", f.region, "ISO 3166-2, e.g. KE-30");
   search->add_option("--topic", f.topic, "Topic code, e.g. disaster-response");
   search->add_option("--type", f.type, "Organization type code, e.g. ngo");
@@ -304,7 +326,8 @@ void AddHsdsCommands(CLI::App& app, Session& s, Args& a, Command& run) {
       ->capture_default_str();
   exp->add_option("--origin", f.origin, "Only records of this hub id");
   exp->add_option("--country", f.country,
-                  "Only records in this country (ISO 3166-1, e.g. KE)");
+                  "Only records in this country (ISO 3166-1, e.g. KE)")
+      ->transform(CountryCode());
   exp->add_option("--topic", f.topic, "Only records with this topic code");
   exp->add_option("--lang", f.lang,
                   "Language of the text (ISO 639-1); default: each record's "
@@ -359,7 +382,8 @@ void AddEventCommands(CLI::App& app, Session& s, Args& a, Command& run) {
                   "ISO 3166-1 country of the places, and the one whose zone "
                   "a Windows zone name (Outlook's TZID) means (default: the "
                   "organizer's for Windows names; for places, the time "
-                  "zone's, else the organizer's)");
+                  "zone's, else the organizer's)")
+      ->transform(CountryCode());
   imp->add_option("--type", f.type,
                   "The event type of every event of the file: techcamp, "
                   "training, hackathon, meetup, conference or other "

@@ -835,6 +835,34 @@ TEST(Ctl, EventImportDryRunValidatesHereAndNamesLines) {
       << out;
 }
 
+TEST(Ctl, ACountryCodeIsTakenInEitherCaseAndANonCodeRefused) {
+  // Found in a trial: --country ke was refused by every command.
+  testing::TempDir dir;
+  const std::string path = dir.Sub("events.ics");
+  const std::string export_dir = dir.Sub("out");
+  std::ofstream(path) << kTwoEvents;
+  std::string out, err;
+  EXPECT_EQ(CtlWithoutNode({"event", "import", path.c_str(), "--organizer",
+                            "ihub", "--country", "ke", "--dry-run"},
+                           &out, &err),
+            kExitPartial)
+      << err;
+  EXPECT_FALSE(absl::StrContains(err, "--country")) << err;
+  for (std::vector<const char*> argv :
+       {std::vector<const char*>{"search", "--country", "kenya"},
+        std::vector<const char*>{"hsds", "export", export_dir.c_str(),
+                                 "--country", "kenya"},
+        std::vector<const char*>{"event", "import", path.c_str(), "--organizer",
+                                 "ihub", "--country", "kenya"}}) {
+    EXPECT_EQ(Ctl(argv, &out, &err), kExitUsage) << argv[0];
+    EXPECT_TRUE(absl::StrContains(
+        err,
+        "--country: \"kenya\" is not an ISO 3166-1 alpha-2 country "
+        "code, such as KE or PE"))
+        << err;
+  }
+}
+
 TEST(Ctl, EventImportUsageErrors) {
   testing::TempDir dir;
   const std::string ics = dir.Sub("events.ics");

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   int updates = 5;
   double propagation_loss = 0.01;  // As issue 19 states the target.
   std::string json;
+  int base_port = kDefaultBasePort;
   SoakOptions soak;
   AbuseOptions abuse;
   std::string abuse_attacks;
@@ -169,6 +170,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--records", records, "Records per workload")
       ->capture_default_str();
+  app.add_option(
+         "--base-port", base_port,
+         "First of the ports the civhubd of memory, bootstrap, soak, "
+         "scale and hsds-import listen on (they use it to 41 above it); "
+         "another gives two benches on one machine ports apart")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 65535 - 41));
   app.add_option("--json", json, "Also write the results as JSON to this file");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::off);
@@ -204,19 +212,22 @@ int main(int argc, char** argv) {
   if (wanted.count("memory") || wanted.count("bootstrap")) {
     ProcessWorkloads(data, search_records, wanted.count("memory") > 0,
                      wanted.count("bootstrap") > 0, ossl_verify, cores,
-                     &results);
+                     base_port, &results);
   }
   if (wanted.count("scale")) {
     ScaleWorkload(data, scale_records, rounds, ossl_sign, ossl_verify, cores,
-                  &results);
+                  base_port, &results);
   }
   if (wanted.count("hsds-import")) {
-    HsdsImportWorkload(data, hsds_records, ossl_sign, &results);
+    HsdsImportWorkload(data, hsds_records, ossl_sign, base_port, &results);
   }
   if (wanted.count("match")) {
     MatchWorkload(data, match_needs, match_offers, match_queries, &results);
   }
-  if (wanted.count("soak")) SoakWorkload(data, soak, &results);
+  if (wanted.count("soak")) {
+    soak.base_port = base_port;
+    SoakWorkload(data, soak, &results);
+  }
   if (wanted.count("abuse")) {
     for (absl::string_view a :
          absl::StrSplit(abuse_attacks, ',', absl::SkipEmpty()))

@@ -1,14 +1,18 @@
 #include "bench/processes.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -65,6 +69,11 @@ class Daemon {
     }
   }
   pid_t pid() const { return pid_; }
+  // True once the process has ended (it could not start, or it died).
+  bool Exited() {
+    if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+    return pid_ <= 0;
+  }
 
   struct Memory {
     double rss_mb = 0;   // VmRSS.
@@ -142,28 +151,64 @@ bool NothingBehind(const std::string& peer_list) {
   return true;
 }
 
+// Waits until `daemon` on `dir` answers; false at once if it ended (its
+// error, such as a port taken, is on stderr), or after `limit`.
 bool WaitReady(const std::string& bin_dir, const std::string& dir,
-               absl::Duration limit) {
+               Daemon& daemon, absl::Duration limit) {
   const absl::Time deadline = absl::Now() + limit;
-  while (absl::Now() < deadline) {
+  while (absl::Now() < deadline && !daemon.Exited()) {
     if (!JsonField(Ctl(bin_dir, dir, "status"), "hubId").empty()) return true;
     absl::SleepFor(absl::Milliseconds(100));  // Polling another process.
   }
   return false;
 }
 
+// OK if each of `ports` on 127.0.0.1 is free now (as civhubd binds it, with
+// SO_REUSEADDR); else UNAVAILABLE naming the first taken one.
+absl::Status CheckPortsFree(const std::vector<int>& ports, int base_port) {
+  for (int port : ports) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return absl::InternalError(strerror(errno));
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free =
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    const int error = errno;
+    close(fd);
+    if (!free) {
+      return absl::UnavailableError(absl::StrCat(
+          "port ", port, " on 127.0.0.1 is taken (", strerror(error),
+          "; another civhub-bench or a hub?); its daemons use ports from "
+          "--base-port ",
+          base_port, " up: give another --base-port, such as ",
+          base_port == 17900 ? 18900 : 17900));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<MemoryResult> RunMemory(const std::string& bin_dir,
-                                       const std::string& dataset) {
+                                       const std::string& dataset,
+                                       int base_port) {
+  if (absl::Status s = CheckPortsFree({base_port, base_port + 1}, base_port);
+      !s.ok()) {
+    return s;
+  }
   MemoryResult result;
   const absl::Time start = absl::Now();
-  Daemon hub(bin_dir, dataset, 17340);
-  if (!WaitReady(bin_dir, dataset, absl::Minutes(2)))
+  Daemon hub(bin_dir, dataset, base_port);
+  if (!WaitReady(bin_dir, dataset, hub, absl::Minutes(2)))
     return absl::UnavailableError("civhubd did not start on the dataset");
   result.start_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  auto stub = v1::Directory::NewStub(grpc::CreateChannel(
-      "127.0.0.1:17340", grpc::InsecureChannelCredentials()));
+  auto stub = v1::Directory::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", base_port),
+                          grpc::InsecureChannelCredentials()));
   const char* words[] = {"water",     "agua", "digital",
                          "education", "maji", "fondation"};
   for (int i = 0; i < 300; ++i) {
@@ -188,7 +233,12 @@ absl::StatusOr<MemoryResult> RunMemory(const std::string& bin_dir,
 
 absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
                                                const std::string& dir,
-                                               uint64_t records) {
+                                               uint64_t records,
+                                               int base_port) {
+  const int port = base_port + 30;
+  if (absl::Status s = CheckPortsFree({port, port + 1}, base_port); !s.ok()) {
+    return s;
+  }
   HsdsImportResult result;
   result.records = records;
   const std::string package = absl::StrCat(dir, "/hsds-", records);
@@ -220,8 +270,8 @@ absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
     if (absl::Status s = writer.WriteTabular(package); !s.ok()) return s;
   }
   result.generate_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  Daemon daemon(bin_dir, hub, 17370);
-  if (!WaitReady(bin_dir, hub, absl::Minutes(2))) {
+  Daemon daemon(bin_dir, hub, port);
+  if (!WaitReady(bin_dir, hub, daemon, absl::Minutes(2))) {
     return absl::UnavailableError("civhubd did not start");
   }
   const std::string import =
@@ -244,23 +294,32 @@ absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
 
 absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
                                              const std::string& dataset,
-                                             uint64_t records) {
+                                             uint64_t records, int base_port) {
+  const int full = base_port, relayed = base_port + 9,
+            fresh_port = base_port + 10;
+  if (absl::Status s = CheckPortsFree(
+          {full, full + 1, relayed, fresh_port, fresh_port + 1}, base_port);
+      !s.ok()) {
+    return s;
+  }
   BootstrapResult result;
   const std::string fresh = dataset + "-bootstrap";
   if (std::system(absl::StrCat("rm -rf '", fresh, "'").c_str()) != 0)
     return absl::InternalError("cannot clear " + fresh);
-  Daemon a(bin_dir, dataset, 17340);
-  Daemon b(bin_dir, fresh, 17350);
-  if (!WaitReady(bin_dir, dataset, absl::Minutes(2)) ||
-      !WaitReady(bin_dir, fresh, absl::Minutes(2))) {
+  Daemon a(bin_dir, dataset, full);
+  Daemon b(bin_dir, fresh, fresh_port);
+  if (!WaitReady(bin_dir, dataset, a, absl::Minutes(2)) ||
+      !WaitReady(bin_dir, fresh, b, absl::Minutes(2))) {
     return absl::UnavailableError("civhubd did not start");
   }
   const std::string a_id = JsonField(Ctl(bin_dir, dataset, "status"), "hubId");
   const std::string b_id = JsonField(Ctl(bin_dir, fresh, "status"), "hubId");
   // The new hub reaches the full one through a relay that counts the bytes.
-  testing::TcpRelay relay(17349, 17341);
-  if (!relay.ok()) return absl::UnavailableError("cannot listen on 17349");
-  Ctl(bin_dir, fresh, absl::StrCat("peer add 127.0.0.1:17349 ", a_id));
+  testing::TcpRelay relay(relayed, full + 1);
+  if (!relay.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", relayed));
+  }
+  Ctl(bin_dir, fresh, absl::StrCat("peer add 127.0.0.1:", relayed, " ", a_id));
   const absl::Time start = absl::Now();
   std::string approved;
   while (approved.find("ACTIVE") == std::string::npos &&
@@ -296,7 +355,7 @@ namespace {
 std::unique_ptr<Daemon> StartHub(const std::string& bin_dir,
                                  const std::string& dir, int port) {
   auto d = std::make_unique<Daemon>(bin_dir, dir, port);
-  if (!WaitReady(bin_dir, dir, absl::Minutes(1))) return nullptr;
+  if (!WaitReady(bin_dir, dir, *d, absl::Minutes(1))) return nullptr;
   return d;
 }
 
@@ -328,14 +387,20 @@ double Percentile(std::vector<double>& sorted, double q) {
 absl::StatusOr<SoakResult> RunSoak(const std::string& bin_dir,
                                    const std::string& dir,
                                    const SoakOptions& options) {
+  std::vector<int> ports, taken;
+  for (int i = 0; i < options.hubs; ++i) {
+    ports.push_back(options.base_port + 20 + 10 * i);
+    taken.insert(taken.end(), {ports.back(), ports.back() + 1});
+  }
+  if (absl::Status s = CheckPortsFree(taken, options.base_port); !s.ok()) {
+    return s;
+  }
   if (std::system(absl::StrCat("rm -rf '", dir, "'").c_str()) != 0)
     return absl::InternalError("cannot clear " + dir);
   std::vector<std::string> dirs;
-  std::vector<int> ports;
   std::vector<std::unique_ptr<Daemon>> hubs;
   for (int i = 0; i < options.hubs; ++i) {
     dirs.push_back(absl::StrCat(dir, "/hub-", i));
-    ports.push_back(17360 + 10 * i);
     hubs.push_back(StartHub(bin_dir, dirs.back(), ports.back()));
     if (hubs.back() == nullptr) return absl::UnavailableError("civhubd");
   }
@@ -531,7 +596,7 @@ bool LinkBinaries(const std::string& bin, absl::string_view workload) {
 
 void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
                       bool bootstrap, double verify_per_s, unsigned cores,
-                      std::vector<Result>* results) {
+                      int base_port, std::vector<Result>* results) {
   absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
   if (!dataset.ok()) {
     std::cerr << "processes: " << dataset.status() << "\n";
@@ -547,7 +612,7 @@ void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
   };
   if (memory) {
     std::cerr << "memory: civhubd serving " << records << " records...\n";
-    absl::StatusOr<MemoryResult> m = RunMemory(bin, *dataset);
+    absl::StatusOr<MemoryResult> m = RunMemory(bin, *dataset, base_port);
     if (!m.ok()) {
       std::cerr << "memory: " << m.status() << "\n";
     } else {
@@ -560,7 +625,8 @@ void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
   if (bootstrap) {
     std::cerr << "bootstrap: a new hub linked to one of " << records
               << " records...\n";
-    absl::StatusOr<BootstrapResult> b = RunBootstrap(bin, *dataset, records);
+    absl::StatusOr<BootstrapResult> b =
+        RunBootstrap(bin, *dataset, records, base_port);
     if (!b.ok()) {
       std::cerr << "bootstrap: " << b.status() << "\n";
     } else {
@@ -635,13 +701,14 @@ void SoakWorkload(const std::string& data, const SoakOptions& options,
 }
 
 void HsdsImportWorkload(const std::string& data, uint64_t records,
-                        double sign_per_s, std::vector<Result>* results) {
+                        double sign_per_s, int base_port,
+                        std::vector<Result>* results) {
   std::cerr << "hsds-import: a package of " << records
             << " organizations into a new hub...\n";
   const std::string bin = data + "/hsds-bin";
   absl::StatusOr<HsdsImportResult> h =
       LinkBinaries(bin, "hsds-import")
-          ? RunHsdsImport(bin, data, records)
+          ? RunHsdsImport(bin, data, records, base_port)
           : absl::StatusOr<HsdsImportResult>(absl::NotFoundError("no civhubd"));
   if (!h.ok()) {
     std::cerr << "hsds-import: " << h.status() << "\n";

@@ -15,16 +15,27 @@
 
 namespace civhub::bench {
 
+// The ports of the daemons these workloads start come from civhub-bench's
+// --base-port B, so that two benches (or a bench and a hub) on one machine
+// need not collide: memory's (and scale's) and bootstrap's full hub listen
+// on B (and its
+// federation on B + 1), bootstrap's relay on B + 9 and its new hub on
+// B + 10, soak's hubs on B + 20 + 10 i, hsds-import's hub on B + 30; each
+// hub's federation port is the one after its own. A port that is taken
+// fails the workload at once, naming the port and --base-port.
+constexpr int kDefaultBasePort = 17340;
+
 struct MemoryResult {
   double rss_mb = 0;   // After start and 300 searches.
   double peak_mb = 0;  // VmHWM.
   double start_seconds = 0;
 };
 
-// Starts civhubd (from `bin_dir`) on `dataset`, searches it over gRPC,
-// reads its memory.
+// Starts civhubd (from `bin_dir`) on `dataset` at `base_port`, searches it
+// over gRPC, reads its memory.
 absl::StatusOr<MemoryResult> RunMemory(const std::string& bin_dir,
-                                       const std::string& dataset);
+                                       const std::string& dataset,
+                                       int base_port);
 
 struct BootstrapResult {
   uint64_t records = 0;
@@ -41,7 +52,7 @@ struct BootstrapResult {
 // organizations.
 absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
                                              const std::string& dataset,
-                                             uint64_t records);
+                                             uint64_t records, int base_port);
 
 struct HsdsImportResult {
   uint64_t records = 0;         // Organizations the package holds.
@@ -59,13 +70,14 @@ struct HsdsImportResult {
 // the same package again.
 absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
                                                const std::string& dir,
-                                               uint64_t records);
+                                               uint64_t records, int base_port);
 
 struct SoakOptions {
   int seconds = 300;
   int search_clients = 16;
   double publishes_per_second = 20;  // Spread over the first and last hub.
   int hubs = 3;                      // Linked in a line.
+  int base_port = kDefaultBasePort;  // See kDefaultBasePort.
   // 0: every publish is a new organization, so the directory grows all
   // along. N: publishes cycle over N record ids, so after the first N they
   // are updates and the directory keeps its size.
@@ -114,7 +126,7 @@ bool LinkBinaries(const std::string& bin, absl::string_view workload);
 // bound of `cores`.
 void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
                       bool bootstrap, double verify_per_s, unsigned cores,
-                      std::vector<Result>* results);
+                      int base_port, std::vector<Result>* results);
 
 // `soak`: RunSoak under `data`; rows of searches, publishes and each hub's
 // memory by quarter against the first (the warm-up).
@@ -124,7 +136,8 @@ void SoakWorkload(const std::string& data, const SoakOptions& options,
 // `hsds-import`: RunHsdsImport of `records` under `data`, against
 // openssl's `sign_per_s` on one core.
 void HsdsImportWorkload(const std::string& data, uint64_t records,
-                        double sign_per_s, std::vector<Result>* results);
+                        double sign_per_s, int base_port,
+                        std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

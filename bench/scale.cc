@@ -169,7 +169,7 @@ absl::StatusOr<ScaleDataset> EnsureScaleDataset(const std::string& root,
 // bytes per record, civhubd's memory serving it and a full check's time.
 void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
                    double sign_per_s, double verify_per_s, unsigned cores,
-                   std::vector<Result>* results) {
+                   int base_port, std::vector<Result>* results) {
   std::cerr << "scale: a hub of " << records << " organizations...\n";
   absl::StatusOr<ScaleDataset> dataset = EnsureScaleDataset(data, records);
   if (!dataset.ok()) {
@@ -218,7 +218,7 @@ void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
     }
   }
   std::cerr << "scale: civhubd serving it...\n";
-  absl::StatusOr<MemoryResult> m = RunMemory(bin, dataset->dir);
+  absl::StatusOr<MemoryResult> m = RunMemory(bin, dataset->dir, base_port);
   if (!m.ok()) {
     std::cerr << "scale: " << m.status() << "\n";
     return;

@@ -178,7 +178,9 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
       if (!kind.ok()) return kind.status();
       request.set_kind(*kind);
     } else if (name == "country") {
-      request.set_country(value);
+      // Country codes in either case ("ke" from a hand-typed URL); the
+      // Directory takes them as records hold them, upper case.
+      request.set_country(absl::AsciiStrToUpper(value));
     } else if (name == "region") {
       request.set_region(value);
     } else if (name == "topic") {

@@ -31,7 +31,8 @@ absl::Status ParamError(absl::string_view param, absl::string_view what);
 // `near` (and defaults to 10 with it). INVALID_ARGUMENT naming the parameter
 // for a malformed value, a repeated parameter or one the API does not know
 // (a typo must not widen a search). Values the Directory itself checks
-// (country codes, hub ids, text length) are passed on for it to judge.
+// (country codes, hub ids, text length) are passed on for it to judge; a
+// country code is upper-cased first ("ke" is KE).
 absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query);
 
 // GET /v1/match's parameters as a MatchRequest: exactly one of

@@ -149,6 +149,15 @@ TEST(ParseSearchTest, MatchmakingFilters) {
   EXPECT_EQ(ParamOfField("during: spans more than 5 years"), "from");
 }
 
+TEST(ParseSearchTest, ACountryCodeIsTakenInEitherCase) {
+  // Found in a trial: country=ke was refused; a person types it so.
+  for (const char* code : {"ke", "Ke", "KE"}) {
+    absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"country", code}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->country(), "KE") << code;
+  }
+}
+
 TEST(ParseSearchTest, UnknownParameterSaysWhatIsKnown) {
   absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"contry", "KE"}});
   ASSERT_FALSE(r.ok());

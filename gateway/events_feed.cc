@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -213,7 +214,8 @@ absl::StatusOr<FeedQuery> ParseFeedQuery(const QueryParams& query,
   q.from = now - kFeedDefaultPast;
   for (const auto& [name, value] : query) {
     if (name == "country") {
-      q.search.set_country(value);
+      // In either case, as /v1/search takes it (api_params.cc).
+      q.search.set_country(absl::AsciiStrToUpper(value));
     } else if (name == "topic") {
       q.search.set_topic(value);
     } else if (name == "lang") {

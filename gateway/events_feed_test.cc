@@ -19,6 +19,12 @@ TEST(ParseFeedQueryTest, DefaultsToAMonthAgoForAYear) {
   EXPECT_EQ(q->search.during().end().seconds(), absl::ToUnixSeconds(q->to));
 }
 
+TEST(ParseFeedQueryTest, ACountryCodeIsTakenInEitherCase) {
+  absl::StatusOr<FeedQuery> q = ParseFeedQuery({{"country", "pe"}}, kNow);
+  ASSERT_OK(q.status());
+  EXPECT_EQ(q->search.country(), "PE");
+}
+
 TEST(ParseFeedQueryTest, FiltersAndDatesAreTaken) {
   absl::StatusOr<FeedQuery> q =
       ParseFeedQuery({{"country", "PE"},

@@ -94,11 +94,21 @@ void PrintBanner(const civhub::server::HubServer& server,
             << std::flush;
 }
 
-// civhubd --check: 0 if the store is sound, 1 if not, 2 if it cannot be
-// opened (such as while a civhubd runs on it: `civhubctl check` then).
+// civhubd --check: 0 if the store is sound; 1 if not, or if it is too
+// damaged to open; 2 if there is nothing to check (no hub at `data_dir`)
+// or it cannot be checked now (a civhubd runs on it: `civhubctl check`
+// then). Never creates a store: an empty one would check as sound.
 int CheckStore(const std::string& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec)) {
+    std::cerr << "civhubd: there is no data dir " << data_dir
+              << ", so nothing to check; give the hub's own with --data-dir "
+                 "(the default is ./var/hub)\n";
+    return 2;
+  }
   civhub::node::StoreOptions store_options;
   store_options.path = data_dir + "/store";
+  store_options.must_exist = true;
   absl::StatusOr<std::unique_ptr<civhub::node::Store>> store =
       civhub::node::Store::Open(store_options);
   if (!store.ok()) {
@@ -107,8 +117,14 @@ int CheckStore(const std::string& data_dir) {
                 << "; stop it first, or check it while it runs with "
                    "`civhubctl --data-dir "
                 << data_dir << " check`\n";
+    } else if (absl::IsNotFound(store.status())) {
+      std::cerr << "civhubd: " << data_dir
+                << " holds no hub store (its store/ is missing or empty), so "
+                   "nothing to check; give the hub's own data dir with "
+                   "--data-dir\n";
     } else {
       std::cerr << "civhubd: " << store.status().message() << "\n";
+      if (absl::IsDataLoss(store.status())) return 1;
     }
     return 2;
   }

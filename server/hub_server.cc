@@ -313,7 +313,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                   std::string(node::StoreReadOnlyError(failure).message()),
                   failure.detail);
   });
-  if (store->postings_relaid()) {
+  // A new, empty store is "rebuilt" too (it has no index versions yet);
+  // there was nothing to rebuild, so nothing is said.
+  if (store->postings_relaid() && store->text_reindexed() > 0) {
     spdlog::info(
         "rebuilt the index of {} records in blocks of postings: the store "
         "held one key per posting",

@@ -29,6 +29,7 @@
 namespace civhub::node {
 namespace {
 
+using internal::DamagedStoreError;
 using internal::FailureReason;
 using internal::FromLevelDb;
 using internal::IsLockFailure;
@@ -115,8 +116,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   if (absl::Status st = RefuseWithoutCurrent(lo.env, options.path); !st.ok()) {
     return st;
   }
+  if (options.must_exist && !lo.env->FileExists(options.path + "/CURRENT")) {
+    return absl::NotFoundError(
+        absl::StrCat("there is no store at ", options.path));
+  }
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, options.path, &raw);
+  if (s.IsCorruption()) return DamagedStoreError(s, options.path);
   if (!s.ok()) {
     absl::Status st = FromLevelDb(s);
     const bool locked = IsLockFailure(s);

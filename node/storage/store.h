@@ -55,8 +55,12 @@ struct StoreAccess;
 class StoreSnapshot;  // snapshot.h
 
 struct StoreOptions {
-  // Directory of the store; created if missing.
+  // Directory of the store; created if missing unless `must_exist`.
   std::string path;
+  // Refuse to create a store: NOT_FOUND ("there is no store at PATH") if
+  // `path` holds none. For `civhubd --check`, which must not check a new,
+  // empty store and call it sound.
+  bool must_exist = false;
   // Where the store's files live; nullptr means the real file system.
   // Simulations, civhub-bench and the fuzzers pass StoreEnv::InMemory(),
   // tests of a full disk a FullDiskEnv (full_disk_env_for_tests.h, through
@@ -110,10 +114,12 @@ struct StoredView {
 
 class Store {
  public:
-  // Opens (creating if missing) the store at options.path. On error returns
-  // a non-OK status and leaves nothing open: the lock error
-  // (IsStoreLocked) if another Store holds the directory, DATA_LOSS if the
-  // store is corrupt, INTERNAL for an I/O error.
+  // Opens (creating if missing, unless must_exist) the store at
+  // options.path. On error returns a non-OK status and leaves nothing open:
+  // the lock error (IsStoreLocked) if another Store holds the directory,
+  // DATA_LOSS if the store is damaged (a file missing or corrupt; the
+  // message says what to do), NOT_FOUND for must_exist and no store,
+  // INTERNAL for an I/O error.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
 

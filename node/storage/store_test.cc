@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
@@ -93,6 +94,53 @@ TEST_F(StoreTest, AStoreWithoutItsCurrentFileIsRefusedAndKept) {
       absl::StrContains(store.status().message(), "nothing was changed"))
       << store.status();
   EXPECT_EQ(files(), before);
+}
+
+TEST_F(StoreTest, AStoreMissingATableFileIsDamagedWithWhatToDo) {
+  // Found in a trial: the error was LevelDB's "Corruption: 1 missing
+  // files; e.g.: …".
+  ASSERT_EQ(Apply(SignedOrg(key_, "org-1", 1, 1)), ApplyOutcome::kApplied);
+  Reopen();  // Reading the log back writes a table file.
+  store_.reset();
+  const std::string path = dir_.Sub("store");
+  std::string table;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    if (e.path().extension() == ".ldb") table = e.path().filename().string();
+  }
+  ASSERT_FALSE(table.empty());
+  ASSERT_EQ(std::remove((path + "/" + table).c_str()), 0);
+
+  StoreOptions options;
+  options.path = path;
+  options.clock = &clock_;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("the store at ", path,
+                         " is damaged: 1 of its table files is missing (such "
+                         "as ",
+                         table,
+                         "). Restore the data dir from a backup "
+                         "(docs/operations.md, \"Backups and restore\"), or "
+                         "move the store aside and start the hub with its "
+                         "hub.key to refill it from its peers "
+                         "(docs/operations.md, \"Checking a hub\")"));
+}
+
+TEST_F(StoreTest, MustExistRefusesWhereThereIsNoStoreAndCreatesNothing) {
+  StoreOptions options;
+  options.path = dir_.Sub("none");
+  options.clock = &clock_;
+  options.must_exist = true;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(options.path));
+  // The store of the fixture is there.
+  store_.reset();
+  options.path = dir_.Sub("store");
+  ASSERT_OK(Store::Open(options).status());
 }
 
 TEST_F(StoreTest, NewerVersionReplacesOlder) {

@@ -332,6 +332,26 @@ class HttpApiTest(unittest.TestCase):
         _, _, err = get_json("/v1/search?identifier=nocolon")
         self.assertIn('"KE-NGO:', err["message"])
 
+    def test_country_codes_are_taken_in_either_case(self):
+        # Found in a trial: `--country ke` and `country=ke` were refused.
+        for code in ("KE", "ke", "Ke"):
+            status, _, res = get_json(
+                "/v1/search?kind=organization&country=" + code)
+            self.assertEqual(status, 200, code)
+            self.assertIn("maji-safi-kenya",
+                          {h["record"]["recordId"] for h in res["hits"]}, code)
+            out = ctl("search", "--kind", "org", "--country", code)
+            self.assertIn("maji-safi-kenya", out, code)
+        status, _, _ = get("/v1/events.ics?country=ke")
+        self.assertEqual(status, 200)
+        # A non-code is still refused, naming the field.
+        status, _, err = get_json("/v1/search?country=kenya")
+        self.assertEqual((status, err["field"]), (400, "country"))
+        out = ctl_run("search", "--country", "kenya")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn('--country: "kenya" is not an ISO 3166-1 alpha-2',
+                      out.stderr)
+
     def test_unknown_list_records_are_404_and_bad_ids_400(self):
         for path, kind in [("/v1/organizations/%s/nope/communities",
                             "organization"),

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/base/config.h"
@@ -454,6 +456,82 @@ TEST(StartupE2eTest, SecondDaemonOnSameDataDirIsRefused) {
       << r.err;
   // The first keeps serving.
   EXPECT_EQ(hub.Ctl({"status"}).exit_code, 0);
+}
+
+// The name of one of the store's table files ("" if it has none).
+std::string ATableFile(const std::string& store) {
+  for (const auto& e : std::filesystem::directory_iterator(store)) {
+    if (e.path().extension() == ".ldb") return e.path().string();
+  }
+  return "";
+}
+
+TEST(StartupE2eTest, ADamagedStoreIsNamedWithWhatToDo) {
+  // Found in a trial: a store missing a table file made civhubd and
+  // civhubd --check print LevelDB's "Corruption: 1 missing files".
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  ASSERT_EQ(
+      hub.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")})
+          .exit_code,
+      0);
+  hub.Stop();
+  ASSERT_TRUE(hub.Start());  // Reading the log back writes a table file.
+  hub.Stop();
+  const std::string table = ATableFile(dir.Sub("hub") + "/store");
+  ASSERT_FALSE(table.empty());
+  ASSERT_EQ(std::remove(table.c_str()), 0);
+  const std::string file = table.substr(table.rfind('/') + 1);
+
+  RunResult check =
+      RunProgram({CIVHUBD_PATH, "--check", "--data-dir", dir.Sub("hub")});
+  EXPECT_EQ(check.exit_code, 1) << check.err;
+  RunResult start = RunProgram({CIVHUBD_PATH, "--data-dir", dir.Sub("hub"),
+                                "--listen", "127.0.0.1:0", "--peer-listen",
+                                "127.0.0.1:0", "--http-listen", "off"});
+  EXPECT_EQ(start.exit_code, 1) << start.err;
+  for (const std::string& err : {check.err, start.err}) {
+    EXPECT_TRUE(absl::StrContains(
+        err, absl::StrCat(" is damaged: 1 of its table files is missing "
+                          "(such as ",
+                          file, ")")))
+        << err;
+    EXPECT_TRUE(absl::StrContains(err, "Restore the data dir from a backup"))
+        << err;
+    EXPECT_TRUE(absl::StrContains(err, "\"Checking a hub\"")) << err;
+    EXPECT_FALSE(absl::StrContains(err, "Corruption")) << err;
+  }
+}
+
+TEST(StartupE2eTest, CheckOfNoHubSaysSoAndCreatesNothing) {
+  // Found in a trial: --check on a data dir holding no store created an
+  // empty one and reported "no problems".
+  TempDir dir;
+  RunResult missing =
+      RunProgram({CIVHUBD_PATH, "--check", "--data-dir", dir.Sub("nohub")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(missing.err, "there is no data dir "))
+      << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("nohub")));
+  ASSERT_TRUE(std::filesystem::create_directory(dir.Sub("empty")));
+  RunResult empty =
+      RunProgram({CIVHUBD_PATH, "--check", "--data-dir", dir.Sub("empty")});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(empty.err, "holds no hub store")) << empty.err;
+  EXPECT_FALSE(absl::StrContains(empty.out, "no problems")) << empty.out;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.Sub("empty")));
+}
+
+TEST(StartupE2eTest, AFreshHubLogsNoIndexRebuild) {
+  // Found in a trial: a first start logged "rebuilt the index of 0 records
+  // in blocks of postings".
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  EXPECT_TRUE(absl::StrContains(hub.log(), " serving directory on "))
+      << hub.log();
+  EXPECT_FALSE(absl::StrContains(hub.log(), "rebuilt")) << hub.log();
 }
 
 TEST(StartupE2eTest, CtlExplainsWhenNoHubRuns) {

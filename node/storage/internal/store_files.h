@@ -30,6 +30,13 @@ std::string FailureReason(const leveldb::Status& s);
 // directory, and for a whole store.
 absl::Status RefuseWithoutCurrent(leveldb::Env* env, const std::string& path);
 
+// The error of a store LevelDB found damaged when opening it
+// (`s.IsCorruption()`: a table file missing or corrupt, a bad MANIFEST):
+// DATA_LOSS saying so in a host's words, naming the file LevelDB names,
+// and what to do (restore from a backup, or refill from peers).
+absl::Status DamagedStoreError(const leveldb::Status& s,
+                               const std::string& path);
+
 }  // namespace civhub::node::internal
 
 #endif  // CIVHUB_NODE_STORAGE_INTERNAL_STORE_FILES_H_
