@@ -482,7 +482,8 @@ absl::StatusOr<uint64_t> DatasetRecordBytes(const std::string& dataset) {
 }
 
 absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
-                                    bool baselines) {
+                                    bool baselines,
+                                    const std::set<std::string>& classes) {
   hubnode::HubNodeOptions options;
   options.store.path = dataset + "/store";
   options.key_file = dataset + "/hub.key";
@@ -540,6 +541,7 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
            {"radius", RadiusQueries()},
            {"text + filter", TextFilterQueries()},
            {"filter + radius", FilterRadiusQueries()}}) {
+    if (!classes.empty() && classes.count(kind) == 0) continue;
     std::cerr << "search: " << kind << " queries...\n";
     Agreement agreement{kind, static_cast<int>(queries.size()), 0, 0, 0};
     for (const Query& q : baselines ? queries : std::vector<Query>()) {
@@ -597,13 +599,15 @@ absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
 }
 
 void SearchWorkload(const std::string& root, uint64_t records, int rounds,
+                    const std::set<std::string>& classes,
                     std::vector<Result>* results) {
   absl::StatusOr<std::string> dataset = EnsureDataset(root, records);
   if (!dataset.ok()) {
     std::cerr << "search: " << dataset.status() << "\n";
     return;
   }
-  absl::StatusOr<SearchRun> run = RunSearch(*dataset, rounds);
+  absl::StatusOr<SearchRun> run =
+      RunSearch(*dataset, rounds, /*baselines=*/true, classes);
   if (!run.ok()) {
     std::cerr << "search: " << run.status() << "\n";
     return;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,13 +75,17 @@ struct SearchRun {
 // agree on each query's count (disagreements are printed on stderr). With
 // `baselines` false, civhub alone (in-process and over gRPC): for datasets
 // built without the baselines' databases (EnsureScaleDataset).
+// `classes`, when not empty, names the query classes to run ("text",
+// "filter", "radius", "text + filter", "filter + radius"); empty: all.
 absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
-                                    bool baselines = true);
+                                    bool baselines = true,
+                                    const std::set<std::string>& classes = {});
 
 // `search`: RunSearch over the dataset of `records` under `root`; rows of
 // each engine's latency against SQLite's (and civhub's against Xapian's),
 // and how often the engines' counts agreed. Errors go to stderr.
 void SearchWorkload(const std::string& root, uint64_t records, int rounds,
+                    const std::set<std::string>& classes,
                     std::vector<Result>* results);
 
 }  // namespace civhub::bench
