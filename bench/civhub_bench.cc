@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   uint64_t search_records = 1000000;
   int rounds = 20;
   std::string search_classes;
+  bool search_compact = false;
   std::string sync_records = "10000,100000,1000000";
   int origins = 1000;
   size_t records = 20000;
@@ -165,6 +166,10 @@ int main(int argc, char** argv) {
   app.add_option("--search-classes", search_classes,
                  "search: comma-separated query classes to run (text, filter, "
                  "radius, text + filter, filter + radius); empty: all");
+  app.add_flag("--search-compact", search_compact,
+               "search: compact the posting lists before the queries (as "
+               "civhubd does after merging many small blocks), even if this "
+               "run merged none");
   app.add_option("--sync-records", sync_records,
                  "sync: directory sizes (one origin)")
       ->capture_default_str();
@@ -208,7 +213,8 @@ int main(int argc, char** argv) {
          absl::StrSplit(search_classes, ',', absl::SkipEmpty())) {
       classes.insert(std::string(c));
     }
-    SearchWorkload(data, search_records, rounds, classes, &results);
+    SearchWorkload(data, search_records, rounds, classes, search_compact,
+                   &results);
   }
   if (wanted.count("memory") || wanted.count("bootstrap")) {
     ProcessWorkloads(data, search_records, wanted.count("memory") > 0,
