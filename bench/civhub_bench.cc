@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   std::string data = "var/bench";
   uint64_t search_records = 1000000;
   int rounds = 20;
+  std::string search_classes;
+  bool search_compact = false;
   std::string sync_records = "10000,100000,1000000";
   int origins = 1000;
   size_t records = 20000;
@@ -162,6 +164,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rounds", rounds, "search: passes over each query set")
       ->capture_default_str();
+  app.add_option("--search-classes", search_classes,
+                 "search: comma-separated query classes to run (text, filter, "
+                 "radius, text + filter, filter + radius); empty: all");
+  app.add_flag("--search-compact", search_compact,
+               "search: compact the posting lists before the queries (as "
+               "civhubd does after merging many small blocks), even if this "
+               "run merged none");
   app.add_option("--sync-records", sync_records,
                  "sync: directory sizes (one origin)")
       ->capture_default_str();
@@ -207,7 +216,13 @@ int main(int argc, char** argv) {
     SyncWorkload(data, sizes, origins, &results);
   }
   if (wanted.count("search")) {
-    SearchWorkload(data, search_records, rounds, &results);
+    std::set<std::string> classes;
+    for (absl::string_view c :
+         absl::StrSplit(search_classes, ',', absl::SkipEmpty())) {
+      classes.insert(std::string(c));
+    }
+    SearchWorkload(data, search_records, rounds, classes, search_compact,
+                   &results);
   }
   if (wanted.count("memory") || wanted.count("bootstrap")) {
     ProcessWorkloads(data, search_records, wanted.count("memory") > 0,

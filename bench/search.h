@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@ struct SearchRun {
   // blocks that removed, in how long. Zero once a run has settled it.
   uint64_t merged_blocks = 0;
   double merge_seconds = 0;
+  // Then the posting lists were compacted (Store::CompactPostings) in
+  // this long; zero if they were not.
+  double compact_seconds = 0;
 };
 
 // Runs each query kind `rounds` times over its query set on every engine
@@ -74,13 +78,20 @@ struct SearchRun {
 // agree on each query's count (disagreements are printed on stderr). With
 // `baselines` false, civhub alone (in-process and over gRPC): for datasets
 // built without the baselines' databases (EnsureScaleDataset).
+// `classes`, when not empty, names the query classes to run ("text",
+// "filter", "radius", "text + filter", "filter + radius"); empty: all.
+// `compact`: compact the posting lists before the queries even when the
+// merge found few blocks to merge (Store::CompactPostings).
 absl::StatusOr<SearchRun> RunSearch(const std::string& dataset, int rounds,
-                                    bool baselines = true);
+                                    bool baselines = true,
+                                    const std::set<std::string>& classes = {},
+                                    bool compact = false);
 
 // `search`: RunSearch over the dataset of `records` under `root`; rows of
 // each engine's latency against SQLite's (and civhub's against Xapian's),
 // and how often the engines' counts agreed. Errors go to stderr.
 void SearchWorkload(const std::string& root, uint64_t records, int rounds,
+                    const std::set<std::string>& classes, bool compact,
                     std::vector<Result>* results);
 
 }  // namespace civhub::bench

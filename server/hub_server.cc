@@ -607,6 +607,10 @@ void HubServer::MergePostings() {
   constexpr absl::Duration kBudget = absl::Milliseconds(100);
   constexpr absl::Duration kRest = absl::Minutes(5);
   constexpr uint64_t kChangesToWake = 10000;
+  // A pass that removed this many blocks is followed by a compaction: a
+  // few thousand deletions cost queries little, millions cost a LevelDB
+  // step each.
+  constexpr uint64_t kCompactAfterRemoved = 100000;
   node::Store* store = node_->store();
   if (absl::Now() < merge_resume_at_ &&
       store->last_change() < merge_pass_change_ + kChangesToWake) {
@@ -629,6 +633,20 @@ void HubServer::MergePostings() {
       if (merge_removed_in_pass_ > 0) {
         spdlog::info("search index: merged {} small posting blocks",
                      merge_removed_in_pass_);
+      }
+      if (merge_removed_in_pass_ >= kCompactAfterRemoved) {
+        // The replaced blocks stay as deletions that every list read steps
+        // over until compacted (Store::CompactPostings).
+        const absl::Time start = absl::Now();
+        if (absl::Status st = store->CompactPostings(); !st.ok()) {
+          if (!node::IsStoreReadOnly(st)) {
+            spdlog::warn("search index: compacting posting lists: {}",
+                         st.ToString());
+          }
+        } else {
+          spdlog::info("search index: compacted the posting lists in {}",
+                       absl::FormatDuration(absl::Now() - start));
+        }
       }
       merge_removed_in_pass_ = 0;
       merge_resume_at_ = absl::Now() + kRest;

@@ -49,6 +49,7 @@ using internal::CountedPage;
 using internal::DropExpiredMatches;
 using internal::Found;
 using internal::ListClause;
+using internal::MergeRunsKeepingMax;
 using internal::NextMatches;
 using internal::Normalize;
 using internal::PageInDocumentOrder;
@@ -117,7 +118,6 @@ absl::Status ScanWord(PostingCursor* cursor, const std::string& token,
 // and a word found only character by character last.
 absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
     const StoreSnapshot& snap, const QueryTerm& term, Stopper* stop) {
-  auto best = [](double a, double b) { return a > b; };
   PostingCursor cursor(snap);
   std::vector<std::pair<uint64_t, double>> docs;
   for (const std::string& form : term.forms) {
@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
     absl::Status s = ScanWord(&cursor, term.chars[i], false, &one, stop);
     if (!s.ok()) return s;
     if (stop->stopped()) return stop->status();
-    one = Normalize(std::move(one), best);
+    one = MergeRunsKeepingMax(std::move(one));
     if (i == 0) {
       all = std::move(one);
       continue;
@@ -152,7 +152,7 @@ absl::StatusOr<std::unique_ptr<ListClause>> TextClause(
     // any word match of the same weight.
     docs.emplace_back(doc, value - 2);
   }
-  return std::make_unique<ListClause>(Normalize(std::move(docs), best));
+  return std::make_unique<ListClause>(MergeRunsKeepingMax(std::move(docs)));
 }
 
 // Documents with a location within the circle, valued by distance.
@@ -462,11 +462,16 @@ absl::StatusOr<QueryPlan> PlanQuery(const StoreSnapshot& snap,
   }
   if (clauses.empty()) add_filter(kFieldAll, "");
 
-  // Materialized clauses first: they are cheap to step and often small.
+  // Materialized clauses first: they are cheap to step and often small;
+  // the smallest of them first, as the first clause drives the
+  // intersection (every one of its documents is a candidate).
   for (auto& c : clauses) plan.order.push_back(c.get());
   std::stable_sort(plan.order.begin(), plan.order.end(),
                    [](Clause* a, Clause* b) {
-                     return a->materialized() && !b->materialized();
+                     if (a->materialized() != b->materialized()) {
+                       return a->materialized();
+                     }
+                     return a->size() < b->size();
                    });
   const RecordKindInfo* kind = FindRecordKind(request.kind());
   plan.may_expire = kind == nullptr ||

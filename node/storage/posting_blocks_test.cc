@@ -204,6 +204,29 @@ TEST_F(PostingBlocksTest, MergingATrickleMakesFullBlocksThatReadTheSame) {
   EXPECT_EQ(Docs("shared"), without);
 }
 
+TEST_F(PostingBlocksTest, CompactingAfterAMergeKeepsEveryListAsItWas) {
+  // What civhubd does after a pass that merged many blocks: the lists read
+  // the same, the store checks sound, and writes go on as before.
+  std::vector<uint64_t> docs;
+  for (int i = 0; i < 300; ++i) {
+    ApplyAll(
+        {Org(key_, absl::StrCat("org-", i), absl::StrCat("Shared Trust ", i))});
+    docs.push_back(DocOf(key_, absl::StrCat("org-", i)));
+  }
+  EXPECT_GT(MergeAll(store_.get(), 1000), 0u);
+  ASSERT_OK(store_->CompactPostings());
+  EXPECT_EQ(Blocks("shared"), (std::vector<size_t>{256, 44}));
+  EXPECT_EQ(Docs("shared"), docs);
+  EXPECT_EQ(Docs("trust"), docs);
+  ExpectSound();
+  ApplyAll({Org(key_, "org-300", "Shared Trust")});
+  docs.push_back(DocOf(key_, "org-300"));
+  EXPECT_EQ(Docs("shared"), docs);
+  Reopen();
+  EXPECT_EQ(Docs("shared"), docs);
+  ExpectSound();
+}
+
 TEST_F(PostingBlocksTest, RemovalFromAMiddleBlockAndReAddingTheSameDoc) {
   std::vector<uint64_t> docs = ApplySixHundred();
   // Renamed: its document leaves the middle block of "shared".

@@ -811,6 +811,20 @@ absl::StatusOr<Store::PostingMergeStep> Store::MergePostingBlocks(
                           step->pass_done};
 }
 
+absl::Status Store::CompactPostings() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status st = WritableLocked(); !st.ok()) return st;
+  }
+  for (char tag : {keys::kText, keys::kFilter, keys::kGeo}) {
+    const std::string begin(1, tag);
+    const std::string end(1, static_cast<char>(tag + 1));
+    const leveldb::Slice b(begin), e(end);
+    db_->CompactRange(&b, &e);
+  }
+  return absl::OkStatus();
+}
+
 bool Store::WaitForChange(uint64_t after, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto changed = [this, after]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {

@@ -32,6 +32,16 @@ std::string KindLetter(v1::RecordBody::PayloadCase kind) {
 
 }  // namespace
 
+absl::StatusOr<bool> HoldsNeedsOrOffers(const StoreSnapshot& snapshot) {
+  PostingCursor cursor(snapshot);
+  for (auto kind : {v1::RecordBody::kNeed, v1::RecordBody::kOffer}) {
+    cursor.Reset(PostingList::Filter(kFieldKind, KindLetter(kind)));
+    if (cursor.Valid()) return true;
+  }
+  if (absl::Status s = cursor.status(); !s.ok()) return s;
+  return false;
+}
+
 absl::StatusOr<std::vector<uint64_t>> UnexpiredNeedsAndOffers(
     const StoreSnapshot& snapshot, absl::Time now) {
   std::vector<uint64_t> docs;

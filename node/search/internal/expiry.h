@@ -25,6 +25,10 @@ namespace civhub::node::internal {
 absl::StatusOr<std::vector<uint64_t>> UnexpiredNeedsAndOffers(
     const StoreSnapshot& snapshot, absl::Time now);
 
+// Whether the store holds any need or offer (two seeks): if not, no match
+// can have expired.
+absl::StatusOr<bool> HoldsNeedsOrOffers(const StoreSnapshot& snapshot);
+
 // Removes from `docs` (sorted, unique) the needs and offers expired at
 // `now`. Cost: two seeks when the store holds no needs or offers; for a
 // few hundred documents, two seeks each and a record read per need or

@@ -36,6 +36,9 @@ class Clause {
   virtual void Next() = 0;
   // Lazy clauses cost more per step; intersect the materialized ones first.
   virtual bool materialized() const = 0;
+  // How many documents the clause holds, if known without reading it
+  // (materialized clauses); SIZE_MAX otherwise.
+  virtual size_t size() const = 0;
 };
 
 // A posting list of the store, in document order, read as it goes.
@@ -50,6 +53,7 @@ class PostingClause : public Clause {
   void Seek(uint64_t target) override;
   void Next() override { cursor_.Next(); }
   bool materialized() const override { return false; }
+  size_t size() const override { return SIZE_MAX; }
   absl::Status status() const { return cursor_.status(); }
 
  private:
@@ -66,14 +70,13 @@ class ListClause : public Clause {
   bool Valid() const override { return pos_ < docs_.size(); }
   uint64_t doc() const override { return docs_[pos_].first; }
   double value() const { return docs_[pos_].second; }
-  void Seek(uint64_t target) override {
-    auto it = std::lower_bound(docs_.begin() + pos_, docs_.end(), target,
-                               [](const std::pair<uint64_t, double>& e,
-                                  uint64_t t) { return e.first < t; });
-    pos_ = it - docs_.begin();
-  }
+  // Gallops from the current document: in an intersection of lists of
+  // similar size the target is mostly at or just past it, where a binary
+  // search of the whole rest would cost log n each time.
+  void Seek(uint64_t target) override;
   void Next() override { ++pos_; }
   bool materialized() const override { return true; }
+  size_t size() const override { return docs_.size(); }
 
  private:
   std::vector<std::pair<uint64_t, double>> docs_;
@@ -94,6 +97,13 @@ std::vector<std::pair<uint64_t, double>> Normalize(
              docs.end());
   return docs;
 }
+
+// The same for `docs` made of runs ascending by document one after another
+// (each word's postings, in document order), keeping per document the
+// greatest value. Merges the runs, smallest first: linear for one run, and
+// n log k for k runs where sorting the concatenation costs n log n.
+std::vector<std::pair<uint64_t, double>> MergeRunsKeepingMax(
+    std::vector<std::pair<uint64_t, double>> docs);
 
 // A match: its document and what ranks it.
 struct Found {
