@@ -566,6 +566,7 @@ void HubServer::Shutdown() {
        {public_guard_.get(), federation_guard_.get()}) {
     if (guard != nullptr) guard->Stop();
   }
+  compaction_stop_ = true;
   {
     absl::MutexLock lock(&housekeeper_mu_);
     stopping_ = true;
@@ -638,7 +639,13 @@ void HubServer::MergePostings() {
         // The replaced blocks stay as deletions that every list read steps
         // over until compacted (Store::CompactPostings).
         const absl::Time start = absl::Now();
-        if (absl::Status st = store->CompactPostings(); !st.ok()) {
+        // Seconds to minutes: outside the lock, so that a shutdown can say
+        // stop (the compaction ends at its next piece).
+        housekeeper_mu_.Unlock();
+        absl::Status st =
+            store->CompactPostings([this] { return compaction_stop_.load(); });
+        housekeeper_mu_.Lock();
+        if (!st.ok()) {
           if (!node::IsStoreReadOnly(st)) {
             spdlog::warn("search index: compacting posting lists: {}",
                          st.ToString());

@@ -149,6 +149,9 @@ class HubServer {
   std::thread housekeeper_;
   absl::Mutex housekeeper_mu_;
   bool stopping_ ABSL_GUARDED_BY(housekeeper_mu_) = false;
+  // Set first on shutdown: a posting compaction, which runs outside
+  // housekeeper_mu_, stops at its next piece.
+  std::atomic<bool> compaction_stop_{false};
   absl::Time merge_resume_at_ ABSL_GUARDED_BY(housekeeper_mu_) =
       absl::InfinitePast();
   uint64_t merge_removed_in_pass_ ABSL_GUARDED_BY(housekeeper_mu_) = 0;

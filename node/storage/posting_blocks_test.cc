@@ -227,6 +227,31 @@ TEST_F(PostingBlocksTest, CompactingAfterAMergeKeepsEveryListAsItWas) {
   ExpectSound();
 }
 
+TEST_F(PostingBlocksTest,
+       ACompactionToldToStopEndsBetweenPiecesAndLosesNothing) {
+  // civhubd's shutdown says stop to a compaction that may take minutes at
+  // 10M; it ends at the next piece (of 48), the lists intact.
+  std::vector<uint64_t> docs;
+  for (int i = 0; i < 300; ++i) {
+    ApplyAll(
+        {Org(key_, absl::StrCat("org-", i), absl::StrCat("Shared Trust ", i))});
+    docs.push_back(DocOf(key_, absl::StrCat("org-", i)));
+  }
+  EXPECT_GT(MergeAll(store_.get(), 1000), 0u);
+  int asked = 0;
+  ASSERT_OK(store_->CompactPostings([&] { return ++asked > 5; }));
+  // Five pieces of the text range, then told to stop: one more ask for
+  // each of the three ranges.
+  EXPECT_EQ(asked, 8);
+  EXPECT_EQ(Docs("shared"), docs);
+  ExpectSound();
+  asked = 0;
+  ASSERT_OK(store_->CompactPostings([&] { return ++asked > 1000; }));
+  EXPECT_EQ(asked, 48);  // Every piece when never told to stop.
+  EXPECT_EQ(Docs("shared"), docs);
+  ExpectSound();
+}
+
 TEST_F(PostingBlocksTest, RemovalFromAMiddleBlockAndReAddingTheSameDoc) {
   std::vector<uint64_t> docs = ApplySixHundred();
   // Renamed: its document leaves the middle block of "shared".

@@ -811,16 +811,27 @@ absl::StatusOr<Store::PostingMergeStep> Store::MergePostingBlocks(
                           step->pass_done};
 }
 
-absl::Status Store::CompactPostings() {
+absl::Status Store::CompactPostings(const std::function<bool()>& stop) {
   {
     absl::MutexLock lock(&mu_);
     if (absl::Status st = WritableLocked(); !st.ok()) return st;
   }
   for (char tag : {keys::kText, keys::kFilter, keys::kGeo}) {
-    const std::string begin(1, tag);
-    const std::string end(1, static_cast<char>(tag + 1));
-    const leveldb::Slice b(begin), e(end);
-    db_->CompactRange(&b, &e);
+    for (int piece = 0; piece < 16 && !stop(); ++piece) {
+      std::string begin(1, tag);
+      std::string end(1, tag);
+      begin.push_back(static_cast<char>(piece * 16));
+      if (piece < 15) {
+        end.push_back(static_cast<char>((piece + 1) * 16));
+      } else {
+        end = std::string(1, static_cast<char>(tag + 1));
+      }
+      // The first piece starts at the tag itself (keys of one byte, none
+      // expected, are still covered).
+      if (piece == 0) begin.resize(1);
+      const leveldb::Slice b(begin), e(end);
+      db_->CompactRange(&b, &e);
+    }
   }
   return absl::OkStatus();
 }
