@@ -36,11 +36,13 @@ uint64_t DirectoryBytes(const std::string& dir);
 
 // `scale`: the hub of `records` (EnsureScaleDataset under `data`), its
 // build rate against openssl's `sign_per_s` on `cores`, its store's bytes,
-// a full civhubd --check against the verify bound, each query class's
-// latency and civhubd's memory serving it (at `base_port`, as memory's).
+// a full civhubd --check against the verify bound (unless `!check_store`:
+// it takes minutes at 10M), each query class's latency and civhubd's
+// memory serving it (at `base_port`, as memory's).
 void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
                    double sign_per_s, double verify_per_s, unsigned cores,
-                   int base_port, std::vector<Result>* results);
+                   int base_port, bool check_store,
+                   std::vector<Result>* results);
 
 }  // namespace civhub::bench
 

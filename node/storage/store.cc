@@ -112,7 +112,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   lo.write_buffer_size = 16 << 20;
   lo.max_file_size = 8 << 20;
   lo.max_open_files = options.max_open_files;
-  if (options.env != nullptr) lo.env = internal::StoreAccess::Env(*options.env);
+  lo.env = options.env != nullptr ? internal::StoreAccess::Env(*options.env)
+                                  : internal::TablesReadNotMapped();
   if (absl::Status st = RefuseWithoutCurrent(lo.env, options.path); !st.ok()) {
     return st;
   }

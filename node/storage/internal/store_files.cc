@@ -1,5 +1,10 @@
 #include "node/storage/internal/store_files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -7,6 +12,65 @@
 #include "absl/strings/strip.h"
 
 namespace civhub::node::internal {
+namespace {
+
+leveldb::Status ReadError(const std::string& file, int error) {
+  return leveldb::Status::IOError(file, std::strerror(error));
+}
+
+// A table file, read with pread: thread-safe, as LevelDB requires.
+class PreadFile final : public leveldb::RandomAccessFile {
+ public:
+  PreadFile(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}
+  ~PreadFile() override { ::close(fd_); }
+
+  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
+                       char* scratch) const override {
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd_, scratch + got, n - got,
+                                static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        *result = leveldb::Slice(scratch, 0);
+        return ReadError(name_, errno);
+      }
+      if (r == 0) break;  // End of file: a short read, as LevelDB expects.
+      got += static_cast<size_t>(r);
+    }
+    *result = leveldb::Slice(scratch, got);
+    return leveldb::Status::OK();
+  }
+
+ private:
+  const std::string name_;
+  const int fd_;
+};
+
+class NotMappedEnv final : public leveldb::EnvWrapper {
+ public:
+  NotMappedEnv() : EnvWrapper(leveldb::Env::Default()) {}
+
+  leveldb::Status NewRandomAccessFile(
+      const std::string& name, leveldb::RandomAccessFile** result) override {
+    *result = nullptr;
+    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return errno == ENOENT
+                 ? leveldb::Status::NotFound(name, std::strerror(errno))
+                 : ReadError(name, errno);
+    }
+    *result = new PreadFile(name, fd);
+    return leveldb::Status::OK();
+  }
+};
+
+}  // namespace
+
+leveldb::Env* TablesReadNotMapped() {
+  static NotMappedEnv* const env = new NotMappedEnv();
+  return env;
+}
 
 bool IsLockFailure(const leveldb::Status& s) {
   return s.IsIOError() && absl::StartsWith(s.ToString(), "IO error: lock ");
