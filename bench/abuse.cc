@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/results.h"
 #include "bench/search.h"
 #include "crypto/keys.h"
 #include "harness/attack.h"
@@ -164,7 +165,7 @@ void AbuseWorkload(const std::string& data, uint64_t records,
                    const AbuseOptions& options, std::vector<Result>* results) {
   absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
   if (!dataset.ok()) {
-    std::cerr << "abuse: " << dataset.status() << "\n";
+    ReportFailure("abuse", dataset.status());
     return;
   }
   const int not_held = RunAbuse(*dataset, options);

@@ -261,5 +261,5 @@ int main(int argc, char** argv) {
   }
   PrintTable(results);
   if (!json.empty()) WriteJson(results, json, records, cores);
-  return 0;
+  return AnyWorkloadFailed() ? 1 : 0;
 }

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/results.h"
 #include "bench/search.h"
 #include "civhub/v1/directory.grpc.pb.h"
 #include "harness/hub_process.h"
@@ -403,7 +404,7 @@ void HttpWorkload(const std::string& data, uint64_t records,
       dataset.ok() ? RunHttpBench(*dataset, data, options)
                    : absl::StatusOr<HttpBenchResult>(dataset.status());
   if (!h.ok()) {
-    std::cerr << "http: " << h.status() << "\n";
+    ReportFailure("http", h.status());
     return;
   }
   const WorkloadRows row(results, "http", "records",

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/results.h"
 #include "harness/hub_process.h"
 
 namespace civhub::bench {
@@ -262,7 +263,7 @@ void HttpSlowlorisWorkload(const std::string& data,
                            std::vector<Result>* results) {
   absl::StatusOr<SlowlorisResult> r = RunHttpSlowloris(data, options);
   if (!r.ok()) {
-    std::cerr << "http-slowloris: " << r.status() << "\n";
+    ReportFailure("http-slowloris", r.status());
     return;
   }
   const std::string with = absl::StrCat(options.slow_clients, " slow clients");

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/results.h"
 #include "bench/search.h"
 #include "crypto/key_file.h"
 #include "node/records/validate.h"
@@ -386,13 +387,13 @@ void MatchWorkload(const std::string& root, uint64_t needs, uint64_t offers,
                    int queries, std::vector<Result>* results) {
   absl::StatusOr<std::string> dataset = EnsureMatchDataset(root, needs, offers);
   if (!dataset.ok()) {
-    std::cerr << "match: " << dataset.status() << "\n";
+    ReportFailure("match", dataset.status());
     return;
   }
   absl::StatusOr<std::vector<MatchLatency>> latencies =
       RunMatch(*dataset, queries);
   if (!latencies.ok()) {
-    std::cerr << "match: " << latencies.status() << "\n";
+    ReportFailure("match", latencies.status());
     return;
   }
   for (const MatchLatency& l : *latencies) {

@@ -25,6 +25,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/results.h"
 #include "bench/search.h"
 #include "civhub/v1/admin.grpc.pb.h"
 #include "civhub/v1/directory.grpc.pb.h"
@@ -55,6 +56,9 @@ class Daemon {
                                      "warn"};
     pid_ = fork();
     if (pid_ == 0) {
+      // Its start banner to stderr, with the bench's progress: stdout is
+      // the results table.
+      dup2(STDERR_FILENO, STDOUT_FILENO);
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -599,7 +603,7 @@ void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
                       int base_port, std::vector<Result>* results) {
   absl::StatusOr<std::string> dataset = EnsureDataset(data, records);
   if (!dataset.ok()) {
-    std::cerr << "processes: " << dataset.status() << "\n";
+    ReportFailure("processes", dataset.status());
     return;
   }
   const std::string bin = *dataset + "-bin";
@@ -614,7 +618,7 @@ void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
     std::cerr << "memory: civhubd serving " << records << " records...\n";
     absl::StatusOr<MemoryResult> m = RunMemory(bin, *dataset, base_port);
     if (!m.ok()) {
-      std::cerr << "memory: " << m.status() << "\n";
+      ReportFailure("memory", m.status());
     } else {
       row("memory", absl::StrCat("RSS MB, ", records, " records"), m->rss_mb,
           "target: 1 GiB", 1024);
@@ -628,7 +632,7 @@ void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
     absl::StatusOr<BootstrapResult> b =
         RunBootstrap(bin, *dataset, records, base_port);
     if (!b.ok()) {
-      std::cerr << "bootstrap: " << b.status() << "\n";
+      ReportFailure("bootstrap", b.status());
     } else {
       row("bootstrap", "seconds to hold every record", b->seconds,
           absl::StrCat("verify bound, ", cores, " cores, s"),
@@ -662,7 +666,7 @@ void SoakWorkload(const std::string& data, const SoakOptions& options,
             << " for " << options.seconds << " s...\n";
   absl::StatusOr<SoakResult> r = RunSoak(bin, data + "/soak", options);
   if (!r.ok()) {
-    std::cerr << "soak: " << r.status() << "\n";
+    ReportFailure("soak", r.status());
     return;
   }
   const WorkloadRows row(results, "soak", "hubs",
@@ -711,7 +715,7 @@ void HsdsImportWorkload(const std::string& data, uint64_t records,
           ? RunHsdsImport(bin, data, records, base_port)
           : absl::StatusOr<HsdsImportResult>(absl::NotFoundError("no civhubd"));
   if (!h.ok()) {
-    std::cerr << "hsds-import: " << h.status() << "\n";
+    ReportFailure("hsds-import", h.status());
     return;
   }
   const WorkloadRows row(results, "hsds-import", "records",

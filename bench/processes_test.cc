@@ -54,5 +54,17 @@ TEST(ProcessesTest, ATakenPortFailsTheWorkloadNamingItAndBasePort) {
       << result.status();
 }
 
+TEST(ProcessesTest, AWorkloadThatCannotRunMakesTheRunFail) {
+  // Found in a trial: the taken port was reported, but civhub-bench
+  // printed an empty table and exited 0, which a script takes for a run.
+  TakenPort taken;
+  testing::TempDir dir;
+  std::vector<Result> results;
+  ASSERT_FALSE(AnyWorkloadFailed());
+  HsdsImportWorkload(dir.path(), 10, 30000, taken.port() - 30, &results);
+  EXPECT_TRUE(results.empty());
+  EXPECT_TRUE(AnyWorkloadFailed());  // main() returns 1.
+}
+
 }  // namespace
 }  // namespace civhub::bench

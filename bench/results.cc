@@ -1,11 +1,22 @@
 #include "bench/results.h"
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_format.h"
 
 namespace civhub::bench {
+namespace {
+std::atomic<bool> any_failed{false};
+}  // namespace
+
+void ReportFailure(const std::string& workload, const absl::Status& status) {
+  std::cerr << workload << ": " << status << "\n";
+  any_failed = true;
+}
+
+bool AnyWorkloadFailed() { return any_failed; }
 
 void PrintTable(const std::vector<Result>& results) {
   std::cout << absl::StrFormat("%-11s %-36s %12s   %-40s %12s %7s\n",

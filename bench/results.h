@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace civhub::bench {
 
 struct Result {
@@ -48,6 +50,12 @@ class WorkloadRows {
   const std::string scale_;
   const double scale_value_;
 };
+
+// Says on stderr that `workload` could not be measured, and why: the run
+// goes on with the other workloads, then exits 1 (AnyWorkloadFailed), so
+// that a script or CI does not take a missing row for a measurement.
+void ReportFailure(const std::string& workload, const absl::Status& status);
+bool AnyWorkloadFailed();
 
 // The table on stdout: a line a row, with its baseline and ratio.
 void PrintTable(const std::vector<Result>& results);

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "bench/generator.h"
 #include "bench/processes.h"
+#include "bench/results.h"
 #include "bench/search.h"
 
 namespace civhub::bench {
@@ -194,7 +195,7 @@ void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
   std::cerr << "scale: a hub of " << records << " organizations...\n";
   absl::StatusOr<ScaleDataset> dataset = EnsureScaleDataset(data, records);
   if (!dataset.ok()) {
-    std::cerr << "scale: " << dataset.status() << "\n";
+    ReportFailure("scale", dataset.status());
     return;
   }
   const WorkloadRows row(results, "scale", "records",
@@ -216,7 +217,7 @@ void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
   absl::StatusOr<SearchRun> search =
       RunSearch(dataset->dir, rounds, /*baselines=*/false);
   if (!search.ok()) {
-    std::cerr << "scale: " << search.status() << "\n";
+    ReportFailure("scale", search.status());
   } else {
     for (const Latency& l : search->latencies) {
       row(absl::StrCat(l.kind, ", ", l.engine, ": p50 ms"), l.p50_us / 1000, "",
@@ -229,7 +230,7 @@ void ScaleWorkload(const std::string& data, uint64_t records, int rounds,
   std::cerr << "scale: civhubd serving it...\n";
   absl::StatusOr<MemoryResult> m = RunMemory(bin, dataset->dir, base_port);
   if (!m.ok()) {
-    std::cerr << "scale: " << m.status() << "\n";
+    ReportFailure("scale", m.status());
     return;
   }
   row("civhubd RSS MB after 300 searches", m->rss_mb, "target: 512 MB", 512);

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/results.h"
 #include "bench/xapian_baseline.h"
 #include "crypto/key_file.h"
 #include "hubnode/hub_node.h"
@@ -614,13 +615,13 @@ void SearchWorkload(const std::string& root, uint64_t records, int rounds,
                     std::vector<Result>* results) {
   absl::StatusOr<std::string> dataset = EnsureDataset(root, records);
   if (!dataset.ok()) {
-    std::cerr << "search: " << dataset.status() << "\n";
+    ReportFailure("search", dataset.status());
     return;
   }
   absl::StatusOr<SearchRun> run =
       RunSearch(*dataset, rounds, /*baselines=*/true, classes, compact);
   if (!run.ok()) {
-    std::cerr << "search: " << run.status() << "\n";
+    ReportFailure("search", run.status());
     return;
   }
   const double n = static_cast<double>(records);

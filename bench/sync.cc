@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/results.h"
 #include "bench/search.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
@@ -63,7 +64,7 @@ SyncRun RunSync(uint64_t records, int origins, uint64_t seed,
     absl::StatusOr<crypto::LoadedKey> key =
         crypto::LoadOrCreateKeyFile(dataset + "/hub.key");
     if (!key.ok()) {
-      std::cerr << "sync: " << key.status() << "\n";
+      ReportFailure("sync", key.status());
       return run;
     }
     keys.push_back({key->key, records + 1, records});
@@ -248,7 +249,7 @@ void SyncRows(const std::string& data, const std::vector<uint64_t>& sizes,
     if (n > kInMemoryRecords && origins == 1) {
       absl::StatusOr<std::string> d = EnsureDataset(data, n);
       if (!d.ok()) {
-        std::cerr << "sync: " << d.status() << "\n";
+        ReportFailure("sync", d.status());
         continue;
       }
       dataset = *d;

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "node/check_report.h"
 #include "node/storage/check.h"
 #include "node/storage/store.h"
@@ -134,6 +135,16 @@ int CheckStore(const std::string& data_dir) {
     std::cerr << "civhubd: cannot read the store: " << report.status().message()
               << "\n";
     return 2;
+  }
+  // The store can be sound and the hub still not start: without its key
+  // civhubd refuses a store that holds records (HubNode::Open).
+  const std::string key_file = data_dir + "/hub.key";
+  if ((*store)->last_change() > 0 && !std::filesystem::exists(key_file, ec)) {
+    report->set_problem_count(report->problem_count() + 1);
+    report->add_problems(absl::StrCat(
+        "the hub key ", key_file,
+        " is missing, so the hub will not start with this store: restore "
+        "hub.key from your backup (docs/operations.md, \"The key\")"));
   }
   std::cout << civhub::node::FormatCheckReport(*report);
   return report->problem_count() == 0 ? 0 : 1;

@@ -504,6 +504,32 @@ TEST(StartupE2eTest, ADamagedStoreIsNamedWithWhatToDo) {
   }
 }
 
+TEST(StartupE2eTest, CheckOfAHubWithoutItsKeyReportsIt) {
+  // Found in a trial: with hub.key gone, civhubd --check said "no
+  // problems" and exited 0, while the hub refused to start.
+  TempDir dir;
+  HubProcess hub(dir.Sub("hub"));
+  ASSERT_TRUE(hub.Start());
+  ASSERT_EQ(
+      hub.Ctl({"org", "put", Example("organizations/maji-safi-kenya.json")})
+          .exit_code,
+      0);
+  hub.Stop();
+  RunResult sound =
+      RunProgram({CIVHUBD_PATH, "--check", "--data-dir", dir.Sub("hub")});
+  EXPECT_EQ(sound.exit_code, 0) << sound.out << sound.err;
+  ASSERT_EQ(std::remove((dir.Sub("hub") + "/hub.key").c_str()), 0);
+
+  RunResult check =
+      RunProgram({CIVHUBD_PATH, "--check", "--data-dir", dir.Sub("hub")});
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_TRUE(absl::StrContains(check.out,
+                                "hub.key is missing, so the hub "
+                                "will not start with this store"))
+      << check.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("hub") + "/hub.key"));
+}
+
 TEST(StartupE2eTest, CheckOfNoHubSaysSoAndCreatesNothing) {
   // Found in a trial: --check on a data dir holding no store created an
   // empty one and reported "no problems".

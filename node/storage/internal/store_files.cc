@@ -100,8 +100,9 @@ absl::Status RefuseWithoutCurrent(leveldb::Env* env, const std::string& path) {
       "cannot open store at ", path, ": it holds the store's files (", found,
       ") but not its CURRENT file, so it is damaged; nothing was changed. "
       "Restore the data dir from a backup (docs/operations.md, \"Backups "
-      "and restore\"), or move the store aside and let the hub refill from "
-      "its peers"));
+      "and restore\"), or move the store aside and start the hub with its "
+      "hub.key to refill it from its peers (docs/operations.md, \"Checking "
+      "a hub\")"));
 }
 
 absl::Status DamagedStoreError(const leveldb::Status& s,
