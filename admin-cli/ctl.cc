@@ -5,9 +5,12 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "admin-cli/internal/commands.h"
 #include "admin-cli/internal/hsds_export.h"
 #include "admin-cli/internal/session.h"
@@ -43,6 +46,7 @@ struct Args {
   std::string lang = "en";
   bool offline = false;
   internal::SearchFlags search;
+  std::vector<std::string> search_words;  // Joined into search.text.
   int match_limit = 0;
   std::string match_page_token;
   internal::HsdsExportFlags hsds_export;
@@ -134,7 +138,12 @@ void AddRecordCommands(CLI::App& app, Session& s, Args& a, Command& run) {
 void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   internal::SearchFlags& f = a.search;
   CLI::App* search = app.add_subcommand("search", "Search the directory");
-  search->add_option("TEXT", f.text, "Words to find in names and descriptions");
+  // TEXT takes every word left on the line, as a person types them:
+  // `search drought relief` is `search "drought relief"`. Flags still work
+  // anywhere (CLI11 takes a word starting with - as a flag).
+  search->add_option("TEXT", a.search_words,
+                     "Words to find in names and descriptions (no quotes "
+                     "needed)");
   search->add_option("--country", f.country, "ISO 3166-1 alpha-2, e.g. KE")
       ->transform(CountryCode());
   search->add_option("--region", f.region, "ISO 3166-2, e.g. KE-30");
@@ -170,6 +179,7 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   search->add_option("--page-token", f.page_token,
                      "Continue a previous search");
   search->callback([&, search] {
+    f.text = absl::StrJoin(a.search_words, " ");
     f.km_given = search->get_option("--km")->count() > 0;
     run = [&] { return internal::Search(s, f); };
   });

@@ -160,6 +160,22 @@ TEST(Ctl, SearchChecksMatchmakingFlags) {
       << err;
 }
 
+TEST(Ctl, SearchTakesEveryWordAndFlagsAnywhere) {
+  // Found in a trial: `search drought relief` failed with "The following
+  // argument was not expected: relief". A bad --near among the words shows
+  // the words were all taken and the flag still read (before connecting).
+  std::string out, err;
+  for (std::vector<const char*> argv :
+       {std::vector<const char*>{"search", "drought", "relief", "--near", "x"},
+        std::vector<const char*>{"search", "drought", "--near", "x", "relief"},
+        std::vector<const char*>{"search", "--near", "x", "drought",
+                                 "relief"}}) {
+    EXPECT_EQ(Ctl(argv, &out, &err), kExitUsage);
+    EXPECT_TRUE(absl::StrContains(err, "expected LAT,LON")) << err;
+    EXPECT_FALSE(absl::StrContains(err, "not expected")) << err;
+  }
+}
+
 // Every file in examples/ reads and, with this hub's id in the references
 // civhubctl fills in, is a valid record of its directory's kind.
 TEST(Ctl, EveryExampleIsAValidRecord) {

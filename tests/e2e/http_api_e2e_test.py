@@ -352,6 +352,21 @@ class HttpApiTest(unittest.TestCase):
         self.assertIn('--country: "kenya" is not an ISO 3166-1 alpha-2',
                       out.stderr)
 
+    def test_ctl_search_takes_unquoted_words(self):
+        # Found in a trial: `civhubctl search drought relief` failed with
+        # "The following argument was not expected: relief".
+        quoted = ctl("search", "maji safi", "--kind", "org")
+        self.assertIn("maji-safi-kenya", quoted)
+        for args in (("maji", "safi", "--kind", "org"),
+                     ("maji", "--kind", "org", "safi"),
+                     ("--kind", "org", "maji", "safi"),
+                     ("maji", "safi", "--kind", "org", "--json")):
+            out = ctl("search", *args)
+            if "--json" in args:
+                self.assertIn('"recordId": "maji-safi-kenya"', out, args)
+            else:
+                self.assertEqual(out, quoted, args)
+
     def test_unknown_list_records_are_404_and_bad_ids_400(self):
         for path, kind in [("/v1/organizations/%s/nope/communities",
                             "organization"),
