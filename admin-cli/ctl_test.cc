@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "admin-cli/format.h"
 #include "admin-cli/json_input.h"
@@ -875,6 +876,26 @@ TEST(Ctl, ACountryCodeIsTakenInEitherCaseAndANonCodeRefused) {
         err,
         "--country: \"kenya\" is not an ISO 3166-1 alpha-2 country "
         "code, such as KE or PE"))
+        << err;
+  }
+}
+
+TEST(Ctl, ARegionCodeIsTakenInEitherCaseAndANonCodeRefused) {
+  // Found in a trial: --region ke-30 was refused while --country ke was
+  // taken. A bad --near after it shows --region passed (before connecting).
+  std::string out, err;
+  for (const char* code : {"ke-30", "KE-30", "pe-lma"}) {
+    EXPECT_EQ(Ctl({"search", "--region", code, "--near", "x"}, &out, &err),
+              kExitUsage);
+    EXPECT_TRUE(absl::StrContains(err, "expected LAT,LON")) << err;
+    EXPECT_FALSE(absl::StrContains(err, "--region")) << err;
+  }
+  for (const char* code : {"nairobi", "ke-999", "ke"}) {
+    EXPECT_EQ(Ctl({"search", "--region", code}, &out, &err), kExitUsage);
+    EXPECT_TRUE(absl::StrContains(
+        err, absl::StrCat("--region: \"", code,
+                          "\" is not an ISO 3166-2 region code, such as "
+                          "KE-30 or PE-LMA")))
         << err;
   }
 }
