@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "admin-cli/format.h"
+#include "admin-cli/internal/commands.h"
 #include "admin-cli/json_input.h"
 #include "node/records/record_kinds.h"
 #include "node/records/validate.h"
@@ -898,6 +899,33 @@ TEST(Ctl, ARegionCodeIsTakenInEitherCaseAndANonCodeRefused) {
                           "KE-30 or PE-LMA")))
         << err;
   }
+}
+
+TEST(Ctl, AnHsdsImportCutOffSaysWhatWasPublishedAndWhatToDo) {
+  // Found in a trial: a hub stopped mid-import left only "cannot reach
+  // civhubd ... (no socket there)", nothing of what was published.
+  const internal::HsdsImportCounts counts{1000, 500, 2, 1502, 20000};
+  const std::string stopped = internal::HsdsImportStoppedMessage(
+      "/d/admin.sock", grpc::Status(grpc::StatusCode::UNAVAILABLE, "closed"),
+      counts);
+  EXPECT_EQ(stopped,
+            "civhubctl: hsds import: civhubd at unix:/d/admin.sock stopped "
+            "answering part way (closed)\n"
+            "civhubctl: before that the hub acknowledged 1,502 of 20,000 "
+            "records: published 1,000, unchanged 500, rejected 2\n"
+            "civhubctl: start the hub and run the same import again: "
+            "records already published come back unchanged\n");
+  const std::string refused = internal::HsdsImportStoppedMessage(
+      "/d/admin.sock",
+      grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "store is read-only"),
+      counts);
+  EXPECT_TRUE(absl::StrContains(
+      refused, "the hub refused a batch part way: store is read-only\n"))
+      << refused;
+  EXPECT_TRUE(absl::StrContains(refused, "acknowledged 1,502 of 20,000"))
+      << refused;
+  EXPECT_TRUE(absl::StrContains(refused, "fix what the hub said and run"))
+      << refused;
 }
 
 TEST(Ctl, EventImportUsageErrors) {
