@@ -5,9 +5,12 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "admin-cli/internal/commands.h"
 #include "admin-cli/internal/hsds_export.h"
 #include "admin-cli/internal/session.h"
@@ -43,6 +46,7 @@ struct Args {
   std::string lang = "en";
   bool offline = false;
   internal::SearchFlags search;
+  std::vector<std::string> search_words;  // Joined into search.text.
   int match_limit = 0;
   std::string match_page_token;
   internal::HsdsExportFlags hsds_export;
@@ -52,23 +56,35 @@ struct Args {
 // The command to run once parsing succeeded.
 using Command = std::function<int()>;
 
-// --country takes an ISO 3166-1 alpha-2 code in either case ("ke" is KE,
-// as a person types it); the hub's API takes the code as records hold it,
-// upper case, so it is upper-cased here, at the edge. A non-code is
-// refused before anything reaches the hub.
-CLI::Validator CountryCode() {
+// --country and --region take an ISO code in either case ("ke" is KE,
+// "ke-30" KE-30, as a person types them); the hub's API takes the code as
+// records hold it, upper case, so it is upper-cased here, at the edge. A
+// non-code is refused before anything reaches the hub, saying what `what`
+// looks like.
+CLI::Validator UpperCaseCode(bool (*is_code)(absl::string_view),
+                             const char* what, const char* name) {
   return CLI::Validator(
-      [](std::string& value) -> std::string {
+      [is_code, what](std::string& value) -> std::string {
         const std::string upper = absl::AsciiStrToUpper(value);
-        if (!node::IsCountryCode(upper)) {
-          return absl::StrCat("\"", value,
-                              "\" is not an ISO 3166-1 alpha-2 country code, "
-                              "such as KE or PE");
+        if (!is_code(upper)) {
+          return absl::StrCat("\"", value, "\" is not ", what);
         }
         value = upper;
         return "";
       },
-      "CC");
+      name);
+}
+
+CLI::Validator CountryCode() {
+  return UpperCaseCode(node::IsCountryCode,
+                       "an ISO 3166-1 alpha-2 country code, such as KE or PE",
+                       "CC");
+}
+
+CLI::Validator RegionCode() {
+  return UpperCaseCode(node::IsRegionCode,
+                       "an ISO 3166-2 region code, such as KE-30 or PE-LMA",
+                       "CC-XX");
 }
 
 void AddIdentityCommands(CLI::App& app, Session& s, Command& run) {
@@ -134,10 +150,16 @@ void AddRecordCommands(CLI::App& app, Session& s, Args& a, Command& run) {
 void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   internal::SearchFlags& f = a.search;
   CLI::App* search = app.add_subcommand("search", "Search the directory");
-  search->add_option("TEXT", f.text, "Words to find in names and descriptions");
+  // TEXT takes every word left on the line, as a person types them:
+  // `search drought relief` is `search "drought relief"`. Flags still work
+  // anywhere (CLI11 takes a word starting with - as a flag).
+  search->add_option("TEXT", a.search_words,
+                     "Words to find in names and descriptions (no quotes "
+                     "needed)");
   search->add_option("--country", f.country, "ISO 3166-1 alpha-2, e.g. KE")
       ->transform(CountryCode());
-  search->add_option("--region", f.region, "ISO 3166-2, e.g. KE-30");
+  search->add_option("--region", f.region, "ISO 3166-2, e.g. KE-30")
+      ->transform(RegionCode());
   search->add_option("--topic", f.topic, "Topic code, e.g. disaster-response");
   search->add_option("--type", f.type, "Organization type code, e.g. ngo");
   search->add_option("--lang", f.lang, "ISO 639-1 language, e.g. sw");
@@ -170,6 +192,7 @@ void AddSearchCommand(CLI::App& app, Session& s, Args& a, Command& run) {
   search->add_option("--page-token", f.page_token,
                      "Continue a previous search");
   search->callback([&, search] {
+    f.text = absl::StrJoin(a.search_words, " ");
     f.km_given = search->get_option("--km")->count() > 0;
     run = [&] { return internal::Search(s, f); };
   });

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "admin-cli/format.h"
+#include "admin-cli/internal/commands.h"
 #include "admin-cli/json_input.h"
 #include "node/records/record_kinds.h"
 #include "node/records/validate.h"
@@ -158,6 +160,22 @@ TEST(Ctl, SearchChecksMatchmakingFlags) {
                                 "--from \"next week\": expected a date "
                                 "(2026-07-01) or an RFC 3339 time"))
       << err;
+}
+
+TEST(Ctl, SearchTakesEveryWordAndFlagsAnywhere) {
+  // Found in a trial: `search drought relief` failed with "The following
+  // argument was not expected: relief". A bad --near among the words shows
+  // the words were all taken and the flag still read (before connecting).
+  std::string out, err;
+  for (std::vector<const char*> argv :
+       {std::vector<const char*>{"search", "drought", "relief", "--near", "x"},
+        std::vector<const char*>{"search", "drought", "--near", "x", "relief"},
+        std::vector<const char*>{"search", "--near", "x", "drought",
+                                 "relief"}}) {
+    EXPECT_EQ(Ctl(argv, &out, &err), kExitUsage);
+    EXPECT_TRUE(absl::StrContains(err, "expected LAT,LON")) << err;
+    EXPECT_FALSE(absl::StrContains(err, "not expected")) << err;
+  }
 }
 
 // Every file in examples/ reads and, with this hub's id in the references
@@ -861,6 +879,53 @@ TEST(Ctl, ACountryCodeIsTakenInEitherCaseAndANonCodeRefused) {
         "code, such as KE or PE"))
         << err;
   }
+}
+
+TEST(Ctl, ARegionCodeIsTakenInEitherCaseAndANonCodeRefused) {
+  // Found in a trial: --region ke-30 was refused while --country ke was
+  // taken. A bad --near after it shows --region passed (before connecting).
+  std::string out, err;
+  for (const char* code : {"ke-30", "KE-30", "pe-lma"}) {
+    EXPECT_EQ(Ctl({"search", "--region", code, "--near", "x"}, &out, &err),
+              kExitUsage);
+    EXPECT_TRUE(absl::StrContains(err, "expected LAT,LON")) << err;
+    EXPECT_FALSE(absl::StrContains(err, "--region")) << err;
+  }
+  for (const char* code : {"nairobi", "ke-999", "ke"}) {
+    EXPECT_EQ(Ctl({"search", "--region", code}, &out, &err), kExitUsage);
+    EXPECT_TRUE(absl::StrContains(
+        err, absl::StrCat("--region: \"", code,
+                          "\" is not an ISO 3166-2 region code, such as "
+                          "KE-30 or PE-LMA")))
+        << err;
+  }
+}
+
+TEST(Ctl, AnHsdsImportCutOffSaysWhatWasPublishedAndWhatToDo) {
+  // Found in a trial: a hub stopped mid-import left only "cannot reach
+  // civhubd ... (no socket there)", nothing of what was published.
+  const internal::HsdsImportCounts counts{1000, 500, 2, 1502, 20000};
+  const std::string stopped = internal::HsdsImportStoppedMessage(
+      "/d/admin.sock", grpc::Status(grpc::StatusCode::UNAVAILABLE, "closed"),
+      counts);
+  EXPECT_EQ(stopped,
+            "civhubctl: hsds import: civhubd at unix:/d/admin.sock stopped "
+            "answering part way (closed)\n"
+            "civhubctl: before that the hub acknowledged 1,502 of 20,000 "
+            "records: published 1,000, unchanged 500, rejected 2\n"
+            "civhubctl: start the hub and run the same import again: "
+            "records already published come back unchanged\n");
+  const std::string refused = internal::HsdsImportStoppedMessage(
+      "/d/admin.sock",
+      grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "store is read-only"),
+      counts);
+  EXPECT_TRUE(absl::StrContains(
+      refused, "the hub refused a batch part way: store is read-only\n"))
+      << refused;
+  EXPECT_TRUE(absl::StrContains(refused, "acknowledged 1,502 of 20,000"))
+      << refused;
+  EXPECT_TRUE(absl::StrContains(refused, "fix what the hub said and run"))
+      << refused;
 }
 
 TEST(Ctl, EventImportUsageErrors) {

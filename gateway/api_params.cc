@@ -178,11 +178,12 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
       if (!kind.ok()) return kind.status();
       request.set_kind(*kind);
     } else if (name == "country") {
-      // Country codes in either case ("ke" from a hand-typed URL); the
-      // Directory takes them as records hold them, upper case.
+      // Country and region codes in either case ("ke", "ke-30" from a
+      // hand-typed URL); the Directory takes them as records hold them,
+      // upper case, and refuses a non-code naming the parameter.
       request.set_country(absl::AsciiStrToUpper(value));
     } else if (name == "region") {
-      request.set_region(value);
+      request.set_region(absl::AsciiStrToUpper(value));
     } else if (name == "topic") {
       request.set_topic(value);
     } else if (name == "type") {

@@ -3,6 +3,7 @@
 #ifndef CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
 #define CIVHUB_ADMIN_CLI_INTERNAL_COMMANDS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -28,8 +29,24 @@ std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
 // PublishBatch, the hub's id in every reference without an origin; with
 // `dry_run` only validates them here. Prints every problem and a summary.
 // kExitPartial if a row was skipped or a record rejected.
+// If a PublishBatch call fails part way (the hub stopped, or refused a
+// batch), says so with what the hub acknowledged before that and how to go
+// on, and returns kExitNode.
 int HsdsImport(Session& s, const std::string& path, bool dry_run,
                const std::string& lang);
+
+// What the hub acknowledged of an import before a call failed.
+struct HsdsImportCounts {
+  int64_t published = 0, unchanged = 0, rejected = 0;
+  int64_t acknowledged = 0;  // Records in the acknowledged batches.
+  int64_t rows = 0;          // In the input.
+};
+// The lines `hsds import` prints when the call `failed` ends it part way:
+// for a hub that stopped answering, that (naming `socket`), else the hub's
+// error; then what was acknowledged before it and what to do.
+std::string HsdsImportStoppedMessage(const std::string& socket,
+                                     const grpc::Status& failed,
+                                     const HsdsImportCounts& counts);
 
 // `event import FILE.ics`: reads the file's VEVENTs (calendar/ics_reader.h)
 // and publishes them with PublishBatch, `organizer` (ORG_ID of this hub or

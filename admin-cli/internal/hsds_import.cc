@@ -128,6 +128,33 @@ std::string Title(const v1::PublishRequest& r) {
 
 }  // namespace
 
+std::string HsdsImportStoppedMessage(const std::string& socket,
+                                     const grpc::Status& failed,
+                                     const HsdsImportCounts& counts) {
+  const bool stopped =
+      failed.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      failed.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+      failed.error_code() == grpc::StatusCode::CANCELLED;
+  std::string out =
+      absl::StrCat("civhubctl: hsds import: ",
+                   stopped ? absl::StrCat("civhubd at unix:", socket,
+                                          " stopped answering part way (",
+                                          failed.error_message(), ")")
+                           : absl::StrCat("the hub refused a batch part way: ",
+                                          failed.error_message()),
+                   "\n");
+  absl::StrAppend(&out, "civhubctl: before that the hub acknowledged ",
+                  Grouped(counts.acknowledged), " of ", Grouped(counts.rows),
+                  " records: published ", Grouped(counts.published),
+                  ", unchanged ", Grouped(counts.unchanged), ", rejected ",
+                  Grouped(counts.rejected), "\n");
+  absl::StrAppend(
+      &out, "civhubctl: ", stopped ? "start the hub" : "fix what the hub said",
+      " and run the same import again: records already published come back "
+      "unchanged\n");
+  return out;
+}
+
 int HsdsImport(Session& s, const std::string& path, bool dry_run,
                const std::string& lang) {
   if (!node::IsLanguageCode(lang)) {
@@ -188,14 +215,15 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
     absl::Time start = absl::Now();
     absl::Time last_progress = start;
     int64_t done = 0;
-    // Waits for the oldest call and counts its results; false (and `code`
+    std::optional<grpc::Status> failed;  // The first failed call's.
+    // Waits for the oldest call and counts its results; false (and `failed`
     // set) if the call failed.
     auto finish_oldest = [&]() -> bool {
       std::unique_ptr<Call> call = std::move(calls.front());
       calls.pop_front();
       grpc::Status st = call->status.get();
       if (!st.ok()) {
-        code = s.NodeError(st);
+        if (!failed) failed = st;
         return false;
       }
       for (int k = 0; k < call->response.results_size(); ++k) {
@@ -257,8 +285,18 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
       calls.push_back(std::move(call));
       if (calls.size() >= kCallsInFlight && !finish_oldest()) break;
     }
-    while (code == kExitOk && !calls.empty()) {
+    while (!failed && code == kExitOk && !calls.empty()) {
       if (!finish_oldest()) break;
+    }
+    if (failed) {
+      // The calls still in flight may have been answered: they count too,
+      // so the summary says all the hub acknowledged.
+      while (!calls.empty()) finish_oldest();
+      for (const hsds::Problem& p : refused) s.out() << Line(p) << "\n";
+      s.err() << HsdsImportStoppedMessage(
+          s.SocketPath(), *failed,
+          {published, unchanged, rejected, done, rows});
+      code = kExitNode;
     }
     if (code != kExitOk) {
       queue.Cancel();  // The mapper stops at its next batch.

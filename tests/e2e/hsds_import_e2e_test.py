@@ -272,6 +272,56 @@ class HsdsImportTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_9_a_hub_stopped_mid_import_is_told_with_what_was_published(self):
+        # Found in a trial: SIGTERM to the hub mid-import left only "cannot
+        # reach civhubd ... (no socket there)" and no summary. The hub is
+        # stopped once civhubctl reports progress (its first progress line
+        # comes a second into the sending, after a batch is acknowledged).
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-stop-")
+        rows = 100000
+        try:
+            path = os.path.join(tmp, "orgs.ndjson")
+            with open(path, "w") as f:
+                for i in range(rows):
+                    f.write(json.dumps({
+                        "id": "cccccccc-9999-4999-8999-%012d" % i,
+                        "name": "Cut off %d" % i}) + "\n")
+            ctl = subprocess.Popen(
+                [CIVHUBCTL, "--data-dir", HUB.data, "hsds", "import", path],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            progress = ctl.stderr.readline()
+            m = re.match(r"hsds import: ([\d,]+)/", progress)
+            self.assertTrue(m, "no progress before the import ended: "
+                            + progress)
+            HUB.proc.terminate()
+            HUB.proc.wait(timeout=30)
+            out, err = ctl.communicate(timeout=60)
+            self.assertEqual(ctl.returncode, 2, out + err)
+            self.assertIn("stopped answering part way", err)
+            self.assertNotIn("no socket there", err)
+            m2 = re.search(r"before that the hub acknowledged ([\d,]+) of "
+                           r"([\d,]+) records: published ([\d,]+), "
+                           r"unchanged ([\d,]+), rejected ([\d,]+)", err)
+            self.assertTrue(m2, err)
+            acked, total, published, unchanged, rejected = (
+                int(x.replace(",", "")) for x in m2.groups())
+            self.assertEqual(total, rows)
+            self.assertEqual((acked, unchanged, rejected),
+                             (published, 0, 0))
+            self.assertGreaterEqual(published, int(m.group(1).replace(",", "")))
+            self.assertLess(published, rows)
+            self.assertIn("start the hub and run the same import again: "
+                          "records already published come back unchanged",
+                          err)
+            # What it said was published is on the hub: run again, the rest
+            # is published and those come back unchanged.
+            HUB.start()
+            again = HUB.ctl("hsds", "import", path)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertEqual(summary(again), (rows - published, published, 0, 0))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
 
 if __name__ == "__main__":
     HUB.start()

@@ -352,6 +352,40 @@ class HttpApiTest(unittest.TestCase):
         self.assertIn('--country: "kenya" is not an ISO 3166-1 alpha-2',
                       out.stderr)
 
+    def test_region_codes_are_taken_in_either_case(self):
+        # Found in a trial: `--region ke-30` and `region=ke-30` were refused
+        # while the country in either case was taken.
+        for code in ("KE-30", "ke-30", "Ke-30"):
+            status, _, res = get_json(
+                "/v1/search?kind=organization&region=" + code)
+            self.assertEqual(status, 200, code)
+            self.assertIn("maji-safi-kenya",
+                          {h["record"]["recordId"] for h in res["hits"]}, code)
+            out = ctl("search", "--kind", "org", "--region", code)
+            self.assertIn("maji-safi-kenya", out, code)
+        # A non-code is still refused, naming the field.
+        status, _, err = get_json("/v1/search?region=nairobi")
+        self.assertEqual((status, err["field"]), (400, "region"))
+        out = ctl_run("search", "--region", "nairobi")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn('--region: "nairobi" is not an ISO 3166-2 region code',
+                      out.stderr)
+
+    def test_ctl_search_takes_unquoted_words(self):
+        # Found in a trial: `civhubctl search drought relief` failed with
+        # "The following argument was not expected: relief".
+        quoted = ctl("search", "maji safi", "--kind", "org")
+        self.assertIn("maji-safi-kenya", quoted)
+        for args in (("maji", "safi", "--kind", "org"),
+                     ("maji", "--kind", "org", "safi"),
+                     ("--kind", "org", "maji", "safi"),
+                     ("maji", "safi", "--kind", "org", "--json")):
+            out = ctl("search", *args)
+            if "--json" in args:
+                self.assertIn('"recordId": "maji-safi-kenya"', out, args)
+            else:
+                self.assertEqual(out, quoted, args)
+
     def test_unknown_list_records_are_404_and_bad_ids_400(self):
         for path, kind in [("/v1/organizations/%s/nope/communities",
                             "organization"),
