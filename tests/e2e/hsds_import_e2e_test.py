@@ -313,12 +313,15 @@ class HsdsImportTest(unittest.TestCase):
             self.assertIn("start the hub and run the same import again: "
                           "records already published come back unchanged",
                           err)
-            # What it said was published is on the hub: run again, the rest
-            # is published and those come back unchanged.
+            # What it said was published is on the hub: run again, and at
+            # least those come back unchanged (a batch the hub finished as
+            # it stopped may have lost its answer: stored, not reported).
             HUB.start()
             again = HUB.ctl("hsds", "import", path)
             self.assertEqual(again.returncode, 0, again.stderr)
-            self.assertEqual(summary(again), (rows - published, published, 0, 0))
+            new, same, refused, skipped = summary(again)
+            self.assertGreaterEqual(same, published)
+            self.assertEqual((new + same, refused, skipped), (rows, 0, 0))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
