@@ -136,8 +136,10 @@ Hub::StoredBatch Hub::PublishManyLocked(
   // holds why body i may not be published.
   std::vector<absl::Status> invalid(n);
   // existing[i]: the store's current version of body i's record, read here
-  // on every thread rather than one by one in step 2. Only this hub writes
-  // its own records, under publish_mu_, so they stay current.
+  // on every thread rather than one by one in step 2. Local writes of this
+  // hub's records all hold publish_mu_, so they stay current (a restore
+  // from peers, which ingests them without it, raced the read in step 2
+  // alike).
   std::vector<absl::StatusOr<std::optional<StoredView>>> existing(n,
                                                                   std::nullopt);
   ParallelFor(n, [&](size_t i) {
