@@ -60,14 +60,17 @@ using Command = std::function<int()>;
 // "ke-30" KE-30, as a person types them); the hub's API takes the code as
 // records hold it, upper case, so it is upper-cased here, at the edge. A
 // non-code is refused before anything reaches the hub, saying what `what`
-// looks like.
+// looks like and, with `hint`, what the value may have meant ("kenya" is
+// KE).
 CLI::Validator UpperCaseCode(bool (*is_code)(absl::string_view),
-                             const char* what, const char* name) {
+                             const char* what, const char* name,
+                             std::string (*hint)(absl::string_view) = nullptr) {
   return CLI::Validator(
-      [is_code, what](std::string& value) -> std::string {
+      [is_code, what, hint](std::string& value) -> std::string {
         const std::string upper = absl::AsciiStrToUpper(value);
         if (!is_code(upper)) {
-          return absl::StrCat("\"", value, "\" is not ", what);
+          return absl::StrCat("\"", value, "\" is not ", what,
+                              hint == nullptr ? "" : hint(value));
         }
         value = upper;
         return "";
@@ -78,7 +81,7 @@ CLI::Validator UpperCaseCode(bool (*is_code)(absl::string_view),
 CLI::Validator CountryCode() {
   return UpperCaseCode(node::IsCountryCode,
                        "an ISO 3166-1 alpha-2 country code, such as KE or PE",
-                       "CC");
+                       "CC", node::CountryCodeHint);
 }
 
 CLI::Validator RegionCode() {

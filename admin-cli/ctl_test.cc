@@ -876,7 +876,7 @@ TEST(Ctl, ACountryCodeIsTakenInEitherCaseAndANonCodeRefused) {
     EXPECT_TRUE(absl::StrContains(
         err,
         "--country: \"kenya\" is not an ISO 3166-1 alpha-2 country "
-        "code, such as KE or PE"))
+        "code, such as KE or PE; Kenya is KE"))
         << err;
   }
 }

@@ -13,11 +13,19 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "crypto/keys.h"
+#include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
 #include "node/records/time_text.h"
 #include "node/records/validate.h"
 
 namespace civhub::gateway {
+
+std::string CodeInEitherCase(absl::string_view value,
+                             bool (*is_code)(absl::string_view)) {
+  std::string upper = absl::AsciiStrToUpper(value);
+  return is_code(upper) ? upper : std::string(value);
+}
+
 namespace {
 
 constexpr double kDefaultKm = 10;
@@ -43,7 +51,10 @@ absl::StatusOr<v1::RecordKind> ParseKind(absl::string_view value) {
   std::vector<std::string> names;
   for (const node::RecordKindInfo& k : node::RecordKinds()) {
     if (!k.searchable) continue;
-    if (k.name == lower) return k.api_kind;
+    // Or civhubctl's short name ("org"), as `civhubctl search --kind` takes.
+    if (k.name == lower || (!k.command.empty() && k.command == lower)) {
+      return k.api_kind;
+    }
     names.push_back(absl::StrCat("\"", k.name, "\""));
   }
   return ParamError("kind",
@@ -178,12 +189,11 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
       if (!kind.ok()) return kind.status();
       request.set_kind(*kind);
     } else if (name == "country") {
-      // Country and region codes in either case ("ke", "ke-30" from a
-      // hand-typed URL); the Directory takes them as records hold them,
-      // upper case, and refuses a non-code naming the parameter.
-      request.set_country(absl::AsciiStrToUpper(value));
+      // The Directory refuses a non-code naming the parameter (and the
+      // code a country's name means).
+      request.set_country(CodeInEitherCase(value, node::IsCountryCode));
     } else if (name == "region") {
-      request.set_region(absl::AsciiStrToUpper(value));
+      request.set_region(CodeInEitherCase(value, node::IsRegionCode));
     } else if (name == "topic") {
       request.set_topic(value);
     } else if (name == "type") {

@@ -25,6 +25,12 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // ErrorResponse turns into {"field": "near"}.
 absl::Status ParamError(absl::string_view param, absl::string_view what);
 
+// A country or region code as given in a hand-typed URL ("ke", "ke-30"):
+// upper case if that makes it a code (records hold codes upper case), else
+// as given, so that the Directory's refusal quotes what was sent ("Perú").
+std::string CodeInEitherCase(absl::string_view value,
+                             bool (*is_code)(absl::string_view));
+
 // GET /v1/search's parameters (text, kind, country, region, topic, type,
 // lang, identifier=SCHEME:ID, member_of=ORIGIN/ID, has_member=ORIGIN/ID,
 // near=LAT,LON, km, page_size, page_token) as a SearchRequest. `km` needs

@@ -71,6 +71,14 @@ TEST(ParseSearchTest, KindTakesShortAndEnumNames) {
   }
 }
 
+// Found in a trial: `civhubctl search --kind org` worked and
+// `/v1/search?kind=org` did not.
+TEST(ParseSearchTest, KindTakesCivhubctlsShortName) {
+  absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"kind", "org"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->kind(), v1::RECORD_KIND_ORGANIZATION);
+}
+
 TEST(ParseSearchTest, NearWithoutKmIsTenKm) {
   absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"near", "1,2"}});
   ASSERT_TRUE(r.ok());
@@ -155,6 +163,13 @@ TEST(ParseSearchTest, ACountryCodeIsTakenInEitherCase) {
     absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"country", code}});
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->country(), "KE") << code;
+  }
+  // A non-code goes on as sent, for the Directory's refusal to quote it
+  // (it said "PERú" of "Perú").
+  for (const char* name : {"Perú", "kenya"}) {
+    absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"country", name}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->country(), name);
   }
 }
 

@@ -509,12 +509,24 @@ class Mapper {
             true);
         continue;
       }
-      const std::string country =
-          absl::AsciiStrToUpper(Trimmed(address->country()));
+      std::string country = absl::AsciiStrToUpper(Trimmed(address->country()));
       if (!node::IsCountryCode(country)) {
+        // Packages written by hand often name the country ("Kenya").
+        std::optional<absl::string_view> named =
+            node::CountryWithName(address->country());
+        if (!named.has_value()) {
+          Add(address_where, id, "address.country", address->country(),
+              absl::StrCat("is not an ISO 3166-1 alpha-2 code",
+                           node::CountryCodeHint(address->country()),
+                           "; the location is dropped"),
+              true);
+          continue;
+        }
+        country = std::string(*named);
         Add(address_where, id, "address.country", address->country(),
-            "is not an ISO 3166-1 alpha-2 code; the location is dropped", true);
-        continue;
+            absl::StrCat("is a country's name, not its ISO 3166-1 code; read "
+                         "as ",
+                         country));
       }
       loc.set_country(country);
       for (const std::string* region :

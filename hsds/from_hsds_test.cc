@@ -258,6 +258,44 @@ TEST(FromHsds, NewlineDelimitedJson) {
   EXPECT_TRUE(m.problems[0].row_skipped);
 }
 
+// Found in a trial: packages written by hand name the country ("Kenya")
+// where HSDS asks for its code, and every such location was dropped.
+TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
+  testing::TempDir dir;
+  std::ofstream out(dir.Sub("orgs.ndjson"));
+  int n = 0;
+  for (const char* country : {"Kenya", "PÉROU", "kenia", "Narnia"}) {
+    out << absl::StrCat(
+        R"({"id": "11111111-1111-4111-8111-11111111111)", n, R"(", )",
+        R"("name": "Org )", n, R"(", "locations": [{"id": )",
+        R"("21111111-1111-4111-8111-11111111111)", n, R"(", )",
+        R"("location_type": "physical", "addresses": [{"id": )",
+        R"("31111111-1111-4111-8111-11111111111)", n, R"(", "address_1": )",
+        R"("1 Main St", "city": "Town", "country": ")", country,
+        R"(", "address_type": "physical"}]}]})", "\n");
+    ++n;
+  }
+  out.close();
+  Mapped m = Map(dir.Sub("orgs.ndjson"));
+  ASSERT_EQ(m.records.size(), 4u) << Describe(m.problems);
+  ExpectAllValid(m);
+  std::vector<std::string> countries;
+  for (const v1::PublishRequest& r : m.records) {
+    const v1::Organization& org = r.organization();
+    countries.push_back(org.locations().empty() ? "(dropped)"
+                                                : org.locations(0).country());
+  }
+  EXPECT_EQ(countries,
+            (std::vector<std::string>{"KE", "PE", "KE", "(dropped)"}));
+  const Problem* note = Find(m, "address.country", "read as KE");
+  ASSERT_NE(note, nullptr) << Describe(m.problems);
+  EXPECT_EQ(note->value, "Kenya");
+  EXPECT_FALSE(note->row_skipped);
+  const Problem* bad = Find(m, "address.country", "location is dropped");
+  ASSERT_NE(bad, nullptr) << Describe(m.problems);
+  EXPECT_EQ(bad->value, "Narnia");
+}
+
 TEST(FromHsds, UnreadableInputIsAnError) {
   EXPECT_FALSE(ReadHsds("/nonexistent/package").ok());
   testing::TempDir dir;

@@ -106,7 +106,7 @@ std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
   StoredBatch batch;
   {
     absl::MutexLock lock(&publish_mu_);
-    batch = PublishManyLocked(requests, &results);
+    batch = PublishManyLocked(requests, &results, /*dry_run=*/false);
   }
   // The next batch may check, sign and store while this one syncs; its
   // own sync then covers both. Observers hear of records only once synced:
@@ -119,9 +119,22 @@ std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
   return results;
 }
 
+std::vector<absl::StatusOr<PublishResult>> Hub::CheckMany(
+    const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests) {
+  std::vector<absl::StatusOr<PublishResult>> results(
+      static_cast<size_t>(requests.size()), absl::InternalError("not checked"));
+  StoredBatch batch;
+  {
+    absl::MutexLock lock(&publish_mu_);
+    batch = PublishManyLocked(requests, &results, /*dry_run=*/true);
+  }
+  FinishBatch(std::move(batch), &results);  // Nothing to sync: the repeats.
+  return results;
+}
+
 Hub::StoredBatch Hub::PublishManyLocked(
     const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
-    std::vector<absl::StatusOr<PublishResult>>* results) {
+    std::vector<absl::StatusOr<PublishResult>>* results, bool dry_run) {
   const size_t n = results->size();
   StoredBatch out;
   const std::string& origin = id().bytes();
@@ -227,6 +240,14 @@ Hub::StoredBatch Hub::PublishManyLocked(
     body.set_sequence(++sequence);
     in_batch[body.record_id()] = i;
     to_sign.push_back(i);
+  }
+  if (dry_run) {
+    for (size_t i : to_sign) {
+      StoredView view;
+      view.body = *std::move(bodies[i]);
+      (*results)[i] = PublishResult{Directory::ToRecord(view), false};
+    }
+    return out;
   }
 
   // 3. Serialize, sign and derive the index entries on the executor's

@@ -99,6 +99,14 @@ class Hub {
   std::vector<absl::StatusOr<PublishResult>> PublishMany(
       const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests);
 
+  // What PublishMany would do with `requests` now, publishing nothing
+  // (`civhubctl hsds import --dry-run`): the same checks against the same
+  // store, and for each request the record as it would be published (the
+  // version and sequence it would take, unsigned), the current one with
+  // `unchanged`, or the error naming the field. Observers hear nothing.
+  std::vector<absl::StatusOr<PublishResult>> CheckMany(
+      const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests);
+
   // Replaces record `record_id` of this hub with a tombstone. NOT_FOUND if
   // there is no such record or it is already deleted; INVALID_ARGUMENT for
   // the hub's system records (ids starting with "~").
@@ -177,10 +185,11 @@ class Hub {
   };
   // PublishMany's work under publish_mu_: checks, signs and stores the
   // batch (unsynced); sets the results of requests that failed or were
-  // unchanged from the store.
+  // unchanged from the store. With `dry_run` (CheckMany) it stops after the
+  // checks, setting the unsigned record each published one would be.
   StoredBatch PublishManyLocked(
       const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
-      std::vector<absl::StatusOr<PublishResult>>* results)
+      std::vector<absl::StatusOr<PublishResult>>* results, bool dry_run)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   // PublishMany's work after the lock: one sync for the batch, then the
   // results of what it stored.

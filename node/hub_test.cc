@@ -166,6 +166,59 @@ TEST_F(HubTest, PublishManyAgainIsUnchanged) {
             twice[0]->record.body().sequence() + 1);
 }
 
+// `hsds import --dry-run` (found in a trial: it said every record of an
+// imported package would be published): CheckMany says what PublishMany
+// would, against the store, and stores, signs and announces nothing.
+TEST_F(HubTest, CheckManySaysWhatPublishManyWouldAndStoresNothing) {
+  ASSERT_OK(hub_->Publish(OrgPublish("same", {})));
+  ASSERT_OK(hub_->Publish(OrgPublish("edited", {})));
+  const uint64_t last = store_->last_change();
+  int observed = 0;
+  hub_->SetPublishObserver([&](const v1::SignedRecord&) { ++observed; });
+  OrgSpec changed, bad;
+  changed.name = "Edited";
+  bad.country = "XX";
+  auto batch = [&] {
+    return Batch({OrgPublish("same", {}), OrgPublish("edited", changed),
+                  OrgPublish("new", {}), OrgPublish("bad", bad),
+                  OrgPublish("new", {})});
+  };
+  std::vector<absl::StatusOr<PublishResult>> checked = hub_->CheckMany(batch());
+  ASSERT_EQ(checked.size(), 5u);
+  ASSERT_OK(checked[0]);
+  EXPECT_TRUE(checked[0]->unchanged);
+  ASSERT_OK(checked[1]);
+  EXPECT_FALSE(checked[1]->unchanged);
+  EXPECT_EQ(checked[1]->record.body().version(), 2u);
+  ASSERT_OK(checked[2]);
+  EXPECT_EQ(checked[2]->record.body().version(), 1u);
+  EXPECT_STATUS(checked[3], StatusCode::kInvalidArgument,
+                "organization.locations[0].country");
+  ASSERT_OK(checked[4]);
+  EXPECT_TRUE(checked[4]->unchanged);  // The same as entry 2.
+  EXPECT_EQ(store_->last_change(), last);
+  EXPECT_EQ(observed, 0);
+  absl::StatusOr<std::optional<StoredView>> absent =
+      store_->Get(key_.public_key().bytes(), "new");
+  ASSERT_OK(absent);
+  EXPECT_FALSE(absent->has_value());
+  // Publishing the same batch then gives what the check said, sequences
+  // included: the check took none.
+  std::vector<absl::StatusOr<PublishResult>> published =
+      hub_->PublishMany(batch());
+  for (size_t i : {size_t{0}, size_t{1}, size_t{2}, size_t{4}}) {
+    ASSERT_OK(published[i]);
+    EXPECT_EQ(published[i]->unchanged, checked[i]->unchanged) << i;
+    EXPECT_EQ(published[i]->record.body().version(),
+              checked[i]->record.body().version())
+        << i;
+    EXPECT_EQ(published[i]->record.body().sequence(),
+              checked[i]->record.body().sequence())
+        << i;
+  }
+  EXPECT_EQ(observed, 2);
+}
+
 // As Publish: the current version, even one strict validation would refuse
 // now (a topic this hub does not list, from a restored backup), is
 // "unchanged", not rejected.

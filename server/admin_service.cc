@@ -154,8 +154,10 @@ grpc::Status AdminService::PublishBatch(grpc::ServerContext*,
                      " in one call; the limit is ", kMaxImportBatch));
   }
   int published = 0, unchanged = 0, rejected = 0;
+  const bool dry_run = request->dry_run();
   std::vector<absl::StatusOr<node::PublishResult>> results =
-      hub_->PublishMany(request->records());
+      dry_run ? hub_->CheckMany(request->records())
+              : hub_->PublishMany(request->records());
   for (size_t i = 0; i < results.size(); ++i) {
     v1::PublishBatchResult* result = response->add_results();
     const absl::StatusOr<node::PublishResult>& r = results[i];
@@ -166,10 +168,11 @@ grpc::Status AdminService::PublishBatch(grpc::ServerContext*,
       result->set_error(
           absl::StrCat(absl::StatusCodeToString(r.status().code()), ": ",
                        r.status().message()));
-      spdlog::log(RefusalLevel(r.status()),
-                  "publish batch: record {} ({}) "
-                  "rejected: {}",
-                  i, result->record_id(), r.status().ToString());
+      if (!dry_run) {
+        spdlog::log(RefusalLevel(r.status()),
+                    "publish batch: record {} ({}) rejected: {}", i,
+                    result->record_id(), r.status().ToString());
+      }
       continue;
     }
     ++(r->unchanged ? unchanged : published);
@@ -178,10 +181,11 @@ grpc::Status AdminService::PublishBatch(grpc::ServerContext*,
     result->set_version(r->record.body().version());
     result->set_sequence(r->record.body().sequence());
   }
-  spdlog::info(
-      "publish batch: {} records, {} published, {} unchanged, {} "
-      "rejected",
-      request->records_size(), published, unchanged, rejected);
+  spdlog::info("publish batch{}: {} records, {} {}, {} unchanged, {} rejected",
+               dry_run ? " (dry run, nothing stored)" : "",
+               request->records_size(), published,
+               dry_run ? "would be published" : "published", unchanged,
+               rejected);
   return grpc::Status::OK;
 }
 

@@ -43,10 +43,12 @@ struct HsdsImportCounts {
 };
 // The lines `hsds import` prints when the call `failed` ends it part way:
 // for a hub that stopped answering, that (naming `socket`), else the hub's
-// error; then what was acknowledged before it and what to do.
+// error; then what was acknowledged before it and what to do (for a
+// `dry_run`, that nothing was published).
 std::string HsdsImportStoppedMessage(const std::string& socket,
                                      const grpc::Status& failed,
-                                     const HsdsImportCounts& counts);
+                                     const HsdsImportCounts& counts,
+                                     bool dry_run = false);
 
 // `event import FILE.ics`: reads the file's VEVENTs (calendar/ics_reader.h)
 // and publishes them with PublishBatch, `organizer` (ORG_ID of this hub or

@@ -159,7 +159,8 @@ std::optional<int> CheckFlags(Session& s, const EventImportFlags& flags) {
   if (!flags.country.empty() && !node::IsCountryCode(flags.country)) {
     return s.UsageError(absl::StrCat("--country: \"", flags.country,
                                      "\" is not an ISO 3166-1 code such as "
-                                     "PE, KE"));
+                                     "PE, KE",
+                                     node::CountryCodeHint(flags.country)));
   }
   if (!flags.tz.empty()) {
     if (absl::Status st = node::CheckTimeZone("--tz", flags.tz); !st.ok()) {

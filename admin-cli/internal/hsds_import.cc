@@ -130,7 +130,8 @@ std::string Title(const v1::PublishRequest& r) {
 
 std::string HsdsImportStoppedMessage(const std::string& socket,
                                      const grpc::Status& failed,
-                                     const HsdsImportCounts& counts) {
+                                     const HsdsImportCounts& counts,
+                                     bool dry_run) {
   const bool stopped =
       failed.error_code() == grpc::StatusCode::UNAVAILABLE ||
       failed.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
@@ -143,6 +144,13 @@ std::string HsdsImportStoppedMessage(const std::string& socket,
                            : absl::StrCat("the hub refused a batch part way: ",
                                           failed.error_message()),
                    "\n");
+  if (dry_run) {
+    absl::StrAppend(&out,
+                    "civhubctl: it was a dry run: nothing was published; ",
+                    stopped ? "start the hub" : "fix what the hub said",
+                    " and run it again\n");
+    return out;
+  }
   absl::StrAppend(&out, "civhubctl: before that the hub acknowledged ",
                   Grouped(counts.acknowledged), " of ", Grouped(counts.rows),
                   " records: published ", Grouped(counts.published),
@@ -167,7 +175,24 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
   int64_t published = 0, unchanged = 0, rejected = 0, mapped_records = 0;
   std::vector<hsds::Problem> refused;  // By the hub.
   hsds::Mapped mapped;
+  // A dry run asks the hub when one answers (Admin.PublishBatch with
+  // dry_run: what is unchanged, what the hub would refuse), and checks the
+  // input alone when none does.
+  bool input_only = false;
   if (dry_run) {
+    v1::HubStatus status;
+    auto ctx = s.Context(std::chrono::seconds(5));
+    grpc::Status st = s.Node().admin()->GetStatus(ctx.get(), {}, &status);
+    if (st.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      input_only = true;
+      s.err() << "hsds import: no hub answers at unix:" << s.SocketPath()
+              << ", so this dry run checks the input only; with the hub "
+                 "running it also says which records are unchanged\n";
+    } else if (!st.ok()) {
+      return s.NodeError(st);
+    }
+  }
+  if (input_only) {
     mapped = hsds::MapPackage(*std::move(package), hsds::MapOptions{lang});
     mapped_records = static_cast<int64_t>(mapped.records.size());
     for (size_t i = 0; i < mapped.records.size(); ++i) {
@@ -228,17 +253,27 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
       }
       for (int k = 0; k < call->response.results_size(); ++k) {
         const v1::PublishBatchResult& r = call->response.results(k);
+        const std::string source = static_cast<size_t>(k) < call->sources.size()
+                                       ? call->sources[static_cast<size_t>(k)]
+                                       : "";
         if (r.outcome() == "published") {
           ++published;
+          if (dry_run && k < call->request.records_size()) {
+            const v1::PublishRequest& record = call->request.records(k);
+            s.out() << "would publish " << r.record_id() << " "
+                    << (record.has_service() ? "service" : "organization")
+                    << " \"" << Title(record) << "\" (" << source << ")";
+            if (r.version() > 1) s.out() << " as version " << r.version();
+            s.out() << "\n";
+          }
         } else if (r.outcome() == "unchanged") {
           ++unchanged;
         } else {
           ++rejected;
-          refused.push_back({static_cast<size_t>(k) < call->sources.size()
-                                 ? call->sources[static_cast<size_t>(k)]
-                                 : "",
-                             r.record_id(), "", "",
-                             absl::StrCat("refused by the hub: ", r.error()),
+          refused.push_back({source, r.record_id(), "", "",
+                             absl::StrCat(dry_run ? "the hub would refuse it: "
+                                                  : "refused by the hub: ",
+                                          r.error()),
                              true});
         }
       }
@@ -247,8 +282,8 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
       if (done < rows && now - last_progress >= absl::Seconds(1)) {
         last_progress = now;
         const double seconds = absl::ToDoubleSeconds(now - start);
-        s.err() << "hsds import: " << Grouped(done) << "/" << Grouped(rows)
-                << " records ("
+        s.err() << (dry_run ? "hsds import (dry run): " : "hsds import: ")
+                << Grouped(done) << "/" << Grouped(rows) << " records ("
                 << Grouped(static_cast<int64_t>(static_cast<double>(done) /
                                                 seconds))
                 << "/s)\n";
@@ -276,6 +311,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
         }
         *call->request.add_records() = std::move(r);
       }
+      call->request.set_dry_run(dry_run);
       call->sources = std::move(batch->sources);
       call->ctx = s.Context(std::chrono::seconds(300));
       Call* c = call.get();
@@ -294,8 +330,8 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
       while (!calls.empty()) finish_oldest();
       for (const hsds::Problem& p : refused) s.out() << Line(p) << "\n";
       s.err() << HsdsImportStoppedMessage(
-          s.SocketPath(), *failed,
-          {published, unchanged, rejected, done, rows});
+          s.SocketPath(), *failed, {published, unchanged, rejected, done, rows},
+          dry_run);
       code = kExitNode;
     }
     if (code != kExitOk) {
@@ -315,7 +351,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
             << n.first_where << ")\n";
   }
   s.out() << (dry_run ? "dry run: would publish " : "published ")
-          << Grouped(dry_run ? mapped_records - rejected : published)
+          << Grouped(input_only ? mapped_records - rejected : published)
           << ", unchanged " << Grouped(unchanged) << ", rejected "
           << Grouped(rejected) << ", skipped " << Grouped(mapped.rows_skipped)
           << " rows; " << Grouped(mapped.values_not_kept)

@@ -71,6 +71,11 @@ TEST(Validate, NamesTheFieldOfBadCodes) {
       ValidateOrganization(MakeOrganization(spec), Strict()), kInvalid,
       "organization.locations[0].country: \"XX\" is not an ISO 3166-1 "
       "alpha-2 code");
+  spec.country = "Kenya";
+  EXPECT_STATUS(
+      ValidateOrganization(MakeOrganization(spec), Strict()), kInvalid,
+      "organization.locations[0].country: \"Kenya\" is not an ISO 3166-1 "
+      "alpha-2 code; Kenya is KE");
   spec.country = "KE";
   spec.region = "TZ-01";
   EXPECT_STATUS(

@@ -29,6 +29,9 @@ SERVICE = "hsds-ac148810-d857-441c-9679-408f346de14b"
 SUMMARY = re.compile(
     r"published ([\d,]+), unchanged ([\d,]+), rejected ([\d,]+), skipped "
     r"([\d,]+) rows; ([\d,]+) values not kept")
+DRY_SUMMARY = re.compile(
+    r"^dry run: would publish ([\d,]+), unchanged ([\d,]+), rejected "
+    r"([\d,]+), skipped ([\d,]+) rows; ([\d,]+) values not kept", re.M)
 
 
 class Hub:
@@ -57,8 +60,8 @@ class Hub:
 HUB = Hub()
 
 
-def summary(out):
-    m = SUMMARY.search(out.stdout)
+def summary(out, dry_run=False):
+    m = (DRY_SUMMARY if dry_run else SUMMARY).search(out.stdout)
     assert m, out.stdout + out.stderr
     return tuple(int(x.replace(",", "")) for x in m.groups()[:4])
 
@@ -131,6 +134,17 @@ class HsdsImportTest(unittest.TestCase):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text.replace("Example Organization Inc.",
                                      "Example Organization Ltd."))
+            # A dry run asks the hub: the edited organization would be its
+            # version 2, the service is unchanged, nothing is stored (found
+            # in a trial: it said "would publish 2" of an imported package).
+            dry = HUB.ctl("hsds", "import", "--dry-run", pkg)
+            self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
+            self.assertEqual(summary(dry, dry_run=True), (1, 1, 0, 0))
+            self.assertIn('would publish %s organization "Example '
+                          'Organization Ltd." (organizations.csv:2) as '
+                          'version 2' % ORG, dry.stdout)
+            self.assertNotIn(SERVICE, dry.stdout)
+            self.assertEqual(version(ORG), 1)
             out = HUB.ctl("hsds", "import", pkg)
             self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
             self.assertEqual(summary(out), (1, 1, 0, 0))
@@ -215,6 +229,14 @@ class HsdsImportTest(unittest.TestCase):
             missing = HUB.ctl("record", "get",
                               "hsds-88888888-8888-4888-8888-888888888888")
             self.assertEqual(missing.returncode, 2)
+            # With no hub to ask, the input alone is checked, and said so.
+            alone = subprocess.run(
+                [CIVHUBCTL, "--data-dir", os.path.join(tmp, "no-hub"),
+                 "hsds", "import", "--dry-run", path],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(alone.returncode, 0, alone.stdout + alone.stderr)
+            self.assertIn("checks the input only", alone.stderr)
+            self.assertEqual(summary(alone, dry_run=True), (1, 0, 0, 0))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -345,12 +345,20 @@ class HttpApiTest(unittest.TestCase):
         status, _, _ = get("/v1/events.ics?country=ke")
         self.assertEqual(status, 200)
         # A non-code is still refused, naming the field.
+        # A country's name gets its code in the answer (found in a trial).
         status, _, err = get_json("/v1/search?country=kenya")
         self.assertEqual((status, err["field"]), (400, "country"))
+        self.assertIn("Kenya is KE", str(err))
         out = ctl_run("search", "--country", "kenya")
         self.assertEqual(out.returncode, 1)
         self.assertIn('--country: "kenya" is not an ISO 3166-1 alpha-2',
                       out.stderr)
+        self.assertIn("Kenya is KE", out.stderr)
+        # civhubctl's short kind name works on the HTTP API too.
+        status, _, res = get_json("/v1/search?kind=org&country=KE")
+        self.assertEqual(status, 200)
+        self.assertIn("maji-safi-kenya",
+                      {h["record"]["recordId"] for h in res["hits"]})
 
     def test_region_codes_are_taken_in_either_case(self):
         # Found in a trial: `--region ke-30` and `region=ke-30` were refused

@@ -78,7 +78,8 @@ absl::Status CheckLanguage(absl::string_view path, absl::string_view code) {
 absl::Status CheckCountry(absl::string_view path, absl::string_view code) {
   if (!IsCountryCode(code)) {
     return Invalid(
-        path, absl::StrCat(Quoted(code), " is not an ISO 3166-1 alpha-2 code"));
+        path, absl::StrCat(Quoted(code), " is not an ISO 3166-1 alpha-2 code",
+                           CountryCodeHint(code)));
   }
   return absl::OkStatus();
 }

@@ -44,7 +44,8 @@ absl::Status CheckSearchRequest(const v1::SearchRequest& r) {
   if (!r.country().empty() && !IsCountryCode(r.country())) {
     return invalid("country", absl::StrCat("\"", r.country(),
                                            "\" is not an ISO 3166-1 alpha-2 "
-                                           "code (such as \"KE\")"));
+                                           "code (such as \"KE\")",
+                                           CountryCodeHint(r.country())));
   }
   if (!r.region().empty() && !IsRegionCode(r.region())) {
     return invalid("region", absl::StrCat("\"", r.region(),
