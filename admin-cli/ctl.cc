@@ -60,17 +60,14 @@ using Command = std::function<int()>;
 // "ke-30" KE-30, as a person types them); the hub's API takes the code as
 // records hold it, upper case, so it is upper-cased here, at the edge. A
 // non-code is refused before anything reaches the hub, saying what `what`
-// looks like and, with `hint`, what the value may have meant ("kenya" is
-// KE).
+// looks like.
 CLI::Validator UpperCaseCode(bool (*is_code)(absl::string_view),
-                             const char* what, const char* name,
-                             std::string (*hint)(absl::string_view) = nullptr) {
+                             const char* what, const char* name) {
   return CLI::Validator(
-      [is_code, what, hint](std::string& value) -> std::string {
+      [is_code, what](std::string& value) -> std::string {
         const std::string upper = absl::AsciiStrToUpper(value);
         if (!is_code(upper)) {
-          return absl::StrCat("\"", value, "\" is not ", what,
-                              hint == nullptr ? "" : hint(value));
+          return absl::StrCat("\"", value, "\" is not ", what);
         }
         value = upper;
         return "";
@@ -78,10 +75,23 @@ CLI::Validator UpperCaseCode(bool (*is_code)(absl::string_view),
       name);
 }
 
+// --country also takes a country's name where it names one country
+// ("kenya", "Perú", "USA"; node::CountryCodeFor); another value is refused
+// with the codes it may have meant ("congo": CD or CG).
 CLI::Validator CountryCode() {
-  return UpperCaseCode(node::IsCountryCode,
-                       "an ISO 3166-1 alpha-2 country code, such as KE or PE",
-                       "CC", node::CountryCodeHint);
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (std::optional<absl::string_view> code =
+                node::CountryCodeFor(value)) {
+          value = std::string(*code);
+          return "";
+        }
+        return absl::StrCat("\"", value,
+                            "\" is not an ISO 3166-1 alpha-2 country code, "
+                            "such as KE or PE, nor the name of one country",
+                            node::CountryCodeHint(value));
+      },
+      "CC");
 }
 
 CLI::Validator RegionCode() {

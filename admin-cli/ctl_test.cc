@@ -866,17 +866,27 @@ TEST(Ctl, ACountryCodeIsTakenInEitherCaseAndANonCodeRefused) {
             kExitPartial)
       << err;
   EXPECT_FALSE(absl::StrContains(err, "--country")) << err;
+  // A country's name is taken as its code too (found in a trial: the
+  // import read "Kenya" in a package, search refused --country kenya).
+  EXPECT_EQ(CtlWithoutNode({"event", "import", path.c_str(), "--organizer",
+                            "ihub", "--country", "kenya", "--dry-run"},
+                           &out, &err),
+            kExitPartial)
+      << err;
+  EXPECT_FALSE(absl::StrContains(err, "--country")) << err;
+  // A name of two countries, or of none, is refused with the codes meant.
   for (std::vector<const char*> argv :
-       {std::vector<const char*>{"search", "--country", "kenya"},
+       {std::vector<const char*>{"search", "--country", "congo"},
         std::vector<const char*>{"hsds", "export", export_dir.c_str(),
-                                 "--country", "kenya"},
+                                 "--country", "congo"},
         std::vector<const char*>{"event", "import", path.c_str(), "--organizer",
-                                 "ihub", "--country", "kenya"}}) {
+                                 "ihub", "--country", "congo"}}) {
     EXPECT_EQ(Ctl(argv, &out, &err), kExitUsage) << argv[0];
     EXPECT_TRUE(absl::StrContains(
         err,
-        "--country: \"kenya\" is not an ISO 3166-1 alpha-2 country "
-        "code, such as KE or PE; Kenya is KE"))
+        "--country: \"congo\" is not an ISO 3166-1 alpha-2 country "
+        "code, such as KE or PE, nor the name of one country; did you mean "
+        "CD (Congo, The Democratic Republic of the) or CG (Congo)?"))
         << err;
   }
 }

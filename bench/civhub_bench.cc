@@ -155,7 +155,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.5));
   app.add_option("--data", data,
-                 "search: where generated hub data directories are kept")
+                 "Where generated data is kept: the search workloads' hub "
+                 "data directories, hsds-import's package (DIR/hsds-N) and "
+                 "its hub (DIR/hsds-N-hub)")
       ->capture_default_str();
   app.add_option("--search-records", search_records,
                  "search, memory, bootstrap: organizations in the directory")

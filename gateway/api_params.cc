@@ -26,6 +26,11 @@ std::string CodeInEitherCase(absl::string_view value,
   return is_code(upper) ? upper : std::string(value);
 }
 
+std::string CountryInAnyForm(absl::string_view value) {
+  std::optional<absl::string_view> code = node::CountryCodeFor(value);
+  return std::string(code.value_or(value));
+}
+
 namespace {
 
 constexpr double kDefaultKm = 10;
@@ -189,9 +194,9 @@ absl::StatusOr<v1::SearchRequest> ParseSearch(const QueryParams& query) {
       if (!kind.ok()) return kind.status();
       request.set_kind(*kind);
     } else if (name == "country") {
-      // The Directory refuses a non-code naming the parameter (and the
-      // code a country's name means).
-      request.set_country(CodeInEitherCase(value, node::IsCountryCode));
+      // The Directory refuses a non-code naming the parameter and the
+      // codes it may have meant.
+      request.set_country(CountryInAnyForm(value));
     } else if (name == "region") {
       request.set_region(CodeInEitherCase(value, node::IsRegionCode));
     } else if (name == "topic") {

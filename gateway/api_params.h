@@ -31,6 +31,12 @@ absl::Status ParamError(absl::string_view param, absl::string_view what);
 std::string CodeInEitherCase(absl::string_view value,
                              bool (*is_code)(absl::string_view));
 
+// A country as a hand-typed URL gives it: its code in either case, or a
+// name that names one country ("kenya", "Perú": node::CountryCodeFor), as
+// the code; else as given, for the Directory to refuse with the codes it
+// may have meant.
+std::string CountryInAnyForm(absl::string_view value);
+
 // GET /v1/search's parameters (text, kind, country, region, topic, type,
 // lang, identifier=SCHEME:ID, member_of=ORIGIN/ID, has_member=ORIGIN/ID,
 // near=LAT,LON, km, page_size, page_token) as a SearchRequest. `km` needs

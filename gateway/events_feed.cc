@@ -15,7 +15,6 @@
 #include "calendar/ics_writer.h"
 #include "crypto/hash.h"
 #include "gateway/query_runner.h"
-#include "node/records/iso_codes.h"
 #include "node/records/recurrence.h"
 #include "node/records/time_text.h"
 #include "node/records/validate.h"
@@ -216,7 +215,7 @@ absl::StatusOr<FeedQuery> ParseFeedQuery(const QueryParams& query,
   for (const auto& [name, value] : query) {
     if (name == "country") {
       // In either case, as /v1/search takes it (api_params.cc).
-      q.search.set_country(CodeInEitherCase(value, node::IsCountryCode));
+      q.search.set_country(CountryInAnyForm(value));
     } else if (name == "topic") {
       q.search.set_topic(value);
     } else if (name == "lang") {

@@ -481,7 +481,8 @@ class Mapper {
       const v3::Location& l = row.message;
       if (!node::IsUuid(l.id())) {
         Add(row.where, l.id(), "location.id", l.id(),
-            "is not a UUID; the location is skipped", true);
+            "is not a UUID (8-4-4-4-12 hex digits); the location is skipped",
+            true);
         continue;
       }
       const std::string id = node::NormalizeUuid(l.id());
@@ -495,11 +496,14 @@ class Mapper {
       loc.set_name(Trimmed(l.name()));
       const v3::Address* address = nullptr;
       std::string address_where = row.where;
+      // A problem of the address names its row: its own id.
+      std::string address_id = id;
       for (const Row<v3::Address>* a : addresses[id]) {
         if (address == nullptr || (a->message.address_type() == "physical" &&
                                    address->address_type() != "physical")) {
           address = &a->message;
           address_where = a->where;
+          address_id = a->message.id().empty() ? id : a->message.id();
         }
       }
       if (address == nullptr) {
@@ -509,24 +513,23 @@ class Mapper {
             true);
         continue;
       }
-      std::string country = absl::AsciiStrToUpper(Trimmed(address->country()));
-      if (!node::IsCountryCode(country)) {
-        // Packages written by hand often name the country ("Kenya").
-        std::optional<absl::string_view> named =
-            node::CountryWithName(address->country());
-        if (!named.has_value()) {
-          Add(address_where, id, "address.country", address->country(),
-              absl::StrCat("is not an ISO 3166-1 alpha-2 code",
-                           node::CountryCodeHint(address->country()),
-                           "; the location is dropped"),
-              true);
-          continue;
-        }
-        country = std::string(*named);
-        Add(address_where, id, "address.country", address->country(),
-            absl::StrCat("is a country's name, not its ISO 3166-1 code; read "
-                         "as ",
-                         country));
+      // Packages written by hand often name the country ("Kenya", "USA").
+      const std::string given = Trimmed(address->country());
+      std::optional<absl::string_view> code = node::CountryCodeFor(given);
+      if (!code.has_value()) {
+        Add(address_where, address_id, "address.country", address->country(),
+            absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
+                         "one country",
+                         node::CountryCodeHint(given),
+                         "; the location is dropped"),
+            true);
+        continue;
+      }
+      const std::string country(*code);
+      if (!absl::EqualsIgnoreCase(given, country)) {
+        Add(address_where, address_id, "address.country", address->country(),
+            absl::StrCat("is not an ISO 3166-1 alpha-2 code; read as ", country,
+                         " (", *node::CountryName(country), ")"));
       }
       loc.set_country(country);
       for (const std::string* region :
@@ -538,7 +541,7 @@ class Mapper {
           loc.set_region(r);
           break;
         }
-        Add(address_where, id,
+        Add(address_where, address_id,
             region == &address->region() ? "address.region"
                                          : "address.state_province",
             *region,
@@ -588,7 +591,8 @@ class Mapper {
     const v3::Organization& o = row.message;
     if (!node::IsUuid(o.id())) {
       Add(row.where, o.id(), "organization.id", o.id(),
-          "is not a UUID; the organization is skipped", true);
+          "is not a UUID (8-4-4-4-12 hex digits); the organization is skipped",
+          true);
       return std::nullopt;
     }
     const std::string id = node::NormalizeUuid(o.id());
@@ -619,7 +623,7 @@ class Mapper {
         !parent.empty()) {
       if (!node::IsUuid(parent)) {
         Add(row.where, id, "organization.parent_organization_id", parent,
-            "is not a UUID; the parent is dropped");
+            "is not a UUID (8-4-4-4-12 hex digits); the parent is dropped");
       } else if (node::NormalizeUuid(parent) == id) {
         Add(row.where, id, "organization.parent_organization_id", parent,
             "is the organization itself; the parent is dropped");
@@ -660,12 +664,12 @@ class Mapper {
       }
     }
     if (auto it = attached_.find(id); it != attached_.end()) {
-      for (const auto& [loc_id, note_where] : it->second) {
+      for (const auto& [loc_id, note_where, row_id] : it->second) {
         bool has = false;
         for (const v1::Location& l : org->locations()) has |= l.id() == loc_id;
         if (has) continue;
         *org->add_locations() = locations_.at(loc_id).first;
-        Add(note_where, loc_id, "service_at_location.location_id", loc_id,
+        Add(note_where, row_id, "service_at_location.location_id", loc_id,
             absl::StrCat("the location is not the provider's (its "
                          "organization_id is another's or none); it is also "
                          "attached to the provider ",
@@ -680,7 +684,8 @@ class Mapper {
     const v3::Service& s = row.message;
     if (!node::IsUuid(s.id())) {
       Add(row.where, s.id(), "service.id", s.id(),
-          "is not a UUID; the service is skipped", true);
+          "is not a UUID (8-4-4-4-12 hex digits); the service is skipped",
+          true);
       return std::nullopt;
     }
     const std::string id = node::NormalizeUuid(s.id());
@@ -691,7 +696,8 @@ class Mapper {
     }
     if (!node::IsUuid(s.organization_id())) {
       Add(row.where, id, "service.organization_id", s.organization_id(),
-          "is not a UUID (a service needs its organization); the service "
+          "is not a UUID (8-4-4-4-12 hex digits; a service needs its "
+          "organization); the service "
           "is skipped",
           true);
       return std::nullopt;
@@ -806,7 +812,7 @@ class Mapper {
       if (node::NormalizeUuid(at.service_id()) != id) continue;
       if (!node::IsUuid(at.id())) {
         Add(r.where, at.id(), "service_at_location.id", at.id(),
-            "is not a UUID; skipped", true);
+            "is not a UUID (8-4-4-4-12 hex digits); skipped", true);
         continue;
       }
       const std::string loc_id = node::NormalizeUuid(at.location_id());
@@ -831,7 +837,7 @@ class Mapper {
       AddText(out->mutable_descriptions(), lang_, at.description());
       if (node::NormalizeUuid(loc->second.second->message.organization_id()) !=
           org_id) {
-        attached_[org_id].emplace_back(loc_id, r.where);
+        attached_[org_id].push_back({loc_id, r.where, at.id()});
       }
     }
     MapTerms("service", id, svc->mutable_topics(), nullptr);
@@ -894,11 +900,14 @@ class Mapper {
   Groups<v3::Language> languages_;
   Groups<v3::ServiceArea> areas_;
   Groups<v3::ServiceAtLocation> at_locations_;
-  // Per provider organization id: locations its services are offered at
-  // that are not its own, with where the service_at_location is.
-  absl::flat_hash_map<std::string,
-                      std::vector<std::pair<std::string, std::string>>>
-      attached_;
+  // A location a provider's services are offered at that is not its own.
+  struct Attached {
+    std::string location_id;
+    std::string where;   // Of the service_at_location,
+    std::string row_id;  // and its id.
+  };
+  // Per provider organization id.
+  absl::flat_hash_map<std::string, std::vector<Attached>> attached_;
   std::set<std::string> org_ids_, service_ids_;
   std::set<std::string> package_org_ids_;  // Every organization row's id.
 };

@@ -264,7 +264,8 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
   testing::TempDir dir;
   std::ofstream out(dir.Sub("orgs.ndjson"));
   int n = 0;
-  for (const char* country : {"Kenya", "PÉROU", "kenia", "Narnia"}) {
+  for (const char* country :
+       {"Kenya", "PÉROU", "kenia", "USA", "Burma", "Congo", "Narnia"}) {
     out << absl::StrCat(
         R"({"id": "11111111-1111-4111-8111-11111111111)", n, R"(", )",
         R"("name": "Org )", n, R"(", "locations": [{"id": )",
@@ -277,7 +278,7 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
   }
   out.close();
   Mapped m = Map(dir.Sub("orgs.ndjson"));
-  ASSERT_EQ(m.records.size(), 4u) << Describe(m.problems);
+  ASSERT_EQ(m.records.size(), 7u) << Describe(m.problems);
   ExpectAllValid(m);
   std::vector<std::string> countries;
   for (const v1::PublishRequest& r : m.records) {
@@ -285,15 +286,24 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
     countries.push_back(org.locations().empty() ? "(dropped)"
                                                 : org.locations(0).country());
   }
-  EXPECT_EQ(countries,
-            (std::vector<std::string>{"KE", "PE", "KE", "(dropped)"}));
-  const Problem* note = Find(m, "address.country", "read as KE");
+  // Congo is two countries: read as neither (found in a trial: a Kinshasa
+  // address became CG).
+  EXPECT_EQ(countries, (std::vector<std::string>{"KE", "PE", "KE", "US", "MM",
+                                                 "(dropped)", "(dropped)"}));
+  const Problem* note = Find(m, "address.country", "read as KE (Kenya)");
   ASSERT_NE(note, nullptr) << Describe(m.problems);
   EXPECT_EQ(note->value, "Kenya");
   EXPECT_FALSE(note->row_skipped);
-  const Problem* bad = Find(m, "address.country", "location is dropped");
-  ASSERT_NE(bad, nullptr) << Describe(m.problems);
-  EXPECT_EQ(bad->value, "Narnia");
+  // The problem names the address row, by its id.
+  EXPECT_EQ(note->id, "31111111-1111-4111-8111-111111111110");
+  const Problem* congo = Find(m, "address.country", "did you mean CD");
+  ASSERT_NE(congo, nullptr) << Describe(m.problems);
+  EXPECT_EQ(congo->value, "Congo");
+  EXPECT_TRUE(absl::StrContains(congo->reason, "or CG (Congo)"))
+      << congo->reason;
+  const Problem* bad = Find(m, "address.country", "the location is dropped");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_NE(Find(m, "address.country", "nor the name of one country"), nullptr);
 }
 
 TEST(FromHsds, UnreadableInputIsAnError) {
@@ -304,6 +314,15 @@ TEST(FromHsds, UnreadableInputIsAnError) {
   std::ofstream(dir.Sub("x.json")) << "not json at all";
   EXPECT_EQ(ReadHsds(dir.Sub("x.json")).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // Found in a trial: a table given alone was "neither a JSON document nor
+  // newline-delimited JSON".
+  std::ofstream(dir.Sub("organizations.csv")) << "id,name\n";
+  absl::Status alone = ReadHsds(dir.Sub("organizations.csv")).status();
+  EXPECT_TRUE(
+      absl::StrContains(alone.message(), "give the directory that holds it"))
+      << alone;
+  EXPECT_TRUE(absl::StrContains(ReadHsds(dir.path()).status().message(),
+                                "datapackage.json naming each table"));
 }
 
 // A package with a bad row of every kind among good ones.

@@ -731,12 +731,22 @@ absl::StatusOr<Package> ReadHsds(const std::string& path,
     fs::path manifest = p / "datapackage.json";
     if (!fs::exists(manifest, ec)) {
       return absl::NotFoundError(absl::StrCat(
-          path, ": no datapackage.json (an HSDS tabular data package)"));
+          path,
+          ": no datapackage.json: an HSDS tabular data package is a "
+          "directory of CSV tables with a datapackage.json naming each "
+          "table's file (the HSDS specification's examples/csv has one to "
+          "start from; docs/hsds.md, \"Import\")"));
     }
     return ReadDataPackage(manifest.string(), limits);
   }
   if (fs::path(path).filename() == "datapackage.json") {
     return ReadDataPackage(path, limits);
+  }
+  if (absl::EndsWithIgnoreCase(path, ".csv")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        ": a CSV table alone is not an HSDS package: give the directory "
+        "that holds it with the other tables and their datapackage.json"));
   }
   return ReadJsonFile(p);
 }

@@ -20,25 +20,39 @@ bool IsLanguageCode(absl::string_view code);
 std::optional<absl::string_view> CountryName(absl::string_view code);
 std::optional<absl::string_view> LanguageName(absl::string_view code);
 
-// The countries a person may have meant by `name` when a code was asked
-// for ("kenya", "Kenia", "Perú", "肯尼亚"): the codes whose English short
-// name, or ICU's name for the country in Arabic, Chinese, English, French,
-// Portuguese, Russian, Spanish or Swahili, has the same words as `name` once
-// folded as search folds text (case, accents). If none does, those with a
-// name in which the words of `name` begin consecutive words (3 letters or
-// more: "tanz", "korea" for North and South Korea). Sorted by code; empty
-// if nothing matches.
-std::vector<absl::string_view> CountriesNamed(absl::string_view name);
+// Countries by name, for people who type one where a code is asked for.
+// The names looked at: the table's English short names, and ICU's names
+// of each country in Arabic, Chinese, English, French, Portuguese,
+// Russian, Spanish and Swahili with its other names there ("Ivory Coast",
+// "Swaziland", "UK", "EE. UU."); each compared as words folded as search
+// folds text (case, accents: "KENIA", "Pérou").
 
-// The one country whose name, in one of the languages CountriesNamed looks
-// at, has the words of `name` ("Kenya", "KENIA", "Pérou"); nullopt if none
-// or several do.
+// The country `name` stands for, if it stands for one: an ISO 3166-1
+// alpha-3 code ("KEN", "usa"); else the one country with a name that is
+// the words of `name` ("Kenya", "Perú", "肯尼亚", "Sudan") unless another
+// has an English name beginning with them ("Congo": Congo, and "Congo,
+// The Democratic Republic of the"); else the one with a name beginning
+// with them; else the one with a name holding them ("Burma" in "Myanmar
+// (Burma)"). nullopt if none, or several ("Congo", "Korea").
 std::optional<absl::string_view> CountryWithName(absl::string_view name);
 
+// A country as a person gives it: its code in either case ("ke"), or
+// CountryWithName. nullopt if neither.
+std::optional<absl::string_view> CountryCodeFor(absl::string_view value);
+
+// The countries a person may have meant by `name`, sorted by code: every
+// country CountryWithName would choose among ("congo": CD, CG); if none,
+// those with a name in which the words of `name` begin consecutive words
+// (3 letters or more: "tanz", "korea" for North and South Korea) or that
+// hold all of its words ("Democratic Republic of the Congo"); if none,
+// those one edit away (two for names over 6 letters: "Kenyaa"). Empty if
+// nothing matches.
+std::vector<absl::string_view> CountriesNamed(absl::string_view name);
+
 // For an error about `value` where a country code was expected: "; Kenya
-// is KE" or "; did you mean CD (Congo - Kinshasa) or CG (Congo -
-// Brazzaville)?" from CountriesNamed, or "" if no country, or more than
-// five, are named so.
+// is KE" (CountryWithName) or "; did you mean CD (Congo, The Democratic
+// Republic of the) or CG (Congo)?" (CountriesNamed), or "" if no country,
+// or more than five, are named so.
 std::string CountryCodeHint(absl::string_view value);
 
 // Every code of each table, sorted (the web directory's filter options).

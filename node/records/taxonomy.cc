@@ -111,9 +111,6 @@ bool IsPublishableOrganizationType(absl::string_view code) {
          (Listed(kOrganizationTypes, code) || absl::StartsWith(code, "x-"));
 }
 
-namespace {
-
-// Levenshtein distance, for short codes.
 size_t EditDistance(absl::string_view a, absl::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -129,8 +126,6 @@ size_t EditDistance(absl::string_view a, absl::string_view b) {
   }
   return row[b.size()];
 }
-
-}  // namespace
 
 std::vector<std::string> SimilarCodes(absl::Span<const TaxonomyTerm> terms,
                                       absl::string_view given) {

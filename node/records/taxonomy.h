@@ -34,6 +34,10 @@ bool IsWellFormedCode(absl::string_view code);
 bool IsPublishableTopic(absl::string_view code);
 bool IsPublishableOrganizationType(absl::string_view code);
 
+// The Levenshtein distance of `a` and `b`, byte by byte (for short codes
+// and names: it takes |a|·|b| steps).
+size_t EditDistance(absl::string_view a, absl::string_view b);
+
 // The codes of `terms` someone who typed `given` probably meant, in list
 // order: the code itself once lower-cased with '-' for spaces and '_'
 // (alone), else the codes or names containing it and the codes within two

@@ -345,15 +345,22 @@ class HttpApiTest(unittest.TestCase):
         status, _, _ = get("/v1/events.ics?country=ke")
         self.assertEqual(status, 200)
         # A non-code is still refused, naming the field.
-        # A country's name gets its code in the answer (found in a trial).
-        status, _, err = get_json("/v1/search?country=kenya")
+        # A country's name is taken for its code; a name of two countries
+        # is refused with the codes meant (found in a trial).
+        for name in ("kenya", "Kenia", "KEN"):
+            status, _, res = get_json("/v1/search?country=" + name)
+            self.assertEqual(status, 200, name)
+            self.assertIn("maji-safi-kenya",
+                          {h["record"]["recordId"] for h in res["hits"]}, name)
+        self.assertIn("maji-safi-kenya", ctl("search", "--country", "kenya"))
+        status, _, err = get_json("/v1/search?country=congo")
         self.assertEqual((status, err["field"]), (400, "country"))
-        self.assertIn("Kenya is KE", str(err))
-        out = ctl_run("search", "--country", "kenya")
+        self.assertIn("did you mean CD", str(err))
+        out = ctl_run("search", "--country", "congo")
         self.assertEqual(out.returncode, 1)
-        self.assertIn('--country: "kenya" is not an ISO 3166-1 alpha-2',
+        self.assertIn('--country: "congo" is not an ISO 3166-1 alpha-2',
                       out.stderr)
-        self.assertIn("Kenya is KE", out.stderr)
+        self.assertIn("or CG (Congo)?", out.stderr)
         # civhubctl's short kind name works on the HTTP API too.
         status, _, res = get_json("/v1/search?kind=org&country=KE")
         self.assertEqual(status, 200)
