@@ -258,7 +258,7 @@ absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
     // exports.
     const crypto::PrivateKey other = *crypto::PrivateKey::Generate();
     Generator gen(/*seed=*/17);
-    hsds::PackageWriter writer;
+    hsds::PackageWriter writer(hsds::PackageWriter::Output::kTabular);
     for (uint64_t i = 0; i < records; ++i) {
       v1::Record r;
       r.set_origin(other.public_key().HubId());

@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <ostream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 
 namespace civhub::hsds {
 namespace {
@@ -44,11 +47,14 @@ std::string Cell(const Message& m, const FieldDescriptor* field) {
   }
 }
 
-absl::Status WriteFile(const std::string& path, const std::string& text) {
+// Writes `path` through a temporary file renamed into place; `write`
+// appends the contents to the stream it is given, a piece at a time.
+absl::Status WriteStreamed(const std::string& path,
+                           const std::function<void(std::ostream&)>& write) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
+    if (out) write(out);
     out.flush();
     if (!out) {
       return absl::UnavailableError(
@@ -73,26 +79,28 @@ std::string Json(const Message& m, bool pretty) {
   return out;
 }
 
-// A whole list as one page of HSDS's paged envelope, or its items one per
-// line.
-template <typename Page>
-std::string PageText(Page page, bool ndjson) {
+// Writes `n` items (`item(i)` gives each) as one page of HSDS's paged
+// envelope, pretty-printed, or one per line: item by item, so that only
+// one is held as JSON at a time.
+template <typename Item>
+void WriteItems(std::ostream& out, size_t n, bool ndjson,
+                const std::function<Item(size_t)>& item) {
   if (ndjson) {
-    std::string text;
-    for (const auto& item : page.contents()) {
-      absl::StrAppend(&text, Json(item, /*pretty=*/false), "\n");
-    }
-    return text;
+    for (size_t i = 0; i < n; ++i) out << Json(item(i), false) << "\n";
+    return;
   }
-  const int n = page.contents_size();
-  page.set_total_items(n);
-  page.set_total_pages(1);
-  page.set_page_number(1);
-  page.set_size(n);
-  page.set_first_page(true);
-  page.set_last_page(true);
-  page.set_empty(n == 0);
-  return Json(page, /*pretty=*/true) + "\n";
+  out << "{\n  \"total_items\": " << n << ",\n  \"total_pages\": 1,\n"
+      << "  \"page_number\": 1,\n  \"size\": " << n
+      << ",\n  \"first_page\": true,\n  \"last_page\": true,\n"
+      << "  \"empty\": " << (n == 0 ? "true" : "false")
+      << ",\n  \"contents\": [";
+  for (size_t i = 0; i < n; ++i) {
+    std::string text = Json(item(i), true);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    out << (i == 0 ? "\n    " : ",\n    ")
+        << absl::StrReplaceAll(text, {{"\n", "\n    "}});
+  }
+  out << (n == 0 ? "]\n}\n" : "\n  ]\n}\n");
 }
 
 }  // namespace
@@ -133,12 +141,13 @@ std::string CsvLine(const std::vector<std::string>& cells) {
   return out;
 }
 
-std::map<std::string, std::vector<std::string>>& PackageWriter::Table(
+std::map<std::string, std::string>& PackageWriter::Table(
     absl::string_view name) {
   return tables_[std::string(name)];
 }
 
 void PackageWriter::AddRow(absl::string_view table, const Message& row) {
+  if (output_ == Output::kJson) return;
   const TableSpec* spec = FindTable(table);
   if (spec == nullptr) return;
   std::vector<std::string> cells;
@@ -154,7 +163,8 @@ void PackageWriter::AddRow(absl::string_view table, const Message& row) {
   }
   // Every table's first column is its id.
   std::string id = cells.empty() ? std::string() : cells.front();
-  Table(table).emplace(std::move(id), std::move(cells));
+  std::map<std::string, std::string>& rows = Table(table);
+  if (rows.count(id) == 0) rows.emplace(std::move(id), CsvLine(cells));
 }
 
 void PackageWriter::AddLocation(const v3::Location& location) {
@@ -173,7 +183,7 @@ void PackageWriter::AddAttributes(
 }
 
 void PackageWriter::AddOrganization(const v3::Organization& organization) {
-  if (organizations_.count(organization.id()) > 0) return;
+  if (!organization_ids_.insert(organization.id()).second) return;
   AddRow("organization", organization);
   for (const v3::Location& l : organization.locations()) AddLocation(l);
   for (const v3::Phone& p : organization.phones()) AddRow("phone", p);
@@ -183,13 +193,14 @@ void PackageWriter::AddOrganization(const v3::Organization& organization) {
   }
   AddAttributes(organization.attributes());
   for (const v3::Service& s : organization.services()) AddService(s);
+  if (output_ == Output::kTabular) return;
   v3::Organization kept = organization;
   kept.clear_services();
   organizations_[organization.id()] = std::move(kept);
 }
 
 void PackageWriter::AddService(const v3::Service& service) {
-  if (services_.count(service.id()) > 0) return;
+  if (!service_ids_.insert(service.id()).second) return;
   AddRow("service", service);
   for (const v3::Phone& p : service.phones()) AddRow("phone", p);
   for (const v3::ServiceArea& a : service.service_areas()) {
@@ -201,6 +212,7 @@ void PackageWriter::AddService(const v3::Service& service) {
     if (at.has_location()) AddLocation(at.location());
   }
   AddAttributes(service.attributes());
+  if (output_ == Output::kTabular) return;
   v3::Service kept = service;
   kept.clear_organization();
   services_[service.id()] = std::move(kept);
@@ -215,6 +227,10 @@ void PackageWriter::AddTerm(const v3::TaxonomyTerm& term) {
 }
 
 absl::Status PackageWriter::WriteTabular(const std::string& dir) const {
+  if (output_ == Output::kJson) {
+    return absl::FailedPreconditionError(
+        "this writer keeps what HSDS JSON needs, not the tables");
+  }
   // datapackage.json, written in a fixed order (a protobuf Struct's keys
   // would come out in any order).
   std::string package = absl::StrCat(
@@ -243,41 +259,69 @@ absl::Status PackageWriter::WriteTabular(const std::string& dir) const {
       header.emplace_back(c.name);
     }
     package += "]}}";
-    std::string csv = CsvLine(header);
-    if (auto rows = tables_.find(t.name); rows != tables_.end()) {
-      for (const auto& [id, cells] : rows->second) csv += CsvLine(cells);
-    }
-    if (absl::Status s = WriteFile(absl::StrCat(dir, "/", t.path), csv);
+    const auto rows = tables_.find(t.name);
+    if (absl::Status s = WriteStreamed(absl::StrCat(dir, "/", t.path),
+                                       [&](std::ostream& out) {
+                                         out << CsvLine(header);
+                                         if (rows == tables_.end()) return;
+                                         for (const auto& [id, line] :
+                                              rows->second) {
+                                           out << line;
+                                         }
+                                       });
         !s.ok()) {
       return s;
     }
   }
   package += "\n  ]\n}\n";
-  return WriteFile(absl::StrCat(dir, "/datapackage.json"), package);
+  return WriteStreamed(absl::StrCat(dir, "/datapackage.json"),
+                       [&](std::ostream& out) { out << package; });
 }
 
 absl::Status PackageWriter::WriteJson(const std::string& dir,
                                       bool ndjson) const {
-  v3::OrganizationPage orgs;
-  v3::ServicePage lone;
-  std::map<std::string, v3::Organization> full = organizations_;
+  if (output_ == Output::kTabular) {
+    return absl::FailedPreconditionError(
+        "this writer keeps the tables, not what HSDS JSON needs");
+  }
+  // Each organization with its services, and the services whose
+  // organization is not here; an organization is copied only as written.
+  std::map<std::string, std::vector<const v3::Service*>> services_of;
+  std::vector<const v3::Service*> lone;
   for (const auto& [id, service] : services_) {
-    auto org = full.find(service.organization_id());
-    if (org != full.end()) {
-      *org->second.add_services() = service;
+    if (organizations_.count(service.organization_id()) > 0) {
+      services_of[service.organization_id()].push_back(&service);
     } else {
-      *lone.add_contents() = service;
+      lone.push_back(&service);
     }
   }
-  for (auto& [id, org] : full) *orgs.add_contents() = std::move(org);
+  std::vector<const v3::Organization*> orgs;
+  orgs.reserve(organizations_.size());
+  for (const auto& [id, org] : organizations_) orgs.push_back(&org);
   const char* ext = ndjson ? ".ndjson" : ".json";
-  if (absl::Status s = WriteFile(absl::StrCat(dir, "/organizations", ext),
-                                 PageText(std::move(orgs), ndjson));
+  if (absl::Status s =
+          WriteStreamed(absl::StrCat(dir, "/organizations", ext),
+                        [&](std::ostream& out) {
+                          WriteItems<v3::Organization>(
+                              out, orgs.size(), ndjson, [&](size_t i) {
+                                v3::Organization org = *orgs[i];
+                                if (auto it = services_of.find(org.id());
+                                    it != services_of.end()) {
+                                  for (const v3::Service* svc : it->second) {
+                                    *org.add_services() = *svc;
+                                  }
+                                }
+                                return org;
+                              });
+                        });
       !s.ok()) {
     return s;
   }
-  return WriteFile(absl::StrCat(dir, "/services", ext),
-                   PageText(std::move(lone), ndjson));
+  return WriteStreamed(
+      absl::StrCat(dir, "/services", ext), [&](std::ostream& out) {
+        WriteItems<v3::Service>(out, lone.size(), ndjson,
+                                [&](size_t i) { return *lone[i]; });
+      });
 }
 
 }  // namespace civhub::hsds

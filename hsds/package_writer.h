@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -50,6 +51,13 @@ std::string CsvLine(const std::vector<std::string>& cells);
 
 class PackageWriter {
  public:
+  // What the writer keeps of what is added: the tables' rows (as CSV
+  // lines), the objects HSDS JSON nests, or both. An export keeps only
+  // what it writes (at 100,000 organizations, the tables alone hold a
+  // few hundred MB).
+  enum class Output { kBoth, kTabular, kJson };
+  explicit PackageWriter(Output output = Output::kBoth) : output_(output) {}
+
   // Adds an organization and its rows (locations, addresses, phones,
   // identifiers, attributes with their terms; nested services too).
   void AddOrganization(const v3::Organization& organization);
@@ -61,29 +69,34 @@ class PackageWriter {
 
   // Writes datapackage.json and every table's CSV (a table with no rows
   // has its header only) into `dir`, which must exist. Files are written
-  // whole to a temporary name and renamed.
+  // to a temporary name, a row at a time, and renamed. FAILED_PRECONDITION
+  // for a writer of Output::kJson.
   absl::Status WriteTabular(const std::string& dir) const;
 
   // Writes the organizations (organization_full, each with its services)
   // as one HSDS paged list in organizations.json, and the services whose
   // organization was not added in services.json — or, with `ndjson`, one
-  // object per line in organizations.ndjson and services.ndjson.
+  // object per line in organizations.ndjson and services.ndjson; an
+  // object at a time. FAILED_PRECONDITION for a writer of
+  // Output::kTabular.
   absl::Status WriteJson(const std::string& dir, bool ndjson) const;
 
-  size_t organizations() const { return organizations_.size(); }
-  size_t services() const { return services_.size(); }
+  size_t organizations() const { return organization_ids_.size(); }
+  size_t services() const { return service_ids_.size(); }
 
  private:
   // The rows of table `name`, keyed by id.
-  std::map<std::string, std::vector<std::string>>& Table(
-      absl::string_view name);
+  std::map<std::string, std::string>& Table(absl::string_view name);
   void AddRow(absl::string_view table, const google::protobuf::Message& row);
   void AddLocation(const v3::Location& location);
   void AddAttributes(
       const google::protobuf::RepeatedPtrField<v3::Attribute>& attributes);
 
-  std::map<std::string, std::map<std::string, std::vector<std::string>>>
-      tables_;
+  const Output output_;
+  // Per table, its rows by id, each a CSV line.
+  std::map<std::string, std::map<std::string, std::string>> tables_;
+  absl::flat_hash_set<std::string> organization_ids_, service_ids_;
+  // For JSON.
   std::map<std::string, v3::Organization> organizations_;
   std::map<std::string, v3::Service> services_;
 };

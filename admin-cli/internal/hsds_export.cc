@@ -56,6 +56,7 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
       v1::Record& r = *change.mutable_record();
       auto key = std::make_pair(r.origin(), r.record_id());
       if (r.body().has_organization() || r.body().has_service()) {
+        r.clear_signed_();  // Not exported: half of what a record holds.
         records[key] = std::move(r);
       } else {
         records.erase(key);
@@ -79,7 +80,9 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
   if (!self) return code;
   hsds::HsdsOptions options;
   options.lang = f.lang;
-  hsds::PackageWriter writer;
+  // The writer keeps only what it will write.
+  hsds::PackageWriter writer(csv ? hsds::PackageWriter::Output::kTabular
+                                 : hsds::PackageWriter::Output::kJson);
   size_t shadowed = 0;
   for (bool own : {true, false}) {
     for (const auto& [key, record] : records) {
@@ -95,6 +98,7 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
       shadowed += writer.organizations() + writer.services() == before;
     }
   }
+  records.clear();
   for (const hsds::v3::Taxonomy& t : hsds::Taxonomies()) writer.AddTaxonomy(t);
   // Every listed term, as /hsds/taxonomy_terms lists them; the local x-
   // codes come with the records that carry them.
