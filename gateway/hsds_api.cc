@@ -96,7 +96,19 @@ absl::StatusOr<absl::Time> ParseModifiedAfter(absl::string_view value) {
 
 absl::StatusOr<ListParams> ParseList(
     const QueryParams& query, const std::vector<absl::string_view>& known) {
-  if (absl::Status s = CheckParams(query, known); !s.ok()) return s;
+  // "postcode" is known only to be refused with its reason (below), so an
+  // unknown parameter's error does not offer it (found in a trial).
+  std::vector<absl::string_view> offered;
+  for (absl::string_view k : known) {
+    if (k != "postcode") offered.push_back(k);
+  }
+  QueryParams checked;
+  for (const auto& param : query) {
+    if (param.first != "postcode" || offered.size() == known.size()) {
+      checked.push_back(param);
+    }
+  }
+  if (absl::Status s = CheckParams(checked, offered); !s.ok()) return s;
   ListParams p;
   std::string proximity;
   std::string near;
@@ -209,13 +221,31 @@ absl::StatusOr<http::Response> NdjsonResponse(const std::vector<Item>& items) {
   return response;
 }
 
+// Takes the lists named `fields` out of the items of compact JSON `body`
+// ("phones":[] and the comma beside it): a list item without `full` leaves
+// its rows out, and an empty list there would read as "none" (found in a
+// trial). The items must not nest objects holding those names. Only a key
+// can match: within a JSON string every quote is escaped.
+void OmitLists(absl::Span<const absl::string_view> fields, std::string* body) {
+  for (absl::string_view f : fields) {
+    const std::string pair = absl::StrCat("\"", f, "\":[]");
+    absl::StrReplaceAll({{absl::StrCat(",", pair), ""}}, body);
+    absl::StrReplaceAll({{absl::StrCat(pair, ","), ""}}, body);
+    absl::StrReplaceAll({{pair, ""}}, body);
+  }
+}
+
 // The paged envelope around `items` (page `p` of `total` items), or the items
-// as NDJSON when asked.
+// as NDJSON when asked; with the lists `omitted` of each item left out.
 template <typename Page, typename Item>
-absl::StatusOr<http::Response> PageResponse(std::vector<Item> items,
-                                            int64_t total,
-                                            const ListParams& p) {
-  if (p.ndjson) return NdjsonResponse(items);
+absl::StatusOr<http::Response> PageResponse(
+    std::vector<Item> items, int64_t total, const ListParams& p,
+    absl::Span<const absl::string_view> omitted = {}) {
+  if (p.ndjson) {
+    absl::StatusOr<http::Response> response = NdjsonResponse(items);
+    if (response.ok()) OmitLists(omitted, &response->body);
+    return response;
+  }
   Page page;
   const int64_t pages =
       std::max<int64_t>(1, (total + p.per_page - 1) / p.per_page);
@@ -229,7 +259,9 @@ absl::StatusOr<http::Response> PageResponse(std::vector<Item> items,
   // Spring Data page HSDS's envelope follows says.
   page.set_empty(items.empty());
   for (Item& item : items) *page.add_contents() = std::move(item);
-  return HsdsJsonResponse(page);
+  absl::StatusOr<http::Response> response = HsdsJsonResponse(page);
+  if (response.ok()) OmitLists(omitted, &response->body);
+  return response;
 }
 
 int64_t OffsetOf(const ListParams& p) {
@@ -349,6 +381,16 @@ absl::StatusOr<v1::SearchResponse> FindPage(const node::Hub& hub,
   paging.modified_after = p.modified_after;
   return hub.directory().SearchAt(search, paging, stop);
 }
+
+// The lists of rows StripRows clears, which a list then leaves out.
+constexpr absl::string_view kServiceRows[] = {"phones", "service_areas",
+                                              "languages", "attributes",
+                                              "service_at_locations"};
+// Those ListedOrganization clears without `full`, and its services.
+constexpr absl::string_view kOrganizationRows[] = {"phones", "locations",
+                                                   "organization_identifiers",
+                                                   "attributes", "services"};
+constexpr absl::string_view kOrganizationServices[] = {"services"};
 
 // A service with its own fields only, as lists give it without `full`.
 void StripRows(v3::Service* svc) {
@@ -491,8 +533,14 @@ void HsdsApi::Organizations(Req request, http::Reply reply) {
           }
           items.push_back(std::move(org));
         }
-        return PageResponse<v3::OrganizationPage>(std::move(items),
-                                                  found->total_count(), p);
+        absl::Span<const absl::string_view> omitted;
+        if (!p.full && !p.full_service) {
+          omitted = kOrganizationRows;
+        } else if (!p.full_service) {
+          omitted = kOrganizationServices;
+        }
+        return PageResponse<v3::OrganizationPage>(
+            std::move(items), found->total_count(), p, omitted);
       });
 }
 
@@ -553,8 +601,9 @@ void HsdsApi::Services(Req request, http::Reply reply) {
         for (const v1::SearchHit& hit : found->hits()) {
           items.push_back(ListedService(*hub, hit.record(), p));
         }
-        return PageResponse<v3::ServicePage>(std::move(items),
-                                             found->total_count(), p);
+        return PageResponse<v3::ServicePage>(
+            std::move(items), found->total_count(), p,
+            p.full ? absl::Span<const absl::string_view>() : kServiceRows);
       });
 }
 

@@ -258,6 +258,23 @@ class HsdsApiTest(unittest.TestCase):
         _, _, page = get_json("/hsds/services?full=true&per_page=100")
         check("service", page["contents"][0])
         self.assertTrue(all("organization" in s for s in page["contents"]))
+        # Without full, items leave their rows out rather than show them
+        # empty (found in a trial: "locations": [] read as "none").
+        _, _, page = get_json("/hsds/organizations?per_page=100")
+        maji = [o for o in page["contents"] if o["name"] == "Maji Safi Kenya"][0]
+        for rows in ("locations", "phones", "attributes", "services",
+                     "organization_identifiers"):
+            self.assertNotIn(rows, maji)
+        self.assertIn("description", maji)
+        _, _, page = get_json("/hsds/organizations?full=true&per_page=100")
+        maji = [o for o in page["contents"] if o["name"] == "Maji Safi Kenya"][0]
+        self.assertTrue(maji["locations"])
+        self.assertNotIn("services", maji)
+        _, _, page = get_json("/hsds/services?per_page=100")
+        for svc in page["contents"]:
+            self.assertNotIn("service_at_locations", svc)
+            self.assertNotIn("phones", svc)
+            check("service_list", svc)
 
     def test_modified_after_and_deletion(self):
         _, _, page = get_json("/hsds/services?modified_after=2000-01-01")
@@ -305,6 +322,11 @@ class HsdsApiTest(unittest.TestCase):
             self.assertEqual(status, 400, path)
             self.assertEqual(err["field"], field, path)
             self.assertEqual(headers["access-control-allow-origin"], "*")
+        # An unknown parameter's answer lists those a client may send, not
+        # postcode, which is always refused (found in a trial).
+        _, _, err = get_json("/hsds/services?serch=water")
+        self.assertIn("this path takes search,", err["message"])
+        self.assertNotIn("postcode", err["message"])
         status, _, _ = get_json("/hsds/organizations/not-a-uuid")
         self.assertEqual(status, 400)
         status, _, _ = get_json("/hsds/organizations/" + str(uuid.uuid4()))
