@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -321,8 +322,41 @@ TEST(FromHsds, UnreadableInputIsAnError) {
   EXPECT_TRUE(
       absl::StrContains(alone.message(), "give the directory that holds it"))
       << alone;
-  EXPECT_TRUE(absl::StrContains(ReadHsds(dir.path()).status().message(),
-                                "datapackage.json naming each table"));
+}
+
+// Found in a trial: a directory of the HSDS tables without
+// datapackage.json was refused. Its tables are read by the names HSDS
+// gives their files, with a problem saying so; a directory with none of
+// them says what a package is.
+TEST(FromHsds, ADirectoryOfTablesWithoutDatapackageJsonIsReadByTheirNames) {
+  testing::TempDir dir;
+  absl::Status none = ReadHsds(dir.path()).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(
+      absl::StrContains(none.message(), "datapackage.json naming each table"))
+      << none;
+  for (const char* table :
+       {"organizations.csv", "services.csv", "service_at_location.csv",
+        "locations.csv", "addresses.csv"}) {
+    std::filesystem::copy_file(kExamples + "/csv/" + table, dir.Sub(table));
+  }
+  absl::StatusOr<Package> package = ReadHsds(dir.path());
+  ASSERT_TRUE(package.ok()) << package.status();
+  ASSERT_FALSE(package->problems.empty());
+  EXPECT_EQ(package->problems[0].where, "datapackage.json");
+  EXPECT_TRUE(
+      absl::StrContains(package->problems[0].reason,
+                        "read the tables by the file names HSDS gives them: "
+                        "organizations.csv, services.csv, "
+                        "service_at_location.csv, locations.csv, "
+                        "addresses.csv"))
+      << package->problems[0].reason;
+  Mapped m = MapPackage(*std::move(package));
+  const v1::PublishRequest* r = Record(m, kOrgId);
+  ASSERT_NE(r, nullptr) << Describe(m.problems);
+  ASSERT_EQ(r->organization().locations_size(), 1);
+  EXPECT_EQ(r->organization().locations(0).country(), "US");
+  EXPECT_NE(Record(m, kServiceId), nullptr);
 }
 
 // A package with a bad row of every kind among good ones.

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "hsds/package_writer.h"
 
 namespace civhub::hsds {
 namespace {
@@ -635,6 +636,68 @@ absl::Status AddJsonDocument(absl::string_view text, absl::string_view where,
   return AddJson(text, where, package, &flattener);
 }
 
+namespace {
+
+// A table a package lists: its HSDS name, its file relative to the
+// package's directory, and where it is listed (for problems).
+struct Listed {
+  std::string table;
+  std::string path;
+  std::string where;
+};
+
+// Reads the tables `listed` in `dir` into `package`, several at once, their
+// problems in the order listed: a path outside `dir` or a missing file is a
+// problem, the table not read.
+void ReadListed(const fs::path& dir, const std::vector<Listed>& listed,
+                const CsvLimits& limits, Package* package) {
+  std::error_code ec;
+  std::vector<TableRead> tables;
+  for (const Listed& l : listed) {
+    fs::path file(l.path);
+    bool escapes = file.is_absolute();
+    for (const fs::path& part : file) escapes = escapes || part == "..";
+    if (escapes) {
+      package->problems.push_back(
+          {l.where, "", l.table, Shorten(l.path),
+           "a resource path must lie within the package's directory; the "
+           "table is not read",
+           true});
+      continue;
+    }
+    const std::string name = file.filename().string();
+    file = dir / file;
+    if (!fs::exists(file, ec)) {
+      package->problems.push_back({name, "", l.table, "",
+                                   "the table is listed in datapackage.json "
+                                   "but its file is missing",
+                                   true});
+      continue;
+    }
+    // Read below, in parallel; its problems follow those found so far.
+    package->problems.push_back({});
+    tables.push_back({l.table, name, file, package->problems.size() - 1, {}});
+  }
+  ReadTables(limits, &tables);
+  // In the listed order, so the output does not depend on which thread
+  // finished first.
+  std::vector<Problem> problems;
+  size_t next = 0;
+  for (TableRead& read : tables) {
+    for (; next < read.problem_slot; ++next) {
+      problems.push_back(std::move(package->problems[next]));
+    }
+    ++next;  // The slot itself.
+    MergeInto(std::move(read.part), package, &problems);
+  }
+  for (; next < package->problems.size(); ++next) {
+    problems.push_back(std::move(package->problems[next]));
+  }
+  package->problems = std::move(problems);
+}
+
+}  // namespace
+
 absl::StatusOr<Package> ReadDataPackage(const std::string& datapackage_json,
                                         const CsvLimits& limits) {
   // The package is the directory the manifest is in, as given: a
@@ -663,7 +726,7 @@ absl::StatusOr<Package> ReadDataPackage(const std::string& datapackage_json,
         datapackage_json, ": no \"resources\" list (not a data package)"));
   }
   Package package;
-  std::vector<TableRead> tables;
+  std::vector<Listed> listed;
   const auto& list = resources->second.list_value();
   for (int i = 0; i < list.values_size(); ++i) {
     const auto& fields = list.values(i).struct_value().fields();
@@ -677,50 +740,52 @@ absl::StatusOr<Package> ReadDataPackage(const std::string& datapackage_json,
                                   false});
       continue;
     }
-    const std::string table = name_it->second.string_value();
-    const std::string rel = path_it->second.string_value();
-    fs::path file(rel);
-    bool escapes = file.is_absolute();
-    for (const fs::path& part : file) escapes = escapes || part == "..";
-    if (escapes) {
-      package.problems.push_back(
-          {where, "", table, Shorten(rel),
-           "a resource path must lie within the package's directory; the "
-           "table is not read",
-           true});
-      continue;
-    }
-    const std::string name = file.filename().string();
-    file = dir / file;
-    if (!fs::exists(file, ec)) {
-      package.problems.push_back({name, "", table, "",
-                                  "the table is listed in datapackage.json "
-                                  "but its file is missing",
-                                  true});
-      continue;
-    }
-    // Read below, in parallel; its problems follow those found so far.
-    package.problems.push_back({});
-    tables.push_back({table, name, file, package.problems.size() - 1, {}});
+    listed.push_back({name_it->second.string_value(),
+                      path_it->second.string_value(), std::move(where)});
   }
-  ReadTables(limits, &tables);
-  // In the manifest's order, so the output does not depend on which
-  // thread finished first.
-  std::vector<Problem> problems;
-  size_t next = 0;
-  for (TableRead& read : tables) {
-    for (; next < read.problem_slot; ++next) {
-      problems.push_back(std::move(package.problems[next]));
-    }
-    ++next;  // The slot itself.
-    MergeInto(std::move(read.part), &package, &problems);
-  }
-  for (; next < package.problems.size(); ++next) {
-    problems.push_back(std::move(package.problems[next]));
-  }
-  package.problems = std::move(problems);
+  ReadListed(dir, listed, limits, &package);
   return package;
 }
+
+namespace {
+
+// A directory of CSV tables without datapackage.json, read by the file
+// names the HSDS specification's package gives its tables
+// (organizations.csv, services.csv, ...); NOT_FOUND if it holds none.
+absl::StatusOr<Package> ReadTablesByName(const fs::path& dir,
+                                         const std::string& given,
+                                         const CsvLimits& limits) {
+  std::vector<Listed> listed;
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const TableSpec& t : PackageTables()) {
+    if (fs::is_regular_file(dir / t.path, ec)) {
+      listed.push_back({t.name, t.path, t.path});
+      found.push_back(t.path);
+    }
+  }
+  if (listed.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        given,
+        ": no datapackage.json, and no table named as HSDS names them "
+        "(organizations.csv, services.csv, locations.csv, ...): an HSDS "
+        "tabular data package is a directory of CSV tables with a "
+        "datapackage.json naming each table's file (the HSDS "
+        "specification's examples/csv has one to start from; docs/hsds.md, "
+        "\"Import\")"));
+  }
+  Package package;
+  package.problems.push_back(
+      {"datapackage.json", "", "", "",
+       absl::StrCat("not in the directory: read the tables by the file names "
+                    "HSDS gives them: ",
+                    absl::StrJoin(found, ", ")),
+       false});
+  ReadListed(dir, listed, limits, &package);
+  return package;
+}
+
+}  // namespace
 
 absl::StatusOr<Package> ReadHsds(const std::string& path,
                                  const CsvLimits& limits) {
@@ -729,14 +794,7 @@ absl::StatusOr<Package> ReadHsds(const std::string& path,
   if (ec) return absl::NotFoundError(absl::StrCat(path, ": ", ec.message()));
   if (fs::is_directory(p, ec)) {
     fs::path manifest = p / "datapackage.json";
-    if (!fs::exists(manifest, ec)) {
-      return absl::NotFoundError(absl::StrCat(
-          path,
-          ": no datapackage.json: an HSDS tabular data package is a "
-          "directory of CSV tables with a datapackage.json naming each "
-          "table's file (the HSDS specification's examples/csv has one to "
-          "start from; docs/hsds.md, \"Import\")"));
-    }
+    if (!fs::exists(manifest, ec)) return ReadTablesByName(p, path, limits);
     return ReadDataPackage(manifest.string(), limits);
   }
   if (fs::path(path).filename() == "datapackage.json") {

@@ -83,9 +83,12 @@ inline constexpr size_t kMaxJsonBytes = size_t{64} << 20;
 
 // Reads `path`: a directory holding datapackage.json, a datapackage.json
 // (either may be a symlink: the path is resolved with
-// std::filesystem::canonical), or a JSON / newline-delimited JSON file.
-// INVALID_ARGUMENT or NOT_FOUND naming the path when nothing can be read
-// (no such file, no datapackage.json, a datapackage.json or JSON file that
+// std::filesystem::canonical), or a JSON / newline-delimited JSON file. A
+// directory without datapackage.json is read by the file names the HSDS
+// package gives its tables (organizations.csv, services.csv, ...; see
+// PackageTables), with a problem saying so. INVALID_ARGUMENT or NOT_FOUND
+// naming the path when nothing can be read (no such file, a directory
+// with neither, a CSV file alone, a datapackage.json or JSON file that
 // does not parse); otherwise the rows and problems.
 absl::StatusOr<Package> ReadHsds(const std::string& path,
                                  const CsvLimits& limits = CsvLimits());
