@@ -631,7 +631,7 @@ class Mapper {
         org->mutable_parent()->set_record_id(RecordIdOf(parent));
         if (!PackageHasOrganization(node::NormalizeUuid(parent))) {
           Add(row.where, id, "organization.parent_organization_id", parent,
-              "names no organization of this package; kept as a reference "
+              "names no organization of this import; kept as a reference "
               "to hsds-" +
                   node::NormalizeUuid(parent) +
                   " on this hub, found once that organization is imported");

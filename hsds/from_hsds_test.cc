@@ -146,7 +146,7 @@ TEST(FromHsds, ExampleCsvPackage) {
   EXPECT_NE(Find(m, "address.region", "ISO 3166-2"), nullptr);
   // The parent is in no table of the package: kept, and said so.
   const Problem* parent = Find(m, "organization.parent_organization_id",
-                               "names no organization of this package");
+                               "names no organization of this import");
   ASSERT_NE(parent, nullptr) << Describe(m.problems);
   EXPECT_FALSE(parent->row_skipped);
   // Nothing skipped, and what civhub has no place for is counted.
