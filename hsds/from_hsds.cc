@@ -299,6 +299,23 @@ class Mapper {
       std::string id(absl::StripPrefix(r.record_id(), "hsds-"));
       Emit(std::move(r), where, id);
     }
+    // A location no imported organization or service has (its
+    // organization_id names none, or that row was skipped) is lost: say so
+    // (found in a trial: such locations went without a word).
+    for (const auto& row : p_.locations) {
+      if (stopped_) break;
+      const std::string id = node::NormalizeUuid(row.message.id());
+      auto loc = locations_.find(id);
+      if (loc == locations_.end() || loc->second.second != &row ||
+          used_locations_.count(id) > 0) {
+        continue;
+      }
+      Add(row.where, id, "location.organization_id",
+          row.message.organization_id(),
+          "names no organization imported here, and no service is offered "
+          "at the location; it is not imported",
+          true);
+    }
     for (const std::string& key : attribute_order_) {
       if (used_links_.count(key) > 0) continue;
       for (const auto& [term, where] : attributes_.at(key)) {
@@ -661,6 +678,7 @@ class Mapper {
     if (auto it = org_locations_.find(id); it != org_locations_.end()) {
       for (const std::string& loc_id : it->second) {
         *org->add_locations() = locations_.at(loc_id).first;
+        used_locations_.insert(loc_id);
       }
     }
     if (auto it = attached_.find(id); it != attached_.end()) {
@@ -834,6 +852,7 @@ class Mapper {
       out->set_id(node::NormalizeUuid(at.id()));
       out->set_location_id(loc_id);
       *out->mutable_location() = loc->second.first;
+      used_locations_.insert(loc_id);
       AddText(out->mutable_descriptions(), lang_, at.description());
       if (node::NormalizeUuid(loc->second.second->message.organization_id()) !=
           org_id) {
@@ -895,6 +914,8 @@ class Mapper {
       locations_;
   // Per organization id: its locations' ids, in input order.
   absl::flat_hash_map<std::string, std::vector<std::string>> org_locations_;
+  // Locations some organization or service took.
+  std::set<std::string> used_locations_;
   Groups<v3::OrganizationIdentifier> identifiers_;
   Groups<v3::Phone> org_phones_, service_phones_;
   Groups<v3::Language> languages_;

@@ -359,6 +359,41 @@ TEST(FromHsds, ADirectoryOfTablesWithoutDatapackageJsonIsReadByTheirNames) {
   EXPECT_NE(Record(m, kServiceId), nullptr);
 }
 
+// Found in a trial: a location whose organization's row was skipped (a
+// wrong column count) went without a word.
+TEST(FromHsds, ALocationNoImportedRecordTakesIsAProblem) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("organizations.csv"))
+      << "id,name\n"
+      << "11111111-1111-4111-8111-111111111111,Kept\n"
+      << "22222222-2222-4222-8222-222222222222,Short,x\n";
+  std::ofstream(dir.Sub("locations.csv"))
+      << "id,organization_id,name,location_type\n"
+      << "31111111-1111-4111-8111-111111111111,"
+         "11111111-1111-4111-8111-111111111111,Kept's,physical\n"
+      << "32222222-2222-4222-8222-222222222222,"
+         "22222222-2222-4222-8222-222222222222,Short's,physical\n";
+  std::ofstream(dir.Sub("addresses.csv"))
+      << "id,location_id,address_1,city,country,address_type\n"
+      << "41111111-1111-4111-8111-111111111111,"
+         "31111111-1111-4111-8111-111111111111,1 Main St,Nairobi,KE,physical\n"
+      << "42222222-2222-4222-8222-222222222222,"
+         "32222222-2222-4222-8222-222222222222,2 Main St,Lima,PE,physical\n";
+  Mapped m = Map(dir.path());
+  ASSERT_EQ(m.records.size(), 1u) << Describe(m.problems);
+  EXPECT_EQ(m.records[0].organization().locations_size(), 1);
+  const Problem* lost = Find(m, "location.organization_id", "not imported");
+  ASSERT_NE(lost, nullptr) << Describe(m.problems);
+  EXPECT_EQ(lost->where, "locations.csv:3");
+  EXPECT_EQ(lost->id, "32222222-2222-4222-8222-222222222222");
+  EXPECT_TRUE(lost->row_skipped);
+  int lost_locations = 0;
+  for (const Problem& p : m.problems) {
+    lost_locations += p.field == "location.organization_id";
+  }
+  EXPECT_EQ(lost_locations, 1) << Describe(m.problems);
+}
+
 // A package with a bad row of every kind among good ones.
 class HostilePackage : public ::testing::Test {
  protected:
