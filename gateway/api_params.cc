@@ -60,7 +60,10 @@ absl::StatusOr<v1::RecordKind> ParseKind(absl::string_view value) {
     if (k.name == lower || (!k.command.empty() && k.command == lower)) {
       return k.api_kind;
     }
-    names.push_back(absl::StrCat("\"", k.name, "\""));
+    names.push_back(absl::StrCat("\"", k.name, "\"",
+                                 !k.command.empty() && k.command != k.name
+                                     ? absl::StrCat(" (\"", k.command, "\")")
+                                     : ""));
   }
   return ParamError("kind",
                     absl::StrCat("expected ", node::JoinAlternatives(names),

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sim/records.h"
 
@@ -77,6 +78,10 @@ TEST(ParseSearchTest, KindTakesCivhubctlsShortName) {
   absl::StatusOr<v1::SearchRequest> r = ParseSearch({{"kind", "org"}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind(), v1::RECORD_KIND_ORGANIZATION);
+  // And a wrong kind's answer offers it.
+  EXPECT_TRUE(
+      absl::StrContains(ParseSearch({{"kind", "orgs"}}).status().message(),
+                        "\"organization\" (\"org\")"));
 }
 
 TEST(ParseSearchTest, NearWithoutKmIsTenKm) {

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "gateway/api_params.h"
 #include "hsds/to_hsds.h"
 #include "node/records/geo.h"
@@ -562,8 +563,27 @@ void HsdsApi::Organization(Req request, http::Reply reply) {
         absl::StatusOr<std::vector<v3::Service>> services =
             ServicesOf(*hub, **record, full, stop);
         if (!services.ok()) return services.status();
-        for (v3::Service& s : *services) *org.add_services() = std::move(s);
-        return HsdsJsonResponse(org);
+        if (full) {
+          for (v3::Service& s : *services) *org.add_services() = std::move(s);
+          return HsdsJsonResponse(org);
+        }
+        // Without full_service each service carries its own fields only:
+        // printed apart, its row lists left out (as lists leave them), and
+        // put in the organization's "services".
+        absl::StatusOr<http::Response> response = HsdsJsonResponse(org);
+        if (!response.ok()) return response;
+        std::string items;
+        for (const v3::Service& s : *services) {
+          absl::StatusOr<http::Response> one = HsdsJsonResponse(s);
+          if (!one.ok()) return one;
+          std::string text(absl::StripTrailingAsciiWhitespace(one->body));
+          OmitLists(kServiceRows, &text);
+          absl::StrAppend(&items, items.empty() ? "" : ",", text);
+        }
+        absl::StrReplaceAll(
+            {{"\"services\":[]", absl::StrCat("\"services\":[", items, "]")}},
+            &response->body);
+        return response;
       });
 }
 

@@ -533,6 +533,13 @@ class Mapper {
       // Packages written by hand often name the country ("Kenya", "USA").
       const std::string given = Trimmed(address->country());
       std::optional<absl::string_view> code = node::CountryCodeFor(given);
+      if (given.empty()) {
+        Add(address_where, address_id, "address.country", "",
+            "is empty: civhub requires an ISO 3166-1 country; the location "
+            "is dropped",
+            true);
+        continue;
+      }
       if (!code.has_value()) {
         Add(address_where, address_id, "address.country", address->country(),
             absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
@@ -721,6 +728,17 @@ class Mapper {
       return std::nullopt;
     }
     const std::string org_id = node::NormalizeUuid(s.organization_id());
+    if (!PackageHasOrganization(org_id)) {
+      // As a parent organization: the hub takes a reference to one of its
+      // records it does not hold yet (found in a trial: it went without a
+      // word).
+      Add(row.where, id, "service.organization_id", s.organization_id(),
+          absl::StrCat("names no organization of this import; kept as a "
+                       "reference to ",
+                       RecordIdOf(org_id),
+                       " on this hub, found once that organization is "
+                       "imported (until then the service has no provider)"));
+    }
     const std::string status = absl::AsciiStrToLower(Trimmed(s.status()));
     if (status != "active" && status != "inactive" && status != "defunct" &&
         status != "temporarily closed") {

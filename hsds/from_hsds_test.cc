@@ -266,7 +266,7 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
   std::ofstream out(dir.Sub("orgs.ndjson"));
   int n = 0;
   for (const char* country :
-       {"Kenya", "PÉROU", "kenia", "USA", "Burma", "Congo", "Narnia"}) {
+       {"Kenya", "PÉROU", "kenia", "USA", "Burma", "Congo", "Narnia", ""}) {
     out << absl::StrCat(
         R"({"id": "11111111-1111-4111-8111-11111111111)", n, R"(", )",
         R"("name": "Org )", n, R"(", "locations": [{"id": )",
@@ -279,7 +279,7 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
   }
   out.close();
   Mapped m = Map(dir.Sub("orgs.ndjson"));
-  ASSERT_EQ(m.records.size(), 7u) << Describe(m.problems);
+  ASSERT_EQ(m.records.size(), 8u) << Describe(m.problems);
   ExpectAllValid(m);
   std::vector<std::string> countries;
   for (const v1::PublishRequest& r : m.records) {
@@ -289,8 +289,9 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
   }
   // Congo is two countries: read as neither (found in a trial: a Kinshasa
   // address became CG).
-  EXPECT_EQ(countries, (std::vector<std::string>{"KE", "PE", "KE", "US", "MM",
-                                                 "(dropped)", "(dropped)"}));
+  EXPECT_EQ(countries,
+            (std::vector<std::string>{"KE", "PE", "KE", "US", "MM", "(dropped)",
+                                      "(dropped)", "(dropped)"}));
   const Problem* note = Find(m, "address.country", "read as KE (Kenya)");
   ASSERT_NE(note, nullptr) << Describe(m.problems);
   EXPECT_EQ(note->value, "Kenya");
@@ -305,6 +306,8 @@ TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
   const Problem* bad = Find(m, "address.country", "the location is dropped");
   ASSERT_NE(bad, nullptr);
   EXPECT_NE(Find(m, "address.country", "nor the name of one country"), nullptr);
+  EXPECT_NE(Find(m, "address.country", "is empty"), nullptr)
+      << Describe(m.problems);
 }
 
 TEST(FromHsds, UnreadableInputIsAnError) {
@@ -392,6 +395,27 @@ TEST(FromHsds, ALocationNoImportedRecordTakesIsAProblem) {
     lost_locations += p.field == "location.organization_id";
   }
   EXPECT_EQ(lost_locations, 1) << Describe(m.problems);
+}
+
+// Found in a trial: a service whose organization is in neither the input
+// nor the hub was published without a word.
+TEST(FromHsds, AServiceOfAnOrganizationNotImportedSaysSo) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("services.csv"))
+      << "id,organization_id,name,status\n"
+      << "51111111-1111-4111-8111-111111111111,"
+         "99999999-9999-4999-8999-999999999999,Ghost Org Service,active\n";
+  Mapped m = Map(dir.path());
+  ASSERT_EQ(m.records.size(), 1u) << Describe(m.problems);
+  EXPECT_EQ(m.records[0].service().organization().record_id(),
+            "hsds-99999999-9999-4999-8999-999999999999");
+  const Problem* note =
+      Find(m, "service.organization_id", "names no organization");
+  ASSERT_NE(note, nullptr) << Describe(m.problems);
+  EXPECT_FALSE(note->row_skipped);
+  EXPECT_TRUE(absl::StrContains(note->reason,
+                                "until then the service has "
+                                "no provider"));
 }
 
 // A package with a bad row of every kind among good ones.

@@ -44,9 +44,9 @@ struct NamedCountry {
 };
 
 // The languages whose names of countries are looked at: the directory's
-// own (docs/api.md) and those of the HSDS data hosts hold.
-constexpr const char* kNameLanguages[] = {"ar", "en", "es", "fr",
-                                          "pt", "ru", "sw", "zh"};
+// own (docs/api.md), and others hosts' data is often written in.
+constexpr const char* kNameLanguages[] = {"ar", "de", "en", "es", "fr", "it",
+                                          "nl", "pt", "ru", "sw", "zh"};
 
 // Every name of a country in kCountries: the table's, ICU's display name
 // in each of kNameLanguages, and ICU's other names there ("Ivory Coast",

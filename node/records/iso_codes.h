@@ -22,8 +22,9 @@ std::optional<absl::string_view> LanguageName(absl::string_view code);
 
 // Countries by name, for people who type one where a code is asked for.
 // The names looked at: the table's English short names, and ICU's names
-// of each country in Arabic, Chinese, English, French, Portuguese,
-// Russian, Spanish and Swahili with its other names there ("Ivory Coast",
+// of each country in Arabic, Chinese, Dutch, English, French, German,
+// Italian, Portuguese, Russian, Spanish and Swahili with its other names
+// there ("Ivory Coast",
 // "Swaziland", "UK", "EE. UU."); each compared as words folded as search
 // folds text (case, accents: "KENIA", "Pérou").
 

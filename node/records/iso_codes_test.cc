@@ -32,6 +32,7 @@ TEST(CountryWithName, ANameInTheDirectorysLanguagesOrAnAlpha3Code) {
   EXPECT_EQ(CountryWithName("Netherlands"), "NL");
   EXPECT_EQ(CountryWithName("Sudan"), "SD");
   EXPECT_EQ(CountryWithName("Niger"), "NE");
+  EXPECT_EQ(CountryWithName("Deutschland"), "DE");
 }
 
 TEST(CountryWithName, NotANameOfTwoCountriesNorAGuess) {

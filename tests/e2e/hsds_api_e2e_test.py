@@ -275,6 +275,19 @@ class HsdsApiTest(unittest.TestCase):
             self.assertNotIn("service_at_locations", svc)
             self.assertNotIn("phones", svc)
             check("service_list", svc)
+        # So do the services nested in an organization without full_service.
+        org = hsds_id("clinic-org-3")
+        _, _, one = get_json("/hsds/organizations/" + org)
+        check("organization", one)
+        self.assertEqual(sorted(s["name"] for s in one["services"]),
+                         ["Clinic 3.0", "Clinic 3.1"])
+        for svc in one["services"]:
+            self.assertNotIn("service_at_locations", svc)
+            self.assertIn("status", svc)
+        _, _, one = get_json("/hsds/organizations/%s?full_service=true" % org)
+        check("organization", one)
+        self.assertTrue(all("service_at_locations" in s
+                            for s in one["services"]))
 
     def test_modified_after_and_deletion(self):
         _, _, page = get_json("/hsds/services?modified_after=2000-01-01")
