@@ -44,7 +44,7 @@ struct NamedCountry {
 };
 
 // The languages whose names of countries are looked at: the directory's
-// own (docs/api.md), and others hosts' data is often written in.
+// own (docs/api.md), and others that hosts' data is often written in.
 constexpr const char* kNameLanguages[] = {"ar", "de", "en", "es", "fr", "it",
                                           "nl", "pt", "ru", "sw", "zh"};
 
