@@ -640,8 +640,10 @@ void ProcessWorkloads(const std::string& data, uint64_t records, bool memory,
       row("bootstrap", "records/s", b->records_per_s,
           absl::StrCat("verify bound, ", cores, " cores"),
           verify_per_s * cores);
+      // Issue 19's bound for a bootstrapping hub (the 1 GiB above is the
+      // serving hub's, from an earlier issue).
       row("bootstrap", "peak RSS MB of the new hub", b->peak_mb,
-          "target: 1 GiB", 1024);
+          "target: 512 MB", 512);
       absl::StatusOr<uint64_t> record_bytes = DatasetRecordBytes(*dataset);
       row("bootstrap", "MB to the new hub (TLS)",
           static_cast<double>(b->bytes_down) / 1e6, "signed records, MB",
