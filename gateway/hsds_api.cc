@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "gateway/api_params.h"
+#include "gateway/hsds_params.h"
 #include "hsds/to_hsds.h"
 #include "node/records/geo.h"
 #include "node/records/hsds_ids.h"
@@ -27,164 +28,16 @@ namespace {
 namespace v3 = hsds::v3;
 
 constexpr absl::string_view kCache = "public, max-age=10";
-constexpr int kDefaultPerPage = 20;
-constexpr int kMaxPerPage = 100;
 // The most services a service_at_location list reads to count and page its
 // entries (each service holds several).
 constexpr int kMaxServicesExpanded = 10000;
 // The most services organization_full lists.
 constexpr int kMaxServicesOfOrganization = 100;
 
-// What a list asks for. The parameters a path takes are checked first
-// (CheckParams); these are their parsed values.
-struct ListParams {
-  int page = 1;
-  int per_page = kDefaultPerPage;
-  std::string search;
-  bool ndjson = false;
-  bool full = false;
-  bool full_service = false;
-  bool minimal = false;
-  std::string taxonomy_term_id;
-  std::string taxonomy_id;
-  std::string organization_id;
-  absl::Time modified_after = absl::InfinitePast();
-  std::optional<v1::GeoCircle> near;
-  bool top_only = false;
-  std::string parent_id;
-};
-
 // Whether `text` holds `part`, ignoring ASCII case.
 bool ContainsFolded(absl::string_view text, absl::string_view part) {
   return absl::StrContains(absl::AsciiStrToLower(text),
                            absl::AsciiStrToLower(part));
-}
-
-absl::StatusOr<bool> ParseBool(absl::string_view name,
-                               absl::string_view value) {
-  std::string v = absl::AsciiStrToLower(value);
-  if (v == "true" || v == "1" || v.empty()) return true;
-  if (v == "false" || v == "0") return false;
-  return ParamError(
-      name, absl::StrCat("expected true or false, got \"", value, "\""));
-}
-
-absl::StatusOr<int> ParsePositive(absl::string_view name,
-                                  absl::string_view value) {
-  int n = 0;
-  if (!absl::SimpleAtoi(value, &n) || n < 1) {
-    return ParamError(
-        name,
-        absl::StrCat("expected a whole number from 1, got \"", value, "\""));
-  }
-  return n;
-}
-
-absl::StatusOr<absl::Time> ParseModifiedAfter(absl::string_view value) {
-  absl::Time t;
-  std::string err;
-  for (const char* format : {absl::RFC3339_full, "%Y-%m-%d"}) {
-    if (absl::ParseTime(format, value, absl::UTCTimeZone(), &t, &err)) {
-      return t;
-    }
-  }
-  return ParamError("modified_after",
-                    absl::StrCat("expected a date-time such as "
-                                 "2026-01-31T00:00:00Z or a date such as "
-                                 "2026-01-31, got \"",
-                                 value, "\""));
-}
-
-absl::StatusOr<ListParams> ParseList(
-    const QueryParams& query, const std::vector<absl::string_view>& known) {
-  // "postcode" is known only to be refused with its reason (below), so an
-  // unknown parameter's error does not offer it (found in a trial).
-  std::vector<absl::string_view> offered;
-  for (absl::string_view k : known) {
-    if (k != "postcode") offered.push_back(k);
-  }
-  QueryParams checked;
-  for (const auto& param : query) {
-    if (param.first != "postcode" || offered.size() == known.size()) {
-      checked.push_back(param);
-    }
-  }
-  if (absl::Status s = CheckParams(checked, offered); !s.ok()) return s;
-  ListParams p;
-  std::string proximity;
-  std::string near;
-  for (const auto& [name, value] : query) {
-    if (name == "page" || name == "per_page") {
-      absl::StatusOr<int> n = ParsePositive(name, value);
-      if (!n.ok()) return n.status();
-      (name == "page" ? p.page : p.per_page) = *n;
-    } else if (name == "search") {
-      p.search = value;
-    } else if (name == "format") {
-      if (value != "json" && value != "ndjson") {
-        return ParamError(
-            name, absl::StrCat("expected json or ndjson, got \"", value, "\""));
-      }
-      p.ndjson = value == "ndjson";
-    } else if (name == "full" || name == "full_service" || name == "minimal" ||
-               name == "top_only") {
-      absl::StatusOr<bool> b = ParseBool(name, value);
-      if (!b.ok()) return b.status();
-      (name == "full"           ? p.full
-       : name == "full_service" ? p.full_service
-       : name == "minimal"      ? p.minimal
-                                : p.top_only) = *b;
-    } else if (name == "taxonomy_term_id" || name == "taxonomy_id" ||
-               name == "organization_id" || name == "parent_id") {
-      if (!node::IsUuid(value)) {
-        return ParamError(name, absl::StrCat("\"", value,
-                                             "\" is not a UUID (HSDS ids "
-                                             "are UUIDs)"));
-      }
-      std::string id = node::NormalizeUuid(value);
-      (name == "taxonomy_term_id"  ? p.taxonomy_term_id
-       : name == "taxonomy_id"     ? p.taxonomy_id
-       : name == "organization_id" ? p.organization_id
-                                   : p.parent_id) = std::move(id);
-    } else if (name == "modified_after") {
-      absl::StatusOr<absl::Time> t = ParseModifiedAfter(value);
-      if (!t.ok()) return t.status();
-      p.modified_after = *t;
-    } else if (name == "postcode") {
-      return ParamError(name,
-                        "this hub has no postcode gazetteer; give the point as "
-                        "near=LAT,LON (with proximity in metres) to "
-                        "/hsds/service_at_locations");
-    } else if (name == "proximity") {
-      proximity = value;
-    } else if (name == "near") {
-      near = value;
-    }
-  }
-  if (p.per_page > kMaxPerPage) p.per_page = kMaxPerPage;
-  if (!proximity.empty() && near.empty()) {
-    return ParamError("proximity",
-                      "needs near=LAT,LON: this hub has no postcode "
-                      "gazetteer to find a postcode's centroid");
-  }
-  if (!near.empty()) {
-    double metres = 10000;
-    if (!proximity.empty() &&
-        (!absl::SimpleAtod(proximity, &metres) || !(metres > 0))) {
-      return ParamError("proximity",
-                        absl::StrCat("expected a distance in metres, got \"",
-                                     proximity, "\""));
-    }
-    absl::StatusOr<v1::SearchRequest> r =
-        ParseSearch({{"near", near}, {"km", absl::StrCat(metres / 1000)}});
-    if (!r.ok()) {
-      return absl::Status(
-          r.status().code(),
-          absl::StrReplaceAll(r.status().message(), {{"km:", "proximity:"}}));
-    }
-    p.near = r->near();
-  }
-  return p;
 }
 
 absl::StatusOr<http::Response> HsdsJsonResponse(
@@ -240,7 +93,7 @@ void OmitLists(absl::Span<const absl::string_view> fields, std::string* body) {
 // as NDJSON when asked; with the lists `omitted` of each item left out.
 template <typename Page, typename Item>
 absl::StatusOr<http::Response> PageResponse(
-    std::vector<Item> items, int64_t total, const ListParams& p,
+    std::vector<Item> items, int64_t total, const HsdsListParams& p,
     absl::Span<const absl::string_view> omitted = {}) {
   if (p.ndjson) {
     absl::StatusOr<http::Response> response = NdjsonResponse(items);
@@ -265,7 +118,7 @@ absl::StatusOr<http::Response> PageResponse(
   return response;
 }
 
-int64_t OffsetOf(const ListParams& p) {
+int64_t OffsetOf(const HsdsListParams& p) {
   return static_cast<int64_t>(p.page - 1) * p.per_page;
 }
 
@@ -322,7 +175,7 @@ absl::StatusOr<std::optional<Term>> FindTerm(const node::Hub& hub,
 
 // Sets `search`'s filters from the list's; false when they can match
 // nothing (an unknown term, organization or taxonomy).
-absl::StatusOr<bool> ApplyFilters(const node::Hub& hub, const ListParams& p,
+absl::StatusOr<bool> ApplyFilters(const node::Hub& hub, const HsdsListParams& p,
                                   v1::SearchRequest* search) {
   search->set_text(p.search);
   if (p.near) *search->mutable_near() = *p.near;
@@ -369,7 +222,7 @@ absl::StatusOr<bool> ApplyFilters(const node::Hub& hub, const ListParams& p,
 // hits, total 0) when its filters can match nothing.
 absl::StatusOr<v1::SearchResponse> FindPage(const node::Hub& hub,
                                             v1::RecordKind kind,
-                                            const ListParams& p,
+                                            const HsdsListParams& p,
                                             const node::QueryStop& stop) {
   v1::SearchRequest search;
   search.set_kind(kind);
@@ -441,7 +294,7 @@ v3::Service FullService(const node::Hub& hub, const v1::Record& service) {
 // A list's service: its own fields, or with `full` its nested rows and its
 // provider.
 v3::Service ListedService(const node::Hub& hub, const v1::Record& record,
-                          const ListParams& p) {
+                          const HsdsListParams& p) {
   if (p.full) return FullService(hub, record);
   v3::Service svc = hsds::ServiceToHsds(record);
   StripRows(&svc);
@@ -509,10 +362,10 @@ void HsdsApi::AddRoutes(http::Router* router) {
 }
 
 void HsdsApi::Organizations(Req request, http::Reply reply) {
-  absl::StatusOr<ListParams> params =
-      ParseList(request->query,
-                {"search", "full_service", "full", "page", "per_page", "format",
-                 "taxonomy_term_id", "taxonomy_id", "postcode"});
+  absl::StatusOr<HsdsListParams> params =
+      ParseHsdsList(request->query,
+                    {"search", "full_service", "full", "page", "per_page",
+                     "format", "taxonomy_term_id", "taxonomy_id", "postcode"});
   if (!params.ok())
     return SendApiResponse(reply, ErrorResponse(params.status()));
   const node::Hub* hub = context_.node->hub();
@@ -546,8 +399,8 @@ void HsdsApi::Organizations(Req request, http::Reply reply) {
 }
 
 void HsdsApi::Organization(Req request, http::Reply reply) {
-  absl::StatusOr<ListParams> params =
-      ParseList(request->query, {"full_service"});
+  absl::StatusOr<HsdsListParams> params =
+      ParseHsdsList(request->query, {"full_service"});
   if (!params.ok())
     return SendApiResponse(reply, ErrorResponse(params.status()));
   const std::string id = request->path_params[0];
@@ -588,7 +441,7 @@ void HsdsApi::Organization(Req request, http::Reply reply) {
 }
 
 void HsdsApi::Services(Req request, http::Reply reply) {
-  absl::StatusOr<ListParams> params = ParseList(
+  absl::StatusOr<HsdsListParams> params = ParseHsdsList(
       request->query,
       {"search", "page", "per_page", "format", "taxonomy_term_id",
        "taxonomy_id", "organization_id", "modified_after", "minimal", "full",
@@ -644,7 +497,7 @@ void HsdsApi::Service(Req request, http::Reply reply) {
 }
 
 void HsdsApi::ServiceAtLocations(Req request, http::Reply reply) {
-  absl::StatusOr<ListParams> params = ParseList(
+  absl::StatusOr<HsdsListParams> params = ParseHsdsList(
       request->query, {"search", "taxonomy_term_id", "taxonomy_id",
                        "organization_id", "modified_after", "full", "page",
                        "per_page", "format", "postcode", "proximity", "near"});
@@ -730,7 +583,7 @@ void HsdsApi::ServiceAtLocation(Req request, http::Reply reply) {
 
 void HsdsApi::Taxonomies(Req request, http::Reply reply) {
   const bool by_id = !request->path_params.empty();
-  absl::StatusOr<ListParams> params = ParseList(
+  absl::StatusOr<HsdsListParams> params = ParseHsdsList(
       request->query, by_id ? std::vector<absl::string_view>{}
                             : std::vector<absl::string_view>{
                                   "search", "page", "per_page", "format"});
@@ -745,7 +598,7 @@ void HsdsApi::Taxonomies(Req request, http::Reply reply) {
       if (t.id() == id) response = HsdsJsonResponse(t);
     }
   } else {
-    const ListParams& p = *params;
+    const HsdsListParams& p = *params;
     std::vector<v3::Taxonomy> matched;
     for (v3::Taxonomy& t : all) {
       if (p.search.empty() ||
@@ -768,7 +621,7 @@ void HsdsApi::Taxonomies(Req request, http::Reply reply) {
 
 void HsdsApi::TaxonomyTerms(Req request, http::Reply reply) {
   const bool by_id = !request->path_params.empty();
-  absl::StatusOr<ListParams> params = ParseList(
+  absl::StatusOr<HsdsListParams> params = ParseHsdsList(
       request->query, by_id ? std::vector<absl::string_view>{}
                             : std::vector<absl::string_view>{
                                   "search", "page", "per_page", "format",

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "crypto/keys.h"
+#include "hsds/codes.h"
 #include "node/records/hsds_ids.h"
 #include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
@@ -570,7 +571,7 @@ class Mapper {
                                          : "address.state_province",
             *region,
             absl::StrCat("is not an ISO 3166-2 code of ", country,
-                         "; not kept"));
+                         "; dropped"));
       }
       loc.set_city(Trimmed(address->city()));
       std::string street = Trimmed(address->address_1());
@@ -952,93 +953,6 @@ class Mapper {
 };
 
 }  // namespace
-
-std::string LocalTopic(absl::string_view text) {
-  std::string out = "x";
-  bool gap = true;
-  for (char c : text) {
-    if (absl::ascii_isalnum(c)) {
-      if (gap) out.push_back('-');
-      out.push_back(absl::ascii_tolower(c));
-      gap = false;
-    } else {
-      gap = true;
-    }
-  }
-  if (out == "x") return "";
-  if (out.size() > 64) {
-    out.resize(64);
-    while (out.back() == '-') out.pop_back();
-  }
-  return node::IsWellFormedCode(out) ? out : "";
-}
-
-std::string IdentifierScheme(absl::string_view scheme,
-                             absl::string_view identifier_type) {
-  bool ok = scheme.size() >= 4 && scheme.size() <= 32 && scheme[2] == '-';
-  for (size_t k = 0; ok && k < scheme.size(); ++k) {
-    char c = scheme[k];
-    ok = k == 2 || absl::ascii_isupper(c) ||
-         (k > 2 && (absl::ascii_isdigit(c) || c == '-' || c == '_'));
-  }
-  if (ok) return std::string(scheme);
-  std::string out = "ZZ";
-  bool gap = true;
-  for (char c : identifier_type) {
-    if (absl::ascii_isalpha(c)) {
-      if (gap) out.push_back('-');
-      out.push_back(absl::ascii_toupper(c));
-      gap = false;
-    } else {
-      gap = true;
-    }
-  }
-  if (out.size() > 32) {
-    out.resize(32);
-    while (out.back() == '-') out.pop_back();
-  }
-  return out == "ZZ" ? "ZZ-UNKNOWN" : out;
-}
-
-std::string LanguageCode(absl::string_view code) {
-  std::string c = absl::AsciiStrToLower(absl::StripAsciiWhitespace(code));
-  // A tag such as "en-GB": its language.
-  c = c.substr(0, c.find_first_of("-_"));
-  if (c.size() == 2) return node::IsLanguageCode(c) ? c : "";
-  // ISO 639-2 (B and T) and 639-3 codes of the 639-1 languages most HSDS
-  // data uses.
-  static const auto* kThreeLetter =
-      new absl::flat_hash_map<std::string, std::string>{
-          {"eng", "en"}, {"spa", "es"}, {"fra", "fr"}, {"fre", "fr"},
-          {"deu", "de"}, {"ger", "de"}, {"por", "pt"}, {"ita", "it"},
-          {"nld", "nl"}, {"dut", "nl"}, {"swa", "sw"}, {"swh", "sw"},
-          {"ara", "ar"}, {"arb", "ar"}, {"zho", "zh"}, {"chi", "zh"},
-          {"cmn", "zh"}, {"rus", "ru"}, {"urd", "ur"}, {"hin", "hi"},
-          {"ben", "bn"}, {"pol", "pl"}, {"slk", "sk"}, {"slo", "sk"},
-          {"ces", "cs"}, {"cze", "cs"}, {"ukr", "uk"}, {"ron", "ro"},
-          {"rum", "ro"}, {"tur", "tr"}, {"fas", "fa"}, {"per", "fa"},
-          {"pus", "ps"}, {"som", "so"}, {"amh", "am"}, {"tir", "ti"},
-          {"hau", "ha"}, {"yor", "yo"}, {"ibo", "ig"}, {"zul", "zu"},
-          {"xho", "xh"}, {"afr", "af"}, {"kin", "rw"}, {"lug", "lg"},
-          {"vie", "vi"}, {"tha", "th"}, {"ind", "id"}, {"msa", "ms"},
-          {"may", "ms"}, {"tgl", "tl"}, {"kor", "ko"}, {"jpn", "ja"},
-          {"ell", "el"}, {"gre", "el"}, {"heb", "he"}, {"cym", "cy"},
-          {"wel", "cy"}, {"gle", "ga"}, {"gla", "gd"}, {"pan", "pa"},
-          {"guj", "gu"}, {"tam", "ta"}, {"tel", "te"}, {"nep", "ne"},
-          {"sin", "si"}, {"hat", "ht"}, {"kur", "ku"}, {"bos", "bs"},
-          {"hrv", "hr"}, {"srp", "sr"}, {"sqi", "sq"}, {"alb", "sq"},
-          {"hun", "hu"}, {"bul", "bg"}, {"lit", "lt"}, {"lav", "lv"},
-          {"est", "et"}, {"fin", "fi"}, {"swe", "sv"}, {"nor", "no"},
-          {"dan", "da"}, {"isl", "is"}, {"ice", "is"}, {"mlg", "mg"},
-      };
-  if (c.size() == 3) {
-    auto it = kThreeLetter->find(c);
-    if (it != kThreeLetter->end() && node::IsLanguageCode(it->second)) {
-      return it->second;
-    }
-  }
-  return "";
-}
 
 absl::Status ValidateMapped(const v1::PublishRequest& request) {
   return Validate(request);

@@ -67,24 +67,6 @@ using RecordSink =
 Mapped MapPackage(Package package, const MapOptions& options,
                   const RecordSink& sink);
 
-// A local topic code for an HSDS taxonomy term that is not one of civhub's
-// (a term whose code already is a well-formed "x-" code keeps it):
-// "x-" + the lower-case ASCII words of `text` joined by '-', at most 64
-// bytes; "" if `text` has no letters or digits.
-std::string LocalTopic(absl::string_view text);
-
-// The org-id scheme for an identifier: `scheme` when it is one
-// (XX-ABC: two capital letters, '-', capitals, digits, '-' or '_', 4-32
-// characters), else "ZZ-" + the capitals of identifier_type joined by '-'
-// ("Company number" -> "ZZ-COMPANY-NUMBER"), else "ZZ-UNKNOWN".
-std::string IdentifierScheme(absl::string_view scheme,
-                             absl::string_view identifier_type);
-
-// The ISO 639-1 code of an HSDS language code: a two-letter code as is
-// (lower-cased), an ISO 639-2/3 code with a 639-1 equivalent mapped
-// ("eng" -> "en"); "" if there is none.
-std::string LanguageCode(absl::string_view code);
-
 // Checks `request` as the hub will, with `placeholder_hub_id` in every
 // empty reference origin: ValidateRecordBody, strict taxonomy. For
 // `--dry-run` and tests.

@@ -138,8 +138,12 @@ void ReadTable(const fs::path& file, const std::string& name,
     if (!row.ok()) {
       std::vector<std::string> reasons;
       for (const CsvProblem& p : row.problems) reasons.push_back(p.message);
+      // Says what became of the row, as the mapper's problems do (found in
+      // a trial: "2 cells, the header has 5" left that to the summary).
       package->problems.push_back(
-          {where, Shorten(id), table, "", absl::StrJoin(reasons, "; "), true});
+          {where, Shorten(id), table, "",
+           absl::StrCat(absl::StrJoin(reasons, "; "), "; the row is skipped"),
+           true});
       continue;
     }
     Row<M> out;

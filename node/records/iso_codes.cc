@@ -196,14 +196,9 @@ std::vector<absl::string_view> CountriesCalled(
   return Unique(begun.empty() ? std::move(holding) : std::move(begun));
 }
 
-}  // namespace
-
-std::vector<absl::string_view> CountriesNamed(absl::string_view name) {
-  if (std::optional<absl::string_view> code = Alpha3Country(name)) {
-    return {*code};
-  }
-  const std::vector<std::string> words = Tokenize(name);
-  if (words.empty()) return {};
+// CountriesNamed of the words of a name.
+std::vector<absl::string_view> CountriesNamedBy(
+    const std::vector<std::string>& words) {
   if (std::vector<absl::string_view> called = CountriesCalled(words);
       !called.empty()) {
     return called;
@@ -233,6 +228,33 @@ std::vector<absl::string_view> CountriesNamed(absl::string_view name) {
     }
   }
   return Unique(std::move(near));
+}
+
+}  // namespace
+
+std::vector<absl::string_view> CountriesNamed(absl::string_view name) {
+  if (std::optional<absl::string_view> code = Alpha3Country(name)) {
+    return {*code};
+  }
+  const std::vector<std::string> words = Tokenize(name);
+  if (words.empty()) return {};
+  if (std::vector<absl::string_view> named = CountriesNamedBy(words);
+      !named.empty()) {
+    return named;
+  }
+  // Words of no country's name set aside ("dr" of "DR Congo"), the rest
+  // may still name some (found in a trial: "DR Congo" got no hint).
+  std::vector<std::string> known;
+  for (const std::string& w : words) {
+    for (const NamedCountry& c : CountryNames()) {
+      if (std::find(c.words.begin(), c.words.end(), w) != c.words.end()) {
+        known.push_back(w);
+        break;
+      }
+    }
+  }
+  if (known.empty() || known.size() == words.size()) return {};
+  return CountriesNamedBy(known);
 }
 
 std::optional<absl::string_view> CountryWithName(absl::string_view name) {

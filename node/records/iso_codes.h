@@ -46,8 +46,9 @@ std::optional<absl::string_view> CountryCodeFor(absl::string_view value);
 // those with a name in which the words of `name` begin consecutive words
 // (3 letters or more: "tanz", "korea" for North and South Korea) or that
 // hold all of its words ("Democratic Republic of the Congo"); if none,
-// those one edit away (two for names over 6 letters: "Kenyaa"). Empty if
-// nothing matches.
+// those one edit away (two for names over 6 letters: "Kenyaa"); if none,
+// the same for its words that are words of some country's name ("DR
+// Congo": CD, CG). Empty if nothing matches.
 std::vector<absl::string_view> CountriesNamed(absl::string_view name);
 
 // For an error about `value` where a country code was expected: "; Kenya

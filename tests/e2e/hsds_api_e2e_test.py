@@ -330,7 +330,10 @@ class HsdsApiTest(unittest.TestCase):
                             ("/hsds/services?organization_id=abc", "organization_id"),
                             ("/hsds/services?format=xml", "format"),
                             ("/hsds/services?modified_after=yesterday", "modified_after"),
-                            ("/hsds/organizations?serch=water", "serch")]:
+                            ("/hsds/organizations?serch=water", "serch"),
+                            # Opposites: answering one would leave the client
+                            # believing it got the other.
+                            ("/hsds/services?full=true&minimal=true", "minimal")]:
             status, headers, err = get_json(path)
             self.assertEqual(status, 400, path)
             self.assertEqual(err["field"], field, path)
