@@ -606,17 +606,12 @@ void HubServer::MergePostings() {
   // blocks of a million publishes in a few minutes.
   constexpr size_t kStepBlocks = 2000;
   constexpr absl::Duration kBudget = absl::Milliseconds(100);
-  constexpr absl::Duration kRest = absl::Minutes(5);
-  constexpr uint64_t kChangesToWake = 10000;
   // A pass that removed this many blocks is followed by a compaction: a
   // few thousand deletions cost queries little, millions cost a LevelDB
   // step each.
   constexpr uint64_t kCompactAfterRemoved = 100000;
   node::Store* store = node_->store();
-  if (absl::Now() < merge_resume_at_ &&
-      store->last_change() < merge_pass_change_ + kChangesToWake) {
-    return;
-  }
+  if (!merge_schedule_.ShouldMerge(absl::Now(), store->last_change())) return;
   for (const absl::Time end = absl::Now() + kBudget; absl::Now() < end;) {
     absl::StatusOr<node::Store::PostingMergeStep> step =
         store->MergePostingBlocks(kStepBlocks);
@@ -626,7 +621,7 @@ void HubServer::MergePostings() {
         spdlog::warn("search index: merging posting blocks: {}",
                      step.status().ToString());
       }
-      merge_resume_at_ = absl::Now() + kRest;
+      merge_schedule_.Rest(absl::Now(), store->last_change());
       return;
     }
     merge_removed_in_pass_ += step->blocks_removed;
@@ -656,8 +651,7 @@ void HubServer::MergePostings() {
         }
       }
       merge_removed_in_pass_ = 0;
-      merge_resume_at_ = absl::Now() + kRest;
-      merge_pass_change_ = store->last_change();
+      merge_schedule_.Rest(absl::Now(), store->last_change());
       return;
     }
   }

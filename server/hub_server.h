@@ -28,6 +28,7 @@
 #include "server/admin_service.h"
 #include "server/connection_guard.h"
 #include "server/directory_service.h"
+#include "server/merge_schedule.h"
 #include "server/peer_metrics.h"
 #include "server/server_metrics.h"
 
@@ -110,9 +111,11 @@ class HubServer {
   // Every 2 s until Shutdown: gives memory the allocator holds unused back,
   // and merges small posting blocks (MergePostings).
   void Housekeep();
-  // Runs Store::MergePostingBlocks steps for at most 100 ms; after each
-  // whole pass over the posting lists, rests 5 minutes, or until 10,000
-  // more changes were applied (a bootstrap, an import).
+  // Runs Store::MergePostingBlocks steps for at most 100 ms when
+  // merge_schedule_ says so: after each whole pass over the posting lists
+  // it rests 5 minutes, or until 10,000 more changes were applied (a
+  // bootstrap, an import), and it waits while the store is written in
+  // bulk.
   void MergePostings() ABSL_EXCLUSIVE_LOCKS_REQUIRED(housekeeper_mu_);
 
   std::string data_dir_;
@@ -152,11 +155,8 @@ class HubServer {
   // Set first on shutdown: a posting compaction, which runs outside
   // housekeeper_mu_, stops at its next piece.
   std::atomic<bool> compaction_stop_{false};
-  absl::Time merge_resume_at_ ABSL_GUARDED_BY(housekeeper_mu_) =
-      absl::InfinitePast();
+  MergeSchedule merge_schedule_ ABSL_GUARDED_BY(housekeeper_mu_);
   uint64_t merge_removed_in_pass_ ABSL_GUARDED_BY(housekeeper_mu_) = 0;
-  // The store's last change when the last merge pass ended.
-  uint64_t merge_pass_change_ ABSL_GUARDED_BY(housekeeper_mu_) = 0;
   bool shut_down_ = false;
 };
 
