@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "node/records/hsds_ids.h"
+#include "node/records/text.h"
 
 namespace civhub::gateway {
 namespace {
@@ -72,13 +73,21 @@ absl::StatusOr<HsdsListParams> ParseHsdsList(
       if (!n.ok()) return n.status();
       (name == "page" ? p.page : p.per_page) = *n;
     } else if (name == "search") {
+      // Checked here, not by the search it becomes, whose error would name
+      // its own field ("text"; found in a trial).
+      if (!node::IsValidUtf8(value)) {
+        return ParamError(name, "is not valid UTF-8");
+      }
       p.search = value;
     } else if (name == "format") {
-      if (value != "json" && value != "ndjson") {
+      // In either case, as a media type's name is ("NDJSON"; found in a
+      // trial).
+      const std::string format = absl::AsciiStrToLower(value);
+      if (format != "json" && format != "ndjson") {
         return ParamError(
             name, absl::StrCat("expected json or ndjson, got \"", value, "\""));
       }
-      p.ndjson = value == "ndjson";
+      p.ndjson = format == "ndjson";
     } else if (name == "full" || name == "full_service" || name == "minimal" ||
                name == "top_only") {
       absl::StatusOr<bool> b = ParseBool(name, value);

@@ -804,8 +804,8 @@ class Mapper {
       std::string code = LanguageCode(r.message.code());
       if (code.empty()) {
         Add(r.where, r.message.id(), "language.code", r.message.code(),
-            "is not an ISO 639-1 code (nor a 639-2/3 code with one); not "
-            "kept");
+            "is not an ISO 639-1 code (nor a 639-2/3 code with one); "
+            "dropped");
         continue;
       }
       AddUnique(svc->mutable_languages(), code);
@@ -908,7 +908,11 @@ class Mapper {
         return;
       }
       last_error = message;
-      Add(where, id, path, value, absl::StrCat(message, "; dropped"));
+      // The line names the field already (found in a trial:
+      // "organization.email: x — organization.email: \"x\" is not ...").
+      absl::string_view reason = message;
+      absl::ConsumePrefix(&reason, absl::StrCat(path, ": "));
+      Add(where, id, path, value, absl::StrCat(reason, "; dropped"));
     }
     Add(where, id, "", "", "too many invalid values; the record is skipped",
         true);

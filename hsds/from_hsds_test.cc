@@ -263,6 +263,39 @@ TEST(FromHsds, NewlineDelimitedJson) {
   EXPECT_TRUE(m.problems[0].row_skipped);
 }
 
+// Found in a trial: in JSON, "minimum_age": "twelve" made the parser refuse
+// the whole service (and its nested organization) in protobuf's words,
+// where the same cell in CSV is dropped with a problem.
+TEST(FromHsds, AJsonValueOfTheWrongKindIsDroppedNotTheRecord) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("svc.json"))
+      << R"({"id": "33333333-3333-4333-8333-333333333333", "name": "Clinic",)"
+      << R"( "status": "active", "minimum_age": "twelve", "maximum_age": "65",)"
+      << R"( "email": 7, "languages": {"code": "en"},)"
+      << R"( "organization": {"id": "11111111-1111-4111-8111-111111111111",)"
+      << R"( "name": "One", "year_incorporated": "last year"}})";
+  Mapped m = Map(dir.Sub("svc.json"));
+  ASSERT_EQ(m.records.size(), 2u) << Describe(m.problems);
+  const v1::PublishRequest* svc =
+      Record(m, "hsds-33333333-3333-4333-8333-333333333333");
+  ASSERT_NE(svc, nullptr);
+  EXPECT_EQ(svc->service().maximum_age(), 65);  // A number as text is read.
+  const Problem* age = Find(m, "service.minimum_age", "is not a number");
+  ASSERT_NE(age, nullptr) << Describe(m.problems);
+  EXPECT_EQ(age->where, "svc.json:$.minimum_age");
+  EXPECT_EQ(age->value, "twelve");
+  EXPECT_EQ(age->id, "33333333-3333-4333-8333-333333333333");
+  EXPECT_FALSE(age->row_skipped);
+  EXPECT_NE(Find(m, "service.email", "is not text"), nullptr);
+  EXPECT_NE(Find(m, "service.languages", "is not a list"), nullptr);
+  const Problem* year =
+      Find(m, "organization.year_incorporated", "is not a number");
+  ASSERT_NE(year, nullptr) << Describe(m.problems);
+  EXPECT_EQ(year->where, "svc.json:$.organization.year_incorporated");
+  EXPECT_EQ(year->id, "11111111-1111-4111-8111-111111111111");
+  EXPECT_EQ(m.rows_skipped, 0);
+}
+
 // Found in a trial: packages written by hand name the country ("Kenya")
 // where HSDS asks for its code, and every such location was dropped.
 TEST(FromHsds, ACountrysNameIsReadAsItsCodeWithANote) {
@@ -322,6 +355,12 @@ TEST(FromHsds, UnreadableInputIsAnError) {
   std::ofstream(dir.Sub("x.json")) << "not json at all";
   EXPECT_EQ(ReadHsds(dir.Sub("x.json")).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // One line, without the parser's copy of the input and its caret (found
+  // in a trial).
+  std::ofstream(dir.Sub("cut.json")) << "{\"name\": ";
+  absl::Status cut = ReadHsds(dir.Sub("cut.json")).status();
+  EXPECT_FALSE(absl::StrContains(cut.message(), "\n")) << cut;
+  EXPECT_TRUE(absl::EndsWith(cut.message(), ")")) << cut;
   // Found in a trial: a table given alone was "neither a JSON document nor
   // newline-delimited JSON".
   std::ofstream(dir.Sub("organizations.csv")) << "id,name\n";
@@ -500,6 +539,9 @@ TEST_F(HostilePackage, EachBadRowIsAProblemAndTheRestIsMapped) {
   ASSERT_NE(p = at("organizations.csv:7"), nullptr);
   EXPECT_EQ(p->field, "organization.email");
   EXPECT_EQ(p->value, "not-an-email");
+  // Not the field's name again (found in a trial).
+  EXPECT_TRUE(absl::StartsWith(p->reason, "\"not-an-email\" is not an email"))
+      << p->reason;
   EXPECT_FALSE(p->row_skipped);
   ASSERT_NE(p = at("organizations.csv:8"), nullptr);
   EXPECT_TRUE(absl::StrContains(p->reason, "more than the limit")) << p->reason;

@@ -46,8 +46,12 @@ absl::Status ParseJson(absl::string_view json, Message* message) {
       google::protobuf::StringPiece(json.data(), json.size()), message,
       options);
   if (status.ok()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      std::string(status.message().data(), status.message().size()));
+  // Its first line: the parser adds the input's line and a caret under
+  // the place, which read as noise inside a problem line (found in a
+  // trial).
+  absl::string_view what(status.message().data(), status.message().size());
+  what = absl::StripAsciiWhitespace(what.substr(0, what.find('\n')));
+  return absl::InvalidArgumentError(std::string(what));
 }
 
 void CountNotKept(Package* package, const std::string& key,
@@ -293,12 +297,53 @@ absl::StatusOr<std::string> ReadFile(const fs::path& path, size_t limit) {
   return text;
 }
 
-// Adds every key of `value` (an object of table `d`) that `d` has no field
-// for to not_kept, recursing into the fields that are messages.
-void CountUnknownKeys(const google::protobuf::Value& value, const Descriptor* d,
-                      const std::string& where, Package* package) {
-  if (!value.has_struct_value()) return;
-  for (const auto& [key, v] : value.struct_value().fields()) {
+// Why a JSON value cannot be read as field `f` (one element of it, if
+// repeated), or "" if it can: the JSON parser would refuse the whole
+// object for it.
+std::string WrongKind(const google::protobuf::Value& v,
+                      const FieldDescriptor* f) {
+  if (v.has_null_value()) return "";
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return v.has_struct_value() ? "" : "is not an object";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return v.has_string_value() ? "" : "is not text";
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return v.has_bool_value() ? "" : "is not true or false";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return v.has_string_value() || v.has_number_value() ? "" : "is not text";
+    default: {  // Numbers (HSDS's are doubles), which JSON may quote.
+      double d;
+      if (v.has_number_value() ||
+          (v.has_string_value() && absl::SimpleAtod(v.string_value(), &d))) {
+        return "";
+      }
+      return "is not a number";
+    }
+  }
+}
+
+// The text of a JSON value for a problem line.
+std::string ValueText(const google::protobuf::Value& v) {
+  if (v.has_string_value()) return v.string_value();
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(v, &json);
+  return json;
+}
+
+// Checks the keys of `value` (an object of table `d`, with HSDS id `id`)
+// before it is parsed, recursing into the fields that are messages: a key
+// `d` has no field for is counted in not_kept; a value the field cannot
+// hold ("minimum_age": "twelve") is taken out with a problem, as CSV cells
+// are, rather than the parser refusing the whole object for it (found in
+// a trial).
+void CheckKeys(google::protobuf::Value* value, const Descriptor* d,
+               const std::string& where, const std::string& id,
+               Package* package) {
+  if (!value->has_struct_value()) return;
+  auto* fields = value->mutable_struct_value()->mutable_fields();
+  std::vector<std::string> dropped;
+  for (auto& [key, v] : *fields) {
     const FieldDescriptor* f = d->FindFieldByName(key);
     if (f == nullptr) {
       bool empty = v.has_null_value() ||
@@ -309,17 +354,49 @@ void CountUnknownKeys(const google::protobuf::Value& value, const Descriptor* d,
       }
       continue;
     }
+    std::string wrong;
+    if (f->is_repeated() && !v.has_null_value()) {
+      if (!v.has_list_value()) {
+        wrong = "is not a list";
+      } else {
+        for (const google::protobuf::Value& e : v.list_value().values()) {
+          if (wrong.empty()) wrong = WrongKind(e, f);
+        }
+      }
+    } else if (!f->is_repeated()) {
+      wrong = WrongKind(v, f);
+    }
+    if (!wrong.empty()) {
+      package->problems.push_back(
+          {absl::StrCat(where, ".", key), Shorten(id),
+           absl::StrCat(TableOf(d), ".", key), Shorten(ValueText(v)),
+           absl::StrCat(wrong, "; the value is dropped"), false});
+      dropped.push_back(key);
+      continue;
+    }
     if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    auto child_id = [](const google::protobuf::Value& c) {
+      if (!c.has_struct_value()) return std::string();
+      auto it = c.struct_value().fields().find("id");
+      return it != c.struct_value().fields().end() &&
+                     it->second.has_string_value()
+                 ? it->second.string_value()
+                 : std::string();
+    };
     if (v.has_list_value()) {
-      for (int i = 0; i < v.list_value().values_size(); ++i) {
-        CountUnknownKeys(v.list_value().values(i), f->message_type(),
-                         absl::StrCat(where, ".", key, "[", i, "]"), package);
+      auto* list = v.mutable_list_value();
+      for (int i = 0; i < list->values_size(); ++i) {
+        google::protobuf::Value* e = list->mutable_values(i);
+        CheckKeys(e, f->message_type(),
+                  absl::StrCat(where, ".", key, "[", i, "]"), child_id(*e),
+                  package);
       }
     } else {
-      CountUnknownKeys(v, f->message_type(), absl::StrCat(where, ".", key),
-                       package);
+      CheckKeys(&v, f->message_type(), absl::StrCat(where, ".", key),
+                child_id(v), package);
     }
   }
+  for (const std::string& key : dropped) fields->erase(key);
 }
 
 // Flattens nested HSDS objects into the package's tables, setting each
@@ -515,9 +592,8 @@ std::string KindOf(const google::protobuf::Value& value,
 
 // Adds one HSDS object; INVALID_ARGUMENT (nothing added, the message
 // saying what it looks like) when it is none civhub imports.
-absl::Status AddObject(const google::protobuf::Value& value,
-                       const std::string& where, Package* package,
-                       JsonFlattener* flattener) {
+absl::Status AddObject(google::protobuf::Value value, const std::string& where,
+                       Package* package, JsonFlattener* flattener) {
   std::string looks_like;
   std::string kind = KindOf(value, &looks_like);
   if (kind.empty()) {
@@ -530,7 +606,15 @@ absl::Status AddObject(const google::protobuf::Value& value,
                         : kind == "organization"
                             ? v3::Organization::descriptor()
                             : v3::ServiceAtLocation::descriptor();
-  CountUnknownKeys(value, d, where, package);
+  {
+    const auto& f = value.struct_value().fields();
+    auto id = f.find("id");
+    CheckKeys(&value, d, where,
+              id != f.end() && id->second.has_string_value()
+                  ? id->second.string_value()
+                  : std::string(),
+              package);
+  }
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(value, &json);
   auto parse = [&](Message* m) {

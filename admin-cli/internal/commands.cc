@@ -51,8 +51,8 @@ constexpr size_t kFullHubIdLength = 7 + 52 + 6;
 // How long a need or an offer published without expires_at runs.
 constexpr absl::Duration kDefaultExpiry = absl::Hours(24 * 180);
 
-// The hub id of the network's one hub whose id starts with `prefix` (as
-// tables shorten them: "civhub1ewsz8mn…"), or nullopt with the exit code.
+}  // namespace
+
 std::optional<std::string> ResolveHubPrefix(Session& s, absl::string_view text,
                                             int* exit_code) {
   absl::string_view prefix = text;
@@ -78,8 +78,6 @@ std::optional<std::string> ResolveHubPrefix(Session& s, absl::string_view text,
       "; give more of the hub id (civhubctl network lists them)"));
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<v1::RecordRef> ParseRef(Session& s, const std::string& text,
                                       int* exit_code) {

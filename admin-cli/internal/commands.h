@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "admin-cli/internal/session.h"
 #include "civhub/v1/admin.pb.h"
 
@@ -17,6 +18,12 @@ int ShowStatus(Session& s);
 // The id of the hub civhubctl talks to; nullopt (and `*exit_code`) if the
 // node cannot say.
 std::optional<std::string> ConnectedHubId(Session& s, int* exit_code);
+
+// The id of the network's one hub whose id starts with `text` (a whole id,
+// or its start as tables shorten it: "civhub1ewsz8mn…"); nullopt (the
+// error reported, `*exit_code` set) if no hub's or several hubs' ids do.
+std::optional<std::string> ResolveHubPrefix(Session& s, absl::string_view text,
+                                            int* exit_code);
 
 // "ORIGIN/ID", or "ID" for a record of the hub civhubctl talks to. ORIGIN
 // may be a hub id's start, as tables show it ("civhub1ewsz8mn…"). nullopt

@@ -8,10 +8,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "admin-cli/internal/commands.h"
 #include "hsds/package_writer.h"
 #include "hsds/to_hsds.h"
 #include "node/records/index_terms.h"
+#include "node/records/taxonomy.h"
 
 namespace civhub::ctl::internal {
 namespace {
@@ -38,6 +40,26 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
   }
   HsdsExportFlags flags = f;
   flags.country = absl::AsciiStrToUpper(f.country);
+  // Filters that could match nothing are refused before anything is read
+  // or written (found in a trial: --origin garbage wrote an empty package
+  // over a good one).
+  if (!f.topic.empty() && !node::IsPublishableTopic(f.topic)) {
+    std::vector<std::string> similar =
+        node::SimilarCodes(node::Topics(), f.topic);
+    return s.UsageError(absl::StrCat(
+        "--topic: \"", f.topic,
+        "\" is not a topic code (civhubctl taxonomy lists them)",
+        similar.empty() ? ""
+                        : absl::StrCat("; did you mean ",
+                                       absl::StrJoin(similar, ", "), "?")));
+  }
+  if (!f.origin.empty()) {
+    // A hub id's start, as tables show it, or the whole id.
+    int code = kExitOk;
+    std::optional<std::string> origin = ResolveHubPrefix(s, f.origin, &code);
+    if (!origin) return code;
+    flags.origin = *origin;
+  }
   std::error_code ec;
   std::filesystem::create_directories(f.dir, ec);
   if (ec || !std::filesystem::is_directory(f.dir)) {
@@ -99,6 +121,18 @@ int HsdsExport(Session& s, const HsdsExportFlags& f) {
     }
   }
   records.clear();
+  if (writer.organizations() + writer.services() == 0 &&
+      !(f.origin.empty() && f.country.empty() && f.topic.empty())) {
+    // An empty package would replace what DIR held for nothing.
+    s.err() << "hsds export: no organization or service matches"
+            << (f.origin.empty() ? ""
+                                 : absl::StrCat(" --origin ", flags.origin))
+            << (f.country.empty() ? ""
+                                  : absl::StrCat(" --country ", flags.country))
+            << (f.topic.empty() ? "" : absl::StrCat(" --topic ", f.topic))
+            << "; nothing written to " << f.dir << "\n";
+    return kExitUsage;
+  }
   for (const hsds::v3::Taxonomy& t : hsds::Taxonomies()) writer.AddTaxonomy(t);
   // Every listed term, as /hsds/taxonomy_terms lists them; the local x-
   // codes come with the records that carry them.

@@ -355,7 +355,8 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
           << ", unchanged " << Grouped(unchanged) << ", rejected "
           << Grouped(rejected) << ", skipped " << Grouped(mapped.rows_skipped)
           << " rows; " << Grouped(mapped.values_not_kept)
-          << " values not kept\n";
+          << (mapped.values_not_kept == 1 ? " value" : " values")
+          << " not kept\n";
   return rejected > 0 || mapped.rows_skipped > 0 ? kExitPartial : kExitOk;
 }
 

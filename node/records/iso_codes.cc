@@ -65,6 +65,12 @@ const std::vector<NamedCountry>& CountryNames() {
         out->push_back({Tokenize(utf8), code, language == "en"});
       }
     };
+    // ISO 3166's own names, as data written from it carries them
+    // ("Tanzania, United Republic of", "Plurinational State of Bolivia";
+    // found in a trial: they were refused without a hint).
+    for (const CodeName& e : kCountryOtherNames) {
+      out->push_back({Tokenize(e.name), e.code, true});
+    }
     for (const CodeName& e : kCountries) {
       out->push_back({Tokenize(e.name), e.code, true});
       const icu::Locale country("", e.code);

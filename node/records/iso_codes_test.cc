@@ -54,6 +54,23 @@ TEST(CountryCodeFor, ACodeInEitherCaseOrAName) {
   EXPECT_EQ(CountryCodeFor("Congo"), std::nullopt);
 }
 
+TEST(CountryWithName, IsoNamesAndOfficialNames) {
+  // As data written from ISO 3166 (and Debian's iso-codes) carries them;
+  // found in a trial: they were refused without a hint.
+  EXPECT_EQ(CountryWithName("Tanzania, United Republic of"), "TZ");
+  EXPECT_EQ(CountryWithName("United Republic of Tanzania"), "TZ");
+  EXPECT_EQ(CountryWithName("Korea, Republic of"), "KR");
+  EXPECT_EQ(CountryWithName("Korea, Democratic People's Republic of"), "KP");
+  EXPECT_EQ(CountryWithName("Iran, Islamic Republic of"), "IR");
+  EXPECT_EQ(CountryWithName("Bolivia, Plurinational State of"), "BO");
+  EXPECT_EQ(CountryWithName("Virgin Islands, British"), "VG");
+  EXPECT_EQ(CountryWithName("Congo, The Democratic Republic of the"), "CD");
+  EXPECT_EQ(CountryWithName("Republic of the Congo"), "CG");
+  // Still two countries.
+  EXPECT_EQ(CountryWithName("Korea"), std::nullopt);
+  EXPECT_EQ(CountryWithName("Congo"), std::nullopt);
+}
+
 TEST(CountriesNamed, WhatAPersonMayHaveMeant) {
   EXPECT_EQ(CountriesNamed("kenya"), Codes{"KE"});
   EXPECT_EQ(CountriesNamed("congo"), (Codes{"CD", "CG"}));

@@ -333,7 +333,10 @@ class HsdsApiTest(unittest.TestCase):
                             ("/hsds/organizations?serch=water", "serch"),
                             # Opposites: answering one would leave the client
                             # believing it got the other.
-                            ("/hsds/services?full=true&minimal=true", "minimal")]:
+                            ("/hsds/services?full=true&minimal=true", "minimal"),
+                            # Named as sent, not as the search it becomes
+                            # ("text"; found in a trial).
+                            ("/hsds/organizations?search=%ff", "search")]:
             status, headers, err = get_json(path)
             self.assertEqual(status, 400, path)
             self.assertEqual(err["field"], field, path)
@@ -361,6 +364,10 @@ class HsdsApiTest(unittest.TestCase):
         self.assertEqual(len(lines), 5)
         for line in lines:
             check("service_list", json.loads(line))
+        # The format's name in either case (found in a trial).
+        status, headers, upper = http_fetch.get(
+            HUB["addr"], "/hsds/services?format=NDJSON&per_page=5")
+        self.assertEqual((status, upper), (200, body))
 
 
 class HsdsExportTest(unittest.TestCase):
@@ -399,6 +406,27 @@ class HsdsExportTest(unittest.TestCase):
                                 for a in org["attributes"]))
         self.assertIn("Community water kiosks",
                       [s["name"] for o in page["contents"] for s in o["services"]])
+        # --origin takes an id's start as tables show it.
+        ctl("hsds", "export", out + "-mine", "--origin", HUB["id"][:12] + "…")
+        self.assertTrue(os.path.exists(os.path.join(out + "-mine", "organizations.csv")))
+
+    def test_export_filters_that_match_nothing_write_nothing(self):
+        # Found in a trial: --origin garbage wrote an empty package over a
+        # good one, exit 0.
+        out = os.path.join(HUB["data"], "export-kept")
+        ctl("hsds", "export", out)
+        with open(os.path.join(out, "organizations.csv"), "rb") as f:
+            before = f.read()
+        for flags, says in [(["--origin", "garbage"], "garbage"),
+                            (["--topic", "watr-sanitation"], "water-sanitation"),
+                            (["--country", "AQ"], "nothing written")]:
+            run = subprocess.run([CIVHUBCTL, "--data-dir", HUB["data"], "hsds",
+                                  "export", out, *flags],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(run.returncode, 1, (flags, run.stderr))
+            self.assertIn(says, run.stderr, flags)
+        with open(os.path.join(out, "organizations.csv"), "rb") as f:
+            self.assertEqual(f.read(), before)
 
 
 class HsdsRoundTripTest(unittest.TestCase):

@@ -28,10 +28,10 @@ ORG = "hsds-d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
 SERVICE = "hsds-ac148810-d857-441c-9679-408f346de14b"
 SUMMARY = re.compile(
     r"published ([\d,]+), unchanged ([\d,]+), rejected ([\d,]+), skipped "
-    r"([\d,]+) rows; ([\d,]+) values not kept")
+    r"([\d,]+) rows; ([\d,]+) values? not kept")
 DRY_SUMMARY = re.compile(
     r"^dry run: would publish ([\d,]+), unchanged ([\d,]+), rejected "
-    r"([\d,]+), skipped ([\d,]+) rows; ([\d,]+) values not kept", re.M)
+    r"([\d,]+), skipped ([\d,]+) rows; ([\d,]+) values? not kept", re.M)
 
 
 class Hub:
