@@ -305,6 +305,11 @@ std::string WrongKind(const google::protobuf::Value& v,
   if (v.has_null_value()) return "";
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_MESSAGE:
+      // Well-known types (a Timestamp is a string) are the parser's.
+      if (absl::StartsWith(f->message_type()->full_name(),
+                           "google.protobuf.")) {
+        return "";
+      }
       return v.has_struct_value() ? "" : "is not an object";
     case FieldDescriptor::CPPTYPE_STRING:
       return v.has_string_value() ? "" : "is not text";
