@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "crypto/keys.h"
 #include "hsds/codes.h"
+#include "hsds/internal/reading.h"
 #include "node/records/hsds_ids.h"
 #include "node/records/iso_codes.h"
 #include "node/records/record_kinds.h"
@@ -38,14 +39,7 @@ const crypto::PublicKey& PlaceholderHub() {
   return *key;
 }
 
-std::string Shorten(absl::string_view value) {
-  if (value.size() <= 80) return std::string(value);
-  size_t cut = 77;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  return absl::StrCat(value.substr(0, cut), "...");
-}
+using internal::Shorten;
 
 std::string Trimmed(absl::string_view s) {
   return std::string(absl::StripAsciiWhitespace(s));
