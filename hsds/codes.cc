@@ -12,23 +12,38 @@
 
 namespace civhub::hsds {
 
-std::string LocalTopic(absl::string_view text) {
-  std::string out = "x";
+namespace {
+
+// `prefix` and then each run of the characters of `text` that `in_word`
+// accepts, `fold`ed and each after a '-', cut to `max_size` bytes without
+// a '-' at the end ("x" + "Food Pantry" -> "x-food-pantry").
+std::string JoinedWords(absl::string_view prefix, absl::string_view text,
+                        bool (*in_word)(unsigned char),
+                        char (*fold)(unsigned char), size_t max_size) {
+  std::string out(prefix);
   bool gap = true;
   for (char c : text) {
-    if (absl::ascii_isalnum(c)) {
-      if (gap) out.push_back('-');
-      out.push_back(absl::ascii_tolower(c));
-      gap = false;
-    } else {
+    if (!in_word(static_cast<unsigned char>(c))) {
       gap = true;
+      continue;
     }
+    if (gap) out.push_back('-');
+    out.push_back(fold(static_cast<unsigned char>(c)));
+    gap = false;
   }
-  if (out == "x") return "";
-  if (out.size() > 64) {
-    out.resize(64);
+  if (out.size() > max_size) {
+    out.resize(max_size);
     while (out.back() == '-') out.pop_back();
   }
+  return out;
+}
+
+}  // namespace
+
+std::string LocalTopic(absl::string_view text) {
+  std::string out =
+      JoinedWords("x", text, absl::ascii_isalnum, absl::ascii_tolower, 64);
+  if (out == "x") return "";
   return node::IsWellFormedCode(out) ? out : "";
 }
 
@@ -41,21 +56,8 @@ std::string IdentifierScheme(absl::string_view scheme,
          (k > 2 && (absl::ascii_isdigit(c) || c == '-' || c == '_'));
   }
   if (ok) return std::string(scheme);
-  std::string out = "ZZ";
-  bool gap = true;
-  for (char c : identifier_type) {
-    if (absl::ascii_isalpha(c)) {
-      if (gap) out.push_back('-');
-      out.push_back(absl::ascii_toupper(c));
-      gap = false;
-    } else {
-      gap = true;
-    }
-  }
-  if (out.size() > 32) {
-    out.resize(32);
-    while (out.back() == '-') out.pop_back();
-  }
+  std::string out = JoinedWords("ZZ", identifier_type, absl::ascii_isalpha,
+                                absl::ascii_toupper, 32);
   return out == "ZZ" ? "ZZ-UNKNOWN" : out;
 }
 
