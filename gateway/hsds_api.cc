@@ -95,14 +95,19 @@ template <typename Page, typename Item>
 absl::StatusOr<http::Response> PageResponse(
     std::vector<Item> items, int64_t total, const HsdsListParams& p,
     absl::Span<const absl::string_view> omitted = {}) {
+  const int64_t pages =
+      std::max<int64_t>(1, (total + p.per_page - 1) / p.per_page);
   if (p.ndjson) {
     absl::StatusOr<http::Response> response = NdjsonResponse(items);
-    if (response.ok()) OmitLists(omitted, &response->body);
+    if (!response.ok()) return response;
+    OmitLists(omitted, &response->body);
+    // The envelope's counts, which NDJSON has no place for, as headers.
+    response->headers.emplace_back("x-total-items", absl::StrCat(total));
+    response->headers.emplace_back("x-total-pages", absl::StrCat(pages));
+    response->headers.emplace_back("x-page-number", absl::StrCat(p.page));
     return response;
   }
   Page page;
-  const int64_t pages =
-      std::max<int64_t>(1, (total + p.per_page - 1) / p.per_page);
   page.set_total_items(static_cast<int32_t>(total));
   page.set_total_pages(static_cast<int32_t>(pages));
   page.set_page_number(p.page);
@@ -346,17 +351,22 @@ void HsdsApi::AddRoutes(http::Router* router) {
   };
   router->Add("GET", "/hsds", root);
   router->Add("GET", "/hsds/", root);
-  router->Add("GET", "/hsds/organizations", bind(&HsdsApi::Organizations));
+  // Each list also with a trailing slash (a 404 there was found in a
+  // trial), before its {id} route.
+  auto list = [&](const std::string& path, http::Handler handler) {
+    router->Add("GET", path, handler);
+    router->Add("GET", path + "/", handler);
+  };
+  list("/hsds/organizations", bind(&HsdsApi::Organizations));
   router->Add("GET", "/hsds/organizations/{id}", bind(&HsdsApi::Organization));
-  router->Add("GET", "/hsds/services", bind(&HsdsApi::Services));
+  list("/hsds/services", bind(&HsdsApi::Services));
   router->Add("GET", "/hsds/services/{id}", bind(&HsdsApi::Service));
-  router->Add("GET", "/hsds/service_at_locations",
-              bind(&HsdsApi::ServiceAtLocations));
+  list("/hsds/service_at_locations", bind(&HsdsApi::ServiceAtLocations));
   router->Add("GET", "/hsds/service_at_locations/{id}",
               bind(&HsdsApi::ServiceAtLocation));
-  router->Add("GET", "/hsds/taxonomies", bind(&HsdsApi::Taxonomies));
+  list("/hsds/taxonomies", bind(&HsdsApi::Taxonomies));
   router->Add("GET", "/hsds/taxonomies/{id}", bind(&HsdsApi::Taxonomies));
-  router->Add("GET", "/hsds/taxonomy_terms", bind(&HsdsApi::TaxonomyTerms));
+  list("/hsds/taxonomy_terms", bind(&HsdsApi::TaxonomyTerms));
   router->Add("GET", "/hsds/taxonomy_terms/{id}",
               bind(&HsdsApi::TaxonomyTerms));
 }

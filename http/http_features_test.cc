@@ -360,7 +360,7 @@ TEST_F(HttpFeaturesTest, EveryResponseAllowsAnyOriginAndPreflightsAreAnswered) {
   EXPECT_EQ(refused.result_int(), 405);
   EXPECT_EQ(refused[bhttp::field::access_control_allow_origin], "*");
   EXPECT_EQ(refused[bhttp::field::access_control_expose_headers],
-            "ETag, Retry-After");
+            "ETag, Retry-After, X-Total-Items, X-Total-Pages, X-Page-Number");
   // A response that opts out.
   EXPECT_EQ(client->Get("/private", origin)
                 .count(bhttp::field::access_control_allow_origin),

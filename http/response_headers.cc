@@ -35,7 +35,8 @@ void SetCommonHeaders(bhttp::response_header<>& header,
   if (response.cross_origin) {
     header.set(bhttp::field::access_control_allow_origin, "*");
     header.set(bhttp::field::access_control_expose_headers,
-               "ETag, Retry-After");
+               "ETag, Retry-After, X-Total-Items, X-Total-Pages, "
+               "X-Page-Number");
   }
   for (const auto& [name, value] : response.headers) {
     header.set(name, value);

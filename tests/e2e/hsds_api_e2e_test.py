@@ -355,6 +355,15 @@ class HsdsApiTest(unittest.TestCase):
         self.assertEqual((page["size"], page["last_page"], page["empty"],
                           page["contents"]), (0, True, True, []))
 
+    def test_a_list_answers_with_a_trailing_slash_too(self):
+        # A 404 there was found in a trial.
+        for path in ("organizations", "services", "service_at_locations",
+                     "taxonomies", "taxonomy_terms"):
+            status, _, slash = http_fetch.get(HUB["addr"], f"/hsds/{path}/?per_page=3")
+            status_plain, _, plain = http_fetch.get(HUB["addr"], f"/hsds/{path}?per_page=3")
+            self.assertEqual((status, slash), (status_plain, plain), path)
+            self.assertEqual(status, 200, path)
+
     def test_ndjson_lists_one_object_per_line(self):
         status, headers, body = http_fetch.get(HUB["addr"],
                                                "/hsds/services?format=ndjson&per_page=5")
@@ -364,6 +373,14 @@ class HsdsApiTest(unittest.TestCase):
         self.assertEqual(len(lines), 5)
         for line in lines:
             check("service_list", json.loads(line))
+        # The envelope's counts, as headers (NDJSON has no place for them;
+        # found missing in a trial).
+        _, _, envelope = http_fetch.get(HUB["addr"], "/hsds/services?per_page=5")
+        envelope = json.loads(envelope)
+        self.assertEqual((int(headers["x-total-items"]), int(headers["x-total-pages"]),
+                          int(headers["x-page-number"])),
+                         (envelope["total_items"], envelope["total_pages"], 1))
+        self.assertGreater(envelope["total_pages"], 1)
         # The format's name in either case (found in a trial).
         status, headers, upper = http_fetch.get(
             HUB["addr"], "/hsds/services?format=NDJSON&per_page=5")
