@@ -11,9 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
-#include "crypto/keys.h"
 #include "hsds/codes.h"
+#include "hsds/internal/mapped_check.h"
 #include "hsds/internal/reading.h"
 #include "node/records/hsds_ids.h"
 #include "node/records/iso_codes.h"
@@ -24,20 +23,8 @@
 namespace civhub::hsds {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-using google::protobuf::Reflection;
-
-// The placeholder hub that validation runs as: a fixed key.
-const crypto::PublicKey& PlaceholderHub() {
-  static const crypto::PublicKey* key = [] {
-    absl::StatusOr<crypto::PrivateKey> k =
-        crypto::PrivateKey::FromSeed(std::string(32, 'h'));
-    return new crypto::PublicKey(k->public_key());
-  }();
-  return *key;
-}
 
 using internal::Shorten;
 
@@ -117,118 +104,6 @@ void AddText(google::protobuf::RepeatedPtrField<v1::LocalizedText>* list,
   v1::LocalizedText* l = list->Add();
   l->set_lang(lang);
   l->set_text(std::move(t));
-}
-
-// The origin of every empty RecordRef in `request` set to `hub_id`.
-void FillOrigins(const std::string& hub_id, v1::PublishRequest* request) {
-  if (request->has_organization() && request->organization().has_parent() &&
-      request->organization().parent().origin().empty()) {
-    request->mutable_organization()->mutable_parent()->set_origin(hub_id);
-  }
-  if (request->has_service() &&
-      request->service().organization().origin().empty()) {
-    request->mutable_service()->mutable_organization()->set_origin(hub_id);
-  }
-}
-
-// PlaceholderHub().HubId(), made once: encoding it is not free.
-const std::string& PlaceholderHubId() {
-  static const std::string* id = new std::string(PlaceholderHub().HubId());
-  return *id;
-}
-
-absl::Status Validate(const v1::PublishRequest& mapped) {
-  // A copy only if a reference's origin is to be filled in.
-  std::optional<v1::PublishRequest> filled;
-  if ((mapped.has_organization() && mapped.organization().has_parent() &&
-       mapped.organization().parent().origin().empty()) ||
-      (mapped.has_service() &&
-       mapped.service().organization().origin().empty())) {
-    filled = mapped;
-    FillOrigins(PlaceholderHubId(), &*filled);
-  }
-  const v1::PublishRequest& request = filled ? *filled : mapped;
-  v1::RecordBody body;
-  if (absl::Status s = node::CopyPublishedPayload(request, &body); !s.ok())
-    return s;
-  body.set_origin(PlaceholderHub().bytes());
-  body.set_record_id(request.record_id());
-  body.set_version(1);
-  body.set_sequence(1);
-  const absl::Time now = absl::Now();
-  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(now));
-  return node::ValidateRecordBody(body, node::ValidationOptions{now, true});
-}
-
-// Removes what the validation error path `path` names from `request`: the
-// innermost list element on the path ("service.phones[1].number" removes
-// phones[1]), or the field itself if there is none. Sets `*value` to the
-// value when it is text. False if the path does not name a field.
-bool RemoveAt(absl::string_view path, v1::PublishRequest* request,
-              std::string* value) {
-  Message* message = request;
-  Message* list_owner = nullptr;
-  const FieldDescriptor* list_field = nullptr;
-  int list_index = -1;
-  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
-  for (size_t k = 0; k < parts.size(); ++k) {
-    absl::string_view part = parts[k];
-    int index = -1;
-    if (size_t open = part.find('['); open != absl::string_view::npos) {
-      if (!absl::SimpleAtoi(part.substr(open + 1, part.size() - open - 2),
-                            &index)) {
-        return false;
-      }
-      part = part.substr(0, open);
-    }
-    const FieldDescriptor* f =
-        message->GetDescriptor()->FindFieldByName(std::string(part));
-    if (f == nullptr) return false;
-    const Reflection* r = message->GetReflection();
-    if (f->is_repeated()) {
-      if (index < 0 || index >= r->FieldSize(*message, f)) {
-        if (k + 1 == parts.size()) {  // The whole list.
-          r->ClearField(message, f);
-          return true;
-        }
-        return false;
-      }
-      list_owner = message;
-      list_field = f;
-      list_index = index;
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-        *value = r->GetRepeatedString(*message, f, index);
-        break;
-      }
-      if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) break;
-      message = r->MutableRepeatedMessage(message, f, index);
-      continue;
-    }
-    if (k + 1 == parts.size() ||
-        f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-        *value = r->GetString(*message, f);
-      }
-      if (list_owner == nullptr) {
-        if (!r->HasField(*message, f) &&
-            f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-          return false;  // Nothing to remove: a required value is missing.
-        }
-        r->ClearField(message, f);
-        return true;
-      }
-      break;
-    }
-    message = r->MutableMessage(message, f);
-  }
-  if (list_owner == nullptr) return false;
-  const Reflection* r = list_owner->GetReflection();
-  const int size = r->FieldSize(*list_owner, list_field);
-  for (int i = list_index; i + 1 < size; ++i) {
-    r->SwapElements(list_owner, list_field, i, i + 1);
-  }
-  r->RemoveLast(list_owner, list_field);
-  return true;
 }
 
 // Rows of a table by a foreign id (lower case), each list in input order.
@@ -882,7 +757,7 @@ class Mapper {
             absl::string_view id) {
     std::string last_error;
     for (int attempt = 0; attempt < 64; ++attempt) {
-      absl::Status s = Validate(request);
+      absl::Status s = internal::ValidateAsPublished(request);
       if (s.ok()) {
         if (sink_ != nullptr) {
           stopped_ = !(*sink_)(std::move(request), where);
@@ -896,7 +771,7 @@ class Mapper {
       std::string path = message.substr(0, message.find(": "));
       std::string value;
       if (message == last_error || absl::StartsWith(path, "record_id") ||
-          !RemoveAt(path, &request, &value)) {
+          !internal::RemoveAtPath(path, &request, &value)) {
         Add(where, id, path, value,
             absl::StrCat(message, "; the record is skipped"), true);
         return;
@@ -952,8 +827,19 @@ class Mapper {
 
 }  // namespace
 
+void FillOrigins(const std::string& hub_id, v1::PublishRequest* request) {
+  if (request->has_organization() && request->organization().has_parent() &&
+      request->organization().parent().origin().empty()) {
+    request->mutable_organization()->mutable_parent()->set_origin(hub_id);
+  }
+  if (request->has_service() &&
+      request->service().organization().origin().empty()) {
+    request->mutable_service()->mutable_organization()->set_origin(hub_id);
+  }
+}
+
 absl::Status ValidateMapped(const v1::PublishRequest& request) {
-  return Validate(request);
+  return internal::ValidateAsPublished(request);
 }
 
 Mapped MapPackage(Package package, const MapOptions& options) {

@@ -67,10 +67,15 @@ using RecordSink =
 Mapped MapPackage(Package package, const MapOptions& options,
                   const RecordSink& sink);
 
-// Checks `request` as the hub will, with `placeholder_hub_id` in every
+// Checks `request` as the hub will, with a placeholder hub's id in every
 // empty reference origin: ValidateRecordBody, strict taxonomy. For
 // `--dry-run` and tests.
 absl::Status ValidateMapped(const v1::PublishRequest& request);
+
+// Sets the origin of every empty record reference in `request` (an
+// organization's parent, a service's organization: references within the
+// import) to `hub_id`, the hub that publishes it.
+void FillOrigins(const std::string& hub_id, v1::PublishRequest* request);
 
 }  // namespace civhub::hsds
 

@@ -302,13 +302,7 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
       auto call = std::make_unique<Call>();
       mapped_records += static_cast<int64_t>(batch->records.size());
       for (v1::PublishRequest& r : batch->records) {
-        if (r.has_organization() && r.organization().has_parent() &&
-            r.organization().parent().origin().empty()) {
-          r.mutable_organization()->mutable_parent()->set_origin(*self);
-        }
-        if (r.has_service() && r.service().organization().origin().empty()) {
-          r.mutable_service()->mutable_organization()->set_origin(*self);
-        }
+        hsds::FillOrigins(*self, &r);
         *call->request.add_records() = std::move(r);
       }
       call->request.set_dry_run(dry_run);
