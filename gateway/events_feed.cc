@@ -113,11 +113,6 @@ absl::StatusOr<std::vector<v1::Record>> SelectEvents(
   return records;
 }
 
-std::string BodyEtag(const std::string& body) {
-  return absl::StrCat(
-      "\"", absl::BytesToHexString(crypto::Sha256(body).substr(0, 16)), "\"");
-}
-
 // GET /v1/events: the same events as a SearchResponse. On a worker.
 absl::StatusOr<http::Response> BuildJson(const node::Hub* hub,
                                          const FeedQuery& q,

@@ -250,6 +250,17 @@ constexpr absl::string_view kOrganizationRows[] = {"phones", "locations",
                                                    "organization_identifiers",
                                                    "attributes", "services"};
 constexpr absl::string_view kOrganizationServices[] = {"services"};
+// A service_at_location answer leaves out these lists when empty: the entry
+// and its location have none in civhub (which keeps no phones, attributes or
+// languages for them), and its service's own service_at_locations is the
+// entry itself; given empty they read as "none" (found in a trial).
+constexpr absl::string_view kServiceAtLocationRows[] = {
+    "phones", "attributes", "languages", "service_areas",
+    "service_at_locations"};
+
+// The service of a service_at_location answer: with its rows and its
+// provider, less its entries (the answer is one of them).
+v3::Service ServiceOfEntry(const node::Hub& hub, const v1::Record& service);
 
 // A service with its own fields only, as lists give it without `full`.
 void StripRows(v3::Service* svc) {
@@ -296,6 +307,12 @@ v3::Service FullService(const node::Hub& hub, const v1::Record& service) {
   return out;
 }
 
+v3::Service ServiceOfEntry(const node::Hub& hub, const v1::Record& service) {
+  v3::Service svc = FullService(hub, service);
+  svc.clear_service_at_locations();
+  return svc;
+}
+
 // A list's service: its own fields, or with `full` its nested rows and its
 // provider.
 v3::Service ListedService(const node::Hub& hub, const v1::Record& record,
@@ -325,8 +342,19 @@ HsdsApi::HsdsApi(const GatewayOptions& options, const GatewayContext& context,
 
 void HsdsApi::Run(const http::Request& request, http::Reply reply,
                   QueryWork work) {
+  // Every answer built whole gets an ETag (of its body), which CORS
+  // exposes: a client polling a list revalidates it with If-None-Match and
+  // gets 304 while nothing changed (found missing in a trial).
   RunQuery(gate_, options_.query_deadline, request, std::move(reply),
-           std::move(work));
+           [work = std::move(work)](
+               const node::QueryStop& stop) -> absl::StatusOr<http::Response> {
+             absl::StatusOr<http::Response> response = work(stop);
+             if (response.ok() && response->status == 200 &&
+                 response->etag.empty()) {
+               response->etag = BodyEtag(response->body);
+             }
+             return response;
+           });
 }
 
 void HsdsApi::AddRoutes(http::Router* router) {
@@ -346,29 +374,28 @@ void HsdsApi::AddRoutes(http::Router* router) {
         "https://raw.githubusercontent.com/openreferral/specification/3.0/"
         "schema/openapi.json");
     absl::StatusOr<http::Response> response = HsdsJsonResponse(info);
+    if (response.ok()) response->etag = BodyEtag(response->body);
     SendApiResponse(reply, response.ok() ? *std::move(response)
                                          : ErrorResponse(response.status()));
   };
   router->Add("GET", "/hsds", root);
   router->Add("GET", "/hsds/", root);
-  // Each list also with a trailing slash (a 404 there was found in a
-  // trial), before its {id} route.
-  auto list = [&](const std::string& path, http::Handler handler) {
+  // Each list and item also with a trailing slash (a 404 there was found
+  // in two trials), each list before its {id} route.
+  auto route = [&](const std::string& path, http::Handler handler) {
     router->Add("GET", path, handler);
     router->Add("GET", path + "/", handler);
   };
-  list("/hsds/organizations", bind(&HsdsApi::Organizations));
-  router->Add("GET", "/hsds/organizations/{id}", bind(&HsdsApi::Organization));
-  list("/hsds/services", bind(&HsdsApi::Services));
-  router->Add("GET", "/hsds/services/{id}", bind(&HsdsApi::Service));
-  list("/hsds/service_at_locations", bind(&HsdsApi::ServiceAtLocations));
-  router->Add("GET", "/hsds/service_at_locations/{id}",
-              bind(&HsdsApi::ServiceAtLocation));
-  list("/hsds/taxonomies", bind(&HsdsApi::Taxonomies));
-  router->Add("GET", "/hsds/taxonomies/{id}", bind(&HsdsApi::Taxonomies));
-  list("/hsds/taxonomy_terms", bind(&HsdsApi::TaxonomyTerms));
-  router->Add("GET", "/hsds/taxonomy_terms/{id}",
-              bind(&HsdsApi::TaxonomyTerms));
+  route("/hsds/organizations", bind(&HsdsApi::Organizations));
+  route("/hsds/organizations/{id}", bind(&HsdsApi::Organization));
+  route("/hsds/services", bind(&HsdsApi::Services));
+  route("/hsds/services/{id}", bind(&HsdsApi::Service));
+  route("/hsds/service_at_locations", bind(&HsdsApi::ServiceAtLocations));
+  route("/hsds/service_at_locations/{id}", bind(&HsdsApi::ServiceAtLocation));
+  route("/hsds/taxonomies", bind(&HsdsApi::Taxonomies));
+  route("/hsds/taxonomies/{id}", bind(&HsdsApi::Taxonomies));
+  route("/hsds/taxonomy_terms", bind(&HsdsApi::TaxonomyTerms));
+  route("/hsds/taxonomy_terms/{id}", bind(&HsdsApi::TaxonomyTerms));
 }
 
 void HsdsApi::Organizations(Req request, http::Reply reply) {
@@ -555,13 +582,13 @@ void HsdsApi::ServiceAtLocations(Req request, http::Reply reply) {
             const int64_t index = total++;
             if (index < first || index >= first + p.per_page) continue;
             if (p.full) {
-              *at.mutable_service() = ListedService(*hub, hit.record(), {});
+              *at.mutable_service() = ServiceOfEntry(*hub, hit.record());
             }
             items.push_back(std::move(at));
           }
         }
-        return PageResponse<v3::ServiceAtLocationPage>(std::move(items), total,
-                                                       p);
+        return PageResponse<v3::ServiceAtLocationPage>(
+            std::move(items), total, p, kServiceAtLocationRows);
       });
 }
 
@@ -581,10 +608,11 @@ void HsdsApi::ServiceAtLocation(Req request, http::Reply reply) {
           for (v3::ServiceAtLocation& at :
                hsds::ServiceAtLocationsOf(**record)) {
             if (at.id() != want) continue;
-            v3::Service svc = FullService(*hub, **record);
-            svc.clear_service_at_locations();
-            *at.mutable_service() = std::move(svc);
-            return HsdsJsonResponse(at);
+            *at.mutable_service() = ServiceOfEntry(*hub, **record);
+            absl::StatusOr<http::Response> response = HsdsJsonResponse(at);
+            if (response.ok())
+              OmitLists(kServiceAtLocationRows, &response->body);
+            return response;
           }
         }
         return NotFound("service_at_location", id);

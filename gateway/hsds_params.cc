@@ -1,5 +1,7 @@
 #include "gateway/hsds_params.h"
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -21,13 +23,24 @@ absl::StatusOr<bool> ParseBool(absl::string_view name,
       name, absl::StrCat("expected true or false, got \"", value, "\""));
 }
 
+// `page` or `per_page`; the error gives the range a client may send (found
+// in a trial: "from 1" alone left per_page's cap and page's end unsaid).
 absl::StatusOr<int> ParsePositive(absl::string_view name,
                                   absl::string_view value) {
+  const std::string range =
+      name == "per_page"
+          ? absl::StrCat("from 1 to ", kHsdsMaxPerPage,
+                         " (larger values are served as ", kHsdsMaxPerPage, ")")
+          : absl::StrCat("from 1 to ", std::numeric_limits<int>::max());
   int n = 0;
-  if (!absl::SimpleAtoi(value, &n) || n < 1) {
+  const bool parsed = absl::SimpleAtoi(value, &n);
+  if (!parsed || n < 1) {
+    const bool too_large =
+        !parsed && !value.empty() &&
+        std::all_of(value.begin(), value.end(), absl::ascii_isdigit);
     return ParamError(
-        name,
-        absl::StrCat("expected a whole number from 1, got \"", value, "\""));
+        name, absl::StrCat("expected a whole number ", range, ", got \"", value,
+                           "\"", too_large ? " (too large)" : ""));
   }
   return n;
 }

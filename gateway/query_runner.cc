@@ -2,9 +2,17 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/hash.h"
 #include "gateway/api_params.h"
 
 namespace civhub::gateway {
+
+std::string BodyEtag(const std::string& body) {
+  return absl::StrCat(
+      "\"", absl::BytesToHexString(crypto::Sha256(body).substr(0, 16)), "\"");
+}
 
 void SendApiResponse(const http::Reply& reply, http::Response response) {
   response.headers.emplace_back("access-control-allow-origin", "*");

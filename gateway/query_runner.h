@@ -7,6 +7,7 @@
 #define CIVHUB_GATEWAY_QUERY_RUNNER_H_
 
 #include <functional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -22,6 +23,11 @@ using QueryWork =
 // Replies with `response` and the CORS header every API response carries
 // (the data is public and needs no credentials).
 void SendApiResponse(const http::Reply& reply, http::Response response);
+
+// A strong ETag for `body` (a prefix of its SHA-256, quoted), for a
+// response built whole: the server answers a matching If-None-Match with
+// 304.
+std::string BodyEtag(const std::string& body);
 
 // Runs `work` on `gate` for `request`'s client with `deadline_after` from
 // now; replies as the file comment says. `gate` must outlive the call.

@@ -304,6 +304,35 @@ class HsdsApiTest(unittest.TestCase):
             "names": [{"lang": "en", "text": "Clinic 6.1"}], "status": "active",
             "locations": [{"id": "at-main", "locationId": "main"}]}})
 
+    def test_service_at_location_items_leave_out_lists_civhub_keeps_none_of(self):
+        # They carried "phones": [], "attributes": [] and "languages": []
+        # on the entry and its location, read as "none" (found in a trial).
+        _, _, page = get_json("/hsds/service_at_locations?per_page=100")
+        self.assertEqual(page["size"], 15)
+        for at in page["contents"]:
+            check("service_at_location", at)
+            self.assertIn("location", at)
+            for obj in (at, at["location"]):
+                for rows in ("phones", "attributes", "languages"):
+                    self.assertNotIn(rows, obj)
+        # full nests the service with its rows and its provider; a nested
+        # service without them said "phones": [] though it had a phone
+        # (found with the fix above).
+        _, _, page = get_json("/hsds/service_at_locations?per_page=100&full=true")
+        for at in page["contents"]:
+            check("service_at_location", at)
+            self.assertIn("organization", at["service"], at["id"])
+            self.assertNotIn("service_at_locations", at["service"])
+        kiosk = [at for at in page["contents"]
+                 if at["service_id"] == hsds_id("maji-safi-water-kiosks")][0]
+        _, _, svc = get_json("/hsds/services/" + kiosk["service_id"])
+        self.assertTrue(svc["phones"])
+        numbers = [p["number"] for p in svc["phones"]]
+        self.assertEqual([p["number"] for p in kiosk["service"]["phones"]], numbers)
+        _, _, one = get_json("/hsds/service_at_locations/" + kiosk["id"])
+        self.assertEqual([p["number"] for p in one["service"]["phones"]], numbers)
+        self.assertNotIn("phones", one)
+
     def test_service_at_locations_near_a_point(self):
         _, _, page = get_json("/hsds/service_at_locations?near=-1.3133,36.7892"
                               "&proximity=1000&per_page=100")
@@ -350,19 +379,56 @@ class HsdsApiTest(unittest.TestCase):
         self.assertEqual(status, 400)
         status, _, _ = get_json("/hsds/organizations/" + str(uuid.uuid4()))
         self.assertEqual(status, 404)
+        # The errors give the range a client may send (found in a trial).
+        _, _, err = get_json("/hsds/services?per_page=0")
+        self.assertIn("from 1 to 100", err["message"])
+        _, _, err = get_json("/hsds/services?page=99999999999999999999")
+        self.assertEqual(err["field"], "page")
+        self.assertIn("too large", err["message"])
         # A page past the end is empty, not an error.
         _, _, page = get_json("/hsds/organizations?page=99")
         self.assertEqual((page["size"], page["last_page"], page["empty"],
                           page["contents"]), (0, True, True, []))
 
-    def test_a_list_answers_with_a_trailing_slash_too(self):
-        # A 404 there was found in a trial.
+    def test_lists_and_items_answer_with_a_trailing_slash_too(self):
+        # A 404 there was found in two trials, for lists, then for items.
         for path in ("organizations", "services", "service_at_locations",
                      "taxonomies", "taxonomy_terms"):
             status, _, slash = http_fetch.get(HUB["addr"], f"/hsds/{path}/?per_page=3")
             status_plain, _, plain = http_fetch.get(HUB["addr"], f"/hsds/{path}?per_page=3")
             self.assertEqual((status, slash), (status_plain, plain), path)
             self.assertEqual(status, 200, path)
+            item = json.loads(plain)["contents"][0]["id"]
+            status, _, slash = http_fetch.get(HUB["addr"], f"/hsds/{path}/{item}/")
+            status_plain, _, plain = http_fetch.get(HUB["addr"], f"/hsds/{path}/{item}")
+            self.assertEqual((status, slash), (status_plain, plain), path)
+            self.assertEqual(status, 200, path)
+
+    def test_answers_carry_an_etag_that_revalidates(self):
+        # CORS exposed ETag, but /hsds sent none (found in a trial): a
+        # client polling a list had to fetch it whole every time.
+        _, _, svc = get_json("/hsds/services?per_page=1")
+        for path in ("/hsds/", "/hsds/services?per_page=3",
+                     "/hsds/services/" + svc["contents"][0]["id"],
+                     "/hsds/services?per_page=3&format=ndjson",
+                     "/hsds/taxonomy_terms"):
+            status, headers, body = http_fetch.get(HUB["addr"], path)
+            self.assertEqual(status, 200, path)
+            etag = headers.get("etag")
+            self.assertTrue(etag, path)
+            status, _, again = http_fetch.get(HUB["addr"], path,
+                                              {"if-none-match": etag})
+            self.assertEqual((status, again), (304, b""), path)
+            status, _, again = http_fetch.get(HUB["addr"], path,
+                                              {"if-none-match": '"stale"'})
+            self.assertEqual((status, again), (200, body), path)
+        # Another page is another body, so another tag.
+        _, first, _ = http_fetch.get(HUB["addr"], "/hsds/services?per_page=3")
+        _, second, _ = http_fetch.get(HUB["addr"], "/hsds/services?per_page=3&page=2")
+        self.assertNotEqual(first["etag"], second["etag"])
+        # Errors are not tagged (nor cached).
+        _, headers, _ = http_fetch.get(HUB["addr"], "/hsds/services?per_page=0")
+        self.assertNotIn("etag", headers)
 
     def test_ndjson_lists_one_object_per_line(self):
         status, headers, body = http_fetch.get(HUB["addr"],
