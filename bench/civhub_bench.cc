@@ -244,7 +244,8 @@ int main(int argc, char** argv) {
                   base_port, !scale_skip_check, &results);
   }
   if (wanted.count("hsds-import")) {
-    HsdsImportWorkload(data, hsds_records, ossl_sign, base_port, &results);
+    HsdsImportWorkload(data, hsds_records, ossl_sign, base_port, &results,
+                       [] { return OpensslSpeed().first; });
   }
   if (wanted.count("match")) {
     MatchWorkload(data, match_needs, match_offers, match_queries, &results);

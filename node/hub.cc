@@ -326,9 +326,14 @@ Hub::StoredBatch Hub::PublishManyLocked(
       applied.push_back(i);
     }
   };
-  // The longest run applied at once: long enough to take the store's
-  // lock and write path rarely, short enough to overlap with signing.
-  constexpr size_t kMaxRun = 64;
+  // The longest run applied at once: a whole batch (PublishBatch takes at
+  // most 500). This thread signs until every record is taken, then applies
+  // what is ready, in one store write or a few: each posting list of the
+  // batch gets a block or two instead of one per 64 records, which saved more
+  // (about 9 % of the hub's CPU in a 100k import, four alternating pairs) than
+  // overlapping runs of 64 with signing gained; batches still overlap, as the
+  // next one signs while this one syncs (FinishBatch).
+  constexpr size_t kMaxRun = 512;
   auto apply_in_order = [&] {
     size_t done = 0;
     while (done < m) {
