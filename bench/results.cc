@@ -23,9 +23,16 @@ void PrintTable(const std::vector<Result>& results) {
                                "workload", "metric", "value", "compared with",
                                "baseline", "ratio");
   for (const Result& r : results) {
-    std::cout << absl::StrFormat("%-11s %-36s %12.1f   %-40s %12.1f %7.2f\n",
+    // A row compared with nothing shows dashes, not a baseline and a ratio
+    // of 0, which read as measurements (found in a trial); a target of 0
+    // (errors) shows its 0, without a ratio.
+    const std::string baseline =
+        r.baseline.empty() ? "-" : absl::StrFormat("%.1f", r.baseline_value);
+    const std::string ratio =
+        r.baseline_value > 0 ? absl::StrFormat("%.2f", r.ratio()) : "-";
+    std::cout << absl::StrFormat("%-11s %-36s %12.1f   %-40s %12s %7s\n",
                                  r.workload, r.metric, r.value, r.baseline,
-                                 r.baseline_value, r.ratio());
+                                 baseline, ratio);
   }
 }
 

@@ -58,6 +58,17 @@ absl::StatusOr<http::Response> HsdsJsonResponse(
   return response;
 }
 
+// `response` with the ETag of its body when it is a success built whole:
+// every /hsds answer that succeeded carries one, which CORS exposes, so a
+// client polling a list revalidates it with If-None-Match and gets 304
+// while nothing changed (found missing in a trial).
+absl::StatusOr<http::Response> Tagged(absl::StatusOr<http::Response> response) {
+  if (response.ok() && response->status == 200 && response->etag.empty()) {
+    response->etag = BodyEtag(response->body);
+  }
+  return response;
+}
+
 template <typename Item>
 absl::StatusOr<http::Response> NdjsonResponse(const std::vector<Item>& items) {
   google::protobuf::util::JsonPrintOptions options;
@@ -89,18 +100,64 @@ void OmitLists(absl::Span<const absl::string_view> fields, std::string* body) {
   }
 }
 
+// Takes every empty list out of compact JSON `body` ("phones":[] and a comma
+// beside it), at any depth, except a page's "contents". Only a key can
+// match, as in OmitLists: within a JSON string a quote is escaped, so no
+// `"` there follows a key's letters after a `{` or `,`.
+void OmitEmptyLists(std::string* body) {
+  static constexpr char kEmpty[] = "\":[]";
+  constexpr size_t kEmptySize = sizeof(kEmpty) - 1;
+  const std::string& in = *body;
+  std::string out;
+  out.reserve(in.size());
+  size_t from = 0;  // in[from, ...) is not yet in `out`.
+  size_t at = in.find(kEmpty);
+  while (at != std::string::npos) {
+    size_t open = at;  // The key's first letter.
+    while (open > from &&
+           (absl::ascii_islower(in[open - 1]) ||
+            absl::ascii_isdigit(in[open - 1]) || in[open - 1] == '_')) {
+      --open;
+    }
+    const size_t quote = open - 1;
+    const bool key = open < at && open > from && open >= 2 &&
+                     in[quote] == '"' &&
+                     (in[quote - 1] == '{' || in[quote - 1] == ',') &&
+                     in.compare(open, at - open, "contents") != 0;
+    if (!key) {
+      at = in.find(kEmpty, at + 1);
+      continue;
+    }
+    size_t begin = quote;
+    size_t end = at + kEmptySize;
+    if (in[quote - 1] == ',' && quote - 1 >= from) {
+      begin = quote - 1;  // ,"a":[] goes with the comma before it
+    } else if (end < in.size() && in[end] == ',') {
+      ++end;  // {"a":[],"b"... -> {"b"...
+    }
+    out.append(in, from, begin - from);
+    from = end;
+    at = in.find(kEmpty, end);
+  }
+  out.append(in, from, std::string::npos);
+  *body = std::move(out);
+}
+
 // The paged envelope around `items` (page `p` of `total` items), or the items
-// as NDJSON when asked; with the lists `omitted` of each item left out.
+// as NDJSON when asked; with the lists `omitted` of each item left out, or
+// with `omit_empty_lists` every empty one.
 template <typename Page, typename Item>
 absl::StatusOr<http::Response> PageResponse(
     std::vector<Item> items, int64_t total, const HsdsListParams& p,
-    absl::Span<const absl::string_view> omitted = {}) {
+    absl::Span<const absl::string_view> omitted = {},
+    bool omit_empty_lists = false) {
   const int64_t pages =
       std::max<int64_t>(1, (total + p.per_page - 1) / p.per_page);
   if (p.ndjson) {
     absl::StatusOr<http::Response> response = NdjsonResponse(items);
     if (!response.ok()) return response;
     OmitLists(omitted, &response->body);
+    if (omit_empty_lists) OmitEmptyLists(&response->body);
     // The envelope's counts, which NDJSON has no place for, as headers.
     response->headers.emplace_back("x-total-items", absl::StrCat(total));
     response->headers.emplace_back("x-total-pages", absl::StrCat(pages));
@@ -119,7 +176,10 @@ absl::StatusOr<http::Response> PageResponse(
   page.set_empty(items.empty());
   for (Item& item : items) *page.add_contents() = std::move(item);
   absl::StatusOr<http::Response> response = HsdsJsonResponse(page);
-  if (response.ok()) OmitLists(omitted, &response->body);
+  if (response.ok()) {
+    OmitLists(omitted, &response->body);
+    if (omit_empty_lists) OmitEmptyLists(&response->body);
+  }
   return response;
 }
 
@@ -144,9 +204,13 @@ absl::StatusOr<std::optional<v1::Record>> FindOne(const node::Hub& hub,
 }
 
 absl::Status NotFound(absl::string_view what, absl::string_view id) {
-  return absl::NotFoundError(
-      absl::StrCat("this hub holds no ", what, " with id ", id,
-                   " (a deleted record is gone: /v1/changes lists deletions)"));
+  // Taxonomies and their terms are not records, so are never deleted
+  // (the hint read oddly there; found in a trial).
+  const bool record = what != "taxonomy" && what != "taxonomy_term";
+  return absl::NotFoundError(absl::StrCat(
+      "this hub holds no ", what, " with id ", id,
+      record ? " (a deleted record is gone: /v1/changes lists deletions)"
+             : ""));
 }
 
 // The (taxonomy, code) of a term id: a listed code or a local one held.
@@ -249,14 +313,10 @@ constexpr absl::string_view kServiceRows[] = {"phones", "service_areas",
 constexpr absl::string_view kOrganizationRows[] = {"phones", "locations",
                                                    "organization_identifiers",
                                                    "attributes", "services"};
+// An organization's services, which a list gives only with full_service
+// and a service's nested provider (FullService) never: given empty,
+// "services" said the organization had none (found in a trial).
 constexpr absl::string_view kOrganizationServices[] = {"services"};
-// A service_at_location answer leaves out these lists when empty: the entry
-// and its location have none in civhub (which keeps no phones, attributes or
-// languages for them), and its service's own service_at_locations is the
-// entry itself; given empty they read as "none" (found in a trial).
-constexpr absl::string_view kServiceAtLocationRows[] = {
-    "phones", "attributes", "languages", "service_areas",
-    "service_at_locations"};
 
 // The service of a service_at_location answer: with its rows and its
 // provider, less its entries (the answer is one of them).
@@ -342,18 +402,9 @@ HsdsApi::HsdsApi(const GatewayOptions& options, const GatewayContext& context,
 
 void HsdsApi::Run(const http::Request& request, http::Reply reply,
                   QueryWork work) {
-  // Every answer built whole gets an ETag (of its body), which CORS
-  // exposes: a client polling a list revalidates it with If-None-Match and
-  // gets 304 while nothing changed (found missing in a trial).
   RunQuery(gate_, options_.query_deadline, request, std::move(reply),
-           [work = std::move(work)](
-               const node::QueryStop& stop) -> absl::StatusOr<http::Response> {
-             absl::StatusOr<http::Response> response = work(stop);
-             if (response.ok() && response->status == 200 &&
-                 response->etag.empty()) {
-               response->etag = BodyEtag(response->body);
-             }
-             return response;
+           [work = std::move(work)](const node::QueryStop& stop) {
+             return Tagged(work(stop));
            });
 }
 
@@ -373,8 +424,7 @@ void HsdsApi::AddRoutes(http::Router* router) {
     info.set_openapi_url(
         "https://raw.githubusercontent.com/openreferral/specification/3.0/"
         "schema/openapi.json");
-    absl::StatusOr<http::Response> response = HsdsJsonResponse(info);
-    if (response.ok()) response->etag = BodyEtag(response->body);
+    absl::StatusOr<http::Response> response = Tagged(HsdsJsonResponse(info));
     SendApiResponse(reply, response.ok() ? *std::move(response)
                                          : ErrorResponse(response.status()));
   };
@@ -513,7 +563,8 @@ void HsdsApi::Services(Req request, http::Reply reply) {
         }
         return PageResponse<v3::ServicePage>(
             std::move(items), found->total_count(), p,
-            p.full ? absl::Span<const absl::string_view>() : kServiceRows);
+            p.full ? absl::MakeConstSpan(kOrganizationServices)
+                   : absl::MakeConstSpan(kServiceRows));
       });
 }
 
@@ -529,7 +580,10 @@ void HsdsApi::Service(Req request, http::Reply reply) {
             FindOne(*hub, id, v1::RECORD_KIND_SERVICE);
         if (!record.ok()) return record.status();
         if (!record->has_value()) return NotFound("service", id);
-        return HsdsJsonResponse(FullService(*hub, **record));
+        absl::StatusOr<http::Response> response =
+            HsdsJsonResponse(FullService(*hub, **record));
+        if (response.ok()) OmitLists(kOrganizationServices, &response->body);
+        return response;
       });
 }
 
@@ -588,7 +642,7 @@ void HsdsApi::ServiceAtLocations(Req request, http::Reply reply) {
           }
         }
         return PageResponse<v3::ServiceAtLocationPage>(
-            std::move(items), total, p, kServiceAtLocationRows);
+            std::move(items), total, p, {}, /*omit_empty_lists=*/true);
       });
 }
 
@@ -610,8 +664,7 @@ void HsdsApi::ServiceAtLocation(Req request, http::Reply reply) {
             if (at.id() != want) continue;
             *at.mutable_service() = ServiceOfEntry(*hub, **record);
             absl::StatusOr<http::Response> response = HsdsJsonResponse(at);
-            if (response.ok())
-              OmitLists(kServiceAtLocationRows, &response->body);
+            if (response.ok()) OmitEmptyLists(&response->body);
             return response;
           }
         }
@@ -653,6 +706,7 @@ void HsdsApi::Taxonomies(Req request, http::Reply reply) {
                                   matched.begin() + last),
         total, p);
   }
+  response = Tagged(std::move(response));
   SendApiResponse(reply, response.ok() ? *std::move(response)
                                        : ErrorResponse(response.status()));
 }

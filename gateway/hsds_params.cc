@@ -34,10 +34,14 @@ absl::StatusOr<int> ParsePositive(absl::string_view name,
           : absl::StrCat("from 1 to ", std::numeric_limits<int>::max());
   int n = 0;
   const bool parsed = absl::SimpleAtoi(value, &n);
+  const bool too_large =
+      !parsed && !value.empty() &&
+      std::all_of(value.begin(), value.end(), absl::ascii_isdigit);
+  // Any per_page past the cap is served as the cap, however large (one
+  // past an int was refused with a message promising the cap; found in a
+  // trial).
+  if (too_large && name == "per_page") return kHsdsMaxPerPage;
   if (!parsed || n < 1) {
-    const bool too_large =
-        !parsed && !value.empty() &&
-        std::all_of(value.begin(), value.end(), absl::ascii_isdigit);
     return ParamError(
         name, absl::StrCat("expected a whole number ", range, ", got \"", value,
                            "\"", too_large ? " (too large)" : ""));
@@ -149,12 +153,17 @@ absl::StatusOr<HsdsListParams> ParseHsdsList(
                       "gazetteer to find a postcode's centroid");
   }
   if (!near.empty()) {
+    // Checked here, in metres as sent: /v1's check of the radius in
+    // kilometres named the wrong unit and a value the client never sent
+    // (found in a trial).
     double metres = 10000;
-    if (!proximity.empty() &&
-        (!absl::SimpleAtod(proximity, &metres) || !(metres > 0))) {
-      return ParamError("proximity",
-                        absl::StrCat("expected a distance in metres, got \"",
-                                     proximity, "\""));
+    if (!proximity.empty() && (!absl::SimpleAtod(proximity, &metres) ||
+                               !(metres > 0) || !(metres <= 20040000))) {
+      return ParamError(
+          "proximity",
+          absl::StrCat("expected a distance in metres, more than 0 and at "
+                       "most 20040000 (half the Earth's circumference), got \"",
+                       proximity, "\""));
     }
     absl::StatusOr<v1::SearchRequest> r =
         ParseSearch({{"near", near}, {"km", absl::StrCat(metres / 1000)}});

@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "http/testing/test_client.h"
 
 namespace civhub::http {
@@ -191,6 +193,23 @@ TEST_F(HttpServerTest, EveryResponseIsReportedWithItsStatus) {
   client->Get("/hello/maji", {{"if-none-match", "\"v1\""}});
   EXPECT_EQ(Seen(), (std::vector<std::string>{"/hello/maji 200", "/nowhere 404",
                                               "/hello/maji 304"}));
+}
+
+TEST_F(HttpServerTest, ResponsesCarryTheirDate) {
+  // RFC 9110 6.6.1: an origin server with a clock sends Date (found
+  // missing in a trial), on a 304 too.
+  auto client = Connect();
+  for (const auto& response :
+       {client->Get("/hello/maji"), client->Get("/nowhere"),
+        client->Get("/hello/maji", {{"if-none-match", "\"v1\""}})}) {
+    const std::string date(response[bhttp::field::date]);
+    absl::Time t;
+    std::string err;
+    ASSERT_TRUE(absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", date,
+                                absl::UTCTimeZone(), &t, &err))
+        << date << ": " << err;
+    EXPECT_LT(absl::AbsDuration(absl::Now() - t), absl::Minutes(1)) << date;
+  }
 }
 
 TEST_F(HttpServerTest, MatchingEtagGets304WithoutBody) {

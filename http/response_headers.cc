@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "http/gzip.h"
 
 namespace civhub::http {
@@ -29,6 +31,11 @@ void SetCommonHeaders(bhttp::response_header<>& header,
   header.version(version);
   header.result(static_cast<unsigned>(response.status));
   header.set(bhttp::field::server, "civhub");
+  // RFC 9110 section 6.6.1: a server with a clock sends the time of the
+  // response (caches age it by this; found missing in a trial).
+  header.set(bhttp::field::date,
+             absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", absl::Now(),
+                              absl::UTCTimeZone()));
   if (!response.content_type.empty()) {
     header.set(bhttp::field::content_type, response.content_type);
   }

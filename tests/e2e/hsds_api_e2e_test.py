@@ -63,6 +63,10 @@ def validator(name):
 
 with open(os.path.join(HSDS_DIR, "schema", "openapi.json")) as f:
     OPENAPI = json.load(f)
+# The paged envelope of the API (components/schemas/Page), every field of
+# it required: a list always gives them all.
+PAGE = dict(OPENAPI["components"]["schemas"]["Page"])
+PAGE["required"] = sorted(PAGE["properties"])
 VALIDATORS = {}
 
 
@@ -181,6 +185,11 @@ class HsdsApiTest(unittest.TestCase):
             expect = 2 if page < pages else first["total_items"] - 2 * (pages - 1)
             self.assertEqual(body["size"], expect, (path, page))
             self.assertEqual(len(body["contents"]), body["size"])
+            # The envelope as the API's schema has it (compiled/*_list.json
+            # are item schemas: a whole page fails them, as the
+            # specification's own examples/*_list.json do).
+            jsonschema.validate(body, PAGE)
+            self.assertEqual(set(body) - set(PAGE["properties"]), {"contents"})
             for item in body["contents"]:
                 check(item_schema, item)
                 seen.append(item["id"])
@@ -332,6 +341,23 @@ class HsdsApiTest(unittest.TestCase):
         _, _, one = get_json("/hsds/service_at_locations/" + kiosk["id"])
         self.assertEqual([p["number"] for p in one["service"]["phones"]], numbers)
         self.assertNotIn("phones", one)
+        # No empty list anywhere in them, the nested organization's
+        # included ("services": [] said it provided none; found in a trial).
+        for path in ("/hsds/service_at_locations?per_page=100",
+                     "/hsds/service_at_locations?per_page=100&full=true",
+                     "/hsds/service_at_locations?per_page=100&format=ndjson",
+                     "/hsds/service_at_locations/" + kiosk["id"]):
+            _, _, raw = http_fetch.get(HUB["addr"], path)
+            self.assertNotIn(b'":[]', raw, path)
+        self.assertNotIn("services", one["service"]["organization"])
+        # A page past the end still has its (empty) contents.
+        _, _, page = get_json("/hsds/service_at_locations?page=99")
+        self.assertEqual((page["size"], page["contents"]), (0, []))
+        # Nor does a service's nested organization say it has no services.
+        self.assertNotIn("services", svc["organization"])
+        _, _, page = get_json("/hsds/services?full=true&per_page=100")
+        self.assertTrue(all("services" not in s["organization"]
+                            for s in page["contents"]))
 
     def test_service_at_locations_near_a_point(self):
         _, _, page = get_json("/hsds/service_at_locations?near=-1.3133,36.7892"
@@ -382,6 +408,26 @@ class HsdsApiTest(unittest.TestCase):
         # The errors give the range a client may send (found in a trial).
         _, _, err = get_json("/hsds/services?per_page=0")
         self.assertIn("from 1 to 100", err["message"])
+        # And any larger per_page is served as 100, as that message says,
+        # however large (one past an int was refused; found in a trial).
+        for per_page in ("101", "2147483648", "1000000000000000000000"):
+            status, _, page = get_json("/hsds/services?per_page=" + per_page)
+            self.assertEqual((status, page["size"]), (200, 15), per_page)
+        # proximity is checked in metres, as sent (its error spoke of
+        # kilometres and of a value the client never sent; found in a trial).
+        for proximity in ("25000000", "99999999999", "0", "-5", "nan", "inf"):
+            status, _, err = get_json("/hsds/service_at_locations?near=-1.29,36.82"
+                                      "&proximity=" + proximity)
+            self.assertEqual((status, err["field"]), (400, "proximity"), proximity)
+            self.assertIn("metres, more than 0 and at most 20040000", err["message"])
+            self.assertIn('"%s"' % proximity, err["message"])
+        status, _, _ = get_json("/hsds/service_at_locations?near=-1.29,36.82"
+                                "&proximity=20040000")
+        self.assertEqual(status, 200)
+        # Taxonomy terms are never deleted: their 404 does not say so.
+        status, _, err = get_json("/hsds/taxonomy_terms/" + str(uuid.uuid4()))
+        self.assertEqual(status, 404)
+        self.assertNotIn("deleted", err["message"])
         _, _, err = get_json("/hsds/services?page=99999999999999999999")
         self.assertEqual(err["field"], "page")
         self.assertIn("too large", err["message"])
@@ -408,7 +454,12 @@ class HsdsApiTest(unittest.TestCase):
         # CORS exposed ETag, but /hsds sent none (found in a trial): a
         # client polling a list had to fetch it whole every time.
         _, _, svc = get_json("/hsds/services?per_page=1")
-        for path in ("/hsds/", "/hsds/services?per_page=3",
+        _, _, taxonomies = get_json("/hsds/taxonomies")
+        # Taxonomies are answered without the query queue, and had no tag
+        # (found in a later trial).
+        for path in ("/hsds/taxonomies",
+                     "/hsds/taxonomies/" + taxonomies["contents"][0]["id"],
+                     "/hsds/", "/hsds/services?per_page=3",
                      "/hsds/services/" + svc["contents"][0]["id"],
                      "/hsds/services?per_page=3&format=ndjson",
                      "/hsds/taxonomy_terms"):
