@@ -44,6 +44,34 @@ bool SamePayload(const v1::RecordBody& a, const v1::RecordBody& b) {
   return google::protobuf::util::MessageDifferencer::Equals(x, y);
 }
 
+// The repeated fields of `before`'s payload message that `after` (a body of
+// the same kind) leaves empty, by name.
+std::vector<std::string> EmptiedLists(const v1::RecordBody& before,
+                                      const v1::RecordBody& after) {
+  std::vector<std::string> out;
+  const google::protobuf::Reflection* r = before.GetReflection();
+  const google::protobuf::OneofDescriptor* payload =
+      before.GetDescriptor()->FindOneofByName("payload");
+  const google::protobuf::FieldDescriptor* kind =
+      r->GetOneofFieldDescriptor(before, payload);
+  if (kind == nullptr || kind != r->GetOneofFieldDescriptor(after, payload) ||
+      kind->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+    return out;
+  }
+  const google::protobuf::Message& old_kind = r->GetMessage(before, kind);
+  const google::protobuf::Message& new_kind = r->GetMessage(after, kind);
+  const google::protobuf::Reflection* kr = old_kind.GetReflection();
+  const google::protobuf::Descriptor* d = old_kind.GetDescriptor();
+  for (int f = 0; f < d->field_count(); ++f) {
+    const google::protobuf::FieldDescriptor* field = d->field(f);
+    if (field->is_repeated() && kr->FieldSize(old_kind, field) > 0 &&
+        kr->FieldSize(new_kind, field) == 0) {
+      out.push_back(field->name());
+    }
+  }
+  return out;
+}
+
 void SetIssuedAt(absl::Time now, v1::RecordBody* body) {
   const int64_t micros = absl::ToUnixMicros(now);
   body->mutable_issued_at()->set_seconds(micros / 1000000);
@@ -196,6 +224,7 @@ Hub::StoredBatch Hub::PublishManyLocked(
   absl::flat_hash_map<std::string, size_t> in_batch;
   std::vector<std::optional<size_t>>& same_as = out.same_as;
   same_as.resize(n);
+  out.emptied.resize(n);
   std::vector<size_t> to_sign;
   for (size_t i = 0; i < n; ++i) {
     if (!bodies[i].has_value()) continue;
@@ -218,11 +247,13 @@ Hub::StoredBatch Hub::PublishManyLocked(
       }
       if (stored->has_value()) {
         if (SamePayload((*stored)->body, body)) {
-          (*results)[i] = PublishResult{Directory::ToRecord(**stored), true};
+          (*results)[i] =
+              PublishResult{Directory::ToRecord(**stored), true, {}};
           bodies[i].reset();
           continue;
         }
         previous = (*stored)->body.version();
+        out.emptied[i] = EmptiedLists((*stored)->body, body);
       }
     }
     if (invalid[i].ok()) {
@@ -245,7 +276,8 @@ Hub::StoredBatch Hub::PublishManyLocked(
     for (size_t i : to_sign) {
       StoredView view;
       view.body = *std::move(bodies[i]);
-      (*results)[i] = PublishResult{Directory::ToRecord(view), false};
+      (*results)[i] = PublishResult{Directory::ToRecord(view), false,
+                                    std::move(out.emptied[i])};
     }
     return out;
   }
@@ -376,14 +408,15 @@ void Hub::FinishBatch(StoredBatch batch,
     *view.stored.mutable_signed_() =
         std::move(batch.checked[i]->record.signed_record);
     view.body = std::move(batch.checked[i]->record.body);
-    (*results)[i] = PublishResult{Directory::ToRecord(view), false};
+    (*results)[i] = PublishResult{Directory::ToRecord(view), false,
+                                  std::move(batch.emptied[i])};
   }
   const std::vector<std::optional<size_t>>& same_as = batch.same_as;
   for (size_t i = 0; i < same_as.size(); ++i) {
     if (!same_as[i].has_value()) continue;
     const absl::StatusOr<PublishResult>& earlier = (*results)[*same_as[i]];
     if (earlier.ok()) {
-      (*results)[i] = PublishResult{earlier->record, true};
+      (*results)[i] = PublishResult{earlier->record, true, {}};
     } else {
       (*results)[i] = earlier.status();
     }
@@ -463,7 +496,7 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
   if (existing->has_value()) {
     // Re-publishing the same content is a no-op: no new version to gossip.
     if (SamePayload((*existing)->body, body)) {
-      return PublishResult{Directory::ToRecord(**existing), true};
+      return PublishResult{Directory::ToRecord(**existing), true, {}};
     }
   }
   absl::StatusOr<storage::OriginState> state = store_->GetOriginState(origin);
@@ -502,7 +535,7 @@ absl::StatusOr<PublishResult> Hub::PublishBody(v1::RecordBody body,
   StoredView view;
   *view.stored.mutable_signed_() = std::move(record.signed_record);
   view.body = std::move(record.body);
-  return PublishResult{Directory::ToRecord(view), false};
+  return PublishResult{Directory::ToRecord(view), false, {}};
 }
 
 absl::Status Hub::CheckOwnReferences(

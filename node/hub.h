@@ -63,6 +63,9 @@ struct IngestResult {
 struct PublishResult {
   v1::Record record;
   bool unchanged = false;  // The payload equalled the current version.
+  // Published over an earlier version: the lists of the kind's message
+  // (field names) that version had and this one leaves empty.
+  std::vector<std::string> emptied;
 };
 
 class Hub {
@@ -182,6 +185,8 @@ class Hub {
     std::vector<std::optional<Checked>> checked;  // By request index.
     // same_as[i]: request i is unchanged from request same_as[i].
     std::vector<std::optional<size_t>> same_as;
+    // emptied[i]: PublishResult::emptied of request i.
+    std::vector<std::vector<std::string>> emptied;
   };
   // PublishMany's work under publish_mu_: checks, signs and stores the
   // batch (unsynced); sets the results of requests that failed or were

@@ -131,6 +131,36 @@ TEST_F(HubTest, PublishManyAssignsVersionsAndContiguousSequences) {
   EXPECT_EQ((*old)->body.version(), 2u);
 }
 
+TEST_F(HubTest, PublishManySaysWhichListsANewVersionLeavesEmpty) {
+  // A re-import of an HSDS list's items (which leave rows out) published
+  // organizations without their locations unremarked (found in a trial).
+  ASSERT_OK(hub_->Publish(OrgPublish("org", {})));
+  OrgSpec bare;
+  bare.topics.clear();
+  bare.name = "Maji Safi Kenya Trust";
+  v1::PublishRequest without = OrgPublish("org", bare);
+  without.mutable_organization()->clear_locations();
+  OrgSpec renamed;
+  renamed.name = "Maji Safi";
+  for (bool dry_run : {true, false}) {
+    std::vector<absl::StatusOr<PublishResult>> results =
+        dry_run ? hub_->CheckMany(Batch({without, OrgPublish("new", {})}))
+                : hub_->PublishMany(Batch({without, OrgPublish("new", {})}));
+    ASSERT_OK(results[0]);
+    EXPECT_EQ(results[0]->emptied,
+              (std::vector<std::string>{"locations", "topics"}))
+        << dry_run;
+    ASSERT_OK(results[1]);
+    EXPECT_TRUE(results[1]->emptied.empty());  // No earlier version.
+  }
+  // A version that keeps its lists (an edited name) empties none.
+  std::vector<absl::StatusOr<PublishResult>> kept =
+      hub_->PublishMany(Batch({OrgPublish("new", renamed)}));
+  ASSERT_OK(kept[0]);
+  EXPECT_EQ(kept[0]->record.body().version(), 2u);
+  EXPECT_TRUE(kept[0]->emptied.empty());
+}
+
 TEST_F(HubTest, PublishManyAgainIsUnchanged) {
   std::vector<v1::PublishRequest> requests = {OrgPublish("a", {}),
                                               OrgPublish("b", {})};

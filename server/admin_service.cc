@@ -180,6 +180,7 @@ grpc::Status AdminService::PublishBatch(grpc::ServerContext*,
     result->set_record_id(r->record.body().record_id());
     result->set_version(r->record.body().version());
     result->set_sequence(r->record.body().sequence());
+    for (const std::string& field : r->emptied) result->add_emptied(field);
   }
   spdlog::info("publish batch{}: {} records, {} {}, {} unchanged, {} rejected",
                dry_run ? " (dry run, nothing stored)" : "",

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -258,6 +259,29 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
                                        : "";
         if (r.outcome() == "published") {
           ++published;
+          if (r.emptied_size() > 0 && k < call->request.records_size()) {
+            // A re-import that leaves rows out (an HSDS list's items do)
+            // publishes the record without them (found in a trial): say so.
+            const v1::PublishRequest& record = call->request.records(k);
+            const std::string kind =
+                record.has_service() ? "service" : "organization";
+            std::vector<std::string> fields;
+            for (const std::string& f : r.emptied()) {
+              fields.push_back(absl::StrCat(kind, ".", f));
+            }
+            refused.push_back(
+                {source, r.record_id(), absl::StrJoin(fields, ", "), "",
+                 absl::StrCat(dry_run ? "the hub's current version has "
+                                        "them and this import gives none: "
+                                        "the new version would have none"
+                                      : "the hub's previous version had them "
+                                        "and this import gives none: the new "
+                                        "version has none",
+                              " (import the ", kind,
+                              " with them, from a data package or a full "
+                              "object, to keep them)"),
+                 false});
+          }
           if (dry_run && k < call->request.records_size()) {
             const v1::PublishRequest& record = call->request.records(k);
             s.out() << "would publish " << r.record_id() << " "

@@ -154,12 +154,35 @@ class HsdsImportTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
     def test_3_json_examples_import_and_reimport_unchanged(self):
+        # organization_list.json's item leaves out the organization's rows:
+        # importing it over the package's version says what that version
+        # had and the new one has not (found in a trial, where it was
+        # silent), in a dry run too.
+        emptied = ("id=%s organization.identifiers, organization.locations — "
+                   % ORG)
+        dry = HUB.ctl("hsds", "import", "--dry-run",
+                      os.path.join(EXAMPLES, "organization_list.json"))
+        self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
+        self.assertIn(emptied + "the hub's current version has them and this "
+                      "import gives none: the new version would have none",
+                      dry.stdout)
         for name in ["organization_full.json", "service_full.json",
                      "organization_list.json", "service_list.json",
                      "service_at_location_full.json"]:
             path = os.path.join(EXAMPLES, name)
             out = HUB.ctl("hsds", "import", path)
             self.assertEqual(out.returncode, 0, name + out.stdout + out.stderr)
+            if name == "organization_list.json":
+                self.assertIn(emptied + "the hub's previous version had them",
+                              out.stdout)
+            elif name == "service_list.json":
+                # Its item leaves out the service's rows the same way.
+                self.assertIn("id=%s service.phones, service.languages, "
+                              "service.area_descriptions, service.locations — "
+                              "the hub's previous version had them" % SERVICE,
+                              out.stdout)
+            else:
+                self.assertNotIn("version had them", out.stdout, name)
             again = HUB.ctl("hsds", "import", path)
             self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
             published, unchanged, rejected, skipped = summary(again)
