@@ -318,10 +318,6 @@ constexpr absl::string_view kOrganizationRows[] = {"phones", "locations",
 // "services" said the organization had none (found in a trial).
 constexpr absl::string_view kOrganizationServices[] = {"services"};
 
-// The service of a service_at_location answer: with its rows and its
-// provider, less its entries (the answer is one of them).
-v3::Service ServiceOfEntry(const node::Hub& hub, const v1::Record& service);
-
 // A service with its own fields only, as lists give it without `full`.
 void StripRows(v3::Service* svc) {
   svc->clear_phones();
@@ -367,6 +363,8 @@ v3::Service FullService(const node::Hub& hub, const v1::Record& service) {
   return out;
 }
 
+// The service of a service_at_location answer: with its rows and its
+// provider, less its entries (the answer is one of them).
 v3::Service ServiceOfEntry(const node::Hub& hub, const v1::Record& service) {
   v3::Service svc = FullService(hub, service);
   svc.clear_service_at_locations();
