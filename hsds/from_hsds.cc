@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <optional>
-#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -14,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "hsds/codes.h"
 #include "hsds/internal/mapped_check.h"
+#include "hsds/internal/not_kept.h"
 #include "hsds/internal/reading.h"
 #include "node/records/hsds_ids.h"
 #include "node/records/iso_codes.h"
@@ -24,55 +24,10 @@
 namespace civhub::hsds {
 namespace {
 
-using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
-
 using internal::Shorten;
 
 std::string Trimmed(absl::string_view s) {
   return std::string(absl::StripAsciiWhitespace(s));
-}
-
-// The fields of each table that the mapping reads; every other field
-// present is counted as not kept.
-const std::map<std::string, std::set<std::string>, std::less<>>& KeptFields() {
-  static const auto* kept =
-      new std::map<std::string, std::set<std::string>, std::less<>>{
-          {"organization",
-           {"id", "name", "alternate_name", "description", "email", "website",
-            "year_incorporated", "legal_status", "parent_organization_id"}},
-          {"service",
-           {"id", "organization_id", "name", "alternate_name", "description",
-            "url", "email", "status", "application_process", "fees_description",
-            "eligibility_description", "minimum_age", "maximum_age"}},
-          {"location",
-           // location_type: a civhub location is a place (physical or
-           // postal); a virtual one has no address, so no country, and is
-           // dropped with that problem.
-           {"id", "organization_id", "name", "latitude", "longitude",
-            "location_type"}},
-          {"address",
-           {"id", "location_id", "address_1", "address_2", "city", "region",
-            "state_province", "postal_code", "country", "address_type"}},
-          {"phone",
-           {"id", "organization_id", "service_id", "location_id", "contact_id",
-            "service_at_location_id", "number", "extension", "type",
-            "description"}},
-          {"organization_identifier",
-           {"id", "organization_id", "identifier_scheme", "identifier_type",
-            "identifier"}},
-          {"service_area",
-           {"id", "service_id", "name", "description", "extent"}},
-          {"service_at_location",
-           {"id", "service_id", "location_id", "description"}},
-          {"language",
-           {"id", "service_id", "location_id", "phone_id", "code", "name"}},
-          {"attribute",
-           {"id", "link_id", "link_type", "link_entity", "taxonomy_term_id",
-            "taxonomy_term"}},
-          {"taxonomy_term", {"id", "code", "name"}},
-      };
-  return *kept;
 }
 
 // "hsds-" + the lower-case UUID.
@@ -139,7 +94,7 @@ class Mapper {
   }
 
   Mapped Run() {
-    CountNotKept();
+    internal::CountNotKept(p_, &out_.not_kept);
     identifiers_ = GroupBy(p_.organization_identifiers,
                            [](const auto& m) { return m.organization_id(); });
     org_phones_ =
@@ -210,82 +165,8 @@ class Mapper {
                              Shorten(value), std::move(reason), skipped});
   }
 
-  // Counts the fields of `m` (a row of `table`) the mapping does not read.
-  void CountRow(const Message& m, const std::string& table,
-                const std::string& where) {
-    const google::protobuf::Reflection* reflection = m.GetReflection();
-    for (const FieldDescriptor* f : NotKeptFields(m, table)) {
-      const int count = f->is_repeated() ? reflection->FieldSize(m, f)
-                        : reflection->HasField(m, f) ? 1
-                                                     : 0;
-      if (count == 0) continue;
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
-          !f->is_repeated() && reflection->GetString(m, f).empty()) {
-        continue;
-      }
-      NotKept& n = out_.not_kept[absl::StrCat(table, ".", f->name())];
-      if (n.count == 0) n.first_where = where;
-      n.count += count;
-    }
-  }
-
-  // The fields of `m`'s message type (the rows of `table`) that KeptFields
-  // does not name, in field order; worked out once per table rather than
-  // looked up per field of every row (a 100,000-row package's look-ups
-  // were a few percent of civhubctl's import).
-  const std::vector<const FieldDescriptor*>& NotKeptFields(
-      const Message& m, const std::string& table) {
-    auto [it, added] = not_kept_fields_.try_emplace(table);
-    if (added) {
-      const auto& kept = KeptFields().at(table);
-      const google::protobuf::Descriptor* d = m.GetDescriptor();
-      for (int i = 0; i < d->field_count(); ++i) {
-        if (kept.count(d->field(i)->name()) == 0) {
-          it->second.push_back(d->field(i));
-        }
-      }
-    }
-    return it->second;
-  }
-
   void CountWhole(const std::string& key, const std::string& where) {
-    NotKept& n = out_.not_kept[key];
-    if (n.count == 0) n.first_where = where;
-    ++n.count;
-  }
-
-  void CountNotKept() {
-    for (const auto& r : p_.organizations)
-      CountRow(r.message, "organization", r.where);
-    for (const auto& r : p_.services) CountRow(r.message, "service", r.where);
-    for (const auto& r : p_.locations) CountRow(r.message, "location", r.where);
-    for (const auto& r : p_.addresses) CountRow(r.message, "address", r.where);
-    for (const auto& r : p_.phones) {
-      if (r.message.organization_id().empty() &&
-          r.message.service_id().empty()) {
-        // A phone of a location, a contact or a service at a location only.
-        CountWhole("phone.* (not of an organization or a service)", r.where);
-      } else {
-        CountRow(r.message, "phone", r.where);
-      }
-    }
-    for (const auto& r : p_.organization_identifiers)
-      CountRow(r.message, "organization_identifier", r.where);
-    for (const auto& r : p_.service_areas)
-      CountRow(r.message, "service_area", r.where);
-    for (const auto& r : p_.service_at_locations)
-      CountRow(r.message, "service_at_location", r.where);
-    for (const auto& r : p_.languages) {
-      if (r.message.service_id().empty()) {
-        CountWhole("language.* (not of a service)", r.where);
-      } else {
-        CountRow(r.message, "language", r.where);
-      }
-    }
-    for (const auto& r : p_.attributes)
-      CountRow(r.message, "attribute", r.where);
-    for (const auto& r : p_.taxonomy_terms)
-      CountRow(r.message, "taxonomy_term", r.where);
+    internal::CountWhole(key, where, &out_.not_kept);
   }
 
   void IndexTerms() {
@@ -814,8 +695,6 @@ class Mapper {
   bool stopped_ = false;          // The sink said stop.
   Mapped out_;
   absl::flat_hash_map<std::string, const v3::TaxonomyTerm*> terms_;
-  absl::flat_hash_map<std::string, std::vector<const FieldDescriptor*>>
-      not_kept_fields_;  // By table.
   // "organization:<id>" / "service:<id>" -> its terms, with where each
   // attribute is.
   absl::flat_hash_map<
