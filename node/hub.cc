@@ -408,7 +408,7 @@ void Hub::FinishBatch(StoredBatch batch,
     *view.stored.mutable_signed_() =
         std::move(batch.checked[i]->record.signed_record);
     view.body = std::move(batch.checked[i]->record.body);
-    (*results)[i] = PublishResult{Directory::ToRecord(view), false,
+    (*results)[i] = PublishResult{Directory::ToRecord(std::move(view)), false,
                                   std::move(batch.emptied[i])};
   }
   const std::vector<std::optional<size_t>>& same_as = batch.same_as;

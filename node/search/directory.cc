@@ -40,14 +40,18 @@ absl::Status CheckRecordRef(const v1::RecordRef& ref, absl::string_view field,
 }
 
 v1::Record Directory::ToRecord(const StoredView& view) {
+  return ToRecord(StoredView(view));
+}
+
+v1::Record Directory::ToRecord(StoredView&& view) {
   v1::Record out;
   out.set_origin(crypto::HubIdOf(view.body.origin()));
   out.set_record_id(view.body.record_id());
   if (const RecordKindInfo* kind = KindOf(view.body); kind != nullptr) {
     out.set_kind(kind->api_kind);
   }
-  *out.mutable_signed_() = view.stored.signed_();
-  *out.mutable_body() = view.body;
+  *out.mutable_signed_() = std::move(*view.stored.mutable_signed_());
+  *out.mutable_body() = std::move(view.body);
   return out;
 }
 

@@ -169,8 +169,10 @@ class Directory {
   absl::StatusOr<std::vector<v1::Change>> ChangesAfter(uint64_t after_cursor,
                                                        size_t max) const;
 
-  // The client-facing form of a stored record.
+  // The client-facing form of a stored record; the second takes the
+  // view's messages rather than copying them.
   static v1::Record ToRecord(const StoredView& view);
+  static v1::Record ToRecord(StoredView&& view);
 
  private:
   const Store* const store_;

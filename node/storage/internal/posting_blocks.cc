@@ -153,33 +153,37 @@ void ForEachPosting(
 
 void PostingOps::Add(uint64_t doc, const IndexTerms& terms, bool remove) {
   ForEachPosting(doc, terms, [&](const std::string& list, const Posting& p) {
-    ops_.push_back(Op{list, doc, remove, p});
+    lists_[list].push_back(Op{doc, remove, p});
+    ++size_;
   });
 }
 
 absl::Status PostingOps::Write(leveldb::DB* db, uint64_t fresh_from,
                                leveldb::WriteBatch* batch) {
-  if (ops_.empty()) return absl::OkStatus();
-  // List by list, document by document; a document's ops in the order
-  // they were made.
-  std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
-    const int c = a.list.compare(b.list);
-    return c != 0 ? c < 0 : a.doc < b.doc;
-  });
+  if (lists_.empty()) return absl::OkStatus();
+  // List by list in key order, document by document; a document's ops in
+  // the order they were made.
+  std::vector<std::pair<const std::string*, std::vector<Op>*>> lists;
+  lists.reserve(lists_.size());
+  for (auto& [list, ops] : lists_) lists.emplace_back(&list, &ops);
+  std::sort(lists.begin(), lists.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
   // Created only if a change needs a read: a batch of new records has none.
   std::unique_ptr<leveldb::Iterator> it;
   std::vector<DocChange> changes;
   absl::Status status;
-  for (size_t i = 0; i < ops_.size() && status.ok();) {
-    const std::string& list = ops_[i].list;
+  for (auto& [list, list_ops] : lists) {
+    std::vector<Op>& ops = *list_ops;
+    auto by_doc = [](const Op& a, const Op& b) { return a.doc < b.doc; };
+    if (!std::is_sorted(ops.begin(), ops.end(), by_doc)) {
+      std::stable_sort(ops.begin(), ops.end(), by_doc);
+    }
     changes.clear();
-    size_t j = i;
-    while (j < ops_.size() && ops_[j].list == list) {
-      const uint64_t doc = ops_[j].doc;
+    for (size_t j = 0; j < ops.size();) {
+      const uint64_t doc = ops[j].doc;
       DocChange change{doc, false, j, j};
-      for (; j < ops_.size() && ops_[j].doc == doc && ops_[j].list == list;
-           ++j) {
-        if (ops_[j].remove) {
+      for (; j < ops.size() && ops[j].doc == doc; ++j) {
+        if (ops[j].remove) {
           change.replace = true;
           change.adds_begin = j + 1;
         }
@@ -190,15 +194,17 @@ absl::Status PostingOps::Write(leveldb::DB* db, uint64_t fresh_from,
     if (it == nullptr && changes.front().doc < fresh_from) {
       it.reset(db->NewIterator(leveldb::ReadOptions()));
     }
-    status = WriteList(it.get(), list, changes, fresh_from, batch);
-    i = j;
+    status = WriteList(it.get(), *list, ops, changes, fresh_from, batch);
+    if (!status.ok()) break;
   }
-  ops_.clear();
+  lists_.clear();
+  size_ = 0;
   return status;
 }
 
 absl::Status PostingOps::WriteList(leveldb::Iterator* it,
                                    const std::string& list,
+                                   const std::vector<Op>& ops,
                                    const std::vector<DocChange>& changes,
                                    uint64_t fresh_from,
                                    leveldb::WriteBatch* batch) {
@@ -250,7 +256,7 @@ absl::Status PostingOps::WriteList(leveldb::Iterator* it,
       e = changes.size();  // Appended: after every block of the list.
     }
     merged.clear();
-    Merge(old, tag, changes.data() + c, changes.data() + e, &merged);
+    Merge(old, tag, ops, changes.data() + c, changes.data() + e, &merged);
 
     // Appended postings fill blocks in order; a block that grew past the
     // cap splits into even parts. Never between two postings of one
@@ -272,8 +278,8 @@ absl::Status PostingOps::WriteList(leveldb::Iterator* it,
 }
 
 void PostingOps::Merge(const std::vector<Posting>& old, char tag,
-                       const DocChange* begin, const DocChange* end,
-                       std::vector<Posting>* out) const {
+                       const std::vector<Op>& ops, const DocChange* begin,
+                       const DocChange* end, std::vector<Posting>* out) {
   size_t k = 0;
   for (const DocChange* c = begin; c != end; ++c) {
     while (k < old.size() && old[k].doc < c->doc) out->push_back(old[k++]);
@@ -284,7 +290,7 @@ void PostingOps::Merge(const std::vector<Posting>& old, char tag,
     for (size_t a = c->adds_begin; a < c->adds_end; ++a) {
       // One posting per document (text, filter) or per location (geo): a
       // later one replaces an earlier.
-      const Posting& p = ops_[a].posting;
+      const Posting& p = ops[a].posting;
       auto same =
           std::find_if(out->begin() + first, out->end(), [&](const Posting& q) {
             return tag != keys::kGeo || q.payload[0] == p.payload[0];
