@@ -270,6 +270,26 @@ TEST_F(PostingBlocksTest, RemovalFromAMiddleBlockAndReAddingTheSameDoc) {
   ExpectSound();
 }
 
+// A batch's changes to a list arrive in record order, not document order:
+// here a later document's, then an earlier one's, then a new one's. Each
+// list must still come out in document order, its blocks sound.
+TEST_F(PostingBlocksTest, ABatchChangingDocumentsOutOfOrder) {
+  std::vector<uint64_t> docs = ApplySixHundred();
+  ApplyAll({Org(key_, "org-500", "Renamed Alliance", 2),
+            Org(key_, "org-10", "Renamed Alliance", 2),
+            Org(key_, "org-new", "Shared Renamed")});
+  const uint64_t added = DocOf(key_, "org-new");
+  std::vector<uint64_t> shared = docs;
+  shared.erase(shared.begin() + 500);
+  shared.erase(shared.begin() + 10);
+  shared.push_back(added);
+  EXPECT_EQ(Docs("shared"), shared);
+  EXPECT_EQ(Docs("renamed"),
+            (std::vector<uint64_t>{docs[10], docs[500], added}));
+  EXPECT_EQ(Docs("alliance"), (std::vector<uint64_t>{docs[10], docs[500]}));
+  ExpectSound();
+}
+
 TEST_F(PostingBlocksTest, RemovingABlocksLastDocumentRekeysIt) {
   std::vector<uint64_t> docs = ApplySixHundred();
   // org-255 is the last document of the first block.
