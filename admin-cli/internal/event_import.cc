@@ -50,13 +50,8 @@ absl::Status ValidateLocally(const v1::PublishRequest& request) {
   if (event.has_replicates() && event.replicates().origin().empty()) {
     event.mutable_replicates()->set_origin(crypto::HubIdOf(PlaceholderKey()));
   }
-  body.set_origin(PlaceholderKey());
-  body.set_record_id(request.record_id());
-  body.set_version(1);
-  body.set_sequence(1);
-  const absl::Time now = absl::Now();
-  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(now));
-  return node::ValidateRecordBody(body, node::ValidationOptions{now, true});
+  return node::ValidateAsPublishedNow(std::move(body), PlaceholderKey(),
+                                      request.record_id());
 }
 
 // "2027-05-12 09:00 America/Lima", or "2027-03-06 (all day)".

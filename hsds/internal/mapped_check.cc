@@ -51,13 +51,8 @@ absl::Status ValidateAsPublished(const v1::PublishRequest& mapped) {
   v1::RecordBody body;
   if (absl::Status s = node::CopyPublishedPayload(request, &body); !s.ok())
     return s;
-  body.set_origin(PlaceholderHub().bytes());
-  body.set_record_id(request.record_id());
-  body.set_version(1);
-  body.set_sequence(1);
-  const absl::Time now = absl::Now();
-  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(now));
-  return node::ValidateRecordBody(body, node::ValidationOptions{now, true});
+  return node::ValidateAsPublishedNow(std::move(body), PlaceholderHub().bytes(),
+                                      request.record_id());
 }
 
 bool RemoveAtPath(absl::string_view path, v1::PublishRequest* request,

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "civhub/v1/record.pb.h"
 #include "google/protobuf/message.h"
@@ -54,6 +55,14 @@ struct ValidationOptions {
 // this version of civhub is present anywhere in it.
 absl::Status ValidateRecordBody(const v1::RecordBody& body,
                                 const ValidationOptions& options);
+
+// Checks `body` (a payload, as CopyPublishedPayload gives it) as the hub
+// whose key is `origin` (32 bytes) would publish it now: the first version
+// of `record_id`, strict. What a client runs when it cannot ask the hub
+// (a dry run without one).
+absl::Status ValidateAsPublishedNow(v1::RecordBody body,
+                                    absl::string_view origin,
+                                    absl::string_view record_id);
 
 // A record id: 1-128 characters from [A-Za-z0-9._~-]. `field` names it in
 // the error.
