@@ -1,7 +1,9 @@
 #include "hsds/from_hsds.h"
 
 #include <cmath>
+#include <map>
 #include <optional>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -69,6 +71,7 @@ using Groups = absl::flat_hash_map<std::string, std::vector<const Row<M>*>>;
 template <typename M, typename Key>
 Groups<M> GroupBy(const std::vector<Row<M>>& rows, Key key) {
   Groups<M> out;
+  out.reserve(rows.size());
   for (const Row<M>& r : rows) {
     out[node::NormalizeUuid(key(r.message))].push_back(&r);
   }
@@ -94,7 +97,18 @@ class Mapper {
   }
 
   Mapped Run() {
-    internal::CountNotKept(p_, &out_.not_kept);
+    // What comes before the first record takes three threads, each with
+    // its own output, merged below in the order one thread would have
+    // written it: every second of it is a second the hub waits.
+    std::map<std::string, NotKept> read_not_kept = std::move(out_.not_kept);
+    out_.not_kept.clear();
+    std::map<std::string, NotKept> counted;
+    std::thread counting([this, &counted] {
+      internal::CountNotKept(p_, &counted);  // Reads p_ only.
+    });
+    std::vector<Problem> location_problems;
+    std::thread locating(
+        [this, &location_problems] { MapLocations(&location_problems); });
     identifiers_ = GroupBy(p_.organization_identifiers,
                            [](const auto& m) { return m.organization_id(); });
     org_phones_ =
@@ -108,8 +122,16 @@ class Mapper {
     at_locations_ = GroupBy(p_.service_at_locations,
                             [](const auto& m) { return m.service_id(); });
     IndexTerms();
-    IndexAttributes();
-    MapLocations();
+    IndexAttributes();  // Its values not kept go to out_.not_kept, for now.
+    counting.join();
+    locating.join();
+    for (auto* from : {&counted, &out_.not_kept}) {
+      internal::MergeNotKept(*from, &read_not_kept);
+    }
+    out_.not_kept = std::move(read_not_kept);
+    for (Problem& problem : location_problems) {
+      out_.problems.push_back(std::move(problem));
+    }
     std::vector<std::pair<v1::PublishRequest, std::string>> services;
     for (const auto& row : p_.services) {
       std::optional<v1::PublishRequest> r = MapService(row);
@@ -161,8 +183,15 @@ class Mapper {
  private:
   void Add(const std::string& where, absl::string_view id, std::string field,
            absl::string_view value, std::string reason, bool skipped = false) {
-    out_.problems.push_back({where, Shorten(id), std::move(field),
-                             Shorten(value), std::move(reason), skipped});
+    AddTo(&out_.problems, where, id, std::move(field), value, std::move(reason),
+          skipped);
+  }
+  static void AddTo(std::vector<Problem>* problems, const std::string& where,
+                    absl::string_view id, std::string field,
+                    absl::string_view value, std::string reason,
+                    bool skipped = false) {
+    problems->push_back({where, Shorten(id), std::move(field), Shorten(value),
+                         std::move(reason), skipped});
   }
 
   void CountWhole(const std::string& key, const std::string& where) {
@@ -176,6 +205,7 @@ class Mapper {
   }
 
   void IndexAttributes() {
+    attributes_.reserve(p_.organizations.size() + p_.services.size());
     for (const auto& row : p_.attributes) {
       const v3::Attribute& a = row.message;
       std::string entity = absl::AsciiStrToLower(a.link_entity());
@@ -260,24 +290,30 @@ class Mapper {
     }
   }
 
-  void MapLocations() {
+  // Maps every location with its address into locations_ and
+  // org_locations_; its problems go to `problems`. Runs beside
+  // IndexAttributes and CountNotKept: it touches nothing else.
+  void MapLocations(std::vector<Problem>* problems) {
     absl::flat_hash_map<std::string, std::vector<const Row<v3::Address>*>>
         addresses;
+    addresses.reserve(p_.addresses.size());
+    locations_.reserve(p_.locations.size());
+    org_locations_.reserve(p_.locations.size());
     for (const auto& a : p_.addresses) {
       addresses[node::NormalizeUuid(a.message.location_id())].push_back(&a);
     }
     for (const auto& row : p_.locations) {
       const v3::Location& l = row.message;
       if (!node::IsUuid(l.id())) {
-        Add(row.where, l.id(), "location.id", l.id(),
-            "is not a UUID (8-4-4-4-12 hex digits); the location is skipped",
-            true);
+        AddTo(problems, row.where, l.id(), "location.id", l.id(),
+              "is not a UUID (8-4-4-4-12 hex digits); the location is skipped",
+              true);
         continue;
       }
       const std::string id = node::NormalizeUuid(l.id());
       if (locations_.contains(id)) {
-        Add(row.where, id, "location.id", id,
-            "appears more than once; the first is kept", true);
+        AddTo(problems, row.where, id, "location.id", id,
+              "appears more than once; the first is kept", true);
         continue;
       }
       v1::Location loc;
@@ -296,36 +332,38 @@ class Mapper {
         }
       }
       if (address == nullptr) {
-        Add(row.where, id, "location", "",
-            "has no address, so no country (civhub requires an ISO 3166-1 "
-            "country); the location is dropped",
-            true);
+        AddTo(problems, row.where, id, "location", "",
+              "has no address, so no country (civhub requires an ISO 3166-1 "
+              "country); the location is dropped",
+              true);
         continue;
       }
       // Packages written by hand often name the country ("Kenya", "USA").
       const std::string given = Trimmed(address->country());
       std::optional<absl::string_view> code = node::CountryCodeFor(given);
       if (given.empty()) {
-        Add(address_where, address_id, "address.country", "",
-            "is empty: civhub requires an ISO 3166-1 country; the location "
-            "is dropped",
-            true);
+        AddTo(problems, address_where, address_id, "address.country", "",
+              "is empty: civhub requires an ISO 3166-1 country; the location "
+              "is dropped",
+              true);
         continue;
       }
       if (!code.has_value()) {
-        Add(address_where, address_id, "address.country", address->country(),
-            absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
-                         "one country",
-                         node::CountryCodeHint(given),
-                         "; the location is dropped"),
-            true);
+        AddTo(problems, address_where, address_id, "address.country",
+              address->country(),
+              absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
+                           "one country",
+                           node::CountryCodeHint(given),
+                           "; the location is dropped"),
+              true);
         continue;
       }
       const std::string country(*code);
       if (!absl::EqualsIgnoreCase(given, country)) {
-        Add(address_where, address_id, "address.country", address->country(),
-            absl::StrCat("is not an ISO 3166-1 alpha-2 code; read as ", country,
-                         " (", *node::CountryName(country), ")"));
+        AddTo(problems, address_where, address_id, "address.country",
+              address->country(),
+              absl::StrCat("is not an ISO 3166-1 alpha-2 code; read as ",
+                           country, " (", *node::CountryName(country), ")"));
       }
       loc.set_country(country);
       for (const std::string* region :
@@ -337,12 +375,12 @@ class Mapper {
           loc.set_region(r);
           break;
         }
-        Add(address_where, address_id,
-            region == &address->region() ? "address.region"
-                                         : "address.state_province",
-            *region,
-            absl::StrCat("is not an ISO 3166-2 code of ", country,
-                         "; dropped"));
+        AddTo(problems, address_where, address_id,
+              region == &address->region() ? "address.region"
+                                           : "address.state_province",
+              *region,
+              absl::StrCat("is not an ISO 3166-2 code of ", country,
+                           "; dropped"));
       }
       loc.set_city(Trimmed(address->city()));
       std::string street = Trimmed(address->address_1());
@@ -352,19 +390,19 @@ class Mapper {
       loc.set_address(street);
       loc.set_postal_code(Trimmed(address->postal_code()));
       if (l.has_latitude() != l.has_longitude()) {
-        Add(row.where, id,
-            l.has_latitude() ? "location.latitude" : "location.longitude", "",
-            "is given without the other coordinate; neither is kept");
+        AddTo(problems, row.where, id,
+              l.has_latitude() ? "location.latitude" : "location.longitude", "",
+              "is given without the other coordinate; neither is kept");
       } else if (l.has_latitude()) {
         if (std::isfinite(l.latitude()) && std::isfinite(l.longitude()) &&
             std::abs(l.latitude()) <= 90 && std::abs(l.longitude()) <= 180) {
           loc.set_latitude(l.latitude());
           loc.set_longitude(l.longitude());
         } else {
-          Add(row.where, id, "location.latitude",
-              absl::StrCat(l.latitude(), ",", l.longitude()),
-              "is not a WGS84 point (latitude -90..90, longitude "
-              "-180..180); the coordinates are dropped");
+          AddTo(problems, row.where, id, "location.latitude",
+                absl::StrCat(l.latitude(), ",", l.longitude()),
+                "is not a WGS84 point (latitude -90..90, longitude "
+                "-180..180); the coordinates are dropped");
         }
       }
       locations_.emplace(id, std::make_pair(std::move(loc), &row));

@@ -151,4 +151,13 @@ void CountWhole(const std::string& key, const std::string& where,
   ++n.count;
 }
 
+void MergeNotKept(const std::map<std::string, NotKept>& later,
+                  std::map<std::string, NotKept>* not_kept) {
+  for (const auto& [key, from] : later) {
+    NotKept& n = (*not_kept)[key];
+    if (n.count == 0) n.first_where = from.first_where;
+    n.count += from.count;
+  }
+}
+
 }  // namespace civhub::hsds::internal

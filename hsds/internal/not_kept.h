@@ -22,6 +22,11 @@ void CountNotKept(const Package& p, std::map<std::string, NotKept>* not_kept);
 void CountWhole(const std::string& key, const std::string& where,
                 std::map<std::string, NotKept>* not_kept);
 
+// Adds the counts of `later` (values met after all those in `*not_kept`)
+// to `*not_kept`, which keeps its own first places.
+void MergeNotKept(const std::map<std::string, NotKept>& later,
+                  std::map<std::string, NotKept>* not_kept);
+
 }  // namespace civhub::hsds::internal
 
 #endif  // CIVHUB_HSDS_INTERNAL_NOT_KEPT_H_
