@@ -56,6 +56,39 @@ TEST(Keys, OtherKeysSignatureFails) {
   EXPECT_FALSE(a->public_key().Verify(SigningDomain::kRecord, "m", "short"));
 }
 
+// Each thread keeps a context for the key it last used: signing and
+// verifying in turn with several keys, with bad signatures between and keys
+// destroyed and created again (a new key may take a freed one's address),
+// gives every key its own RFC 8032 signature and every verdict right.
+TEST(Keys, KeysTakenInTurnOnOneThreadKeepTheirOwnSignatures) {
+  absl::StatusOr<PrivateKey> rfc = PrivateKey::FromSeed(Hex(kRfcSeed));
+  ASSERT_OK(rfc);
+  for (int round = 0; round < 50; ++round) {
+    absl::StatusOr<PrivateKey> other = PrivateKey::Generate();
+    ASSERT_OK(other);
+    for (const PrivateKey* key : {&*rfc, &*other, &*rfc}) {
+      absl::StatusOr<std::string> sig = key->Sign(SigningDomain::kRecord, "m");
+      ASSERT_OK(sig);
+      EXPECT_FALSE(key->public_key().Verify(SigningDomain::kRecord, "n", *sig));
+      EXPECT_TRUE(key->public_key().Verify(SigningDomain::kRecord, "m", *sig));
+      const PrivateKey* wrong = key == &*rfc ? &*other : &*rfc;
+      EXPECT_FALSE(
+          wrong->public_key().Verify(SigningDomain::kRecord, "m", *sig));
+    }
+    // A fresh key object for the same seed (likely at a freed address)
+    // still signs as RFC 8032 says.
+    absl::StatusOr<PrivateKey> again = PrivateKey::FromSeed(Hex(kRfcSeed));
+    ASSERT_OK(again);
+    absl::StatusOr<std::string> unprefixed =
+        again->Sign(SigningDomain::kRecord, "");
+    ASSERT_OK(unprefixed);
+    EXPECT_TRUE(
+        rfc->public_key().Verify(SigningDomain::kRecord, "", *unprefixed));
+    EXPECT_TRUE(
+        again->public_key().VerifyUnprefixed(Hex("72"), Hex(kRfcSignature)));
+  }
+}
+
 TEST(Keys, HubIdRoundTripsAndRejectsTypos) {
   absl::StatusOr<PrivateKey> key = PrivateKey::Generate();
   ASSERT_OK(key);
