@@ -121,8 +121,30 @@ bool IsWordChar(UChar32 c) {
   return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) != 0;
 }
 
+// ASCII text folds to its lower case: NFKC and NFD leave ASCII as it is,
+// case folding maps A-Z alone, and no ASCII character is a diacritic, a
+// tatweel or a letter FoldLetter changes. Most names and descriptions in
+// English, Swahili or Indonesian are ASCII, and the three normalizations
+// below were a third of deriving a record's index terms.
+bool FoldAscii(const icu::UnicodeString& in, icu::UnicodeString* out) {
+  const int32_t n = in.length();
+  const char16_t* p = in.getBuffer();
+  for (int32_t i = 0; i < n; ++i) {
+    if (p[i] >= 0x80) return false;
+  }
+  char16_t* q = out->getBuffer(n);
+  for (int32_t i = 0; i < n; ++i) {
+    q[i] = p[i] >= u'A' && p[i] <= u'Z'
+               ? static_cast<char16_t>(p[i] + (u'a' - u'A'))
+               : p[i];
+  }
+  out->releaseBuffer(n);
+  return true;
+}
+
 // NFKC_Casefold, then diacritics and variants folded away.
 icu::UnicodeString Fold(const icu::UnicodeString& in) {
+  if (icu::UnicodeString ascii; FoldAscii(in, &ascii)) return ascii;
   const Icu& icu = GetIcu();
   UErrorCode st = U_ZERO_ERROR;
   icu::UnicodeString decomposed =

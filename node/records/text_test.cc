@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 namespace civhub::node {
@@ -112,6 +113,39 @@ TEST(AppendIndexTerms, HoldsEveryFormAWordIsSearchedBy) {
   for (const char* t :
        {"womens", "women", "s", "leau", "eau", "l", "水源", "水", "源"}) {
     EXPECT_NE(std::find(terms.begin(), terms.end(), t), terms.end()) << t;
+  }
+}
+
+// ASCII text is folded without ICU's normalizers: every ASCII character,
+// alone and in random text, gives the words ICU's folding gives. The same
+// text ending in " é" goes through ICU (it is not ASCII) and its last word
+// folds to "e", as " e" does through the ASCII path.
+TEST(SplitWords, AsciiTextSplitsAsThroughIcu) {
+  auto expect_same = [](const std::string& ascii) {
+    const std::vector<Word> fast = SplitWords(ascii + " e");
+    const std::vector<Word> icu = SplitWords(ascii + " \u00e9");
+    ASSERT_EQ(fast.size(), icu.size()) << ascii;
+    for (size_t i = 0; i < fast.size(); ++i) {
+      EXPECT_EQ(fast[i].folded, icu[i].folded) << ascii;
+      EXPECT_EQ(fast[i].stem, icu[i].stem) << ascii;
+      EXPECT_EQ(fast[i].parts, icu[i].parts) << ascii;
+      EXPECT_EQ(fast[i].chars, icu[i].chars) << ascii;
+    }
+  };
+  for (int c = 0; c < 0x80; ++c) {
+    const std::string ch(1, static_cast<char>(c));
+    expect_same(ch);
+    expect_same("Water" + ch + "AID " + ch + "3" + ch + "14 l" + ch + "EAU");
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string text(rng() % 40, ' ');
+    // Mostly letters, so that words form around the rest.
+    for (char& ch : text) {
+      ch = rng() % 2 ? static_cast<char>('A' + rng() % 58)
+                     : static_cast<char>(rng() % 0x80);
+    }
+    expect_same(text);
   }
 }
 
