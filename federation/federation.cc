@@ -380,7 +380,7 @@ absl::StatusOr<v1::FetchResponse> Federation::HandleFetch(
   return spreading_.HandleFetch(request);
 }
 
-void Federation::OnPublished(const v1::SignedRecord& record) {
+void Federation::OnPublished(const v1::Record& record) {
   bool publish_system = false;
   {
     absl::MutexLock lock(&shared_.mu);
@@ -388,9 +388,12 @@ void Federation::OnPublished(const v1::SignedRecord& record) {
     publish_system = shared_.system_records_pending;
     shared_.system_records_pending = false;
   }
-  // This hub's own record, from the publish path rather than ingest: its
-  // header is read here.
-  spreading_.Relay({record}, {ReadKey(record)}, /*except=*/"");
+  // This hub's own record, from the publish path: its header comes parsed
+  // (reading it from the signed bytes again was 1.6 % of an import).
+  spreading_.Relay(
+      {record.signed_()},
+      {RecordKey(record.body().origin(), record.body().sequence())},
+      /*except=*/"");
   if (publish_system) PublishSystemRecords();
 }
 

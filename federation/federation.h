@@ -249,7 +249,7 @@ class Federation : private Spreading::Host,
   // Called for every record this hub publishes (Hub's publish observer):
   // pushed to the peers; the first one also lets the system records be
   // published (see SharedState::system_records_pending). No errors.
-  void OnPublished(const v1::SignedRecord& record);
+  void OnPublished(const v1::Record& record);
 
  private:
   // Spreading::Host.

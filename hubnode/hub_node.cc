@@ -59,8 +59,7 @@ federation::Federation* HubNode::Federate(
   federation_ = std::make_unique<federation::Federation>(
       hub_.get(), trust_.get(), scheduler, transport, std::move(options));
   federation::Federation* fed = federation_.get();
-  hub_->SetPublishObserver(
-      [fed](const v1::SignedRecord& r) { fed->OnPublished(r); });
+  hub_->SetPublishObserver([fed](const v1::Record& r) { fed->OnPublished(r); });
   return fed;
 }
 

@@ -482,8 +482,7 @@ absl::StatusOr<PublishResult> Hub::Notify(
     CountStored(RecordSource::kPublish, ApplyOutcome::kApplied);
   }
   // Outside publish_mu_: the observer may publish in turn.
-  if (result.ok() && !result->unchanged && observer_)
-    observer_(result->record.signed_());
+  if (result.ok() && !result->unchanged && observer_) observer_(result->record);
   return result;
 }
 

@@ -122,10 +122,9 @@ class Hub {
   absl::StatusOr<PublishResult> DeleteSystem(absl::string_view record_id);
 
   // Runs `observer` after each record this hub publishes or deletes, with
-  // the new signed record, outside the hub's locks (it may publish in
-  // turn). Set once, before serving.
-  void SetPublishObserver(
-      std::function<void(const v1::SignedRecord&)> observer) {
+  // the new record (signed, and its body as parsed), outside the hub's
+  // locks (it may publish in turn). Set once, before serving.
+  void SetPublishObserver(std::function<void(const v1::Record&)> observer) {
     observer_ = std::move(observer);
   }
 
@@ -219,7 +218,7 @@ class Hub {
   const OriginPolicy* const policy_;
   Executor* const executor_;
   Directory directory_;
-  std::function<void(const v1::SignedRecord&)> observer_;
+  std::function<void(const v1::Record&)> observer_;
 
   // Serializes local publishes: each takes the next sequence.
   absl::Mutex publish_mu_;

@@ -99,9 +99,8 @@ google::protobuf::RepeatedPtrField<v1::PublishRequest> Batch(
 
 TEST_F(HubTest, PublishManyAssignsVersionsAndContiguousSequences) {
   ASSERT_OK(hub_->Publish(OrgPublish("old", {})));
-  std::vector<v1::SignedRecord> observed;
-  hub_->SetPublishObserver(
-      [&](const v1::SignedRecord& r) { observed.push_back(r); });
+  std::vector<v1::Record> observed;
+  hub_->SetPublishObserver([&](const v1::Record& r) { observed.push_back(r); });
   OrgSpec changed;
   changed.name = "Maji Safi Kenya Trust";
   // Enough records for the executor's helpers to sign some of them.
@@ -123,6 +122,15 @@ TEST_F(HubTest, PublishManyAssignsVersionsAndContiguousSequences) {
   EXPECT_EQ(results[1]->record.body().version(), 1u);
   EXPECT_EQ(Organizations(), 41u);
   ASSERT_EQ(observed.size(), requests.size());
+  // The observer (the federation, which gossips each record under its
+  // origin and sequence) is given the body that was signed.
+  for (const v1::Record& r : observed) {
+    v1::RecordBody signed_body;
+    ASSERT_TRUE(signed_body.ParseFromString(r.signed_().body()));
+    EXPECT_EQ(signed_body.origin(), r.body().origin());
+    EXPECT_EQ(signed_body.sequence(), r.body().sequence());
+    EXPECT_EQ(signed_body.record_id(), r.body().record_id());
+  }
   // The store has them all, the latest version of "old" included.
   absl::StatusOr<std::optional<StoredView>> old =
       store_->Get(key_.public_key().bytes(), "old");
@@ -168,7 +176,7 @@ TEST_F(HubTest, PublishManyAgainIsUnchanged) {
   const uint64_t last = store_->last_change();
   clock_.Advance(absl::Minutes(5));
   int observed = 0;
-  hub_->SetPublishObserver([&](const v1::SignedRecord&) { ++observed; });
+  hub_->SetPublishObserver([&](const v1::Record&) { ++observed; });
   std::vector<absl::StatusOr<PublishResult>> again =
       hub_->PublishMany(Batch(requests));
   for (const auto& r : again) {
@@ -204,7 +212,7 @@ TEST_F(HubTest, CheckManySaysWhatPublishManyWouldAndStoresNothing) {
   ASSERT_OK(hub_->Publish(OrgPublish("edited", {})));
   const uint64_t last = store_->last_change();
   int observed = 0;
-  hub_->SetPublishObserver([&](const v1::SignedRecord&) { ++observed; });
+  hub_->SetPublishObserver([&](const v1::Record&) { ++observed; });
   OrgSpec changed, bad;
   changed.name = "Edited";
   bad.country = "XX";
