@@ -110,7 +110,6 @@ void ReadTable(const fs::path& file, const std::string& name,
       continue;
     }
     Row<M> out;
-    out.where = where;
     for (size_t c = 0; c < fields.size(); ++c) {
       const std::string& cell = row.cells[c];
       if (cell.empty()) continue;
@@ -123,6 +122,7 @@ void ReadTable(const fs::path& file, const std::string& name,
              Shorten(cell), "is not a number; the value is dropped", false});
       }
     }
+    out.where = std::move(where);
     rows->push_back(std::move(out));
   }
 }
