@@ -492,10 +492,31 @@ std::string FindUnknownAt(const Message& m, const std::string& path) {
   return "";
 }
 
+// Whether `m` or a message inside it has unknown fields: the walk above
+// without building a path per message (StrCat of every nested message's
+// path was most of validating a record that has none).
+bool HasUnknown(const Message& m) {
+  const auto* refl = m.GetReflection();
+  if (!refl->GetUnknownFields(m).empty()) return true;
+  std::vector<const FieldDescriptor*> fields;
+  refl->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < refl->FieldSize(m, f); ++i) {
+        if (HasUnknown(refl->GetRepeatedMessage(m, f, i))) return true;
+      }
+    } else if (HasUnknown(refl->GetMessage(m, f))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string FindUnknownField(const Message& message) {
-  return FindUnknownAt(message, "");
+  return HasUnknown(message) ? FindUnknownAt(message, "") : "";
 }
 
 }  // namespace civhub::node
