@@ -661,5 +661,70 @@ TEST(FromHsds, ServiceRules) {
   EXPECT_NE(Find(m, "language.code"), nullptr);
 }
 
+// What comes before the first record is worked out on three threads (the
+// values not kept counted, the attributes indexed, the locations mapped);
+// the problems and counts still come in the order one thread would give
+// them: reading's, then the attributes', then the locations', then the
+// organizations'; a value not kept is first met where reading met it.
+TEST(FromHsds, ProblemsAndValuesNotKeptComeInReadingOrder) {
+  Package p;
+  p.problems.push_back({"organizations.csv:9", "", "organization", "",
+                        "2 cells, the header has 3; the row is skipped", true});
+  p.not_kept["organization.tax_id"] = {1, "organizations.csv:1"};
+  Row<v3::Organization> org;
+  org.where = "organizations.csv:2";
+  org.message.set_id("11111111-1111-4111-8111-111111111111");
+  org.message.set_name("Maji Safi");
+  org.message.set_tax_id("KE-123");
+  org.message.set_year_incorporated(0.5);
+  p.organizations.push_back(org);
+  Row<v3::Location> loc;
+  loc.where = "locations.csv:2";
+  loc.message.set_id("not-a-uuid");
+  p.locations.push_back(loc);
+  loc.where = "locations.csv:3";
+  loc.message.set_id("22222222-2222-4222-8222-222222222222");
+  loc.message.set_organization_id("11111111-1111-4111-8111-111111111111");
+  p.locations.push_back(loc);
+  Row<v3::Address> address;
+  address.where = "addresses.csv:2";
+  address.message.set_location_id("22222222-2222-4222-8222-222222222222");
+  address.message.set_country("KE");
+  p.addresses.push_back(address);
+  Row<v3::Attribute> attr;
+  attr.where = "attributes.csv:2";
+  attr.message.set_link_entity("organization");
+  attr.message.set_link_id("11111111-1111-4111-8111-111111111111");
+  attr.message.set_taxonomy_term_id("33333333-3333-4333-8333-333333333333");
+  p.attributes.push_back(attr);
+  attr.where = "attributes.csv:3";
+  attr.message.set_link_entity("location");
+  p.attributes.push_back(attr);
+
+  Mapped m = MapPackage(std::move(p), MapOptions{"en"});
+  ASSERT_EQ(m.records.size(), 1u) << Describe(m.problems);
+  std::vector<std::string> order;
+  for (const Problem& problem : m.problems) {
+    order.push_back(absl::StrCat(problem.where, " ", problem.field));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{
+                       "organizations.csv:9 organization",
+                       "attributes.csv:2 attribute.taxonomy_term_id",
+                       "locations.csv:2 location.id",
+                       "organizations.csv:2 organization.year_incorporated",
+                   }));
+  ASSERT_EQ(m.not_kept.count("organization.tax_id"), 1u);
+  EXPECT_EQ(m.not_kept.at("organization.tax_id").count, 2);
+  EXPECT_EQ(m.not_kept.at("organization.tax_id").first_where,
+            "organizations.csv:1");
+  const std::string linked = "attribute.* (linked to \"location\")";
+  ASSERT_EQ(m.not_kept.count(linked), 1u) << linked;
+  EXPECT_EQ(m.not_kept.at(linked).count, 1);
+  EXPECT_EQ(m.not_kept.at(linked).first_where, "attributes.csv:3");
+  EXPECT_EQ(m.values_not_kept, 3);
+  ASSERT_EQ(m.records[0].organization().locations_size(), 1);
+  EXPECT_EQ(m.records[0].organization().locations(0).country(), "KE");
+}
+
 }  // namespace
 }  // namespace civhub::hsds
