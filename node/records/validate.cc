@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/keys.h"
 #include "google/protobuf/descriptor.h"
@@ -464,59 +465,42 @@ absl::Status ValidatePeerLinkRecord(const v1::RecordBody& body,
 
 namespace {
 
-std::string FindUnknownAt(const Message& m, const std::string& path) {
+// The number of the first unknown field in `m` or a message inside it, or
+// 0 if there is none. `*path` gets the field path to that message, last
+// step first, as the walk returns: no string is built for a message
+// without one (building each nested message's path was most of validating
+// a record).
+int FindUnknownAt(const Message& m, std::vector<std::string>* path) {
   const auto* refl = m.GetReflection();
   const google::protobuf::UnknownFieldSet& unknown = refl->GetUnknownFields(m);
-  if (!unknown.empty()) {
-    return absl::StrCat(path.empty() ? "body" : path, ": unknown field ",
-                        unknown.field(0).number(),
-                        " (not part of this record format)");
-  }
+  if (!unknown.empty()) return unknown.field(0).number();
   std::vector<const FieldDescriptor*> fields;
   refl->ListFields(m, &fields);
   for (const FieldDescriptor* f : fields) {
     if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
-    std::string sub =
-        path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
-    if (f->is_repeated()) {
-      for (int i = 0; i < refl->FieldSize(m, f); ++i) {
-        std::string r = FindUnknownAt(refl->GetRepeatedMessage(m, f, i),
-                                      absl::StrCat(sub, "[", i, "]"));
-        if (!r.empty()) return r;
+    const int n = f->is_repeated() ? refl->FieldSize(m, f) : 1;
+    for (int i = 0; i < n; ++i) {
+      const Message& sub = f->is_repeated() ? refl->GetRepeatedMessage(m, f, i)
+                                            : refl->GetMessage(m, f);
+      if (const int number = FindUnknownAt(sub, path); number != 0) {
+        path->push_back(f->is_repeated() ? absl::StrCat(f->name(), "[", i, "]")
+                                         : f->name());
+        return number;
       }
-    } else {
-      std::string r = FindUnknownAt(refl->GetMessage(m, f), sub);
-      if (!r.empty()) return r;
     }
   }
-  return "";
-}
-
-// Whether `m` or a message inside it has unknown fields: the walk above
-// without building a path per message (StrCat of every nested message's
-// path was most of validating a record that has none).
-bool HasUnknown(const Message& m) {
-  const auto* refl = m.GetReflection();
-  if (!refl->GetUnknownFields(m).empty()) return true;
-  std::vector<const FieldDescriptor*> fields;
-  refl->ListFields(m, &fields);
-  for (const FieldDescriptor* f : fields) {
-    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
-    if (f->is_repeated()) {
-      for (int i = 0; i < refl->FieldSize(m, f); ++i) {
-        if (HasUnknown(refl->GetRepeatedMessage(m, f, i))) return true;
-      }
-    } else if (HasUnknown(refl->GetMessage(m, f))) {
-      return true;
-    }
-  }
-  return false;
+  return 0;
 }
 
 }  // namespace
 
 std::string FindUnknownField(const Message& message) {
-  return HasUnknown(message) ? FindUnknownAt(message, "") : "";
+  std::vector<std::string> path;
+  const int number = FindUnknownAt(message, &path);
+  if (number == 0) return "";
+  return absl::StrCat(
+      path.empty() ? "body" : absl::StrJoin(path.rbegin(), path.rend(), "."),
+      ": unknown field ", number, " (not part of this record format)");
 }
 
 }  // namespace civhub::node

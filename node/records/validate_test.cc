@@ -224,6 +224,12 @@ TEST(Validate, RejectsUnknownFieldsAnywhere) {
       ->AddVarint(99, 1);
   EXPECT_STATUS(ValidateRecordBody(body, Lenient()), kInvalid,
                 "organization.locations[0]: unknown field 99");
+  // On the body itself, and a body without any.
+  v1::RecordBody top = Body(MakeOrganization({}));
+  EXPECT_EQ(FindUnknownField(top), "");
+  top.GetReflection()->MutableUnknownFields(&top)->AddVarint(98, 1);
+  EXPECT_EQ(FindUnknownField(top),
+            "body: unknown field 98 (not part of this record format)");
 }
 
 TEST(Validate, ChecksCommunityMemberships) {
