@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/record_signing.h"
@@ -135,16 +136,36 @@ std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
   {
     absl::MutexLock lock(&publish_mu_);
     batch = PublishManyLocked(requests, &results, /*dry_run=*/false);
+    // Taken before publish_mu_ is let go, so that batches apply in the
+    // order they took their sequences; once it is held, the batch before
+    // this one is applied (or failed).
+    apply_mu_.Lock();
+    applying_.reset();
+    if (!batch.to_apply.empty()) {
+      Applying& applying = applying_.emplace();
+      applying.last_sequence = batch.last_sequence;
+      for (size_t i : batch.to_apply) {
+        applying.record_ids.insert(batch.checked[i]->record.body.record_id());
+      }
+    }
   }
-  // The next batch may check, sign and store while this one syncs; its
-  // own sync then covers both. Observers hear of records only once synced:
-  // a record announced to peers must survive a crash, or its sequence
-  // could be reused.
+  // The next batch checks and signs while this one applies, and applies
+  // while this one syncs; its own sync then covers both. Observers hear of
+  // records only once synced: a record announced to peers must survive a
+  // crash, or its sequence could be reused.
+  ApplyBatch(&batch, &results);
+  apply_mu_.Unlock();
   FinishBatch(std::move(batch), &results);
   for (absl::StatusOr<PublishResult>& result : results) {
     result = Notify(std::move(result));
   }
   return results;
+}
+
+void Hub::SettleLocked() {
+  if (!applying_.has_value()) return;
+  absl::MutexLock wait(&apply_mu_);  // Until the batch in hand is applied.
+  applying_.reset();
 }
 
 std::vector<absl::StatusOr<PublishResult>> Hub::CheckMany(
@@ -154,6 +175,7 @@ std::vector<absl::StatusOr<PublishResult>> Hub::CheckMany(
   StoredBatch batch;
   {
     absl::MutexLock lock(&publish_mu_);
+    SettleLocked();
     batch = PublishManyLocked(requests, &results, /*dry_run=*/true);
   }
   FinishBatch(std::move(batch), &results);  // Nothing to sync: the repeats.
@@ -212,6 +234,35 @@ Hub::StoredBatch Hub::PublishManyLocked(
     bodies[i] = std::move(body);
   });
 
+  // The batch before this one may still be applying (PublishMany). Its
+  // records are not read until it is applied: a record of it, or one a
+  // record here refers to, is read again once it is.
+  if (applying_.has_value()) {
+    const std::string self = crypto::HubIdOf(origin);
+    auto in_hand = [&](const v1::RecordBody& body) {
+      if (applying_->record_ids.contains(body.record_id())) return true;
+      for (const KindedReference& r : CheckedReferences(body)) {
+        if (r.ref->origin() == self &&
+            applying_->record_ids.contains(r.ref->record_id())) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (std::any_of(bodies.begin(), bodies.end(), [&](const auto& body) {
+          return body.has_value() && in_hand(*body);
+        })) {
+      const absl::flat_hash_set<std::string> ids =
+          std::move(applying_->record_ids);
+      SettleLocked();
+      for (size_t i = 0; i < n; ++i) {
+        if (bodies[i].has_value() && ids.contains(bodies[i]->record_id())) {
+          existing[i] = store_->Get(origin, bodies[i]->record_id());
+        }
+      }
+    }
+  }
+
   // 2. In request order: unchanged, or the next version and sequence. A
   // record given twice compares with (and follows) its earlier entry.
   absl::StatusOr<storage::OriginState> state = store_->GetOriginState(origin);
@@ -220,6 +271,10 @@ Hub::StoredBatch Hub::PublishManyLocked(
     return out;
   }
   uint64_t sequence = state->max_sequence();
+  if (applying_.has_value()) {
+    sequence = std::max(sequence, applying_->last_sequence);
+  }
+  out.first_sequence = sequence + 1;
   // Per record id: the request that last published it in this batch.
   absl::flat_hash_map<std::string, size_t> in_batch;
   std::vector<std::optional<size_t>>& same_as = out.same_as;
@@ -282,48 +337,76 @@ Hub::StoredBatch Hub::PublishManyLocked(
     return out;
   }
 
-  // 3. Serialize, sign and derive the index entries on the executor's
-  // threads, while this thread applies the signed records in order, a run
-  // of ready ones at a time in one store write (Store::ApplyMany), signing
-  // itself while too few are ready: applying overlaps signing, and the
-  // store's lock and LevelDB's write path are taken once per run, not per
-  // record. A store failure fails the rest (their sequences would
-  // otherwise leave a gap). FinishBatch syncs, after the lock.
-  const size_t m = to_sign.size();
+  // 3. Serialize, sign and derive the index entries, on the executor's
+  // threads and this one. ApplyBatch applies them, after the lock.
+  out.last_sequence = sequence;
+  out.to_apply = std::move(to_sign);
+  const std::vector<size_t>& to_apply = out.to_apply;
+  const size_t m = to_apply.size();
   std::vector<std::optional<Checked>>& checked = out.checked;
   checked.resize(n);
-  // ready[k]: to_sign[k] is signed (or failed). Value-initialized: false.
-  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[m]());
   std::atomic<size_t> next{0};
-  auto sign = [&](size_t k) {
-    const size_t i = to_sign[k];
-    absl::StatusOr<v1::SignedRecord> signed_record =
-        crypto::SignRecord(key_, SerializeDeterministic(*bodies[i]));
-    if (signed_record.ok()) {
+  auto sign = [&] {
+    for (size_t k = next++; k < m; k = next++) {
+      const size_t i = to_apply[k];
+      absl::StatusOr<v1::SignedRecord> signed_record =
+          crypto::SignRecord(key_, SerializeDeterministic(*bodies[i]));
+      if (!signed_record.ok()) {
+        (*results)[i] = signed_record.status();
+        continue;
+      }
       crypto::VerifiedRecord record{id(), *std::move(bodies[i]),
                                     *std::move(signed_record)};
       Store::ApplyPlan plan = Store::Plan(record);
       checked[i] = Checked{std::move(record), std::move(plan)};
-    } else {
-      (*results)[i] = signed_record.status();
     }
-    ready[k].store(true, std::memory_order_release);
   };
-  auto help = [&] {
-    for (size_t k = next++; k < m; k = next++) sign(k);
-  };
+  const size_t threads = std::min<size_t>(
+      static_cast<size_t>(executor_->parallelism()), (m + 15) / 16);
+  executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
+                            sign, sign);
+  return out;
+}
+
+void Hub::ApplyBatch(StoredBatch* batch,
+                     std::vector<absl::StatusOr<PublishResult>>* results) {
+  const std::vector<size_t>& to_apply = batch->to_apply;
+  if (to_apply.empty()) return;
+  std::vector<std::optional<Checked>>& checked = batch->checked;
+  // The batch's sequences follow the last one stored, unless the batch
+  // before it (whose sequences it follows) failed to apply: then this one
+  // fails too, as the rest of a batch does after a failed record, rather
+  // than leave a gap.
   absl::Status failed;
-  std::vector<size_t>& applied = out.applied;
+  if (absl::StatusOr<storage::OriginState> state =
+          store_->GetOriginState(id().bytes());
+      !state.ok()) {
+    failed = state.status();
+  } else if (state->max_sequence() + 1 != batch->first_sequence) {
+    failed = store_->Writable();
+    if (failed.ok()) {
+      failed = absl::AbortedError(absl::StrCat(
+          "not published: the batch published before this one failed to be "
+          "stored (the last sequence stored is ",
+          state->max_sequence(), ", this batch's first is ",
+          batch->first_sequence, "); publish again"));
+    }
+  }
+  // In runs of at most kMaxRun, each in one store write: each posting list
+  // of the batch gets a block or two instead of one per few records.
+  // (PublishBatch takes at most 500: one run.) A store failure fails the
+  // rest (their sequences would otherwise leave a gap). FinishBatch syncs.
+  constexpr size_t kMaxRun = 512;
   std::vector<const crypto::VerifiedRecord*> run_records;
   std::vector<const Store::ApplyPlan*> run_plans;
   std::vector<size_t> run;  // Request indexes of the run.
-  // Applies to_sign[begin, end), all ready, in one store write.
-  auto apply_run = [&](size_t begin, size_t end) {
+  for (size_t begin = 0; begin < to_apply.size(); begin += kMaxRun) {
+    const size_t end = std::min(to_apply.size(), begin + kMaxRun);
     run.clear();
     run_records.clear();
     run_plans.clear();
     for (size_t k = begin; k < end; ++k) {
-      const size_t i = to_sign[k];
+      const size_t i = to_apply[k];
       if (!checked[i].has_value() && failed.ok()) {
         failed = (*results)[i].status();  // Its signature failed.
       }
@@ -335,7 +418,7 @@ Hub::StoredBatch Hub::PublishManyLocked(
       run_records.push_back(&checked[i]->record);
       run_plans.push_back(&checked[i]->plan);
     }
-    if (run.empty()) return;
+    if (run.empty()) continue;
     std::vector<absl::StatusOr<ApplyOutcome>> outcomes =
         store_->ApplyMany(run_records, run_plans, /*sync=*/false,
                           /*stop_unless_applied=*/true);
@@ -355,44 +438,9 @@ Hub::StoredBatch Hub::PublishManyLocked(
         (*results)[i] = failed;
         continue;
       }
-      applied.push_back(i);
+      batch->applied.push_back(i);
     }
-  };
-  // The longest run applied at once: a whole batch (PublishBatch takes at
-  // most 500). This thread signs until every record is taken, then applies
-  // what is ready, in one store write or a few: each posting list of the
-  // batch gets a block or two instead of one per 64 records, which saved more
-  // (about 9 % of the hub's CPU in a 100k import, four alternating pairs) than
-  // overlapping runs of 64 with signing gained; batches still overlap, as the
-  // next one signs while this one syncs (FinishBatch).
-  constexpr size_t kMaxRun = 512;
-  auto apply_in_order = [&] {
-    size_t done = 0;
-    while (done < m) {
-      size_t end = done;
-      while (end < m && end - done < kMaxRun &&
-             ready[end].load(std::memory_order_acquire)) {
-        ++end;
-      }
-      const bool all_signing = next.load() >= m;
-      if (end > done && (end - done == kMaxRun || end == m || all_signing)) {
-        apply_run(done, end);
-        done = end;
-      } else if (size_t mine = next++; mine < m) {
-        sign(mine);
-      } else if (end > done) {
-        apply_run(done, end);
-        done = end;
-      } else {
-        std::this_thread::yield();  // A helper is finishing record `done`.
-      }
-    }
-  };
-  const size_t threads = std::min<size_t>(
-      static_cast<size_t>(executor_->parallelism()), (m + 15) / 16);
-  executor_->RunWithHelpers(threads > 1 ? static_cast<int>(threads - 1) : 0,
-                            help, apply_in_order);
-  return out;
+  }
 }
 
 void Hub::FinishBatch(StoredBatch batch,
@@ -454,6 +502,7 @@ absl::StatusOr<PublishResult> Hub::RetireLocked(absl::string_view record_id,
     return s;
   }
   absl::MutexLock lock(&publish_mu_);
+  SettleLocked();
   absl::StatusOr<std::optional<StoredView>> existing =
       store_->Get(id().bytes(), record_id);
   if (!existing.ok()) return existing.status();

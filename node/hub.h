@@ -11,8 +11,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "civhub/v1/admin.pb.h"
@@ -95,10 +98,13 @@ class Hub {
   // are validated, serialized and signed on the executor's threads, applied
   // in order (runs of signed ones in one store write, Store::ApplyMany) and
   // made durable by one sync before this returns; the observer
-  // then runs once per published record, in order. One result per request,
-  // in order: the new record, the current one with `unchanged`, or the
-  // error naming the field (a store failure fails that record and every
-  // later one).
+  // then runs once per published record, in order. Concurrent calls
+  // overlap: one is checked and signed while the one before it is stored,
+  // its sequences following that one's (it waits for that one to be
+  // stored if it names one of its records), and it fails if that one
+  // failed to be stored. One result per request, in order: the new record,
+  // the current one with `unchanged`, or the error naming the field (a
+  // store failure fails that record and every later one).
   std::vector<absl::StatusOr<PublishResult>> PublishMany(
       const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests);
 
@@ -180,6 +186,11 @@ class Hub {
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
   // What PublishManyLocked stored and left to finish outside the lock.
   struct StoredBatch {
+    // Request indexes to sign and apply, in sequence order, and their
+    // first and last sequences.
+    std::vector<size_t> to_apply;
+    uint64_t first_sequence = 0;
+    uint64_t last_sequence = 0;
     std::vector<size_t> applied;  // Request indexes, in the store unsynced.
     std::vector<std::optional<Checked>> checked;  // By request index.
     // same_as[i]: request i is unchanged from request same_as[i].
@@ -187,14 +198,22 @@ class Hub {
     // emptied[i]: PublishResult::emptied of request i.
     std::vector<std::vector<std::string>> emptied;
   };
-  // PublishMany's work under publish_mu_: checks, signs and stores the
-  // batch (unsynced); sets the results of requests that failed or were
-  // unchanged from the store. With `dry_run` (CheckMany) it stops after the
-  // checks, setting the unsigned record each published one would be.
+  // PublishMany's work under publish_mu_: checks and signs the batch; sets
+  // the results of requests that failed or were unchanged from the store.
+  // With `dry_run` (CheckMany) it stops after the checks, setting the
+  // unsigned record each published one would be.
   StoredBatch PublishManyLocked(
       const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
       std::vector<absl::StatusOr<PublishResult>>* results, bool dry_run)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  // PublishMany's work under apply_mu_: stores the signed batch (unsynced),
+  // in order, setting the results of records that failed to be.
+  void ApplyBatch(StoredBatch* batch,
+                  std::vector<absl::StatusOr<PublishResult>>* results)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // Waits until the batch PublishMany is applying, if any, is applied:
+  // the store is then current for this hub's records.
+  void SettleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   // PublishMany's work after the lock: one sync for the batch, then the
   // results of what it stored.
   void FinishBatch(StoredBatch batch,
@@ -206,6 +225,7 @@ class Hub {
   template <typename Fn>
   absl::StatusOr<PublishResult> Locked(Fn fn) {
     absl::MutexLock lock(&publish_mu_);
+    SettleLocked();
     return fn();
   }
   // Tells the observer about a new record, then returns `result`.
@@ -222,6 +242,19 @@ class Hub {
 
   // Serializes local publishes: each takes the next sequence.
   absl::Mutex publish_mu_;
+  // Held while a published batch is stored. PublishMany takes it before it
+  // lets go of publish_mu_, so batches are stored in the order they took
+  // their sequences, and the next batch is checked and signed meanwhile.
+  absl::Mutex apply_mu_ ABSL_ACQUIRED_AFTER(publish_mu_);
+  // The batch PublishMany is storing, or has stored since the last look:
+  // its record ids and its last sequence. The next batch takes its
+  // sequences after that one, and waits for it (SettleLocked) before it
+  // reads one of those records.
+  struct Applying {
+    absl::flat_hash_set<std::string> record_ids;
+    uint64_t last_sequence = 0;
+  };
+  std::optional<Applying> applying_ ABSL_GUARDED_BY(publish_mu_);
 };
 
 }  // namespace civhub::node

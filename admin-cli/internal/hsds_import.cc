@@ -28,9 +28,9 @@ namespace {
 constexpr size_t kPublishBatch = 500;
 // Batches mapped ahead of the sending: bounds what is held in memory.
 constexpr size_t kBatchesAhead = 4;
-// Admin.PublishBatch calls in flight: the hub publishes one batch while the
-// next one travels and is parsed.
-constexpr size_t kCallsInFlight = 2;
+// Admin.PublishBatch calls in flight: the hub stores and syncs one batch
+// while it checks and signs the next, and a third travels and is parsed.
+constexpr size_t kCallsInFlight = 3;
 
 // Records to publish, in input order, with where each came from.
 struct Batch {

@@ -1,4 +1,4 @@
-// A disk that fills up, for node/'s tests of store write failures.
+// A disk that fills up or stalls, for node/'s tests of store writes.
 #ifndef CIVHUB_NODE_STORAGE_FULL_DISK_ENV_FOR_TESTS_H_
 #define CIVHUB_NODE_STORAGE_FULL_DISK_ENV_FOR_TESTS_H_
 
@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "leveldb/env.h"
 #include "node/storage/internal/store_access.h"
 #include "node/storage/store_env.h"
@@ -28,6 +29,25 @@ class FullDiskEnv : public leveldb::EnvWrapper {
   bool full() const { return full_.load(); }
   // Writes that failed so far.
   int failed_writes() const { return failed_writes_.load(); }
+
+  // From HoldWrites to ReleaseWrites a write that reaches the disk (Flush,
+  // Sync, Close) waits, as on a disk that stalls: for tests of what goes on
+  // meanwhile. Released, the writes go on (and fail if the disk was made
+  // full meanwhile).
+  void HoldWrites() {
+    absl::MutexLock lock(&hold_mu_);
+    held_ = true;
+  }
+  void ReleaseWrites() {
+    absl::MutexLock lock(&hold_mu_);
+    held_ = false;
+  }
+  // Returns once a write is waiting on HoldWrites.
+  void AwaitHeldWrite() {
+    absl::MutexLock lock(&hold_mu_);
+    hold_mu_.Await(absl::Condition(
+        +[](int* waiting) { return *waiting > 0; }, &waiting_));
+  }
 
   leveldb::Status NewWritableFile(const std::string& name,
                                   leveldb::WritableFile** result) override {
@@ -73,6 +93,7 @@ class FullDiskEnv : public leveldb::EnvWrapper {
    private:
     leveldb::Status Drain() {
       if (pending_.empty()) return leveldb::Status::OK();
+      env_->WaitWhileHeld();
       std::string data;
       data.swap(pending_);
       if (!env_->full()) {
@@ -92,7 +113,18 @@ class FullDiskEnv : public leveldb::EnvWrapper {
     std::string pending_;
   };
 
+  void WaitWhileHeld() {
+    absl::MutexLock lock(&hold_mu_);
+    ++waiting_;
+    hold_mu_.Await(absl::Condition(
+        +[](bool* held) { return !*held; }, &held_));
+    --waiting_;
+  }
+
   std::atomic<bool> full_{false};
+  absl::Mutex hold_mu_;
+  bool held_ ABSL_GUARDED_BY(hold_mu_) = false;
+  int waiting_ ABSL_GUARDED_BY(hold_mu_) = 0;  // Writes waiting on held_.
   std::atomic<int> failed_writes_{0};
   // This file system as StoreOptions::env takes it.
   const std::unique_ptr<node::StoreEnv> store_env_ =
