@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -19,7 +20,9 @@ int64_t FirstInvalidUtf8(absl::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   // ICU's offsets are int32_t; a cell is far below 2 GiB (CsvLimits).
   const int32_t n = static_cast<int32_t>(std::min<size_t>(s.size(), INT32_MAX));
-  for (int32_t i = 0; i < n;) {
+  int32_t i = 0;
+  while (i < n && p[i] < 0x80) ++i;  // ASCII, most cells: no decoding.
+  while (i < n) {
     const int32_t start = i;
     UChar32 c;
     // Negative for overlongs, surrogates, values past U+10FFFF and
@@ -32,54 +35,29 @@ int64_t FirstInvalidUtf8(absl::string_view s) {
 
 }  // namespace
 
+// Bytes read from the input at once.
+constexpr size_t kBlockBytes = size_t{64} << 10;
+
 CsvReader::CsvReader(std::istream* in, CsvLimits limits)
-    : in_(in->rdbuf()), limits_(limits) {}
+    : in_(in->rdbuf()),
+      limits_(limits),
+      buf_(std::make_unique<char[]>(kBlockBytes)) {}
 
-int CsvReader::Get() {
-  if (pending_pos_ < pending_.size()) {
-    const int c = static_cast<unsigned char>(pending_[pending_pos_++]);
-    if (pending_pos_ == pending_.size()) {
-      pending_.clear();
-      pending_pos_ = 0;
-    }
-    return c;
+size_t CsvReader::Fill(size_t n) {
+  if (end_ - pos_ >= n) return end_ - pos_;
+  // What is left goes to the front (never more than a few bytes: Fill
+  // asks for at most three), and the rest of the block is read.
+  std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
+  end_ -= pos_;
+  pos_ = 0;
+  while (in_ != nullptr && end_ < n) {
+    const std::streamsize got = in_->sgetn(
+        buf_.get() + end_, static_cast<std::streamsize>(kBlockBytes - end_));
+    if (got <= 0) break;  // The end, or a read error: taken for the end.
+    end_ += static_cast<size_t>(got);
+    read_ += got;
   }
-  if (in_ == nullptr) return -1;
-  const auto c = in_->sbumpc();
-  return std::streambuf::traits_type::eq_int_type(
-             c, std::streambuf::traits_type::eof())
-             ? -1
-             : static_cast<unsigned char>(c);
-}
-
-int CsvReader::Peek() {
-  if (pending_pos_ < pending_.size()) {
-    return static_cast<unsigned char>(pending_[pending_pos_]);
-  }
-  if (in_ == nullptr) return -1;
-  const auto c = in_->sgetc();
-  return std::streambuf::traits_type::eq_int_type(
-             c, std::streambuf::traits_type::eof())
-             ? -1
-             : static_cast<unsigned char>(c);
-}
-
-void CsvReader::SkipByteOrderMark() {
-  static constexpr absl::string_view kBom = "\xEF\xBB\xBF";
-  if (in_ == nullptr) return;
-  // Bytes are only consumed while they match; the start of a mark that is
-  // not one goes back to the input through pending_.
-  std::string seen;
-  for (char want : kBom) {
-    const auto c = in_->sgetc();
-    if (std::streambuf::traits_type::eq_int_type(
-            c, std::streambuf::traits_type::eof()) ||
-        c != static_cast<unsigned char>(want)) {
-      break;
-    }
-    seen.push_back(static_cast<char>(in_->sbumpc()));
-  }
-  if (seen.size() < kBom.size()) pending_ = std::move(seen);
+  return end_ - pos_;
 }
 
 void CsvReader::AddProblem(CsvRow* row, CsvProblemKind kind,
@@ -88,19 +66,27 @@ void CsvReader::AddProblem(CsvRow* row, CsvProblemKind kind,
       {kind, row->line, absl::StrCat("line ", row->line, ": ", message)});
 }
 
-void CsvReader::Append(int c) {
-  ++cell_bytes_;
+void CsvReader::Append(const char* bytes, size_t n) {
+  cell_bytes_ += n;
   if (cell_dropped_) return;
-  if (cell_count_ >= limits_.max_cells ||
-      cell_.size() >= limits_.max_cell_bytes ||
-      row_bytes_ + cell_.size() >= limits_.max_row_bytes) {
+  // A byte is kept while the cell and the row are under their limits.
+  size_t room = 0;
+  if (cell_count_ < limits_.max_cells &&
+      cell_.size() < limits_.max_cell_bytes &&
+      row_bytes_ + cell_.size() < limits_.max_row_bytes) {
+    room = std::min(limits_.max_cell_bytes - cell_.size(),
+                    limits_.max_row_bytes - row_bytes_ - cell_.size());
+  }
+  if (n > room) {
     // From here the cell is only counted: a 100 MB cell costs no more
     // memory than max_cell_bytes.
+    peak_held_bytes_ =
+        std::max(peak_held_bytes_, row_bytes_ + cell_.size() + room);
     cell_dropped_ = true;
     cell_.clear();
     return;
   }
-  cell_.push_back(static_cast<char>(c));
+  cell_.append(bytes, n);
   peak_held_bytes_ = std::max(peak_held_bytes_, row_bytes_ + cell_.size());
 }
 
@@ -149,24 +135,27 @@ void CsvReader::EndRow(CsvRow* row) {
 bool CsvReader::Next(CsvRow* row) {
   if (!started_) {
     started_ = true;
-    SkipByteOrderMark();
+    // A byte order mark is skipped only whole; the start of one that is
+    // not one is data.
+    static constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+    if (Fill(kBom.size()) >= kBom.size() &&
+        absl::string_view(buf_.get() + pos_, kBom.size()) == kBom) {
+      pos_ += kBom.size();
+    }
   }
   row->cells.clear();
   row->problems.clear();
-  // Empty lines (LF or CRLF alone) are no rows.
+  // Empty lines (LF or CRLF alone) are no rows; a lone CR is data.
   for (;;) {
     const int c = Peek();
     if (c == -1) return false;
     if (c == '\n') {
-      Get();
+      ++pos_;
       ++line_;
-      continue;
-    }
-    if (c != '\r') break;
-    Get();
-    if (Peek() != '\n') {
-      // A lone CR is data: give it back to the row.
-      pending_.insert(pending_.begin() + pending_pos_, '\r');
+    } else if (c == '\r' && Peek(1) == '\n') {
+      pos_ += 2;
+      ++line_;
+    } else {
       break;
     }
   }
@@ -184,9 +173,8 @@ bool CsvReader::Next(CsvRow* row) {
   State state = State::kCellStart;
   int64_t quote_line = 0;
   for (;;) {
-    const int c = Get();
     if (state == State::kQuoted) {
-      if (c == -1) {
+      if (pos_ == end_ && Fill(1) == 0) {
         AddProblem(row, CsvProblemKind::kUnterminatedQuote,
                    absl::StrFormat("cell %d: the quote opened on line %d is "
                                    "not closed at the end of the file",
@@ -194,20 +182,41 @@ bool CsvReader::Next(CsvRow* row) {
         EndRow(row);
         return true;
       }
-      if (c == '"') {
-        if (Peek() == '"') {
-          Get();
-          Append('"');
-        } else {
-          state = State::kAfterQuote;
-        }
+      // Everything up to the next quote is the cell's, line breaks too.
+      const char* from = buf_.get() + pos_;
+      const auto* quote =
+          static_cast<const char*>(std::memchr(from, '"', end_ - pos_));
+      const size_t n = quote != nullptr ? quote - from : end_ - pos_;
+      if (n > 0) {
+        line_ += std::count(from, from + n, '\n');
+        Append(from, n);
+        pos_ += n;
         continue;
       }
-      if (c == '\n') ++line_;
-      Append(c);
+      ++pos_;  // The quote.
+      if (Peek() == '"') {
+        ++pos_;
+        Append('"');
+      } else {
+        state = State::kAfterQuote;
+      }
       continue;
     }
-    // Outside quotes.
+    if (state == State::kUnquoted) {
+      // Everything up to a comma or a line end is the cell's.
+      const char* from = buf_.get() + pos_;
+      size_t n = 0;
+      while (n < end_ - pos_ && from[n] != ',' && from[n] != '\n' &&
+             from[n] != '\r') {
+        ++n;
+      }
+      if (n > 0) {
+        Append(from, n);
+        pos_ += n;
+        continue;
+      }
+    }
+    const int c = Get();
     if (c == -1) {
       EndRow(row);
       return true;
@@ -218,7 +227,7 @@ bool CsvReader::Next(CsvRow* row) {
       continue;
     }
     if (c == '\n' || (c == '\r' && Peek() == '\n')) {
-      if (c == '\r') Get();
+      if (c == '\r') ++pos_;
       ++line_;
       EndRow(row);
       return true;

@@ -87,30 +87,49 @@ class CsvReader {
   // problems (row->ok() false); the row after it is still read.
   bool Next(CsvRow* row);
 
+  // The bytes of the input taken so far (rows returned, and the byte order
+  // mark).
+  int64_t offset() const { return read_ - static_cast<int64_t>(end_ - pos_); }
+
   // The most bytes of cells the reader has held at once for a row (kept
   // cells and the cell being read), whatever the input: at most
   // max_row_bytes + max_cell_bytes. For tests of the bounds.
   size_t peak_held_bytes() const { return peak_held_bytes_; }
 
  private:
+  // Makes `n` bytes available at pos_ unless the input ends first, reading
+  // from in_; returns the bytes available (less than `n` only at the end).
+  size_t Fill(size_t n);
   // The next byte (as an unsigned char) or -1 at the end.
-  int Get();
-  // The next byte without consuming it, or -1.
-  int Peek();
-  void SkipByteOrderMark();
+  int Get() {
+    if (pos_ == end_ && Fill(1) == 0) return -1;
+    return static_cast<unsigned char>(buf_[pos_++]);
+  }
+  // The byte `ahead` bytes on, without consuming anything, or -1.
+  int Peek(size_t ahead = 0) {
+    if (end_ - pos_ <= ahead && Fill(ahead + 1) <= ahead) return -1;
+    return static_cast<unsigned char>(buf_[pos_ + ahead]);
+  }
   void AddProblem(CsvRow* row, CsvProblemKind kind, std::string message);
   // Adds byte `c` to the cell, or only counts it once the cell or the row
   // is over its limit.
-  void Append(int c);
+  void Append(int c) {
+    const char byte = static_cast<char>(c);
+    Append(&byte, 1);
+  }
+  // Adds `n` bytes to the cell as Append(c) does each.
+  void Append(const char* bytes, size_t n);
   void EndCell(CsvRow* row);
   // Ends the last cell and adds the row's problems of limits.
   void EndRow(CsvRow* row);
 
   std::streambuf* const in_;
   const CsvLimits limits_;
-  // Bytes read while looking for a byte order mark that was not one.
-  std::string pending_;
-  size_t pending_pos_ = 0;
+  // Read from in_ in blocks: buf_[pos_, end_) is read and not yet taken.
+  std::unique_ptr<char[]> buf_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  int64_t read_ = 0;  // Bytes read from in_.
   bool started_ = false;
   int64_t line_ = 1;  // the line of the next byte
 
@@ -144,6 +163,10 @@ class CsvTable {
   // cells as the header. Skip the rows that are not ok(): a good row has
   // exactly columns().size() cells.
   bool Next(CsvRow* row);
+
+  // The bytes of the input taken so far: with the input's size, how much
+  // of the table is read.
+  int64_t offset() const { return reader_->offset(); }
 
   // The cell of `row` in column `name`, or "" if there is no such column
   // (or the row is short).

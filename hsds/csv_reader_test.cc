@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -230,6 +231,72 @@ TEST(CsvReader, SkipsA100MegabyteCellWithoutHoldingIt) {
     // The reader kept the cell up to the limit, then nothing more.
     EXPECT_GE(reader.peak_held_bytes(), limits.max_cell_bytes);
     EXPECT_LE(reader.peak_held_bytes(), limits.max_cell_bytes + 1);
+  }
+}
+
+// A stream that gives one byte per read: every cell, quote and line end
+// of its text is split across the reader's reads.
+class OneByteAtATime : public std::streambuf {
+ public:
+  explicit OneByteAtATime(std::string text) : text_(std::move(text)) {}
+
+ protected:
+  std::streamsize xsgetn(char* s, std::streamsize n) override {
+    if (n <= 0 || pos_ >= text_.size()) return 0;
+    *s = text_[pos_++];
+    return 1;
+  }
+  int_type underflow() override {
+    return pos_ < text_.size() ? traits_type::to_int_type(text_[pos_])
+                               : traits_type::eof();
+  }
+  int_type uflow() override {
+    return pos_ < text_.size() ? traits_type::to_int_type(text_[pos_++])
+                               : traits_type::eof();
+  }
+
+ private:
+  const std::string text_;
+  size_t pos_ = 0;
+};
+
+// The reader takes cells and quoted runs whole from what it has read, and
+// byte by byte where a read ends: rows, problems and the memory held are
+// the same however the input arrives, for random text of the bytes that
+// matter to CSV (and UTF-8) with tight limits and loose ones.
+TEST(CsvReader, ReadsTheSameWhateverTheReadsItTakes) {
+  const std::vector<std::string> pieces = {
+      "a",    "bc",           ",",        "\"",   "\"\"", "\n", "\r",
+      "\r\n", "\xEF\xBB\xBF", "\xC3\xA9", "\xC3", "\xFF", " ",  "0123456789"};
+  CsvLimits tight;
+  tight.max_cell_bytes = 8;
+  tight.max_row_bytes = 20;
+  tight.max_cells = 5;
+  std::mt19937 random(2026);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string text;
+    const int length = static_cast<int>(random() % 60);
+    for (int i = 0; i < length; ++i) text += pieces[random() % pieces.size()];
+    for (const CsvLimits& limits : {tight, CsvLimits()}) {
+      std::istringstream whole(text);
+      OneByteAtATime bytes(text);
+      std::istream split(&bytes);
+      CsvReader a(&whole, limits), b(&split, limits);
+      CsvRow x, y;
+      for (;;) {
+        const bool more = a.Next(&x);
+        ASSERT_EQ(more, b.Next(&y)) << testing::PrintToString(text);
+        if (!more) break;
+        EXPECT_EQ(x.line, y.line);
+        EXPECT_EQ(x.cells, y.cells) << testing::PrintToString(text);
+        ASSERT_EQ(x.problems.size(), y.problems.size());
+        for (size_t i = 0; i < x.problems.size(); ++i) {
+          EXPECT_EQ(x.problems[i].message, y.problems[i].message);
+        }
+      }
+      EXPECT_EQ(a.peak_held_bytes(), b.peak_held_bytes())
+          << testing::PrintToString(text);
+    }
   }
 }
 
