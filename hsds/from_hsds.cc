@@ -167,7 +167,7 @@ class Mapper {
     for (const std::string& key : attribute_order_) {
       if (used_links_.count(key) > 0) continue;
       for (const auto& [term, where] : attributes_.at(key)) {
-        Add(where, "", "attribute.link_id", key.substr(key.find(':') + 1),
+        Add(*where, "", "attribute.link_id", key.substr(key.find(':') + 1),
             absl::StrCat("names no ", key.substr(0, key.find(':')),
                          " of the input; the attribute is skipped"),
             true);
@@ -234,7 +234,7 @@ class Mapper {
       std::string key =
           absl::StrCat(entity, ":", node::NormalizeUuid(a.link_id()));
       if (!attributes_.contains(key)) attribute_order_.push_back(key);
-      attributes_[key].push_back({term, row.where});
+      attributes_[key].push_back({term, &row.where});
     }
   }
 
@@ -281,7 +281,7 @@ class Mapper {
               ? code
               : LocalTopic(code.empty() ? term->name() : code);
       if (local.empty()) {
-        Add(where, term->id(), "taxonomy_term.code",
+        Add(*where, term->id(), "taxonomy_term.code",
             term->code().empty() ? term->name() : term->code(),
             "has no letters or digits to make a topic of; dropped");
         continue;
@@ -697,7 +697,7 @@ class Mapper {
             absl::string_view id) {
     std::string last_error;
     for (int attempt = 0; attempt < 64; ++attempt) {
-      absl::Status s = internal::ValidateAsPublished(request);
+      absl::Status s = internal::ValidateAsPublished(&request);
       if (s.ok()) {
         if (sink_ != nullptr) {
           stopped_ = !(*sink_)(std::move(request), where);
@@ -734,9 +734,10 @@ class Mapper {
   Mapped out_;
   absl::flat_hash_map<std::string, const v3::TaxonomyTerm*> terms_;
   // "organization:<id>" / "service:<id>" -> its terms, with where each
-  // attribute is.
+  // attribute is (its row's, in p_).
   absl::flat_hash_map<
-      std::string, std::vector<std::pair<const v3::TaxonomyTerm*, std::string>>>
+      std::string,
+      std::vector<std::pair<const v3::TaxonomyTerm*, const std::string*>>>
       attributes_;
   std::vector<std::string> attribute_order_;  // attributes_'s keys, in order
   absl::flat_hash_set<std::string> used_links_;

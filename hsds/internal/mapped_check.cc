@@ -35,15 +35,34 @@ const std::string& PlaceholderHubId() {
   return *id;
 }
 
+// A reference's origin is to be filled in before `mapped` is checked.
+bool LacksOrigins(const v1::PublishRequest& mapped) {
+  return (mapped.has_organization() && mapped.organization().has_parent() &&
+          mapped.organization().parent().origin().empty()) ||
+         (mapped.has_service() &&
+          mapped.service().organization().origin().empty());
+}
+
 }  // namespace
+
+absl::Status ValidateAsPublished(v1::PublishRequest* mapped) {
+  if (LacksOrigins(*mapped)) {
+    return ValidateAsPublished(static_cast<const v1::PublishRequest&>(*mapped));
+  }
+  v1::RecordBody body;
+  if (absl::Status s = node::SwapPublishedPayload(mapped, &body); !s.ok()) {
+    return s;
+  }
+  absl::Status s = node::ValidateAsPublishedNow(&body, PlaceholderHub().bytes(),
+                                                mapped->record_id());
+  (void)node::SwapPublishedPayload(mapped, &body);  // Back in place.
+  return s;
+}
 
 absl::Status ValidateAsPublished(const v1::PublishRequest& mapped) {
   // A copy only if a reference's origin is to be filled in.
   std::optional<v1::PublishRequest> filled;
-  if ((mapped.has_organization() && mapped.organization().has_parent() &&
-       mapped.organization().parent().origin().empty()) ||
-      (mapped.has_service() &&
-       mapped.service().organization().origin().empty())) {
+  if (LacksOrigins(mapped)) {
     filled = mapped;
     FillOrigins(PlaceholderHubId(), &*filled);
   }

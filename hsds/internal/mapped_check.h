@@ -18,6 +18,9 @@ namespace civhub::hsds::internal {
 // origin is taken as that hub's. The error's message starts with the
 // field's path ("organization.phones[1].number: ...").
 absl::Status ValidateAsPublished(const v1::PublishRequest& mapped);
+// The same, borrowing `*mapped`'s payload rather than copying it: it is
+// back in place, unchanged, when this returns.
+absl::Status ValidateAsPublished(v1::PublishRequest* mapped);
 
 // Removes what the validation error path `path` names from `request`: the
 // innermost list element on the path ("service.phones[1].number" removes

@@ -3,6 +3,7 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -454,8 +455,15 @@ const RecordKindInfo* FindPublishKind(
   return nullptr;
 }
 
-absl::Status CopyPublishedPayload(const v1::PublishRequest& request,
-                                  v1::RecordBody* body) {
+namespace {
+
+// The payload field of `request` and the field of a RecordBody that takes
+// it, or INVALID_ARGUMENT naming the publishable kinds if `request` has
+// none. A oneof case's value is its field's number; the two fields hold the
+// same message type (record_kinds_test.cc checks).
+absl::StatusOr<std::pair<const google::protobuf::FieldDescriptor*,
+                         const google::protobuf::FieldDescriptor*>>
+PayloadFields(const v1::PublishRequest& request) {
   const RecordKindInfo* kind = FindPublishKind(request.payload_case());
   if (kind == nullptr) {
     std::vector<std::string> names;
@@ -468,15 +476,33 @@ absl::Status CopyPublishedPayload(const v1::PublishRequest& request,
         absl::StrCat("payload: set ", names.size() == 2 ? "either " : "one of ",
                      JoinAlternatives(names)));
   }
-  // A oneof case's value is its field's number; the two fields hold the same
-  // message type (record_kinds_test.cc checks).
-  const google::protobuf::FieldDescriptor* from =
+  return std::make_pair(
       v1::PublishRequest::descriptor()->FindFieldByNumber(
-          request.payload_case());
-  const google::protobuf::FieldDescriptor* to =
-      v1::RecordBody::descriptor()->FindFieldByNumber(kind->payload_case);
+          request.payload_case()),
+      v1::RecordBody::descriptor()->FindFieldByNumber(kind->payload_case));
+}
+
+}  // namespace
+
+absl::Status CopyPublishedPayload(const v1::PublishRequest& request,
+                                  v1::RecordBody* body) {
+  auto fields = PayloadFields(request);
+  if (!fields.ok()) return fields.status();
+  auto [from, to] = *fields;
   body->GetReflection()->MutableMessage(body, to)->CopyFrom(
       request.GetReflection()->GetMessage(request, from));
+  return absl::OkStatus();
+}
+
+absl::Status SwapPublishedPayload(v1::PublishRequest* request,
+                                  v1::RecordBody* body) {
+  auto fields = PayloadFields(*request);
+  if (!fields.ok()) return fields.status();
+  auto [from, to] = *fields;
+  google::protobuf::Message* mine =
+      request->GetReflection()->MutableMessage(request, from);
+  mine->GetReflection()->Swap(mine,
+                              body->GetReflection()->MutableMessage(body, to));
   return absl::OkStatus();
 }
 

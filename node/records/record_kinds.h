@@ -118,6 +118,10 @@ inline const RecordKindInfo* KindOf(const v1::RecordBody& body) {
 // publishable kinds if `request` has none.
 absl::Status CopyPublishedPayload(const v1::PublishRequest& request,
                                   v1::RecordBody* body);
+// CopyPublishedPayload without the copy: swaps `request`'s payload with the
+// same kind's in `body`. Swapping again gives it back.
+absl::Status SwapPublishedPayload(v1::PublishRequest* request,
+                                  v1::RecordBody* body);
 
 // Adds `delta` (+1 or -1) to the counter of `body`'s kind. A body without a
 // payload (never stored: validation rejects it) counts as deleted.

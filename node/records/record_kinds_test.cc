@@ -157,6 +157,23 @@ TEST(RecordKinds, CopiesThePublishedPayload) {
                 "offer, event or registration");
 }
 
+TEST(RecordKinds, SwapsThePublishedPayloadAndBack) {
+  v1::PublishRequest request;
+  *request.mutable_organization() = testing::MakeOrganization({});
+  const std::string payload = request.organization().SerializeAsString();
+  v1::RecordBody body;
+  ASSERT_OK(SwapPublishedPayload(&request, &body));
+  EXPECT_EQ(body.organization().SerializeAsString(), payload);
+  EXPECT_EQ(request.organization().ByteSizeLong(), 0u);
+  ASSERT_OK(SwapPublishedPayload(&request, &body));
+  EXPECT_EQ(request.organization().SerializeAsString(), payload);
+  EXPECT_EQ(body.organization().ByteSizeLong(), 0u);
+
+  request.Clear();
+  EXPECT_STATUS(SwapPublishedPayload(&request, &body),
+                absl::StatusCode::kInvalidArgument, "payload: set one of");
+}
+
 TEST(RecordKinds, DeriveIndexTermsAddsTheKindsPostings) {
   v1::RecordBody body;
   *body.mutable_organization() = testing::MakeOrganization({});

@@ -408,13 +408,19 @@ absl::Status ValidateRecordBody(const v1::RecordBody& body,
 absl::Status ValidateAsPublishedNow(v1::RecordBody body,
                                     absl::string_view origin,
                                     absl::string_view record_id) {
-  body.set_origin(std::string(origin));
-  body.set_record_id(std::string(record_id));
-  body.set_version(1);
-  body.set_sequence(1);
+  return ValidateAsPublishedNow(&body, origin, record_id);
+}
+
+absl::Status ValidateAsPublishedNow(v1::RecordBody* body,
+                                    absl::string_view origin,
+                                    absl::string_view record_id) {
+  body->set_origin(std::string(origin));
+  body->set_record_id(std::string(record_id));
+  body->set_version(1);
+  body->set_sequence(1);
   const absl::Time now = absl::Now();
-  body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(now));
-  return ValidateRecordBody(body, ValidationOptions{now, true});
+  body->mutable_issued_at()->set_seconds(absl::ToUnixSeconds(now));
+  return ValidateRecordBody(*body, ValidationOptions{now, true});
 }
 
 absl::Status ValidateOrganizationRecord(const v1::RecordBody& body,

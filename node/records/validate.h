@@ -63,6 +63,10 @@ absl::Status ValidateRecordBody(const v1::RecordBody& body,
 absl::Status ValidateAsPublishedNow(v1::RecordBody body,
                                     absl::string_view origin,
                                     absl::string_view record_id);
+// The same, setting the header fields on `*body` (its payload untouched).
+absl::Status ValidateAsPublishedNow(v1::RecordBody* body,
+                                    absl::string_view origin,
+                                    absl::string_view record_id);
 
 // A record id: 1-128 characters from [A-Za-z0-9._~-]. `field` names it in
 // the error.
