@@ -5,12 +5,12 @@
 #define CIVHUB_NODE_RECORDS_INDEX_TERMS_H_
 
 #include <cstdint>
-#include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/strings/string_view.h"
 #include "civhub/v1/record.pb.h"
 
@@ -64,10 +64,12 @@ inline constexpr char kFieldExpires = 'x';
 // stores from before have no version.
 inline constexpr int kFilterIndexVersion = 2;
 
+// Ordered, as the postings are written. B-trees: a record's few dozen terms
+// in a few nodes, not a node (an allocation) each as std::map's.
 struct IndexTerms {
-  std::map<std::string, uint8_t> tokens;
-  std::set<std::pair<char, std::string>> filters;  // (kField*, value)
-  std::vector<std::pair<double, double>> points;   // (lat, lon)
+  absl::btree_map<std::string, uint8_t> tokens;
+  absl::btree_set<std::pair<char, std::string>> filters;  // (kField*, value)
+  std::vector<std::pair<double, double>> points;          // (lat, lon)
 };
 
 // Tombstones have no terms: deleted records are not searchable.

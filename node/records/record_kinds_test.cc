@@ -185,7 +185,7 @@ TEST(RecordKinds, DeriveIndexTermsAddsTheKindsPostings) {
   body.mutable_hub_profile()->set_name("East Africa Civic Hub");
   terms = DeriveIndexTerms(body);
   EXPECT_EQ(terms.filters,
-            (std::set<std::pair<char, std::string>>{{kFieldKind, "h"}}));
+            (absl::btree_set<std::pair<char, std::string>>{{kFieldKind, "h"}}));
   EXPECT_TRUE(terms.tokens.empty());
 
   body.mutable_tombstone();
