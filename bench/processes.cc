@@ -235,10 +235,9 @@ absl::StatusOr<MemoryResult> RunMemory(const std::string& bin_dir,
   return result;
 }
 
-absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
-                                               const std::string& dir,
-                                               uint64_t records,
-                                               int base_port) {
+absl::StatusOr<HsdsImportResult> RunHsdsImport(
+    const std::string& bin_dir, const std::string& dir, uint64_t records,
+    int base_port, int runs, const std::function<double()>& sign_rate_now) {
   const int port = base_port + 30;
   if (absl::Status s = CheckPortsFree({port, port + 1}, base_port); !s.ok()) {
     return s;
@@ -278,25 +277,34 @@ absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
   // time.
   ::sync();
   result.generate_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  Daemon daemon(bin_dir, hub, port);
-  if (!WaitReady(bin_dir, hub, daemon, absl::Minutes(2))) {
-    return absl::UnavailableError("civhubd did not start");
-  }
   const std::string import =
       absl::StrCat(bin_dir, "/civhubctl --data-dir '", hub, "' hsds import '",
                    package, "' >/dev/null");
-  start = absl::Now();
-  if (std::system(import.c_str()) != 0) {
-    return absl::InternalError("civhubctl hsds import failed");
+  for (int k = 0; k < std::max(runs, 1); ++k) {
+    if (std::system(absl::StrCat("rm -rf '", hub, "'").c_str()) != 0) {
+      return absl::InternalError("cannot clear " + hub);
+    }
+    Daemon daemon(bin_dir, hub, port);
+    if (!WaitReady(bin_dir, hub, daemon, absl::Minutes(2))) {
+      return absl::UnavailableError("civhubd did not start");
+    }
+    HsdsImportResult::Run& run = result.runs.emplace_back();
+    if (sign_rate_now) run.sign_before = sign_rate_now();
+    start = absl::Now();
+    if (std::system(import.c_str()) != 0) {
+      return absl::InternalError("civhubctl hsds import failed");
+    }
+    run.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    if (sign_rate_now) run.sign_after = sign_rate_now();
+    run.published = Organizations(bin_dir, hub);
+    run.records_per_s = static_cast<double>(run.published) / run.seconds;
+    if (k + 1 < runs) continue;
+    start = absl::Now();
+    if (std::system(import.c_str()) != 0) {
+      return absl::InternalError("civhubctl hsds import (again) failed");
+    }
+    result.reimport_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   }
-  result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  result.published = Organizations(bin_dir, hub);
-  result.records_per_s = static_cast<double>(result.published) / result.seconds;
-  start = absl::Now();
-  if (std::system(import.c_str()) != 0) {
-    return absl::InternalError("civhubctl hsds import (again) failed");
-  }
-  result.reimport_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return result;
 }
 
@@ -714,12 +722,14 @@ void HsdsImportWorkload(const std::string& data, uint64_t records,
                         double sign_per_s, int base_port,
                         std::vector<Result>* results,
                         const std::function<double()>& sign_rate_now) {
+  const int runs = sign_rate_now ? 3 : 1;
   std::cerr << "hsds-import: a package of " << records
-            << " organizations into a new hub...\n";
+            << " organizations into a new hub, " << runs << " time"
+            << (runs > 1 ? "s" : "") << "...\n";
   const std::string bin = data + "/hsds-bin";
   absl::StatusOr<HsdsImportResult> h =
       LinkBinaries(bin, "hsds-import")
-          ? RunHsdsImport(bin, data, records, base_port)
+          ? RunHsdsImport(bin, data, records, base_port, runs, sign_rate_now)
           : absl::StatusOr<HsdsImportResult>(absl::NotFoundError("no civhubd"));
   if (!h.ok()) {
     ReportFailure("hsds-import", h.status());
@@ -727,20 +737,36 @@ void HsdsImportWorkload(const std::string& data, uint64_t records,
   }
   const WorkloadRows row(results, "hsds-import", "records",
                          static_cast<double>(records));
-  if (sign_rate_now) {
-    const double after = sign_rate_now();
-    row("records/s (civhubctl hsds import)", h->records_per_s,
-        "openssl sign/s, 1 core, mean of before and after (target 0.5)",
-        (sign_per_s + after) / 2);
-    row("openssl sign/s, 1 core, before", sign_per_s);
-    row("openssl sign/s, 1 core, after", after);
-  } else {
-    row("records/s (civhubctl hsds import)", h->records_per_s,
-        "openssl sign/s, 1 core (target 0.5)", sign_per_s);
+  // Each run against the signing rate around it: the mean of the rates just
+  // before and just after, or `sign_per_s` without them.
+  auto baseline = [&](const HsdsImportResult::Run& r) {
+    return sign_rate_now ? (r.sign_before + r.sign_after) / 2 : sign_per_s;
+  };
+  std::vector<const HsdsImportResult::Run*> by_ratio;
+  for (size_t k = 0; k < h->runs.size(); ++k) {
+    const HsdsImportResult::Run& r = h->runs[k];
+    by_ratio.push_back(&r);
+    if (h->runs.size() == 1) break;
+    row(absl::StrCat("import ", k + 1, ": records/s"), r.records_per_s,
+        "openssl sign/s, 1 core, mean of just before and just after",
+        baseline(r));
+    row(absl::StrCat("import ", k + 1, ": seconds"), r.seconds, "", 0);
+    row(absl::StrCat("import ", k + 1, ": openssl sign/s before, after"),
+        r.sign_before, "after", r.sign_after);
   }
-  row("seconds to import", h->seconds, "", 0);
+  std::sort(by_ratio.begin(), by_ratio.end(), [&](auto* a, auto* b) {
+    return a->records_per_s / baseline(*a) < b->records_per_s / baseline(*b);
+  });
+  const HsdsImportResult::Run& median = *by_ratio[by_ratio.size() / 2];
+  row(h->runs.size() > 1 ? "records/s (civhubctl hsds import), median run"
+                         : "records/s (civhubctl hsds import)",
+      median.records_per_s,
+      sign_rate_now ? "openssl sign/s around it, 1 core (target 0.5)"
+                    : "openssl sign/s, 1 core (target 0.5)",
+      baseline(median));
+  row("seconds to import", median.seconds, "", 0);
   row("seconds to re-import (unchanged)", h->reimport_seconds, "", 0);
-  row("organizations held after", static_cast<double>(h->published),
+  row("organizations held after", static_cast<double>(median.published),
       "organizations in the package", static_cast<double>(records));
   row("seconds to write the package", h->generate_seconds, "", 0);
 }

@@ -58,20 +58,30 @@ absl::StatusOr<BootstrapResult> RunBootstrap(const std::string& bin_dir,
 struct HsdsImportResult {
   uint64_t records = 0;         // Organizations the package holds.
   double generate_seconds = 0;  // Writing the package.
-  double seconds = 0;           // `civhubctl hsds import`, new records.
-  double records_per_s = 0;
+  // Each `civhubctl hsds import` of new records, into a new hub, with the
+  // signing rate measured just before and just after it (0 without a
+  // way to measure it).
+  struct Run {
+    double seconds = 0;
+    double records_per_s = 0;
+    uint64_t published = 0;  // Organizations the hub holds after it.
+    double sign_before = 0;
+    double sign_after = 0;
+  };
+  std::vector<Run> runs;
   double reimport_seconds = 0;  // The same package again: all unchanged.
-  uint64_t published = 0;       // Organizations the hub holds after it.
 };
 
 // Writes an HSDS tabular data package of `records` generated organizations
 // (each with a location, address, topics and types, through
-// hsds/to_hsds.h and hsds/package_writer.h) in `dir`, starts civhubd on an
-// empty data dir there and times `civhubctl hsds import` of it, then of
-// the same package again.
-absl::StatusOr<HsdsImportResult> RunHsdsImport(const std::string& bin_dir,
-                                               const std::string& dir,
-                                               uint64_t records, int base_port);
+// hsds/to_hsds.h and hsds/package_writer.h) in `dir`, then `runs` times
+// starts civhubd on an empty data dir there and times `civhubctl hsds
+// import` of it, calling `sign_rate_now` (if set) just before and just
+// after; then times the same package again on the last hub.
+absl::StatusOr<HsdsImportResult> RunHsdsImport(
+    const std::string& bin_dir, const std::string& dir, uint64_t records,
+    int base_port, int runs = 1,
+    const std::function<double()>& sign_rate_now = {});
 
 struct SoakOptions {
   int seconds = 300;
@@ -135,9 +145,10 @@ void SoakWorkload(const std::string& data, const SoakOptions& options,
                   std::vector<Result>* results);
 
 // `hsds-import`: RunHsdsImport of `records` under `data`, against
-// openssl's `sign_per_s` on one core. With `sign_rate_now`, the rate is
-// measured again right after the import and the ratio taken against the
-// mean of the two (this machine's rate moves by a third within an hour).
+// openssl's `sign_per_s` on one core. With `sign_rate_now`, three imports,
+// each against the mean of the rate measured just before and just after
+// it (this machine's rate moves by a third within minutes), and the
+// median of the three ratios.
 void HsdsImportWorkload(const std::string& data, uint64_t records,
                         double sign_per_s, int base_port,
                         std::vector<Result>* results,
