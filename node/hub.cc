@@ -141,6 +141,16 @@ std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
     // this one is applied (or failed).
     apply_mu_.Lock();
     applying_.reset();
+    // Its sequences follow the last one stored, unless the batch before it
+    // (whose sequences it followed) failed to be stored: then it fails too,
+    // as the rest of a batch does after a failed record, rather than leave
+    // a gap; and the next batch follows what is stored, not this one.
+    if (absl::Status s = FollowsStored(batch); !s.ok()) {
+      for (size_t i : batch.to_apply) {
+        if (batch.checked[i].has_value()) results[i] = s;
+      }
+      batch.to_apply.clear();
+    }
     if (!batch.to_apply.empty()) {
       Applying& applying = applying_.emplace();
       applying.last_sequence = batch.last_sequence;
@@ -160,6 +170,22 @@ std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
     result = Notify(std::move(result));
   }
   return results;
+}
+
+absl::Status Hub::FollowsStored(const StoredBatch& batch) const {
+  if (batch.to_apply.empty()) return absl::OkStatus();
+  absl::StatusOr<storage::OriginState> state =
+      store_->GetOriginState(id().bytes());
+  if (!state.ok()) return state.status();
+  if (state->max_sequence() + 1 == batch.first_sequence) {
+    return absl::OkStatus();
+  }
+  if (absl::Status s = store_->Writable(); !s.ok()) return s;
+  return absl::AbortedError(absl::StrCat(
+      "not published: the batch published before this one failed to be "
+      "stored (the last sequence stored is ",
+      state->max_sequence(), ", this batch's first is ", batch.first_sequence,
+      "); publish again"));
 }
 
 void Hub::SettleLocked() {
@@ -373,25 +399,7 @@ void Hub::ApplyBatch(StoredBatch* batch,
   const std::vector<size_t>& to_apply = batch->to_apply;
   if (to_apply.empty()) return;
   std::vector<std::optional<Checked>>& checked = batch->checked;
-  // The batch's sequences follow the last one stored, unless the batch
-  // before it (whose sequences it follows) failed to apply: then this one
-  // fails too, as the rest of a batch does after a failed record, rather
-  // than leave a gap.
   absl::Status failed;
-  if (absl::StatusOr<storage::OriginState> state =
-          store_->GetOriginState(id().bytes());
-      !state.ok()) {
-    failed = state.status();
-  } else if (state->max_sequence() + 1 != batch->first_sequence) {
-    failed = store_->Writable();
-    if (failed.ok()) {
-      failed = absl::AbortedError(absl::StrCat(
-          "not published: the batch published before this one failed to be "
-          "stored (the last sequence stored is ",
-          state->max_sequence(), ", this batch's first is ",
-          batch->first_sequence, "); publish again"));
-    }
-  }
   // In runs of at most kMaxRun, each in one store write: each posting list
   // of the batch gets a block or two instead of one per few records.
   // (PublishBatch takes at most 500: one run.) A store failure fails the

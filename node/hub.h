@@ -211,6 +211,10 @@ class Hub {
   void ApplyBatch(StoredBatch* batch,
                   std::vector<absl::StatusOr<PublishResult>>* results)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // OK if `batch`'s first sequence follows the last one stored (PublishMany
+  // asks once the batch before it is stored or failed); else why not: the
+  // store's failure, or ABORTED.
+  absl::Status FollowsStored(const StoredBatch& batch) const;
   // Waits until the batch PublishMany is applying, if any, is applied:
   // the store is then current for this hub's records.
   void SettleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
@@ -250,9 +254,11 @@ class Hub {
   // its record ids and its last sequence. The next batch takes its
   // sequences after that one, and waits for it (SettleLocked) before it
   // reads one of those records.
+  // (No default member initializers: clang takes a nested struct with
+  // them for not default-constructible inside std::optional.)
   struct Applying {
     absl::flat_hash_set<std::string> record_ids;
-    uint64_t last_sequence = 0;
+    uint64_t last_sequence;
   };
   std::optional<Applying> applying_ ABSL_GUARDED_BY(publish_mu_);
 };
