@@ -55,7 +55,6 @@ size_t CsvReader::Fill(size_t n) {
         buf_.get() + end_, static_cast<std::streamsize>(kBlockBytes - end_));
     if (got <= 0) break;  // The end, or a read error: taken for the end.
     end_ += static_cast<size_t>(got);
-    read_ += got;
   }
   return end_ - pos_;
 }

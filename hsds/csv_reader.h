@@ -87,10 +87,6 @@ class CsvReader {
   // problems (row->ok() false); the row after it is still read.
   bool Next(CsvRow* row);
 
-  // The bytes of the input taken so far (rows returned, and the byte order
-  // mark).
-  int64_t offset() const { return read_ - static_cast<int64_t>(end_ - pos_); }
-
   // The most bytes of cells the reader has held at once for a row (kept
   // cells and the cell being read), whatever the input: at most
   // max_row_bytes + max_cell_bytes. For tests of the bounds.
@@ -129,7 +125,6 @@ class CsvReader {
   std::unique_ptr<char[]> buf_;
   size_t pos_ = 0;
   size_t end_ = 0;
-  int64_t read_ = 0;  // Bytes read from in_.
   bool started_ = false;
   int64_t line_ = 1;  // the line of the next byte
 
@@ -163,10 +158,6 @@ class CsvTable {
   // cells as the header. Skip the rows that are not ok(): a good row has
   // exactly columns().size() cells.
   bool Next(CsvRow* row);
-
-  // The bytes of the input taken so far: with the input's size, how much
-  // of the table is read.
-  int64_t offset() const { return reader_->offset(); }
 
   // The cell of `row` in column `name`, or "" if there is no such column
   // (or the row is short).

@@ -96,21 +96,8 @@ void ReadTable(const fs::path& file, const std::string& name,
     }
     fields.push_back(f);
   }
-  std::error_code ec;
-  const uintmax_t file_bytes = fs::file_size(file, ec);
   CsvRow row;
   while (csv->Next(&row)) {
-    if (rows->size() == 1000 && !ec && csv->offset() > 0) {
-      // Room for the rest at the rate so far (growing a vector of a
-      // million rows copies every row a few times over), but never more
-      // than twice the file's size: a file of short rows and then one huge
-      // cell (skipped unkept) must not reserve for millions of rows.
-      const double estimate = static_cast<double>(file_bytes) * 1.05 * 1000 /
-                              static_cast<double>(csv->offset());
-      const double most = 2.0 * static_cast<double>(file_bytes) /
-                          static_cast<double>(sizeof(Row<M>));
-      rows->reserve(static_cast<size_t>(std::min(estimate, most)));
-    }
     std::string where = absl::StrCat(name, ":", row.line);
     std::string id(csv->Cell(row, "id"));
     if (!row.ok()) {
