@@ -758,8 +758,9 @@ void HsdsImportWorkload(const std::string& data, uint64_t records,
     return a->records_per_s / baseline(*a) < b->records_per_s / baseline(*b);
   });
   const HsdsImportResult::Run& median = *by_ratio[by_ratio.size() / 2];
-  row(h->runs.size() > 1 ? "records/s (civhubctl hsds import), median run"
-                         : "records/s (civhubctl hsds import)",
+  row(h->runs.size() > 1
+          ? "records/s (civhubctl hsds import), the run of the median ratio"
+          : "records/s (civhubctl hsds import)",
       median.records_per_s,
       sign_rate_now ? "openssl sign/s around it, 1 core (target 0.5)"
                     : "openssl sign/s, 1 core (target 0.5)",
