@@ -17,7 +17,7 @@
 #include "node/base/executor.h"
 #include "node/hub.h"
 #include "node/storage/full_disk_env_for_tests.h"
-#include "node/storage/store.h"
+#include "node/storage/store_for_tests.h"
 #include "sim/records.h"
 #include "tests/testutil.h"
 
@@ -78,13 +78,8 @@ google::protobuf::RepeatedPtrField<v1::PublishRequest> NewOrgs(
 class HubOverlapTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StoreOptions options;
-    options.path = dir_.Sub("store");
-    options.clock = &clock_;
-    options.env = env_.store_env();
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
-    ASSERT_OK(store);
-    store_ = *std::move(store);
+    store_ = testing::OpenStore(dir_.Sub("store"), &clock_, env_.store_env());
+    ASSERT_NE(store_, nullptr);
     hub_ =
         std::make_unique<Hub>(key_, store_.get(), &clock_, nullptr, &executor_);
   }

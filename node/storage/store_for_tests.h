@@ -12,13 +12,16 @@
 
 namespace civhub::testing {
 
-// The store at `path` (created if missing) on `clock`; nullptr, with the
-// test failed, if it cannot be opened.
+// The store at `path` (created if missing) on `clock`, on the file system
+// `env` (nullptr: the real one); nullptr, with the test failed, if it
+// cannot be opened.
 inline std::unique_ptr<node::Store> OpenStore(const std::string& path,
-                                              node::Clock* clock) {
+                                              node::Clock* clock,
+                                              node::StoreEnv* env = nullptr) {
   node::StoreOptions options;
   options.path = path;
   options.clock = clock;
+  options.env = env;
   absl::StatusOr<std::unique_ptr<node::Store>> store =
       node::Store::Open(options);
   EXPECT_TRUE(store.ok()) << store.status();
