@@ -129,8 +129,14 @@ void Hub::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
 
 std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
     const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests) {
+  google::protobuf::RepeatedPtrField<v1::PublishRequest> copy = requests;
+  return PublishMany(&copy);
+}
+
+std::vector<absl::StatusOr<PublishResult>> Hub::PublishMany(
+    google::protobuf::RepeatedPtrField<v1::PublishRequest>* requests) {
   std::vector<absl::StatusOr<PublishResult>> results(
-      static_cast<size_t>(requests.size()),
+      static_cast<size_t>(requests->size()),
       absl::InternalError("not published"));
   StoredBatch batch;
   {
@@ -198,18 +204,19 @@ std::vector<absl::StatusOr<PublishResult>> Hub::CheckMany(
     const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests) {
   std::vector<absl::StatusOr<PublishResult>> results(
       static_cast<size_t>(requests.size()), absl::InternalError("not checked"));
+  google::protobuf::RepeatedPtrField<v1::PublishRequest> copy = requests;
   StoredBatch batch;
   {
     absl::MutexLock lock(&publish_mu_);
     SettleLocked();
-    batch = PublishManyLocked(requests, &results, /*dry_run=*/true);
+    batch = PublishManyLocked(&copy, &results, /*dry_run=*/true);
   }
   FinishBatch(std::move(batch), &results);  // Nothing to sync: the repeats.
   return results;
 }
 
 Hub::StoredBatch Hub::PublishManyLocked(
-    const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
+    google::protobuf::RepeatedPtrField<v1::PublishRequest>* requests,
     std::vector<absl::StatusOr<PublishResult>>* results, bool dry_run) {
   const size_t n = results->size();
   StoredBatch out;
@@ -232,7 +239,7 @@ Hub::StoredBatch Hub::PublishManyLocked(
   std::vector<absl::StatusOr<std::optional<StoredView>>> existing(n,
                                                                   std::nullopt);
   ParallelFor(n, [&](size_t i) {
-    const v1::PublishRequest& request = requests[static_cast<int>(i)];
+    v1::PublishRequest& request = (*requests)[static_cast<int>(i)];
     absl::StatusOr<PublishResult>& result = (*results)[i];
     if (absl::Status s = ValidateRecordId(request.record_id(), "record_id");
         !s.ok()) {
@@ -240,7 +247,7 @@ Hub::StoredBatch Hub::PublishManyLocked(
       return;
     }
     v1::RecordBody body;
-    if (absl::Status s = CopyPublishedPayload(request, &body); !s.ok()) {
+    if (absl::Status s = SwapPublishedPayload(&request, &body); !s.ok()) {
       result = s;
       return;
     }

@@ -105,6 +105,11 @@ class Hub {
   // failed to be stored. One result per request, in order: the new record,
   // the current one with `unchanged`, or the error naming the field (a
   // store failure fails that record and every later one).
+  // Takes each request's payload, leaving the request its record_id: the
+  // payloads become the records rather than copies of them.
+  std::vector<absl::StatusOr<PublishResult>> PublishMany(
+      google::protobuf::RepeatedPtrField<v1::PublishRequest>* requests);
+  // The same with a copy of `requests`.
   std::vector<absl::StatusOr<PublishResult>> PublishMany(
       const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests);
 
@@ -202,8 +207,9 @@ class Hub {
   // the results of requests that failed or were unchanged from the store.
   // With `dry_run` (CheckMany) it stops after the checks, setting the
   // unsigned record each published one would be.
+  // Takes each request's payload.
   StoredBatch PublishManyLocked(
-      const google::protobuf::RepeatedPtrField<v1::PublishRequest>& requests,
+      google::protobuf::RepeatedPtrField<v1::PublishRequest>* requests,
       std::vector<absl::StatusOr<PublishResult>>* results, bool dry_run)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   // PublishMany's work under apply_mu_: stores the signed batch (unsynced),

@@ -139,6 +139,32 @@ TEST_F(HubTest, PublishManyAssignsVersionsAndContiguousSequences) {
   EXPECT_EQ((*old)->body.version(), 2u);
 }
 
+// Admin.PublishBatch hands the hub its request to take the payloads from:
+// the records are what was asked, and each request keeps its id (the
+// service names a rejected record by it).
+TEST_F(HubTest, PublishManyTakesThePayloadsAndLeavesTheIds) {
+  OrgSpec named;
+  named.name = "Maji Safi Kenya Trust";
+  google::protobuf::RepeatedPtrField<v1::PublishRequest> requests =
+      Batch({OrgPublish("maji", named), OrgPublish("bad id!", {})});
+  std::vector<absl::StatusOr<PublishResult>> results =
+      hub_->PublishMany(&requests);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_OK(results[0]);
+  EXPECT_EQ(results[0]->record.body().organization().names(0).text(),
+            "Maji Safi Kenya Trust");
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_EQ(requests[0].record_id(), "maji");
+  EXPECT_EQ(requests[1].record_id(), "bad id!");
+  EXPECT_EQ(requests[0].organization().names_size(), 0);  // Taken.
+  absl::StatusOr<std::optional<StoredView>> stored =
+      store_->Get(key_.public_key().bytes(), "maji");
+  ASSERT_OK(stored);
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->body.organization().names(0).text(),
+            "Maji Safi Kenya Trust");
+}
+
 TEST_F(HubTest, PublishManySaysWhichListsANewVersionLeavesEmpty) {
   // A re-import of an HSDS list's items (which leave rows out) published
   // organizations without their locations unremarked (found in a trial).

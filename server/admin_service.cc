@@ -155,9 +155,13 @@ grpc::Status AdminService::PublishBatch(grpc::ServerContext*,
   }
   int published = 0, unchanged = 0, rejected = 0;
   const bool dry_run = request->dry_run();
+  // gRPC's synchronous handler made the request and drops it after this
+  // call: it is not const, and its payloads become the records rather than
+  // copies of them (each request keeps its record_id for the results).
   std::vector<absl::StatusOr<node::PublishResult>> results =
       dry_run ? hub_->CheckMany(request->records())
-              : hub_->PublishMany(request->records());
+              : hub_->PublishMany(const_cast<v1::PublishBatchRequest*>(request)
+                                      ->mutable_records());
   for (size_t i = 0; i < results.size(); ++i) {
     v1::PublishBatchResult* result = response->add_results();
     const absl::StatusOr<node::PublishResult>& r = results[i];
