@@ -17,6 +17,8 @@
 //   match   (only when named) Directory::Match by need and by offer over
 //           --match-needs needs and --match-offers offers, p50/p99 per
 //           query vs the targets of issue 18 (20 ms, 100 ms)
+//   text    (only when named) words/s found in generated names and
+//           descriptions, with the path for Latin text vs all through ICU
 //   hsds-import (only when named) a generated HSDS package of
 //           --hsds-records organizations imported into a new civhubd with
 //           civhubctl, vs the signing rate of one core (target 0.5)
@@ -48,6 +50,7 @@
 #include "bench/scale.h"
 #include "bench/search.h"
 #include "bench/sync.h"
+#include "bench/text.h"
 
 int main(int argc, char** argv) {
   using namespace civhub::bench;
@@ -86,8 +89,10 @@ int main(int argc, char** argv) {
                  "(issue 14's attacks on a real civhubd), http (the JSON "
                  "API against gRPC, change-feed clients), http-slowloris, "
                  "hsds-import (a generated HSDS package imported with "
-                 "civhubctl), match (needs and offers ranked) and scale (a "
-                 "hub of --scale-records organizations), only when named")
+                 "civhubctl), match (needs and offers ranked), text (words "
+                 "found in --records organizations' names and descriptions) "
+                 "and scale (a hub of --scale-records organizations), only "
+                 "when named")
       ->capture_default_str();
   app.add_option("--soak-seconds", soak.seconds, "soak: how long the load runs")
       ->capture_default_str();
@@ -243,6 +248,7 @@ int main(int argc, char** argv) {
     ScaleWorkload(data, scale_records, rounds, ossl_sign, ossl_verify, cores,
                   base_port, !scale_skip_check, &results);
   }
+  if (wanted.count("text")) TextWorkload(records, &results);
   if (wanted.count("hsds-import")) {
     HsdsImportWorkload(data, hsds_records, ossl_sign, base_port, &results,
                        [] { return OpensslSpeed().first; });

@@ -7,11 +7,15 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -161,14 +165,19 @@ icu::UnicodeString Fold(const icu::UnicodeString& in) {
   return U_SUCCESS(st) ? out : icu::UnicodeString();
 }
 
+// Cuts UTF-8 `token` to kMaxTokenBytes at a character boundary.
+void CutToken(std::string* token) {
+  if (token->size() > kMaxTokenBytes) {
+    size_t cut = kMaxTokenBytes;
+    while (cut > 0 && ((*token)[cut] & 0xC0) == 0x80) --cut;
+    token->resize(cut);
+  }
+}
+
 std::string ToToken(const icu::UnicodeString& s) {
   std::string out;
   s.toUTF8String(out);
-  if (out.size() > kMaxTokenBytes) {
-    size_t cut = kMaxTokenBytes;
-    while (cut > 0 && (out[cut] & 0xC0) == 0x80) --cut;
-    out.resize(cut);
-  }
+  CutToken(&out);
   return out;
 }
 
@@ -223,6 +232,22 @@ void AddCharacters(const Icu& icu, const icu::UnicodeString& joined,
       word->chars.push_back(ToToken(icu::UnicodeString(c)));
     }
   }
+}
+
+// The pieces [first, last) of a word of several (`parts`, their tokens)
+// that make its stem: without an elided article before an apostrophe at
+// its start or an English clitic after one at its end. {0, parts.size()}
+// when there is nothing to take off.
+std::pair<size_t, size_t> StemPieces(
+    const std::vector<std::string>& parts,
+    const std::vector<bool>& after_apostrophe) {
+  size_t first = 0, last = parts.size();
+  if (after_apostrophe[0] && IsElidedArticle(parts[0])) first = 1;
+  if (after_apostrophe[last - 2] && last - first >= 2 &&
+      IsClitic(parts[last - 1])) {
+    --last;
+  }
+  return {first, last};
 }
 
 Word MakeWord(const icu::UnicodeString& segment) {
@@ -282,12 +307,7 @@ Word MakeWord(const icu::UnicodeString& segment) {
   word.folded = ToToken(joined);
   if (pieces.size() > 1) {
     for (const auto& p : pieces) word.parts.push_back(ToToken(p));
-    size_t first = 0, last = pieces.size();
-    if (after_apostrophe[0] && IsElidedArticle(word.parts[0])) first = 1;
-    if (after_apostrophe[last - 2] && last - first >= 2 &&
-        IsClitic(word.parts[last - 1])) {
-      --last;
-    }
+    const auto [first, last] = StemPieces(word.parts, after_apostrophe);
     if (first > 0 || last < pieces.size()) {
       icu::UnicodeString stem;
       for (size_t k = first; k < last; ++k) stem.append(pieces[k]);
@@ -300,9 +320,259 @@ Word MakeWord(const icu::UnicodeString& segment) {
   return word;
 }
 
-// Calls fn(Word) for each word of `text`, in order.
+// Latin text, folded and split without ICU's UTF-16 strings, normalizers
+// and break iterator (together most of deriving a record's index terms):
+// text whose every character is ASCII or Latin-1 (as most names and
+// descriptions in English, Spanish, French, Portuguese, Swahili or
+// Indonesian are) and is one of the characters below.
+//
+// Each character folds alone to what ICU's folding (Fold) gives it, which
+// here is what it gives it within any such text: NFKC_Casefold decomposes
+// no Latin-1 character into anything that composes with its neighbours,
+// and the diacritics Fold drops are all marks no character here folds to.
+// Words are then found by the rules of Unicode's word segmentation (UAX
+// #29) that these characters take part in, as ICU's word iterator applies
+// them, on each character's word-break property as ICU gives it. A
+// character is here only if that holds of it: a letter that folds to
+// letters, or anything else that folds to itself and is not a letter, mark
+// or digit unless it is a digit. Anything else (a soft hyphen, a no-break
+// space, "¹", a control) leaves the text to ICU.
+// SplitWords.LatinTextSplitsAsThroughIcu compares the two on random text.
+enum class Wb : uint8_t {
+  kNotLatin,  // ICU's path.
+  kLetter,
+  kNumeric,
+  kMidLetter,
+  kMidNumLet,
+  kSingleQuote,
+  kMidNum,
+  kExtendNumLet,
+  kSpace,  // WSegSpace.
+  kCr,
+  kLf,
+  kOther,
+};
+
+struct LatinChar {
+  Wb wb = Wb::kNotLatin;
+  bool word_char = false;   // IsWordChar of what it folds to.
+  bool apostrophe = false;  // IsApostrophe.
+  uint8_t folded_size = 0;
+  char folded[6] = {};  // UTF-8.
+};
+
+const LatinChar* LatinChars() {
+  static const LatinChar* const table = [] {
+    auto* out = new LatinChar[256];
+    for (UChar32 c = 0; c < 256; ++c) {
+      std::string folded;
+      Fold(icu::UnicodeString(c)).toUTF8String(folded);
+      if (folded.empty() || folded.size() > sizeof(out[c].folded)) continue;
+      Wb wb = Wb::kNotLatin;
+      switch (u_getIntPropertyValue(c, UCHAR_WORD_BREAK)) {
+        case U_WB_ALETTER:
+          wb = Wb::kLetter;
+          break;
+        case U_WB_NUMERIC:
+          wb = Wb::kNumeric;
+          break;
+        case U_WB_MIDLETTER:
+          wb = Wb::kMidLetter;
+          break;
+        case U_WB_MIDNUMLET:
+          wb = Wb::kMidNumLet;
+          break;
+        case U_WB_SINGLE_QUOTE:
+          wb = Wb::kSingleQuote;
+          break;
+        case U_WB_MIDNUM:
+          wb = Wb::kMidNum;
+          break;
+        case U_WB_EXTENDNUMLET:
+          wb = Wb::kExtendNumLet;
+          break;
+        case U_WB_WSEGSPACE:
+          wb = Wb::kSpace;
+          break;
+        case U_WB_CR:
+          wb = Wb::kCr;
+          break;
+        case U_WB_LF:
+          wb = Wb::kLf;
+          break;
+        case U_WB_OTHER:
+          wb = Wb::kOther;
+          break;
+        default:
+          continue;  // Newline, Format, Extend...: ICU's path.
+      }
+      // ICU's word rules (word.txt) take "@" as a letter, so that an email
+      // address is one word, and ":" as punctuation, not MidLetter.
+      if (c == '@') wb = Wb::kLetter;
+      if (c == ':') wb = Wb::kOther;
+      bool word_char = true;
+      bool letters = true;
+      const icu::UnicodeString f = icu::UnicodeString::fromUTF8(folded);
+      for (int32_t i = 0; i < f.length();) {
+        const UChar32 g = f.char32At(i);
+        i += U16_LENGTH(g);
+        word_char = word_char && IsWordChar(g);
+        letters = letters && IsWordChar(g) &&
+                  u_getIntPropertyValue(g, UCHAR_WORD_BREAK) == U_WB_ALETTER &&
+                  !GetIcu().unspaced->contains(g);
+      }
+      if (wb == Wb::kLetter && c != '@') {
+        if (!letters) continue;
+      } else {
+        std::string itself;
+        icu::UnicodeString(c).toUTF8String(itself);
+        if (folded != itself) continue;
+        if (word_char != (wb == Wb::kNumeric)) continue;  // "@" is not.
+      }
+      LatinChar& lc = out[c];
+      lc.wb = wb;
+      lc.word_char = word_char;
+      lc.apostrophe = IsApostrophe(c);
+      lc.folded_size = static_cast<uint8_t>(folded.size());
+      folded.copy(lc.folded, folded.size());
+    }
+    return out;
+  }();
+  return table;
+}
+
+// Whether UAX #29 keeps units[i - 1] and units[i] in one word (WB3 to
+// WB13b, for the classes above).
+bool JoinedWithPrevious(const std::vector<const LatinChar*>& units, size_t i) {
+  const Wb a = units[i - 1]->wb;
+  const Wb b = units[i]->wb;
+  const Wb before = i >= 2 ? units[i - 2]->wb : Wb::kNotLatin;
+  const Wb after = i + 1 < units.size() ? units[i + 1]->wb : Wb::kNotLatin;
+  auto mid_letter = [](Wb w) {
+    return w == Wb::kMidLetter || w == Wb::kMidNumLet || w == Wb::kSingleQuote;
+  };
+  auto mid_num = [](Wb w) {
+    return w == Wb::kMidNum || w == Wb::kMidNumLet || w == Wb::kSingleQuote;
+  };
+  if (a == Wb::kCr && b == Wb::kLf) return true;  // WB3
+  if (a == Wb::kCr || a == Wb::kLf || b == Wb::kCr || b == Wb::kLf) {
+    return false;  // WB3a, WB3b
+  }
+  if (a == Wb::kSpace && b == Wb::kSpace) return true;    // WB3d
+  if (a == Wb::kLetter && b == Wb::kLetter) return true;  // WB5
+  if (a == Wb::kLetter && mid_letter(b) && after == Wb::kLetter) {
+    return true;  // WB6
+  }
+  if (before == Wb::kLetter && mid_letter(a) && b == Wb::kLetter) {
+    return true;  // WB7
+  }
+  if (a == Wb::kNumeric && b == Wb::kNumeric) return true;  // WB8
+  if (a == Wb::kLetter && b == Wb::kNumeric) return true;   // WB9
+  if (a == Wb::kNumeric && b == Wb::kLetter) return true;   // WB10
+  if (before == Wb::kNumeric && mid_num(a) && b == Wb::kNumeric) {
+    return true;  // WB11
+  }
+  if (a == Wb::kNumeric && mid_num(b) && after == Wb::kNumeric) {
+    return true;  // WB12
+  }
+  if ((a == Wb::kLetter || a == Wb::kNumeric || a == Wb::kExtendNumLet) &&
+      b == Wb::kExtendNumLet) {
+    return true;  // WB13a
+  }
+  return a == Wb::kExtendNumLet && (b == Wb::kLetter || b == Wb::kNumeric);
+}
+
+// MakeWord for a segment of Latin characters.
+Word MakeLatinWord(const LatinChar* const* begin, const LatinChar* const* end) {
+  Word word;
+  // Most segments are one run of word characters, taken whole.
+  if (std::all_of(begin, end,
+                  [](const LatinChar* c) { return c->word_char; })) {
+    for (const LatinChar* const* u = begin; u != end; ++u) {
+      word.folded.append((*u)->folded, (*u)->folded_size);
+    }
+    CutToken(&word.folded);
+    if (absl::string_view p = ArabicArticle(word.folded); !p.empty()) {
+      word.stem = word.folded.substr(p.size());
+    }
+    return word;
+  }
+  std::vector<std::string> pieces(1);
+  std::vector<bool> after_apostrophe;  // For pieces[1...]
+  for (const LatinChar* const* u = begin; u != end; ++u) {
+    const LatinChar& c = **u;
+    if (!c.word_char) {
+      if (!pieces.back().empty()) {
+        pieces.emplace_back();
+        after_apostrophe.push_back(c.apostrophe);
+      } else if (c.apostrophe && !after_apostrophe.empty()) {
+        after_apostrophe.back() = true;
+      }
+      continue;
+    }
+    pieces.back().append(c.folded, c.folded_size);
+  }
+  if (pieces.back().empty()) {
+    pieces.pop_back();
+    if (!after_apostrophe.empty()) after_apostrophe.pop_back();
+  }
+  if (pieces.empty()) return word;
+  if (pieces.size() == 1) {
+    word.folded = std::move(pieces[0]);
+    CutToken(&word.folded);
+  } else {
+    for (const std::string& p : pieces) word.folded += p;
+    CutToken(&word.folded);
+    for (const std::string& p : pieces) {
+      word.parts.push_back(p);
+      CutToken(&word.parts.back());
+    }
+    const auto [first, last] = StemPieces(word.parts, after_apostrophe);
+    if (first > 0 || last < pieces.size()) {
+      for (size_t k = first; k < last; ++k) word.stem += pieces[k];
+      CutToken(&word.stem);
+    }
+    return word;
+  }
+  if (absl::string_view p = ArabicArticle(word.folded); !p.empty()) {
+    word.stem = word.folded.substr(p.size());
+  }
+  return word;
+}
+
+// ForEachWord for Latin text; false, having called nothing, for other text.
 template <typename Fn>
-void ForEachWord(absl::string_view text, Fn fn) {
+bool ForEachLatinWord(absl::string_view text, Fn fn) {
+  const LatinChar* const table = LatinChars();
+  thread_local std::vector<const LatinChar*> units;
+  units.clear();
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  const auto* const end = p + text.size();
+  while (p < end) {
+    uint32_t c = *p++;
+    if (c >= 0x80) {
+      // Latin-1 past ASCII is two bytes, C2 or C3 and a continuation.
+      if ((c != 0xC2 && c != 0xC3) || p == end || (*p & 0xC0) != 0x80) {
+        return false;
+      }
+      c = ((c & 0x1F) << 6) | (*p++ & 0x3F);
+    }
+    if (table[c].wb == Wb::kNotLatin) return false;
+    units.push_back(&table[c]);
+  }
+  size_t start = 0;
+  for (size_t i = 1; i <= units.size(); ++i) {
+    if (i < units.size() && JoinedWithPrevious(units, i)) continue;
+    Word word = MakeLatinWord(units.data() + start, units.data() + i);
+    if (!word.folded.empty()) fn(std::move(word));
+    start = i;
+  }
+  return true;
+}
+
+// ForEachWord through ICU's folding and word iterator, whatever the text.
+template <typename Fn>
+void ForEachWordThroughIcu(absl::string_view text, Fn fn) {
   const icu::UnicodeString folded = Fold(icu::UnicodeString::fromUTF8(
       icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))));
   icu::BreakIterator& it = WordIterator();
@@ -318,6 +588,13 @@ void ForEachWord(absl::string_view text, Fn fn) {
   // The iterator keeps a pointer to its text; leave it one that lives on.
   static const icu::UnicodeString* const kNoText = new icu::UnicodeString();
   it.setText(*kNoText);
+}
+
+// Calls fn(Word) for each word of `text`, in order.
+template <typename Fn>
+void ForEachWord(absl::string_view text, Fn fn) {
+  if (ForEachLatinWord(text, fn)) return;
+  ForEachWordThroughIcu(text, fn);
 }
 
 }  // namespace
@@ -350,6 +627,17 @@ std::vector<Word> SplitWords(absl::string_view text) {
   ForEachWord(text, [&out](Word word) { out.push_back(std::move(word)); });
   return out;
 }
+
+namespace internal {
+
+std::vector<Word> SplitWordsThroughIcu(absl::string_view text) {
+  std::vector<Word> out;
+  ForEachWordThroughIcu(text,
+                        [&out](Word word) { out.push_back(std::move(word)); });
+  return out;
+}
+
+}  // namespace internal
 
 std::vector<std::string> Tokenize(absl::string_view text) {
   std::vector<std::string> out;

@@ -12,6 +12,10 @@
 //  - segmentation: ICU's word BreakIterator, with its dictionaries for
 //    Chinese, Japanese, Thai, Khmer, Lao and Burmese ("北京环境保护协会"
 //    gives 北京 环境 保护 协会).
+// Text all in ASCII and Latin-1 (most names and descriptions in English,
+// Spanish, French, Portuguese, Swahili) takes a path of its own in UTF-8,
+// giving the same words without ICU's conversions (text.cc; civhub-bench's
+// `text` workload measures it against ICU).
 // Tokens are cut at kMaxTokenBytes.
 // Thread-safe: ICU's iterators are cloned once per thread.
 #ifndef CIVHUB_NODE_RECORDS_TEXT_H_
@@ -67,6 +71,14 @@ std::vector<std::string> Tokenize(absl::string_view text);
 // Appends every term `text` is indexed under: for each word its folded
 // form, stem, parts and characters. Duplicates are possible.
 void AppendIndexTerms(absl::string_view text, std::vector<std::string>* out);
+
+namespace internal {
+
+// SplitWords without its path for Latin text, all through ICU: for tests
+// that compare the two.
+std::vector<Word> SplitWordsThroughIcu(absl::string_view text);
+
+}  // namespace internal
 
 }  // namespace civhub::node
 
