@@ -6,7 +6,9 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -194,10 +196,22 @@ void ReadOneTable(const CsvLimits& limits, TableRead* read) {
 // until mapping joins them, and reading them is most of the time before an
 // import can send its first batch.
 void ReadTables(const CsvLimits& limits, std::vector<TableRead>* tables) {
+  // Largest first, so that no thread is left reading a large table alone
+  // at the end (attributes.csv, often the largest, comes last in HSDS's
+  // list).
+  std::vector<std::pair<uintmax_t, TableRead*>> order;
+  for (TableRead& t : *tables) {
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(t.file, ec);
+    order.emplace_back(ec ? 0 : size, &t);
+  }
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next++; i < tables->size(); i = next++) {
-      ReadOneTable(limits, &(*tables)[i]);
+    for (size_t i = next++; i < order.size(); i = next++) {
+      ReadOneTable(limits, order[i].second);
     }
   };
   const size_t threads = std::min<size_t>(
