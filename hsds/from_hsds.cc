@@ -106,9 +106,7 @@ class Mapper {
     std::thread counting([this, &counted] {
       internal::CountNotKept(p_, &counted);  // Reads p_ only.
     });
-    std::vector<Problem> location_problems;
-    std::thread locating(
-        [this, &location_problems] { MapLocations(&location_problems); });
+    std::thread locating([this] { IndexLocations(); });
     identifiers_ = GroupBy(p_.organization_identifiers,
                            [](const auto& m) { return m.organization_id(); });
     org_phones_ =
@@ -129,9 +127,9 @@ class Mapper {
       internal::MergeNotKept(*from, &read_not_kept);
     }
     out_.not_kept = std::move(read_not_kept);
-    for (Problem& problem : location_problems) {
-      out_.problems.push_back(std::move(problem));
-    }
+    // The locations' problems go here, in their rows' order, once every
+    // location is mapped (below).
+    const size_t location_problems_at = out_.problems.size();
     std::vector<std::pair<v1::PublishRequest, std::string>> services;
     for (const auto& row : p_.services) {
       std::optional<v1::PublishRequest> r = MapService(row);
@@ -150,12 +148,23 @@ class Mapper {
     // A location no imported organization or service has (its
     // organization_id names none, or that row was skipped) is lost: say so
     // (found in a trial: such locations went without a word).
+    for (auto& [id, entry] : locations_) Location(&entry);  // Their problems.
+    std::vector<Problem> location_problems;
+    for (std::vector<Problem>& problems : location_problems_) {
+      for (Problem& problem : problems) {
+        location_problems.push_back(std::move(problem));
+      }
+    }
+    out_.problems.insert(out_.problems.begin() +
+                             static_cast<std::ptrdiff_t>(location_problems_at),
+                         std::make_move_iterator(location_problems.begin()),
+                         std::make_move_iterator(location_problems.end()));
     for (const auto& row : p_.locations) {
       if (stopped_) break;
       const std::string id = node::NormalizeUuid(row.message.id());
       auto loc = locations_.find(id);
-      if (loc == locations_.end() || loc->second.second != &row ||
-          used_locations_.count(id) > 0) {
+      if (loc == locations_.end() || loc->second.row != &row ||
+          !loc->second.location.has_value() || used_locations_.count(id) > 0) {
         continue;
       }
       Add(row.where, id, "location.organization_id",
@@ -290,40 +299,78 @@ class Mapper {
     }
   }
 
-  // Maps every location with its address into locations_ and
-  // org_locations_; its problems go to `problems`. Runs beside
-  // IndexAttributes and CountNotKept: it touches nothing else.
-  void MapLocations(std::vector<Problem>* problems) {
-    absl::flat_hash_map<std::string, std::vector<const Row<v3::Address>*>>
-        addresses;
-    addresses.reserve(p_.addresses.size());
+  // Indexes every location by id, and the addresses by location, for
+  // Location to map each one when an organization or service first takes
+  // it: mapping them all before the first record was the longest of the
+  // steps that hold it back. Runs beside IndexAttributes and CountNotKept:
+  // it touches nothing else.
+  void IndexLocations() {
+    addresses_.reserve(p_.addresses.size());
     locations_.reserve(p_.locations.size());
     org_locations_.reserve(p_.locations.size());
+    location_problems_.resize(p_.locations.size());
     for (const auto& a : p_.addresses) {
-      addresses[node::NormalizeUuid(a.message.location_id())].push_back(&a);
+      addresses_[node::NormalizeUuid(a.message.location_id())].push_back(&a);
     }
-    for (const auto& row : p_.locations) {
+    for (size_t i = 0; i < p_.locations.size(); ++i) {
+      const auto& row = p_.locations[i];
       const v3::Location& l = row.message;
+      std::vector<Problem>* problems = &location_problems_[i];
       if (!node::IsUuid(l.id())) {
         AddTo(problems, row.where, l.id(), "location.id", l.id(),
               "is not a UUID (8-4-4-4-12 hex digits); the location is skipped",
               true);
         continue;
       }
-      const std::string id = node::NormalizeUuid(l.id());
+      std::string id = node::NormalizeUuid(l.id());
       if (locations_.contains(id)) {
         AddTo(problems, row.where, id, "location.id", id,
               "appears more than once; the first is kept", true);
         continue;
       }
-      v1::Location loc;
-      loc.set_id(id);
-      loc.set_name(Trimmed(l.name()));
-      const v3::Address* address = nullptr;
-      std::string address_where = row.where;
-      // A problem of the address names its row: its own id.
-      std::string address_id = id;
-      for (const Row<v3::Address>* a : addresses[id]) {
+      org_locations_[node::NormalizeUuid(l.organization_id())].push_back(id);
+      locations_.emplace(std::move(id),
+                         LocationEntry{&row, i, false, std::nullopt});
+    }
+  }
+
+  struct LocationEntry {
+    const Row<v3::Location>* row;
+    size_t index;  // Of the row, in p_.locations.
+    bool mapped;
+    // Unset if the location was dropped (no address, no country...).
+    std::optional<v1::Location> location;
+  };
+
+  // The location of id `id` as civhub holds it, mapped with its address on
+  // first use (its problems go to location_problems_); nullptr if there is
+  // no such location or it was dropped.
+  const v1::Location* Location(const std::string& id) {
+    auto it = locations_.find(id);
+    return it == locations_.end() ? nullptr : Location(&it->second);
+  }
+  const v1::Location* Location(LocationEntry* entry) {
+    if (!entry->mapped) {
+      entry->mapped = true;
+      entry->location =
+          MapLocation(*entry->row, &location_problems_[entry->index]);
+    }
+    return entry->location.has_value() ? &*entry->location : nullptr;
+  }
+
+  std::optional<v1::Location> MapLocation(const Row<v3::Location>& row,
+                                          std::vector<Problem>* problems) {
+    const v3::Location& l = row.message;
+    const std::string id = node::NormalizeUuid(l.id());
+    v1::Location loc;
+    loc.set_id(id);
+    loc.set_name(Trimmed(l.name()));
+    const v3::Address* address = nullptr;
+    std::string address_where = row.where;
+    // A problem of the address names its row: its own id.
+    std::string address_id = id;
+    if (auto it = addresses_.find(id); it != addresses_.end()) {
+      for (const Row<v3::Address>* a : it->second) {
         if (address == nullptr || (a->message.address_type() == "physical" &&
                                    address->address_type() != "physical")) {
           address = &a->message;
@@ -331,83 +378,82 @@ class Mapper {
           address_id = a->message.id().empty() ? id : a->message.id();
         }
       }
-      if (address == nullptr) {
-        AddTo(problems, row.where, id, "location", "",
-              "has no address, so no country (civhub requires an ISO 3166-1 "
-              "country); the location is dropped",
-              true);
-        continue;
-      }
-      // Packages written by hand often name the country ("Kenya", "USA").
-      const std::string given = Trimmed(address->country());
-      std::optional<absl::string_view> code = node::CountryCodeFor(given);
-      if (given.empty()) {
-        AddTo(problems, address_where, address_id, "address.country", "",
-              "is empty: civhub requires an ISO 3166-1 country; the location "
-              "is dropped",
-              true);
-        continue;
-      }
-      if (!code.has_value()) {
-        AddTo(problems, address_where, address_id, "address.country",
-              address->country(),
-              absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
-                           "one country",
-                           node::CountryCodeHint(given),
-                           "; the location is dropped"),
-              true);
-        continue;
-      }
-      const std::string country(*code);
-      if (!absl::EqualsIgnoreCase(given, country)) {
-        AddTo(problems, address_where, address_id, "address.country",
-              address->country(),
-              absl::StrCat("is not an ISO 3166-1 alpha-2 code; read as ",
-                           country, " (", *node::CountryName(country), ")"));
-      }
-      loc.set_country(country);
-      for (const std::string* region :
-           {&address->region(), &address->state_province()}) {
-        std::string r = absl::AsciiStrToUpper(Trimmed(*region));
-        if (r.empty()) continue;
-        if (node::IsRegionCode(r) &&
-            absl::StartsWith(r, absl::StrCat(country, "-"))) {
-          loc.set_region(r);
-          break;
-        }
-        AddTo(problems, address_where, address_id,
-              region == &address->region() ? "address.region"
-                                           : "address.state_province",
-              *region,
-              absl::StrCat("is not an ISO 3166-2 code of ", country,
-                           "; dropped"));
-      }
-      loc.set_city(Trimmed(address->city()));
-      std::string street = Trimmed(address->address_1());
-      if (std::string second = Trimmed(address->address_2()); !second.empty()) {
-        street = street.empty() ? second : absl::StrCat(street, ", ", second);
-      }
-      loc.set_address(street);
-      loc.set_postal_code(Trimmed(address->postal_code()));
-      if (l.has_latitude() != l.has_longitude()) {
-        AddTo(problems, row.where, id,
-              l.has_latitude() ? "location.latitude" : "location.longitude", "",
-              "is given without the other coordinate; neither is kept");
-      } else if (l.has_latitude()) {
-        if (std::isfinite(l.latitude()) && std::isfinite(l.longitude()) &&
-            std::abs(l.latitude()) <= 90 && std::abs(l.longitude()) <= 180) {
-          loc.set_latitude(l.latitude());
-          loc.set_longitude(l.longitude());
-        } else {
-          AddTo(problems, row.where, id, "location.latitude",
-                absl::StrCat(l.latitude(), ",", l.longitude()),
-                "is not a WGS84 point (latitude -90..90, longitude "
-                "-180..180); the coordinates are dropped");
-        }
-      }
-      locations_.emplace(id, std::make_pair(std::move(loc), &row));
-      org_locations_[node::NormalizeUuid(l.organization_id())].push_back(id);
     }
+    if (address == nullptr) {
+      AddTo(problems, row.where, id, "location", "",
+            "has no address, so no country (civhub requires an ISO 3166-1 "
+            "country); the location is dropped",
+            true);
+      return std::nullopt;
+    }
+    // Packages written by hand often name the country ("Kenya", "USA").
+    const std::string given = Trimmed(address->country());
+    std::optional<absl::string_view> code = node::CountryCodeFor(given);
+    if (given.empty()) {
+      AddTo(problems, address_where, address_id, "address.country", "",
+            "is empty: civhub requires an ISO 3166-1 country; the location "
+            "is dropped",
+            true);
+      return std::nullopt;
+    }
+    if (!code.has_value()) {
+      AddTo(problems, address_where, address_id, "address.country",
+            address->country(),
+            absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
+                         "one country",
+                         node::CountryCodeHint(given),
+                         "; the location is dropped"),
+            true);
+      return std::nullopt;
+    }
+    const std::string country(*code);
+    if (!absl::EqualsIgnoreCase(given, country)) {
+      AddTo(problems, address_where, address_id, "address.country",
+            address->country(),
+            absl::StrCat("is not an ISO 3166-1 alpha-2 code; read as ", country,
+                         " (", *node::CountryName(country), ")"));
+    }
+    loc.set_country(country);
+    for (const std::string* region :
+         {&address->region(), &address->state_province()}) {
+      std::string r = absl::AsciiStrToUpper(Trimmed(*region));
+      if (r.empty()) continue;
+      if (node::IsRegionCode(r) &&
+          absl::StartsWith(r, absl::StrCat(country, "-"))) {
+        loc.set_region(r);
+        break;
+      }
+      AddTo(
+          problems, address_where, address_id,
+          region == &address->region() ? "address.region"
+                                       : "address.state_province",
+          *region,
+          absl::StrCat("is not an ISO 3166-2 code of ", country, "; dropped"));
+    }
+    loc.set_city(Trimmed(address->city()));
+    std::string street = Trimmed(address->address_1());
+    if (std::string second = Trimmed(address->address_2()); !second.empty()) {
+      street = street.empty() ? second : absl::StrCat(street, ", ", second);
+    }
+    loc.set_address(street);
+    loc.set_postal_code(Trimmed(address->postal_code()));
+    if (l.has_latitude() != l.has_longitude()) {
+      AddTo(problems, row.where, id,
+            l.has_latitude() ? "location.latitude" : "location.longitude", "",
+            "is given without the other coordinate; neither is kept");
+    } else if (l.has_latitude()) {
+      if (std::isfinite(l.latitude()) && std::isfinite(l.longitude()) &&
+          std::abs(l.latitude()) <= 90 && std::abs(l.longitude()) <= 180) {
+        loc.set_latitude(l.latitude());
+        loc.set_longitude(l.longitude());
+      } else {
+        AddTo(problems, row.where, id, "location.latitude",
+              absl::StrCat(l.latitude(), ",", l.longitude()),
+              "is not a WGS84 point (latitude -90..90, longitude "
+              "-180..180); the coordinates are dropped");
+      }
+    }
+    return loc;
   }
 
   // Whether an organization row of the package has the (normalized) id.
@@ -494,7 +540,9 @@ class Mapper {
     }
     if (auto it = org_locations_.find(id); it != org_locations_.end()) {
       for (const std::string& loc_id : it->second) {
-        *org->add_locations() = locations_.at(loc_id).first;
+        const v1::Location* loc = Location(loc_id);
+        if (loc == nullptr) continue;  // Dropped.
+        *org->add_locations() = *loc;
         used_locations_.insert(loc_id);
       }
     }
@@ -503,7 +551,7 @@ class Mapper {
         bool has = false;
         for (const v1::Location& l : org->locations()) has |= l.id() == loc_id;
         if (has) continue;
-        *org->add_locations() = locations_.at(loc_id).first;
+        *org->add_locations() = *Location(loc_id);
         Add(note_where, row_id, "service_at_location.location_id", loc_id,
             absl::StrCat("the location is not the provider's (its "
                          "organization_id is another's or none); it is also "
@@ -663,7 +711,7 @@ class Mapper {
       }
       const std::string loc_id = node::NormalizeUuid(at.location_id());
       auto loc = locations_.find(loc_id);
-      if (loc == locations_.end()) {
+      if (loc == locations_.end() || Location(&loc->second) == nullptr) {
         Add(r.where, at.id(), "service_at_location.location_id",
             at.location_id(),
             "names no location of the input (or one that was dropped); "
@@ -679,10 +727,10 @@ class Mapper {
       v1::ServiceLocation* out = svc->add_locations();
       out->set_id(node::NormalizeUuid(at.id()));
       out->set_location_id(loc_id);
-      *out->mutable_location() = loc->second.first;
+      *out->mutable_location() = *loc->second.location;
       used_locations_.insert(loc_id);
       AddText(out->mutable_descriptions(), lang_, at.description());
-      if (node::NormalizeUuid(loc->second.second->message.organization_id()) !=
+      if (node::NormalizeUuid(loc->second.row->message.organization_id()) !=
           org_id) {
         attached_[org_id].push_back({loc_id, r.where, at.id()});
       }
@@ -741,10 +789,14 @@ class Mapper {
       attributes_;
   std::vector<std::string> attribute_order_;  // attributes_'s keys, in order
   absl::flat_hash_set<std::string> used_links_;
-  // Mapped locations by id, with their row; and their input order.
-  absl::flat_hash_map<std::string,
-                      std::pair<v1::Location, const Row<v3::Location>*>>
-      locations_;
+  // Locations by id: the first row of each (IndexLocations), mapped on
+  // first use (Location).
+  absl::flat_hash_map<std::string, LocationEntry> locations_;
+  // Addresses by their location's id.
+  absl::flat_hash_map<std::string, std::vector<const Row<v3::Address>*>>
+      addresses_;
+  // The problems of each location row, in p_.locations' order.
+  std::vector<std::vector<Problem>> location_problems_;
   // Per organization id: its locations' ids, in input order.
   absl::flat_hash_map<std::string, std::vector<std::string>> org_locations_;
   // Locations some organization or service took.

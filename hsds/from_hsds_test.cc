@@ -685,6 +685,9 @@ TEST(FromHsds, ProblemsAndValuesNotKeptComeInReadingOrder) {
   loc.where = "locations.csv:3";
   loc.message.set_id("22222222-2222-4222-8222-222222222222");
   loc.message.set_organization_id("11111111-1111-4111-8111-111111111111");
+  // A problem found when the organization takes the location (they are
+  // mapped as they are taken) still comes with the locations'.
+  loc.message.set_latitude(1.5);
   p.locations.push_back(loc);
   Row<v3::Address> address;
   address.where = "addresses.csv:2";
@@ -711,6 +714,7 @@ TEST(FromHsds, ProblemsAndValuesNotKeptComeInReadingOrder) {
                        "organizations.csv:9 organization",
                        "attributes.csv:2 attribute.taxonomy_term_id",
                        "locations.csv:2 location.id",
+                       "locations.csv:3 location.latitude",
                        "organizations.csv:2 organization.year_incorporated",
                    }));
   ASSERT_EQ(m.not_kept.count("organization.tax_id"), 1u);
