@@ -4,6 +4,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -80,8 +81,18 @@ void CheckKeys(google::protobuf::Value* value, const Descriptor* d,
                Package* package) {
   if (!value->has_struct_value()) return;
   auto* fields = value->mutable_struct_value()->mutable_fields();
+  // In key order: a protobuf map's own order changes from one parse to the
+  // next, and with it which of two nested objects a value not kept is
+  // first seen in (found comparing dry runs of organization_full.json).
+  std::vector<std::pair<const std::string*, google::protobuf::Value*>> sorted;
+  sorted.reserve(fields->size());
+  for (auto& [key, v] : *fields) sorted.emplace_back(&key, &v);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
   std::vector<std::string> dropped;
-  for (auto& [key, v] : *fields) {
+  for (auto [key_ptr, v_ptr] : sorted) {
+    const std::string& key = *key_ptr;
+    google::protobuf::Value& v = *v_ptr;
     const FieldDescriptor* f = d->FindFieldByName(key);
     if (f == nullptr) {
       bool empty = v.has_null_value() ||
