@@ -69,7 +69,7 @@ template <typename M>
 using Groups = absl::flat_hash_map<std::string, std::vector<const Row<M>*>>;
 
 template <typename M, typename Key>
-Groups<M> GroupBy(const std::vector<Row<M>>& rows, Key key) {
+Groups<M> GroupBy(const RowList<Row<M>>& rows, Key key) {
   Groups<M> out;
   out.reserve(rows.size());
   for (const Row<M>& r : rows) {

@@ -74,7 +74,7 @@ bool SetFromText(Message* message, const FieldDescriptor* field,
 template <typename M>
 void ReadTable(const fs::path& file, const std::string& name,
                const std::string& table, const CsvLimits& limits,
-               std::vector<Row<M>>* rows, Package* package) {
+               RowList<Row<M>>* rows, Package* package) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     package->problems.push_back(
@@ -222,12 +222,12 @@ void ReadTables(const CsvLimits& limits, std::vector<TableRead>* tables) {
   for (std::thread& t : helpers) t.join();
 }
 
-template <typename T>
-void Append(std::vector<T>&& from, std::vector<T>* to) {
+template <typename List>
+void Append(List&& from, List* to) {
   if (to->empty()) {
     *to = std::move(from);
   } else {
-    std::move(from.begin(), from.end(), std::back_inserter(*to));
+    for (auto& item : from) to->push_back(std::move(item));
   }
 }
 
