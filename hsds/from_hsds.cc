@@ -173,6 +173,20 @@ class Mapper {
           "at the location; it is not imported",
           true);
     }
+    // An address whose location is not in the input, or was skipped (its
+    // id not a UUID), goes with it: say so (found in a trial).
+    for (const auto& row : p_.addresses) {
+      if (stopped_) break;
+      const std::string& location_id = row.message.location_id();
+      if (locations_.contains(node::NormalizeUuid(location_id))) continue;
+      Add(row.where, row.message.id(), "address.location_id", location_id,
+          location_id.empty()
+              ? "is empty: the address belongs to no location; it is not "
+                "imported"
+              : "names no location of the input (or one that was skipped); "
+                "the address is not imported",
+          true);
+    }
     for (const std::string& key : attribute_order_) {
       if (used_links_.count(key) > 0) continue;
       for (const auto& [term, where] : attributes_.at(key)) {
@@ -439,7 +453,8 @@ class Mapper {
     loc.set_postal_code(Trimmed(address->postal_code()));
     if (l.has_latitude() != l.has_longitude()) {
       AddTo(problems, row.where, id,
-            l.has_latitude() ? "location.latitude" : "location.longitude", "",
+            l.has_latitude() ? "location.latitude" : "location.longitude",
+            absl::StrCat(l.has_latitude() ? l.latitude() : l.longitude()),
             "is given without the other coordinate; neither is kept");
     } else if (l.has_latitude()) {
       if (std::isfinite(l.latitude()) && std::isfinite(l.longitude()) &&

@@ -204,6 +204,30 @@ TEST(FromHsds, WhereAValueNotKeptIsFirstSeenDoesNotChange) {
             std::set<std::string>{"organization_full.json:$.locations[0]"});
 }
 
+// Rows stay where they were put while more are added, past several
+// blocks, and come back in order by index and by iteration.
+TEST(RowList, RowsDoNotMoveAndKeepTheirOrder) {
+  RowList<Row<v3::Phone>> rows;
+  EXPECT_TRUE(rows.empty());
+  rows.push_back({"phones.csv:2", {}});
+  const Row<v3::Phone>* first = &rows[0];
+  const size_t n = 3 * RowList<Row<v3::Phone>>::kRowsPerBlock + 7;
+  for (size_t i = 1; i < n; ++i) {
+    Row<v3::Phone>& row = rows.emplace_back();
+    row.where = absl::StrCat("phones.csv:", i + 2);
+  }
+  EXPECT_EQ(&rows[0], first);
+  EXPECT_EQ(first->where, "phones.csv:2");
+  ASSERT_EQ(rows.size(), n);
+  EXPECT_EQ(rows.back().where, absl::StrCat("phones.csv:", n + 1));
+  size_t i = 0;
+  for (const Row<v3::Phone>& row : rows) {
+    EXPECT_EQ(row.where, absl::StrCat("phones.csv:", i + 2));
+    ++i;
+  }
+  EXPECT_EQ(i, n);
+}
+
 TEST(FromHsds, ServiceFullJson) {
   Mapped m = Map(kExamples + "/service_full.json");
   ExpectAllValid(m);

@@ -2,8 +2,11 @@
 // with Admin.PublishBatch.
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <future>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,8 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -114,6 +119,36 @@ std::string Line(const hsds::Problem& p) {
   if (!p.value.empty()) absl::StrAppend(&out, ": ", p.value);
   absl::StrAppend(&out, " — ", p.reason);
   return out;
+}
+
+// `problems` by file and, in each file, by row: a table's own problems
+// (no row) first, a JSON document's in the order found. A package's
+// problems are found table by table and step by step (reading, locations,
+// services, organizations, the hub's check), which read out of order
+// (found in a trial).
+void SortForReading(std::vector<hsds::Problem>* problems) {
+  struct Key {
+    absl::string_view file;
+    uint64_t row = 0;
+  };
+  auto key = [](const hsds::Problem& p) {
+    Key k;
+    absl::string_view where = p.where;
+    const size_t colon = where.find(':');
+    k.file = where.substr(0, colon);
+    if (colon != absl::string_view::npos) {
+      absl::string_view rest = where.substr(colon + 1);
+      rest = rest.substr(0, rest.find(':'));
+      if (!absl::SimpleAtoi(rest, &k.row)) k.row = 0;
+    }
+    return k;
+  };
+  std::stable_sort(problems->begin(), problems->end(),
+                   [&](const hsds::Problem& a, const hsds::Problem& b) {
+                     const Key ka = key(a), kb = key(b);
+                     return ka.file != kb.file ? ka.file < kb.file
+                                               : ka.row < kb.row;
+                   });
 }
 
 // The record's title for --dry-run: its first name.
@@ -361,8 +396,11 @@ int HsdsImport(Session& s, const std::string& path, bool dry_run,
     mapper.join();
   }
 
-  for (const hsds::Problem& p : mapped.problems) s.out() << Line(p) << "\n";
-  for (const hsds::Problem& p : refused) s.out() << Line(p) << "\n";
+  std::vector<hsds::Problem> problems = std::move(mapped.problems);
+  problems.insert(problems.end(), std::make_move_iterator(refused.begin()),
+                  std::make_move_iterator(refused.end()));
+  SortForReading(&problems);
+  for (const hsds::Problem& p : problems) s.out() << Line(p) << "\n";
   for (const auto& [field, n] : mapped.not_kept) {
     s.out() << "not kept: " << field << " (" << Grouped(n.count)
             << (n.count == 1 ? " value" : " values") << ", first at "

@@ -317,6 +317,46 @@ class HsdsImportTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_10_problems_are_listed_by_file_and_row(self):
+        # Found in a trial: problems came step by step (locations, services,
+        # organizations), so organizations.csv:2 followed
+        # service_at_location.csv:3; an address of a skipped location went
+        # without a word; a lone latitude was named without its value.
+        tmp = tempfile.mkdtemp(prefix="civhub-hsds-order-")
+        try:
+            pkg = os.path.join(tmp, "pkg")
+            copy_package(pkg)
+            with open(os.path.join(pkg, "locations.csv"), "a") as f:
+                f.write("not-a-uuid,physical,,d9d5e0f5-d3ce-4f73-9a2f-"
+                        "4dd0ecc6c610,Bad Id,,,,,,,\n"
+                        "55555555-5555-4555-8555-555555555555,physical,,"
+                        "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,Half Point,,,,"
+                        "40.7,,,\n")
+            with open(os.path.join(pkg, "addresses.csv"), "a") as f:
+                f.write("a0000000-0000-4000-8000-000000000001,not-a-uuid,,"
+                        "1 Main St,,Nairobi,,,,KE,physical\n"
+                        "a0000000-0000-4000-8000-000000000002,"
+                        "55555555-5555-4555-8555-555555555555,,2 Main St,,"
+                        "Nairobi,,,,KE,physical\n")
+            out = HUB.ctl("hsds", "import", "--dry-run", pkg)
+            self.assertEqual(out.returncode, 4, out.stdout + out.stderr)
+            wheres = [line.split(" ")[0] for line in out.stdout.splitlines()
+                      if " — " in line and not line.startswith("would ")]
+            self.assertEqual(wheres, [
+                "addresses.csv:2", "addresses.csv:2", "addresses.csv:3",
+                "locations.csv:2", "locations.csv:3", "locations.csv:4",
+                "organizations.csv:2", "service_at_location.csv:2"],
+                out.stdout)
+            self.assertIn("addresses.csv:3 id=a0000000-0000-4000-8000-"
+                          "000000000001 address.location_id: not-a-uuid — "
+                          "names no location of the input (or one that was "
+                          "skipped); the address is not imported", out.stdout)
+            self.assertIn("locations.csv:4 id=55555555-5555-4555-8555-"
+                          "555555555555 location.latitude: 40.7 — is given "
+                          "without the other coordinate", out.stdout)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_9_a_hub_stopped_mid_import_is_told_with_what_was_published(self):
         # Found in a trial: SIGTERM to the hub mid-import left only "cannot
         # reach civhubd ... (no socket there)" and no summary. The hub is
