@@ -391,6 +391,24 @@ TEST_F(DirectoryTest, ApostrophesElisionsAndTheArabicArticleMatch) {
   EXPECT_EQ(Text("الأمل"), Ids{"amal"});
 }
 
+// Found in a trial: "l'eau" ranked "L'Eau Vive" last of 2,056, tied with
+// every name holding "eau" (the query word's stem) and behind them in
+// storage order.
+TEST_F(DirectoryTest, TheWordAsTypedRanksAboveItsStem) {
+  OrgSpec potable;
+  potable.name = "Association Eau Potable";
+  Put("potable", potable);
+  OrgSpec vive;
+  vive.name = "L'Eau Vive";
+  vive.lang = "fr";
+  Put("vive", vive);
+  EXPECT_EQ(Text("l'eau"), (Ids{"vive", "potable"}));
+  EXPECT_EQ(Text("leau"), (Ids{"vive"}));
+  // Both hold "eau" as typed (one as the piece after its article): a tie,
+  // in storage order.
+  EXPECT_EQ(Text("eau"), (Ids{"potable", "vive"}));
+}
+
 TEST_F(DirectoryTest, UpdateAndDeleteChangeResults) {
   OrgSpec s;
   s.name = "Old Name Society";
