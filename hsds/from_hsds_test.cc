@@ -226,6 +226,11 @@ TEST(RowList, RowsDoNotMoveAndKeepTheirOrder) {
     ++i;
   }
   EXPECT_EQ(i, n);
+  RowList<Row<v3::Phone>> moved = std::move(rows);
+  EXPECT_EQ(moved.size(), n);
+  EXPECT_EQ(&moved[0], first);
+  EXPECT_TRUE(rows.empty());  // NOLINT(bugprone-use-after-move): defined.
+  for (const Row<v3::Phone>& row : rows) ADD_FAILURE() << row.where;
 }
 
 TEST(FromHsds, ServiceFullJson) {

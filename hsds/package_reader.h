@@ -93,6 +93,17 @@ class RowList {
   using iterator = Iterator<RowList, T>;
   using const_iterator = Iterator<const RowList, const T>;
 
+  RowList() = default;
+  // A list moved from is empty.
+  RowList(RowList&& other) noexcept
+      : blocks_(std::move(other.blocks_)),
+        size_(std::exchange(other.size_, 0)) {}
+  RowList& operator=(RowList&& other) noexcept {
+    blocks_ = std::move(other.blocks_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   T& operator[](size_t i) {
