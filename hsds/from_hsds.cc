@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "hsds/codes.h"
+#include "hsds/internal/locations.h"
 #include "hsds/internal/mapped_check.h"
 #include "hsds/internal/not_kept.h"
 #include "hsds/internal/reading.h"
@@ -27,10 +28,7 @@ namespace civhub::hsds {
 namespace {
 
 using internal::Shorten;
-
-std::string Trimmed(absl::string_view s) {
-  return std::string(absl::StripAsciiWhitespace(s));
-}
+using internal::Trimmed;
 
 // "hsds-" + the lower-case UUID.
 std::string RecordIdOf(absl::string_view uuid) {
@@ -106,7 +104,7 @@ class Mapper {
     std::thread counting([this, &counted] {
       internal::CountNotKept(p_, &counted);  // Reads p_ only.
     });
-    std::thread locating([this] { IndexLocations(); });
+    std::thread locating([this] { locations_.Index(); });
     identifiers_ = GroupBy(p_.organization_identifiers,
                            [](const auto& m) { return m.organization_id(); });
     org_phones_ =
@@ -148,13 +146,7 @@ class Mapper {
     // A location no imported organization or service has (its
     // organization_id names none, or that row was skipped) is lost: say so
     // (found in a trial: such locations went without a word).
-    for (auto& [id, entry] : locations_) Location(&entry);  // Their problems.
-    std::vector<Problem> location_problems;
-    for (std::vector<Problem>& problems : location_problems_) {
-      for (Problem& problem : problems) {
-        location_problems.push_back(std::move(problem));
-      }
-    }
+    std::vector<Problem> location_problems = locations_.TakeProblems();
     out_.problems.insert(out_.problems.begin() +
                              static_cast<std::ptrdiff_t>(location_problems_at),
                          std::make_move_iterator(location_problems.begin()),
@@ -162,9 +154,8 @@ class Mapper {
     for (const auto& row : p_.locations) {
       if (stopped_) break;
       const std::string id = node::NormalizeUuid(row.message.id());
-      auto loc = locations_.find(id);
-      if (loc == locations_.end() || loc->second.row != &row ||
-          !loc->second.location.has_value() || used_locations_.count(id) > 0) {
+      if (locations_.RowOf(id) != &row || locations_.Get(id) == nullptr ||
+          used_locations_.count(id) > 0) {
         continue;
       }
       Add(row.where, id, "location.organization_id",
@@ -178,7 +169,9 @@ class Mapper {
     for (const auto& row : p_.addresses) {
       if (stopped_) break;
       const std::string& location_id = row.message.location_id();
-      if (locations_.contains(node::NormalizeUuid(location_id))) continue;
+      if (locations_.RowOf(node::NormalizeUuid(location_id)) != nullptr) {
+        continue;
+      }
       Add(row.where, row.message.id(), "address.location_id", location_id,
           location_id.empty()
               ? "is empty: the address belongs to no location; it is not "
@@ -206,15 +199,8 @@ class Mapper {
  private:
   void Add(const std::string& where, absl::string_view id, std::string field,
            absl::string_view value, std::string reason, bool skipped = false) {
-    AddTo(&out_.problems, where, id, std::move(field), value, std::move(reason),
-          skipped);
-  }
-  static void AddTo(std::vector<Problem>* problems, const std::string& where,
-                    absl::string_view id, std::string field,
-                    absl::string_view value, std::string reason,
-                    bool skipped = false) {
-    problems->push_back({where, Shorten(id), std::move(field), Shorten(value),
-                         std::move(reason), skipped});
+    internal::AddProblem(&out_.problems, where, id, std::move(field), value,
+                         std::move(reason), skipped);
   }
 
   void CountWhole(const std::string& key, const std::string& where) {
@@ -313,164 +299,6 @@ class Mapper {
     }
   }
 
-  // Indexes every location by id, and the addresses by location, for
-  // Location to map each one when an organization or service first takes
-  // it: mapping them all before the first record was the longest of the
-  // steps that hold it back. Runs beside IndexAttributes and CountNotKept:
-  // it touches nothing else.
-  void IndexLocations() {
-    addresses_.reserve(p_.addresses.size());
-    locations_.reserve(p_.locations.size());
-    org_locations_.reserve(p_.locations.size());
-    location_problems_.resize(p_.locations.size());
-    for (const auto& a : p_.addresses) {
-      addresses_[node::NormalizeUuid(a.message.location_id())].push_back(&a);
-    }
-    for (size_t i = 0; i < p_.locations.size(); ++i) {
-      const auto& row = p_.locations[i];
-      const v3::Location& l = row.message;
-      std::vector<Problem>* problems = &location_problems_[i];
-      if (!node::IsUuid(l.id())) {
-        AddTo(problems, row.where, l.id(), "location.id", l.id(),
-              "is not a UUID (8-4-4-4-12 hex digits); the location is skipped",
-              true);
-        continue;
-      }
-      std::string id = node::NormalizeUuid(l.id());
-      if (locations_.contains(id)) {
-        AddTo(problems, row.where, id, "location.id", id,
-              "appears more than once; the first is kept", true);
-        continue;
-      }
-      org_locations_[node::NormalizeUuid(l.organization_id())].push_back(id);
-      locations_.emplace(std::move(id),
-                         LocationEntry{&row, i, false, std::nullopt});
-    }
-  }
-
-  struct LocationEntry {
-    const Row<v3::Location>* row;
-    size_t index;  // Of the row, in p_.locations.
-    bool mapped;
-    // Unset if the location was dropped (no address, no country...).
-    std::optional<v1::Location> location;
-  };
-
-  // The location of id `id` as civhub holds it, mapped with its address on
-  // first use (its problems go to location_problems_); nullptr if there is
-  // no such location or it was dropped.
-  const v1::Location* Location(const std::string& id) {
-    auto it = locations_.find(id);
-    return it == locations_.end() ? nullptr : Location(&it->second);
-  }
-  const v1::Location* Location(LocationEntry* entry) {
-    if (!entry->mapped) {
-      entry->mapped = true;
-      entry->location =
-          MapLocation(*entry->row, &location_problems_[entry->index]);
-    }
-    return entry->location.has_value() ? &*entry->location : nullptr;
-  }
-
-  std::optional<v1::Location> MapLocation(const Row<v3::Location>& row,
-                                          std::vector<Problem>* problems) {
-    const v3::Location& l = row.message;
-    const std::string id = node::NormalizeUuid(l.id());
-    v1::Location loc;
-    loc.set_id(id);
-    loc.set_name(Trimmed(l.name()));
-    const v3::Address* address = nullptr;
-    std::string address_where = row.where;
-    // A problem of the address names its row: its own id.
-    std::string address_id = id;
-    if (auto it = addresses_.find(id); it != addresses_.end()) {
-      for (const Row<v3::Address>* a : it->second) {
-        if (address == nullptr || (a->message.address_type() == "physical" &&
-                                   address->address_type() != "physical")) {
-          address = &a->message;
-          address_where = a->where;
-          address_id = a->message.id().empty() ? id : a->message.id();
-        }
-      }
-    }
-    if (address == nullptr) {
-      AddTo(problems, row.where, id, "location", "",
-            "has no address, so no country (civhub requires an ISO 3166-1 "
-            "country); the location is dropped",
-            true);
-      return std::nullopt;
-    }
-    // Packages written by hand often name the country ("Kenya", "USA").
-    const std::string given = Trimmed(address->country());
-    std::optional<absl::string_view> code = node::CountryCodeFor(given);
-    if (given.empty()) {
-      AddTo(problems, address_where, address_id, "address.country", "",
-            "is empty: civhub requires an ISO 3166-1 country; the location "
-            "is dropped",
-            true);
-      return std::nullopt;
-    }
-    if (!code.has_value()) {
-      AddTo(problems, address_where, address_id, "address.country",
-            address->country(),
-            absl::StrCat("is not an ISO 3166-1 alpha-2 code, nor the name of "
-                         "one country",
-                         node::CountryCodeHint(given),
-                         "; the location is dropped"),
-            true);
-      return std::nullopt;
-    }
-    const std::string country(*code);
-    if (!absl::EqualsIgnoreCase(given, country)) {
-      AddTo(problems, address_where, address_id, "address.country",
-            address->country(),
-            absl::StrCat("is not an ISO 3166-1 alpha-2 code; read as ", country,
-                         " (", *node::CountryName(country), ")"));
-    }
-    loc.set_country(country);
-    for (const std::string* region :
-         {&address->region(), &address->state_province()}) {
-      std::string r = absl::AsciiStrToUpper(Trimmed(*region));
-      if (r.empty()) continue;
-      if (node::IsRegionCode(r) &&
-          absl::StartsWith(r, absl::StrCat(country, "-"))) {
-        loc.set_region(r);
-        break;
-      }
-      AddTo(
-          problems, address_where, address_id,
-          region == &address->region() ? "address.region"
-                                       : "address.state_province",
-          *region,
-          absl::StrCat("is not an ISO 3166-2 code of ", country, "; dropped"));
-    }
-    loc.set_city(Trimmed(address->city()));
-    std::string street = Trimmed(address->address_1());
-    if (std::string second = Trimmed(address->address_2()); !second.empty()) {
-      street = street.empty() ? second : absl::StrCat(street, ", ", second);
-    }
-    loc.set_address(street);
-    loc.set_postal_code(Trimmed(address->postal_code()));
-    if (l.has_latitude() != l.has_longitude()) {
-      AddTo(problems, row.where, id,
-            l.has_latitude() ? "location.latitude" : "location.longitude",
-            absl::StrCat(l.has_latitude() ? l.latitude() : l.longitude()),
-            "is given without the other coordinate; neither is kept");
-    } else if (l.has_latitude()) {
-      if (std::isfinite(l.latitude()) && std::isfinite(l.longitude()) &&
-          std::abs(l.latitude()) <= 90 && std::abs(l.longitude()) <= 180) {
-        loc.set_latitude(l.latitude());
-        loc.set_longitude(l.longitude());
-      } else {
-        AddTo(problems, row.where, id, "location.latitude",
-              absl::StrCat(l.latitude(), ",", l.longitude()),
-              "is not a WGS84 point (latitude -90..90, longitude "
-              "-180..180); the coordinates are dropped");
-      }
-    }
-    return loc;
-  }
-
   // Whether an organization row of the package has the (normalized) id.
   bool PackageHasOrganization(const std::string& id) {
     if (package_org_ids_.empty()) {
@@ -553,20 +381,18 @@ class Mapper {
       org->set_phone(StripQuotes(r.message.number()));
       break;
     }
-    if (auto it = org_locations_.find(id); it != org_locations_.end()) {
-      for (const std::string& loc_id : it->second) {
-        const v1::Location* loc = Location(loc_id);
-        if (loc == nullptr) continue;  // Dropped.
-        *org->add_locations() = *loc;
-        used_locations_.insert(loc_id);
-      }
+    for (const std::string& loc_id : locations_.OfOrganization(id)) {
+      const v1::Location* loc = locations_.Get(loc_id);
+      if (loc == nullptr) continue;  // Dropped.
+      *org->add_locations() = *loc;
+      used_locations_.insert(loc_id);
     }
     if (auto it = attached_.find(id); it != attached_.end()) {
       for (const auto& [loc_id, note_where, row_id] : it->second) {
         bool has = false;
         for (const v1::Location& l : org->locations()) has |= l.id() == loc_id;
         if (has) continue;
-        *org->add_locations() = *Location(loc_id);
+        *org->add_locations() = *locations_.Get(loc_id);
         Add(note_where, row_id, "service_at_location.location_id", loc_id,
             absl::StrCat("the location is not the provider's (its "
                          "organization_id is another's or none); it is also "
@@ -725,8 +551,8 @@ class Mapper {
         continue;
       }
       const std::string loc_id = node::NormalizeUuid(at.location_id());
-      auto loc = locations_.find(loc_id);
-      if (loc == locations_.end() || Location(&loc->second) == nullptr) {
+      const v1::Location* loc = locations_.Get(loc_id);
+      if (loc == nullptr) {
         Add(r.where, at.id(), "service_at_location.location_id",
             at.location_id(),
             "names no location of the input (or one that was dropped); "
@@ -742,11 +568,11 @@ class Mapper {
       v1::ServiceLocation* out = svc->add_locations();
       out->set_id(node::NormalizeUuid(at.id()));
       out->set_location_id(loc_id);
-      *out->mutable_location() = *loc->second.location;
+      *out->mutable_location() = *loc;
       used_locations_.insert(loc_id);
       AddText(out->mutable_descriptions(), lang_, at.description());
-      if (node::NormalizeUuid(loc->second.row->message.organization_id()) !=
-          org_id) {
+      if (node::NormalizeUuid(
+              locations_.RowOf(loc_id)->message.organization_id()) != org_id) {
         attached_[org_id].push_back({loc_id, r.where, at.id()});
       }
     }
@@ -804,16 +630,7 @@ class Mapper {
       attributes_;
   std::vector<std::string> attribute_order_;  // attributes_'s keys, in order
   absl::flat_hash_set<std::string> used_links_;
-  // Locations by id: the first row of each (IndexLocations), mapped on
-  // first use (Location).
-  absl::flat_hash_map<std::string, LocationEntry> locations_;
-  // Addresses by their location's id.
-  absl::flat_hash_map<std::string, std::vector<const Row<v3::Address>*>>
-      addresses_;
-  // The problems of each location row, in p_.locations' order.
-  std::vector<std::vector<Problem>> location_problems_;
-  // Per organization id: its locations' ids, in input order.
-  absl::flat_hash_map<std::string, std::vector<std::string>> org_locations_;
+  internal::LocationMap locations_{&p_};
   // Locations some organization or service took.
   absl::flat_hash_set<std::string> used_locations_;
   Groups<v3::OrganizationIdentifier> identifiers_;

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <fstream>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,17 @@ std::string Shorten(absl::string_view value) {
     --cut;
   }
   return absl::StrCat(value.substr(0, cut), "...");
+}
+
+void AddProblem(std::vector<Problem>* problems, const std::string& where,
+                absl::string_view id, std::string field,
+                absl::string_view value, std::string reason, bool skipped) {
+  problems->push_back({where, Shorten(id), std::move(field), Shorten(value),
+                       std::move(reason), skipped});
+}
+
+std::string Trimmed(absl::string_view s) {
+  return std::string(absl::StripAsciiWhitespace(s));
 }
 
 absl::Status ParseJson(absl::string_view json,

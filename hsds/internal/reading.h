@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,6 +21,16 @@ namespace civhub::hsds::internal {
 // `value` for a problem line: at most 80 bytes, cut between UTF-8
 // sequences, "..." where cut.
 std::string Shorten(absl::string_view value);
+
+// Appends a problem at `where` (the row's "file:line"), `id` and `value`
+// shortened.
+void AddProblem(std::vector<Problem>* problems, const std::string& where,
+                absl::string_view id, std::string field,
+                absl::string_view value, std::string reason,
+                bool skipped = false);
+
+// `s` without the ASCII whitespace around it.
+std::string Trimmed(absl::string_view s);
 
 // JSON into `message` (unknown fields ignored), protobuf's status made
 // absl's (its first line).
